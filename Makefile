@@ -1,0 +1,30 @@
+# The two set-up commands of the README: `make up` and `make test`. Both create .venv
+# when it is missing and install everything the platform and its tests need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: up test bench down clean
+
+$(INSTALLED): pyproject.toml shared_lib/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found " + sys.version.split()[0] + ")")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e ./shared_lib -e '.[test]'
+	@touch $(INSTALLED)
+
+up: $(INSTALLED)
+	$(BIN)/netra up
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+down: $(INSTALLED)
+	$(BIN)/netra down
+
+clean:
+	rm -rf $(VENV) .netra .service_discovery

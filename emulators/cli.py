@@ -1,0 +1,131 @@
+"""`netra`: run Netra's local platform (`up`, `status`, `env`, `down`)."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from emulators.platform import launcher
+from emulators.platform.processes import pid_alive
+from emulators.platform.workspace import REPO_ROOT, Workspace
+
+DETACH_TIMEOUT = 240.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="netra", description="Run Netra's local platform on the GCP emulators.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start every emulator, datastore, function and service")
+    up.add_argument("--detach", action="store_true", help="return once everything is healthy; `netra down` stops it")
+    up.add_argument("--topology", type=Path, default=_env_path("NETRA_TOPOLOGY"), help="topology YAML (default: shared_lib's)")
+    up.add_argument("--functions-dir", type=Path, default=_env_path("NETRA_FUNCTIONS_DIR") or REPO_ROOT / "functions")
+    status = commands.add_parser("status", help="what runs, its state, pid and url")
+    status.add_argument("--json", action="store_true")
+    commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
+    commands.add_parser("down", help="stop everything `up` started")
+    args = parser.parse_args(argv)
+
+    ws = Workspace.default()
+    if args.command == "up":
+        options = launcher.PlatformOptions(ws, args.topology, args.functions_dir)
+        if args.detach:
+            return _up_detached(ws, argv if argv is not None else sys.argv[1:])
+        return launcher.Supervisor(options).run()
+    if args.command == "status":
+        return _status(ws, args.json)
+    if args.command == "env":
+        return _env(ws)
+    return _down(ws)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def _up_detached(ws: Workspace, argv: list[str]) -> int:
+    if _lock_held(ws):
+        state = ws.read_state() or {}
+        print(f"netra: a platform is already running (pid {state.get('supervisor_pid', '?')}); `netra down` stops it", file=sys.stderr)
+        return 1
+    ws.run_dir.mkdir(parents=True, exist_ok=True)
+    log_path = ws.run_dir / "netra.log"
+    foreground = [a for a in argv if a != "--detach"]
+    with open(log_path, "wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "emulators.cli", *foreground],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    deadline = time.monotonic() + DETACH_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            print(f"netra: the platform did not start (exit {child.returncode}):\n{log_path.read_text()}", file=sys.stderr)
+            return 1
+        state = ws.read_state()
+        if state and state.get("ready") and state.get("supervisor_pid") == child.pid:
+            print(log_path.read_text().strip())
+            print(f"\nRunning in the background (supervisor pid {child.pid}); log: {log_path}")
+            return 0
+        time.sleep(0.2)
+    launcher.down(ws)
+    print(f"netra: the platform was not ready after {DETACH_TIMEOUT:.0f} s; stopped it. Log: {log_path}", file=sys.stderr)
+    return 1
+
+
+def _lock_held(ws: Workspace) -> bool:
+    path = ws.run_dir / "lock"
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock we may have taken
+    return False
+
+
+def _status(ws: Workspace, as_json: bool) -> int:
+    report = launcher.status(ws)
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return 0 if report["running"] else 1
+    if not report["running"]:
+        print(f"netra: not running (run folder {report['run_dir']})")
+        return 1
+    print(f"run folder: {report['run_dir']}  (supervisor pid {report['supervisor_pid']})")
+    width = max((len(s["name"]) for s in report["services"]), default=10)
+    for service in report["services"]:
+        print(f"  {service['name']:<{width}}  {service['state']:<9}  pid {service['pid']:<7}  {service['url']}")
+    print(f"logs: {Path(report['run_dir']) / 'logs'}")
+    return 0
+
+
+def _env(ws: Workspace) -> int:
+    state = ws.read_state()
+    if not state or not pid_alive(int(state.get("supervisor_pid", 0) or 0)):
+        print("netra: not running; start it with `netra up`", file=sys.stderr)
+        return 1
+    for name, value in sorted(state.get("env", {}).items()):
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def _down(ws: Workspace) -> int:
+    if not launcher.down(ws):
+        print("netra: nothing to stop")
+        return 0
+    print("netra: stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The local platform: everything `netra up` starts, wires and stops."""

