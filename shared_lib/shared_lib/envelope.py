@@ -33,6 +33,17 @@ class PubSubMessage:
     subscription: str | None = None
     delivery_attempt: int | None = None
 
+    @property
+    def delivery_key(self) -> str:
+        """Identity of this message across redeliveries, for idempotency guards.
+
+        Pub/Sub keeps `messageId` and `publishTime` on every redelivery. The id alone is
+        unique in Google's service, but the emulator numbers messages from 1 after every
+        restart, while the guard's records in Redis outlive it; the publish time tells
+        those apart.
+        """
+        return f"{self.message_id}@{self.publish_time}" if self.publish_time else self.message_id
+
     def json(self) -> Any:
         """The payload decoded as UTF-8 JSON."""
         try:
