@@ -13,10 +13,11 @@ def clickhouse_client(settings: Settings):
     dsn = settings.clickhouse_dsn
     if not dsn:
         raise ConfigError(["CLICKHOUSE_DSN is not set"])
-    scheme = urlsplit(dsn).scheme
+    parts = urlsplit(dsn)
+    scheme = parts.scheme
     if scheme not in SCHEMES:
         raise ConfigError([f"CLICKHOUSE_DSN scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}"])
-    if scheme == "chdb" and not urlsplit(dsn).path.startswith("/"):
+    if scheme == "chdb" and (parts.netloc or not parts.path.startswith("/")):
         raise ConfigError(["CLICKHOUSE_DSN for chdb needs an absolute data path: chdb:///abs/path"])
     import clickhouse_connect
 

@@ -1,0 +1,104 @@
+import copy
+
+import pytest
+
+from shared_lib.topology import TopologyError, load_topology, parse_topology
+
+VALID = {
+    "topics": {"orders": {"description": "d"}, "orders-dead": {}},
+    "subscriptions": {
+        "orders-worker": {
+            "topic": "orders",
+            "push": {"function": "worker"},
+            "ack_deadline_seconds": 30,
+            "retry_policy": {"minimum_backoff_seconds": 1, "maximum_backoff_seconds": 60},
+            "dead_letter": {"topic": "orders-dead", "max_delivery_attempts": 5},
+        },
+        "orders-dead-hold": {"topic": "orders-dead"},
+    },
+    "functions": {
+        "worker": {"component": "orders", "entry_point": "work", "trigger": "pubsub", "secrets": ["api-key"]},
+        "api": {"component": "orders", "entry_point": "api", "trigger": "http"},
+    },
+    "services": {"relay": {"component": "websocket_relay"}},
+    "secrets": {"api-key": {"description": "k"}},
+}
+
+
+def with_change(change):
+    document = copy.deepcopy(VALID)
+    change(document)
+    return document
+
+
+def problems_of(document) -> list[str]:
+    with pytest.raises(TopologyError) as caught:
+        parse_topology(document)
+    return caught.value.problems
+
+
+def test_the_shipped_topology_is_valid_and_wires_every_agent():
+    topology = load_topology()
+    for agent in ("supervisor", "triage", "data", "optimization", "actions", "reporting"):
+        assert topology.functions[agent].trigger == "pubsub"
+        assert topology.pushing_to(agent), f"nothing pushes to {agent}"
+    assert [s.name for s in topology.pushing_to("relay")] == ["relay-client-events"]
+    assert topology.functions["auth"].trigger == "http"
+
+
+def test_a_valid_document_parses_into_typed_parts():
+    topology = parse_topology(VALID)
+    sub = topology.subscriptions["orders-worker"]
+    assert sub.push.target == "worker" and sub.dead_letter.max_delivery_attempts == 5
+    assert sub.retry_policy.maximum_backoff_seconds == 60
+    assert topology.subscriptions["orders-dead-hold"].push is None
+    assert topology.functions["worker"].secrets == ("api-key",)
+    assert topology.functions["api"].timeout_seconds == 60
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(extras={}), "extras: unknown top-level key"),
+        (lambda d: d["topics"]["orders"].update(colour="red"), "topics.orders: unknown key 'colour'"),
+        (lambda d: d["topics"].update(ab={}), "topics.ab: 'ab' is not a valid Pub/Sub id (3-255 characters"),
+        (lambda d: d["topics"].update({"goog-x": {}}), "topics.goog-x: 'goog-x' is not a valid Pub/Sub id"),
+        (lambda d: d["subscriptions"]["orders-worker"].update(topic="nope"), "subscriptions.orders-worker.topic: unknown topic 'nope'"),
+        (lambda d: d["subscriptions"]["orders-worker"]["push"].update(function="ghost"), "subscriptions.orders-worker.push.function: unknown function 'ghost'"),
+        (lambda d: d["subscriptions"]["orders-worker"].update(push={"service": "ghost"}), "subscriptions.orders-worker.push.service: unknown service 'ghost'"),
+        (lambda d: d["subscriptions"]["orders-worker"].update(push={"function": "worker", "service": "relay"}), "needs exactly one of 'function' or 'service'"),
+        (lambda d: d["subscriptions"]["orders-worker"]["push"].update(function="api"), "function 'api' has trigger 'http', not 'pubsub'"),
+        (lambda d: d["subscriptions"]["orders-worker"]["dead_letter"].update(topic="missing"), "dead_letter.topic: unknown topic 'missing'"),
+        (lambda d: d["subscriptions"]["orders-worker"]["dead_letter"].update(topic="orders"), "must differ from the subscription's own topic"),
+        (lambda d: d["subscriptions"]["orders-worker"]["dead_letter"].update(max_delivery_attempts=3), "max_delivery_attempts: must be an integer from 5 to 100, got 3"),
+        (lambda d: d["subscriptions"]["orders-worker"].update(ack_deadline_seconds=5), "ack_deadline_seconds: must be an integer from 10 to 600, got 5"),
+        (lambda d: d["subscriptions"]["orders-worker"]["retry_policy"].update(minimum_backoff_seconds=90), "minimum_backoff_seconds exceeds maximum_backoff_seconds"),
+        (lambda d: d["subscriptions"]["orders-worker"].pop("topic"), "subscriptions.orders-worker: missing required key 'topic'"),
+        (lambda d: d["functions"]["worker"].update(trigger="cron"), "functions.worker.trigger: must be one of http, pubsub, got 'cron'"),
+        (lambda d: d["functions"]["worker"].update(secrets=["nope"]), "functions.worker.secrets: unknown secret 'nope'"),
+        (lambda d: d["functions"]["worker"].update(entry_point="not valid"), "functions.worker.entry_point: must be a Python identifier"),
+        (lambda d: d["subscriptions"].pop("orders-worker"), "functions.worker.trigger: a pubsub function needs a subscription that pushes to it"),
+        (lambda d: d["subscriptions"].pop("orders-dead-hold"), "topics.orders-dead: no subscription reads this topic"),
+        (lambda d: d["services"].update(worker={"component": "x"}), "services.worker: a function already has this name"),
+        (lambda d: d["secrets"]["api-key"].update(local="magic"), "secrets.api-key.local: must be one of token, ec_p256_pem, unset"),
+    ],
+)
+def test_each_bad_case_has_its_own_clear_message(change, expected):
+    problems = problems_of(with_change(change))
+    assert any(expected in p for p in problems), problems
+
+
+def test_all_problems_are_listed_together():
+    def change(d):
+        d["topics"]["x"] = {}
+        d["functions"]["worker"]["trigger"] = "cron"
+
+    problems = problems_of(with_change(change))
+    assert len(problems) >= 2
+
+
+def test_a_file_that_is_not_yaml_says_so(tmp_path):
+    path = tmp_path / "topology.yaml"
+    path.write_text("topics: [unclosed")
+    with pytest.raises(TopologyError, match="not valid YAML"):
+        load_topology(path)
