@@ -1,0 +1,1 @@
+"""Benchmarks. Each measures its subject and a baseline in the same run and reports the ratio."""

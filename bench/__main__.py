@@ -1,0 +1,30 @@
+"""`python -m bench [--repeat N] [NAME ...]`: run the benchmarks, print a table and JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench import cold_start, platform_up
+from bench.harness import report
+
+SUITES = {"platform_up": platform_up, "cold_start": cold_start}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("suites", nargs="*", help=f"any of {', '.join(SUITES)} (default: all)")
+    args = parser.parse_args()
+    unknown = [s for s in args.suites if s not in SUITES]
+    if unknown:
+        parser.error(f"unknown suite(s): {', '.join(unknown)}")
+    results = []
+    for name in args.suites or SUITES:
+        results.extend(SUITES[name].benchmarks(args.repeat))
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

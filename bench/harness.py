@@ -1,0 +1,63 @@
+"""A tiny harness: repeat a measurement, take the median, compare with a same-run baseline.
+
+Prints a table for people and one `BENCH_JSON {...}` line per entry for machines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import statistics
+from collections.abc import Callable
+
+
+@dataclasses.dataclass
+class Result:
+    name: str
+    baseline: str
+    runs: list[float]
+    baseline_runs: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def baseline_median(self) -> float:
+        return statistics.median(self.baseline_runs)
+
+    @property
+    def ratio(self) -> float:
+        return self.median / self.baseline_median
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "name": self.name,
+                "median_s": round(self.median, 4),
+                "runs_s": [round(r, 4) for r in self.runs],
+                "baseline": self.baseline,
+                "baseline_median_s": round(self.baseline_median, 4),
+                "baseline_runs_s": [round(r, 4) for r in self.baseline_runs],
+                "ratio": round(self.ratio, 3),
+            }
+        )
+
+
+def compare(name: str, subject: Callable[[], float], baseline_name: str, baseline: Callable[[], float], repeat: int) -> Result:
+    """Alternate subject and baseline so that drift in machine load hits both alike."""
+    runs, baseline_runs = [], []
+    for _ in range(repeat):
+        baseline_runs.append(baseline())
+        runs.append(subject())
+    return Result(name, baseline_name, runs, baseline_runs)
+
+
+def report(results: list[Result]) -> str:
+    header = f"{'benchmark':<34} {'median':>9} {'baseline':<34} {'median':>9} {'ratio':>7}"
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(f"{r.name:<34} {r.median:>8.3f}s {r.baseline:<34} {r.baseline_median:>8.3f}s {r.ratio:>6.2f}x")
+    lines.append("")
+    lines.extend(f"BENCH_JSON {r.as_json()}" for r in results)
+    return "\n".join(lines)
