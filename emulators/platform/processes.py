@@ -97,6 +97,9 @@ class ManagedProcess:
     env: dict[str, str] | None = None
     cwd: Path | None = None
     popen: subprocess.Popen | None = None
+    # Processes this child started in sessions of their own (a daemonising server):
+    # stopped after the child's group, so they go even if the child was killed.
+    detached_pids: list[int] = dataclasses.field(default_factory=list)
 
     def start(self) -> "ManagedProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +139,8 @@ class ManagedProcess:
         stop_group(self.popen.pid, timeout)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=1)
+        for pid in self.detached_pids:
+            stop_group(pid, timeout)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
