@@ -224,6 +224,8 @@ class Supervisor:
             if store.process is not None:
                 item = Started(store.name, "datastore", store.process, "127.0.0.1", None, store.url, {"type": "process"})
                 self.started.append(item)
+            elif store.name == "clickhouse" and store.origin == "embedded":
+                self.notes.append(f"clickhouse: embedded chDB at {store.url} (opened by the analytics functions)")
             else:
                 self.notes.append(f"{store.name}: using the {store.origin} server at {store.url}")
 
