@@ -25,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="start every emulator, datastore, function and service")
     up.add_argument("--detach", action="store_true", help="return once everything is healthy; `netra down` stops it")
     up.add_argument("--topology", type=Path, default=_env_path("NETRA_TOPOLOGY"), help="topology YAML (default: shared_lib's)")
-    up.add_argument("--functions-dir", type=Path, default=_env_path("NETRA_FUNCTIONS_DIR") or REPO_ROOT / "functions")
+    up.add_argument(
+        "--functions-dir", type=Path, action="append", dest="functions_dirs",
+        help="folder of functions/<component>/main.py; repeatable, searched in order (default: functions/)",
+    )
     status = commands.add_parser("status", help="what runs, its state, pid and url")
     status.add_argument("--json", action="store_true")
     commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
@@ -34,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ws = Workspace.default()
     if args.command == "up":
-        options = launcher.PlatformOptions(ws, args.topology, args.functions_dir)
+        dirs = args.functions_dirs or _env_paths("NETRA_FUNCTIONS_DIRS") or [REPO_ROOT / "functions"]
+        options = launcher.PlatformOptions(ws, args.topology, tuple(dirs))
         if args.detach:
             return _up_detached(ws, argv if argv is not None else sys.argv[1:])
         return launcher.Supervisor(options).run()
@@ -48,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value) if value else None
+
+
+def _env_paths(name: str) -> list[Path]:
+    return [Path(p) for p in os.environ.get(name, "").split(os.pathsep) if p]
 
 
 def _up_detached(ws: Workspace, argv: list[str]) -> int:

@@ -8,12 +8,22 @@ tests exercise exactly what `netra up` does, beside any platform a developer run
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+FUNCTION_DIRS = (FIXTURES / "functions", ROOT / "functions")
+# The tests' frontend: a URL the auth function may redirect to (nobody serves it).
+APP_CALLBACK = "http://127.0.0.1:9/app/auth/callback"
+
+# Each function's own package (netra_auth, …) is importable by tests, as it is in its deploy.
+for _component in sorted((ROOT / "functions").iterdir()):
+    if (_component / "main.py").is_file() and str(_component) not in sys.path:
+        sys.path.append(str(_component))
 TEST_DATABASE_URL = os.environ.get("NETRA_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("NETRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -28,11 +38,17 @@ def platform(tmp_path_factory):
     # The test database is ours: start every session from an empty one.
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     workspace = Workspace(tmp_path_factory.mktemp("platform"))
-    environ = {**os.environ, "DATABASE_URL": TEST_DATABASE_URL, "REDIS_URL": TEST_REDIS_URL}
+    environ = {
+        **os.environ,
+        "DATABASE_URL": TEST_DATABASE_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "AUTH_REDIRECT_ALLOWLIST": APP_CALLBACK,
+        "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+    }
     for name in ("PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST", "CLICKHOUSE_DSN"):
         environ.pop(name, None)
     supervisor = Supervisor(
-        PlatformOptions(workspace, FIXTURES / "topology.yaml", FIXTURES / "functions"), environ=environ, say=lambda _: None
+        PlatformOptions(workspace, FIXTURES / "topology.yaml", FUNCTION_DIRS), environ=environ, say=lambda _: None
     )
     try:
         supervisor.start()

@@ -63,7 +63,8 @@ class Started:
 class PlatformOptions:
     workspace: Workspace
     topology_path: Path | None = None
-    functions_dir: Path = REPO_ROOT / "functions"
+    # Folders holding functions/<component>/main.py, searched in order (tests put fixtures first).
+    functions_dirs: tuple[Path, ...] = (REPO_ROOT / "functions",)
     services_dir: Path = REPO_ROOT
     project: str = LOCAL_PROJECT_ID
 
@@ -78,6 +79,7 @@ class Supervisor:
         self.say = say
         self.started: list[Started] = []
         self.notes: list[str] = []
+        self.oauth_url: str | None = None
         self.child_env: dict[str, str] = {}
         self._lock_fd: int | None = None
         self._stop = threading.Event()
@@ -179,7 +181,7 @@ class Supervisor:
         java_env = dict(self.environ)
         if emulators.java_home:
             java_env["PATH"] = f"{emulators.java_home / 'bin'}:{java_env.get('PATH', '')}"
-        ports = {name: free_port() for name in ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator")}
+        ports = {name: free_port() for name in ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator")}
         launched = [
             self._launch(
                 "pubsub-emulator", "emulator",
@@ -200,6 +202,12 @@ class Supervisor:
                 ports["secretmanager-emulator"], f"grpc://127.0.0.1:{ports['secretmanager-emulator']}",
                 {"type": "tcp"},
             ),
+            self._launch(
+                "oauth-emulator", "emulator",
+                [sys.executable, "-m", "emulators.oauth", "--port", str(ports["oauth-emulator"]), "--secrets-file", str(secrets_file)],
+                ports["oauth-emulator"], f"http://127.0.0.1:{ports['oauth-emulator']}",
+                {"type": "http", "path": "/health", "expect": 200},
+            ),
         ]
         for item in launched:
             item.process.wait_until(lambda item=item: health.probe(item.record()), EMULATOR_TIMEOUT)
@@ -212,6 +220,7 @@ class Supervisor:
                 "SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{ports['secretmanager-emulator']}",
             }
         )
+        self.oauth_url = f"http://127.0.0.1:{ports['oauth-emulator']}"
 
     def _resolve_datastores(self) -> None:
         for resolve, variable in (
@@ -230,17 +239,19 @@ class Supervisor:
                 self.notes.append(f"{store.name}: using the {store.origin} server at {store.url}")
 
     def _start_components(self, topology: Topology) -> dict[str, str]:
+        functions = [(f, source) for f in topology.functions.values() if (source := self._source(f.component))]
+        services = [
+            (s, self.options.services_dir / s.component / "main.py")
+            for s in topology.services.values()
+            if (self.options.services_dir / s.component / "main.py").is_file()
+        ]
+        # Ports first: components find each other (AUTH_URL, the relay's page) before any starts.
+        ports = {component.name: free_port() for component, _ in [*functions, *services]}
+        if "auth" in ports:
+            self.child_env["AUTH_URL"] = f"http://127.0.0.1:{ports['auth']}"
         env = {**self.environ, **self.child_env, "PYTHONUNBUFFERED": "1"}
-        launched: list[Started] = []
-        for function in topology.functions.values():
-            source = self.options.functions_dir / function.component / "main.py"
-            if not source.is_file():
-                continue
-            launched.append(self._launch_function(function, source, env))
-        for service in topology.services.values():
-            source = self.options.services_dir / service.component / "main.py"
-            if source.is_file():
-                launched.append(self._launch_service(service, source, env))
+        launched = [self._launch_function(f, source, env, ports[f.name]) for f, source in functions]
+        launched += [self._launch_service(s, source, env, ports[s.name]) for s, source in services]
         built = {item.name for item in launched}
         absent = [n for n in [*topology.functions, *topology.services] if n not in built]
         if absent:
@@ -249,8 +260,30 @@ class Supervisor:
             item.process.wait_until(lambda item=item: health.probe(item.record()), COMPONENT_TIMEOUT)
         return {item.name: item.url for item in launched}
 
-    def _launch_function(self, function: Function, source: Path, env: dict) -> Started:
-        port = free_port()
+    def _source(self, component: str) -> Path | None:
+        for folder in self.options.functions_dirs:
+            if (folder / component / "main.py").is_file():
+                return folder / component / "main.py"
+        return None
+
+    def _component_env(self, name: str, env: dict) -> dict:
+        """Settings a component needs from the local platform beyond the shared ones."""
+        if name != "auth":
+            return env
+        from emulators.oauth.server import LOCAL_CLIENT_IDS
+
+        oauth = self.oauth_url
+        return {
+            **env,
+            "OAUTH_GOOGLE_CLIENT_ID": LOCAL_CLIENT_IDS["google"],
+            "OAUTH_GOOGLE_DISCOVERY_URL": f"{oauth}/google/.well-known/openid-configuration",
+            "OAUTH_GITHUB_CLIENT_ID": LOCAL_CLIENT_IDS["github"],
+            "OAUTH_GITHUB_AUTHORIZE_URL": f"{oauth}/github/login/oauth/authorize",
+            "OAUTH_GITHUB_TOKEN_URL": f"{oauth}/github/login/oauth/access_token",
+            "OAUTH_GITHUB_API_URL": f"{oauth}/github/api",
+        }
+
+    def _launch_function(self, function: Function, source: Path, env: dict, port: int) -> Started:
         signature = "http" if function.trigger == "http" else "cloudevent"
         argv = [
             sys.executable, "-m", "functions_framework", "--target", function.entry_point, "--source", str(source),
@@ -259,12 +292,11 @@ class Supervisor:
         # An HTTP function answers /health; a CloudEvent function only answers POST, so
         # any HTTP answer below 500 proves it is serving.
         probe = {"type": "http", "path": "/health", "expect": 200} if signature == "http" else {"type": "http", "path": "/", "expect": "<500"}
-        function_env = {**env, "K_SERVICE": function.name, "FUNCTION_TARGET": function.entry_point}
+        function_env = {**self._component_env(function.name, env), "K_SERVICE": function.name, "FUNCTION_TARGET": function.entry_point}
         return self._launch(function.name, "function", argv, port, f"http://127.0.0.1:{port}", probe, env=function_env, cwd=source.parent)
 
-    def _launch_service(self, service: Service, source: Path, env: dict) -> Started:
-        port = free_port()
-        service_env = {**env, "PORT": str(port), "K_SERVICE": service.name}
+    def _launch_service(self, service: Service, source: Path, env: dict, port: int) -> Started:
+        service_env = {**self._component_env(service.name, env), "PORT": str(port), "K_SERVICE": service.name}
         return self._launch(
             service.name, "service", [sys.executable, str(source)], port, f"http://127.0.0.1:{port}",
             {"type": "http", "path": "/health", "expect": 200}, env=service_env, cwd=source.parent,

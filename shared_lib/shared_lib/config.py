@@ -1,7 +1,9 @@
 """Typed configuration, read once from the environment, with the source of every value.
 
-Secrets are not configuration: they are read from Secret Manager through
-`shared_lib.secrets`, and only their names appear here.
+`Settings` holds what every component needs. A component with settings of its own reads
+them with the same `EnvReader`, so every value anywhere says where it came from and every
+problem is reported at once. Secrets are not configuration: they are read from Secret
+Manager through `shared_lib.secrets`; only their names appear here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ Environment = Literal["local", "test", "staging", "production"]
 ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 LOCAL_PROJECT_ID = "netra-local"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_AUDIENCE = "netra-api"
 
 
 class ConfigError(ValueError):
@@ -24,6 +27,48 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+class EnvReader:
+    """Reads typed values from an environment mapping, recording sources and problems."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self.environ = os.environ if environ is None else environ
+        self.sources: dict[str, str] = {}
+        self.problems: list[str] = []
+
+    def text(self, field: str, names: tuple[str, ...], default: str | None = None) -> str | None:
+        for name in names:
+            value = self.environ.get(name)
+            if value is not None and value.strip() != "":
+                self.sources[field] = f"env:{name}"
+                return value.strip()
+        self.sources[field] = "default"
+        return default
+
+    def integer(self, field: str, names: tuple[str, ...], default: int, low: int, high: int) -> int:
+        raw = self.text(field, names)
+        if raw is None:
+            return default
+        if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+            self.problems.append(f"{names[0]} must be an integer from {low} to {high}, got {raw!r}")
+            return default
+        return int(raw)
+
+    def choice(self, field: str, names: tuple[str, ...], default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(field, names, default)
+        if value not in choices:
+            self.problems.append(f"{names[0]} must be one of {', '.join(choices)}, got {value!r}")
+        return value  # type: ignore[return-value]
+
+    def items(self, field: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        """A comma-separated list; empty entries dropped."""
+        raw = self.text(field, names) or ""
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+    def check(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +83,9 @@ class Settings:
     cloud_sql_instance: str | None
     redis_url: str | None
     clickhouse_dsn: str | None
+    auth_url: str | None  # base URL of the auth function (JWKS, /auth/validate)
+    token_issuer: str  # `iss` of Netra's tokens
+    token_audience: str  # `aud` of Netra's access tokens
     # field name -> where its value came from ("env:NAME" or "default")
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
@@ -57,70 +105,66 @@ class Settings:
         return out
 
 
-# field -> (environment variables tried in order, default)
-_SPEC: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "env": (("NETRA_ENV",), "local"),
-    "project_id": (("NETRA_PROJECT_ID", "GOOGLE_CLOUD_PROJECT"), None),
-    "log_level": (("LOG_LEVEL",), "INFO"),
-    "pubsub_emulator_host": (("PUBSUB_EMULATOR_HOST",), None),
-    "firestore_emulator_host": (("FIRESTORE_EMULATOR_HOST",), None),
-    "secret_manager_emulator_host": (("SECRET_MANAGER_EMULATOR_HOST",), None),
-    "database_url": (("DATABASE_URL",), None),
-    "cloud_sql_instance": (("CLOUD_SQL_INSTANCE",), None),
-    "redis_url": (("REDIS_URL",), None),
-    "clickhouse_dsn": (("CLICKHOUSE_DSN",), None),
+_EMULATORS = {
+    "pubsub_emulator_host": "PUBSUB_EMULATOR_HOST",
+    "firestore_emulator_host": "FIRESTORE_EMULATOR_HOST",
+    "secret_manager_emulator_host": "SECRET_MANAGER_EMULATOR_HOST",
 }
-_EMULATOR_FIELDS = ("pubsub_emulator_host", "firestore_emulator_host", "secret_manager_emulator_host")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from `environ` (default: the process environment) and validate them."""
-    environ = os.environ if environ is None else environ
-    values: dict[str, str | None] = {}
-    sources: dict[str, str] = {}
-    for field, (names, default) in _SPEC.items():
-        values[field], sources[field] = _lookup(environ, names, default)
-
-    problems: list[str] = []
-    env = values["env"]
+    read = EnvReader(environ)
+    env = read.text("env", ("NETRA_ENV",), "local")
     if env not in ENVIRONMENTS:
-        problems.append(f"NETRA_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
+        read.problems.append(f"NETRA_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
     local = env in ("local", "test")
-    if values["project_id"] is None:
-        if local:
-            values["project_id"], sources["project_id"] = LOCAL_PROJECT_ID, "default"
-        elif env in ENVIRONMENTS:
-            problems.append(f"NETRA_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) is required when NETRA_ENV={env}")
-    level = (values["log_level"] or "").upper()
+    deployed = env in ("staging", "production")
+    project_id = read.text("project_id", ("NETRA_PROJECT_ID", "GOOGLE_CLOUD_PROJECT"))
+    if project_id is None and local:
+        project_id = LOCAL_PROJECT_ID
+    elif project_id is None and deployed:
+        read.problems.append(f"NETRA_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) is required when NETRA_ENV={env}")
+    level = (read.text("log_level", ("LOG_LEVEL",), "INFO") or "").upper()
     if level not in LOG_LEVELS:
-        problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {values['log_level']!r}")
-    values["log_level"] = level
-    for field in _EMULATOR_FIELDS:
-        host = values[field]
+        read.problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level.lower()!r}")
+    emulators = {}
+    for field, name in _EMULATORS.items():
+        host = emulators[field] = read.text(field, (name,))
         if host is None:
             continue
-        if env in ("staging", "production"):
+        if deployed:
             # An emulator in staging or production would silently route real traffic nowhere.
-            problems.append(f"{_SPEC[field][0][0]} must not be set when NETRA_ENV={env}")
+            read.problems.append(f"{name} must not be set when NETRA_ENV={env}")
         elif not _is_host_port(host):
-            problems.append(f"{_SPEC[field][0][0]} must be HOST:PORT, got {host!r}")
-    if problems:
-        raise ConfigError(problems)
-    return Settings(**values, sources=sources)  # type: ignore[arg-type]
+            read.problems.append(f"{name} must be HOST:PORT, got {host!r}")
+    auth_url = read.text("auth_url", ("AUTH_URL",))
+    if auth_url is not None:
+        auth_url = auth_url.rstrip("/")
+        if deployed and not auth_url.startswith("https://"):
+            read.problems.append(f"AUTH_URL must be https:// when NETRA_ENV={env}")
+    issuer = read.text("token_issuer", ("AUTH_TOKEN_ISSUER",), auth_url or f"netra-{env}")
+    settings_values = dict(
+        env=env,
+        project_id=project_id or "",
+        log_level=level,
+        **emulators,
+        database_url=read.text("database_url", ("DATABASE_URL",)),
+        cloud_sql_instance=read.text("cloud_sql_instance", ("CLOUD_SQL_INSTANCE",)),
+        redis_url=read.text("redis_url", ("REDIS_URL",)),
+        clickhouse_dsn=read.text("clickhouse_dsn", ("CLICKHOUSE_DSN",)),
+        auth_url=auth_url,
+        token_issuer=issuer,
+        token_audience=read.text("token_audience", ("AUTH_TOKEN_AUDIENCE",), DEFAULT_AUDIENCE),
+    )
+    read.check()
+    return Settings(**settings_values, sources=read.sources)  # type: ignore[arg-type]
 
 
 @functools.cache
 def settings() -> Settings:
     """The process's settings, read once (cold start reads the environment a single time)."""
     return load_settings()
-
-
-def _lookup(environ: Mapping[str, str], names: tuple[str, ...], default: str | None) -> tuple[str | None, str]:
-    for name in names:
-        value = environ.get(name)
-        if value is not None and value.strip() != "":
-            return value.strip(), f"env:{name}"
-    return default, "default"
 
 
 def _is_host_port(value: str) -> bool:

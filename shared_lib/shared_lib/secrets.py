@@ -16,10 +16,11 @@ class SecretReader:
         self._cache: dict[tuple[str, str], bytes] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str, version: str = "latest") -> bytes:
+    def get(self, name: str, version: str = "latest", cached: bool = True) -> bytes:
+        """The secret's bytes; `cached=False` re-reads it (to pick up a rotation)."""
         key = (name, version)
         with self._lock:
-            if key in self._cache:
+            if cached and key in self._cache:
                 return self._cache[key]
         value = self._access(name, version)
         with self._lock:

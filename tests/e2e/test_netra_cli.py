@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from emulators.platform.processes import pid_alive, port_open
-from tests.conftest import FIXTURES, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDIS_URL
 
 pytestmark = pytest.mark.platform
-EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "recorder", "failing", "hello"}
+EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth"}
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def cli_env(tmp_path) -> dict[str, str]:
     env.update(
         NETRA_WORKSPACE=str(tmp_path),
         NETRA_TOPOLOGY=str(FIXTURES / "topology.yaml"),
-        NETRA_FUNCTIONS_DIR=str(FIXTURES / "functions"),
+        NETRA_FUNCTIONS_DIRS=os.pathsep.join(str(d) for d in FUNCTION_DIRS),
         DATABASE_URL=TEST_DATABASE_URL,
         REDIS_URL=TEST_REDIS_URL,
     )

@@ -7,8 +7,9 @@ a Unix socket never gets SSL, and the SSL wish becomes an `ssl.SSLContext` or no
 
 from __future__ import annotations
 
+import contextlib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -102,3 +103,53 @@ def _cloud_sql_factory(instance: str, args: dict[str, Any]) -> Callable[[], Any]
         )
 
     return connect
+
+
+class ConnectionPool:
+    """A few reusable connections for one function instance; `transaction()` commits on
+    success, rolls back on error, and drops a connection that broke."""
+
+    def __init__(self, connect: Callable[[], Any], size: int = 4):
+        import queue
+
+        self._connect = connect
+        self._idle: queue.LifoQueue = queue.LifoQueue(maxsize=size)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        import queue
+
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            connection = self._connect()
+        try:
+            cursor = connection.cursor()
+            yield cursor
+            connection.commit()
+        except BaseException:
+            try:
+                connection.rollback()
+            except Exception:
+                connection.close()  # broken: never reuse it
+            else:
+                self._give_back(connection)
+            raise
+        self._give_back(connection)
+
+    def _give_back(self, connection) -> None:
+        import queue
+
+        try:
+            self._idle.put_nowait(connection)
+        except queue.Full:
+            connection.close()
+
+    def close(self) -> None:
+        import queue
+
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return

@@ -1,0 +1,5 @@
+import sys
+
+from emulators.oauth.server import main
+
+sys.exit(main())

@@ -1,0 +1,246 @@
+"""What the auth routes do, with every collaborator passed in (store, issuer, Redis…)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from shared_lib.auth import API_KEY_PREFIX, REFRESH, InvalidToken, Principal, Revocations, TokenVerifier, bearer_token
+from shared_lib.http import ApiError
+from shared_lib.ratelimit import RateLimiter
+
+from netra_auth.flows import FlowStore
+from netra_auth.keys import KeyRing
+from netra_auth.providers import ProviderFailure
+from netra_auth.settings import AuthSettings
+from netra_auth.store import AuthStore, RefreshRejected
+from netra_auth.tokens import TokenIssuer
+
+VALIDATION_CACHE_SECONDS = 300
+API_KEY_PERMISSIONS = ("usage:write",)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
+_VALIDATION = "auth:validation:"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclasses.dataclass
+class AuthService:
+    settings: AuthSettings
+    store: AuthStore
+    keys: KeyRing
+    issuer: TokenIssuer
+    verifier: TokenVerifier
+    revocations: Revocations
+    flows: FlowStore
+    limiter: RateLimiter
+    providers: Mapping[str, object]
+    redis: object
+    clock: object = time.time
+
+    # --- guards -------------------------------------------------------------------
+
+    def limit(self, action: str, client_ip: str) -> None:
+        decision = self.limiter.hit(f"{action}:{client_ip}")
+        if not decision.allowed:
+            raise ApiError(429, "rate_limited", f"too many {action} requests; retry in {decision.retry_after} s",
+                           {"Retry-After": str(decision.retry_after)})
+
+    def caller(self, headers: Mapping[str, str]) -> Principal:
+        try:
+            return self.verifier.principal(bearer_token(headers))
+        except InvalidToken as exc:
+            raise ApiError(401, exc.code, exc.message, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'}) from None
+
+    def _provider(self, name: str):
+        if name not in ("google", "github"):
+            raise ApiError(404, "unknown_provider", f"no sign-in provider {name!r} (google, github)")
+        provider = self.providers.get(name)
+        if provider is None:
+            raise ApiError(503, "provider_not_configured", f"sign-in with {name} is not configured here")
+        return provider
+
+    # --- sign-in --------------------------------------------------------------------
+
+    def dev_login(self, body: dict, client_ip: str) -> dict:
+        if not self.settings.dev_login:
+            raise ApiError(404, "not_found", "no such route")
+        self.limit("login", client_ip)
+        email = (body.get("email") or "dev@netra.local").strip().lower()
+        if not _EMAIL.match(email):
+            raise ApiError(400, "invalid_field", "field 'email' is not an email address")
+        name = body.get("name") or email.split("@", 1)[0]
+        user = self.store.sign_in("dev", email, email, name)
+        return self._start_session(user, "dev", client_ip)
+
+    def login_redirect(self, provider_name: str, redirect_uri: str | None, login_hint: str | None, client_ip: str) -> str:
+        provider = self._provider(provider_name)
+        self.limit("login", client_ip)
+        if not redirect_uri:
+            raise ApiError(400, "missing_redirect_uri", "query parameter redirect_uri is required")
+        if redirect_uri not in self.settings.redirect_allowlist:
+            raise ApiError(400, "redirect_uri_not_allowed", "redirect_uri is not on the allow-list")
+        state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(16)
+        self.flows.put(state, {"provider": provider_name, "verifier": verifier, "nonce": nonce, "redirect_uri": redirect_uri})
+        try:
+            return provider.authorization_url(self._callback_url(provider_name), state, verifier, nonce, login_hint)
+        except ProviderFailure as exc:
+            raise ApiError(502, exc.code, exc.message) from None
+
+    def callback_redirect(self, provider_name: str, params: Mapping[str, str], client_ip: str) -> str:
+        """Where to send the browser: the app with tokens, or the app with an error."""
+        provider = self._provider(provider_name)
+        self.limit("callback", client_ip)
+        state = params.get("state")
+        if not state:
+            self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="missing_state")
+            raise ApiError(400, "missing_state", "the callback has no state parameter")
+        flow = self.flows.take(state)
+        if flow is None or flow["provider"] != provider_name:
+            self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="invalid_state")
+            raise ApiError(400, "invalid_state", "the sign-in state is unknown, expired or already used; start again")
+        back = flow["redirect_uri"]
+        if params.get("error"):
+            self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason=params["error"])
+            return _with_fragment(back, error=params["error"][:64], error_description="The provider did not sign you in.")
+        if not params.get("code"):
+            return _with_fragment(back, error="invalid_request", error_description="The provider sent no code.")
+        try:
+            identity = provider.identity(params["code"], self._callback_url(provider_name), flow["verifier"], flow["nonce"])
+            if not identity.email_verified:
+                raise ProviderFailure("email_not_verified", "the account's email is not verified")
+        except ProviderFailure as exc:
+            self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason=exc.code)
+            return _with_fragment(back, error=exc.code, error_description=exc.message)
+        user = self.store.sign_in(identity.provider, identity.subject, identity.email, identity.name)
+        tokens = self._start_session(user, provider_name, client_ip)
+        return _with_fragment(
+            back,
+            access_token=tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            token_type="Bearer",
+            expires_in=str(tokens["expires_in"]),
+        )
+
+    def _callback_url(self, provider_name: str) -> str:
+        return f"{self.settings.public_url}/auth/callback/{provider_name}"
+
+    def _start_session(self, user, provider: str, client_ip: str) -> dict:
+        jti, expires = self.issuer.new_refresh_jti()
+        session_id = self.store.start_session(user, provider, jti, expires)
+        self.store.audit("sign_in", user.id, session_id, client_ip, provider=provider)
+        return self.issuer.pair(user, session_id, jti)
+
+    # --- tokens ---------------------------------------------------------------------
+
+    def refresh(self, refresh_token: str, client_ip: str) -> dict:
+        self.limit("refresh", client_ip)
+        try:
+            claims = self.verifier.verify(refresh_token, REFRESH)
+        except InvalidToken as exc:
+            raise ApiError(401, exc.code, exc.message) from None
+        new_jti, expires = self.issuer.new_refresh_jti()
+        try:
+            session = self.store.rotate_refresh(claims["jti"], new_jti, expires)
+        except RefreshRejected as exc:
+            if exc.reason == "reused":
+                self.revocations.revoke(exc.session_id, self.settings.refresh_ttl)
+                self.store.audit("refresh_reuse", exc.user_id, exc.session_id, client_ip)
+                raise ApiError(401, "refresh_token_reused", "this refresh token was already used; the session is revoked") from None
+            if exc.reason == "revoked":
+                raise ApiError(401, "token_revoked", "the session of this token was revoked") from None
+            raise ApiError(401, "invalid_token", "the refresh token is not known") from None
+        user = self.store.user(session.user_id)
+        self.store.audit("refresh", session.user_id, session.id, client_ip)
+        return self.issuer.pair(user, session.id, new_jti)
+
+    def logout(self, headers: Mapping[str, str], client_ip: str) -> dict:
+        principal = self.caller(headers)
+        self.store.revoke_session(principal.session_id, "logout")
+        # Refuse the session's outstanding access tokens everywhere, as long as any may live.
+        self.revocations.revoke(principal.session_id, self.settings.refresh_ttl)
+        self.store.audit("logout", principal.user_id, principal.session_id, client_ip)
+        return {"revoked": True}
+
+    def me(self, headers: Mapping[str, str]) -> dict:
+        principal = self.caller(headers)
+        user = self.store.user(principal.user_id)
+        session = self.store.session(principal.session_id)
+        if user is None or session is None:
+            raise ApiError(401, "invalid_token", "the user of this token no longer exists")
+        return {"user_id": user.id, "email": user.email, "name": user.name, "provider": session.provider, "org_id": user.org_id}
+
+    def validate(self, token: str) -> dict:
+        """For components that prefer a call: cached at most 5 minutes, never past the
+        token's expiry, and a revoked session is refused even while cached."""
+        cache_key = _VALIDATION + _digest(token)
+        cached = self.redis.get(cache_key)
+        if cached is not None:
+            answer = json.loads(cached)
+            if answer.get("session_id") and self.revocations.is_revoked(answer["session_id"]):
+                return {"valid": False, "error": "token_revoked"}
+            return _public(answer)
+        try:
+            principal = self._api_key(token) if token.startswith(API_KEY_PREFIX) else self.verifier.principal(token)
+        except InvalidToken as exc:
+            return {"valid": False, "error": exc.code}
+        answer = {**principal.as_validation(), "session_id": principal.session_id}
+        ttl = VALIDATION_CACHE_SECONDS
+        if principal.expires_at is not None:
+            ttl = min(ttl, principal.expires_at - int(self.clock()))
+        if ttl > 0:
+            self.redis.set(cache_key, json.dumps(answer), ex=ttl)
+        return _public(answer)
+
+    def _api_key(self, token: str) -> Principal:
+        key = self.store.api_key_by_hash(hashlib.sha256(token.encode()).digest())
+        if key is None:
+            raise InvalidToken("invalid_api_key", "the API key is unknown or revoked")
+        return Principal(kind="api_key", org_id=key.org_id, user_id=None, permissions=key.permissions, expires_at=None)
+
+    # --- API keys -------------------------------------------------------------------
+
+    def list_api_keys(self, headers: Mapping[str, str]) -> dict:
+        principal = self.caller(headers)
+        return {"api_keys": [key.public() for key in self.store.api_keys(principal.org_id)]}
+
+    def create_api_key(self, headers: Mapping[str, str], body: dict, client_ip: str) -> dict:
+        principal = self.caller(headers)
+        name = (body.get("name") or "").strip()
+        if not 1 <= len(name) <= 100:
+            raise ApiError(400, "invalid_field", "field 'name' must be 1-100 characters")
+        secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        display = secret[: len(API_KEY_PREFIX) + 4] + "…"
+        key = self.store.create_api_key(
+            principal.org_id, principal.user_id, name, display, hashlib.sha256(secret.encode()).digest(), API_KEY_PERMISSIONS
+        )
+        self.store.audit("api_key_created", principal.user_id, principal.session_id, client_ip, api_key_id=key.id)
+        return {**key.public(), "key": secret}  # shown once, never stored in clear
+
+    def revoke_api_key(self, headers: Mapping[str, str], key_id: str, client_ip: str) -> dict:
+        principal = self.caller(headers)
+        if not re.fullmatch(r"[0-9a-f-]{36}", key_id):
+            raise ApiError(404, "not_found", "no such API key")
+        key = self.store.revoke_api_key(principal.org_id, key_id)
+        if key is None:
+            raise ApiError(404, "not_found", "no such API key")
+        self.redis.delete(_VALIDATION + key.key_hash.hex())  # a cached "valid" must not outlive the key
+        self.store.audit("api_key_revoked", principal.user_id, principal.session_id, client_ip, api_key_id=key.id)
+        return key.public()
+
+
+def _public(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if k != "session_id"}
+
+
+def _with_fragment(url: str, **values: str) -> str:
+    # Tokens travel in the fragment: browsers never send it to a server or into its logs.
+    return f"{url}#{urlencode(values)}"

@@ -1,0 +1,250 @@
+"""The one way a Netra component verifies who is calling.
+
+Access and refresh tokens are ES256 JWTs signed by the auth function only; every other
+component verifies them here against auth's JWKS (fetched and cached), with the algorithm
+pinned, every required claim checked, the token type enforced and session revocation
+looked up in Redis. Org API keys (machine ingest) are opaque; they are checked by the
+auth function's `/auth/validate`, which holds their hashes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+ALGORITHMS = ["ES256"]
+ACCESS, REFRESH = "access", "refresh"
+API_KEY_PREFIX = "netra_sk_"
+REFRESH_AUDIENCE_SUFFIX = "#refresh"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "typ", "sid"]
+_REVOKED = "auth:revoked-session:"
+
+
+class InvalidToken(Exception):
+    """The credential is not acceptable; `code` is stable and safe to show the caller."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in user (access token) or an org's machine (API key)."""
+
+    kind: str  # "user" | "api_key"
+    org_id: str
+    user_id: str | None
+    permissions: tuple[str, ...]
+    expires_at: int | None
+    session_id: str | None = None
+    email: str | None = None
+
+    def as_validation(self) -> dict[str, Any]:
+        return {
+            "valid": True,
+            "kind": self.kind,
+            "user_id": self.user_id,
+            "org_id": self.org_id,
+            "permissions": list(self.permissions),
+            "expires_at": self.expires_at,
+        }
+
+
+class Revocations:
+    """Revoked sessions in Redis, kept as long as any token of the session may live."""
+
+    def __init__(self, redis):
+        self._redis = redis
+
+    def revoke(self, session_id: str, ttl_seconds: int) -> None:
+        self._redis.set(_REVOKED + session_id, "1", ex=max(1, ttl_seconds))
+
+    def is_revoked(self, session_id: str) -> bool:
+        return bool(self._redis.exists(_REVOKED + session_id))
+
+
+class JwksKeys:
+    """Public keys by `kid` from a JWKS URL: cached, refetched on an unknown kid at most
+    once per `min_refetch_seconds` so a flood of forged kids cannot hammer auth."""
+
+    def __init__(self, url: str, http=None, ttl_seconds: float = 600, min_refetch_seconds: float = 30, clock=time.monotonic):
+        self._url = url
+        self._http = http
+        self._ttl = ttl_seconds
+        self._min_refetch = min_refetch_seconds
+        self._clock = clock
+        self._keys: dict[str, Any] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, kid: str):
+        with self._lock:
+            now = self._clock()
+            stale = self._fetched_at is None or now - self._fetched_at > self._ttl
+            may_refetch = self._fetched_at is None or now - self._fetched_at > self._min_refetch
+            if stale or (kid not in self._keys and may_refetch):
+                self._keys = self._fetch()
+                self._fetched_at = now
+            key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown_key", f"no signing key with kid {kid!r}")
+        return key
+
+    def _fetch(self) -> dict[str, Any]:
+        import httpx
+        import jwt
+
+        client = self._http or httpx
+        try:
+            response = client.get(self._url, timeout=5.0)
+            response.raise_for_status()
+            keyset = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
+            raise InvalidToken("keys_unavailable", f"could not load signing keys: {exc}") from None
+        return {key.key_id: key.key for key in keyset.keys if key.key_id}
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        keys: Callable[[str], Any],
+        issuer: str,
+        audience: str,
+        revocations: Revocations | None,
+        leeway_seconds: int = 5,
+    ):
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._revocations = revocations
+        self._leeway = leeway_seconds
+
+    def verify(self, token: str, token_type: str = ACCESS) -> dict[str, Any]:
+        """Claims of a valid token of `token_type`; raises InvalidToken otherwise."""
+        import jwt
+
+        if not isinstance(token, str) or token.count(".") != 2:
+            raise InvalidToken("malformed_token", "the token is not a JWT")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError:
+            raise InvalidToken("malformed_token", "the token header cannot be decoded") from None
+        if header.get("alg") not in ALGORITHMS:
+            # Refuses `none` and HS256-with-the-public-key before any key is touched.
+            raise InvalidToken("unsupported_algorithm", f"algorithm {header.get('alg')!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("missing_kid", "the token header has no kid")
+        audience = self._audience if token_type == ACCESS else self._issuer + REFRESH_AUDIENCE_SUFFIX
+        try:
+            claims = jwt.decode(
+                token,
+                self._keys(kid),
+                algorithms=ALGORITHMS,
+                audience=audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("token_expired", "the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise InvalidToken("token_not_yet_valid", "the token is not valid yet") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidToken("wrong_audience", "the token is not meant for this service") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidToken("wrong_issuer", "the token was not issued by Netra auth") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidToken("missing_claim", f"the token lacks the {exc.claim!r} claim") from None
+        except jwt.InvalidSignatureError:
+            raise InvalidToken("bad_signature", "the token signature does not verify") from None
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken("invalid_token", f"the token is invalid: {exc}") from None
+        if claims.get("typ") != token_type:
+            raise InvalidToken("wrong_token_type", f"a {claims.get('typ')} token cannot be used as a {token_type} token")
+        if self._revocations is not None and self._revocations.is_revoked(str(claims["sid"])):
+            raise InvalidToken("token_revoked", "the session of this token was revoked")
+        return claims
+
+    def principal(self, token: str) -> Principal:
+        claims = self.verify(token, ACCESS)
+        return Principal(
+            kind="user",
+            org_id=str(claims.get("org_id", "")),
+            user_id=str(claims["sub"]),
+            permissions=tuple(claims.get("permissions", ())),
+            expires_at=int(claims["exp"]),
+            session_id=str(claims["sid"]),
+            email=claims.get("email"),
+        )
+
+
+def bearer_token(headers: Mapping[str, str]) -> str:
+    """The credential of an `Authorization: Bearer …` header."""
+    value = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+    if not value:
+        raise InvalidToken("missing_token", "an Authorization: Bearer token is required")
+    scheme, _, credential = value.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise InvalidToken("malformed_authorization", "the Authorization header must be 'Bearer <token>'")
+    return credential.strip()
+
+
+class Authenticator:
+    """What an HTTP component uses: a user's access token verified locally, an org API
+    key checked by auth's `/auth/validate`."""
+
+    def __init__(self, verifier: TokenVerifier, validate_url: str | None, http=None):
+        self._verifier = verifier
+        self._validate_url = validate_url
+        self._http = http
+
+    def authenticate(self, headers: Mapping[str, str], allow_api_key: bool = False) -> Principal:
+        token = bearer_token(headers)
+        if token.startswith(API_KEY_PREFIX):
+            if not allow_api_key:
+                raise InvalidToken("api_key_not_accepted", "this endpoint needs a user's access token")
+            return self._validate_remotely(token)
+        return self._verifier.principal(token)
+
+    def _validate_remotely(self, token: str) -> Principal:
+        import httpx
+
+        if not self._validate_url:
+            raise InvalidToken("keys_unavailable", "API keys cannot be checked: AUTH_URL is not configured")
+        client = self._http or httpx
+        try:
+            response = client.post(self._validate_url, json={"token": token}, timeout=5.0)
+            response.raise_for_status()
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise InvalidToken("keys_unavailable", f"API key validation is unavailable: {exc}") from None
+        if not answer.get("valid"):
+            raise InvalidToken(answer.get("error", "invalid_api_key"), "the API key is not valid")
+        return Principal(
+            kind="api_key",
+            org_id=answer["org_id"],
+            user_id=answer.get("user_id"),
+            permissions=tuple(answer.get("permissions", ())),
+            expires_at=answer.get("expires_at"),
+        )
+
+
+def authenticator(settings, redis) -> Authenticator:
+    """The standard Authenticator for a component: JWKS and validation from AUTH_URL."""
+    if not settings.auth_url:
+        from shared_lib.config import ConfigError
+
+        raise ConfigError(["AUTH_URL is not set: tokens cannot be verified"])
+    verifier = TokenVerifier(
+        JwksKeys(f"{settings.auth_url}/auth/.well-known/jwks.json"),
+        settings.token_issuer,
+        settings.token_audience,
+        Revocations(redis),
+    )
+    return Authenticator(verifier, f"{settings.auth_url}/auth/validate")
