@@ -140,23 +140,21 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("missing_kid", "the token header has no kid")
-        audience = self._audience if token_type == ACCESS else self._issuer + REFRESH_AUDIENCE_SUFFIX
         try:
+            # The audience is checked below, after the type, so that a refresh token offered
+            # as an access token is named for what it is.
             claims = jwt.decode(
                 token,
                 self._keys(kid),
                 algorithms=ALGORITHMS,
-                audience=audience,
                 issuer=self._issuer,
                 leeway=self._leeway,
-                options={"require": REQUIRED_CLAIMS},
+                options={"require": REQUIRED_CLAIMS, "verify_aud": False},
             )
         except jwt.ExpiredSignatureError:
             raise InvalidToken("token_expired", "the token has expired") from None
         except jwt.ImmatureSignatureError:
             raise InvalidToken("token_not_yet_valid", "the token is not valid yet") from None
-        except jwt.InvalidAudienceError:
-            raise InvalidToken("wrong_audience", "the token is not meant for this service") from None
         except jwt.InvalidIssuerError:
             raise InvalidToken("wrong_issuer", "the token was not issued by Netra auth") from None
         except jwt.MissingRequiredClaimError as exc:
@@ -167,6 +165,10 @@ class TokenVerifier:
             raise InvalidToken("invalid_token", f"the token is invalid: {exc}") from None
         if claims.get("typ") != token_type:
             raise InvalidToken("wrong_token_type", f"a {claims.get('typ')} token cannot be used as a {token_type} token")
+        audience = self._audience if token_type == ACCESS else self._issuer + REFRESH_AUDIENCE_SUFFIX
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if audience not in audiences:
+            raise InvalidToken("wrong_audience", "the token is not meant for this service")
         if self._revocations is not None and self._revocations.is_revoked(str(claims["sid"])):
             raise InvalidToken("token_revoked", "the session of this token was revoked")
         return claims

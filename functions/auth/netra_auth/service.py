@@ -46,6 +46,10 @@ class AuthService:
     redis: object
     clock: object = time.time
 
+    def close(self) -> None:
+        self.store.close()
+        self.redis.close()
+
     # --- guards -------------------------------------------------------------------
 
     def limit(self, action: str, client_ip: str) -> None:

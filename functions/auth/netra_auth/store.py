@@ -64,6 +64,9 @@ class AuthStore:
     def __init__(self, pool):
         self._pool = pool
 
+    def close(self) -> None:
+        self._pool.close()
+
     # --- users ----------------------------------------------------------------------
 
     def sign_in(self, provider: str, subject: str, email: str, name: str) -> User:
