@@ -34,11 +34,11 @@ class Result:
         return json.dumps(
             {
                 "name": self.name,
-                "median_s": round(self.median, 4),
-                "runs_s": [round(r, 4) for r in self.runs],
+                "median_s": round(self.median, 7),
+                "runs_s": [round(r, 7) for r in self.runs],
                 "baseline": self.baseline,
-                "baseline_median_s": round(self.baseline_median, 4),
-                "baseline_runs_s": [round(r, 4) for r in self.baseline_runs],
+                "baseline_median_s": round(self.baseline_median, 7),
+                "baseline_runs_s": [round(r, 7) for r in self.baseline_runs],
                 "ratio": round(self.ratio, 3),
             }
         )
@@ -54,10 +54,18 @@ def compare(name: str, subject: Callable[[], float], baseline_name: str, baselin
 
 
 def report(results: list[Result]) -> str:
-    header = f"{'benchmark':<34} {'median':>9} {'baseline':<34} {'median':>9} {'ratio':>7}"
+    header = f"{'benchmark':<38} {'median':>9} {'baseline':<38} {'median':>9} {'ratio':>7}"
     lines = [header, "-" * len(header)]
     for r in results:
-        lines.append(f"{r.name:<34} {r.median:>8.3f}s {r.baseline:<34} {r.baseline_median:>8.3f}s {r.ratio:>6.2f}x")
+        lines.append(f"{r.name:<38} {_seconds(r.median):>9} {r.baseline:<38} {_seconds(r.baseline_median):>9} {r.ratio:>6.2f}x")
     lines.append("")
     lines.extend(f"BENCH_JSON {r.as_json()}" for r in results)
     return "\n".join(lines)
+
+
+def _seconds(value: float) -> str:
+    if value >= 1:
+        return f"{value:.3f}s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.2f}ms"
+    return f"{value * 1e6:.1f}us"
