@@ -133,3 +133,38 @@ def test_an_access_token_is_not_a_refresh_token(http, auth_url, unique):
     assert response.status_code == 401 and error_code(response) == "wrong_token_type"
     me = http.get(f"{auth_url}/auth/me", headers=bearer(tokens["refresh_token"]))
     assert me.status_code == 401 and error_code(me) == "wrong_token_type"
+
+
+def _forged(auth_url: str, http, tokens: dict) -> dict[str, str]:
+    """Tokens an attacker can build from a real one and the public JWKS."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    jwk = http.get(f"{auth_url}/auth/.well-known/jwks.json").json()["keys"][0]
+    public_pem = jwt.PyJWK(jwk).key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    hs_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': jwk['kid']}).encode())}.{b64(json.dumps(claims).encode())}"
+    header, payload, signature = tokens["access_token"].split(".")
+    elevated = {**claims, "org_id": "00000000-0000-0000-0000-000000000000"}
+    return {
+        "alg_none": f"{b64(json.dumps({'alg': 'none', 'kid': jwk['kid']}).encode())}.{payload}.",
+        "hs256_public_key": f"{hs_input}.{b64(hmac.new(public_pem, hs_input.encode(), hashlib.sha256).digest())}",
+        "tampered": f"{header}.{b64(json.dumps(elevated).encode())}.{signature}",
+    }
+
+
+def test_forged_tokens_are_refused_by_the_running_function(http, auth_url, unique):
+    tokens = dev_login(http, auth_url, f"forge-{unique}@example.com")
+    expected = {"alg_none": "unsupported_algorithm", "hs256_public_key": "unsupported_algorithm", "tampered": "bad_signature"}
+    for name, token in _forged(auth_url, http, tokens).items():
+        response = http.get(f"{auth_url}/auth/me", headers=bearer(token))
+        assert response.status_code == 401 and error_code(response) == expected[name], name
+        assert http.post(f"{auth_url}/auth/validate", json={"token": token}).json() == {"valid": False, "error": expected[name]}
