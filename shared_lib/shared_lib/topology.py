@@ -21,6 +21,9 @@ _COMPONENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 TRIGGERS = ("http", "pubsub")
 LOCAL_SECRET_KINDS = ("token", "ec_p256_pem", "unset")
+# What a component may touch; Terraform grants exactly these (least privilege).
+DATASTORES = ("postgres", "redis", "firestore", "clickhouse")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 class TopologyError(ValueError):
@@ -77,6 +80,8 @@ class Function:
     secrets: tuple[str, ...]
     timeout_seconds: int
     memory_mb: int
+    publishes: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +89,8 @@ class Service:
     name: str
     component: str
     secrets: tuple[str, ...]
+    publishes: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +98,7 @@ class Secret:
     name: str
     description: str
     local: str
+    env: str | None = None  # set: deployed as this environment variable (configuration, e.g. a DSN)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,11 +202,14 @@ class _Parser:
         where = f"secrets.{name}"
         if not _SECRET_ID.match(name):
             self.problem(where, "secret ids are 1-255 letters, digits, - or _")
-        self.keys(where, body, {"description"}, {"local"})
+        self.keys(where, body, {"description"}, {"local", "env"})
         local = body.get("local", "token")
         if local not in LOCAL_SECRET_KINDS:
             self.problem(f"{where}.local", f"must be one of {', '.join(LOCAL_SECRET_KINDS)}, got {local!r}")
-        return Secret(name, str(body.get("description", "")), local)
+        env = body.get("env")
+        if env is not None and not (isinstance(env, str) and _ENV_NAME.match(env)):
+            self.problem(f"{where}.env", f"must be an environment variable name (A-Z, 0-9, _), got {env!r}")
+        return Secret(name, str(body.get("description", "")), local, env)
 
     def topic(self, name: str, body: Mapping) -> Topic:
         self.resource_id(f"topics.{name}", name)
@@ -209,7 +220,7 @@ class _Parser:
         where = f"functions.{name}"
         if not _NAME.match(name):
             self.problem(where, "function names are lowercase letters, digits and -")
-        self.keys(where, body, {"component", "entry_point", "trigger"}, {"secrets", "timeout_seconds", "memory_mb"})
+        self.keys(where, body, {"component", "entry_point", "trigger"}, {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses"})
         trigger = body.get("trigger")
         if trigger is not None and trigger not in TRIGGERS:
             self.problem(f"{where}.trigger", f"must be one of {', '.join(TRIGGERS)}, got {trigger!r}")
@@ -221,18 +232,29 @@ class _Parser:
             secrets=self.names(f"{where}.secrets", body.get("secrets", [])),
             timeout_seconds=self.integer(f"{where}.timeout_seconds", body.get("timeout_seconds", 60), 1, 3600),
             memory_mb=self.integer(f"{where}.memory_mb", body.get("memory_mb", 256), 128, 32768),
+            publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
+            uses=self.datastores(f"{where}.uses", body.get("uses", [])),
         )
 
     def service(self, name: str, body: Mapping) -> Service:
         where = f"services.{name}"
         if not _NAME.match(name):
             self.problem(where, "service names are lowercase letters, digits and -")
-        self.keys(where, body, {"component"}, {"secrets"})
+        self.keys(where, body, {"component"}, {"secrets", "publishes", "uses"})
         return Service(
             name=name,
             component=self.string(f"{where}.component", body.get("component", "x"), _COMPONENT, "must be a folder name"),
             secrets=self.names(f"{where}.secrets", body.get("secrets", [])),
+            publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
+            uses=self.datastores(f"{where}.uses", body.get("uses", [])),
         )
+
+    def datastores(self, where: str, value: Any) -> tuple[str, ...]:
+        names = self.names(where, value)
+        for name in names:
+            if name not in DATASTORES:
+                self.problem(where, f"unknown datastore {name!r} (one of {', '.join(DATASTORES)})")
+        return names
 
     def names(self, where: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -322,6 +344,9 @@ class _Parser:
                 for secret in owner.secrets:
                     if secret not in secrets:
                         self.problem(f"{kind}.{owner.name}.secrets", f"unknown secret {secret!r}")
+                for topic in owner.publishes:
+                    if topic not in topics:
+                        self.problem(f"{kind}.{owner.name}.publishes", f"unknown topic {topic!r}")
         for topic in topics.values():
             if not any(s.topic == topic.name for s in subscriptions.values()):
                 self.problem(f"topics.{topic.name}", "no subscription reads this topic: its messages would be lost")

@@ -97,9 +97,13 @@ def _cloud_sql_factory(instance: str, args: dict[str, Any]) -> Callable[[], Any]
 
     connector = Connector(ip_type=IPTypes.PRIVATE, refresh_strategy="lazy")
 
+    # Without a password in the URL the user is an IAM principal (a service account):
+    # the connector logs in with its OAuth token, so no database password exists anywhere.
+    iam = "password" not in args
+
     def connect():
         return connector.connect(
-            instance, "pg8000", user=args["user"], password=args.get("password"), db=args["database"]
+            instance, "pg8000", user=args["user"], password=args.get("password"), db=args["database"], enable_iam_auth=iam
         )
 
     return connect

@@ -81,6 +81,10 @@ def test_a_valid_document_parses_into_typed_parts():
         (lambda d: d["subscriptions"].pop("orders-dead-hold"), "topics.orders-dead: no subscription reads this topic"),
         (lambda d: d["services"].update(worker={"component": "x"}), "services.worker: a function already has this name"),
         (lambda d: d["secrets"]["api-key"].update(local="magic"), "secrets.api-key.local: must be one of token, ec_p256_pem, unset"),
+        (lambda d: d["secrets"]["api-key"].update(env="lower-case"), "secrets.api-key.env: must be an environment variable name"),
+        (lambda d: d["functions"]["worker"].update(uses=["mongodb"]), "functions.worker.uses: unknown datastore 'mongodb'"),
+        (lambda d: d["functions"]["worker"].update(publishes=["nowhere"]), "functions.worker.publishes: unknown topic 'nowhere'"),
+        (lambda d: d["services"]["relay"].update(publishes=["nowhere"]), "services.relay.publishes: unknown topic 'nowhere'"),
     ],
 )
 def test_each_bad_case_has_its_own_clear_message(change, expected):
