@@ -185,9 +185,10 @@ class _Parser:
     def parse(self, document: Any) -> Topology:
         if not isinstance(document, Mapping):
             raise TopologyError(["the document must be a mapping"], self.source)
-        allowed = {"topics", "subscriptions", "functions", "services", "secrets"}
+        allowed = {"defaults", "topics", "subscriptions", "functions", "services", "secrets"}
         for key in sorted(set(document) - allowed):
             self.problem(str(key), f"unknown top-level key (allowed: {', '.join(sorted(allowed))})")
+        self.defaults = self.parse_defaults(document.get("defaults"))
         secrets = {n: self.secret(n, b) for n, b in self.section(document, "secrets").items()}
         topics = {n: self.topic(n, b) for n, b in self.section(document, "topics").items()}
         functions = {n: self.function(n, b) for n, b in self.section(document, "functions").items()}
@@ -197,6 +198,28 @@ class _Parser:
         if self.problems:
             raise TopologyError(self.problems, self.source)
         return Topology(topics, subscriptions, functions, services, secrets)
+
+    def parse_defaults(self, body: Any) -> dict:
+        """The one place defaults live: this parser and Terraform both read them."""
+        fallback = {"ack_deadline_seconds": 60, "minimum_backoff_seconds": 10, "maximum_backoff_seconds": 600,
+                    "timeout_seconds": 60, "memory_mb": 256}
+        if not isinstance(body, Mapping):
+            self.problem("defaults", "missing: needs 'subscription' and 'function' defaults")
+            return fallback
+        self.keys("defaults", body, {"subscription", "function"}, set())
+        sub = body.get("subscription") if isinstance(body.get("subscription"), Mapping) else {}
+        fn = body.get("function") if isinstance(body.get("function"), Mapping) else {}
+        self.keys("defaults.subscription", sub, {"ack_deadline_seconds", "retry_policy"}, set())
+        self.keys("defaults.function", fn, {"timeout_seconds", "memory_mb"}, set())
+        retry = sub.get("retry_policy") if isinstance(sub.get("retry_policy"), Mapping) else {}
+        self.keys("defaults.subscription.retry_policy", retry, {"minimum_backoff_seconds", "maximum_backoff_seconds"}, set())
+        return {
+            "ack_deadline_seconds": self.integer("defaults.subscription.ack_deadline_seconds", sub.get("ack_deadline_seconds", 60), 10, 600),
+            "minimum_backoff_seconds": self.integer("defaults.subscription.retry_policy.minimum_backoff_seconds", retry.get("minimum_backoff_seconds", 10), 0, 600),
+            "maximum_backoff_seconds": self.integer("defaults.subscription.retry_policy.maximum_backoff_seconds", retry.get("maximum_backoff_seconds", 600), 0, 600),
+            "timeout_seconds": self.integer("defaults.function.timeout_seconds", fn.get("timeout_seconds", 60), 1, 3600),
+            "memory_mb": self.integer("defaults.function.memory_mb", fn.get("memory_mb", 256), 128, 32768),
+        }
 
     def secret(self, name: str, body: Mapping) -> Secret:
         where = f"secrets.{name}"
@@ -230,8 +253,8 @@ class _Parser:
             entry_point=self.string(f"{where}.entry_point", body.get("entry_point", "x"), re.compile(r"^[A-Za-z_]\w*$"), "must be a Python identifier"),
             trigger=str(trigger),
             secrets=self.names(f"{where}.secrets", body.get("secrets", [])),
-            timeout_seconds=self.integer(f"{where}.timeout_seconds", body.get("timeout_seconds", 60), 1, 3600),
-            memory_mb=self.integer(f"{where}.memory_mb", body.get("memory_mb", 256), 128, 32768),
+            timeout_seconds=self.integer(f"{where}.timeout_seconds", body.get("timeout_seconds", self.defaults["timeout_seconds"]), 1, 3600),
+            memory_mb=self.integer(f"{where}.memory_mb", body.get("memory_mb", self.defaults["memory_mb"]), 128, 32768),
             publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
             uses=self.datastores(f"{where}.uses", body.get("uses", [])),
         )
@@ -270,19 +293,19 @@ class _Parser:
         if isinstance(retry, Mapping):
             self.keys(f"{where}.retry_policy", retry, set(), {"minimum_backoff_seconds", "maximum_backoff_seconds"})
             policy = RetryPolicy(
-                self.integer(f"{where}.retry_policy.minimum_backoff_seconds", retry.get("minimum_backoff_seconds", 10), 0, 600),
-                self.integer(f"{where}.retry_policy.maximum_backoff_seconds", retry.get("maximum_backoff_seconds", 600), 0, 600),
+                self.integer(f"{where}.retry_policy.minimum_backoff_seconds", retry.get("minimum_backoff_seconds", self.defaults["minimum_backoff_seconds"]), 0, 600),
+                self.integer(f"{where}.retry_policy.maximum_backoff_seconds", retry.get("maximum_backoff_seconds", self.defaults["maximum_backoff_seconds"]), 0, 600),
             )
             if policy.minimum_backoff_seconds > policy.maximum_backoff_seconds:
                 self.problem(f"{where}.retry_policy", "minimum_backoff_seconds exceeds maximum_backoff_seconds")
         else:
             self.problem(f"{where}.retry_policy", "must be a mapping")
-            policy = RetryPolicy(10, 600)
+            policy = RetryPolicy(self.defaults["minimum_backoff_seconds"], self.defaults["maximum_backoff_seconds"])
         return Subscription(
             name=name,
             topic=str(body.get("topic")),
             push=self.push(f"{where}.push", body.get("push")),
-            ack_deadline_seconds=self.integer(f"{where}.ack_deadline_seconds", body.get("ack_deadline_seconds", 60), 10, 600),
+            ack_deadline_seconds=self.integer(f"{where}.ack_deadline_seconds", body.get("ack_deadline_seconds", self.defaults["ack_deadline_seconds"]), 10, 600),
             retry_policy=policy,
             dead_letter=self.dead_letter(f"{where}.dead_letter", body.get("dead_letter")),
         )

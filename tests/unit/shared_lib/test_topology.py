@@ -5,6 +5,10 @@ import pytest
 from shared_lib.topology import TopologyError, load_topology, parse_topology
 
 VALID = {
+    "defaults": {
+        "subscription": {"ack_deadline_seconds": 20, "retry_policy": {"minimum_backoff_seconds": 5, "maximum_backoff_seconds": 300}},
+        "function": {"timeout_seconds": 90, "memory_mb": 512},
+    },
     "topics": {"orders": {"description": "d"}, "orders-dead": {}},
     "subscriptions": {
         "orders-worker": {
@@ -51,15 +55,20 @@ def test_a_valid_document_parses_into_typed_parts():
     sub = topology.subscriptions["orders-worker"]
     assert sub.push.target == "worker" and sub.dead_letter.max_delivery_attempts == 5
     assert sub.retry_policy.maximum_backoff_seconds == 60
-    assert topology.subscriptions["orders-dead-hold"].push is None
+    hold = topology.subscriptions["orders-dead-hold"]
+    assert hold.push is None
+    # Unset values come from the document's own defaults section.
+    assert (hold.ack_deadline_seconds, hold.retry_policy.minimum_backoff_seconds, hold.retry_policy.maximum_backoff_seconds) == (20, 5, 300)
     assert topology.functions["worker"].secrets == ("api-key",)
-    assert topology.functions["api"].timeout_seconds == 60
+    assert (topology.functions["api"].timeout_seconds, topology.functions["api"].memory_mb) == (90, 512)
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (lambda d: d.update(extras={}), "extras: unknown top-level key"),
+        (lambda d: d.pop("defaults"), "defaults: missing: needs 'subscription' and 'function' defaults"),
+        (lambda d: d["defaults"]["function"].pop("memory_mb"), "defaults.function: missing required key 'memory_mb'"),
         (lambda d: d["topics"]["orders"].update(colour="red"), "topics.orders: unknown key 'colour'"),
         (lambda d: d["topics"].update(ab={}), "topics.ab: 'ab' is not a valid Pub/Sub id (3-255 characters"),
         (lambda d: d["topics"].update({"goog-x": {}}), "topics.goog-x: 'goog-x' is not a valid Pub/Sub id"),
