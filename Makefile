@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# checkov lives in a venv of its own: its many pinned dependencies must not move ours.
+CHECKOV := $(VENV)/checkov/bin/checkov
 
 .PHONY: up test bench down clean
 
@@ -17,7 +19,11 @@ $(INSTALLED): pyproject.toml shared_lib/pyproject.toml
 up: $(INSTALLED)
 	$(BIN)/netra up
 
-test: $(INSTALLED)
+$(CHECKOV): | $(INSTALLED)
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+
+test: $(INSTALLED) $(CHECKOV)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)

@@ -1,0 +1,23 @@
+project_id                  = "netra-production"
+region                      = "europe-west1"
+deletion_protection         = true
+database_tier               = "db-custom-4-15360"
+database_high_availability  = true
+database_backup_retention   = 30
+redis_tier                  = "STANDARD_HA"
+redis_memory_size_gb        = 5
+firestore_location          = "eur3"
+bundle_dir                  = "../../../build/bundles"
+function_min_instances      = { auth = 1, chat = 1, supervisor = 1 }
+function_max_instances      = 100
+relay_image                 = "europe-west1-docker.pkg.dev/netra-production/netra/relay:latest"
+relay_min_instances         = 2
+relay_max_instances         = 20
+relay_allowed_origins       = ["https://app.netra.example"]
+auth_redirect_allowlist     = ["https://app.netra.example/auth/callback"]
+access_token_ttl_seconds    = 900
+google_oauth_client_id      = "netra-production.apps.googleusercontent.com"
+github_oauth_client_id      = "Iv1.netraproduction"
+log_level                   = "INFO"
+alert_email                 = "oncall@netra.example"
+alert_error_rate_per_second = 0.5

@@ -1,0 +1,45 @@
+# Least privilege from the topology: each function's account may read its own secrets, use
+# Firestore only if it says so, and (for Pub/Sub targets) be invoked only by the push identity.
+locals {
+  secret_access = {
+    for pair in flatten([for name, f in var.functions : [for secret in try(f.secrets, []) : { function = name, secret = secret }]]) :
+    "${pair.function} ${pair.secret}" => pair
+  }
+  firestore_users = { for name, f in var.functions : name => f if contains(try(f.uses, []), "firestore") }
+  pushed          = { for name, f in var.functions : name => f if f.trigger == "pubsub" }
+  public          = { for name, f in var.functions : name => f if f.trigger == "http" }
+}
+
+resource "google_secret_manager_secret_iam_member" "accessor" {
+  for_each  = local.secret_access
+  project   = var.project_id
+  secret_id = each.value.secret
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${var.service_accounts[each.value.function]}"
+}
+
+resource "google_project_iam_member" "firestore_user" {
+  for_each = local.firestore_users
+  project  = var.project_id
+  role     = "roles/datastore.user"
+  member   = "serviceAccount:${var.service_accounts[each.key]}"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
+  for_each = local.pushed
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${var.push_invoker}"
+}
+
+# HTTP functions are called by browsers and machines; each checks tokens itself (shared_lib.auth).
+resource "google_cloud_run_v2_service_iam_member" "public_invoker" {
+  for_each = local.public
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}

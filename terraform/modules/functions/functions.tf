@@ -1,0 +1,58 @@
+locals {
+  # Environment a function gets from the datastores the topology says it uses.
+  function_env = {
+    for name, f in var.functions : name => merge(
+      var.environment_variables,
+      merge([for store in try(f.uses, []) : var.datastore_env[store]]...),
+      contains(try(f.uses, []), "postgres") ? {
+        DATABASE_URL = "postgresql://${urlencode(trimsuffix(var.service_accounts[name], ".gserviceaccount.com"))}@/${var.datastore_env.postgres.DATABASE_NAME}"
+      } : {},
+    )
+  }
+}
+
+resource "google_cloudfunctions2_function" "function" {
+  for_each = var.functions
+  project  = var.project_id
+  name     = each.key
+  location = var.region
+  labels   = var.labels
+
+  build_config {
+    runtime     = var.runtime
+    entry_point = each.value.entry_point
+    environment_variables = {
+      # A Pub/Sub target is served as a CloudEvent function behind its own push subscription.
+      GOOGLE_FUNCTION_SIGNATURE_TYPE = each.value.trigger == "http" ? "http" : "cloudevent"
+    }
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.bundle[each.value.component].name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = "${try(each.value.memory_mb, var.function_defaults.memory_mb)}M"
+    timeout_seconds                  = try(each.value.timeout_seconds, var.function_defaults.timeout_seconds)
+    min_instance_count               = lookup(var.min_instances, each.key, 0)
+    max_instance_count               = var.max_instances
+    service_account_email            = var.service_accounts[each.key]
+    ingress_settings                 = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+    vpc_connector                    = var.vpc_connector
+    vpc_connector_egress_settings    = "PRIVATE_RANGES_ONLY"
+    all_traffic_on_latest_revision   = true
+    environment_variables            = local.function_env[each.key]
+
+    dynamic "secret_environment_variables" {
+      for_each = [for secret in try(each.value.secrets, []) : secret if try(var.secrets[secret].env, null) != null]
+      content {
+        key        = var.secrets[secret_environment_variables.value].env
+        project_id = var.project_id
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
+  }
+}

@@ -1,0 +1,4 @@
+variable "project_id" {
+  description = "GCP project."
+  type        = string
+}

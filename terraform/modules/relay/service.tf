@@ -1,0 +1,97 @@
+# The WebSocket relay: long-lived sockets (1 h request timeout), session affinity so a
+# reconnecting browser tends to return to its instance, warm minimum instances.
+resource "google_cloud_run_v2_service" "relay" {
+  project             = var.project_id
+  name                = "relay"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_ALL"
+  deletion_protection = var.deletion_protection
+  labels              = var.labels
+
+  template {
+    service_account                  = var.service_account
+    timeout                          = "3600s"
+    session_affinity                 = true
+    max_instance_request_concurrency = 1000
+
+    scaling {
+      min_instance_count = var.min_instances
+      max_instance_count = var.max_instances
+    }
+
+    vpc_access {
+      connector = var.vpc_connector
+      egress    = "PRIVATE_RANGES_ONLY"
+    }
+
+    containers {
+      image = var.image
+
+      ports {
+        container_port = 8080
+      }
+
+      resources {
+        limits = {
+          cpu    = "1"
+          memory = "512Mi"
+        }
+      }
+
+      env {
+        name  = "NETRA_ENV"
+        value = var.environment
+      }
+      env {
+        name  = "NETRA_PROJECT_ID"
+        value = var.project_id
+      }
+      env {
+        name  = "REDIS_URL"
+        value = var.redis_url
+      }
+      env {
+        name  = "AUTH_URL"
+        value = var.auth_url
+      }
+      env {
+        name  = "RELAY_ALLOWED_ORIGINS"
+        value = join(",", var.allowed_origins)
+      }
+      env {
+        name  = "RELAY_PUSH_SERVICE_ACCOUNT"
+        value = var.push_invoker
+      }
+
+      dynamic "env" {
+        for_each = [for secret in try(var.service.secrets, []) : secret if try(var.secrets[secret].env, null) != null]
+        content {
+          name = var.secrets[env.value].env
+          value_source {
+            secret_key_ref {
+              secret  = env.value
+              version = "latest"
+            }
+          }
+        }
+      }
+
+      startup_probe {
+        http_get {
+          path = "/health"
+        }
+      }
+
+      liveness_probe {
+        http_get {
+          path = "/health"
+        }
+      }
+    }
+  }
+
+  traffic {
+    type    = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
+    percent = 100
+  }
+}
