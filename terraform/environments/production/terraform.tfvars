@@ -1,3 +1,4 @@
+environment                 = "production"
 project_id                  = "netra-production"
 region                      = "europe-west1"
 deletion_protection         = true

@@ -1,9 +1,1 @@
-terraform {
-  required_version = ">= 1.6"
-  required_providers {
-    google = {
-      source  = "hashicorp/google"
-      version = ">= 6.0, < 8.0"
-    }
-  }
-}
+../_root/versions.tf

@@ -1,3 +1,4 @@
+environment                 = "staging"
 project_id                  = "netra-staging"
 region                      = "europe-west1"
 deletion_protection         = false

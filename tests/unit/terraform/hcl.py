@@ -76,4 +76,6 @@ def referenced_variables(path: Path) -> set[str]:
 
 
 def tf_files() -> list[Path]:
-    return sorted([*TERRAFORM.rglob("*.tf"), *TERRAFORM.rglob("*.tfvars")])
+    """Every Terraform file once (the environments link their shared root files)."""
+    files = {p.resolve() for p in [*TERRAFORM.rglob("*.tf"), *TERRAFORM.rglob("*.tfvars")]}
+    return sorted(files)

@@ -38,7 +38,8 @@ def test_each_root_reads_the_shared_topology_file(env):
     found = re.fullmatch(r'\$\{yamldecode\(file\("\$\{path\.module\}/(.+)"\)\)\}', call["topology"])
     assert found, call["topology"]
     assert (TERRAFORM / "environments" / env / found.group(1)).resolve() == DEFAULT_PATH.resolve()
-    assert call["environment"] == env
+    assert call["environment"] == "${var.environment}"
+    assert load(TERRAFORM / "environments" / env / "terraform.tfvars")["environment"] == env
 
 
 # Each kind of topology entry -> the platform local that carries it -> the module argument
@@ -92,11 +93,16 @@ def test_every_root_variable_is_declared_used_and_set(env):
     assert set(values) == declared, f"set but undeclared: {set(values) - declared}; declared but unset: {declared - set(values)}"
 
 
-def test_both_environments_set_the_same_variables_and_differ_only_in_values():
+def test_both_environments_share_their_root_and_differ_only_in_values():
     staging, production = (load(TERRAFORM / "environments" / env / "terraform.tfvars") for env in ENVIRONMENTS)
     assert set(staging) == set(production)
-    main = [(TERRAFORM / "environments" / env / "main.tf").read_text().replace(env, "ENV") for env in ENVIRONMENTS]
-    assert main[0] == main[1]
+    assert (staging["environment"], production["environment"]) == ENVIRONMENTS
+    for env in ENVIRONMENTS:
+        root = TERRAFORM / "environments" / env
+        own = sorted(p.name for p in root.iterdir() if not p.is_symlink())
+        assert own == ["backend.tf", "terraform.tfvars"], own
+        for linked in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+            assert (root / linked).resolve() == (TERRAFORM / "environments" / "_root" / linked).resolve()
 
 
 def _module_folders_and_calls():

@@ -1,0 +1,141 @@
+variable "environment" {
+  description = "staging or production."
+  type        = string
+}
+
+variable "project_id" {
+  description = "GCP project of this environment."
+  type        = string
+}
+
+
+variable "region" {
+  description = "Region for functions, Cloud Run, Cloud SQL and Memorystore."
+  type        = string
+}
+
+
+variable "deletion_protection" {
+  description = "Protect Cloud SQL, Firestore and the relay from deletion."
+  type        = bool
+}
+
+
+variable "database_tier" {
+  description = "Cloud SQL machine tier."
+  type        = string
+}
+
+
+variable "database_high_availability" {
+  description = "REGIONAL (true) or ZONAL (false) Cloud SQL."
+  type        = bool
+}
+
+
+variable "database_backup_retention" {
+  description = "Number of daily Cloud SQL backups kept."
+  type        = number
+}
+
+
+variable "redis_tier" {
+  description = "Memorystore tier: BASIC or STANDARD_HA."
+  type        = string
+}
+
+
+variable "redis_memory_size_gb" {
+  description = "Memorystore size in GB."
+  type        = number
+}
+
+
+variable "firestore_location" {
+  description = "Firestore location id (e.g. eur3, nam5, or a region)."
+  type        = string
+}
+
+
+variable "bundle_dir" {
+  description = "Folder of the function source bundles built by scripts/deploy."
+  type        = string
+}
+
+
+variable "function_min_instances" {
+  description = "Minimum instances per function name (absent: 0)."
+  type        = map(number)
+}
+
+
+variable "function_max_instances" {
+  description = "Maximum instances of any function."
+  type        = number
+}
+
+
+variable "relay_image" {
+  description = "Container image of the WebSocket relay."
+  type        = string
+}
+
+
+variable "relay_min_instances" {
+  description = "Minimum relay instances (sockets are long-lived: keep some warm)."
+  type        = number
+}
+
+
+variable "relay_max_instances" {
+  description = "Maximum relay instances."
+  type        = number
+}
+
+
+variable "relay_allowed_origins" {
+  description = "Browser origins allowed to open sockets."
+  type        = list(string)
+}
+
+
+variable "auth_redirect_allowlist" {
+  description = "App URLs the auth function may redirect to after sign-in (exact match)."
+  type        = list(string)
+}
+
+
+variable "access_token_ttl_seconds" {
+  description = "Lifetime of access tokens."
+  type        = number
+}
+
+
+variable "google_oauth_client_id" {
+  description = "Google OAuth client id (its secret is in Secret Manager)."
+  type        = string
+}
+
+
+variable "github_oauth_client_id" {
+  description = "GitHub OAuth client id (its secret is in Secret Manager)."
+  type        = string
+}
+
+
+variable "log_level" {
+  description = "LOG_LEVEL of every component."
+  type        = string
+}
+
+
+variable "alert_email" {
+  description = "Where alerts are sent."
+  type        = string
+}
+
+
+variable "alert_error_rate_per_second" {
+  description = "5xx responses per second (per service) that raise an alert."
+  type        = number
+}
