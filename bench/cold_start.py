@@ -1,8 +1,8 @@
 """Cold start of a function: process start -> first 200, against a bare hello function.
 
-Subjects are the fixture functions under tests/fixtures/functions (real components
-replace them as they land): `hello` answers /health, `recorder` handles its first
-Pub/Sub push (decode, idempotency claim in Redis, write).
+Subjects: the auth function's /health (its imports; clients are built on the first real
+request), and fixture functions under tests/fixtures/functions: `hello` answers /health,
+`recorder` handles its first Pub/Sub push (decode, idempotency claim in Redis, write).
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ def benchmarks(repeat: int):
     yield compare(
         "cold start: hello /health",
         lambda: time_to_first_200(FIXTURES / "hello" / "main.py", "hello", "http", {"path": "/health"}, env),
+        "bare functions-framework hello", bare(env), repeat,
+    )
+    yield compare(
+        "cold start: auth /health",
+        lambda: time_to_first_200(ROOT / "functions" / "auth" / "main.py", "auth", "http", {"path": "/health"}, env),
         "bare functions-framework hello", bare(env), repeat,
     )
     yield compare(
