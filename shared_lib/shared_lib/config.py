@@ -86,6 +86,7 @@ class Settings:
     auth_url: str | None  # base URL of the auth function (JWKS, /auth/validate)
     token_issuer: str  # `iss` of Netra's tokens
     token_audience: str  # `aud` of Netra's access tokens
+    cors_allowed_origins: tuple[str, ...]  # browser origins (the web chat) allowed to call the APIs
     # field name -> where its value came from ("env:NAME" or "default")
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
@@ -156,6 +157,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         auth_url=auth_url,
         token_issuer=issuer,
         token_audience=read.text("token_audience", ("AUTH_TOKEN_AUDIENCE",), DEFAULT_AUDIENCE),
+        cors_allowed_origins=read.items("cors_allowed_origins", ("CORS_ALLOWED_ORIGINS",)),
     )
     read.check()
     return Settings(**settings_values, sources=read.sources)  # type: ignore[arg-type]

@@ -78,3 +78,65 @@ def client_ip(request) -> str:
     forwarded = request.headers.get("X-Forwarded-For", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     return hops[-1] if hops else (request.remote_addr or "unknown")
+
+
+_CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+
+
+class Router:
+    """Path routing for an HTTP function: 404/405 as JSON, /health and /openapi.json,
+    CORS for the allowed browser origins, ApiError -> its JSON, anything else -> a 500
+    without a stack trace (logged)."""
+
+    def __init__(self, rules: list[tuple[str, str, list[str]]], openapi: dict, logger, cors_origins=lambda: ()):
+        self._rules = rules
+        self._openapi = openapi
+        self._log = logger
+        self._cors_origins = cors_origins
+        self._map = None
+
+    def dispatch(self, request, handle):
+        """`handle(endpoint, args, request)` answers a matched route."""
+        from werkzeug.exceptions import MethodNotAllowed, NotFound
+        from werkzeug.routing import Map, Rule
+
+        if self._map is None:
+            self._map = Map(
+                [Rule("/health", endpoint="health", methods=["GET"]), Rule("/openapi.json", endpoint="openapi", methods=["GET"])]
+                + [Rule(path, endpoint=endpoint, methods=methods) for path, endpoint, methods in self._rules],
+                strict_slashes=False,
+            )
+        cors = self._cors(request)
+        adapter = self._map.bind("netra", path_info=request.path)
+        if request.method == "OPTIONS" and cors:
+            return "", 204, {**cors, "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE", "Access-Control-Max-Age": "600"}
+        try:
+            endpoint, args = adapter.match(method=request.method)
+        except NotFound:
+            return _with(error_response(404, "not_found", "no such route"), cors)
+        except MethodNotAllowed as exc:
+            return _with(error_response(405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])}), cors)
+        if endpoint == "health":
+            return json_response({"status": "ok"})
+        if endpoint == "openapi":
+            return json_response(self._openapi)
+        try:
+            return _with(handle(endpoint, args, request), cors)
+        except ApiError as exc:
+            return _with(exc.response(), cors)
+        except Exception:
+            self._log.exception("request failed", extra={"endpoint": endpoint})
+            return _with(error_response(500, "internal", "the request could not be completed"), cors)
+
+    def _cors(self, request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        if not origin or origin not in self._cors_origins():
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS, "Vary": "Origin"}
+
+
+def _with(response, headers: Mapping[str, str]):
+    if not headers:
+        return response
+    body, status, existing = response
+    return body, status, {**existing, **headers}

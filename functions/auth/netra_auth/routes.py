@@ -4,62 +4,41 @@ from __future__ import annotations
 
 import logging
 
-from shared_lib.http import ApiError, client_ip, error_response, json_object, json_response
+from shared_lib.http import ApiError, Router, client_ip, json_object, json_response
 
 from netra_auth.openapi import OPENAPI
 
 log = logging.getLogger("netra.auth")
 
 
-def _rules():
-    from werkzeug.routing import Map, Rule
+def _cors_origins() -> tuple[str, ...]:
+    from shared_lib.config import settings
 
-    return Map(
-        [
-            Rule("/health", endpoint="health", methods=["GET"]),
-            Rule("/openapi.json", endpoint="openapi", methods=["GET"]),
-            Rule("/auth/.well-known/jwks.json", endpoint="jwks", methods=["GET"]),
-            Rule("/auth/login/<provider>", endpoint="login", methods=["GET"]),
-            Rule("/auth/callback/<provider>", endpoint="callback", methods=["GET"]),
-            Rule("/auth/dev/login", endpoint="dev_login", methods=["POST"]),
-            Rule("/auth/refresh", endpoint="refresh", methods=["POST"]),
-            Rule("/auth/logout", endpoint="logout", methods=["POST"]),
-            Rule("/auth/me", endpoint="me", methods=["GET"]),
-            Rule("/auth/validate", endpoint="validate", methods=["POST"]),
-            Rule("/auth/api-keys", endpoint="api_keys", methods=["GET", "POST"]),
-            Rule("/auth/api-keys/<key_id>", endpoint="api_key", methods=["DELETE"]),
-        ],
-        strict_slashes=False,
-    )
+    return settings().cors_allowed_origins
 
 
-_MAP = None
+ROUTER = Router(
+    [
+        ("/auth/.well-known/jwks.json", "jwks", ["GET"]),
+        ("/auth/login/<provider>", "login", ["GET"]),
+        ("/auth/callback/<provider>", "callback", ["GET"]),
+        ("/auth/dev/login", "dev_login", ["POST"]),
+        ("/auth/refresh", "refresh", ["POST"]),
+        ("/auth/logout", "logout", ["POST"]),
+        ("/auth/me", "me", ["GET"]),
+        ("/auth/validate", "validate", ["POST"]),
+        ("/auth/api-keys", "api_keys", ["GET", "POST"]),
+        ("/auth/api-keys/<key_id>", "api_key", ["DELETE"]),
+    ],
+    OPENAPI,
+    log,
+    cors_origins=_cors_origins,
+)
 
 
 def dispatch(request, service_factory):
     """One request in, one (body, status, headers) answer out; never a stack trace."""
-    from werkzeug.exceptions import MethodNotAllowed, NotFound
-
-    global _MAP
-    if _MAP is None:
-        _MAP = _rules()
-    try:
-        endpoint, args = _MAP.bind("netra", path_info=request.path).match(method=request.method)
-    except NotFound:
-        return error_response(404, "not_found", "no such route")
-    except MethodNotAllowed as exc:
-        return error_response(405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])})
-    if endpoint == "health":
-        return json_response({"status": "ok"})
-    if endpoint == "openapi":
-        return json_response(OPENAPI)
-    try:
-        return _handle(endpoint, args, request, service_factory())
-    except ApiError as exc:
-        return exc.response()
-    except Exception:
-        log.exception("auth request failed", extra={"endpoint": endpoint})
-        return error_response(500, "internal", "the request could not be completed")
+    return ROUTER.dispatch(request, lambda endpoint, args, req: _handle(endpoint, args, req, service_factory()))
 
 
 def _handle(endpoint: str, args: dict, request, service):
