@@ -100,3 +100,32 @@ def redis(settings):
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def http():
+    import httpx
+
+    with httpx.Client(timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def auth_url(platform) -> str:
+    from tests.helpers import url_of
+
+    return url_of(platform, "auth")
+
+
+@pytest.fixture
+def oauth_url(platform) -> str:
+    from tests.helpers import url_of
+
+    return url_of(platform, "oauth-emulator")
+
+
+@pytest.fixture
+def chat_url(platform) -> str:
+    from tests.helpers import url_of
+
+    return url_of(platform, "chat")

@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from emulators.oauth.server import LOCAL_CLIENT_IDS
 from tests.conftest import APP_CALLBACK
-from tests.integration.auth.conftest import bearer, follow_to_app, login_url
+from tests.helpers import bearer
+from tests.integration.auth.conftest import follow_to_app, login_url
 
 
 def test_google_sign_in_end_to_end(http, auth_url):

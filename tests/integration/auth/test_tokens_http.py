@@ -7,7 +7,7 @@ import pytest
 
 from shared_lib.auth import InvalidToken, authenticator
 from shared_lib.config import load_settings
-from tests.integration.auth.conftest import bearer, dev_login
+from tests.helpers import bearer, dev_login
 
 
 def error_code(response) -> str:

@@ -1,0 +1,1 @@
+"""The chat function's own code: threads, messages, runs, WebSocket tickets."""

@@ -1,0 +1,40 @@
+"""Builds the chat function's collaborators from configuration: lazily, once per instance."""
+
+from __future__ import annotations
+
+import threading
+
+from netra_chat.service import ChatService
+
+_service: ChatService | None = None
+_lock = threading.Lock()
+
+
+def service() -> ChatService:
+    global _service
+    with _lock:
+        if _service is None:
+            _service = build()
+        return _service
+
+
+def build(environ=None) -> ChatService:
+    from shared_lib.auth import authenticator
+    from shared_lib.clients.firestore import firestore_client
+    from shared_lib.clients.pubsub import publisher_client
+    from shared_lib.clients.redis_store import redis_client
+    from shared_lib.config import load_settings
+    from shared_lib.log import configure_logging
+
+    from netra_chat.store import ChatStore
+
+    settings = load_settings(environ)
+    configure_logging(settings.project_id, settings.log_level)
+    redis = redis_client(settings)
+    return ChatService(
+        store=ChatStore(firestore_client(settings)),
+        authenticator=authenticator(settings, redis),
+        publisher=publisher_client(settings),
+        redis=redis,
+        project_id=settings.project_id,
+    )

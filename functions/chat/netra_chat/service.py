@@ -1,0 +1,148 @@
+"""What the chat routes do, with their collaborators passed in."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import secrets
+from collections.abc import Mapping
+
+from shared_lib.auth import Authenticator, InvalidToken, Principal
+from shared_lib.events import ClientEvent, publish_client_event
+from shared_lib.http import ApiError
+
+from netra_chat.store import BadCursor, ChatStore, KeyReused, NotFound
+
+MAX_TEXT = 10_000
+MAX_TITLE = 200
+PAGE_DEFAULT, PAGE_MAX = 50, 200
+TICKET_TTL = 60
+AGENT_REQUESTS = "agent-requests"
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, as HTTP header values should be
+
+
+@dataclasses.dataclass
+class ChatService:
+    store: ChatStore
+    authenticator: Authenticator
+    publisher: object
+    redis: object
+    project_id: str
+
+    def caller(self, headers: Mapping[str, str]) -> Principal:
+        try:
+            return self.authenticator.authenticate(headers)
+        except InvalidToken as exc:
+            status = 503 if exc.code == "keys_unavailable" else 401
+            raise ApiError(status, exc.code, exc.message, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'}) from None
+
+    # --- threads --------------------------------------------------------------------
+
+    def list_threads(self, headers, args) -> dict:
+        user = self.caller(headers)
+        threads, cursor = self._page(lambda limit, after: self.store.threads(user.user_id, limit, after), args)
+        return {"threads": threads, "next_cursor": cursor}
+
+    def create_thread(self, headers, body: dict) -> dict:
+        user = self.caller(headers)
+        return self.store.create_thread(user.user_id, user.org_id, _title(body.get("title", "")))
+
+    def get_thread(self, headers, thread_id: str) -> dict:
+        user = self.caller(headers)
+        return self._owned(lambda: self.store.thread(user.user_id, thread_id))
+
+    def rename_thread(self, headers, thread_id: str, body: dict) -> dict:
+        user = self.caller(headers)
+        thread = self._owned(lambda: self.store.rename_thread(user.user_id, thread_id, _title(body["title"], required=True)))
+        self._notify(ClientEvent(user.user_id, "thread_updated", {"thread": thread}, thread_id=thread_id))
+        return thread
+
+    def delete_thread(self, headers, thread_id: str) -> None:
+        user = self.caller(headers)
+        self._owned(lambda: self.store.delete_thread(user.user_id, thread_id))
+        self._notify(ClientEvent(user.user_id, "thread_updated", {"thread_id": thread_id, "deleted": True}, thread_id=thread_id))
+
+    # --- messages -------------------------------------------------------------------
+
+    def list_messages(self, headers, thread_id: str, args) -> dict:
+        user = self.caller(headers)
+        messages, cursor = self._page(lambda limit, after: self._owned(lambda: self.store.messages(user.user_id, thread_id, limit, after)), args)
+        return {"messages": messages, "next_cursor": cursor}
+
+    def post_message(self, headers, thread_id: str, body: dict) -> dict:
+        user = self.caller(headers)
+        text = body["text"]
+        if not text.strip():
+            raise ApiError(400, "invalid_field", "field 'text' must not be blank")
+        if len(text) > MAX_TEXT:
+            raise ApiError(400, "text_too_long", f"field 'text' exceeds {MAX_TEXT} characters")
+        key = headers.get("Idempotency-Key")
+        if key is not None and not _KEY.match(key):
+            raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters")
+        try:
+            posted = self._owned(lambda: self.store.post_message(user.user_id, user.org_id, thread_id, text, key))
+        except KeyReused:
+            raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used for another thread") from None
+        if not posted.published:
+            # Publish after the commit; a replayed POST republishes until one succeeds
+            # (the supervisor is idempotent on run_id), so a message never waits unseen.
+            request = {"run_id": posted.run_id, "thread_id": thread_id, "message_id": posted.message_id,
+                       "user_id": user.user_id, "org_id": user.org_id}
+            try:
+                self.publisher.publish(f"projects/{self.project_id}/topics/{AGENT_REQUESTS}", json.dumps(request).encode(),
+                                       run_id=posted.run_id).result(timeout=30)
+            except Exception:
+                raise ApiError(503, "queue_unavailable", "the message is saved but could not be queued; retry with the same Idempotency-Key") from None
+            self.store.mark_published(posted.run_id)
+            if posted.created:
+                message = self.store.message(thread_id, posted.message_id)
+                self._notify(ClientEvent(user.user_id, "message_created", {"message": message}, thread_id=thread_id, run_id=posted.run_id))
+        return {"message_id": posted.message_id, "run_id": posted.run_id}
+
+    def get_run(self, headers, run_id: str) -> dict:
+        user = self.caller(headers)
+        return self._owned(lambda: self.store.run(user.user_id, run_id))
+
+    # --- sockets --------------------------------------------------------------------
+
+    def ws_ticket(self, headers) -> dict:
+        user = self.caller(headers)
+        ticket = secrets.token_urlsafe(32)
+        self.redis.set(f"ws-ticket:{ticket}", json.dumps({"user_id": user.user_id, "org_id": user.org_id}), ex=TICKET_TTL)
+        return {"ticket": ticket, "expires_in": TICKET_TTL}
+
+    # --- helpers --------------------------------------------------------------------
+
+    def _owned(self, call):
+        try:
+            return call()
+        except NotFound:
+            raise ApiError(404, "not_found", "no such thread or run") from None
+
+    def _page(self, fetch, args):
+        raw = args.get("limit", str(PAGE_DEFAULT))
+        if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
+            raise ApiError(400, "invalid_limit", f"limit must be 1-{PAGE_MAX}")
+        try:
+            return fetch(int(raw), args.get("cursor") or None)
+        except BadCursor:
+            raise ApiError(400, "invalid_cursor", "the cursor does not name a page of yours") from None
+
+    def _notify(self, event: ClientEvent) -> None:
+        # Best effort: the browser's own request already has the answer; other tabs catch up.
+        try:
+            publish_client_event(self.publisher, self.project_id, event)
+        except Exception:  # noqa: BLE001 - a notification must not fail the request
+            import logging
+
+            logging.getLogger("netra.chat").warning("client event not published", exc_info=True)
+
+
+def _title(value, required: bool = False) -> str:
+    title = " ".join(str(value).split())
+    if required and not title:
+        raise ApiError(400, "invalid_field", "field 'title' must not be blank")
+    if len(title) > MAX_TITLE:
+        raise ApiError(400, "invalid_field", f"field 'title' exceeds {MAX_TITLE} characters")
+    return title

@@ -1,0 +1,207 @@
+"""Threads, messages and runs in Firestore, every read scoped to the owning user.
+
+threads/{id}                  {user_id, org_id, title, created_at, updated_at, message_count, deleted}
+threads/{id}/messages/{id}    {user_id, role, text, created_at, run_id}
+runs/{id}                     {user_id, org_id, thread_id, message_id, status, steps, result, published, …}
+message_keys/{user:key-hash}  {thread_id, message_id, run_id}   (Idempotency-Key of a POST)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import uuid
+
+
+class NotFound(Exception):
+    """Absent, deleted, or someone else's: the caller cannot tell which."""
+
+
+class BadCursor(Exception):
+    """A page cursor that names nothing of this caller's."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Posted:
+    thread_id: str
+    message_id: str
+    run_id: str
+    created: bool  # False: an Idempotency-Key replay of an earlier post
+    published: bool
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def thread_view(thread_id: str, data: dict) -> dict:
+    return {
+        "thread_id": thread_id,
+        "title": data.get("title", ""),
+        "created_at": _iso(data.get("created_at")),
+        "updated_at": _iso(data.get("updated_at")),
+        "message_count": data.get("message_count", 0),
+    }
+
+
+def message_view(thread_id: str, message_id: str, data: dict) -> dict:
+    return {
+        "message_id": message_id,
+        "thread_id": thread_id,
+        "role": data.get("role", "user"),
+        "text": data.get("text", ""),
+        "created_at": _iso(data.get("created_at")),
+        "run_id": data.get("run_id"),
+    }
+
+
+def run_view(run_id: str, data: dict) -> dict:
+    return {
+        "run_id": run_id,
+        "thread_id": data.get("thread_id"),
+        "message_id": data.get("message_id"),
+        "status": data.get("status"),
+        "steps": data.get("steps", []),
+        "result": data.get("result"),
+        "error": data.get("error"),
+        "created_at": _iso(data.get("created_at")),
+        "updated_at": _iso(data.get("updated_at")),
+    }
+
+
+class ChatStore:
+    def __init__(self, db, clock=lambda: dt.datetime.now(dt.timezone.utc)):
+        self._db = db
+        self._clock = clock
+
+    # --- threads --------------------------------------------------------------------
+
+    def create_thread(self, user_id: str, org_id: str, title: str) -> dict:
+        now = self._clock()
+        thread_id = uuid.uuid4().hex
+        data = {"user_id": user_id, "org_id": org_id, "title": title, "created_at": now, "updated_at": now,
+                "message_count": 0, "deleted": False}
+        self._db.collection("threads").document(thread_id).create(data)
+        return thread_view(thread_id, data)
+
+    def _owned(self, user_id: str, thread_id: str, transaction=None):
+        ref = self._db.collection("threads").document(thread_id)
+        snapshot = ref.get(transaction=transaction) if transaction is not None else ref.get()
+        data = snapshot.to_dict() if snapshot.exists else None
+        if data is None or data.get("user_id") != user_id or data.get("deleted"):
+            raise NotFound(thread_id)
+        return ref, snapshot, data
+
+    def thread(self, user_id: str, thread_id: str) -> dict:
+        _, _, data = self._owned(user_id, thread_id)
+        return thread_view(thread_id, data)
+
+    def threads(self, user_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        from google.cloud import firestore
+
+        query = (
+            self._db.collection("threads")
+            .where(filter=firestore.FieldFilter("user_id", "==", user_id))
+            .where(filter=firestore.FieldFilter("deleted", "==", False))
+            .order_by("updated_at", direction=firestore.Query.DESCENDING)
+        )
+        if cursor:
+            try:
+                _, snapshot, _ = self._owned(user_id, cursor)
+            except NotFound:
+                raise BadCursor(cursor) from None
+            query = query.start_after(snapshot)
+        snapshots = list(query.limit(limit + 1).stream())
+        page = [thread_view(s.id, s.to_dict()) for s in snapshots[:limit]]
+        return page, (page[-1]["thread_id"] if len(snapshots) > limit else None)
+
+    def rename_thread(self, user_id: str, thread_id: str, title: str) -> dict:
+        ref, _, data = self._owned(user_id, thread_id)
+        changes = {"title": title, "updated_at": self._clock()}
+        ref.update(changes)
+        return thread_view(thread_id, {**data, **changes})
+
+    def delete_thread(self, user_id: str, thread_id: str) -> None:
+        ref, _, _ = self._owned(user_id, thread_id)
+        ref.update({"deleted": True, "deleted_at": self._clock()})
+
+    # --- messages and runs -------------------------------------------------------
+
+    def messages(self, user_id: str, thread_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        ref, _, _ = self._owned(user_id, thread_id)
+        query = ref.collection("messages").order_by("created_at").order_by("seq")
+        if cursor:
+            snapshot = ref.collection("messages").document(cursor).get()
+            if not snapshot.exists:
+                raise BadCursor(cursor)
+            query = query.start_after(snapshot)
+        snapshots = list(query.limit(limit + 1).stream())
+        page = [message_view(thread_id, s.id, s.to_dict()) for s in snapshots[:limit]]
+        return page, (page[-1]["message_id"] if len(snapshots) > limit else None)
+
+    def post_message(self, user_id: str, org_id: str, thread_id: str, text: str, idempotency_key: str | None) -> Posted:
+        """Store the message and its run in one transaction; a repeated Idempotency-Key
+        answers the first post's ids instead of writing anything."""
+        from google.cloud import firestore
+
+        key_ref = None
+        if idempotency_key:
+            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+            key_ref = self._db.collection("message_keys").document(f"{user_id}:{digest}")
+        message_id, run_id = uuid.uuid4().hex, uuid.uuid4().hex
+
+        @firestore.transactional
+        def write(transaction) -> Posted:
+            thread_ref, _, data = self._owned(user_id, thread_id, transaction)
+            if key_ref is not None:
+                earlier = key_ref.get(transaction=transaction)
+                if earlier.exists:
+                    known = earlier.to_dict()
+                    if known["thread_id"] != thread_id:
+                        raise KeyReused(idempotency_key)
+                    run = self._db.collection("runs").document(known["run_id"]).get(transaction=transaction)
+                    return Posted(thread_id, known["message_id"], known["run_id"], False, bool(run.get("published")))
+            now = self._clock()
+            count = data.get("message_count", 0)
+            transaction.create(
+                thread_ref.collection("messages").document(message_id),
+                {"user_id": user_id, "role": "user", "text": text, "created_at": now, "seq": count, "run_id": run_id},
+            )
+            transaction.create(
+                self._db.collection("runs").document(run_id),
+                {"user_id": user_id, "org_id": org_id, "thread_id": thread_id, "message_id": message_id, "status": "pending",
+                 "steps": [], "result": None, "published": False, "created_at": now, "updated_at": now},
+            )
+            changes = {"updated_at": now, "message_count": count + 1}
+            if not data.get("title"):
+                changes["title"] = _title_from(text)
+            transaction.update(thread_ref, changes)
+            if key_ref is not None:
+                transaction.create(key_ref, {"thread_id": thread_id, "message_id": message_id, "run_id": run_id, "created_at": now})
+            return Posted(thread_id, message_id, run_id, True, False)
+
+        return write(self._db.transaction())
+
+    def message(self, thread_id: str, message_id: str) -> dict:
+        snapshot = self._db.collection("threads").document(thread_id).collection("messages").document(message_id).get()
+        return message_view(thread_id, message_id, snapshot.to_dict())
+
+    def mark_published(self, run_id: str) -> None:
+        self._db.collection("runs").document(run_id).update({"published": True})
+
+    def run(self, user_id: str, run_id: str) -> dict:
+        snapshot = self._db.collection("runs").document(run_id).get()
+        data = snapshot.to_dict() if snapshot.exists else None
+        if data is None or data.get("user_id") != user_id:
+            raise NotFound(run_id)
+        return run_view(run_id, data)
+
+
+class KeyReused(Exception):
+    """An Idempotency-Key already used for a post to another thread."""
+
+
+def _title_from(text: str) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= 60 else first[:57].rstrip() + "…"

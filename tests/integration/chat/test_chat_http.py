@@ -1,0 +1,159 @@
+"""The chat function over HTTP, on the Firestore and Pub/Sub emulators and Redis."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from shared_lib.clients.pubsub import subscriber_client, subscription_path
+from tests.helpers import bearer, dev_login
+
+
+@pytest.fixture
+def user(http, auth_url, unique):
+    tokens = dev_login(http, auth_url, f"chat-{unique}@example.com")
+    return {**tokens, "headers": bearer(tokens["access_token"])}
+
+
+@pytest.fixture
+def stranger(http, auth_url, unique):
+    tokens = dev_login(http, auth_url, f"stranger-{unique}@example.com")
+    return {**tokens, "headers": bearer(tokens["access_token"])}
+
+
+def pulled(settings, subscription: str, match, timeout: float = 20.0) -> list[dict]:
+    """Messages on a probe subscription that `match`, acknowledging them; others are left."""
+    subscriber = subscriber_client(settings)
+    path = subscription_path(settings, subscription)
+    found, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline and not found:
+        response = subscriber.pull(request={"subscription": path, "max_messages": 50}, timeout=5)
+        for received in response.received_messages:
+            body = json.loads(received.message.data)
+            if match(body):
+                found.append(body)
+                subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
+            else:
+                subscriber.modify_ack_deadline(request={"subscription": path, "ack_ids": [received.ack_id], "ack_deadline_seconds": 0})
+    return found
+
+
+def test_thread_lifecycle(http, chat_url, user):
+    created = http.post(f"{chat_url}/api/threads", json={"title": "  Cut   costs  "}, headers=user["headers"])
+    assert created.status_code == 201
+    thread = created.json()
+    assert thread["title"] == "Cut costs" and thread["message_count"] == 0
+    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json() == thread
+    renamed = http.patch(f"{chat_url}/api/threads/{thread['thread_id']}", json={"title": "Q3 spend"}, headers=user["headers"])
+    assert renamed.json()["title"] == "Q3 spend"
+    assert http.delete(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).status_code == 204
+    gone = http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"])
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+
+
+def test_threads_page_newest_first_with_a_cursor(http, chat_url, user):
+    ids = [http.post(f"{chat_url}/api/threads", json={"title": f"t{i}"}, headers=user["headers"]).json()["thread_id"] for i in range(5)]
+    first = http.get(f"{chat_url}/api/threads?limit=2", headers=user["headers"]).json()
+    second = http.get(f"{chat_url}/api/threads?limit=2&cursor={first['next_cursor']}", headers=user["headers"]).json()
+    third = http.get(f"{chat_url}/api/threads?limit=2&cursor={second['next_cursor']}", headers=user["headers"]).json()
+    seen = [t["thread_id"] for page in (first, second, third) for t in page["threads"]]
+    assert seen == list(reversed(ids)) and third["next_cursor"] is None
+
+
+def test_posting_a_message_stores_it_creates_a_run_and_queues_it(http, chat_url, user, settings):
+    thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    answer = http.post(f"{chat_url}/api/threads/{thread['thread_id']}/messages", json={"text": "Where does my LLM spend go?"},
+                       headers=user["headers"])
+    assert answer.status_code == 202
+    ids = answer.json()
+    messages = http.get(f"{chat_url}/api/threads/{thread['thread_id']}/messages", headers=user["headers"]).json()["messages"]
+    assert [(m["message_id"], m["text"], m["run_id"]) for m in messages] == [(ids["message_id"], "Where does my LLM spend go?", ids["run_id"])]
+    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["title"] == "Where does my LLM spend go?"
+    run = http.get(f"{chat_url}/api/runs/{ids['run_id']}", headers=user["headers"]).json()
+    assert run["status"] == "pending" and run["thread_id"] == thread["thread_id"]
+
+    requests = pulled(settings, "agent-requests-probe", lambda body: body.get("run_id") == ids["run_id"])
+    assert requests == [{"run_id": ids["run_id"], "thread_id": thread["thread_id"], "message_id": ids["message_id"],
+                         "user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"]}]
+    events = pulled(settings, "client-events-probe", lambda body: body.get("run_id") == ids["run_id"])
+    assert events[0]["type"] == "message_created" and events[0]["user_id"] == user["user"]["user_id"]
+    assert events[0]["payload"]["message"]["text"] == "Where does my LLM spend go?"
+
+
+def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_new(http, chat_url, user, unique, settings):
+    thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    url = f"{chat_url}/api/threads/{thread['thread_id']}/messages"
+    headers = {**user["headers"], "Idempotency-Key": f"key-{unique}"}
+    first = http.post(url, json={"text": "hello"}, headers=headers).json()
+    again = http.post(url, json={"text": "hello"}, headers=headers).json()
+    assert first == again
+    assert len(http.get(url, headers=user["headers"]).json()["messages"]) == 1
+    assert len(pulled(settings, "agent-requests-probe", lambda body: body.get("run_id") == first["run_id"])) == 1
+    other = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    reused = http.post(f"{chat_url}/api/threads/{other['thread_id']}/messages", json={"text": "hello"}, headers=headers)
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_another_users_thread_and_run_are_404(http, chat_url, user, stranger):
+    thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    ids = http.post(f"{chat_url}/api/threads/{thread['thread_id']}/messages", json={"text": "mine"}, headers=user["headers"]).json()
+    for method, path, kwargs in [
+        ("get", f"/api/threads/{thread['thread_id']}", {}),
+        ("patch", f"/api/threads/{thread['thread_id']}", {"json": {"title": "theirs"}}),
+        ("delete", f"/api/threads/{thread['thread_id']}", {}),
+        ("get", f"/api/threads/{thread['thread_id']}/messages", {}),
+        ("post", f"/api/threads/{thread['thread_id']}/messages", {"json": {"text": "hi"}}),
+        ("get", f"/api/runs/{ids['run_id']}", {}),
+    ]:
+        response = getattr(http, method)(f"{chat_url}{path}", headers=stranger["headers"], **kwargs)
+        assert response.status_code == 404, (method, path, response.text)
+    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).status_code == 200
+    foreign_cursor = http.get(f"{chat_url}/api/threads?cursor={thread['thread_id']}", headers=stranger["headers"])
+    assert foreign_cursor.status_code == 400 and foreign_cursor.json()["error"]["code"] == "invalid_cursor"
+    assert [t["thread_id"] for t in http.get(f"{chat_url}/api/threads", headers=stranger["headers"]).json()["threads"]] == []
+
+
+def test_a_ws_ticket_is_single_use_material_for_the_relay(http, chat_url, user, redis):
+    answer = http.post(f"{chat_url}/api/ws-ticket", headers=user["headers"]).json()
+    assert answer["expires_in"] == 60 and len(answer["ticket"]) >= 40
+    stored = json.loads(redis.get(f"ws-ticket:{answer['ticket']}"))
+    assert stored == {"user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"]}
+    assert 0 < redis.ttl(f"ws-ticket:{answer['ticket']}") <= 60
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code"),
+    [
+        ("post", "/messages", {"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 400, "malformed_json"),
+        ("post", "/messages", {"content": b"text=hi", "headers": {"Content-Type": "text/plain"}}, 415, "unsupported_media_type"),
+        ("post", "/messages", {"json": {"text": 5}}, 400, "invalid_field"),
+        ("post", "/messages", {"json": {}}, 400, "missing_field"),
+        ("post", "/messages", {"json": {"text": "   "}}, 400, "invalid_field"),
+        ("post", "/messages", {"json": {"text": "x" * 10_001}}, 400, "text_too_long"),
+        ("post", "/messages", {"json": {"text": "x" * 70_000}}, 413, "payload_too_large"),
+        ("post", "/messages", {"json": {"text": "hi"}, "headers": {"Idempotency-Key": "k" * 201}}, 400, "invalid_idempotency_key"),
+        ("patch", "", {"json": {"title": ""}}, 400, "invalid_field"),
+        ("patch", "", {"json": {"name": "x"}}, 400, "unknown_field"),
+        ("get", "/messages?limit=0", {}, 400, "invalid_limit"),
+        ("get", "/messages?limit=abc", {}, 400, "invalid_limit"),
+    ],
+)
+def test_bad_input_gets_a_json_4xx(http, chat_url, user, method, path, kwargs, status, code):
+    thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    headers = {**user["headers"], **kwargs.pop("headers", {})}
+    response = getattr(http, method)(f"{chat_url}/api/threads/{thread['thread_id']}{path}", headers=headers, **kwargs)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_unknown_thread_and_bad_tokens_are_refused(http, chat_url, auth_url, user, unique):
+    assert http.get(f"{chat_url}/api/threads/nope", headers=user["headers"]).status_code == 404
+    assert http.get(f"{chat_url}/api/threads").json()["error"]["code"] == "missing_token"
+    assert http.get(f"{chat_url}/api/threads", headers=bearer("garbage")).json()["error"]["code"] == "malformed_token"
+    assert http.get(f"{chat_url}/api/threads", headers=bearer(user["refresh_token"])).json()["error"]["code"] == "wrong_token_type"
+    other = dev_login(http, auth_url, f"revoked-{unique}@example.com")
+    http.post(f"{auth_url}/auth/logout", headers=bearer(other["access_token"]))
+    revoked = http.get(f"{chat_url}/api/threads", headers=bearer(other["access_token"]))
+    assert revoked.status_code == 401 and revoked.json()["error"]["code"] == "token_revoked"
