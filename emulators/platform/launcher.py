@@ -80,6 +80,7 @@ class Supervisor:
         self.started: list[Started] = []
         self.notes: list[str] = []
         self.oauth_url: str | None = None
+        self.component_ports: dict[str, int] = {}
         self.child_env: dict[str, str] = {}
         self._lock_fd: int | None = None
         self._stop = threading.Event()
@@ -126,7 +127,7 @@ class Supervisor:
         self._write_state(ready=False)
 
         secrets_file = self.ws.secrets_file
-        ensure_local_secrets(self.ws, topology)
+        local_secrets = ensure_local_secrets(self.ws, topology)
         self._start_emulators(emulators, secrets_file)
         self._resolve_datastores()
         self._write_state(ready=False)
@@ -137,7 +138,10 @@ class Supervisor:
         settings = load_settings({**self.child_env, "NETRA_ENV": "local"})
         create_topics(publisher_client(settings), topology, self.options.project)
         running = self._start_components(topology)
-        skipped = create_subscriptions(subscriber_client(settings), topology, self.options.project, running)
+        # Locally a service authenticates pushes by a shared token (Pub/Sub's OIDC in GCP).
+        skipped = create_subscriptions(
+            subscriber_client(settings), topology, self.options.project, running, local_secrets.get("relay-push-token")
+        )
         if skipped:
             self.notes.append("push subscriptions waiting for components not built yet: " + ", ".join(skipped))
         for item in self.started:
@@ -247,8 +251,12 @@ class Supervisor:
         ]
         # Ports first: components find each other (AUTH_URL, the relay's page) before any starts.
         ports = {component.name: free_port() for component, _ in [*functions, *services]}
+        self.component_ports = ports
         if "auth" in ports:
             self.child_env["AUTH_URL"] = f"http://127.0.0.1:{ports['auth']}"
+        if "relay" in ports:
+            # The web chat is served by the relay: the APIs must accept calls from its page.
+            self.child_env["CORS_ALLOWED_ORIGINS"] = ",".join(self._relay_origins())
         env = {**self.environ, **self.child_env, "PYTHONUNBUFFERED": "1"}
         launched = [self._launch_function(f, source, env, ports[f.name]) for f, source in functions]
         launched += [self._launch_service(s, source, env, ports[s.name]) for s, source in services]
@@ -266,15 +274,30 @@ class Supervisor:
                 return folder / component / "main.py"
         return None
 
+    def _relay_origins(self) -> list[str]:
+        port = self.component_ports["relay"]
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
     def _component_env(self, name: str, env: dict) -> dict:
         """Settings a component needs from the local platform beyond the shared ones."""
+        if name == "relay":
+            chat = self.component_ports.get("chat")
+            return {
+                **env,
+                "RELAY_ALLOWED_ORIGINS": ",".join(self._relay_origins()),
+                **({"CHAT_URL": f"http://127.0.0.1:{chat}"} if chat else {}),
+            }
         if name != "auth":
             return env
         from emulators.oauth.server import LOCAL_CLIENT_IDS
 
         oauth = self.oauth_url
+        allowlist = [url for url in env.get("AUTH_REDIRECT_ALLOWLIST", "").split(",") if url]
+        if "relay" in self.component_ports:
+            allowlist += [origin + "/" for origin in self._relay_origins()]
         return {
             **env,
+            "AUTH_REDIRECT_ALLOWLIST": ",".join(allowlist),
             "OAUTH_GOOGLE_CLIENT_ID": LOCAL_CLIENT_IDS["google"],
             "OAUTH_GOOGLE_DISCOVERY_URL": f"{oauth}/google/.well-known/openid-configuration",
             "OAUTH_GITHUB_CLIENT_ID": LOCAL_CLIENT_IDS["github"],

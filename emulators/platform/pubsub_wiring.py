@@ -8,15 +8,17 @@ path); a service is pushed to at its declared path.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from shared_lib.topology import Subscription, Topology
 
 
-def push_endpoint(subscription: Subscription, base_url: str, project: str) -> str:
+def push_endpoint(subscription: Subscription, base_url: str, project: str, service_token: str | None = None) -> str:
     assert subscription.push is not None
     if subscription.push.function is not None:
         return f"{base_url}/projects/{project}/topics/{subscription.topic}"
-    return base_url.rstrip("/") + subscription.push.path
+    query = f"?{urlencode({'token': service_token})}" if service_token else ""
+    return base_url.rstrip("/") + subscription.push.path + query
 
 
 def create_topics(publisher, topology: Topology, project: str) -> None:
@@ -30,7 +32,7 @@ def create_topics(publisher, topology: Topology, project: str) -> None:
 
 
 def create_subscriptions(
-    subscriber, topology: Topology, project: str, running: Mapping[str, str]
+    subscriber, topology: Topology, project: str, running: Mapping[str, str], service_token: str | None = None
 ) -> list[str]:
     """Create every pull subscription and every push subscription whose target runs.
 
@@ -56,7 +58,7 @@ def create_subscriptions(
             if base_url is None:
                 skipped.append(sub.name)
                 continue
-            request["push_config"] = {"push_endpoint": push_endpoint(sub, base_url, project)}
+            request["push_config"] = {"push_endpoint": push_endpoint(sub, base_url, project, service_token)}
         if sub.dead_letter is not None:
             request["dead_letter_policy"] = {
                 "dead_letter_topic": f"projects/{project}/topics/{sub.dead_letter.topic}",

@@ -37,34 +37,54 @@ class IdempotencyGuard:
             raise ValueError("event id must not be empty")
         return f"idem:{self._namespace}:{event_id}"
 
-    @contextlib.contextmanager
-    def once(self, event_id: str) -> Iterator[bool]:
-        """Yield True to the first delivery (do the work), False to any after it succeeded.
+    def claim(self, event_id: str) -> "Claim | None":
+        """The claim on a first delivery; None when the event was already processed.
 
         Raises `EventInFlight` while another delivery holds an unexpired claim.
         """
         key = self._key(event_id)
         token = "claim:" + secrets.token_hex(8)
-        if not self._redis.set(key, token, nx=True, ex=self._lease):
+        for _ in range(2):  # a claim that expires between SET and GET is tried once more
+            if self._redis.set(key, token, nx=True, ex=self._lease):
+                return Claim(self._redis, key, token, self._retention)
             current = self._redis.get(key)
             if current is not None and _text(current) == DONE:
-                yield False
-                return
+                return None
             if current is not None:
-                raise EventInFlight(f"event {event_id} is being processed by another delivery")
-            # The claim expired between SET and GET: try once more.
-            if not self._redis.set(key, token, nx=True, ex=self._lease):
-                raise EventInFlight(f"event {event_id} is being processed by another delivery")
+                break
+        raise EventInFlight(f"event {event_id} is being processed by another delivery")
+
+    @contextlib.contextmanager
+    def once(self, event_id: str) -> Iterator[bool]:
+        """Yield True to the first delivery (do the work), False to any after it succeeded;
+        a failure inside releases the claim so that a redelivery tries again."""
+        claim = self.claim(event_id)
+        if claim is None:
+            yield False
+            return
         try:
             yield True
         except BaseException:
-            self._redis.eval(_RELEASE, 1, key, token)
+            claim.release()
             raise
-        self._redis.eval(_FINISH, 1, key, token, DONE, self._retention)
+        claim.finish()
 
     def is_done(self, event_id: str) -> bool:
         value = self._redis.get(self._key(event_id))
         return value is not None and _text(value) == DONE
+
+
+class Claim:
+    """A held claim: `finish()` marks the event done, `release()` lets a redelivery retry."""
+
+    def __init__(self, redis, key: str, token: str, retention: int):
+        self._redis, self._key, self._token, self._retention = redis, key, token, retention
+
+    def finish(self) -> None:
+        self._redis.eval(_FINISH, 1, self._key, self._token, DONE, self._retention)
+
+    def release(self) -> None:
+        self._redis.eval(_RELEASE, 1, self._key, self._token)
 
 
 def _text(value: bytes | str) -> str:

@@ -1,0 +1,1 @@
+"""The WebSocket relay: sockets in, client events out, resumable from a Redis stream."""

@@ -1,0 +1,40 @@
+"""Builds the relay from configuration: Redis clients, push authentication, the app."""
+
+from __future__ import annotations
+
+
+def build(environ=None):
+    import redis as redis_sync
+    import redis.asyncio as redis_async
+
+    from shared_lib.clients.secret_manager import secret_manager_client
+    from shared_lib.config import ConfigError, load_settings
+    from shared_lib.idempotency import IdempotencyGuard
+    from shared_lib.log import configure_logging
+    from shared_lib.secrets import SecretReader
+
+    from netra_relay.app import build_app
+    from netra_relay.push import PushAuthenticator
+    from netra_relay.settings import load_relay_settings
+
+    shared = load_settings(environ)
+    settings = load_relay_settings(shared, environ)
+    configure_logging(shared.project_id, shared.log_level)
+    if not shared.redis_url:
+        raise ConfigError(["REDIS_URL is not set"])
+    shared_token = None
+    if not settings.push_service_account:
+        shared_token = SecretReader(secret_manager_client(shared), shared.project_id).get_text("relay-push-token")
+    app = build_app(
+        settings,
+        redis_async.Redis.from_url(shared.redis_url),
+        PushAuthenticator(shared_token, settings.push_service_account, settings.public_url),
+        IdempotencyGuard(redis_sync.Redis.from_url(shared.redis_url), "relay-push"),
+        {
+            "auth_url": shared.auth_url,
+            "chat_url": settings.chat_url,
+            "dev_login": shared.is_local,
+            "providers": ["google", "github"],
+        },
+    )
+    return app, settings, shared

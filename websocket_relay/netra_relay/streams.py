@@ -1,0 +1,50 @@
+"""Each user's events: a bounded Redis stream (resume buffer) and a channel (fan-out).
+
+The stream id Redis assigns (`<ms>-<seq>`) is the event's `event_id`: it increases per
+user, and `XRANGE (last +` replays exactly what came after a given one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from shared_lib.events import ClientEvent
+
+CHANNEL_PREFIX = "relay:user:"
+_EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+def stream_key(user_id: str) -> str:
+    return f"relay:stream:{user_id}"
+
+
+def parse_event_id(event_id: str) -> tuple[int, int]:
+    if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
+        raise ValueError(f"not an event id: {event_id!r}")
+    ms, seq = event_id.split("-")
+    return int(ms), int(seq)
+
+
+class UserStreams:
+    def __init__(self, redis, max_length: int):
+        self._redis = redis  # redis.asyncio client
+        self._max_length = max_length
+
+    async def append(self, event: ClientEvent) -> dict:
+        """Store the event in the user's stream, then tell every instance; returns the wire message."""
+        body = event.to_message()
+        event_id = await self._redis.xadd(stream_key(event.user_id), {"e": body}, maxlen=self._max_length, approximate=True)
+        event_id = event_id.decode() if isinstance(event_id, bytes) else event_id
+        message = event.wire(event_id)
+        await self._redis.publish(CHANNEL_PREFIX + event.user_id, json.dumps({"user_id": event.user_id, "message": message}))
+        return message
+
+    async def after(self, user_id: str, last_event_id: str) -> list[dict]:
+        """Every stored event after `last_event_id`, oldest first."""
+        entries = await self._redis.xrange(stream_key(user_id), min=f"({last_event_id}", max="+")
+        messages = []
+        for event_id, fields in entries:
+            event_id = event_id.decode() if isinstance(event_id, bytes) else event_id
+            messages.append(ClientEvent.from_message(fields[b"e"] if b"e" in fields else fields["e"]).wire(event_id))
+        return messages
