@@ -1,0 +1,74 @@
+// Renders a final_report (contract: ARCHITECTURE.md, "final_report.payload.report") as
+// DOM nodes: headline numbers, recommendations table, savings-by-lever and spend-by-model
+// charts. Numbers are shown as given (computed server-side); nothing is recomputed here.
+"use strict";
+
+const NetraReport = (() => {
+  const usd = (v) => (typeof v === "number" ? v.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 }) : "—");
+  const pct = (v) => (typeof v === "number" ? `${v.toFixed(1)}%` : "—");
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    return node;
+  }
+
+  function barChart(title, rows) {
+    // rows: [{label, value}] -> an accessible SVG bar chart.
+    const width = 420, bar = 18, gap = 6, labelWidth = 150;
+    const max = Math.max(...rows.map((r) => r.value), 1);
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "chart");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", `${title}: ` + rows.map((r) => `${r.label} ${usd(r.value)}`).join(", "));
+    svg.setAttribute("width", String(width));
+    svg.setAttribute("height", String(rows.length * (bar + gap) + 4));
+    rows.forEach((row, i) => {
+      const y = i * (bar + gap);
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", "0"); label.setAttribute("y", String(y + bar - 5));
+      label.textContent = row.label;
+      const rect = document.createElementNS(ns, "rect");
+      rect.setAttribute("x", String(labelWidth)); rect.setAttribute("y", String(y));
+      rect.setAttribute("height", String(bar));
+      rect.setAttribute("width", String(Math.max(1, ((width - labelWidth - 80) * row.value) / max)));
+      const value = document.createElementNS(ns, "text");
+      value.setAttribute("x", String(labelWidth + 4 + ((width - labelWidth - 80) * row.value) / max));
+      value.setAttribute("y", String(y + bar - 5));
+      value.textContent = usd(row.value);
+      svg.append(label, rect, value);
+    });
+    return el("figure", {}, el("figcaption", {}, title), svg);
+  }
+
+  function render(report) {
+    const box = el("section", { class: "report", "aria-label": "Optimization report" });
+    const period = report.period || {};
+    box.append(el("h3", {}, "Report"));
+    box.append(el("p", {}, `${period.from || "?"} → ${period.to || "?"} (${period.days ?? "?"} days): spend ${usd(report.total_spend_usd)}, ` +
+      `projected savings ${usd(report.projected_savings_usd)} (${pct(report.projected_savings_pct)}).`));
+    const recs = Array.isArray(report.recommendations) ? report.recommendations : [];
+    if (recs.length) {
+      const head = el("tr", {}, el("th", {}, "Recommendation"), el("th", {}, "Lever"), el("th", { class: "num" }, "Calls"),
+        el("th", { class: "num" }, "Current"), el("th", { class: "num" }, "Projected"), el("th", { class: "num" }, "Savings"),
+        el("th", {}, "Confidence"), el("th", {}, "Risk"));
+      const body = recs.map((r) => el("tr", {}, el("td", {}, r.title || r.id), el("td", {}, r.lever), el("td", { class: "num" }, r.affected_calls ?? "—"),
+        el("td", { class: "num" }, usd(r.current_cost_usd)), el("td", { class: "num" }, usd(r.projected_cost_usd)),
+        el("td", { class: "num" }, `${usd(r.savings_usd)} (${pct(r.savings_pct)})`), el("td", {}, r.confidence ?? "—"), el("td", {}, r.risk ?? "—")));
+      box.append(el("table", {}, el("caption", {}, "Recommendations, by savings"), el("thead", {}, head), el("tbody", {}, ...body)));
+      const byLever = {};
+      for (const r of recs) byLever[r.lever] = (byLever[r.lever] || 0) + (r.savings_usd || 0);
+      box.append(barChart("Savings by lever", Object.entries(byLever).map(([label, value]) => ({ label, value }))));
+    }
+    if (Array.isArray(report.spend_by_model) && report.spend_by_model.length) {
+      box.append(barChart("Spend by model", report.spend_by_model.map((m) => ({ label: m.model, value: m.cost_usd }))));
+    }
+    if (report.narrative) box.append(el("p", { class: "narrative" }, report.narrative));
+    for (const warning of report.warnings || []) box.append(el("p", { class: "error" }, String(warning)));
+    return box;
+  }
+
+  return { render };
+})();
