@@ -7,34 +7,11 @@ alternates subject and baseline.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
 BATCH = 200
-
-
-class Platform:
-    def __init__(self):
-        self.workspace = tempfile.TemporaryDirectory()
-        self.env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
-        self.env.update(NETRA_WORKSPACE=self.workspace.name, AUTH_RATE_LIMIT_PER_MINUTE="100000")
-
-    def __enter__(self) -> str:
-        result = subprocess.run([sys.executable, "-m", "emulators.cli", "up", "--detach"], env=self.env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(result.stdout + result.stderr)
-        return json.loads((Path(self.workspace.name) / ".service_discovery" / "auth.json").read_text())["url"]
-
-    def __exit__(self, *exc):
-        subprocess.run([sys.executable, "-m", "emulators.cli", "down"], env=self.env, capture_output=True)
-        self.workspace.cleanup()
 
 
 def benchmarks(repeat: int):
@@ -42,7 +19,10 @@ def benchmarks(repeat: int):
     from shared_lib.auth import JwksKeys, TokenVerifier
     from shared_lib.config import DEFAULT_AUDIENCE
 
-    with Platform() as auth_url, httpx.Client(timeout=10) as client:
+    from bench.running_platform import RunningPlatform
+
+    with RunningPlatform() as platform, httpx.Client(timeout=10) as client:
+        auth_url = platform.url("auth")
         def fresh_tokens(count: int) -> list[str]:
             return [client.post(f"{auth_url}/auth/dev/login", json={"email": f"bench-{i}@example.com"}).json()["access_token"]
                     for i in range(count)]

@@ -43,8 +43,8 @@ PUBLIC = web.AppKey("public", dict)
 def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, public_config: dict) -> web.Application:
     app = web.Application(client_max_size=MAX_PUSH_BYTES)
     app[SETTINGS], app[REDIS], app[PUSH], app[GUARD], app[PUBLIC] = settings, redis, push, guard, public_config
-    app[HUB] = Hub(redis)
     app[STREAMS] = UserStreams(redis, settings.stream_length)
+    app[HUB] = Hub(redis, app[STREAMS])
     app.router.add_get("/ws", socket)
     app.router.add_post("/pubsub/push", pubsub_push)
     app.router.add_get("/health", health)
@@ -149,13 +149,18 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"origin not allowed")
         return ws
     ticket = request.query.get("ticket", "")
-    claims = await app[REDIS].getdel(f"ws-ticket:{ticket}") if ticket else None
+    try:
+        claims = await app[REDIS].getdel(f"ws-ticket:{ticket}") if ticket else None
+    except Exception:  # noqa: BLE001 - Redis unavailable: say so, the client retries
+        log.warning("ticket check failed", exc_info=True)
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"try again")
+        return ws
     if not claims:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid or used ticket")
         return ws
     user_id = json.loads(claims)["user_id"]
     connection = Connection(ws, user_id, settings.send_queue)
-    app[HUB].add(connection)
+    await app[HUB].add(connection)
     connection.sender = asyncio.get_running_loop().create_task(_send(connection))
     connection.offer(_control("connection_established", {"user_id": user_id}))
     last = request.query.get("last_event_id")

@@ -27,7 +27,8 @@ def build(environ=None):
         shared_token = SecretReader(secret_manager_client(shared), shared.project_id).get_text("relay-push-token")
     app = build_app(
         settings,
-        redis_async.Redis.from_url(shared.redis_url),
+        # A blocking pool: a burst of handshakes waits for a connection instead of failing.
+        redis_async.Redis(connection_pool=redis_async.BlockingConnectionPool.from_url(shared.redis_url, max_connections=64, timeout=10)),
         PushAuthenticator(shared_token, settings.push_service_account, settings.public_url),
         IdempotencyGuard(redis_sync.Redis.from_url(shared.redis_url), "relay-push"),
         {

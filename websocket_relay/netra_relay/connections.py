@@ -1,8 +1,7 @@
 """Sockets held by this instance, one bounded send queue each, fed from Redis.
 
-Every instance listens on the users' Redis channels and hands each event to the sockets
-it holds for that user. A socket whose queue is full (a slow client) is closed with
-`RESUME_CODE` so it reconnects and resumes, instead of stalling everyone else.
+A socket whose queue is full (a slow client) is closed with `RESUME_CODE` so it
+reconnects and resumes, instead of stalling everyone else.
 """
 
 from __future__ import annotations
@@ -76,13 +75,33 @@ class Connection:
 
 
 class Hub:
-    def __init__(self, redis):
-        self._redis = redis
-        self._by_user: dict[str, set[Connection]] = {}
-        self._listener: asyncio.Task | None = None
+    """The sockets this instance holds, fed from the users' Redis streams.
 
-    def add(self, connection: Connection) -> None:
-        self._by_user.setdefault(connection.user_id, set()).add(connection)
+    A Redis channel message only wakes the hub up for a user; what is delivered is read
+    from the user's stream after the last id this instance delivered. So a notification
+    lost by pub/sub (a reconnect, a slow subscriber) loses no event: the next wake-up or
+    the periodic sweep reads it from the stream.
+    """
+
+    SWEEP_SECONDS = 5.0
+    BATCH = 500
+
+    def __init__(self, redis, streams):
+        self._redis = redis
+        self._streams = streams
+        self._by_user: dict[str, set[Connection]] = {}
+        self._cursor: dict[str, str] = {}  # user -> last stream id this instance delivered
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    async def add(self, connection: Connection) -> None:
+        user = connection.user_id
+        if user not in self._by_user:
+            self._by_user[user] = set()
+            # A new socket gets what happens from now on; older events come by resume.
+            self._cursor[user] = await self._streams.latest_id(user)
+        self._by_user[user].add(connection)
 
     def remove(self, connection: Connection) -> None:
         held = self._by_user.get(connection.user_id)
@@ -90,37 +109,68 @@ class Hub:
             held.discard(connection)
             if not held:
                 del self._by_user[connection.user_id]
+                self._cursor.pop(connection.user_id, None)
 
     def connections(self) -> list[Connection]:
         return [c for held in self._by_user.values() for c in held]
 
-    def deliver(self, user_id: str, message: dict) -> int:
-        held = self._by_user.get(user_id, ())
-        for connection in list(held):
-            connection.offer(message)
-        return len(held)
+    def notify(self, user_id: str) -> None:
+        if user_id in self._by_user:
+            self._dirty.add(user_id)
+            self._wake.set()
 
     async def start(self) -> None:
-        self._listener = asyncio.get_running_loop().create_task(self._listen())
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._listen()), loop.create_task(self._deliver()), loop.create_task(self._sweep())]
 
     async def stop(self) -> None:
-        if self._listener:
-            self._listener.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+                await task
+
+    async def _deliver(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            users, self._dirty = self._dirty, set()
+            for user in users:
+                try:
+                    await self._catch_up(user)
+                except Exception:  # noqa: BLE001 - retried on the next wake-up or sweep
+                    log.warning("delivery for a user failed; will retry", exc_info=True)
+                    self._dirty.add(user)
+
+    async def _catch_up(self, user: str) -> None:
+        while user in self._by_user:
+            messages = await self._streams.after(user, self._cursor[user], count=self.BATCH)
+            if not messages:
+                return
+            for message in messages:
+                for connection in list(self._by_user.get(user, ())):
+                    connection.offer(message)
+            if user in self._cursor:
+                self._cursor[user] = messages[-1]["event_id"]
+            if len(messages) < self.BATCH:
+                return
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.SWEEP_SECONDS)
+            for user in list(self._by_user):
+                self.notify(user)
 
     async def _listen(self) -> None:
-        # One pattern subscription per instance: every instance sees every user's events
-        # and keeps those of the sockets it holds.
+        # One pattern subscription per instance: a message names the user to wake up.
         while True:
             pubsub = self._redis.pubsub()
             try:
                 await pubsub.psubscribe(CHANNEL_PREFIX + "*")
                 async for item in pubsub.listen():
-                    if item.get("type") != "pmessage":
-                        continue
-                    envelope = json.loads(item["data"])
-                    self.deliver(envelope["user_id"], envelope["message"])
+                    if item.get("type") == "pmessage":
+                        channel = item["channel"].decode() if isinstance(item["channel"], bytes) else item["channel"]
+                        self.notify(channel[len(CHANNEL_PREFIX):])
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise
@@ -129,6 +179,8 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                 await asyncio.sleep(0.5)
+                for user in list(self._by_user):  # catch up on whatever the gap hid
+                    self.notify(user)
 
 
 class TokenBucket:

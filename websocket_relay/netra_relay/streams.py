@@ -6,7 +6,6 @@ user, and `XRANGE (last +` replays exactly what came after a given one.
 
 from __future__ import annotations
 
-import json
 import re
 
 from shared_lib.events import ClientEvent
@@ -36,13 +35,22 @@ class UserStreams:
         body = event.to_message()
         event_id = await self._redis.xadd(stream_key(event.user_id), {"e": body}, maxlen=self._max_length, approximate=True)
         event_id = event_id.decode() if isinstance(event_id, bytes) else event_id
-        message = event.wire(event_id)
-        await self._redis.publish(CHANNEL_PREFIX + event.user_id, json.dumps({"user_id": event.user_id, "message": message}))
-        return message
+        # The channel only wakes up the instances holding this user's sockets; they read
+        # the event from the stream, so a lost notification cannot lose the event.
+        await self._redis.publish(CHANNEL_PREFIX + event.user_id, event_id)
+        return event.wire(event_id)
 
-    async def after(self, user_id: str, last_event_id: str) -> list[dict]:
-        """Every stored event after `last_event_id`, oldest first."""
-        entries = await self._redis.xrange(stream_key(user_id), min=f"({last_event_id}", max="+")
+    async def latest_id(self, user_id: str) -> str:
+        """The newest event id of the user's stream ("0-0" when empty)."""
+        entries = await self._redis.xrevrange(stream_key(user_id), max="+", min="-", count=1)
+        if not entries:
+            return "0-0"
+        event_id = entries[0][0]
+        return event_id.decode() if isinstance(event_id, bytes) else event_id
+
+    async def after(self, user_id: str, last_event_id: str, count: int | None = None) -> list[dict]:
+        """Stored events after `last_event_id`, oldest first (at most `count`)."""
+        entries = await self._redis.xrange(stream_key(user_id), min=f"({last_event_id}", max="+", count=count)
         messages = []
         for event_id, fields in entries:
             event_id = event_id.decode() if isinstance(event_id, bytes) else event_id
