@@ -20,8 +20,9 @@ FUNCTION_DIRS = (FIXTURES / "functions", ROOT / "functions")
 # The tests' frontend: a URL the auth function may redirect to (nobody serves it).
 APP_CALLBACK = "http://127.0.0.1:9/app/auth/callback"
 
-# Each function's own package (netra_auth, …) is importable by tests, as it is in its deploy.
-for _component in sorted((ROOT / "functions").iterdir()):
+# Each component's own package (netra_auth, netra_relay, …) is importable by tests, as it
+# is in its deploy.
+for _component in [*sorted((ROOT / "functions").iterdir()), ROOT / "websocket_relay"]:
     if (_component / "main.py").is_file() and str(_component) not in sys.path:
         sys.path.append(str(_component))
 TEST_DATABASE_URL = os.environ.get("NETRA_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

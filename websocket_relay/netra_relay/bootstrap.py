@@ -29,7 +29,7 @@ def build(environ=None):
         settings,
         # A blocking pool: a burst of handshakes waits for a connection instead of failing.
         redis_async.Redis(connection_pool=redis_async.BlockingConnectionPool.from_url(shared.redis_url, max_connections=64, timeout=10)),
-        PushAuthenticator(shared_token, settings.push_service_account, settings.public_url),
+        PushAuthenticator(shared_token, settings.push_service_account, settings.push_audience),
         IdempotencyGuard(redis_sync.Redis.from_url(shared.redis_url), "relay-push"),
         {
             "auth_url": shared.auth_url,

@@ -13,7 +13,7 @@ class RelaySettings:
     port: int
     allowed_origins: tuple[str, ...]
     push_service_account: str | None  # GCP: Pub/Sub's OIDC identity; else a shared token
-    public_url: str | None  # audience of Pub/Sub's OIDC token
+    push_audience: str | None  # the audience Pub/Sub's OIDC token must carry
     chat_url: str | None
     max_frame_bytes: int
     send_queue: int
@@ -30,16 +30,16 @@ def load_relay_settings(shared: Settings, environ: Mapping[str, str] | None = No
     if not origins:
         read.problems.append("RELAY_ALLOWED_ORIGINS must list the web chat's origin(s)")
     account = read.text("push_service_account", ("RELAY_PUSH_SERVICE_ACCOUNT",))
-    public_url = read.text("public_url", ("RELAY_PUBLIC_URL",))
-    if account and not public_url:
-        read.problems.append("RELAY_PUBLIC_URL is required with RELAY_PUSH_SERVICE_ACCOUNT (the OIDC audience)")
+    audience = read.text("push_audience", ("RELAY_PUSH_AUDIENCE",))
+    if account and not audience:
+        read.problems.append("RELAY_PUSH_AUDIENCE is required with RELAY_PUSH_SERVICE_ACCOUNT (the OIDC audience)")
     if not account and not shared.is_local:
         read.problems.append("RELAY_PUSH_SERVICE_ACCOUNT is required outside local and test: pushes must carry Pub/Sub's OIDC token")
     values = dict(
         port=read.integer("port", ("PORT",), 8080, 1, 65535),
         allowed_origins=origins,
         push_service_account=account,
-        public_url=public_url,
+        push_audience=audience,
         chat_url=read.text("chat_url", ("CHAT_URL",)),
         max_frame_bytes=read.integer("max_frame_bytes", ("RELAY_MAX_FRAME_BYTES",), 64 * 1024, 1024, 1024 * 1024),
         send_queue=read.integer("send_queue", ("RELAY_SEND_QUEUE",), 512, 8, 100000),

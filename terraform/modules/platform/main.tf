@@ -13,6 +13,8 @@ locals {
   # between functions that call each other (every component needs AUTH_URL).
   function_urls = { for name in keys(local.functions) : name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}" }
   labels        = { app = "netra", environment = var.environment }
+  # Pub/Sub's OIDC audience for pushes to services; Cloud Run cannot tell a service its own URL.
+  service_audiences = { for name in keys(local.services) : name => "netra-${name}-push" }
 }
 
 module "project" {
@@ -104,6 +106,7 @@ module "functions" {
     AUTH_URL                 = local.function_urls["auth"]
     AUTH_PUBLIC_URL          = local.function_urls["auth"]
     AUTH_REDIRECT_ALLOWLIST  = join(",", var.auth_redirect_allowlist)
+    CORS_ALLOWED_ORIGINS     = join(",", var.relay_allowed_origins)
     AUTH_ACCESS_TTL_SECONDS  = tostring(var.access_token_ttl_seconds)
     OAUTH_GOOGLE_CLIENT_ID   = var.google_oauth_client_id
     OAUTH_GITHUB_CLIENT_ID   = var.github_oauth_client_id
@@ -120,6 +123,8 @@ module "relay" {
   image               = var.relay_image
   service_account     = module.identities.service_emails["relay"]
   push_invoker        = module.identities.push_invoker_email
+  push_audience       = local.service_audiences["relay"]
+  chat_url            = local.function_urls["chat"]
   vpc_connector       = module.network.vpc_connector_id
   min_instances       = var.relay_min_instances
   max_instances       = var.relay_max_instances
@@ -140,7 +145,8 @@ module "pubsub" {
   defaults      = local.defaults["subscription"]
   push_invoker  = module.identities.push_invoker_email
   function_urls = local.function_urls
-  service_urls  = { relay = module.relay.url }
+  service_urls      = { relay = module.relay.url }
+  service_audiences = local.service_audiences
   publishers    = module.identities.publishers
   labels        = local.labels
 }

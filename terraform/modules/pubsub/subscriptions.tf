@@ -7,7 +7,7 @@ locals {
         "${var.function_urls[sub.push.function]}/projects/${var.project_id}/topics/${sub.topic}",
         "${var.service_urls[sub.push.service]}${try(sub.push.path, "/")}",
       )
-      audience = try(var.function_urls[sub.push.function], var.service_urls[sub.push.service])
+      audience = try(var.function_urls[sub.push.function], var.service_audiences[sub.push.service])
     } if try(sub.push, null) != null
   }
 }

@@ -33,6 +33,11 @@ variable "service_urls" {
   type        = map(string)
 }
 
+variable "service_audiences" {
+  description = "Service name -> audience of the OIDC token pushed to it (a service cannot know its own URL)."
+  type        = map(string)
+}
+
 variable "publishers" {
   description = "Topic -> members allowed to publish."
   type        = map(list(string))

@@ -62,6 +62,14 @@ resource "google_cloud_run_v2_service" "relay" {
         name  = "RELAY_PUSH_SERVICE_ACCOUNT"
         value = var.push_invoker
       }
+      env {
+        name  = "RELAY_PUSH_AUDIENCE"
+        value = var.push_audience
+      }
+      env {
+        name  = "CHAT_URL"
+        value = var.chat_url
+      }
 
       dynamic "env" {
         for_each = [for secret in try(var.service.secrets, []) : secret if try(var.secrets[secret].env, null) != null]

@@ -28,6 +28,16 @@ variable "push_invoker" {
   type        = string
 }
 
+variable "push_audience" {
+  description = "Audience of the OIDC token Pub/Sub pushes with (the relay checks it)."
+  type        = string
+}
+
+variable "chat_url" {
+  description = "CHAT_URL: where the web chat calls the chat API."
+  type        = string
+}
+
 variable "vpc_connector" {
   description = "Serverless VPC access connector id (Memorystore)."
   type        = string

@@ -102,13 +102,13 @@ def test_resume_in_the_url_replays_before_live_events(relay_url, origin, ticket,
     asyncio.run(scenario())
 
 
-def test_a_redelivered_push_is_appended_once(relay_url, origin, ticket, user, push, redis):
+def test_a_redelivered_push_is_appended_once(relay_url, origin, ticket, user, push, unique):
     async def scenario():
         async with connect(ws_url(relay_url, ticket()), origin=origin) as socket:
             await socket.send(json.dumps({"type": "ping"}))
             await receive(socket, 1, kinds=("pong",))
             for _ in range(3):
-                assert push(relay_url, thinking(user["user_id"], 7), message_id="same-message").status_code == 204
+                assert push(relay_url, thinking(user["user_id"], 7), message_id=f"same-message-{unique}").status_code == 204
             push(relay_url, thinking(user["user_id"], 8))
             assert [m["payload"]["n"] for m in await receive(socket, 2, kinds=STREAM_EVENTS)] == [7, 8]
 
