@@ -88,11 +88,12 @@ class Router:
     CORS for the allowed browser origins, ApiError -> its JSON, anything else -> a 500
     without a stack trace (logged)."""
 
-    def __init__(self, rules: list[tuple[str, str, list[str]]], openapi: dict, logger, cors_origins=lambda: ()):
+    def __init__(self, rules: list[tuple[str, str, list[str]]], openapi: dict, logger, cors_origins=None):
         self._rules = rules
         self._openapi = openapi
         self._log = logger
-        self._cors_origins = cors_origins
+        # Default: the web chat's origins from the process settings (CORS_ALLOWED_ORIGINS).
+        self._cors_origins = cors_origins or _configured_origins
         self._map = None
 
     def dispatch(self, request, handle):
@@ -133,6 +134,12 @@ class Router:
         if not origin or origin not in self._cors_origins():
             return {}
         return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS, "Vary": "Origin"}
+
+
+def _configured_origins() -> tuple[str, ...]:
+    from shared_lib.config import settings
+
+    return settings().cors_allowed_origins
 
 
 def _with(response, headers: Mapping[str, str]):

@@ -11,12 +11,6 @@ from netra_auth.openapi import OPENAPI
 log = logging.getLogger("netra.auth")
 
 
-def _cors_origins() -> tuple[str, ...]:
-    from shared_lib.config import settings
-
-    return settings().cors_allowed_origins
-
-
 ROUTER = Router(
     [
         ("/auth/.well-known/jwks.json", "jwks", ["GET"]),
@@ -32,7 +26,6 @@ ROUTER = Router(
     ],
     OPENAPI,
     log,
-    cors_origins=_cors_origins,
 )
 
 

@@ -12,12 +12,6 @@ log = logging.getLogger("netra.chat")
 MAX_BODY = 64 * 1024
 
 
-def _cors_origins() -> tuple[str, ...]:
-    from shared_lib.config import settings
-
-    return settings().cors_allowed_origins
-
-
 ROUTER = Router(
     [
         ("/api/threads", "threads", ["GET", "POST"]),
@@ -28,7 +22,6 @@ ROUTER = Router(
     ],
     OPENAPI,
     log,
-    cors_origins=_cors_origins,
 )
 
 
