@@ -67,9 +67,18 @@ async def _relay_fanout(relay_url: str, chat_url: str, headers: dict, push_token
     async with httpx.AsyncClient(timeout=30) as client:
         gate = asyncio.Semaphore(50)  # set-up traffic is not what is measured: keep it gentle
 
+        async def new_ticket() -> str:
+            for attempt in range(3):  # a keep-alive connection the server just closed: retry
+                try:
+                    return (await client.post(f"{chat_url}/api/ws-ticket", headers=headers)).json()["ticket"]
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
         async def open_socket():
             async with gate:
-                ticket = (await client.post(f"{chat_url}/api/ws-ticket", headers=headers)).json()["ticket"]
+                ticket = await new_ticket()
                 return await connect(f"{relay_url.replace('http://', 'ws://')}/ws?ticket={ticket}", origin=relay_url, max_queue=None)
 
         sockets = await asyncio.gather(*(open_socket() for _ in range(SOCKETS)))

@@ -21,7 +21,7 @@ from shared_lib.envelope import EnvelopeError, from_push
 from shared_lib.events import ClientEvent, InvalidEvent
 from shared_lib.idempotency import EventInFlight
 
-from netra_relay.connections import Connection, Hub, TokenBucket
+from netra_relay.connections import Connection, Hub, Outgoing, TokenBucket, outgoing
 from netra_relay.push import PushAuthenticator, PushRefused
 from netra_relay.settings import RelaySettings
 from netra_relay.streams import UserStreams, parse_event_id
@@ -84,9 +84,9 @@ async def _heartbeats(app: web.Application) -> None:
             connection.offer(_control("heartbeat", {}))
 
 
-def _control(kind: str, payload: dict) -> dict:
+def _control(kind: str, payload: dict) -> Outgoing:
     """A server message outside the user's stream: it has no event_id."""
-    return {"type": kind, "event_id": None, "ts": time.time(), "payload": payload}
+    return outgoing({"type": kind, "event_id": None, "ts": time.time(), "payload": payload})
 
 
 async def health(request: web.Request) -> web.Response:
@@ -225,4 +225,4 @@ async def _resume(app: web.Application, connection: Connection, last_event_id) -
         return
     connection.resuming = True
     replay = await app[STREAMS].after(connection.user_id, last_event_id)
-    await connection.resume(replay)
+    await connection.resume([outgoing(message) for message in replay])

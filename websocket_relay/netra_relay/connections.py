@@ -11,11 +11,25 @@ import contextlib
 import json
 import logging
 import time
+from typing import NamedTuple
 
 from netra_relay.streams import CHANNEL_PREFIX, parse_event_id
 
 RESUME_CODE = 4001  # "you fell behind: reconnect and resume"
 log = logging.getLogger("netra.relay")
+
+
+class Outgoing(NamedTuple):
+    """A server message serialised once for every socket it goes to; `position` orders
+    stream events (None for control messages, which are not in the stream)."""
+
+    position: tuple[int, int] | None
+    text: str
+
+
+def outgoing(message: dict) -> Outgoing:
+    event_id = message.get("event_id")
+    return Outgoing(parse_event_id(event_id) if event_id else None, json.dumps(message, separators=(",", ":")))
 
 
 class Connection:
@@ -27,35 +41,32 @@ class Connection:
         # Live events are held until the client says where it stands (a `resume`, or any
         # other first message, or a short grace period), so a replay is never overtaken.
         self.resuming = True
-        self.held: list[dict] = []
+        self.held: list[Outgoing] = []
         self.closing = False
         self.sender: asyncio.Task | None = None
 
-    def offer(self, message: dict) -> None:
-        """Queue a server message; stream events are deduplicated by event_id."""
+    def offer(self, message: Outgoing) -> None:
+        """Queue a server message; stream events are sent once each, in order."""
         if self.closing:
             return
-        if message.get("event_id") and self.resuming:
-            self.held.append(message)
-            return
-        if message.get("event_id"):
-            position = parse_event_id(message["event_id"])
-            if position <= self.last_sent:
+        if message.position is not None:
+            if self.resuming:
+                self.held.append(message)
                 return
-            self.last_sent = position
+            if message.position <= self.last_sent:
+                return
+            self.last_sent = message.position
         try:
-            self.queue.put_nowait(message)
+            self.queue.put_nowait(message.text)
         except asyncio.QueueFull:
             self.closing = True
             asyncio.get_running_loop().create_task(self.socket.close(code=RESUME_CODE, message=b"send queue overflow: resume"))
 
-    async def resume(self, replay: list[dict]) -> None:
+    async def resume(self, replay: list[Outgoing]) -> None:
         """Send the replayed events, then whatever arrived live meanwhile, each once, in order."""
-        for message in replay:
-            self._offer_ordered(message)
         held, self.held, self.resuming = self.held, [], False
-        for message in held:
-            self._offer_ordered(message)
+        for message in [*replay, *held]:
+            self.offer(message)
 
     def release(self) -> None:
         """Start live delivery without a replay (a fresh client)."""
@@ -64,14 +75,9 @@ class Connection:
             for message in held:
                 self.offer(message)
 
-    def _offer_ordered(self, message: dict) -> None:
-        self.resuming = False
-        self.offer(message)
-
     async def send_loop(self) -> None:
         while True:
-            message = await self.queue.get()
-            await self.socket.send_str(json.dumps(message))
+            await self.socket.send_str(await self.queue.get())
 
 
 class Hub:
@@ -148,8 +154,9 @@ class Hub:
             if not messages:
                 return
             for message in messages:
+                wire = outgoing(message)
                 for connection in list(self._by_user.get(user, ())):
-                    connection.offer(message)
+                    connection.offer(wire)
             if user in self._cursor:
                 self._cursor[user] = messages[-1]["event_id"]
             if len(messages) < self.BATCH:

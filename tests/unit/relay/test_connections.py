@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from netra_relay.connections import RESUME_CODE, Connection, TokenBucket
+import json
+
+from netra_relay.connections import RESUME_CODE, Connection, TokenBucket, outgoing
 
 
 class RecordingSocket:
@@ -15,14 +17,14 @@ class RecordingSocket:
         self.closed_with = code
 
 
-def event(n: int) -> dict:
-    return {"type": "agent_thinking", "event_id": f"1000-{n}", "payload": {"n": n}}
+def event(n: int):
+    return outgoing({"type": "agent_thinking", "event_id": f"1000-{n}", "payload": {"n": n}})
 
 
 def drain(connection: Connection) -> list[int]:
     out = []
     while not connection.queue.empty():
-        out.append(connection.queue.get_nowait()["payload"]["n"])
+        out.append(json.loads(connection.queue.get_nowait())["payload"]["n"])
     return out
 
 
