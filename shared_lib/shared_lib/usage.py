@@ -1,0 +1,211 @@
+"""The usage event (one LLM call): validation of what callers send, row by row.
+
+A bad row is rejected with its reason and never sinks the good ones. The caller's org
+(from its token or API key) is the event's org: a row may repeat it, never change it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+STATUSES = ("success", "error", "timeout", "rate_limited", "cancelled")
+PROVIDERS = ("openai", "anthropic", "google", "gemini", "azure", "bedrock", "vertex", "mistral", "cohere", "groq",
+             "together", "deepseek", "xai", "fireworks", "openrouter", "other")
+MAX_FUTURE = dt.timedelta(minutes=5)
+MAX_AGE = dt.timedelta(days=400)
+_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+_HASH = re.compile(r"^[0-9A-Za-z_:+/=-]{1,128}$")
+_KNOWN = {
+    "event_id", "timestamp", "org_id", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
+    "cached_input_tokens", "reasoning_tokens", "cache_write_tokens", "latency_ms", "ttft_ms", "status", "cost_usd",
+    "price_version", "prompt_hash", "prefix_hash", "max_tokens", "interactive", "metadata", "batch",
+}
+
+
+class InvalidRow(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class UsageEvent:
+    event_id: str
+    timestamp: dt.datetime
+    org_id: str
+    user_id: str
+    feature: str
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    latency_ms: int
+    ttft_ms: int | None
+    status: str
+    cost_usd: Decimal | None  # as provided by the caller; computed cost is added at ingest
+    price_version: str | None
+    prompt_hash: str | None
+    prefix_hash: str | None
+    max_tokens: int | None
+    interactive: bool
+    batch: bool
+    metadata: Mapping[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["timestamp"] = self.timestamp.isoformat()
+        out["cost_usd"] = None if self.cost_usd is None else str(self.cost_usd)
+        out["metadata"] = dict(self.metadata)
+        return out
+
+
+def parse_batch(rows: Any, org_id: str, now: dt.datetime | None = None) -> tuple[list[UsageEvent], list[dict]]:
+    """(accepted events, rejected [{index, error}]) for a list of rows."""
+    if not isinstance(rows, list):
+        raise InvalidRow("the body must be a JSON array (or NDJSON) of usage events")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    accepted, rejected = [], []
+    for index, row in enumerate(rows):
+        try:
+            accepted.append(parse_row(row, org_id, now))
+        except InvalidRow as exc:
+            rejected.append({"index": index, "error": str(exc)})
+    return accepted, rejected
+
+
+def parse_row(row: Any, org_id: str, now: dt.datetime) -> UsageEvent:
+    if not isinstance(row, Mapping):
+        raise InvalidRow("a usage event must be a JSON object")
+    unknown = sorted(set(row) - _KNOWN)
+    if unknown:
+        raise InvalidRow(f"unknown field(s): {', '.join(unknown)}")
+    if row.get("org_id") not in (None, org_id):
+        raise InvalidRow("org_id does not match the caller's organization")
+    event_id = _text(row, "event_id", required=True, pattern=_ID)
+    provider = (_text(row, "provider", required=True) or "").lower()
+    if provider not in PROVIDERS:
+        raise InvalidRow(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
+    status = _text(row, "status", default="success")
+    if status not in STATUSES:
+        raise InvalidRow(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    input_tokens, output_tokens = _count(row, "input_tokens", required=True), _count(row, "output_tokens", required=True)
+    cached, writes, reasoning = _count(row, "cached_input_tokens"), _count(row, "cache_write_tokens"), _count(row, "reasoning_tokens")
+    if cached + writes > input_tokens:
+        raise InvalidRow("cached_input_tokens + cache_write_tokens cannot exceed input_tokens (they are part of it)")
+    if reasoning > output_tokens:
+        raise InvalidRow("reasoning_tokens cannot exceed output_tokens (they are part of it)")
+    latency = _count(row, "latency_ms")
+    ttft = _count(row, "ttft_ms") if row.get("ttft_ms") is not None else None
+    if ttft is not None and latency and ttft > latency:
+        raise InvalidRow("ttft_ms cannot exceed latency_ms")
+    max_tokens = _count(row, "max_tokens") if row.get("max_tokens") is not None else None
+    return UsageEvent(
+        event_id=event_id,
+        timestamp=_timestamp(row.get("timestamp"), now),
+        org_id=org_id,
+        user_id=_text(row, "user_id", default="") or "",
+        feature=_text(row, "feature", default="default") or "default",
+        provider=provider,
+        model=_text(row, "model", required=True),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cached_input_tokens=cached,
+        cache_write_tokens=writes,
+        reasoning_tokens=reasoning,
+        latency_ms=latency,
+        ttft_ms=ttft,
+        status=status,
+        cost_usd=_money(row.get("cost_usd")),
+        price_version=_text(row, "price_version"),
+        prompt_hash=_text(row, "prompt_hash", pattern=_HASH),
+        prefix_hash=_text(row, "prefix_hash", pattern=_HASH),
+        max_tokens=max_tokens,
+        interactive=_flag(row, "interactive", True),
+        batch=_flag(row, "batch", False),
+        metadata=_metadata(row.get("metadata")),
+    )
+
+
+def _text(row, field, required=False, default=None, pattern=None) -> str | None:
+    value = row.get(field)
+    if value is None:
+        if required:
+            raise InvalidRow(f"{field} is required")
+        return default
+    if not isinstance(value, str) or not value.strip() or len(value) > 512:
+        raise InvalidRow(f"{field} must be a non-empty string of at most 512 characters")
+    if pattern and not pattern.match(value):
+        raise InvalidRow(f"{field} has characters or a length it may not have")
+    return value.strip()
+
+
+def _count(row, field, required=False) -> int:
+    value = row.get(field)
+    if value is None:
+        if required:
+            raise InvalidRow(f"{field} is required")
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**12:
+        raise InvalidRow(f"{field} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _flag(row, field, default: bool) -> bool:
+    value = row.get(field, default)
+    if not isinstance(value, bool):
+        raise InvalidRow(f"{field} must be true or false")
+    return value
+
+
+def _money(value) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidRow("cost_usd must be a number or a decimal string")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidRow(f"cost_usd is not a number: {value!r}") from None
+    if not amount.is_finite() or amount < 0 or amount > Decimal("1e9"):
+        raise InvalidRow("cost_usd must be a finite, non-negative amount")
+    return amount
+
+
+def _timestamp(value, now: dt.datetime) -> dt.datetime:
+    if value is None:
+        raise InvalidRow("timestamp is required")
+    if isinstance(value, bool):
+        raise InvalidRow("timestamp must be ISO 8601 or epoch seconds")
+    try:
+        if isinstance(value, (int, float)):
+            moment = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        elif isinstance(value, str):
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            raise ValueError
+    except (ValueError, OverflowError, OSError):
+        raise InvalidRow(f"timestamp must be ISO 8601 or epoch seconds, got {value!r}") from None
+    if moment.tzinfo is None:
+        raise InvalidRow("timestamp needs a time zone (e.g. 2026-11-25T10:00:00Z)")
+    moment = moment.astimezone(dt.timezone.utc)
+    if moment > now + MAX_FUTURE:
+        raise InvalidRow("timestamp is in the future (beyond the allowed clock skew)")
+    if moment < now - MAX_AGE:
+        raise InvalidRow("timestamp is older than the retention window")
+    return moment
+
+
+def _metadata(value) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or len(value) > 50:
+        raise InvalidRow("metadata must be an object of at most 50 string values")
+    if not all(isinstance(k, str) and isinstance(v, str) and len(k) <= 128 and len(v) <= 1024 for k, v in value.items()):
+        raise InvalidRow("metadata keys and values must be strings (keys ≤ 128, values ≤ 1024 characters)")
+    return dict(value)
