@@ -23,7 +23,7 @@ APP_CALLBACK = "http://127.0.0.1:9/app/auth/callback"
 # Each component's own package (netra_auth, netra_relay, …) is importable by tests, as it
 # is in its deploy.
 for _component in [*sorted((ROOT / "functions").iterdir()), ROOT / "websocket_relay"]:
-    if (_component / "main.py").is_file() and str(_component) not in sys.path:
+    if _component.is_dir() and str(_component) not in sys.path:
         sys.path.append(str(_component))
 TEST_DATABASE_URL = os.environ.get("NETRA_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("NETRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,0 +1,1 @@
+"""The analytics function's own code: the usage warehouse in ClickHouse and its queries."""

@@ -1,0 +1,123 @@
+"""The usage warehouse: versioned migrations, inserts priced at ingest, org-scoped summaries.
+
+Every read takes the org id and filters on it first; there is no query without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from shared_lib.pricing import PRICED, CallUsage, price
+from shared_lib.usage import UsageEvent
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+GROUPS = {"model": "model", "provider": "provider", "feature": "feature", "user": "user_id", "day": "toString(toDate(timestamp))"}
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_COLUMNS = [
+    "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
+    "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "ttft_ms", "status",
+    "provided_cost_usd", "computed_cost_usd", "cost_usd", "cost_status", "price_version", "prompt_hash", "prefix_hash",
+    "max_tokens", "interactive", "batch", "metadata", "ingested_at",
+]
+
+
+def migrate(client) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied now."""
+    client.command("CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) "
+                   "ENGINE = MergeTree ORDER BY version")
+    applied = {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
+    done = []
+    for path in sorted(MIGRATIONS.iterdir()):
+        found = _NAME.match(path.name)
+        if not found or int(found.group(1)) in applied:
+            continue
+        client.command(path.read_text())
+        client.insert("schema_migrations", [[int(found.group(1))]], column_names=["version"])
+        done.append(int(found.group(1)))
+    return done
+
+
+def priced_row(event: UsageEvent, now: dt.datetime) -> list:
+    """The warehouse row of an event: the provided cost and the catalog's, side by side."""
+    catalog = price(CallUsage(event.provider, event.model, event.input_tokens, event.output_tokens,
+                              event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens, event.batch))
+    computed = catalog.cost_usd if catalog.status == PRICED else None
+    if event.cost_usd is not None:
+        cost, status, version = event.cost_usd, "provided", event.price_version or catalog.price_version
+    else:
+        cost, status, version = computed, catalog.status, catalog.price_version
+    return [
+        event.event_id, event.org_id, event.timestamp, event.user_id, event.feature, event.provider, event.model,
+        event.input_tokens, event.output_tokens, event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens,
+        event.latency_ms, event.ttft_ms, event.status, event.cost_usd, computed, cost, status, version,
+        event.prompt_hash or "", event.prefix_hash or "", event.max_tokens, event.interactive, event.batch,
+        dict(event.metadata), now,
+    ]
+
+
+def insert(client, events: list[UsageEvent], now: dt.datetime | None = None) -> int:
+    if not events:
+        return 0
+    now = now or dt.datetime.now(dt.timezone.utc)
+    client.insert("usage_events", [priced_row(e, now) for e in events], column_names=_COLUMNS)
+    return len(events)
+
+
+def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str) -> dict:
+    """Calls, tokens, cost, latency percentiles and error rate per group and in total.
+
+    Percentiles are exact, nearest-rank: the latency at position floor(p * n) of the sorted
+    values (ClickHouse's quantileExact, which chDB's lite build and every server have).
+    """
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
+    # Aliases end in "_" so that they never shadow the columns inside another aggregate.
+    measures = """
+        count() AS calls,
+        sum(input_tokens) AS input_tokens_,
+        sum(output_tokens) AS output_tokens_,
+        sum(cached_input_tokens) AS cached_input_tokens_,
+        sum(cost_usd) AS cost_usd_,
+        quantileExact(0.5)(latency_ms) AS p50_latency_ms,
+        quantileExact(0.95)(latency_ms) AS p95_latency_ms,
+        countIf(status != 'success') / count() AS error_rate,
+        countIf(cost_status = 'unpriced') AS unpriced_calls,
+        sumIf(input_tokens + output_tokens, cost_status = 'unpriced') AS unpriced_tokens
+    """
+    where = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
+    parameters = {"org": org_id, "start": start, "end": end}
+    groups = client.query(
+        f"SELECT {GROUPS[group_by]} AS key, {measures} FROM usage_events FINAL WHERE {where} GROUP BY key ORDER BY cost_usd_ DESC, key",
+        parameters=parameters,
+    ).named_results()
+    totals = next(iter(client.query(f"SELECT {measures} FROM usage_events FINAL WHERE {where}", parameters=parameters).named_results()))
+    total = _shape(totals)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "groups": [_shape(row) for row in groups],
+        "totals": {k: v for k, v in total.items() if k != "key"},
+        "unpriced": {"calls": int(totals["unpriced_calls"] or 0), "tokens": int(totals["unpriced_tokens"] or 0)},
+    }
+
+
+def _shape(row: dict) -> dict:
+    out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_")}
+    out["cost_usd"] = _money(out["cost_usd"])
+    out["error_rate"] = float(out["error_rate"]) if out.get("calls") else 0.0
+    for field in ("p50_latency_ms", "p95_latency_ms"):
+        out[field] = float(out[field]) if out.get("calls") else None
+    for field in ("calls", "input_tokens", "output_tokens", "cached_input_tokens"):
+        out[field] = int(out[field] or 0)
+    return out
+
+
+def _money(value) -> str:
+    """Exact decimal string, no float in between ("0.025", "0")."""
+    if value is None:
+        return "0"
+    amount = Decimal(value).normalize()
+    return format(amount, "f")

@@ -1,0 +1,81 @@
+"""The usage warehouse on a real ClickHouse engine (embedded chDB): exact costs, no double
+counting on redelivery, unpriced calls flagged, one org never sees another's usage."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from netra_analytics import warehouse
+from shared_lib.clients.clickhouse import clickhouse_client
+from shared_lib.config import load_settings
+from shared_lib.usage import parse_batch
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
+START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path_factory.mktemp('warehouse')}"}))
+    assert warehouse.migrate(client) == [1]
+    assert warehouse.migrate(client) == []
+    return client
+
+
+def events(org: str, *rows: dict):
+    accepted, rejected = parse_batch([{"timestamp": "2026-11-20T10:00:00Z", "provider": "openai", **r} for r in rows], org, NOW)
+    assert rejected == []
+    return accepted
+
+
+def test_summary_by_model_with_hand_worked_costs(client):
+    org_a = events(
+        "org-a",
+        {"event_id": "a1", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "latency_ms": 100},
+        {"event_id": "a2", "model": "gpt-4o", "input_tokens": 5000, "cached_input_tokens": 4000, "output_tokens": 1000, "latency_ms": 300},
+        {"event_id": "a3", "model": "gpt-4o-mini", "input_tokens": 1_000_000, "output_tokens": 1_000_000, "batch": True,
+         "latency_ms": 200, "status": "error", "interactive": False},
+        {"event_id": "a4", "model": "gpt-99-turbo", "input_tokens": 10, "output_tokens": 10, "latency_ms": 400},
+        {"event_id": "a5", "provider": "anthropic", "model": "claude-3-5-haiku-latest", "input_tokens": 10, "output_tokens": 10,
+         "cost_usd": "0.5", "latency_ms": 500},
+    )
+    org_b = events("org-b", {"event_id": "b1", "model": "gpt-4o", "input_tokens": 10_000_000, "output_tokens": 0, "latency_ms": 9})
+    warehouse.insert(client, org_a + org_b)
+    warehouse.insert(client, org_a[:2])  # a redelivery of a1 and a2
+
+    report = warehouse.summary(client, "org-a", START, END, "model")
+    by_model = {g["key"]: g for g in report["groups"]}
+    # gpt-4o: 1000*2.5/M + 500*10/M = 0.0075; 1000*2.5/M + 4000*1.25/M + 1000*10/M = 0.0175
+    assert by_model["gpt-4o"]["calls"] == 2 and by_model["gpt-4o"]["cost_usd"] == "0.025"
+    assert by_model["gpt-4o"]["cached_input_tokens"] == 4000
+    assert by_model["gpt-4o"]["p50_latency_ms"] == 300.0  # nearest rank: sorted [100, 300][floor(0.5 * 2)]
+    # gpt-4o-mini batch: (1M * 0.15/M + 1M * 0.6/M) / 2
+    assert by_model["gpt-4o-mini"]["cost_usd"] == "0.375" and by_model["gpt-4o-mini"]["error_rate"] == 1.0
+    assert by_model["claude-3-5-haiku-latest"]["cost_usd"] == "0.5"  # as provided
+    assert by_model["gpt-99-turbo"]["cost_usd"] == "0"
+    totals = report["totals"]
+    assert totals["calls"] == 5 and totals["cost_usd"] == "0.9" and totals["error_rate"] == 0.2
+    # latencies [100, 200, 300, 400, 500]: p50 = [floor(2.5)] = 300, p95 = [floor(4.75)] = 500
+    assert totals["input_tokens"] == 1_006_020 and (totals["p50_latency_ms"], totals["p95_latency_ms"]) == (300.0, 500.0)
+    assert report["unpriced"] == {"calls": 1, "tokens": 20}
+    assert [g["key"] for g in report["groups"]][0] == "claude-3-5-haiku-latest"  # ranked by cost
+
+    only_b = warehouse.summary(client, "org-b", START, END, "provider")
+    assert only_b["totals"]["calls"] == 1 and only_b["groups"][0]["key"] == "openai"
+    assert warehouse.summary(client, "org-c", START, END, "day")["totals"]["calls"] == 0
+
+
+def test_provided_and_computed_costs_are_kept_side_by_side(client):
+    warehouse.insert(client, events("org-d", {"event_id": "d1", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500,
+                                              "cost_usd": "0.01"}))
+    row = client.query("SELECT provided_cost_usd, computed_cost_usd, cost_usd, cost_status, price_version FROM usage_events FINAL "
+                       "WHERE org_id = 'org-d'").result_rows[0]
+    assert [str(v) for v in row[:3]] == ["0.010000000", "0.007500000", "0.010000000"]
+    assert row[3] == "provided" and row[4].startswith("genai-prices/")
+
+
+def test_group_by_is_checked(client):
+    with pytest.raises(ValueError, match="group_by must be one of"):
+        warehouse.summary(client, "org-a", START, END, "model; DROP TABLE usage_events")
