@@ -243,7 +243,9 @@ class Supervisor:
                 self.notes.append(f"{store.name}: using the {store.origin} server at {store.url}")
 
     def _start_components(self, topology: Topology) -> dict[str, str]:
-        functions = [(f, source) for f in topology.functions.values() if (source := self._source(f.component))]
+        functions = [
+            (f, source) for f in topology.functions.values() if not f.local_host and (source := self._source(f.component))
+        ]
         services = [
             (s, self.options.services_dir / s.component / "main.py")
             for s in topology.services.values()
@@ -260,13 +262,16 @@ class Supervisor:
         env = {**self.environ, **self.child_env, "PYTHONUNBUFFERED": "1"}
         launched = [self._launch_function(f, source, env, ports[f.name]) for f, source in functions]
         launched += [self._launch_service(s, source, env, ports[s.name]) for s, source in services]
-        built = {item.name for item in launched}
+        built = {item.name for item in launched} | {f.name for f in topology.functions.values() if f.local_host in ports}
         absent = [n for n in [*topology.functions, *topology.services] if n not in built]
         if absent:
             self.notes.append("not built yet, not started: " + ", ".join(absent))
         for item in launched:
             item.process.wait_until(lambda item=item: health.probe(item.record()), COMPONENT_TIMEOUT)
-        return {item.name: item.url for item in launched}
+        running = {item.name: item.url for item in launched}
+        # A function hosted by another's process is reached at that process's URL.
+        running.update({f.name: running[f.local_host] for f in topology.functions.values() if f.local_host in running})
+        return running
 
     def _source(self, component: str) -> Path | None:
         for folder in self.options.functions_dirs:

@@ -82,6 +82,9 @@ class Function:
     memory_mb: int
     publishes: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
+    # Locally served by that HTTP function's process (embedded chDB opens its data path in
+    # one process only); deployed, every function is its own service.
+    local_host: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,7 +246,8 @@ class _Parser:
         where = f"functions.{name}"
         if not _NAME.match(name):
             self.problem(where, "function names are lowercase letters, digits and -")
-        self.keys(where, body, {"component", "entry_point", "trigger"}, {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses"})
+        self.keys(where, body, {"component", "entry_point", "trigger"},
+                  {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses", "local_host"})
         trigger = body.get("trigger")
         if trigger is not None and trigger not in TRIGGERS:
             self.problem(f"{where}.trigger", f"must be one of {', '.join(TRIGGERS)}, got {trigger!r}")
@@ -257,6 +261,7 @@ class _Parser:
             memory_mb=self.integer(f"{where}.memory_mb", body.get("memory_mb", self.defaults["memory_mb"]), 128, 32768),
             publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
             uses=self.datastores(f"{where}.uses", body.get("uses", [])),
+            local_host=body.get("local_host"),
         )
 
     def service(self, name: str, body: Mapping) -> Service:
@@ -358,6 +363,13 @@ class _Parser:
                     self.problem(f"{where}.push.function", f"function {function.name!r} has trigger {function.trigger!r}, not 'pubsub'")
             if sub.push and sub.push.service is not None and sub.push.service not in services:
                 self.problem(f"{where}.push.service", f"unknown service {sub.push.service!r}")
+        for function in functions.values():
+            if function.local_host is None:
+                continue
+            host = functions.get(function.local_host)
+            if host is None or host.trigger != "http" or host.component != function.component or host.local_host:
+                self.problem(f"functions.{function.name}.local_host",
+                             "must name an HTTP function of the same component that runs in its own process")
         pushed = {s.push.function for s in subscriptions.values() if s.push and s.push.function}
         for function in functions.values():
             if function.trigger == "pubsub" and function.name not in pushed:

@@ -79,7 +79,8 @@ def parse_batch(rows: Any, org_id: str, now: dt.datetime | None = None) -> tuple
     return accepted, rejected
 
 
-def parse_row(row: Any, org_id: str, now: dt.datetime) -> UsageEvent:
+def parse_row(row: Any, org_id: str, now: dt.datetime, check_window: bool = True) -> UsageEvent:
+    """One validated event; `check_window=False` when re-reading an event accepted earlier."""
     if not isinstance(row, Mapping):
         raise InvalidRow("a usage event must be a JSON object")
     unknown = sorted(set(row) - _KNOWN)
@@ -107,7 +108,7 @@ def parse_row(row: Any, org_id: str, now: dt.datetime) -> UsageEvent:
     max_tokens = _count(row, "max_tokens") if row.get("max_tokens") is not None else None
     return UsageEvent(
         event_id=event_id,
-        timestamp=_timestamp(row.get("timestamp"), now),
+        timestamp=_timestamp(row.get("timestamp"), now, check_window),
         org_id=org_id,
         user_id=_text(row, "user_id", default="") or "",
         feature=_text(row, "feature", default="default") or "default",
@@ -177,7 +178,7 @@ def _money(value) -> Decimal | None:
     return amount
 
 
-def _timestamp(value, now: dt.datetime) -> dt.datetime:
+def _timestamp(value, now: dt.datetime, check_window: bool = True) -> dt.datetime:
     if value is None:
         raise InvalidRow("timestamp is required")
     if isinstance(value, bool):
@@ -194,6 +195,8 @@ def _timestamp(value, now: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         raise InvalidRow("timestamp needs a time zone (e.g. 2026-11-25T10:00:00Z)")
     moment = moment.astimezone(dt.timezone.utc)
+    if not check_window:
+        return moment
     if moment > now + MAX_FUTURE:
         raise InvalidRow("timestamp is in the future (beyond the allowed clock skew)")
     if moment < now - MAX_AGE:

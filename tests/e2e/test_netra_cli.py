@@ -16,7 +16,7 @@ from emulators.platform.processes import pid_alive, port_open
 from tests.conftest import FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDIS_URL
 
 pytestmark = pytest.mark.platform
-EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay"}
+EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay", "analytics"}
 
 
 @pytest.fixture

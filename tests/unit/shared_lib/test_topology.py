@@ -94,6 +94,8 @@ def test_a_valid_document_parses_into_typed_parts():
         (lambda d: d["functions"]["worker"].update(uses=["mongodb"]), "functions.worker.uses: unknown datastore 'mongodb'"),
         (lambda d: d["functions"]["worker"].update(publishes=["nowhere"]), "functions.worker.publishes: unknown topic 'nowhere'"),
         (lambda d: d["services"]["relay"].update(publishes=["nowhere"]), "services.relay.publishes: unknown topic 'nowhere'"),
+        (lambda d: d["functions"]["worker"].update(local_host="ghost"), "functions.worker.local_host: must name an HTTP function of the same component"),
+        (lambda d: d["functions"]["worker"].update(local_host="worker"), "functions.worker.local_host: must name an HTTP function of the same component"),
     ],
 )
 def test_each_bad_case_has_its_own_clear_message(change, expected):

@@ -1,0 +1,44 @@
+"""Builds the analytics collaborators from configuration: lazily, once per instance."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from netra_analytics.service import AnalyticsService
+
+_service: AnalyticsService | None = None
+_lock = threading.Lock()
+log = logging.getLogger("netra.analytics")
+
+
+def service() -> AnalyticsService:
+    global _service
+    with _lock:
+        if _service is None:
+            _service = build()
+        return _service
+
+
+def build(environ=None) -> AnalyticsService:
+    from shared_lib.auth import authenticator
+    from shared_lib.clients.clickhouse import clickhouse_client
+    from shared_lib.clients.pubsub import publisher_client
+    from shared_lib.clients.redis_store import redis_client
+    from shared_lib.config import load_settings
+    from shared_lib.log import configure_logging
+
+    from netra_analytics import warehouse
+
+    settings = load_settings(environ)
+    configure_logging(settings.project_id, settings.log_level)
+    client = clickhouse_client(settings)
+    applied = warehouse.migrate(client)
+    if applied:
+        log.info("applied warehouse migrations %s", applied)
+    return AnalyticsService(
+        authenticator=authenticator(settings, redis_client(settings)),
+        publisher=publisher_client(settings),
+        project_id=settings.project_id,
+        warehouse_client=client,
+    )

@@ -1,0 +1,42 @@
+"""The analytics function's OpenAPI document (served at /openapi.json)."""
+
+_ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_MEASURES = {
+    "type": "object",
+    "properties": {name: {"type": kind} for name, kind in [
+        ("calls", "integer"), ("input_tokens", "integer"), ("output_tokens", "integer"), ("cached_input_tokens", "integer"),
+        ("cost_usd", "string"), ("p50_latency_ms", "number"), ("p95_latency_ms", "number"), ("error_rate", "number")]},
+}
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "Netra analytics", "version": "1"},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a user's access token or an org API key"}},
+        "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}},
+    },
+    "paths": {
+        "/health": {"get": {"responses": {"200": {"description": "OK"}}}},
+        "/api/usage": {"post": {
+            "security": [{"bearer": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "array"}},
+                                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "accepted and rejected rows", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"accepted": {"type": "integer"}, "rejected": {"type": "array", "items": {
+                    "type": "object", "properties": {"index": {"type": "integer"}, "error": {"type": "string"}}}}}}}}},
+                **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+        }},
+        "/api/usage/summary": {"get": {
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature", "user", "day"]}}],
+            "responses": {"200": {"description": "summary", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"},
+                                                 "groups": {"type": "array", "items": _MEASURES}, "totals": _MEASURES,
+                                                 "unpriced": {"type": "object"}}}}}},
+                **{str(c): _ERROR for c in (400, 401)}},
+        }},
+    },
+}

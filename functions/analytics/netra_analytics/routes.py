@@ -1,0 +1,78 @@
+"""HTTP routes of the analytics function, and the local home of its usage consumer."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from shared_lib.envelope import EnvelopeError, from_http
+from shared_lib.http import ApiError, Router, error_response, json_response
+
+from netra_analytics.openapi import OPENAPI
+
+log = logging.getLogger("netra.analytics")
+MAX_BODY = 5 * 1024 * 1024
+
+ROUTER = Router(
+    [
+        ("/api/usage", "usage", ["POST"]),
+        ("/api/usage/summary", "summary", ["GET"]),
+        ("/projects/<project>/topics/<topic>", "push", ["POST"]),
+    ],
+    OPENAPI,
+    log,
+)
+
+
+def dispatch(request, service_factory, local: bool):
+    return ROUTER.dispatch(request, lambda endpoint, args, req: _handle(endpoint, req, service_factory, local))
+
+
+def _handle(endpoint: str, request, service_factory, local: bool):
+    if endpoint == "push":
+        # Locally the usage consumer shares this process (chDB allows one per data path);
+        # deployed, it is its own function and this route does not exist.
+        if not local:
+            raise ApiError(404, "not_found", "no such route")
+        return consume(request, service_factory())
+    service = service_factory()
+    if endpoint == "usage":
+        return json_response(service.accept_usage(request.headers, _rows(request)))
+    return json_response(service.usage_summary(request.headers, request.args))
+
+
+def consume(request, service):
+    try:
+        message = from_http(request.headers, request.get_data())
+        stored = service.store_usage(message)
+    except (EnvelopeError, KeyError, ValueError) as exc:
+        # Not acknowledged: redelivered until the subscription dead-letters it.
+        log.warning("usage batch refused: %s", exc)
+        return error_response(400, "invalid_message", f"not a usage batch: {exc}")
+    return json_response({"stored": stored})
+
+
+def _rows(request) -> list:
+    """A JSON array, or NDJSON (one event per line; a bad line becomes a null row that is rejected)."""
+    content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if content_type not in ("application/json", "application/x-ndjson"):
+        raise ApiError(415, "unsupported_media_type", "send application/json (an array) or application/x-ndjson")
+    if (request.content_length or 0) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
+    if content_type == "application/json":
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    rows = []
+    for line in raw.decode("utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            rows.append(None)
+    return rows

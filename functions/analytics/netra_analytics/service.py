@@ -1,0 +1,93 @@
+"""What the analytics routes and the usage consumer do, with collaborators passed in."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Mapping
+
+from shared_lib.auth import Authenticator, InvalidToken, Principal
+from shared_lib.envelope import PubSubMessage
+from shared_lib.http import ApiError
+from shared_lib.usage import InvalidRow, parse_batch, parse_row
+
+from netra_analytics import warehouse
+
+USAGE_TOPIC = "usage-events"
+EVENTS_PER_MESSAGE = 500
+DEFAULT_WINDOW = dt.timedelta(days=30)
+
+
+@dataclasses.dataclass
+class AnalyticsService:
+    authenticator: Authenticator
+    publisher: object
+    project_id: str
+    warehouse_client: object
+    clock: object = lambda: dt.datetime.now(dt.timezone.utc)
+
+    def caller(self, headers: Mapping[str, str]) -> Principal:
+        try:
+            return self.authenticator.authenticate(headers, allow_api_key=True)
+        except InvalidToken as exc:
+            status = 503 if exc.code == "keys_unavailable" else 401
+            raise ApiError(status, exc.code, exc.message) from None
+
+    # --- ingest ---------------------------------------------------------------------
+
+    def accept_usage(self, headers, rows) -> dict:
+        """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
+        caller = self.caller(headers)
+        if caller.kind == "api_key" and "usage:write" not in caller.permissions:
+            raise ApiError(403, "forbidden", "this API key may not write usage")
+        try:
+            events, rejected = parse_batch(rows, caller.org_id, self.clock())
+        except InvalidRow as exc:
+            raise ApiError(400, "invalid_body", str(exc)) from None
+        topic = f"projects/{self.project_id}/topics/{USAGE_TOPIC}"
+        futures = []
+        for start in range(0, len(events), EVENTS_PER_MESSAGE):
+            chunk = events[start:start + EVENTS_PER_MESSAGE]
+            body = json.dumps({"org_id": caller.org_id, "events": [e.to_json() for e in chunk]}).encode()
+            futures.append(self.publisher.publish(topic, body, org_id=caller.org_id))
+        try:
+            for future in futures:
+                future.result(timeout=30)
+        except Exception:
+            raise ApiError(503, "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
+        return {"accepted": len(events), "rejected": rejected}
+
+    def store_usage(self, message: PubSubMessage) -> int:
+        """The consumer: write a queued batch. Event ids make a redelivery harmless."""
+        body = message.json()
+        now = self.clock()
+        # Validated at intake; re-read without the time window (a retried batch may have aged).
+        events = [
+            parse_row({k: v for k, v in row.items() if v not in (None, "")}, body["org_id"], now, check_window=False)
+            for row in body["events"]
+        ]
+        return warehouse.insert(self.warehouse_client, events)
+
+    # --- queries --------------------------------------------------------------------
+
+    def usage_summary(self, headers, args) -> dict:
+        caller = self.caller(headers)
+        end = _instant(args.get("to"), "to") or self.clock()
+        start = _instant(args.get("from"), "from") or end - DEFAULT_WINDOW
+        if start >= end:
+            raise ApiError(400, "invalid_range", "'from' must be before 'to'")
+        group_by = args.get("group_by", "model")
+        if group_by not in warehouse.GROUPS:
+            raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
+        return warehouse.summary(self.warehouse_client, caller.org_id, start, end, group_by)
+
+
+def _instant(value: str | None, name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

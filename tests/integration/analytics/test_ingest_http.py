@@ -1,0 +1,97 @@
+"""Usage through the real path: HTTP -> Pub/Sub emulator -> consumer -> chDB, and back
+out through the summary API, scoped to the caller's org."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.helpers import bearer, dev_login, url_of
+
+
+@pytest.fixture
+def analytics_url(platform) -> str:
+    return url_of(platform, "analytics")
+
+
+@pytest.fixture
+def owner(http, auth_url, unique):
+    tokens = dev_login(http, auth_url, f"usage-{unique}@example.com")
+    return bearer(tokens["access_token"])
+
+
+def rows(unique: str, *ids: int) -> list[dict]:
+    return [{"event_id": f"{unique}-{n}", "timestamp": "2026-11-20T10:00:00Z", "provider": "openai", "model": "gpt-4o",
+             "input_tokens": 1000, "output_tokens": 500, "latency_ms": 100 * n, "feature": "support"} for n in ids]
+
+
+def summary(http, url, headers) -> dict:
+    return http.get(f"{url}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01", "group_by": "feature"},
+                    headers=headers).json()
+
+
+def wait_for_calls(http, url, headers, expected: int, timeout: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = summary(http, url, headers)
+        if report["totals"]["calls"] == expected:
+            return report
+        time.sleep(0.3)
+    raise AssertionError(f"expected {expected} calls, have {summary(http, url, headers)['totals']}")
+
+
+def test_ingest_then_query_with_exact_costs_and_redelivery_counted_once(http, analytics_url, owner, unique):
+    bad = [{"event_id": "x", "provider": "openai"}, {"nonsense": True}]
+    answer = http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3) + bad, headers=owner)
+    assert answer.status_code == 200
+    assert answer.json()["accepted"] == 3 and [r["index"] for r in answer.json()["rejected"]] == [3, 4]
+    report = wait_for_calls(http, analytics_url, owner, 3)
+    # 3 x (1000 * 2.5/M + 500 * 10/M) = 3 x 0.0075
+    assert report["totals"]["cost_usd"] == "0.0225" and report["groups"][0]["key"] == "support"
+
+    # Every message again (a full redelivery), plus one new event to know it was processed.
+    again = http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3, 4), headers=owner).json()
+    assert again["accepted"] == 4
+    report = wait_for_calls(http, analytics_url, owner, 4)
+    assert report["totals"]["cost_usd"] == "0.03"
+
+
+def test_ndjson_and_org_api_keys(http, analytics_url, auth_url, owner, unique):
+    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "ingest"}, headers=owner).json()["key"]
+    lines = "\n".join([__import__("json").dumps(r) for r in rows(unique, 1, 2)] + ["{not json"]) + "\n"
+    answer = http.post(f"{analytics_url}/api/usage", content=lines.encode(),
+                       headers={**bearer(key), "Content-Type": "application/x-ndjson"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == 2 and answer.json()["rejected"] == [{"index": 2, "error": "a usage event must be a JSON object"}]
+    wait_for_calls(http, analytics_url, owner, 2)  # the key's org is the owner's org
+
+
+def test_one_org_never_sees_another(http, analytics_url, auth_url, owner, unique):
+    http.post(f"{analytics_url}/api/usage", json=rows(unique, 1), headers=owner)
+    wait_for_calls(http, analytics_url, owner, 1)
+    stranger = bearer(dev_login(http, auth_url, f"other-{unique}@example.com")["access_token"])
+    assert summary(http, analytics_url, stranger)["totals"]["calls"] == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"content": b"[]", "headers": {"Content-Type": "text/csv"}}, 415, "unsupported_media_type"),
+        ({"content": b"[" + b" " * (5 * 1024 * 1024) + b"]", "headers": {"Content-Type": "application/json"}}, 413, "payload_too_large"),
+        ({"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 400, "malformed_json"),
+        ({"json": {"event_id": "x"}}, 400, "invalid_body"),
+    ],
+)
+def test_bad_bodies_get_a_json_4xx(http, analytics_url, owner, kwargs, status, code):
+    headers = {**owner, **kwargs.pop("headers", {})}
+    response = http.post(f"{analytics_url}/api/usage", headers=headers, **kwargs)
+    assert response.status_code == status and response.json()["error"]["code"] == code
+
+
+def test_queries_check_their_parameters_and_the_caller(http, analytics_url, owner):
+    assert http.get(f"{analytics_url}/api/usage/summary").status_code == 401
+    for params, code in [({"group_by": "colour"}, "invalid_group_by"), ({"from": "yesterday"}, "invalid_range"),
+                         ({"from": "2026-12-01", "to": "2026-11-01"}, "invalid_range")]:
+        response = http.get(f"{analytics_url}/api/usage/summary", params=params, headers=owner)
+        assert response.status_code == 400 and response.json()["error"]["code"] == code
