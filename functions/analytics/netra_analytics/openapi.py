@@ -27,6 +27,14 @@ OPENAPI = {
                     "type": "object", "properties": {"index": {"type": "integer"}, "error": {"type": "string"}}}}}}}}},
                 **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
         }},
+        "/api/usage/import": {"post": {
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "format", "in": "query", "required": True, "schema": {"enum": ["openai", "litellm", "langfuse"]}},
+                           {"name": "feature", "in": "query", "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+                                                          "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 503)}},
+        }},
         "/api/usage/summary": {"get": {
             "security": [{"bearer": []}],
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},

@@ -16,6 +16,7 @@ MAX_BODY = 5 * 1024 * 1024
 ROUTER = Router(
     [
         ("/api/usage", "usage", ["POST"]),
+        ("/api/usage/import", "import", ["POST"]),
         ("/api/usage/summary", "summary", ["GET"]),
         ("/projects/<project>/topics/<topic>", "push", ["POST"]),
     ],
@@ -38,6 +39,8 @@ def _handle(endpoint: str, request, service_factory, local: bool):
     service = service_factory()
     if endpoint == "usage":
         return json_response(service.accept_usage(request.headers, _rows(request)))
+    if endpoint == "import":
+        return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request), request.args.get("feature")))
     return json_response(service.usage_summary(request.headers, request.args))
 
 
@@ -50,6 +53,17 @@ def consume(request, service):
         log.warning("usage batch refused: %s", exc)
         return error_response(400, "invalid_message", f"not a usage batch: {exc}")
     return json_response({"stored": stored})
+
+
+def _file(request) -> bytes:
+    """The uploaded export: a multipart `file` field, or the raw body."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
+    upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+    raw = upload.read(MAX_BODY + 1) if upload is not None else request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
+    return raw
 
 
 def _rows(request) -> list:

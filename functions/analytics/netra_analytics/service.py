@@ -12,7 +12,7 @@ from shared_lib.envelope import PubSubMessage
 from shared_lib.http import ApiError
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
-from netra_analytics import warehouse
+from netra_analytics import importers, warehouse
 
 USAGE_TOPIC = "usage-events"
 EVENTS_PER_MESSAGE = 500
@@ -36,11 +36,26 @@ class AnalyticsService:
 
     # --- ingest ---------------------------------------------------------------------
 
+    def import_usage(self, headers, format_name: str | None, raw: bytes, feature: str | None) -> dict:
+        """An export file of a known tool, converted to usage rows, then accepted like any."""
+        caller = self._writer(headers)
+        try:
+            rows = importers.convert(format_name or "", importers.records(raw), feature)
+        except importers.ImportFormatError as exc:
+            raise ApiError(400, "wrong_format", str(exc)) from None
+        return self._accept(caller, rows)
+
     def accept_usage(self, headers, rows) -> dict:
         """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
+        return self._accept(self._writer(headers), rows)
+
+    def _writer(self, headers) -> Principal:
         caller = self.caller(headers)
         if caller.kind == "api_key" and "usage:write" not in caller.permissions:
             raise ApiError(403, "forbidden", "this API key may not write usage")
+        return caller
+
+    def _accept(self, caller: Principal, rows) -> dict:
         try:
             events, rejected = parse_batch(rows, caller.org_id, self.clock())
         except InvalidRow as exc:

@@ -95,3 +95,17 @@ def test_queries_check_their_parameters_and_the_caller(http, analytics_url, owne
                          ({"from": "2026-12-01", "to": "2026-11-01"}, "invalid_range")]:
         response = http.get(f"{analytics_url}/api/usage/summary", params=params, headers=owner)
         assert response.status_code == 400 and response.json()["error"]["code"] == code
+
+
+def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, owner):
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "imports" / "litellm_spend_logs.json"
+    answer = http.post(f"{analytics_url}/api/usage/import", params={"format": "litellm"}, headers=owner,
+                       files={"file": ("spend.json", fixture.read_bytes(), "application/json")})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"accepted": 2, "rejected": []}
+    report = wait_for_calls(http, analytics_url, owner, 2)
+    assert report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5  # LiteLLM's spend, as provided
+    wrong = http.post(f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes())
+    assert wrong.status_code == 400 and "records need id, startTime, model" in wrong.json()["error"]["message"]

@@ -1,0 +1,181 @@
+"""Importers: usage from the export formats teams already have, as usage-event rows.
+
+Each importer turns one record into the row `shared_lib.usage` validates; a record it
+cannot read becomes a row error naming what was missing, so an import of mixed quality
+keeps its good records.
+
+- `openai`: chat-completion responses (`usage` with prompt/completion token details).
+- `litellm`: LiteLLM spend logs (`/spend/logs` or the `LiteLLM_SpendLogs` table).
+- `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# Model name prefixes that tell the provider when an export does not.
+_PROVIDER_BY_PREFIX = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"), ("chatgpt", "openai"),
+                       ("claude", "anthropic"), ("gemini", "google"), ("mistral", "mistral"), ("deepseek", "deepseek"))
+_LITELLM_PROVIDERS = {"vertex_ai": "vertex", "vertex_ai_beta": "vertex", "gemini": "google", "azure_ai": "azure", "bedrock_converse": "bedrock"}
+FORMATS: dict[str, tuple[str, ...]] = {
+    "openai": ("id", "created", "model", "usage.prompt_tokens", "usage.completion_tokens"),
+    "litellm": ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens"),
+    "langfuse": ("id", "startTime", "model", "usageDetails (or usage)"),
+}
+
+
+class ImportFormatError(ValueError):
+    """The file is not in the format asked for; the message names the expected fields."""
+
+
+def records(raw: bytes) -> list[Any]:
+    """A JSON array, a JSON object with a list under data/items/observations, or JSON lines."""
+    text = raw.decode("utf-8-sig", errors="replace").strip()
+    if not text:
+        return []
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return [_line(line) for line in text.splitlines() if line.strip()]
+    if isinstance(document, list):
+        return document
+    if isinstance(document, Mapping):
+        for key in ("data", "items", "observations"):
+            if isinstance(document.get(key), list):
+                return document[key]
+        return [document]
+    raise ImportFormatError("expected JSON records")
+
+
+def _line(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
+
+
+def convert(format_name: str, items: list[Any], feature: str | None = None) -> list[Any]:
+    """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row)."""
+    if format_name not in FORMATS:
+        raise ImportFormatError(f"unknown format {format_name!r}; one of {', '.join(FORMATS)}")
+    converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse}[format_name]
+    readable = [item for item in items if isinstance(item, Mapping)]
+    if items and not any(_looks_like(format_name, item) for item in readable):
+        raise ImportFormatError(
+            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}")
+    rows = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            rows.append(None)  # rejected by validation as "not an object"
+            continue
+        row = converter(item)
+        if feature and "feature" not in row:
+            row["feature"] = feature
+        rows.append(row)
+    return rows
+
+
+def _looks_like(format_name: str, item: Mapping) -> bool:
+    if format_name == "openai":
+        return "usage" in item and "created" in item
+    if format_name == "litellm":
+        return "request_id" in item and ("startTime" in item or "start_time" in item)
+    return "startTime" in item and ("usageDetails" in item or "usage" in item)
+
+
+def _provider(model: str | None) -> str:
+    name = (model or "").lower().split("/")[-1]
+    return next((provider for prefix, provider in _PROVIDER_BY_PREFIX if name.startswith(prefix)), "other")
+
+
+def _millis(start: str | None, end: str | None) -> int | None:
+    if not start or not end:
+        return None
+    try:
+        a = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        b = dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0, round((b - a).total_seconds() * 1000))
+
+
+def _openai(item: Mapping) -> dict:
+    usage = item.get("usage") or {}
+    prompt_details = usage.get("prompt_tokens_details") or {}
+    completion_details = usage.get("completion_tokens_details") or {}
+    return _without_none({
+        "event_id": item.get("id"),
+        "timestamp": item.get("created"),
+        "provider": "openai",
+        "model": item.get("model"),
+        "input_tokens": usage.get("prompt_tokens"),
+        "output_tokens": usage.get("completion_tokens"),
+        "cached_input_tokens": prompt_details.get("cached_tokens"),
+        "reasoning_tokens": completion_details.get("reasoning_tokens"),
+        "user_id": (item.get("metadata") or {}).get("user_id"),
+        "feature": (item.get("metadata") or {}).get("feature"),
+    })
+
+
+def _litellm(item: Mapping) -> dict:
+    model = item.get("model") or ""
+    provider = item.get("custom_llm_provider") or (model.split("/", 1)[0] if "/" in model else None)
+    provider = _LITELLM_PROVIDERS.get(provider, provider) or _provider(model)
+    metadata = item.get("metadata") if isinstance(item.get("metadata"), Mapping) else {}
+    usage = metadata.get("usage_object") if isinstance(metadata.get("usage_object"), Mapping) else {}
+    tags = item.get("request_tags") if isinstance(item.get("request_tags"), list) else []
+    start = item.get("startTime") or item.get("start_time")
+    return _without_none({
+        "event_id": item.get("request_id"),
+        "timestamp": start,
+        "provider": provider,
+        "model": model.split("/", 1)[1] if "/" in model else model,
+        "input_tokens": item.get("prompt_tokens"),
+        "output_tokens": item.get("completion_tokens"),
+        "cached_input_tokens": (usage.get("prompt_tokens_details") or {}).get("cached_tokens"),
+        "cost_usd": str(item["spend"]) if item.get("spend") is not None else None,
+        "latency_ms": _millis(start, item.get("endTime") or item.get("end_time")),
+        "ttft_ms": _millis(start, item.get("completionStartTime")),
+        "user_id": item.get("end_user") or item.get("user") or None,
+        "feature": tags[0] if tags else None,
+        "status": "error" if str(item.get("status", "success")).lower() in ("failure", "error") else "success",
+    })
+
+
+def _langfuse(item: Mapping) -> dict:
+    details = item.get("usageDetails") or item.get("usage") or {}
+    details = {k: v for k, v in details.items() if isinstance(v, int)}
+    # Langfuse's own rule: every usage type whose name contains "input" is input (cached
+    # reads and writes too), every one containing "output" is output (reasoning too).
+    input_tokens = sum(v for k, v in details.items() if "input" in k)
+    cached = sum(v for k, v in details.items() if "input" in k and ("cache_read" in k or "cached" in k))
+    written = sum(v for k, v in details.items() if "input" in k and ("cache_creation" in k or "cache_write" in k))
+    output = sum(v for k, v in details.items() if "output" in k)
+    reasoning = sum(v for k, v in details.items() if "output" in k and "reasoning" in k)
+    model = item.get("model") or item.get("providedModelName")
+    start = item.get("startTime")
+    cost = item.get("calculatedTotalCost") if item.get("calculatedTotalCost") is not None else (item.get("costDetails") or {}).get("total")
+    return _without_none({
+        "event_id": item.get("id"),
+        "timestamp": start,
+        "provider": _provider(model),
+        "model": model,
+        "input_tokens": input_tokens if details else None,
+        "output_tokens": output if details else None,
+        "cached_input_tokens": cached,
+        "cache_write_tokens": written,
+        "reasoning_tokens": reasoning,
+        "cost_usd": str(cost) if cost is not None else None,
+        "latency_ms": _millis(start, item.get("endTime")),
+        "ttft_ms": _millis(start, item.get("completionStartTime")),
+        "user_id": item.get("userId"),
+        "feature": item.get("name"),
+        "status": "error" if item.get("level") == "ERROR" else "success",
+    })
+
+
+def _without_none(row: dict) -> dict:
+    return {k: v for k, v in row.items() if v is not None}
