@@ -16,7 +16,7 @@ from shared_lib.usage import UsageEvent
 MIGRATIONS = Path(__file__).with_name("migrations")
 GROUPS = {"model": "model", "provider": "provider", "feature": "feature", "user": "user_id", "day": "toString(toDate(timestamp))"}
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_COLUMNS = [
+COLUMNS = [
     "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
     "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "ttft_ms", "status",
     "provided_cost_usd", "computed_cost_usd", "cost_usd", "cost_status", "price_version", "prompt_hash", "prefix_hash",
@@ -62,7 +62,7 @@ def insert(client, events: list[UsageEvent], now: dt.datetime | None = None) -> 
     if not events:
         return 0
     now = now or dt.datetime.now(dt.timezone.utc)
-    client.insert("usage_events", [priced_row(e, now) for e in events], column_names=_COLUMNS)
+    client.insert("usage_events", [priced_row(e, now) for e in events], column_names=COLUMNS)
     return len(events)
 
 

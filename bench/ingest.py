@@ -1,0 +1,65 @@
+"""Usage ingest end to end (HTTP -> Pub/Sub emulator -> consumer -> chDB, until the summary
+counts every event) against a raw clickhouse-connect insert of the same rows into an
+embedded chDB, in the same run. Reported as seconds per event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+EVENTS = 5000
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rows(run: str) -> list[dict]:
+    models = ("gpt-4o", "gpt-4o-mini", "claude-3-5-haiku-latest")
+    return [{"event_id": f"{run}-{n}", "timestamp": "2026-11-20T10:00:00Z", "provider": "anthropic" if "claude" in models[n % 3] else "openai",
+             "model": models[n % 3], "input_tokens": 1000 + n % 500, "output_tokens": 200 + n % 50, "cached_input_tokens": n % 400,
+             "latency_ms": 300 + n % 900, "feature": f"feature-{n % 7}", "user_id": f"u-{n % 40}"} for n in range(EVENTS)]
+
+
+def benchmarks(repeat: int):
+    from bench.harness import compare
+    from bench.running_platform import RunningPlatform
+
+    sys.path.insert(0, str(ROOT / "functions" / "analytics"))
+    from netra_analytics import warehouse
+    from shared_lib.clients.clickhouse import clickhouse_client
+    from shared_lib.config import load_settings
+    from shared_lib.usage import parse_batch
+
+    with RunningPlatform() as platform, httpx.Client(timeout=120) as client:
+        auth, analytics = platform.url("auth"), platform.url("analytics")
+
+        def end_to_end() -> float:
+            token = client.post(f"{auth}/auth/dev/login", json={"email": f"ingest-{uuid.uuid4().hex[:8]}@example.com"}).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            rows = _rows(uuid.uuid4().hex[:8])
+            started = time.perf_counter()
+            for start in range(0, EVENTS, 1000):
+                client.post(f"{analytics}/api/usage", json=rows[start:start + 1000], headers=headers).raise_for_status()
+            while client.get(f"{analytics}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01"},
+                             headers=headers).json()["totals"]["calls"] < EVENTS:
+                time.sleep(0.05)
+            return (time.perf_counter() - started) / EVENTS
+
+        with tempfile.TemporaryDirectory() as data:
+            raw_client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{data}"}))
+            warehouse.migrate(raw_client)
+            now = dt.datetime.now(dt.timezone.utc)
+
+            def raw_insert() -> float:
+                events, _ = parse_batch(_rows(uuid.uuid4().hex[:8]), "org-bench", now)
+                prepared = [warehouse.priced_row(e, now) for e in events]
+                started = time.perf_counter()
+                raw_client.insert("usage_events", prepared, column_names=warehouse.COLUMNS)
+                return (time.perf_counter() - started) / EVENTS
+
+            yield compare(f"usage ingest end to end, s/event ({EVENTS})", end_to_end,
+                          "raw clickhouse-connect insert, s/event", raw_insert, repeat)
