@@ -167,11 +167,16 @@ function showRunState(run) {
   if (run.status === "failed" && !box.querySelector('[data-type="agent_error"]')) addTimeline(box, "agent_error", run.error || {});
 }
 
-function addTimeline(box, type, payload) {
+function addTimeline(box, type, payload, ts = Date.now() / 1000) {
+  // Pub/Sub may deliver a run's events out of order: place each by the time its agent
+  // produced it, not by arrival.
   const entry = document.createElement("li");
   entry.dataset.type = type;
+  entry.dataset.ts = String(ts);
   entry.textContent = TIMELINE[type](payload);
-  box.querySelector(".timeline").append(entry);
+  const timeline = box.querySelector(".timeline");
+  const later = [...timeline.children].find((other) => Number(other.dataset.ts) > ts);
+  timeline.insertBefore(entry, later || null);
 }
 
 async function send(event) {
@@ -233,7 +238,7 @@ function scheduleReconnect() {
 function onEvent(event) {
   if (event.event_id) localStorage.setItem(lastEventKey(), event.event_id);
   const box = event.run_id ? runBox(event.run_id) : null;
-  if (TIMELINE[event.type] && box) addTimeline(box, event.type, event.payload || {});
+  if (TIMELINE[event.type] && box) addTimeline(box, event.type, event.payload || {}, event.ts);
   if (event.type === "final_report" && box && !box.querySelector(".report")) box.append(NetraReport.render(event.payload.report || {}));
   if (event.type === "message_created" && event.thread_id === state.threadId) addMessage(event.payload.message);
   if (event.type === "thread_updated") loadThreads().catch(() => {});

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
+
+from shared_lib.instance import per_instance
 
 from netra_analytics.service import AnalyticsService
 
-_service: AnalyticsService | None = None
-_lock = threading.Lock()
 log = logging.getLogger("netra.analytics")
-
-
-def service() -> AnalyticsService:
-    global _service
-    with _lock:
-        if _service is None:
-            _service = build()
-        return _service
 
 
 def build(environ=None) -> AnalyticsService:
@@ -42,3 +33,6 @@ def build(environ=None) -> AnalyticsService:
         project_id=settings.project_id,
         warehouse_client=client,
     )
+
+
+service = per_instance(build)

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
+
+from shared_lib.instance import per_instance
 
 from netra_auth.service import AuthService
 
-_service: AuthService | None = None
-_lock = threading.Lock()
 log = logging.getLogger("netra.auth")
-
-
-def service() -> AuthService:
-    global _service
-    with _lock:
-        if _service is None:
-            _service = build()
-        return _service
 
 
 def build(environ=None) -> AuthService:
@@ -74,3 +65,6 @@ def build(environ=None) -> AuthService:
         providers=providers,
         redis=redis,
     )
+
+
+service = per_instance(build)

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+from shared_lib.instance import per_instance
 
 from netra_chat.service import ChatService
-
-_service: ChatService | None = None
-_lock = threading.Lock()
-
-
-def service() -> ChatService:
-    global _service
-    with _lock:
-        if _service is None:
-            _service = build()
-        return _service
 
 
 def build(environ=None) -> ChatService:
@@ -38,3 +27,6 @@ def build(environ=None) -> ChatService:
         redis=redis,
         project_id=settings.project_id,
     )
+
+
+service = per_instance(build)
