@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--json", action="store_true")
     commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
     commands.add_parser("down", help="stop everything `up` started")
+    imports = commands.add_parser("import", help="send an export file (openai, litellm, langfuse) to the running analytics")
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--format", required=True, choices=["openai", "litellm", "langfuse"])
+    imports.add_argument("--feature", help="feature tag for records that carry none")
+    imports.add_argument("--api-key", default=os.environ.get("NETRA_API_KEY"),
+                         help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)")
     args = parser.parse_args(argv)
 
     ws = Workspace.default()
@@ -46,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return _status(ws, args.json)
     if args.command == "env":
         return _env(ws)
+    if args.command == "import":
+        return _import(ws, args)
     return _down(ws)
 
 
@@ -124,6 +132,37 @@ def _env(ws: Workspace) -> int:
         return 1
     for name, value in sorted(state.get("env", {}).items()):
         print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def _import(ws: Workspace, args) -> int:
+    import httpx
+
+    def url(name: str) -> str:
+        try:
+            return json.loads((ws.discovery_dir / f"{name}.json").read_text())["url"]
+        except FileNotFoundError:
+            raise SystemExit(f"netra: {name} is not running; start the platform with `netra up`") from None
+
+    if not args.file.is_file():
+        print(f"netra: no file {args.file}", file=sys.stderr)
+        return 1
+    credential = args.api_key
+    if not credential:
+        signed_in = httpx.post(f"{url('auth')}/auth/dev/login", json={}, timeout=30)
+        signed_in.raise_for_status()
+        credential = signed_in.json()["access_token"]
+    params = {"format": args.format, **({"feature": args.feature} if args.feature else {})}
+    with open(args.file, "rb") as upload:
+        answer = httpx.post(f"{url('analytics')}/api/usage/import", params=params, timeout=120,
+                            headers={"Authorization": f"Bearer {credential}"}, files={"file": (args.file.name, upload)})
+    body = answer.json()
+    if answer.status_code != 200:
+        print(f"netra: import refused: {body['error']['message']}", file=sys.stderr)
+        return 1
+    print(f"accepted {body['accepted']} events, rejected {len(body['rejected'])}")
+    for row in body["rejected"]:
+        print(f"  record {row['index']}: {row['error']}")
     return 0
 
 

@@ -109,3 +109,22 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
     assert report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5  # LiteLLM's spend, as provided
     wrong = http.post(f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes())
     assert wrong.status_code == 400 and "records need id, startTime, model" in wrong.json()["error"]["message"]
+
+
+def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analytics_url, auth_url, owner):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "cli"}, headers=owner).json()["key"]
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "imports" / "openai_chat_completions.jsonl"
+    env = {**os.environ, "NETRA_WORKSPACE": str(platform.ws.root), "NETRA_API_KEY": key}
+    result = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "openai"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["accepted 2 events, rejected 1", "  record 2: input_tokens is required"]
+    wait_for_calls(http, analytics_url, owner, 2)
+    wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 1 and "records need request_id" in wrong.stderr
