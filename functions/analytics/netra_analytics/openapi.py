@@ -35,6 +35,13 @@ OPENAPI = {
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
             "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 503)}},
         }},
+        "/api/usage/prompts": {"get": {
+            "security": [{"bearer": []}],
+            "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
+            "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}],
+            "responses": {"200": {"description": "duplicate_prompts and shared_prefixes"}, **{str(c): _ERROR for c in (400, 401)}},
+        }},
         "/api/usage/summary": {"get": {
             "security": [{"bearer": []}],
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},

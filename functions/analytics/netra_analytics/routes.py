@@ -18,6 +18,7 @@ ROUTER = Router(
         ("/api/usage", "usage", ["POST"]),
         ("/api/usage/import", "import", ["POST"]),
         ("/api/usage/summary", "summary", ["GET"]),
+        ("/api/usage/prompts", "prompts", ["GET"]),
         ("/projects/<project>/topics/<topic>", "push", ["POST"]),
     ],
     OPENAPI,
@@ -41,6 +42,8 @@ def _handle(endpoint: str, request, service_factory, local: bool):
         return json_response(service.accept_usage(request.headers, _rows(request)))
     if endpoint == "import":
         return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request), request.args.get("feature")))
+    if endpoint == "prompts":
+        return json_response(service.prompt_statistics(request.headers, request.args))
     return json_response(service.usage_summary(request.headers, request.args))
 
 

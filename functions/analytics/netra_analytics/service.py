@@ -88,14 +88,24 @@ class AnalyticsService:
 
     def usage_summary(self, headers, args) -> dict:
         caller = self.caller(headers)
-        end = _instant(args.get("to"), "to") or self.clock()
-        start = _instant(args.get("from"), "from") or end - DEFAULT_WINDOW
-        if start >= end:
-            raise ApiError(400, "invalid_range", "'from' must be before 'to'")
+        start, end = self._window(args)
         group_by = args.get("group_by", "model")
         if group_by not in warehouse.GROUPS:
             raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
         return warehouse.summary(self.warehouse_client, caller.org_id, start, end, group_by)
+
+    def prompt_statistics(self, headers, args) -> dict:
+        caller = self.caller(headers)
+        start, end = self._window(args)
+        return {"from": start.isoformat(), "to": end.isoformat(),
+                **warehouse.repeated_prompts(self.warehouse_client, caller.org_id, start, end)}
+
+    def _window(self, args) -> tuple[dt.datetime, dt.datetime]:
+        end = _instant(args.get("to"), "to") or self.clock()
+        start = _instant(args.get("from"), "from") or end - DEFAULT_WINDOW
+        if start >= end:
+            raise ApiError(400, "invalid_range", "'from' must be before 'to'")
+        return start, end
 
 
 def _instant(value: str | None, name: str) -> dt.datetime | None:

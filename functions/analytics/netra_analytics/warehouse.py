@@ -104,6 +104,49 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
     }
 
 
+def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, limit: int = 50) -> dict:
+    """Prompts sent more than once (same `prompt_hash`) and shared prompt prefixes.
+
+    `repeat_cost_usd` is what the calls after each prompt's first one cost: the most an
+    exact-response cache could have saved. For prefixes, `cached_share` is how much of
+    their input the provider already served from its prompt cache.
+    """
+    where = ("org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)} "
+             "AND status = 'success'")
+    parameters = {"org": org_id, "start": start, "end": end, "limit": limit}
+    prompts = client.query(
+        f"""SELECT prompt_hash, count() AS calls, sum(cost_usd) AS cost_, argMin(cost_usd, timestamp) AS first_cost_,
+                   groupUniqArray(model) AS models, groupUniqArray(feature) AS features
+            FROM usage_events FINAL WHERE {where} AND prompt_hash != ''
+            GROUP BY prompt_hash HAVING calls > 1 ORDER BY cost_ DESC, prompt_hash LIMIT {{limit:UInt32}}""",
+        parameters=parameters,
+    ).named_results()
+    prefixes = client.query(
+        f"""SELECT prefix_hash, count() AS calls, sum(input_tokens) AS input_tokens_, sum(cached_input_tokens) AS cached_,
+                   groupUniqArray(model) AS models
+            FROM usage_events FINAL WHERE {where} AND prefix_hash != ''
+            GROUP BY prefix_hash HAVING calls > 1 ORDER BY input_tokens_ DESC, prefix_hash LIMIT {{limit:UInt32}}""",
+        parameters=parameters,
+    ).named_results()
+    duplicates = [
+        {"prompt_hash": r["prompt_hash"], "calls": int(r["calls"]), "repeat_calls": int(r["calls"]) - 1,
+         "cost_usd": _money(r["cost_"]),
+         "repeat_cost_usd": _money(Decimal(r["cost_"] or 0) - Decimal(r["first_cost_"] or 0)),
+         "models": sorted(r["models"]), "features": sorted(r["features"])}
+        for r in prompts
+    ]
+    return {
+        "duplicate_prompts": sorted(duplicates, key=lambda p: (-Decimal(p["repeat_cost_usd"]), p["prompt_hash"])),
+        "shared_prefixes": [
+            {"prefix_hash": r["prefix_hash"], "calls": int(r["calls"]), "input_tokens": int(r["input_tokens_"]),
+             "cached_input_tokens": int(r["cached_"]),
+             "cached_share": round(int(r["cached_"]) / int(r["input_tokens_"]), 4) if int(r["input_tokens_"]) else 0.0,
+             "models": sorted(r["models"])}
+            for r in prefixes
+        ],
+    }
+
+
 def _shape(row: dict) -> dict:
     out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_")}
     out["cost_usd"] = _money(out["cost_usd"])

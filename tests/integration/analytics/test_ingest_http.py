@@ -128,3 +128,11 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
                            env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 1 and "records need request_id" in wrong.stderr
+
+
+def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
+    repeated = [{**row, "prompt_hash": f"{unique}-same"} for row in rows(unique, 1, 2)]
+    http.post(f"{analytics_url}/api/usage", json=repeated, headers=owner).raise_for_status()
+    wait_for_calls(http, analytics_url, owner, 2)
+    found = http.get(f"{analytics_url}/api/usage/prompts", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=owner).json()
+    assert [(p["prompt_hash"], p["repeat_calls"], p["repeat_cost_usd"]) for p in found["duplicate_prompts"]] == [(f"{unique}-same", 1, "0.0075")]

@@ -79,3 +79,23 @@ def test_provided_and_computed_costs_are_kept_side_by_side(client):
 def test_group_by_is_checked(client):
     with pytest.raises(ValueError, match="group_by must be one of"):
         warehouse.summary(client, "org-a", START, END, "model; DROP TABLE usage_events")
+
+
+def test_repeated_prompts_and_shared_prefixes(client):
+    base = {"model": "gpt-4o", "output_tokens": 500, "latency_ms": 10}
+    warehouse.insert(client, events(
+        "org-p",
+        {**base, "event_id": "p1", "timestamp": "2026-11-20T10:00:00Z", "input_tokens": 1000, "prompt_hash": "h1", "prefix_hash": "x"},
+        {**base, "event_id": "p2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 1000, "prompt_hash": "h1", "prefix_hash": "x",
+         "cached_input_tokens": 800},
+        {**base, "event_id": "p3", "timestamp": "2026-11-20T10:02:00Z", "input_tokens": 1000, "prompt_hash": "h1", "prefix_hash": "x"},
+        {**base, "event_id": "p4", "timestamp": "2026-11-20T10:03:00Z", "input_tokens": 1000, "prompt_hash": "h2"},
+        {**base, "event_id": "p5", "timestamp": "2026-11-20T10:04:00Z", "input_tokens": 1000, "prompt_hash": "h1", "status": "error"},
+    ))
+    found = warehouse.repeated_prompts(client, "org-p", START, END)
+    # h1 succeeded 3 times: 0.0075 (first) + 0.0065 (800 cached: 200*2.5/M + 800*1.25/M + 500*10/M) + 0.0075
+    assert found["duplicate_prompts"] == [{"prompt_hash": "h1", "calls": 3, "repeat_calls": 2, "cost_usd": "0.0215",
+                                           "repeat_cost_usd": "0.014", "models": ["gpt-4o"], "features": ["default"]}]
+    assert found["shared_prefixes"] == [{"prefix_hash": "x", "calls": 3, "input_tokens": 3000, "cached_input_tokens": 800,
+                                         "cached_share": 0.2667, "models": ["gpt-4o"]}]
+    assert warehouse.repeated_prompts(client, "org-a", START, END)["duplicate_prompts"] == []
