@@ -12,7 +12,6 @@ import dataclasses
 import json
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from emulators.platform.processes import ManagedProcess, free_port, port_open
 from emulators.platform.workspace import Workspace
