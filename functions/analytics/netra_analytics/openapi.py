@@ -5,7 +5,8 @@ _MEASURES = {
     "type": "object",
     "properties": {name: {"type": kind} for name, kind in [
         ("calls", "integer"), ("input_tokens", "integer"), ("output_tokens", "integer"), ("cached_input_tokens", "integer"),
-        ("cost_usd", "string"), ("p50_latency_ms", "number"), ("p95_latency_ms", "number"), ("error_rate", "number")]},
+        ("cost_usd", "string"), ("p50_latency_ms", "number"), ("p95_latency_ms", "number"), ("p99_latency_ms", "number"),
+        ("p50_ttft_ms", "number"), ("p95_ttft_ms", "number"), ("error_rate", "number")]},
 }
 
 OPENAPI = {

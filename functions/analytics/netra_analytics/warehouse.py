@@ -83,6 +83,9 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
         sum(cost_usd) AS cost_usd_,
         quantileExact(0.5)(latency_ms) AS p50_latency_ms,
         quantileExact(0.95)(latency_ms) AS p95_latency_ms,
+        quantileExact(0.99)(latency_ms) AS p99_latency_ms,
+        quantileExact(0.5)(ttft_ms) AS p50_ttft_ms,
+        quantileExact(0.95)(ttft_ms) AS p95_ttft_ms,
         countIf(status != 'success') / count() AS error_rate,
         countIf(cost_status = 'unpriced') AS unpriced_calls,
         sumIf(input_tokens + output_tokens, cost_status = 'unpriced') AS unpriced_tokens
@@ -151,8 +154,10 @@ def _shape(row: dict) -> dict:
     out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_")}
     out["cost_usd"] = _money(out["cost_usd"])
     out["error_rate"] = float(out["error_rate"]) if out.get("calls") else 0.0
-    for field in ("p50_latency_ms", "p95_latency_ms"):
-        out[field] = float(out[field]) if out.get("calls") else None
+    for field in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms"):
+        # TTFT is optional per call: NULLs are skipped, and a group without any gives None.
+        value = out.get(field)
+        out[field] = float(value) if out.get("calls") and value is not None else None
     for field in ("calls", "input_tokens", "output_tokens", "cached_input_tokens"):
         out[field] = int(out[field] or 0)
     return out

@@ -59,6 +59,8 @@ def test_summary_by_model_with_hand_worked_costs(client):
     assert totals["calls"] == 5 and totals["cost_usd"] == "0.9" and totals["error_rate"] == 0.2
     # latencies [100, 200, 300, 400, 500]: p50 = [floor(2.5)] = 300, p95 = [floor(4.75)] = 500
     assert totals["input_tokens"] == 1_006_020 and (totals["p50_latency_ms"], totals["p95_latency_ms"]) == (300.0, 500.0)
+    assert totals["p99_latency_ms"] == 500.0
+    assert (totals["p50_ttft_ms"], totals["p95_ttft_ms"]) == (None, None)  # no call reported a TTFT
     assert report["unpriced"] == {"calls": 1, "tokens": 20}
     assert [g["key"] for g in report["groups"]][0] == "claude-3-5-haiku-latest"  # ranked by cost
 
@@ -99,3 +101,12 @@ def test_repeated_prompts_and_shared_prefixes(client):
     assert found["shared_prefixes"] == [{"prefix_hash": "x", "calls": 3, "input_tokens": 3000, "cached_input_tokens": 800,
                                          "cached_share": 0.2667, "models": ["gpt-4o"]}]
     assert warehouse.repeated_prompts(client, "org-a", START, END)["duplicate_prompts"] == []
+
+
+def test_ttft_percentiles_skip_calls_that_did_not_report_one(client):
+    base = {"model": "gpt-4o", "input_tokens": 10, "output_tokens": 10, "latency_ms": 1000}
+    warehouse.insert(client, events("org-t", {**base, "event_id": "t1", "ttft_ms": 100}, {**base, "event_id": "t2", "ttft_ms": 300},
+                                     {**base, "event_id": "t3", "ttft_ms": 200}, {**base, "event_id": "t4"}))
+    totals = warehouse.summary(client, "org-t", START, END, "model")["totals"]
+    # reported TTFTs sorted [100, 200, 300]: p50 = [floor(1.5)] = 200, p95 = [floor(2.85)] = 300
+    assert (totals["calls"], totals["p50_ttft_ms"], totals["p95_ttft_ms"]) == (4, 200.0, 300.0)
