@@ -50,16 +50,6 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-
-
 def stop_group(pgid: int, timeout: float = 10.0) -> None:
     """SIGTERM the whole group, wait, then SIGKILL whatever is left."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):

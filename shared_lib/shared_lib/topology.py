@@ -112,9 +112,6 @@ class Topology:
     services: Mapping[str, Service]
     secrets: Mapping[str, Secret]
 
-    def subscriptions_of(self, topic: str) -> list[Subscription]:
-        return [s for s in self.subscriptions.values() if s.topic == topic]
-
     def pushing_to(self, target: str) -> list[Subscription]:
         return [s for s in self.subscriptions.values() if s.push and s.push.target == target]
 

@@ -6,8 +6,7 @@ locals {
     "${pair.function} ${pair.secret}" => pair
   }
   firestore_users = { for name, f in var.functions : name => f if contains(try(f.uses, []), "firestore") }
-  pushed          = { for name, f in var.functions : name => f if f.trigger == "pubsub" }
-  public          = { for name, f in var.functions : name => f if f.trigger == "http" }
+  invokers        = { for name, f in var.functions : name => f.trigger == "pubsub" ? "serviceAccount:${var.push_invoker}" : "allUsers" }
 }
 
 resource "google_secret_manager_secret_iam_member" "accessor" {
@@ -25,21 +24,13 @@ resource "google_project_iam_member" "firestore_user" {
   member   = "serviceAccount:${var.service_accounts[each.key]}"
 }
 
-resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
-  for_each = local.pushed
+# Pub/Sub targets may be invoked only by the push identity; HTTP functions by anyone
+# (browsers and machines), each checking tokens itself through shared_lib.auth.
+resource "google_cloud_run_v2_service_iam_member" "invoker" {
+  for_each = local.invokers
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
   role     = "roles/run.invoker"
-  member   = "serviceAccount:${var.push_invoker}"
-}
-
-# HTTP functions are called by browsers and machines; each checks tokens itself (shared_lib.auth).
-resource "google_cloud_run_v2_service_iam_member" "public_invoker" {
-  for_each = local.public
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.function[each.key].service_config[0].service
-  role     = "roles/run.invoker"
-  member   = "allUsers"
+  member   = each.value
 }

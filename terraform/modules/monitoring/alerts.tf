@@ -7,16 +7,25 @@ resource "google_monitoring_notification_channel" "email" {
   }
 }
 
-resource "google_monitoring_alert_policy" "function_errors" {
+locals {
+  # 5xx rate per Cloud Run service: the functions together (per service), and the relay.
+  error_policies = {
+    function = { title = "function 5xx rate", services = "resource.labels.service_name != \"relay\"" }
+    relay    = { title = "relay 5xx", services = "resource.labels.service_name = \"relay\"" }
+  }
+}
+
+resource "google_monitoring_alert_policy" "errors" {
+  for_each              = local.error_policies
   project               = var.project_id
-  display_name          = "Netra ${var.environment}: function 5xx rate"
+  display_name          = "Netra ${var.environment}: ${each.value.title}"
   combiner              = "OR"
   notification_channels = [google_monitoring_notification_channel.email.id]
 
   conditions {
     display_name = "5xx responses per second above ${var.error_rate_per_sec}"
     condition_threshold {
-      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\" AND resource.labels.service_name != \"relay\""
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\" AND ${each.value.services}"
       comparison      = "COMPARISON_GT"
       threshold_value = var.error_rate_per_sec
       duration        = "300s"
@@ -25,27 +34,6 @@ resource "google_monitoring_alert_policy" "function_errors" {
         per_series_aligner   = "ALIGN_RATE"
         cross_series_reducer = "REDUCE_SUM"
         group_by_fields      = ["resource.labels.service_name"]
-      }
-    }
-  }
-}
-
-resource "google_monitoring_alert_policy" "relay_errors" {
-  project               = var.project_id
-  display_name          = "Netra ${var.environment}: relay 5xx"
-  combiner              = "OR"
-  notification_channels = [google_monitoring_notification_channel.email.id]
-
-  conditions {
-    display_name = "relay 5xx responses per second above ${var.error_rate_per_sec}"
-    condition_threshold {
-      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\" AND resource.labels.service_name = \"relay\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = var.error_rate_per_sec
-      duration        = "300s"
-      aggregations {
-        alignment_period   = "60s"
-        per_series_aligner = "ALIGN_RATE"
       }
     }
   }
