@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from emulators.demo import DemoOptions, seed_demo
 from emulators.platform import launcher
 from emulators.platform.processes import pid_alive
 from emulators.platform.workspace import REPO_ROOT, Workspace
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         "--functions-dir", type=Path, action="append", dest="functions_dirs",
         help="folder of functions/<component>/main.py; repeatable, searched in order (default: functions/)",
     )
+    up.add_argument("--no-demo", action="store_true",
+                    help="do not add demo usage for the local developer (added when they have none)")
     status = commands.add_parser("status", help="what runs, its state, pid and url")
     status.add_argument("--json", action="store_true")
     commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
@@ -39,12 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     imports.add_argument("--feature", help="feature tag for records that carry none")
     imports.add_argument("--api-key", default=os.environ.get("NETRA_API_KEY"),
                          help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)")
+    demo = commands.add_parser("seed-demo", help="send a month of synthetic usage for the local developer, with an answer key")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--days", type=int, default=30)
+    demo.add_argument("--calls-per-day", type=int, default=_demo_calls_per_day())
+    demo.add_argument("--email", help="whose usage (default: the local developer)")
+    demo.add_argument("--if-empty", action="store_true", help="only when that user has no usage yet")
+    demo.add_argument("--answer-key", type=Path, help="where to write the answer key (default: .netra/demo/answer_key.json)")
     args = parser.parse_args(argv)
 
     ws = Workspace.default()
     if args.command == "up":
         dirs = args.functions_dirs or _env_paths("NETRA_FUNCTIONS_DIRS") or [REPO_ROOT / "functions"]
-        options = launcher.PlatformOptions(ws, args.topology, tuple(dirs))
+        seed = None if args.no_demo else DemoOptions(ws.answer_key_file, calls_per_day=_demo_calls_per_day(), only_if_empty=True)
+        options = launcher.PlatformOptions(ws, args.topology, tuple(dirs), demo=seed)
         if args.detach:
             return _up_detached(ws, argv if argv is not None else sys.argv[1:])
         return launcher.Supervisor(options).run()
@@ -54,7 +65,16 @@ def main(argv: list[str] | None = None) -> int:
         return _env(ws)
     if args.command == "import":
         return _import(ws, args)
+    if args.command == "seed-demo":
+        options = DemoOptions(args.answer_key or ws.answer_key_file, args.email, args.seed, args.days, args.calls_per_day,
+                              args.if_empty)
+        return 0 if seed_demo(ws.discovered_url, options) is not None or args.if_empty else 1
     return _down(ws)
+
+
+def _demo_calls_per_day() -> int:
+    # A smaller demo month for quick starts and tests.
+    return int(os.environ.get("NETRA_DEMO_CALLS_PER_DAY", "3000"))
 
 
 def _env_path(name: str) -> Path | None:
@@ -138,23 +158,17 @@ def _env(ws: Workspace) -> int:
 def _import(ws: Workspace, args) -> int:
     import httpx
 
-    def url(name: str) -> str:
-        try:
-            return json.loads((ws.discovery_dir / f"{name}.json").read_text())["url"]
-        except FileNotFoundError:
-            raise SystemExit(f"netra: {name} is not running; start the platform with `netra up`") from None
-
     if not args.file.is_file():
         print(f"netra: no file {args.file}", file=sys.stderr)
         return 1
     credential = args.api_key
     if not credential:
-        signed_in = httpx.post(f"{url('auth')}/auth/dev/login", json={}, timeout=30)
+        signed_in = httpx.post(f"{ws.discovered_url('auth')}/auth/dev/login", json={}, timeout=30)
         signed_in.raise_for_status()
         credential = signed_in.json()["access_token"]
     params = {"format": args.format, **({"feature": args.feature} if args.feature else {})}
     with open(args.file, "rb") as upload:
-        answer = httpx.post(f"{url('analytics')}/api/usage/import", params=params, timeout=120,
+        answer = httpx.post(f"{ws.discovered_url('analytics')}/api/usage/import", params=params, timeout=120,
                             headers={"Authorization": f"Bearer {credential}"}, files={"file": (args.file.name, upload)})
     body = answer.json()
     if answer.status_code != 200:

@@ -20,6 +20,7 @@ from pathlib import Path
 from shared_lib.config import LOCAL_PROJECT_ID
 from shared_lib.topology import Function, Service, Topology, load_topology
 
+from emulators.demo import DemoOptions, seed_demo
 from emulators.platform import datastores, gcloud, health
 from emulators.platform.local_secrets import ensure_local_secrets
 from emulators.platform.processes import ManagedProcess, StartFailed, free_port, pid_alive, stop_group
@@ -67,6 +68,8 @@ class PlatformOptions:
     functions_dirs: tuple[Path, ...] = (REPO_ROOT / "functions",)
     services_dir: Path = REPO_ROOT
     project: str = LOCAL_PROJECT_ID
+    # Demo usage for the local developer, sent once everything runs when they have none.
+    demo: DemoOptions | None = None
 
 
 class Supervisor:
@@ -108,6 +111,8 @@ class Supervisor:
             self.stop()
             return 0
         self.say(self.summary())
+        if self.options.demo is not None:
+            threading.Thread(target=self._seed_demo, name="seed-demo", daemon=True).start()
         reported: set[str] = set()
         while not self._stop.wait(0.5):
             for item in self.started:
@@ -118,6 +123,12 @@ class Supervisor:
         self.stop()
         self.say("netra: stopped")
         return 0
+
+    def _seed_demo(self) -> None:
+        try:
+            seed_demo(self.ws.discovered_url, self.options.demo, self.say)
+        except Exception as exc:  # the platform runs on without demo data
+            self.say(f"netra: demo data not added: {exc}")
 
     def start(self) -> None:
         self._take_lock()

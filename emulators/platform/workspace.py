@@ -44,6 +44,10 @@ class Workspace:
         return self.home / "secrets.local.yaml"
 
     @property
+    def answer_key_file(self) -> Path:
+        return self.home / "demo" / "answer_key.json"
+
+    @property
     def discovery_dir(self) -> Path:
         return self.root / ".service_discovery"
 
@@ -62,6 +66,12 @@ class Workspace:
     def write_discovery(self, name: str, host: str, port: int, url: str) -> None:
         self.discovery_dir.mkdir(parents=True, exist_ok=True)
         (self.discovery_dir / f"{name}.json").write_text(json.dumps({"host": host, "port": port, "url": url}))
+
+    def discovered_url(self, name: str) -> str:
+        try:
+            return json.loads((self.discovery_dir / f"{name}.json").read_text())["url"]
+        except FileNotFoundError:
+            raise SystemExit(f"netra: {name} is not running; start the platform with `netra up`") from None
 
     def clear_discovery(self, names) -> None:
         for name in names:

@@ -3,7 +3,9 @@
 Access and refresh tokens are ES256 JWTs signed by the auth function only; every other
 component verifies them here against auth's JWKS (fetched and cached), with the algorithm
 pinned, every required claim checked, the token type enforced and session revocation
-looked up in Redis. Org API keys (machine ingest) are opaque; they are checked by the
+looked up in Redis. A delegated token (from auth's token exchange) lets the agents read a
+user's usage while a run lasts: read-only scopes, the user's org and session, and accepted
+only where a route opts in. Org API keys (machine ingest) are opaque; they are checked by the
 auth function's `/auth/validate`, which holds their hashes.
 """
 
@@ -16,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 ALGORITHMS = ["ES256"]
-ACCESS, REFRESH = "access", "refresh"
+ACCESS, REFRESH, DELEGATED = "access", "refresh", "delegated"
 API_KEY_PREFIX = "netra_sk_"
 REFRESH_AUDIENCE_SUFFIX = "#refresh"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "typ", "sid"]
@@ -34,9 +36,10 @@ class InvalidToken(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Principal:
-    """Who is calling: a signed-in user (access token) or an org's machine (API key)."""
+    """Who is calling: a signed-in user (access token), a service acting for one (delegated
+    token) or an org's machine (API key)."""
 
-    kind: str  # "user" | "api_key"
+    kind: str  # "user" | "delegated" | "api_key"
     org_id: str
     user_id: str | None
     permissions: tuple[str, ...]
@@ -165,7 +168,7 @@ class TokenVerifier:
             raise InvalidToken("invalid_token", f"the token is invalid: {exc}") from None
         if claims.get("typ") != token_type:
             raise InvalidToken("wrong_token_type", f"a {claims.get('typ')} token cannot be used as a {token_type} token")
-        audience = self._audience if token_type == ACCESS else self._issuer + REFRESH_AUDIENCE_SUFFIX
+        audience = self._issuer + REFRESH_AUDIENCE_SUFFIX if token_type == REFRESH else self._audience
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if audience not in audiences:
             raise InvalidToken("wrong_audience", "the token is not meant for this service")
@@ -173,10 +176,10 @@ class TokenVerifier:
             raise InvalidToken("token_revoked", "the session of this token was revoked")
         return claims
 
-    def principal(self, token: str) -> Principal:
-        claims = self.verify(token, ACCESS)
+    def principal(self, token: str, token_type: str = ACCESS) -> Principal:
+        claims = self.verify(token, token_type)
         return Principal(
-            kind="user",
+            kind="user" if token_type == ACCESS else token_type,
             org_id=str(claims.get("org_id", "")),
             user_id=str(claims["sub"]),
             permissions=tuple(claims.get("permissions", ())),
@@ -206,12 +209,14 @@ class Authenticator:
         self._validate_url = validate_url
         self._http = http
 
-    def authenticate(self, headers: Mapping[str, str], allow_api_key: bool = False) -> Principal:
+    def authenticate(self, headers: Mapping[str, str], allow_api_key: bool = False, allow_delegated: bool = False) -> Principal:
         token = bearer_token(headers)
         if token.startswith(API_KEY_PREFIX):
             if not allow_api_key:
                 raise InvalidToken("api_key_not_accepted", "this endpoint needs a user's access token")
             return self._validate_remotely(token)
+        if allow_delegated and _token_type(token) == DELEGATED:
+            return self._verifier.principal(token, DELEGATED)
         return self._verifier.principal(token)
 
     def _validate_remotely(self, token: str) -> Principal:
@@ -235,6 +240,16 @@ class Authenticator:
             permissions=tuple(answer.get("permissions", ())),
             expires_at=answer.get("expires_at"),
         )
+
+
+def _token_type(token: str) -> str | None:
+    """The claimed `typ`, unverified: only picks which verification applies."""
+    import jwt
+
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("typ")
+    except jwt.InvalidTokenError:
+        return None
 
 
 def authenticator(settings, redis) -> Authenticator:

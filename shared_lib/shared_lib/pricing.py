@@ -9,6 +9,7 @@ A model the catalog does not know is `unpriced` — never silently $0.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from decimal import Decimal
 
@@ -63,22 +64,76 @@ def catalog_version() -> str:
 
 
 def price(call: CallUsage) -> Price:
-    from genai_prices import Usage, calc_price
-
     provider = _PROVIDER_IDS.get(call.provider.lower(), call.provider.lower())
     try:
-        result = calc_price(
-            Usage(
-                input_tokens=call.input_tokens,
-                output_tokens=call.output_tokens,
-                cache_read_tokens=call.cached_input_tokens,
-                cache_write_tokens=call.cache_write_tokens,
-            ),
-            model_ref=call.model,
-            provider_id=provider,
-        )
+        rates = unit_prices(provider, call.model, call.input_tokens)
     except LookupError as exc:
         return Price(UNPRICED, None, None, None, catalog_version(), str(exc))
+    if rates is None:  # exactly on a tier boundary: let the catalog decide which side
+        input_usd, output_usd = _catalog_cost(provider, call.model, call.input_tokens, call.output_tokens,
+                                              call.cached_input_tokens, call.cache_write_tokens)
+    else:
+        plain = call.input_tokens - call.cached_input_tokens - call.cache_write_tokens
+        input_usd = plain * rates.input + call.cached_input_tokens * rates.cache_read + call.cache_write_tokens * rates.cache_write
+        output_usd = call.output_tokens * rates.output
     factor = BATCH_DISCOUNT.get(provider, Decimal(1)) if call.batch else Decimal(1)
-    input_usd, output_usd = Decimal(result.input_price) * factor, Decimal(result.output_price) * factor
+    input_usd, output_usd = input_usd * factor, output_usd * factor
     return Price(PRICED, input_usd + output_usd, input_usd, output_usd, catalog_version())
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitPrices:
+    """USD per token of each kind, for calls in one price tier of one model."""
+
+    input: Decimal
+    cache_read: Decimal
+    cache_write: Decimal
+    output: Decimal
+
+
+def unit_prices(provider: str, model: str, input_tokens: int = 0) -> UnitPrices | None:
+    """Per-token prices for a call of this prompt size; None exactly on a tier boundary.
+
+    Derived once per model and tier from the catalog's own calculation (which costs ~0.2 ms
+    per call), then a call's cost is four multiplications. Raises LookupError when unknown.
+    """
+    starts = _tier_starts(provider, model, _today())
+    if input_tokens in starts:
+        return None
+    tier_start = max((s for s in starts if s < input_tokens), default=0)
+    return _unit_prices(provider, model, _today(), tier_start)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tier_starts(provider: str, model: str, day: str) -> frozenset[int]:
+    from genai_prices import data_snapshot
+    from genai_prices.types import TieredPrices
+
+    _, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
+    prices = info.get_prices(dt.datetime.now(dt.timezone.utc))
+    return frozenset(tier.start for value in vars(prices).values() if isinstance(value, TieredPrices)
+                     for tier in value.tiers)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_prices(provider: str, model: str, day: str, tier_start: int) -> UnitPrices:
+    # Probe with a prompt just inside the tier; costs are linear in each token kind there.
+    size = tier_start + 1
+    base_in, _ = _catalog_cost(provider, model, size, 0, 0, 0)
+    read_in, _ = _catalog_cost(provider, model, size, 0, size, 0)
+    write_in, _ = _catalog_cost(provider, model, size, 0, 0, size)
+    _, out = _catalog_cost(provider, model, size, size, 0, 0)
+    return UnitPrices(base_in / size, read_in / size, write_in / size, out / size)
+
+
+def _catalog_cost(provider, model, input_tokens, output_tokens, cache_read, cache_write) -> tuple[Decimal, Decimal]:
+    from genai_prices import Usage, calc_price
+
+    result = calc_price(Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read,
+                              cache_write_tokens=cache_write), model_ref=model, provider_id=provider)
+    return Decimal(result.input_price), Decimal(result.output_price)
+
+
+def _today() -> str:
+    # Catalog prices can change on a date; unit prices are re-derived each day.
+    return dt.date.today().isoformat()

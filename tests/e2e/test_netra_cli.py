@@ -28,6 +28,7 @@ def cli_env(tmp_path) -> dict[str, str]:
         NETRA_FUNCTIONS_DIRS=os.pathsep.join(str(d) for d in FUNCTION_DIRS),
         DATABASE_URL=TEST_DATABASE_URL,
         REDIS_URL=TEST_REDIS_URL,
+        NETRA_DEMO_CALLS_PER_DAY="20",  # a small demo month
     )
     return env
 
@@ -64,6 +65,16 @@ def test_up_detached_status_env_down(cli_env, tmp_path):
         exports = netra(cli_env, "env").stdout
         assert "export PUBSUB_EMULATOR_HOST=127.0.0.1:" in exports
         assert "export NETRA_ENV=local" in exports
+
+        # The local developer had no usage: `up` sends them a demo month, with its answer key.
+        answer_key = tmp_path / ".netra" / "demo" / "answer_key.json"
+        deadline = time.monotonic() + 120
+        while not answer_key.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        key = json.loads(answer_key.read_text())
+        assert key["email"] == "dev@netra.local" and key["calls"] > 300 and float(key["total_savings_usd"]) > 0
+        seeded = netra(cli_env, "seed-demo", "--if-empty")
+        assert seeded.returncode == 0 and "already holds" in seeded.stdout
 
         again = netra(cli_env, "up", "--detach")
         assert again.returncode != 0

@@ -1,5 +1,7 @@
 """The analytics function's OpenAPI document (served at /openapi.json)."""
 
+_RANGE = [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+          {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}]
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _MEASURES = {
     "type": "object",
@@ -13,7 +15,7 @@ OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Netra analytics", "version": "1"},
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a user's access token or an org API key"}},
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a user's access token, an org API key, or (reads) an agent's delegated token with usage:read"}},
         "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}},
     },
@@ -42,6 +44,26 @@ OPENAPI = {
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}],
             "responses": {"200": {"description": "duplicate_prompts and shared_prefixes"}, **{str(c): _ERROR for c in (400, 401)}},
+        }},
+        "/api/usage/timeseries": {"get": {
+            "security": [{"bearer": []}],
+            "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
+            "parameters": [*_RANGE, {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
+                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}}],
+            "responses": {"200": {"description": "series of points"}, **{str(c): _ERROR for c in (400, 401, 403)}},
+        }},
+        "/api/usage/unpriced": {"get": {
+            "security": [{"bearer": []}],
+            "description": "Calls whose model the price catalog does not know, per provider and model.",
+            "parameters": _RANGE,
+            "responses": {"200": {"description": "unpriced calls and tokens"}, **{str(c): _ERROR for c in (400, 401, 403)}},
+        }},
+        "/api/usage/profile": {"get": {
+            "security": [{"bearer": []}],
+            "description": "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
+                           "billed failures, repeated prompts, output tail and shared prefixes: what the optimizer reads.",
+            "parameters": _RANGE,
+            "responses": {"200": {"description": "workloads"}, **{str(c): _ERROR for c in (400, 401, 403)}},
         }},
         "/api/usage/summary": {"get": {
             "security": [{"bearer": []}],

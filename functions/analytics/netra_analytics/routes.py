@@ -19,6 +19,9 @@ ROUTER = Router(
         ("/api/usage/import", "import", ["POST"]),
         ("/api/usage/summary", "summary", ["GET"]),
         ("/api/usage/prompts", "prompts", ["GET"]),
+        ("/api/usage/timeseries", "timeseries", ["GET"]),
+        ("/api/usage/unpriced", "unpriced", ["GET"]),
+        ("/api/usage/profile", "profile", ["GET"]),
         ("/projects/<project>/topics/<topic>", "push", ["POST"]),
     ],
     OPENAPI,
@@ -42,9 +45,9 @@ def _handle(endpoint: str, request, service_factory, local: bool):
         return json_response(service.accept_usage(request.headers, _rows(request)))
     if endpoint == "import":
         return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request), request.args.get("feature")))
-    if endpoint == "prompts":
-        return json_response(service.prompt_statistics(request.headers, request.args))
-    return json_response(service.usage_summary(request.headers, request.args))
+    reads = {"summary": service.usage_summary, "prompts": service.prompt_statistics, "timeseries": service.usage_timeseries,
+             "unpriced": service.unpriced_calls, "profile": service.workload_profile}
+    return json_response(reads[endpoint](request.headers, request.args))
 
 
 def consume(request, service):

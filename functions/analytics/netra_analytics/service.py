@@ -17,6 +17,7 @@ from netra_analytics import importers, warehouse
 USAGE_TOPIC = "usage-events"
 EVENTS_PER_MESSAGE = 500
 DEFAULT_WINDOW = dt.timedelta(days=30)
+MAX_HOURLY_RANGE = dt.timedelta(days=31)
 
 
 @dataclasses.dataclass
@@ -27,12 +28,16 @@ class AnalyticsService:
     warehouse_client: object
     clock: object = lambda: dt.datetime.now(dt.timezone.utc)
 
-    def caller(self, headers: Mapping[str, str]) -> Principal:
+    def caller(self, headers: Mapping[str, str], reading: bool = False) -> Principal:
+        """Writers: a user or an org API key. Readers also: an agent's delegated token."""
         try:
-            return self.authenticator.authenticate(headers, allow_api_key=True)
+            caller = self.authenticator.authenticate(headers, allow_api_key=True, allow_delegated=reading)
         except InvalidToken as exc:
             status = 503 if exc.code == "keys_unavailable" else 401
             raise ApiError(status, exc.code, exc.message) from None
+        if caller.kind == "delegated" and "usage:read" not in caller.permissions:
+            raise ApiError(403, "forbidden", "this delegated token may not read usage")
+        return caller
 
     # --- ingest ---------------------------------------------------------------------
 
@@ -87,18 +92,42 @@ class AnalyticsService:
     # --- queries --------------------------------------------------------------------
 
     def usage_summary(self, headers, args) -> dict:
-        caller = self.caller(headers)
+        caller = self.caller(headers, reading=True)
         start, end = self._window(args)
         group_by = args.get("group_by", "model")
         if group_by not in warehouse.GROUPS:
             raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
         return warehouse.summary(self.warehouse_client, caller.org_id, start, end, group_by)
 
+    def usage_timeseries(self, headers, args) -> dict:
+        caller = self.caller(headers, reading=True)
+        start, end = self._window(args)
+        interval, group_by = args.get("interval", "day"), args.get("group_by") or None
+        if interval not in warehouse.SERIES_INTERVALS:
+            raise ApiError(400, "invalid_interval", f"interval must be one of {', '.join(warehouse.SERIES_INTERVALS)}")
+        if group_by is not None and group_by not in warehouse.SERIES_GROUPS:
+            raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.SERIES_GROUPS)}")
+        if interval == "hour" and end - start > MAX_HOURLY_RANGE:
+            raise ApiError(400, "invalid_range", f"hourly series cover at most {MAX_HOURLY_RANGE.days} days")
+        return warehouse.timeseries(self.warehouse_client, caller.org_id, start, end, interval, group_by)
+
     def prompt_statistics(self, headers, args) -> dict:
-        caller = self.caller(headers)
+        caller = self.caller(headers, reading=True)
         start, end = self._window(args)
         return {"from": start.isoformat(), "to": end.isoformat(),
                 **warehouse.repeated_prompts(self.warehouse_client, caller.org_id, start, end)}
+
+    def unpriced_calls(self, headers, args) -> dict:
+        caller = self.caller(headers, reading=True)
+        start, end = self._window(args)
+        return warehouse.unpriced(self.warehouse_client, caller.org_id, start, end)
+
+    def workload_profile(self, headers, args) -> dict:
+        from netra_analytics.profile import workload_profile
+
+        caller = self.caller(headers, reading=True)
+        start, end = self._window(args)
+        return workload_profile(self.warehouse_client, caller.org_id, start, end)
 
     def _window(self, args) -> tuple[dt.datetime, dt.datetime]:
         end = _instant(args.get("to"), "to") or self.clock()

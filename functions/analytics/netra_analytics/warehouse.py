@@ -15,6 +15,8 @@ from shared_lib.usage import UsageEvent
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 GROUPS = {"model": "model", "provider": "provider", "feature": "feature", "user": "user_id", "day": "toString(toDate(timestamp))"}
+SERIES_INTERVALS = ("day", "hour")
+SERIES_GROUPS = ("model", "provider", "feature")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 COLUMNS = [
     "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
@@ -59,11 +61,30 @@ def priced_row(event: UsageEvent, now: dt.datetime) -> list:
 
 
 def insert(client, events: list[UsageEvent], now: dt.datetime | None = None) -> int:
-    if not events:
+    """Store events not stored yet; returns how many were new.
+
+    Event ids already in the table (a redelivered batch, a re-sent file) are skipped, so
+    the daily rollup, fed at insert, counts each call once. FINAL on reads covers the
+    remaining race of two deliveries of one event written at the same moment.
+    """
+    fresh = {}
+    for event in events:
+        fresh.setdefault((event.org_id, event.event_id), event)
+    for org_id in {org for org, _ in fresh}:
+        mine = [e for (org, _), e in fresh.items() if org == org_id]
+        stored = client.query(
+            "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} "
+            "AND timestamp >= {first:DateTime64(3)} AND timestamp <= {last:DateTime64(3)} AND event_id IN {ids:Array(String)}",
+            parameters={"org": org_id, "first": min(e.timestamp for e in mine), "last": max(e.timestamp for e in mine),
+                        "ids": [e.event_id for e in mine]},
+        ).result_rows
+        for (event_id,) in stored:
+            fresh.pop((org_id, event_id), None)
+    if not fresh:
         return 0
     now = now or dt.datetime.now(dt.timezone.utc)
-    client.insert("usage_events", [priced_row(e, now) for e in events], column_names=COLUMNS)
-    return len(events)
+    client.insert("usage_events", [priced_row(e, now) for e in fresh.values()], column_names=COLUMNS)
+    return len(fresh)
 
 
 def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str) -> dict:
@@ -133,8 +154,8 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
     ).named_results()
     duplicates = [
         {"prompt_hash": r["prompt_hash"], "calls": int(r["calls"]), "repeat_calls": int(r["calls"]) - 1,
-         "cost_usd": _money(r["cost_"]),
-         "repeat_cost_usd": _money(Decimal(r["cost_"] or 0) - Decimal(r["first_cost_"] or 0)),
+         "cost_usd": money(r["cost_"]),
+         "repeat_cost_usd": money(Decimal(r["cost_"] or 0) - Decimal(r["first_cost_"] or 0)),
          "models": sorted(r["models"]), "features": sorted(r["features"])}
         for r in prompts
     ]
@@ -150,9 +171,68 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
     }
 
 
+def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interval: str, group_by: str | None) -> dict:
+    """Calls, errors, tokens and cost per day (from the daily rollup: whole UTC days that
+    overlap the range) or per hour (from the calls themselves, exactly the range)."""
+    if interval not in SERIES_INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
+    if group_by is not None and group_by not in SERIES_GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(SERIES_GROUPS)}")
+    key = group_by or "''"
+    parameters = {"org": org_id, "start": start, "end": end}
+    if interval == "day":
+        sql = f"""SELECT toString(day) AS bucket, {key} AS key, sum(calls) AS calls_, sum(errors) AS errors_,
+                         sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
+                  FROM usage_daily WHERE org_id = {{org:String}} AND day >= toDate({{start:DateTime64(3)}})
+                        AND day <= toDate({{end:DateTime64(3)}} - INTERVAL 1 MILLISECOND)
+                  GROUP BY bucket, key ORDER BY key, bucket"""
+    else:
+        sql = f"""SELECT formatDateTime(toStartOfHour(timestamp), '%Y-%m-%dT%H:00:00Z') AS bucket, {key} AS key, count() AS calls_,
+                         countIf(status != 'success') AS errors_, sum(input_tokens) AS input_tokens_,
+                         sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
+                  FROM usage_events FINAL WHERE org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}}
+                        AND timestamp < {{end:DateTime64(3)}}
+                  GROUP BY bucket, key ORDER BY key, bucket"""
+    series: dict[str, list] = {}
+    for row in client.query(sql, parameters=parameters).named_results():
+        series.setdefault(row["key"], []).append({
+            "bucket": row["bucket"], "calls": int(row["calls_"]), "errors": int(row["errors_"]),
+            "input_tokens": int(row["input_tokens_"]), "output_tokens": int(row["output_tokens_"]),
+            "cost_usd": money(row["cost_"]),
+        })
+    return {"from": start.isoformat(), "to": end.isoformat(), "interval": interval, "group_by": group_by,
+            "series": [{"key": key if group_by else None, "points": points} for key, points in series.items()]}
+
+
+def unpriced(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
+    """The calls the catalog could not price, per provider and model: never a silent $0."""
+    rows = client.query(
+        """SELECT provider, model, count() AS calls, sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_,
+                  min(timestamp) AS first_seen, max(timestamp) AS last_seen, groupUniqArray(feature) AS features
+           FROM usage_events FINAL WHERE org_id = {org:String} AND timestamp >= {start:DateTime64(3)}
+                AND timestamp < {end:DateTime64(3)} AND cost_status = 'unpriced'
+           GROUP BY provider, model ORDER BY calls DESC, provider, model""",
+        parameters={"org": org_id, "start": start, "end": end},
+    ).named_results()
+    models = [
+        {"provider": r["provider"], "model": r["model"], "calls": int(r["calls"]), "input_tokens": int(r["input_tokens_"]),
+         "output_tokens": int(r["output_tokens_"]), "first_seen": _iso(r["first_seen"]), "last_seen": _iso(r["last_seen"]),
+         "features": sorted(r["features"]),
+         "reason": "the price catalog does not know this model; send cost_usd with each call or ask us to add it"}
+        for r in rows
+    ]
+    return {"from": start.isoformat(), "to": end.isoformat(), "calls": sum(m["calls"] for m in models),
+            "tokens": sum(m["input_tokens"] + m["output_tokens"] for m in models), "models": models}
+
+
+def _iso(moment: dt.datetime) -> str:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def _shape(row: dict) -> dict:
     out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_")}
-    out["cost_usd"] = _money(out["cost_usd"])
+    out["cost_usd"] = money(out["cost_usd"])
     out["error_rate"] = float(out["error_rate"]) if out.get("calls") else 0.0
     for field in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms"):
         # TTFT is optional per call: NULLs are skipped, and a group without any gives None.
@@ -163,7 +243,7 @@ def _shape(row: dict) -> dict:
     return out
 
 
-def _money(value) -> str:
+def money(value) -> str:
     """Exact decimal string, no float in between ("0.025", "0")."""
     if value is None:
         return "0"

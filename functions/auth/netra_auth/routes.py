@@ -20,6 +20,7 @@ ROUTER = Router(
         ("/auth/refresh", "refresh", ["POST"]),
         ("/auth/logout", "logout", ["POST"]),
         ("/auth/me", "me", ["GET"]),
+        ("/auth/token-exchange", "exchange", ["POST"]),
         ("/auth/validate", "validate", ["POST"]),
         ("/auth/api-keys", "api_keys", ["GET", "POST"]),
         ("/auth/api-keys/<key_id>", "api_key", ["DELETE"]),
@@ -54,6 +55,8 @@ def _handle(endpoint: str, args: dict, request, service):
         return json_response(service.refresh(body["refresh_token"], ip))
     if endpoint == "logout":
         return json_response(service.logout(headers, ip))
+    if endpoint == "exchange":
+        return json_response(service.exchange(headers, json_object(request, {"scope": str, "actor": str}, required=("scope",))))
     if endpoint == "me":
         return json_response(service.me(headers))
     if endpoint == "validate":

@@ -28,6 +28,12 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 _VALIDATION = "auth:validation:"
 
 
+# What a delegated token may carry: reads only. One hour bounds a run.
+DELEGABLE_SCOPES = {"usage:read"}
+DELEGATED_TTL = 3600
+_ACTOR = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -172,6 +178,23 @@ class AuthService:
         self.revocations.revoke(principal.session_id, self.settings.refresh_ttl)
         self.store.audit("logout", principal.user_id, principal.session_id, client_ip)
         return {"revoked": True}
+
+    def exchange(self, headers: Mapping[str, str], body: dict) -> dict:
+        """Token exchange: the user's access token for a delegated, read-only token that the
+        agents of a run present to analytics (RFC 8693 in spirit)."""
+        try:
+            claims = self.verifier.verify(bearer_token(headers))
+        except InvalidToken as exc:
+            raise ApiError(401, exc.code, exc.message) from None
+        # Per user, not per address: the chat function asks for every message it accepts.
+        self.limit("exchange", str(claims["sub"]))
+        scopes = sorted(set((body.get("scope") or "").split()))
+        if not scopes or set(scopes) - DELEGABLE_SCOPES:
+            raise ApiError(400, "invalid_scope", f"scope must name some of: {', '.join(sorted(DELEGABLE_SCOPES))}")
+        actor = body.get("actor") or "netra-agents"
+        if not _ACTOR.match(actor):
+            raise ApiError(400, "invalid_field", "field 'actor' must be a short service name")
+        return self.issuer.delegated(claims, scopes, actor, DELEGATED_TTL)
 
     def me(self, headers: Mapping[str, str]) -> dict:
         principal = self.caller(headers)

@@ -19,7 +19,7 @@ START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026,
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path_factory.mktemp('warehouse')}"}))
-    assert warehouse.migrate(client) == [1]
+    assert warehouse.migrate(client) == [1, 2, 3]
     assert warehouse.migrate(client) == []
     return client
 
@@ -110,3 +110,86 @@ def test_ttft_percentiles_skip_calls_that_did_not_report_one(client):
     totals = warehouse.summary(client, "org-t", START, END, "model")["totals"]
     # reported TTFTs sorted [100, 200, 300]: p50 = [floor(1.5)] = 200, p95 = [floor(2.85)] = 300
     assert (totals["calls"], totals["p50_ttft_ms"], totals["p95_ttft_ms"]) == (4, 200.0, 300.0)
+
+
+def test_daily_rollup_counts_a_redelivered_event_once(client):
+    base = {"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "latency_ms": 10}
+    batch = events("org-r",
+                   {**base, "event_id": "r1", "timestamp": "2026-11-20T10:00:00Z"},
+                   {**base, "event_id": "r2", "timestamp": "2026-11-20T23:59:59Z", "status": "error"},
+                   {**base, "event_id": "r3", "timestamp": "2026-11-21T00:00:00Z", "model": "gpt-99-turbo"})
+    assert warehouse.insert(client, batch) == 3
+    assert warehouse.insert(client, batch) == 0  # the whole batch again
+    assert warehouse.insert(client, batch[1:] + batch[1:]) == 0  # part of it, twice within one batch
+
+    daily = warehouse.timeseries(client, "org-r", START, END, "day", None)
+    # each gpt-4o call: 1000*2.5/M + 500*10/M = 0.0075; the unknown model is unpriced (0, counted apart)
+    assert daily["series"] == [{"key": None, "points": [
+        {"bucket": "2026-11-20", "calls": 2, "errors": 1, "input_tokens": 2000, "output_tokens": 1000, "cost_usd": "0.015"},
+        {"bucket": "2026-11-21", "calls": 1, "errors": 0, "input_tokens": 1000, "output_tokens": 500, "cost_usd": "0"},
+    ]}]
+    hourly = warehouse.timeseries(client, "org-r", START, END, "hour", "model")
+    assert [(s["key"], [p["bucket"] for p in s["points"]]) for s in hourly["series"]] == [
+        ("gpt-4o", ["2026-11-20T10:00:00Z", "2026-11-20T23:00:00Z"]), ("gpt-99-turbo", ["2026-11-21T00:00:00Z"])]
+    # The rollup and the calls agree.
+    assert warehouse.summary(client, "org-r", START, END, "day")["totals"]["calls"] == 3
+    # A day series covers whole days overlapping the range; an hour series exactly the range.
+    late = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc)
+    assert [p["bucket"] for p in warehouse.timeseries(client, "org-r", late, END, "day", None)["series"][0]["points"]] == [
+        "2026-11-20", "2026-11-21"]
+    assert len(warehouse.timeseries(client, "org-r", late, END, "hour", None)["series"][0]["points"]) == 2
+
+
+def test_unpriced_calls_are_listed_per_model(client):
+    warehouse.insert(client, events(
+        "org-u",
+        {"event_id": "u1", "model": "gpt-99-turbo", "input_tokens": 100, "output_tokens": 10, "feature": "chat"},
+        {"event_id": "u2", "model": "gpt-99-turbo", "input_tokens": 200, "output_tokens": 20, "feature": "search",
+         "timestamp": "2026-11-21T08:00:00Z"},
+        {"event_id": "u3", "model": "gpt-4o", "input_tokens": 100, "output_tokens": 10},
+    ))
+    found = warehouse.unpriced(client, "org-u", START, END)
+    assert (found["calls"], found["tokens"]) == (2, 330)
+    [model] = found["models"]
+    assert (model["provider"], model["model"], model["calls"], model["features"]) == ("openai", "gpt-99-turbo", 2, ["chat", "search"])
+    assert (model["first_seen"], model["last_seen"]) == ("2026-11-20T10:00:00Z", "2026-11-21T08:00:00Z")
+    assert warehouse.unpriced(client, "org-a", START, END)["calls"] == 1  # org-a's own gpt-99-turbo call only
+
+
+def test_workload_profile_with_hand_worked_numbers(client):
+    from netra_analytics.profile import workload_profile
+
+    base = {"model": "gpt-4o", "feature": "triage", "latency_ms": 100, "prefix_hash": "sys"}
+    rows = [  # outputs 10, 20, 30, 40 and a runaway 1000; a billed timeout; h1 asked three times
+        {**base, "event_id": "w1", "timestamp": "2026-11-20T10:00:00Z", "input_tokens": 2000, "output_tokens": 10, "prompt_hash": "h1"},
+        {**base, "event_id": "w2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 2000, "output_tokens": 20, "prompt_hash": "h1",
+         "cached_input_tokens": 1000},
+        {**base, "event_id": "w3", "timestamp": "2026-11-20T10:07:00Z", "input_tokens": 2100, "output_tokens": 30, "prompt_hash": "h1"},
+        {**base, "event_id": "w4", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 2500, "output_tokens": 40, "prompt_hash": "h2"},
+        {**base, "event_id": "w5", "timestamp": "2026-11-20T11:01:00Z", "input_tokens": 3000, "output_tokens": 1000},
+        {**base, "event_id": "w6", "timestamp": "2026-11-20T11:02:00Z", "input_tokens": 4000, "output_tokens": 100, "status": "timeout"},
+        {**base, "event_id": "w7", "timestamp": "2026-11-20T11:03:00Z", "input_tokens": 0, "output_tokens": 0, "status": "rate_limited"},
+        {**base, "event_id": "w8", "model": "gpt-4o-mini", "interactive": False, "input_tokens": 10, "output_tokens": 10},
+    ]
+    warehouse.insert(client, events("org-w", *rows))
+    profile = workload_profile(client, "org-w", START, END)
+    [triage] = [w for w in profile["workloads"] if w["model"] == "gpt-4o"]
+    assert [(w["model"], w["interactive"]) for w in profile["workloads"]] == [("gpt-4o", True), ("gpt-4o-mini", False)]
+    assert (triage["calls"], triage["success_calls"]) == (7, 5)
+    assert triage["tokens"] == {"input_tokens": 15600, "cached_input_tokens": 1000, "cache_write_tokens": 0, "output_tokens": 1200}
+    # Successful outputs [10, 20, 30, 40, 1000]: nearest-rank p50 = [floor(2.5)] = 30; mean 220
+    assert (triage["output"]["p50"], triage["output"]["mean"], triage["output"]["p99"]) == (30.0, 220.0, 1000.0)
+    # The timeout was billed: 4000*2.5/M + 100*10/M = 0.011; the rate-limited call was not.
+    assert triage["failures"] == {"calls": 2, "billed_calls": 1, "cost_usd": "0.011",
+                                  "tokens": {"input_tokens": 4000, "cached_input_tokens": 0, "cache_write_tokens": 0,
+                                             "output_tokens": 100}}
+    # h1 after its first: w2 (1000*2.5/M + 1000*1.25/M + 20*10/M = 0.00395) and w3 (2100*2.5/M + 30*10/M = 0.00555)
+    assert triage["repeats"] == {"calls": 2, "cost_usd": "0.0095",
+                                 "tokens": {"input_tokens": 4100, "cached_input_tokens": 1000, "cache_write_tokens": 0,
+                                            "output_tokens": 50}}
+    # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880.
+    assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880}
+    # Five successful calls share the prefix, in 3 five-minute windows (10:00, 10:05, 11:00).
+    assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "input_tokens": 11600,
+                                   "cached_input_tokens": 1000, "active_windows": 3}]
+    assert workload_profile(client, "org-none", START, END)["workloads"] == []

@@ -1,5 +1,6 @@
 """Cost arithmetic against hand-computed cases, one per token kind."""
 
+import random
 from decimal import Decimal
 
 import pytest
@@ -72,3 +73,23 @@ def test_an_unknown_model_is_unpriced_never_zero():
 def test_impossible_usage_is_refused(kwargs, message):
     with pytest.raises(InvalidUsage, match=message):
         CallUsage(provider="openai", model="gpt-4o", **kwargs)
+
+
+@pytest.mark.parametrize("provider, model", [
+    ("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("anthropic", "claude-sonnet-4-5"), ("google", "gemini-2.5-pro"),
+    ("anthropic", "claude-3-5-haiku-latest"),
+])
+def test_unit_prices_agree_with_the_catalogs_own_calculation(provider, model):
+    from genai_prices import Usage, calc_price
+
+    rng = random.Random(model)
+    sizes = [1, 999, 128_000, 128_001, 200_000, 200_001, 250_000] + [rng.randrange(0, 400_000) for _ in range(40)]
+    for size in sizes:
+        cached = rng.randrange(0, size + 1)
+        written = rng.randrange(0, size - cached + 1)
+        output = rng.randrange(0, 20_000)
+        ours = price(CallUsage(provider, model, size, output, cached, written))
+        reference = calc_price(Usage(input_tokens=size, output_tokens=output, cache_read_tokens=cached,
+                                     cache_write_tokens=written), model_ref=model, provider_id=provider)
+        assert ours.input_usd == reference.input_price, (size, cached, written)
+        assert ours.output_usd == reference.output_price, (size, output)

@@ -1,0 +1,138 @@
+"""The workload profile: what the optimizer needs to know about an org's traffic, aggregated
+in ClickHouse so that its size does not depend on the number of calls.
+
+One entry per workload — calls sharing feature, provider, model, `interactive` and
+`batch` — with token totals split by kind (so any lever can re-price them), the output
+length distribution, billed failures, repeated prompts and the long output tail; and the
+shared prompt prefixes of each workload. Descriptive statistics only: the levers and
+their thresholds live with the optimizer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from netra_analytics.warehouse import money
+
+WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
+# The output tail is measured beyond this multiple of a workload's median output.
+TAIL_FACTOR = 4
+MAX_PREFIXES = 500
+_KEY = ", ".join(WORKLOAD)
+_WHERE = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
+_TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
+
+
+def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
+    parameters = {"org": org_id, "start": start, "end": end}
+    workloads = {}
+    for row in client.query(_TOTALS, parameters=parameters).named_results():
+        workloads[_key(row)] = _workload(row)
+    for row in client.query(_REPEATS, parameters=parameters).named_results():
+        workloads[_key(row)]["repeats"] = {"calls": int(row["repeat_calls"]), "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
+                                           "tokens": _tokens(row, "repeat_")}
+    for row in client.query(_TAIL, parameters={**parameters, "factor": TAIL_FACTOR}).named_results():
+        workloads[_key(row)]["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": int(row["tail_calls"]),
+                                               "excess_tokens": int(row["excess"] or 0)}
+    for row in client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results():
+        workloads[_key(row)]["prefixes"].append({
+            "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
+            # The shared prefix is at most the shortest prompt that carries it.
+            "prefix_tokens_max": int(row["min_input"]), "input_tokens": int(row["input_"]),
+            "cached_input_tokens": int(row["cached_"]), "active_windows": int(row["windows"]),
+        })
+    return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
+            "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
+
+
+def _key(row) -> tuple:
+    return tuple(bool(row[k]) if k in ("interactive", "batch") else row[k] for k in WORKLOAD)
+
+
+def _tokens(row, prefix: str) -> dict:
+    return {kind: int(row[f"{prefix}{kind}"] or 0) for kind in _TOKENS}
+
+
+def _decimal(value) -> Decimal:
+    # Subtracted here: chDB's lite build cannot subtract Decimals of different widths.
+    return Decimal(0) if value is None else Decimal(value)
+
+
+def _stat(value):
+    return None if value is None else float(value)
+
+
+def _workload(row) -> dict:
+    return {
+        **{k: (bool(row[k]) if k in ("interactive", "batch") else row[k]) for k in WORKLOAD},
+        "calls": int(row["calls_"]), "success_calls": int(row["success_calls"]),
+        "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls"]),
+        "tokens": _tokens(row, "all_"),
+        "reasoning_tokens": int(row["reasoning_"]),
+        "output": {"mean": _stat(row["out_mean"]), "stddev": _stat(row["out_stddev"]), "p50": _stat(row["out_p50"]),
+                   "p95": _stat(row["out_p95"]), "p99": _stat(row["out_p99"]), "max_tokens_p50": _stat(row["max_tokens_p50"])},
+        "failures": {"calls": int(row["failed_calls"]), "billed_calls": int(row["billed_failures"]),
+                     "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_")},
+        "latency": {"p50_ms": _stat(row["p50_latency"]), "p95_ms": _stat(row["p95_latency"]),
+                    "p50_ttft_ms": _stat(row["p50_ttft"]), "p95_ttft_ms": _stat(row["p95_ttft"])},
+        "repeats": {"calls": 0, "cost_usd": "0", "tokens": dict.fromkeys(_TOKENS, 0)},
+        "output_tail": {"cap_tokens": 0, "calls": 0, "excess_tokens": 0},
+        "prefixes": [],
+    }
+
+
+# Aliases end in "_" (or differ from every column) so that none shadows a column another
+# aggregate reads.
+_TOTALS = f"""
+SELECT {_KEY},
+       count() AS calls_, countIf(status = 'success') AS success_calls, sum(cost_usd) AS cost_,
+       countIf(cost_status = 'unpriced') AS unpriced_calls,
+       {", ".join(f"sum({t}) AS all_{t}" for t in _TOKENS)}, sum(reasoning_tokens) AS reasoning_,
+       avgIf(output_tokens, status = 'success') AS out_mean, stddevPopIf(output_tokens, status = 'success') AS out_stddev,
+       quantileExactIf(0.5)(output_tokens, status = 'success') AS out_p50,
+       quantileExactIf(0.95)(output_tokens, status = 'success') AS out_p95,
+       quantileExactIf(0.99)(output_tokens, status = 'success') AS out_p99,
+       quantileExact(0.5)(max_tokens) AS max_tokens_p50,
+       countIf(status != 'success') AS failed_calls,
+       countIf(status != 'success' AND input_tokens + output_tokens > 0) AS billed_failures,
+       sumIf(cost_usd, status != 'success') AS failed_cost,
+       {", ".join(f"sumIf({t}, status != 'success') AS failed_{t}" for t in _TOKENS)},
+       quantileExact(0.5)(latency_ms) AS p50_latency, quantileExact(0.95)(latency_ms) AS p95_latency,
+       quantileExact(0.5)(ttft_ms) AS p50_ttft, quantileExact(0.95)(ttft_ms) AS p95_ttft
+FROM usage_events FINAL WHERE {_WHERE}
+GROUP BY {_KEY}
+"""
+
+# Successful calls whose prompt (same prompt_hash) had already been answered in the period:
+# every call of a prompt after its first.
+_REPEATS = f"""
+SELECT {_KEY}, sum(n - 1) AS repeat_calls, sum(cost) AS prompts_cost, sum(first_cost) AS firsts_cost,
+       {", ".join(f"sum(s_{t} - first_{t}) AS repeat_{t}" for t in _TOKENS)}
+FROM (
+    SELECT {_KEY}, prompt_hash, count() AS n, sum(cost_usd) AS cost, argMin(cost_usd, (timestamp, event_id)) AS first_cost,
+           {", ".join(f"sum({t}) AS s_{t}, argMin({t}, (timestamp, event_id)) AS first_{t}" for t in _TOKENS)}
+    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prompt_hash != ''
+    GROUP BY {_KEY}, prompt_hash HAVING n > 1
+)
+GROUP BY {_KEY}
+"""
+
+_TAIL = f"""
+SELECT {_KEY}, any(c.cap) AS cap, countIf(output_tokens > c.cap) AS tail_calls,
+       sumIf(output_tokens - c.cap, output_tokens > c.cap) AS excess
+FROM (SELECT {_KEY}, output_tokens FROM usage_events FINAL WHERE {_WHERE} AND status = 'success') AS e
+INNER JOIN (
+    SELECT {_KEY}, toUInt64({{factor:UInt32}} * quantileExact(0.5)(output_tokens)) AS cap
+    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' GROUP BY {_KEY}
+) AS c USING ({_KEY})
+GROUP BY {_KEY}
+"""
+
+_PREFIXES = f"""
+SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, sum(input_tokens) AS input_,
+       sum(cached_input_tokens) AS cached_, uniqExact(toStartOfFiveMinutes(timestamp)) AS windows
+FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+GROUP BY {_KEY}, prefix_hash HAVING calls > 1
+ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
+"""
