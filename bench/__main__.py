@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import auth_validate, cold_start, ingest, platform_up, relay
+from bench import auth_validate, cold_start, ingest, platform_up, relay, summary
 from bench.harness import report
 
-SUITES = {"platform_up": platform_up, "cold_start": cold_start, "auth_validate": auth_validate, "relay": relay, "ingest": ingest}
+SUITES = {"platform_up": platform_up, "cold_start": cold_start, "auth_validate": auth_validate, "relay": relay, "ingest": ingest, "summary": summary}
 
 
 def main() -> int:

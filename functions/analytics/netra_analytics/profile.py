@@ -105,13 +105,15 @@ GROUP BY {_KEY}
 """
 
 # Successful calls whose prompt (same prompt_hash) had already been answered in the period:
-# every call of a prompt after its first.
+# every call of a prompt after its first (earliest; the event id breaks ties). The first
+# call's cost and tokens come out of one argMin of a tuple: five argMins cost 3x as much.
 _REPEATS = f"""
-SELECT {_KEY}, sum(n - 1) AS repeat_calls, sum(cost) AS prompts_cost, sum(first_cost) AS firsts_cost,
-       {", ".join(f"sum(s_{t} - first_{t}) AS repeat_{t}" for t in _TOKENS)}
+SELECT {_KEY}, sum(n - 1) AS repeat_calls, sum(cost) AS prompts_cost, sum(first.1) AS firsts_cost,
+       {", ".join(f"sum(s_{t} - first.{i + 2}) AS repeat_{t}" for i, t in enumerate(_TOKENS))}
 FROM (
-    SELECT {_KEY}, prompt_hash, count() AS n, sum(cost_usd) AS cost, argMin(cost_usd, (timestamp, event_id)) AS first_cost,
-           {", ".join(f"sum({t}) AS s_{t}, argMin({t}, (timestamp, event_id)) AS first_{t}" for t in _TOKENS)}
+    SELECT {_KEY}, prompt_hash, count() AS n, sum(cost_usd) AS cost,
+           {", ".join(f"sum({t}) AS s_{t}" for t in _TOKENS)},
+           argMin(({", ".join(["cost_usd", *_TOKENS])}), (timestamp, event_id)) AS first
     FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prompt_hash != ''
     GROUP BY {_KEY}, prompt_hash HAVING n > 1
 )

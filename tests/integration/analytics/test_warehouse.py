@@ -4,6 +4,9 @@ counting on redelivery, unpriced calls flagged, one org never sees another's usa
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -16,12 +19,31 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path_factory.mktemp('warehouse')}"}))
+SERVER_DSN = os.environ.get("NETRA_TEST_CLICKHOUSE_DSN")
+
+
+@pytest.fixture(scope="module", params=[
+    "chdb",
+    pytest.param("server", marks=[pytest.mark.clickhouse_server,
+                                  pytest.mark.skipif(not SERVER_DSN, reason="set NETRA_TEST_CLICKHOUSE_DSN to a ClickHouse server")]),
+])
+def client(request, tmp_path_factory):
+    """The same suite on embedded chDB and, opted in, on a real server (a fresh database)."""
+    if request.param == "chdb":
+        client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path_factory.mktemp('warehouse')}"}))
+    else:
+        database = f"netra_test_{uuid.uuid4().hex[:12]}"
+        clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(f"CREATE DATABASE {database}")
+        client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
+        request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}"))
     assert warehouse.migrate(client) == [1, 2, 3]
     assert warehouse.migrate(client) == []
     return client
+
+
+def _with_database(dsn: str, database: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 def events(org: str, *rows: dict):
