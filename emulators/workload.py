@@ -216,7 +216,7 @@ class _Generator:
             "status": "success", "prompt_hash": prompt,
             "prefix_hash": hashlib.sha256(f"{self.s.org_id}/{feature.name}/system".encode()).hexdigest()[:32],
             "max_tokens": feature.max_tokens, "interactive": feature.interactive, "batch": feature.batch,
-            "metadata": {"environment": "production"},
+            "metadata": {"environment": "production", "prefix_tokens": str(feature.system_tokens)},
         }
 
     def _id(self) -> str:

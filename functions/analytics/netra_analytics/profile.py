@@ -38,8 +38,10 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     for row in client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results():
         workloads[_key(row)]["prefixes"].append({
             "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
-            # The shared prefix is at most the shortest prompt that carries it.
-            "prefix_tokens_max": int(row["min_input"]), "input_tokens": int(row["input_"]),
+            # The shared prefix is at most the shortest prompt that carries it; callers that
+            # know its length say so in metadata.prefix_tokens (median of what they said).
+            "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(row["hinted"] or 0) or None,
+            "mean_input_tokens": round(float(row["mean_input"]), 1), "input_tokens": int(row["input_"]),
             "cached_input_tokens": int(row["cached_"]), "active_windows": int(row["windows"]),
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
@@ -68,6 +70,8 @@ def _workload(row) -> dict:
         **{k: (bool(row[k]) if k in ("interactive", "batch") else row[k]) for k in WORKLOAD},
         "calls": int(row["calls_"]), "success_calls": int(row["success_calls"]),
         "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls"]),
+        # How many calls said what they asked (prompt_hash) and what prefix they share.
+        "calls_with_prompt_hash": int(row["hashed_prompts"]), "calls_with_prefix_hash": int(row["hashed_prefixes"]),
         "tokens": _tokens(row, "all_"),
         "reasoning_tokens": int(row["reasoning_"]),
         "output": {"mean": _stat(row["out_mean"]), "stddev": _stat(row["out_stddev"]), "p50": _stat(row["out_p50"]),
@@ -88,6 +92,7 @@ _TOTALS = f"""
 SELECT {_KEY},
        count() AS calls_, countIf(status = 'success') AS success_calls, sum(cost_usd) AS cost_,
        countIf(cost_status = 'unpriced') AS unpriced_calls,
+       countIf(prompt_hash != '') AS hashed_prompts, countIf(prefix_hash != '') AS hashed_prefixes,
        {", ".join(f"sum({t}) AS all_{t}" for t in _TOKENS)}, sum(reasoning_tokens) AS reasoning_,
        avgIf(output_tokens, status = 'success') AS out_mean, stddevPopIf(output_tokens, status = 'success') AS out_stddev,
        quantileExactIf(0.5)(output_tokens, status = 'success') AS out_p50,
@@ -132,7 +137,9 @@ GROUP BY {_KEY}
 """
 
 _PREFIXES = f"""
-SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, sum(input_tokens) AS input_,
+SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, avg(input_tokens) AS mean_input,
+       quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
+       sum(input_tokens) AS input_,
        sum(cached_input_tokens) AS cached_, uniqExact(toStartOfFiveMinutes(timestamp)) AS windows
 FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1

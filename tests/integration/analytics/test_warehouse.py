@@ -181,7 +181,7 @@ def test_unpriced_calls_are_listed_per_model(client):
 def test_workload_profile_with_hand_worked_numbers(client):
     from netra_analytics.profile import workload_profile
 
-    base = {"model": "gpt-4o", "feature": "triage", "latency_ms": 100, "prefix_hash": "sys"}
+    base = {"model": "gpt-4o", "feature": "triage", "latency_ms": 100, "prefix_hash": "sys", "metadata": {"prefix_tokens": "1800"}}
     rows = [  # outputs 10, 20, 30, 40 and a runaway 1000; a billed timeout; h1 asked three times
         {**base, "event_id": "w1", "timestamp": "2026-11-20T10:00:00Z", "input_tokens": 2000, "output_tokens": 10, "prompt_hash": "h1"},
         {**base, "event_id": "w2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 2000, "output_tokens": 20, "prompt_hash": "h1",
@@ -198,6 +198,7 @@ def test_workload_profile_with_hand_worked_numbers(client):
     [triage] = [w for w in profile["workloads"] if w["model"] == "gpt-4o"]
     assert [(w["model"], w["interactive"]) for w in profile["workloads"]] == [("gpt-4o", True), ("gpt-4o-mini", False)]
     assert (triage["calls"], triage["success_calls"]) == (7, 5)
+    assert (triage["calls_with_prompt_hash"], triage["calls_with_prefix_hash"]) == (4, 7)
     assert triage["tokens"] == {"input_tokens": 15600, "cached_input_tokens": 1000, "cache_write_tokens": 0, "output_tokens": 1200}
     # Successful outputs [10, 20, 30, 40, 1000]: nearest-rank p50 = [floor(2.5)] = 30; mean 220
     assert (triage["output"]["p50"], triage["output"]["mean"], triage["output"]["p99"]) == (30.0, 220.0, 1000.0)
@@ -212,6 +213,7 @@ def test_workload_profile_with_hand_worked_numbers(client):
     # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880.
     assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880}
     # Five successful calls share the prefix, in 3 five-minute windows (10:00, 10:05, 11:00).
-    assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "input_tokens": 11600,
+    assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "prefix_tokens_reported": 1800,
+                                   "mean_input_tokens": 2320.0, "input_tokens": 11600,
                                    "cached_input_tokens": 1000, "active_windows": 3}]
     assert workload_profile(client, "org-none", START, END)["workloads"] == []

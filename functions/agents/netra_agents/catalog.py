@@ -1,0 +1,71 @@
+"""What the optimizer knows about models beyond their prices (which come from
+`shared_lib.pricing`): which smaller model of the same family serves simple tasks, and the
+shortest prompt prefix each provider caches.
+
+Right-sizing targets stay within the provider (same API, same data agreement, a one-line
+change) and are the vendor's own recommendation for high-volume classification,
+extraction and routing:
+- OpenAI: "GPT-4o mini … for fast, inexpensive tasks"; GPT-4.1 mini / GPT-5 mini are the
+  same positioning in their generations (platform.openai.com/docs/models).
+- Anthropic: Claude Haiku 4.5 "for real-time, high-volume tasks … classification,
+  sub-agents" (docs.anthropic.com, models overview); Haiku 3.5 for the 3.x Sonnets.
+- Google: Gemini 2.5 Flash "best price-performance … high-volume tasks"
+  (ai.google.dev/gemini-api/docs/models).
+Prompt-caching minimums: OpenAI caches prompts of 1,024+ tokens automatically; Anthropic
+caches 1,024+ (Sonnet, Opus) or 2,048+ (Haiku) tokens marked with cache_control; Gemini
+2.5 caches 1,024+ (Flash) or 2,048+ (Pro) tokens (explicit or implicit caching).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+SOURCES = (
+    "https://platform.openai.com/docs/models",
+    "https://platform.openai.com/docs/guides/prompt-caching",
+    "https://docs.anthropic.com/en/docs/about-claude/models/overview",
+    "https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching",
+    "https://ai.google.dev/gemini-api/docs/models",
+    "https://ai.google.dev/gemini-api/docs/caching",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Downgrade:
+    target: str
+    tier: str  # what the target is good for, said in the recommendation
+
+
+_SMALL_TASKS = "classification, extraction, routing and short structured answers"
+DOWNGRADES = {
+    ("openai", "gpt-4o"): Downgrade("gpt-4o-mini", _SMALL_TASKS),
+    ("openai", "gpt-4-turbo"): Downgrade("gpt-4o-mini", _SMALL_TASKS),
+    ("openai", "gpt-4.1"): Downgrade("gpt-4.1-mini", _SMALL_TASKS),
+    ("openai", "gpt-5"): Downgrade("gpt-5-mini", _SMALL_TASKS),
+    ("anthropic", "claude-opus-4-1"): Downgrade("claude-haiku-4-5", _SMALL_TASKS),
+    ("anthropic", "claude-sonnet-4-5"): Downgrade("claude-haiku-4-5", _SMALL_TASKS),
+    ("anthropic", "claude-sonnet-4"): Downgrade("claude-haiku-4-5", _SMALL_TASKS),
+    ("anthropic", "claude-3-7-sonnet-latest"): Downgrade("claude-3-5-haiku-latest", _SMALL_TASKS),
+    ("anthropic", "claude-3-5-sonnet-latest"): Downgrade("claude-3-5-haiku-latest", _SMALL_TASKS),
+    ("google", "gemini-2.5-pro"): Downgrade("gemini-2.5-flash", _SMALL_TASKS),
+    ("google", "gemini-1.5-pro"): Downgrade("gemini-1.5-flash", _SMALL_TASKS),
+}
+_PROVIDERS = {"gemini": "google", "vertex": "google"}
+
+
+def provider_id(provider: str) -> str:
+    return _PROVIDERS.get(provider, provider)
+
+
+def downgrade(provider: str, model: str) -> Downgrade | None:
+    return DOWNGRADES.get((provider_id(provider), model))
+
+
+def min_cached_prefix(provider: str, model: str) -> int:
+    """The shortest prefix the provider will cache for this model."""
+    provider = provider_id(provider)
+    if provider == "anthropic" and "haiku" in model:
+        return 2048
+    if provider == "google" and "pro" in model:
+        return 2048
+    return 1024

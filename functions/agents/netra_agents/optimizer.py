@@ -1,0 +1,387 @@
+"""The optimizer: deterministic savings levers over a workload profile (from analytics).
+
+Each workload (feature, provider, model, interactive, batch) goes through the levers in
+one order, each on what the previous ones left, so that no call's saving is counted
+twice: first the calls that need not happen (billed failures, repeated prompts), then
+cheaper calls (a smaller model, capped outputs, cached prefixes, the batch discount). A
+lever's saving is the cost of the remaining token mix before it minus after it, priced per
+token kind with the catalog's unit prices. Every number here is computed; no LLM is asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from decimal import Decimal
+
+from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, unit_prices
+
+from netra_agents import catalog
+
+LEVERS = ("error_waste", "response_caching", "model_rightsizing", "output_caps", "prompt_caching", "batching")
+
+# Thresholds: what makes a pattern worth a recommendation rather than noise.
+MIN_CALLS = 50  # successful calls a workload needs before its profile says anything
+FAILURE_RATE = 0.02  # billed failures worth fixing
+MIN_REPEATS = 10
+REPEAT_SHARE = 0.02
+SIMPLE_OUTPUT_MEAN = 150  # right-sizing: short answers...
+SIMPLE_OUTPUT_P95 = 300
+SIMPLE_OUTPUT_CV = 1.0  # ...of steady length...
+REASONING_SHARE = 0.1  # ...with little reasoning
+TAIL_MAX_SHARE = 0.10  # output caps: a rare runaway tail (at most 1 call in 10), not the normal length
+MIN_TAIL_CALLS = 3
+CACHED_ALREADY = 0.10  # a prefix served from cache this often is already cached
+ESTIMATED_PREFIX_SHARE = 0.5  # without a reported length, the shortest prompt must be half the mean
+SLOW_TTFT_MS = 1500
+SLOW_P95_MS = 10_000
+ZERO = Decimal(0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tokens:
+    plain: int  # input tokens billed at the full input price
+    cached: int
+    written: int
+    output: int
+
+    @classmethod
+    def of(cls, counts: dict) -> Tokens:
+        cached, written = counts["cached_input_tokens"], counts["cache_write_tokens"]
+        return cls(counts["input_tokens"] - cached - written, cached, written, counts["output_tokens"])
+
+    def cost(self, rates: UnitPrices, factor: Decimal) -> Decimal:
+        return (self.plain * rates.input + self.cached * rates.cache_read + self.written * rates.cache_write
+                + self.output * rates.output) * factor
+
+    def minus(self, other: Tokens) -> Tokens:
+        return Tokens(max(0, self.plain - other.plain), max(0, self.cached - other.cached),
+                      max(0, self.written - other.written), max(0, self.output - other.output))
+
+    @property
+    def input(self) -> int:
+        return self.plain + self.cached + self.written
+
+
+@dataclasses.dataclass
+class _Workload:
+    """One workload as the levers have left it so far."""
+
+    profile: dict
+    model: str
+    rates: UnitPrices
+    factor: Decimal  # 0.5 once on a batch API
+    tokens: Tokens
+    calls: int  # successful calls still made
+
+    @property
+    def cost(self) -> Decimal:
+        return self.tokens.cost(self.rates, self.factor)
+
+    @property
+    def provider(self) -> str:
+        return catalog.provider_id(self.profile["provider"])
+
+
+@dataclasses.dataclass
+class Recommendation:
+    lever: str
+    workload: dict
+    title: str
+    affected_calls: int
+    current_cost: Decimal
+    savings: Decimal
+    confidence: str
+    risk: str
+    evidence: list[str]
+    change: dict
+
+    def as_json(self) -> dict:
+        w = self.workload
+        key = "|".join(str(w[k]) for k in ("feature", "provider", "model", "interactive", "batch"))
+        return {
+            "id": f"{self.lever}-{hashlib.sha256(key.encode()).hexdigest()[:10]}",
+            "lever": self.lever, "title": self.title,
+            "workload": {k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
+            "affected_calls": self.affected_calls,
+            "current_cost_usd": usd(self.current_cost),
+            "projected_cost_usd": usd(self.current_cost - self.savings),
+            "savings_usd": usd(self.savings),
+            "savings_pct": pct(self.savings, self.current_cost),
+            "confidence": self.confidence, "risk": self.risk, "evidence": self.evidence, "change": self.change,
+            "actions": [],
+        }
+
+
+def optimize(profile: dict) -> dict:
+    """Recommendations ranked by dollars saved, latency findings and what the data lacks."""
+    workloads = profile["workloads"]
+    total = sum((Decimal(w["cost_usd"]) for w in workloads), ZERO)
+    recommendations: list[Recommendation] = []
+    notes: list[str] = []
+    for profile_entry in workloads:
+        state = _start(profile_entry)
+        if state is None:
+            continue
+        for lever in LEVERS:
+            found = _LEVERS[lever](state)
+            if found is not None and found.savings > 0:
+                recommendations.append(found)
+    recommendations.sort(key=lambda r: (-r.savings, r.lever, r.workload["feature"]))
+    saved = sum((r.savings for r in recommendations), ZERO)
+    notes.extend(_data_gaps(workloads))
+    return {
+        "total_spend_usd": usd(total),
+        "projected_savings_usd": usd(saved),
+        "projected_savings_pct": pct(saved, total),
+        "recommendations": [r.as_json() for r in recommendations],
+        "latency_findings": latency_findings(workloads),
+        "warnings": _unpriced_warnings(workloads) + notes,
+    }
+
+
+def _start(w: dict) -> _Workload | None:
+    calls = w["calls"] or 1
+    try:
+        rates = unit_prices(catalog.provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls)
+    except LookupError:
+        return None  # unpriced: reported in the warnings, never given a made-up saving
+    if rates is None:  # on a tier boundary exactly: the next token decides
+        rates = unit_prices(catalog.provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls + 1)
+    factor = BATCH_DISCOUNT.get(catalog.provider_id(w["provider"]), Decimal(1)) if w["batch"] else Decimal(1)
+    return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"])
+
+
+# --- the levers, in order -------------------------------------------------------------------
+
+def _error_waste(state: _Workload) -> Recommendation | None:
+    failures = state.profile["failures"]
+    billed, calls = failures["billed_calls"], state.profile["calls"]
+    if calls < MIN_CALLS or billed / calls < FAILURE_RATE:
+        return None
+    wasted = Tokens.of(failures["tokens"])
+    before = state.cost
+    state.tokens = state.tokens.minus(wasted)
+    return _recommend(
+        "error_waste", state, before, billed,
+        f"Stop paying for failed {state.model} calls in {state.profile['feature']}",
+        "high", "low",
+        [f"{billed} of {calls} calls ({billed / calls:.1%}) failed after the provider billed them "
+         f"({wasted.input + wasted.output:,} tokens).",
+         "Failed calls are retried, so each one is paid twice; raise the client timeout, stream the response, "
+         "or retry only before tokens are produced."],
+        {"failed_calls_per_period": billed},
+    )
+
+
+def _response_caching(state: _Workload) -> Recommendation | None:
+    repeats = state.profile["repeats"]
+    success = state.profile["success_calls"]
+    if success < MIN_CALLS or repeats["calls"] < MIN_REPEATS or repeats["calls"] / success < REPEAT_SHARE:
+        return None
+    before = state.cost
+    state.tokens = state.tokens.minus(Tokens.of(repeats["tokens"]))
+    state.calls -= repeats["calls"]
+    share = repeats["calls"] / success
+    return _recommend(
+        "response_caching", state, before, repeats["calls"],
+        f"Cache answers to repeated {state.profile['feature']} prompts",
+        "high" if share >= 0.2 else "medium", "medium",
+        [f"{repeats['calls']:,} of {success:,} successful calls ({share:.1%}) repeat a prompt already answered "
+         "in the period (same prompt_hash, same model).",
+         "An exact-match cache keyed on the prompt hash answers them without a model call; "
+         "expire entries when the underlying content changes."],
+        {"cacheable_calls": repeats["calls"]},
+    )
+
+
+def _model_rightsizing(state: _Workload) -> Recommendation | None:
+    w, out = state.profile, state.profile["output"]
+    target = catalog.downgrade(w["provider"], state.model)
+    if target is None or w["success_calls"] < MIN_CALLS or out["mean"] is None:
+        return None
+    cv = (out["stddev"] or 0) / out["mean"] if out["mean"] else 0
+    reasoning = w["reasoning_tokens"] / max(1, w["tokens"]["output_tokens"])
+    if out["mean"] > SIMPLE_OUTPUT_MEAN or out["p95"] > SIMPLE_OUTPUT_P95 or cv > SIMPLE_OUTPUT_CV or reasoning > REASONING_SHARE:
+        return None
+    try:
+        rates = unit_prices(state.provider, target.target, state.tokens.input // max(1, state.calls) + 1)
+    except LookupError:
+        return None
+    before = state.cost
+    original = state.model
+    state.model, state.rates = target.target, rates
+    return _recommend(
+        "model_rightsizing", state, before, state.calls,
+        f"Move {w['feature']} from {original} to {target.target}",
+        "medium", "medium",
+        [f"Outputs are short and steady: mean {out['mean']:.0f} tokens, p95 {out['p95']:.0f}, "
+         f"coefficient of variation {cv:.2f} over {w['success_calls']:,} calls.",
+         f"{target.target} is the same provider's model for {target.tier}; "
+         f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix."],
+        {"from_model": original, "to_model": target.target},
+    )
+
+
+def _output_caps(state: _Workload) -> Recommendation | None:
+    w, tail = state.profile, state.profile["output_tail"]
+    success = w["success_calls"]
+    if success < MIN_CALLS or tail["calls"] < MIN_TAIL_CALLS or tail["calls"] / success > TAIL_MAX_SHARE:
+        return None
+    excess = min(tail["excess_tokens"], state.tokens.output)
+    if excess <= 0:
+        return None
+    before = state.cost
+    state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - excess)
+    p50 = w["output"]["p50"] or 0
+    return _recommend(
+        "output_caps", state, before, tail["calls"],
+        f"Cap {w['feature']} outputs at {tail['cap_tokens']:,} tokens",
+        "high", "low",
+        [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
+         f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens.",
+         f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
+         "No max_tokens is set today."],
+        {"max_tokens": tail["cap_tokens"]},
+    )
+
+
+def _prompt_caching(state: _Workload) -> Recommendation | None:
+    w = state.profile
+    if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
+        return None
+    minimum = catalog.min_cached_prefix(state.provider, state.model)
+    # Calls the earlier levers removed no longer read the prefix.
+    remaining = state.calls / w["success_calls"] if w["success_calls"] else 0
+    total, reads_total, writes_total, evidence, affected = ZERO, 0, 0, [], 0
+    rates = state.rates
+    for prefix in w["prefixes"]:
+        if prefix["input_tokens"] and prefix["cached_input_tokens"] / prefix["input_tokens"] >= CACHED_ALREADY:
+            continue
+        length, estimated = _prefix_length(prefix)
+        if length < minimum:
+            continue
+        calls = round(prefix["calls"] * remaining)
+        writes = min(calls, prefix["active_windows"])
+        reads = calls - writes
+        saving = (reads * length * (rates.input - rates.cache_read)
+                  - writes * length * max(ZERO, rates.cache_write - rates.input)) * state.factor
+        if saving <= 0:
+            continue
+        total += saving
+        reads_total, writes_total, affected = reads_total + reads * length, writes_total + writes * length, affected + calls
+        evidence.append(f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
+                        f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
+                        f"served from cache today; {prefix['active_windows']:,} five-minute windows with traffic.")
+    if total <= 0:
+        return None
+    before = state.cost
+    moved_read = min(reads_total, state.tokens.plain)
+    moved_write = min(writes_total, state.tokens.plain - moved_read)
+    state.tokens = Tokens(state.tokens.plain - moved_read - moved_write, state.tokens.cached + moved_read,
+                          state.tokens.written + moved_write, state.tokens.output)
+    evidence.append("Each window's first call writes the cache; the rest read the prefix at "
+                    f"{rates.cache_read / rates.input:.0%} of the input price.")
+    return _recommend(
+        "prompt_caching", state, before, affected,
+        f"Turn on prompt caching for the shared {w['feature']} prefix",
+        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
+        evidence, {"cache_prefix": True, "provider": state.provider},
+        savings=before - state.cost,
+    )
+
+
+def _batching(state: _Workload) -> Recommendation | None:
+    w = state.profile
+    discount = BATCH_DISCOUNT.get(state.provider)
+    if w["interactive"] or w["batch"] or discount is None or w["success_calls"] < MIN_CALLS:
+        return None
+    before = state.cost
+    state.factor = state.factor * discount
+    return _recommend(
+        "batching", state, before, state.calls,
+        f"Send {w['feature']} through the {state.provider} batch API",
+        "high", "low",
+        [f"All {w['calls']:,} calls are non-interactive and none used the batch API.",
+         f"Batch requests cost {discount:.0%} of the interactive price and complete within 24 hours."],
+        {"batch_api": True},
+    )
+
+
+_LEVERS = {"error_waste": _error_waste, "response_caching": _response_caching, "model_rightsizing": _model_rightsizing,
+           "output_caps": _output_caps, "prompt_caching": _prompt_caching, "batching": _batching}
+
+
+def _recommend(lever, state, before, affected, title, confidence, risk, evidence, change, savings=None) -> Recommendation:
+    return Recommendation(lever, state.profile, title, affected, before, before - state.cost if savings is None else savings,
+                          confidence, risk, evidence, change)
+
+
+def _prefix_length(prefix: dict) -> tuple[int, bool]:
+    """(tokens, estimated): the reported length, else the shortest prompt when it plausibly is
+    mostly prefix; 0 when nothing supports a length."""
+    if prefix.get("prefix_tokens_reported"):
+        return min(prefix["prefix_tokens_reported"], prefix["prefix_tokens_max"]), False
+    if prefix["prefix_tokens_max"] >= ESTIMATED_PREFIX_SHARE * prefix["mean_input_tokens"]:
+        return prefix["prefix_tokens_max"], True
+    return 0, True
+
+
+def _ratio(rates: UnitPrices, tokens: Tokens, before: Decimal, factor: Decimal) -> str:
+    return f"{tokens.cost(rates, factor) / before:.0%}" if before else "n/a"
+
+
+# --- findings and warnings ------------------------------------------------------------------
+
+def latency_findings(workloads: list[dict]) -> list[dict]:
+    findings = []
+    for w in workloads:
+        lat = w["latency"]
+        if not w["interactive"] or w["success_calls"] < MIN_CALLS:
+            continue
+        slow_ttft = lat["p95_ttft_ms"] is not None and lat["p95_ttft_ms"] > SLOW_TTFT_MS
+        slow = lat["p95_ms"] is not None and lat["p95_ms"] > SLOW_P95_MS
+        if not (slow_ttft or slow):
+            continue
+        said = []
+        if slow_ttft:
+            said.append(f"p95 time to first token {lat['p95_ttft_ms'] / 1000:.1f} s (p50 {lat['p50_ttft_ms'] / 1000:.1f} s)")
+        if slow:
+            said.append(f"p95 latency {lat['p95_ms'] / 1000:.1f} s (p50 {lat['p50_ms'] / 1000:.1f} s)")
+        findings.append({
+            "feature": w["feature"], "model": w["model"], "p50_latency_ms": lat["p50_ms"], "p95_latency_ms": lat["p95_ms"],
+            "p50_ttft_ms": lat["p50_ttft_ms"], "p95_ttft_ms": lat["p95_ttft_ms"],
+            "finding": f"{w['feature']} on {w['model']}: " + "; ".join(said) + ". Stream responses, shorten or cache the "
+                       "prompt prefix, and cap outputs to cut it.",
+        })
+    return sorted(findings, key=lambda f: -(f["p95_latency_ms"] or 0))
+
+
+def _unpriced_warnings(workloads: list[dict]) -> list[str]:
+    unpriced = [w for w in workloads if w["unpriced_calls"]]
+    if not unpriced:
+        return []
+    calls = sum(w["unpriced_calls"] for w in unpriced)
+    tokens = sum(w["tokens"]["input_tokens"] + w["tokens"]["output_tokens"] for w in unpriced)
+    models = ", ".join(sorted({f"{w['provider']}/{w['model']}" for w in unpriced}))
+    return [f"{calls:,} calls ({tokens:,} tokens) on models without a known price ({models}) are not in the totals "
+            "and got no recommendation; send cost_usd with those calls to include them."]
+
+
+def _data_gaps(workloads: list[dict]) -> list[str]:
+    gaps = []
+    if workloads and not any(w["calls_with_prompt_hash"] for w in workloads):
+        gaps.append("No call carries prompt_hash: repeated prompts (response caching) could not be evaluated.")
+    if workloads and not any(w["calls_with_prefix_hash"] for w in workloads):
+        gaps.append("No call carries prefix_hash: provider prompt caching could not be evaluated.")
+    if workloads and all(w["latency"]["p95_ttft_ms"] is None for w in workloads):
+        gaps.append("No call reports ttft_ms: time-to-first-token findings are missing.")
+    return gaps
+
+
+def usd(amount: Decimal) -> str:
+    return format(amount.quantize(Decimal("0.01")), "f")
+
+
+def pct(part: Decimal, whole: Decimal) -> float:
+    return round(float(part / whole * 100), 2) if whole else 0.0
