@@ -27,8 +27,8 @@ class SecretReader:
             self._cache[key] = value
         return value
 
-    def get_text(self, name: str, version: str = "latest") -> str:
-        return self.get(name, version).decode("utf-8")
+    def get_text(self, name: str, version: str = "latest", cached: bool = True) -> str:
+        return self.get(name, version, cached).decode("utf-8")
 
     def _access(self, name: str, version: str) -> bytes:
         from google.api_core import exceptions

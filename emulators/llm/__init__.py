@@ -1,0 +1,1 @@
+"""An OpenAI- and Anthropic-compatible LLM emulator: deterministic, metered, fault-injectable."""

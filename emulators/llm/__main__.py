@@ -1,0 +1,5 @@
+import sys
+
+from emulators.llm.server import main
+
+sys.exit(main())

@@ -1,0 +1,81 @@
+"""Builds a component's LLM gateway from configuration and Secret Manager.
+
+A provider is configured when its key secret (`openai-api-key`, `anthropic-api-key`,
+`gemini-api-key`) has a version; keys are re-read every five minutes (rotation without a
+redeploy). Locally, providers without a key are served by the LLM emulator
+(`LLM_EMULATOR_URL`, set by `netra up`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from decimal import Decimal, InvalidOperation
+
+from shared_lib.llm.budget import Budget
+from shared_lib.llm.gateway import LlmGateway
+from shared_lib.llm.providers import EMULATOR_PATHS, PUBLIC_BASE_URLS
+
+KEY_TTL_SECONDS = 300
+USAGE_TOPIC = "usage-events"
+
+
+class ProviderKeys:
+    def __init__(self, secrets, emulator_url: str | None, clock=time.monotonic):
+        self._secrets = secrets
+        self._emulator = emulator_url.rstrip("/") if emulator_url else None
+        self._clock = clock
+        self._cache: dict[str, tuple[float, tuple[str, str] | None]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, provider: str) -> tuple[str, str] | None:
+        with self._lock:
+            known = self._cache.get(provider)
+            if known and self._clock() - known[0] < KEY_TTL_SECONDS:
+                return known[1]
+        endpoint = self._resolve(provider)
+        with self._lock:
+            self._cache[provider] = (self._clock(), endpoint)
+        return endpoint
+
+    def _resolve(self, provider: str) -> tuple[str, str] | None:
+        from shared_lib.secrets import SecretNotAvailable
+
+        try:
+            key = self._secrets.get_text(f"{provider}-api-key", cached=False).strip()
+        except SecretNotAvailable:
+            key = ""
+        if key:
+            return PUBLIC_BASE_URLS[provider], key
+        if self._emulator:
+            return self._emulator + EMULATOR_PATHS[provider], "emulator-key"
+        return None
+
+
+def build_gateway(settings, redis, publisher, secrets, environ=None) -> LlmGateway:
+    import httpx
+
+    from shared_lib.config import EnvReader
+
+    read = EnvReader(environ)
+    emulator = read.text("llm_emulator_url", ("LLM_EMULATOR_URL",))
+    budget_text = read.text("llm_monthly_budget_usd", ("LLM_MONTHLY_BUDGET_USD",), "25")
+    timeout = read.integer("llm_timeout_seconds", ("LLM_TIMEOUT_SECONDS",), 30, 1, 600)
+    self_org = read.text("self_org_id", ("NETRA_SELF_ORG_ID",), "netra")
+    try:
+        limit = Decimal(budget_text)
+    except InvalidOperation:
+        read.problems.append(f"LLM_MONTHLY_BUDGET_USD must be a number of dollars, got {budget_text!r}")
+        limit = Decimal(0)
+    if emulator and not settings.is_local:
+        read.problems.append("LLM_EMULATOR_URL is for local runs only")
+    read.check()
+    topic = f"projects/{settings.project_id}/topics/{USAGE_TOPIC}"
+
+    def meter(event: dict) -> None:
+        body = json.dumps({"org_id": self_org, "events": [event]}).encode()
+        publisher.publish(topic, body, org_id=self_org).result(timeout=10)
+
+    return LlmGateway(httpx.Client(), ProviderKeys(secrets, emulator), Budget(redis, limit), meter,
+                      timeout_seconds=float(timeout))
