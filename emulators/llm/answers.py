@@ -61,7 +61,8 @@ def json_for(schema: dict, conversation: str, steer: str, path: str = "$") -> An
 def _choose(options: list, conversation: str) -> Any:
     lowered = conversation.lower()
     for option in options:
-        if isinstance(option, str) and re.search(rf"\b{re.escape(option.lower().replace('_', ' '))}\b",
+        # A word starting with the option counts ("costs" names "cost").
+        if isinstance(option, str) and re.search(rf"\b{re.escape(option.lower().replace('_', ' '))}",
                                                  lowered.replace("_", " ")):
             return option
     return options[0]

@@ -196,7 +196,8 @@ class Supervisor:
         java_env = dict(self.environ)
         if emulators.java_home:
             java_env["PATH"] = f"{emulators.java_home / 'bin'}:{java_env.get('PATH', '')}"
-        ports = {name: free_port() for name in ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator")}
+        ports = {name: free_port() for name in ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator",
+                                                "llm-emulator")}
         launched = [
             self._launch(
                 "pubsub-emulator", "emulator",
@@ -223,6 +224,10 @@ class Supervisor:
                 ports["oauth-emulator"], f"http://127.0.0.1:{ports['oauth-emulator']}",
                 {"type": "http", "path": "/health", "expect": 200},
             ),
+            self._launch(
+                "llm-emulator", "emulator", [sys.executable, "-m", "emulators.llm", "--port", str(ports["llm-emulator"])],
+                ports["llm-emulator"], f"http://127.0.0.1:{ports['llm-emulator']}", {"type": "http", "path": "/health", "expect": 200},
+            ),
         ]
         for item in launched:
             item.process.wait_until(lambda item=item: health.probe(item.record()), EMULATOR_TIMEOUT)
@@ -233,6 +238,8 @@ class Supervisor:
                 "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{ports['pubsub-emulator']}",
                 "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{ports['firestore-emulator']}",
                 "SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{ports['secretmanager-emulator']}",
+                # Providers without a key configured are served by the LLM emulator.
+                "LLM_EMULATOR_URL": f"http://127.0.0.1:{ports['llm-emulator']}",
             }
         )
         self.oauth_url = f"http://127.0.0.1:{ports['oauth-emulator']}"
@@ -267,6 +274,8 @@ class Supervisor:
         self.component_ports = ports
         if "auth" in ports:
             self.child_env["AUTH_URL"] = f"http://127.0.0.1:{ports['auth']}"
+        if "analytics" in ports:
+            self.child_env["ANALYTICS_URL"] = f"http://127.0.0.1:{ports['analytics']}"
         if "relay" in ports:
             # The web chat is served by the relay: the APIs must accept calls from its page.
             self.child_env["CORS_ALLOWED_ORIGINS"] = ",".join(self._relay_origins())

@@ -242,6 +242,26 @@ class Authenticator:
         )
 
 
+def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor: str, http=None) -> dict:
+    """A delegated token for `actor` from the caller's access token (auth's token exchange):
+    `{"access_token", "expires_in", "scope", …}`. Raises InvalidToken when refused."""
+    import httpx
+
+    client = http or httpx
+    try:
+        response = client.post(f"{auth_url}/auth/token-exchange", json={"scope": scope, "actor": actor},
+                               headers={"Authorization": f"Bearer {bearer_token(headers)}"}, timeout=10.0)
+    except httpx.HTTPError as exc:
+        raise InvalidToken("keys_unavailable", f"token exchange is unavailable: {exc}") from None
+    if response.status_code != 200:
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            error = {"code": "keys_unavailable", "message": f"token exchange answered {response.status_code}"}
+        raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"))
+    return response.json()
+
+
 def _token_type(token: str) -> str | None:
     """The claimed `typ`, unverified: only picks which verification applies."""
     import jwt

@@ -41,6 +41,9 @@ class ClientEvent:
     thread_id: str | None = None
     run_id: str | None = None
     ts: float = dataclasses.field(default_factory=time.time)
+    # The producer's name for this fact: the relay appends each key once per user, so a
+    # step that is redone after a crash does not show its progress twice.
+    key: str | None = None
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -75,3 +78,8 @@ def publish_client_event(publisher, project_id: str, event: ClientEvent):
     """Publish to `client-events`; returns the publish future. `user_id` is also an
     attribute so the relay (or a filter) can route without parsing the body."""
     return publisher.publish(f"projects/{project_id}/topics/{TOPIC}", event.to_message(), user_id=event.user_id)
+
+
+def dedupe_key(event: ClientEvent, delivery_key: str) -> str:
+    """What the relay appends once: the producer's key (per user), else the Pub/Sub delivery."""
+    return f"key:{event.user_id}:{event.key}" if event.key else delivery_key

@@ -16,7 +16,8 @@ from emulators.platform.processes import pid_alive, port_open
 from tests.conftest import FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDIS_URL
 
 pytestmark = pytest.mark.platform
-EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay", "analytics"}
+EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay", "analytics",
+            "llm-emulator", "supervisor", "triage", "data", "optimization", "actions", "reporting"}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from shared_lib.envelope import EnvelopeError, from_push
-from shared_lib.events import ClientEvent, InvalidEvent
+from shared_lib.events import ClientEvent, InvalidEvent, dedupe_key
 from shared_lib.idempotency import EventInFlight
 
 from netra_relay.connections import Connection, Hub, Outgoing, TokenBucket, outgoing
@@ -118,7 +118,7 @@ async def pubsub_push(request: web.Request) -> web.Response:
         # silently, so answer 400; the subscription's dead-letter policy keeps it).
         return _error(400, "invalid_event", str(exc))
     try:
-        claimed = await asyncio.to_thread(request.app[GUARD].claim, message.delivery_key)
+        claimed = await asyncio.to_thread(request.app[GUARD].claim, dedupe_key(event, message.delivery_key))
     except EventInFlight:
         return _error(503, "in_flight", "this event is being appended by another delivery")
     if claimed is None:

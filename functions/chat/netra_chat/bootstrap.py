@@ -8,7 +8,7 @@ from netra_chat.service import ChatService
 
 
 def build(environ=None) -> ChatService:
-    from shared_lib.auth import authenticator
+    from shared_lib.auth import authenticator, exchange_token
     from shared_lib.clients.firestore import firestore_client
     from shared_lib.clients.pubsub import publisher_client
     from shared_lib.clients.redis_store import redis_client
@@ -26,6 +26,7 @@ def build(environ=None) -> ChatService:
         publisher=publisher_client(settings),
         redis=redis,
         project_id=settings.project_id,
+        delegate=lambda headers: exchange_token(settings.auth_url, headers, "usage:read", "agents"),
     )
 
 

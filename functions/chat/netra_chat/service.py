@@ -6,7 +6,7 @@ import dataclasses
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from shared_lib.auth import Authenticator, InvalidToken, Principal
 from shared_lib.events import ClientEvent, publish_client_event
@@ -29,6 +29,8 @@ class ChatService:
     publisher: object
     redis: object
     project_id: str
+    # headers -> a read-only token the agents use for this run (auth's token exchange)
+    delegate: Callable[[Mapping[str, str]], dict] | None = None
 
     def caller(self, headers: Mapping[str, str]) -> Principal:
         try:
@@ -89,6 +91,15 @@ class ChatService:
             # (the supervisor is idempotent on run_id), so a message never waits unseen.
             request = {"run_id": posted.run_id, "thread_id": thread_id, "message_id": posted.message_id,
                        "user_id": user.user_id, "org_id": user.org_id}
+            if self.delegate is not None:
+                # The agents read this user's usage with a token of their own: read-only, this
+                # session, an hour. It travels in the message, never stored with the run.
+                try:
+                    granted = self.delegate(headers)
+                except InvalidToken as exc:
+                    raise ApiError(503, "delegation_unavailable", f"the message is saved but could not be queued ({exc.message}); "
+                                   "retry with the same Idempotency-Key") from None
+                request.update(delegated_token=granted["access_token"], delegated_expires_in=granted["expires_in"])
             try:
                 self.publisher.publish(f"projects/{self.project_id}/topics/{AGENT_REQUESTS}", json.dumps(request).encode(),
                                        run_id=posted.run_id).result(timeout=30)

@@ -1,0 +1,1 @@
+"""Netra's agents: a supervisor that owns each run and the steps it dispatches."""

@@ -1,0 +1,190 @@
+"""A run's state machine, owned by the supervisor: pending → running → (steps) →
+completed | failed.
+
+Each transition is a pure function of the run document and what happened; `RunStore`
+applies it in a Firestore transaction and hands back what must be sent afterwards (step
+dispatches, client events). A transition that finds nothing to change (a redelivered
+request or result) still returns the run's outstanding obligations — the in-flight
+dispatches, the final report, the error — so that a crash between commit and publish
+is repaired by the redelivery, and everything sent twice is absorbed downstream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from netra_agents.steps import STEP_TIMEOUT_SECONDS, StepResult, plan_for
+
+TERMINAL = ("completed", "failed")
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    type: str
+    payload: dict
+    key: str  # the relay shows each key once, however often it is sent
+
+
+@dataclasses.dataclass
+class Outcome:
+    changes: dict[str, Any] | None = None  # fields to write (None: nothing changed)
+    dispatch: list[str] = dataclasses.field(default_factory=list)  # steps to (re)send
+    events: list[Event] = dataclasses.field(default_factory=list)
+    completed: bool = False  # the run just completed, or had: (re)send its final report
+
+
+def on_request(run_id: str, run: dict, question: str, now: dt.datetime) -> Outcome:
+    if run.get("status") == "pending":
+        return Outcome(
+            {"status": "running", "question": question, "plan": ["triage"], "steps": [_dispatched("triage", now)],
+             "started_at": now, "updated_at": now},
+            ["triage"],
+            [Event("agent_started", {"agent": "supervisor", "message": "Working on your question"}, f"{run_id}/supervisor/started"),
+             Event("agent_thinking", {"agent": "supervisor", "message": "Asking triage what the question needs"},
+                   f"{run_id}/supervisor/thinking/triage")],
+        )
+    return obligations(run_id, run, now)
+
+
+def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime) -> Outcome:
+    if run.get("status") != "running":
+        return obligations(run_id, run, now)
+    steps = [dict(s) for s in run.get("steps", [])]
+    entry = next((s for s in steps if s["name"] == result.step), None)
+    if entry is None or entry["status"] != "dispatched":
+        return obligations(run_id, run, now)  # a duplicate, or a step this run never asked for
+    if now > _aware(entry["deadline_at"]):
+        return _fail(run_id, steps, result.step, f"the {result.step} step took longer than {STEP_TIMEOUT_SECONDS[result.step]} s", now)
+    if result.status == "failed":
+        return _fail(run_id, steps, result.step, result.error or f"the {result.step} step failed", now)
+    entry.update(status="completed", completed_at=now, summary=result.summary)
+    plan = list(run.get("plan", []))
+    if result.step == "triage":
+        plan = ["triage", *plan_for(result.summary.get("verdict", {}))]
+    if result.step == "data" and not result.summary.get("calls"):
+        plan = plan[:plan.index("data") + 1] + ["reporting"]  # no usage: straight to the guidance report
+    position = plan.index(result.step)
+    if position + 1 == len(plan):
+        return Outcome({"status": "completed", "steps": steps, "plan": plan, "completed_at": now, "updated_at": now},
+                       completed=True)
+    following = plan[position + 1]
+    steps.append(_dispatched(following, now))
+    return Outcome(
+        {"steps": steps, "plan": plan, "updated_at": now}, [following],
+        [Event("agent_thinking", {"agent": "supervisor", "message": _NEXT[following]}, f"{run_id}/supervisor/thinking/{following}")],
+    )
+
+
+def on_dead_letter(run_id: str, run: dict, what: str, now: dt.datetime) -> Outcome:
+    if run.get("status") in TERMINAL:
+        return obligations(run_id, run, now)
+    steps = [dict(s) for s in run.get("steps", [])]
+    in_flight = next((s["name"] for s in steps if s["status"] == "dispatched"), "supervisor")
+    return _fail(run_id, steps, in_flight, f"{what} could not be processed after repeated attempts", now)
+
+
+def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
+    """What a run still owes: a late step fails it; otherwise resend what is in flight."""
+    status = run.get("status")
+    if status == "completed":
+        return Outcome(completed=True)
+    if status == "failed":
+        return Outcome(events=[_error_event(run_id, run.get("error") or {})])
+    if status != "running":
+        return Outcome()
+    steps = [dict(s) for s in run.get("steps", [])]
+    late = [s for s in steps if s["status"] == "dispatched" and now > _aware(s["deadline_at"])]
+    if late:
+        return _fail(run_id, steps, late[0]["name"],
+                     f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
+    return Outcome(dispatch=[s["name"] for s in steps if s["status"] == "dispatched"])
+
+
+_NEXT = {
+    "data": "Reading your usage from analytics",
+    "optimization": "Computing savings from your usage",
+    "actions": "Planning how to roll out each change",
+    "reporting": "Writing the report",
+}
+
+
+def _dispatched(step: str, now: dt.datetime) -> dict:
+    return {"name": step, "status": "dispatched", "dispatched_at": now,
+            "deadline_at": now + dt.timedelta(seconds=STEP_TIMEOUT_SECONDS[step])}
+
+
+def _fail(run_id: str, steps: list[dict], step: str, message: str, now: dt.datetime) -> Outcome:
+    for entry in steps:
+        if entry["name"] == step and entry["status"] == "dispatched":
+            entry.update(status="failed", completed_at=now, error=message)
+    error = {"step": step, "message": message}
+    return Outcome({"status": "failed", "steps": steps, "error": error, "completed_at": now, "updated_at": now},
+                   events=[_error_event(run_id, error)])
+
+
+def _error_event(run_id: str, error: dict) -> Event:
+    return Event("agent_error", {"agent": error.get("step", "supervisor"), "message": error.get("message", "the run failed"),
+                                 "recoverable": False}, f"{run_id}/supervisor/error")
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+class RunStore:
+    """Runs in Firestore (`runs/{id}`, created by chat), their step outputs in
+    `runs/{id}/outputs/{step}`."""
+
+    def __init__(self, db, clock=lambda: dt.datetime.now(dt.timezone.utc)):
+        self._db = db
+        self._clock = clock
+
+    def _ref(self, run_id: str):
+        return self._db.collection("runs").document(run_id)
+
+    def apply(self, run_id: str, transition) -> tuple[dict, Outcome]:
+        """Run `transition(run, now) -> Outcome` in a transaction; (run after it, outcome)."""
+        from google.cloud import firestore
+
+        ref = self._ref(run_id)
+
+        @firestore.transactional
+        def write(transaction):
+            snapshot = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                raise RunNotFound(run_id)
+            run = snapshot.to_dict()
+            outcome = transition(run, self._clock())
+            if outcome.changes:
+                if outcome.changes.get("status") == "completed":
+                    report = self._db.collection("runs").document(run_id).collection("outputs").document("reporting")
+                    outcome.changes["result"] = (report.get(transaction=transaction).to_dict() or {}).get("output")
+                transaction.update(ref, outcome.changes)
+                run = {**run, **outcome.changes}
+            return run, outcome
+
+        return write(self._db.transaction())
+
+    def question(self, thread_id: str, message_id: str) -> str:
+        snapshot = self._db.collection("threads").document(thread_id).collection("messages").document(message_id).get()
+        return (snapshot.to_dict() or {}).get("text", "") if snapshot.exists else ""
+
+    def run(self, run_id: str) -> dict:
+        snapshot = self._ref(run_id).get()
+        if not snapshot.exists:
+            raise RunNotFound(run_id)
+        return snapshot.to_dict()
+
+    def output(self, run_id: str, step: str) -> dict | None:
+        snapshot = self._ref(run_id).collection("outputs").document(step).get()
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def save_output(self, run_id: str, step: str, output: dict, result: dict) -> None:
+        self._ref(run_id).collection("outputs").document(step).set({"output": output, "result": result,
+                                                                     "saved_at": self._clock()})

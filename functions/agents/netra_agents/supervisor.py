@@ -1,0 +1,85 @@
+"""The supervisor: receives chat's requests, the agents' results and dead letters, moves
+the run through its state machine and sends what the transition asks for."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from shared_lib.events import ClientEvent, publish_client_event
+
+from netra_agents.runs import Event, Outcome, RunNotFound, on_dead_letter, on_request, on_result
+from netra_agents.runtime import AgentContext
+from netra_agents.steps import InvalidMessage, StepResult, StepTask, topic_of
+from netra_agents.usage_data import CREDENTIAL_KEY
+
+log = logging.getLogger("netra.agents.supervisor")
+DEAD_LETTER_ATTRIBUTE = "CloudPubSubDeadLetterSourceSubscription"
+
+
+def supervise(message, ctx: AgentContext) -> None:
+    try:
+        body = message.json()
+    except ValueError:
+        body = None
+    if _dead_lettered(message):
+        run_id = body.get("run_id") if isinstance(body, dict) else None
+        if not run_id:
+            log.error("dead letter without a run id dropped: %.200r", message.data)
+            return
+        what = f"the {body['step']} step" if body.get("step") else "your request"
+        _follow(ctx, run_id, lambda run, now: on_dead_letter(run_id, run, what, now))
+        return
+    if not isinstance(body, dict):
+        raise InvalidMessage("the message is not a JSON object")
+    if body.get("kind") == "result":
+        result = StepResult.parse(body)
+        _follow(ctx, result.run_id, lambda run, now: on_result(result.run_id, run, result, now))
+        return
+    _start(ctx, body)
+
+
+def _start(ctx: AgentContext, request: dict) -> None:
+    try:
+        run_id, thread_id, message_id = request["run_id"], request["thread_id"], request["message_id"]
+    except KeyError:
+        raise InvalidMessage("a request needs run_id, thread_id and message_id") from None
+    token = request.get("delegated_token")
+    if token:
+        # Kept for the data agent while the token lives; never written to Firestore.
+        ctx.redis.set(CREDENTIAL_KEY.format(run_id=run_id), token, ex=int(request.get("delegated_expires_in") or 3600))
+    question = ctx.store.question(thread_id, message_id)
+    _follow(ctx, run_id, lambda run, now: on_request(run_id, run, question, now))
+
+
+def _follow(ctx: AgentContext, run_id: str, transition) -> None:
+    try:
+        run, outcome = ctx.store.apply(run_id, transition)
+    except RunNotFound:
+        log.error("message for unknown run %s dropped", run_id)
+        return
+    _send(ctx, run_id, run, outcome)
+
+
+def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
+    """Dispatches and events after the commit; a failure here is retried by redelivery,
+    which finds the same obligations (see runs.obligations)."""
+    futures = []
+    for step in outcome.dispatch:
+        task = StepTask(run_id, step, run["user_id"], run["org_id"], run["thread_id"])
+        futures.append(ctx.publisher.publish(f"projects/{ctx.project_id}/topics/{topic_of(step)}",
+                                             json.dumps(task.to_json()).encode(), run_id=run_id))
+    events = list(outcome.events)
+    if outcome.completed:
+        events += [Event("final_report", {"report": run.get("result") or {}}, f"{run_id}/supervisor/final_report"),
+                   Event("agent_completed", {"agent": "supervisor", "message": "Done"}, f"{run_id}/supervisor/completed")]
+    for event in events:
+        futures.append(publish_client_event(ctx.publisher, ctx.project_id, ClientEvent(
+            run["user_id"], event.type, event.payload, thread_id=run.get("thread_id"), run_id=run_id, key=event.key)))
+    for future in futures:
+        future.result(timeout=30)
+
+
+def _dead_lettered(message) -> bool:
+    subscription = message.subscription or ""
+    return DEAD_LETTER_ATTRIBUTE in (message.attributes or {}) or subscription.endswith("dead-letter")

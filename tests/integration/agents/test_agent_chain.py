@@ -1,0 +1,202 @@
+"""The whole chain on the emulators: chat → supervisor → triage → data → optimization →
+actions → reporting, one Pub/Sub hop per step, the LLM emulator behind the gateway, and
+every fault of the issue: LLM failures, an exhausted budget, a crash mid-step, a poison
+message, no usage, nonsense, and every message delivered twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from emulators.demo import DemoOptions, seed_demo
+from emulators.workload import LEVERS
+from netra_relay.streams import stream_key
+from shared_lib.clients.pubsub import publisher_client, subscriber_client
+from shared_lib.llm.budget import Budget
+from tests.helpers import bearer, dev_login, url_of
+
+pytestmark = pytest.mark.platform
+RUN_TIMEOUT = 120.0
+
+
+@pytest.fixture
+def llm_url(platform) -> str:
+    return url_of(platform, "llm-emulator")
+
+
+def sign_in(http, platform, email: str) -> dict:
+    tokens = dev_login(http, url_of(platform, "auth"), email)
+    return {"headers": bearer(tokens["access_token"]), "user": tokens["user"]}
+
+
+def ask(http, platform, who: dict, text: str) -> dict:
+    chat = url_of(platform, "chat")
+    thread = http.post(f"{chat}/api/threads", json={}, headers=who["headers"]).json()
+    posted = http.post(f"{chat}/api/threads/{thread['thread_id']}/messages", json={"text": text}, headers=who["headers"])
+    assert posted.status_code == 202, posted.text
+    return {**posted.json(), "thread_id": thread["thread_id"]}
+
+
+def finished(http, platform, who: dict, run_id: str, timeout: float = RUN_TIMEOUT) -> dict:
+    chat, deadline = url_of(platform, "chat"), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = http.get(f"{chat}/api/runs/{run_id}", headers=who["headers"])
+        assert answer.status_code == 200, answer.text
+        run = answer.json()
+        if run["status"] in ("completed", "failed"):
+            return run
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} did not finish: {run}")
+
+
+def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: float = 20.0) -> list[dict]:
+    """What the relay delivered (and would replay) to the user's sockets for this run;
+    with `until`, once an event of that type is there (the relay works asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = [json.loads(fields[b"e"]) for _, fields in redis.xrange(stream_key(user_id))]
+        mine = [e for e in events if e.get("run_id") == run_id]
+        if until is None or any(e["type"] == until for e in mine):
+            return mine
+        assert time.monotonic() < deadline, f"no {until} for run {run_id}: {[e['type'] for e in mine]}"
+        time.sleep(0.2)
+
+
+def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform, redis, tmp_path, unique):
+    email = f"chain-{unique}@example.com"
+    key = seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path / "key.json", email=email, seed=21, days=14,
+                                                                     calls_per_day=600), say=lambda _: None)
+    who = sign_in(http, platform, email)
+    asked = ask(http, platform, who, "How can we cut our LLM costs by 30%?")
+    run = finished(http, platform, who, asked["run_id"])
+    assert run["status"] == "completed", run
+    assert [s["name"] for s in run["steps"]] == ["triage", "data", "optimization", "actions", "reporting"]
+    report = run["result"]
+    assert report["kind"] == "analysis" and report["category"] == "cost" and report["target_reduction_pct"] == 30
+    assert report["total_calls"] == key["calls"]
+    found = {lever: Decimal(0) for lever in LEVERS}
+    for r in report["recommendations"]:
+        found[r["lever"]] += Decimal(r["savings_usd"])
+        assert r["evidence"] and [a["phase"] for a in r["actions"]] == ["change", "validate", "watch", "rollback"]
+    injected = Decimal(key["total_savings_usd"])
+    assert injected * Decimal("0.95") <= sum(found.values()) <= injected * Decimal("1.05")
+    assert Decimal(report["projected_savings_usd"]) == sum(found.values())
+    assert {m["model"] for m in report["spend_by_model"]} >= {"gpt-4o", "claude-sonnet-4-5"}
+    assert report["narrative"] and any("acme-llm-1" in w for w in report["warnings"])
+
+    events = stream(redis, who["user"]["user_id"], asked["run_id"], until="final_report")
+    kinds = [e["type"] for e in events]
+    assert kinds.count("final_report") == 1 and events[-1]["type"] in ("final_report", "agent_completed")
+    assert [e for e in events if e["type"] == "final_report"][0]["payload"]["report"] == report
+    started = [e["payload"]["agent"] for e in events if e["type"] == "agent_started"]
+    assert set(started) == {"supervisor", "triage", "data", "optimization", "actions", "reporting"}
+    assert {"tool_executing", "tool_completed", "agent_thinking", "agent_completed"} <= set(kinds)
+    assert "agent_error" not in kinds
+
+
+def test_an_org_without_usage_gets_a_guidance_report(http, platform, unique):
+    who = sign_in(http, platform, f"empty-{unique}@example.com")
+    run = finished(http, platform, who, ask(http, platform, who, "How do we reduce our LLM spend?")["run_id"])
+    assert run["status"] == "completed" and [s["name"] for s in run["steps"]] == ["triage", "data", "reporting"]
+    report = run["result"]
+    assert report["kind"] == "guidance" and report["recommendations"] == [] and report["total_spend_usd"] == "0.00"
+    assert any("POST /api/usage" in step for step in report["next_steps"])
+
+
+def test_nonsense_gets_a_helpful_answer(http, platform, unique):
+    who = sign_in(http, platform, f"nonsense-{unique}@example.com")
+    run = finished(http, platform, who, ask(http, platform, who, f"zxqv plorb {unique}?!")["run_id"])
+    assert run["status"] == "completed" and run["result"]["category"] == "general"
+    assert run["result"]["kind"] == "guidance" and run["result"]["narrative"]
+
+
+def test_failing_llms_fall_back_to_rules(http, platform, llm_url, unique):
+    # Every model answers 500, then (for the report) invalid JSON never matters: prose is free text.
+    httpx.post(f"{llm_url}/_emulator/faults", json={"faults": [{"match": unique, "status": 500, "times": 9}]})
+    who = sign_in(http, platform, f"fallback-{unique}@example.com")
+    run = finished(http, platform, who, ask(http, platform, who, f"Why is our latency so slow? {unique}")["run_id"])
+    assert run["status"] == "completed"
+    triage = run["steps"][0]["summary"]["verdict"]
+    assert (triage["category"], triage["source"]) == ("latency", "rules")
+    # 3 models x 3 tries for triage, then one for the report's narrative (the faults were used up)
+    assert httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"] == 10
+
+
+def test_an_exhausted_budget_fails_the_run_without_calling_a_model(http, platform, redis, llm_url, unique):
+    who = sign_in(http, platform, f"budget-{unique}@example.com")
+    Budget(redis, Decimal(1)).set_limit(who["user"]["org_id"], Decimal("0.000001"))
+    asked = ask(http, platform, who, f"Cut our costs {unique}")
+    run = finished(http, platform, who, asked["run_id"])
+    assert run["status"] == "failed" and run["error"]["step"] == "triage" and "budget" in run["error"]["message"]
+    assert httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"] == 0
+    errors = [e for e in stream(redis, who["user"]["user_id"], asked["run_id"], until="agent_error") if e["type"] == "agent_error"]
+    assert errors and "budget" in errors[-1]["payload"]["message"]
+
+
+def test_a_step_that_crashes_mid_run_is_redelivered_and_the_run_completes(http, platform, redis, unique):
+    who = sign_in(http, platform, f"crash-{unique}@example.com")
+    chat = url_of(platform, "chat")
+    thread = http.post(f"{chat}/api/threads", json={}, headers=who["headers"]).json()
+    redis.set(f"chaos:crash:{thread['thread_id']}/reporting", 1)  # armed for this thread's next reporting step
+    posted = http.post(f"{chat}/api/threads/{thread['thread_id']}/messages", json={"text": "Where does our spend go?"},
+                       headers=who["headers"]).json()
+    run = finished(http, platform, who, posted["run_id"])
+    assert run["status"] == "completed" and not redis.exists(f"chaos:crash:{thread['thread_id']}/reporting")
+    events = stream(redis, who["user"]["user_id"], posted["run_id"], until="final_report")
+    reporting = [e["type"] for e in events if e["payload"].get("agent") == "reporting"]
+    # The crash came after the step's work: its redelivery redid it, and each event shows once.
+    assert reporting.count("agent_started") == 1 and reporting.count("agent_completed") == 1
+    assert [e["type"] for e in events].count("final_report") == 1
+
+
+def test_a_poison_message_is_dead_lettered_and_fails_the_run(http, platform, redis, firestore_db, settings, unique):
+    who = sign_in(http, platform, f"poison-{unique}@example.com")
+    run_id, now = f"run-{unique}", dt.datetime.now(dt.timezone.utc)
+    firestore_db.collection("runs").document(run_id).set(
+        {"user_id": who["user"]["user_id"], "org_id": who["user"]["org_id"], "thread_id": f"t-{unique}", "message_id": "m",
+         "status": "pending", "steps": [], "result": None, "published": True, "created_at": now, "updated_at": now})
+    # A request without its thread and message can never be processed.
+    publisher_client(settings).publish(f"projects/{settings.project_id}/topics/agent-requests",
+                                       json.dumps({"run_id": run_id}).encode()).result(10)
+    chat, deadline = url_of(platform, "chat"), time.monotonic() + 90
+    while (run := firestore_db.collection("runs").document(run_id).get().to_dict())["status"] != "failed":
+        assert time.monotonic() < deadline, run
+        time.sleep(0.5)
+    assert "repeated attempts" in run["error"]["message"]
+    errors = [e for e in stream(redis, who["user"]["user_id"], run_id, until="agent_error") if e["type"] == "agent_error"]
+    assert len(errors) == 1
+
+
+def test_every_message_delivered_twice_leaves_the_same_final_state(http, platform, redis, firestore_db, settings, unique):
+    who = sign_in(http, platform, f"twice-{unique}@example.com")
+    asked = ask(http, platform, who, "Which models do we use most?")
+    run = finished(http, platform, who, asked["run_id"])
+    assert run["status"] == "completed"
+    before_run = firestore_db.collection("runs").document(asked["run_id"]).get().to_dict()
+    before_events = stream(redis, who["user"]["user_id"], asked["run_id"], until="final_report")
+
+    # Deliver again every message this run sent: the request, each step and each result.
+    subscriber, publisher = subscriber_client(settings), publisher_client(settings)
+    resent = 0
+    for topic in ("agent-requests", "agent-triage", "agent-data", "agent-reporting", "agent-results"):
+        path = subscriber.subscription_path(settings.project_id, f"{topic}-probe")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            pulled = subscriber.pull(request={"subscription": path, "max_messages": 100}, timeout=5).received_messages
+            if not pulled:
+                break
+            for received in pulled:
+                if json.loads(received.message.data).get("run_id") == asked["run_id"]:
+                    publisher.publish(f"projects/{settings.project_id}/topics/{topic}", received.message.data,
+                                      **dict(received.message.attributes)).result(10)
+                    resent += 1
+            subscriber.acknowledge(request={"subscription": path, "ack_ids": [r.ack_id for r in pulled]})
+    assert resent >= 7  # request, 3 steps, 3 results (no usage: triage, data, reporting)
+    time.sleep(8)  # every redelivery has had time to be handled (retries are at most 1 s apart here)
+    assert firestore_db.collection("runs").document(asked["run_id"]).get().to_dict() == before_run
+    assert stream(redis, who["user"]["user_id"], asked["run_id"]) == before_events
