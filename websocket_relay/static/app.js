@@ -6,10 +6,10 @@ const state = { config: null, tokens: null, threadId: null, socket: null, retry:
 const $ = (id) => document.getElementById(id);
 const TIMELINE = {
   agent_started: (p) => `${p.agent || "agent"} started`,
-  agent_thinking: (p) => p.text || `${p.agent || "agent"} is thinking…`,
+  agent_thinking: (p) => `${p.agent || "agent"}: ${p.message || "thinking…"}`,
   tool_executing: (p) => `running ${p.tool || "a tool"}…`,
   tool_completed: (p) => `${p.tool || "tool"} done`,
-  agent_completed: (p) => `${p.agent || "agent"} done`,
+  agent_completed: (p) => `${p.agent || "agent"} done${p.message ? `: ${p.message}` : ""}`,
   agent_error: (p) => `error: ${p.message || p.code || "the run failed"}`,
 };
 
@@ -163,7 +163,8 @@ function runBox(runId) {
 function showRunState(run) {
   const box = runBox(run.run_id);
   if (!box) return;
-  if (run.result && run.result.report && !box.querySelector(".report")) box.append(NetraReport.render(run.result.report));
+  // A completed run's result is its final report.
+  if (run.result && !box.querySelector(".report")) box.append(NetraReport.render(run.result));
   if (run.status === "failed" && !box.querySelector('[data-type="agent_error"]')) addTimeline(box, "agent_error", run.error || {});
 }
 

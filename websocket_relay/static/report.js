@@ -4,8 +4,10 @@
 "use strict";
 
 const NetraReport = (() => {
-  const usd = (v) => (typeof v === "number" ? v.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 }) : "—");
-  const pct = (v) => (typeof v === "number" ? `${v.toFixed(1)}%` : "—");
+  // Amounts arrive as exact decimal strings ("12.34"); they are only formatted here.
+  const num = (v) => (v === null || v === undefined || v === "" ? NaN : Number(v));
+  const usd = (v) => (Number.isFinite(num(v)) ? num(v).toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 }) : "—");
+  const pct = (v) => (Number.isFinite(num(v)) ? `${num(v).toFixed(1)}%` : "—");
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -17,6 +19,7 @@ const NetraReport = (() => {
   function barChart(title, rows) {
     // rows: [{label, value}] -> an accessible SVG bar chart.
     const width = 420, bar = 18, gap = 6, labelWidth = 150;
+    rows = rows.map((r) => ({ label: r.label, value: num(r.value) || 0 }));
     const max = Math.max(...rows.map((r) => r.value), 1);
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
@@ -59,14 +62,26 @@ const NetraReport = (() => {
         el("td", { class: "num" }, `${usd(r.savings_usd)} (${pct(r.savings_pct)})`), el("td", {}, r.confidence ?? "—"), el("td", {}, r.risk ?? "—")));
       box.append(el("table", {}, el("caption", {}, "Recommendations, by savings"), el("thead", {}, head), el("tbody", {}, ...body)));
       const byLever = {};
-      for (const r of recs) byLever[r.lever] = (byLever[r.lever] || 0) + (r.savings_usd || 0);
+      for (const r of recs) byLever[r.lever] = (byLever[r.lever] || 0) + (num(r.savings_usd) || 0);
       box.append(barChart("Savings by lever", Object.entries(byLever).map(([label, value]) => ({ label, value }))));
+      for (const r of recs) {
+        const details = el("details", { class: "recommendation" }, el("summary", {}, `${r.title || r.id}: evidence and rollout`));
+        const evidence = Array.isArray(r.evidence) ? r.evidence : [];
+        if (evidence.length) details.append(el("ul", { "aria-label": "Evidence" }, ...evidence.map((e) => el("li", {}, String(e)))));
+        const steps = Array.isArray(r.actions) ? r.actions : [];
+        if (steps.length) details.append(el("ol", { "aria-label": "Rollout" }, ...steps.map((a) => el("li", {}, `${a.phase}: ${a.detail}`))));
+        box.append(details);
+      }
     }
+    const findings = Array.isArray(report.latency_findings) ? report.latency_findings : [];
+    if (findings.length) box.append(el("ul", { "aria-label": "Latency findings" }, ...findings.map((f) => el("li", {}, f.finding || String(f)))));
     if (Array.isArray(report.spend_by_model) && report.spend_by_model.length) {
       box.append(barChart("Spend by model", report.spend_by_model.map((m) => ({ label: m.model, value: m.cost_usd }))));
     }
     if (report.narrative) box.append(el("p", { class: "narrative" }, report.narrative));
     for (const warning of report.warnings || []) box.append(el("p", { class: "error" }, String(warning)));
+    const next = Array.isArray(report.next_steps) ? report.next_steps : [];
+    if (next.length) box.append(el("ul", { "aria-label": "Next steps" }, ...next.map((n) => el("li", {}, String(n)))));
     return box;
   }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import jwt
 import pytest
 
 from shared_lib.clients.pubsub import subscriber_client, subscription_path
@@ -72,11 +73,17 @@ def test_posting_a_message_stores_it_creates_a_run_and_queues_it(http, chat_url,
     assert [(m["message_id"], m["text"], m["run_id"]) for m in messages] == [(ids["message_id"], "Where does my LLM spend go?", ids["run_id"])]
     assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["title"] == "Where does my LLM spend go?"
     run = http.get(f"{chat_url}/api/runs/{ids['run_id']}", headers=user["headers"]).json()
-    assert run["status"] == "pending" and run["thread_id"] == thread["thread_id"]
+    assert run["status"] in ("pending", "running", "completed") and run["thread_id"] == thread["thread_id"]  # the agents run it
 
-    requests = pulled(settings, "agent-requests-probe", lambda body: body.get("run_id") == ids["run_id"])
-    assert requests == [{"run_id": ids["run_id"], "thread_id": thread["thread_id"], "message_id": ids["message_id"],
-                         "user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"]}]
+    [request] = pulled(settings, "agent-requests-probe", lambda body: body.get("run_id") == ids["run_id"])
+    token, expires_in = request.pop("delegated_token"), request.pop("delegated_expires_in")
+    assert request == {"run_id": ids["run_id"], "thread_id": thread["thread_id"], "message_id": ids["message_id"],
+                       "user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"]}
+    # The agents' read-only token for this run: the user's, delegated, an hour at most.
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["typ"], claims["sub"], claims["permissions"], claims["act"]) == (
+        "delegated", user["user"]["user_id"], ["usage:read"], {"sub": "agents"})
+    assert 0 < expires_in <= 3600
     events = pulled(settings, "client-events-probe", lambda body: body.get("run_id") == ids["run_id"])
     assert events[0]["type"] == "message_created" and events[0]["user_id"] == user["user"]["user_id"]
     assert events[0]["payload"]["message"]["text"] == "Where does my LLM spend go?"
