@@ -17,13 +17,21 @@ class RunningPlatform:
         self.env.update(NETRA_WORKSPACE=self.workspace.name, AUTH_RATE_LIMIT_PER_MINUTE="100000", **extra_env)
 
     def __enter__(self) -> "RunningPlatform":
-        result = subprocess.run([sys.executable, "-m", "emulators.cli", "up", "--detach"], env=self.env, capture_output=True, text=True)
+        # No demo usage in the background: it would load the machine while we measure.
+        result = subprocess.run([sys.executable, "-m", "emulators.cli", "up", "--detach", "--no-demo"], env=self.env,
+                                capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(result.stdout + result.stderr)
         return self
 
     def url(self, name: str) -> str:
         return json.loads((Path(self.workspace.name) / ".service_discovery" / f"{name}.json").read_text())["url"]
+
+    def env_lines(self) -> list[str]:
+        """`netra env`: the export lines that reach this platform's emulators."""
+        result = subprocess.run([sys.executable, "-m", "emulators.cli", "env"], env=self.env, capture_output=True, text=True,
+                                check=True)
+        return [line for line in result.stdout.splitlines() if line.startswith("export ")]
 
     def secret(self, name: str) -> str:
         import yaml

@@ -1,6 +1,7 @@
 """Query latency over 1M and 10M stored calls (embedded chDB): the usage summary, the daily
-time series (from the rollup) and the optimizer's workload profile, each against a bare
-scan of the same rows (count and cost, no FINAL, no grouping) in the same run."""
+time series (from the rollup), the optimizer's workload profile and the whole optimizer
+(profile + levers), each against a bare scan of the same rows (count and cost, no FINAL,
+no grouping) in the same run."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def benchmarks(repeat: int):
     from bench.harness import compare
 
     sys.path.insert(0, str(ROOT / "functions" / "analytics"))
+    sys.path.insert(0, str(ROOT / "functions" / "agents"))
+    from netra_agents.optimizer import optimize
     from netra_analytics import warehouse
     from netra_analytics.profile import workload_profile
     from shared_lib.clients.clickhouse import clickhouse_client
@@ -88,5 +91,8 @@ def benchmarks(repeat: int):
                           timed(lambda: warehouse.timeseries(client, ORG, START, END, "day", "model")),
                           "bare scan (count, sum), s", scan, repeat)
             yield compare(f"workload profile, {label} calls, s", timed(lambda: workload_profile(client, ORG, START, END)),
+                          "bare scan (count, sum), s", scan, repeat)
+            yield compare(f"optimizer (profile + levers), {label} calls, s",
+                          timed(lambda: optimize(workload_profile(client, ORG, START, END))),
                           "bare scan (count, sum), s", scan, repeat)
             del client

@@ -30,6 +30,7 @@ module "platform" {
   relay_allowed_origins       = var.relay_allowed_origins
   auth_redirect_allowlist     = var.auth_redirect_allowlist
   access_token_ttl_seconds    = var.access_token_ttl_seconds
+  llm_monthly_budget_usd      = var.llm_monthly_budget_usd
   google_oauth_client_id      = var.google_oauth_client_id
   github_oauth_client_id      = var.github_oauth_client_id
   log_level                   = var.log_level

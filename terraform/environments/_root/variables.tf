@@ -110,6 +110,11 @@ variable "access_token_ttl_seconds" {
   type        = number
 }
 
+variable "llm_monthly_budget_usd" {
+  description = "Default monthly LLM budget per org, in dollars (the agents' gateway enforces it)."
+  type        = number
+}
+
 
 variable "google_oauth_client_id" {
   description = "Google OAuth client id (its secret is in Secret Manager)."

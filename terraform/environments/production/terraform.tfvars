@@ -17,6 +17,7 @@ relay_max_instances         = 20
 relay_allowed_origins       = ["https://app.netra.example"]
 auth_redirect_allowlist     = ["https://app.netra.example/auth/callback"]
 access_token_ttl_seconds    = 900
+llm_monthly_budget_usd      = 200
 google_oauth_client_id      = "netra-production.apps.googleusercontent.com"
 github_oauth_client_id      = "Iv1.netraproduction"
 log_level                   = "INFO"

@@ -17,6 +17,7 @@ relay_max_instances         = 5
 relay_allowed_origins       = ["https://staging.netra.example"]
 auth_redirect_allowlist     = ["https://staging.netra.example/auth/callback"]
 access_token_ttl_seconds    = 900
+llm_monthly_budget_usd      = 25
 google_oauth_client_id      = "netra-staging.apps.googleusercontent.com"
 github_oauth_client_id      = "Iv1.netrastaging"
 log_level                   = "DEBUG"

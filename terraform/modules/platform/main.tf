@@ -108,6 +108,8 @@ module "functions" {
     AUTH_REDIRECT_ALLOWLIST  = join(",", var.auth_redirect_allowlist)
     CORS_ALLOWED_ORIGINS     = join(",", var.relay_allowed_origins)
     AUTH_ACCESS_TTL_SECONDS  = tostring(var.access_token_ttl_seconds)
+    ANALYTICS_URL            = local.function_urls["analytics"]
+    LLM_MONTHLY_BUDGET_USD   = tostring(var.llm_monthly_budget_usd)
     OAUTH_GOOGLE_CLIENT_ID   = var.google_oauth_client_id
     OAUTH_GITHUB_CLIENT_ID   = var.github_oauth_client_id
     LOG_LEVEL                = var.log_level
