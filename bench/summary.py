@@ -95,4 +95,3 @@ def benchmarks(repeat: int):
             yield compare(f"optimizer (profile + levers), {label} calls, s",
                           timed(lambda: optimize(workload_profile(client, ORG, START, END))),
                           "bare scan (count, sum), s", scan, repeat)
-            del client

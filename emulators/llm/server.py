@@ -24,6 +24,7 @@ import threading
 import time
 
 from emulators.llm.answers import count_tokens, json_for, text_answer
+from emulators.serving import serve
 
 
 class EmulatorState:
@@ -216,19 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8091)
     args = parser.parse_args(argv)
-    from werkzeug.serving import make_server
-
-    server = make_server(args.host, args.port, create_app(EmulatorState()), threaded=True)
-    print(f"llm-emulator listening on http://{args.host}:{args.port}", flush=True)
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
+    return serve(create_app(EmulatorState()), args.host, args.port, "llm-emulator")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from emulators.oauth.identities import TestIdentity, find, for_provider
+from emulators.serving import serve
 
 CODE_TTL = 120
 TOKEN_TTL = 3600
@@ -296,19 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--secrets-file", type=Path, help="local secrets YAML holding the OAuth client secrets")
     args = parser.parse_args(argv)
-    from werkzeug.serving import make_server
-
-    server = make_server(args.host, args.port, create_app(ProviderState(load_clients(args.secrets_file))), threaded=True)
-    print(f"oauth-emulator listening on http://{args.host}:{args.port}", flush=True)
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
+    return serve(create_app(ProviderState(load_clients(args.secrets_file))), args.host, args.port, "oauth-emulator")
 
 if __name__ == "__main__":
     sys.exit(main())
