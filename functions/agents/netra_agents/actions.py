@@ -10,6 +10,7 @@ def plan_rollouts(task, progress, ctx) -> tuple[dict, dict]:
     if found is None:
         raise RuntimeError(f"run {task.run_id} has no optimization output yet")
     plans = {}
+    progress.thinking(f"Planning {len(found['recommendations'])} rollouts: change, validation, metric, rollback", "plans")
     with progress.tool("rollout_planner", "Writing a rollout plan per recommendation") as said:
         for recommendation in found["recommendations"]:
             plans[recommendation["id"]] = rollout(recommendation)

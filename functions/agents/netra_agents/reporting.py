@@ -36,6 +36,7 @@ def write_report(task, progress, ctx) -> tuple[dict, dict]:
     found = _output(ctx, task, "optimization")
     plans = (_output(ctx, task, "actions") or {}).get("plans", {})
     report = compose(run.get("question", ""), triage, data, found, plans)
+    progress.thinking(f"Putting together a {report['kind']} report", "compose")
     with progress.tool("narrative", "Writing the summary") as said:
         report["narrative"], said["source"] = narrative(ctx, task, report)
     progress.completed(f"Report ready: {len(report['recommendations'])} recommendations", kind=report["kind"])

@@ -54,6 +54,21 @@ def finished(http, platform, who: dict, run_id: str, timeout: float = RUN_TIMEOU
     raise AssertionError(f"run {run_id} did not finish: {run}")
 
 
+def pulled(settings, subscription: str, match, count: int, timeout: float = 20.0) -> list[dict]:
+    """Messages on a probe subscription that `match` (acknowledged), until `count` of them."""
+    subscriber, found = subscriber_client(settings), []
+    path = subscriber.subscription_path(settings.project_id, subscription)
+    deadline = time.monotonic() + timeout
+    while len(found) < count and time.monotonic() < deadline:
+        # A few at a time: usage batches of other tests can be large (gRPC answers stop at 4 MB).
+        for received in subscriber.pull(request={"subscription": path, "max_messages": 5}, timeout=5).received_messages:
+            body = json.loads(received.message.data)
+            if match(body):
+                found.append(body)
+            subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
+    return found
+
+
 def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: float = 20.0) -> list[dict]:
     """What the relay delivered (and would replay) to the user's sockets for this run;
     with `until`, once an event of that type is there (the relay works asynchronously)."""
@@ -115,7 +130,7 @@ def test_nonsense_gets_a_helpful_answer(http, platform, unique):
     assert run["result"]["kind"] == "guidance" and run["result"]["narrative"]
 
 
-def test_failing_llms_fall_back_to_rules(http, platform, llm_url, unique):
+def test_failing_llms_fall_back_to_rules(http, platform, llm_url, settings, unique):
     # Every model answers 500, then (for the report) invalid JSON never matters: prose is free text.
     httpx.post(f"{llm_url}/_emulator/faults", json={"faults": [{"match": unique, "status": 500, "times": 9}]})
     who = sign_in(http, platform, f"fallback-{unique}@example.com")
@@ -125,6 +140,14 @@ def test_failing_llms_fall_back_to_rules(http, platform, llm_url, unique):
     assert (triage["category"], triage["source"]) == ("latency", "rules")
     # 3 models x 3 tries for triage, then one for the report's narrative (the faults were used up)
     assert httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"] == 10
+    # Netra metered every call as usage of its own org, failures included.
+    batches = pulled(settings, "usage-events-probe",
+                     lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]), count=10)
+    assert {b["org_id"] for b in batches} == {"netra"}
+    metered = [e for b in batches for e in b["events"]]
+    assert sorted(e["status"] for e in metered) == ["error"] * 9 + ["success"]
+    assert {e["feature"] for e in metered} == {"agents/triage", "agents/reporting"}
+    assert {e["metadata"]["customer_org"] for e in metered} == {who["user"]["org_id"]}
 
 
 def test_an_exhausted_budget_fails_the_run_without_calling_a_model(http, platform, redis, llm_url, unique):
