@@ -49,9 +49,12 @@ const NetraReport = (() => {
   function render(report) {
     const box = el("section", { class: "report", "aria-label": "Optimization report" });
     const period = report.period || {};
+    const day = (v) => (v ? String(v).slice(0, 10) : "?");
     box.append(el("h3", {}, "Report"));
-    box.append(el("p", {}, `${period.from || "?"} → ${period.to || "?"} (${period.days ?? "?"} days): spend ${usd(report.total_spend_usd)}, ` +
+    box.append(el("p", {}, `${day(period.from)} → ${day(period.to)} (${period.days ?? "?"} days): spend ${usd(report.total_spend_usd)}, ` +
       `projected savings ${usd(report.projected_savings_usd)} (${pct(report.projected_savings_pct)}).`));
+    // The summary leads; every figure in it comes from the numbers below.
+    if (report.narrative) box.append(el("p", { class: "narrative" }, report.narrative));
     const recs = Array.isArray(report.recommendations) ? report.recommendations : [];
     if (recs.length) {
       const head = el("tr", {}, el("th", {}, "Recommendation"), el("th", {}, "Lever"), el("th", { class: "num" }, "Calls"),
@@ -74,14 +77,21 @@ const NetraReport = (() => {
       }
     }
     const findings = Array.isArray(report.latency_findings) ? report.latency_findings : [];
-    if (findings.length) box.append(el("ul", { "aria-label": "Latency findings" }, ...findings.map((f) => el("li", {}, f.finding || String(f)))));
-    if (Array.isArray(report.spend_by_model) && report.spend_by_model.length) {
-      box.append(barChart("Spend by model", report.spend_by_model.map((m) => ({ label: m.model, value: m.cost_usd }))));
+    if (findings.length) {
+      box.append(el("h4", {}, "Latency"));
+      box.append(el("ul", { "aria-label": "Latency findings" }, ...findings.map((f) => el("li", {}, f.finding || String(f)))));
     }
-    if (report.narrative) box.append(el("p", { class: "narrative" }, report.narrative));
+    if (Array.isArray(report.spend_by_model) && report.spend_by_model.length) {
+      // A model the price catalog does not know is labelled, never shown as a plain $0.
+      box.append(barChart("Spend by model", report.spend_by_model.map((m) => ({
+        label: m.unpriced_calls && m.unpriced_calls === m.calls ? `${m.model} (unpriced)` : m.model, value: m.cost_usd }))));
+    }
     for (const warning of report.warnings || []) box.append(el("p", { class: "error" }, String(warning)));
     const next = Array.isArray(report.next_steps) ? report.next_steps : [];
-    if (next.length) box.append(el("ul", { "aria-label": "Next steps" }, ...next.map((n) => el("li", {}, String(n)))));
+    if (next.length) {
+      box.append(el("h4", {}, "Next steps"));
+      box.append(el("ul", { "aria-label": "Next steps" }, ...next.map((n) => el("li", {}, String(n)))));
+    }
     return box;
   }
 

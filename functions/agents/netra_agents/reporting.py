@@ -2,8 +2,8 @@
 narrative.
 
 Every number in the report is the optimizer's or analytics'. The narrative is written by
-an LLM from those facts; a narrative that states a number not among them is discarded for
-one written from a template, so the prose never invents a figure. Without usage, the
+an LLM from those facts; a narrative that states a number not among them (or none at all)
+is discarded for one written from a template, so the prose never invents a figure. Without usage, the
 report is guidance: what to send, and how.
 """
 
@@ -36,7 +36,7 @@ def write_report(task, progress, ctx) -> tuple[dict, dict]:
     found = _output(ctx, task, "optimization")
     plans = (_output(ctx, task, "actions") or {}).get("plans", {})
     report = compose(run.get("question", ""), triage, data, found, plans)
-    progress.thinking(f"Putting together a {report['kind']} report", "compose")
+    progress.thinking(f"Putting the report together ({report['kind']})", "compose")
     with progress.tool("narrative", "Writing the summary") as said:
         report["narrative"], said["source"] = narrative(ctx, task, report)
     progress.completed(f"Report ready: {len(report['recommendations'])} recommendations", kind=report["kind"])
@@ -68,8 +68,8 @@ def compose(question: str, triage: dict, data: dict, found: dict | None, plans: 
         "recommendations": recommendations,
         "latency_findings": (found or {}).get("latency_findings", []),
         "warnings": list((found or {}).get("warnings", [])),
-        "spend_by_model": [{"model": g["key"], "calls": g["calls"], "cost_usd": _cents(g["cost_usd"])}
-                           for g in summary.get("groups", [])],
+        "spend_by_model": [{"model": g["key"], "calls": g["calls"], "cost_usd": _cents(g["cost_usd"]),
+                            "unpriced_calls": g.get("unpriced_calls", 0)} for g in summary.get("groups", [])],
         "next_steps": [],
         "narrative": "",
     }
@@ -108,8 +108,10 @@ def narrative(ctx, task, report: dict) -> tuple[str, str]:
         return template(report), "template"
     allowed = _numbers_in(json.dumps(facts))
     stated = _numbers_in(answer.text)
-    if not answer.text.strip() or stated - allowed:
+    if stated - allowed:
         return template(report), "template (the model stated numbers not in the facts)"
+    if not stated:
+        return template(report), "template (the model's text stated none of the figures)"
     return answer.text.strip(), f"llm:{answer.route.model}"
 
 

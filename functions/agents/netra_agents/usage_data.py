@@ -4,6 +4,7 @@ run's delegated token (read-only, the user's org, the user's session)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from netra_agents.runtime import StepFailed
 
@@ -44,6 +45,7 @@ def read_usage(task, progress, ctx) -> tuple[dict, dict]:
             unpriced = read("/api/usage/unpriced")
             said.update(calls=unpriced["calls"])
     period = {"from": window["from"], "to": window["to"], "days": days}
-    progress.completed(f"{calls:,} calls, ${summary['totals']['cost_usd']} in {days} days", calls=calls)
+    spent = Decimal(summary["totals"]["cost_usd"]).quantize(Decimal("0.01"))
+    progress.completed(f"{calls:,} calls, ${spent:,} in {days} days", calls=calls)
     return ({"period": period, "summary": summary, "profile": profile, "unpriced": unpriced},
             {"calls": calls, "cost_usd": summary["totals"]["cost_usd"]})

@@ -122,7 +122,8 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
-        "groups": [_shape(row) for row in groups],
+        # A group's unpriced calls are counted in it too: its cost is never a silent $0.
+        "groups": [{**_shape(row), "unpriced_calls": int(row["unpriced_calls"] or 0)} for row in groups],
         "totals": {k: v for k, v in total.items() if k != "key"},
         "unpriced": {"calls": int(totals["unpriced_calls"] or 0), "tokens": int(totals["unpriced_tokens"] or 0)},
     }
