@@ -25,7 +25,8 @@ def supervise(message, ctx: AgentContext) -> None:
     if _dead_lettered(message):
         run_id = body.get("run_id") if isinstance(body, dict) else None
         if not run_id:
-            log.error("dead letter without a run id dropped: %.200r", message.data)
+            # Never log the body: a request carries the run's delegated token.
+            log.error("dead letter %s without a run id dropped", message.message_id)
             return
         what = f"the {body['step']} step" if body.get("step") else "your request"
         _follow(ctx, run_id, lambda run, now: on_dead_letter(run_id, run, what, now))
