@@ -30,7 +30,7 @@ SIMPLE_OUTPUT_P95 = 300
 SIMPLE_OUTPUT_CV = 1.0  # ...of steady length...
 REASONING_SHARE = 0.1  # ...with little reasoning
 TAIL_MAX_SHARE = 0.10  # output caps: a rare runaway tail (at most 1 call in 10), not the normal length
-MIN_TAIL_CALLS = 3
+MIN_TAIL_CALLS = 1  # one runaway past 4x the median is already money spent; few of them lower the confidence
 CACHED_ALREADY = 0.10  # a prefix served from cache this often is already cached
 ESTIMATED_PREFIX_SHARE = 0.5  # without a reported length, the shortest prompt must be half the mean
 SLOW_TTFT_MS = 1500
@@ -128,7 +128,8 @@ def optimize(profile: dict) -> dict:
             if found is not None and found.savings > 0:
                 recommendations.append(found)
     recommendations.sort(key=lambda r: (-r.savings, r.lever, r.workload["feature"]))
-    saved = sum((r.savings for r in recommendations), ZERO)
+    # The total is the sum of the amounts shown, so the report adds up to the micro-dollar.
+    saved = sum((Decimal(usd(r.savings)) for r in recommendations), ZERO)
     notes.extend(_data_gaps(workloads))
     return {
         "total_spend_usd": usd(total),
@@ -237,7 +238,7 @@ def _output_caps(state: _Workload) -> Recommendation | None:
     return _recommend(
         "output_caps", state, before, tail["calls"],
         f"Cap {w['feature']} outputs at {tail['cap_tokens']:,} tokens",
-        "high", "low",
+        "high" if tail["calls"] >= 5 else "medium", "low",
         [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
          f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens.",
          f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
@@ -380,7 +381,10 @@ def _data_gaps(workloads: list[dict]) -> list[str]:
 
 
 def usd(amount: Decimal) -> str:
-    return format(amount.quantize(Decimal("0.01")), "f")
+    """Exact to the micro-dollar, trailing zeros dropped ("1.363", "0.36"): sums of
+    recommendations stay exact; the web chat shows cents."""
+    text = format(amount.quantize(Decimal("0.000001")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def pct(part: Decimal, whole: Decimal) -> float:

@@ -17,6 +17,8 @@ from shared_lib.llm.budget import BudgetExhausted
 from shared_lib.llm.gateway import LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import Prompt, Route
 
+from netra_agents.optimizer import usd
+
 CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"), Route("gemini", "gemini-2.5-flash"))
 SYSTEM = (
     "You write the summary of a cost and latency report for an engineering team. Use only the numbers in the facts you "
@@ -51,8 +53,8 @@ def compose(question: str, triage: dict, data: dict, found: dict | None, plans: 
     recommendations = []
     for r in (found or {}).get("recommendations", []):
         recommendations.append({**r, "actions": plans.get(r["id"], [])})
-    total = found["total_spend_usd"] if found else _cents(summary["totals"]["cost_usd"])
-    saved = found["projected_savings_usd"] if found else "0.00"
+    total = found["total_spend_usd"] if found else usd(Decimal(summary["totals"]["cost_usd"]))
+    saved = found["projected_savings_usd"] if found else "0"
     saved_pct = found["projected_savings_pct"] if found else 0.0
     report = {
         "kind": kind,
@@ -68,7 +70,7 @@ def compose(question: str, triage: dict, data: dict, found: dict | None, plans: 
         "recommendations": recommendations,
         "latency_findings": (found or {}).get("latency_findings", []),
         "warnings": list((found or {}).get("warnings", [])),
-        "spend_by_model": [{"model": g["key"], "calls": g["calls"], "cost_usd": _cents(g["cost_usd"]),
+        "spend_by_model": [{"model": g["key"], "calls": g["calls"], "cost_usd": usd(Decimal(g["cost_usd"])),
                             "unpriced_calls": g.get("unpriced_calls", 0)} for g in summary.get("groups", [])],
         "next_steps": [],
         "narrative": "",
@@ -86,7 +88,7 @@ def compose(question: str, triage: dict, data: dict, found: dict | None, plans: 
     elif kind == "overview":
         report["next_steps"] = [f"Ask, for example: “{q}”" for q in EXAMPLES]
     else:
-        report["next_steps"] = [f"{i}. {r['title']} — saves ${r['savings_usd']} ({r['confidence']} confidence)"
+        report["next_steps"] = [f"{i}. {r['title']} — saves {_dollars(r['savings_usd'])} ({r['confidence']} confidence)"
                                 for i, r in enumerate(recommendations[:3], 1)]
         if target and not report["meets_target"]:
             report["warnings"].append(f"The changes found save {saved_pct}% of spend, short of the {target:g}% asked for.")
@@ -106,7 +108,7 @@ def narrative(ctx, task, report: dict) -> tuple[str, str]:
         answer = ctx.gateway().complete(request)
     except (LlmUnavailable, BudgetExhausted):
         return template(report), "template"
-    allowed = _numbers_in(json.dumps(facts))
+    allowed = _numbers_in(json.dumps(facts), rounded=True)
     stated = _numbers_in(answer.text)
     if stated - allowed:
         return template(report), "template (the model stated numbers not in the facts)"
@@ -120,15 +122,15 @@ def template(report: dict) -> str:
     if report["kind"] == "guidance":
         return (f"Netra found no LLM usage for your organisation in the last {period}, so there is nothing to optimise "
                 "yet. Send your usage events or import an export, then ask again.")
-    text = f"Over the last {period} you made {report['total_calls']:,} LLM calls costing ${report['total_spend_usd']}."
+    text = f"Over the last {period} you made {report['total_calls']:,} LLM calls costing {_dollars(report['total_spend_usd'])}."
     if report["kind"] == "overview":
         return text + " Ask about cost, latency or model choice for a full analysis."
     recs = report["recommendations"]
     if not recs:
         return text + " No change passed the evidence bar for a recommendation."
     top = recs[0]
-    text += (f" {len(recs)} changes would save ${report['projected_savings_usd']} "
-             f"({report['projected_savings_pct']}% of spend); the largest, “{top['title']}”, saves ${top['savings_usd']}.")
+    text += (f" {len(recs)} changes would save {_dollars(report['projected_savings_usd'])} "
+             f"({report['projected_savings_pct']}% of spend); the largest, “{top['title']}”, saves {_dollars(top['savings_usd'])}.")
     if report["target_reduction_pct"]:
         verdict = "meets" if report["meets_target"] else "falls short of"
         text += f" That {verdict} the {report['target_reduction_pct']:g}% target."
@@ -146,12 +148,22 @@ def _facts(report: dict) -> dict:
     }
 
 
-def _numbers_in(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+def _numbers_in(text: str, rounded: bool = False) -> set[str]:
+    """The numbers a text states; `rounded` adds each one to the cent and to the unit, the
+    ways prose may quote an exact figure ("252.605379" as "252.61" or "253")."""
+    found = set()
+    for raw in _NUMBER.findall(text):
+        number = raw.replace(",", "").rstrip(".")
+        found.add(number)
+        if rounded and "." in number:
+            value = Decimal(number)
+            found |= {format(value.quantize(Decimal("0.01")), "f"), format(value.quantize(Decimal("0.1")), "f"),
+                      format(value.quantize(Decimal("1")), "f")}
+    return found
 
 
-def _cents(amount: str) -> str:
-    return format(Decimal(amount).quantize(Decimal("0.01")), "f")
+def _dollars(amount: str) -> str:
+    return f"${Decimal(amount):,.2f}"
 
 
 def _output(ctx, task, step: str) -> dict | None:
