@@ -3,10 +3,11 @@ completed | failed.
 
 Each transition is a pure function of the run document and what happened; `RunStore`
 applies it in a Firestore transaction and hands back what must be sent afterwards (step
-dispatches, client events). A transition that finds nothing to change (a redelivered
-request or result) still returns the run's outstanding obligations — the in-flight
-dispatches, the final report, the error — so that a crash between commit and publish
-is repaired by the redelivery, and everything sent twice is absorbed downstream.
+dispatches, client events); once sent, the supervisor marks them in the run's `sent` map.
+A transition that finds nothing to change (a redelivered request or result) returns only
+what was owed and never marked sent — a dispatch, the final report, the error — so a
+crash between commit and publish is repaired by the redelivery, and an ordinary
+redelivery sends nothing at all.
 """
 
 from __future__ import annotations
@@ -86,12 +87,12 @@ def on_dead_letter(run_id: str, run: dict, what: str, now: dt.datetime) -> Outco
 
 
 def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
-    """What a run still owes: a late step fails it; otherwise resend what is in flight."""
-    status = run.get("status")
+    """What a run still owes: a late step fails it; otherwise what was never marked sent."""
+    status, sent = run.get("status"), run.get("sent") or {}
     if status == "completed":
-        return Outcome(completed=True)
+        return Outcome(completed=not sent.get(FINAL_REPORT))
     if status == "failed":
-        return Outcome(events=[_error_event(run_id, run.get("error") or {})])
+        return Outcome(events=[] if sent.get(ERROR) else [_error_event(run_id, run.get("error") or {})])
     if status != "running":
         return Outcome()
     steps = [dict(s) for s in run.get("steps", [])]
@@ -99,7 +100,11 @@ def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
     if late:
         return _fail(run_id, steps, late[0]["name"],
                      f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
-    return Outcome(dispatch=[s["name"] for s in steps if s["status"] == "dispatched"])
+    return Outcome(dispatch=[s["name"] for s in steps if s["status"] == "dispatched" and not sent.get(s["name"])])
+
+
+# Names in a run's `sent` map besides the steps' own.
+FINAL_REPORT, ERROR = "final_report", "error"
 
 
 _NEXT = {
@@ -180,6 +185,12 @@ class RunStore:
         if not snapshot.exists:
             raise RunNotFound(run_id)
         return snapshot.to_dict()
+
+    def mark_sent(self, run_id: str, names: list[str]) -> None:
+        """Record what the supervisor has published for the run (one field each: no
+        transaction needed, and a concurrent transition's fields are left alone)."""
+        if names:
+            self._ref(run_id).update({f"sent.{name}": True for name in names})
 
     def output(self, run_id: str, step: str) -> dict | None:
         snapshot = self._ref(run_id).collection("outputs").document(step).get()

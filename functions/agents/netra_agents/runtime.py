@@ -1,9 +1,9 @@
 """How every agent runs one step: exactly once per (run, step), however often Pub/Sub
 delivers it.
 
-The step is claimed in Redis; a delivery that finds it done re-sends the stored result
-(the supervisor ignores what it has already recorded), one that finds it in flight is
-refused so that Pub/Sub tries later. A `StepFailed` is the step's answer (the run fails
+The step is claimed in Redis; a delivery that finds it done does nothing (its result was
+published before the claim was marked done), one that finds it in flight is refused so
+that Pub/Sub tries later. A `StepFailed` is the step's answer (the run fails
 with its message); any other exception releases the claim for a redelivery, and a step
 that never succeeds ends in the dead-letter topic, which fails the run.
 """
@@ -50,9 +50,6 @@ def run_step(message: PubSubMessage, agent: str, start_message: str, work: Work,
         raise InvalidMessage(f"the {agent} agent was sent a {task.step} step")
     claim = ctx.guard.claim(f"{task.run_id}/{task.step}")  # EventInFlight propagates: try later
     if claim is None:
-        stored = ctx.store.output(task.run_id, task.step)
-        if stored and stored.get("result"):
-            _publish_result(ctx, stored["result"])
         return
     try:
         if ctx.store.run(task.run_id).get("status") in TERMINAL:

@@ -8,7 +8,7 @@ import logging
 
 from shared_lib.events import ClientEvent, publish_client_event
 
-from netra_agents.runs import Event, Outcome, RunNotFound, on_dead_letter, on_request, on_result
+from netra_agents.runs import ERROR, FINAL_REPORT, Event, Outcome, RunNotFound, on_dead_letter, on_request, on_result
 from netra_agents.runtime import AgentContext
 from netra_agents.steps import InvalidMessage, StepResult, StepTask, topic_of
 from netra_agents.usage_data import CREDENTIAL_KEY
@@ -63,22 +63,26 @@ def _follow(ctx: AgentContext, run_id: str, transition) -> None:
 
 
 def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
-    """Dispatches and events after the commit; a failure here is retried by redelivery,
-    which finds the same obligations (see runs.obligations)."""
-    futures = []
+    """Dispatches and events after the commit, then marks them sent; a failure here is
+    retried by redelivery, which finds them still owed (see runs.obligations)."""
+    futures, sent = [], list(outcome.dispatch)
     for step in outcome.dispatch:
         task = StepTask(run_id, step, run["user_id"], run["org_id"], run["thread_id"])
         futures.append(ctx.publisher.publish(f"projects/{ctx.project_id}/topics/{topic_of(step)}",
                                              json.dumps(task.to_json()).encode(), run_id=run_id))
     events = list(outcome.events)
+    if any(e.type == "agent_error" for e in events):
+        sent.append(ERROR)
     if outcome.completed:
         events += [Event("final_report", {"report": run.get("result") or {}}, f"{run_id}/supervisor/final_report"),
                    Event("agent_completed", {"agent": "supervisor", "message": "Done"}, f"{run_id}/supervisor/completed")]
+        sent.append(FINAL_REPORT)
     for event in events:
         futures.append(publish_client_event(ctx.publisher, ctx.project_id, ClientEvent(
             run["user_id"], event.type, event.payload, thread_id=run.get("thread_id"), run_id=run_id, key=event.key)))
     for future in futures:
         future.result(timeout=30)
+    ctx.store.mark_sent(run_id, sent)
 
 
 def _dead_lettered(message) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from netra_agents.runs import obligations, on_dead_letter, on_request, on_result
+from netra_agents.runs import Outcome, obligations, on_dead_letter, on_request, on_result
 from netra_agents.steps import StepResult
 from netra_agents.triage import entities, rules_category
 
@@ -24,8 +24,9 @@ def test_a_run_walks_its_plan_and_completes():
     started = on_request("r", run, "cut costs", NOW)
     assert started.dispatch == ["triage"] and [e.type for e in started.events] == ["agent_started", "agent_thinking"]
     run = apply(run, started)
-    assert on_request("r", run, "cut costs", NOW).dispatch == ["triage"]  # a redelivered request resends, changes nothing
+    assert on_request("r", run, "cut costs", NOW).dispatch == ["triage"]  # redelivered before the dispatch was marked sent
     assert on_request("r", run, "cut costs", NOW).changes is None
+    assert on_request("r", {**run, "sent": {"triage": True}}, "cut costs", NOW) == Outcome()  # after: nothing to send
     for step, summary, following in [("triage", {"verdict": {"category": "cost"}}, "data"), ("data", {"calls": 10}, "optimization"),
                                      ("optimization", {}, "actions"), ("actions", {}, "reporting")]:
         outcome = on_result("r", run, result(step, **summary), NOW)
@@ -34,8 +35,11 @@ def test_a_run_walks_its_plan_and_completes():
     done = on_result("r", run, result("reporting"), NOW)
     assert done.completed and done.changes["status"] == "completed"
     run = apply(run, done)
-    again = on_result("r", run, result("reporting"), NOW)  # duplicate: the report is owed again, nothing changes
+    again = on_result("r", run, result("reporting"), NOW)  # duplicate before the report was marked sent: owed again
     assert again.completed and again.changes is None
+    sent = {**run, "sent": {"triage": True, "data": True, "optimization": True, "actions": True, "reporting": True,
+                            "final_report": True}}
+    assert on_result("r", sent, result("reporting"), NOW) == on_request("r", sent, "cut costs", NOW) == Outcome()
 
 
 def test_a_general_question_or_no_usage_shortens_the_plan():
