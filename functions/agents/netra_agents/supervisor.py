@@ -83,6 +83,8 @@ def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
     for future in futures:
         future.result(timeout=30)
     ctx.store.mark_sent(run_id, sent)
+    if outcome.completed or ERROR in sent:
+        ctx.redis.delete(CREDENTIAL_KEY.format(run_id=run_id))  # the run is over: so is its read access
 
 
 def _dead_lettered(message) -> bool:

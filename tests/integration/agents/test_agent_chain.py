@@ -112,6 +112,10 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert set(started) == {"supervisor", "triage", "data", "optimization", "actions", "reporting"}
     assert {"tool_executing", "tool_completed", "agent_thinking", "agent_completed"} <= set(kinds)
     assert "agent_error" not in kinds
+    deadline = time.monotonic() + 10
+    while redis.exists(f"run-credential:{asked['run_id']}"):  # the delegated token is dropped with the run
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 def test_an_org_without_usage_gets_a_guidance_report(http, platform, unique):
