@@ -77,9 +77,16 @@ const NetraReport = (() => {
       }
     }
     const findings = Array.isArray(report.latency_findings) ? report.latency_findings : [];
-    if (findings.length) {
-      box.append(el("h4", {}, "Latency"));
-      box.append(el("ul", { "aria-label": "Latency findings" }, ...findings.map((f) => el("li", {}, f.finding || String(f)))));
+    const byModel = Array.isArray(report.latency_by_model) ? report.latency_by_model : [];
+    if (findings.length || byModel.length) box.append(el("h4", {}, "Latency"));
+    if (findings.length) box.append(el("ul", { "aria-label": "Latency findings" }, ...findings.map((f) => el("li", {}, f.finding || String(f)))));
+    if (byModel.length) {
+      const ms = (v) => (Number.isFinite(num(v)) ? `${(num(v) / 1000).toFixed(2)} s` : "—");
+      const head = el("tr", {}, el("th", {}, "Model"), el("th", { class: "num" }, "Calls"), el("th", { class: "num" }, "p50"),
+        el("th", { class: "num" }, "p95"), el("th", { class: "num" }, "p95 to first token"));
+      const rows = byModel.map((m) => el("tr", {}, el("td", {}, m.model), el("td", { class: "num" }, m.calls ?? "—"),
+        el("td", { class: "num" }, ms(m.p50_latency_ms)), el("td", { class: "num" }, ms(m.p95_latency_ms)), el("td", { class: "num" }, ms(m.p95_ttft_ms))));
+      box.append(el("table", {}, el("caption", {}, "Latency by model"), el("thead", {}, head), el("tbody", {}, ...rows)));
     }
     if (Array.isArray(report.spend_by_model) && report.spend_by_model.length) {
       // A model the price catalog does not know is labelled, never shown as a plain $0.

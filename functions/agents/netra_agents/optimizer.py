@@ -131,6 +131,11 @@ def optimize(profile: dict) -> dict:
     # The total is the sum of the amounts shown, so the report adds up to the micro-dollar.
     saved = sum((Decimal(usd(r.savings)) for r in recommendations), ZERO)
     notes.extend(_data_gaps(workloads))
+    small = [w for w in workloads if w["success_calls"] < MIN_CALLS and not w["unpriced_calls"]]
+    if small:
+        cost = sum((Decimal(w["cost_usd"]) for w in small), ZERO)
+        notes.append(f"{len(small)} workloads with fewer than {MIN_CALLS} successful calls ({_dollars(cost)}, "
+                     f"{pct(cost, total)}% of spend) are too small to judge and got no recommendation.")
     return {
         "total_spend_usd": usd(total),
         "projected_savings_usd": usd(saved),
@@ -378,6 +383,10 @@ def _data_gaps(workloads: list[dict]) -> list[str]:
     if workloads and all(w["latency"]["p95_ttft_ms"] is None for w in workloads):
         gaps.append("No call reports ttft_ms: time-to-first-token findings are missing.")
     return gaps
+
+
+def _dollars(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
 
 
 def usd(amount: Decimal) -> str:

@@ -72,6 +72,9 @@ def compose(question: str, triage: dict, data: dict, found: dict | None, plans: 
         "warnings": list((found or {}).get("warnings", [])),
         "spend_by_model": [{"model": g["key"], "calls": g["calls"], "cost_usd": usd(Decimal(g["cost_usd"])),
                             "unpriced_calls": g.get("unpriced_calls", 0)} for g in summary.get("groups", [])],
+        "latency_by_model": [{"model": g["key"], "calls": g["calls"], "p50_latency_ms": g.get("p50_latency_ms"),
+                              "p95_latency_ms": g.get("p95_latency_ms"), "p95_ttft_ms": g.get("p95_ttft_ms")}
+                             for g in sorted(summary.get("groups", []), key=lambda g: -(g.get("p95_latency_ms") or 0))],
         "next_steps": [],
         "narrative": "",
     }

@@ -136,3 +136,35 @@ def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
     wait_for_calls(http, analytics_url, owner, 2)
     found = http.get(f"{analytics_url}/api/usage/prompts", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=owner).json()
     assert [(p["prompt_hash"], p["repeat_calls"], p["repeat_cost_usd"]) for p in found["duplicate_prompts"]] == [(f"{unique}-same", 1, "0.0075")]
+
+
+def test_every_queued_message_delivered_again_changes_nothing(http, analytics_url, owner, unique, settings):
+    """Pub/Sub's own redelivery: the very messages the consumer already stored, pushed again."""
+    import base64
+    import json
+
+    from shared_lib.clients.pubsub import subscriber_client
+
+    assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3), headers=owner).json()["accepted"] == 3
+    before = wait_for_calls(http, analytics_url, owner, 3)
+    subscriber = subscriber_client(settings)
+    path = subscriber.subscription_path(settings.project_id, "usage-events-probe")
+    delivered = []
+    deadline = time.monotonic() + 20
+    while not delivered and time.monotonic() < deadline:
+        for received in subscriber.pull(request={"subscription": path, "max_messages": 5}, timeout=5).received_messages:
+            if any(e["event_id"].startswith(unique) for e in json.loads(received.message.data)["events"]):
+                delivered.append(received.message)
+            subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
+    assert delivered
+    for message in delivered:  # the consumer's push route, as the emulator calls it, with the same id and time
+        envelope = {"message": {"data": base64.b64encode(message.data).decode(), "attributes": dict(message.attributes),
+                                "messageId": message.message_id, "publishTime": message.publish_time.isoformat()},
+                    "subscription": "projects/netra-local/subscriptions/analytics-usage-events"}
+        pushed = http.post(f"{analytics_url}/projects/{settings.project_id}/topics/usage-events", json=envelope)
+        assert pushed.status_code == 200 and pushed.json() == {"stored": 0}
+    after = summary(http, analytics_url, owner)
+    assert after["totals"] == before["totals"]
+    daily = http.get(f"{analytics_url}/api/usage/timeseries", params={"from": "2026-11-01", "to": "2026-12-01"},
+                     headers=owner).json()
+    assert sum(p["calls"] for p in daily["series"][0]["points"]) == 3  # the rollup did not count them twice

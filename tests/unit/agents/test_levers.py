@@ -126,3 +126,8 @@ def test_slow_interactive_workloads_are_latency_findings():
     slow = workload(latency={"p50_ms": 4000.0, "p95_ms": 12_000.0, "p50_ttft_ms": 900.0, "p95_ttft_ms": 2500.0})
     [finding] = optimize({"workloads": [slow]})["latency_findings"]
     assert finding["p95_ttft_ms"] == 2500.0 and "p95 time to first token 2.5 s" in finding["finding"]
+
+
+def test_workloads_too_small_to_judge_are_named():
+    report = optimize({"workloads": [workload(), workload(feature="tiny", calls=20, success_calls=20, cost_usd="0.5")]})
+    assert any("1 workloads with fewer than 50 successful calls ($0.50" in w for w in report["warnings"])

@@ -8,7 +8,8 @@ from netra_agents.reporting import compose, narrative
 from shared_lib.llm.gateway import LlmUnavailable
 
 DATA = {"period": {"from": "2026-10-26T00:00:00+00:00", "to": "2026-11-25T00:00:00+00:00", "days": 30},
-        "summary": {"totals": {"calls": 1200, "cost_usd": "812.5"}, "groups": [{"key": "gpt-4o", "calls": 1200, "cost_usd": "812.5"}]},
+        "summary": {"totals": {"calls": 1200, "cost_usd": "812.5"}, "groups": [{"key": "gpt-4o", "calls": 1200, "cost_usd": "812.5",
+                                                                     "p50_latency_ms": 900.0, "p95_latency_ms": 2100.0, "p95_ttft_ms": 400.0}]},
         "unpriced": {"calls": 0, "tokens": 0}}
 FOUND = {"total_spend_usd": "812.50", "projected_savings_usd": "300.00", "projected_savings_pct": 36.92, "warnings": [],
          "latency_findings": [], "recommendations": [
@@ -35,6 +36,8 @@ def test_the_report_carries_the_optimizers_numbers_and_the_target():
     r = report()
     assert (r["kind"], r["total_spend_usd"], r["projected_savings_usd"], r["meets_target"]) == ("analysis", "812.50", "300.00", True)
     assert r["spend_by_model"] == [{"model": "gpt-4o", "calls": 1200, "cost_usd": "812.5", "unpriced_calls": 0}]
+    assert r["latency_by_model"] == [{"model": "gpt-4o", "calls": 1200, "p50_latency_ms": 900.0, "p95_latency_ms": 2100.0,
+                                      "p95_ttft_ms": 400.0}]
 
 
 def test_prose_with_the_given_figures_is_kept():
