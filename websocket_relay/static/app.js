@@ -160,11 +160,16 @@ function runBox(runId) {
   return document.querySelector(`.message[data-run-id="${runId}"]`);
 }
 
+function showReport(box, report) {
+  box.append(NetraReport.render(report));
+  box.classList.add("done");
+}
+
 function showRunState(run) {
   const box = runBox(run.run_id);
   if (!box) return;
   // A completed run's result is its final report.
-  if (run.result && !box.querySelector(".report")) box.append(NetraReport.render(run.result));
+  if (run.result && !box.querySelector(".report")) showReport(box, run.result);
   if (run.status === "failed" && !box.querySelector('[data-type="agent_error"]')) addTimeline(box, "agent_error", run.error || {});
 }
 
@@ -240,7 +245,7 @@ function onEvent(event) {
   if (event.event_id) localStorage.setItem(lastEventKey(), event.event_id);
   const box = event.run_id ? runBox(event.run_id) : null;
   if (TIMELINE[event.type] && box) addTimeline(box, event.type, event.payload || {}, event.ts);
-  if (event.type === "final_report" && box && !box.querySelector(".report")) box.append(NetraReport.render(event.payload.report || {}));
+  if (event.type === "final_report" && box && !box.querySelector(".report")) showReport(box, event.payload.report || {});
   if (event.type === "message_created" && event.thread_id === state.threadId) addMessage(event.payload.message);
   if (event.type === "thread_updated") loadThreads().catch(() => {});
 }
