@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 from emulators.platform import gcloud
-from emulators.platform.processes import free_port, stop_group
+from emulators.platform.processes import free_ports, stop_group
 
 
 def netra_up(env: dict[str, str]) -> float:
@@ -32,7 +32,7 @@ def netra_up(env: dict[str, str]) -> float:
 
 def bare_emulators() -> float:
     found = gcloud.find_emulators()
-    ports = [free_port(), free_port()]
+    ports = free_ports(2)
     started = time.perf_counter()
     processes = [
         subprocess.Popen([str(found.pubsub), "--host=127.0.0.1", f"--port={ports[0]}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True),

@@ -23,7 +23,7 @@ from shared_lib.topology import Function, Service, Topology, load_topology
 from emulators.demo import DemoOptions, seed_demo
 from emulators.platform import datastores, gcloud, health
 from emulators.platform.local_secrets import ensure_local_secrets
-from emulators.platform.processes import ManagedProcess, StartFailed, free_port, pid_alive, stop_group
+from emulators.platform.processes import ManagedProcess, StartFailed, free_ports, pid_alive, stop_group
 from emulators.platform.pubsub_wiring import create_subscriptions, create_topics
 from emulators.platform.workspace import REPO_ROOT, Workspace
 
@@ -196,8 +196,8 @@ class Supervisor:
         java_env = dict(self.environ)
         if emulators.java_home:
             java_env["PATH"] = f"{emulators.java_home / 'bin'}:{java_env.get('PATH', '')}"
-        ports = {name: free_port() for name in ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator",
-                                                "llm-emulator")}
+        names = ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "llm-emulator")
+        ports = dict(zip(names, free_ports(len(names))))
         launched = [
             self._launch(
                 "pubsub-emulator", "emulator",
@@ -270,7 +270,8 @@ class Supervisor:
             if (self.options.services_dir / s.component / "main.py").is_file()
         ]
         # Ports first: components find each other (AUTH_URL, the relay's page) before any starts.
-        ports = {component.name: free_port() for component, _ in [*functions, *services]}
+        components = [component.name for component, _ in [*functions, *services]]
+        ports = dict(zip(components, free_ports(len(components))))
         self.component_ports = ports
         if "auth" in ports:
             self.child_env["AUTH_URL"] = f"http://127.0.0.1:{ports['auth']}"
