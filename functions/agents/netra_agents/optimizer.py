@@ -124,9 +124,12 @@ def optimize(profile: dict) -> dict:
         if state is None:
             continue
         for lever in LEVERS:
+            before = dataclasses.replace(state)
             found = _LEVERS[lever](state)
             if found is not None and found.savings > 0:
                 recommendations.append(found)
+            else:
+                state = before  # a change that saves nothing is not made: the next lever sees the workload as it was
     recommendations.sort(key=lambda r: (-r.savings, r.lever, r.workload["feature"]))
     # The total is the sum of the amounts shown, so the report adds up to the micro-dollar.
     saved = sum((Decimal(usd(r.savings)) for r in recommendations), ZERO)
