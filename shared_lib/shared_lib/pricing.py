@@ -16,8 +16,8 @@ from decimal import Decimal
 PRICED, UNPRICED = "priced", "unpriced"
 # Batch APIs bill half price (OpenAI Batch API, Anthropic Message Batches, Gemini Batch Mode).
 BATCH_DISCOUNT = {"openai": Decimal("0.5"), "anthropic": Decimal("0.5"), "google": Decimal("0.5")}
-# Our provider names -> the catalog's provider ids.
-_PROVIDER_IDS = {"gemini": "google", "vertex": "google", "azure": "azure", "openai": "openai", "anthropic": "anthropic", "google": "google"}
+# Our provider names -> the catalog's provider ids (Gemini and Vertex are Google's).
+_PROVIDER_IDS = {"gemini": "google", "vertex": "google"}
 
 
 class InvalidUsage(ValueError):
@@ -64,7 +64,7 @@ def catalog_version() -> str:
 
 
 def price(call: CallUsage) -> Price:
-    provider = _PROVIDER_IDS.get(call.provider.lower(), call.provider.lower())
+    provider = provider_id(call.provider)
     try:
         rates = unit_prices(provider, call.model, call.input_tokens)
     except LookupError as exc:
@@ -79,6 +79,11 @@ def price(call: CallUsage) -> Price:
     factor = BATCH_DISCOUNT.get(provider, Decimal(1)) if call.batch else Decimal(1)
     input_usd, output_usd = input_usd * factor, output_usd * factor
     return Price(PRICED, input_usd + output_usd, input_usd, output_usd, catalog_version())
+
+
+def provider_id(provider: str) -> str:
+    """The price catalog's name for a provider as usage events name it."""
+    return _PROVIDER_IDS.get(provider.lower(), provider.lower())
 
 
 @dataclasses.dataclass(frozen=True)

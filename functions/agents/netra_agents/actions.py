@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 def plan_rollouts(task, progress, ctx) -> tuple[dict, dict]:
-    found = (ctx.store.output(task.run_id, "optimization") or {}).get("output")
+    found = ctx.store.output(task.run_id, "optimization")
     if found is None:
         raise RuntimeError(f"run {task.run_id} has no optimization output yet")
     plans = {}

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from shared_lib.llm.providers import Route
+from shared_lib.pricing import provider_id
+
 SOURCES = (
     "https://platform.openai.com/docs/models",
     "https://platform.openai.com/docs/guides/prompt-caching",
@@ -28,6 +31,11 @@ SOURCES = (
     "https://ai.google.dev/gemini-api/docs/models",
     "https://ai.google.dev/gemini-api/docs/caching",
 )
+
+
+# The agents' own LLM calls (classifying, phrasing): small, fast models, one per provider,
+# in the order the gateway falls back through them.
+AGENT_CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"), Route("gemini", "gemini-2.5-flash"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,13 +58,6 @@ DOWNGRADES = {
     ("google", "gemini-2.5-pro"): Downgrade("gemini-2.5-flash", _SMALL_TASKS),
     ("google", "gemini-1.5-pro"): Downgrade("gemini-1.5-flash", _SMALL_TASKS),
 }
-_PROVIDERS = {"gemini": "google", "vertex": "google"}
-
-
-def provider_id(provider: str) -> str:
-    return _PROVIDERS.get(provider, provider)
-
-
 def downgrade(provider: str, model: str) -> Downgrade | None:
     return DOWNGRADES.get((provider_id(provider), model))
 

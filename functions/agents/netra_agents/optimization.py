@@ -6,7 +6,7 @@ from netra_agents.optimizer import optimize
 
 
 def find_savings(task, progress, ctx) -> tuple[dict, dict]:
-    data = (ctx.store.output(task.run_id, "data") or {}).get("output")
+    data = ctx.store.output(task.run_id, "data")
     if data is None:
         raise RuntimeError(f"run {task.run_id} has no data output yet")  # redelivered until it has
     progress.thinking(f"Checking {len(data['profile']['workloads'])} workloads against six levers", "levers")

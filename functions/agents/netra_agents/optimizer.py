@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 from decimal import Decimal
 
-from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, unit_prices
+from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, provider_id, unit_prices
 
 from netra_agents import catalog
 
@@ -80,7 +80,7 @@ class _Workload:
 
     @property
     def provider(self) -> str:
-        return catalog.provider_id(self.profile["provider"])
+        return provider_id(self.profile["provider"])
 
 
 @dataclasses.dataclass
@@ -137,7 +137,7 @@ def optimize(profile: dict) -> dict:
     small = [w for w in workloads if w["success_calls"] < MIN_CALLS and not w["unpriced_calls"]]
     if small:
         cost = sum((Decimal(w["cost_usd"]) for w in small), ZERO)
-        notes.append(f"{len(small)} workloads with fewer than {MIN_CALLS} successful calls ({_dollars(cost)}, "
+        notes.append(f"{len(small)} workloads with fewer than {MIN_CALLS} successful calls ({dollars(cost)}, "
                      f"{pct(cost, total)}% of spend) are too small to judge and got no recommendation.")
     return {
         "total_spend_usd": usd(total),
@@ -152,12 +152,12 @@ def optimize(profile: dict) -> dict:
 def _start(w: dict) -> _Workload | None:
     calls = w["calls"] or 1
     try:
-        rates = unit_prices(catalog.provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls)
+        rates = unit_prices(provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls)
     except LookupError:
         return None  # unpriced: reported in the warnings, never given a made-up saving
     if rates is None:  # on a tier boundary exactly: the next token decides
-        rates = unit_prices(catalog.provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls + 1)
-    factor = BATCH_DISCOUNT.get(catalog.provider_id(w["provider"]), Decimal(1)) if w["batch"] else Decimal(1)
+        rates = unit_prices(provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls + 1)
+    factor = BATCH_DISCOUNT.get(provider_id(w["provider"]), Decimal(1)) if w["batch"] else Decimal(1)
     return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"])
 
 
@@ -296,7 +296,6 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
         f"Turn on prompt caching for the shared {w['feature']} prefix",
         "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
         evidence, {"cache_prefix": True, "provider": state.provider},
-        savings=before - state.cost,
     )
 
 
@@ -321,9 +320,9 @@ _LEVERS = {"error_waste": _error_waste, "response_caching": _response_caching, "
            "output_caps": _output_caps, "prompt_caching": _prompt_caching, "batching": _batching}
 
 
-def _recommend(lever, state, before, affected, title, confidence, risk, evidence, change, savings=None) -> Recommendation:
-    return Recommendation(lever, state.profile, title, affected, before, before - state.cost if savings is None else savings,
-                          confidence, risk, evidence, change)
+def _recommend(lever, state, before, affected, title, confidence, risk, evidence, change) -> Recommendation:
+    """The lever has changed `state`; what it saved is the cost before minus after."""
+    return Recommendation(lever, state.profile, title, affected, before, before - state.cost, confidence, risk, evidence, change)
 
 
 def _prefix_length(prefix: dict) -> tuple[int, bool]:
@@ -388,8 +387,9 @@ def _data_gaps(workloads: list[dict]) -> list[str]:
     return gaps
 
 
-def _dollars(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
+def dollars(amount: Decimal | str) -> str:
+    """An amount as prose quotes it: "$1,234.56"."""
+    return f"${Decimal(amount):,.2f}"
 
 
 def usd(amount: Decimal) -> str:

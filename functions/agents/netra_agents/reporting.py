@@ -15,11 +15,11 @@ from decimal import Decimal
 
 from shared_lib.llm.budget import BudgetExhausted
 from shared_lib.llm.gateway import LlmRequest, LlmUnavailable
-from shared_lib.llm.providers import Prompt, Route
+from shared_lib.llm.providers import Prompt
 
-from netra_agents.optimizer import usd
+from netra_agents.catalog import AGENT_CHAIN
+from netra_agents.optimizer import dollars, usd
 
-CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"), Route("gemini", "gemini-2.5-flash"))
 SYSTEM = (
     "You write the summary of a cost and latency report for an engineering team. Use only the numbers in the facts you "
     "are given, exactly as written; never compute or invent a number. Three to six sentences, plain text."
@@ -31,12 +31,12 @@ EXAMPLES = ("How can we cut our LLM costs by 30%?", "Which features could use a 
 
 def write_report(task, progress, ctx) -> tuple[dict, dict]:
     run = ctx.store.run(task.run_id)
-    triage = _output(ctx, task, "triage") or {}
-    data = _output(ctx, task, "data")
+    triage = ctx.store.output(task.run_id, "triage") or {}
+    data = ctx.store.output(task.run_id, "data")
     if data is None:
         raise RuntimeError(f"run {task.run_id} has no data output yet")
-    found = _output(ctx, task, "optimization")
-    plans = (_output(ctx, task, "actions") or {}).get("plans", {})
+    found = ctx.store.output(task.run_id, "optimization")
+    plans = (ctx.store.output(task.run_id, "actions") or {}).get("plans", {})
     report = compose(run.get("question", ""), triage, data, found, plans)
     progress.thinking(f"Putting the report together ({report['kind']})", "compose")
     with progress.tool("narrative", "Writing the summary") as said:
@@ -91,7 +91,7 @@ def compose(question: str, triage: dict, data: dict, found: dict | None, plans: 
     elif kind == "overview":
         report["next_steps"] = [f"Ask, for example: “{q}”" for q in EXAMPLES]
     else:
-        report["next_steps"] = [f"{i}. {r['title']} — saves {_dollars(r['savings_usd'])} ({r['confidence']} confidence)"
+        report["next_steps"] = [f"{i}. {r['title']} — saves {dollars(r['savings_usd'])} ({r['confidence']} confidence)"
                                 for i, r in enumerate(recommendations[:3], 1)]
         if target and not report["meets_target"]:
             report["warnings"].append(f"The changes found save {saved_pct}% of spend, short of the {target:g}% asked for.")
@@ -106,7 +106,7 @@ def narrative(ctx, task, report: dict) -> tuple[str, str]:
     """(text, source): the LLM's when it keeps to the facts, else the template's."""
     facts = _facts(report)
     request = LlmRequest(task.org_id, "reporting", Prompt(SYSTEM, [{"role": "user", "content": json.dumps(facts)}], 400),
-                         CHAIN, run_id=task.run_id)
+                         AGENT_CHAIN, run_id=task.run_id)
     try:
         answer = ctx.gateway().complete(request)
     except (LlmUnavailable, BudgetExhausted):
@@ -125,15 +125,15 @@ def template(report: dict) -> str:
     if report["kind"] == "guidance":
         return (f"Netra found no LLM usage for your organisation in the last {period}, so there is nothing to optimise "
                 "yet. Send your usage events or import an export, then ask again.")
-    text = f"Over the last {period} you made {report['total_calls']:,} LLM calls costing {_dollars(report['total_spend_usd'])}."
+    text = f"Over the last {period} you made {report['total_calls']:,} LLM calls costing {dollars(report['total_spend_usd'])}."
     if report["kind"] == "overview":
         return text + " Ask about cost, latency or model choice for a full analysis."
     recs = report["recommendations"]
     if not recs:
         return text + " No change passed the evidence bar for a recommendation."
     top = recs[0]
-    text += (f" {len(recs)} changes would save {_dollars(report['projected_savings_usd'])} "
-             f"({report['projected_savings_pct']}% of spend); the largest, “{top['title']}”, saves {_dollars(top['savings_usd'])}.")
+    text += (f" {len(recs)} changes would save {dollars(report['projected_savings_usd'])} "
+             f"({report['projected_savings_pct']}% of spend); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}.")
     if report["target_reduction_pct"]:
         verdict = "meets" if report["meets_target"] else "falls short of"
         text += f" That {verdict} the {report['target_reduction_pct']:g}% target."
@@ -165,9 +165,3 @@ def _numbers_in(text: str, rounded: bool = False) -> set[str]:
     return found
 
 
-def _dollars(amount: str) -> str:
-    return f"${Decimal(amount):,.2f}"
-
-
-def _output(ctx, task, step: str) -> dict | None:
-    return (ctx.store.output(task.run_id, step) or {}).get("output")

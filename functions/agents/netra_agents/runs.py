@@ -193,9 +193,9 @@ class RunStore:
             self._ref(run_id).update({f"sent.{name}": True for name in names})
 
     def output(self, run_id: str, step: str) -> dict | None:
+        """What a step produced (None until it has)."""
         snapshot = self._ref(run_id).collection("outputs").document(step).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        return (snapshot.to_dict() or {}).get("output") if snapshot.exists else None
 
-    def save_output(self, run_id: str, step: str, output: dict, result: dict) -> None:
-        self._ref(run_id).collection("outputs").document(step).set({"output": output, "result": result,
-                                                                     "saved_at": self._clock()})
+    def save_output(self, run_id: str, step: str, output: dict) -> None:
+        self._ref(run_id).collection("outputs").document(step).set({"output": output, "saved_at": self._clock()})

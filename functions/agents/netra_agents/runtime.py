@@ -66,7 +66,7 @@ def run_step(message: PubSubMessage, agent: str, start_message: str, work: Work,
             progress.failed(str(exc))
             output, result = {"error": str(exc)}, StepResult(task.run_id, task.step, "failed", {}, str(exc))
         progress.flush()
-        ctx.store.save_output(task.run_id, task.step, output, result.to_json())
+        ctx.store.save_output(task.run_id, task.step, output)
         _publish_result(ctx, result.to_json())
     except BaseException:
         claim.release()

@@ -12,14 +12,14 @@ import re
 
 from shared_lib.llm.budget import BudgetExhausted
 from shared_lib.llm.gateway import LlmRequest, LlmUnavailable
-from shared_lib.llm.providers import Prompt, Route
+from shared_lib.llm.providers import Prompt
 
+from netra_agents.catalog import AGENT_CHAIN
 from netra_agents.runtime import StepFailed
 
 # "general" first: a model unsure of anything else (and the emulator, which picks the
 # option a question names) falls back to it.
 CATEGORIES = ("general", "cost", "latency", "model_selection", "usage_analysis")
-CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"), Route("gemini", "gemini-2.5-flash"))
 DEFAULT_DAYS = 30
 SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["category", "intent"],
@@ -55,7 +55,7 @@ def triage(task, progress, ctx) -> tuple[dict, dict]:
             try:
                 answer = ctx.gateway().complete(LlmRequest(task.org_id, "triage",
                                                            Prompt(SYSTEM, [{"role": "user", "content": question}], 200, SCHEMA,
-                                                                  "triage"), CHAIN, run_id=task.run_id))
+                                                                  "triage"), AGENT_CHAIN, run_id=task.run_id))
                 source, category, intent = f"llm:{answer.route.model}", answer.data["category"], answer.data["intent"]
             except BudgetExhausted as exc:
                 raise StepFailed(f"Netra's LLM budget for your org is used up this month ({exc}).") from None

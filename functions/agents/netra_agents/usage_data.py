@@ -4,8 +4,8 @@ run's delegated token (read-only, the user's org, the user's session)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
+from netra_agents.optimizer import dollars
 from netra_agents.runtime import StepFailed
 
 CREDENTIAL_KEY = "run-credential:{run_id}"
@@ -17,7 +17,7 @@ def read_usage(task, progress, ctx) -> tuple[dict, dict]:
         raise StepFailed("The permission to read your usage for this question has expired; please ask again.")
     if not ctx.analytics_url:
         raise StepFailed("The analytics service is not configured (ANALYTICS_URL).")
-    triage = (ctx.store.output(task.run_id, "triage") or {}).get("output", {})
+    triage = ctx.store.output(task.run_id, "triage") or {}
     days = int((triage.get("entities") or {}).get("days") or 30)
     end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     start = end - dt.timedelta(days=days)
@@ -45,7 +45,6 @@ def read_usage(task, progress, ctx) -> tuple[dict, dict]:
             unpriced = read("/api/usage/unpriced")
             said.update(calls=unpriced["calls"])
     period = {"from": window["from"], "to": window["to"], "days": days}
-    spent = Decimal(summary["totals"]["cost_usd"]).quantize(Decimal("0.01"))
-    progress.completed(f"{calls:,} calls, ${spent:,} in {days} days", calls=calls)
+    progress.completed(f"{calls:,} calls, {dollars(summary['totals']['cost_usd'])} in {days} days", calls=calls)
     return ({"period": period, "summary": summary, "profile": profile, "unpriced": unpriced},
             {"calls": calls, "cost_usd": summary["totals"]["cost_usd"]})

@@ -19,17 +19,15 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
-from shared_lib.llm.budget import Budget, BudgetExhausted
+from shared_lib.llm.budget import Budget
 from shared_lib.llm.providers import Prompt, ProviderError, Reply, Route, call
-from shared_lib.pricing import PRICED, CallUsage, price
+from shared_lib.pricing import PRICED, CallUsage, price, provider_id
 
 log = logging.getLogger("netra.llm")
 # Reserved per token when the catalog does not know a model: the dearest list prices.
 UNKNOWN_INPUT_USD, UNKNOWN_OUTPUT_USD = Decimal("0.000015"), Decimal("0.000075")
 REPAIR = ("Your previous answer was not valid JSON for the required schema ({problem}). "
           "Answer again with only the corrected JSON object.")
-
-__all__ = ["BudgetExhausted", "Completion", "LlmGateway", "LlmRequest", "LlmUnavailable", "Route"]
 
 
 class LlmUnavailable(RuntimeError):
@@ -128,13 +126,13 @@ class LlmGateway:
     def _worst_case(self, route: Route, prompt: Prompt) -> Decimal:
         # A token is at least ~3 characters of English; the output is at most max_tokens.
         text = prompt.system + "".join(str(m.get("content", "")) for m in prompt.messages) + json.dumps(prompt.schema or {})
-        estimate = price(CallUsage(_catalog_provider(route), route.model, len(text) // 3 + 50, prompt.max_tokens))
+        estimate = price(CallUsage(route.provider, route.model, len(text) // 3 + 50, prompt.max_tokens))
         if estimate.status == PRICED:
             return estimate.cost_usd
         return (len(text) // 3 + 50) * UNKNOWN_INPUT_USD + prompt.max_tokens * UNKNOWN_OUTPUT_USD
 
     def _cost(self, route: Route, reply: Reply) -> Decimal:
-        result = price(CallUsage(_catalog_provider(route), route.model, reply.input_tokens, reply.output_tokens,
+        result = price(CallUsage(route.provider, route.model, reply.input_tokens, reply.output_tokens,
                                  reply.cached_input_tokens, reply.cache_write_tokens, reply.reasoning_tokens))
         return result.cost_usd if result.status == PRICED else Decimal(0)
 
@@ -143,7 +141,7 @@ class LlmGateway:
         event = {
             "event_id": f"llm-{uuid.uuid4().hex}", "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
             "user_id": f"agent:{request.purpose}", "feature": f"agents/{request.purpose}",
-            "provider": _catalog_provider(route), "model": route.model,
+            "provider": provider_id(route.provider), "model": route.model,
             "input_tokens": reply.input_tokens if reply else 0, "output_tokens": reply.output_tokens if reply else 0,
             "cached_input_tokens": reply.cached_input_tokens if reply else 0,
             "cache_write_tokens": reply.cache_write_tokens if reply else 0,
@@ -174,10 +172,6 @@ def _schema_problem(text: str, schema: dict) -> str | None:
         where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
         return f"at {where}: {exc.message}"
     return None
-
-
-def _catalog_provider(route: Route) -> str:
-    return "google" if route.provider == "gemini" else route.provider
 
 
 def _elapsed(started: float) -> int:

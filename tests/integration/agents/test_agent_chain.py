@@ -16,9 +16,9 @@ import pytest
 from emulators.demo import DemoOptions, seed_demo
 from emulators.workload import LEVERS
 from netra_relay.streams import stream_key
-from shared_lib.clients.pubsub import publisher_client, subscriber_client
+from shared_lib.clients.pubsub import publisher_client
 from shared_lib.llm.budget import Budget
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, probe, url_of
 
 pytestmark = pytest.mark.platform
 RUN_TIMEOUT = 120.0
@@ -52,21 +52,6 @@ def finished(http, platform, who: dict, run_id: str, timeout: float = RUN_TIMEOU
             return run
         time.sleep(0.3)
     raise AssertionError(f"run {run_id} did not finish: {run}")
-
-
-def pulled(settings, subscription: str, match, count: int, timeout: float = 20.0) -> list[dict]:
-    """Messages on a probe subscription that `match` (acknowledged), until `count` of them."""
-    subscriber, found = subscriber_client(settings), []
-    path = subscriber.subscription_path(settings.project_id, subscription)
-    deadline = time.monotonic() + timeout
-    while len(found) < count and time.monotonic() < deadline:
-        # A few at a time: usage batches of other tests can be large (gRPC answers stop at 4 MB).
-        for received in subscriber.pull(request={"subscription": path, "max_messages": 5}, timeout=5).received_messages:
-            body = json.loads(received.message.data)
-            if match(body):
-                found.append(body)
-            subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
-    return found
 
 
 def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: float = 20.0) -> list[dict]:
@@ -145,8 +130,9 @@ def test_failing_llms_fall_back_to_rules(http, platform, llm_url, settings, uniq
     # 3 models x 3 tries for triage, then one for the report's narrative (the faults were used up)
     assert httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"] == 10
     # Netra metered every call as usage of its own org, failures included.
-    batches = pulled(settings, "usage-events-probe",
-                     lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]), count=10)
+    batches = [json.loads(m.data) for m in probe(settings, "usage-events-probe",
+                                                 lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]),
+                                                 want=10)]
     assert {b["org_id"] for b in batches} == {"netra"}
     metered = [e for b in batches for e in b["events"]]
     assert sorted(e["status"] for e in metered) == ["error"] * 9 + ["success"]
@@ -210,15 +196,11 @@ def test_every_message_delivered_twice_leaves_the_same_final_state(http, platfor
         time.sleep(0.2)
     before_run = document.get().to_dict()
     before_events = stream(redis, who["user"]["user_id"], asked["run_id"], until="final_report")
-    subscriber, publisher = subscriber_client(settings), publisher_client(settings)
+    publisher = publisher_client(settings)
 
     def drain(topic: str) -> list:
         """This run's messages on the topic's probe (acknowledging everything pulled)."""
-        path, mine = subscriber.subscription_path(settings.project_id, f"{topic}-probe"), []
-        while pulled := subscriber.pull(request={"subscription": path, "max_messages": 5}, timeout=5).received_messages:
-            mine += [r.message for r in pulled if json.loads(r.message.data).get("run_id") == asked["run_id"]]
-            subscriber.acknowledge(request={"subscription": path, "ack_ids": [r.ack_id for r in pulled]})
-        return mine
+        return probe(settings, f"{topic}-probe", lambda body: body.get("run_id") == asked["run_id"])
 
     # Deliver again every message this run sent: the request, each step and each result.
     topics = ("agent-requests", "agent-triage", "agent-data", "agent-reporting", "agent-results")

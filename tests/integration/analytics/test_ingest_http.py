@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, probe, url_of
 
 
 @pytest.fixture
@@ -141,21 +141,10 @@ def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
 def test_every_queued_message_delivered_again_changes_nothing(http, analytics_url, owner, unique, settings):
     """Pub/Sub's own redelivery: the very messages the consumer already stored, pushed again."""
     import base64
-    import json
-
-    from shared_lib.clients.pubsub import subscriber_client
 
     assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3), headers=owner).json()["accepted"] == 3
     before = wait_for_calls(http, analytics_url, owner, 3)
-    subscriber = subscriber_client(settings)
-    path = subscriber.subscription_path(settings.project_id, "usage-events-probe")
-    delivered = []
-    deadline = time.monotonic() + 20
-    while not delivered and time.monotonic() < deadline:
-        for received in subscriber.pull(request={"subscription": path, "max_messages": 5}, timeout=5).received_messages:
-            if any(e["event_id"].startswith(unique) for e in json.loads(received.message.data)["events"]):
-                delivered.append(received.message)
-            subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
+    delivered = probe(settings, "usage-events-probe", lambda b: any(e["event_id"].startswith(unique) for e in b["events"]), want=1)
     assert delivered
     for message in delivered:  # the consumer's push route, as the emulator calls it, with the same id and time
         envelope = {"message": {"data": base64.b64encode(message.data).decode(), "attributes": dict(message.attributes),
