@@ -29,14 +29,21 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     workloads = {}
     for row in client.query(_TOTALS, parameters=parameters).named_results():
         workloads[_key(row)] = _workload(row)
-    for row in client.query(_REPEATS, parameters=parameters).named_results():
-        workloads[_key(row)]["repeats"] = {"calls": int(row["repeat_calls"]), "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
-                                           "tokens": _tokens(row, "repeat_")}
-    for row in client.query(_TAIL, parameters={**parameters, "factor": TAIL_FACTOR}).named_results():
-        workloads[_key(row)]["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": int(row["tail_calls"]),
-                                               "excess_tokens": int(row["excess"] or 0)}
-    for row in client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results():
-        workloads[_key(row)]["prefixes"].append({
+
+    def known(rows):
+        # The queries are not one snapshot: calls stored meanwhile may add a workload the
+        # totals have not seen; the totals decide which workloads there are.
+        return ((workloads[_key(row)], row) for row in rows if _key(row) in workloads)
+
+    for workload, row in known(client.query(_REPEATS, parameters=parameters).named_results()):
+        workload["repeats"] = {"calls": int(row["repeat_calls"]),
+                               "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
+                               "tokens": _tokens(row, "repeat_")}
+    for workload, row in known(client.query(_TAIL, parameters={**parameters, "factor": TAIL_FACTOR}).named_results()):
+        workload["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": int(row["tail_calls"]),
+                                   "excess_tokens": int(row["excess"] or 0)}
+    for workload, row in known(client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results()):
+        workload["prefixes"].append({
             "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
             # The shared prefix is at most the shortest prompt that carries it; callers that
             # know its length say so in metadata.prefix_tokens (median of what they said).

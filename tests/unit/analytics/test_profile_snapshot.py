@@ -1,0 +1,29 @@
+"""The profile's queries are not one snapshot: a workload stored between them is left out
+(the totals decide the workloads), never a crash."""
+
+import datetime as dt
+
+from netra_analytics import profile
+
+WORKLOAD = {"feature": "f", "provider": "openai", "model": "gpt-4o", "interactive": 1, "batch": 0}
+
+
+class Answers:
+    """Query results by query text: what chDB would answer had calls arrived after the totals."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def query(self, sql, parameters=None):
+        return type("Result", (), {"named_results": lambda _self: iter(self.rows.get(sql, []))})()
+
+
+def test_a_workload_that_appears_after_the_totals_is_left_out():
+    late = Answers({
+        profile._TOTALS: [],
+        profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
+        profile._REPEATS: [{**WORKLOAD, "repeat_calls": 1, "prompts_cost": 1, "firsts_cost": 0,
+                            **{f"repeat_{t}": 1 for t in profile._TOKENS}}],
+    })
+    now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
+    assert profile.workload_profile(late, "org", now - dt.timedelta(days=1), now)["workloads"] == []
