@@ -45,10 +45,12 @@ def read_json(request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
     raw = request.get_data(cache=True)
     if len(raw) > max_bytes:
         raise ApiError(413, "payload_too_large", f"the body exceeds {max_bytes} bytes")
+    from shared_lib.safejson import JsonRefused, loads
+
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+        return loads(raw)
+    except JsonRefused as exc:
+        raise ApiError(400, "malformed_json", f"the body is not acceptable JSON: {exc}") from None
 
 
 def json_object(request, fields: Mapping[str, type | tuple[type, ...]], required: tuple[str, ...] = (), max_bytes: int = DEFAULT_MAX_BODY) -> dict:

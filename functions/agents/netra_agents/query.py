@@ -1,0 +1,144 @@
+"""What a question asks, typed: the contract between understanding (triage), the data the
+run reads, the answer it computes and the report (`report.query`).
+
+A `Query` is made by `netra_agents.understanding` from the text, the thread's previous
+query and the names in the org's own data; every field records where it came from
+(`sources`: parser, llm, context — the previous turn — or default). Its JSON form is stored
+on the run (`runs/{id}.query`) and carried in every report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Literal
+
+Kind = Literal["plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance"]
+KINDS: tuple[str, ...] = ("plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance")
+Dimension = Literal["feature", "model", "provider", "user", "day"]
+DIMENSIONS: tuple[str, ...] = ("feature", "model", "provider", "user", "day")
+Metric = Literal["spend", "calls", "tokens", "latency", "error_rate"]
+METRICS: tuple[str, ...] = ("spend", "calls", "tokens", "latency", "error_rate")
+# Filterable dimensions (a filter on `day` is a period).
+FILTERS: tuple[str, ...] = ("feature", "model", "provider", "user")
+ScenarioType = Literal["move_model", "cache", "batch", "top_n"]
+SCENARIOS: tuple[str, ...] = ("move_model", "cache", "batch", "top_n")
+Source = Literal["parser", "llm", "context", "default"]
+DEFAULT_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """Whole UTC days, `start` inclusive, `end` exclusive; `label` is how to say it
+    ("the last 7 days", "this month", "since Nov 3")."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def to_json(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "days": self.days, "label": self.label}
+
+    @classmethod
+    def from_json(cls, body: dict) -> Period:
+        return cls(dt.date.fromisoformat(body["from"]), dt.date.fromisoformat(body["to"]), body.get("label", ""))
+
+    def previous(self) -> Period:
+        """The period of equal length just before this one."""
+        return Period(self.start - (self.end - self.start), self.start, f"the {self.days} days before")
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A savings target: a share of spend or an amount (a decimal string in USD)."""
+
+    pct: float | None = None
+    usd: str | None = None
+
+    def to_json(self) -> dict:
+        return {"pct": self.pct, "usd": self.usd}
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A what-if. move_model: `feature` (or all) from `from_model` to `to_model`; cache:
+    `feature`'s repeated prompts (or all); batch: `feature` to a batch API; top_n: only the
+    `n` largest recommendations of the plan."""
+
+    type: ScenarioType
+    feature: str | None = None
+    from_model: str | None = None
+    to_model: str | None = None
+    n: int | None = None
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Unresolved:
+    """A name the question used that the org's data does not have, with the closest ones."""
+
+    dimension: str
+    text: str
+    closest: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"dimension": self.dimension, "text": self.text, "closest": list(self.closest)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    kind: Kind
+    period: Period
+    comparison: Period | None = None
+    dimensions: tuple[str, ...] = ()
+    filters: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # dimension -> names in the org's data
+    metric: Metric = "spend"
+    target: Target | None = None
+    budget_usd: str | None = None
+    scenario: Scenario | None = None
+    top_n: int | None = None  # rows to show in a breakdown (None: the answer's default)
+    unresolved: tuple[Unresolved, ...] = ()
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)  # field -> Source
+    confident: bool = True  # False: the parser was unsure and an LLM was (or would be) asked
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "period": self.period.to_json(),
+            "comparison": self.comparison.to_json() if self.comparison else None,
+            "dimensions": list(self.dimensions),
+            "filters": {k: list(v) for k, v in self.filters.items()},
+            "metric": self.metric,
+            "target": self.target.to_json() if self.target else None,
+            "budget_usd": self.budget_usd,
+            "scenario": self.scenario.to_json() if self.scenario else None,
+            "top_n": self.top_n,
+            "unresolved": [u.to_json() for u in self.unresolved],
+            "sources": dict(self.sources),
+            "confident": self.confident,
+        }
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Query:
+        target, scenario = body.get("target"), body.get("scenario")
+        return cls(
+            kind=body["kind"],
+            period=Period.from_json(body["period"]),
+            comparison=Period.from_json(body["comparison"]) if body.get("comparison") else None,
+            dimensions=tuple(body.get("dimensions") or ()),
+            filters={k: tuple(v) for k, v in (body.get("filters") or {}).items()},
+            metric=body.get("metric") or "spend",
+            target=Target(target.get("pct"), target.get("usd")) if target else None,
+            budget_usd=body.get("budget_usd"),
+            scenario=Scenario(**scenario) if scenario else None,
+            top_n=body.get("top_n"),
+            unresolved=tuple(Unresolved(u["dimension"], u["text"], tuple(u.get("closest") or ())) for u in body.get("unresolved") or ()),
+            sources=dict(body.get("sources") or {}),
+            confident=bool(body.get("confident", True)),
+        )
