@@ -12,6 +12,7 @@ auth function's `/auth/validate`, which holds their hashes.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,9 @@ API_KEY_PREFIX = "netra_sk_"
 REFRESH_AUDIENCE_SUFFIX = "#refresh"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "typ", "sid"]
 _REVOKED = "auth:revoked-session:"
+# Published with {"session_id"} when a session is revoked, so that holders of long-lived
+# connections (the relay's sockets) end them at once instead of at their next check.
+REVOCATION_CHANNEL = "auth:revocations"
 
 
 class InvalidToken(Exception):
@@ -66,6 +70,7 @@ class Revocations:
 
     def revoke(self, session_id: str, ttl_seconds: int) -> None:
         self._redis.set(_REVOKED + session_id, "1", ex=max(1, ttl_seconds))
+        self._redis.publish(REVOCATION_CHANNEL, json.dumps({"session_id": session_id}))
 
     def is_revoked(self, session_id: str) -> bool:
         return bool(self._redis.exists(_REVOKED + session_id))

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from netra_auth.keys import KeyRing
 from netra_auth.store import User
 from netra_auth.tokens import TokenIssuer, TokenPolicy
-from shared_lib.auth import REFRESH, InvalidToken, JwksKeys, Revocations, TokenVerifier
+from shared_lib.auth import REVOCATION_CHANNEL, REFRESH, InvalidToken, JwksKeys, Revocations, TokenVerifier
 
 ISSUER, AUDIENCE = "https://auth.netra.test", "netra-api"
 USER = User("u-1", "ann@example.com", "Ann", "org-1")
@@ -42,6 +42,10 @@ class SecretVersions:
 class MemoryRedis:
     def __init__(self):
         self.values = {}
+        self.published = []
+
+    def publish(self, channel, message):
+        self.published.append((channel, message))
 
     def set(self, key, value, ex=None):
         self.values[key] = value
@@ -149,6 +153,8 @@ def test_a_revoked_session_refuses_its_tokens():
     token = issuer.pair(USER, "s-9", "r")["access_token"]
     revocations.revoke("s-9", 60)
     assert code_of(verifier, token) == "token_revoked"
+    # Holders of open connections are told at once.
+    assert revocations._redis.published == [(REVOCATION_CHANNEL, '{"session_id": "s-9"}')]
 
 
 def test_key_rotation_old_tokens_verify_until_their_key_is_retired():
