@@ -44,6 +44,29 @@ class Result:
         )
 
 
+def from_json(line: str) -> Result:
+    """A result printed by another process (a `BENCH_JSON` line)."""
+    data = json.loads(line.removeprefix("BENCH_JSON").strip())
+    return Result(data["name"], data["baseline"], data["runs_s"], data["baseline_runs_s"])
+
+
+def in_child(argv: list[str]) -> list[Result]:
+    """Run `python -m <argv>` in a fresh process and collect the results it prints.
+
+    chDB opens one data path per process, so suites (and the summary suite's sizes) that
+    each need their own warehouse run in processes of their own."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", *argv], cwd=root, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
+    if done.returncode:
+        raise RuntimeError(f"benchmark process {' '.join(argv)} exited {done.returncode}")
+    return [from_json(line) for line in done.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+
+
 def compare(name: str, subject: Callable[[], float], baseline_name: str, baseline: Callable[[], float], repeat: int) -> Result:
     """Alternate subject and baseline so that drift in machine load hits both alike."""
     runs, baseline_runs = [], []

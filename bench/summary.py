@@ -54,6 +54,14 @@ FROM numbers({n})
 
 
 def benchmarks(repeat: int):
+    """Each size in a process of its own: chDB opens one data path per process."""
+    from bench.harness import in_child
+
+    for size in SIZES:
+        yield from in_child(["bench.summary", str(size), str(repeat)])
+
+
+def _one_size(size: int, repeat: int):
     from bench.harness import compare
 
     sys.path.insert(0, str(ROOT / "functions" / "analytics"))
@@ -64,32 +72,37 @@ def benchmarks(repeat: int):
     from shared_lib.clients.clickhouse import clickhouse_client
     from shared_lib.config import load_settings
 
-    for size in SIZES:
-        with tempfile.TemporaryDirectory() as data:
-            client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{data}"}))
-            warehouse.migrate(client)
-            client.command(_FILL.format(org=ORG, start=START.strftime("%Y-%m-%d %H:%M:%S"), n=size))
-            label = f"{size // 1_000_000}M"
+    with tempfile.TemporaryDirectory() as data:
+        client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{data}"}))
+        warehouse.migrate(client)
+        client.command(_FILL.format(org=ORG, start=START.strftime("%Y-%m-%d %H:%M:%S"), n=size))
+        label = f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size:,}"
 
-            def timed(query):
-                def run() -> float:
-                    started = time.perf_counter()
-                    query()
-                    return time.perf_counter() - started
-                return run
+        def timed(query):
+            def run() -> float:
+                started = time.perf_counter()
+                query()
+                return time.perf_counter() - started
+            return run
 
-            scan = timed(lambda: client.query(
-                "SELECT count(), sum(cost_usd) FROM usage_events WHERE org_id = {org:String} "
-                "AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}",
-                parameters={"org": ORG, "start": START, "end": END}))
+        scan = timed(lambda: client.query(
+            "SELECT count(), sum(cost_usd) FROM usage_events WHERE org_id = {org:String} "
+            "AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}",
+            parameters={"org": ORG, "start": START, "end": END}))
 
-            yield compare(f"summary by model, {label} calls, s", timed(lambda: warehouse.summary(client, ORG, START, END, "model")),
-                          "bare scan (count, sum), s", scan, repeat)
-            yield compare(f"daily series (rollup), {label} calls, s",
-                          timed(lambda: warehouse.timeseries(client, ORG, START, END, "day", "model")),
-                          "bare scan (count, sum), s", scan, repeat)
-            yield compare(f"workload profile, {label} calls, s", timed(lambda: workload_profile(client, ORG, START, END)),
-                          "bare scan (count, sum), s", scan, repeat)
-            yield compare(f"optimizer (profile + levers), {label} calls, s",
-                          timed(lambda: optimize(workload_profile(client, ORG, START, END))),
-                          "bare scan (count, sum), s", scan, repeat)
+        yield compare(f"summary by model, {label} calls, s", timed(lambda: warehouse.summary(client, ORG, START, END, "model")),
+                      "bare scan (count, sum), s", scan, repeat)
+        yield compare(f"daily series (rollup), {label} calls, s",
+                      timed(lambda: warehouse.timeseries(client, ORG, START, END, "day", "model")),
+                      "bare scan (count, sum), s", scan, repeat)
+        yield compare(f"workload profile, {label} calls, s", timed(lambda: workload_profile(client, ORG, START, END)),
+                      "bare scan (count, sum), s", scan, repeat)
+        yield compare(f"optimizer (profile + levers), {label} calls, s",
+                      timed(lambda: optimize(workload_profile(client, ORG, START, END))),
+                      "bare scan (count, sum), s", scan, repeat)
+
+
+if __name__ == "__main__":
+    from bench.harness import report
+
+    print(report(list(_one_size(int(sys.argv[1]), int(sys.argv[2])))))
