@@ -144,3 +144,30 @@ def test_a_users_sockets_are_capped_across_instances(relay_url, second_relay, or
             await asyncio.gather(*(socket.close() for socket in held))
 
     asyncio.run(scenario())
+
+
+def test_the_sockets_of_a_crashed_instance_stop_counting_once_their_leases_lapse(settings, unique):
+    import redis.asyncio
+
+    from netra_relay.leases import SocketLeases
+
+    now = [1000.0]
+    user = f"lease-{unique}"
+
+    async def scenario():
+        client = redis.asyncio.Redis.from_url(settings.redis_url)
+        try:
+            crashed, alive = SocketLeases(client, 3, 30, clock=lambda: now[0]), SocketLeases(client, 3, 30, clock=lambda: now[0])
+            assert [await crashed.take(user, f"c{n}") for n in range(2)] == [True, True]
+            assert await alive.take(user, "a0") and not await alive.take(user, "a1")
+            now[0] += 20
+            await alive.renew([(user, "a0")])  # only the living instance renews
+            assert not await alive.take(user, "a1")
+            now[0] += 11  # the crashed instance's leases have lapsed, a0's has not
+            assert [await alive.take(user, f"a{n}") for n in range(1, 4)] == [True, True, False]
+            await alive.drop(user, "a0")
+            assert await alive.take(user, "a4")
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())
