@@ -136,7 +136,8 @@ def benchmarks(repeat: int):
     from bench.running_platform import RunningPlatform
     from emulators.platform.processes import free_port, port_open, stop_group
 
-    with RunningPlatform() as platform, httpx.Client(timeout=30) as client:
+    # One user holds every socket here: lift the per-user cap (20 by default) above them.
+    with RunningPlatform(RELAY_MAX_SOCKETS_PER_USER=str(SOCKETS + 10)) as platform, httpx.Client(timeout=30) as client:
         auth, chat, relay = platform.url("auth"), platform.url("chat"), platform.url("relay")
         tokens = client.post(f"{auth}/auth/dev/login", json={"email": "bench-relay@example.com"}).json()
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}

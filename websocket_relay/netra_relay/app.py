@@ -4,25 +4,43 @@ GET /ws?ticket=…[&last_event_id=…]  a user's socket (Origin allow-listed, si
 POST /pubsub/push                   client events from Pub/Sub (authenticated)
 GET /health, GET /config.json       liveness; what the web chat needs to find auth and chat
 GET /                               the web chat (static files)
+
+Close codes: 1008 bad origin, ticket or session at open, or a message flood; 1009 a frame
+over the size limit; 1011 a relay error (reconnect); 1012 relay restarting (reconnect);
+4001 fell behind (reconnect and resume); 4003 session ended (logout: sign in again);
+4008 too many connections (the user's cap, RELAY_MAX_SOCKETS_PER_USER, is reached).
+A frame that is not a JSON object with a `type` (bad JSON, too deep, numbers too long)
+gets an `error` message and the socket stays.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from shared_lib import safejson
 from shared_lib.envelope import EnvelopeError, from_push
 from shared_lib.events import ClientEvent, InvalidEvent, dedupe_key
 from shared_lib.idempotency import EventInFlight
 
-from netra_relay.connections import Connection, Hub, Outgoing, TokenBucket, outgoing
+from netra_relay.connections import (
+    SESSION_ENDED_CODE,
+    TOO_MANY_SOCKETS_CODE,
+    Connection,
+    Hub,
+    Outgoing,
+    TokenBucket,
+    outgoing,
+)
+from netra_relay.leases import SocketLeases
 from netra_relay.push import PushAuthenticator, PushRefused
+from netra_relay.sessions import RevocationWatch
 from netra_relay.settings import RelaySettings
 from netra_relay.streams import UserStreams, parse_event_id
 
@@ -38,13 +56,27 @@ REDIS = web.AppKey("redis", object)
 PUSH = web.AppKey("push", PushAuthenticator)
 GUARD = web.AppKey("guard", object)
 PUBLIC = web.AppKey("public", dict)
+REVOCATIONS = web.AppKey("revocations", object)
+LEASES = web.AppKey("leases", SocketLeases)
+WATCH = web.AppKey("watch", RevocationWatch)
+LEASE_HEARTBEATS = 3  # a socket's lease outlives this many missed renewals
 
 
-def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, public_config: dict) -> web.Application:
+def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, revocations, public_config: dict) -> web.Application:
+    """`redis` is an asyncio client; `guard` (IdempotencyGuard) and `revocations`
+    (shared_lib.auth.Revocations) are blocking, called in threads."""
     app = web.Application(client_max_size=MAX_PUSH_BYTES)
     app[SETTINGS], app[REDIS], app[PUSH], app[GUARD], app[PUBLIC] = settings, redis, push, guard, public_config
+    app[REVOCATIONS] = revocations
     app[STREAMS] = UserStreams(redis, settings.stream_length)
     app[HUB] = Hub(redis, app[STREAMS])
+    app[LEASES] = SocketLeases(redis, settings.max_sockets_per_user, LEASE_HEARTBEATS * settings.heartbeat_seconds)
+    app[WATCH] = RevocationWatch(
+        redis,
+        lambda session_id: asyncio.to_thread(revocations.is_revoked, session_id),
+        lambda: {c.session_id for c in app[HUB].connections() if c.session_id},
+        lambda session_id: _end_session(app, session_id),
+    )
     app.router.add_get("/ws", socket)
     app.router.add_post("/pubsub/push", pubsub_push)
     app.router.add_get("/health", health)
@@ -59,6 +91,7 @@ def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, pu
 
 async def _start(app: web.Application) -> None:
     await app[HUB].start()
+    await app[WATCH].start()
     app["heartbeat"] = asyncio.get_running_loop().create_task(_heartbeats(app))
 
 
@@ -66,6 +99,7 @@ async def _stop(app: web.Application) -> None:
     app["heartbeat"].cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await app["heartbeat"]
+    await app[WATCH].stop()
     await app[HUB].stop()
 
 
@@ -80,8 +114,13 @@ async def _close_sockets(app: web.Application) -> None:
 async def _heartbeats(app: web.Application) -> None:
     while True:
         await asyncio.sleep(app[SETTINGS].heartbeat_seconds)
-        for connection in app[HUB].connections():
+        held = app[HUB].connections()
+        for connection in held:
             connection.offer(_control("heartbeat", {}))
+        try:
+            await app[LEASES].renew([(c.user_id, c.socket_id) for c in held if not c.closing])
+        except Exception:  # noqa: BLE001 - the next beat renews; a lease outlives a few misses
+            log.warning("socket leases not renewed", exc_info=True)
 
 
 def _control(kind: str, payload: dict) -> Outgoing:
@@ -111,7 +150,8 @@ async def pubsub_push(request: web.Request) -> web.Response:
         return _error(401, "unauthenticated", str(exc))
     body = await request.read()
     try:
-        message = from_push(body)
+        message = from_push(_json_object(body, "push envelope"))
+        _json_object(message.data, "client event")  # bounded, before from_message's own parse
         event = ClientEvent.from_message(message.data)
     except (EnvelopeError, InvalidEvent) as exc:
         # A malformed event will never become valid: acknowledge it (2xx would lose it
@@ -132,6 +172,16 @@ async def pubsub_push(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+def _json_object(raw: bytes, what: str) -> dict:
+    try:
+        value = safejson.loads(raw)
+    except ValueError as exc:
+        raise EnvelopeError(f"{what} is not acceptable JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise EnvelopeError(f"{what} must be a JSON object")
+    return value
+
+
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
@@ -139,34 +189,87 @@ def _error(status: int, code: str, message: str) -> web.Response:
 # --- sockets ---------------------------------------------------------------------------
 
 
+class Holder(NamedTuple):
+    """Whom a ticket was issued to: the user, and the sign-in session it belongs to."""
+
+    user_id: str
+    session_id: str | None  # None: a ticket not bound to a session
+
+
 async def socket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
     settings = app[SETTINGS]
     ws = web.WebSocketResponse(max_msg_size=settings.max_frame_bytes, heartbeat=settings.heartbeat_seconds * 2)
     await ws.prepare(request)
-    origin = request.headers.get("Origin")
-    if origin not in settings.allowed_origins:
+    if request.headers.get("Origin") not in settings.allowed_origins:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"origin not allowed")
         return ws
-    ticket = request.query.get("ticket", "")
     try:
-        claims = await app[REDIS].getdel(f"ws-ticket:{ticket}") if ticket else None
+        holder = await _redeem(app, request.query.get("ticket", ""))
     except Exception:  # noqa: BLE001 - Redis unavailable: say so, the client retries
         log.warning("ticket check failed", exc_info=True)
         await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"try again")
         return ws
-    if not claims:
+    if holder is None:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"invalid or used ticket")
         return ws
-    user_id = json.loads(claims)["user_id"]
-    connection = Connection(ws, user_id, settings.send_queue)
-    await app[HUB].add(connection)
+    connection = Connection(ws, holder.user_id, settings.send_queue, holder.session_id)
+    try:
+        admitted = await app[LEASES].take(holder.user_id, connection.socket_id)
+    except Exception:  # noqa: BLE001 - as above
+        log.warning("socket cap check failed", exc_info=True)
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"try again")
+        return ws
+    if not admitted:
+        await ws.close(code=TOO_MANY_SOCKETS_CODE, message=b"too many connections")
+        return ws
+    # From here on the socket is counted: whatever happens, `finally` un-counts it.
+    try:
+        await app[HUB].add(connection)
+        # Checked once the socket is held, so a logout racing this open is seen either
+        # here or by the revocation watch.
+        if holder.session_id and await asyncio.to_thread(app[REVOCATIONS].is_revoked, holder.session_id):
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")
+            return ws
+        await _serve(app, connection, request.query.get("last_event_id"))
+    except Exception:  # noqa: BLE001 - one socket's failure is logged and closed, never leaked
+        log.warning("socket handler failed", exc_info=True)
+        with contextlib.suppress(Exception):
+            await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"relay error: reconnect")
+    finally:
+        app[HUB].remove(connection)
+        connection.closing = True
+        if connection.sender:
+            connection.sender.cancel()
+        with contextlib.suppress(Exception):  # else the lease lapses by itself
+            await app[LEASES].drop(holder.user_id, connection.socket_id)
+    return ws
+
+
+async def _redeem(app: web.Application, ticket: str) -> Holder | None:
+    """The ticket's holder, or None for a missing, used, expired or malformed ticket."""
+    claims = await app[REDIS].getdel(f"ws-ticket:{ticket}") if ticket else None
+    if not claims:
+        return None
+    try:
+        claims = safejson.loads(claims)
+    except ValueError:
+        return None
+    user_id = claims.get("user_id") if isinstance(claims, dict) else None
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    session_id = claims.get("session_id")
+    return Holder(user_id, session_id if isinstance(session_id, str) and session_id else None)
+
+
+async def _serve(app: web.Application, connection: Connection, last_event_id: str | None) -> None:
+    settings = app[SETTINGS]
+    ws = connection.socket
     connection.sender = asyncio.get_running_loop().create_task(_send(connection))
-    connection.offer(_control("connection_established", {"user_id": user_id}))
-    last = request.query.get("last_event_id")
+    connection.offer(_control("connection_established", {"user_id": connection.user_id}))
     grace = None
-    if last:
-        await _resume(app, connection, last)
+    if last_event_id:
+        await _resume(app, connection, last_event_id)
     else:
         grace = asyncio.get_running_loop().call_later(RESUME_GRACE_SECONDS, connection.release)
     bucket = TokenBucket(settings.messages_per_window, settings.window_seconds)
@@ -187,10 +290,12 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     finally:
         if grace:
             grace.cancel()
-        app[HUB].remove(connection)
-        connection.closing = True
-        connection.sender.cancel()
-    return ws
+
+
+async def _end_session(app: web.Application, session_id: str) -> None:
+    """A revoked session: close every socket of it this instance holds."""
+    ending = [c.end(SESSION_ENDED_CODE, b"session ended") for c in app[HUB].connections() if c.session_id == session_id]
+    await asyncio.gather(*ending, return_exceptions=True)
 
 
 async def _send(connection: Connection) -> None:
@@ -200,11 +305,12 @@ async def _send(connection: Connection) -> None:
 
 async def _client_message(app: web.Application, connection: Connection, text: str) -> None:
     try:
-        message = json.loads(text)
+        message = safejson.loads(text)
         kind = message["type"]
-    except (json.JSONDecodeError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError) as exc:
+        reason = f": {exc}" if isinstance(exc, ValueError) else ""
         connection.release()
-        connection.offer(_control("error", {"code": "not_json", "message": "messages are JSON objects with a type"}))
+        connection.offer(_control("error", {"code": "not_json", "message": f"messages are JSON objects with a type{reason}"}))
         return
     if kind == "resume":
         await _resume(app, connection, message.get("last_event_id"))
@@ -213,7 +319,7 @@ async def _client_message(app: web.Application, connection: Connection, text: st
     if kind == "ping":
         connection.offer(_control("pong", {}))
     else:
-        connection.offer(_control("error", {"code": "unknown_type", "message": f"unknown message type {kind!r}"}))
+        connection.offer(_control("error", {"code": "unknown_type", "message": f"unknown message type {str(kind)[:60]!r}"}))
 
 
 async def _resume(app: web.Application, connection: Connection, last_event_id) -> None:

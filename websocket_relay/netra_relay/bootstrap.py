@@ -7,6 +7,7 @@ def build(environ=None):
     import redis as redis_sync
     import redis.asyncio as redis_async
 
+    from shared_lib.auth import Revocations
     from shared_lib.clients.secret_manager import secret_manager_client
     from shared_lib.config import ConfigError, load_settings
     from shared_lib.idempotency import IdempotencyGuard
@@ -25,12 +26,14 @@ def build(environ=None):
     shared_token = None
     if not settings.push_service_account:
         shared_token = SecretReader(secret_manager_client(shared), shared.project_id).get_text("relay-push-token")
+    blocking = redis_sync.Redis.from_url(shared.redis_url)
     app = build_app(
         settings,
         # A blocking pool: a burst of handshakes waits for a connection instead of failing.
         redis_async.Redis(connection_pool=redis_async.BlockingConnectionPool.from_url(shared.redis_url, max_connections=64, timeout=10)),
         PushAuthenticator(shared_token, settings.push_service_account, settings.push_audience),
-        IdempotencyGuard(redis_sync.Redis.from_url(shared.redis_url), "relay-push"),
+        IdempotencyGuard(blocking, "relay-push"),
+        Revocations(blocking),
         {
             "auth_url": shared.auth_url,
             "chat_url": settings.chat_url,

@@ -11,11 +11,16 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from typing import NamedTuple
 
 from netra_relay.streams import CHANNEL_PREFIX, parse_event_id
 
+# Close codes of our own (4000-4999), besides 1008 (bad origin, ticket or session at open,
+# or a message flood), 1009 (frame too big), 1011 (relay error) and 1012 (relay restarting).
 RESUME_CODE = 4001  # "you fell behind: reconnect and resume"
+SESSION_ENDED_CODE = 4003  # the session was revoked (logout): sign in again, do not reconnect
+TOO_MANY_SOCKETS_CODE = 4008  # the user holds the maximum number of sockets: close one first
 log = logging.getLogger("netra.relay")
 
 
@@ -33,9 +38,11 @@ def outgoing(message: dict) -> Outgoing:
 
 
 class Connection:
-    def __init__(self, socket, user_id: str, queue_size: int):
+    def __init__(self, socket, user_id: str, queue_size: int, session_id: str | None = None):
         self.socket = socket
         self.user_id = user_id
+        self.session_id = session_id  # None: not bound to a sign-in session
+        self.socket_id = uuid.uuid4().hex
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=queue_size)
         self.last_sent: tuple[int, int] = (0, 0)
         # Live events are held until the client says where it stands (a `resume`, or any
@@ -74,6 +81,11 @@ class Connection:
             held, self.held, self.resuming = self.held, [], False
             for message in held:
                 self.offer(message)
+
+    async def end(self, code: int, reason: bytes) -> None:
+        """Close the socket from outside its handler; nothing more is queued."""
+        self.closing = True
+        await self.socket.close(code=code, message=reason)
 
     async def send_loop(self) -> None:
         while True:

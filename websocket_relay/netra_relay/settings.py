@@ -21,6 +21,7 @@ class RelaySettings:
     heartbeat_seconds: int
     messages_per_window: int
     window_seconds: int
+    max_sockets_per_user: int  # across instances; the next one is closed with TOO_MANY_SOCKETS
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
 
@@ -47,6 +48,7 @@ def load_relay_settings(shared: Settings, environ: Mapping[str, str] | None = No
         heartbeat_seconds=read.integer("heartbeat_seconds", ("RELAY_HEARTBEAT_SECONDS",), 25, 1, 600),
         messages_per_window=read.integer("messages_per_window", ("RELAY_CLIENT_MESSAGES_PER_WINDOW",), 30, 1, 10000),
         window_seconds=read.integer("window_seconds", ("RELAY_CLIENT_WINDOW_SECONDS",), 10, 1, 3600),
+        max_sockets_per_user=read.integer("max_sockets_per_user", ("RELAY_MAX_SOCKETS_PER_USER",), 20, 1, 100_000),
     )
     read.check()
     return RelaySettings(**values, sources=read.sources)

@@ -11,7 +11,8 @@ import re
 from shared_lib.events import ClientEvent
 
 CHANNEL_PREFIX = "relay:user:"
-_EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+MAX_ID_PART = 2**64 - 1  # each part of a Redis stream id is an unsigned 64-bit integer
+_EVENT_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")  # ASCII digits: `\d` would take "१२"
 
 
 def stream_key(user_id: str) -> str:
@@ -19,10 +20,14 @@ def stream_key(user_id: str) -> str:
 
 
 def parse_event_id(event_id: str) -> tuple[int, int]:
-    if not isinstance(event_id, str) or not _EVENT_ID.match(event_id):
-        raise ValueError(f"not an event id: {event_id!r}")
-    ms, seq = event_id.split("-")
-    return int(ms), int(seq)
+    """`<ms>-<seq>` as Redis would accept it, else ValueError: an id Redis refuses must
+    never reach XRANGE."""
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        raise ValueError(f"not an event id: {event_id[:60]!r}" if isinstance(event_id, str) else "an event id is a string")
+    ms, seq = (int(part) for part in event_id.split("-"))
+    if ms > MAX_ID_PART or seq > MAX_ID_PART:
+        raise ValueError("an event id part is beyond 64 bits")
+    return ms, seq
 
 
 class UserStreams:
@@ -50,6 +55,8 @@ class UserStreams:
 
     async def after(self, user_id: str, last_event_id: str, count: int | None = None) -> list[dict]:
         """Stored events after `last_event_id`, oldest first (at most `count`)."""
+        if parse_event_id(last_event_id) == (MAX_ID_PART, MAX_ID_PART):
+            return []  # nothing can follow the last id, and Redis refuses "(" before it
         entries = await self._redis.xrange(stream_key(user_id), min=f"({last_event_id}", max="+", count=count)
         messages = []
         for event_id, fields in entries:

@@ -120,7 +120,9 @@ class ChatService:
     def ws_ticket(self, headers) -> dict:
         user = self.caller(headers)
         ticket = secrets.token_urlsafe(32)
-        self.redis.set(f"ws-ticket:{ticket}", json.dumps({"user_id": user.user_id, "org_id": user.org_id}), ex=TICKET_TTL)
+        # The session lets the relay refuse this ticket, and close its socket, once the session is revoked.
+        claims = {"user_id": user.user_id, "org_id": user.org_id, "session_id": user.session_id}
+        self.redis.set(f"ws-ticket:{ticket}", json.dumps(claims), ex=TICKET_TTL)
         return {"ticket": ticket, "expires_in": TICKET_TTL}
 
     # --- helpers --------------------------------------------------------------------

@@ -39,8 +39,9 @@ def push_token(platform) -> str:
 
 @pytest.fixture
 def user(http, auth_url, unique):
-    tokens = dev_login(http, auth_url, f"relay-{unique}@example.com")
-    return {"user_id": tokens["user"]["user_id"], "headers": bearer(tokens["access_token"])}
+    email = f"relay-{unique}@example.com"
+    tokens = dev_login(http, auth_url, email)
+    return {"user_id": tokens["user"]["user_id"], "email": email, "headers": bearer(tokens["access_token"])}
 
 
 @pytest.fixture
@@ -103,3 +104,19 @@ async def receive(socket, count: int, timeout: float = 10.0, kinds: tuple[str, .
             if kinds is None or message["type"] in kinds:
                 found.append(message)
     return found
+
+
+async def close_frame(socket, timeout: float = 10.0) -> tuple[int, str]:
+    """The code and reason the server closed the socket with ((-1, ""): closed without one)."""
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                await socket.recv()
+    except ConnectionClosed as closed:
+        return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else (-1, "")
+
+
+async def close_code(socket, timeout: float = 10.0) -> int:
+    return (await close_frame(socket, timeout))[0]

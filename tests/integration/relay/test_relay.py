@@ -9,26 +9,16 @@ import signal
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 from shared_lib.clients.pubsub import publisher_client
 from shared_lib.events import ClientEvent, publish_client_event
-from tests.integration.relay.conftest import receive, ws_url
+from tests.integration.relay.conftest import close_code, receive, ws_url
 
 STREAM_EVENTS = ("agent_thinking",)
 
 
 def thinking(user_id: str, n: int) -> ClientEvent:
     return ClientEvent(user_id, "agent_thinking", {"n": n}, thread_id="t1", run_id="r1")
-
-
-async def close_code(socket, timeout: float = 10.0) -> int:
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                await socket.recv()
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else -1
 
 
 def test_an_event_published_to_client_events_reaches_the_users_socket(relay_url, origin, ticket, user, settings):
