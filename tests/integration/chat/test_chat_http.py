@@ -126,7 +126,9 @@ def test_a_ws_ticket_is_single_use_material_for_the_relay(http, chat_url, user, 
     answer = http.post(f"{chat_url}/api/ws-ticket", headers=user["headers"]).json()
     assert answer["expires_in"] == 60 and len(answer["ticket"]) >= 40
     stored = json.loads(redis.get(f"ws-ticket:{answer['ticket']}"))
-    assert stored == {"user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"]}
+    # The session lets the relay refuse the ticket, and close its sockets, once the session is revoked.
+    assert stored == {"user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"], "session_id": stored["session_id"]}
+    assert stored["session_id"]
     assert 0 < redis.ttl(f"ws-ticket:{answer['ticket']}") <= 60
 
 
