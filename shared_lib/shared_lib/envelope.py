@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,9 +45,11 @@ class PubSubMessage:
 
     def json(self) -> Any:
         """The payload decoded as UTF-8 JSON."""
+        from shared_lib.safejson import loads
+
         try:
-            return json.loads(self.data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return loads(self.data)
+        except ValueError as exc:
             raise EnvelopeError(f"message {self.message_id}: data is not UTF-8 JSON ({exc})") from None
 
 
@@ -112,9 +113,11 @@ class _Event(dict):
 def _as_object(raw: bytes | str | Mapping[str, Any], what: str) -> Mapping[str, Any]:
     if isinstance(raw, Mapping):
         return raw
+    from shared_lib.safejson import loads
+
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        value = loads(raw)
+    except (ValueError, TypeError):
         raise EnvelopeError(f"{what} is not JSON") from None
     if not isinstance(value, dict):
         raise EnvelopeError(f"{what} must be a JSON object, got {type(value).__name__}")

@@ -58,10 +58,12 @@ class ClientEvent:
 
     @classmethod
     def from_message(cls, data: bytes) -> "ClientEvent":
+        from shared_lib.safejson import loads
+
         try:
-            fields = json.loads(data)
+            fields = loads(data)
             return cls(**fields)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:
             raise InvalidEvent(f"not a client event: {exc}") from None
 
     def wire(self, event_id: str | None) -> dict[str, Any]:
