@@ -36,7 +36,7 @@ def dispatch(request, service_factory):
 
 
 def _handle(endpoint: str, args: dict, request, service):
-    ip = client_ip(request)
+    ip = client_ip(request, service.settings.trusted_proxy_hops)
     headers = request.headers
     if endpoint == "jwks":
         return json_response(service.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})

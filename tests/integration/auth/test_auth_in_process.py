@@ -18,17 +18,30 @@ from tests.conftest import APP_CALLBACK
 
 
 @pytest.fixture
-def service(platform, unique):
-    environ = {
-        **platform.child_env,
-        "NETRA_ENV": "test",
-        "AUTH_URL": "http://auth.invalid",
-        "AUTH_RATE_LIMIT_PER_MINUTE": "3",
-        "AUTH_REDIRECT_ALLOWLIST": APP_CALLBACK,
-    }
-    service = bootstrap.build(environ)
-    yield service
-    service.close()
+def build(platform):
+    """`build(**env)`: the auth service from its bootstrap, a login budget of 3 a minute."""
+    built = []
+
+    def make(**extra):
+        environ = {
+            **platform.child_env,
+            "NETRA_ENV": "test",
+            "AUTH_URL": "http://auth.invalid",
+            "AUTH_RATE_LIMIT_PER_MINUTE": "3",
+            "AUTH_REDIRECT_ALLOWLIST": APP_CALLBACK,
+            **extra,
+        }
+        built.append(bootstrap.build(environ))
+        return built[-1]
+
+    yield make
+    for service in built:
+        service.close()
+
+
+@pytest.fixture
+def service(build):
+    return build()
 
 
 def call(service, path, method="GET", ip="203.0.113.7", **kwargs):
@@ -47,11 +60,33 @@ def test_login_is_rate_limited_per_client_ip(service, unique):
     assert call(service, "/auth/dev/login", "POST", ip=ip + "1", json={"email": f"rl2-{unique}@example.com"})[0] == 200
 
 
-def test_the_client_ip_is_the_one_googles_front_end_appended(service, unique):
-    # A client cannot dodge the limit by sending its own X-Forwarded-For entries.
-    spoofs = [{"X-Forwarded-For": f"10.0.0.{n}, 192.0.2.{int(unique[:2], 16) % 250}"} for n in range(4)]
-    statuses = [call(service, "/auth/dev/login", "POST", headers=h, json={"email": f"xff-{unique}@example.com"})[0] for h in spoofs]
-    assert statuses == [200, 200, 200, 429]
+def _logins(service, forwarded_for: list[str], ip: str, unique: str) -> list[int]:
+    email = f"xff-{unique}@example.com"
+    return [call(service, "/auth/dev/login", "POST", ip=ip, headers={"X-Forwarded-For": xff}, json={"email": email})[0]
+            for xff in forwarded_for]
+
+
+def test_rotating_x_forwarded_for_gives_no_fresh_login_budget(service, unique):
+    # No trusted proxy (the local default): the header is the client's own writing.
+    peer = f"198.18.{int(unique[:2], 16)}.{int(unique[2:4], 16)}"
+    rotating = [f"10.{n}.0.1" if n % 2 else f"10.0.0.{n}, 192.0.2.{n}" for n in range(5)]
+    assert _logins(service, rotating, peer, unique) == [200, 200, 200, 429, 429]
+
+
+def test_behind_one_trusted_proxy_the_entry_it_appended_is_the_client(build, unique):
+    service = build(TRUSTED_PROXY_HOPS="1")
+    client = f"192.0.2.{int(unique[:2], 16) % 250}"
+    spoofs = [f"10.0.0.{n}, {client}" for n in range(4)]  # what the client wrote, then the proxy's entry
+    assert _logins(service, spoofs, "169.254.1.1", unique) == [200, 200, 200, 429]
+    assert _logins(service, [f"10.0.0.1, {client}1"], "169.254.1.1", unique) == [200]
+
+
+def test_behind_two_trusted_proxies_the_second_entry_from_the_right_is_the_client(build, unique):
+    service = build(TRUSTED_PROXY_HOPS="2")
+    client = f"192.0.2.{int(unique[:2], 16) % 250}"
+    # The load balancer appended the client, Google's front end the load balancer.
+    forwarded = [f"10.0.0.{n}, {client}, 130.211.0.{n}" for n in range(4)]
+    assert _logins(service, forwarded, "169.254.1.2", unique) == [200, 200, 200, 429]
 
 
 def test_dev_login_is_404_outside_local_and_test(service):
