@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from urllib.parse import urlencode
 
 import flask
 import pytest
@@ -134,3 +135,11 @@ def test_the_audit_log_records_sign_ins_refreshes_and_reuse(service, settings, u
     cursor.execute("SELECT event FROM auth.audit_log WHERE user_id = %s ORDER BY id", (tokens["user"]["user_id"],))
     assert [row[0] for row in cursor.fetchall()] == ["sign_in", "refresh", "refresh_reuse"]
     connection.close()
+
+
+def test_over_https_the_sign_in_cookie_is_secure_and_scoped_to_the_public_callback_path(build):
+    service = build(AUTH_PUBLIC_URL="https://functions.example/netra", OAUTH_GITHUB_CLIENT_ID="netra-github-test")
+    status, _, headers = call(service, "/auth/login/github?" + urlencode({"redirect_uri": APP_CALLBACK}))
+    attributes = [part.strip() for part in headers["Set-Cookie"].split(";")[1:]]
+    assert status == 302 and headers["Location"].startswith("https://github.com/login/oauth/authorize?")
+    assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/netra/auth/callback/github"} <= set(attributes)
