@@ -143,3 +143,56 @@ def test_over_https_the_sign_in_cookie_is_secure_and_scoped_to_the_public_callba
     attributes = [part.strip() for part in headers["Set-Cookie"].split(";")[1:]]
     assert status == 302 and headers["Location"].startswith("https://github.com/login/oauth/authorize?")
     assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/netra/auth/callback/github"} <= set(attributes)
+
+
+# A frozen clock makes the window, and so Retry-After, exact: 1_000_000_030 s lies in the
+# minute [1_000_000_020, 1_000_000_080), so the next budget opens in 50 s.
+FROZEN_AT, RETRY_AFTER = 1_000_000_030, 50
+
+
+def frozen_limits(service, unique):
+    """The service with its real Redis limiter on a frozen clock, in a namespace of its own."""
+    from shared_lib.ratelimit import RateLimiter
+
+    limiter = RateLimiter(service.redis, f"auth-{unique}", service.settings.rate_limit_per_minute, 60, clock=lambda: FROZEN_AT)
+    return dataclasses.replace(service, limiter=limiter)
+
+
+def test_every_rate_limit_answers_429_with_retry_after_and_the_json_error(build, unique):
+    service = frozen_limits(build(OAUTH_GITHUB_CLIENT_ID="netra-github-test"), unique)
+    _, tokens, _ = call(service, "/auth/dev/login", "POST", ip="192.0.2.200", json={"email": f"limits-{unique}@example.com"})
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    # Each from an address of its own: dev login and provider login share one budget.
+    limited = {
+        "dev login": lambda: call(service, "/auth/dev/login", "POST", ip="192.0.2.1", json={"email": f"limits-{unique}@example.com"}),
+        "login": lambda: call(service, "/auth/login/github?" + urlencode({"redirect_uri": APP_CALLBACK}), ip="192.0.2.2"),
+        "callback": lambda: call(service, "/auth/callback/github?state=unknown&code=x", ip="192.0.2.3"),
+        "refresh": lambda: call(service, "/auth/refresh", "POST", ip="192.0.2.4", json={"refresh_token": "not-a-token"}),
+        "token exchange": lambda: call(service, "/auth/token-exchange", "POST", ip="192.0.2.5", headers=bearer, json={"scope": "usage:read"}),
+    }
+    for name, request in limited.items():
+        within = [request()[0] for _ in range(3)]
+        status, body, headers = request()
+        assert 429 not in within and status == 429, name
+        assert headers["Retry-After"] == str(RETRY_AFTER), name
+        assert headers["Content-Type"] == "application/json" and body["error"]["code"] == "rate_limited", name
+        assert f"retry in {RETRY_AFTER} s" in body["error"]["message"], name
+
+
+def test_the_token_exchange_client_carries_retry_after_to_the_caller(build, unique):
+    # What the chat function sees when its users post faster than their exchange budget.
+    import httpx
+
+    from shared_lib.auth import InvalidToken, exchange_token
+
+    service = frozen_limits(build(), unique)
+    app = flask.Flask("auth-wsgi")
+    app.add_url_rule("/<path:path>", "auth", lambda path: routes.dispatch(flask.request, lambda: service), methods=["GET", "POST"])
+    _, tokens, _ = call(service, "/auth/dev/login", "POST", ip="192.0.2.201", json={"email": f"exchange-{unique}@example.com"})
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://auth.invalid") as client:
+        granted = [exchange_token("http://auth.invalid", headers, "usage:read", "agents", http=client) for _ in range(3)]
+        with pytest.raises(InvalidToken) as refused:
+            exchange_token("http://auth.invalid", headers, "usage:read", "agents", http=client)
+    assert all(grant["access_token"] for grant in granted)
+    assert refused.value.code == "rate_limited" and refused.value.retry_after == RETRY_AFTER
