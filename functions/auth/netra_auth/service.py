@@ -15,8 +15,7 @@ from shared_lib.auth import API_KEY_PREFIX, REFRESH, InvalidToken, Principal, Re
 from shared_lib.http import ApiError
 from shared_lib.ratelimit import RateLimiter
 
-from netra_auth import flows as signin
-from netra_auth.flows import FlowStore
+from netra_auth.flows import FlowStore, binding_cookie, bound_to, cleared_cookie, cookie_name, new_binding
 from netra_auth.keys import KeyRing
 from netra_auth.providers import ProviderFailure
 from netra_auth.settings import AuthSettings
@@ -101,16 +100,16 @@ class AuthService:
         if redirect_uri not in self.settings.redirect_allowlist:
             raise ApiError(400, "redirect_uri_not_allowed", "redirect_uri is not on the allow-list")
         state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(16)
-        binding, binding_hash = signin.new_binding()
+        binding, binding_hash = new_binding()
         flow = {"provider": provider_name, "verifier": verifier, "nonce": nonce, "redirect_uri": redirect_uri, "binding": binding_hash}
         try:
             url = provider.authorization_url(self._callback_url(provider_name), state, verifier, nonce, login_hint)
         except ProviderFailure as exc:
             raise ApiError(502, exc.code, exc.message) from None
         self.flows.put(state, flow)
-        return url, signin.binding_cookie(signin.cookie_name(state), binding, *self._cookie_scope(provider_name))
+        return url, binding_cookie(cookie_name(state), binding, *self._cookie_scope(provider_name))
 
-    def callback_redirect(self, provider_name: str, params: Mapping[str, str], cookies: Mapping[str, str], client_ip: str) -> tuple[str, str | None]:
+    def callback_redirect(self, provider_name: str, params: Mapping[str, str], cookies: Mapping[str, str], client_ip: str) -> tuple[str, str]:
         """Where to send the browser (the app with tokens, or the app with an error), and
         the Set-Cookie that clears this sign-in's binding."""
         provider = self._provider(provider_name)
@@ -123,10 +122,10 @@ class AuthService:
         if flow is None or flow["provider"] != provider_name:
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="invalid_state")
             raise ApiError(400, "invalid_state", "the sign-in state is unknown, expired or already used; start again")
-        name = signin.cookie_name(state)
-        cleared = signin.cleared_cookie(name, *self._cookie_scope(provider_name))
+        name = cookie_name(state)
+        cleared = cleared_cookie(name, *self._cookie_scope(provider_name))
         back = flow["redirect_uri"]
-        if not signin.bound_to(flow, cookies.get(name)):
+        if not bound_to(flow, cookies.get(name)):
             # Another browser holds this code and state: never sign it in, and leave the flow
             # to the browser that started it.
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="browser_mismatch")
