@@ -81,19 +81,19 @@ module "firestore" {
 }
 
 module "functions" {
-  source            = "../functions"
-  project_id        = var.project_id
-  region            = var.region
-  functions         = local.functions
+  source           = "../functions"
+  project_id       = var.project_id
+  region           = var.region
+  functions        = local.functions
   function_defaults = local.defaults["function"]
-  secrets           = local.secrets
-  service_accounts  = module.identities.function_emails
-  push_invoker      = module.identities.push_invoker_email
-  bundle_dir        = var.bundle_dir
-  vpc_connector     = module.network.vpc_connector_id
-  min_instances     = var.function_min_instances
-  max_instances     = var.function_max_instances
-  labels            = local.labels
+  secrets          = local.secrets
+  service_accounts = module.identities.function_emails
+  push_invoker     = module.identities.push_invoker_email
+  bundle_dir       = var.bundle_dir
+  vpc_connector    = module.network.vpc_connector_id
+  min_instances    = var.function_min_instances
+  max_instances    = var.function_max_instances
+  labels           = local.labels
   datastore_env = {
     postgres   = { CLOUD_SQL_INSTANCE = module.database.connection_name, DATABASE_NAME = module.database.database_name }
     redis      = { REDIS_URL = module.redis.url }
@@ -101,19 +101,19 @@ module "functions" {
     clickhouse = {}
   }
   environment_variables = {
-    NETRA_ENV               = var.environment
-    NETRA_PROJECT_ID        = var.project_id
-    AUTH_URL                = local.function_urls["auth"]
-    AUTH_PUBLIC_URL         = local.function_urls["auth"]
-    AUTH_REDIRECT_ALLOWLIST = join(",", var.auth_redirect_allowlist)
-    CORS_ALLOWED_ORIGINS    = join(",", var.relay_allowed_origins)
-    AUTH_ACCESS_TTL_SECONDS = tostring(var.access_token_ttl_seconds)
-    ANALYTICS_URL           = local.function_urls["analytics"]
-    LLM_MONTHLY_BUDGET_USD  = tostring(var.llm_monthly_budget_usd)
-    OAUTH_GOOGLE_CLIENT_ID  = var.google_oauth_client_id
-    OAUTH_GITHUB_CLIENT_ID  = var.github_oauth_client_id
-    TRUSTED_PROXY_HOPS      = tostring(var.trusted_proxy_hops)
-    LOG_LEVEL               = var.log_level
+    NETRA_ENV                = var.environment
+    NETRA_PROJECT_ID         = var.project_id
+    AUTH_URL                 = local.function_urls["auth"]
+    AUTH_PUBLIC_URL          = local.function_urls["auth"]
+    AUTH_REDIRECT_ALLOWLIST  = join(",", var.auth_redirect_allowlist)
+    CORS_ALLOWED_ORIGINS     = join(",", var.relay_allowed_origins)
+    AUTH_ACCESS_TTL_SECONDS  = tostring(var.access_token_ttl_seconds)
+    ANALYTICS_URL            = local.function_urls["analytics"]
+    LLM_MONTHLY_BUDGET_USD   = tostring(var.llm_monthly_budget_usd)
+    OAUTH_GOOGLE_CLIENT_ID   = var.google_oauth_client_id
+    OAUTH_GITHUB_CLIENT_ID   = var.github_oauth_client_id
+    TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
+    LOG_LEVEL                = var.log_level
   }
   depends_on = [module.secrets]
 }
@@ -141,17 +141,17 @@ module "relay" {
 }
 
 module "pubsub" {
-  source            = "../pubsub"
-  project_id        = var.project_id
-  topics            = local.topology.topics
-  subscriptions     = local.subscriptions
-  defaults          = local.defaults["subscription"]
-  push_invoker      = module.identities.push_invoker_email
-  function_urls     = local.function_urls
+  source        = "../pubsub"
+  project_id    = var.project_id
+  topics        = local.topology.topics
+  subscriptions = local.subscriptions
+  defaults      = local.defaults["subscription"]
+  push_invoker  = module.identities.push_invoker_email
+  function_urls = local.function_urls
   service_urls      = { relay = module.relay.url }
   service_audiences = local.service_audiences
-  publishers        = module.identities.publishers
-  labels            = local.labels
+  publishers    = module.identities.publishers
+  labels        = local.labels
 }
 
 module "monitoring" {
