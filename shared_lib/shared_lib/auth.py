@@ -30,12 +30,14 @@ REVOCATION_CHANNEL = "auth:revocations"
 
 
 class InvalidToken(Exception):
-    """The credential is not acceptable; `code` is stable and safe to show the caller."""
+    """The credential is not acceptable; `code` is stable and safe to show the caller.
+    `retry_after` (seconds) when auth refused for a rate limit (code `rate_limited`)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,7 +265,10 @@ def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor:
             error = response.json()["error"]
         except (ValueError, KeyError, TypeError):
             error = {"code": "keys_unavailable", "message": f"token exchange answered {response.status_code}"}
-        raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"))
+        retry_after = response.headers.get("Retry-After", "")
+        limited = response.status_code == 429 and retry_after.isascii() and retry_after.isdigit() and len(retry_after) <= 6
+        raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"),
+                           int(retry_after) if limited else None)
     return response.json()
 
 

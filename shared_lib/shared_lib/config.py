@@ -87,6 +87,9 @@ class Settings:
     token_issuer: str  # `iss` of Netra's tokens
     token_audience: str  # `aud` of Netra's access tokens
     cors_allowed_origins: tuple[str, ...]  # browser origins (the web chat) allowed to call the APIs
+    # Proxies in front of the components that each append to X-Forwarded-For (Google's front
+    # end: 1; behind an external load balancer as well: 2). 0: use the peer address.
+    trusted_proxy_hops: int
     # field name -> where its value came from ("env:NAME" or "default")
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
@@ -158,6 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token_issuer=issuer,
         token_audience=read.text("token_audience", ("AUTH_TOKEN_AUDIENCE",), DEFAULT_AUDIENCE),
         cors_allowed_origins=read.items("cors_allowed_origins", ("CORS_ALLOWED_ORIGINS",)),
+        trusted_proxy_hops=read.integer("trusted_proxy_hops", ("TRUSTED_PROXY_HOPS",), 0, 0, 10),
     )
     read.check()
     return Settings(**settings_values, sources=read.sources)  # type: ignore[arg-type]

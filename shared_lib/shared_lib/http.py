@@ -74,12 +74,23 @@ def _as_tuple(kind) -> tuple:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def client_ip(request) -> str:
-    """The caller's address. Behind Google's front end the last X-Forwarded-For entry is the
-    one it appended (earlier entries are whatever the client sent, so not trusted)."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    return hops[-1] if hops else (request.remote_addr or "unknown")
+def client_ip(request, trusted_hops: int) -> str:
+    """The caller's address, for rate limits and the audit log.
+
+    Each of the `trusted_hops` proxies in front of us appends the address it saw to
+    X-Forwarded-For, so the Nth entry from the right is the client as our outermost proxy saw
+    it; everything left of it is whatever the client wrote. With no trusted proxy (local),
+    or a header shorter than the proxy chain (the request did not come through it), the
+    peer address is all that cannot be forged."""
+    peer = request.remote_addr or "unknown"
+    if trusted_hops < 1:
+        return peer
+    # A proxy may append its own header line instead of extending the first one.
+    lines = request.headers.getlist("X-Forwarded-For") if hasattr(request.headers, "getlist") else [request.headers.get("X-Forwarded-For", "")]
+    hops = [hop.strip() for line in lines for hop in (line or "").split(",")]
+    if len(hops) < trusted_hops or not hops[-trusted_hops]:
+        return peer
+    return hops[-trusted_hops][:64]
 
 
 _CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"

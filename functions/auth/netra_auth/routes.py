@@ -36,15 +36,15 @@ def dispatch(request, service_factory):
 
 
 def _handle(endpoint: str, args: dict, request, service):
-    ip = client_ip(request)
+    ip = client_ip(request, service.settings.trusted_proxy_hops)
     headers = request.headers
     if endpoint == "jwks":
         return json_response(service.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
     if endpoint == "login":
-        url = service.login_redirect(args["provider"], request.args.get("redirect_uri"), request.args.get("login_hint"), ip)
-        return _redirect(url)
+        url, cookie = service.login_redirect(args["provider"], request.args.get("redirect_uri"), request.args.get("login_hint"), ip)
+        return _redirect(url, cookie)
     if endpoint == "callback":
-        return _redirect(service.callback_redirect(args["provider"], request.args, ip))
+        return _redirect(*service.callback_redirect(args["provider"], request.args, request.cookies, ip))
     if endpoint == "dev_login":
         if not service.settings.dev_login:
             raise ApiError(404, "not_found", "no such route")
@@ -72,5 +72,8 @@ def _handle(endpoint: str, args: dict, request, service):
     raise ApiError(404, "not_found", "no such route")
 
 
-def _redirect(url: str):
-    return "", 302, {"Location": url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+def _redirect(url: str, cookie: str | None = None):
+    headers = {"Location": url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return "", 302, headers

@@ -9,13 +9,13 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from shared_lib.auth import API_KEY_PREFIX, REFRESH, InvalidToken, Principal, Revocations, TokenVerifier, bearer_token
 from shared_lib.http import ApiError
 from shared_lib.ratelimit import RateLimiter
 
-from netra_auth.flows import FlowStore
+from netra_auth.flows import FlowStore, binding_cookie, bound_to, cleared_cookie, cookie_name, new_binding
 from netra_auth.keys import KeyRing
 from netra_auth.providers import ProviderFailure
 from netra_auth.settings import AuthSettings
@@ -90,7 +90,9 @@ class AuthService:
         user = self.store.sign_in("dev", email, email, name)
         return self._start_session(user, "dev", client_ip)
 
-    def login_redirect(self, provider_name: str, redirect_uri: str | None, login_hint: str | None, client_ip: str) -> str:
+    def login_redirect(self, provider_name: str, redirect_uri: str | None, login_hint: str | None, client_ip: str) -> tuple[str, str]:
+        """Where to send the browser (the provider), and the Set-Cookie that binds this
+        sign-in to that browser."""
         provider = self._provider(provider_name)
         self.limit("login", client_ip)
         if not redirect_uri:
@@ -98,24 +100,42 @@ class AuthService:
         if redirect_uri not in self.settings.redirect_allowlist:
             raise ApiError(400, "redirect_uri_not_allowed", "redirect_uri is not on the allow-list")
         state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(16)
-        self.flows.put(state, {"provider": provider_name, "verifier": verifier, "nonce": nonce, "redirect_uri": redirect_uri})
+        binding, binding_hash = new_binding()
+        flow = {"provider": provider_name, "verifier": verifier, "nonce": nonce, "redirect_uri": redirect_uri, "binding": binding_hash}
         try:
-            return provider.authorization_url(self._callback_url(provider_name), state, verifier, nonce, login_hint)
+            url = provider.authorization_url(self._callback_url(provider_name), state, verifier, nonce, login_hint)
         except ProviderFailure as exc:
             raise ApiError(502, exc.code, exc.message) from None
+        self.flows.put(state, flow)
+        return url, binding_cookie(cookie_name(state), binding, *self._cookie_scope(provider_name))
 
-    def callback_redirect(self, provider_name: str, params: Mapping[str, str], client_ip: str) -> str:
-        """Where to send the browser: the app with tokens, or the app with an error."""
+    def callback_redirect(self, provider_name: str, params: Mapping[str, str], cookies: Mapping[str, str], client_ip: str) -> tuple[str, str]:
+        """Where to send the browser (the app with tokens, or the app with an error), and
+        the Set-Cookie that clears this sign-in's binding."""
         provider = self._provider(provider_name)
         self.limit("callback", client_ip)
         state = params.get("state")
         if not state:
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="missing_state")
             raise ApiError(400, "missing_state", "the callback has no state parameter")
-        flow = self.flows.take(state)
+        flow = self.flows.peek(state)
         if flow is None or flow["provider"] != provider_name:
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="invalid_state")
             raise ApiError(400, "invalid_state", "the sign-in state is unknown, expired or already used; start again")
+        name = cookie_name(state)
+        cleared = cleared_cookie(name, *self._cookie_scope(provider_name))
+        back = flow["redirect_uri"]
+        if not bound_to(flow, cookies.get(name)):
+            # Another browser holds this code and state: never sign it in, and leave the flow
+            # to the browser that started it.
+            self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="browser_mismatch")
+            return _with_fragment(back, error="browser_mismatch",
+                                  error_description="This sign-in was started in another browser. Sign in again here."), cleared
+        if self.flows.take(state) is None:  # the same browser's other callback took it first
+            raise ApiError(400, "invalid_state", "the sign-in state is unknown, expired or already used; start again")
+        return self._finish_sign_in(provider, provider_name, flow, params, client_ip), cleared
+
+    def _finish_sign_in(self, provider, provider_name: str, flow: dict, params: Mapping[str, str], client_ip: str) -> str:
         back = flow["redirect_uri"]
         if params.get("error"):
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason=params["error"])
@@ -138,6 +158,11 @@ class AuthService:
             token_type="Bearer",
             expires_in=str(tokens["expires_in"]),
         )
+
+    def _cookie_scope(self, provider_name: str) -> tuple[str, bool]:
+        """The binding cookie's Path (this provider's callback, as browsers see it) and
+        whether it is Secure (whenever auth is served over https)."""
+        return urlsplit(self._callback_url(provider_name)).path, self.settings.public_url.startswith("https://")
 
     def _callback_url(self, provider_name: str) -> str:
         return f"{self.settings.public_url}/auth/callback/{provider_name}"

@@ -22,6 +22,7 @@ class AuthSettings:
     github_api_url: str
     rate_limit_per_minute: int
     dev_login: bool
+    trusted_proxy_hops: int  # the shared setting: where the client's address is read from
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
 
@@ -49,6 +50,7 @@ def load_auth_settings(shared: Settings, environ: Mapping[str, str] | None = Non
         github_api_url=read.text("github_api_url", ("OAUTH_GITHUB_API_URL",), "https://api.github.com"),
         rate_limit_per_minute=read.integer("rate_limit_per_minute", ("AUTH_RATE_LIMIT_PER_MINUTE",), 30, 1, 100000),
         dev_login=shared.is_local,
+        trusted_proxy_hops=shared.trusted_proxy_hops,
     )
     read.check()
     return AuthSettings(**values, sources=read.sources)

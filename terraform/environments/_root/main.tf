@@ -33,6 +33,7 @@ module "platform" {
   llm_monthly_budget_usd      = var.llm_monthly_budget_usd
   google_oauth_client_id      = var.google_oauth_client_id
   github_oauth_client_id      = var.github_oauth_client_id
+  trusted_proxy_hops          = var.trusted_proxy_hops
   log_level                   = var.log_level
   alert_email                 = var.alert_email
   alert_error_rate_per_second = var.alert_error_rate_per_second

@@ -128,6 +128,15 @@ variable "github_oauth_client_id" {
 }
 
 
+variable "trusted_proxy_hops" {
+  description = "Proxies in front of the functions that each append to X-Forwarded-For (Google's front end of a function URL: 1; an external HTTPS load balancer in front as well: 2). The client address for rate limits is the Nth entry from the right."
+  type        = number
+  validation {
+    condition     = var.trusted_proxy_hops >= 0 && var.trusted_proxy_hops <= 10
+    error_message = "trusted_proxy_hops must be 0-10."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of every component."
   type        = string

@@ -112,6 +112,7 @@ module "functions" {
     LLM_MONTHLY_BUDGET_USD   = tostring(var.llm_monthly_budget_usd)
     OAUTH_GOOGLE_CLIENT_ID   = var.google_oauth_client_id
     OAUTH_GITHUB_CLIENT_ID   = var.github_oauth_client_id
+    TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
     LOG_LEVEL                = var.log_level
   }
   depends_on = [module.secrets]

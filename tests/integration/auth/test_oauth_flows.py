@@ -8,6 +8,9 @@ import hashlib
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
+import pytest
+
 from emulators.oauth.server import LOCAL_CLIENT_IDS
 from tests.conftest import APP_CALLBACK
 from tests.helpers import bearer
@@ -131,3 +134,63 @@ def test_the_provider_refuses_a_code_without_its_pkce_verifier(http, oauth_url, 
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     right = http.post(f"{oauth_url}/google/token", data={**form, "code": code(), "code_verifier": verifier})
     assert right.status_code == 200 and right.json()["id_token"]
+
+
+def _code_and_state(client, auth_url: str, provider: str, hint: str) -> str:
+    """Client starts a sign-in and follows the provider's redirect: the callback URL it got."""
+    to_provider = client.get(login_url(auth_url, provider, hint)).headers["Location"]
+    callback = client.get(to_provider).headers["Location"]
+    assert callback.startswith(f"{auth_url}/auth/callback/{provider}?") and "code=" in callback
+    return callback
+
+
+@pytest.mark.parametrize(("provider", "hint", "email"), [("google", "alice@example.com", "alice@example.com"), ("github", "alice", "alice@example.com")])
+def test_another_browser_cannot_use_the_code_and_state_of_a_sign_in(http, auth_url, provider, hint, email):
+    # Login CSRF: B (no cookies) opens the callback URL A was handed, e.g. through a link.
+    callback = _code_and_state(http, auth_url, provider, hint)
+    with httpx.Client(timeout=10) as other_browser:
+        landed = follow_to_app(other_browser, callback)
+    assert "access_token" not in landed and "refresh_token" not in landed and landed.get("error") == "browser_mismatch"
+    # The browser that started it still completes it, once.
+    mine = follow_to_app(http, callback)
+    me = http.get(f"{auth_url}/auth/me", headers=bearer(mine["access_token"])).json()
+    assert me["email"] == email
+
+
+def test_the_sign_in_cookie_is_httponly_lax_scoped_to_the_callback_and_cleared_there(http, auth_url, redis):
+    started = http.get(login_url(auth_url, "github", "alice"))
+    state = dict(parse_qsl(urlsplit(started.headers["Location"]).query))["state"]
+    name, _, rest = started.headers["Set-Cookie"].partition("=")
+    value = rest.split(";")[0]
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in rest.split(";")[1:]}
+    assert name == cookie_name_of(state) and len(value) >= 43
+    assert "httponly" in attributes and attributes["samesite"].lower() == "samesite=lax"
+    assert attributes["path"] == "Path=/auth/callback/github" and attributes["max-age"] == "Max-Age=600"
+    assert "secure" not in attributes  # auth is served over http locally; https gets Secure
+    # Only a hash of the cookie's value is kept with the state.
+    stored = redis.get(f"auth:oauth-flow:{state}").decode()
+    assert value not in stored and hashlib.sha256(value.encode()).hexdigest() in stored
+
+    # A second sign-in in the same browser has a cookie of its own: finishing it clears only that one.
+    callback = _code_and_state(http, auth_url, "github", "alice")
+    second = cookie_name_of(dict(parse_qsl(urlsplit(callback).query))["state"])
+    assert {cookie.name for cookie in http.cookies.jar} == {name, second}
+    finished = http.get(callback)
+    assert finished.status_code == 302 and "access_token=" in finished.headers["Location"]
+    assert finished.headers["Set-Cookie"].startswith(f"{second}=;") and "Max-Age=0" in finished.headers["Set-Cookie"]
+    assert {cookie.name for cookie in http.cookies.jar} == {name}
+
+
+def test_a_forged_binding_cookie_is_refused(http, auth_url):
+    callback = _code_and_state(http, auth_url, "google", "alice@example.com")
+    state = dict(parse_qsl(urlsplit(callback).query))["state"]
+    with httpx.Client(timeout=10, cookies={cookie_name_of(state): secrets.token_urlsafe(32)}) as forger:
+        landed = follow_to_app(forger, callback)
+    assert "access_token" not in landed and landed.get("error") == "browser_mismatch"
+    assert "access_token" in follow_to_app(http, callback)
+
+
+def cookie_name_of(state: str) -> str:
+    from netra_auth.flows import cookie_name
+
+    return cookie_name(state)

@@ -91,6 +91,16 @@ def test_org_api_keys_are_shown_once_hashed_and_revocable(http, auth_url, redis,
     assert http.post(f"{auth_url}/auth/validate", json={"token": key["key"]}).json() == {"valid": False, "error": "invalid_api_key"}
 
 
+def test_an_org_api_key_cannot_open_a_websocket(http, auth_url, chat_url, unique):
+    # Sockets start from chat's single-use ticket, which only a person's access token gets:
+    # so revoking a machine key has no socket to close.
+    owner = dev_login(http, auth_url, f"key-socket-{unique}@example.com")
+    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "ingest"}, headers=bearer(owner["access_token"])).json()["key"]
+    refused = http.post(f"{chat_url}/api/ws-ticket", headers=bearer(key))
+    assert refused.status_code == 401 and error_code(refused) == "api_key_not_accepted"
+    assert http.post(f"{chat_url}/api/ws-ticket", headers=bearer(owner["access_token"])).json()["ticket"]
+
+
 def test_jwks_and_openapi_are_served(http, auth_url):
     keys = http.get(f"{auth_url}/auth/.well-known/jwks.json").json()["keys"]
     assert keys and all(k["alg"] == "ES256" and k["kid"] and "d" not in k for k in keys)
