@@ -36,6 +36,7 @@ class PushAuthenticator:
             raise PushRefused("missing or wrong push token")
 
     def _check_oidc(self, headers) -> None:
+        from google.auth.exceptions import TransportError
         from google.auth.transport import requests as google_requests
         from google.oauth2 import id_token
 
@@ -46,5 +47,7 @@ class PushAuthenticator:
             claims = id_token.verify_oauth2_token(token, google_requests.Request(), audience=self._audience)
         except ValueError as exc:
             raise PushRefused(f"OIDC token refused: {exc}") from None
+        except TransportError:  # Google's keys out of reach: refused now, Pub/Sub pushes again
+            raise PushRefused("OIDC token not checked: Google's keys could not be fetched") from None
         if claims.get("email") != self._service_account or not claims.get("email_verified"):
             raise PushRefused("OIDC token is not the push identity's")
