@@ -27,21 +27,61 @@ COLUMNS = [
 ]
 
 
-def migrate(client) -> list[int]:
-    """Apply pending migrations in order; returns the versions applied now."""
+def migrate(client, wait_seconds: float = 120.0) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied now.
+
+    Several instances start at once in GCP (the API and the consumer, each scaled out):
+    each migration is claimed first by creating its claim table, which only one of them
+    can do; the others wait until it is recorded as applied. A claim without its version
+    recorded after `wait_seconds` (an instance died mid-migration) stops start-up with
+    its name, for a person to look at.
+    """
     client.command("CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) "
                    "ENGINE = MergeTree ORDER BY version")
-    applied = {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
     done = []
     for path in sorted(MIGRATIONS.iterdir()):
         found = _NAME.match(path.name)
-        if not found or int(found.group(1)) in applied:
+        if not found or int(found.group(1)) in _applied(client):
+            continue
+        version = int(found.group(1))
+        if not _claim(client, version):
+            _wait_applied(client, version, wait_seconds)
+            continue
+        if version in _applied(client):  # applied between our first look and the claim
             continue
         for statement in _statements(path.read_text()):
             client.command(statement)
-        client.insert("schema_migrations", [[int(found.group(1))]], column_names=["version"])
-        done.append(int(found.group(1)))
+        client.insert("schema_migrations", [[version]], column_names=["version"])
+        done.append(version)
     return done
+
+
+def _applied(client) -> set[int]:
+    return {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
+
+
+def _claim(client, version: int) -> bool:
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    try:
+        client.command(f"CREATE TABLE schema_migration_claim_{version:04d} (at DateTime DEFAULT now()) "
+                       "ENGINE = MergeTree ORDER BY tuple()")
+    except DatabaseError as exc:
+        if "TABLE_ALREADY_EXISTS" in str(exc) or getattr(exc, "code", None) == 57:
+            return False
+        raise
+    return True
+
+
+def _wait_applied(client, version: int, wait_seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + wait_seconds
+    while version not in _applied(client):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"warehouse migration {version} was claimed (schema_migration_claim_{version:04d}) "
+                               f"but not recorded as applied within {wait_seconds:.0f} s")
+        time.sleep(0.5)
 
 
 def _statements(sql: str) -> list[str]:

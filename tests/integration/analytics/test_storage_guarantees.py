@@ -125,3 +125,22 @@ def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
     assert views(client, "org-m")["days"] == [("2026-11-20", 1), ("2026-11-21", 1)]
     warehouse.insert(client, old[:1])  # redelivered after the migration
     assert views(client, "org-m")["summary"] == 2
+
+
+def test_instances_starting_together_apply_each_migration_once(unmigrated):
+    applied = []
+    threads = [threading.Thread(target=lambda: applied.append(warehouse.migrate(unmigrated))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5]
+    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5]
+    warehouse.insert(unmigrated, events("org-s", {"event_id": "s1"}))
+    assert views(unmigrated, "org-s")["days"] == [("2026-11-20", 1)]
+
+
+def test_a_migration_claimed_but_never_applied_stops_start_up_by_name(unmigrated):
+    unmigrated.command("CREATE TABLE schema_migration_claim_0001 (at DateTime) ENGINE = MergeTree ORDER BY tuple()")
+    with pytest.raises(RuntimeError, match="schema_migration_claim_0001"):
+        warehouse.migrate(unmigrated, wait_seconds=0.5)
