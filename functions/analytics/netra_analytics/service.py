@@ -188,7 +188,8 @@ def _accepted_at(body, message: PubSubMessage) -> dt.datetime | None:
 
 def _event_id(row) -> str | None:
     value = row.get("event_id") if isinstance(row, Mapping) else None
-    return value[:128] if isinstance(value, str) else None
+    # Echoed in logs and answers: a lone surrogate is shown escaped, never re-encoded raw.
+    return value[:128].encode("utf-8", "backslashreplace").decode() if isinstance(value, str) else None
 
 
 def _instant(value: str | None, name: str) -> dt.datetime | None:

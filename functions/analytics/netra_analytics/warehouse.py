@@ -133,7 +133,9 @@ def insert(client, events: list[UsageEvent], accepted_at: dt.datetime | None = N
     except Exception as exc:
         if _unavailable(exc) or len(rows) == 1:
             raise  # the warehouse, not a row: retried as a whole
-        stored, refused = _isolate(client, rows)
+        middle = len(rows) // 2
+        (stored, refused), (more, also) = _isolate(client, rows[:middle]), _isolate(client, rows[middle:])
+        stored, refused = stored + more, refused + also
         if not stored:
             raise  # nothing went in: more likely the warehouse than every row
         return Stored(stored, refused)
