@@ -1,6 +1,7 @@
 """Usage ingest end to end (HTTP -> Pub/Sub emulator -> consumer -> chDB, until the summary
-counts every event) against a raw clickhouse-connect insert of the same rows into an
-embedded chDB, in the same run. Reported as seconds per event."""
+counts every event) and the consumer's storage step alone (`warehouse.insert`: priced,
+versioned, a refused row set aside), each against a raw clickhouse-connect insert of the
+same rows into an embedded chDB, in the same run. Reported as seconds per event."""
 
 from __future__ import annotations
 
@@ -56,10 +57,19 @@ def benchmarks(repeat: int):
 
             def raw_insert() -> float:
                 events, _ = parse_batch(_rows(uuid.uuid4().hex[:8]), "org-bench", now)
-                prepared = [warehouse.priced_row(e, now) for e in events]
+                prepared = [warehouse.priced_row(e, now) + [now] for e in events]
                 started = time.perf_counter()
                 raw_client.insert("usage_events", prepared, column_names=warehouse.COLUMNS)
                 return (time.perf_counter() - started) / EVENTS
 
+            def stored() -> float:
+                events, _ = parse_batch(_rows(uuid.uuid4().hex[:8]), "org-bench", now)
+                started = time.perf_counter()
+                for first in range(0, EVENTS, 500):  # as the consumer gets them: one message of 500
+                    warehouse.insert(raw_client, events[first:first + 500], now)
+                return (time.perf_counter() - started) / EVENTS
+
             yield compare(f"usage ingest end to end, s/event ({EVENTS})", end_to_end,
+                          "raw clickhouse-connect insert, s/event", raw_insert, repeat)
+            yield compare(f"consumer storage step, s/event ({EVENTS})", stored,
                           "raw clickhouse-connect insert, s/event", raw_insert, repeat)

@@ -48,7 +48,8 @@ SELECT
     number % 6 != 0 AS interactive,
     false AS batch,
     map() AS metadata,
-    now64(3) AS ingested_at
+    now64(3) AS ingested_at,
+    now64(6) AS accepted_at
 FROM numbers({n})
 """
 

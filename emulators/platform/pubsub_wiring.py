@@ -2,7 +2,10 @@
 
 Push endpoints follow what functions-framework expects of a Pub/Sub push
 (`/projects/P/topics/T` for a CloudEvent function: it takes the event source from the
-path); a service is pushed to at its declared path.
+path); a service is pushed to at its declared path. Every endpoint carries the local
+shared push token (`?token=`; Pub/Sub's OIDC token does that job in GCP), so a receiver
+that shares a process with HTTP routes (analytics' usage consumer) can tell a push from
+anyone on the host.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from shared_lib.topology import Subscription, Topology
 
 def push_endpoint(subscription: Subscription, base_url: str, project: str, service_token: str | None = None) -> str:
     assert subscription.push is not None
-    if subscription.push.function is not None:
-        return f"{base_url}/projects/{project}/topics/{subscription.topic}"
     query = f"?{urlencode({'token': service_token})}" if service_token else ""
+    if subscription.push.function is not None:
+        return f"{base_url.rstrip('/')}/projects/{project}/topics/{subscription.topic}{query}"
     return base_url.rstrip("/") + subscription.push.path + query
 
 

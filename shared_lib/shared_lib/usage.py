@@ -2,6 +2,10 @@
 
 A bad row is rejected with its reason and never sinks the good ones. The caller's org
 (from its token or API key) is the event's org: a row may repeat it, never change it.
+
+"Accepted" means "will be stored": the limits below are the warehouse's column types
+(functions/analytics/netra_analytics/migrations, held to them by a test), so a row that
+passes here cannot be refused by the insert.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 STATUSES = ("success", "error", "timeout", "rate_limited", "cancelled")
@@ -18,6 +22,31 @@ PROVIDERS = ("openai", "anthropic", "google", "gemini", "azure", "bedrock", "ver
              "together", "deepseek", "xai", "fireworks", "openrouter", "other")
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_AGE = dt.timedelta(days=400)
+
+UINT32_MAX = 2**32 - 1
+# Per call, far beyond any context window, and small enough that a call priced at any
+# catalog rate (and a sum over billions of calls) fits the warehouse's columns.
+MAX_TOKENS = 10**10
+# Each number a caller sends: the warehouse column type it is stored as, and the largest
+# value accepted (never above what that type holds).
+COLUMNS: dict[str, tuple[str, int]] = {
+    "input_tokens": ("UInt64", MAX_TOKENS),
+    "output_tokens": ("UInt64", MAX_TOKENS),
+    "cached_input_tokens": ("UInt64", MAX_TOKENS),
+    "cache_write_tokens": ("UInt64", MAX_TOKENS),
+    "reasoning_tokens": ("UInt64", MAX_TOKENS),
+    "latency_ms": ("UInt32", UINT32_MAX),
+    "ttft_ms": ("Nullable(UInt32)", UINT32_MAX),
+    "max_tokens": ("Nullable(UInt32)", UINT32_MAX),
+}
+COST_COLUMN = "Decimal(18, 9)"
+COST_SCALE = Decimal("1e-9")
+MAX_COST_USD = Decimal("999999999.999999999")  # the largest Decimal(18, 9)
+# DateTime64(3) holds 1900-01-01 to 2299-12-31; the intake window is far inside it, this
+# bounds what the consumer re-reads without the window.
+STORABLE_TIMES = (dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2300, 1, 1, tzinfo=dt.timezone.utc))
+MAX_TEXT = 512
+MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE = 50, 128, 1024
 _ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _HASH = re.compile(r"^[0-9A-Za-z_:+/=-]{1,128}$")
 _KNOWN = {
@@ -28,7 +57,8 @@ _KNOWN = {
 
 
 class InvalidRow(ValueError):
-    pass
+    """A row refused, with the reason shown to the caller. An instance in a batch (an
+    importer's record it could not read) is rejected with its own message."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +103,8 @@ def parse_batch(rows: Any, org_id: str, now: dt.datetime | None = None) -> tuple
     accepted, rejected = [], []
     for index, row in enumerate(rows):
         try:
+            if isinstance(row, InvalidRow):
+                raise row
             accepted.append(parse_row(row, org_id, now))
         except InvalidRow as exc:
             rejected.append({"index": index, "error": str(exc)})
@@ -139,11 +171,21 @@ def _text(row, field, required=False, default=None, pattern=None) -> str | None:
         if required:
             raise InvalidRow(f"{field} is required")
         return default
-    if not isinstance(value, str) or not value.strip() or len(value) > 512:
-        raise InvalidRow(f"{field} must be a non-empty string of at most 512 characters")
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+        raise InvalidRow(f"{field} must be a non-empty string of at most {MAX_TEXT} characters")
     if pattern and not pattern.match(value):
         raise InvalidRow(f"{field} has characters or a length it may not have")
-    return value.strip()
+    return _storable(value.strip(), field)
+
+
+def _storable(value: str, field: str) -> str:
+    """Text the warehouse stores as UTF-8: a lone UTF-16 surrogate (which JSON can carry
+    as "\\ud800") has no UTF-8 form, so the row is refused rather than its batch failing."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRow(f"{field} contains a lone UTF-16 surrogate, which cannot be stored as text") from None
+    return value
 
 
 def _count(row, field, required=False) -> int:
@@ -152,8 +194,11 @@ def _count(row, field, required=False) -> int:
         if required:
             raise InvalidRow(f"{field} is required")
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**12:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidRow(f"{field} must be a non-negative integer, got {value!r}")
+    column, limit = COLUMNS[field]
+    if value > limit:
+        raise InvalidRow(f"{field} must be at most {limit} (stored as {column}), got {value!r}")
     return value
 
 
@@ -173,9 +218,13 @@ def _money(value) -> Decimal | None:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise InvalidRow(f"cost_usd is not a number: {value!r}") from None
-    if not amount.is_finite() or amount < 0 or amount > Decimal("1e9"):
+    if not amount.is_finite() or amount < 0:
         raise InvalidRow("cost_usd must be a finite, non-negative amount")
-    return amount
+    if amount > MAX_COST_USD:
+        raise InvalidRow(f"cost_usd must be at most {MAX_COST_USD} (stored as {COST_COLUMN})")
+    # Stored with 9 decimals: a finer amount is rounded here, not by the warehouse.
+    stored = amount.quantize(COST_SCALE, rounding=ROUND_HALF_EVEN)
+    return amount if stored == amount else stored
 
 
 def _timestamp(value, now: dt.datetime, check_window: bool = True) -> dt.datetime:
@@ -195,6 +244,8 @@ def _timestamp(value, now: dt.datetime, check_window: bool = True) -> dt.datetim
     if moment.tzinfo is None:
         raise InvalidRow("timestamp needs a time zone (e.g. 2026-11-25T10:00:00Z)")
     moment = moment.astimezone(dt.timezone.utc)
+    if not STORABLE_TIMES[0] <= moment < STORABLE_TIMES[1]:
+        raise InvalidRow("timestamp must be between the years 1900 and 2299")
     if not check_window:
         return moment
     if moment > now + MAX_FUTURE:
@@ -207,8 +258,10 @@ def _timestamp(value, now: dt.datetime, check_window: bool = True) -> dt.datetim
 def _metadata(value) -> dict[str, str]:
     if value is None:
         return {}
-    if not isinstance(value, Mapping) or len(value) > 50:
-        raise InvalidRow("metadata must be an object of at most 50 string values")
-    if not all(isinstance(k, str) and isinstance(v, str) and len(k) <= 128 and len(v) <= 1024 for k, v in value.items()):
-        raise InvalidRow("metadata keys and values must be strings (keys ≤ 128, values ≤ 1024 characters)")
-    return dict(value)
+    if not isinstance(value, Mapping) or len(value) > MAX_METADATA_ENTRIES:
+        raise InvalidRow(f"metadata must be an object of at most {MAX_METADATA_ENTRIES} string values")
+    if not all(isinstance(k, str) and isinstance(v, str) and len(k) <= MAX_METADATA_KEY and len(v) <= MAX_METADATA_VALUE
+               for k, v in value.items()):
+        raise InvalidRow(f"metadata keys and values must be strings (keys ≤ {MAX_METADATA_KEY}, "
+                         f"values ≤ {MAX_METADATA_VALUE} characters)")
+    return {_storable(k, "metadata"): _storable(v, f"metadata[{k!r}]") for k, v in value.items()}

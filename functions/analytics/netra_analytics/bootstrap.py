@@ -18,6 +18,7 @@ def build(environ=None) -> AnalyticsService:
     from shared_lib.clients.redis_store import redis_client
     from shared_lib.config import load_settings
     from shared_lib.log import configure_logging
+    from shared_lib.push_auth import PushAuthenticator
 
     from netra_analytics import warehouse
 
@@ -32,7 +33,18 @@ def build(environ=None) -> AnalyticsService:
         publisher=publisher_client(settings),
         project_id=settings.project_id,
         warehouse_client=client,
+        # Locally the consumer's push route shares this process; it takes the launcher's
+        # shared push token (deployed, the consumer is its own function behind Cloud Run IAM
+        # that only the push identity, with Pub/Sub's OIDC token, may invoke).
+        push=PushAuthenticator(lambda: _local_push_token(settings)) if settings.is_local else None,
     )
+
+
+def _local_push_token(settings) -> str:
+    from shared_lib.clients.secret_manager import secret_manager_client
+    from shared_lib.secrets import SecretReader
+
+    return SecretReader(secret_manager_client(settings), settings.project_id).get_text("relay-push-token")
 
 
 service = per_instance(build)

@@ -12,9 +12,11 @@ keeps its good records.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from shared_lib import safejson
+from shared_lib.usage import InvalidRow
 
 # Model name prefixes that tell the provider when an export does not.
 _PROVIDER_BY_PREFIX = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"), ("chatgpt", "openai"),
@@ -37,8 +39,8 @@ def records(raw: bytes) -> list[Any]:
     if not text:
         return []
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
+        document = safejson.loads(text)
+    except safejson.JsonRefused:
         return [_line(line) for line in text.splitlines() if line.strip()]
     if isinstance(document, list):
         return document
@@ -52,8 +54,8 @@ def records(raw: bytes) -> list[Any]:
 
 def _line(line: str) -> Any:
     try:
-        return json.loads(line)
-    except json.JSONDecodeError:
+        return safejson.loads(line)
+    except safejson.JsonRefused:
         return None
 
 
@@ -71,11 +73,21 @@ def convert(format_name: str, items: list[Any], feature: str | None = None) -> l
         if not isinstance(item, Mapping):
             rows.append(None)  # rejected by validation as "not an object"
             continue
-        row = converter(item)
+        try:
+            row = converter(item)
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # A field of an unexpected type (a string where an object belongs, ...): this
+            # record fails alone, reported with its index like any invalid row.
+            rows.append(InvalidRow(f"not a readable {format_name} record: {_reason(exc)}"))
+            continue
         if feature and "feature" not in row:
             row["feature"] = feature
         rows.append(row)
     return rows
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _looks_like(format_name: str, item: Mapping) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
+from shared_lib import safejson
 from shared_lib.envelope import EnvelopeError, from_http
 from shared_lib.http import ApiError, Router, error_response, json_response
+from shared_lib.push_auth import PushRefused
 
 from netra_analytics.openapi import OPENAPI
 
@@ -51,14 +52,22 @@ def _handle(endpoint: str, request, service_factory, local: bool):
 
 
 def consume(request, service):
+    """A push of the usage consumer: only Pub/Sub's, then every row it can store is stored."""
+    try:
+        if service.push is None:
+            raise PushRefused("no push authentication configured")
+        service.push.check(request.headers, request.args)
+    except PushRefused as exc:
+        log.warning("usage push refused: %s", exc)
+        return error_response(401, "unauthenticated", "pushes must carry the push token")
     try:
         message = from_http(request.headers, request.get_data())
-        stored = service.store_usage(message)
+        result = service.store_usage(message)
     except (EnvelopeError, KeyError, ValueError) as exc:
-        # Not acknowledged: redelivered until the subscription dead-letters it.
+        # Not a usage batch at all; not acknowledged: redelivered until dead-lettered.
         log.warning("usage batch refused: %s", exc)
         return error_response(400, "invalid_message", f"not a usage batch: {exc}")
-    return json_response({"stored": stored})
+    return json_response(result)
 
 
 def _file(request) -> bytes:
@@ -84,15 +93,15 @@ def _rows(request) -> list:
         raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
     if content_type == "application/json":
         try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return safejson.loads(raw)
+        except safejson.JsonRefused as exc:
             raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
     rows = []
     for line in raw.decode("utf-8", errors="replace").splitlines():
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
+            rows.append(safejson.loads(line))
+        except safejson.JsonRefused:
             rows.append(None)
     return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 
 from shared_lib.auth import Authenticator, InvalidToken, Principal
@@ -14,8 +15,10 @@ from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
 from netra_analytics import importers, warehouse
 
+log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = "usage-events"
 EVENTS_PER_MESSAGE = 500
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DEFAULT_WINDOW = dt.timedelta(days=30)
 MAX_HOURLY_RANGE = dt.timedelta(days=31)
 
@@ -27,6 +30,7 @@ class AnalyticsService:
     project_id: str
     warehouse_client: object
     clock: object = lambda: dt.datetime.now(dt.timezone.utc)
+    push: object = None  # shared_lib.push_auth.PushAuthenticator of the local consumer route
 
     def caller(self, headers: Mapping[str, str], reading: bool = False) -> Principal:
         """Writers: a user or an org API key. Readers also: an agent's delegated token."""
@@ -66,11 +70,9 @@ class AnalyticsService:
         except InvalidRow as exc:
             raise ApiError(400, "invalid_body", str(exc)) from None
         topic = f"projects/{self.project_id}/topics/{USAGE_TOPIC}"
-        futures = []
-        for start in range(0, len(events), EVENTS_PER_MESSAGE):
-            chunk = events[start:start + EVENTS_PER_MESSAGE]
-            body = json.dumps({"org_id": caller.org_id, "events": [e.to_json() for e in chunk]}).encode()
-            futures.append(self.publisher.publish(topic, body, org_id=caller.org_id))
+        accepted_at = self.clock().isoformat()
+        futures = [self.publisher.publish(topic, body, org_id=caller.org_id)
+                   for body in _messages(caller.org_id, accepted_at, events)]
         try:
             for future in futures:
                 future.result(timeout=30)
@@ -78,16 +80,34 @@ class AnalyticsService:
             raise ApiError(503, "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
         return {"accepted": len(events), "rejected": rejected}
 
-    def store_usage(self, message: PubSubMessage) -> int:
-        """The consumer: write a queued batch. Event ids make a redelivery harmless."""
+    def store_usage(self, message: PubSubMessage) -> dict:
+        """The consumer: write a queued batch; a row it cannot store never sinks the others.
+
+        Rows are re-validated (a batch queued before a stricter rule, or by another
+        producer); a refused row is logged with its event id and left out, the rest is
+        stored. Event ids make a redelivery harmless; `accepted_at` says which of two
+        versions of an event is the later one.
+        """
         body = message.json()
+        if not isinstance(body, Mapping) or not isinstance(body.get("org_id"), str) or not isinstance(body.get("events"), list):
+            raise ValueError("a usage batch is {org_id, events: [...]}")
         now = self.clock()
-        # Validated at intake; re-read without the time window (a retried batch may have aged).
-        events = [
-            parse_row({k: v for k, v in row.items() if v not in (None, "")}, body["org_id"], now, check_window=False)
-            for row in body["events"]
-        ]
-        return warehouse.insert(self.warehouse_client, events)
+        events, refused = [], []
+        for index, row in enumerate(body["events"]):
+            try:
+                if not isinstance(row, Mapping):
+                    raise InvalidRow("a usage event must be a JSON object")
+                # Validated at intake; re-read without the time window (a retried batch may have aged).
+                events.append(parse_row({k: v for k, v in row.items() if v not in (None, "")}, body["org_id"], now,
+                                        check_window=False))
+            except InvalidRow as exc:
+                refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
+        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now)
+        refused += stored.refused
+        for row in refused:
+            log.warning("usage row not stored: org %s event %s (message %s): %s", body["org_id"], row["event_id"],
+                        message.message_id, row["error"])
+        return {"stored": stored.rows, "refused": refused}
 
     # --- queries --------------------------------------------------------------------
 
@@ -135,6 +155,41 @@ class AnalyticsService:
         if start >= end:
             raise ApiError(400, "invalid_range", "'from' must be before 'to'")
         return start, end
+
+
+def _messages(org_id: str, accepted_at: str, events) -> list[bytes]:
+    """The Pub/Sub messages of accepted events: at most EVENTS_PER_MESSAGE each and far
+    below Pub/Sub's 10 MB (one event is at most ~0.3 MB of UTF-8)."""
+    head = json.dumps({"org_id": org_id, "accepted_at": accepted_at})[:-1].encode() + b', "events": ['
+    messages, chunk, size = [], [], len(head)
+    for event in events:
+        encoded = json.dumps(event.to_json(), ensure_ascii=False).encode()
+        if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size + len(encoded) + 1 > MAX_MESSAGE_BYTES):
+            messages.append(head + b",".join(chunk) + b"]}")
+            chunk, size = [], len(head)
+        chunk.append(encoded)
+        size += len(encoded) + 1
+    if chunk:
+        messages.append(head + b",".join(chunk) + b"]}")
+    return messages
+
+
+def _accepted_at(body, message: PubSubMessage) -> dt.datetime | None:
+    """When intake accepted the batch (older producers: when Pub/Sub took the message)."""
+    for value in (body.get("accepted_at"), message.publish_time):
+        if isinstance(value, str):
+            try:
+                moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return None
+
+
+def _event_id(row) -> str | None:
+    value = row.get("event_id") if isinstance(row, Mapping) else None
+    # Echoed in logs and answers: a lone surrogate is shown escaped, never re-encoded raw.
+    return value[:128].encode("utf-8", "backslashreplace").decode() if isinstance(value, str) else None
 
 
 def _instant(value: str | None, name: str) -> dt.datetime | None:

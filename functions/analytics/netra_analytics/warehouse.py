@@ -5,6 +5,7 @@ Every read takes the org id and filters on it first; there is no query without o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal
@@ -22,24 +23,72 @@ COLUMNS = [
     "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
     "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "ttft_ms", "status",
     "provided_cost_usd", "computed_cost_usd", "cost_usd", "cost_status", "price_version", "prompt_hash", "prefix_hash",
-    "max_tokens", "interactive", "batch", "metadata", "ingested_at",
+    "max_tokens", "interactive", "batch", "metadata", "ingested_at", "accepted_at",
 ]
 
 
-def migrate(client) -> list[int]:
-    """Apply pending migrations in order; returns the versions applied now."""
+def migrate(client, wait_seconds: float = 120.0) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied now.
+
+    Several instances start at once in GCP (the API and the consumer, each scaled out):
+    each migration is claimed first by creating its claim table, which only one of them
+    can do; the others wait until it is recorded as applied. A claim without its version
+    recorded after `wait_seconds` (an instance died mid-migration) stops start-up with
+    its name, for a person to look at.
+    """
     client.command("CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) "
                    "ENGINE = MergeTree ORDER BY version")
-    applied = {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
     done = []
     for path in sorted(MIGRATIONS.iterdir()):
         found = _NAME.match(path.name)
-        if not found or int(found.group(1)) in applied:
+        if not found or int(found.group(1)) in _applied(client):
             continue
-        client.command(path.read_text())
-        client.insert("schema_migrations", [[int(found.group(1))]], column_names=["version"])
-        done.append(int(found.group(1)))
+        version = int(found.group(1))
+        if not _claim(client, version):
+            _wait_applied(client, version, wait_seconds)
+            continue
+        if version in _applied(client):  # applied between our first look and the claim
+            continue
+        for statement in _statements(path.read_text()):
+            client.command(statement)
+        client.insert("schema_migrations", [[version]], column_names=["version"])
+        done.append(version)
     return done
+
+
+def _applied(client) -> set[int]:
+    return {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
+
+
+def _claim(client, version: int) -> bool:
+    from clickhouse_connect.driver.exceptions import DatabaseError
+
+    try:
+        client.command(f"CREATE TABLE schema_migration_claim_{version:04d} (at DateTime DEFAULT now()) "
+                       "ENGINE = MergeTree ORDER BY tuple()")
+    except DatabaseError as exc:
+        if "TABLE_ALREADY_EXISTS" in str(exc) or getattr(exc, "code", None) == 57:
+            return False
+        raise
+    return True
+
+
+def _wait_applied(client, version: int, wait_seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + wait_seconds
+    while version not in _applied(client):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"warehouse migration {version} was claimed (schema_migration_claim_{version:04d}) "
+                               f"but not recorded as applied within {wait_seconds:.0f} s")
+        time.sleep(0.5)
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a migration file: separated by a ';' that ends a line."""
+    parts = re.split(r";[ \t]*$", sql, flags=re.MULTILINE)
+    code = (re.sub(r"--[^\n]*", "", part).strip() for part in parts)
+    return [part.strip() for part, text in zip(parts, code) if text]
 
 
 def priced_row(event: UsageEvent, now: dt.datetime) -> list:
@@ -60,31 +109,68 @@ def priced_row(event: UsageEvent, now: dt.datetime) -> list:
     ]
 
 
-def insert(client, events: list[UsageEvent], now: dt.datetime | None = None) -> int:
-    """Store events not stored yet; returns how many were new.
+def insert(client, events: list[UsageEvent], accepted_at: dt.datetime | None = None,
+           now: dt.datetime | None = None) -> Stored:
+    """Store events: an append, no read before it, so concurrent consumers cannot race.
 
-    Event ids already in the table (a redelivered batch, a re-sent file) are skipped, so
-    the daily rollup, fed at insert, counts each call once. FINAL on reads covers the
-    remaining race of two deliveries of one event written at the same moment.
+    The table keeps one row per (org_id, event_id), the latest `accepted_at` (when intake
+    accepted the request; a redelivery carries its original one, so it never undoes a
+    later re-send), and reads use FINAL: duplicates and replacements collapse whatever the
+    order or concurrency of inserts. One insert is one part, so a batch is stored whole or
+    not at all; when the warehouse refuses it, the rows it refuses alone are set aside.
     """
-    fresh = {}
-    for event in events:
-        fresh.setdefault((event.org_id, event.event_id), event)
-    for org_id in {org for org, _ in fresh}:
-        mine = [e for (org, _), e in fresh.items() if org == org_id]
-        stored = client.query(
-            "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} "
-            "AND timestamp >= {first:DateTime64(3)} AND timestamp <= {last:DateTime64(3)} AND event_id IN {ids:Array(String)}",
-            parameters={"org": org_id, "first": min(e.timestamp for e in mine), "last": max(e.timestamp for e in mine),
-                        "ids": [e.event_id for e in mine]},
-        ).result_rows
-        for (event_id,) in stored:
-            fresh.pop((org_id, event_id), None)
-    if not fresh:
-        return 0
     now = now or dt.datetime.now(dt.timezone.utc)
-    client.insert("usage_events", [priced_row(e, now) for e in fresh.values()], column_names=COLUMNS)
-    return len(fresh)
+    accepted_at = accepted_at or now
+    latest = {}
+    for event in events:  # within a batch the later row of an event id wins, as across batches
+        latest[(event.org_id, event.event_id)] = event
+    rows = [(e, priced_row(e, now) + [accepted_at]) for e in latest.values()]
+    if not rows:
+        return Stored(0, [])
+    try:
+        _write(client, [row for _, row in rows])
+        return Stored(len(rows), [])
+    except Exception as exc:
+        if _unavailable(exc) or len(rows) == 1:
+            raise  # the warehouse, not a row: retried as a whole
+        middle = len(rows) // 2
+        (stored, refused), (more, also) = _isolate(client, rows[:middle]), _isolate(client, rows[middle:])
+        stored, refused = stored + more, refused + also
+        if not stored:
+            raise  # nothing went in: more likely the warehouse than every row
+        return Stored(stored, refused)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    rows: int
+    refused: list[dict]  # [{"event_id", "error"}]: rows the warehouse would not take alone
+
+
+def _write(client, rows: list[list]) -> None:
+    client.insert("usage_events", rows, column_names=COLUMNS)
+
+
+def _isolate(client, rows: list[tuple[UsageEvent, list]]) -> tuple[int, list[dict]]:
+    """Halve until each refused row stands alone: k bad rows cost about k * log2(n) inserts."""
+    try:
+        _write(client, [row for _, row in rows])
+        return len(rows), []
+    except Exception as exc:
+        if _unavailable(exc):
+            raise
+        if len(rows) == 1:
+            return 0, [{"event_id": rows[0][0].event_id, "error": f"{type(exc).__name__}: {exc}"[:500]}]
+    middle = len(rows) // 2
+    first, second = _isolate(client, rows[:middle]), _isolate(client, rows[middle:])
+    return first[0] + second[0], first[1] + second[1]
+
+
+def _unavailable(exc: Exception) -> bool:
+    """The warehouse could not be reached: no row is to blame."""
+    from clickhouse_connect.driver.exceptions import OperationalError
+
+    return isinstance(exc, (OperationalError, ConnectionError, TimeoutError))
 
 
 def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str) -> dict:

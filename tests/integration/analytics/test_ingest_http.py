@@ -138,10 +138,13 @@ def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
     assert [(p["prompt_hash"], p["repeat_calls"], p["repeat_cost_usd"]) for p in found["duplicate_prompts"]] == [(f"{unique}-same", 1, "0.0075")]
 
 
-def test_every_queued_message_delivered_again_changes_nothing(http, analytics_url, owner, unique, settings):
+def test_every_queued_message_delivered_again_changes_nothing(http, analytics_url, owner, unique, settings, platform):
     """Pub/Sub's own redelivery: the very messages the consumer already stored, pushed again."""
     import base64
 
+    import yaml
+
+    push_token = yaml.safe_load(platform.ws.secrets_file.read_text())["relay-push-token"]
     assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3), headers=owner).json()["accepted"] == 3
     before = wait_for_calls(http, analytics_url, owner, 3)
     delivered = probe(settings, "usage-events-probe", lambda b: any(e["event_id"].startswith(unique) for e in b["events"]), want=1)
@@ -150,8 +153,10 @@ def test_every_queued_message_delivered_again_changes_nothing(http, analytics_ur
         envelope = {"message": {"data": base64.b64encode(message.data).decode(), "attributes": dict(message.attributes),
                                 "messageId": message.message_id, "publishTime": message.publish_time.isoformat()},
                     "subscription": "projects/netra-local/subscriptions/analytics-usage-events"}
-        pushed = http.post(f"{analytics_url}/projects/{settings.project_id}/topics/usage-events", json=envelope)
-        assert pushed.status_code == 200 and pushed.json() == {"stored": 0}
+        pushed = http.post(f"{analytics_url}/projects/{settings.project_id}/topics/usage-events", json=envelope,
+                           params={"token": push_token})
+        # Written again, and collapsed with the first copy on (org_id, event_id).
+        assert pushed.status_code == 200 and pushed.json() == {"stored": 3, "refused": []}
     after = summary(http, analytics_url, owner)
     assert after["totals"] == before["totals"]
     daily = http.get(f"{analytics_url}/api/usage/timeseries", params={"from": "2026-11-01", "to": "2026-12-01"},

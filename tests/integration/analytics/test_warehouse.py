@@ -36,7 +36,7 @@ def client(request, tmp_path_factory):
         clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(f"CREATE DATABASE {database}")
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
         request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}"))
-    assert warehouse.migrate(client) == [1, 2, 3]
+    assert warehouse.migrate(client) == [1, 2, 3, 4, 5]
     assert warehouse.migrate(client) == []
     return client
 
@@ -140,9 +140,9 @@ def test_daily_rollup_counts_a_redelivered_event_once(client):
                    {**base, "event_id": "r1", "timestamp": "2026-11-20T10:00:00Z"},
                    {**base, "event_id": "r2", "timestamp": "2026-11-20T23:59:59Z", "status": "error"},
                    {**base, "event_id": "r3", "timestamp": "2026-11-21T00:00:00Z", "model": "gpt-99-turbo"})
-    assert warehouse.insert(client, batch) == 3
-    assert warehouse.insert(client, batch) == 0  # the whole batch again
-    assert warehouse.insert(client, batch[1:] + batch[1:]) == 0  # part of it, twice within one batch
+    assert warehouse.insert(client, batch).rows == 3
+    warehouse.insert(client, batch)  # the whole batch again
+    warehouse.insert(client, batch[1:] + batch[1:])  # part of it, twice within one batch
 
     daily = warehouse.timeseries(client, "org-r", START, END, "day", None)
     # each gpt-4o call: 1000*2.5/M + 500*10/M = 0.0075; the unknown model is unpriced (0, counted apart)

@@ -52,3 +52,30 @@ def test_the_wrong_format_names_the_columns_it_expected():
         convert("litellm", records((FIXTURES / "openai_chat_completions.jsonl").read_bytes()))
     with pytest.raises(ImportFormatError, match="unknown format 'csv'"):
         convert("csv", [])
+
+
+@pytest.mark.parametrize(("format_name", "good", "odd"), [
+    ("openai", {"id": "ok", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 10, "completion_tokens": 5}},
+     [{"id": "a", "created": 1795600000, "model": "gpt-4o", "usage": "lots"},
+      {"id": "b", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 1, "completion_tokens": 1,
+                                                                       "prompt_tokens_details": [1]}},
+      {"id": "c", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 1, "completion_tokens": 1}, "metadata": "x"}]),
+    ("litellm", {"request_id": "ok", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "prompt_tokens": 10, "completion_tokens": 5},
+     [{"request_id": "a", "startTime": "2026-11-25T10:00:00Z", "model": 42, "prompt_tokens": 1, "completion_tokens": 1},
+      {"request_id": "b", "startTime": 7, "endTime": "2026-11-25T10:00:01Z", "model": "gpt-4o", "prompt_tokens": 1, "completion_tokens": 1},
+      {"request_id": "c", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "prompt_tokens": "1", "completion_tokens": 1}]),
+    ("langfuse", {"id": "ok", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": {"input": 10, "output": 5}},
+     [{"id": "a", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": [10, 5]},
+      {"id": "b", "startTime": "2026-11-25T10:00:00Z", "model": ["gpt-4o"], "usageDetails": {"input": 1, "output": 1}},
+      {"id": "c", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": {"input": 1, "output": 1}, "costDetails": 3}]),
+])
+def test_a_record_with_unexpected_types_fails_alone(format_name, good, odd):
+    events, rejected = parse_batch(convert(format_name, [good, *odd, good | {"id": "ok2", "request_id": "ok2"}]), "org-x", NOW)
+    assert len(events) == 2 and [r["index"] for r in rejected] == [1, 2, 3]
+    assert all(r["error"] for r in rejected)
+
+
+def test_records_are_parsed_with_the_bounded_parser():
+    deep = b"[" * 10_000 + b"]" * 10_000
+    assert records(deep) == [None]  # not a document, read as one unreadable line: an error row, not a RecursionError
+    assert records(b'[{"id": 1' + b"1" * 5000 + b"}]") == [None]

@@ -1,0 +1,146 @@
+""""Accepted means stored", on a real ClickHouse engine (embedded chDB): the validator's
+limits are the columns' types, a row the warehouse refuses fails alone, and an event id is
+stored once in every view — redelivered, delivered concurrently, or re-sent changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+
+from netra_analytics import warehouse
+from netra_analytics.profile import workload_profile
+from shared_lib.clients.clickhouse import clickhouse_client
+from shared_lib.config import load_settings
+from shared_lib.usage import COLUMNS, COST_COLUMN, MAX_COST_USD, parse_batch
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
+START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+LATER = dt.timedelta(seconds=1)
+
+
+@pytest.fixture
+def client(tmp_path):
+    client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path}"}))
+    warehouse.migrate(client)
+    yield client
+    client.close()  # chDB opens one data path per process at a time
+
+
+def events(org: str, *rows: dict):
+    accepted, rejected = parse_batch([{"timestamp": "2026-11-20T10:00:00Z", "provider": "openai", "model": "gpt-4o",
+                                       "input_tokens": 1000, "output_tokens": 500, **r} for r in rows], org, NOW)
+    assert rejected == []
+    return accepted
+
+
+def views(client, org: str) -> dict:
+    """What every read says about an org: calls per view, and the days the rollup sees."""
+    summary = warehouse.summary(client, org, START, END, "model")["totals"]
+    daily = warehouse.timeseries(client, org, START, END, "day", None)["series"]
+    return {
+        "summary": summary["calls"], "summary_cost": summary["cost_usd"],
+        "days": [(p["bucket"], p["calls"]) for s in daily for p in s["points"]],
+        "hourly": sum(p["calls"] for s in warehouse.timeseries(client, org, START, END, "hour", None)["series"] for p in s["points"]),
+        "profile": sum(w["calls"] for w in workload_profile(client, org, START, END)["workloads"]),
+        "unpriced": warehouse.unpriced(client, org, START, END)["calls"],
+        "prompts": [(p["prompt_hash"], p["calls"]) for p in warehouse.repeated_prompts(client, org, START, END)["duplicate_prompts"]],
+    }
+
+
+def test_the_validators_limits_are_the_warehouse_column_types(client):
+    stored = dict(client.query("SELECT name, type FROM system.columns WHERE database = currentDatabase() "
+                               "AND table = 'usage_events'").result_rows)
+    for field, (column_type, limit) in COLUMNS.items():
+        assert stored[field] == column_type, field
+        assert limit <= {"UInt32": 2**32 - 1, "UInt64": 2**64 - 1}[column_type.removeprefix("Nullable(").rstrip(")")]
+    for field in ("provided_cost_usd", "computed_cost_usd", "cost_usd"):
+        assert stored[field] == f"Nullable({COST_COLUMN})"
+    assert MAX_COST_USD == Decimal(10**9) - Decimal("1e-9")  # the largest Decimal(18, 9)
+
+
+def test_a_row_the_warehouse_refuses_fails_alone(client):
+    good = events("org-i", *({"event_id": f"i{n}", "prompt_hash": f"h{n}"} for n in range(7)))
+    # Forged past the validator: the insert itself refuses a latency beyond UInt32.
+    bad = dataclasses.replace(good[3], event_id="i-bad", latency_ms=5_000_000_000)
+    stored = warehouse.insert(client, good[:3] + [bad] + good[3:])
+    assert stored.rows == 7 and [r["event_id"] for r in stored.refused] == ["i-bad"]
+    assert views(client, "org-i")["summary"] == 7
+    with pytest.raises(Exception):  # alone in its batch: retried (then dead-lettered) as the batch it is
+        warehouse.insert(client, [bad])
+
+
+def test_an_event_resent_changed_replaces_it_in_every_view(client):
+    base = {"prompt_hash": "same", "model": "gpt-99-turbo"}
+    first = events("org-x", {**base, "event_id": "x1"}, {**base, "event_id": "x2"})
+    warehouse.insert(client, first, accepted_at=NOW)
+    assert views(client, "org-x")["days"] == [("2026-11-20", 2)]
+    # x1 again, a day later, priced model, other prompt: it moves, it is not added.
+    resent = events("org-x", {"event_id": "x1", "timestamp": "2026-11-21T09:00:00Z", "prompt_hash": "other"})
+    warehouse.insert(client, resent, accepted_at=NOW + LATER)
+    expected = {"summary": 2, "summary_cost": "0.0075", "days": [("2026-11-20", 1), ("2026-11-21", 1)], "hourly": 2,
+                "profile": 2, "unpriced": 1, "prompts": []}
+    assert views(client, "org-x") == expected
+    # A late redelivery of the first version (accepted earlier) does not undo the re-send.
+    warehouse.insert(client, first, accepted_at=NOW)
+    assert views(client, "org-x") == expected
+    # Another org's x1 is another event.
+    warehouse.insert(client, events("org-y", {"event_id": "x1"}), accepted_at=NOW)
+    assert views(client, "org-x") == expected and views(client, "org-y")["summary"] == 1
+
+
+def test_concurrent_duplicate_deliveries_count_once(client):
+    batch = events("org-c", *({"event_id": f"c{n}", "latency_ms": n} for n in range(200)))
+    threads = [threading.Thread(target=warehouse.insert, args=(client, batch)) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    seen = views(client, "org-c")
+    # 200 x (1000 * 2.5/M + 500 * 10/M) = 200 x 0.0075
+    assert (seen["summary"], seen["days"], seen["hourly"], seen["profile"], seen["summary_cost"]) == (
+        200, [("2026-11-20", 200)], 200, 200, "1.5")
+
+
+@pytest.fixture
+def unmigrated(tmp_path):
+    client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path}"}))
+    yield client
+    client.close()
+
+
+def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
+    client = unmigrated
+    client.command("CREATE TABLE schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version")
+    for version, path in enumerate(sorted(warehouse.MIGRATIONS.glob("000[123]_*.sql")), start=1):
+        client.command(path.read_text())
+        client.insert("schema_migrations", [[version]], column_names=["version"])
+    old = events("org-m", {"event_id": "m1"}, {"event_id": "m2", "timestamp": "2026-11-21T10:00:00Z"})
+    rows = [warehouse.priced_row(e, NOW) for e in old]
+    client.insert("usage_events", rows + rows[:1], column_names=warehouse.COLUMNS[:-1])  # m1 stored twice by the old race
+    assert warehouse.migrate(client) == [4, 5]
+    assert views(client, "org-m")["days"] == [("2026-11-20", 1), ("2026-11-21", 1)]
+    warehouse.insert(client, old[:1])  # redelivered after the migration
+    assert views(client, "org-m")["summary"] == 2
+
+
+def test_instances_starting_together_apply_each_migration_once(unmigrated):
+    applied = []
+    threads = [threading.Thread(target=lambda: applied.append(warehouse.migrate(unmigrated))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5]
+    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5]
+    warehouse.insert(unmigrated, events("org-s", {"event_id": "s1"}))
+    assert views(unmigrated, "org-s")["days"] == [("2026-11-20", 1)]
+
+
+def test_a_migration_claimed_but_never_applied_stops_start_up_by_name(unmigrated):
+    unmigrated.command("CREATE TABLE schema_migration_claim_0001 (at DateTime) ENGINE = MergeTree ORDER BY tuple()")
+    with pytest.raises(RuntimeError, match="schema_migration_claim_0001"):
+        warehouse.migrate(unmigrated, wait_seconds=0.5)
