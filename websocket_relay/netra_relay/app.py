@@ -28,6 +28,7 @@ from shared_lib import safejson
 from shared_lib.envelope import EnvelopeError, from_push
 from shared_lib.events import ClientEvent, InvalidEvent, dedupe_key
 from shared_lib.idempotency import EventInFlight
+from shared_lib.push_auth import PushAuthenticator, PushRefused
 
 from netra_relay.connections import (
     SESSION_ENDED_CODE,
@@ -39,7 +40,6 @@ from netra_relay.connections import (
     outgoing,
 )
 from netra_relay.leases import SocketLeases
-from netra_relay.push import PushAuthenticator, PushRefused
 from netra_relay.sessions import RevocationWatch
 from netra_relay.settings import RelaySettings
 from netra_relay.streams import UserStreams, parse_event_id

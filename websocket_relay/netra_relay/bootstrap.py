@@ -12,10 +12,10 @@ def build(environ=None):
     from shared_lib.config import ConfigError, load_settings
     from shared_lib.idempotency import IdempotencyGuard
     from shared_lib.log import configure_logging
+    from shared_lib.push_auth import PushAuthenticator
     from shared_lib.secrets import SecretReader
 
     from netra_relay.app import build_app
-    from netra_relay.push import PushAuthenticator
     from netra_relay.settings import load_relay_settings
 
     shared = load_settings(environ)
