@@ -1,0 +1,274 @@
+"""A question, read by code: what it names, when, how it splits it, and what kind of answer
+it wants. `read` finds what the text states; `settle` makes the query, taking what a
+follow-up leaves out from the thread's previous query.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+
+from netra_agents.query import DEFAULT_DAYS, Period, Query, Scenario, Target, Unresolved
+from netra_agents.understanding import names as org_names
+from netra_agents.understanding import periods, scenarios, signals
+from netra_agents.understanding.names import OrgNames
+
+# Shorthand and the words the signals look for, for correcting typos ("reduse", "latancy").
+_SHORTHAND = {"wat": "what", "wht": "what", "whats": "what is", "what's": "what is", "r": "are", "u": "you",
+              "hw": "how", "pls": "please", "plz": "please", "thx": "thanks", "cuz": "because", "vs": "vs",
+              "mo": "month", "wk": "week", "yday": "yesterday", "ystd": "yesterday", "tmrw": "tomorrow"}
+_VOCABULARY = (
+    "latency", "latencies", "reduce", "model", "models", "feature", "features", "spend", "spending", "costs", "savings",
+    "forecast", "budget", "provider", "providers", "tokens", "calls", "breakdown", "compare", "compared", "increase",
+    "expensive", "cheaper", "optimize", "recommendations", "yesterday", "month", "week", "quarter", "caching", "batch",
+    "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
+    "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
+    "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
+    "faster", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+_WORD = re.compile(r"[a-z][a-z']*")
+FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
+                       r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b")
+COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
+                         r"relative\s+to|over)\s*$")
+# Where a question names a feature or model we may not have ("the feature search-bot").
+_NAMED = (
+    re.compile(r"\b(?:feature|workload)\s+['\"`]?([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)"),
+    re.compile(r"\b([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)['\"`]?\s+(?:feature|workload)\b"),
+    re.compile(r"\b(?:for|on|of|about|in|with)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)\b"),
+    re.compile(r"['\"`]([a-z][\w.\-]{1,60})['\"`]"),
+)
+_NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",
+                        "the", "this", "that", "our", "each", "every", "a", "an", "my", "all", "which", "what", "it"})
+_STRONG_KINDS = ("what_if", "latency", "change", "forecast", "plan")
+
+
+@dataclasses.dataclass
+class Reading:
+    """What the text itself states (None / empty: it does not say)."""
+
+    text: str
+    masked: str = ""  # the text with every name replaced by its slot (positions refer to it)
+    kind: str | None = None
+    strong: bool = False  # a kind signal that changes a follow-up's kind
+    follow_up_marker: bool = False
+    periods: list[periods.Found] = dataclasses.field(default_factory=list)
+    dimensions: list[str] = dataclasses.field(default_factory=list)
+    filters: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    unresolved: list[Unresolved] = dataclasses.field(default_factory=list)
+    metric: str | None = None
+    top_n: int | None = None
+    percent: float | None = None
+    money: str | None = None
+    budget_word: bool = False
+    target_word: bool = False
+    scenario: Scenario | None = None
+
+    @property
+    def states_anything(self) -> bool:
+        return bool(self.periods or self.dimensions or self.filters or self.unresolved or self.metric or self.top_n
+                    or self.percent or self.money or self.scenario)
+
+
+def normalize(text: str, names: OrgNames) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    known = {t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower())}
+
+    def fix(m: re.Match) -> str:
+        word = m.group()
+        if word in _SHORTHAND:
+            return _SHORTHAND[word]
+        if len(word) < 5 or word in _VOCABULARY or word in known:
+            return word
+        close = difflib.get_close_matches(word, _VOCABULARY, n=1, cutoff=0.8)
+        if not close or close[0].startswith(word) or word.startswith(close[0]):  # "change" is no typo of "changed"
+            return word
+        return close[0]
+
+    return _WORD.sub(fix, text)
+
+
+def read(question: str, today: dt.date, names: OrgNames, previous: Query | None) -> Reading:
+    text = normalize(question, names)
+    reading = Reading(text)
+    mentions = org_names.find(text, names)
+    # A model id the org does not use ("claude-opus-4"): one slot, not the provider its family word names.
+    unknown = [m for m in org_names.MODEL_ID.finditer(text)
+               if not any(x.dimension == "model" and x.start <= m.start() and m.end() <= x.end for x in mentions)]
+    spans = [(m.start, m.end, scenarios.Slot(m.dimension, m.name)) for m in mentions
+             if not any(u.start() <= m.start and m.end <= u.end() for u in unknown)]
+    spans += [(u.start(), u.end(), scenarios.Slot("model?", u.group())) for u in unknown]
+    spans.sort(key=lambda s: s[0])
+    slots = [slot for _, _, slot in spans]
+    masked, last = [], 0
+    for i, (start, end, _) in enumerate(spans):
+        masked.append(text[last:start] + f" zq{i}q ")
+        last = end
+    masked = "".join(masked) + text[last:]
+    reading.masked = masked
+
+    scenario, used = scenarios.find(masked, slots)
+    for i, slot in enumerate(slots):
+        if i in used:
+            continue
+        if slot.dimension == "model?":
+            reading.unresolved.append(org_names.unresolved("model", slot.name, names))
+        elif slot.name not in reading.filters.setdefault(slot.dimension, []):
+            reading.filters[slot.dimension].append(slot.name)
+    reading.filters = {k: v for k, v in reading.filters.items() if v}
+    seen = {u.text for u in reading.unresolved}
+    for pattern in _NAMED:
+        for m in pattern.finditer(masked):
+            word = m.group(1)
+            if word not in _NOT_NAMES and not word.startswith("zq") and not word.isdigit() and word not in seen:
+                seen.add(word)
+                reading.unresolved.append(org_names.unresolved("feature", word, names))
+
+    reading.periods = periods.find(masked, today)
+    reading.dimensions = signals.dimensions(masked)
+    reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
+    only_top = signals.only_top(masked)
+    top_scenario = only_top is not None and not reading.dimensions and (
+        previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
+    if top_scenario:
+        scenario = Scenario("top_n", n=only_top)
+    else:
+        reading.top_n = signals.top_n(masked)
+    reading.kind, reading.strong = _kind(masked, scenario, top_scenario, reading, previous)
+    if reading.kind == "what_if":
+        reading.scenario = scenario
+    else:  # a scenario word in another kind of question is a filter again ("is caching worth it for doc-qa")
+        for i in used:
+            if slots[i].dimension in org_names.FILTERS and slots[i].name not in reading.filters.get(slots[i].dimension, []):
+                reading.filters.setdefault(slots[i].dimension, []).append(slots[i].name)
+            elif slots[i].dimension == "model?":
+                reading.unresolved.append(org_names.unresolved("model", slots[i].name, names))
+    reading.metric = signals.metric(masked) or ("calls" if signals.USAGE.search(masked) else None)
+    if m := signals.INSTEAD.search(masked):  # "calls instead of spend"
+        reading.metric = signals.metric(m.group(1)) or reading.metric
+    reading.percent = signals.percent(masked)
+    reading.money = signals.money(masked)
+    reading.budget_word = bool(signals.BUDGET.search(masked))
+    reading.target_word = bool(signals.TARGET.search(masked))
+    return reading
+
+
+def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: Reading,
+          previous: Query | None) -> tuple[str | None, bool]:
+    if top_scenario or (scenario is not None and (signals.HYPOTHETICAL.search(masked) or signals.IMPERATIVE.search(masked)
+                                                  or (previous is not None and reading.follow_up_marker))):
+        return "what_if", True
+    if signals.LATENCY.search(masked):
+        return "latency", True
+    if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)
+            or (previous is not None and signals.WHY_ALONE.search(masked))):
+        return "change", True
+    if signals.FORECAST.search(masked):
+        return "forecast", True
+    if signals.PLAN.search(masked):
+        return "plan", True
+    if signals.BREAKDOWN_STRONG.search(masked) or reading.dimensions or reading.top_n:
+        return "breakdown", True
+    if signals.OVERVIEW.search(masked) or signals.HELP.search(masked):
+        return "overview", True
+    if signals.BREAKDOWN_WEAK.search(masked) or reading.filters:
+        return "breakdown", False
+    if signals.GREETING.search(masked):
+        return "overview", True
+    return None, False
+
+
+def default_period(today: dt.date) -> Period:
+    return periods.rolling(today, DEFAULT_DAYS)
+
+
+def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
+    """The query: what the text states (source parser), what a follow-up leaves out taken
+    from the previous query (context), the rest defaults."""
+    follow_up = previous is not None and reading.kind != "overview" and (
+        reading.follow_up_marker or not reading.strong or len(reading.text.split()) <= 4
+        or (not reading.states_anything and len(reading.text.split()) <= 6))
+    base = previous if follow_up else None
+    sources: dict[str, str] = {}
+
+    def take(field: str, stated, inherited, default):
+        if stated is not None:
+            sources[field] = "parser"
+            return stated
+        if base is not None and inherited is not None:
+            sources[field] = "context"
+            return inherited
+        sources[field] = "default"
+        return default
+
+    if reading.kind is not None and (reading.strong or base is None):
+        kind = take("kind", reading.kind, None, None)
+    else:
+        kind = take("kind", None, base.kind if base else None, "overview")
+    confident = reading.kind is not None or (base is not None and reading.states_anything)
+
+    period, comparison = _periods(reading, today, base, kind)
+    period = take("period", period, base.period if base else None, default_period(today))
+    if kind == "change":
+        inherited = base.comparison if base is not None and sources["period"] == "context" else None
+        comparison = take("comparison", comparison, inherited, period.previous())
+    else:
+        comparison = take("comparison", None, None, None)
+
+    dimensions = take("dimensions", tuple(reading.dimensions) or None, base.dimensions if base else None, ())
+    filters: dict[str, tuple[str, ...]] = dict(base.filters) if base else {}
+    for dimension, values in reading.filters.items():
+        filters[dimension] = tuple(sorted(values))
+    sources["filters"] = "parser" if reading.filters else ("context" if filters else "default")
+
+    if kind == "latency":
+        metric = take("metric", "latency", None, "latency")
+    elif kind in ("breakdown", "change"):
+        stated = reading.metric if reading.metric not in (None, "latency") else None
+        inherited = base.metric if base is not None and base.metric != "latency" else None
+        metric = take("metric", stated, inherited, "spend")
+    else:
+        metric = take("metric", None, None, "spend")
+
+    top_n = take("top_n", reading.top_n, base.top_n if base and base.kind == kind else None, None)
+    target_stated = None
+    if reading.percent is not None and (reading.target_word or kind in ("plan", "what_if")):
+        target_stated = Target(pct=reading.percent)
+    elif reading.money is not None and not reading.budget_word and kind != "forecast" and (
+            reading.target_word or kind in ("plan", "what_if")):
+        target_stated = Target(usd=reading.money)
+    target = take("target", target_stated, base.target if base and kind in ("plan", "what_if") else None, None)
+    budget_stated = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
+    budget = take("budget_usd", budget_stated, base.budget_usd if base else None, None)
+    scenario = take("scenario", reading.scenario, base.scenario if base and kind == "what_if" else None, None)
+    return Query(kind=kind, period=period, comparison=comparison, dimensions=dimensions, filters=filters, metric=metric,
+                 target=target, budget_usd=budget, scenario=scenario, top_n=top_n, unresolved=tuple(reading.unresolved),
+                 sources=sources, confident=confident)
+
+
+def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) -> tuple[Period | None, Period | None]:
+    """(period, comparison) as the text states them; None where it does not."""
+    named = [f for f in reading.periods if f.period is not None]
+    relative = [f for f in reading.periods if f.period is None]
+    if kind == "change" and named:
+        first = named[0]
+        compared = first.relation == "last" and (COMPARED_TO.search(_before(reading, first))
+                                                 or reading.masked.startswith("since", first.at))
+        if len(named) >= 2:
+            return first.period, named[1].period
+        if compared:  # "compared to last week": this week against last week
+            unit = first.unit or "day"
+            return periods.calendar(unit, today), first.period
+        if relative:
+            return first.period, periods.shifted(first.period, relative[0])
+        return first.period, None
+    if named:
+        return named[0].period, None
+    if relative and base is not None:  # "and the week before?"
+        return periods.shifted(base.period, relative[0]), None
+    return None, None
+
+
+def _before(reading: Reading, found: periods.Found) -> str:
+    return reading.masked[: found.at]
