@@ -26,10 +26,11 @@ _VOCABULARY = (
     "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
     "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
     "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
-    "faster", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+    "faster", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
 _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
-                       r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b")
+                       r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
+                       r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)")
 COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
                          r"relative\s+to|over)\s*$")
 # Where a question names a feature or model we may not have ("the feature search-bot").
@@ -164,6 +165,8 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
     if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)
             or (previous is not None and signals.WHY_ALONE.search(masked))):
         return "change", True
+    if signals.WHERE_IT_GOES.search(masked):
+        return "breakdown", True
     if signals.FORECAST.search(masked):
         return "forecast", True
     if signals.PLAN.search(masked):
@@ -202,7 +205,8 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         sources[field] = "default"
         return default
 
-    if reading.kind is not None and (reading.strong or base is None):
+    keeps_kind = base is not None and reading.kind == "breakdown" and reading.follow_up_marker  # "and by provider?"
+    if reading.kind is not None and (reading.strong or base is None) and not keeps_kind:
         kind = take("kind", reading.kind, None, None)
     else:
         kind = take("kind", None, base.kind if base else None, "overview")
@@ -218,6 +222,10 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
 
     dimensions = take("dimensions", tuple(reading.dimensions) or None, base.dimensions if base else None, ())
     filters: dict[str, tuple[str, ...]] = dict(base.filters) if base else {}
+    stated_scenario = reading.scenario
+    if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
+            and base.scenario.type != "top_n" and reading.filters.get("feature")):  # "and for the code assistant?"
+        stated_scenario = dataclasses.replace(base.scenario, feature=reading.filters.pop("feature")[0])
     for dimension, values in reading.filters.items():
         filters[dimension] = tuple(sorted(values))
     sources["filters"] = "parser" if reading.filters else ("context" if filters else "default")
@@ -241,7 +249,7 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     target = take("target", target_stated, base.target if base and kind in ("plan", "what_if") else None, None)
     budget_stated = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
     budget = take("budget_usd", budget_stated, base.budget_usd if base else None, None)
-    scenario = take("scenario", reading.scenario, base.scenario if base and kind == "what_if" else None, None)
+    scenario = take("scenario", stated_scenario, base.scenario if base and kind == "what_if" else None, None)
     return Query(kind=kind, period=period, comparison=comparison, dimensions=dimensions, filters=filters, metric=metric,
                  target=target, budget_usd=budget, scenario=scenario, top_n=top_n, unresolved=tuple(reading.unresolved),
                  sources=sources, confident=confident)
@@ -255,8 +263,12 @@ def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) ->
         first = named[0]
         compared = first.relation == "last" and (COMPARED_TO.search(_before(reading, first))
                                                  or reading.masked.startswith("since", first.at))
-        if len(named) >= 2:
-            return first.period, named[1].period
+        if len(named) >= 2:  # the later against the earlier, whichever was said first
+            later, earlier = sorted(named[:2], key=lambda f: f.period.start, reverse=True)
+            return later.period, earlier.period
+        same = [f for f in relative if f.relation == "same"]
+        if same:  # "this week vs the same period last week"
+            return first.period, periods.same_period(first.period, same[0].unit)
         if compared:  # "compared to last week": this week against last week
             unit = first.unit or "day"
             return periods.calendar(unit, today), first.period

@@ -120,6 +120,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("rolling", re.compile(rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior|recent)\s+{_N}\s+"
                            r"(days?|weeks?|months?)\b")),
     ("n_before", re.compile(rf"\b(?:the\s+)?{_N}\s+(days?|weeks?|months?)\s+(?:before|prior)\b")),
+    ("same", re.compile(r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates)\s+(?:last|the\s+previous|a|one)\s+"
+                        r"(week|month|year)(?:\s+(?:ago|before))?\b")),
     ("before", re.compile(r"\b(?:the\s+)?(day|week|month|quarter|year|period)\s+(?:before|prior)\b"
                           r"|\b(?:the\s+)?(?:previous|prior|preceding)\s+(period)\b")),
     ("over", re.compile(r"\b(week|month)[\s-]+(?:over|on)[\s-]+(?:week|month)\b|\b(wow|mom)\b")),
@@ -178,6 +180,8 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, rolling(today, days, f"the last {count} {g[1]}"))
     if kind == "n_before":
         return Found(at, end, None, "before", None, number(g[0]) * _UNIT_DAYS[g[1].rstrip("s")])
+    if kind == "same":
+        return Found(at, end, None, "same", g[0])
     if kind == "before":
         unit = g[0] or g[1]
         return Found(at, end, None, "before", unit if unit in ("week", "month", "quarter", "year") else None,
@@ -206,6 +210,22 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         name = g[0] or g[1]
         return Found(at, end, month_period(name, g[2], today))
     raise AssertionError(kind)
+
+
+def same_period(period: Period, unit: str | None) -> Period:
+    """The same days one week, month or year earlier ("the same period last month")."""
+    if unit == "week":
+        week = dt.timedelta(days=7)
+        return Period(period.start - week, period.end - week, "the same days last week")
+    back = 12 if unit == "year" else 1
+
+    def earlier(day: dt.date) -> dt.date:
+        index = day.year * 12 + day.month - 1 - back
+        year, month = index // 12, index % 12 + 1
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return min(dt.date(year, month, 1) + dt.timedelta(days=day.day - 1), following)
+
+    return Period(earlier(period.start), earlier(period.end), f"the same days last {unit or 'month'}")
 
 
 def shifted(period: Period, found: Found) -> Period:

@@ -16,7 +16,7 @@ from netra_agents.understanding.periods import NUMBERS
 
 HYPOTHETICAL = re.compile(
     r"\b(what\s+if|what\s+would|if\s+we|if\s+i|suppose|supposing|imagine|would\s+(?:we|it|that|this|caching|batching)"
-    r"|could\s+we\s+(?:move|switch|cache|batch)|should\s+we\s+(?:move|switch|cache|batch|use)|how\s+much\s+would"
+    r"|could\s+we\s+(?:move|switch|cache|batch)|can\s+(?:we|zq\d+q|it|they|this|that)|what\s+would\s+it\s+cost|should\s+we\s+(?:move|switch|cache|batch|use)|how\s+much\s+would"
     r"|how\s+much\s+more\s+would|what\s+would)\b")
 IMPERATIVE = re.compile(r"^\s*(?:please\s+|let'?s\s+|ok,?\s+|so\s+)?(move|switch|migrate|cache|batch|use|put|route|try)\b")
 
@@ -27,7 +27,7 @@ CHANGE = re.compile(
     r"\b(vs\.?|versus|compared?\s+(?:to|with)|compare[sd]?|comparison|doubled?|tripled?|quadrupled?|went\s+up|gone\s+up|"
     r"go\s+up|goes\s+up|going\s+up|went\s+down|go\s+down|jump(?:ed|s)?|spike[sd]?|spiking|increase[sd]?|increasing|"
     r"grew|grow(?:n|ing|th)?|rise|rose|risen|rising|drop(?:ped|s)?|fell|fall(?:en|ing)?|decrease[sd]?|decreasing|surge[sd]?|"
-    r"balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|"
+    r"balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
     r"what\s+caused|what\s+drove|caused|anything\s+(?:weird|unusual|odd|strange)|trend(?:ing)?\s+(?:up|down)|"
     r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual))\b")
 WHY_HIGH = re.compile(r"\bwhy\b.*\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
@@ -36,11 +36,15 @@ FORECAST = re.compile(
     r"\b(forecast\w*|projected|projection|project|predict\w*|estimate[sd]?|on\s+track|run\s+out|burn\s+rate|"
     r"will\s+we|are\s+we\s+going\s+to|by\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)|"
     r"end\s+of\s+(?:the\s+)?month|month[\s-]+end|go\s+over|stay\s+(?:under|within|below)|exceed\w*|budget\w*|"
-    r"at\s+this\s+rate|next\s+month|going\s+to\s+spend|will\s+(?:we|it|our|the)\s+\w+)\b")
+    r"at\s+this\s+rate|next\s+month|going\s+to\s+spend|will\s+(?:we|it|our|the)\s+\w+|how\s+much\s+will|"
+    r"will\s+\w+\s+(?:cost|come\s+to|be))\b")
+# Where the money goes, though a budget is named ("what's eating our budget"): tried before a forecast.
+WHERE_IT_GOES = re.compile(r"\b(?:what\s+is|what'?s)\s+eating|\bwhere\s+(?:does|do|is|are)\s+(?:all\s+)?(?:our|the|my)\s+"
+                           r"(?:money|spend|spending|budget|costs?|bill|dollars)\s+go")
 PLAN = re.compile(
     r"\b(save|saves|saving|savings|cheaper|cheapest\s+way|cut|cuts|cutting|reduce|reducing|reduction|lower|lowering|"
     r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|quick\s+wins?|right-?siz\w*|"
-    r"spend\s+less|pay\s+less|worth\s+it|doing\s+wrong|opportunit\w*|efficien\w*|improve\s+costs?)\b")
+    r"spend\s+less|pay\s+less|worth|doing\s+wrong|(?:right|wrong|best|better|cheaper|appropriate|correct)\s+models?|opportunit\w*|efficien\w*|improve\s+costs?)\b")
 OVERVIEW = re.compile(
     r"\b(what\s+can\s+you\s+do|what\s+do\s+you\s+do|what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+should\s+i\s+ask|"
     r"overview|summary|summari[sz]e\s+(?:our|my|the)\s+(?:usage|account|data)|how\s+are\s+we\s+doing|"
@@ -75,14 +79,18 @@ _DIMENSIONS = (
 )
 _DIM = {"feature": "feature", "model": "model", "provider": "provider", "vendor": "provider", "user": "user",
         "people": "user", "day": "day", "team": "user", "workload": "feature"}
-WHO = re.compile(r"\b(who|whos|who's|which\s+users?|which\s+people)\b")
-DAILY = re.compile(r"\b(daily|per\s+day|each\s+day|by\s+day|day\s+by\s+day|every\s+day|over\s+time|a\s+day)\b")
+WHO = re.compile(r"\b(who|whos|who's|which\s+users?|which\s+people|spenders?)\b")
+DAILY = re.compile(r"\b(daily|per\s+day|each\s+day|by\s+day|day\s+by\s+day|every\s+day|over\s+time|a\s+day|trend|trends|"
+                   r"time\s+series)\b")
 _COUNT = r"(\d{1,3}|" + "|".join(NUMBERS) + ")"
-TOP = re.compile(rf"\btop\s+{_COUNT}\b")
+TOP = re.compile(rf"\btop\s+{_COUNT}\b|\b(?:the\s+)?{_COUNT}\s+(?:most|least|biggest|largest|costliest|priciest|cheapest|"
+                 rf"slowest|top)\b")
 TOP_ONE = re.compile(r"\b(?:most|least)\s+(?:expensive|costly|used|popular|active)\s+(feature|model|user|provider)\b"
                      r"|\b(?:costliest|priciest|biggest)\s+(feature|model|user|provider)\b")
 ONLY_TOP = re.compile(rf"\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|the\s+|take\s+)*top\s+{_COUNT}\b"
-                      rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b")
+                      rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b"
+                      rf"|\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|take\s+)?(?:the\s+)?{_COUNT}\s+(?:biggest|largest|best|"
+                      rf"top|most\s+\w+)\b")
 PLAN_WORDS = re.compile(r"\b(recommendations?|changes?|fixes|levers?|ideas?|do|apply|implement|plan)\b")
 
 PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
@@ -93,7 +101,11 @@ BUDGET = re.compile(r"\b(budget\w*|stay\s+(?:under|within|below)|go\s+over|excee
 TARGET = re.compile(r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target)\b")
 
 
+_UNIT_COST = re.compile(r"\b(?:per|a|each|every)\s+(?:call|request|token|1k\s+tokens|million\s+tokens)s?\b")
+
+
 def metric(text: str) -> str | None:
+    text = _UNIT_COST.sub(" ", text)  # "cost per call" is spend
     for name, pattern in _METRICS:
         if pattern.search(text):
             return name
@@ -125,7 +137,7 @@ def _singular(word: str) -> str:
 
 def top_n(text: str) -> int | None:
     if m := TOP.search(text):
-        return _count(m.group(1))
+        return _count(m.group(1) or m.group(2))
     if TOP_ONE.search(text):
         return 1
     return None
@@ -134,7 +146,7 @@ def top_n(text: str) -> int | None:
 def only_top(text: str) -> int | None:
     """N of "only the top N" / "top N recommendations": a what-if over the plan."""
     if m := ONLY_TOP.search(text):
-        return _count(m.group(1) or m.group(2))
+        return _count(next(g for g in m.groups() if g))
     return None
 
 
