@@ -38,6 +38,8 @@ class Score:
     kinds_right: int = 0
     fields: int = 0
     fields_right: int = 0
+    stated: int = 0  # fields a case states (its kind, and a change's comparison, always)
+    stated_right: int = 0
     misses: list[str] = dataclasses.field(default_factory=list)
 
     @property
@@ -47,6 +49,11 @@ class Score:
     @property
     def fields_pct(self) -> float:
         return 100.0 * self.fields_right / self.fields if self.fields else 0.0
+
+    @property
+    def stated_pct(self) -> float:
+        """Fields right among those the cases state: a parser that answers defaults scores low here."""
+        return 100.0 * self.stated_right / self.stated if self.stated else 0.0
 
 
 def _date(value) -> dt.date:
@@ -124,6 +131,10 @@ def score(corpus: Corpus, parse: Callable[[str, Query | None], Query]) -> Score:
         wrong = [f for f in FIELDS if got[f] != want[f]]
         result.fields += len(FIELDS)
         result.fields_right += len(FIELDS) - len(wrong)
+        stated = [f for f in FIELDS if f in case or f == "kind" or (f == "comparison" and want["kind"] == "change")
+                  or (f == "metric" and want["kind"] == "latency")]
+        result.stated += len(stated)
+        result.stated_right += sum(got[f] == want[f] for f in stated)
         if wrong:
             result.misses.append(f"{case['q']!r}: " + "; ".join(f"{f} {got[f]!r} (want {want[f]!r})" for f in wrong))
     return result

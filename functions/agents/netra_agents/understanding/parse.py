@@ -94,9 +94,19 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     text = normalize(question, names)
     reading = Reading(text)
     mentions = org_names.find(text, names)
-    # A model id the org does not use ("claude-opus-4"): one slot, not the provider its family word names.
-    unknown = [m for m in org_names.MODEL_ID.finditer(text)
-               if not any(x.dimension == "model" and x.start <= m.start() and m.end() <= x.end for x in mentions)]
+    # A whole model id is one slot: the org's (written with a date it does not use, or without
+    # the one it does), or one the org does not use ("claude-opus-4") — not its family's provider.
+    unknown = []
+    for m in org_names.MODEL_ID.finditer(text):
+        if any(x.dimension == "model" and x.start <= m.start() and m.end() <= x.end for x in mentions):
+            continue
+        known = org_names.resolve(m.group(), "model", names)
+        mentions = [x for x in mentions if not (m.start() <= x.start and x.end <= m.end())]
+        if known:
+            mentions.append(org_names.Mention(m.start(), m.end(), "model", known))
+        else:
+            unknown.append(m)
+    mentions.sort(key=lambda x: x.start)
     spans = [(m.start, m.end, scenarios.Slot(m.dimension, m.name)) for m in mentions
              if not any(u.start() <= m.start and m.end <= u.end() for u in unknown)]
     spans += [(u.start(), u.end(), scenarios.Slot("model?", u.group())) for u in unknown]
