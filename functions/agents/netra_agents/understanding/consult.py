@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from netra_agents.query import DIMENSIONS, FILTERS, METRICS, SCENARIOS, Period, Query, Scenario, Target
 from netra_agents.understanding.names import OrgNames, resolve
+from netra_agents.understanding.periods import before
 
 log = logging.getLogger("netra.agents.understanding")
 
@@ -100,7 +101,7 @@ def merge(query: Query, answer: dict, today: dt.date, names: OrgNames) -> Query:
     if open_("period") and (period := _period(answer.get("period_from"), answer.get("period_to"), today)):
         changes["period"], sources["period"] = period, "llm"
     if final_kind == "change" and open_("comparison"):
-        changes["comparison"] = changes.get("period", query.period).previous()
+        changes["comparison"] = before(changes.get("period", query.period))
     elif final_kind != "change" and sources.get("comparison") != "parser":
         changes["comparison"] = None
     dims = answer.get("dimensions")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from netra_agents.query import DEFAULT_DAYS, Period, Query, Scenario, Target
 from netra_agents.understanding.names import OrgNames
+from netra_agents.understanding.periods import before
 
 FIELDS = ("kind", "period", "comparison", "dimensions", "filters", "metric", "top_n", "target", "budget_usd", "scenario",
           "unresolved")
@@ -71,7 +72,7 @@ def expected(case: dict, today: dt.date) -> dict:
     """The comparable form of a case's expected query, defaults filled in."""
     kind = case["kind"]
     period = _period(case.get("period")) or Period(today - dt.timedelta(days=DEFAULT_DAYS - 1), today + dt.timedelta(days=1), "")
-    comparison = _period(case.get("comparison")) or (period.previous() if kind == "change" else None)
+    comparison = _period(case.get("comparison")) or (before(period) if kind == "change" else None)
     target = case.get("target") or None
     scenario = case.get("scenario") or None
     return {

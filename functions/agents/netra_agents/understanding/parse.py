@@ -92,7 +92,37 @@ def normalize(text: str, names: OrgNames) -> str:
 
 def read(question: str, today: dt.date, names: OrgNames, previous: Query | None) -> Reading:
     text = normalize(question, names)
-    reading = Reading(text)
+    masked, slots = mask(text, names)
+    reading = Reading(text, masked)
+    scenario, used = scenarios.find(masked, slots)
+    reading.periods = periods.find(masked, today)
+    reading.dimensions = signals.dimensions(masked)
+    reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
+    only_top = signals.only_top(masked)
+    top_scenario = only_top is not None and not reading.dimensions and (
+        previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
+    if top_scenario:
+        scenario, used = Scenario("top_n", n=only_top), set()
+    else:
+        reading.top_n = signals.top_n(masked)
+    _filters(reading, slots, used, names)  # what the scenario does not use, for the kind to see
+    reading.kind, reading.strong = _kind(masked, scenario, top_scenario, reading, previous)
+    if reading.kind == "what_if":
+        reading.scenario = scenario
+    else:  # a scenario's names in another kind of question are filters ("is caching worth it for doc-qa")
+        _filters(reading, [s if i in used else None for i, s in enumerate(slots)], set(), names)
+    reading.metric = signals.metric(masked) or ("calls" if signals.USAGE.search(masked) else None)
+    if m := signals.INSTEAD.search(masked):  # "calls instead of spend"
+        reading.metric = signals.metric(m.group(1)) or reading.metric
+    reading.percent = signals.percent(masked)
+    reading.money = signals.money(masked)
+    reading.budget_word = bool(signals.BUDGET.search(masked))
+    reading.target_word = bool(signals.TARGET.search(masked))
+    return reading
+
+
+def mask(text: str, names: OrgNames) -> tuple[str, list[scenarios.Slot]]:
+    """The text with each name found replaced by `zq{i}q`, and the names (slots) in order."""
     mentions = org_names.find(text, names)
     # A whole model id is one slot: the org's (written with a date it does not use, or without
     # the one it does), or one the org does not use ("claude-opus-4") — not its family's provider.
@@ -106,63 +136,35 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
             mentions.append(org_names.Mention(m.start(), m.end(), "model", known))
         else:
             unknown.append(m)
-    mentions.sort(key=lambda x: x.start)
-    spans = [(m.start, m.end, scenarios.Slot(m.dimension, m.name)) for m in mentions
-             if not any(u.start() <= m.start and m.end <= u.end() for u in unknown)]
+    spans = [(m.start, m.end, scenarios.Slot(m.dimension, m.name)) for m in mentions]
     spans += [(u.start(), u.end(), scenarios.Slot("model?", u.group())) for u in unknown]
     spans.sort(key=lambda s: s[0])
-    slots = [slot for _, _, slot in spans]
     masked, last = [], 0
     for i, (start, end, _) in enumerate(spans):
         masked.append(text[last:start] + f" zq{i}q ")
         last = end
-    masked = "".join(masked) + text[last:]
-    reading.masked = masked
+    return "".join(masked) + text[last:], [slot for _, _, slot in spans]
 
-    scenario, used = scenarios.find(masked, slots)
+
+def _filters(reading: Reading, slots: list[scenarios.Slot | None], used: set[int], names: OrgNames) -> None:
+    """Add the slots not `used` (and not None) as filters, or as unresolved names; then the
+    names the text marks as a feature's that are not the org's."""
     for i, slot in enumerate(slots):
-        if i in used:
+        if slot is None or i in used:
             continue
         if slot.dimension == "model?":
-            reading.unresolved.append(org_names.unresolved("model", slot.name, names))
+            if all(u.text != slot.name for u in reading.unresolved):
+                reading.unresolved.append(org_names.unresolved("model", slot.name, names))
         elif slot.name not in reading.filters.setdefault(slot.dimension, []):
             reading.filters[slot.dimension].append(slot.name)
     reading.filters = {k: v for k, v in reading.filters.items() if v}
     seen = {u.text for u in reading.unresolved}
     for pattern in _NAMED:
-        for m in pattern.finditer(masked):
+        for m in pattern.finditer(reading.masked):
             word = m.group(1)
             if word not in _NOT_NAMES and not word.startswith("zq") and not word.isdigit() and word not in seen:
                 seen.add(word)
                 reading.unresolved.append(org_names.unresolved("feature", word, names))
-
-    reading.periods = periods.find(masked, today)
-    reading.dimensions = signals.dimensions(masked)
-    reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
-    only_top = signals.only_top(masked)
-    top_scenario = only_top is not None and not reading.dimensions and (
-        previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
-    if top_scenario:
-        scenario = Scenario("top_n", n=only_top)
-    else:
-        reading.top_n = signals.top_n(masked)
-    reading.kind, reading.strong = _kind(masked, scenario, top_scenario, reading, previous)
-    if reading.kind == "what_if":
-        reading.scenario = scenario
-    else:  # a scenario word in another kind of question is a filter again ("is caching worth it for doc-qa")
-        for i in used:
-            if slots[i].dimension in org_names.FILTERS and slots[i].name not in reading.filters.get(slots[i].dimension, []):
-                reading.filters.setdefault(slots[i].dimension, []).append(slots[i].name)
-            elif slots[i].dimension == "model?":
-                reading.unresolved.append(org_names.unresolved("model", slots[i].name, names))
-    reading.metric = signals.metric(masked) or ("calls" if signals.USAGE.search(masked) else None)
-    if m := signals.INSTEAD.search(masked):  # "calls instead of spend"
-        reading.metric = signals.metric(m.group(1)) or reading.metric
-    reading.percent = signals.percent(masked)
-    reading.money = signals.money(masked)
-    reading.budget_word = bool(signals.BUDGET.search(masked))
-    reading.target_word = bool(signals.TARGET.search(masked))
-    return reading
 
 
 def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: Reading,
@@ -226,11 +228,15 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     period = take("period", period, base.period if base else None, default_period(today))
     if kind == "change":
         inherited = base.comparison if base is not None and sources["period"] == "context" else None
-        comparison = take("comparison", comparison, inherited, period.previous())
+        comparison = take("comparison", comparison, inherited, periods.before(period))
     else:
         comparison = take("comparison", None, None, None)
 
-    dimensions = take("dimensions", tuple(reading.dimensions) or None, base.dimensions if base else None, ())
+    stated_dimensions = tuple(reading.dimensions) or None
+    if stated_dimensions is None and kind in ("breakdown", "change"):  # "the split between openai and anthropic"
+        named = [d for d, values in reading.filters.items() if len(values) >= 2]
+        stated_dimensions = tuple(named[:1]) or None
+    dimensions = take("dimensions", stated_dimensions, base.dimensions if base else None, ())
     filters: dict[str, tuple[str, ...]] = dict(base.filters) if base else {}
     stated_scenario = reading.scenario
     if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None

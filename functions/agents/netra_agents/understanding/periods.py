@@ -131,10 +131,12 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("to_date", re.compile(r"\b(week|month|quarter|year)[\s-]+to[\s-]+date\b|\b(wtd|mtd|qtd|ytd)\b")),
     ("month_end", re.compile(r"\b(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)\b")),
     ("yesterday", re.compile(r"\byesterday\b")),
+    ("weekday", re.compile(r"\b(?:on\s+|last\s+|this\s+past\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")),
     ("today", re.compile(r"\btoday\b")),
     ("quarter", re.compile(r"\bq([1-4])(?:\s+(20\d\d))?\b")),
     ("month", re.compile(rf"\b(?:(?:in|during|for|of|since)\s+{_MONTH}|{_FULL_MONTH})(?:\s+(20\d\d))?\b")),
 ]
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SHORT = {"wtd": "week", "mtd": "month", "qtd": "quarter", "ytd": "year"}
 
 
@@ -202,6 +204,10 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, calendar("month", today), unit="month")
     if kind == "yesterday":
         return Found(at, end, calendar("day", today, 1), "last", "day")
+    if kind == "weekday":  # the latest one before today
+        back = (today.weekday() - _WEEKDAYS.index(g[0])) % 7 or 7
+        day = today - dt.timedelta(days=back)
+        return Found(at, end, Period(day, day + one, day.strftime("%A %b %-d")))
     if kind == "today":
         return Found(at, end, calendar("day", today), unit="day")
     if kind == "quarter":
@@ -226,6 +232,16 @@ def same_period(period: Period, unit: str | None) -> Period:
         return min(dt.date(year, month, 1) + dt.timedelta(days=day.day - 1), following)
 
     return Period(earlier(period.start), earlier(period.end), f"the same days last {unit or 'month'}")
+
+
+def before(period: Period) -> Period:
+    """What a change compares `period` with: the calendar month, quarter or year before a
+    whole one ("last month" against the month before it), else the days just before."""
+    months = (period.end.year * 12 + period.end.month) - (period.start.year * 12 + period.start.month)
+    if period.start.day == 1 and period.end.day == 1 and months in (1, 3, 12):
+        unit = {1: "month", 3: "quarter", 12: "year"}[months]
+        return shifted(period, Found(0, 0, None, "before", unit))
+    return period.previous()
 
 
 def shifted(period: Period, found: Found) -> Period:

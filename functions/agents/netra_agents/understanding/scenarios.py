@@ -21,6 +21,8 @@ MOVE = (
                rf"\s+(?:the\s+|a\s+)?{_SLOT}"),
     re.compile(rf"{_SLOT}{_FILLER}\s+(?:went|go|goes|moved|switched|used|uses|ran|were\s+on|was\s+on|ran\s+on)\s+"
                rf"(?:to\s+|on\s+|over\s+to\s+)?(?:the\s+|a\s+)?{_SLOT}"),
+    re.compile(rf"\b{_VERB}\s+(?:everything|all(?:\s+(?:of\s+)?(?:our\s+|the\s+)?(?:traffic|calls|requests|workloads|features))?|"
+               rf"it\s+all)\s+(?:over\s+)?(?:to|onto)\s+(?:the\s+|a\s+)?{_SLOT}"),
     re.compile(rf"\b(?:use|using|used|try|trying)\s+(?:the\s+)?{_SLOT}\s+(?:for|on|in|with)\s+(?:the\s+|our\s+)?{_SLOT}"),
 )
 BATCH = re.compile(r"\bbatch(?:es|ed|ing)?\b|\bbatch\s+api\b|\boffline\s+(?:api|processing)\b")
@@ -44,7 +46,7 @@ def find(masked: str, slots: list[Slot]) -> tuple[Scenario | None, set[int]]:
     for number, pattern in enumerate(MOVE):
         for m in pattern.finditer(masked):
             groups = [int(g) for g in m.groups() if g is not None]
-            if number == 2:  # use <target> for <workload>
+            if number == 3:  # use <target> for <workload>
                 groups = groups[1:] + groups[:1]
             *sources, target = groups
             if slots[target].dimension not in ("model", "model?"):
