@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
 
 from netra_agents.query import DEFAULT_DAYS, Period, Query, Scenario, Target, Unresolved
@@ -74,20 +75,33 @@ class Reading:
 
 def normalize(text: str, names: OrgNames) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    known = {t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower())}
+    known = _name_words(names)
 
     def fix(m: re.Match) -> str:
         word = m.group()
         if word in _SHORTHAND:
             return _SHORTHAND[word]
-        if len(word) < 5 or word in _VOCABULARY or word in known:
+        if len(word) < 5 or word in known:
             return word
-        close = difflib.get_close_matches(word, _VOCABULARY, n=1, cutoff=0.8)
-        if not close or close[0].startswith(word) or word.startswith(close[0]):  # "change" is no typo of "changed"
-            return word
-        return close[0]
+        return _correction(word)
 
     return _WORD.sub(fix, text)
+
+
+@functools.lru_cache(maxsize=64)
+def _name_words(names: OrgNames) -> frozenset[str]:
+    return frozenset(t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _correction(word: str) -> str:
+    """The signal word `word` is a typo of ("reduse" -> "reduce"), or `word`."""
+    if word in _VOCABULARY:
+        return word
+    close = difflib.get_close_matches(word, _VOCABULARY, n=1, cutoff=0.8)
+    if not close or close[0].startswith(word) or word.startswith(close[0]):  # "change" is no typo of "changed"
+        return word
+    return close[0]
 
 
 def read(question: str, today: dt.date, names: OrgNames, previous: Query | None) -> Reading:
