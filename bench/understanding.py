@@ -3,6 +3,9 @@
 a trivial baseline in the same run — one keyword regex per kind, first match wins, every
 other field left at its default (what triage did before issue 11 without an LLM).
 
+Also the worst of a few 10,000-character messages built against the patterns' weak spots
+(the longest chat accepts), against the baseline on the same messages.
+
 Prints the accuracy of both (kinds, all fields, the fields each case states) and one
 `BENCH_JSON` line with them; the timings go through the harness like every suite's.
 """
@@ -71,3 +74,19 @@ def benchmarks(repeat: int):
 
     yield compare("understand(), per question", lambda: per_question(parser),
                   "keyword regex, per question", lambda: per_question(baseline), repeat)
+
+    # The longest messages chat accepts (10,000 characters), written against the patterns'
+    # weak spots (repeated hyphenated words, whys, dates, model-like ids): the parse stays linear.
+    long = ["a-" * 5000, "why " * 2500, "nov 3 to " * 1111, "gpt-" * 2500, "x-y feature " * 833]
+
+    def worst(parse) -> float:
+        return max(_timed(lambda: parse(text, None)) for text in long)
+
+    yield compare("understand(), worst 10,000-char message", lambda: worst(parser),
+                  "keyword regex, same messages", lambda: worst(baseline), repeat)
+
+
+def _timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started

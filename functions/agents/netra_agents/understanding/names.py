@@ -31,7 +31,7 @@ _COMMON = frozenset(
 # Names too vague to be meant when the word is used ("other" is a provider in the data).
 _VAGUE = frozenset({"other", "unknown", "none", "default", "test"})
 # Model ids that are not the org's: a family word and a version joined by hyphens.
-MODEL_ID = re.compile(r"\b(?:gpt|claude|gemini|llama|mistral|mixtral|command|deepseek|qwen|grok|phi|o[1-9])(?:-[a-z0-9.]+)+\b")
+MODEL_ID = re.compile(r"\b(?:gpt|claude|gemini|llama|mistral|mixtral|command|deepseek|qwen|grok|phi|o[1-9])(?:-[a-z0-9.]{1,30}){1,8}\b")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,9 +36,9 @@ COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\
                          r"relative\s+to|over)\s*$")
 # Where a question names a feature or model we may not have ("the feature search-bot").
 _NAMED = (
-    re.compile(r"\b(?:feature|workload)\s+['\"`]?([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)"),
-    re.compile(r"\b([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)+)['\"`]?\s+(?:feature|workload)\b"),
-    re.compile(r"\b(?:for|on|of|about|in|with)\s+(?:the\s+)?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)\b"),
+    re.compile(r"\b(?:feature|workload)\s+['\"`]?([a-z][a-z0-9]{0,40}(?:[-_.][a-z0-9]{1,40}){1,8})"),
+    re.compile(r"\b([a-z][a-z0-9]{0,40}(?:[-_.][a-z0-9]{1,40}){1,8})['\"`]?\s+(?:feature|workload)\b"),
+    re.compile(r"\b(?:for|on|of|about|in|with)\s+(?:the\s+)?([a-z][a-z0-9]{0,40}(?:[-_][a-z0-9]{1,40}){1,8})\b"),
     re.compile(r"['\"`]([a-z][\w.\-]{1,60})['\"`]"),
 )
 _NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",

@@ -30,7 +30,7 @@ CHANGE = re.compile(
     r"balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
     r"what\s+caused|what\s+drove|caused|anything\s+(?:weird|unusual|odd|strange)|trend(?:ing)?\s+(?:up|down)|"
     r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual))\b")
-WHY_HIGH = re.compile(r"\bwhy\b.*\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
+WHY_HIGH = re.compile(r"\bwhy\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
 WHY_ALONE = re.compile(r"^\W*(?:and\s+|but\s+|ok\s+|so\s+)?why\W*$")
 FORECAST = re.compile(
     r"\b(forecast\w*|projected|projection|project|predict\w*|estimate[sd]?|on\s+track|run\s+out|burn\s+rate|"
