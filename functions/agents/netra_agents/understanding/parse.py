@@ -27,7 +27,7 @@ _VOCABULARY = (
     "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
     "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
     "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
-    "faster", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+    "faster", "cheapest", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
 _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
                        r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
@@ -186,6 +186,8 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
     if top_scenario or (scenario is not None and (signals.HYPOTHETICAL.search(masked) or signals.IMPERATIVE.search(masked)
                                                   or (previous is not None and reading.follow_up_marker))):
         return "what_if", True
+    if previous is not None and previous.kind in ("plan", "what_if") and signals.ALL_OF_THEM.search(masked):
+        return "plan", True
     if signals.LATENCY.search(masked):
         return "latency", True
     if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)

@@ -25,6 +25,9 @@ MOVE = (
                rf"it\s+all)\s+(?:over\s+)?(?:to|onto)\s+(?:the\s+|a\s+)?{_SLOT}"),
     re.compile(rf"\b(?:use|using|used|try|trying)\s+(?:the\s+)?{_SLOT}\s+(?:for|on|in|with)\s+(?:the\s+|our\s+)?{_SLOT}"),
 )
+# "stop using gpt-5 for X and use gpt-4.1": the model named here is the one moved away from.
+AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off\s+of|replace|replacing|replaced|"
+                  rf"swap\s+out|drop|dropping|ditch|ditching)\s+(?:the\s+|our\s+)?{_SLOT}")
 BATCH = re.compile(r"\bbatch(?:es|ed|ing)?\b|\bbatch\s+api\b|\boffline\s+(?:api|processing)\b")
 CACHE = re.compile(r"\b(?:cache|caches|cached|caching)\b")
 
@@ -43,6 +46,15 @@ def find(masked: str, slots: list[Slot]) -> tuple[Scenario | None, set[int]]:
     features = [i for i, s in enumerate(slots) if s.dimension == "feature"]
     if BATCH.search(masked):
         return Scenario("batch", feature=slots[features[0]].name if features else None), set(features[:1])
+    away = next((int(m.group(1)) for m in AWAY.finditer(masked)
+                 if slots[int(m.group(1))].dimension in ("model", "model?")), None)
+    if away is not None:
+        target = next((i for i, s in enumerate(slots) if i != away and s.dimension in ("model", "model?")), None)
+        if target is not None:
+            feature = features[0] if features else None
+            scenario = Scenario("move_model", feature=slots[feature].name if feature is not None else None,
+                                from_model=slots[away].name, to_model=slots[target].name)
+            return scenario, {away, target} | ({feature} if feature is not None else set())
     for number, pattern in enumerate(MOVE):
         for m in pattern.finditer(masked):
             groups = [int(g) for g in m.groups() if g is not None]

@@ -47,7 +47,8 @@ PLAN = re.compile(
     r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|appropriate|correct)\s+models?|opportunit\w*|efficien\w*|improve\s+costs?)\b")
 OVERVIEW = re.compile(
     r"\b(what\s+can\s+you\s+do|what\s+do\s+you\s+do|what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+should\s+i\s+ask|"
-    r"overview|summary|summari[sz]e\s+(?:our|my|the)\s+(?:usage|account|data)|how\s+are\s+we\s+doing|"
+    r"overview|summary|help\s+me\s+understand|explain\s+(?:our|my|the)\s+(?:ai\s+|llm\s+)?(?:costs?|spend|bill|usage)|"
+    r"anything\s+i\s+should\s+know|summari[sz]e\s+(?:our|my|the)\s+(?:usage|account|data)|how\s+are\s+we\s+doing|"
     r"tell\s+me\s+about\s+(?:our|my|the)\s+(?:usage|account|data|org)|get\s+started|how\s+does\s+this\s+work)\b")
 HELP = re.compile(r"^\W*(?:help|help\s+me|can\s+you\s+help(?:\s+me)?|what\s+now)\W*$")
 GREETING = re.compile(r"^\W*(hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morning|afternoon|evening)|thanks|thank\s+you|"
@@ -80,7 +81,7 @@ _DIMENSIONS = (
 _DIM = {"feature": "feature", "model": "model", "provider": "provider", "vendor": "provider", "user": "user",
         "people": "user", "day": "day", "team": "user", "workload": "feature"}
 WHO = re.compile(r"\b(who|whos|who's|which\s+users?|which\s+people|spenders?)\b")
-DAILY = re.compile(r"\b(daily|per\s+day|each\s+day|by\s+day|day\s+by\s+day|every\s+day|over\s+time|a\s+day|trend|trends|"
+DAILY = re.compile(r"\b(daily|per\s+day|each\s+day|by\s+day|day\s+by\s+day|every\s+day|over\s+time|a\s+day|(?:trend|trends|trending)(?!\s+(?:up|down|higher|lower|upward|downward))|"
                    r"time\s+series)\b")
 _COUNT = r"(\d{1,3}|" + "|".join(NUMBERS) + ")"
 TOP = re.compile(rf"\btop\s+{_COUNT}\b|\b(?:the\s+)?{_COUNT}\s+(?:most|least|biggest|largest|costliest|priciest|cheapest|"
@@ -91,6 +92,9 @@ ONLY_TOP = re.compile(rf"\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|the\s+
                       rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b"
                       rf"|\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|take\s+)?(?:the\s+)?{_COUNT}\s+(?:biggest|largest|best|"
                       rf"top|most\s+\w+)\b")
+# After a plan or a what-if: the whole plan again.
+ALL_OF_THEM = re.compile(r"\b(?:all\s+of\s+them|all\s+of\s+it|all\s+(?:the\s+)?(?:recommendations|changes|fixes|levers)|"
+                         r"the\s+whole\s+(?:plan|thing|list)|everything)\b")
 PLAN_WORDS = re.compile(r"\b(recommendations?|changes?|fixes|levers?|ideas?|do|apply|implement|plan)\b")
 
 PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
