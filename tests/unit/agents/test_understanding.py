@@ -151,6 +151,12 @@ def test_names_the_org_does_not_have_are_unresolved_with_the_closest():
     assert ask("how much does claude-opus-4 cost").filters == {}  # not the provider its family word names
 
 
+def test_a_provider_the_org_never_used_is_unresolved():
+    query = ask("how much is our Mistral bill")
+    assert [(u.dimension, u.text) for u in query.unresolved] == [("provider", "mistral")] and query.filters == {}
+    assert ask("our OpenAI bill").unresolved == ()
+
+
 def test_a_scenario_may_name_a_model_the_org_does_not_use_yet():
     query = ask("what if we move faq-answers to llama-3-8b")
     assert query.scenario == Scenario("move_model", feature="faq-answers", to_model="llama-3-8b")

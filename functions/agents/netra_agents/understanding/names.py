@@ -22,6 +22,11 @@ _DATED = re.compile(r"-(?:20\d\d-?\d\d-?\d\d|latest)$")
 # Provider words besides the provider's own name (model families name their maker).
 PROVIDER_WORDS = {"openai": ("open ai", "gpt", "chatgpt"), "anthropic": ("claude",),
                   "google": ("gemini", "vertex", "gcp")}
+# Providers a question may name that an org may not use (then: unresolved, not ignored).
+KNOWN_PROVIDERS = {"openai": "openai", "open ai": "openai", "anthropic": "anthropic", "google": "google",
+                   "mistral": "mistral", "cohere": "cohere", "groq": "groq", "azure": "azure", "bedrock": "bedrock",
+                   "deepseek": "deepseek", "xai": "xai", "perplexity": "perplexity", "together": None}
+PROVIDER_WORD = re.compile(r"\b(" + "|".join(k.replace(" ", r"\s+") for k, v in KNOWN_PROVIDERS.items() if v) + r")\b")
 # Words too common in questions to stand for a name on their own.
 _COMMON = frozenset(
     "report reports answer answers tool tools chat assistant assistants agent agents data model models feature features "

@@ -43,7 +43,7 @@ _NAMED = (
 )
 _NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",
                         "the", "this", "that", "our", "each", "every", "a", "an", "my", "all", "which", "what", "it"})
-_STRONG_KINDS = ("what_if", "latency", "change", "forecast", "plan")
+NAME_VERSUS_NAME = re.compile(r"zq\d+q\s*(?:vs\.?|versus|compared\s+(?:to|with)|against)\s*zq\d+q")
 
 
 @dataclasses.dataclass
@@ -152,6 +152,10 @@ def mask(text: str, names: OrgNames) -> tuple[str, list[scenarios.Slot]]:
             unknown.append(m)
     spans = [(m.start, m.end, scenarios.Slot(m.dimension, m.name)) for m in mentions]
     spans += [(u.start(), u.end(), scenarios.Slot("model?", u.group())) for u in unknown]
+    for p in org_names.PROVIDER_WORD.finditer(text):  # "our Mistral bill" in an org that never used Mistral
+        if not any(start < p.end() and p.start() < end for start, end, _ in spans):
+            word = re.sub(r"\s+", " ", p.group())
+            spans.append((p.start(), p.end(), scenarios.Slot("provider?", org_names.KNOWN_PROVIDERS[word])))
     spans.sort(key=lambda s: s[0])
     masked, last = [], 0
     for i, (start, end, _) in enumerate(spans):
@@ -166,9 +170,9 @@ def _filters(reading: Reading, slots: list[scenarios.Slot | None], used: set[int
     for i, slot in enumerate(slots):
         if slot is None or i in used:
             continue
-        if slot.dimension == "model?":
+        if slot.dimension in ("model?", "provider?"):
             if all(u.text != slot.name for u in reading.unresolved):
-                reading.unresolved.append(org_names.unresolved("model", slot.name, names))
+                reading.unresolved.append(org_names.unresolved(slot.dimension[:-1], slot.name, names))
         elif slot.name not in reading.filters.setdefault(slot.dimension, []):
             reading.filters[slot.dimension].append(slot.name)
     reading.filters = {k: v for k, v in reading.filters.items() if v}
@@ -190,6 +194,8 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
         return "plan", True
     if signals.LATENCY.search(masked):
         return "latency", True
+    if NAME_VERSUS_NAME.search(masked) and len([f for f in reading.periods if f.period]) < 2:
+        return "breakdown", True  # "openai vs anthropic": two names side by side, not two periods
     if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)
             or (previous is not None and signals.WHY_ALONE.search(masked))):
         return "change", True
