@@ -223,10 +223,7 @@ def default_period(today: dt.date) -> Period:
 def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     """The query: what the text states (source parser), what a follow-up leaves out taken
     from the previous query (context), the rest defaults."""
-    follow_up = previous is not None and reading.kind != "overview" and (
-        reading.follow_up_marker or not reading.strong or len(reading.text.split()) <= 4
-        or (not reading.states_anything and len(reading.text.split()) <= 6))
-    base = previous if follow_up else None
+    base = previous if previous is not None and follows(reading) else None
     sources: dict[str, str] = {}
 
     def take(field: str, stated, inherited, default):
@@ -278,19 +275,35 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         metric = take("metric", None, None, "spend")
 
     top_n = take("top_n", reading.top_n, base.top_n if base and base.kind == kind else None, None)
-    target_stated = None
-    if reading.percent is not None and (reading.target_word or kind in ("plan", "what_if")):
-        target_stated = Target(pct=reading.percent)
-    elif reading.money is not None and not reading.budget_word and kind != "forecast" and (
-            reading.target_word or kind in ("plan", "what_if")):
-        target_stated = Target(usd=reading.money)
+    target_stated, budget_stated = _amounts(reading, kind)
     target = take("target", target_stated, base.target if base and kind in ("plan", "what_if") else None, None)
-    budget_stated = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
     budget = take("budget_usd", budget_stated, base.budget_usd if base else None, None)
     scenario = take("scenario", stated_scenario, base.scenario if base and kind == "what_if" else None, None)
     return Query(kind=kind, period=period, comparison=comparison, dimensions=dimensions, filters=filters, metric=metric,
                  target=target, budget_usd=budget, scenario=scenario, top_n=top_n, unresolved=tuple(reading.unresolved),
                  sources=sources, confident=confident)
+
+
+def follows(reading: Reading) -> bool:
+    """Whether a message in a thread modifies the previous query rather than asking afresh:
+    it says so ("and …", "what about …", "instead", "those"), names no kind of its own, or is
+    a few words long. A greeting or "what can you do" always starts afresh."""
+    words = len(reading.text.split())
+    return reading.kind != "overview" and (reading.follow_up_marker or not reading.strong or words <= 4
+                                           or (not reading.states_anything and words <= 6))
+
+
+def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
+    """(target, budget) from the percent and dollar amount stated: a dollar amount is a
+    budget when the question says budget (or asks a forecast), else a savings target."""
+    target = None
+    if reading.percent is not None and (reading.target_word or kind in ("plan", "what_if")):
+        target = Target(pct=reading.percent)
+    elif reading.money is not None and not reading.budget_word and kind != "forecast" and (
+            reading.target_word or kind in ("plan", "what_if")):
+        target = Target(usd=reading.money)
+    budget = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
+    return target, budget
 
 
 def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) -> tuple[Period | None, Period | None]:
