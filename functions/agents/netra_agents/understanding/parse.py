@@ -17,7 +17,8 @@ from netra_agents.understanding import periods, scenarios, signals
 from netra_agents.understanding.names import OrgNames
 
 # Shorthand and the words the signals look for, for correcting typos ("reduse", "latancy").
-_SHORTHAND = {"wat": "what", "wht": "what", "whats": "what is", "what's": "what is", "r": "are", "u": "you",
+_SHORTHAND = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "wek": "week", "wk": "week", "mnth": "month",
+              "mth": "month", "hw": "how", "hwo": "how", "teh": "the", "adn": "and", "whats": "what is", "what's": "what is", "r": "are", "u": "you",
               "hw": "how", "pls": "please", "plz": "please", "thx": "thanks", "cuz": "because", "vs": "vs",
               "mo": "month", "wk": "week", "yday": "yesterday", "ystd": "yesterday", "tmrw": "tomorrow"}
 _VOCABULARY = (
@@ -27,7 +28,7 @@ _VOCABULARY = (
     "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
     "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
     "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
-    "faster", "cheapest", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+    "faster", "cheapest", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
 _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
                        r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
@@ -83,7 +84,8 @@ def normalize(text: str, names: OrgNames) -> str:
             return _SHORTHAND[word]
         if len(word) < 5 or word in known:
             return word
-        return _correction(word)
+        corrected = _correction(word)
+        return corrected if corrected != word else _name_correction(word, known)
 
     return _WORD.sub(fix, text)
 
@@ -91,6 +93,14 @@ def normalize(text: str, names: OrgNames) -> str:
 @functools.lru_cache(maxsize=64)
 def _name_words(names: OrgNames) -> frozenset[str]:
     return frozenset(t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower()))
+
+
+def _name_correction(word: str, known: frozenset[str]) -> str:
+    """A word of the org's names `word` is a typo of ("anthropc" -> "anthropic"), or `word`."""
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.85)
+    if not close or close[0].startswith(word) or word.startswith(close[0]):
+        return word
+    return close[0]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -261,6 +271,9 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
             and base.scenario.type != "top_n" and reading.filters.get("feature")):  # "and for the code assistant?"
         stated_scenario = dataclasses.replace(base.scenario, feature=reading.filters.pop("feature")[0])
+    if (base is not None and stated_scenario is not None and stated_scenario.type != "top_n"
+            and stated_scenario.feature is None and len(filters.get("feature", ())) == 1):  # "what would batching it save?"
+        stated_scenario = dataclasses.replace(stated_scenario, feature=filters.pop("feature")[0])
     for dimension, values in reading.filters.items():
         filters[dimension] = tuple(sorted(values))
     sources["filters"] = "parser" if reading.filters else ("context" if filters else "default")

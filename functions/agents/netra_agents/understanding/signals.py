@@ -27,7 +27,7 @@ CHANGE = re.compile(
     r"\b(vs\.?|versus|compared?\s+(?:to|with)|compare[sd]?|comparison|doubled?|tripled?|quadrupled?|went\s+up|gone\s+up|"
     r"go\s+up|goes\s+up|going\s+up|went\s+down|go\s+down|jump(?:ed|s)?|spike[sd]?|spiking|increase[sd]?|increasing|"
     r"grew|grow(?:n|ing|th)?|rise|rose|risen|rising|drop(?:ped|s)?|fell|fall(?:en|ing)?|decrease[sd]?|decreasing|surge[sd]?|"
-    r"balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
+    r"why\s+did\s+(?:that|this|it)\s+happen|balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
     r"what\s+caused|what\s+drove|caused|anything\s+(?:weird|unusual|odd|strange)|trend(?:ing)?\s+(?:up|down)|"
     r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual))\b")
 WHY_HIGH = re.compile(r"\bwhy\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
