@@ -14,7 +14,7 @@ from shared_lib.llm.gateway import LlmUnavailable
 from netra_agents.runs import Outcome, obligations, on_dead_letter, on_request, on_result
 from netra_agents.runtime import StepFailed
 from netra_agents.steps import StepResult, StepTask
-from netra_agents.triage import latest_query, triage
+from netra_agents.triage import describe, latest_query, triage
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
 
@@ -224,3 +224,13 @@ def test_the_previous_query_is_the_latest_earlier_runs_in_the_thread():
     assert latest_query(runs, "now", at(4), outputs.get).kind == "plan"
     assert latest_query(runs, "a", at(1), lambda run_id: None) is None
     assert latest_query([("x", {"created_at": at(1), "query": {"kind": "plan"}})], "now", at(4), lambda r: None) is None
+
+
+def test_a_query_is_described_in_one_line():
+    from netra_agents.query import Period, Query, Scenario
+
+    week = Period(dt.date(2026, 11, 16), dt.date(2026, 11, 23), "last week")
+    assert describe(Query("breakdown", week, dimensions=("model",), filters={"feature": ("doc-qa",)}, metric="calls")) == \
+        "breakdown of calls by model, last week, feature doc-qa"
+    assert describe(Query("change", week, week.previous())) == "change in spend, last week, against the 7 days before"
+    assert describe(Query("what_if", week, scenario=Scenario("cache", feature="doc-qa"))) == "what-if, last week, cache"

@@ -341,3 +341,16 @@ def test_a_failing_llm_leaves_the_parse_as_it_is(error):
 def test_the_query_survives_its_json_form():
     query = ask("what if we move summarize to gpt-4o-mini with a 20% target since nov 3")
     assert Query.from_json(query.to_json()) == query
+
+
+def test_the_package_is_pure():
+    """Understanding imports no client (Firestore, HTTP, Redis, an LLM gateway): triage does the I/O."""
+    import subprocess
+    import sys
+
+    agents = Path(__file__).resolve().parents[3] / "functions" / "agents"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); import netra_agents.understanding; "
+            "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
+            "('google', 'httpx', 'redis', 'requests', 'shared_lib', 'sqlalchemy', 'psycopg', 'socket')))")
+    loaded = subprocess.run([sys.executable, "-c", code, str(agents)], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
