@@ -39,30 +39,31 @@ SYSTEM = (
 
 def schema() -> dict:
     nullable = lambda sub: {"anyOf": [{"type": "null"}, sub]}  # noqa: E731 - the emulator answers the first option
-    date = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-    amount = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$"}
-    names = {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 10}
+    # Only keywords every provider's strict structured output takes; values are checked on merge.
+    date = {"type": "string", "description": "YYYY-MM-DD"}
+    amount = {"type": "string", "description": "US dollars, digits only, e.g. 2500"}
+    names = {"type": "array", "items": {"type": "string"}, "maxItems": 10}
     return {
         "type": "object", "additionalProperties": False,
         "required": ["kind", "period_from", "period_to", "dimensions", "filters", "metric", "top_n", "target_pct",
                      "target_usd", "budget_usd", "scenario"],
         "properties": {
-            "kind": {"enum": list(ASKABLE_KINDS)},
+            "kind": {"type": "string", "enum": list(ASKABLE_KINDS)},
             "period_from": nullable(date),
             "period_to": nullable(date),
-            "dimensions": {"type": "array", "items": {"enum": list(DIMENSIONS)}, "maxItems": 2},
+            "dimensions": {"type": "array", "items": {"type": "string", "enum": list(DIMENSIONS)}, "maxItems": 2},
             "filters": {"type": "object", "additionalProperties": False, "required": list(FILTERS),
                         "properties": {f: names for f in FILTERS}},
-            "metric": nullable({"enum": list(METRICS)}),
+            "metric": nullable({"type": "string", "enum": list(METRICS)}),
             "top_n": nullable({"type": "integer", "minimum": 1, "maximum": 100}),
             "target_pct": nullable({"type": "number", "exclusiveMinimum": 0, "maximum": 100}),
             "target_usd": nullable(amount),
             "budget_usd": nullable(amount),
             "scenario": nullable({
                 "type": "object", "additionalProperties": False, "required": ["type", "feature", "from_model", "to_model", "n"],
-                "properties": {"type": {"enum": list(SCENARIOS)}, "feature": nullable({"type": "string", "maxLength": 120}),
-                               "from_model": nullable({"type": "string", "maxLength": 120}),
-                               "to_model": nullable({"type": "string", "maxLength": 120}),
+                "properties": {"type": {"type": "string", "enum": list(SCENARIOS)}, "feature": nullable({"type": "string"}),
+                               "from_model": nullable({"type": "string"}),
+                               "to_model": nullable({"type": "string"}),
                                "n": nullable({"type": "integer", "minimum": 1, "maximum": 100})}}),
         },
     }
