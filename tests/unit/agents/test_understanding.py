@@ -163,6 +163,17 @@ def test_a_scenario_may_name_a_model_the_org_does_not_use_yet():
     assert query.unresolved == () and query.filters == {}
 
 
+@pytest.mark.parametrize(("text", "scenario", "unknown"), [
+    ("what if we cache search bot", Scenario("cache"), "search bot"),
+    ("what if we move search-bot to gpt-4o", Scenario("move_model", to_model="gpt-4o"), "search-bot"),
+])
+def test_a_scenario_on_a_workload_the_org_does_not_have_says_so(text, scenario, unknown):
+    query = ask(text)
+    assert query.kind == "what_if" and query.scenario == scenario  # never silently "all of it"
+    assert [(u.dimension, u.text) for u in query.unresolved] == [("feature", unknown)]
+    assert ask("how much would caching save").unresolved == ()
+
+
 def test_common_words_are_not_names():
     assert ask("send me a report of our spend every week").filters == {}
     assert ask("which other models do we use").filters == {}  # "other" is a provider in the data

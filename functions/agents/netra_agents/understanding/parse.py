@@ -42,6 +42,16 @@ _NAMED = (
     re.compile(r"\b(?:for|on|of|about|in|with)\s+(?:the\s+)?([a-z][a-z0-9]{0,40}(?:[-_][a-z0-9]{1,40}){1,8})\b"),
     re.compile(r"['\"`]([a-z][\w.\-]{1,60})['\"`]"),
 )
+# A workload a cache or batch scenario names that is not one of the org's ("cache doc qa").
+_SCENARIO_OBJECT = (
+    re.compile(r"\b(?:cache|caching|cached|batch|batching|batched)\s+(?:(?:the|our|for|on|of)\s+)*"
+               r"([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s*(?:$|[?.!,]|\s+(?:and|too|also|as\s+well|instead)\b)"),
+    scenarios.MOVE_UNKNOWN,
+)
+_NOT_OBJECTS = frozenset(
+    "it them everything all more prompt prompts response responses system calls requests results answers outputs "
+    "stuff things this that those these save help cut reduce be work api apis endpoint mode jobs job traffic "
+    "everything all it them".split())
 _NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",
                         "the", "this", "that", "our", "each", "every", "a", "an", "my", "all", "which", "what", "it"})
 NAME_VERSUS_NAME = re.compile(r"zq\d+q\s*(?:vs\.?|versus|compared\s+(?:to|with)|against)\s*zq\d+q")
@@ -133,6 +143,13 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     reading.kind, reading.strong = _kind(masked, scenario, top_scenario, reading, previous)
     if reading.kind == "what_if":
         reading.scenario = scenario
+        if scenario is not None and scenario.type != "top_n" and scenario.feature is None and scenario.from_model is None:
+            pattern = _SCENARIO_OBJECT[scenario.type == "move_model"]
+            unknown = pattern.search(masked)
+            words = unknown.group(1).split() if unknown else []
+            if (words and not set(words) & _NOT_OBJECTS and not any(w.startswith("zq") for w in words)
+                    and all(u.text != unknown.group(1) for u in reading.unresolved)):
+                reading.unresolved.append(org_names.unresolved("feature", unknown.group(1), names))
     else:  # a scenario's names in another kind of question are filters ("is caching worth it for doc-qa")
         _filters(reading, [s if i in used else None for i, s in enumerate(slots)], set(), names)
     reading.metric = signals.metric(masked) or ("calls" if signals.USAGE.search(masked) else None)

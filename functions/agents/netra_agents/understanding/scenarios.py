@@ -28,6 +28,9 @@ MOVE = (
 # "stop using gpt-5 for X and use gpt-4.1": the model named here is the one moved away from.
 AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off\s+of|replace|replacing|replaced|"
                   rf"swap\s+out|drop|dropping|ditch|ditching)\s+(?:the\s+|our\s+)?{_SLOT}")
+# "move doc qa to gpt-4o" in an org without doc-qa: the workload as written, to say it is unknown.
+MOVE_UNKNOWN = re.compile(rf"\b{_VERB}\s+(?:the\s+|our\s+)?([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s+(?:over\s+)?(?:to|onto)\s+"
+                          rf"(?:the\s+|a\s+)?{_SLOT}")
 BATCH = re.compile(r"\bbatch(?:es|ed|ing)?\b|\bbatch\s+api\b|\boffline\s+(?:api|processing)\b")
 CACHE = re.compile(r"\b(?:cache|caches|cached|caching)\b")
 
@@ -70,6 +73,9 @@ def find(masked: str, slots: list[Slot]) -> tuple[Scenario | None, set[int]]:
                 elif slots[i].dimension in ("model", "model?") and scenario.from_model is None:
                     scenario = dataclasses.replace(scenario, from_model=slots[i].name)
             return scenario, {*sources, target}
+    for m in MOVE_UNKNOWN.finditer(masked):
+        if slots[int(m.group(2))].dimension in ("model", "model?") and not m.group(1).startswith("zq"):
+            return Scenario("move_model", to_model=slots[int(m.group(2))].name), {int(m.group(2))}
     if CACHE.search(masked):
         return Scenario("cache", feature=slots[features[0]].name if features else None), set(features[:1])
     return None, set()
