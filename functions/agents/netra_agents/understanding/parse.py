@@ -41,7 +41,11 @@ _NAMED = (
     re.compile(r"\b([a-z][a-z0-9]{0,40}(?:[-_.][a-z0-9]{1,40}){1,8})['\"`]?\s+(?:feature|workload)\b"),
     re.compile(r"\b(?:for|on|of|about|in|with)\s+(?:the\s+)?([a-z][a-z0-9]{0,40}(?:[-_][a-z0-9]{1,40}){1,8})\b"),
     re.compile(r"['\"`]([a-z][\w.\-]{1,60})['\"`]"),
+    re.compile(r"\bthe\s+([a-z][a-z0-9]*(?:\s+[a-z0-9]+)?)\s+(?:feature|workload)\b"),  # "the doc qa feature"
 )
+_NOT_IN_NAMES = frozenset(
+    "most least expensive costly biggest largest costliest cheapest slowest fastest top main new old whole same first "
+    "last other each every one single entire busiest worst best used popular active".split())
 # A workload a cache or batch scenario names that is not one of the org's ("cache doc qa").
 _SCENARIO_OBJECT = (
     re.compile(r"\b(?:cache|caching|cached|batch|batching|batched)\s+(?:(?:the|our|for|on|of)\s+)*"
@@ -207,7 +211,8 @@ def _filters(reading: Reading, slots: list[scenarios.Slot | None], used: set[int
     for pattern in _NAMED:
         for m in pattern.finditer(reading.masked):
             word = m.group(1)
-            if word not in _NOT_NAMES and not word.startswith("zq") and not word.isdigit() and word not in seen:
+            if (word not in _NOT_NAMES and not word.startswith("zq") and not word.isdigit() and word not in seen
+                    and not set(word.split()) & _NOT_IN_NAMES and "zq" not in word):
                 seen.add(word)
                 reading.unresolved.append(org_names.unresolved("feature", word, names))
 

@@ -56,7 +56,7 @@ GREETING = re.compile(r"^\W*(hi|hello|hey|hiya|yo|howdy|greetings|good\s+(?:morn
 BREAKDOWN_STRONG = re.compile(
     r"\b(breakdown|broken\s+down|split|which\s+(?:features?|models?|users?|providers?|team)|who|whos|"
     r"top\s+\w+|by\s+(?:features?|models?|providers?|users?|days?|vendors?)|per\s+\w+|each\s+(?:features?|models?|users?|day)|"
-    r"most\s+expensive|biggest|largest|costliest|rank\w*|list)\b")
+    r"most\s+expensive|biggest|largest|costliest|busiest|rank\w*|list)\b")
 BREAKDOWN_WEAK = re.compile(
     r"\b(how\s+much|how\s+many|spend|spent|spending|cost|costs|costing|calls|requests|tokens|usage|total|show|"
     r"what\s+did|what\s+does|errors?|error\s+rate|fail\w*|bill|daily|models|features|using|use)\b")
@@ -65,7 +65,8 @@ BREAKDOWN_WEAK = re.compile(
 _METRICS = (
     ("tokens", re.compile(r"\b(tokens?|token\s+count)\b")),
     ("error_rate", re.compile(r"\b(error\s+rates?|errors?|fail\w*|timeouts?|rate[\s-]+limit\w*)\b")),
-    ("calls", re.compile(r"\b(calls?|requests?|how\s+many\s+times|volume|traffic)\b")),
+    ("calls", re.compile(r"\b(calls?|requests?|how\s+many\s+times|volume|traffic|busiest|most\s+used|most\s+popular|"
+                         r"most\s+active)\b")),
     ("spend", re.compile(r"\b(spend\w*|spent|costs?|costing|dollars|money|bill|expensive)\b")),
 )
 USAGE = re.compile(r"\busage\b")
@@ -75,7 +76,8 @@ _DIM_WORD = r"(features?|models?|providers?|vendors?|users?|people|days?|teams?|
 _DIMENSIONS = (
     re.compile(rf"\b(?:by|per|for\s+each|each|across|split\s+by|grouped\s+by|broken\s+down\s+by)\s+{_DIM_WORD}"
                rf"((?:\s*(?:,|and|then|&)\s*(?:by\s+|per\s+)?{_DIM_WORD})*)"),
-    re.compile(rf"\b(?:which|what|list|show|rank|top\s+\w+|biggest|largest|costliest|most\s+expensive|cheapest|"
+    re.compile(rf"\b(?:which|what|list|show|rank|top\s+\w+|biggest|largest|costliest|most\s+expensive|cheapest|busiest|"
+               rf"most\s+used|most\s+popular|most\s+active|"
                rf"slowest|fastest|all)\s+(?:the\s+|our\s+|of\s+our\s+)?{_DIM_WORD}\b"),
 )
 _DIM = {"feature": "feature", "model": "model", "provider": "provider", "vendor": "provider", "user": "user",
@@ -87,7 +89,7 @@ _COUNT = r"(\d{1,3}|" + "|".join(NUMBERS) + ")"
 TOP = re.compile(rf"\btop\s+{_COUNT}\b|\b(?:the\s+)?{_COUNT}\s+(?:most|least|biggest|largest|costliest|priciest|cheapest|"
                  rf"slowest|top)\b")
 TOP_ONE = re.compile(r"\b(?:most|least)\s+(?:expensive|costly|used|popular|active)\s+(feature|model|user|provider)\b"
-                     r"|\b(?:costliest|priciest|biggest)\s+(feature|model|user|provider)\b")
+                     r"|\b(?:costliest|priciest|biggest|busiest)\s+(feature|model|user|provider)\b")
 ONLY_TOP = re.compile(rf"\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|the\s+|take\s+)*top\s+{_COUNT}\b"
                       rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b"
                       rf"|\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|take\s+)?(?:the\s+)?{_COUNT}\s+(?:biggest|largest|best|"
