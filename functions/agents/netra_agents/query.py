@@ -104,8 +104,11 @@ class Query:
     scenario: Scenario | None = None
     top_n: int | None = None  # rows to show in a breakdown (None: the answer's default)
     unresolved: tuple[Unresolved, ...] = ()
-    sources: dict[str, str] = dataclasses.field(default_factory=dict)  # field -> Source
-    confident: bool = True  # False: the parser was unsure and an LLM was (or would be) asked
+    # field -> Source, for kind, period, comparison, dimensions, filters, metric, top_n, target,
+    # budget_usd and scenario
+    sources: dict[str, str] = dataclasses.field(default_factory=dict)
+    # False: the parser found no kind signal, so an LLM was (or, with none, would have been) asked
+    confident: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {

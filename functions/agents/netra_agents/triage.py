@@ -1,91 +1,150 @@
-"""Triage: what the question is about and what it names.
+"""Triage: what the question asks, as a typed `Query` (netra_agents.understanding).
 
-The category and intent come from an LLM answering a JSON schema; when no model answers
-acceptably, from keyword rules. Numbers (a target reduction, a time range) and names
-(models, features) are read from the question by code, never taken from the LLM: an LLM
-only classifies here.
+The names in the org's own data (features, models, providers, users) are read through the
+analytics API with the run's delegated token, as the data agent reads usage; the thread's
+previous query comes from its latest earlier run that has one. Code reads the question;
+an LLM is asked only when code found no kind signal, and fills only what code left open.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 
 from shared_lib.llm.budget import BudgetExhausted
 from shared_lib.llm.gateway import LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import Prompt
 
 from netra_agents.catalog import AGENT_CHAIN
+from netra_agents.query import Query
 from netra_agents.runtime import StepFailed
+from netra_agents.understanding import OrgNames, understand
+from netra_agents.usage_data import CREDENTIAL_KEY
 
-# "general" first: a model unsure of anything else (and the emulator, which picks the
-# option a question names) falls back to it.
-CATEGORIES = ("general", "cost", "latency", "model_selection", "usage_analysis")
-DEFAULT_DAYS = 30
-SCHEMA = {
-    "type": "object", "additionalProperties": False, "required": ["category", "intent"],
-    "properties": {
-        "category": {"enum": list(CATEGORIES)},
-        "intent": {"type": "string", "maxLength": 200},
-    },
-}
-SYSTEM = (
-    "You classify questions sent to Netra, a platform that analyses a team's LLM API usage to cut cost and latency. "
-    "Categories: cost (spend, savings, budgets), latency (speed, time to first token), model_selection (which model to "
-    "use), usage_analysis (where calls and tokens go), general (anything else, greetings, unclear or empty questions). "
-    "Answer with the category and a one-line intent."
-)
-_RULES = (
-    ("latency", r"\b(latency|slow|slower|faster|speed|ttft|time to first token|p9\d|response time)\b"),
-    ("model_selection", r"\b(which model|switch|downgrade|cheaper model|smaller model|model choice|right-?siz\w*)\b"),
-    ("cost", r"\b(cost|costs|spend|spending|cheaper|save|savings|saving|bill|budget|expensive|reduce|cut|\$)"),
-    ("usage_analysis", r"\b(usage|how many|calls|tokens|breakdown|where does|which features?|who uses|trend)\b"),
-)
-_MODEL = re.compile(r"\b(gpt-[\w.\-]+|o\d(?:-[\w\-]+)?|claude-[\w.\-]+|gemini-[\w.\-]+|mistral-[\w.\-]+|llama-?[\w.\-]*)\b", re.I)
-_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent)")
-_DAYS = re.compile(r"\b(?:last|past)\s+(\d{1,3})\s+days?\b", re.I)
-_PERIODS = {"week": 7, "fortnight": 14, "month": 30, "quarter": 90}
+NAMES_WINDOW_DAYS = 90
+MAX_NAMES = 500  # per dimension, the costliest first: a question names what matters
+EARLIER_RUNS_READ = 200
+# The categories the steps before issue 11 plan and report from (kept until they read `query`).
+CATEGORY = {"overview": "general", "guidance": "general", "latency": "latency", "breakdown": "usage_analysis",
+            "plan": "cost", "change": "cost", "what_if": "cost", "forecast": "cost"}
 
 
 def triage(task, progress, ctx) -> tuple[dict, dict]:
-    question = ctx.store.run(task.run_id).get("question", "")
+    run = ctx.store.run(task.run_id)
+    question = run.get("question", "")
     progress.thinking("Reading the question", "question")
-    source, category, intent = "rules", *rules_category(question)
-    if question.strip():
-        with progress.tool("classify_question", "Classifying the question") as said:
-            try:
-                answer = ctx.gateway().complete(LlmRequest(task.org_id, "triage",
-                                                           Prompt(SYSTEM, [{"role": "user", "content": question}], 200, SCHEMA,
-                                                                  "triage"), AGENT_CHAIN, run_id=task.run_id))
-                source, category, intent = f"llm:{answer.route.model}", answer.data["category"], answer.data["intent"]
-            except BudgetExhausted as exc:
-                raise StepFailed(f"Netra's LLM budget for your org is used up this month ({exc}).") from None
-            except LlmUnavailable as exc:
-                progress.thinking("No model answered; classifying by rules", "fallback")
-                said["fallback"] = str(exc)[:300]
-            said.update(category=category, source=source)
-    verdict = {"category": category, "intent": intent, "source": source, "entities": entities(question),
-               "needs_usage_data": category != "general"}
-    progress.completed(f"Category: {category.replace('_', ' ')}", category=category)
+    with progress.tool("org_names", "Reading the names in your data") as said:
+        names = org_names(task, ctx)
+        said.update(features=len(names.features), models=len(names.models), providers=len(names.providers),
+                    users=len(names.users))
+    previous = previous_query(ctx.store, task.run_id, run)
+    if previous is not None:
+        progress.thinking(f"Reading it as a follow-up to: {describe(previous)}", "follow_up")
+    asked: dict = {}
+    query = understand(question, today=dt.datetime.now(dt.timezone.utc).date(), names=names, previous=previous,
+                       llm=_llm(task, progress, ctx, asked) if question.strip() else None)
+    verdict = {
+        "query": query.to_json(),
+        "category": CATEGORY[query.kind],
+        "intent": describe(query),
+        "source": asked.get("source", "parser"),
+        "entities": {"models": list(query.filters.get("model", ())),
+                     "target_reduction_pct": query.target.pct if query.target else None, "days": query.period.days},
+        "needs_usage_data": True,
+    }
+    progress.completed(f"Understood: {describe(query)}", kind=query.kind, confident=query.confident)
     return verdict, {"verdict": verdict}
 
 
-def rules_category(question: str) -> tuple[str, str]:
-    text = question.lower()
-    for category, pattern in _RULES:
-        if re.search(pattern, text):
-            return category, f"{category.replace('_', ' ')} question (rules)"
-    return "general", "not a usage question, or an unclear one (rules)"
+def describe(query: Query) -> str:
+    """One line: what the query asks ("breakdown of calls by feature, the last 7 days, feature doc-qa")."""
+    what = {"plan": "savings plan", "breakdown": f"breakdown of {query.metric.replace('_', ' ')}",
+            "change": f"change in {query.metric.replace('_', ' ')}", "what_if": "what-if", "latency": "latency",
+            "forecast": "forecast", "overview": "overview", "guidance": "guidance"}[query.kind]
+    parts = [what + (f" by {' and '.join(query.dimensions)}" if query.dimensions else "")]
+    parts.append(query.period.label or f"{query.period.start} to {query.period.end}")
+    if query.comparison:
+        parts.append(f"against {query.comparison.label or query.comparison.start}")
+    parts += [f"{dimension} {', '.join(values)}" for dimension, values in sorted(query.filters.items())]
+    if query.scenario:
+        parts.append(query.scenario.type.replace("_", " "))
+    return ", ".join(parts)
 
 
-def entities(question: str) -> dict:
-    """Models, a target reduction and a time range, as the question states them."""
-    percent = _PERCENT.search(question)
-    target = float(percent.group(1)) if percent and 0 < float(percent.group(1)) <= 100 else None
-    days = DEFAULT_DAYS
-    if found := _DAYS.search(question):
-        days = max(1, min(int(found.group(1)), 400))
-    else:
-        for word, length in _PERIODS.items():
-            if re.search(rf"\b(?:last|past|this)\s+{word}\b", question, re.I):
-                days = length
-    return {"models": sorted({m.lower() for m in _MODEL.findall(question)}), "target_reduction_pct": target, "days": days}
+def org_names(task, ctx) -> OrgNames:
+    """The org's feature, model, provider and user names over the last 90 days, read with
+    the run's delegated token (the user's org, read only)."""
+    token = ctx.redis.get(CREDENTIAL_KEY.format(run_id=task.run_id))
+    if not token:
+        raise StepFailed("The permission to read your usage for this question has expired; please ask again.")
+    if not ctx.analytics_url:
+        raise StepFailed("The analytics service is not configured (ANALYTICS_URL).")
+    end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    window = {"from": (end - dt.timedelta(days=NAMES_WINDOW_DAYS)).isoformat(), "to": end.isoformat()}
+    headers = {"Authorization": f"Bearer {token.decode() if isinstance(token, bytes) else token}"}
+    found = {}
+    for dimension in ("feature", "model", "provider", "user"):
+        response = ctx.http.get(f"{ctx.analytics_url}/api/usage/summary", params={**window, "group_by": dimension},
+                                headers=headers, timeout=60)
+        if response.status_code in (401, 403):
+            raise StepFailed(f"Analytics refused to read your usage: {response.json()['error']['message']}")
+        response.raise_for_status()  # 5xx: a redelivery tries again
+        keys = [g["key"] for g in response.json()["groups"] if isinstance(g.get("key"), str) and g["key"]]
+        found[dimension] = tuple(keys[:MAX_NAMES])
+    return OrgNames(found["feature"], found["model"], found["provider"], found["user"])
+
+
+def previous_query(store, run_id: str, run: dict) -> Query | None:
+    """The query of the latest earlier run in the same thread (and of the same user) that
+    has one: the run document's resolved `query`, else what its triage understood."""
+    if not run.get("thread_id") or run.get("created_at") is None:
+        return None
+    from google.cloud import firestore
+
+    # Equality filters only: no composite index needed; a thread holds few runs.
+    snapshots = (store._db.collection("runs")  # noqa: SLF001 - RunStore has no thread query yet
+                 .where(filter=firestore.FieldFilter("thread_id", "==", run["thread_id"]))
+                 .where(filter=firestore.FieldFilter("user_id", "==", run.get("user_id")))
+                 .limit(EARLIER_RUNS_READ).stream())
+    return latest_query([(s.id, s.to_dict()) for s in snapshots], run_id, run["created_at"],
+                        lambda earlier_id: store.output(earlier_id, "triage"))
+
+
+def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime, triage_output) -> Query | None:
+    """Among a thread's runs, the query of the latest one created before `created` that has
+    one (a few are tried: a run that failed before triage has none)."""
+    earlier = sorted(((_aware(data["created_at"]), earlier_id, data) for earlier_id, data in runs
+                      if earlier_id != run_id and isinstance(data.get("created_at"), dt.datetime)
+                      and _aware(data["created_at"]) < _aware(created)), key=lambda e: e[:2], reverse=True)
+    for _, earlier_id, data in earlier[:5]:
+        body = data.get("query") or (triage_output(earlier_id) or {}).get("query")
+        if isinstance(body, dict):
+            try:
+                return Query.from_json(body)
+            except (KeyError, TypeError, ValueError):
+                continue  # a query stored in another shape: try the one before
+    return None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _llm(task, progress, ctx, asked: dict):
+    """The LLM as understanding asks it: (system, question, schema) -> the JSON answered, or
+    None when no model answers or the org's LLM budget is spent (the parse stands)."""
+
+    def answer(system: str, question: str, schema: dict) -> dict | None:
+        with progress.tool("read_question_with_llm", "Asking a model to read an unclear question") as said:
+            try:
+                completion = ctx.gateway().complete(LlmRequest(
+                    task.org_id, "triage", Prompt(system, [{"role": "user", "content": question}], 400, schema, "query"),
+                    AGENT_CHAIN, run_id=task.run_id))
+            except (LlmUnavailable, BudgetExhausted) as exc:
+                progress.thinking("No model answered; going by what the question says", "fallback")
+                said["fallback"] = str(exc)[:300]
+                return None
+            asked["source"] = f"llm:{completion.route.model}"
+            said["model"] = completion.route.model
+            return completion.data
+
+    return answer

@@ -1,12 +1,20 @@
-"""The run state machine and triage's rules, without any service."""
+"""The run state machine and triage (with fake collaborators), without any service."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import types
+from decimal import Decimal
+
+import pytest
+from shared_lib.llm.budget import BudgetExhausted
+from shared_lib.llm.gateway import LlmUnavailable
 
 from netra_agents.runs import Outcome, obligations, on_dead_letter, on_request, on_result
-from netra_agents.steps import StepResult
-from netra_agents.triage import entities, rules_category
+from netra_agents.runtime import StepFailed
+from netra_agents.steps import StepResult, StepTask
+from netra_agents.triage import describe, latest_query, triage
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
 
@@ -70,13 +78,159 @@ def test_failures_late_results_and_dead_letters_fail_the_run_once():
     assert on_dead_letter("r", apply(run, dead), "the triage step", NOW).changes is None
 
 
-def test_triage_rules_and_entities():
-    assert rules_category("How can we cut our LLM costs by 30%?")[0] == "cost"
-    assert rules_category("Why is p95 latency so high?")[0] == "latency"
-    assert rules_category("Should we switch to a smaller model?")[0] == "model_selection"
-    assert rules_category("Which features make the most calls?")[0] == "usage_analysis"
-    assert rules_category("zxqv plorb")[0] == rules_category("")[0] == "general"
-    assert entities("cut costs by 30% over the last 7 days on gpt-4o and claude-sonnet-4-5") == {
-        "models": ["claude-sonnet-4-5", "gpt-4o"], "target_reduction_pct": 30.0, "days": 7}
-    assert entities("what did we spend last quarter?")["days"] == 90
-    assert entities("reduce by 250%")["target_reduction_pct"] is None
+class FakeResponse:
+    def __init__(self, status_code: int, body: dict):
+        self.status_code, self._body = status_code, body
+
+    def json(self) -> dict:
+        return self._body
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise RuntimeError(f"HTTP {self.status_code}")
+
+
+class FakeAnalytics:
+    """`/api/usage/summary?group_by=…` answering the groups of a fixed org."""
+
+    GROUPS = {"feature": ["support-chat", "doc-qa", "nightly-enrichment"], "model": ["gpt-4o", "gpt-4o-mini-2024-07-18"],
+              "provider": ["openai", "anthropic"], "user": ["user-01"]}
+
+    def __init__(self, status_code: int = 200):
+        self.status_code, self.requests = status_code, []
+
+    def get(self, url, params, headers, timeout):
+        self.requests.append((url, params, headers))
+        if self.status_code != 200:
+            return FakeResponse(self.status_code, {"error": {"code": "forbidden", "message": "no access"}})
+        return FakeResponse(200, {"groups": [{"key": k} for k in self.GROUPS[params["group_by"]]]})
+
+
+class FakeStore:
+    def __init__(self, run: dict):
+        self._run = run
+
+    def run(self, run_id):
+        return self._run
+
+    def output(self, run_id, step):
+        return None
+
+
+class FakeProgress:
+    def __init__(self):
+        self.events = []
+
+    def thinking(self, message, name):
+        self.events.append(("thinking", message))
+
+    def completed(self, message, **facts):
+        self.events.append(("completed", message))
+
+    @contextlib.contextmanager
+    def tool(self, tool, message):
+        said = {}
+        yield said
+        self.events.append(("tool", tool, said))
+
+
+class FakeGateway:
+    def __init__(self, data=None, error=None):
+        self.data, self.error, self.requests = data, error, []
+
+    def complete(self, request):
+        self.requests.append(request)
+        if self.error:
+            raise self.error
+        return types.SimpleNamespace(data=self.data, route=types.SimpleNamespace(model="emulated-model"))
+
+
+class FakeRedis:
+    def __init__(self, values):
+        self.values = values
+
+    def get(self, key):
+        return self.values.get(key)
+
+
+TASK = StepTask("run-1", "triage", "user-1", "org-1", "thread-1")
+
+
+def context(question: str, gateway=None, http=None, token=b"delegated-token"):
+    return types.SimpleNamespace(store=FakeStore({"question": question}), redis=FakeRedis({"run-credential:run-1": token} if token else {}),
+                                 http=http or FakeAnalytics(), analytics_url="http://analytics", gateway=lambda: gateway or FakeGateway())
+
+
+def test_triage_reads_the_orgs_names_with_the_delegated_token_and_understands_without_an_llm():
+    gateway, http = FakeGateway(error=AssertionError("no LLM call for a clear question")), FakeAnalytics()
+    progress = FakeProgress()
+    output, summary = triage(TASK, progress, context("Show me spend on doc qa by model for the last 7 days", gateway, http))
+    assert [p["group_by"] for _, p, _ in http.requests] == ["feature", "model", "provider", "user"]
+    assert all(h == {"Authorization": "Bearer delegated-token"} for _, _, h in http.requests)
+    assert all(url == "http://analytics/api/usage/summary" for url, _, _ in http.requests)
+    start, end = (dt.datetime.fromisoformat(http.requests[0][1][k]) for k in ("from", "to"))
+    assert end - start == dt.timedelta(days=90)
+    query = output["query"]
+    assert query["kind"] == "breakdown" and query["dimensions"] == ["model"] and query["filters"] == {"feature": ["doc-qa"]}
+    assert query["period"]["days"] == 7 and query["sources"]["filters"] == "parser"
+    assert summary == {"verdict": output} and summary["verdict"]["query"]["kind"] == "breakdown"
+    assert output["source"] == "parser" and gateway.requests == []
+    # What the steps before issue 11 read, kept until they read the query.
+    assert output["category"] == "usage_analysis" and output["entities"]["days"] == 7
+    assert ("completed", "Understood: " + output["intent"]) in progress.events
+
+
+def test_triage_asks_the_llm_only_when_unsure_and_never_over_the_parser():
+    gateway = FakeGateway({"kind": "plan", "period_from": None, "period_to": None, "dimensions": [],
+                           "filters": {"feature": [], "model": [], "provider": [], "user": []}, "metric": None, "top_n": None,
+                           "target_pct": 25, "target_usd": None, "budget_usd": None, "scenario": None})
+    output, _ = triage(TASK, FakeProgress(), context("zorp blorp, last week?", gateway))
+    assert len(gateway.requests) == 1 and gateway.requests[0].prompt.schema["properties"]["kind"]["enum"][0] == "overview"
+    query = output["query"]
+    assert query["kind"] == "plan" and query["sources"]["kind"] == "llm" and output["source"] == "llm:emulated-model"
+    assert query["period"]["days"] == 7 and query["sources"]["period"] == "parser"  # last week, as the parser read it
+    assert query["target"] == {"pct": 25.0, "usd": None} and output["entities"]["target_reduction_pct"] == 25.0
+
+
+@pytest.mark.parametrize("error", [LlmUnavailable(["openai/gpt: 503"]), BudgetExhausted("org-1", Decimal("5"), Decimal("5"))])
+def test_an_llm_that_fails_leaves_the_parse(error):
+    output, _ = triage(TASK, FakeProgress(), context("zorp blorp", FakeGateway(error=error)))
+    assert output["query"]["kind"] == "overview" and output["source"] == "parser" and not output["query"]["confident"]
+
+
+def test_triage_fails_the_run_when_it_may_not_read_the_orgs_names():
+    with pytest.raises(StepFailed, match="expired"):
+        triage(TASK, FakeProgress(), context("spend by model", token=None))
+    with pytest.raises(StepFailed, match="refused"):
+        triage(TASK, FakeProgress(), context("spend by model", http=FakeAnalytics(403)))
+    with pytest.raises(RuntimeError, match="HTTP 503"):  # not a StepFailed: a redelivery tries again
+        triage(TASK, FakeProgress(), context("spend by model", http=FakeAnalytics(503)))
+
+
+def test_the_previous_query_is_the_latest_earlier_runs_in_the_thread():
+    def at(minute):
+        return dt.datetime(2026, 11, 27, 10, minute, tzinfo=dt.timezone.utc)
+
+    breakdown = {"kind": "breakdown", "period": {"from": "2026-11-20", "to": "2026-11-27"}, "dimensions": ["model"]}
+    plan = {"kind": "plan", "period": {"from": "2026-11-01", "to": "2026-11-27"}}
+    runs = [("a", {"created_at": at(1), "query": plan}),
+            ("b", {"created_at": at(2), "query": breakdown}),
+            ("c", {"created_at": at(3)}),  # failed before triage: no query
+            ("now", {"created_at": at(4)}),
+            ("later", {"created_at": at(5), "query": plan})]
+    assert latest_query(runs, "now", at(4), lambda run_id: None).dimensions == ("model",)
+    # A run whose document has no query yet: what its triage understood.
+    outputs = {"c": {"query": plan}}
+    assert latest_query(runs, "now", at(4), outputs.get).kind == "plan"
+    assert latest_query(runs, "a", at(1), lambda run_id: None) is None
+    assert latest_query([("x", {"created_at": at(1), "query": {"kind": "plan"}})], "now", at(4), lambda r: None) is None
+
+
+def test_a_query_is_described_in_one_line():
+    from netra_agents.query import Period, Query, Scenario
+
+    week = Period(dt.date(2026, 11, 16), dt.date(2026, 11, 23), "last week")
+    assert describe(Query("breakdown", week, dimensions=("model",), filters={"feature": ("doc-qa",)}, metric="calls")) == \
+        "breakdown of calls by model, last week, feature doc-qa"
+    assert describe(Query("change", week, week.previous())) == "change in spend, last week, against the 7 days before"
+    assert describe(Query("what_if", week, scenario=Scenario("cache", feature="doc-qa"))) == "what-if, last week, cache"

@@ -1,0 +1,81 @@
+"""What-if scenarios as questions state them: move a workload to another model, cache a
+feature's prompts, move a feature to a batch API, apply only the top N recommendations.
+
+Read from the question with its names masked (`zq{i}q` stands for the i-th name found),
+so "move summarize to gpt-4o-mini" is "move zq0q to zq1q" whatever the names' spelling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from netra_agents.query import Scenario
+
+_SLOT = r"zq(\d+)q"
+_VERB = (r"(?:move|moves|moving|moved|switch|switches|switching|switched|migrate|migrating|migrated|put|route|routing|"
+         r"swap|swapping|swapped|downgrade|downgrading|run|running|change|changing|send|sending|shift|shifting)")
+_FILLER = r"(?:\s+(?:all|the|our|of|everything|on|from|over|traffic|calls|jobs?|feature|workload|requests|stuff|model|that))*"
+MOVE = (
+    re.compile(rf"\b{_VERB}{_FILLER}\s+{_SLOT}{_FILLER}(?:\s+from\s+{_SLOT})?\s+(?:over\s+)?(?:to|onto|into|on|with)"
+               rf"\s+(?:the\s+|a\s+)?{_SLOT}"),
+    re.compile(rf"{_SLOT}{_FILLER}\s+(?:went|go|goes|moved|switched|used|uses|ran|were\s+on|was\s+on|ran\s+on)\s+"
+               rf"(?:to\s+|on\s+|over\s+to\s+)?(?:the\s+|a\s+)?{_SLOT}"),
+    re.compile(rf"\b{_VERB}\s+(?:everything|all(?:\s+(?:of\s+)?(?:our\s+|the\s+)?(?:traffic|calls|requests|workloads|features))?|"
+               rf"it\s+all)\s+(?:over\s+)?(?:to|onto)\s+(?:the\s+|a\s+)?{_SLOT}"),
+    re.compile(rf"\b(?:use|using|used|try|trying)\s+(?:the\s+)?{_SLOT}\s+(?:for|on|in|with)\s+(?:the\s+|our\s+)?{_SLOT}"),
+)
+# "stop using gpt-5 for X and use gpt-4.1": the model named here is the one moved away from.
+AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off\s+of|replace|replacing|replaced|"
+                  rf"swap\s+out|drop|dropping|ditch|ditching)\s+(?:the\s+|our\s+)?{_SLOT}")
+# "move doc qa to gpt-4o" in an org without doc-qa: the workload as written, to say it is unknown.
+MOVE_UNKNOWN = re.compile(rf"\b{_VERB}\s+(?:the\s+|our\s+)?([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s+(?:over\s+)?(?:to|onto)\s+"
+                          rf"(?:the\s+|a\s+)?{_SLOT}")
+BATCH = re.compile(r"\bbatch(?:es|ed|ing)?\b|\bbatch\s+api\b|\boffline\s+(?:api|processing)\b")
+CACHE = re.compile(r"\b(?:cache|caches|cached|caching)\b")
+
+
+@dataclasses.dataclass(frozen=True)
+class Slot:
+    """A masked name: its dimension ("feature", "model", "provider", "user", or "model?"
+    for a model id the org does not use) and the name (the org's, or as written)."""
+
+    dimension: str
+    name: str
+
+
+def find(masked: str, slots: list[Slot]) -> tuple[Scenario | None, set[int]]:
+    """The scenario the text states, and the slots it used (they are not filters)."""
+    features = [i for i, s in enumerate(slots) if s.dimension == "feature"]
+    if BATCH.search(masked):
+        return Scenario("batch", feature=slots[features[0]].name if features else None), set(features[:1])
+    away = next((int(m.group(1)) for m in AWAY.finditer(masked)
+                 if slots[int(m.group(1))].dimension in ("model", "model?")), None)
+    if away is not None:
+        target = next((i for i, s in enumerate(slots) if i != away and s.dimension in ("model", "model?")), None)
+        if target is not None:
+            feature = features[0] if features else None
+            scenario = Scenario("move_model", feature=slots[feature].name if feature is not None else None,
+                                from_model=slots[away].name, to_model=slots[target].name)
+            return scenario, {away, target} | ({feature} if feature is not None else set())
+    for number, pattern in enumerate(MOVE):
+        for m in pattern.finditer(masked):
+            groups = [int(g) for g in m.groups() if g is not None]
+            if number == 3:  # use <target> for <workload>
+                groups = groups[1:] + groups[:1]
+            *sources, target = groups
+            if slots[target].dimension not in ("model", "model?"):
+                continue
+            scenario = Scenario("move_model", to_model=slots[target].name)
+            for i in sources:
+                if slots[i].dimension == "feature" and scenario.feature is None:
+                    scenario = dataclasses.replace(scenario, feature=slots[i].name)
+                elif slots[i].dimension in ("model", "model?") and scenario.from_model is None:
+                    scenario = dataclasses.replace(scenario, from_model=slots[i].name)
+            return scenario, {*sources, target}
+    for m in MOVE_UNKNOWN.finditer(masked):
+        if slots[int(m.group(2))].dimension in ("model", "model?") and not m.group(1).startswith("zq"):
+            return Scenario("move_model", to_model=slots[int(m.group(2))].name), {int(m.group(2))}
+    if CACHE.search(masked):
+        return Scenario("cache", feature=slots[features[0]].name if features else None), set(features[:1])
+    return None, set()

@@ -1,0 +1,367 @@
+"""Understanding a question by code: periods worked by hand, names, follow-ups, and an LLM
+that may fill only what code left open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netra_agents.query import Period, Query, Scenario, Target
+from netra_agents.understanding import OrgNames, schema, understand
+from netra_agents.understanding.evaluation import Corpus, score
+
+TODAY = dt.date(2026, 11, 27)  # a Friday
+NAMES = OrgNames(
+    features=("support-chat", "ticket-triage", "doc-qa", "doc-summarizer", "nightly-enrichment", "faq-answers",
+              "weekly-report"),
+    models=("gpt-4o", "gpt-4o-mini-2024-07-18", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-flash"),
+    providers=("openai", "anthropic", "google", "other"),
+    users=("user-01", "user-07"),
+)
+CORPUS = Path(__file__).with_name("understanding_corpus.yaml")
+
+
+def ask(text: str, previous: Query | None = None, llm=None) -> Query:
+    return understand(text, today=TODAY, names=NAMES, previous=previous, llm=llm)
+
+
+def days(query_period: Period) -> tuple[str, str]:
+    return query_period.start.isoformat(), query_period.end.isoformat()
+
+
+# --- the corpus ----------------------------------------------------------------------------
+
+def test_the_corpus_is_understood():
+    corpus = Corpus.from_json(yaml.safe_load(CORPUS.read_text()))
+    assert len(corpus.cases) >= 150
+    result = score(corpus, lambda q, previous: understand(q, today=corpus.today, names=corpus.names, previous=previous))
+    misses = "\n".join(result.misses)
+    assert result.kinds_pct >= 95, f"kinds {result.kinds_pct:.1f}%; misses:\n{misses}"
+    assert result.fields_pct >= 90, f"fields {result.fields_pct:.1f}%; misses:\n{misses}"
+    assert result.stated_pct >= 90, f"stated fields {result.stated_pct:.1f}%; misses:\n{misses}"
+
+
+def test_the_corpus_scorer_counts_a_wrong_parse_as_wrong():
+    corpus = Corpus.from_json(yaml.safe_load(CORPUS.read_text()))
+    result = score(corpus, lambda q, previous: Query("overview", Period(TODAY, TODAY, "")))
+    assert result.kinds_pct < 20 and result.stated_pct < 20 and len(result.misses) == len(corpus.cases)
+
+
+# --- periods, worked by hand against Friday 2026-11-27 ------------------------------------
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("spend yesterday", "2026-11-26", "2026-11-27"),
+    ("spend today", "2026-11-27", "2026-11-28"),
+    ("spend this week", "2026-11-23", "2026-11-28"),  # Monday 23rd to the end of today
+    ("spend last week", "2026-11-16", "2026-11-23"),  # the calendar week before
+    ("spend over the past week", "2026-11-21", "2026-11-28"),  # rolling 7 days, today included
+    ("spend this month", "2026-11-01", "2026-11-28"),
+    ("spend last month", "2026-10-01", "2026-11-01"),
+    ("spend since Nov 3", "2026-11-03", "2026-11-28"),
+    ("spend in the past 14 days", "2026-11-14", "2026-11-28"),
+    ("spend in the last 7 days", "2026-11-21", "2026-11-28"),
+    ("spend in Q3", "2026-07-01", "2026-10-01"),
+    ("spend in Q4", "2026-10-01", "2026-11-28"),  # the current quarter runs to today
+    ("spend in October", "2026-10-01", "2026-11-01"),
+    ("spend in december", "2025-12-01", "2026-01-01"),  # a month still to come this year: last year's
+    ("spend 2026-10-01 to 2026-10-15", "2026-10-01", "2026-10-16"),  # the last day named is included
+    ("spend between nov 1 and nov 10", "2026-11-01", "2026-11-11"),
+    ("spend on Nov 20th", "2026-11-20", "2026-11-21"),
+    ("spend since december 5", "2025-12-05", "2026-11-28"),
+    ("spend last quarter", "2026-07-01", "2026-10-01"),
+    ("spend this year", "2026-01-01", "2026-11-28"),
+    ("spend last year", "2025-01-01", "2026-01-01"),
+    ("spend in the last 2 weeks", "2026-11-14", "2026-11-28"),
+    ("spend month to date", "2026-11-01", "2026-11-28"),
+    ("spend by model", "2026-10-29", "2026-11-28"),  # nothing said: the last 30 days
+])
+def test_periods(text, start, end):
+    assert days(ask(text).period) == (start, end)
+
+
+def test_a_period_with_no_date_in_the_text_is_the_default_and_says_so():
+    query = ask("spend by model")
+    assert query.period.days == 30 and query.sources["period"] == "default"
+    assert ask("spend by model last week").sources["period"] == "parser"
+
+
+def test_a_year_boundary_and_a_leap_day():
+    january = understand("spend last week", today=dt.date(2027, 1, 3), names=NAMES)  # a Sunday
+    assert days(january.period) == ("2026-12-21", "2026-12-28")
+    assert days(understand("spend last month", today=dt.date(2027, 1, 3), names=NAMES).period) == ("2026-12-01", "2027-01-01")
+    assert days(understand("spend on feb 29", today=dt.date(2028, 3, 5), names=NAMES).period) == ("2028-02-29", "2028-03-01")
+    assert days(understand("spend in Q4", today=dt.date(2027, 2, 1), names=NAMES).period) == ("2026-10-01", "2027-01-01")
+
+
+@pytest.mark.parametrize(("text", "period", "comparison"), [
+    ("this month vs last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-11-01")),
+    ("why did spend double last week", ("2026-11-16", "2026-11-23"), ("2026-11-09", "2026-11-16")),
+    ("what happened in the last 7 days", ("2026-11-21", "2026-11-28"), ("2026-11-14", "2026-11-21")),
+    ("Why is our OpenAI bill so high this month?", ("2026-11-01", "2026-11-28"), ("2026-10-05", "2026-11-01")),
+    ("compared to last week, are we spending more", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-23")),
+    ("September compared to October", ("2026-10-01", "2026-11-01"), ("2026-09-01", "2026-10-01")),  # later vs earlier
+    ("spend this week vs the same days last week", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-21")),
+    ("spend this month vs the same period last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-10-28")),
+])
+def test_comparisons(text, period, comparison):
+    query = ask(text)
+    assert query.kind == "change" and days(query.period) == period and days(query.comparison) == comparison
+
+
+def test_only_a_change_has_a_comparison():
+    assert ask("spend by model last week").comparison is None
+
+
+# --- names ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "dimension", "name"), [
+    ("spend on doc qa", "feature", "doc-qa"),
+    ("spend on DOC-QA", "feature", "doc-qa"),
+    ("spend on doc_qa", "feature", "doc-qa"),
+    ("spend on Support Chat", "feature", "support-chat"),
+    ("spend on the nightly jobs", "feature", "nightly-enrichment"),  # one distinctive word
+    ("spend on gpt-4o-mini", "model", "gpt-4o-mini-2024-07-18"),  # the org's dated id
+    ("spend on gpt 4o mini", "model", "gpt-4o-mini-2024-07-18"),
+    ("spend on GPT-4o", "model", "gpt-4o"),  # not the mini
+    ("spend on sonnet", "model", "claude-sonnet-4-5"),
+    ("our OpenAI bill", "provider", "openai"),
+    ("spend on open ai", "provider", "openai"),
+    ("how much on claude", "provider", "anthropic"),
+    ("what did user-07 spend", "user", "user-07"),
+])
+def test_names_resolve_to_the_orgs_own(text, dimension, name):
+    assert ask(text).filters == {dimension: (name,)}
+
+
+def test_a_dated_id_in_the_question_finds_the_orgs_undated_model():
+    names = OrgNames(models=("gpt-4o-mini",), providers=("openai",))
+    query = understand("spend on gpt-4o-mini-2024-07-18 last week", today=TODAY, names=names)
+    assert query.filters == {"model": ("gpt-4o-mini",)} and days(query.period) == ("2026-11-16", "2026-11-23")
+
+
+def test_names_the_org_does_not_have_are_unresolved_with_the_closest():
+    query = ask("spend for the feature doc-search")
+    assert [(u.dimension, u.text) for u in query.unresolved] == [("feature", "doc-search")]
+    assert set(query.unresolved[0].closest) >= {"doc-qa"} and query.filters == {}
+    model = ask("how much does claude-opus-4 cost").unresolved
+    assert model[0].dimension == "model" and model[0].closest[0].startswith("claude-")
+    assert ask("how much does claude-opus-4 cost").filters == {}  # not the provider its family word names
+
+
+def test_a_provider_the_org_never_used_is_unresolved():
+    query = ask("how much is our Mistral bill")
+    assert [(u.dimension, u.text) for u in query.unresolved] == [("provider", "mistral")] and query.filters == {}
+    assert ask("our OpenAI bill").unresolved == ()
+
+
+def test_a_scenario_may_name_a_model_the_org_does_not_use_yet():
+    query = ask("what if we move faq-answers to llama-3-8b")
+    assert query.scenario == Scenario("move_model", feature="faq-answers", to_model="llama-3-8b")
+    assert query.unresolved == () and query.filters == {}
+
+
+@pytest.mark.parametrize(("text", "scenario", "unknown"), [
+    ("what if we cache search bot", Scenario("cache"), "search bot"),
+    ("what if we move search-bot to gpt-4o", Scenario("move_model", to_model="gpt-4o"), "search-bot"),
+])
+def test_a_scenario_on_a_workload_the_org_does_not_have_says_so(text, scenario, unknown):
+    query = ask(text)
+    assert query.kind == "what_if" and query.scenario == scenario  # never silently "all of it"
+    assert [(u.dimension, u.text) for u in query.unresolved] == [("feature", unknown)]
+    assert ask("how much would caching save").unresolved == ()
+
+
+def test_common_words_are_not_names():
+    assert ask("send me a report of our spend every week").filters == {}
+    assert ask("which other models do we use").filters == {}  # "other" is a provider in the data
+    assert ask("how do we save on llm calls").filters == {}
+
+
+# --- kinds and fields ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Can we use a cheaper model for classification?", "plan"),
+    ("Show me spend by model for the last 7 days", "breakdown"),
+    ("Should we move our nightly jobs to the batch API?", "what_if"),
+    ("Which features cost the most?", "breakdown"),
+    ("What happened last week?", "change"),
+    ("why is p95 latency so high", "latency"),
+    ("our budget is $2,000, will we make it?", "forecast"),
+    ("hi", "overview"),
+    ("what can you do?", "overview"),
+    ("zxqv plorb", "overview"),
+])
+def test_kinds(text, kind):
+    assert ask(text).kind == kind
+
+
+def test_gibberish_is_not_confident_and_a_greeting_is():
+    assert not ask("zxqv plorb").confident and ask("zxqv plorb").sources["kind"] == "default"
+    assert ask("hello!").confident
+
+
+def test_amounts_targets_budgets_and_top_n():
+    assert ask("cut costs by 30%").target == Target(pct=30.0)
+    assert ask("we need to save $1,250.50 a month").target == Target(usd="1250.5")
+    assert ask("our budget is $5k a month, are we on track").budget_usd == "5000"
+    assert ask("cut costs by 250%").target is None
+    top = ask("top 5 features by calls")
+    assert (top.kind, top.top_n, top.dimensions, top.metric) == ("breakdown", 5, ("feature",), "calls")
+
+
+@pytest.mark.parametrize(("text", "scenario"), [
+    ("what if we move summarize to gpt-4o-mini", Scenario("move_model", feature="doc-summarizer",
+                                                           to_model="gpt-4o-mini-2024-07-18")),
+    ("what if we cache doc-qa", Scenario("cache", feature="doc-qa")),
+    ("move nightly jobs to the batch API", Scenario("batch", feature="nightly-enrichment")),
+    ("what if we only do the top two", Scenario("top_n", n=2)),
+    ("what if everything on sonnet went to haiku", Scenario("move_model", from_model="claude-sonnet-4-5",
+                                                             to_model="claude-haiku-4-5")),
+])
+def test_scenarios(text, scenario):
+    query = ask(text)
+    assert query.kind == "what_if" and query.scenario == scenario and query.filters == {}
+
+
+# --- follow-ups ----------------------------------------------------------------------------
+
+def test_follow_ups_modify_the_previous_query():
+    first = ask("spend by feature in the last 7 days for openai")
+    assert first.filters == {"provider": ("openai",)} and days(first.period) == ("2026-11-21", "2026-11-28")
+
+    week = ask("and last week?", first)
+    assert (week.kind, week.dimensions, week.filters) == ("breakdown", ("feature",), {"provider": ("openai",)})
+    assert days(week.period) == ("2026-11-16", "2026-11-23")
+    assert week.sources["period"] == "parser" and week.sources["dimensions"] == week.sources["filters"] == "context"
+
+    doc = ask("what about doc-qa?", week)
+    assert doc.filters == {"provider": ("openai",), "feature": ("doc-qa",)} and doc.period == week.period
+
+    by_model = ask("by model instead", doc)
+    assert by_model.dimensions == ("model",) and by_model.sources["dimensions"] == "parser"
+
+    why = ask("why?", by_model)
+    assert why.kind == "change" and why.period == by_model.period and why.comparison == by_model.period.previous()
+    assert why.filters == by_model.filters
+
+    for_model = ask("and for gpt-4o?", by_model)
+    assert for_model.filters == {"provider": ("openai",), "feature": ("doc-qa",), "model": ("gpt-4o",)}
+
+
+def test_only_the_top_two_after_a_plan_is_a_what_if_and_after_a_breakdown_a_top_n():
+    plan = ask("how can we save on anthropic this month")
+    top = ask("and what if we only do the top two?", plan)
+    assert top.kind == "what_if" and top.scenario == Scenario("top_n", n=2)
+    assert top.filters == {"provider": ("anthropic",)} and top.period == plan.period and top.sources["period"] == "context"
+    breakdown = ask("spend by feature")
+    only = ask("only the top two", breakdown)
+    assert (only.kind, only.top_n, only.scenario) == ("breakdown", 2, None)
+
+
+def test_a_new_question_in_a_thread_starts_afresh():
+    plan = ask("how can we save on support-chat")
+    fresh = ask("show me spend by provider for october", plan)
+    assert fresh.filters == {} and fresh.kind == "breakdown" and "context" not in fresh.sources.values()
+    assert ask("hi again, what can you do", plan).kind == "overview"
+
+
+def test_a_follow_up_that_says_nothing_keeps_the_previous_kind_but_is_not_confident():
+    previous = ask("spend by model")
+    query = ask("hmm", previous)
+    assert query.kind == "breakdown" and query.sources["kind"] == "context" and not query.confident
+
+
+# --- the LLM: asked only when unsure, never overriding the parser ---------------------------
+
+class FakeLlm:
+    def __init__(self, answer=None, error: Exception | None = None):
+        self.answer, self.error, self.calls = answer, error, []
+
+    def __call__(self, system: str, question: str, schema_: dict):
+        self.calls.append((system, question, schema_))
+        if self.error:
+            raise self.error
+        return self.answer
+
+
+def llm_answer(**fields) -> dict:
+    body = {"kind": "overview", "period_from": None, "period_to": None, "dimensions": [],
+            "filters": {"feature": [], "model": [], "provider": [], "user": []}, "metric": None, "top_n": None,
+            "target_pct": None, "target_usd": None, "budget_usd": None, "scenario": None}
+    body.update(fields)
+    return body
+
+
+def test_no_llm_call_when_the_parse_is_confident():
+    llm = FakeLlm(llm_answer(kind="forecast"))
+    assert ask("spend by model last week", llm=llm).kind == "breakdown" and llm.calls == []
+
+
+def test_the_llm_fills_what_the_parser_left_open_and_sources_say_so():
+    llm = FakeLlm(llm_answer(kind="breakdown", period_from="2026-11-01", period_to="2026-11-14", dimensions=["feature"],
+                             filters={"feature": ["Doc QA"], "model": [], "provider": [], "user": []}, metric="calls"))
+    query = ask("zorp the blorp", llm=llm)
+    assert len(llm.calls) == 1 and llm.calls[0][1] == "zorp the blorp" and llm.calls[0][2] == schema()
+    assert query.kind == "breakdown" and days(query.period) == ("2026-11-01", "2026-11-15")
+    assert query.dimensions == ("feature",) and query.filters == {"feature": ("doc-qa",)} and query.metric == "calls"
+    assert {query.sources[f] for f in ("kind", "period", "dimensions", "filters", "metric")} == {"llm"}
+    assert not query.confident
+
+
+def test_the_llm_never_overrides_a_field_the_parser_read():
+    # "hmm, last week?": no kind signal, but a period the parser read.
+    llm = FakeLlm(llm_answer(kind="plan", period_from="2026-01-01", period_to="2026-01-31", target_pct=20,
+                             filters={"feature": ["support-chat"], "model": [], "provider": [], "user": []}))
+    query = ask("hmm, last week?", llm=llm)
+    assert llm.calls and query.kind == "plan" and query.sources["kind"] == "llm"
+    assert days(query.period) == ("2026-11-16", "2026-11-23") and query.sources["period"] == "parser"
+    assert query.filters == {"feature": ("support-chat",)} and query.target == Target(pct=20.0)
+
+
+def test_the_llm_does_not_override_what_the_previous_turn_settled():
+    previous = ask("spend by feature last week")
+    llm = FakeLlm(llm_answer(kind="latency", period_from="2026-01-01", period_to="2026-01-31", dimensions=["user"]))
+    query = ask("hmm", previous, llm=llm)
+    assert query.period == previous.period and query.dimensions == ("feature",)  # context, not the LLM's
+
+
+@pytest.mark.parametrize("answer", [
+    None, "breakdown", [], {"kind": "guidance"}, {"kind": "delete everything"},
+    llm_answer(period_from="2026-13-45", period_to="yesterday"),
+    llm_answer(period_from="2026-11-20", period_to="2026-11-01"),  # backwards
+    llm_answer(period_from="2031-01-01", period_to="2031-01-31"),  # the future
+    llm_answer(filters={"feature": ["no-such-feature"], "model": ["gpt-9"], "provider": [], "user": []}),
+    llm_answer(dimensions=["colour"], metric="vibes", top_n=-3, target_pct=400, budget_usd="lots"),
+    llm_answer(scenario={"type": "teleport", "feature": None, "from_model": None, "to_model": None, "n": None}),
+])
+def test_a_nonsense_answer_leaves_the_parse_as_it_is(answer):
+    plain = ask("zorp the blorp")
+    query = ask("zorp the blorp", llm=FakeLlm(answer))
+    assert query.to_json() | {"sources": None} == plain.to_json() | {"sources": None}
+    assert query.kind == "overview"
+
+
+@pytest.mark.parametrize("error", [RuntimeError("no model answered"), TimeoutError(), ValueError("bad json")])
+def test_a_failing_llm_leaves_the_parse_as_it_is(error):
+    assert ask("zorp the blorp", llm=FakeLlm(error=error)) == ask("zorp the blorp")
+
+
+def test_the_query_survives_its_json_form():
+    query = ask("what if we move summarize to gpt-4o-mini with a 20% target since nov 3")
+    assert Query.from_json(query.to_json()) == query
+
+
+def test_the_package_is_pure():
+    """Understanding imports no client (Firestore, HTTP, Redis, an LLM gateway): triage does the I/O."""
+    import subprocess
+    import sys
+
+    agents = Path(__file__).resolve().parents[3] / "functions" / "agents"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); import netra_agents.understanding; "
+            "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
+            "('google', 'httpx', 'redis', 'requests', 'shared_lib', 'sqlalchemy', 'psycopg', 'socket')))")
+    loaded = subprocess.run([sys.executable, "-c", code, str(agents)], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
