@@ -32,10 +32,11 @@ REVOCATION_CHANNEL = "auth:revocations"
 class InvalidToken(Exception):
     """The credential is not acceptable; `code` is stable and safe to show the caller."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, when refused by a rate limit (429)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,7 +264,9 @@ def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor:
             error = response.json()["error"]
         except (ValueError, KeyError, TypeError):
             error = {"code": "keys_unavailable", "message": f"token exchange answered {response.status_code}"}
-        raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"))
+        retry_after = response.headers.get("Retry-After", "") if response.status_code == 429 else ""
+        raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"),
+                           int(retry_after) if retry_after.isdigit() else (60 if response.status_code == 429 else None))
     return response.json()
 
 

@@ -63,3 +63,14 @@ def settings(platform):
     from shared_lib.config import load_settings
 
     return load_settings({**platform.child_env, "NETRA_ENV": "test"})
+
+
+@pytest.fixture
+def firestore_db(settings):
+    """The platform's Firestore, not emptied between tests (every test here uses ids of its
+    own; an emptying call is slow on a busy machine and the fault tests need no clean slate)."""
+    from shared_lib.clients.firestore import firestore_client
+
+    client = firestore_client(settings)
+    yield client
+    client.close()
