@@ -53,18 +53,18 @@ def _start(ctx: AgentContext, request: dict) -> None:
     follow(ctx, run_id, lambda run, now: on_request(run_id, run, question, now))
 
 
-def follow(ctx: AgentContext, run_id: str, transition) -> tuple[dict, Outcome] | None:
+def follow(ctx: AgentContext, run_id: str, transition, send_timeout: float = 30) -> tuple[dict, Outcome] | None:
     """Apply a transition to the run and send what it owes (the sweeper's path too)."""
     try:
         run, outcome = ctx.store.apply(run_id, transition)
     except RunNotFound:
         log.error("message for unknown run %s dropped", run_id)
         return None
-    _send(ctx, run_id, run, outcome)
+    _send(ctx, run_id, run, outcome, send_timeout)
     return run, outcome
 
 
-def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
+def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome, timeout: float = 30) -> None:
     """Dispatches and events after the commit, then marks them sent; a failure here is
     retried by redelivery, which finds them still owed (see runs.obligations)."""
     futures, sent = [], list(outcome.dispatch)
@@ -83,7 +83,7 @@ def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
         futures.append(publish_client_event(ctx.publisher, ctx.project_id, ClientEvent(
             run["user_id"], event.type, event.payload, thread_id=run.get("thread_id"), run_id=run_id, key=event.key)))
     for future in futures:
-        future.result(timeout=30)
+        future.result(timeout=timeout)
     ctx.store.mark_sent(run_id, sent)
     if outcome.completed or ERROR in sent:
         ctx.redis.delete(CREDENTIAL_KEY.format(run_id=run_id))  # the run is over: so is its read access

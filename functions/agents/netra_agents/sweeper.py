@@ -32,6 +32,8 @@ START_TIMEOUT_SECONDS = 600
 # died or the bus was down. Within the window it is sent again.
 RESEND_AFTER_SECONDS = 60
 RESEND_WINDOW = dt.timedelta(hours=6)
+# While the bus is down a send fails after this; the run is left for the next sweep.
+SEND_TIMEOUT_SECONDS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +86,7 @@ def expire(run_id: str, run: dict, now: dt.datetime, start_seconds: float):
 
 def _settle(ctx: AgentContext, run_id: str, transition, report: SweepReport) -> None:
     try:
-        settled = follow(ctx, run_id, transition)
+        settled = follow(ctx, run_id, transition, SEND_TIMEOUT_SECONDS)
     except RunNotFound:
         return
     except Exception:  # noqa: BLE001 - one run's failure (the bus is down) must not stop the sweep
