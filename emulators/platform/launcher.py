@@ -408,9 +408,10 @@ class Supervisor:
         if life.restart_at is None:
             if process.running():
                 return
+            if item.kind != "datastore":
+                process.stop(timeout=2)  # what the child left in its group (workers, a JVM) goes with it
             code = process.popen.returncode if process.popen else None
-            process.stop(timeout=2)  # what the child left in its group (workers, a JVM) goes with it
-            if item.kind == "datastore":  # started by another tool (a daemonising server): reported only
+            if item.kind == "datastore":  # may have left a daemonised server running: reported only
                 life.gave_up, life.last_exit_code = True, code
                 self.say(f"netra: {item.name} exited with code {code}; log: {process.log_path}")
             elif (at := life.exited(code, now, self.options.restart)) is None:

@@ -87,7 +87,8 @@ def test_an_agent_killed_mid_run_is_restarted_and_the_run_ends_with_its_outcome_
     told(redis, who, run)
     # The restarted agent serves the next question.
     again = ask(http, platform, who, "Which models do we use most?")
-    assert finished(http, platform, who, again["run_id"], timeout=60)["status"] == "completed"
+    after = finished(http, platform, who, again["run_id"], timeout=60)
+    assert after["status"] == "completed", f"{after}\n{said(platform)}"
 
 
 def test_a_killed_bus_fails_the_run_within_its_deadline_and_the_error_reaches_the_user_once_it_is_back(
@@ -113,4 +114,5 @@ def test_a_killed_bus_fails_the_run_within_its_deadline_and_the_error_reaches_th
     assert error["payload"]["agent"] == "triage"
     # And the platform works again.
     again = ask(http, platform, who, "Which models do we use most?")
-    assert finished(http, platform, who, again["run_id"], timeout=60)["status"] == "completed"
+    after = finished(http, platform, who, again["run_id"], timeout=60)
+    assert after["status"] == "completed", f"{after}\n{said(platform)}"
