@@ -136,7 +136,8 @@ class Supervisor:
         self.say(self.summary())
         if self.options.demo is not None:
             threading.Thread(target=self._seed_demo, name="seed-demo", daemon=True).start()
-        self._stop.wait()
+        while not self._stop.wait(0.5):  # the watcher does the work; a timed wait stays responsive to signals
+            pass
         self.say("netra: stopping…")
         self.stop()
         self.say("netra: stopped")
