@@ -100,4 +100,3 @@ def _settle(ctx: AgentContext, run_id: str, transition, report: SweepReport) -> 
         report.failed.append(run_id)
     elif outcome.events or outcome.dispatch or outcome.completed:
         report.resent.append(run_id)
-
