@@ -140,7 +140,11 @@ def _status(ws: Workspace, as_json: bool) -> int:
     print(f"run folder: {report['run_dir']}  (supervisor pid {report['supervisor_pid']})")
     width = max((len(s["name"]) for s in report["services"]), default=10)
     for service in report["services"]:
-        print(f"  {service['name']:<{width}}  {service['state']:<9}  pid {service['pid']:<7}  {service['url']}")
+        line = f"  {service['name']:<{width}}  {service['state']:<10}  pid {service['pid']:<7}  {service['url']}"
+        if service.get("restarts") or service.get("last_exit_code") is not None:
+            when = time.strftime("%H:%M:%S", time.localtime(service["last_exit_at"])) if service.get("last_exit_at") else "?"
+            line += f"  (restarts {service.get('restarts', 0)}, last exit {service.get('last_exit_code')} at {when})"
+        print(line)
     print(f"logs: {Path(report['run_dir']) / 'logs'}")
     return 0
 

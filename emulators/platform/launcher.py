@@ -3,6 +3,9 @@
 `up` runs as a supervisor process that owns every child (each in its own process group),
 holds a lock so that a second `up` refuses to start, records what it started in
 `.netra/run/state.json`, and on SIGINT/SIGTERM stops everything in reverse order.
+While it runs, a watcher restarts a crashed child with backoff (rewiring Pub/Sub when its
+emulator comes back empty), gives up on one that keeps crashing, and calls each
+`schedule` function on a timer (`NETRA_SCHEDULE_SECONDS`, the local Cloud Scheduler).
 """
 
 from __future__ import annotations
@@ -23,12 +26,22 @@ from shared_lib.topology import Function, Service, Topology, load_topology
 from emulators.demo import DemoOptions, seed_demo
 from emulators.platform import datastores, gcloud, health
 from emulators.platform.local_secrets import ensure_local_secrets
-from emulators.platform.processes import ManagedProcess, StartFailed, free_ports, pid_alive, stop_group
+from emulators.platform.processes import (
+    Lifecycle,
+    ManagedProcess,
+    RestartPolicy,
+    StartFailed,
+    free_ports,
+    pid_alive,
+    stop_group,
+)
 from emulators.platform.pubsub_wiring import create_subscriptions, create_topics
 from emulators.platform.workspace import REPO_ROOT, Workspace
 
 EMULATOR_TIMEOUT = 90.0
 COMPONENT_TIMEOUT = 60.0
+SCHEDULE_SECONDS = 60.0  # Cloud Scheduler's finest period; NETRA_SCHEDULE_SECONDS shortens it locally
+WATCH_SECONDS = 0.2
 
 
 class AlreadyRunning(RuntimeError):
@@ -44,9 +57,11 @@ class Started:
     port: int | None
     url: str
     probe: dict
+    lifecycle: Lifecycle = dataclasses.field(default_factory=lambda: Lifecycle(time.monotonic()))
 
     def record(self) -> dict:
         return {
+            **self.lifecycle.record(),
             "name": self.name,
             "kind": self.kind,
             "pid": self.process.pid,
@@ -70,6 +85,7 @@ class PlatformOptions:
     project: str = LOCAL_PROJECT_ID
     # Demo usage for the local developer, sent once everything runs when they have none.
     demo: DemoOptions | None = None
+    restart: RestartPolicy = RestartPolicy()
 
 
 class Supervisor:
@@ -87,6 +103,13 @@ class Supervisor:
         self.child_env: dict[str, str] = {}
         self._lock_fd: int | None = None
         self._stop = threading.Event()
+        self._halt = threading.Event()  # ends the watcher
+        self._watcher: threading.Thread | None = None
+        self._topology: Topology | None = None
+        self._running: dict[str, str] = {}
+        self._push_token: str | None = None
+        self._rewire = False
+        self._state_lock = threading.Lock()
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -113,12 +136,8 @@ class Supervisor:
         self.say(self.summary())
         if self.options.demo is not None:
             threading.Thread(target=self._seed_demo, name="seed-demo", daemon=True).start()
-        reported: set[str] = set()
-        while not self._stop.wait(0.5):
-            for item in self.started:
-                if item.name not in reported and not item.process.running():
-                    reported.add(item.name)
-                    self.say(f"netra: {item.name} exited with code {item.process.popen.returncode}; log: {item.process.log_path}")
+        while not self._stop.wait(0.5):  # the watcher does the work; a timed wait stays responsive to signals
+            pass
         self.say("netra: stopping…")
         self.stop()
         self.say("netra: stopped")
@@ -150,17 +169,20 @@ class Supervisor:
         create_topics(publisher_client(settings), topology, self.options.project)
         running = self._start_components(topology)
         # Locally a service authenticates pushes by a shared token (Pub/Sub's OIDC in GCP).
-        skipped = create_subscriptions(
-            subscriber_client(settings), topology, self.options.project, running, local_secrets.get("relay-push-token")
-        )
+        self._topology, self._running, self._push_token = topology, running, local_secrets.get("relay-push-token")
+        skipped = create_subscriptions(subscriber_client(settings), topology, self.options.project, running, self._push_token)
         if skipped:
             self.notes.append("push subscriptions waiting for components not built yet: " + ", ".join(skipped))
         for item in self.started:
             if item.port is not None:
                 self.ws.write_discovery(item.name, item.host, item.port, item.url)
         self._write_state(ready=True)
+        self.watch()
 
     def stop(self) -> None:
+        self._halt.set()  # first: nothing may be restarted while everything stops
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=30)
         for item in reversed(self.started):
             item.process.stop()
         self.ws.clear_discovery(item.name for item in self.started)
@@ -333,7 +355,7 @@ class Supervisor:
         }
 
     def _launch_function(self, function: Function, source: Path, env: dict, port: int) -> Started:
-        signature = "http" if function.trigger == "http" else "cloudevent"
+        signature = "http" if function.serves_http else "cloudevent"
         argv = [
             sys.executable, "-m", "functions_framework", "--target", function.entry_point, "--source", str(source),
             "--signature-type", signature, "--host", "127.0.0.1", "--port", str(port),
@@ -341,6 +363,8 @@ class Supervisor:
         # An HTTP function answers /health; a CloudEvent function only answers POST, so
         # any HTTP answer below 500 proves it is serving.
         probe = {"type": "http", "path": "/health", "expect": 200} if signature == "http" else {"type": "http", "path": "/", "expect": "<500"}
+        if function.trigger == "schedule":
+            probe["schedule"] = function.schedule
         function_env = {**self._component_env(function.name, env), "K_SERVICE": function.name, "FUNCTION_TARGET": function.entry_point}
         return self._launch(function.name, "function", argv, port, f"http://127.0.0.1:{port}", probe, env=function_env, cwd=source.parent)
 
@@ -351,9 +375,91 @@ class Supervisor:
             {"type": "http", "path": "/health", "expect": 200}, env=service_env, cwd=source.parent,
         )
 
+    # --- watching -------------------------------------------------------------------
+
+    def watch(self) -> None:
+        """Start the watcher over what was started (`stop` ends it)."""
+        self._watcher = threading.Thread(target=self._watch, name="netra-watcher", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        """Restart what crashed, rewire a restarted Pub/Sub emulator, call scheduled functions."""
+        every = float(self.environ.get("NETRA_SCHEDULE_SECONDS") or SCHEDULE_SECONDS)
+        next_call = {item.name: time.monotonic() + every for item in self.started if "schedule" in item.probe}
+        calls: dict[str, threading.Thread] = {}
+        while not self._halt.wait(WATCH_SECONDS):
+            try:
+                for item in list(self.started):
+                    self._supervise(item)
+                if self._rewire:
+                    self._rewire_pubsub()
+                for item in self.started:
+                    busy = calls.get(item.name)
+                    if item.name in next_call and time.monotonic() >= next_call[item.name] and not (busy and busy.is_alive()):
+                        next_call[item.name] = time.monotonic() + every
+                        calls[item.name] = threading.Thread(target=self._call_scheduled, args=(item,), daemon=True)
+                        calls[item.name].start()
+            except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one failure
+                self.say(f"netra: watcher: {exc!r}")
+
+    def _supervise(self, item: Started) -> None:
+        life, process, now = item.lifecycle, item.process, time.monotonic()
+        if life.gave_up or self._halt.is_set():
+            return
+        if life.restart_at is None:
+            if process.running():
+                return
+            if item.kind != "datastore":
+                process.stop(timeout=2)  # what the child left in its group (workers, a JVM) goes with it
+            code = process.popen.returncode if process.popen else None
+            if item.kind == "datastore":  # may have left a daemonised server running: reported only
+                life.gave_up, life.last_exit_code = True, code
+                self.say(f"netra: {item.name} exited with code {code}; log: {process.log_path}")
+            elif (at := life.exited(code, now, self.options.restart)) is None:
+                self.say(f"netra: {item.name} exited with code {code} after {life.crashes - 1} restarts in a row; "
+                         f"not restarting it. Log: {process.log_path}")
+            else:
+                self.say(f"netra: {item.name} exited with code {code}; restarting in {at - now:.1f} s")
+            life.last_exit_at = time.time()
+            self._write_state(ready=True)
+        elif now >= life.restart_at:
+            process.start()
+            life.restarted(now)
+            if item.name == "pubsub-emulator":
+                self._rewire = True  # a new emulator holds no topics or subscriptions
+            self._write_state(ready=True)
+
+    def _rewire_pubsub(self) -> None:
+        item = next(i for i in self.started if i.name == "pubsub-emulator")
+        if not item.process.running() or not health.probe(item.record()):
+            return
+        from shared_lib.clients.pubsub import publisher_client, subscriber_client
+        from shared_lib.config import load_settings
+
+        settings = load_settings({**self.child_env, "NETRA_ENV": "local"})
+        create_topics(publisher_client(settings), self._topology, self.options.project)
+        create_subscriptions(subscriber_client(settings), self._topology, self.options.project, self._running, self._push_token)
+        self._rewire = False
+        self.say("netra: pubsub-emulator is back; topics and subscriptions created again")
+
+    def _call_scheduled(self, item: Started) -> None:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(item.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=120):
+                pass
+        except (urllib.error.URLError, OSError) as exc:
+            self.say(f"netra: scheduled call of {item.name} failed: {exc}")
+
     # --- reporting ------------------------------------------------------------------
 
     def _write_state(self, ready: bool) -> None:
+        with self._state_lock:
+            self._write_state_locked(ready)
+
+    def _write_state_locked(self, ready: bool) -> None:
         self.ws.write_state(
             {
                 "supervisor_pid": os.getpid(),
@@ -383,13 +489,19 @@ def status(ws: Workspace) -> dict:
         return {"run_dir": str(ws.run_dir), "running": False, "services": []}
     services = []
     for record in state.get("services", []):
-        if not pid_alive(record["pid"]):
+        if record.get("gave_up"):
+            current = "crashed"  # kept crashing: reported, not restarted
+        elif record.get("restarting"):
+            current = "restarting"
+        elif not pid_alive(record["pid"]):
             current = "exited"
         elif not state.get("ready"):
             current = "starting"
         else:
             current = "healthy" if health.probe(record) else "unhealthy"
-        services.append({"name": record["name"], "state": current, "pid": record["pid"], "url": record["url"], "log": record["log"]})
+        services.append({"name": record["name"], "state": current, "pid": record["pid"], "url": record["url"], "log": record["log"],
+                         "restarts": record.get("restarts", 0), "last_exit_code": record.get("last_exit_code"),
+                         "last_exit_at": record.get("last_exit_at")})
     return {
         "run_dir": state.get("run_dir", str(ws.run_dir)),
         "running": True,

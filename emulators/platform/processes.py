@@ -148,3 +148,48 @@ class ManagedProcess:
         except FileNotFoundError:
             return f"(no log at {self.log_path})"
         return f"--- last lines of {self.log_path} ---\n" + "\n".join(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class RestartPolicy:
+    """When a crashed child is started again: after an exponential delay (capped); a child
+    that keeps crashing soon after each start is given up on and reported instead."""
+
+    first_delay: float = 0.5
+    max_delay: float = 30.0
+    max_crashes: int = 5  # consecutive early crashes before giving up
+    stable_after: float = 60.0  # a child that ran this long had recovered: its count starts over
+
+    def delay(self, crashes: int) -> float:
+        return min(self.max_delay, self.first_delay * 2 ** max(0, crashes - 1))
+
+
+@dataclasses.dataclass
+class Lifecycle:
+    """One child's restarts, as `netra status` reports them."""
+
+    started_at: float
+    restarts: int = 0
+    crashes: int = 0  # consecutive early crashes
+    last_exit_code: int | None = None
+    last_exit_at: float | None = None
+    restart_at: float | None = None  # waiting to be started again
+    gave_up: bool = False
+
+    def exited(self, code: int | None, now: float, policy: RestartPolicy) -> float | None:
+        """Record an exit at `now` (monotonic); when to start again (None: give up)."""
+        self.last_exit_code = code
+        self.crashes = 1 if now - self.started_at >= policy.stable_after else self.crashes + 1
+        if self.crashes > policy.max_crashes:
+            self.gave_up, self.restart_at = True, None
+            return None
+        self.restart_at = now + policy.delay(self.crashes)
+        return self.restart_at
+
+    def restarted(self, now: float) -> None:
+        self.restarts += 1
+        self.started_at, self.restart_at = now, None
+
+    def record(self) -> dict:
+        return {"restarts": self.restarts, "last_exit_code": self.last_exit_code, "last_exit_at": self.last_exit_at,
+                "gave_up": self.gave_up, "restarting": self.restart_at is not None}

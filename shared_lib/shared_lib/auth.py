@@ -37,7 +37,7 @@ class InvalidToken(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # seconds, when refused by a rate limit (429)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,11 +265,15 @@ def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor:
             error = response.json()["error"]
         except (ValueError, KeyError, TypeError):
             error = {"code": "keys_unavailable", "message": f"token exchange answered {response.status_code}"}
-        retry_after = response.headers.get("Retry-After", "")
-        limited = response.status_code == 429 and retry_after.isascii() and retry_after.isdigit() and len(retry_after) <= 6
         raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"),
-                           int(retry_after) if limited else None)
+                           _retry_after(response.headers.get("Retry-After", "")) if response.status_code == 429 else None)
     return response.json()
+
+
+def _retry_after(value: str) -> int:
+    """Seconds from a 429's Retry-After (delta-seconds, bounded); a minute when absent or odd."""
+    value = value.strip()
+    return min(int(value), 3600) if value.isdigit() and len(value) <= 6 else 60
 
 
 def _token_type(token: str) -> str | None:

@@ -19,7 +19,10 @@ _RESOURCE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$")
 _SECRET_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _COMPONENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-TRIGGERS = ("http", "pubsub")
+# `schedule`: an HTTP function only the scheduler calls (Cloud Scheduler with OIDC in GCP,
+# the launcher's timer locally), at the cron expression in its `schedule`.
+TRIGGERS = ("http", "pubsub", "schedule")
+_CRON_FIELD = re.compile(r"^[0-9*,/-]+$")
 LOCAL_SECRET_KINDS = ("token", "ec_p256_pem", "unset")
 # What a component may touch; Terraform grants exactly these (least privilege).
 DATASTORES = ("postgres", "redis", "firestore", "clickhouse")
@@ -85,6 +88,12 @@ class Function:
     # Locally served by that HTTP function's process (embedded chDB opens its data path in
     # one process only); deployed, every function is its own service.
     local_host: str | None = None
+    schedule: str | None = None  # cron (UTC) of a `schedule` function
+
+    @property
+    def serves_http(self) -> bool:
+        """Called over plain HTTP (a browser, a machine or the scheduler), not by push."""
+        return self.trigger in ("http", "schedule")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,10 +253,16 @@ class _Parser:
         if not _NAME.match(name):
             self.problem(where, "function names are lowercase letters, digits and -")
         self.keys(where, body, {"component", "entry_point", "trigger"},
-                  {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses", "local_host"})
+                  {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses", "local_host", "schedule"})
         trigger = body.get("trigger")
         if trigger is not None and trigger not in TRIGGERS:
             self.problem(f"{where}.trigger", f"must be one of {', '.join(TRIGGERS)}, got {trigger!r}")
+        schedule = body.get("schedule")
+        if (trigger == "schedule") != (schedule is not None):
+            self.problem(f"{where}.schedule", "a function has a schedule exactly when its trigger is 'schedule'")
+        elif schedule is not None and not (isinstance(schedule, str) and len(schedule.split()) == 5
+                                           and all(_CRON_FIELD.match(f) for f in schedule.split())):
+            self.problem(f"{where}.schedule", f"must be a cron expression of five fields, got {schedule!r}")
         return Function(
             name=name,
             component=self.string(f"{where}.component", body.get("component", "x"), _COMPONENT, "must be a folder name under functions/"),
@@ -259,6 +274,7 @@ class _Parser:
             publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
             uses=self.datastores(f"{where}.uses", body.get("uses", [])),
             local_host=body.get("local_host"),
+            schedule=schedule if isinstance(schedule, str) else None,
         )
 
     def service(self, name: str, body: Mapping) -> Service:
@@ -364,7 +380,7 @@ class _Parser:
             if function.local_host is None:
                 continue
             host = functions.get(function.local_host)
-            if host is None or host.trigger != "http" or host.component != function.component or host.local_host:
+            if host is None or host.trigger != "http" or function.trigger == "schedule" or host.component != function.component or host.local_host:
                 self.problem(f"functions.{function.name}.local_host",
                              "must name an HTTP function of the same component that runs in its own process")
         pushed = {s.push.function for s in subscriptions.values() if s.push and s.push.function}

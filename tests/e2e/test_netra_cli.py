@@ -17,7 +17,7 @@ from tests.conftest import FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDI
 
 pytestmark = pytest.mark.platform
 EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay", "analytics",
-            "llm-emulator", "supervisor", "triage", "data", "optimization", "actions", "reporting"}
+            "llm-emulator", "supervisor", "triage", "data", "optimization", "actions", "reporting", "sweeper"}
 
 
 @pytest.fixture

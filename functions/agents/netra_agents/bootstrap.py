@@ -5,6 +5,9 @@ from __future__ import annotations
 from shared_lib.instance import per_instance
 
 from netra_agents.runtime import AgentContext
+from netra_agents.steps import STEP_TIMEOUT_SECONDS
+
+_STANDARD_STEP_TIMEOUTS = dict(STEP_TIMEOUT_SECONDS)
 
 
 def build(environ=None) -> AgentContext:
@@ -23,7 +26,10 @@ def build(environ=None) -> AgentContext:
     configure_logging(settings.project_id, settings.log_level)
     read = EnvReader(environ)
     analytics_url = read.text("analytics_url", ("ANALYTICS_URL",))
+    # Tests shorten every deadline (steps, start, resend) to see a stranded run fail in seconds.
+    percent = read.integer("deadline_percent", ("AGENT_DEADLINE_PERCENT",), 100, 1, 100)
     read.check()
+    deadlines = _scaled_deadlines(percent)
     redis = redis_client(settings)
     publisher = publisher_client(settings)
 
@@ -46,7 +52,17 @@ def build(environ=None) -> AgentContext:
         analytics_url=analytics_url.rstrip("/") if analytics_url else None,
         http=httpx.Client(),
         local=settings.is_local,
+        deadlines=deadlines,
     )
+
+
+def _scaled_deadlines(percent: int):
+    """The step deadlines are read where a step is dispatched (runs.py): scaled in place,
+    once per instance, from the standard values."""
+    from netra_agents.sweeper import RESEND_AFTER_SECONDS, START_TIMEOUT_SECONDS, Deadlines
+
+    STEP_TIMEOUT_SECONDS.update({step: seconds * percent / 100 for step, seconds in _STANDARD_STEP_TIMEOUTS.items()})
+    return Deadlines(START_TIMEOUT_SECONDS * percent / 100, RESEND_AFTER_SECONDS * percent / 100)
 
 
 context = per_instance(build)

@@ -199,3 +199,31 @@ class RunStore:
 
     def save_output(self, run_id: str, step: str, output: dict) -> None:
         self._ref(run_id).collection("outputs").document(step).set({"output": output, "saved_at": self._clock()})
+
+    # --- for the sweeper: runs a lost message may have stranded --------------------
+    # Both queries use the composite index (status, updated_at) declared in Terraform.
+
+    def quiet_since(self, status: str, before: dt.datetime, limit: int = 500) -> list[str]:
+        """Runs in `status` not updated since `before`, oldest first."""
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = (self._db.collection("runs").where(filter=FieldFilter("status", "==", status))
+                 .where(filter=FieldFilter("updated_at", "<", before)).order_by("updated_at").limit(limit))
+        return [snapshot.id for snapshot in query.stream()]
+
+    def ended_owing(self, since: dt.datetime, before: dt.datetime, limit: int = 500) -> list[str]:
+        """Runs that ended between `since` and `before` whose report or error was never
+        marked sent (its sender died, or the bus was down)."""
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = (self._db.collection("runs").where(filter=FieldFilter("status", "in", list(TERMINAL)))
+                 .where(filter=FieldFilter("updated_at", ">=", since)).where(filter=FieldFilter("updated_at", "<", before))
+                 .select(["status", "sent"]).limit(limit))
+        return [snapshot.id for snapshot in query.stream() if owes_last_word(snapshot.to_dict() or {})]
+
+
+def owes_last_word(run: dict) -> bool:
+    """An ended run whose final report or error was never marked sent."""
+    sent = run.get("sent") or {}
+    return (run.get("status") == "failed" and not sent.get(ERROR)) or \
+        (run.get("status") == "completed" and not sent.get(FINAL_REPORT))

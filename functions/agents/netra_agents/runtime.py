@@ -39,6 +39,7 @@ class AgentContext:
     analytics_url: str | None
     http: object
     local: bool = False  # local and test runs: emulators, chaos hooks
+    deadlines: object = None  # sweeper.Deadlines: when a quiet run is stranded
 
 
 Work = Callable[[StepTask, Progress, AgentContext], tuple[dict, dict]]  # -> (output, summary)

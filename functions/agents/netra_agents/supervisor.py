@@ -29,13 +29,13 @@ def supervise(message, ctx: AgentContext) -> None:
             log.error("dead letter %s without a run id dropped", message.message_id)
             return
         what = f"the {body['step']} step" if body.get("step") else "your request"
-        _follow(ctx, run_id, lambda run, now: on_dead_letter(run_id, run, what, now))
+        follow(ctx, run_id, lambda run, now: on_dead_letter(run_id, run, what, now))
         return
     if not isinstance(body, dict):
         raise InvalidMessage("the message is not a JSON object")
     if body.get("kind") == "result":
         result = StepResult.parse(body)
-        _follow(ctx, result.run_id, lambda run, now: on_result(result.run_id, run, result, now))
+        follow(ctx, result.run_id, lambda run, now: on_result(result.run_id, run, result, now))
         return
     _start(ctx, body)
 
@@ -50,19 +50,21 @@ def _start(ctx: AgentContext, request: dict) -> None:
         # Kept for the data agent while the token lives; never written to Firestore.
         ctx.redis.set(CREDENTIAL_KEY.format(run_id=run_id), token, ex=int(request.get("delegated_expires_in") or 3600))
     question = ctx.store.question(thread_id, message_id)
-    _follow(ctx, run_id, lambda run, now: on_request(run_id, run, question, now))
+    follow(ctx, run_id, lambda run, now: on_request(run_id, run, question, now))
 
 
-def _follow(ctx: AgentContext, run_id: str, transition) -> None:
+def follow(ctx: AgentContext, run_id: str, transition, send_timeout: float = 30) -> tuple[dict, Outcome] | None:
+    """Apply a transition to the run and send what it owes (the sweeper's path too)."""
     try:
         run, outcome = ctx.store.apply(run_id, transition)
     except RunNotFound:
         log.error("message for unknown run %s dropped", run_id)
-        return
-    _send(ctx, run_id, run, outcome)
+        return None
+    _send(ctx, run_id, run, outcome, send_timeout)
+    return run, outcome
 
 
-def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
+def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome, timeout: float = 30) -> None:
     """Dispatches and events after the commit, then marks them sent; a failure here is
     retried by redelivery, which finds them still owed (see runs.obligations)."""
     futures, sent = [], list(outcome.dispatch)
@@ -81,7 +83,7 @@ def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome) -> None:
         futures.append(publish_client_event(ctx.publisher, ctx.project_id, ClientEvent(
             run["user_id"], event.type, event.payload, thread_id=run.get("thread_id"), run_id=run_id, key=event.key)))
     for future in futures:
-        future.result(timeout=30)
+        future.result(timeout=timeout)
     ctx.store.mark_sent(run_id, sent)
     if outcome.completed or ERROR in sent:
         ctx.redis.delete(CREDENTIAL_KEY.format(run_id=run_id))  # the run is over: so is its read access

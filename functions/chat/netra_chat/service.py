@@ -82,23 +82,20 @@ class ChatService:
         key = headers.get("Idempotency-Key")
         if key is not None and not _KEY.match(key):
             raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters")
+        # The agents' token first: a message is either queued or refused, never stored to wait
+        # for a token it was refused (a run left pending that nobody would ever start).
+        granted = self._delegated(headers)
         try:
             posted = self._owned(lambda: self.store.post_message(user.user_id, user.org_id, thread_id, text, key))
         except KeyReused:
             raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used for another thread") from None
         if not posted.published:
             # Publish after the commit; a replayed POST republishes until one succeeds
-            # (the supervisor is idempotent on run_id), so a message never waits unseen.
+            # (the supervisor is idempotent on run_id), so a message never waits unseen. One
+            # that is never retried is failed by the agents' sweeper past its start deadline.
             request = {"run_id": posted.run_id, "thread_id": thread_id, "message_id": posted.message_id,
                        "user_id": user.user_id, "org_id": user.org_id}
-            if self.delegate is not None:
-                # The agents read this user's usage with a token of their own: read-only, this
-                # session, an hour. It travels in the message, never stored with the run.
-                try:
-                    granted = self.delegate(headers)
-                except InvalidToken as exc:
-                    raise ApiError(503, "delegation_unavailable", f"the message is saved but could not be queued ({exc.message}); "
-                                   "retry with the same Idempotency-Key") from None
+            if granted is not None:
                 request.update(delegated_token=granted["access_token"], delegated_expires_in=granted["expires_in"])
             try:
                 self.publisher.publish(f"projects/{self.project_id}/topics/{AGENT_REQUESTS}", json.dumps(request).encode(),
@@ -110,6 +107,20 @@ class ChatService:
                 message = self.store.message(thread_id, posted.message_id)
                 self._notify(ClientEvent(user.user_id, "message_created", {"message": message}, thread_id=thread_id, run_id=posted.run_id))
         return {"message_id": posted.message_id, "run_id": posted.run_id}
+
+    def _delegated(self, headers) -> dict | None:
+        """The agents read this user's usage with a token of their own: read-only, this
+        session, an hour. It travels in the message, never stored with the run."""
+        if self.delegate is None:
+            return None
+        try:
+            return self.delegate(headers)
+        except InvalidToken as exc:
+            if exc.retry_after is not None:  # auth's rate limit: say when, as auth did
+                raise ApiError(429, "rate_limited", f"too many messages; nothing was saved, retry in {exc.retry_after} s "
+                               "(the same Idempotency-Key is safe)", {"Retry-After": str(exc.retry_after)}) from None
+            raise ApiError(503, "delegation_unavailable", f"nothing was saved: the agents' access could not be granted "
+                           f"({exc.message}); retry (the same Idempotency-Key is safe)") from None
 
     def get_run(self, headers, run_id: str) -> dict:
         user = self.caller(headers)

@@ -1,12 +1,16 @@
 # Least privilege from the topology: each function's account may read its own secrets, use
-# Firestore only if it says so, and (for Pub/Sub targets) be invoked only by the push identity.
+# Firestore only if it says so, and (for Pub/Sub targets) be invoked only by the push identity
+# (scheduled functions: only by the scheduler's identity).
 locals {
   secret_access = {
     for pair in flatten([for name, f in var.functions : [for secret in try(f.secrets, []) : { function = name, secret = secret }]]) :
     "${pair.function} ${pair.secret}" => pair
   }
   firestore_users = { for name, f in var.functions : name => f if contains(try(f.uses, []), "firestore") }
-  invokers        = { for name, f in var.functions : name => f.trigger == "pubsub" ? "serviceAccount:${var.push_invoker}" : "allUsers" }
+  invokers = { for name, f in var.functions : name => lookup({
+    pubsub   = "serviceAccount:${var.push_invoker}"
+    schedule = "serviceAccount:${var.scheduler_invoker}"
+  }, f.trigger, "allUsers") }
 }
 
 resource "google_secret_manager_secret_iam_member" "accessor" {
@@ -24,7 +28,8 @@ resource "google_project_iam_member" "firestore_user" {
   member   = "serviceAccount:${var.service_accounts[each.key]}"
 }
 
-# Pub/Sub targets may be invoked only by the push identity; HTTP functions by anyone
+# Pub/Sub targets may be invoked only by the push identity, scheduled functions only by the
+# scheduler's; HTTP functions by anyone
 # (browsers and machines), each checking tokens itself through shared_lib.auth.
 resource "google_cloud_run_v2_service_iam_member" "invoker" {
   for_each = local.invokers

@@ -23,7 +23,7 @@ resource "google_cloudfunctions2_function" "function" {
     entry_point = each.value.entry_point
     environment_variables = {
       # A Pub/Sub target is served as a CloudEvent function behind its own push subscription.
-      GOOGLE_FUNCTION_SIGNATURE_TYPE = each.value.trigger == "http" ? "http" : "cloudevent"
+      GOOGLE_FUNCTION_SIGNATURE_TYPE = each.value.trigger == "pubsub" ? "cloudevent" : "http"
     }
     source {
       storage_source {
@@ -39,6 +39,7 @@ resource "google_cloudfunctions2_function" "function" {
     min_instance_count               = lookup(var.min_instances, each.key, 0)
     max_instance_count               = var.max_instances
     service_account_email            = var.service_accounts[each.key]
+    # Pub/Sub pushes and Cloud Scheduler count as internal traffic.
     ingress_settings                 = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     vpc_connector                    = var.vpc_connector
     vpc_connector_egress_settings    = "PRIVATE_RANGES_ONLY"

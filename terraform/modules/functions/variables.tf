@@ -33,6 +33,16 @@ variable "push_invoker" {
   type        = string
 }
 
+variable "scheduler_invoker" {
+  description = "Service account Cloud Scheduler calls scheduled functions as."
+  type        = string
+}
+
+variable "function_urls" {
+  description = "Function name -> its HTTPS URL (the scheduler's target and OIDC audience)."
+  type        = map(string)
+}
+
 variable "bundle_dir" {
   description = "Folder of <component>.zip source bundles."
   type        = string

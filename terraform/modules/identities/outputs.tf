@@ -13,6 +13,11 @@ output "push_invoker_email" {
   value       = google_service_account.push_invoker.email
 }
 
+output "scheduler_invoker_email" {
+  description = "Service account Cloud Scheduler calls scheduled functions as."
+  value       = google_service_account.scheduler_invoker.email
+}
+
 output "postgres_users" {
   description = "Service accounts that log in to Cloud SQL (IAM database authentication)."
   value       = [for name, f in var.functions : google_service_account.function[name].email if contains(try(f.uses, []), "postgres")]

@@ -20,3 +20,10 @@ resource "google_service_account" "push_invoker" {
   account_id   = "pubsub-push-invoker"
   display_name = "Pub/Sub push invoker"
 }
+
+# The identity Cloud Scheduler calls `schedule` functions as (OIDC token); only it may invoke them.
+resource "google_service_account" "scheduler_invoker" {
+  project      = var.project_id
+  account_id   = "scheduler-invoker"
+  display_name = "Cloud Scheduler invoker"
+}

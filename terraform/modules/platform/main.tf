@@ -89,6 +89,8 @@ module "functions" {
   secrets          = local.secrets
   service_accounts = module.identities.function_emails
   push_invoker     = module.identities.push_invoker_email
+  scheduler_invoker = module.identities.scheduler_invoker_email
+  function_urls    = local.function_urls
   bundle_dir       = var.bundle_dir
   vpc_connector    = module.network.vpc_connector_id
   min_instances    = var.function_min_instances

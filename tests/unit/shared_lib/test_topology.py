@@ -48,6 +48,8 @@ def test_the_shipped_topology_is_valid_and_wires_every_agent():
         assert topology.pushing_to(agent), f"nothing pushes to {agent}"
     assert [s.name for s in topology.pushing_to("relay")] == ["relay-client-events"]
     assert topology.functions["auth"].trigger == "http"
+    sweeper = topology.functions["sweeper"]  # fails stranded runs; called by the scheduler, over HTTP
+    assert (sweeper.trigger, sweeper.schedule, sweeper.serves_http) == ("schedule", "* * * * *", True)
 
 
 def test_a_valid_document_parses_into_typed_parts():
@@ -83,7 +85,10 @@ def test_a_valid_document_parses_into_typed_parts():
         (lambda d: d["subscriptions"]["orders-worker"].update(ack_deadline_seconds=5), "ack_deadline_seconds: must be an integer from 10 to 600, got 5"),
         (lambda d: d["subscriptions"]["orders-worker"]["retry_policy"].update(minimum_backoff_seconds=90), "minimum_backoff_seconds exceeds maximum_backoff_seconds"),
         (lambda d: d["subscriptions"]["orders-worker"].pop("topic"), "subscriptions.orders-worker: missing required key 'topic'"),
-        (lambda d: d["functions"]["worker"].update(trigger="cron"), "functions.worker.trigger: must be one of http, pubsub, got 'cron'"),
+        (lambda d: d["functions"]["worker"].update(trigger="cron"), "functions.worker.trigger: must be one of http, pubsub, schedule, got 'cron'"),
+        (lambda d: d["functions"]["api"].update(trigger="schedule"), "functions.api.schedule: a function has a schedule exactly when its trigger is 'schedule'"),
+        (lambda d: d["functions"]["api"].update(schedule="* * * * *"), "functions.api.schedule: a function has a schedule exactly when"),
+        (lambda d: d["functions"]["api"].update(trigger="schedule", schedule="every minute"), "functions.api.schedule: must be a cron expression of five fields"),
         (lambda d: d["functions"]["worker"].update(secrets=["nope"]), "functions.worker.secrets: unknown secret 'nope'"),
         (lambda d: d["functions"]["worker"].update(entry_point="not valid"), "functions.worker.entry_point: must be a Python identifier"),
         (lambda d: d["subscriptions"].pop("orders-worker"), "functions.worker.trigger: a pubsub function needs a subscription that pushes to it"),

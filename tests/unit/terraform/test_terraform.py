@@ -209,3 +209,26 @@ def test_every_skipped_check_is_justified():
         if line.strip().startswith("- CKV"):
             previous = lines[index - 1].strip()
             assert previous.startswith("#") or previous.startswith("- CKV"), f"{line.strip()} has no justification"
+
+
+def test_scheduled_functions_are_called_by_cloud_scheduler_with_oidc_and_invoked_by_it_alone():
+    scheduled = [f for f in TOPOLOGY.functions.values() if f.trigger == "schedule"]
+    assert [f.name for f in scheduled] == ["sweeper"]
+    resources = blocks(MODULES / "functions", "resource")
+    job = resources["google_cloud_scheduler_job.schedule"]
+    assert locals_of(MODULES / "functions")["scheduled"] == '${{for name, f in var.functions : name => f if f.trigger == "schedule"}}'
+    assert job["for_each"] == "${local.scheduled}" and job["schedule"] == "${each.value.schedule}"
+    target = job["http_target"][0]
+    assert target["http_method"] == "POST" and target["uri"] == "${var.function_urls[each.key]}"
+    assert target["oidc_token"][0] == {"service_account_email": "${var.scheduler_invoker}", "audience": "${var.function_urls[each.key]}"}
+    invokers = locals_of(MODULES / "functions")["invokers"]
+    assert "schedule" in invokers and "serviceAccount:${var.scheduler_invoker}" in invokers
+    calls = module_calls(PLATFORM)["functions"]
+    assert calls["scheduler_invoker"] == "${module.identities.scheduler_invoker_email}"
+    assert calls["function_urls"] == "${local.function_urls}"
+
+
+def test_the_sweepers_query_has_its_firestore_index():
+    index = blocks(MODULES / "firestore", "resource")["google_firestore_index.runs_by_status_and_update"]
+    assert index["collection"] == "runs"
+    assert [(f["field_path"], f["order"]) for f in index["fields"]] == [("status", "ASCENDING"), ("updated_at", "ASCENDING")]
