@@ -22,6 +22,7 @@ NAMES = OrgNames(
     users=("user-01", "user-07"),
 )
 CORPUS = Path(__file__).with_name("understanding_corpus.yaml")
+HELD_OUT = Path(__file__).with_name("understanding_heldout.yaml")
 
 
 def ask(text: str, previous: Query | None = None, llm=None) -> Query:
@@ -42,6 +43,16 @@ def test_the_corpus_is_understood():
     assert result.kinds_pct >= 95, f"kinds {result.kinds_pct:.1f}%; misses:\n{misses}"
     assert result.fields_pct >= 90, f"fields {result.fields_pct:.1f}%; misses:\n{misses}"
     assert result.stated_pct >= 90, f"stated fields {result.stated_pct:.1f}%; misses:\n{misses}"
+
+
+def test_the_held_out_batch_stays_above_its_first_score():
+    """Written before any fix and never tuned on (its misses were fixed generally and copied into
+    the corpus); the floor is its score before those fixes, so a change that generalises worse fails."""
+    corpus = Corpus.from_json(yaml.safe_load(HELD_OUT.read_text()))
+    assert len(corpus.cases) >= 60
+    result = score(corpus, lambda q, previous: understand(q, today=corpus.today, names=corpus.names, previous=previous))
+    misses = "\n".join(result.misses)
+    assert result.kinds_pct > 77.3 and result.fields_pct > 94.8 and result.stated_pct > 81.4, misses
 
 
 def test_the_corpus_scorer_counts_a_wrong_parse_as_wrong():
@@ -172,6 +183,52 @@ def test_a_scenario_on_a_workload_the_org_does_not_have_says_so(text, scenario, 
     assert query.kind == "what_if" and query.scenario == scenario  # never silently "all of it"
     assert [(u.dimension, u.text) for u in query.unresolved] == [("feature", unknown)]
     assert ask("how much would caching save").unresolved == ()
+
+
+# Another org's names: what the demo's names cannot show.
+OTHER_ORG = OrgNames(features=("classify-ticket", "summarize-doc", "rag-search", "chat-support"),
+                     models=("gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5"), providers=("openai", "anthropic"))
+
+
+@pytest.mark.parametrize(("text", "names", "feature"), [
+    ("Can we use a cheaper model for classification?", OTHER_ORG, "classify-ticket"),
+    ("Can we use a cheaper model for classification?", NAMES, "ticket-triage"),  # triage is classifying
+    ("how much do summaries cost", OTHER_ORG, "summarize-doc"),
+    ("spend on retrieval", OTHER_ORG, "rag-search"),
+])
+def test_a_word_for_the_same_job_finds_the_orgs_feature(text, names, feature):
+    assert understand(text, today=TODAY, names=names).filters == {"feature": (feature,)}
+
+
+def test_a_word_for_a_job_two_features_do_names_neither():
+    names = OrgNames(features=("classify-ticket", "triage-email"))
+    assert understand("spend on classification", today=TODAY, names=names).filters == {}
+    assert understand("summary please", today=TODAY, names=OTHER_ORG).kind == "overview"  # not summarize-doc
+
+
+def test_a_family_word_before_a_model_is_part_of_the_model():
+    query = ask("what if summarize used claude haiku")
+    assert query.scenario == Scenario("move_model", feature="doc-summarizer", to_model="claude-haiku-4-5")
+    assert query.filters == {}  # not also the provider anthropic
+    assert ask("claude haiku spend").filters == {"model": ("claude-haiku-4-5",)}
+    assert ask("claude spend").filters == {"provider": ("anthropic",)}
+
+
+@pytest.mark.parametrize(("text", "scenario"), [
+    ("is caching worth it for doc-qa?", Scenario("cache", feature="doc-qa")),
+    ("does it make sense to batch the nightly enrichment job", Scenario("batch", feature="nightly-enrichment")),
+    ("caching for support chat?", Scenario("cache", feature="support-chat")),
+    ("is batching worth it", Scenario("batch")),
+    ("price out moving support chat to gpt-4o", Scenario("move_model", feature="support-chat", to_model="gpt-4o")),
+])
+def test_a_lever_weighed_or_stated_with_its_workload_is_a_what_if(text, scenario):
+    query = ask(text)
+    assert (query.kind, query.scenario, query.filters) == ("what_if", scenario, {})
+
+
+def test_a_lever_mentioned_in_passing_is_not_a_what_if():
+    assert ask("any caching opportunities?").kind == "plan"
+    assert ask("what did doc-qa cost").kind == "breakdown"
 
 
 def test_common_words_are_not_names():

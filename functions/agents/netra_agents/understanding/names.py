@@ -35,6 +35,22 @@ _COMMON = frozenset(
     "app apps bot".split())
 # Names too vague to be meant when the word is used ("other" is a provider in the data).
 _VAGUE = frozenset({"other", "unknown", "none", "default", "test"})
+# Words for the same job a workload does, so that "classification" finds `ticket-triage` or
+# `classify-ticket`, "summaries" `doc-summarizer`: a question word in a group stands for the
+# org's one feature or model with a word of the same group (never when two share it).
+_SAME_JOB = (
+    "classify classification classifier categorize categorization categorise triage labeling labelling routing",
+    "summarize summarise summaries summarization summarisation summarizer digest tldr",
+    "extract extraction extractor extracting entity entities ner",
+    "enrich enrichment enriching",
+    "translate translation translator translating localization",
+    "embed embedding embeddings vectorize",
+    "moderate moderation moderator",
+    "search retrieval rag lookup",
+    "code coding codegen copilot programming",
+    "faq faqs",
+    "support helpdesk",
+)
 # Model ids that are not the org's: a family word and a version joined by hyphens.
 MODEL_ID = re.compile(r"\b(?:gpt|claude|gemini|llama|mistral|mixtral|command|deepseek|qwen|grok|phi|o[1-9])(?:-[a-z0-9.]{1,30}){1,8}\b")
 
@@ -101,6 +117,12 @@ def _index(names: OrgNames) -> tuple[dict[str, tuple[str, str]], dict[str, tuple
                 if len(token) >= 3 and not token[0].isdigit() and token not in _COMMON:
                     seen.setdefault(stem(token), set()).add((dimension, name))
     words = {word: next(iter(owners)) for word, owners in seen.items() if len(owners) == 1 and word not in spans}
+    for group in _SAME_JOB:
+        stems = {stem(w) for w in group.split()}
+        owners = set().union(*(seen.get(s, set()) for s in stems))
+        if len(owners) == 1:
+            for word in stems - set(words) - set(spans) - set(seen):
+                words[word] = next(iter(owners))
     return spans, words, longest + 2  # room for a date suffix written out in the question
 
 
@@ -123,7 +145,20 @@ def find(text: str, names: OrgNames) -> list[Mention]:
             if hit:
                 found.append(Mention(tokens[i][1], tokens[i][2], *hit))
             i += 1
-    return found
+    return _family_first(found, text)
+
+
+def _family_first(found: list[Mention], text: str) -> list[Mention]:
+    """"claude haiku": the provider word is part of the model that follows it, not a filter of its own."""
+    merged: list[Mention] = []
+    for mention in found:
+        last = merged[-1] if merged else None
+        if (last is not None and last.dimension == "provider" and mention.dimension == "model"
+                and not text[last.end:mention.start].strip() and compact(text[last.start:last.end]) in compact(mention.name)):
+            merged[-1] = Mention(last.start, mention.end, "model", mention.name)
+        else:
+            merged.append(mention)
+    return merged
 
 
 def resolve(text: str, dimension: str, names: OrgNames) -> str | None:

@@ -28,11 +28,12 @@ _VOCABULARY = (
     "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
     "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
     "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
-    "faster", "cheapest", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+    "faster", "cheapest", "could", "feature", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
 _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
                        r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
-                       r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)")
+                       r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)"
+                       r"|\b(?:cach|batch|mov|switch)\w*\s+it\b")  # "what would caching it save?"
 COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
                          r"relative\s+to|over)\s*$")
 # Where a question names a feature or model we may not have ("the feature search-bot").
@@ -123,6 +124,8 @@ def _correction(word: str) -> str:
     if word in _VOCABULARY:
         return word
     close = difflib.get_close_matches(word, _VOCABULARY, n=1, cutoff=0.8)
+    if close and close[0] == word + "e":  # "featur": a dropped final e
+        return close[0]
     if not close or close[0].startswith(word) or word.startswith(close[0]):  # "change" is no typo of "changed"
         return word
     return close[0]
@@ -220,7 +223,8 @@ def _filters(reading: Reading, slots: list[scenarios.Slot | None], used: set[int
 def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: Reading,
           previous: Query | None) -> tuple[str | None, bool]:
     if top_scenario or (scenario is not None and (signals.HYPOTHETICAL.search(masked) or signals.IMPERATIVE.search(masked)
-                                                  or (previous is not None and reading.follow_up_marker))):
+                                                  or (previous is not None and reading.follow_up_marker)
+                                                  or _names_its_workload(scenario, masked))):
         return "what_if", True
     if previous is not None and previous.kind in ("plan", "what_if") and signals.ALL_OF_THEM.search(masked):
         return "plan", True
@@ -246,6 +250,15 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
     if signals.GREETING.search(masked):
         return "overview", True
     return None, False
+
+
+def _names_its_workload(scenario: Scenario, masked: str) -> bool:
+    """A scenario stated with what it changes is asked about, whatever the verb around it ("price out moving
+    support chat to gpt-4.1-mini", "caching for support chat?", "is caching worth it for doc-qa"); a lever
+    named alone is a what-if when the question weighs it ("is caching worth it for us")."""
+    if scenario.type == "move_model":
+        return scenario.feature is not None or scenario.from_model is not None
+    return scenario.feature is not None or bool(signals.WORTH.search(masked))
 
 
 def default_period(today: dt.date) -> Period:
@@ -293,6 +306,9 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
             and base.scenario.type != "top_n" and reading.filters.get("feature")):  # "and for the code assistant?"
         stated_scenario = dataclasses.replace(base.scenario, feature=reading.filters.pop("feature")[0])
+    if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
+            and base.scenario.type == "move_model" and len(reading.filters.get("model", ())) == 1):  # "haiku instead?"
+        stated_scenario = dataclasses.replace(base.scenario, to_model=reading.filters.pop("model")[0])
     if (base is not None and stated_scenario is not None and stated_scenario.type != "top_n"
             and stated_scenario.feature is None and len(filters.get("feature", ())) == 1):  # "what would batching it save?"
         stated_scenario = dataclasses.replace(stated_scenario, feature=filters.pop("feature")[0])

@@ -131,6 +131,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("to_date", re.compile(r"\b(week|month|quarter|year)[\s-]+to[\s-]+date\b|\b(wtd|mtd|qtd|ytd)\b")),
     ("month_end", re.compile(r"\b(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)\b")),
     ("yesterday", re.compile(r"\byesterday\b")),
+    ("since_weekday", re.compile(r"\b(?:since|after|starting)\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|"
+                                 r"saturday|sunday)\b")),
     ("weekday", re.compile(r"\b(?:on\s+|last\s+|this\s+past\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")),
     ("today", re.compile(r"\btoday\b")),
     ("quarter", re.compile(r"\bq([1-4])(?:\s+(20\d\d))?\b")),
@@ -204,6 +206,10 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, calendar("month", today), unit="month")
     if kind == "yesterday":
         return Found(at, end, calendar("day", today, 1), "last", "day")
+    if kind == "since_weekday":  # from the latest one before today to today
+        back = (today.weekday() - _WEEKDAYS.index(g[0])) % 7 or 7
+        day = today - dt.timedelta(days=back)
+        return Found(at, end, Period(day, today + one, f"since {day.strftime('%A %b %-d')}"))
     if kind == "weekday":  # the latest one before today
         back = (today.weekday() - _WEEKDAYS.index(g[0])) % 7 or 7
         day = today - dt.timedelta(days=back)

@@ -15,11 +15,11 @@ from netra_agents.query import Scenario
 _SLOT = r"zq(\d+)q"
 _VERB = (r"(?:move|moves|moving|moved|switch|switches|switching|switched|migrate|migrating|migrated|put|route|routing|"
          r"swap|swapping|swapped|downgrade|downgrading|run|running|change|changing|send|sending|shift|shifting)")
-_FILLER = r"(?:\s+(?:all|the|our|of|everything|on|from|over|traffic|calls|jobs?|feature|workload|requests|stuff|model|that))*"
+_FILLER = r"(?:\s+(?:all|the|our|of|whole|entire|everything|on|from|over|traffic|calls|jobs?|feature|workload|requests|stuff|model|that))*"
 MOVE = (
     re.compile(rf"\b{_VERB}{_FILLER}\s+{_SLOT}{_FILLER}(?:\s+from\s+{_SLOT})?\s+(?:over\s+)?(?:to|onto|into|on|with)"
                rf"\s+(?:the\s+|a\s+)?{_SLOT}"),
-    re.compile(rf"{_SLOT}{_FILLER}\s+(?:went|go|goes|moved|switched|used|uses|ran|were\s+on|was\s+on|ran\s+on)\s+"
+    re.compile(rf"{_SLOT}{_FILLER}\s+(?:went|go|goes|moved|switched|used|uses|use|ran|run|runs|were\s+on|was\s+on|ran\s+on|be\s+on)\s+"
                rf"(?:to\s+|on\s+|over\s+to\s+)?(?:the\s+|a\s+)?{_SLOT}"),
     re.compile(rf"\b{_VERB}\s+(?:everything|all(?:\s+(?:of\s+)?(?:our\s+|the\s+)?(?:traffic|calls|requests|workloads|features))?|"
                rf"it\s+all)\s+(?:over\s+)?(?:to|onto)\s+(?:the\s+|a\s+)?{_SLOT}"),
