@@ -49,7 +49,7 @@ WHERE_IT_GOES = re.compile(r"\b(?:what\s+is|what'?s)\s+eating|\bwhere\s+(?:does|
 PLAN = re.compile(
     r"\b(save|saves|saving|savings|cheaper|cheapest\s+way|cut|cuts|cutting|reduce|reducing|reduction|lower|lowering|"
     r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|quick\s+wins?|right-?siz\w*|"
-    r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|"
+    r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|overkill|overpowered|too\s+(?:big|powerful)\s+(?:a\s+)?models?|"
     r"(?:costs?|spend|spending|bill)\s+down|opportunit\w*|efficien\w*|improve\s+costs?)\b")
 OVERVIEW = re.compile(
     r"\b(what\s+can\s+you\s+do|what\s+do\s+you\s+do|what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+should\s+i\s+ask|"
