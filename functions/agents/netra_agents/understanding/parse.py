@@ -59,6 +59,8 @@ _NOT_OBJECTS = frozenset(
     "everything all it them".split())
 _NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",
                         "the", "this", "that", "our", "each", "every", "a", "an", "my", "all", "which", "what", "it"})
+# A message that only splits: "per feature?", "by model" (the previous answer, split).
+SPLIT_ONLY = re.compile(r"^\W*(?:and\s+|now\s+|ok\s+)?(?:by|per|for\s+each|split\s+by|broken\s+down\s+by)\s+\w+\W*$")
 NAME_VERSUS_NAME = re.compile(r"zq\d+q\s*(?:vs\.?|versus|compared\s+(?:to|with)|against)\s*zq\d+q")
 
 
@@ -97,8 +99,10 @@ def normalize(text: str, names: OrgNames) -> str:
         word = m.group()
         if word in _SHORTHAND:
             return _SHORTHAND[word]
-        if len(word) < 5 or word in known:
+        if word in known or org_names.stem(word) in _stems(known):  # "job matching" in an org with job-match
             return word
+        if len(word) < 5:
+            return _inserted(word) if len(word) == 4 else word
         corrected = _correction(word)
         return corrected if corrected != word else _name_correction(word, known)
 
@@ -110,10 +114,29 @@ def _name_words(names: OrgNames) -> frozenset[str]:
     return frozenset(t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower()))
 
 
+@functools.lru_cache(maxsize=64)
+def _stems(known: frozenset[str]) -> frozenset[str]:
+    return frozenset(org_names.stem(k) for k in known)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inserted(word: str) -> str:
+    """A four-letter word missing one inner letter of a signal word ("modl" -> "model"), or `word`:
+    not a final one ("call" is no typo of "calls", "mode" none of "model")."""
+    if word in _VOCABULARY:
+        return word
+    for candidate in _VOCABULARY:
+        if (len(candidate) == 5 and candidate[0] == word[0]
+                and any(candidate[:i] + candidate[i + 1:] == word for i in range(1, 4))):
+            return candidate
+    return word
+
+
 def _name_correction(word: str, known: frozenset[str]) -> str:
     """A word of the org's names `word` is a typo of ("anthropc" -> "anthropic"), or `word`."""
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.85)
-    if not close or close[0].startswith(word) or word.startswith(close[0]):
+    # A typo keeps the first letter: "matching" is no typo of "batching".
+    if not close or close[0][0] != word[0] or close[0].startswith(word) or word.startswith(close[0]):
         return word
     return close[0]
 
@@ -123,7 +146,7 @@ def _correction(word: str) -> str:
     """The signal word `word` is a typo of ("reduse" -> "reduce"), or `word`."""
     if word in _VOCABULARY:
         return word
-    close = difflib.get_close_matches(word, _VOCABULARY, n=1, cutoff=0.8)
+    close = [c for c in difflib.get_close_matches(word, _VOCABULARY, n=3, cutoff=0.8) if c[0] == word[0]][:1]
     if close and close[0] == word + "e":  # "featur": a dropped final e
         return close[0]
     if not close or close[0].startswith(word) or word.startswith(close[0]):  # "change" is no typo of "changed"
@@ -281,7 +304,8 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         sources[field] = "default"
         return default
 
-    keeps_kind = base is not None and reading.kind == "breakdown" and reading.follow_up_marker  # "and by provider?"
+    keeps_kind = base is not None and reading.kind == "breakdown" and (
+        reading.follow_up_marker or (bool(SPLIT_ONLY.search(reading.masked)) and base.kind in ("change", "latency")))
     if reading.kind is not None and (reading.strong or base is None) and not keeps_kind:
         kind = take("kind", reading.kind, None, None)
     else:
@@ -309,6 +333,10 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
             and base.scenario.type == "move_model" and len(reading.filters.get("model", ())) == 1):  # "haiku instead?"
         stated_scenario = dataclasses.replace(base.scenario, to_model=reading.filters.pop("model")[0])
+    if (base is not None and stated_scenario is not None and stated_scenario.type in ("cache", "batch")
+            and stated_scenario.feature is None and base.scenario is not None and base.scenario.feature is not None
+            and not reading.unresolved):  # "and batching?" after caching one feature
+        stated_scenario = dataclasses.replace(stated_scenario, feature=base.scenario.feature)
     if (base is not None and stated_scenario is not None and stated_scenario.type != "top_n"
             and stated_scenario.feature is None and len(filters.get("feature", ())) == 1):  # "what would batching it save?"
         stated_scenario = dataclasses.replace(stated_scenario, feature=filters.pop("feature")[0])

@@ -33,6 +33,7 @@ CHANGE = re.compile(
     r"why\s+did\s+(?:that|this|it)\s+happen|balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
     r"what\s+caused|what\s+drove|caused|anything\s+(?:weird|unusual|odd|strange)|trend(?:ing)?\s+(?:up|down)|"
     r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual)|"
+    r"(?:more|less|fewer)\s+(?:\w+\s+){0,2}?than\s+(?:last|before|usual|normal|ever|(?:it|we|they)\s+used\s+to)|since\s+when|"
     r"anomal\w*|outliers?|unusual|(?:went|gone|go|jumped|grown)\s+from|drove|driven|what\s+is\s+driving|what'?s\s+driving|"
     r"(?:make|made|making|got|gotten|getting|became|become)\s+(?:\w+\s+){0,2}?(?:more\s+expensive|pricier|costlier))\b")
 WHY_HIGH = re.compile(r"\bwhy\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
@@ -49,7 +50,8 @@ WHERE_IT_GOES = re.compile(r"\b(?:what\s+is|what'?s)\s+eating|\bwhere\s+(?:does|
 PLAN = re.compile(
     r"\b(save|saves|saving|savings|cheaper|cheapest\s+way|cut|cuts|cutting|reduce|reducing|reduction|lower|lowering|"
     r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|quick\s+wins?|right-?siz\w*|"
-    r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|overkill|overpowered|too\s+(?:big|powerful)\s+(?:a\s+)?models?|"
+    r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|"
+    r"cheapest\s+(?:setup|option|options|configuration|config|approach|alternative)|overkill|overpowered|too\s+(?:big|powerful)\s+(?:a\s+)?models?|"
     r"(?:costs?|spend|spending|bill)\s+down|opportunit\w*|efficien\w*|improve\s+costs?)\b")
 OVERVIEW = re.compile(
     r"\b(what\s+can\s+you\s+do|what\s+do\s+you\s+do|what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+should\s+i\s+ask|"
