@@ -22,7 +22,6 @@ NAMES = OrgNames(
     users=("user-01", "user-07"),
 )
 CORPUS = Path(__file__).with_name("understanding_corpus.yaml")
-HELD_OUT = Path(__file__).with_name("understanding_heldout.yaml")
 
 
 def ask(text: str, previous: Query | None = None, llm=None) -> Query:
@@ -45,26 +44,17 @@ def test_the_corpus_is_understood():
     assert result.stated_pct >= 90, f"stated fields {result.stated_pct:.1f}%; misses:\n{misses}"
 
 
-def test_the_held_out_batch_stays_above_its_first_score():
-    """Written before any fix and never tuned on (its misses were fixed generally and copied into
-    the corpus); the floor is its score before those fixes, so a change that generalises worse fails."""
-    corpus = Corpus.from_json(yaml.safe_load(HELD_OUT.read_text()))
-    assert len(corpus.cases) >= 60
+@pytest.mark.parametrize("path", sorted(CORPUS.parent.glob("understanding_heldout*.yaml")), ids=lambda p: p.stem)
+def test_each_held_out_batch_stays_above_its_first_score(path):
+    """Each batch was written before any fix for it (its misses were then fixed generally and copied
+    into the corpus); the floor is its score before those fixes, so a change that generalises worse fails."""
+    body = yaml.safe_load(path.read_text())
+    corpus, first = Corpus.from_json(body), body["first_score"]
+    assert len(corpus.cases) >= 30
     result = score(corpus, lambda q, previous: understand(q, today=corpus.today, names=corpus.names, previous=previous))
     misses = "\n".join(result.misses)
-    assert result.kinds_pct > 77.3 and result.fields_pct > 94.8 and result.stated_pct > 81.4, misses
-
-
-def test_the_second_held_out_batch_stays_above_its_first_score():
-    corpus = Corpus.from_json(yaml.safe_load(HELD_OUT.with_name("understanding_heldout_2.yaml").read_text()))
-    result = score(corpus, lambda q, previous: understand(q, today=corpus.today, names=corpus.names, previous=previous))
-    assert result.kinds_pct > 94.7 and result.fields_pct > 98.3 and result.stated_pct > 94.9, "\n".join(result.misses)
-
-
-def test_the_third_held_out_batch_stays_above_its_first_score():
-    corpus = Corpus.from_json(yaml.safe_load(HELD_OUT.with_name("understanding_heldout_3.yaml").read_text()))
-    result = score(corpus, lambda q, previous: understand(q, today=corpus.today, names=corpus.names, previous=previous))
-    assert result.kinds_pct > 90.6 and result.fields_pct > 97.2 and result.stated_pct > 89.4, "\n".join(result.misses)
+    assert result.kinds_pct > first["kinds"] and result.fields_pct > first["fields"], misses
+    assert result.stated_pct > first["stated"], misses
 
 
 def test_the_corpus_scorer_counts_a_wrong_parse_as_wrong():
