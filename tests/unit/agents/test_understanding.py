@@ -249,6 +249,32 @@ def test_the_third_held_out_batchs_misses_in_their_org():
     assert asked("switch to batch mode").dimensions == ()  # "mode" is no typo of "model"
 
 
+@pytest.mark.parametrize(("text", "start"), [
+    ("spend on the 24th", "2026-11-24"),
+    ("spend on the 27th", "2026-11-27"),  # today
+    ("spend on the 28th", "2026-10-28"),  # not yet this month: last month's
+    ("spend on the 31st", "2026-10-31"),  # November has none
+])
+def test_a_day_of_the_month_is_the_latest_one_up_to_today(text, start):
+    period = ask(text).period
+    assert days(period) == (start, (dt.date.fromisoformat(start) + dt.timedelta(days=1)).isoformat())
+
+
+def test_an_ordinal_that_ranks_is_no_day():
+    assert ask("the 3rd largest feature last week").period.start.isoformat() == "2026-11-16"
+
+
+def test_an_arrow_between_two_models_is_a_move():
+    query = ask("model swap for support chat: gpt-4o -> claude-haiku-4-5?")
+    assert query.scenario == Scenario("move_model", feature="support-chat", from_model="gpt-4o", to_model="claude-haiku-4-5")
+
+
+def test_a_follow_up_for_the_whole_org_drops_the_filters():
+    previous = Query("plan", ask("x").period, filters={"feature": ("support-chat",)})
+    assert ask("and for the whole org?", previous).filters == {}
+    assert ask("and for anthropic?", previous).filters == {"feature": ("support-chat",), "provider": ("anthropic",)}
+
+
 def test_a_family_word_before_a_model_is_part_of_the_model():
     query = ask("what if summarize used claude haiku")
     assert query.scenario == Scenario("move_model", feature="doc-summarizer", to_model="claude-haiku-4-5")

@@ -163,6 +163,8 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     reading.dimensions = signals.dimensions(masked)
     reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
     only_top = signals.only_top(masked)
+    if only_top is None and previous is not None and previous.scenario is not None and previous.scenario.type == "top_n":
+        only_top = signals.top_n(masked)  # "and the top 4?" after "only the top two"
     top_scenario = only_top is not None and not reading.dimensions and (
         previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
     if top_scenario:
@@ -321,11 +323,15 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         comparison = take("comparison", None, None, None)
 
     stated_dimensions = tuple(reading.dimensions) or None
-    if stated_dimensions is None and kind in ("breakdown", "change"):  # "the split between openai and anthropic"
+    if stated_dimensions is None and kind in ("breakdown", "change", "latency"):  # "the split between openai and anthropic"
         named = [d for d, values in reading.filters.items() if len(values) >= 2]
         stated_dimensions = tuple(named[:1]) or None
-    dimensions = take("dimensions", stated_dimensions, base.dimensions if base else None, ())
-    filters: dict[str, tuple[str, ...]] = dict(base.filters) if base else {}
+    if kind in ("plan", "what_if", "forecast", "overview"):  # answers by lever or in total: "which model should X use"
+        dimensions = take("dimensions", None, None, ())
+    else:
+        dimensions = take("dimensions", stated_dimensions, base.dimensions if base else None, ())
+    # "and for the whole org?": the previous turn's filters are dropped
+    filters: dict[str, tuple[str, ...]] = dict(base.filters) if base and not signals.WHOLE.search(reading.masked) else {}
     stated_scenario = reading.scenario
     if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
             and base.scenario.type != "top_n" and reading.filters.get("feature")):  # "and for the code assistant?"

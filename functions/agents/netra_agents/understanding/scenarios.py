@@ -31,6 +31,8 @@ AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off
 # "move doc qa to gpt-4o" in an org without doc-qa: the workload as written, to say it is unknown.
 MOVE_UNKNOWN = re.compile(rf"\b{_VERB}\s+(?:the\s+|our\s+)?([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s+(?:over\s+)?(?:to|onto)\s+"
                           rf"(?:the\s+|a\s+)?{_SLOT}")
+# "gpt-5 -> gpt-4.1": one model to another, written as an arrow.
+ARROW = re.compile(rf"{_SLOT}\s*(?:->|-->|=>|→)\s*{_SLOT}")
 BATCH = re.compile(r"\bbatch(?:es|ed|ing)?\b|\bbatch\s+api\b|\boffline\s+(?:api|processing)\b")
 CACHE = re.compile(r"\b(?:cache|caches|cached|caching)\b")
 
@@ -51,8 +53,13 @@ def find(masked: str, slots: list[Slot]) -> tuple[Scenario | None, set[int]]:
         return Scenario("batch", feature=slots[features[0]].name if features else None), set(features[:1])
     away = next((int(m.group(1)) for m in AWAY.finditer(masked)
                  if slots[int(m.group(1))].dimension in ("model", "model?")), None)
+    arrow = next((m for m in ARROW.finditer(masked)
+                  if all(slots[int(g)].dimension in ("model", "model?") for g in m.groups())), None)
+    if away is None and arrow is not None:
+        away = int(arrow.group(1))
     if away is not None:
-        target = next((i for i, s in enumerate(slots) if i != away and s.dimension in ("model", "model?")), None)
+        target = int(arrow.group(2)) if arrow is not None and int(arrow.group(1)) == away else next(
+            (i for i, s in enumerate(slots) if i != away and s.dimension in ("model", "model?")), None)
         if target is not None:
             feature = features[0] if features else None
             scenario = Scenario("move_model", feature=slots[feature].name if feature is not None else None,

@@ -51,6 +51,7 @@ PLAN = re.compile(
     r"\b(save|saves|saving|savings|cheaper|cheapest\s+way|cut|cuts|cutting|reduce|reducing|reduction|lower|lowering|"
     r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|quick\s+wins?|right-?siz\w*|"
     r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|"
+    r"(?:which|what)\s+models?\s+(?:should|could|would|to)\b|"
     r"cheapest\s+(?:setup|option|options|configuration|config|approach|alternative)|overkill|overpowered|too\s+(?:big|powerful)\s+(?:a\s+)?models?|"
     r"(?:costs?|spend|spending|bill)\s+down|opportunit\w*|efficien\w*|improve\s+costs?)\b")
 OVERVIEW = re.compile(
@@ -77,6 +78,9 @@ _METRICS = (
                          r"most\s+active)\b")),
     ("spend", re.compile(r"\b(spend\w*|spent|costs?|costing|dollars|money|bill|expensive)\b")),
 )
+# A follow-up that widens to everything: the previous turn's filters are dropped.
+WHOLE = re.compile(r"\b(?:whole|entire)\s+(?:org|organi[sz]ation|company|account|team|bill)\b|\boverall\b|\borg[\s-]wide\b"
+                   r"|\ball\s+(?:features|models|providers|users|workloads)\b|\bacross\s+the\s+board\b|\beverything\b")
 USAGE = re.compile(r"\busage\b")
 INSTEAD = re.compile(r"\b(\w+)\s+instead\s+of\s+(\w+)\b")
 
@@ -99,7 +103,8 @@ TOP = re.compile(rf"\btop\s+{_COUNT}\b|\b(?:the\s+)?{_COUNT}\s+(?:most|least|big
                  rf"slowest|top)\b")
 TOP_ONE = re.compile(r"\b(?:most|least)\s+(?:expensive|costly|used|popular|active)\s+(feature|model|user|provider)\b"
                      r"|\b(?:costliest|priciest|biggest|busiest)\s+(feature|model|user|provider)\b")
-ONLY_TOP = re.compile(rf"\b(?:only|just)\s+(?:do\s+|did\s+|apply\s+|applied\s+|implement\s+|the\s+|take\s+)*(?:top|first)\s+{_COUNT}\b"
+ONLY_TOP = re.compile(rf"\b(?:apply|applied|applying|implement|implemented|implementing)\s+(?:only\s+|just\s+)?(?:the\s+)?"
+                      rf"(?:top|first)\s+{_COUNT}\b|\b(?:only|just)\s+(?:do\s+|did\s+|apply\s+|applied\s+|implement\s+|the\s+|take\s+)*(?:top|first)\s+{_COUNT}\b"
                       rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b"
                       rf"|\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|take\s+)?(?:the\s+)?{_COUNT}\s+(?:biggest|largest|best|"
                       rf"top|most\s+\w+)\b")
