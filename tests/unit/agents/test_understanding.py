@@ -275,6 +275,22 @@ def test_a_follow_up_for_the_whole_org_drops_the_filters():
     assert ask("and for anthropic?", previous).filters == {"feature": ("support-chat",), "provider": ("anthropic",)}
 
 
+SHOP = OrgNames(features=("image-captions", "order-status-bot"), models=("gpt-4o", "claude-3-7-sonnet",
+                "gemini-2.5-flash", "gemini-2.5-flash-lite"), providers=("openai", "anthropic", "google"))
+
+
+def test_the_fifth_held_out_batchs_misses_in_their_org():
+    query = understand("move image captions off sonnet onto flash lite", today=TODAY, names=SHOP)
+    assert query.scenario == Scenario("move_model", feature="image-captions", from_model="claude-3-7-sonnet",
+                                      to_model="gemini-2.5-flash-lite")  # the lite one, not flash
+    assert understand("spend on flash", today=TODAY, names=SHOP).filters == {}  # two models share it: neither
+
+
+def test_a_budget_compared_against_is_a_forecast_and_two_periods_a_change():
+    assert ask("month-end estimate vs our 15k budget").kind == "forecast"
+    assert ask("this month vs last month").kind == "change"
+
+
 def test_a_family_word_before_a_model_is_part_of_the_model():
     query = ask("what if summarize used claude haiku")
     assert query.scenario == Scenario("move_model", feature="doc-summarizer", to_model="claude-haiku-4-5")

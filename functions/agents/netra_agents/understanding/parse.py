@@ -255,6 +255,8 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
         return "plan", True
     if signals.LATENCY.search(masked):
         return "latency", True
+    if signals.AGAINST_BUDGET.search(masked):
+        return "forecast", True
     if NAME_VERSUS_NAME.search(masked) and len([f for f in reading.periods if f.period]) < 2:
         return "breakdown", True  # "openai vs anthropic": two names side by side, not two periods
     if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)

@@ -135,7 +135,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("rolling", re.compile(rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior|recent)\s+{_N}\s+"
                            r"(days?|weeks?|months?)\b")),
     ("n_before", re.compile(rf"\b(?:the\s+)?{_N}\s+(days?|weeks?|months?)\s+(?:before|prior)\b")),
-    ("same", re.compile(r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates)\s+(?:last|the\s+previous|a|one)\s+"
+    ("same", re.compile(r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates|point)\s+(?:last|the\s+previous|a|one)\s+"
                         r"(week|month|year)(?:\s+(?:ago|before))?\b")),
     ("before", re.compile(r"\b(?:the\s+)?(day|week|month|quarter|year|period)\s+(?:before|prior)\b"
                           r"|\b(?:the\s+)?(?:previous|prior|preceding)\s+(period)\b")),

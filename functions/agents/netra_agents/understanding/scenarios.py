@@ -26,7 +26,7 @@ MOVE = (
     re.compile(rf"\b(?:use|using|used|try|trying)\s+(?:the\s+)?{_SLOT}\s+(?:for|on|in|with)\s+(?:the\s+|our\s+)?{_SLOT}"),
 )
 # "stop using gpt-5 for X and use gpt-4.1": the model named here is the one moved away from.
-AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off\s+of|replace|replacing|replaced|"
+AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off(?:\s+of)?|replace|replacing|replaced|"
                   rf"swap\s+out|drop|dropping|ditch|ditching)\s+(?:the\s+|our\s+)?{_SLOT}")
 # "move doc qa to gpt-4o" in an org without doc-qa: the workload as written, to say it is unknown.
 MOVE_UNKNOWN = re.compile(rf"\b{_VERB}\s+(?:the\s+|our\s+)?([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s+(?:over\s+)?(?:to|onto)\s+"

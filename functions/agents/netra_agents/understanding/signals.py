@@ -29,14 +29,18 @@ LATENCY = re.compile(
 CHANGE = re.compile(
     r"\b(vs\.?|versus|compared?\s+(?:to|with)|compare[sd]?|comparison|doubled?|tripled?|quadrupled?|went\s+up|gone\s+up|"
     r"go\s+up|goes\s+up|going\s+up|went\s+down|go\s+down|jump(?:ed|s)?|spike[sd]?|spiking|increase[sd]?|increasing|"
-    r"grew|grow(?:n|ing|th)?|rise|rose|risen|rising|drop(?:ped|s)?|fell|fall(?:en|ing)?|decrease[sd]?|decreasing|surge[sd]?|"
+    r"grew|grow(?:n|ing|th)?|climb\w*|creep(?:s|ing)?|crept|soar\w*|shot\s+up|ramp(?:ed|ing)?\s+up|rise|rose|risen|rising|drop(?:ped|s)?|fell|fall(?:en|ing)?|decrease[sd]?|decreasing|surge[sd]?|"
     r"why\s+did\s+(?:that|this|it)\s+happen|balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
     r"what\s+caused|what\s+drove|caused|anything\s+(?:weird|unusual|odd|strange)|trend(?:ing)?\s+(?:up|down)|"
     r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual)|"
     r"(?:more|less|fewer)\s+(?:\w+\s+){0,2}?than\s+(?:last|before|usual|normal|ever|(?:it|we|they)\s+used\s+to)|since\s+when|"
     r"anomal\w*|outliers?|unusual|(?:went|gone|go|jumped|grown)\s+from|drove|driven|what\s+is\s+driving|what'?s\s+driving|"
     r"(?:make|made|making|got|gotten|getting|became|become)\s+(?:\w+\s+){0,2}?(?:more\s+expensive|pricier|costlier))\b")
-WHY_HIGH = re.compile(r"\bwhy\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
+WHY_HIGH = re.compile(r"\b(?:why|what\s+made|how\s+come)\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|"
+                      r"costly|pricey)\b")
+# "vs our 15k budget": a forecast against the budget, not a change between periods.
+AGAINST_BUDGET = re.compile(r"\b(?:vs\.?|versus|against|compared\s+(?:to|with))\s+(?:(?:our|the|a|my|monthly|"
+                            r"\$?[\d.,]+[km]?)\s+){0,3}budget")
 WHY_ALONE = re.compile(r"^\W*(?:and\s+|but\s+|ok\s+|so\s+)?why\W*$")
 FORECAST = re.compile(
     r"\b(forecast\w*|projected|projection|project|predict\w*|estimate[sd]?|on\s+track|run\s+out|burn\s+rate|"
@@ -103,7 +107,8 @@ TOP = re.compile(rf"\btop\s+{_COUNT}\b|\b(?:the\s+)?{_COUNT}\s+(?:most|least|big
                  rf"slowest|top)\b")
 TOP_ONE = re.compile(r"\b(?:most|least)\s+(?:expensive|costly|used|popular|active)\s+(feature|model|user|provider)\b"
                      r"|\b(?:costliest|priciest|biggest|busiest)\s+(feature|model|user|provider)\b")
-ONLY_TOP = re.compile(rf"\b(?:apply|applied|applying|implement|implemented|implementing)\s+(?:only\s+|just\s+)?(?:the\s+)?"
+ONLY_TOP = re.compile(rf"^\W*(?:ok(?:ay)?\s+|so\s+|then\s+|let'?s\s+)?(?:just\s+)?do\s+(?:only\s+)?(?:the\s+)?(?:top|first)\s+{_COUNT}\b|"
+                      rf"\b(?:apply|applied|applying|implement|implemented|implementing)\s+(?:only\s+|just\s+)?(?:the\s+)?"
                       rf"(?:top|first)\s+{_COUNT}\b|\b(?:only|just)\s+(?:do\s+|did\s+|apply\s+|applied\s+|implement\s+|the\s+|take\s+)*(?:top|first)\s+{_COUNT}\b"
                       rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b"
                       rf"|\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|take\s+)?(?:the\s+)?{_COUNT}\s+(?:biggest|largest|best|"
@@ -175,12 +180,15 @@ def _count(word: str) -> int | None:
     return value if value and 0 < value <= 100 else None
 
 
+_FRACTION = ((re.compile(r"\b(?:by|in)\s+half\b|\bhalve\b"), 50.0), (re.compile(r"\bby\s+a\s+quarter\b"), 25.0))
+
+
 def percent(text: str) -> float | None:
     if m := PERCENT.search(text):
         value = float(m.group(1))
         if 0 < value <= 100:
             return value
-    return None
+    return next((value for pattern, value in _FRACTION if pattern.search(text)), None)  # "cut it by half"
 
 
 def money(text: str) -> str | None:
