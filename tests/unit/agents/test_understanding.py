@@ -247,6 +247,9 @@ def test_the_third_held_out_batchs_misses_in_their_org():
     assert understand("what does the matching cost", today=TODAY, names=OrgNames()).scenario is None
     assert asked("spedn by modl this mnth").dimensions == ("model",)
     assert asked("switch to batch mode").dimensions == ()  # "mode" is no typo of "model"
+    assert asked("which feature uses gpt-4.1").filters == {"model": ("gpt-4.1",)}  # "uses" is no typo of "users"
+    assert asked("which feature uses gpt-4.1").dimensions == ("feature",)
+    assert ask("which projects cost the most").kind == "breakdown"  # "projects" is no typo of "projected"
 
 
 @pytest.mark.parametrize(("text", "start"), [
@@ -289,6 +292,11 @@ def test_the_fifth_held_out_batchs_misses_in_their_org():
 def test_a_budget_compared_against_is_a_forecast_and_two_periods_a_change():
     assert ask("month-end estimate vs our 15k budget").kind == "forecast"
     assert ask("this month vs last month").kind == "change"
+
+
+def test_a_percent_a_change_reports_is_no_target():
+    assert ask("spend went down 40% last week, why").target is None
+    assert ask("we need costs down 40%").target == Target(pct=40.0)
 
 
 def test_a_family_word_before_a_model_is_part_of_the_model():

@@ -29,6 +29,8 @@ _VOCABULARY = (
     "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
     "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
     "faster", "cheapest", "could", "feature", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+# English words one edit from a signal word: never typos of it ("which projects cost most" is no forecast).
+_REAL_WORDS = frozenset("think world project projects protect protected protects modest batches".split())
 _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
                        r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
@@ -121,13 +123,14 @@ def _stems(known: frozenset[str]) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _inserted(word: str) -> str:
-    """A four-letter word missing one inner letter of a signal word ("modl" -> "model"), or `word`:
-    not a final one ("call" is no typo of "calls", "mode" none of "model")."""
-    if word in _VOCABULARY:
+    """A four-letter word missing one inner vowel of a signal word ("modl" -> "model"), or `word`: not
+    a final letter ("call" is no typo of "calls", "mode" none of "model"), nor a word with its vowels
+    ("were" is no typo of "where", "uses" none of "users", "sped" none of "spend")."""
+    if word in _VOCABULARY or sum(c in "aeiou" for c in word) > 1:
         return word
     for candidate in _VOCABULARY:
         if (len(candidate) == 5 and candidate[0] == word[0]
-                and any(candidate[:i] + candidate[i + 1:] == word for i in range(1, 4))):
+                and any(candidate[i] in "aeiou" and candidate[:i] + candidate[i + 1:] == word for i in range(1, 4))):
             return candidate
     return word
 
@@ -144,7 +147,7 @@ def _name_correction(word: str, known: frozenset[str]) -> str:
 @functools.lru_cache(maxsize=4096)
 def _correction(word: str) -> str:
     """The signal word `word` is a typo of ("reduse" -> "reduce"), or `word`."""
-    if word in _VOCABULARY:
+    if word in _VOCABULARY or word in _REAL_WORDS:
         return word
     close = [c for c in difflib.get_close_matches(word, _VOCABULARY, n=3, cutoff=0.8) if c[0] == word[0]][:1]
     if close and close[0] == word + "e":  # "featur": a dropped final e

@@ -123,7 +123,8 @@ MONEY = re.compile(r"(?:\$|usd\s*)\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m)?\b|\b(\d[\d,]*
                    r"|\b(\d+(?:\.\d+)?)(k)\b")
 BUDGET = re.compile(r"\b(budget\w*|stay\s+(?:under|within|below)|go\s+over|exceed\w*|cap|limit|run\s+out|"
                     r"we\s+have|allowance|afford)\b")
-TARGET = re.compile(r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target|down)\b")
+TARGET = re.compile(r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target|"
+                    r"(?:get|bring|need|want)\s+(?:\w+\s+){0,2}?down)\b")  # "get costs down 40%", not "went down 40%"
 
 
 _UNIT_COST = re.compile(r"\b(?:per|a|each|every)\s+(?:call|request|token|1k\s+tokens|million\s+tokens)s?\b")
