@@ -35,7 +35,8 @@ _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
                        r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
                        r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)"
-                       r"|\b(?:cach|batch|mov|switch)\w*\s+it\b")  # "what would caching it save?"
+                       r"|\b(?:cach|batch|mov|switch)\w*\s+it\b"  # "what would caching it save?"
+                       r"|\b(?:break|split|show|sort|group|slice)\s+(?:it|this)\b")  # "break it down by provider"
 COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
                          r"relative\s+to|over)\s*$")
 # Where a question names a feature or model we may not have ("the feature search-bot").

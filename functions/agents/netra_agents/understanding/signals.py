@@ -47,13 +47,15 @@ FORECAST = re.compile(
     r"will\s+we|are\s+we\s+going\s+to|by\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)|"
     r"end\s+of\s+(?:the\s+)?month|month[\s-]+end|go\s+over|stay\s+(?:under|within|below)|exceed\w*|budget\w*|"
     r"at\s+this\s+rate|next\s+month|going\s+to\s+spend|will\s+(?:we|it|our|the)\s+\w+|how\s+much\s+will|"
-    r"will\s+\w+\s+(?:cost|come\s+to|be)|are\s+we\s+(?:ok|okay|good|fine|safe)|on\s+pace)\b")
+    r"will\s+\w+\s+(?:cost|come\s+to|be)|are\s+we\s+(?:ok|okay|good|fine|safe)|on\s+pace|"
+    r"how\s+long\s+(?:until|till|before|will|do\s+we\s+have)|until\s+we\s+(?:hit|reach|run\s+out|exceed|go\s+over)|"
+    r"when\s+(?:will|do|would)\s+we\s+(?:hit|reach|cross|exceed))\b")
 # Where the money goes, though a budget is named ("what's eating our budget"): tried before a forecast.
 WHERE_IT_GOES = re.compile(r"\b(?:what\s+is|what'?s)\s+eating|\bwhere\s+(?:does|do|is|are)\s+(?:all\s+)?(?:our|the|my)\s+"
                            r"(?:money|spend|spending|budget|costs?|bill|dollars)\s+go")
 PLAN = re.compile(
     r"\b(save|saves|saving|savings|cheaper|cheapest\s+way|cut|cuts|cutting|reduce|reducing|reduction|lower|lowering|"
-    r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|quick\s+wins?|right-?siz\w*|"
+    r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|overspen\w*|over-spend\w*|quick\s+wins?|right-?siz\w*|"
     r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|"
     r"(?:which|what)\s+models?\s+(?:should|could|would|to)\b|"
     r"cheapest\s+(?:setup|option|options|configuration|config|approach|alternative)|overkill|overpowered|too\s+(?:big|powerful)\s+(?:a\s+)?models?|"
