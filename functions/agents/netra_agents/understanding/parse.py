@@ -136,6 +136,7 @@ def _inserted(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_correction(word: str, known: frozenset[str]) -> str:
     """A word of the org's names `word` is a typo of ("anthropc" -> "anthropic"), or `word`."""
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.85)
