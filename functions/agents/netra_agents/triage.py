@@ -98,15 +98,21 @@ def previous_query(store, run_id: str, run: dict) -> Query | None:
     has one: the run document's resolved `query`, else what its triage understood."""
     if not run.get("thread_id") or run.get("created_at") is None:
         return None
+    db = store._db  # noqa: SLF001 - RunStore has no query by thread; its client is read by thread_runs only
+    return latest_query(thread_runs(db, run["thread_id"], run.get("user_id")), run_id, run["created_at"],
+                        lambda earlier_id: store.output(earlier_id, "triage"))
+
+
+def thread_runs(db, thread_id: str, user_id: str | None) -> list[tuple[str, dict]]:
+    """The runs (id, document) of one user's thread in Firestore `db`, at most EARLIER_RUNS_READ.
+    Equality filters only: no composite index needed; a thread holds few runs."""
     from google.cloud import firestore
 
-    # Equality filters only: no composite index needed; a thread holds few runs.
-    snapshots = (store._db.collection("runs")  # noqa: SLF001 - RunStore has no thread query yet
-                 .where(filter=firestore.FieldFilter("thread_id", "==", run["thread_id"]))
-                 .where(filter=firestore.FieldFilter("user_id", "==", run.get("user_id")))
+    snapshots = (db.collection("runs")
+                 .where(filter=firestore.FieldFilter("thread_id", "==", thread_id))
+                 .where(filter=firestore.FieldFilter("user_id", "==", user_id))
                  .limit(EARLIER_RUNS_READ).stream())
-    return latest_query([(s.id, s.to_dict()) for s in snapshots], run_id, run["created_at"],
-                        lambda earlier_id: store.output(earlier_id, "triage"))
+    return [(s.id, s.to_dict()) for s in snapshots]
 
 
 def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime, triage_output) -> Query | None:

@@ -44,6 +44,19 @@ def test_the_corpus_is_understood():
     assert result.stated_pct >= 90, f"stated fields {result.stated_pct:.1f}%; misses:\n{misses}"
 
 
+@pytest.mark.parametrize("path", sorted(CORPUS.parent.glob("understanding_heldout*.yaml")), ids=lambda p: p.stem)
+def test_each_held_out_batch_stays_above_its_first_score(path):
+    """Each batch was written before any fix for it (its misses were then fixed generally and copied
+    into the corpus); the floor is its score before those fixes, so a change that generalises worse fails."""
+    body = yaml.safe_load(path.read_text())
+    corpus, first = Corpus.from_json(body), body["first_score"]
+    assert len(corpus.cases) >= 30
+    result = score(corpus, lambda q, previous: understand(q, today=corpus.today, names=corpus.names, previous=previous))
+    misses = "\n".join(result.misses)
+    assert result.kinds_pct > first["kinds"] and result.fields_pct > first["fields"], misses
+    assert result.stated_pct > first["stated"], misses
+
+
 def test_the_corpus_scorer_counts_a_wrong_parse_as_wrong():
     corpus = Corpus.from_json(yaml.safe_load(CORPUS.read_text()))
     result = score(corpus, lambda q, previous: Query("overview", Period(TODAY, TODAY, "")))
@@ -172,6 +185,143 @@ def test_a_scenario_on_a_workload_the_org_does_not_have_says_so(text, scenario, 
     assert query.kind == "what_if" and query.scenario == scenario  # never silently "all of it"
     assert [(u.dimension, u.text) for u in query.unresolved] == [("feature", unknown)]
     assert ask("how much would caching save").unresolved == ()
+
+
+# Another org's names: what the demo's names cannot show.
+OTHER_ORG = OrgNames(features=("classify-ticket", "summarize-doc", "rag-search", "chat-support"),
+                     models=("gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5"), providers=("openai", "anthropic"))
+
+
+@pytest.mark.parametrize(("text", "names", "feature"), [
+    ("Can we use a cheaper model for classification?", OTHER_ORG, "classify-ticket"),
+    ("Can we use a cheaper model for classification?", NAMES, "ticket-triage"),  # triage is classifying
+    ("how much do summaries cost", OTHER_ORG, "summarize-doc"),
+    ("spend on retrieval", OTHER_ORG, "rag-search"),
+])
+def test_a_word_for_the_same_job_finds_the_orgs_feature(text, names, feature):
+    assert understand(text, today=TODAY, names=names).filters == {"feature": (feature,)}
+
+
+def test_a_word_for_a_job_two_features_do_names_neither():
+    names = OrgNames(features=("classify-ticket", "triage-email"))
+    assert understand("spend on classification", today=TODAY, names=names).filters == {}
+    assert understand("summary please", today=TODAY, names=OTHER_ORG).kind == "overview"  # not summarize-doc
+
+
+SECOND_ORG = OrgNames(features=("summarize-call", "search-kb", "chat-widget", "classify-ticket"),
+                      models=("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022"),
+                      providers=("openai", "anthropic"), users=("alice@acme.com", "bob@acme.com", "svc-batch"))
+
+
+def test_the_second_held_out_batchs_misses_in_their_org():
+    def asked(text, previous=None):
+        return understand(text, today=TODAY, names=SECOND_ORG, previous=previous)
+
+    assert asked("how much did alice spend last week").filters == {"user": ("alice@acme.com",)}  # not acme: both have it
+    move = asked("could we run the call summaries on 4o mini")  # "call" is the feature's word, not the metric
+    assert (move.kind, move.scenario, move.metric) == ("what_if", Scenario("move_model", feature="summarize-call",
+                                                                           to_model="gpt-4o-mini"), "spend")
+    overkill = asked("is sonnet overkill for ticket classification")
+    assert (overkill.kind, overkill.filters) == ("plan", {"feature": ("classify-ticket",),
+                                                          "model": ("claude-3-5-sonnet-20241022",)})
+    again = asked("and with 4o mini?", Query("what_if", move.period, scenario=Scenario(
+        "move_model", feature="chat-widget", to_model="claude-3-5-haiku-20241022")))
+    assert again.scenario == Scenario("move_model", feature="chat-widget", to_model="gpt-4o-mini")
+    assert asked("spend on 4o").filters == {"model": ("gpt-4o",)} and asked("save 41%").filters == {}
+
+
+THIRD_ORG = OrgNames(features=("resume-parser", "job-match", "candidate-chat"), models=("gpt-4.1", "gpt-4.1-nano"),
+                     providers=("openai",), users=("recruiting-svc",))
+
+
+def test_the_third_held_out_batchs_misses_in_their_org():
+    def asked(text, previous=None):
+        return understand(text, today=TODAY, names=THIRD_ORG, previous=previous)
+
+    # "matching" is the org's job-match, not a typo of "batching"
+    assert (asked("is job matching slow?").kind, asked("is job matching slow?").filters) == (
+        "latency", {"feature": ("job-match",)})
+    assert asked("try gpt-4.1-nano for job matching").scenario == Scenario("move_model", feature="job-match",
+                                                                           to_model="gpt-4.1-nano")
+    # A typo keeps its first letter: in an org without the word, "matching" is still no "batching".
+    assert understand("what does the matching cost", today=TODAY, names=OrgNames()).scenario is None
+    assert asked("spedn by modl this mnth").dimensions == ("model",)
+    assert asked("switch to batch mode").dimensions == ()  # "mode" is no typo of "model"
+    assert asked("which feature uses gpt-4.1").filters == {"model": ("gpt-4.1",)}  # "uses" is no typo of "users"
+    assert asked("which feature uses gpt-4.1").dimensions == ("feature",)
+    assert ask("which projects cost the most").kind == "breakdown"  # "projects" is no typo of "projected"
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("spend on the 24th", "2026-11-24"),
+    ("spend on the 27th", "2026-11-27"),  # today
+    ("spend on the 28th", "2026-10-28"),  # not yet this month: last month's
+    ("spend on the 31st", "2026-10-31"),  # November has none
+])
+def test_a_day_of_the_month_is_the_latest_one_up_to_today(text, start):
+    period = ask(text).period
+    assert days(period) == (start, (dt.date.fromisoformat(start) + dt.timedelta(days=1)).isoformat())
+
+
+def test_an_ordinal_that_ranks_is_no_day():
+    assert ask("the 3rd largest feature last week").period.start.isoformat() == "2026-11-16"
+
+
+def test_an_arrow_between_two_models_is_a_move():
+    query = ask("model swap for support chat: gpt-4o -> claude-haiku-4-5?")
+    assert query.scenario == Scenario("move_model", feature="support-chat", from_model="gpt-4o", to_model="claude-haiku-4-5")
+
+
+def test_a_follow_up_for_the_whole_org_drops_the_filters():
+    previous = Query("plan", ask("x").period, filters={"feature": ("support-chat",)})
+    assert ask("and for the whole org?", previous).filters == {}
+    assert ask("and for anthropic?", previous).filters == {"feature": ("support-chat",), "provider": ("anthropic",)}
+
+
+SHOP = OrgNames(features=("image-captions", "order-status-bot"), models=("gpt-4o", "claude-3-7-sonnet",
+                "gemini-2.5-flash", "gemini-2.5-flash-lite"), providers=("openai", "anthropic", "google"))
+
+
+def test_the_fifth_held_out_batchs_misses_in_their_org():
+    query = understand("move image captions off sonnet onto flash lite", today=TODAY, names=SHOP)
+    assert query.scenario == Scenario("move_model", feature="image-captions", from_model="claude-3-7-sonnet",
+                                      to_model="gemini-2.5-flash-lite")  # the lite one, not flash
+    assert understand("spend on flash", today=TODAY, names=SHOP).filters == {}  # two models share it: neither
+
+
+def test_a_budget_compared_against_is_a_forecast_and_two_periods_a_change():
+    assert ask("month-end estimate vs our 15k budget").kind == "forecast"
+    assert ask("this month vs last month").kind == "change"
+
+
+def test_a_percent_a_change_reports_is_no_target():
+    assert ask("spend went down 40% last week, why").target is None
+    assert ask("we need costs down 40%").target == Target(pct=40.0)
+
+
+def test_a_family_word_before_a_model_is_part_of_the_model():
+    query = ask("what if summarize used claude haiku")
+    assert query.scenario == Scenario("move_model", feature="doc-summarizer", to_model="claude-haiku-4-5")
+    assert query.filters == {}  # not also the provider anthropic
+    assert ask("claude haiku spend").filters == {"model": ("claude-haiku-4-5",)}
+    assert ask("claude spend").filters == {"provider": ("anthropic",)}
+
+
+@pytest.mark.parametrize(("text", "scenario"), [
+    ("is caching worth it for doc-qa?", Scenario("cache", feature="doc-qa")),
+    ("does it make sense to batch the nightly enrichment job", Scenario("batch", feature="nightly-enrichment")),
+    ("caching for support chat?", Scenario("cache", feature="support-chat")),
+    ("is batching worth it", Scenario("batch")),
+    ("price out moving support chat to gpt-4o", Scenario("move_model", feature="support-chat", to_model="gpt-4o")),
+])
+def test_a_lever_weighed_or_stated_with_its_workload_is_a_what_if(text, scenario):
+    query = ask(text)
+    assert (query.kind, query.scenario, query.filters) == ("what_if", scenario, {})
+
+
+def test_a_lever_mentioned_in_passing_is_not_a_what_if():
+    assert ask("any caching opportunities?").kind == "plan"
+    assert ask("what did doc-qa cost").kind == "breakdown"
 
 
 def test_common_words_are_not_names():

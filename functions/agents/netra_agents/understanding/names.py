@@ -35,6 +35,23 @@ _COMMON = frozenset(
     "app apps bot".split())
 # Names too vague to be meant when the word is used ("other" is a provider in the data).
 _VAGUE = frozenset({"other", "unknown", "none", "default", "test"})
+_FAMILIES = frozenset({"gpt", "claude", "gemini"})
+# Words for the same job a workload does, so that "classification" finds `ticket-triage` or
+# `classify-ticket`, "summaries" `doc-summarizer`: a question word in a group stands for the
+# org's one feature or model with a word of the same group (never when two share it).
+_SAME_JOB = (
+    "classify classification classifier categorize categorization categorise triage labeling labelling routing",
+    "summarize summarise summaries summarization summarisation summarizer digest tldr",
+    "extract extraction extractor extracting entity entities ner",
+    "enrich enrichment enriching",
+    "translate translation translator translating localization",
+    "embed embedding embeddings vectorize",
+    "moderate moderation moderator",
+    "search retrieval rag lookup",
+    "code coding codegen copilot programming",
+    "faq faqs",
+    "support helpdesk",
+)
 # Model ids that are not the org's: a family word and a version joined by hyphens.
 MODEL_ID = re.compile(r"\b(?:gpt|claude|gemini|llama|mistral|mixtral|command|deepseek|qwen|grok|phi|o[1-9])(?:-[a-z0-9.]{1,30}){1,8}\b")
 
@@ -90,17 +107,33 @@ def _index(names: OrgNames) -> tuple[dict[str, tuple[str, str]], dict[str, tuple
                 if form and form not in _VAGUE:
                     spans[form] = (dimension, name)
             longest = max(longest, len(_TOKEN.findall(name.lower())))
+    short: dict[str, set[str]] = {}  # "4o mini" for gpt-4o-mini: a model without its family word
+    for name in names.models:
+        family, *rest = _TOKEN.findall(undated(name)) or [""]
+        form = compact(" ".join(rest))
+        if family in _FAMILIES and re.search(r"[a-z]", form) and re.search(r"[0-9]", form):
+            short.setdefault(form, set()).add(name)
+    for form, owners in short.items():
+        if len(owners) == 1 and form not in spans:
+            spans[form] = ("model", next(iter(owners)))
     for provider, words in PROVIDER_WORDS.items():
         if provider in names.providers:
             for word in words:
                 spans.setdefault(compact(word), ("provider", provider))
     seen: dict[str, set[tuple[str, str]]] = {}
-    for dimension in ("feature", "model"):
+    for dimension in ("feature", "model", "user"):
         for name in names.of(dimension):
-            for token in _TOKEN.findall(undated(name)):
+            # A user's own name, not their email's domain ("alice" for alice@acme.com).
+            for token in _TOKEN.findall(name.lower().split("@")[0] if dimension == "user" else undated(name)):
                 if len(token) >= 3 and not token[0].isdigit() and token not in _COMMON:
                     seen.setdefault(stem(token), set()).add((dimension, name))
     words = {word: next(iter(owners)) for word, owners in seen.items() if len(owners) == 1 and word not in spans}
+    for group in _SAME_JOB:
+        stems = {stem(w) for w in group.split()}
+        owners = set().union(*(seen.get(s, set()) for s in stems))
+        if len(owners) == 1:
+            for word in stems - set(words) - set(spans) - set(seen):
+                words[word] = next(iter(owners))
     return spans, words, longest + 2  # room for a date suffix written out in the question
 
 
@@ -120,10 +153,42 @@ def find(text: str, names: OrgNames) -> list[Mention]:
         else:
             word = tokens[i][0]
             hit = words.get(stem(word)) if len(word) >= 3 and word not in _COMMON else None
-            if hit:
-                found.append(Mention(tokens[i][1], tokens[i][2], *hit))
+            if hit:  # with the words around it that are the same name's ("the call summaries")
+                own = _own_stems(hit[1])
+                first, last = i, i + 1
+                while first > 0 and (not found or found[-1].end <= tokens[first - 1][1]) and stem(tokens[first - 1][0]) in own:
+                    first -= 1
+                while last < len(tokens) and stem(tokens[last][0]) in own:
+                    last += 1
+                found.append(Mention(tokens[first][1], tokens[last - 1][2], *hit))
+                i = last
+                continue
             i += 1
-    return found
+    return _family_first(found, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _own_stems(name: str) -> frozenset[str]:
+    """The stems of a name's words and of the words for the same job."""
+    own = {stem(t) for t in _TOKEN.findall(undated(name)) if not t[0].isdigit()}
+    for group in _SAME_JOB:
+        stems = {stem(w) for w in group.split()}
+        if own & stems:
+            own |= stems
+    return frozenset(own)
+
+
+def _family_first(found: list[Mention], text: str) -> list[Mention]:
+    """"claude haiku": the provider word is part of the model that follows it, not a filter of its own."""
+    merged: list[Mention] = []
+    for mention in found:
+        last = merged[-1] if merged else None
+        if (last is not None and last.dimension == "provider" and mention.dimension == "model"
+                and not text[last.end:mention.start].strip() and compact(text[last.start:last.end]) in compact(mention.name)):
+            merged[-1] = Mention(last.start, mention.end, "model", mention.name)
+        else:
+            merged.append(mention)
+    return merged
 
 
 def resolve(text: str, dimension: str, names: OrgNames) -> str | None:

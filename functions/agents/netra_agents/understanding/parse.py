@@ -28,11 +28,15 @@ _VOCABULARY = (
     "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
     "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
     "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
-    "faster", "cheapest", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+    "faster", "cheapest", "could", "feature", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+# English words one edit from a signal word: never typos of it ("which projects cost most" is no forecast).
+_REAL_WORDS = frozenset("think world project projects protect protected protects modest batches".split())
 _WORD = re.compile(r"[a-z][a-z']*")
 FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
                        r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
-                       r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)")
+                       r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)"
+                       r"|\b(?:cach|batch|mov|switch)\w*\s+it\b"  # "what would caching it save?"
+                       r"|\b(?:break|split|show|sort|group|slice)\s+(?:it|this)\b")  # "break it down by provider"
 COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
                          r"relative\s+to|over)\s*$")
 # Where a question names a feature or model we may not have ("the feature search-bot").
@@ -58,6 +62,8 @@ _NOT_OBJECTS = frozenset(
     "everything all it them".split())
 _NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",
                         "the", "this", "that", "our", "each", "every", "a", "an", "my", "all", "which", "what", "it"})
+# A message that only splits: "per feature?", "by model" (the previous answer, split).
+SPLIT_ONLY = re.compile(r"^\W*(?:and\s+|now\s+|ok\s+)?(?:by|per|for\s+each|split\s+by|broken\s+down\s+by)\s+\w+\W*$")
 NAME_VERSUS_NAME = re.compile(r"zq\d+q\s*(?:vs\.?|versus|compared\s+(?:to|with)|against)\s*zq\d+q")
 
 
@@ -96,8 +102,10 @@ def normalize(text: str, names: OrgNames) -> str:
         word = m.group()
         if word in _SHORTHAND:
             return _SHORTHAND[word]
-        if len(word) < 5 or word in known:
+        if word in known or org_names.stem(word) in _stems(known):  # "job matching" in an org with job-match
             return word
+        if len(word) < 5:
+            return _inserted(word) if len(word) == 4 else word
         corrected = _correction(word)
         return corrected if corrected != word else _name_correction(word, known)
 
@@ -109,10 +117,31 @@ def _name_words(names: OrgNames) -> frozenset[str]:
     return frozenset(t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower()))
 
 
+@functools.lru_cache(maxsize=64)
+def _stems(known: frozenset[str]) -> frozenset[str]:
+    return frozenset(org_names.stem(k) for k in known)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inserted(word: str) -> str:
+    """A four-letter word missing one inner vowel of a signal word ("modl" -> "model"), or `word`: not
+    a final letter ("call" is no typo of "calls", "mode" none of "model"), nor a word with its vowels
+    ("were" is no typo of "where", "uses" none of "users", "sped" none of "spend")."""
+    if word in _VOCABULARY or sum(c in "aeiou" for c in word) > 1:
+        return word
+    for candidate in _VOCABULARY:
+        if (len(candidate) == 5 and candidate[0] == word[0]
+                and any(candidate[i] in "aeiou" and candidate[:i] + candidate[i + 1:] == word for i in range(1, 4))):
+            return candidate
+    return word
+
+
+@functools.lru_cache(maxsize=4096)
 def _name_correction(word: str, known: frozenset[str]) -> str:
     """A word of the org's names `word` is a typo of ("anthropc" -> "anthropic"), or `word`."""
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.85)
-    if not close or close[0].startswith(word) or word.startswith(close[0]):
+    # A typo keeps the first letter: "matching" is no typo of "batching".
+    if not close or close[0][0] != word[0] or close[0].startswith(word) or word.startswith(close[0]):
         return word
     return close[0]
 
@@ -120,9 +149,11 @@ def _name_correction(word: str, known: frozenset[str]) -> str:
 @functools.lru_cache(maxsize=4096)
 def _correction(word: str) -> str:
     """The signal word `word` is a typo of ("reduse" -> "reduce"), or `word`."""
-    if word in _VOCABULARY:
+    if word in _VOCABULARY or word in _REAL_WORDS:
         return word
-    close = difflib.get_close_matches(word, _VOCABULARY, n=1, cutoff=0.8)
+    close = [c for c in difflib.get_close_matches(word, _VOCABULARY, n=3, cutoff=0.8) if c[0] == word[0]][:1]
+    if close and close[0] == word + "e":  # "featur": a dropped final e
+        return close[0]
     if not close or close[0].startswith(word) or word.startswith(close[0]):  # "change" is no typo of "changed"
         return word
     return close[0]
@@ -137,6 +168,8 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     reading.dimensions = signals.dimensions(masked)
     reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
     only_top = signals.only_top(masked)
+    if only_top is None and previous is not None and previous.scenario is not None and previous.scenario.type == "top_n":
+        only_top = signals.top_n(masked)  # "and the top 4?" after "only the top two"
     top_scenario = only_top is not None and not reading.dimensions and (
         previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
     if top_scenario:
@@ -220,12 +253,15 @@ def _filters(reading: Reading, slots: list[scenarios.Slot | None], used: set[int
 def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: Reading,
           previous: Query | None) -> tuple[str | None, bool]:
     if top_scenario or (scenario is not None and (signals.HYPOTHETICAL.search(masked) or signals.IMPERATIVE.search(masked)
-                                                  or (previous is not None and reading.follow_up_marker))):
+                                                  or (previous is not None and reading.follow_up_marker)
+                                                  or _names_its_workload(scenario, masked))):
         return "what_if", True
     if previous is not None and previous.kind in ("plan", "what_if") and signals.ALL_OF_THEM.search(masked):
         return "plan", True
     if signals.LATENCY.search(masked):
         return "latency", True
+    if signals.AGAINST_BUDGET.search(masked):
+        return "forecast", True
     if NAME_VERSUS_NAME.search(masked) and len([f for f in reading.periods if f.period]) < 2:
         return "breakdown", True  # "openai vs anthropic": two names side by side, not two periods
     if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)
@@ -248,6 +284,15 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
     return None, False
 
 
+def _names_its_workload(scenario: Scenario, masked: str) -> bool:
+    """A scenario stated with what it changes is asked about, whatever the verb around it ("price out moving
+    support chat to gpt-4.1-mini", "caching for support chat?", "is caching worth it for doc-qa"); a lever
+    named alone is a what-if when the question weighs it ("is caching worth it for us")."""
+    if scenario.type == "move_model":
+        return scenario.feature is not None or scenario.from_model is not None
+    return scenario.feature is not None or bool(signals.WORTH.search(masked))
+
+
 def default_period(today: dt.date) -> Period:
     return periods.rolling(today, DEFAULT_DAYS)
 
@@ -268,7 +313,8 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         sources[field] = "default"
         return default
 
-    keeps_kind = base is not None and reading.kind == "breakdown" and reading.follow_up_marker  # "and by provider?"
+    keeps_kind = base is not None and reading.kind == "breakdown" and (
+        reading.follow_up_marker or (bool(SPLIT_ONLY.search(reading.masked)) and base.kind in ("change", "latency")))
     if reading.kind is not None and (reading.strong or base is None) and not keeps_kind:
         kind = take("kind", reading.kind, None, None)
     else:
@@ -284,15 +330,26 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         comparison = take("comparison", None, None, None)
 
     stated_dimensions = tuple(reading.dimensions) or None
-    if stated_dimensions is None and kind in ("breakdown", "change"):  # "the split between openai and anthropic"
+    if stated_dimensions is None and kind in ("breakdown", "change", "latency"):  # "the split between openai and anthropic"
         named = [d for d, values in reading.filters.items() if len(values) >= 2]
         stated_dimensions = tuple(named[:1]) or None
-    dimensions = take("dimensions", stated_dimensions, base.dimensions if base else None, ())
-    filters: dict[str, tuple[str, ...]] = dict(base.filters) if base else {}
+    if kind in ("plan", "what_if", "forecast", "overview"):  # answers by lever or in total: "which model should X use"
+        dimensions = take("dimensions", None, None, ())
+    else:
+        dimensions = take("dimensions", stated_dimensions, base.dimensions if base else None, ())
+    # "and for the whole org?": the previous turn's filters are dropped
+    filters: dict[str, tuple[str, ...]] = dict(base.filters) if base and not signals.WHOLE.search(reading.masked) else {}
     stated_scenario = reading.scenario
     if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
             and base.scenario.type != "top_n" and reading.filters.get("feature")):  # "and for the code assistant?"
         stated_scenario = dataclasses.replace(base.scenario, feature=reading.filters.pop("feature")[0])
+    if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
+            and base.scenario.type == "move_model" and len(reading.filters.get("model", ())) == 1):  # "haiku instead?"
+        stated_scenario = dataclasses.replace(base.scenario, to_model=reading.filters.pop("model")[0])
+    if (base is not None and stated_scenario is not None and stated_scenario.type in ("cache", "batch")
+            and stated_scenario.feature is None and base.scenario is not None and base.scenario.feature is not None
+            and not reading.unresolved):  # "and batching?" after caching one feature
+        stated_scenario = dataclasses.replace(stated_scenario, feature=base.scenario.feature)
     if (base is not None and stated_scenario is not None and stated_scenario.type != "top_n"
             and stated_scenario.feature is None and len(filters.get("feature", ())) == 1):  # "what would batching it save?"
         stated_scenario = dataclasses.replace(stated_scenario, feature=filters.pop("feature")[0])

@@ -108,6 +108,18 @@ def _date(groups: tuple, today: dt.date) -> dt.date | None:
         return None
 
 
+def _day_of_month(number: int, today: dt.date) -> dt.date | None:
+    """The latest day numbered `number` up to today: this month's, else the month before's."""
+    for month_start in (today.replace(day=1), (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)):
+        try:
+            day = month_start.replace(day=number)
+        except ValueError:
+            continue
+        if day <= today:
+            return day
+    return None
+
+
 def _day_label(day: dt.date) -> str:
     return day.strftime("%b %-d")
 
@@ -117,10 +129,13 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("since_date", re.compile(rf"\b(?:since|from|after|starting)\s+{_DATE}")),
     ("since_last", re.compile(r"\bsince\s+(?:the\s+)?(?:last|previous|prior)\s+(week|month|quarter|year)\b")),
     ("date", re.compile(rf"\b(?:on\s+)?{_DATE}")),
+    # "on the 24th": the latest such day of the month, up to today (not "the 3rd largest")
+    ("day_of_month", re.compile(r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:most|least|largest|biggest|"
+                                r"highest|lowest|top|best|worst|cheapest|priciest|costliest|slowest|fastest)\b)")),
     ("rolling", re.compile(rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior|recent)\s+{_N}\s+"
                            r"(days?|weeks?|months?)\b")),
     ("n_before", re.compile(rf"\b(?:the\s+)?{_N}\s+(days?|weeks?|months?)\s+(?:before|prior)\b")),
-    ("same", re.compile(r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates)\s+(?:last|the\s+previous|a|one)\s+"
+    ("same", re.compile(r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates|point)\s+(?:last|the\s+previous|a|one)\s+"
                         r"(week|month|year)(?:\s+(?:ago|before))?\b")),
     ("before", re.compile(r"\b(?:the\s+)?(day|week|month|quarter|year|period)\s+(?:before|prior)\b"
                           r"|\b(?:the\s+)?(?:previous|prior|preceding)\s+(period)\b")),
@@ -131,6 +146,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("to_date", re.compile(r"\b(week|month|quarter|year)[\s-]+to[\s-]+date\b|\b(wtd|mtd|qtd|ytd)\b")),
     ("month_end", re.compile(r"\b(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)\b")),
     ("yesterday", re.compile(r"\byesterday\b")),
+    ("since_weekday", re.compile(r"\b(?:since|after|starting)\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|"
+                                 r"saturday|sunday)\b")),
     ("weekday", re.compile(r"\b(?:on\s+|last\s+|this\s+past\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")),
     ("today", re.compile(r"\btoday\b")),
     ("quarter", re.compile(r"\bq([1-4])(?:\s+(20\d\d))?\b")),
@@ -173,6 +190,9 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, Period(day, today + one, f"since {_day_label(day)}")) if day and day <= today else None
     if kind == "since_last":
         return Found(at, end, calendar(g[0], today, 1), "last", g[0])
+    if kind == "day_of_month":
+        day = _day_of_month(int(g[0]), today)
+        return Found(at, end, Period(day, day + one, _day_label(day))) if day else None
     if kind == "date":
         day = _date(g, today)
         return Found(at, end, Period(day, day + one, _day_label(day))) if day and day <= today else None
@@ -204,6 +224,10 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, calendar("month", today), unit="month")
     if kind == "yesterday":
         return Found(at, end, calendar("day", today, 1), "last", "day")
+    if kind == "since_weekday":  # from the latest one before today to today
+        back = (today.weekday() - _WEEKDAYS.index(g[0])) % 7 or 7
+        day = today - dt.timedelta(days=back)
+        return Found(at, end, Period(day, today + one, f"since {day.strftime('%A %b %-d')}"))
     if kind == "weekday":  # the latest one before today
         back = (today.weekday() - _WEEKDAYS.index(g[0])) % 7 or 7
         day = today - dt.timedelta(days=back)

@@ -16,35 +16,50 @@ from netra_agents.understanding.periods import NUMBERS
 
 HYPOTHETICAL = re.compile(
     r"\b(what\s+if|what\s+would|if\s+we|if\s+i|suppose|supposing|imagine|would\s+(?:we|it|that|this|caching|batching)"
-    r"|could\s+we\s+(?:move|switch|cache|batch)|can\s+(?:we|zq\d+q|it|they|this|that)|what\s+would\s+it\s+cost|should\s+we\s+(?:move|switch|cache|batch|use)|how\s+much\s+would"
+    r"|could\s+we\s+(?:move|switch|cache|batch)|(?:can|could|would|should)\s+(?:we|zq\d+q|it|they|this|that)|make\s+sense|what\s+would\s+it\s+cost|should\s+we\s+(?:move|switch|cache|batch|use)|how\s+much\s+would"
     r"|how\s+much\s+more\s+would|what\s+would)\b")
+# Weighing a lever: "is caching worth it", "does batching make sense", "would it help".
+WORTH = re.compile(r"\b(worth|make\s+sense|makes\s+sense|pay\s+off|pays\s+off|help|helps|benefit|benefits)\b")
 IMPERATIVE = re.compile(r"^\s*(?:please\s+|let'?s\s+|ok,?\s+|so\s+)?(move|switch|migrate|cache|batch|use|put|route|try)\b")
 
 LATENCY = re.compile(
     r"\b(latency|latencies|slow|slower|slowest|slowness|fast|faster|fastest|speed|speed\s+up|laggy|lag|lagging|"
-    r"p50|p90|p95|p99|ttft|time\s+to\s+first\s+token|response\s+times?|takes?\s+too\s+long|sluggish)\b")
+    r"p50|p90|p95|p99|ttft|time[\s-]+to[\s-]+first[\s-]+token|response\s+times?|takes?\s+too\s+long|sluggish|"
+    r"quicker|quickest|snappier|snappy|responsiveness|(?:taking|takes?|took)\s+(?:so|too)\s+long)\b")
 CHANGE = re.compile(
     r"\b(vs\.?|versus|compared?\s+(?:to|with)|compare[sd]?|comparison|doubled?|tripled?|quadrupled?|went\s+up|gone\s+up|"
     r"go\s+up|goes\s+up|going\s+up|went\s+down|go\s+down|jump(?:ed|s)?|spike[sd]?|spiking|increase[sd]?|increasing|"
-    r"grew|grow(?:n|ing|th)?|rise|rose|risen|rising|drop(?:ped|s)?|fell|fall(?:en|ing)?|decrease[sd]?|decreasing|surge[sd]?|"
+    r"grew|grow(?:n|ing|th)?|climb\w*|creep(?:s|ing)?|crept|soar\w*|shot\s+up|ramp(?:ed|ing)?\s+up|rise|rose|risen|rising|drop(?:ped|s)?|fell|fall(?:en|ing)?|decrease[sd]?|decreasing|surge[sd]?|"
     r"why\s+did\s+(?:that|this|it)\s+happen|balloon(?:ed|ing)?|skyrocket(?:ed|ing)?|what\s+happened|what'?s\s+going\s+on|what\s+is\s+going\s+on|what\s+changed|changed|change\s+in|changes\s+in|change\s+(?:from|between|since)|"
     r"what\s+caused|what\s+drove|caused|anything\s+(?:weird|unusual|odd|strange)|trend(?:ing)?\s+(?:up|down)|"
-    r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual))\b")
-WHY_HIGH = re.compile(r"\bwhy\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|costly|pricey)\b")
+    r"week\s+over\s+week|month\s+over\s+month|higher|lower\s+than|more\s+than\s+(?:last|before|usual)|"
+    r"(?:more|less|fewer)\s+(?:\w+\s+){0,2}?than\s+(?:last|before|usual|normal|ever|(?:it|we|they)\s+used\s+to)|since\s+when|"
+    r"anomal\w*|outliers?|unusual|(?:went|gone|go|jumped|grown)\s+from|drove|driven|what\s+is\s+driving|what'?s\s+driving|"
+    r"(?:make|made|making|got|gotten|getting|became|become)\s+(?:\w+\s+){0,2}?(?:more\s+expensive|pricier|costlier))\b")
+WHY_HIGH = re.compile(r"\b(?:why|what\s+made|how\s+come)\b[^?.!]{0,160}?\b(high|so\s+much|expensive|up|higher|more|big|large|"
+                      r"costly|pricey)\b")
+# "vs our 15k budget": a forecast against the budget, not a change between periods.
+AGAINST_BUDGET = re.compile(r"\b(?:vs\.?|versus|against|compared\s+(?:to|with))\s+(?:(?:our|the|a|my|monthly|"
+                            r"\$?[\d.,]+[km]?)\s+){0,3}budget")
 WHY_ALONE = re.compile(r"^\W*(?:and\s+|but\s+|ok\s+|so\s+)?why\W*$")
 FORECAST = re.compile(
     r"\b(forecast\w*|projected|projection|project|predict\w*|estimate[sd]?|on\s+track|run\s+out|burn\s+rate|"
     r"will\s+we|are\s+we\s+going\s+to|by\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)|"
     r"end\s+of\s+(?:the\s+)?month|month[\s-]+end|go\s+over|stay\s+(?:under|within|below)|exceed\w*|budget\w*|"
     r"at\s+this\s+rate|next\s+month|going\s+to\s+spend|will\s+(?:we|it|our|the)\s+\w+|how\s+much\s+will|"
-    r"will\s+\w+\s+(?:cost|come\s+to|be))\b")
+    r"will\s+\w+\s+(?:cost|come\s+to|be)|are\s+we\s+(?:ok|okay|good|fine|safe)|on\s+pace|"
+    r"how\s+long\s+(?:until|till|before|will|do\s+we\s+have)|until\s+we\s+(?:hit|reach|run\s+out|exceed|go\s+over)|"
+    r"when\s+(?:will|do|would)\s+we\s+(?:hit|reach|cross|exceed))\b")
 # Where the money goes, though a budget is named ("what's eating our budget"): tried before a forecast.
 WHERE_IT_GOES = re.compile(r"\b(?:what\s+is|what'?s)\s+eating|\bwhere\s+(?:does|do|is|are)\s+(?:all\s+)?(?:our|the|my)\s+"
                            r"(?:money|spend|spending|budget|costs?|bill|dollars)\s+go")
 PLAN = re.compile(
     r"\b(save|saves|saving|savings|cheaper|cheapest\s+way|cut|cuts|cutting|reduce|reducing|reduction|lower|lowering|"
-    r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|quick\s+wins?|right-?siz\w*|"
-    r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|appropriate|correct)\s+models?|opportunit\w*|efficien\w*|improve\s+costs?)\b")
+    r"trim|optimi[sz]\w*|recommend\w*|waste|wasting|wasted|wasteful|overpay\w*|overspen\w*|over-spend\w*|quick\s+wins?|right-?siz\w*|"
+    r"spend\s+less|pay\s+less|worth|runaway|retry|retries|duplicated?|redundant|unnecessary|doing\s+wrong|(?:right|wrong|best|better|cheaper|smaller|lighter|appropriate|correct)\s+models?|downgrad\w*|"
+    r"(?:which|what)\s+models?\s+(?:should|could|would|to)\b|"
+    r"cheapest\s+(?:setup|option|options|configuration|config|approach|alternative)|overkill|overpowered|too\s+(?:big|powerful)\s+(?:a\s+)?models?|"
+    r"(?:costs?|spend|spending|bill)\s+down|opportunit\w*|efficien\w*|improve\s+costs?)\b")
 OVERVIEW = re.compile(
     r"\b(what\s+can\s+you\s+do|what\s+do\s+you\s+do|what\s+are\s+you|who\s+are\s+you|what\s+is\s+this|what\s+should\s+i\s+ask|"
     r"overview|summary|help\s+me\s+understand|explain\s+(?:our|my|the)\s+(?:ai\s+|llm\s+)?(?:costs?|spend|bill|usage)|"
@@ -69,6 +84,9 @@ _METRICS = (
                          r"most\s+active)\b")),
     ("spend", re.compile(r"\b(spend\w*|spent|costs?|costing|dollars|money|bill|expensive)\b")),
 )
+# A follow-up that widens to everything: the previous turn's filters are dropped.
+WHOLE = re.compile(r"\b(?:whole|entire)\s+(?:org|organi[sz]ation|company|account|team|bill)\b|\boverall\b|\borg[\s-]wide\b"
+                   r"|\ball\s+(?:features|models|providers|users|workloads)\b|\bacross\s+the\s+board\b|\beverything\b")
 USAGE = re.compile(r"\busage\b")
 INSTEAD = re.compile(r"\b(\w+)\s+instead\s+of\s+(\w+)\b")
 
@@ -80,6 +98,7 @@ _DIMENSIONS = (
                rf"most\s+used|most\s+popular|most\s+active|"
                rf"slowest|fastest|all)\s+(?:the\s+|our\s+|of\s+our\s+)?{_DIM_WORD}\b"),
 )
+ONLY_DIMENSION = re.compile(rf"^\W*(?:and\s+|now\s+)?{_DIM_WORD}\W*$")
 _DIM = {"feature": "feature", "model": "model", "provider": "provider", "vendor": "provider", "user": "user",
         "people": "user", "day": "day", "team": "user", "workload": "feature"}
 WHO = re.compile(r"\b(who|whos|who's|which\s+users?|which\s+people|spenders?)\b")
@@ -90,7 +109,9 @@ TOP = re.compile(rf"\btop\s+{_COUNT}\b|\b(?:the\s+)?{_COUNT}\s+(?:most|least|big
                  rf"slowest|top)\b")
 TOP_ONE = re.compile(r"\b(?:most|least)\s+(?:expensive|costly|used|popular|active)\s+(feature|model|user|provider)\b"
                      r"|\b(?:costliest|priciest|biggest|busiest)\s+(feature|model|user|provider)\b")
-ONLY_TOP = re.compile(rf"\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|the\s+|take\s+)*top\s+{_COUNT}\b"
+ONLY_TOP = re.compile(rf"^\W*(?:ok(?:ay)?\s+|so\s+|then\s+|let'?s\s+)?(?:just\s+)?do\s+(?:only\s+)?(?:the\s+)?(?:top|first)\s+{_COUNT}\b|"
+                      rf"\b(?:apply|applied|applying|implement|implemented|implementing)\s+(?:only\s+|just\s+)?(?:the\s+)?"
+                      rf"(?:top|first)\s+{_COUNT}\b|\b(?:only|just)\s+(?:do\s+|did\s+|apply\s+|applied\s+|implement\s+|the\s+|take\s+)*(?:top|first)\s+{_COUNT}\b"
                       rf"|\btop\s+{_COUNT}\s+(?:recommendations?|changes?|fixes|levers?|ones?)\b"
                       rf"|\b(?:only|just)\s+(?:do\s+|apply\s+|implement\s+|take\s+)?(?:the\s+)?{_COUNT}\s+(?:biggest|largest|best|"
                       rf"top|most\s+\w+)\b")
@@ -104,7 +125,8 @@ MONEY = re.compile(r"(?:\$|usd\s*)\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m)?\b|\b(\d[\d,]*
                    r"|\b(\d+(?:\.\d+)?)(k)\b")
 BUDGET = re.compile(r"\b(budget\w*|stay\s+(?:under|within|below)|go\s+over|exceed\w*|cap|limit|run\s+out|"
                     r"we\s+have|allowance|afford)\b")
-TARGET = re.compile(r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target)\b")
+TARGET = re.compile(r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target|"
+                    r"(?:get|bring|need|want)\s+(?:\w+\s+){0,2}?down)\b")  # "get costs down 40%", not "went down 40%"
 
 
 _UNIT_COST = re.compile(r"\b(?:per|a|each|every)\s+(?:call|request|token|1k\s+tokens|million\s+tokens)s?\b")
@@ -120,7 +142,7 @@ def metric(text: str) -> str | None:
 
 def dimensions(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
-    for pattern in _DIMENSIONS:
+    for pattern in (*_DIMENSIONS, ONLY_DIMENSION):
         for m in pattern.finditer(text):
             found.append((m.start(), _DIM[_singular(m.group(1))]))
             if m.lastindex and m.lastindex >= 2 and m.group(2):
@@ -161,12 +183,15 @@ def _count(word: str) -> int | None:
     return value if value and 0 < value <= 100 else None
 
 
+_FRACTION = ((re.compile(r"\b(?:by|in)\s+half\b|\bhalve\b"), 50.0), (re.compile(r"\bby\s+a\s+quarter\b"), 25.0))
+
+
 def percent(text: str) -> float | None:
     if m := PERCENT.search(text):
         value = float(m.group(1))
         if 0 < value <= 100:
             return value
-    return None
+    return next((value for pattern, value in _FRACTION if pattern.search(text)), None)  # "cut it by half"
 
 
 def money(text: str) -> str | None:
