@@ -165,30 +165,34 @@ def push_token(platform) -> str:
 
 
 @pytest.fixture
-def signed_in(platform, browser, unique):  # noqa: F811
-    """A page signed in (dev) with a fresh thread open and its socket live."""
+def signed_in(platform, browser, unique, http, chat_url):  # noqa: F811
+    """A page signed in (dev) with a thread of its own open, from the thread's URL, and its socket live."""
     from playwright.sync_api import expect
 
     email = f"kinds-{unique}@example.com"
+    relay = url_of(platform, "relay")
     page = browser.new_page(viewport=DESKTOP)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(url_of(platform, "relay"))
+    page.goto(relay)
     # Signed out: sign-in only, no composer to press.
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("button", name="Send")).to_be_hidden()
     expect(page.get_by_label("Ask Netra")).to_be_hidden()
     page.get_by_label("Developer sign-in (local only): email").fill(email)
     page.get_by_role("button", name="Sign in as developer").click()
-    expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
     expect(page.locator("#whoami")).to_have_text(email)
-    page.get_by_role("button", name="New thread").click()
-    expect(page.locator(".threads li[aria-current='true']")).to_have_count(1)
-    thread_id = page.locator(".threads li[aria-current='true']").get_attribute("data-thread-id")
+    api = bearer(dev_login(http, url_of(platform, "auth"), email)["access_token"])  # the same user, from the test
+    thread = http.post(f"{chat_url}/api/threads", json={"title": "Every kind of answer"}, headers=api).json()
+    page.goto(f"{relay}/?thread={thread['thread_id']}")  # a thread's URL opens it
+    expect(page.locator("#thread-title")).to_have_text("Every kind of answer")
+    expect(page.locator(".threads li[aria-current='true']")).to_have_attribute("data-thread-id", thread["thread_id"])
+    expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
     user_id = page.evaluate("JSON.parse(atob(JSON.parse(sessionStorage.getItem('netra.tokens')).access_token.split('.')[1]"
                             ".replace(/-/g, '+').replace(/_/g, '/'))).sub")
-    yield {"page": page, "thread_id": thread_id, "user_id": user_id, "email": email, "errors": errors}
+    yield {"page": page, "thread_id": thread["thread_id"], "user_id": user_id, "email": email, "errors": errors, "api": api,
+           "relay": relay}
     page.close()
 
 
@@ -311,6 +315,7 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
         page.set_viewport_size(viewport)
         no_sideways_scroll(page)
         page.screenshot(path=str(tmp_path / f"kinds-{size}.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / f"screen-{size}.png"))  # what a person sees: the latest answer and the composer
         # One picture per turn for a reviewer, without the composer that stays over the thread.
         page.evaluate("document.getElementById('composer').style.position = 'static'")
         for i, shown in enumerate(page.locator(".message").all()):
@@ -364,8 +369,7 @@ def test_a_message_keeps_one_idempotency_key_through_429_and_a_503_that_was_proc
     expect(page.locator("#notice")).to_be_empty()
     assert len(seen) == 3 and len({s["key"] for s in seen}) == 1 and seen[0]["key"], seen
     assert seen[2]["real"] == seen[1]["real"]  # the retry was the same message, not a new one
-    tokens = dev_login(http, url_of(platform, "auth"), signed_in["email"])
-    stored = http.get(f"{chat_url}/api/threads/{signed_in['thread_id']}/messages", headers=bearer(tokens["access_token"])).json()
+    stored = http.get(f"{chat_url}/api/threads/{signed_in['thread_id']}/messages", headers=signed_in["api"]).json()
     assert [m["text"] for m in stored["messages"]].count("Show me spend by model") == 1
 
 
@@ -381,7 +385,7 @@ def test_concurrent_401s_refresh_the_token_once_and_the_user_stays_signed_in(pla
     # thread then asks for the thread and its messages at once: two 401s together.
     page.evaluate("state.tokens.access_token = state.tokens.access_token.slice(0, -4) + 'AAAA'")
     page.locator(".threads li .open").first.click()
-    expect(page.locator("#thread-title")).to_have_text("New thread", timeout=15000)
+    expect(page.locator("#thread-title")).to_have_text("Every kind of answer", timeout=15000)
     expect(page.get_by_role("heading", name="Sign in")).to_be_hidden()
     page.reload()  # the refreshed tokens were kept: still signed in after a reload
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
@@ -389,7 +393,7 @@ def test_concurrent_401s_refresh_the_token_once_and_the_user_stays_signed_in(pla
     assert len(refreshes) == 1, refreshes
 
 
-def test_phone_width_theme_label_and_signed_out_page(platform, browser):  # noqa: F811
+def test_phone_width_theme_label_and_signed_out_page(platform, browser, tmp_path):  # noqa: F811
     """Issue 13: nothing scrolls sideways at 390 px; the theme button says what it does."""
     from playwright.sync_api import expect
 
@@ -398,6 +402,7 @@ def test_phone_width_theme_label_and_signed_out_page(platform, browser):  # noqa
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("button", name="Send")).to_be_hidden()
     no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "signed-out-phone.png"))
     page.get_by_role("button", name="Dark mode").click()
     expect(page.get_by_role("button", name="Light mode")).to_be_visible()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
@@ -405,3 +410,34 @@ def test_phone_width_theme_label_and_signed_out_page(platform, browser):  # noqa
     expect(page.get_by_role("button", name="Dark mode")).to_be_visible()
     assert page.locator("#messages").get_attribute("aria-live") is None  # progress lines are not read aloud one by one
     page.close()
+
+
+def test_a_late_answer_of_a_thread_no_longer_open_is_dropped_and_new_thread_leaves_none_empty(signed_in, http, chat_url):
+    """Issue 13: switching threads quickly never shows the previous thread's late answer; the
+    open thread survives a reload; "New thread" creates nothing until a message is sent."""
+    from playwright.sync_api import expect
+
+    page = signed_in["page"]
+    alpha, beta = (http.post(f"{chat_url}/api/threads", json={"title": title}, headers=signed_in["api"]).json() for title in ("Alpha", "Beta"))
+    page.reload()
+    expect(page.locator(".threads li")).to_have_count(3)
+    held = []
+    page.route(f"**/api/threads/{alpha['thread_id']}", lambda route: held.append(route))  # Alpha's answer is late
+    page.get_by_role("button", name="Alpha", exact=True).click()
+    page.get_by_role("button", name="Beta", exact=True).click()
+    expect(page.locator("#thread-title")).to_have_text("Beta")
+    page.wait_for_function("() => true")
+    assert held, "Alpha's request was not held"
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(1000)  # Alpha's answer arrives, after Beta's
+    expect(page.locator("#thread-title")).to_have_text("Beta")
+    expect(page.locator(".threads li[aria-current='true']")).to_have_attribute("data-thread-id", beta["thread_id"])
+    page.unroute(f"**/api/threads/{alpha['thread_id']}")
+    page.reload()
+    expect(page.locator("#thread-title")).to_have_text("Beta")
+    page.get_by_role("button", name="New thread").click()
+    page.get_by_role("button", name="New thread").click()
+    expect(page.locator("#thread-title")).to_have_text("New thread")
+    page.wait_for_timeout(500)
+    expect(page.locator(".threads li")).to_have_count(3)

@@ -3,7 +3,7 @@
 "use strict";
 
 const state = {
-  config: null, tokens: null, threadId: null, socket: null, retry: 0, creating: null,
+  config: null, tokens: null, threadId: null, socket: null, retry: 0,
   refreshing: null, // the one token refresh in flight, shared by every request that got a 401
   opening: 0, // bumped by each openThread: a slower, older open drops its answers
   draft: null, // {threadId, text, key}: one Idempotency-Key per message, across all its retries
@@ -17,6 +17,7 @@ const TIMELINE = {
   tool_completed: (p) => `${p.tool || "tool"} done`,
   agent_completed: (p) => `${p.agent || "agent"} done${p.message ? `: ${p.message}` : ""}`,
   agent_error: (p) => `error: ${p.message || p.code || "the run failed"}`,
+  answer_ready: () => "answer ready",
 };
 const FOLLOW_UP_HINT = "Follow-ups continue this thread: “and last week?”, “by model instead”, “only the top two”.";
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -146,11 +147,21 @@ async function loadThreads() {
     item.setAttribute("aria-current", String(t.thread_id === state.threadId));
     const open = button(t.title || "Untitled thread", () => openThread(t.thread_id).catch(showError), "open");
     open.title = t.title || "Untitled thread";
-    const rename = button("Rename", () => renameThread(t).catch(showError), "small");
+    // The title gets the row; its actions wait in a menu.
+    const menu = document.createElement("details");
+    menu.className = "menu";
+    const toggle = document.createElement("summary");
+    toggle.textContent = "⋯";
+    toggle.setAttribute("aria-label", `Actions for ${t.title || "thread"}`);
+    const rename = button("Rename", () => { menu.open = false; renameThread(t).catch(showError); }, "small");
     rename.setAttribute("aria-label", `Rename ${t.title || "thread"}`);
-    const remove = button("Delete", () => deleteThread(t).catch(showError), "small");
+    const remove = button("Delete", () => { menu.open = false; deleteThread(t).catch(showError); }, "small");
     remove.setAttribute("aria-label", `Delete ${t.title || "thread"}`);
-    item.append(open, rename, remove);
+    const actions = document.createElement("div");
+    actions.className = "menu-items";
+    actions.append(rename, remove);
+    menu.append(toggle, actions);
+    item.append(open, menu);
     return item;
   }));
 }
@@ -163,11 +174,22 @@ function button(text, onClick, cls) {
 
 function showError(error) { $("error").textContent = error.message || String(error); }
 
-async function newThread() {
-  // A message sent while the thread is being created waits for it instead of making another.
-  state.creating = api("/api/threads", { method: "POST", body: "{}" }).then((thread) => openThread(thread.thread_id));
-  try { await state.creating; } finally { state.creating = null; }
+// A new thread exists once its first message is sent: "New thread" leaves no empty ones.
+function newThread() {
+  state.opening++;
+  state.threadId = null;
+  $("messages").replaceChildren();
+  $("thread-title").textContent = "New thread";
+  for (const item of $("thread-list").children) item.setAttribute("aria-current", "false");
+  showUrl(null);
+  updateComposer();
   $("message-text").focus();
+}
+
+// The open thread is in the URL, so a reload (or a shared link) reopens it.
+function showUrl(threadId) {
+  const url = threadId ? `${location.pathname}?thread=${encodeURIComponent(threadId)}` : location.pathname;
+  if (`${location.pathname}${location.search}` !== url) history.replaceState(null, "", url);
 }
 
 async function renameThread(thread) {
@@ -178,17 +200,24 @@ async function renameThread(thread) {
 async function deleteThread(thread) {
   if (!confirm(`Delete “${thread.title || "this thread"}”?`)) return;
   await api(`/api/threads/${thread.thread_id}`, { method: "DELETE" });
-  if (state.threadId === thread.thread_id) { state.threadId = null; $("messages").replaceChildren(); $("thread-title").textContent = "Pick or start a thread"; updateComposer(); }
+  if (state.threadId === thread.thread_id) { state.threadId = null; $("messages").replaceChildren(); $("thread-title").textContent = "Pick or start a thread"; showUrl(null); updateComposer(); }
   await loadThreads();
 }
 
 async function openThread(threadId) {
   const opening = ++state.opening;
   state.threadId = threadId;
+  showUrl(threadId);
   const current = () => opening === state.opening && state.threadId === threadId;
   $("messages").replaceChildren();
   for (const item of $("thread-list").children) item.setAttribute("aria-current", String(item.dataset.threadId === threadId));
-  const [thread, { messages }] = await Promise.all([api(`/api/threads/${threadId}`), api(`/api/threads/${threadId}/messages?limit=200`)]);
+  let thread, messages;
+  try {
+    [thread, { messages }] = await Promise.all([api(`/api/threads/${threadId}`), api(`/api/threads/${threadId}/messages?limit=200`)]);
+  } catch (error) {
+    if (error.status === 404 && current()) { state.threadId = null; showUrl(null); $("thread-title").textContent = "Pick or start a thread"; return; }
+    throw error;
+  }
   if (!current()) return; // another thread was opened meanwhile: its answers, not these, belong on screen
   $("thread-title").textContent = thread.title || "New thread";
   $("messages").replaceChildren();
@@ -235,21 +264,39 @@ function runBox(runId) {
 function showReport(box, report) {
   box.append(NetraReport.render(report, { ask }));
   box.classList.add("done");
+  // The collapsed progress ends on its outcome, not on a step that looks stalled.
+  addTimeline(box, "answer_ready", {}, Number.MAX_SAFE_INTEGER);
+  const timeline = box.querySelector(".timeline");
+  timeline.scrollTop = timeline.scrollHeight;
   $("announce").textContent = "Answer ready.";
+}
+
+function seconds(iso) {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t / 1000 : Date.now() / 1000;
 }
 
 function showRunState(run) {
   const box = runBox(run.run_id);
   if (!box) return;
+  // The progress stored with the run: each step's start and end, as the live events said them.
+  for (const step of Array.isArray(run.steps) ? run.steps : []) {
+    if (step.dispatched_at || step.started_at) addTimeline(box, "agent_started", { agent: step.name }, seconds(step.dispatched_at || step.started_at));
+    if (step.status === "completed") addTimeline(box, "agent_completed", { agent: step.name }, seconds(step.completed_at));
+  }
   // A completed run's result is its final report.
   if (run.result && !box.querySelector(".report")) showReport(box, run.result);
   if (run.status === "failed" && !box.querySelector('[data-type="agent_error"]')) addTimeline(box, "agent_error", run.error || {});
 }
 
 function addTimeline(box, type, payload, ts = Date.now() / 1000) {
+  // A step's start or end is shown once, whether it came live or from the stored run.
+  const key = type === "agent_started" || type === "agent_completed" || type === "answer_ready" ? `${type}:${payload.agent || ""}` : null;
+  if (key && [...box.querySelectorAll(".timeline li")].some((li) => li.dataset.key === key)) return;
   // Pub/Sub may deliver a run's events out of order: place each by the time its agent
   // produced it, not by arrival.
   const entry = document.createElement("li");
+  if (key) entry.dataset.key = key;
   entry.dataset.type = type;
   entry.dataset.ts = String(ts);
   entry.textContent = NetraReport.centsInText(TIMELINE[type](payload));
@@ -297,8 +344,10 @@ async function sendText(text) {
   $("send").disabled = true;
   $("error").textContent = "";
   try {
-    if (state.creating) await state.creating;
-    if (!state.threadId) { const thread = await api("/api/threads", { method: "POST", body: "{}" }); await openThread(thread.thread_id); }
+    if (!state.threadId) {
+      const thread = await api("/api/threads", { method: "POST", body: "{}" });
+      state.opening++; state.threadId = thread.thread_id; showUrl(thread.thread_id);
+    }
     const threadId = state.threadId;
     const ids = await postMessage(threadId, text);
     state.draft = null;
@@ -374,7 +423,7 @@ function scheduleReconnect() {
 function onEvent(event) {
   if (event.event_id) localStorage.setItem(lastEventKey(), event.event_id);
   const box = event.run_id ? runBox(event.run_id) : null;
-  if (TIMELINE[event.type] && box) addTimeline(box, event.type, event.payload || {}, event.ts);
+  if (TIMELINE[event.type] && event.type !== "answer_ready" && box) addTimeline(box, event.type, event.payload || {}, event.ts);
   if (event.type === "final_report" && box && !box.querySelector(".report")) showReport(box, (event.payload && event.payload.report) || {});
   if (event.type === "message_created" && event.thread_id === state.threadId) addMessage(event.payload.message);
   if (event.type === "thread_updated") loadThreads().catch(() => {});
@@ -395,8 +444,10 @@ async function start() {
   $("whoami").textContent = who.email || who.name || "";
   $("whoami").hidden = !$("whoami").textContent;
   updateComposer();
-  try { await loadThreads(); } catch (error) { showError(error); }
   connect();
+  try { await loadThreads(); } catch (error) { showError(error); }
+  const asked = new URLSearchParams(location.search).get("thread");
+  if (asked && !state.threadId) openThread(asked).catch(showError);
 }
 
 async function main() {
@@ -406,7 +457,7 @@ async function main() {
   $("signout").addEventListener("click", signOut);
   $("devlogin").addEventListener("submit", devLogin);
   document.querySelectorAll("[data-provider]").forEach((b) => b.addEventListener("click", () => providerLogin(b.dataset.provider)));
-  $("new-thread").addEventListener("click", () => newThread().catch(showError));
+  $("new-thread").addEventListener("click", newThread);
   $("composer").addEventListener("submit", (event) => { send(event).catch(showError); });
   // Enter sends; Shift+Enter adds a line (and Enter that confirms an IME composition does neither).
   $("message-text").addEventListener("keydown", (event) => {
