@@ -322,6 +322,11 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
             shown.screenshot(path=str(tmp_path / f"{size}-{i:02d}-{shown.locator('.report').get_attribute('data-kind')}.png"))
         page.evaluate("document.getElementById('composer').style.position = ''")
     page.set_viewport_size(DESKTOP)
+    page.get_by_role("button", name="Dark mode").click()
+    page.evaluate("document.getElementById('composer').style.position = 'static'")
+    page.locator(".message").nth(2).screenshot(path=str(tmp_path / "dark-change.png"))
+    page.evaluate("document.getElementById('composer').style.position = ''")
+    page.get_by_role("button", name="Light mode").click()
     # An example is asked for real, in this thread, through chat.
     report.get_by_role("button", name="Which features cost the most?").click()
     asked = page.locator(".message", has_text="Which features cost the most?").last
@@ -441,3 +446,13 @@ def test_a_late_answer_of_a_thread_no_longer_open_is_dropped_and_new_thread_leav
     expect(page.locator("#thread-title")).to_have_text("New thread")
     page.wait_for_timeout(500)
     expect(page.locator(".threads li")).to_have_count(3)
+    # Rename and delete from a thread's menu: the list follows without a refetch.
+    page.once("dialog", lambda dialog: dialog.accept("Gamma"))
+    page.get_by_label("Actions for Beta").click()
+    page.get_by_role("button", name="Rename Beta").click()
+    expect(page.get_by_role("button", name="Gamma", exact=True)).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_label("Actions for Alpha").click()
+    page.get_by_role("button", name="Delete Alpha").click()
+    expect(page.locator(".threads li")).to_have_count(2)
+    expect(page.get_by_role("button", name="Alpha", exact=True)).to_have_count(0)

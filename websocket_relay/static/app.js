@@ -100,6 +100,7 @@ async function api(path, options = {}, retried = false) {
 
 function showSignIn() {
   $("signin").hidden = false; $("workspace").hidden = true; $("signout").hidden = true; $("whoami").hidden = true;
+  $("connection").hidden = true;
   $("devlogin").hidden = !state.config.dev_login;
 }
 
@@ -140,30 +141,42 @@ function signOut() {
 
 async function loadThreads() {
   const { threads } = await api("/api/threads?limit=100");
-  const list = $("thread-list");
-  list.replaceChildren(...threads.map((t) => {
-    const item = document.createElement("li");
-    item.dataset.threadId = t.thread_id;
-    item.setAttribute("aria-current", String(t.thread_id === state.threadId));
-    const open = button(t.title || "Untitled thread", () => openThread(t.thread_id).catch(showError), "open");
-    open.title = t.title || "Untitled thread";
-    // The title gets the row; its actions wait in a menu.
-    const menu = document.createElement("details");
-    menu.className = "menu";
-    const toggle = document.createElement("summary");
-    toggle.textContent = "⋯";
-    toggle.setAttribute("aria-label", `Actions for ${t.title || "thread"}`);
-    const rename = button("Rename", () => { menu.open = false; renameThread(t).catch(showError); }, "small");
-    rename.setAttribute("aria-label", `Rename ${t.title || "thread"}`);
-    const remove = button("Delete", () => { menu.open = false; deleteThread(t).catch(showError); }, "small");
-    remove.setAttribute("aria-label", `Delete ${t.title || "thread"}`);
-    const actions = document.createElement("div");
-    actions.className = "menu-items";
-    actions.append(rename, remove);
-    menu.append(toggle, actions);
-    item.append(open, menu);
-    return item;
-  }));
+  $("thread-list").replaceChildren(...threads.map(threadItem));
+}
+
+function threadItem(t) {
+  const item = document.createElement("li");
+  item.dataset.threadId = t.thread_id;
+  item.setAttribute("aria-current", String(t.thread_id === state.threadId));
+  const open = button(t.title || "Untitled thread", () => openThread(t.thread_id).catch(showError), "open");
+  open.title = t.title || "Untitled thread";
+  // The title gets the row; its actions wait in a menu.
+  const menu = document.createElement("details");
+  menu.className = "menu";
+  const toggle = document.createElement("summary");
+  toggle.textContent = "⋯";
+  toggle.setAttribute("aria-label", `Actions for ${t.title || "thread"}`);
+  const rename = button("Rename", () => { menu.open = false; renameThread(t).catch(showError); }, "small");
+  rename.setAttribute("aria-label", `Rename ${t.title || "thread"}`);
+  const remove = button("Delete", () => { menu.open = false; deleteThread(t).catch(showError); }, "small");
+  remove.setAttribute("aria-label", `Delete ${t.title || "thread"}`);
+  const actions = document.createElement("div");
+  actions.className = "menu-items";
+  actions.append(rename, remove);
+  menu.append(toggle, actions);
+  item.append(open, menu);
+  return item;
+}
+
+// One thread changed: its row is replaced (or added on top), not the whole list refetched.
+function upsertThread(t) {
+  const existing = $("thread-list").querySelector(`li[data-thread-id="${CSS.escape(String(t.thread_id))}"]`);
+  if (existing) existing.replaceWith(threadItem(t)); else $("thread-list").prepend(threadItem(t));
+}
+
+function dropThread(threadId) {
+  $("thread-list").querySelector(`li[data-thread-id="${CSS.escape(String(threadId))}"]`)?.remove();
+  if (state.threadId === threadId) { state.threadId = null; $("messages").replaceChildren(); $("thread-title").textContent = "Pick or start a thread"; showUrl(null); updateComposer(); }
 }
 
 function button(text, onClick, cls) {
@@ -194,14 +207,16 @@ function showUrl(threadId) {
 
 async function renameThread(thread) {
   const title = prompt("New name", thread.title || "");
-  if (title && title.trim()) { await api(`/api/threads/${thread.thread_id}`, { method: "PATCH", body: JSON.stringify({ title }) }); await loadThreads(); }
+  if (!title || !title.trim()) return;
+  const renamed = await api(`/api/threads/${thread.thread_id}`, { method: "PATCH", body: JSON.stringify({ title }) });
+  upsertThread(renamed);
+  if (state.threadId === thread.thread_id) $("thread-title").textContent = renamed.title || "New thread";
 }
 
 async function deleteThread(thread) {
   if (!confirm(`Delete “${thread.title || "this thread"}”?`)) return;
   await api(`/api/threads/${thread.thread_id}`, { method: "DELETE" });
-  if (state.threadId === thread.thread_id) { state.threadId = null; $("messages").replaceChildren(); $("thread-title").textContent = "Pick or start a thread"; showUrl(null); updateComposer(); }
-  await loadThreads();
+  dropThread(thread.thread_id);
 }
 
 async function openThread(threadId) {
@@ -226,7 +241,8 @@ async function openThread(threadId) {
     if (message.run_id) api(`/api/runs/${message.run_id}`).then((run) => { if (current()) showRunState(run); }).catch(() => {});
   }
   updateComposer();
-  await loadThreads();
+  upsertThread(thread);
+  for (const item of $("thread-list").children) item.setAttribute("aria-current", String(item.dataset.threadId === threadId));
 }
 
 function addMessage(message) {
@@ -354,10 +370,11 @@ async function sendText(text) {
     notice("");
     if (state.threadId !== threadId) return; // the user moved on: the message shows when that thread is opened
     addMessage({ message_id: ids.message_id, run_id: ids.run_id, text });
+    runBox(ids.run_id)?.scrollIntoView({ block: "start", behavior: "smooth" });
     if ($("message-text").value.trim() === text) $("message-text").value = "";
     const thread = await api(`/api/threads/${threadId}`);
+    upsertThread(thread);
     if (state.threadId === threadId) $("thread-title").textContent = thread.title || "New thread";
-    await loadThreads();
   } catch (error) {
     notice("");
     $("error").textContent = error.status === 429 || error.status === 503
@@ -426,7 +443,12 @@ function onEvent(event) {
   if (TIMELINE[event.type] && event.type !== "answer_ready" && box) addTimeline(box, event.type, event.payload || {}, event.ts);
   if (event.type === "final_report" && box && !box.querySelector(".report")) showReport(box, (event.payload && event.payload.report) || {});
   if (event.type === "message_created" && event.thread_id === state.threadId) addMessage(event.payload.message);
-  if (event.type === "thread_updated") loadThreads().catch(() => {});
+  if (event.type === "thread_updated") {
+    const p = event.payload || {};
+    if (p.deleted) dropThread(p.thread_id || event.thread_id);
+    else if (p.thread && p.thread.thread_id) upsertThread(p.thread);
+    else loadThreads().catch(showError);
+  }
 }
 
 // --- start --------------------------------------------------------------------------------
@@ -439,7 +461,7 @@ function applyTheme(theme) {
 }
 
 async function start() {
-  $("signin").hidden = true; $("workspace").hidden = false; $("signout").hidden = false;
+  $("signin").hidden = true; $("workspace").hidden = false; $("signout").hidden = false; $("connection").hidden = false;
   const who = claims();
   $("whoami").textContent = who.email || who.name || "";
   $("whoami").hidden = !$("whoami").textContent;

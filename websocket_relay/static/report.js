@@ -228,10 +228,11 @@ const NetraReport = (() => {
       `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)}).`));
     const recs = list(r.recommendations);
     if (recs.length) {
+      // Savings next to the title: on a phone the table scrolls, and the saving is what is read.
       box.append(table("Recommendations, by savings",
-        [["Recommendation"], ["Lever"], ["Calls", true], ["Current", true], ["Projected", true], ["Savings", true], ["Confidence"], ["Risk"]],
-        recs.map((x) => [x.title || x.id, leverName(x.lever), count(x.affected_calls), usd(x.current_cost_usd), usd(x.projected_cost_usd),
-          `${usd(x.savings_usd)} (${pct(x.savings_pct)})`, x.confidence ?? "—", x.risk ?? "—"])));
+        [["Recommendation"], ["Savings", true], ["Lever"], ["Calls", true], ["Current", true], ["Projected", true], ["Confidence"], ["Risk"]],
+        recs.map((x) => [x.title || x.id, `${usd(x.savings_usd)} (${pct(x.savings_pct)})`, leverName(x.lever), count(x.affected_calls),
+          usd(x.current_cost_usd), usd(x.projected_cost_usd), x.confidence ?? "—", x.risk ?? "—"])));
       const byLever = new Map();
       for (const x of recs) byLever.set(leverName(x.lever), (byLever.get(leverName(x.lever)) || 0) + (num(x.savings_usd) || 0));
       box.append(barChart("Savings by lever", [...byLever].map(([label, value]) => ({ label, value }))));
