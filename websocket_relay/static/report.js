@@ -25,8 +25,9 @@ const NetraReport = (() => {
   // A period's `to` is exclusive when it is a date (netra_agents.query.Period): people read
   // the last day in it. An instant ("…T00:00:00Z") is shown as it is.
   const lastDay = (to) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(String(to || ""))) return to;
-    const d = new Date(`${to}T00:00:00Z`);
+    const m = /^(\d{4}-\d{2}-\d{2})(?:T00:00(?::00(?:\.0+)?)?(?:Z|\+00:00)?)?$/.exec(String(to || ""));
+    if (!m) return to;
+    const d = new Date(`${m[1]}T00:00:00Z`);
     d.setUTCDate(d.getUTCDate() - 1);
     return d.toISOString().slice(0, 10);
   };
@@ -150,17 +151,21 @@ const NetraReport = (() => {
     chart.setAttribute("aria-label", `${title}: ` + points.map((p) => `${day(p.date)} ${format(p.v)}${p.marked ? ` (${p.marked})` : ""}`).join(", "));
     if (!points.length) return el("figure", {}, el("figcaption", {}, title), chart);
     const max = Math.max(...points.map((p) => p.v), 1e-9);
+    const top_ = max * 1.15; // headroom: a flat series does not sit on the frame
     const inner = svg("svg", { x: 0, y: top, width: "100%", height: height - top - bottom, viewBox: "0 0 100 100", preserveAspectRatio: "none" });
     const xOf = (i) => (points.length === 1 ? 50 : (100 * i) / (points.length - 1));
-    const yOf = (v) => 100 - (100 * v) / max;
+    const yOf = (v) => 100 - (100 * v) / top_;
     const solid = points.filter((p) => !p.projected);
     const path = (ps) => ps.map((p) => `${xOf(points.indexOf(p)).toFixed(2)},${yOf(p.v).toFixed(2)}`).join(" ");
     if (solid.length) inner.append(svg("polyline", { points: path(solid), class: "series", "vector-effect": "non-scaling-stroke" }));
     const ahead = points.filter((p, i) => p.projected || (points[i + 1] && points[i + 1].projected));
     if (ahead.length > 1) inner.append(svg("polyline", { points: path(ahead), class: "series projected", "vector-effect": "non-scaling-stroke" }));
+    inner.append(svg("line", { x1: 0, x2: 100, y1: 100, y2: 100, class: "axis", "vector-effect": "non-scaling-stroke" }));
     chart.append(inner);
     points.forEach((p, i) => {
-      if (p.marked) chart.append(svg("circle", { cx: `${xOf(i)}%`, cy: top + ((height - top - bottom) * yOf(p.v)) / 100, r: 4, class: "mark" }));
+      const cy = top + ((height - top - bottom) * yOf(p.v)) / 100;
+      if (p.marked) chart.append(svg("circle", { cx: `${xOf(i)}%`, cy, r: 4, class: "mark" }));
+      else if (points.length <= 31) chart.append(svg("circle", { cx: `${xOf(i)}%`, cy, r: 2.5, class: p.projected ? "dot projected" : "dot" }));
     });
     chart.append(svg("text", { x: 0, y: 14, class: "value" }, `max ${format(max)}`),
       svg("text", { x: 0, y: height - 4, class: "label" }, day(points[0].date)),
@@ -272,18 +277,25 @@ const NetraReport = (() => {
     const metric = r.metric || "spend";
     const measure = METRIC_VALUE[metric] || METRIC_VALUE.spend;
     const extra = metric === "spend" || metric === "calls" ? null : METRICS[metric] || words(metric);
+    // Top rows, each optionally split by a second dimension (`within`: "by feature, then by model").
     const rows = [];
     const classes = [];
+    const label = (row) => (row.key === "other" ? (row.groups ? `Other (${row.groups} more)` : "Other") : row.key === null || row.key === undefined ? "(none)" : String(row.key));
+    let inner = null;
     for (const row of list(r.rows)) {
       rows.push(row); classes.push(row.key === "other" ? "other" : null);
-      for (const child of list(row.children || row.rows)) { rows.push({ ...child, key: `↳ ${child.key}` }); classes.push("child"); }
+      const within = row.within && list(row.within.rows);
+      if (within && within.length) inner = row.within.dimension || inner;
+      for (const child of within || list(row.children)) { rows.push({ ...child, key: `↳ ${label(child)}`, parent: label(row) }); classes.push("child"); }
     }
     const unpriced = (row) => row.unpriced_calls && row.unpriced_calls === row.calls;
-    const label = (row) => (row.key === "other" ? "Other" : String(row.key));
+    const by = `${r.dimension || "group"}${inner ? `, then ${inner}` : ""}`;
     box.append(el("p", { class: "figures" }, `Total ${usd(r.total_cost_usd)} over ${count(r.total_calls)} calls.`));
-    box.append(table(`${METRICS[metric] || words(metric)} by ${r.dimension || "group"}`,
+    box.append(table(`${METRICS[metric] || words(metric)} by ${by}`,
       [[words(r.dimension || "key")], ["Calls", true], ["Cost", true], ["Share", true], ...(extra ? [[extra, true]] : [])],
-      rows.map((row) => [label(row), count(row.calls), unpriced(row) ? "unknown price" : usd(row.cost_usd), pct(row.share_pct),
+      // A split row's share is of its parent row ("66.7% of doc-qa").
+      rows.map((row) => [label(row), count(row.calls), unpriced(row) ? "unknown price" : usd(row.cost_usd),
+        row.parent ? `${pct(row.share_pct)} of ${row.parent}` : pct(row.share_pct),
         ...(extra ? [measure(row).format(measure(row).value)] : [])]),
       (i) => classes[i]));
     const top = rows.filter((_, i) => classes[i] !== "child");
@@ -308,19 +320,31 @@ const NetraReport = (() => {
       { label: `Current · ${span(cur.from, cur.to)}`, value: cur.cost_usd }]));
     const drivers = list(r.drivers);
     if (drivers.length) {
+      const effect = (d) => (EFFECTS[d.effect] ? `${words(d.effect)} (${EFFECTS[d.effect]})` : words(d.effect));
       box.append(table("What drove the change", [["Driver"], ["Dimension"], ["Effect"], ["Change", true]],
-        drivers.map((d) => [String(d.key), words(d.dimension), EFFECTS[d.effect] ? `${words(d.effect)} (${EFFECTS[d.effect]})` : words(d.effect), signedUsd(d.delta_usd)])));
-      box.append(divergingChart("Drivers of the change", drivers.map((d) => ({ label: `${d.key} · ${words(d.effect)}`, value: d.delta_usd }))));
+        drivers.slice(0, 12).map((d) => [String(d.key), words(d.dimension), effect(d), signedUsd(d.delta_usd)])));
+      // Each dimension explains the whole change on its own: chart one, never their sum.
+      const first = drivers[0].dimension;
+      box.append(divergingChart(`Drivers of the change, by ${first || "key"}`, drivers.filter((d) => d.dimension === first).slice(0, 8)
+        .map((d) => ({ label: `${d.key} · ${words(d.effect)}`, value: d.delta_usd }))));
+    }
+    const effects = r.effects && typeof r.effects === "object" ? Object.entries(r.effects) : [];
+    if (effects.length) {
+      // By model the split reads as the issue asks: more calls, pricier models, more tokens per call.
+      const [dimension, parts] = effects.find(([d]) => d === "model") || effects[0];
+      const split = Object.entries(parts || {}).filter(([, v]) => known(v) && num(v) !== 0);
+      if (split.length) box.append(divergingChart(`How the change splits (by ${dimension})`, split.map(([e, v]) => ({ label: `${words(e)}: ${EFFECTS[e] || e}`, value: v }))));
     }
     const spikes = list(r.spikes);
     if (spikes.length) {
-      box.append(table("Days that spiked", [["Date"], ["Cost", true]], spikes.map((s) => [day(s.date), usd(s.cost_usd)])));
+      const typical = (s) => (known(s.times_typical) ? `${num(s.times_typical).toFixed(1)}× a typical day (${usd(s.typical_day_usd)})` : "—");
+      box.append(table("Days that spiked", [["Date"], ["Cost", true], ["Against a typical day", true]], spikes.map((s) => [day(s.date), usd(s.cost_usd), typical(s)])));
       const series = list(r.daily || r.series);
       if (series.length > 1) {
         const spiked = new Set(spikes.map((s) => String(s.date).slice(0, 10)));
         box.append(lineChart("Cost per day", series.map((p) => ({ date: p.date, value: p.cost_usd, marked: spiked.has(String(p.date).slice(0, 10)) ? "spike" : null }))));
       } else {
-        box.append(barChart("Days that spiked", spikes.map((s) => ({ label: day(s.date), value: s.cost_usd }))));
+        box.append(barChart("Cost of the days that spiked", spikes.map((s) => ({ label: day(s.date), value: s.cost_usd }))));
       }
     }
   }
@@ -328,7 +352,7 @@ const NetraReport = (() => {
   function renderWhatIf(box, r) {
     const q = r.query || {};
     const scenario = scenarioWords(r.scenario) || scenarioWords(q.scenario);
-    const priced = known(r.projected_cost_usd);
+    const priced = r.priced !== false && known(r.projected_cost_usd);
     box.append(el("p", { class: "scenario" }, el("strong", {}, "Scenario: "), scenario || "—"));
     box.append(el("p", { class: "figures" }, priced
       ? `${usd(r.current_cost_usd)} → ${usd(r.projected_cost_usd)}: saves ${usd(r.savings_usd)}${known(r.savings_pct) ? ` (${pct(r.savings_pct)})` : ""}.`
@@ -342,7 +366,16 @@ const NetraReport = (() => {
       { label: "Current", value: r.current_cost_usd, cls: "bar muted" },
       { label: "Projected", value: priced ? r.projected_cost_usd : null, shown: priced ? null : "cannot price" },
     ]));
-    if (list(r.assumptions).length) {
+    const affected = list(r.affected);
+    if (affected.length) {
+      box.append(table("What the scenario changes", [["Workload"], ["Calls", true], ["Saving", true]], affected.map((a) => [
+        a.title || [a.feature, a.model && `on ${a.model}`, a.to_model && `→ ${a.to_model}`].filter(Boolean).join(" "),
+        count(a.calls ?? a.affected_calls), usd(a.savings_usd)])));
+    }
+    if (!priced) {
+      // Why it cannot be priced, said plainly where the numbers would be.
+      for (const a of list(r.assumptions)) box.append(el("p", { class: "warning" }, centsInText(text(a))));
+    } else if (list(r.assumptions).length) {
       box.append(el("h4", {}, "Assumptions"));
       box.append(el("ul", { "aria-label": "Assumptions" }, ...r.assumptions.map((a) => el("li", {}, centsInText(text(a))))));
     }
@@ -362,29 +395,35 @@ const NetraReport = (() => {
     }
     if (list(r.findings).length) {
       box.append(el("h4", {}, "What would cut it"));
-      box.append(el("ul", { "aria-label": "Latency findings" }, ...r.findings.map((f) => el("li", {}, centsInText(text(f))))));
+      box.append(el("ul", { "aria-label": "Latency findings" }, ...r.findings.map((f) => el("li", {}, centsInText(text(f)),
+        list(f && f.fixes).length ? el("ul", {}, ...f.fixes.map((x) => el("li", {}, centsInText(text(x))))) : null))));
     }
   }
 
   function renderForecast(box, r) {
     const hasBudget = known(r.budget_usd);
     const lasts = hasBudget && !r.run_out_date;
-    box.append(el("p", { class: "figures" }, `Month to date ${usd(r.month_to_date_usd)}; projected month ${usd(r.projected_month_usd)}` +
+    const projected = known(r.projected_month_usd) ? usd(r.projected_month_usd) : "no projection yet";
+    box.append(el("p", { class: "figures" }, `Month to date ${usd(r.month_to_date_usd)}; projected month ${projected}` +
       (hasBudget ? (lasts ? `; the ${usd(r.budget_usd)} budget lasts the month.` : `; the ${usd(r.budget_usd)} budget runs out on ${day(r.run_out_date)}.`) : ".")));
     box.append(table("Forecast", [["Figure"], ["Value", true]], [
       ["Month to date", usd(r.month_to_date_usd)],
-      ["Projected month", usd(r.projected_month_usd)],
+      ["Projected month", projected],
       ["Method", r.method ? String(r.method) : "—"],
-      ["Backtest error", known(r.backtest_error_pct) ? `±${pct(r.backtest_error_pct)}` : "—"],
+      ["Backtest error", known(r.backtest_error_pct) ? `±${pct(r.backtest_error_pct)}` : "not enough history"],
       ...(hasBudget ? [["Budget", usd(r.budget_usd)], ["Run-out date", lasts ? "lasts the month" : day(r.run_out_date)]] : []),
     ]));
     const series = list(r.daily || r.series);
-    if (series.length > 1) {
-      box.append(lineChart("Cost per day (dashed: projected)", series.map((p) => ({ date: p.date, value: p.cost_usd ?? p.value, projected: Boolean(p.projected) }))));
+    const ahead = list(r.daily_forecast);
+    if (series.length + ahead.length > 1) {
+      box.append(lineChart(series.length ? "Cost per day (dashed: projected)" : "Projected cost per day, to month end",
+        [...series.map((p) => ({ date: p.date, value: p.cost_usd ?? p.value, projected: Boolean(p.projected) })),
+          ...ahead.map((p) => ({ date: p.date, value: p.cost_usd, projected: series.length > 0 }))]));
     }
     box.append(barChart("Month to date, projected and budget", [
       { label: "Month to date", value: r.month_to_date_usd },
-      { label: "Projected month", value: r.projected_month_usd, cls: hasBudget && num(r.projected_month_usd) > num(r.budget_usd) ? "bar up" : "bar" },
+      { label: "Projected month", value: r.projected_month_usd, shown: known(r.projected_month_usd) ? null : "no projection yet",
+        cls: hasBudget && num(r.projected_month_usd) > num(r.budget_usd) ? "bar up" : "bar" },
       ...(hasBudget ? [{ label: "Budget", value: r.budget_usd, cls: "bar muted" }] : []),
     ]));
   }
@@ -393,8 +432,9 @@ const NetraReport = (() => {
     const h = r.headline_saving;
     const saving = h && typeof h === "object" ? h : { savings_usd: h };
     const savingAmount = saving.savings_usd ?? saving.usd ?? saving.amount_usd;
-    box.append(el("p", { class: "figures" }, `Spend ${usd(r.total_spend_usd)}` +
-      (known(savingAmount) ? `; Netra found ${usd(savingAmount)} of savings${saving.title ? `, led by “${saving.title}”` : ""}.` : ".")));
+    const largest = (saving.largest && saving.largest.title) || saving.title;
+    box.append(el("p", { class: "figures" }, `Spend ${usd(r.total_spend_usd)}${known(r.total_calls) ? ` over ${count(r.total_calls)} calls` : ""}` +
+      (known(savingAmount) && num(savingAmount) > 0 ? `; Netra found ${usd(savingAmount)} of savings${largest ? `, led by “${largest}”` : ""}.` : ".")));
     const features = list(r.top_features);
     if (features.length) {
       const name = (f) => String(f.key ?? f.feature);
