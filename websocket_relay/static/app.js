@@ -72,10 +72,13 @@ function refreshOnce(staleAccessToken) {
 }
 
 function retryAfterSeconds(response, body) {
-  const header = Number(response.headers.get("Retry-After"));
+  const raw = response.headers.get("Retry-After"); // null when not exposed cross-origin (Number(null) would be 0)
+  const header = raw === null || raw.trim() === "" ? NaN : Number(raw);
   if (Number.isFinite(header) && header >= 0) return header;
-  const fromBody = body && body.error && Number(body.error.retry_after);
-  return Number.isFinite(fromBody) ? fromBody : null;
+  // Cross-origin, the header is readable only if the API exposes it; chat also says it in words.
+  const error = (body && body.error) || {};
+  const fromBody = Number(error.retry_after ?? (/retry in (\d+) s/.exec(error.message || "") || [])[1]);
+  return Number.isFinite(fromBody) && error.retry_after !== null ? fromBody : null;
 }
 
 async function api(path, options = {}, retried = false) {
@@ -426,13 +429,16 @@ async function connect() {
   socket.addEventListener("close", (closed) => {
     if (state.socket !== socket) return;
     setConnection("offline");
-    if (closed.code !== 1000 && state.tokens) scheduleReconnect();
+    if (closed.code === 4003) { signOut(); $("signin-error").textContent = "Your session ended: sign in again."; return; } // logged out elsewhere
+    if (closed.code === 4008) showError("Too many Netra tabs are open: close some, this one reconnects in a while.");
+    if (closed.code !== 1000 && state.tokens) scheduleReconnect(closed.code === 4008 ? 6 : 0);
   });
 }
 
-function scheduleReconnect() {
+function scheduleReconnect(atLeast = 0) {
   if (!state.tokens) return;
   setConnection("offline");
+  state.retry = Math.max(state.retry, atLeast);
   const delay = Math.min(30000, 500 * 2 ** state.retry++) * (0.5 + Math.random() / 2);
   setTimeout(connect, delay);
 }
