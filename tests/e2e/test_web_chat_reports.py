@@ -124,7 +124,8 @@ def overview_report() -> dict:
                               {"key": "summarize", "calls": 12000, "cost_usd": "241.00", "share_pct": 27.6}],
                 headline_saving={"savings_usd": "252.43", "savings_pct": 28.9, "recommendations": 2,
                                  "largest": {"title": "Cache doc-qa's repeated prompts", "lever": "prompt_caching", "savings_usd": "212.00"}},
-                examples=["Which features cost the most?", "What happened last week?"])
+                examples=["Which features cost the most?", "What happened last week?"],
+                next_steps=["Ask, for example: “Which features cost the most?”", "Ask, for example: “What happened last week?”"])
 
 
 def guidance_report() -> dict:
@@ -327,7 +328,7 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.get_by_role("row", name=re.compile("^Projected month"))).to_contain_text("$1,190.40")
     expect(report.get_by_role("row", name=re.compile("^Backtest error"))).to_contain_text("±6.2%")
     expect(report.get_by_role("row", name=re.compile("^Run-out date"))).to_contain_text("Nov 26, 2026")
-    expect(report.get_by_role("row", name=re.compile("^Method"))).to_contain_text("daily mean by weekday")
+    expect(report.locator(".method")).to_have_text("Method: daily mean by weekday over 8 weeks")
     expect(report.get_by_role("img", name="Month to date, projected and budget: Month to date $873.00, "
                                           "Projected month $1,190.40, Budget $1,000.00")).to_be_visible()
     expect(report.get_by_role("img", name=re.compile(r"^Projected cost per day, to month end: Nov 23, 2026 \$39\.80, .*Nov 30, 2026 \$39\.80$"))).to_be_visible()
@@ -353,6 +354,7 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.locator(".figures")).to_have_text("Spend $873.00 over 41,000 calls; Netra found $252.43 of savings, led by “Cache doc-qa's repeated prompts”.")
     expect(report.get_by_role("row", name=re.compile("^doc-qa"))).to_contain_text("$512.00")
     expect(report.get_by_role("img", name="Spend by feature: doc-qa $512.00, summarize $241.00")).to_be_visible()
+    expect(report.get_by_role("list", name="Next steps")).to_have_count(0)  # the examples are buttons, not repeated as steps
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         no_sideways_scroll(page)

@@ -357,6 +357,8 @@ const NetraReport = (() => {
     box.append(el("p", { class: "figures" }, priced
       ? `${usd(r.current_cost_usd)} → ${usd(r.projected_cost_usd)}: saves ${usd(r.savings_usd)}${known(r.savings_pct) ? ` (${pct(r.savings_pct)})` : ""}.`
       : `${usd(r.current_cost_usd)} today; Netra cannot price this scenario.`));
+    // Why it cannot be priced, said plainly next to the numbers it replaces.
+    if (!priced) for (const a of list(r.assumptions)) box.append(el("p", { class: "warning" }, centsInText(text(a))));
     box.append(table("Scenario priced", [["Figure"], ["Amount", true]], [
       ["Current cost", usd(r.current_cost_usd)],
       ["Projected cost", priced ? usd(r.projected_cost_usd) : "cannot price"],
@@ -372,10 +374,7 @@ const NetraReport = (() => {
         a.title || [a.feature, a.model && `on ${a.model}`, a.to_model && `→ ${a.to_model}`].filter(Boolean).join(" "),
         count(a.calls ?? a.affected_calls), usd(a.savings_usd)])));
     }
-    if (!priced) {
-      // Why it cannot be priced, said plainly where the numbers would be.
-      for (const a of list(r.assumptions)) box.append(el("p", { class: "warning" }, centsInText(text(a))));
-    } else if (list(r.assumptions).length) {
+    if (priced && list(r.assumptions).length) {
       box.append(el("h4", {}, "Assumptions"));
       box.append(el("ul", { "aria-label": "Assumptions" }, ...r.assumptions.map((a) => el("li", {}, centsInText(text(a))))));
     }
@@ -389,7 +388,7 @@ const NetraReport = (() => {
     for (const [title, rows, dim] of [["by model", list(r.by_model), "Model"], ["by feature", list(r.by_feature), "Feature"]]) {
       if (!rows.length) continue;
       const name = (row) => String(row.key ?? row.model ?? row.feature);
-      box.append(table(`Latency ${title}`, [[dim], ["Calls", true], ["p50", true], ["p95", true], ["p99", true], ["p95 to first token", true]],
+      box.append(table(`Latency ${title}`, [[dim], ["Calls", true], ["p50", true], ["p95", true], ["p99", true], ["p95 TTFT", true]],
         rows.map((row) => [name(row), count(row.calls), ms(p(row, 50)), ms(p(row, 95)), ms(p(row, 99)), ms(row.p95_ttft_ms)])));
       box.append(barChart(`p95 latency ${title}`, rows.map((row) => ({ label: name(row), value: p(row, 95) })), ms));
     }
@@ -409,10 +408,10 @@ const NetraReport = (() => {
     box.append(table("Forecast", [["Figure"], ["Value", true]], [
       ["Month to date", usd(r.month_to_date_usd)],
       ["Projected month", projected],
-      ["Method", r.method ? String(r.method) : "—"],
       ["Backtest error", known(r.backtest_error_pct) ? `±${pct(r.backtest_error_pct)}` : "not enough history"],
       ...(hasBudget ? [["Budget", usd(r.budget_usd)], ["Run-out date", lasts ? "lasts the month" : day(r.run_out_date)]] : []),
     ]));
+    if (r.method) box.append(el("p", { class: "method" }, el("strong", {}, "Method: "), String(r.method)));
     const series = list(r.daily || r.series);
     const ahead = list(r.daily_forecast);
     if (series.length + ahead.length > 1) {
@@ -486,7 +485,9 @@ const NetraReport = (() => {
     for (const warning of list(report.warnings)) box.append(el("p", { class: "warning" }, centsInText(text(warning))));
     if (report.narrative) box.append(el("p", { class: "narrative" }, centsInText(report.narrative)));
     RENDER[kind](box, report, options.ask);
-    const next = list(report.next_steps);
+    // A next step that only repeats an example question is already a button above.
+    const examples = list(report.examples).map(text);
+    const next = list(report.next_steps).filter((n) => !examples.some((q) => text(n).includes(q)));
     if (next.length) {
       box.append(el("h4", {}, "Next steps"));
       box.append(el("ol", { class: "next-steps", "aria-label": "Next steps" }, ...next.map((n) => el("li", {}, centsInText(unnumbered(text(n)))))));
