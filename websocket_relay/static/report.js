@@ -194,7 +194,9 @@ const NetraReport = (() => {
   // "Spend by feature · last 7 days · doc-qa": what was understood, in one line.
   function querySummary(report) {
     const q = report.query || {};
-    const kind = q.kind || report.kind;
+    // What was asked (a guidance answer to a breakdown question says "Spend by …"); a report
+    // from before the kinds ("analysis") is a plan.
+    const kind = KINDS[q.kind] ? q.kind : KINDS[report.kind] ? report.kind : "plan";
     const metric = METRICS[q.metric || report.metric] || "Spend";
     const dims = list(q.dimensions).length ? list(q.dimensions) : report.dimension ? [report.dimension] : [];
     const parts = [];
