@@ -502,3 +502,10 @@ def test_a_late_answer_of_a_thread_no_longer_open_is_dropped_and_new_thread_leav
     page.get_by_role("button", name="Delete Alpha").click()
     expect(page.locator(".threads li")).to_have_count(2)
     expect(page.get_by_role("button", name="Alpha", exact=True)).to_have_count(0)
+    # Shift+Enter adds a line; it sends nothing.
+    composer = page.get_by_label("Ask Netra")
+    composer.fill("first line")
+    composer.press("Shift+Enter")
+    composer.type("second line")
+    expect(composer).to_have_value("first line\nsecond line")
+    expect(page.locator(".message")).to_have_count(0)
