@@ -264,6 +264,7 @@ function addMessage(message) {
   text.className = "text"; text.textContent = message.text;
   const timeline = document.createElement("ol");
   timeline.className = "timeline"; timeline.setAttribute("aria-label", "Progress");
+  timeline.tabIndex = 0; // once collapsed it scrolls: reachable by keyboard
   item.append(text, timeline);
   $("messages").append(item);
   updateComposer();

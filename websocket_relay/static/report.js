@@ -90,7 +90,9 @@ const NetraReport = (() => {
     const head = el("tr", {}, ...header.map(([label, isNum]) => el("th", { scope: "col", class: isNum ? "num" : null }, label)));
     const body = rows.map((cells, i) => el("tr", { class: rowClass(i) },
       ...cells.map((cell, j) => el("td", { class: header[j] && header[j][1] ? "num" : null }, cell))));
-    return el("div", { class: "table-wrap" }, el("table", {}, el("caption", {}, caption), el("thead", {}, head), el("tbody", {}, ...body)));
+    // Focusable, so a keyboard can scroll it too.
+    return el("div", { class: "table-wrap", tabindex: "0", role: "group", "aria-label": caption },
+      el("table", {}, el("caption", {}, caption), el("thead", {}, head), el("tbody", {}, ...body)));
   }
 
   const NS = "http://www.w3.org/2000/svg";
@@ -477,7 +479,9 @@ const NetraReport = (() => {
   function render(report, options = {}) {
     report = report && typeof report === "object" ? report : {};
     const kind = RENDER[report.kind] ? report.kind : "plan";
-    const box = el("section", { class: `report kind-${kind}`, "aria-label": KINDS[kind], "data-kind": kind });
+    // Named by kind and question: several answers of one kind in a thread stay distinguishable.
+    const name = report.question ? `${KINDS[kind]}: ${String(report.question).slice(0, 80)}` : KINDS[kind];
+    const box = el("section", { class: `report kind-${kind}`, "aria-label": name, "data-kind": kind });
     const title = kind === "breakdown" ? `${METRICS[report.metric] || "Spend"} by ${report.dimension || "group"}` : KINDS[kind];
     box.append(el("h3", {}, title));
     const understood = querySummary(report);
