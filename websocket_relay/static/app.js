@@ -58,7 +58,8 @@ function userId() { return claims().sub || "anon"; }
 // Refresh tokens rotate and a reused one revokes the session: however many requests got a
 // 401 together, one refresh runs and they all wait for it.
 function refreshOnce(staleAccessToken) {
-  if (state.tokens && state.tokens.access_token !== staleAccessToken) return Promise.resolve(); // already refreshed
+  if (!state.tokens) return Promise.reject(new ApiError(401, "signed_out", "Sign in first."));
+  if (state.tokens.access_token !== staleAccessToken) return Promise.resolve(); // already refreshed
   if (!state.refreshing) {
     state.refreshing = (async () => {
       const response = await fetch(`${state.config.auth_url}/auth/refresh`, {
@@ -77,13 +78,14 @@ function retryAfterSeconds(response, body) {
   if (Number.isFinite(header) && header >= 0) return header;
   // Cross-origin, the header is readable only if the API exposes it; chat also says it in words.
   const error = (body && body.error) || {};
-  const fromBody = Number(error.retry_after ?? (/retry in (\d+) s/.exec(error.message || "") || [])[1]);
-  return Number.isFinite(fromBody) && error.retry_after !== null ? fromBody : null;
+  const said = error.retry_after ?? (/retry in (\d+) s/.exec(error.message || "") || [])[1];
+  const seconds = said === undefined || said === null ? NaN : Number(said);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
 async function api(path, options = {}, retried = false) {
+  if (state.refreshing) await state.refreshing.catch(() => {});
   if (!state.tokens) throw new ApiError(401, "signed_out", "Sign in first.");
-  if (state.refreshing) await state.refreshing;
   const token = state.tokens.access_token;
   const headers = { ...(options.headers || {}), Authorization: `Bearer ${token}` };
   if (options.body) headers["Content-Type"] = "application/json";
