@@ -69,6 +69,7 @@ def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_rep
     assert injected * Decimal("0.95") <= Decimal(result["projected_savings_usd"]) <= injected * Decimal("1.05")
     shown = f"projected savings ${Decimal(result['projected_savings_usd']):,.2f}"
     expect(report).to_contain_text(shown)
+    expect(report.locator(".query")).to_have_text(re.compile(r"^Savings plan · "))
     top = result["recommendations"][0]
     expect(report.get_by_role("cell", name=top["title"])).to_be_visible()
     expect(report.get_by_role("img", name=re.compile(r"^Savings by lever: "))).to_be_visible()
@@ -79,10 +80,14 @@ def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_rep
                                                                f"{len(result['recommendations'])} recommendations") == 1
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)  # kept with the test's tmp files
 
-    # A reload rebuilds the page from the API: the run's result is its report.
+    # A reload rebuilds the page from the API: the open thread (from the URL), the run's stored
+    # progress, and its result as the report.
     page.reload()
-    page.locator(".threads li .open", has_text=QUESTION).click()
     reloaded = page.locator(".message", has_text=QUESTION)
+    expect(reloaded.get_by_role("region", name="Optimization report")).to_contain_text(shown, timeout=15000)
+    expect(reloaded.locator(".timeline li", has_text="triage done")).to_have_count(1)
+    expect(reloaded.locator(".timeline li").last).to_have_text("answer ready")
+    page.locator(".threads li .open", has_text=QUESTION).click()
     expect(reloaded.get_by_role("region", name="Optimization report")).to_contain_text(shown, timeout=15000)
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
 
