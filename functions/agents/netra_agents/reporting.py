@@ -62,7 +62,7 @@ def compose(question: str, query: dict, data: dict, found: dict | None, plans: d
     if not data["summary"]["totals"]["calls"] and not org.get("calls"):
         return _guidance(base, period)
     body = answer(query, data, found, plans)
-    report = {**base, **body, "warnings": [*_bad_input(query, data, period), *body["warnings"]]}
+    report = {**base, **body, "warnings": [*_bad_input(query, data, period), *body["warnings"], *data.get("warnings", [])]}
     unpriced = data.get("unpriced") or {}
     if unpriced.get("calls") and not any("without a known price" in w for w in report["warnings"]):
         report["warnings"].append(f"{unpriced['calls']:,} calls ({unpriced['tokens']:,} tokens) have no known price and are "

@@ -77,7 +77,8 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert run["status"] == "completed", run
     assert [s["name"] for s in run["steps"]] == ["triage", "data", "optimization", "actions", "reporting"]
     report = run["result"]
-    assert report["kind"] == "analysis" and report["category"] == "cost" and report["target_reduction_pct"] == 30
+    assert report["kind"] == "plan" and report["target_reduction_pct"] == 30 and report["query"]["target"]["pct"] == 30
+    assert run["steps"][0]["summary"]["verdict"]["category"] == "cost"
     assert report["total_calls"] == key["calls"]
     found = {lever: Decimal(0) for lever in LEVERS}
     for r in report["recommendations"]:
@@ -115,7 +116,7 @@ def test_an_org_without_usage_gets_a_guidance_report(http, platform, unique):
 def test_nonsense_gets_a_helpful_answer(http, platform, unique):
     who = sign_in(http, platform, f"nonsense-{unique}@example.com")
     run = finished(http, platform, who, ask(http, platform, who, f"zxqv plorb {unique}?!")["run_id"])
-    assert run["status"] == "completed" and run["result"]["category"] == "general"
+    assert run["status"] == "completed" and run["result"]["query"]["kind"] == "overview"
     assert run["result"]["kind"] == "guidance" and run["result"]["narrative"]
 
 
