@@ -56,3 +56,9 @@ def test_caching_and_batching_a_feature():
     assert batched["savings_usd"] == "2.625" and batched["current_cost_usd"] == "11.95"  # half of 5.25
     live = what_if({"type": "batch", "feature": "chat"}, profile(), None)
     assert any("serves users live" in a for a in live["assumptions"])
+
+
+def test_moving_calls_whose_model_has_no_price_cannot_be_priced():
+    acme = {"workloads": [workload(feature="chat", provider="acme", model="acme-llm-1", cost_usd="0", unpriced_calls=1000)]}
+    answer = what_if({"type": "move_model", "feature": "chat", "to_model": "gpt-4o-mini"}, acme, None)
+    assert answer["priced"] is False and answer["savings_usd"] is None and "acme-llm-1 has no known price" in answer["assumptions"][0]

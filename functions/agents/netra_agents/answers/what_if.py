@@ -97,6 +97,9 @@ def _move_model(scenario: dict, scope: list[dict]) -> dict:
         saving += before - after
         affected.append({"feature": w["feature"], "model": w["model"], "to_model": target, "calls": w["calls"],
                          "current_cost_usd": usd(before), "projected_cost_usd": usd(after), "savings_usd": usd(before - after)})
+    if unpriced and not affected:
+        return _unpriced([f"Netra cannot price this move: {', '.join(unpriced)} has no known price, so what these calls "
+                          "cost today is unknown."], unpriced_models=unpriced)
     if unpriced:
         assumptions.append(f"Calls on {', '.join(unpriced)} have no known price and are left out.")
     assumptions += [f"Each call keeps its tokens of each kind (input, cached, output) and is billed at {target}'s "
