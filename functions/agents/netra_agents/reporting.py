@@ -51,8 +51,14 @@ def write_report(task, progress, ctx) -> tuple[dict, dict]:
     progress.thinking(f"Putting the report together ({report['kind']})", "compose")
     with progress.tool("narrative", "Writing the summary") as said:
         report["narrative"], said["source"] = narrative(ctx, task, report)
-    progress.completed(f"Report ready ({report['kind'].replace('_', '-')})", kind=report["kind"])
-    return report, {"kind": report["kind"]}
+    recommendations = len(report.get("recommendations") or [])
+    said = f"{recommendations} recommendations" if report["kind"] == "plan" else _KIND_NAMES[report["kind"]]
+    progress.completed(f"Report ready: {said}", kind=report["kind"])
+    return report, {"kind": report["kind"], "recommendations": recommendations}
+
+
+_KIND_NAMES = {"breakdown": "a breakdown", "change": "a comparison", "what_if": "a what-if", "latency": "latency",
+               "forecast": "a forecast", "overview": "an overview", "guidance": "how to send usage"}
 
 
 def compose(question: str, query: dict, data: dict, found: dict | None, plans: dict) -> dict:
