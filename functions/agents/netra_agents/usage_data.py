@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from netra_agents.answers.breakdown import SPLIT_TOP
+from netra_agents.answers.breakdown import SPLIT_TOP, dimensions_of
 from netra_agents.optimizer import dollars
 from netra_agents.query import Period
 from netra_agents.runtime import StepFailed
@@ -53,7 +53,7 @@ def gather(query: dict, read, progress, today: dt.date) -> dict:
     """Everything the query's kind needs; `read(path, period, **params)` is one analytics GET."""
     kind, period = query["kind"], query["period"]
     filters = {k: ",".join(v) for k, v in (query.get("filters") or {}).items() if v}
-    dimensions = list(query.get("dimensions") or [])
+    dimensions = dimensions_of(query) if kind == "breakdown" else []
     data = {"query": query, "period": period, "today": today.isoformat(), "by": {}, "warnings": []}
 
     def summary(group_by: str, within: dict | None = None, of: dict = period) -> dict:
@@ -63,7 +63,7 @@ def gather(query: dict, read, progress, today: dt.date) -> dict:
     with progress.tool("usage_summary", "Spend by model") as said:
         data["summary"] = data["by"]["model"] = summary("model")
         said.update(calls=data["summary"]["totals"]["calls"], cost_usd=data["summary"]["totals"]["cost_usd"])
-    wanted = {"breakdown": dimensions[:1] or ["feature"], "change": ["feature"], "latency": ["feature"],
+    wanted = {"breakdown": dimensions[:1], "change": ["feature"], "latency": ["feature"],
               "overview": ["feature"]}.get(kind, [])
     for dimension in wanted:
         if dimension not in data["by"]:
@@ -71,7 +71,7 @@ def gather(query: dict, read, progress, today: dt.date) -> dict:
                 data["by"][dimension] = summary(dimension)
                 said.update(groups=len(data["by"][dimension]["groups"]))
     if kind == "breakdown" and len(dimensions) > 1:
-        first, second = (dimensions[:1] or ["feature"])[0], dimensions[1]
+        first, second = dimensions[0], dimensions[1]
         top = [g["key"] for g in data["by"][first]["groups"][:SPLIT_TOP] if g["key"] not in (None, "")]
         with progress.tool(f"usage_by_{second}", f"Each top {first} by {second}") as said:
             data["within"] = {key: summary(second, {first: key}) for key in top} if first != "day" else {}

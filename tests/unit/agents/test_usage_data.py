@@ -84,3 +84,10 @@ def test_an_empty_period_looks_for_the_days_that_have_usage(kind):
     data = gather(Query(kind, WEEK).to_json(), read, Silent(), TODAY)
     assert reads[-1][:3] == ("/api/usage/summary", "2025-10-21", "2026-11-26") and reads[-1][3]["group_by"] == "day"
     assert data["org"] == {"calls": 0, "first": None, "last": None} and data["profile"] == {"workloads": []}
+
+
+def test_where_does_our_spend_go_reads_features_then_models_within_the_top_ones():
+    reads, read = recording()
+    data = gather(Query("breakdown", WEEK).to_json(), read, Silent(), TODAY)  # no dimension named
+    assert paths(reads) == [("/api/usage/summary", "model"), ("/api/usage/summary", "feature"), ("/api/usage/summary", "model")]
+    assert list(data["within"]) == ["chat"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from netra_agents.answers.breakdown import breakdown
+from netra_agents.answers.breakdown import breakdown, dimensions_of
 from netra_agents.answers.change import change
 from netra_agents.answers.forecast import forecast
 from netra_agents.answers.latency import latency
@@ -24,7 +24,7 @@ def answer(query: dict, data: dict, found: dict | None, plans: dict) -> dict:
     kind = query["kind"]
     by = data.get("by") or {}
     if kind == "breakdown":
-        dimensions = query.get("dimensions") or ["feature"]
+        dimensions = dimensions_of(query)
         second = dimensions[1] if len(dimensions) > 1 else None
         return {**breakdown(query.get("metric") or "spend", dimensions[0], by[dimensions[0]], query.get("top_n"),
                             data.get("within"), second), "warnings": [], "next_steps": []}

@@ -18,6 +18,12 @@ SPLIT_TOP = 3  # top rows split by the second dimension
 ADDITIVE = ("spend", "calls", "tokens")
 
 
+def dimensions_of(query: dict) -> list[str]:
+    """The dimensions asked for; unnamed, spend goes by feature then by model within the top
+    features ("where does our spend go"), anything else by feature."""
+    return list(query.get("dimensions") or (["feature", "model"] if (query.get("metric") or "spend") == "spend" else ["feature"]))
+
+
 def metric_value(group: dict, metric: str):
     if metric == "spend":
         return Decimal(group["cost_usd"])
