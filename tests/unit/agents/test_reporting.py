@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from netra_agents.answers.prose import plural, template
+from netra_agents.answers.prose import during, plural, template
 from netra_agents.reporting import compose, narrative
 from shared_lib.llm.gateway import LlmUnavailable
 from tests.unit.agents.report_fixtures import QUERIES, data_for, found, unresolved
@@ -78,3 +78,13 @@ def test_a_period_without_usage_names_the_period_that_has_it():
 def test_an_org_with_savings_never_reads_zero_savings():
     r = compose("hi", QUERIES["overview"].to_json(), data_for("overview"), found(), {})
     assert r["headline_saving"]["savings_usd"] == "3.988" and "$0.00" not in template(r)
+
+
+def test_periods_read_as_the_question_said_them():
+    week = {"from": "2026-11-16", "to": "2026-11-23", "days": 7}
+    assert during({**week, "label": "last week"}) == "last week (Nov 16 – Nov 22, 2026)"
+    assert during({**week, "label": "the last 7 days"}, capital=True) == "In the last 7 days (Nov 16 – Nov 22, 2026)"
+    assert during({**week, "label": "since Nov 16"}) == "since Nov 16 (Nov 16 – Nov 22, 2026)"
+    assert during({"from": "2026-11-20", "to": "2026-11-21", "days": 1, "label": ""}) == "on Nov 20, 2026"
+    change = template(report("change"))
+    assert "The features that moved most: nightly +$2.25, ticket-triage +$1.45, chat +$0.75." in change

@@ -25,7 +25,7 @@ def fixes(workload: dict) -> list[str]:
     if workload["prefixes"]:
         said.append("Cache the shared prompt prefix (provider prompt caching cuts time to first token on long prompts).")
     if (out.get("mean") or 0) > LONG_OUTPUT or workload["output_tail"]["calls"]:
-        said.append(f"Cap outputs (max_tokens): the slowest calls are the longest answers (mean {out.get('mean') or 0:.0f} "
+        said.append(f"Cap outputs (max_tokens): the slowest calls are the longest answers (mean {out.get('mean') or 0:,.0f} "
                     "tokens).")
     smaller = catalog.downgrade(workload["provider"], workload["model"])
     if smaller:

@@ -21,8 +21,22 @@ def seconds(ms: float | None) -> str:
 
 
 def when(period: dict) -> str:
-    label = period.get("label") or f"the {plural(period['days'], 'day')}"
-    return f"{label} ({day_span(period)})"
+    label = period.get("label")
+    return f"{label} ({day_span(period)})" if label else day_span(period)
+
+
+# Labels that are already adverbs of time ("last week", "since Nov 3") take no "in".
+_BARE = ("last ", "this ", "yesterday", "today", "since ", "so far", "past ")
+
+
+def during(period: dict, capital: bool = False) -> str:
+    """The period as an adverbial: "in the last 7 days (…)", "last week (…)", "since Nov 3 (…)"."""
+    said = when(period)
+    if not period.get("label"):
+        phrase = f"{'on' if period['days'] == 1 else 'in'} {said}"
+    else:
+        phrase = said if said.lower().startswith(_BARE) else f"in {said}"
+    return phrase[:1].upper() + phrase[1:] if capital else phrase
 
 
 def _date(iso: str) -> str:
@@ -42,12 +56,12 @@ def _lead(report: dict) -> list[str]:
 
 
 def _guidance(report):
-    return [f"Netra found no LLM usage for your organisation in {when(report['period'])}, so there is nothing to analyse "
+    return [f"Netra found no LLM usage for your organisation {during(report['period'])}, so there is nothing to analyse "
             "yet. Send your usage events or import an export, then ask again."]
 
 
 def _plan(report):
-    text = (f"In {when(report['period'])} you made {plural(report['total_calls'], 'LLM call')} costing "
+    text = (f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
             f"{dollars(report['total_spend_usd'])}.")
     recs = report["recommendations"]
     if not recs:
@@ -69,8 +83,8 @@ def _breakdown(report):
     other = next((r for r in report["rows"] if r["key"] == "other"), None)
     dimension, metric = report["dimension"], report["metric"]
     if not rows:
-        return [*_lead(report), f"No usage in {when(report['period'])} to break down by {dimension}."]
-    head = (f"{METRIC_NAMES[metric]} by {dimension} in {when(report['period'])}: {dollars(report['total_cost_usd'])} over "
+        return [*_lead(report), f"No usage {during(report['period'])} to break down by {dimension}."]
+    head = (f"{METRIC_NAMES[metric]} by {dimension} {during(report['period'])}: {dollars(report['total_cost_usd'])} over "
             f"{plural(report['total_calls'], 'call')}.")
 
     def quote(r):
@@ -98,8 +112,12 @@ def _breakdown(report):
     return [*_lead(report), text, split]
 
 
-_EFFECT_WORDS = {"volume": "more calls", "mix": "a shift to pricier models", "size": "more tokens per call",
-                 "new": "new", "gone": "gone"}
+_EFFECTS = {"volume": "volume (calls)", "mix": "model mix", "size": "size (tokens per call)", "new": "new models",
+            "gone": "models no longer used"}
+
+
+def _signed(amount: Decimal) -> str:
+    return f"{'+' if amount > 0 else '−'}{dollars(abs(amount))}"
 
 
 def _change(report):
@@ -107,22 +125,19 @@ def _change(report):
     direction = "rose" if delta > 0 else "fell" if delta < 0 else "did not change"
     pct = f" ({abs(report['delta_pct']):g}%)" if report["delta_pct"] is not None and delta else ""
     amount = f" {dollars(abs(delta))}{pct}" if delta else ""
-    text = (f"Spend {direction}{amount}: {dollars(current['cost_usd'])} in {when(report['period'])} against "
+    text = (f"Spend {direction}{amount}: {dollars(current['cost_usd'])} {during(report['period'])} against "
             f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
             f"{previous['calls']:,}.")
-    effects = report["effects"].get("model") or next(iter(report["effects"].values()), {})
-    parts = [f"{_EFFECT_WORDS[e]} {'+' if Decimal(v) > 0 else '−'}{dollars(abs(Decimal(v)))}"
-             for e, v in effects.items() if Decimal(v) and e in ("volume", "mix", "size")]
-    moved = [f"{'new models' if e == 'new' else 'models no longer used'} {'+' if Decimal(v) > 0 else '−'}{dollars(abs(Decimal(v)))}"
-             for e, v in effects.items() if Decimal(v) and e in ("new", "gone")]
-    why = ""
-    if parts or moved:
-        why = "By model, the change splits into " + ", ".join(parts + moved) + "."
-    top = [d for d in report["drivers"] if d["dimension"] == "feature"][:2]
-    if top:
-        why += " The largest feature drivers: " + ", ".join(
-            f"{d['key']} ({_EFFECT_WORDS[d['effect']]}, {'+' if Decimal(d['delta_usd']) > 0 else '−'}"
-            f"{dollars(abs(Decimal(d['delta_usd'])))})" for d in top) + "."
+    effects = report["effects"].get("model") or {}
+    parts = [f"{_EFFECTS[e]} {_signed(Decimal(v))}" for e, v in effects.items() if Decimal(v)]
+    why = f"By model: {', '.join(parts)}." if parts else ""
+    by_feature: dict[str, Decimal] = {}
+    for d in report["drivers"]:
+        if d["dimension"] == "feature":
+            by_feature[d["key"]] = by_feature.get(d["key"], Decimal(0)) + Decimal(d["delta_usd"])
+    moved = sorted(((k, v) for k, v in by_feature.items() if v), key=lambda kv: (-abs(kv[1]), str(kv[0])))[:3]
+    if moved:
+        why += " The features that moved most: " + ", ".join(f"{k} {_signed(v)}" for k, v in moved) + "."
     spikes = report["spikes"]
     spiked = ""
     if spikes:
@@ -144,16 +159,16 @@ def _what_if(report):
         what = f"Caching {scenario.get('feature') or 'every feature'}'s repeated prompts"
     else:
         what = f"Moving {scenario.get('feature') or 'every feature'} to a batch API"
-    text = (f"{what} would save {dollars(report['savings_usd'])} ({report['savings_pct']}% of spend) in "
-            f"{when(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}.")
+    text = (f"{what} would save {dollars(report['savings_usd'])} ({report['savings_pct']}% of spend) "
+            f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}.")
     return [*_lead(report), text, " ".join(report["assumptions"][:2])]
 
 
 def _latency(report):
     o = report["overall"]
     if not o["calls"]:
-        return [*_lead(report), f"No calls in {when(report['period'])} to measure."]
-    text = (f"In {when(report['period'])}, p50 latency was {seconds(o['p50_ms'])}, p95 {seconds(o['p95_ms'])} and p99 "
+        return [*_lead(report), f"No calls {during(report['period'])} to measure."]
+    text = (f"{during(report['period'], capital=True)}, p50 latency was {seconds(o['p50_ms'])}, p95 {seconds(o['p95_ms'])} and p99 "
             f"{seconds(o['p99_ms'])} over {plural(o['calls'], 'call')}.")
     if o["p95_ttft_ms"] is not None:
         text += f" p95 time to first token was {seconds(o['p95_ttft_ms'])}."
@@ -184,7 +199,7 @@ def _forecast(report):
 
 
 def _overview(report):
-    text = (f"In {when(report['period'])} you made {plural(report['total_calls'], 'LLM call')} costing "
+    text = (f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
             f"{dollars(report['total_spend_usd'])}.")
     if report["top_features"]:
         text += " Most of it went to " + ", ".join(f"{f['key']} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3]) + "."
