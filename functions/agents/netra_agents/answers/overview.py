@@ -22,7 +22,10 @@ def overview(by_feature: dict, found: dict | None) -> dict:
                     "recommendations": len(recommendations), "largest": {k: recommendations[0][k] for k in
                                                                          ("title", "lever", "savings_usd")}}
     return {"total_spend_usd": totals["cost_usd"], "total_calls": totals["calls"], "top_features": top,
-            "headline_saving": headline, "examples": examples(top, recommendations)}
+            "headline_saving": headline, "examples": examples(top, recommendations),
+            # What a plan states too, so a page that shows any report's spend and savings shows the real ones.
+            "projected_savings_usd": found["projected_savings_usd"] if found else "0",
+            "projected_savings_pct": found["projected_savings_pct"] if found else 0.0}
 
 
 def examples(top: list[dict], recommendations: list[dict]) -> list[str]:
