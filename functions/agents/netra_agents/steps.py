@@ -96,7 +96,10 @@ def resolved_query(verdict: dict, today: dt.date) -> dict:
     last `entities.days` days (today included)."""
     query = verdict.get("query")
     if isinstance(query, dict) and query.get("kind") in KINDS:
-        return Query.from_json(query).to_json()  # normalised: every field present
+        try:
+            return Query.from_json(query).to_json()  # normalised: every field present
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a malformed query is read as if triage had given none, never a stuck run
     days = int((verdict.get("entities") or {}).get("days") or DEFAULT_DAYS)
     end = today + dt.timedelta(days=1)
     period = Period(end - dt.timedelta(days=days), end, f"the last {days} days")

@@ -60,3 +60,10 @@ def test_a_verdict_without_a_query_is_read_as_today_a_plan_or_an_overview_over_i
     assert overview["kind"] == "overview" and overview["period"]["days"] == 30 and overview["target"] is None
     _, dispatched = walk(None)
     assert dispatched == ["triage", "data", "optimization", "actions", "reporting"]
+
+
+def test_a_malformed_query_is_read_as_none_rather_than_failing_the_run():
+    broken = {"kind": "breakdown", "period": {"from": "not a date", "to": "2026-11-25"}}
+    assert resolved_query({"category": "cost", "query": broken}, dt.date(2026, 11, 25))["kind"] == "plan"
+    odd = {**Query("what_if", PERIOD).to_json(), "scenario": {"type": "top_n", "colour": "red"}}
+    assert resolved_query({"category": "general", "query": odd}, dt.date(2026, 11, 25))["kind"] == "overview"
