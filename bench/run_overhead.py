@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import tempfile
 import time
 import uuid
@@ -58,6 +59,12 @@ async def _until_final_report(relay: str, ticket: str, start, run_of) -> float:
             event = json.loads(await asyncio.wait_for(socket.recv(), 120))
             if event["type"] == "final_report" and event.get("run_id") == run_of(run_id):
                 return time.perf_counter() - started
+
+
+def _span(run: dict) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(run["updated_at"]) - datetime.fromisoformat(run["created_at"])).total_seconds()
 
 
 def hops_of(steps: list) -> int:
@@ -115,9 +122,20 @@ def benchmarks(repeat: int):
             run = http.get(f"{chat}/api/runs/{run_id}", headers=headers).json()
             kind, hops = (run.get("result") or {}).get("kind", "?"), hops_of(run.get("steps") or [])
             label = kind if kind == intended else f"{kind} (asked {intended})"
-            # What each kind took, for machines beside the harness's BENCH_JSON lines.
-            print("RUN_OVERHEAD_KIND " + json.dumps({"intended_kind": intended, "kind": kind, "question": question, "hops": hops,
-                                                     "steps": [s["name"] for s in run.get("steps") or []]}), flush=True)
-            yield compare(f"{label}: {hops} hops, s", lambda: ask(question)[0], f"bare chain of {hops} push hops, s",
-                          lambda: bare_chain(hops), repeat)
+            asked: list[str] = []
+
+            def measured() -> float:
+                seconds, run_id = ask(question)
+                asked.append(run_id)
+                return seconds
+            result = compare(f"{label}: {hops} hops, s", measured, f"bare chain of {hops} push hops, s",
+                             lambda: bare_chain(hops), repeat)
+            # The run's own span (created → completed, from the run document), without the
+            # delivery to the socket that both sides of the comparison pay.
+            spans = [_span(http.get(f"{chat}/api/runs/{r}", headers=headers).json()) for r in asked]
+            print("RUN_OVERHEAD_KIND " + json.dumps({
+                "intended_kind": intended, "kind": kind, "question": question, "hops": hops,
+                "steps": [s["name"] for s in run.get("steps") or []],
+                "run_span_median_s": round(statistics.median(spans), 3) if spans else None}), flush=True)
+            yield result
     folder.cleanup()
