@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from netra_agents.optimizer import optimize
 from netra_agents.query import Period, Query, Scenario, Target, Unresolved
@@ -19,7 +21,7 @@ def group(key, calls, cost, p50=800.0, p95=2100.0, p99=4000.0, ttft=400.0, error
 
 
 def summary(*groups):
-    totals = group(None, sum(g["calls"] for g in groups), str(sum(__import__("decimal").Decimal(g["cost_usd"]) for g in groups)))
+    totals = group(None, sum(g["calls"] for g in groups), str(sum(Decimal(g["cost_usd"]) for g in groups)))
     totals.pop("key")
     return {"from": "", "to": "", "groups": list(groups), "totals": totals, "unpriced": {"calls": 0, "tokens": 0}}
 
@@ -68,6 +70,4 @@ def found() -> dict:
 
 
 def unresolved(kind: str) -> dict:
-    import dataclasses
-
     return dataclasses.replace(QUERIES[kind], unresolved=(Unresolved("feature", "doc-qa", ("doc-summarizer", "faq-answers")),)).to_json()
