@@ -88,3 +88,11 @@ def test_periods_read_as_the_question_said_them():
     assert during({"from": "2026-11-20", "to": "2026-11-21", "days": 1, "label": ""}) == "on Nov 20, 2026"
     change = template(report("change"))
     assert "The features that moved most: nightly +$2.25, ticket-triage +$1.45, chat +$0.75." in change
+
+
+def test_the_model_may_phrase_any_kind_with_the_figures_it_was_given():
+    change = report("change")
+    text = "Spend rose $4.45 (59.3%) last week, mostly nightly (+$2.25); Nov 20 spiked at $4.45."
+    assert narrative(ctx_answering(text), TASK, change) == (text, "llm:gpt-4o-mini")
+    invented, source = narrative(ctx_answering("Spend rose $9.99 because of chat."), TASK, change)
+    assert "not in the facts" in source and invented.startswith("Spend rose $4.45 (59.33%)")
