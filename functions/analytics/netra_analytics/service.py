@@ -137,6 +137,16 @@ class AnalyticsService:
         return start, end
 
 
+def _instant(value: str | None, name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 MAX_FILTER_NAMES, MAX_FILTER_NAME = 50, 200
 
 
@@ -152,13 +162,3 @@ def _filters(args) -> dict[str, list[str]]:
         if names:
             found[dimension] = sorted(set(names))
     return found
-
-
-def _instant(value: str | None, name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, "invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
