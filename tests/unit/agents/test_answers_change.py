@@ -62,6 +62,7 @@ def test_the_answer_delta_drivers_and_spikes():
     assert answer["effects"]["model"] == {"volume": "55", "mix": "0", "size": "30", "new": "0", "gone": "0"}
     # Median of the eight days = 20; 60 >= 1.5 x 20 is the one spike.
     assert answer["spikes"] == [{"date": "2026-11-20", "cost_usd": "60", "typical_day_usd": "20", "times_typical": 3.0}]
+    assert [d["cost_usd"] for d in answer["daily"]] == ["20", "21", "60", "19"]
 
 
 def test_too_few_days_give_no_spikes_and_no_previous_gives_no_percent():

@@ -95,4 +95,5 @@ def change(current_period: dict, previous_period: dict, current: dict[str, dict]
         "drivers": found,
         "effects": totals,  # dimension -> effect -> amount; each dimension's effects add up to delta_usd
         "spikes": spikes(current_days, previous_days),
+        "daily": [{"date": d["bucket"][:10], "cost_usd": d["cost_usd"]} for d in current_days],  # for the chart
     }

@@ -85,6 +85,7 @@ def forecast(daily: list[dict], today: dt.date, budget_usd: str | None = None) -
         "method": METHOD,
         "backtest_error_pct": backtest({d: v for d, v in history.items() if d < today}, today),
         "history_days": len([d for d in history if d < today]),
+        "daily": [{"date": d.isoformat(), "cost_usd": exact(v)} for d, v in sorted(history.items()) if month_start <= d <= today],
         "daily_forecast": [{"date": d.isoformat(), "cost_usd": _money(v)} for d, v in daily_forecast],
         "warnings": warnings,
     }
