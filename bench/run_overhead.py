@@ -1,15 +1,19 @@
-"""Run overhead: a question posted to chat until its `final_report` reaches the user's
-socket (the whole agent chain, the LLM emulator at zero latency, demo usage to analyse),
-against a bare chain of the same number of Pub/Sub push hops ending in one client event
-at the same relay, measured in the same run on the same platform.
+"""Run overhead per kind of answer: a question posted to chat until its `final_report` reaches
+the user's socket (the whole agent chain, the LLM emulator at zero latency, demo usage to
+analyse), against a bare chain of the same number of Pub/Sub push hops ending in one client
+event at the same relay, measured in the same run on the same platform.
 
-Also the optimizer over 1M and 10M stored calls (the profile query plus the levers) —
-see `summary` for the query alone."""
+Each question is asked once first to learn the kind it was answered as and the steps its
+run took: chat → supervisor, then supervisor → step → supervisor per step, so a run of s
+steps makes 1 + 2s push hops (a plan 11, a breakdown 7). The kind is the report's own: a
+question the understanding does not classify as intended is measured as what it became.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import tempfile
 import time
 import uuid
@@ -19,10 +23,16 @@ import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-# chat → supervisor, then supervisor → step → supervisor for five steps: eleven push hops
-# before the final report goes to the relay.
-HOPS = 11
-QUESTION = "How can we cut our LLM costs by 30%?"
+# One question per kind, worded as users ask (the kind is decided by the understanding step).
+QUESTIONS = {
+    "plan": "How can we cut our LLM costs by 30%?",
+    "breakdown": "Where does our spend go?",
+    "change": "What happened to our spend last week?",
+    "what_if": "What if we only do the top two recommendations?",
+    "latency": "Why is our time to first token so slow?",
+    "forecast": "What will we spend by the end of the month?",
+    "overview": "Hi, what can you do?",
+}
 
 
 def _bench_topology(folder: Path) -> Path:
@@ -51,6 +61,16 @@ async def _until_final_report(relay: str, ticket: str, start, run_of) -> float:
                 return time.perf_counter() - started
 
 
+def _span(run: dict) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(run["updated_at"]) - datetime.fromisoformat(run["created_at"])).total_seconds()
+
+
+def hops_of(steps: list) -> int:
+    return 1 + 2 * len(steps)
+
+
 def benchmarks(repeat: int):
     from bench.harness import compare
     from bench.running_platform import RunningPlatform
@@ -63,7 +83,7 @@ def benchmarks(repeat: int):
     dirs = f"{ROOT / 'bench' / 'fixtures' / 'hops'}:{ROOT / 'functions'}"
     with RunningPlatform(NETRA_TOPOLOGY=str(topology), NETRA_FUNCTIONS_DIRS=dirs) as platform, httpx.Client(timeout=60) as http:
         email = f"overhead-{uuid.uuid4().hex[:8]}@example.com"
-        seed_demo(platform.url, DemoOptions(Path(folder.name) / "key.json", email=email, days=7, calls_per_day=300), say=lambda _: None)
+        seed_demo(platform.url, DemoOptions(Path(folder.name) / "key.json", email=email, days=14, calls_per_day=300), say=lambda _: None)
         tokens = http.post(f"{platform.url('auth')}/auth/dev/login", json={"email": email}).json()
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         chat, relay = platform.url("chat"), platform.url("relay")
@@ -76,23 +96,46 @@ def benchmarks(repeat: int):
         def ticket() -> str:
             return http.post(f"{chat}/api/ws-ticket", headers=headers).json()["ticket"]
 
-        def agent_run() -> float:
-            def post():
-                answer = http.post(f"{chat}/api/threads/{thread}/messages", json={"text": QUESTION}, headers=headers)
-                answer.raise_for_status()
-                return answer.json()["run_id"]
-            return asyncio.run(_until_final_report(relay, ticket(), post, lambda run_id: run_id))
+        def ask(question: str) -> tuple[float, str]:
+            """(seconds to the final report, run id)."""
+            posted = {}
 
-        def bare_chain() -> float:
+            def post():
+                answer = http.post(f"{chat}/api/threads/{thread}/messages", json={"text": question}, headers=headers)
+                answer.raise_for_status()
+                posted["run_id"] = answer.json()["run_id"]
+                return posted["run_id"]
+            return asyncio.run(_until_final_report(relay, ticket(), post, lambda run_id: run_id)), posted["run_id"]
+
+        def bare_chain(hops: int) -> float:
             run = uuid.uuid4().hex
 
             def send():
-                body = {"hop": 1, "hops": HOPS, "user_id": tokens["user"]["user_id"], "run": run}
+                body = {"hop": 1, "hops": hops, "user_id": tokens["user"]["user_id"], "run": run}
                 publisher.publish(f"projects/{settings.project_id}/topics/hops", json.dumps(body).encode()).result(30)
                 return run
             return asyncio.run(_until_final_report(relay, ticket(), send, lambda r: r))
 
-        agent_run()  # warm every function once: cold starts are measured by `cold_start`
-        bare_chain()
-        yield compare("question → final_report (agents), s", agent_run, f"bare chain of {HOPS} push hops, s", bare_chain, repeat)
+        bare_chain(3)  # warm the hop function once: cold starts are measured by `cold_start`
+        for intended, question in QUESTIONS.items():
+            _, run_id = ask(question)  # warms the agents this kind uses, and says what it became
+            run = http.get(f"{chat}/api/runs/{run_id}", headers=headers).json()
+            kind, hops = (run.get("result") or {}).get("kind", "?"), hops_of(run.get("steps") or [])
+            label = kind if kind == intended else f"{kind} (asked {intended})"
+            asked: list[str] = []
+
+            def measured() -> float:
+                seconds, run_id = ask(question)
+                asked.append(run_id)
+                return seconds
+            result = compare(f"{label}: {hops} hops, s", measured, f"bare chain of {hops} push hops, s",
+                             lambda: bare_chain(hops), repeat)
+            # The run's own span (created → completed, from the run document), without the
+            # delivery to the socket that both sides of the comparison pay.
+            spans = [_span(http.get(f"{chat}/api/runs/{r}", headers=headers).json()) for r in asked]
+            print("RUN_OVERHEAD_KIND " + json.dumps({
+                "intended_kind": intended, "kind": kind, "question": question, "hops": hops,
+                "steps": [s["name"] for s in run.get("steps") or []],
+                "run_span_median_s": round(statistics.median(spans), 3) if spans else None}), flush=True)
+            yield result
     folder.cleanup()

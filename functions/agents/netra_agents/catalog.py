@@ -62,6 +62,26 @@ def downgrade(provider: str, model: str) -> Downgrade | None:
     return DOWNGRADES.get((provider_id(provider), model))
 
 
+def provider_of(model: str, hint: str | None = None) -> str | None:
+    """The catalog's provider for a model named alone ("move X to claude-haiku-4-5"): the
+    hint's when it sells the model, else the catalog's own match; None when nobody does."""
+    from shared_lib.pricing import unit_prices
+
+    if hint:
+        try:
+            unit_prices(provider_id(hint), model)
+            return provider_id(hint)
+        except LookupError:
+            pass
+    from genai_prices import data_snapshot
+
+    try:
+        provider, _ = data_snapshot.get_snapshot().find_provider_model(model, None, None, None)
+    except LookupError:
+        return None
+    return provider.id
+
+
 def min_cached_prefix(provider: str, model: str) -> int:
     """The shortest prefix the provider will cache for this model."""
     provider = provider_id(provider)

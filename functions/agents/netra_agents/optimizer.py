@@ -120,7 +120,7 @@ def optimize(profile: dict) -> dict:
     recommendations: list[Recommendation] = []
     notes: list[str] = []
     for profile_entry in workloads:
-        state = _start(profile_entry)
+        state = workload_state(profile_entry)
         if state is None:
             continue
         for lever in LEVERS:
@@ -149,7 +149,9 @@ def optimize(profile: dict) -> dict:
     }
 
 
-def _start(w: dict) -> _Workload | None:
+def workload_state(w: dict) -> _Workload | None:
+    """A profile workload priced per token kind (None when its model has no price): the
+    state the levers change, and what a what-if re-prices."""
     calls = w["calls"] or 1
     try:
         rates = unit_prices(provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls)

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from netra_agents.steps import STEP_TIMEOUT_SECONDS, StepResult, plan_for
+from netra_agents.steps import STEP_TIMEOUT_SECONDS, StepResult, plan_for, resolved_query
 
 TERMINAL = ("completed", "failed")
 
@@ -61,19 +61,21 @@ def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime) -> O
     if result.status == "failed":
         return _fail(run_id, steps, result.step, result.error or f"the {result.step} step failed", now)
     entry.update(status="completed", completed_at=now, summary=result.summary)
-    plan = list(run.get("plan", []))
+    plan, changes = list(run.get("plan", [])), {}
     if result.step == "triage":
-        plan = ["triage", *plan_for(result.summary.get("verdict", {}))]
+        # The resolved query goes on the run: what GET /api/runs/{id} shows, what the steps read.
+        changes["query"] = resolved_query(result.summary.get("verdict") or {}, now.date())
+        plan = ["triage", *plan_for(changes["query"])]
     if result.step == "data" and not result.summary.get("calls"):
         plan = plan[:plan.index("data") + 1] + ["reporting"]  # no usage: straight to the guidance report
     position = plan.index(result.step)
     if position + 1 == len(plan):
-        return Outcome({"status": "completed", "steps": steps, "plan": plan, "completed_at": now, "updated_at": now},
+        return Outcome({**changes, "status": "completed", "steps": steps, "plan": plan, "completed_at": now, "updated_at": now},
                        completed=True)
     following = plan[position + 1]
     steps.append(_dispatched(following, now))
     return Outcome(
-        {"steps": steps, "plan": plan, "updated_at": now}, [following],
+        {**changes, "steps": steps, "plan": plan, "updated_at": now}, [following],
         [Event("agent_thinking", {"agent": "supervisor", "message": _NEXT[following]}, f"{run_id}/supervisor/thinking/{following}")],
     )
 

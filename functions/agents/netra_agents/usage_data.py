@@ -1,14 +1,26 @@
-"""The data agent: the user's usage, read only through the analytics query API with the
-run's delegated token (read-only, the user's org, the user's session)."""
+"""The data agent: the usage a question needs, read only through the analytics query API
+with the run's delegated token (read-only, the user's org, the user's session).
+
+What is read depends on the kind of answer (the run's resolved query): a breakdown reads one
+summary per dimension, a change the same for two periods plus their daily series, a
+forecast the daily history, and the kinds that price savings (plan, what-if, overview,
+latency) the workload profile. Every read carries the query's period and filters.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from netra_agents.answers.breakdown import SPLIT_TOP, dimensions_of
 from netra_agents.optimizer import dollars
+from netra_agents.query import Period
 from netra_agents.runtime import StepFailed
+from netra_agents.steps import resolved_query
 
 CREDENTIAL_KEY = "run-credential:{run_id}"
+PROFILED = ("plan", "what_if", "overview", "latency")
+FORECAST_HISTORY_DAYS = 56  # before the month: enough for the weekday factors and the backtest
+EXTENT_DAYS = 400  # how far back "the period that has data" is looked for
 
 
 def read_usage(task, progress, ctx) -> tuple[dict, dict]:
@@ -17,34 +29,96 @@ def read_usage(task, progress, ctx) -> tuple[dict, dict]:
         raise StepFailed("The permission to read your usage for this question has expired; please ask again.")
     if not ctx.analytics_url:
         raise StepFailed("The analytics service is not configured (ANALYTICS_URL).")
-    triage = ctx.store.output(task.run_id, "triage") or {}
-    days = int((triage.get("entities") or {}).get("days") or 30)
-    end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    start = end - dt.timedelta(days=days)
-    window = {"from": start.isoformat(), "to": end.isoformat()}
+    today = dt.datetime.now(dt.timezone.utc).date()
+    query = ctx.store.run(task.run_id).get("query") or resolved_query(ctx.store.output(task.run_id, "triage") or {}, today)
     headers = {"Authorization": f"Bearer {token.decode() if isinstance(token, bytes) else token}"}
 
-    def read(path: str, **params) -> dict:
+    def read(path: str, period: dict, **params) -> dict:
+        window = {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00"}
         response = ctx.http.get(f"{ctx.analytics_url}{path}", params={**window, **params}, headers=headers, timeout=120)
         if response.status_code in (401, 403):
             raise StepFailed(f"Analytics refused to read your usage: {response.json()['error']['message']}")
         response.raise_for_status()  # 5xx: a redelivery tries again
         return response.json()
 
-    progress.thinking(f"Reading {days} days of usage", "window")
+    data = gather(query, read, progress, today)
+    calls = data["summary"]["totals"]["calls"]
+    period = query["period"]
+    progress.completed(f"{calls:,} calls, {dollars(data['summary']['totals']['cost_usd'])} in {period.get('label') or period['days']}",
+                       calls=calls)
+    return data, {"calls": calls, "cost_usd": data["summary"]["totals"]["cost_usd"]}
+
+
+def gather(query: dict, read, progress, today: dt.date) -> dict:
+    """Everything the query's kind needs; `read(path, period, **params)` is one analytics GET."""
+    kind, period = query["kind"], query["period"]
+    filters = {k: ",".join(v) for k, v in (query.get("filters") or {}).items() if v}
+    dimensions = dimensions_of(query) if kind == "breakdown" else []
+    data = {"query": query, "period": period, "today": today.isoformat(), "by": {}, "warnings": []}
+
+    def summary(group_by: str, within: dict | None = None, of: dict = period) -> dict:
+        return read("/api/usage/summary", of, group_by=group_by, **{**filters, **(within or {})})
+
+    progress.thinking(f"Reading {period.get('label') or str(period['days']) + ' days'} of usage", "window")
     with progress.tool("usage_summary", "Spend by model") as said:
-        summary = read("/api/usage/summary", group_by="model")
-        said.update(calls=summary["totals"]["calls"], cost_usd=summary["totals"]["cost_usd"])
-    calls = summary["totals"]["calls"]
-    profile, unpriced = {"workloads": []}, {"calls": 0, "tokens": 0, "models": []}
-    if calls:
+        data["summary"] = data["by"]["model"] = summary("model")
+        said.update(calls=data["summary"]["totals"]["calls"], cost_usd=data["summary"]["totals"]["cost_usd"])
+    wanted = {"breakdown": dimensions[:1], "change": ["feature"], "latency": ["feature"],
+              "overview": ["feature"]}.get(kind, [])
+    for dimension in wanted:
+        if dimension not in data["by"]:
+            with progress.tool(f"usage_by_{dimension}", f"Usage by {dimension}") as said:
+                data["by"][dimension] = summary(dimension)
+                said.update(groups=len(data["by"][dimension]["groups"]))
+    if kind == "breakdown" and len(dimensions) > 1:
+        first, second = dimensions[0], dimensions[1]
+        top = [g["key"] for g in data["by"][first]["groups"][:SPLIT_TOP] if g["key"] not in (None, "")]
+        with progress.tool(f"usage_by_{second}", f"Each top {first} by {second}") as said:
+            data["within"] = {key: summary(second, {first: key}) for key in top} if first != "day" else {}
+            said.update(split=len(data["within"]))
+    if kind == "change":
+        previous = query.get("comparison") or Period.from_json(period).previous().to_json()
+        with progress.tool("usage_previous_period", "The period before, for comparison") as said:
+            data["previous"] = {"period": previous, "by": {d: summary(d, of=previous) for d in ("model", "feature")}}
+            data["daily"] = _days(read("/api/usage/timeseries", period, interval="day", **filters))
+            data["previous"]["daily"] = _days(read("/api/usage/timeseries", previous, interval="day", **filters))
+            said.update(previous_calls=data["previous"]["by"]["model"]["totals"]["calls"])
+    if kind == "forecast":
+        start = today.replace(day=1) - dt.timedelta(days=FORECAST_HISTORY_DAYS)
+        with progress.tool("daily_history", "Daily spend history") as said:
+            history = {"from": start.isoformat(), "to": (today + dt.timedelta(days=1)).isoformat()}
+            data["history_daily"] = _days(read("/api/usage/timeseries", history, interval="day", **filters))
+            said.update(days=len(data["history_daily"]))
+    calls = data["summary"]["totals"]["calls"]
+    if kind in PROFILED and calls:
         with progress.tool("workload_profile", "Profiling each workload") as said:
-            profile = read("/api/usage/profile")
-            said.update(workloads=len(profile["workloads"]))
+            profile = read("/api/usage/profile", period)
+            data["profile"] = {**profile, "workloads": _matching(profile["workloads"], query.get("filters") or {})}
+            said.update(workloads=len(data["profile"]["workloads"]))
         with progress.tool("unpriced_calls", "Checking for calls without a price") as said:
-            unpriced = read("/api/usage/unpriced")
-            said.update(calls=unpriced["calls"])
-    period = {"from": window["from"], "to": window["to"], "days": days}
-    progress.completed(f"{calls:,} calls, {dollars(summary['totals']['cost_usd'])} in {days} days", calls=calls)
-    return ({"period": period, "summary": summary, "profile": profile, "unpriced": unpriced},
-            {"calls": calls, "cost_usd": summary["totals"]["cost_usd"]})
+            data["unpriced"] = read("/api/usage/unpriced", period)
+            said.update(calls=data["unpriced"]["calls"])
+        if (query.get("filters") or {}).get("user"):
+            data["warnings"].append("Savings are computed per workload, which has no user: the user filter is not applied "
+                                    "to them.")
+    else:
+        data["profile"], data["unpriced"] = {"workloads": []}, {"calls": 0, "tokens": 0, "models": []}
+    if not calls:
+        data["org"] = _extent(read, today)
+    return data
+
+
+def _days(series: dict) -> list[dict]:
+    return series["series"][0]["points"] if series["series"] else []
+
+
+def _matching(workloads: list[dict], filters: dict) -> list[dict]:
+    return [w for w in workloads if all(w[d] in names for d, names in filters.items() if d in ("feature", "model", "provider") and names)]
+
+
+def _extent(read, today: dt.date) -> dict:
+    """The days the org has usage on, to name when the asked period has none."""
+    window = {"from": (today - dt.timedelta(days=EXTENT_DAYS)).isoformat(), "to": (today + dt.timedelta(days=1)).isoformat()}
+    by_day = read("/api/usage/summary", window, group_by="day")
+    days = sorted(g["key"] for g in by_day["groups"] if g["calls"])
+    return {"calls": by_day["totals"]["calls"], "first": days[0] if days else None, "last": days[-1] if days else None}

@@ -2,6 +2,10 @@
 
 _RANGE = [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}]
+_FILTERS = [{"name": name, "in": "query", "style": "form", "explode": True,
+             "description": f"only calls of these {name}s (repeat the parameter or separate names with commas)",
+             "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 50}}
+            for name in ("feature", "model", "provider", "user")]
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _MEASURES = {
     "type": "object",
@@ -49,7 +53,7 @@ OPENAPI = {
             "security": [{"bearer": []}],
             "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
             "parameters": [*_RANGE, {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
-                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}}],
+                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}}, *_FILTERS],
             "responses": {"200": {"description": "series of points"}, **{str(c): _ERROR for c in (400, 401, 403)}},
         }},
         "/api/usage/unpriced": {"get": {
@@ -69,7 +73,8 @@ OPENAPI = {
             "security": [{"bearer": []}],
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature", "user", "day"]}}],
+                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature", "user", "day"]}},
+                           *_FILTERS],
             "responses": {"200": {"description": "summary", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"},
                                                  "groups": {"type": "array", "items": _MEASURES}, "totals": _MEASURES,

@@ -117,7 +117,7 @@ class AnalyticsService:
         group_by = args.get("group_by", "model")
         if group_by not in warehouse.GROUPS:
             raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
-        return warehouse.summary(self.warehouse_client, caller.org_id, start, end, group_by)
+        return warehouse.summary(self.warehouse_client, caller.org_id, start, end, group_by, _filters(args))
 
     def usage_timeseries(self, headers, args) -> dict:
         caller = self.caller(headers, reading=True)
@@ -129,7 +129,7 @@ class AnalyticsService:
             raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.SERIES_GROUPS)}")
         if interval == "hour" and end - start > MAX_HOURLY_RANGE:
             raise ApiError(400, "invalid_range", f"hourly series cover at most {MAX_HOURLY_RANGE.days} days")
-        return warehouse.timeseries(self.warehouse_client, caller.org_id, start, end, interval, group_by)
+        return warehouse.timeseries(self.warehouse_client, caller.org_id, start, end, interval, group_by, _filters(args))
 
     def prompt_statistics(self, headers, args) -> dict:
         caller = self.caller(headers, reading=True)
@@ -200,3 +200,20 @@ def _instant(value: str | None, name: str) -> dt.datetime | None:
     except ValueError:
         raise ApiError(400, "invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+MAX_FILTER_NAMES, MAX_FILTER_NAME = 50, 200
+
+
+def _filters(args) -> dict[str, list[str]]:
+    """`feature=`, `model=`, `provider=`, `user=`: repeatable or comma-separated names."""
+    found = {}
+    for dimension in warehouse.FILTERS:
+        raw = args.getlist(dimension) if hasattr(args, "getlist") else [args[dimension]] if args.get(dimension) else []
+        names = [n.strip() for value in raw for n in value.split(",") if n.strip()]
+        if len(names) > MAX_FILTER_NAMES or any(len(n) > MAX_FILTER_NAME for n in names):
+            raise ApiError(400, "invalid_filter", f"{dimension}: at most {MAX_FILTER_NAMES} names of at most "
+                                                  f"{MAX_FILTER_NAME} characters")
+        if names:
+            found[dimension] = sorted(set(names))
+    return found

@@ -18,6 +18,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 GROUPS = {"model": "model", "provider": "provider", "feature": "feature", "user": "user_id", "day": "toString(toDate(timestamp))"}
 SERIES_INTERVALS = ("day", "hour")
 SERIES_GROUPS = ("model", "provider", "feature")
+# Filters a read may take: dimension -> column (several names of one dimension match any).
+FILTERS = {"feature": "feature", "model": "model", "provider": "provider", "user": "user_id"}
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 COLUMNS = [
     "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
@@ -173,8 +175,22 @@ def _unavailable(exc: Exception) -> bool:
     return isinstance(exc, (OperationalError, ConnectionError, TimeoutError))
 
 
-def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str) -> dict:
-    """Calls, tokens, cost, latency percentiles and error rate per group and in total.
+def _filtered(filters: dict[str, list[str]] | None, parameters: dict) -> str:
+    """` AND column IN {...}` per filtered dimension, the names passed as parameters."""
+    clause = ""
+    for dimension, names in sorted((filters or {}).items()):
+        if dimension not in FILTERS:
+            raise ValueError(f"filters are on {', '.join(FILTERS)}")
+        if names:
+            parameters[f"only_{dimension}"] = list(names)
+            clause += f" AND {FILTERS[dimension]} IN {{only_{dimension}:Array(String)}}"
+    return clause
+
+
+def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str,
+            filters: dict[str, list[str]] | None = None) -> dict:
+    """Calls, tokens, cost, latency percentiles and error rate per group and in total, of the
+    calls matching `filters` (dimension -> names; any name of a dimension matches).
 
     Percentiles are exact, nearest-rank: the latency at position floor(p * n) of the sorted
     values (ClickHouse's quantileExact, which chDB's lite build and every server have).
@@ -197,8 +213,9 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
         countIf(cost_status = 'unpriced') AS unpriced_calls,
         sumIf(input_tokens + output_tokens, cost_status = 'unpriced') AS unpriced_tokens
     """
-    where = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
     parameters = {"org": org_id, "start": start, "end": end}
+    where = ("org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
+             + _filtered(filters, parameters))
     groups = client.query(
         f"SELECT {GROUPS[group_by]} AS key, {measures} FROM usage_events FINAL WHERE {where} GROUP BY key ORDER BY cost_usd_ DESC, key",
         parameters=parameters,
@@ -258,27 +275,38 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
     }
 
 
-def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interval: str, group_by: str | None) -> dict:
+def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interval: str, group_by: str | None,
+               filters: dict[str, list[str]] | None = None) -> dict:
     """Calls, errors, tokens and cost per day (from the daily rollup: whole UTC days that
-    overlap the range) or per hour (from the calls themselves, exactly the range)."""
+    overlap the range) or per hour (from the calls themselves, exactly the range), of the
+    calls matching `filters`. The rollup has no user: days filtered by user are counted
+    from the calls, over the same whole days."""
     if interval not in SERIES_INTERVALS:
         raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
     if group_by is not None and group_by not in SERIES_GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(SERIES_GROUPS)}")
     key = group_by or "''"
     parameters = {"org": org_id, "start": start, "end": end}
-    if interval == "day":
+    only = _filtered(filters, parameters)
+    if interval == "day" and "user" not in (filters or {}):
         sql = f"""SELECT toString(day) AS bucket, {key} AS key, sum(calls) AS calls_, sum(errors) AS errors_,
                          sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
                   FROM usage_daily WHERE org_id = {{org:String}} AND day >= toDate({{start:DateTime64(3)}})
-                        AND day <= toDate({{end:DateTime64(3)}} - INTERVAL 1 MILLISECOND)
+                        AND day <= toDate({{end:DateTime64(3)}} - INTERVAL 1 MILLISECOND){only}
+                  GROUP BY bucket, key ORDER BY key, bucket"""
+    elif interval == "day":
+        sql = f"""SELECT toString(toDate(timestamp)) AS bucket, {key} AS key, count() AS calls_,
+                         countIf(status != 'success') AS errors_, sum(input_tokens) AS input_tokens_,
+                         sum(output_tokens) AS output_tokens_, sum(coalesce(cost_usd, toDecimal64(0, 9))) AS cost_
+                  FROM usage_events FINAL WHERE org_id = {{org:String}} AND toDate(timestamp) >= toDate({{start:DateTime64(3)}})
+                        AND toDate(timestamp) <= toDate({{end:DateTime64(3)}} - INTERVAL 1 MILLISECOND){only}
                   GROUP BY bucket, key ORDER BY key, bucket"""
     else:
         sql = f"""SELECT formatDateTime(toStartOfHour(timestamp), '%Y-%m-%dT%H:00:00Z') AS bucket, {key} AS key, count() AS calls_,
                          countIf(status != 'success') AS errors_, sum(input_tokens) AS input_tokens_,
                          sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
                   FROM usage_events FINAL WHERE org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}}
-                        AND timestamp < {{end:DateTime64(3)}}
+                        AND timestamp < {{end:DateTime64(3)}}{only}
                   GROUP BY bucket, key ORDER BY key, bucket"""
     series: dict[str, list] = {}
     for row in client.query(sql, parameters=parameters).named_results():

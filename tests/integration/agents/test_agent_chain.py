@@ -6,6 +6,7 @@ message, no usage, nonsense, and every message delivered twice."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import time
 from decimal import Decimal
@@ -22,6 +23,9 @@ from tests.helpers import bearer, dev_login, probe, url_of
 
 pytestmark = pytest.mark.platform
 RUN_TIMEOUT = 120.0
+# Whether questions are understood by code (issue 11): triage then asks a model only for an
+# unclear question, so LLM failures and an exhausted budget reach the report, not triage.
+PARSER = importlib.util.find_spec("netra_agents.understanding") is not None
 
 
 @pytest.fixture
@@ -77,7 +81,8 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert run["status"] == "completed", run
     assert [s["name"] for s in run["steps"]] == ["triage", "data", "optimization", "actions", "reporting"]
     report = run["result"]
-    assert report["kind"] == "analysis" and report["category"] == "cost" and report["target_reduction_pct"] == 30
+    assert report["kind"] == "plan" and report["target_reduction_pct"] == 30 and report["query"]["target"]["pct"] == 30
+    assert run["steps"][0]["summary"]["verdict"]["category"] == "cost"
     assert report["total_calls"] == key["calls"]
     found = {lever: Decimal(0) for lever in LEVERS}
     for r in report["recommendations"]:
@@ -115,38 +120,42 @@ def test_an_org_without_usage_gets_a_guidance_report(http, platform, unique):
 def test_nonsense_gets_a_helpful_answer(http, platform, unique):
     who = sign_in(http, platform, f"nonsense-{unique}@example.com")
     run = finished(http, platform, who, ask(http, platform, who, f"zxqv plorb {unique}?!")["run_id"])
-    assert run["status"] == "completed" and run["result"]["category"] == "general"
+    assert run["status"] == "completed" and run["result"]["query"]["kind"] == "overview"
     assert run["result"]["kind"] == "guidance" and run["result"]["narrative"]
 
 
-def test_failing_llms_fall_back_to_rules(http, platform, llm_url, settings, unique):
-    # Every model answers 500, then (for the report) invalid JSON never matters: prose is free text.
+def test_failing_llms_never_stop_the_answer(http, platform, llm_url, settings, unique):
+    # Every model answers 500 nine times (3 models x 3 tries): whichever step asks first falls back to
+    # code (triage's rules before the question parser, the report's template after it).
     httpx.post(f"{llm_url}/_emulator/faults", json={"faults": [{"match": unique, "status": 500, "times": 9}]})
     who = sign_in(http, platform, f"fallback-{unique}@example.com")
     run = finished(http, platform, who, ask(http, platform, who, f"Why is our latency so slow? {unique}")["run_id"])
-    assert run["status"] == "completed"
+    assert run["status"] == "completed" and run["result"]["narrative"]
     triage = run["steps"][0]["summary"]["verdict"]
-    assert (triage["category"], triage["source"]) == ("latency", "rules")
-    # 3 models x 3 tries for triage, then one for the report's narrative (the faults were used up)
-    assert httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"] == 10
+    assert (triage["category"], triage["source"]) == ("latency", "parser" if PARSER else "rules")
+    requests = httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"]
+    assert requests == (9 if PARSER else 10)  # the parser asks no model; before it, the report's one call succeeded
     # Netra metered every call as usage of its own org, failures included.
     batches = [json.loads(m.data) for m in probe(settings, "usage-events-probe",
                                                  lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]),
-                                                 want=10)]
+                                                 want=requests)]
     assert {b["org_id"] for b in batches} == {"netra"}
     metered = [e for b in batches for e in b["events"]]
-    assert sorted(e["status"] for e in metered) == ["error"] * 9 + ["success"]
-    assert {e["feature"] for e in metered} == {"agents/triage", "agents/reporting"}
+    assert sorted(e["status"] for e in metered) == ["error"] * 9 + ["success"] * (requests - 9)
+    assert {e["feature"] for e in metered} <= {"agents/triage", "agents/reporting"}
     assert {e["metadata"]["customer_org"] for e in metered} == {who["user"]["org_id"]}
 
 
-def test_an_exhausted_budget_fails_the_run_without_calling_a_model(http, platform, redis, llm_url, unique):
+def test_an_exhausted_budget_calls_no_model(http, platform, redis, llm_url, unique):
     who = sign_in(http, platform, f"budget-{unique}@example.com")
     Budget(redis, Decimal(1)).set_limit(who["user"]["org_id"], Decimal("0.000001"))
     asked = ask(http, platform, who, f"Cut our costs {unique}")
     run = finished(http, platform, who, asked["run_id"])
-    assert run["status"] == "failed" and run["error"]["step"] == "triage" and "budget" in run["error"]["message"]
     assert httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"] == 0
+    if PARSER:  # code understands the question and writes the report: the answer comes without a model
+        assert run["status"] == "completed" and run["result"]["narrative"]
+        return
+    assert run["status"] == "failed" and run["error"]["step"] == "triage" and "budget" in run["error"]["message"]
     errors = [e for e in stream(redis, who["user"]["user_id"], asked["run_id"], until="agent_error") if e["type"] == "agent_error"]
     assert errors and "budget" in errors[-1]["payload"]["message"]
 

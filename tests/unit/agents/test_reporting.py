@@ -1,20 +1,14 @@
-"""The report's narrative: the model's prose only when every figure in it is one it was given."""
+"""The report's narrative: the model's prose only when every figure in it is one it was given;
+the templates' prose for every kind otherwise (money to the cent, the asked period, plurals)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+from netra_agents.answers.prose import during, plural, template
 from netra_agents.reporting import compose, narrative
 from shared_lib.llm.gateway import LlmUnavailable
-
-DATA = {"period": {"from": "2026-10-26T00:00:00+00:00", "to": "2026-11-25T00:00:00+00:00", "days": 30},
-        "summary": {"totals": {"calls": 1200, "cost_usd": "812.5"}, "groups": [{"key": "gpt-4o", "calls": 1200, "cost_usd": "812.5",
-                                                                     "p50_latency_ms": 900.0, "p95_latency_ms": 2100.0, "p95_ttft_ms": 400.0}]},
-        "unpriced": {"calls": 0, "tokens": 0}}
-FOUND = {"total_spend_usd": "812.50", "projected_savings_usd": "300.00", "projected_savings_pct": 36.92, "warnings": [],
-         "latency_findings": [], "recommendations": [
-             {"id": "model_rightsizing-1", "lever": "model_rightsizing", "title": "Move triage from gpt-4o to gpt-4o-mini",
-              "savings_usd": "300.00", "savings_pct": 94.0, "confidence": "medium", "risk": "medium", "evidence": ["..."]}]}
+from tests.unit.agents.report_fixtures import QUERIES, data_for, found, unresolved
 
 
 def ctx_answering(text: str | None):
@@ -28,27 +22,77 @@ def ctx_answering(text: str | None):
 TASK = SimpleNamespace(org_id="o", run_id="r")
 
 
-def report():
-    return compose("cut costs by 30%", {"category": "cost", "entities": {"target_reduction_pct": 30.0}}, DATA, FOUND, {})
+def report(kind="plan"):
+    return compose("cut costs by 30%", QUERIES[kind].to_json(), data_for(kind), found(), {})
 
 
-def test_the_report_carries_the_optimizers_numbers_and_the_target():
+def test_the_plan_carries_the_optimizers_numbers_and_the_target():
     r = report()
-    assert (r["kind"], r["total_spend_usd"], r["projected_savings_usd"], r["meets_target"]) == ("analysis", "812.50", "300.00", True)
-    assert r["spend_by_model"] == [{"model": "gpt-4o", "calls": 1200, "cost_usd": "812.5", "unpriced_calls": 0}]
-    assert r["latency_by_model"] == [{"model": "gpt-4o", "calls": 1200, "p50_latency_ms": 900.0, "p95_latency_ms": 2100.0,
-                                      "p95_ttft_ms": 400.0}]
+    assert (r["kind"], r["total_spend_usd"], r["projected_savings_usd"], r["meets_target"]) == ("plan", "11.95", "3.988", True)  # batch nightly 5.25 / 2 + triage to mini 1.363
+    assert r["spend_by_model"] == [{"model": "gpt-4o", "calls": 3000, "cost_usd": "11.95", "unpriced_calls": 0}]
+    assert r["period"] == {"from": "2026-11-18", "to": "2026-11-25", "days": 7, "label": "the last 7 days"}
+    assert r["query"]["target"] == {"pct": 30.0, "usd": None}
 
 
 def test_prose_with_the_given_figures_is_kept():
-    text = "You spent $812.50 over 30 days; moving triage to gpt-4o-mini saves $300 (36.9%)."  # figures may be rounded
+    text = "You spent $11.95 over 7 days; two changes save $3.99 (33.4%)."  # figures may be rounded
     assert narrative(ctx_answering(text), TASK, report()) == (text, "llm:gpt-4o-mini")
 
 
 def test_an_invented_figure_or_no_figure_falls_back_to_the_template():
     invented, source = narrative(ctx_answering("You could save $450 a month."), TASK, report())
-    assert "not in the facts" in source and "$300.00" in invented and "450" not in invented
+    assert "not in the facts" in source and "$3.99" in invented and "450" not in invented
     vague, source = narrative(ctx_answering("Costs can be cut a lot."), TASK, report())
-    assert "none of the figures" in source and "1,200 LLM calls costing $812.50" in vague
+    assert "none of the figures" in source and "3,000 LLM calls costing $11.95" in vague
     down, source = narrative(ctx_answering(None), TASK, report())
     assert source == "template" and "meets the 30% target" in down
+
+
+def test_templates_use_plurals_the_asked_period_and_keep_latency_apart():
+    assert (plural(1, "change"), plural(2, "change"), plural(1, "other feature")) == ("1 change", "2 changes", "1 other feature")
+    plan = template(report())
+    cost, latency = plan.split("\n\n")
+    assert "the last 7 days (Nov 18 – Nov 24, 2026)" in cost and "latency" not in cost and "p95 latency 15.0 s" in latency
+    breakdown = template(report("breakdown"))
+    assert "1 other feature: together $1.45 (12.13%)" in breakdown and "The largest is chat $5.25 (43.93%)" in breakdown
+    change = template(report("change"))
+    assert "Spend rose $4.45 (59.33%)" in change and "1 day spiked: Nov 20 ($4.45)" in change
+
+
+def test_a_name_the_data_lacks_is_said_first_with_the_closest():
+    r = compose("spend of doc-qa", unresolved("breakdown"), data_for("breakdown"), None, {})
+    assert r["warnings"][0] == "Your data has no feature named “doc-qa”; the closest: doc-summarizer, faq-answers."
+    assert template(r).startswith("Your data has no feature named “doc-qa”")
+
+
+def test_a_period_without_usage_names_the_period_that_has_it():
+    data = {**data_for("breakdown", calls=0), "org": {"calls": 5000, "first": "2026-10-01", "last": "2026-10-30"}}
+    data["by"] = {"feature": data["summary"], "model": data["summary"]}
+    r = compose("spend last week", QUERIES["breakdown"].to_json(), data, None, {})
+    assert r["kind"] == "breakdown" and r["rows"] == []
+    assert r["warnings"][0] == ("No usage between Nov 18 – Nov 24, 2026; your usage runs from 2026-10-01 to 2026-10-30 "
+                                "(5,000 calls): ask about those days.")
+    assert template(r).startswith("No usage between")
+
+
+def test_an_org_with_savings_never_reads_zero_savings():
+    r = compose("hi", QUERIES["overview"].to_json(), data_for("overview"), found(), {})
+    assert r["headline_saving"]["savings_usd"] == "3.988" and "$0.00" not in template(r)
+
+
+def test_periods_read_as_the_question_said_them():
+    week = {"from": "2026-11-16", "to": "2026-11-23", "days": 7}
+    assert during({**week, "label": "last week"}) == "last week (Nov 16 – Nov 22, 2026)"
+    assert during({**week, "label": "the last 7 days"}, capital=True) == "In the last 7 days (Nov 16 – Nov 22, 2026)"
+    assert during({**week, "label": "since Nov 16"}) == "since Nov 16 (Nov 16 – Nov 22, 2026)"
+    assert during({"from": "2026-11-20", "to": "2026-11-21", "days": 1, "label": ""}) == "on Nov 20, 2026"
+    change = template(report("change"))
+    assert "The features that moved most: nightly +$2.25, ticket-triage +$1.45, chat +$0.75." in change
+
+
+def test_the_model_may_phrase_any_kind_with_the_figures_it_was_given():
+    change = report("change")
+    text = "Spend rose $4.45 (59.3%) last week, mostly nightly (+$2.25); Nov 20 spiked at $4.45."
+    assert narrative(ctx_answering(text), TASK, change) == (text, "llm:gpt-4o-mini")
+    invented, source = narrative(ctx_answering("Spend rose $9.99 because of chat."), TASK, change)
+    assert "not in the facts" in source and invented.startswith("Spend rose $4.45 (59.33%)")

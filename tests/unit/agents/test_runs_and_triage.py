@@ -53,7 +53,8 @@ def test_a_run_walks_its_plan_and_completes():
 def test_a_general_question_or_no_usage_shortens_the_plan():
     run = apply({"status": "pending"}, on_request("r", {"status": "pending"}, "hi", NOW))
     run = apply(run, on_result("r", run, result("triage", verdict={"category": "general"}), NOW))
-    assert run["plan"] == ["triage", "data", "reporting"]
+    assert run["plan"] == ["triage", "data", "optimization", "reporting"]  # an overview quotes the headline saving
+    assert run["query"]["kind"] == "overview"
     run = apply({"status": "pending"}, on_request("r", {"status": "pending"}, "cut", NOW))
     run = apply(run, on_result("r", run, result("triage", verdict={"category": "cost"}), NOW))
     empty = on_result("r", run, result("data", calls=0), NOW)

@@ -1,0 +1,35 @@
+"""Money as the answers state it: exact decimal strings (no float in between), a share in
+percent, and a period said as people say it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+def exact(amount: Decimal) -> str:
+    """Every digit the warehouse gave ("12.5", "-0.000000003", "0"): sums of parts stay exact."""
+    text = format(amount.normalize(), "f") if amount else "0"
+    return text
+
+
+def share(part: Decimal | int, whole: Decimal | int) -> float:
+    """`part` as a percent of `whole`, to two decimals (0 when there is no whole)."""
+    return round(float(Decimal(part) / Decimal(whole) * 100), 2) if whole else 0.0
+
+
+def change_pct(current: Decimal, previous: Decimal) -> float | None:
+    """The change in percent of the previous amount; None when there was nothing before."""
+    return round(float((current - previous) / previous * 100), 2) if previous else None
+
+
+def day_span(period: dict) -> str:
+    """"Nov 18 – Nov 24, 2026" for a period whose `to` is exclusive."""
+    start = dt.date.fromisoformat(period["from"][:10])
+    last = dt.date.fromisoformat(period["to"][:10]) - dt.timedelta(days=1)
+    if last <= start:
+        return f"{start:%b} {start.day}, {start.year}"
+    head = f"{start:%b} {start.day}" + (f", {start.year}" if start.year != last.year else "")
+    return f"{head} – {last:%b} {last.day}, {last.year}"

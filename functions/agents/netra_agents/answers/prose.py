@@ -1,0 +1,215 @@
+"""The template narrative of every kind: money to the cent, the period as the question said
+it, plurals that agree, and cost and latency in separate paragraphs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from netra_agents.answers.money import day_span
+from netra_agents.optimizer import dollars
+
+METRIC_NAMES = {"spend": "Spend", "calls": "Calls", "tokens": "Tokens", "latency": "p95 latency", "error_rate": "Error rate"}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def seconds(ms: float | None) -> str:
+    return "n/a" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def when(period: dict) -> str:
+    label = period.get("label")
+    return f"{label} ({day_span(period)})" if label else day_span(period)
+
+
+# Labels that are already adverbs of time ("last week", "since Nov 3") take no "in".
+_BARE = ("last ", "this ", "yesterday", "today", "since ", "so far", "past ")
+
+
+def during(period: dict, capital: bool = False) -> str:
+    """The period as an adverbial: "in the last 7 days (…)", "last week (…)", "since Nov 3 (…)"."""
+    said = when(period)
+    if not period.get("label"):
+        phrase = f"{'on' if period['days'] == 1 else 'in'} {said}"
+    else:
+        phrase = said if said.lower().startswith(_BARE) else f"in {said}"
+    return phrase[:1].upper() + phrase[1:] if capital else phrase
+
+
+def _date(iso: str) -> str:
+    day = dt.date.fromisoformat(iso[:10])
+    return f"{day:%b} {day.day}"
+
+
+def template(report: dict) -> str:
+    paragraphs = [p for p in _BY_KIND[report["kind"]](report) if p]
+    return "\n\n".join(paragraphs)
+
+
+def _lead(report: dict) -> list[str]:
+    """Bad input first: a name the data does not have, a period without usage."""
+    said = [w for w in report.get("warnings", []) if w.startswith(("Your data has no ", "No usage between "))]
+    return [" ".join(said)] if said else []
+
+
+def _guidance(report):
+    return [f"Netra found no LLM usage for your organisation {during(report['period'])}, so there is nothing to analyse "
+            "yet. Send your usage events or import an export, then ask again."]
+
+
+def _plan(report):
+    text = (f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
+            f"{dollars(report['total_spend_usd'])}.")
+    recs = report["recommendations"]
+    if not recs:
+        text += " No change passed the evidence bar for a recommendation."
+    else:
+        top = recs[0]
+        text += (f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
+                 f"({report['projected_savings_pct']}% of spend); the largest, “{top['title']}”, saves "
+                 f"{dollars(top['savings_usd'])}.")
+        if report.get("meets_target") is not None:
+            asked = f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct") else dollars(report["target_usd"])
+            text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
+    latency = [f["finding"] for f in report["latency_findings"][:2]]
+    return [*_lead(report), text, " ".join(latency)]
+
+
+def _breakdown(report):
+    rows = [r for r in report["rows"] if r["key"] != "other"]
+    other = next((r for r in report["rows"] if r["key"] == "other"), None)
+    dimension, metric = report["dimension"], report["metric"]
+    if not rows:
+        return [*_lead(report), f"No usage {during(report['period'])} to break down by {dimension}."]
+    head = (f"{METRIC_NAMES[metric]} by {dimension} {during(report['period'])}: {dollars(report['total_cost_usd'])} over "
+            f"{plural(report['total_calls'], 'call')}.")
+
+    def quote(r):
+        if metric == "spend":
+            return f"{r['key']} {dollars(r['cost_usd'])} ({r['share_pct']}%)"
+        if metric == "calls":
+            return f"{r['key']} {plural(r['calls'], 'call')} ({r['share_pct']}%)"
+        if metric == "tokens":
+            return f"{r['key']} {plural(r['tokens'], 'token')} ({r['share_pct']}%)"
+        if metric == "latency":
+            return f"{r['key']} {seconds(r['p95_latency_ms'])}"
+        return f"{r['key']} {r['error_rate'] * 100:.2f}%"
+
+    text = head + f" The largest is {quote(rows[0])}"
+    if len(rows) > 1:
+        text += ", then " + ", ".join(quote(r) for r in rows[1:])
+    text += "."
+    if other:
+        rest = f"{plural(other['groups'], 'other ' + dimension)}"
+        text += f" {rest[:1].upper()}{rest[1:]}: {quote({**other, 'key': 'together'})}." if metric in ("spend", "calls", "tokens") \
+            else f" {plural(other['groups'], 'other ' + dimension)} make {plural(other['calls'], 'call')}."
+    within = [r for r in rows if r.get("within")]
+    split = " ".join(f"Within {r['key']}: " + ", ".join(f"{w['key']} {dollars(w['cost_usd'])}" for w in r["within"]["rows"]) + "."
+                     for r in within)
+    return [*_lead(report), text, split]
+
+
+_EFFECTS = {"volume": "volume (calls)", "mix": "model mix", "size": "size (tokens per call)", "new": "new models",
+            "gone": "models no longer used"}
+
+
+def _signed(amount: Decimal) -> str:
+    return f"{'+' if amount > 0 else '−'}{dollars(abs(amount))}"
+
+
+def _change(report):
+    delta, current, previous = Decimal(report["delta_usd"]), report["current"], report["previous"]
+    direction = "rose" if delta > 0 else "fell" if delta < 0 else "did not change"
+    pct = f" ({abs(report['delta_pct']):g}%)" if report["delta_pct"] is not None and delta else ""
+    amount = f" {dollars(abs(delta))}{pct}" if delta else ""
+    text = (f"Spend {direction}{amount}: {dollars(current['cost_usd'])} {during(report['period'])} against "
+            f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
+            f"{previous['calls']:,}.")
+    effects = report["effects"].get("model") or {}
+    parts = [f"{_EFFECTS[e]} {_signed(Decimal(v))}" for e, v in effects.items() if Decimal(v)]
+    why = f"By model: {', '.join(parts)}." if parts else ""
+    by_feature: dict[str, Decimal] = {}
+    for d in report["drivers"]:
+        if d["dimension"] == "feature":
+            by_feature[d["key"]] = by_feature.get(d["key"], Decimal(0)) + Decimal(d["delta_usd"])
+    moved = sorted(((k, v) for k, v in by_feature.items() if v), key=lambda kv: (-abs(kv[1]), str(kv[0])))[:3]
+    if moved:
+        why += " The features that moved most: " + ", ".join(f"{k} {_signed(v)}" for k, v in moved) + "."
+    spikes = report["spikes"]
+    spiked = ""
+    if spikes:
+        spiked = (f"{plural(len(spikes), 'day')} spiked: " + ", ".join(f"{_date(s['date'])} ({dollars(s['cost_usd'])})" for s in spikes)
+                  + f", against a typical day of {dollars(spikes[0]['typical_day_usd'])}.")
+    return [*_lead(report), text, why.strip(), spiked]
+
+
+def _what_if(report):
+    scenario = report["scenario"]
+    if not report["priced"]:
+        return [*_lead(report), f"Netra cannot price this scenario: {report['assumptions'][0]}"]
+    kind = scenario.get("type")
+    if kind == "top_n":
+        what = f"Doing only the top {plural(len(report['affected']), 'recommendation')}"
+    elif kind == "move_model":
+        what = f"Moving {scenario.get('feature') or 'every workload'}{' from ' + scenario['from_model'] if scenario.get('from_model') else ''} to {scenario['to_model']}"
+    elif kind == "cache":
+        what = f"Caching {scenario.get('feature') or 'every feature'}'s repeated prompts"
+    else:
+        what = f"Moving {scenario.get('feature') or 'every feature'} to a batch API"
+    text = (f"{what} would save {dollars(report['savings_usd'])} ({report['savings_pct']}% of spend) "
+            f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}.")
+    return [*_lead(report), text, " ".join(report["assumptions"][:2])]
+
+
+def _latency(report):
+    o = report["overall"]
+    if not o["calls"]:
+        return [*_lead(report), f"No calls {during(report['period'])} to measure."]
+    text = (f"{during(report['period'], capital=True)}, p50 latency was {seconds(o['p50_ms'])}, p95 {seconds(o['p95_ms'])} and p99 "
+            f"{seconds(o['p99_ms'])} over {plural(o['calls'], 'call')}.")
+    if o["p95_ttft_ms"] is not None:
+        text += f" p95 time to first token was {seconds(o['p95_ttft_ms'])}."
+    slowest = report["by_model"][0] if report["by_model"] else None
+    tail = f"The slowest model is {slowest['key']} (p95 {seconds(slowest['p95_ms'])})." if slowest else ""
+    if report["tail"]["features"]:
+        tail += " The slow tail is in " + ", ".join(f"{r['key']} (p95 {seconds(r['p95_ms'])})" for r in report["tail"]["features"]) + "."
+    fixes = ""
+    if report["findings"]:
+        first = report["findings"][0]
+        fixes = f"To cut {first['feature']}'s wait: " + " ".join(first["fixes"][:3])
+    return [*_lead(report), text, tail.strip(), fixes]
+
+
+def _forecast(report):
+    month = dt.date.fromisoformat(report["today"]).strftime("%B %Y")
+    text = f"In {month} you have spent {dollars(report['month_to_date_usd'])} so far."
+    if report["projected_month_usd"] is not None:
+        error = (f"; its backtested error on your history is {report['backtest_error_pct']:g}%"
+                 if report["backtest_error_pct"] is not None else "")
+        text += (f" At this pace the month ends near {dollars(report['projected_month_usd'])} (a seasonal mean over your "
+                 f"daily spend with a weekly rhythm{error}).")
+    budget = ""
+    if report.get("budget_usd") is not None:
+        budget = (f"Your {dollars(report['budget_usd'])} budget runs out on {_date(report['run_out_date'])}."
+                  if report["run_out_date"] else f"Your {dollars(report['budget_usd'])} budget lasts the month.")
+    return [*_lead(report), text, budget]
+
+
+def _overview(report):
+    text = (f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
+            f"{dollars(report['total_spend_usd'])}.")
+    if report["top_features"]:
+        text += " Most of it went to " + ", ".join(f"{f['key']} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3]) + "."
+    headline = report["headline_saving"]
+    saving = (f"Netra found {plural(headline['recommendations'], 'change')} that would save {dollars(headline['savings_usd'])} "
+              f"({headline['savings_pct']}% of spend); the largest, “{headline['largest']['title']}”, saves "
+              f"{dollars(headline['largest']['savings_usd'])}." if headline else
+              "No change passed the evidence bar for a recommendation yet.")
+    return [*_lead(report), text, saving, "Ask about a breakdown, a change, a what-if, latency or a forecast."]
+
+
+_BY_KIND = {"guidance": _guidance, "plan": _plan, "breakdown": _breakdown, "change": _change, "what_if": _what_if,
+            "latency": _latency, "forecast": _forecast, "overview": _overview}
