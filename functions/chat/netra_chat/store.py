@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import uuid
 
+from shared_lib.http import valid_id
+
 
 class NotFound(Exception):
     """Absent, deleted, or someone else's: the caller cannot tell which."""
@@ -87,6 +89,8 @@ class ChatStore:
         return thread_view(thread_id, data)
 
     def _owned(self, user_id: str, thread_id: str, transaction=None):
+        if not valid_id(thread_id):
+            raise NotFound(thread_id)
         ref = self._db.collection("threads").document(thread_id)
         snapshot = ref.get(transaction=transaction) if transaction is not None else ref.get()
         data = snapshot.to_dict() if snapshot.exists else None
@@ -133,8 +137,8 @@ class ChatStore:
         ref, _, _ = self._owned(user_id, thread_id)
         query = ref.collection("messages").order_by("created_at").order_by("seq")
         if cursor:
-            snapshot = ref.collection("messages").document(cursor).get()
-            if not snapshot.exists:
+            snapshot = ref.collection("messages").document(cursor).get() if valid_id(cursor) else None
+            if snapshot is None or not snapshot.exists:
                 raise BadCursor(cursor)
             query = query.start_after(snapshot)
         snapshots = list(query.limit(limit + 1).stream())
@@ -192,6 +196,8 @@ class ChatStore:
         self._db.collection("runs").document(run_id).update({"published": True})
 
     def run(self, user_id: str, run_id: str) -> dict:
+        if not valid_id(run_id):
+            raise NotFound(run_id)
         snapshot = self._db.collection("runs").document(run_id).get()
         data = snapshot.to_dict() if snapshot.exists else None
         if data is None or data.get("user_id") != user_id:
