@@ -154,6 +154,7 @@ class Router:
         # Default: the web chat's origins from the process settings (CORS_ALLOWED_ORIGINS).
         self._cors_origins = cors_origins or _configured_origins
         self._map = None
+        _json_errors_for_the_framework()
 
     def dispatch(self, request, handle):
         """`handle(endpoint, args, request)` answers a matched route."""
@@ -194,6 +195,24 @@ class Router:
         if not origin or origin not in self._cors_origins():
             return {}
         return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS, "Vary": "Origin"}
+
+
+def _json_errors_for_the_framework() -> None:
+    """A few requests never reach the function: functions-framework's own routing answers a
+    path werkzeug cannot match (a newline in it) with an HTML 404. Routers are built while
+    the framework loads the function's module, inside its app context: make those answers
+    the JSON error shape too."""
+    import flask
+
+    if not flask.has_app_context():
+        return
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_").replace("-", "_")
+        return error_response(exc.code or 500, code, exc.name or "error")
+
+    flask.current_app.register_error_handler(HTTPException, as_json)
 
 
 def _path_id_converter():

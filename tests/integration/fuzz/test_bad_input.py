@@ -89,6 +89,7 @@ def test_page_limits_that_are_not_small_decimals_are_a_400(http, chat_url, threa
 @pytest.mark.parametrize("path", [
     "/api/runs/__main__", "/api/threads/__x__", "/api/threads/__x__/messages", "/api/runs/..", "/api/threads/%2E",
     "/api/runs/a%2Fb", "/api/threads/a%00b", "/api/threads/" + "a" * 2000, "/api/runs/" + HUGE_INT,
+    "/api/threads/a%0Ab/messages",  # answered by functions-framework's routing, before ours
 ])
 def test_ids_firestore_refuses_are_a_404_on_every_chat_route(http, chat_url, caller, path):
     for method in ("GET", "PATCH", "DELETE", "POST"):
@@ -123,3 +124,17 @@ def test_the_whole_sane_range_is_readable(http, analytics_url, caller):
     for read in READS:
         response = http.get(f"{analytics_url}/api/usage/{read}", params={"from": "2000-01-01", "to": "2100-01-01T00:00:00Z"}, headers=caller)
         assert response.status_code == 200, (read, response.text[:300])
+
+
+@pytest.mark.parametrize("header", [{"alg": "ES256", "kid": 5}, {"alg": "ES256", "kid": ["k"]}, {"alg": "ES256", "kid": {"k": 1}},
+                                    {"alg": "ES256", "kid": "k", "crit": "x"}])
+def test_a_forged_token_header_is_a_401_on_every_bearer_route(http, platform, caller, header):
+    import base64
+    import json
+
+    _, payload, signature = caller["Authorization"].removeprefix("Bearer ").split(".")
+    encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
+    forged = bearer(f"{encoded}.{payload}.{signature}")
+    for service, path in [("auth", "/auth/me"), ("chat", "/api/threads"), ("analytics", "/api/usage/summary")]:
+        _refused(http.get(f"{url_of(platform, service)}{path}", headers=forged), 401)
+    assert http.post(f"{url_of(platform, 'auth')}/auth/validate", json={"token": forged["Authorization"][7:]}).json()["valid"] is False

@@ -81,3 +81,13 @@ def test_a_path_id_no_document_can_have_is_a_404_before_the_handler(path):
 def test_a_valid_path_id_reaches_the_handler():
     body, status, _ = _router().dispatch(_request("/api/things/0f715d26/parts"), lambda endpoint, args, request: ({"args": args}, 200, {}))
     assert (status, body) == (200, {"args": {"thing_id": "0f715d26"}})
+
+
+def test_what_the_framework_answers_before_the_router_is_json_too():
+    import flask
+
+    app = flask.Flask("fn")
+    with app.app_context():  # as functions-framework loads a function's module
+        _router()
+    answer = app.test_client().get("/api/things/a%0Ab")
+    assert (answer.status_code, answer.json) == (404, {"error": {"code": "not_found", "message": "Not Found"}})
