@@ -4,8 +4,9 @@ answer is a 5xx, and every answer conforms to the document (status code, content
 body schema).
 
 Bounded: a fixed number of examples per operation and generation mode, drawn from a fixed
-seed, so a failure reproduces and the three services take a few seconds each.
-NETRA_FUZZ_EXAMPLES raises the count for a deeper run by hand.
+seed, so a failure reproduces and the three services take a few seconds each. For a
+deeper run by hand, NETRA_FUZZ_EXAMPLES raises the count and NETRA_FUZZ_SEED draws other
+cases.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import pytest
 from tests.helpers import bearer, dev_login, url_of
 
 EXAMPLES = int(os.environ.get("NETRA_FUZZ_EXAMPLES", "8"))
+SEED = os.environ.get("NETRA_FUZZ_SEED")
 
 
 @pytest.mark.parametrize("service", ["auth", "chat", "analytics"])
 def test_the_published_openapi_fuzzed_gets_no_server_error_and_conforms(platform, http, unique, service):
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, given, seed, settings
     from hypothesis import strategies as st
     from hypothesis.errors import Unsatisfiable
     from schemathesis.checks import not_a_server_error
@@ -53,7 +55,7 @@ def test_the_published_openapi_fuzzed_gets_no_server_error_and_conforms(platform
                 # behind the lookup and not only "not found".
                 strategy = st.one_of(strategy, operation.as_strategy(generation_mode=mode, path_parameters=owned))
 
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=SEED is None, phases=[Phase.explicit, Phase.generate],
                       suppress_health_check=list(HealthCheck))
             @given(case=strategy)
             def exercise(case):
@@ -65,6 +67,8 @@ def test_the_published_openapi_fuzzed_gets_no_server_error_and_conforms(platform
                 except FailureGroup as failure:
                     failures.append(f"{operation.label} ({mode.value}): {failure}"[:3000])
 
+            if SEED is not None:
+                exercise = seed(int(SEED))(exercise)
             try:
                 exercise()
             except Unsatisfiable:
