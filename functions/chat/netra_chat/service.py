@@ -48,7 +48,7 @@ class ChatService:
 
     def create_thread(self, headers, body: dict) -> dict:
         user = self.caller(headers)
-        return self.store.create_thread(user.user_id, user.org_id, _title(body.get("title", "")))
+        return self.store.create_thread(user.user_id, user.org_id, _title(body.get("title") or ""))  # null: untitled, not "None"
 
     def get_thread(self, headers, thread_id: str) -> dict:
         user = self.caller(headers)

@@ -54,6 +54,11 @@ def test_thread_lifecycle(http, chat_url, user):
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
 
 
+def test_a_null_title_is_an_untitled_thread(http, chat_url, user):
+    created = http.post(f"{chat_url}/api/threads", json={"title": None}, headers=user["headers"])
+    assert created.status_code == 201 and created.json()["title"] == ""
+
+
 def test_threads_page_newest_first_with_a_cursor(http, chat_url, user):
     ids = [http.post(f"{chat_url}/api/threads", json={"title": f"t{i}"}, headers=user["headers"]).json()["thread_id"] for i in range(5)]
     first = http.get(f"{chat_url}/api/threads?limit=2", headers=user["headers"]).json()
