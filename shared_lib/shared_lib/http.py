@@ -156,6 +156,11 @@ class Router:
         self._map = None
         _json_errors_for_the_framework()
 
+    @property
+    def routes(self) -> list[tuple[str, str, list[str]]]:
+        """(path, endpoint, methods) of every route the function itself serves."""
+        return list(self._rules)
+
     def dispatch(self, request, handle):
         """`handle(endpoint, args, request)` answers a matched route."""
         from werkzeug.exceptions import MethodNotAllowed, NotFound
