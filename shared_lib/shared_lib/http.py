@@ -183,6 +183,9 @@ class Router:
             return _with(error_response(404, "not_found", "no such route"), cors)
         except MethodNotAllowed as exc:
             return _with(error_response(405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])}), cors)
+        if any("\x00" in text for item in request.args.items(multi=True) for text in item):
+            # No parameter of ours takes one, and Postgres text cannot hold one.
+            return _with(error_response(400, "invalid_query", "a query parameter has a NUL character"), cors)
         if endpoint == "health":
             return json_response({"status": "ok"})
         if endpoint == "openapi":

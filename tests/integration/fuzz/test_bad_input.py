@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import APP_CALLBACK
 from tests.helpers import bearer, dev_login, url_of
 
 DEEP = "[" * 100_000 + "]" * 100_000            # ~100k levels: a RecursionError in a plain parser
@@ -99,7 +100,7 @@ def test_ids_firestore_refuses_are_a_404_on_every_chat_route(http, chat_url, cal
         _refused(response)
 
 
-@pytest.mark.parametrize("cursor", ["__x__", "__main__", "a/b", ".", "..", "a\x00b", "x" * 2000, HUGE_INT])
+@pytest.mark.parametrize("cursor", ["__x__", "__main__", "a/b", ".", "..", "x" * 2000, HUGE_INT])
 def test_cursors_firestore_refuses_are_a_400(http, chat_url, thread_id, caller, cursor):
     for page in (f"{chat_url}/api/threads", f"{chat_url}/api/threads/{thread_id}/messages"):
         _refused(http.get(page, params={"cursor": cursor}, headers=caller), 400, "invalid_cursor")
@@ -138,3 +139,14 @@ def test_a_forged_token_header_is_a_401_on_every_bearer_route(http, platform, ca
     for service, path in [("auth", "/auth/me"), ("chat", "/api/threads"), ("analytics", "/api/usage/summary")]:
         _refused(http.get(f"{url_of(platform, service)}{path}", headers=forged), 401)
     assert http.post(f"{url_of(platform, 'auth')}/auth/validate", json={"token": forged["Authorization"][7:]}).json()["valid"] is False
+
+
+def test_a_nul_in_any_query_parameter_is_a_400(http, auth_url, chat_url, platform, caller):
+    import urllib.parse
+
+    login = http.get(f"{auth_url}/auth/login/google", params={"redirect_uri": APP_CALLBACK})
+    state = urllib.parse.parse_qs(urllib.parse.urlparse(login.headers["location"]).query)["state"][0]
+    # Once a 500: the callback audits the provider's error in Postgres, which refuses NUL.
+    _refused(http.get(f"{auth_url}/auth/callback/google", params={"state": state, "error": "access\x00denied"}), 400, "invalid_query")
+    _refused(http.get(f"{chat_url}/api/threads", params={"cursor": "a\x00b"}, headers=caller), 400, "invalid_query")
+    _refused(http.get(f"{url_of(platform, 'analytics')}/api/usage/summary", params={"from": "2026-01-01\x00"}, headers=caller), 400, "invalid_query")

@@ -91,3 +91,10 @@ def test_what_the_framework_answers_before_the_router_is_json_too():
         _router()
     answer = app.test_client().get("/api/things/a%0Ab")
     assert (answer.status_code, answer.json) == (404, {"error": {"code": "not_found", "message": "Not Found"}})
+
+
+@pytest.mark.parametrize("query", ["error=x%00y", "a%00=1", "state=s&error=ok&error=%00"])
+def test_a_nul_in_the_query_string_is_a_400_before_the_handler(query):
+    reached = []
+    body, status, _ = _router().dispatch(_request(f"/api/things/t1?{query}"), lambda *args: reached.append(args))
+    assert (status, json.loads(body)["error"]["code"], reached) == (400, "invalid_query", [])
