@@ -5,14 +5,18 @@ now a 4xx with the JSON error shape, and the route still works afterwards.
 
 from __future__ import annotations
 
+import base64
+import json
+import urllib.parse
+
 import pytest
 
 from tests.conftest import APP_CALLBACK
 from tests.helpers import bearer, dev_login, url_of
 
-DEEP = "[" * 100_000 + "]" * 100_000            # ~100k levels: a RecursionError in a plain parser
-DEEP_SMALL = "[" * 30_000 + "]" * 30_000      # deep, yet under chat's 64 KB body limit
-HUGE_INT = "1" * 5_000                           # past int()'s 4,300-digit limit
+DEEP = "[" * 100_000 + "]" * 100_000      # ~100k levels: a RecursionError in a plain parser
+DEEP_SMALL = "[" * 30_000 + "]" * 30_000  # deep, yet under chat's 64 KB body limit
+HUGE_INT = "1" * 5_000                     # past int()'s 4,300-digit limit
 READS = ["summary", "timeseries", "prompts", "unpriced", "profile"]
 
 
@@ -130,9 +134,6 @@ def test_the_whole_sane_range_is_readable(http, analytics_url, caller):
 @pytest.mark.parametrize("header", [{"alg": "ES256", "kid": 5}, {"alg": "ES256", "kid": ["k"]}, {"alg": "ES256", "kid": {"k": 1}},
                                     {"alg": "ES256", "kid": "k", "crit": "x"}])
 def test_a_forged_token_header_is_a_401_on_every_bearer_route(http, platform, caller, header):
-    import base64
-    import json
-
     _, payload, signature = caller["Authorization"].removeprefix("Bearer ").split(".")
     encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
     forged = bearer(f"{encoded}.{payload}.{signature}")
@@ -141,12 +142,10 @@ def test_a_forged_token_header_is_a_401_on_every_bearer_route(http, platform, ca
     assert http.post(f"{url_of(platform, 'auth')}/auth/validate", json={"token": forged["Authorization"][7:]}).json()["valid"] is False
 
 
-def test_a_nul_in_any_query_parameter_is_a_400(http, auth_url, chat_url, platform, caller):
-    import urllib.parse
-
+def test_a_nul_in_any_query_parameter_is_a_400(http, auth_url, chat_url, analytics_url, caller):
     login = http.get(f"{auth_url}/auth/login/google", params={"redirect_uri": APP_CALLBACK})
     state = urllib.parse.parse_qs(urllib.parse.urlparse(login.headers["location"]).query)["state"][0]
     # Once a 500: the callback audits the provider's error in Postgres, which refuses NUL.
     _refused(http.get(f"{auth_url}/auth/callback/google", params={"state": state, "error": "access\x00denied"}), 400, "invalid_query")
     _refused(http.get(f"{chat_url}/api/threads", params={"cursor": "a\x00b"}, headers=caller), 400, "invalid_query")
-    _refused(http.get(f"{url_of(platform, 'analytics')}/api/usage/summary", params={"from": "2026-01-01\x00"}, headers=caller), 400, "invalid_query")
+    _refused(http.get(f"{analytics_url}/api/usage/summary", params={"from": "2026-01-01\x00"}, headers=caller), 400, "invalid_query")
