@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import jwt
 import pytest
 
@@ -106,6 +107,31 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_new(http, 
     other = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
     reused = http.post(f"{chat_url}/api/threads/{other['thread_id']}/messages", json={"text": "hello"}, headers=headers)
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_burst_of_posts_to_one_thread_is_stored_whole(http, chat_url, user, unique):
+    """Once half of 10 concurrent posts answered 500: each read-locked the thread in a
+    transaction and ran out of retries."""
+    import concurrent.futures
+
+    thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    url = f"{chat_url}/api/threads/{thread['thread_id']}/messages"
+
+    def post(i: int):
+        with httpx.Client(timeout=60) as client:
+            key = {"Idempotency-Key": f"burst-{unique}-{i % 6}"}  # 6 distinct messages, 4 of them sent twice
+            return client.post(url, json={"text": f"question {i % 6}"}, headers={**user["headers"], **key})
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(post, range(10)))
+    assert [a.status_code for a in answers] == [202] * 10, [a.text[:200] for a in answers if a.status_code != 202]
+    ids = {i % 6: set() for i in range(10)}
+    for i, answer in enumerate(answers):
+        ids[i % 6].add((answer.json()["message_id"], answer.json()["run_id"]))
+    assert all(len(pair) == 1 for pair in ids.values()), ids  # a repeated key answers the first post's ids
+    messages = http.get(url, headers=user["headers"]).json()["messages"]
+    assert sorted(m["text"] for m in messages) == [f"question {i}" for i in range(6)]
+    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["message_count"] == 6
 
 
 def test_another_users_thread_and_run_are_404(http, chat_url, user, stranger):
