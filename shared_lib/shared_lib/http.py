@@ -190,6 +190,11 @@ class Router:
             return json_response({"status": "ok"})
         if endpoint == "openapi":
             return json_response(self._openapi)
+        if request.method == "HEAD":
+            # Werkzeug routes HEAD wherever GET is allowed; a handler that tells GET from
+            # "anything else" must see a GET, or HEAD /api/threads/{id} deletes the thread.
+            # The response body is dropped for HEAD by werkzeug itself.
+            request = _HeadAsGet(request)
         try:
             return _with(handle(endpoint, args, request), cors)
         except ApiError as exc:
@@ -203,6 +208,18 @@ class Router:
         if not origin or origin not in self._cors_origins():
             return {}
         return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS, "Vary": "Origin"}
+
+
+class _HeadAsGet:
+    """A HEAD request as its handler sees it: a GET."""
+
+    method = "GET"
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name: str):
+        return getattr(self._request, name)
 
 
 def _json_errors_for_the_framework() -> None:

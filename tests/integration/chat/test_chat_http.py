@@ -60,6 +60,17 @@ def test_a_null_title_is_an_untitled_thread(http, chat_url, user):
     assert created.status_code == 201 and created.json()["title"] == ""
 
 
+def test_head_is_as_safe_as_get(http, chat_url, user):
+    """HEAD reached the handlers as "not GET": HEAD /api/threads created a thread and
+    HEAD /api/threads/{id} deleted one."""
+    thread = http.post(f"{chat_url}/api/threads", json={"title": "keep"}, headers=user["headers"]).json()
+    before = http.get(f"{chat_url}/api/threads", headers=user["headers"]).json()["threads"]
+    for path in ("/api/threads", f"/api/threads/{thread['thread_id']}", f"/api/threads/{thread['thread_id']}/messages"):
+        head = http.head(f"{chat_url}{path}", headers=user["headers"])
+        assert head.status_code == 200 and head.content == b"", (path, head.status_code)
+    assert http.get(f"{chat_url}/api/threads", headers=user["headers"]).json()["threads"] == before
+
+
 def test_threads_page_newest_first_with_a_cursor(http, chat_url, user):
     ids = [http.post(f"{chat_url}/api/threads", json={"title": f"t{i}"}, headers=user["headers"]).json()["thread_id"] for i in range(5)]
     first = http.get(f"{chat_url}/api/threads?limit=2", headers=user["headers"]).json()

@@ -149,3 +149,10 @@ def test_a_nul_in_any_query_parameter_is_a_400(http, auth_url, chat_url, analyti
     _refused(http.get(f"{auth_url}/auth/callback/google", params={"state": state, "error": "access\x00denied"}), 400, "invalid_query")
     _refused(http.get(f"{chat_url}/api/threads", params={"cursor": "a\x00b"}, headers=caller), 400, "invalid_query")
     _refused(http.get(f"{analytics_url}/api/usage/summary", params={"from": "2026-01-01\x00"}, headers=caller), 400, "invalid_query")
+
+
+def test_head_with_a_body_creates_no_api_key(http, auth_url, caller):
+    before = http.get(f"{auth_url}/auth/api-keys", headers=caller).json()["api_keys"]
+    head = http.request("HEAD", f"{auth_url}/auth/api-keys", json={"name": "by HEAD"}, headers=caller)
+    assert head.status_code == 200 and head.content == b""
+    assert http.get(f"{auth_url}/auth/api-keys", headers=caller).json()["api_keys"] == before

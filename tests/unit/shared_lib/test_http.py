@@ -98,3 +98,10 @@ def test_a_nul_in_the_query_string_is_a_400_before_the_handler(query):
     reached = []
     body, status, _ = _router().dispatch(_request(f"/api/things/t1?{query}"), lambda *args: reached.append(args))
     assert (status, json.loads(body)["error"]["code"], reached) == (400, "invalid_query", [])
+
+
+def test_a_head_request_reaches_its_handler_as_a_get():
+    router = Router([("/api/things/<thing_id>", "thing", ["GET", "PATCH", "DELETE"])], {}, logging.getLogger("test"), cors_origins=lambda: ())
+    seen = []
+    router.dispatch(_request("/api/things/t1", method="HEAD"), lambda endpoint, args, request: seen.append(request.method) or ("", 200, {}))
+    assert seen == ["GET"]
