@@ -142,7 +142,7 @@ class TokenVerifier:
             raise InvalidToken("malformed_token", "the token is not a JWT")
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.InvalidTokenError:  # not only DecodeError: a non-string kid is refused here too
             raise InvalidToken("malformed_token", "the token header cannot be decoded") from None
         if header.get("alg") not in ALGORITHMS:
             # Refuses `none` and HS256-with-the-public-key before any key is touched.

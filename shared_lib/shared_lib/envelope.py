@@ -17,6 +17,7 @@ from typing import Any
 
 CLOUDEVENT_PUBSUB_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 _CE_REQUIRED = ("id", "source", "type", "specversion")
+PAYLOAD_MAX_DEPTH = 128
 
 
 class EnvelopeError(ValueError):
@@ -45,11 +46,13 @@ class PubSubMessage:
 
     def json(self) -> Any:
         """The payload decoded as UTF-8 JSON."""
-        from shared_lib.safejson import loads
+        from shared_lib.safejson import JsonRefused, loads
 
         try:
-            return loads(self.data)
-        except ValueError as exc:
+            # A push endpoint takes this from whoever can reach it: bounded, so a hostile
+            # payload is refused instead of raising RecursionError. Ours are far shallower.
+            return loads(self.data, max_depth=PAYLOAD_MAX_DEPTH)
+        except JsonRefused as exc:
             raise EnvelopeError(f"message {self.message_id}: data is not UTF-8 JSON ({exc})") from None
 
 
@@ -113,11 +116,11 @@ class _Event(dict):
 def _as_object(raw: bytes | str | Mapping[str, Any], what: str) -> Mapping[str, Any]:
     if isinstance(raw, Mapping):
         return raw
-    from shared_lib.safejson import loads
+    from shared_lib.safejson import JsonRefused, loads
 
     try:
         value = loads(raw)
-    except (ValueError, TypeError):
+    except (JsonRefused, TypeError):
         raise EnvelopeError(f"{what} is not JSON") from None
     if not isinstance(value, dict):
         raise EnvelopeError(f"{what} must be a JSON object, got {type(value).__name__}")

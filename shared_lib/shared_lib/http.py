@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_MAX_BODY = 1 * 1024 * 1024
+# Ids a client names in a path or a cursor: ours are uuids, and Firestore takes at most
+# 1,500 bytes, so anything longer names nothing.
+MAX_ID_CHARS = 128
 _JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
@@ -48,9 +51,62 @@ def read_json(request, max_bytes: int = DEFAULT_MAX_BODY) -> Any:
     from shared_lib.safejson import JsonRefused, loads
 
     try:
-        return loads(raw)
+        body = loads(raw)
     except JsonRefused as exc:
         raise ApiError(400, "malformed_json", f"the body is not acceptable JSON: {exc}") from None
+    if not _all_text(body):
+        # A lone surrogate cannot be stored (UTF-8 has no encoding for it) and Postgres text
+        # refuses NUL: either would fail the write deep inside a handler.
+        raise ApiError(400, "invalid_text", "the body has a string with a lone UTF-16 surrogate or a NUL character")
+    return body
+
+
+def _all_text(value: Any) -> bool:
+    """Every string (and key) in a parsed body is storable text; walks without recursing."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def int_param(args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    """A query parameter that must be a plain decimal integer in [minimum, maximum]; 400 otherwise.
+    Checked as text first: int() takes other scripts' digits and refuses over 4,300 of them."""
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum))) or not minimum <= int(raw) <= maximum:
+        raise ApiError(400, f"invalid_{name}", f"{name} must be an integer from {minimum} to {maximum}")
+    return int(raw)
+
+
+def valid_id(value: str) -> bool:
+    """Whether `value` can name a document: what Firestore accepts as an id (no '/', not '.' or
+    '..', not reserved `__…__`), printable, at most MAX_ID_CHARS. Checked before any lookup, so
+    a hostile id is an ordinary "not found" instead of an error from the database."""
+    return (
+        0 < len(value) <= MAX_ID_CHARS
+        and "/" not in value
+        and value not in (".", "..")
+        and not (value.startswith("__") and value.endswith("__"))
+        and value.isprintable()
+    )
 
 
 def json_object(request, fields: Mapping[str, type | tuple[type, ...]], required: tuple[str, ...] = (), max_bytes: int = DEFAULT_MAX_BODY) -> dict:
@@ -99,7 +155,8 @@ _CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 class Router:
     """Path routing for an HTTP function: 404/405 as JSON, /health and /openapi.json,
     CORS for the allowed browser origins, ApiError -> its JSON, anything else -> a 500
-    without a stack trace (logged)."""
+    without a stack trace (logged). A path variable (`<thread_id>`) matches only a
+    `valid_id`; any other value is a 404 before a handler runs."""
 
     def __init__(self, rules: list[tuple[str, str, list[str]]], openapi: dict, logger, cors_origins=None):
         self._rules = rules
@@ -108,6 +165,12 @@ class Router:
         # Default: the web chat's origins from the process settings (CORS_ALLOWED_ORIGINS).
         self._cors_origins = cors_origins or _configured_origins
         self._map = None
+        _json_errors_for_the_framework()
+
+    @property
+    def routes(self) -> list[tuple[str, str, list[str]]]:
+        """(path, endpoint, methods) of every route the function itself serves."""
+        return list(self._rules)
 
     def dispatch(self, request, handle):
         """`handle(endpoint, args, request)` answers a matched route."""
@@ -119,6 +182,7 @@ class Router:
                 [Rule("/health", endpoint="health", methods=["GET"]), Rule("/openapi.json", endpoint="openapi", methods=["GET"])]
                 + [Rule(path, endpoint=endpoint, methods=methods) for path, endpoint, methods in self._rules],
                 strict_slashes=False,
+                converters={"default": _path_id_converter()},
             )
         cors = self._cors(request)
         adapter = self._map.bind("netra", path_info=request.path)
@@ -130,10 +194,18 @@ class Router:
             return _with(error_response(404, "not_found", "no such route"), cors)
         except MethodNotAllowed as exc:
             return _with(error_response(405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])}), cors)
+        if any("\x00" in text for item in request.args.items(multi=True) for text in item):
+            # No parameter of ours takes one, and Postgres text cannot hold one.
+            return _with(error_response(400, "invalid_query", "a query parameter has a NUL character"), cors)
         if endpoint == "health":
             return json_response({"status": "ok"})
         if endpoint == "openapi":
             return json_response(self._openapi)
+        if request.method == "HEAD":
+            # Werkzeug routes HEAD wherever GET is allowed; a handler that tells GET from
+            # "anything else" must see a GET, or HEAD /api/threads/{id} deletes the thread.
+            # The response body is dropped for HEAD by werkzeug itself.
+            request = _HeadAsGet(request)
         try:
             return _with(handle(endpoint, args, request), cors)
         except ApiError as exc:
@@ -147,6 +219,48 @@ class Router:
         if not origin or origin not in self._cors_origins():
             return {}
         return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS, "Vary": "Origin"}
+
+
+class _HeadAsGet:
+    """A HEAD request as its handler sees it: a GET."""
+
+    method = "GET"
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name: str):
+        return getattr(self._request, name)
+
+
+def _json_errors_for_the_framework() -> None:
+    """A few requests never reach the function: functions-framework's own routing answers a
+    path werkzeug cannot match (a newline in it) with an HTML 404. Routers are built while
+    the framework loads the function's module, inside its app context: make those answers
+    the JSON error shape too."""
+    import flask
+
+    if not flask.has_app_context():
+        return
+    from werkzeug.exceptions import HTTPException
+
+    def as_json(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_").replace("-", "_")
+        return error_response(exc.code or 500, code, exc.name or "error")
+
+    flask.current_app.register_error_handler(HTTPException, as_json)
+
+
+def _path_id_converter():
+    from werkzeug.routing import UnicodeConverter, ValidationError
+
+    class PathId(UnicodeConverter):
+        def to_python(self, value: str) -> str:
+            if not valid_id(value):
+                raise ValidationError()
+            return value
+
+    return PathId
 
 
 def _configured_origins() -> tuple[str, ...]:

@@ -1,18 +1,24 @@
 """The analytics function's OpenAPI document (served at /openapi.json)."""
 
+# ISO 8601 dates or times from 2000-01-01 to 2100-01-01 (anything else is a 400); `to`
+# defaults to now and `from` to 30 days before `to`.
 _RANGE = [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}]
 _FILTERS = [{"name": name, "in": "query", "style": "form", "explode": True,
              "description": f"only calls of these {name}s (repeat the parameter or separate names with commas)",
              "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 50}}
             for name in ("feature", "model", "provider", "user")]
+# Every read authenticates: 401 for a bad token, 403 for a delegated token without
+# usage:read, 503 when the signing keys cannot be fetched.
+_READ_ERRORS = (400, 401, 403, 503)
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _MEASURES = {
     "type": "object",
     "properties": {name: {"type": kind} for name, kind in [
         ("calls", "integer"), ("input_tokens", "integer"), ("output_tokens", "integer"), ("cached_input_tokens", "integer"),
-        ("cost_usd", "string"), ("p50_latency_ms", "number"), ("p95_latency_ms", "number"), ("p99_latency_ms", "number"),
-        ("p50_ttft_ms", "number"), ("p95_ttft_ms", "number"), ("error_rate", "number")]},
+        ("cost_usd", "string"), ("error_rate", "number")]}
+    # No calls, no percentile.
+    | {name: {"type": ["number", "null"]} for name in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms")},
 }
 
 OPENAPI = {
@@ -40,34 +46,34 @@ OPENAPI = {
                            {"name": "feature", "in": "query", "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 503)}},
+            "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
         }},
         "/api/usage/prompts": {"get": {
             "security": [{"bearer": []}],
             "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}],
-            "responses": {"200": {"description": "duplicate_prompts and shared_prefixes"}, **{str(c): _ERROR for c in (400, 401)}},
+            "responses": {"200": {"description": "duplicate_prompts and shared_prefixes"}, **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/timeseries": {"get": {
             "security": [{"bearer": []}],
             "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
             "parameters": [*_RANGE, {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
                            {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}}, *_FILTERS],
-            "responses": {"200": {"description": "series of points"}, **{str(c): _ERROR for c in (400, 401, 403)}},
+            "responses": {"200": {"description": "series of points"}, **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/unpriced": {"get": {
             "security": [{"bearer": []}],
             "description": "Calls whose model the price catalog does not know, per provider and model.",
             "parameters": _RANGE,
-            "responses": {"200": {"description": "unpriced calls and tokens"}, **{str(c): _ERROR for c in (400, 401, 403)}},
+            "responses": {"200": {"description": "unpriced calls and tokens"}, **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/profile": {"get": {
             "security": [{"bearer": []}],
             "description": "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
                            "billed failures, repeated prompts, output tail and shared prefixes: what the optimizer reads.",
             "parameters": _RANGE,
-            "responses": {"200": {"description": "workloads"}, **{str(c): _ERROR for c in (400, 401, 403)}},
+            "responses": {"200": {"description": "workloads"}, **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/summary": {"get": {
             "security": [{"bearer": []}],
@@ -79,7 +85,7 @@ OPENAPI = {
                 "type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"},
                                                  "groups": {"type": "array", "items": _MEASURES}, "totals": _MEASURES,
                                                  "unpriced": {"type": "object"}}}}}},
-                **{str(c): _ERROR for c in (400, 401)}},
+                **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
     },
 }

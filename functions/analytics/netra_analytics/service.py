@@ -192,14 +192,25 @@ def _event_id(row) -> str | None:
     return value[:128].encode("utf-8", "backslashreplace").decode() if isinstance(value, str) else None
 
 
+# The instants a read may name. Usage is recorded now, so this is far wider than any real
+# question, yet keeps date arithmetic (a default window, a day's end) and the warehouse's
+# DateTime64 inside their ranges.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+
+
 def _instant(value: str | None, name: str) -> dt.datetime | None:
     if not value:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
     except ValueError:
         raise ApiError(400, "invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    if not EARLIEST.year <= moment.year <= LATEST.year or not EARLIEST <= moment <= LATEST:
+        # The year alone first: an offset on 0001-01-01 or 9999-12-31 overflows a comparison.
+        raise ApiError(400, "invalid_range", f"'{name}' must be from {EARLIEST.date()} to {LATEST.date()}")
+    return moment
 
 
 MAX_FILTER_NAMES, MAX_FILTER_NAME = 50, 200

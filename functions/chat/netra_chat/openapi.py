@@ -1,6 +1,13 @@
-"""The chat function's OpenAPI document (served at /openapi.json)."""
+"""The chat function's OpenAPI document (served at /openapi.json).
+
+It is what the fuzz tests generate requests from, so it says exactly what the routes take:
+ids are the 32-hex-digit ids the store issues, bodies refuse unknown fields, and every
+answer a route can give is listed.
+"""
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+_WHEN = {"type": ["string", "null"]}
 
 
 def _json(schema, description="OK"):
@@ -8,15 +15,40 @@ def _json(schema, description="OK"):
 
 
 def _errors(*codes):
-    return {str(code): _json(_ERROR, "error") for code in codes}
+    # Every route authenticates first: 401 for a missing or bad token, 503 when the signing
+    # keys cannot be fetched.
+    return {str(code): _json(_ERROR, "error") for code in sorted({401, 503, *codes})}
 
 
-_THREAD = {"type": "object", "properties": {"thread_id": {"type": "string"}, "title": {"type": "string"},
-                                            "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-                                            "message_count": {"type": "integer"}}}
+def _path(name):
+    return {"name": name, "in": "path", "required": True, "schema": _ID}
+
+
+def _body(schema, required=True):
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+_THREAD = {"type": "object", "required": ["thread_id", "title", "created_at", "updated_at", "message_count"],
+           "properties": {"thread_id": {"type": "string"}, "title": {"type": "string"}, "created_at": _WHEN,
+                          "updated_at": _WHEN, "message_count": {"type": "integer"}}}
+_MESSAGE = {"type": "object", "required": ["message_id", "thread_id", "role", "text", "created_at", "run_id"],
+            "properties": {"message_id": {"type": "string"}, "thread_id": {"type": "string"}, "role": {"type": "string"},
+                           "text": {"type": "string"}, "created_at": _WHEN, "run_id": {"type": ["string", "null"]}}}
+_RUN = {"type": "object", "required": ["run_id", "thread_id", "message_id", "status", "steps"],
+        "properties": {"run_id": {"type": "string"}, "thread_id": {"type": ["string", "null"]},
+                       "message_id": {"type": ["string", "null"]}, "status": {"type": ["string", "null"]},
+                       "plan": {"type": "array"}, "steps": {"type": "array"}, "result": {}, "error": {},
+                       "created_at": _WHEN, "updated_at": _WHEN}}
+_TITLE = {"type": "string", "maxLength": 200}
 _PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
-         {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
+         {"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": _ID}]
 _SECURE = [{"bearer": []}]
+
+
+def _page_of(name, item):
+    return {"type": "object", "required": [name, "next_cursor"],
+            "properties": {name: {"type": "array", "items": item}, "next_cursor": {"type": ["string", "null"]}}}
+
 
 OPENAPI = {
     "openapi": "3.1.0",
@@ -29,25 +61,44 @@ OPENAPI = {
     "paths": {
         "/health": {"get": {"responses": {"200": _json({"type": "object"})}}},
         "/api/threads": {
-            "get": {"security": _SECURE, "parameters": _PAGE, "responses": {"200": _json({"type": "object"}), **_errors(400, 401)}},
-            "post": {"security": _SECURE, "responses": {"201": _json(_THREAD), **_errors(400, 401, 413, 415)}},
-        },
-        "/api/threads/{thread_id}": {
-            "get": {"security": _SECURE, "responses": {"200": _json(_THREAD), **_errors(401, 404)}},
-            "patch": {"security": _SECURE, "responses": {"200": _json(_THREAD), **_errors(400, 401, 404, 413, 415)}},
-            "delete": {"security": _SECURE, "responses": {"204": {"description": "deleted"}, **_errors(401, 404)}},
-        },
-        "/api/threads/{thread_id}/messages": {
-            "get": {"security": _SECURE, "parameters": _PAGE, "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 404)}},
+            "get": {"security": _SECURE, "parameters": _PAGE, "responses": {"200": _json(_page_of("threads", _THREAD)), **_errors(400)}},
             "post": {
                 "security": _SECURE,
-                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}}}}},
-                "responses": {"202": _json({"type": "object", "required": ["message_id", "run_id"]}), **_errors(400, 401, 404, 409, 413, 415, 503)},
+                "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {"title": _TITLE}}, required=False),
+                "responses": {"201": _json(_THREAD), **_errors(400, 413, 415)},
             },
         },
-        "/api/runs/{run_id}": {"get": {"security": _SECURE, "responses": {"200": _json({"type": "object"}), **_errors(401, 404)}}},
-        "/api/ws-ticket": {"post": {"security": _SECURE, "responses": {"200": _json({"type": "object", "required": ["ticket", "expires_in"]}), **_errors(401)}}},
+        "/api/threads/{thread_id}": {
+            "parameters": [_path("thread_id")],
+            "get": {"security": _SECURE, "responses": {"200": _json(_THREAD), **_errors(404)}},
+            "patch": {
+                "security": _SECURE,
+                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["title"],
+                                      "properties": {"title": {**_TITLE, "minLength": 1}}}),
+                "responses": {"200": _json(_THREAD), **_errors(400, 404, 413, 415)},
+            },
+            "delete": {"security": _SECURE, "responses": {"204": {"description": "deleted"}, **_errors(404)}},
+        },
+        "/api/threads/{thread_id}/messages": {
+            "parameters": [_path("thread_id")],
+            "get": {"security": _SECURE, "parameters": _PAGE, "responses": {"200": _json(_page_of("messages", _MESSAGE)), **_errors(400, 404)}},
+            "post": {
+                "security": _SECURE,
+                "parameters": [{"name": "Idempotency-Key", "in": "header",
+                                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"}}],
+                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["text"],
+                                      "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}}),
+                "responses": {"202": _json({"type": "object", "required": ["message_id", "run_id"],
+                                            "properties": {"message_id": {"type": "string"}, "run_id": {"type": "string"}}}),
+                              **_errors(400, 404, 409, 413, 415, 429)},
+            },
+        },
+        "/api/runs/{run_id}": {
+            "parameters": [_path("run_id")],
+            "get": {"security": _SECURE, "responses": {"200": _json(_RUN), **_errors(404)}},
+        },
+        "/api/ws-ticket": {"post": {"security": _SECURE, "responses": {
+            "200": _json({"type": "object", "required": ["ticket", "expires_in"],
+                          "properties": {"ticket": {"type": "string"}, "expires_in": {"type": "integer"}}}), **_errors()}}},
     },
 }

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from shared_lib.auth import Authenticator, InvalidToken, Principal
 from shared_lib.events import ClientEvent, publish_client_event
-from shared_lib.http import ApiError
+from shared_lib.http import ApiError, int_param
 
 from netra_chat.store import BadCursor, ChatStore, KeyReused, NotFound
 
@@ -48,7 +48,7 @@ class ChatService:
 
     def create_thread(self, headers, body: dict) -> dict:
         user = self.caller(headers)
-        return self.store.create_thread(user.user_id, user.org_id, _title(body.get("title", "")))
+        return self.store.create_thread(user.user_id, user.org_id, _title(body.get("title") or ""))  # null: untitled, not "None"
 
     def get_thread(self, headers, thread_id: str) -> dict:
         user = self.caller(headers)
@@ -145,11 +145,9 @@ class ChatService:
             raise ApiError(404, "not_found", "no such thread or run") from None
 
     def _page(self, fetch, args):
-        raw = args.get("limit", str(PAGE_DEFAULT))
-        if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
-            raise ApiError(400, "invalid_limit", f"limit must be 1-{PAGE_MAX}")
+        limit = int_param(args, "limit", PAGE_DEFAULT, 1, PAGE_MAX)
         try:
-            return fetch(int(raw), args.get("cursor") or None)
+            return fetch(limit, args.get("cursor") or None)
         except BadCursor:
             raise ApiError(400, "invalid_cursor", "the cursor does not name a page of yours") from None
 

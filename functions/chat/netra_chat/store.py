@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import uuid
 
+from shared_lib.http import valid_id
+
 
 class NotFound(Exception):
     """Absent, deleted, or someone else's: the caller cannot tell which."""
@@ -87,6 +89,8 @@ class ChatStore:
         return thread_view(thread_id, data)
 
     def _owned(self, user_id: str, thread_id: str, transaction=None):
+        if not valid_id(thread_id):
+            raise NotFound(thread_id)
         ref = self._db.collection("threads").document(thread_id)
         snapshot = ref.get(transaction=transaction) if transaction is not None else ref.get()
         data = snapshot.to_dict() if snapshot.exists else None
@@ -133,8 +137,8 @@ class ChatStore:
         ref, _, _ = self._owned(user_id, thread_id)
         query = ref.collection("messages").order_by("created_at").order_by("seq")
         if cursor:
-            snapshot = ref.collection("messages").document(cursor).get()
-            if not snapshot.exists:
+            snapshot = ref.collection("messages").document(cursor).get() if valid_id(cursor) else None
+            if snapshot is None or not snapshot.exists:
                 raise BadCursor(cursor)
             query = query.start_after(snapshot)
         snapshots = list(query.limit(limit + 1).stream())
@@ -142,47 +146,59 @@ class ChatStore:
         return page, (page[-1]["message_id"] if len(snapshots) > limit else None)
 
     def post_message(self, user_id: str, org_id: str, thread_id: str, text: str, idempotency_key: str | None) -> Posted:
-        """Store the message and its run in one transaction; a repeated Idempotency-Key
-        answers the first post's ids instead of writing anything."""
+        """Store the message and its run in one atomic batch; a repeated Idempotency-Key
+        answers the first post's ids instead of writing anything.
+
+        A batch, not a transaction: every post to a thread would read-lock the thread
+        document, and on bursts (8 concurrent posts to one thread) most transactions
+        exhausted their retries and answered 500. The batch reads nothing under lock: the
+        count is a server-side increment, and the key document's `create` precondition
+        makes a concurrent duplicate fail whole."""
+        from google.api_core.exceptions import AlreadyExists, Conflict
         from google.cloud import firestore
 
+        thread_ref, _, data = self._owned(user_id, thread_id)
         key_ref = None
         if idempotency_key:
             digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
             key_ref = self._db.collection("message_keys").document(f"{user_id}:{digest}")
-        message_id, run_id = uuid.uuid4().hex, uuid.uuid4().hex
+            earlier = self._earlier_post(key_ref, thread_id, idempotency_key)
+            if earlier is not None:
+                return earlier
+        message_id, run_id, now = uuid.uuid4().hex, uuid.uuid4().hex, self._clock()
+        batch = self._db.batch()
+        if key_ref is not None:
+            batch.create(key_ref, {"thread_id": thread_id, "message_id": message_id, "run_id": run_id, "created_at": now})
+        # seq orders messages of the same instant; a tie (concurrent posts) falls back to the id.
+        batch.create(thread_ref.collection("messages").document(message_id),
+                     {"user_id": user_id, "role": "user", "text": text, "created_at": now, "seq": data.get("message_count", 0),
+                      "run_id": run_id})
+        batch.create(self._db.collection("runs").document(run_id),
+                     {"user_id": user_id, "org_id": org_id, "thread_id": thread_id, "message_id": message_id, "status": "pending",
+                      "steps": [], "result": None, "published": False, "created_at": now, "updated_at": now})
+        changes = {"updated_at": now, "message_count": firestore.Increment(1)}
+        if not data.get("title"):
+            changes["title"] = _title_from(text)
+        batch.update(thread_ref, changes)
+        try:
+            batch.commit()
+        except (AlreadyExists, Conflict):
+            # The same key posted concurrently and the other post won: answer its ids.
+            earlier = self._earlier_post(key_ref, thread_id, idempotency_key) if key_ref is not None else None
+            if earlier is None:
+                raise
+            return earlier
+        return Posted(thread_id, message_id, run_id, True, False)
 
-        @firestore.transactional
-        def write(transaction) -> Posted:
-            thread_ref, _, data = self._owned(user_id, thread_id, transaction)
-            if key_ref is not None:
-                earlier = key_ref.get(transaction=transaction)
-                if earlier.exists:
-                    known = earlier.to_dict()
-                    if known["thread_id"] != thread_id:
-                        raise KeyReused(idempotency_key)
-                    run = self._db.collection("runs").document(known["run_id"]).get(transaction=transaction)
-                    return Posted(thread_id, known["message_id"], known["run_id"], False, bool(run.get("published")))
-            now = self._clock()
-            count = data.get("message_count", 0)
-            transaction.create(
-                thread_ref.collection("messages").document(message_id),
-                {"user_id": user_id, "role": "user", "text": text, "created_at": now, "seq": count, "run_id": run_id},
-            )
-            transaction.create(
-                self._db.collection("runs").document(run_id),
-                {"user_id": user_id, "org_id": org_id, "thread_id": thread_id, "message_id": message_id, "status": "pending",
-                 "steps": [], "result": None, "published": False, "created_at": now, "updated_at": now},
-            )
-            changes = {"updated_at": now, "message_count": count + 1}
-            if not data.get("title"):
-                changes["title"] = _title_from(text)
-            transaction.update(thread_ref, changes)
-            if key_ref is not None:
-                transaction.create(key_ref, {"thread_id": thread_id, "message_id": message_id, "run_id": run_id, "created_at": now})
-            return Posted(thread_id, message_id, run_id, True, False)
-
-        return write(self._db.transaction())
+    def _earlier_post(self, key_ref, thread_id: str, idempotency_key: str) -> Posted | None:
+        earlier = key_ref.get()
+        if not earlier.exists:
+            return None
+        known = earlier.to_dict()
+        if known["thread_id"] != thread_id:
+            raise KeyReused(idempotency_key)
+        run = self._db.collection("runs").document(known["run_id"]).get()
+        return Posted(thread_id, known["message_id"], known["run_id"], False, bool(run.get("published")))
 
     def message(self, thread_id: str, message_id: str) -> dict:
         snapshot = self._db.collection("threads").document(thread_id).collection("messages").document(message_id).get()
@@ -192,6 +208,8 @@ class ChatStore:
         self._db.collection("runs").document(run_id).update({"published": True})
 
     def run(self, user_id: str, run_id: str) -> dict:
+        if not valid_id(run_id):
+            raise NotFound(run_id)
         snapshot = self._db.collection("runs").document(run_id).get()
         data = snapshot.to_dict() if snapshot.exists else None
         if data is None or data.get("user_id") != user_id:

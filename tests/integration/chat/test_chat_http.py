@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import jwt
 import pytest
 
@@ -54,6 +55,22 @@ def test_thread_lifecycle(http, chat_url, user):
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
 
 
+def test_a_null_title_is_an_untitled_thread(http, chat_url, user):
+    created = http.post(f"{chat_url}/api/threads", json={"title": None}, headers=user["headers"])
+    assert created.status_code == 201 and created.json()["title"] == ""
+
+
+def test_head_is_as_safe_as_get(http, chat_url, user):
+    """HEAD reached the handlers as "not GET": HEAD /api/threads created a thread and
+    HEAD /api/threads/{id} deleted one."""
+    thread = http.post(f"{chat_url}/api/threads", json={"title": "keep"}, headers=user["headers"]).json()
+    before = http.get(f"{chat_url}/api/threads", headers=user["headers"]).json()["threads"]
+    for path in ("/api/threads", f"/api/threads/{thread['thread_id']}", f"/api/threads/{thread['thread_id']}/messages"):
+        head = http.head(f"{chat_url}{path}", headers=user["headers"])
+        assert head.status_code == 200 and head.content == b"", (path, head.status_code)
+    assert http.get(f"{chat_url}/api/threads", headers=user["headers"]).json()["threads"] == before
+
+
 def test_threads_page_newest_first_with_a_cursor(http, chat_url, user):
     ids = [http.post(f"{chat_url}/api/threads", json={"title": f"t{i}"}, headers=user["headers"]).json()["thread_id"] for i in range(5)]
     first = http.get(f"{chat_url}/api/threads?limit=2", headers=user["headers"]).json()
@@ -101,6 +118,31 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_new(http, 
     other = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
     reused = http.post(f"{chat_url}/api/threads/{other['thread_id']}/messages", json={"text": "hello"}, headers=headers)
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_burst_of_posts_to_one_thread_is_stored_whole(http, chat_url, user, unique):
+    """Once half of 10 concurrent posts answered 500: each read-locked the thread in a
+    transaction and ran out of retries."""
+    import concurrent.futures
+
+    thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
+    url = f"{chat_url}/api/threads/{thread['thread_id']}/messages"
+
+    def post(i: int):
+        with httpx.Client(timeout=60) as client:
+            key = {"Idempotency-Key": f"burst-{unique}-{i % 6}"}  # 6 distinct messages, 4 of them sent twice
+            return client.post(url, json={"text": f"question {i % 6}"}, headers={**user["headers"], **key})
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(post, range(10)))
+    assert [a.status_code for a in answers] == [202] * 10, [a.text[:200] for a in answers if a.status_code != 202]
+    ids = {i % 6: set() for i in range(10)}
+    for i, answer in enumerate(answers):
+        ids[i % 6].add((answer.json()["message_id"], answer.json()["run_id"]))
+    assert all(len(pair) == 1 for pair in ids.values()), ids  # a repeated key answers the first post's ids
+    messages = http.get(url, headers=user["headers"]).json()["messages"]
+    assert sorted(m["text"] for m in messages) == [f"question {i}" for i in range(6)]
+    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["message_count"] == 6
 
 
 def test_another_users_thread_and_run_are_404(http, chat_url, user, stranger):

@@ -93,3 +93,16 @@ def test_data_that_is_not_json_is_reported_with_the_message_id():
 
 def test_delivery_key_falls_back_to_the_id_without_a_publish_time():
     assert from_push({"message": {"messageId": "9"}}).delivery_key == "9"
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"message": ' + b"1" * 5_000 + b"}"])
+def test_a_hostile_push_body_is_an_envelope_error(body):
+    with pytest.raises(EnvelopeError, match="push envelope is not JSON"):
+        from_http({}, body)
+
+
+@pytest.mark.parametrize("data", [b"[" * 100_000 + b"]" * 100_000, b'{"org_id": ' + b"1" * 5_000 + b"}"])
+def test_a_hostile_payload_is_an_envelope_error(data):
+    message = from_push({"message": {"messageId": "9", "data": base64.b64encode(data).decode()}})
+    with pytest.raises(EnvelopeError, match="message 9: data is not UTF-8 JSON"):
+        message.json()
