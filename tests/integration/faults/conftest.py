@@ -11,7 +11,11 @@ import os
 
 import pytest
 
-from tests.conftest import APP_CALLBACK, FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import APP_CALLBACK, FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL
+
+# A Redis database of its own: the shared platform keeps running beside this one, and its
+# tickets, claims and streams must survive this platform's flush.
+FAULTS_REDIS_URL = os.environ.get("NETRA_TEST_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 DEADLINE_PERCENT = 5
 TRIAGE_DEADLINE = 180 * DEADLINE_PERCENT / 100
@@ -20,7 +24,8 @@ RESTART_DELAY = 8.0
 EXCHANGES_PER_MINUTE = 30
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: torn down (and the emulator variables restored) before other tests run.
+@pytest.fixture(scope="package")
 def platform(tmp_path_factory):
     import redis
 
@@ -28,11 +33,11 @@ def platform(tmp_path_factory):
     from emulators.platform.processes import RestartPolicy
     from emulators.platform.workspace import Workspace
 
-    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    redis.Redis.from_url(FAULTS_REDIS_URL).flushdb()
     environ = {
         **os.environ,
         "DATABASE_URL": TEST_DATABASE_URL,
-        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_URL": FAULTS_REDIS_URL,
         "AUTH_REDIRECT_ALLOWLIST": APP_CALLBACK,
         "AUTH_RATE_LIMIT_PER_MINUTE": str(EXCHANGES_PER_MINUTE),
         "AGENT_DEADLINE_PERCENT": str(DEADLINE_PERCENT),
@@ -58,7 +63,7 @@ def platform(tmp_path_factory):
     supervisor.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def settings(platform):
     from shared_lib.config import load_settings
 
