@@ -218,7 +218,9 @@ class Router:
         origin = request.headers.get("Origin")
         if not origin or origin not in self._cors_origins():
             return {}
-        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS, "Vary": "Origin"}
+        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS,
+                # The web chat waits what a 429 says; cross-origin it can only read exposed headers.
+                "Access-Control-Expose-Headers": "Retry-After", "Vary": "Origin"}
 
 
 class _HeadAsGet:

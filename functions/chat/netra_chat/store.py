@@ -65,6 +65,7 @@ def run_view(run_id: str, data: dict) -> dict:
         "message_id": data.get("message_id"),
         "status": data.get("status"),
         "plan": data.get("plan", []),
+        "query": data.get("query"),  # the question as understood (kind, period, filters, …, with sources)
         "steps": [{k: _iso(v) if isinstance(v, dt.datetime) else v for k, v in step.items()} for step in data.get("steps", [])],
         "result": data.get("result"),
         "error": data.get("error"),

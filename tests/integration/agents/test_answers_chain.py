@@ -41,6 +41,7 @@ def post(http, platform, who, thread_id: str, text: str) -> dict:
     assert report_errors(report) == [], report_errors(report)
     assert [s["name"] for s in run["steps"]] == ["triage", *PLANS[report["kind"]]]  # only the steps its kind needs
     assert report["query"]["kind"] == report["kind"] and report["narrative"]
+    assert run["query"] == report["query"]  # the resolved query is visible on the run
     return report
 
 
@@ -96,3 +97,35 @@ def test_the_other_kinds_through_the_chain(http, platform, who, question, kind):
         assert report["headline_saving"] and "$0.00" not in report["narrative"]
     if kind == "what_if":
         assert report["priced"] and Decimal(report["savings_usd"]) > 0
+
+
+def llm_faults(platform, match: str, **fault) -> None:
+    import httpx
+
+    httpx.post(f"{url_of(platform, 'llm-emulator')}/_emulator/faults",
+               json={"faults": [{"match": match, "times": 50, **fault}]}).raise_for_status()
+
+
+@pytest.mark.parametrize("llm", ["emulator", "none answers", "nonsense"])
+def test_the_same_numbers_with_a_model_without_one_and_with_one_answering_nonsense(http, platform, who, llm):
+    """Code understands and computes; a model only phrases. Every model failing (500s until the
+    gateway gives up) or answering text that is not what was asked changes no number."""
+    tag = f"ref {uuid.uuid4().hex[:8]}"
+    if llm == "none answers":
+        llm_faults(platform, tag, status=500)
+    elif llm == "nonsense":
+        llm_faults(platform, tag, invalid_json=True)
+    import httpx
+
+    emulator = url_of(platform, "llm-emulator")
+    try:
+        report = post(http, platform, who, thread(http, platform, who), f"Show me spend by feature for the last 14 days ({tag})")
+        asked = httpx.get(f"{emulator}/_emulator/requests", params={"match": tag}).json()["count"]
+    finally:
+        httpx.delete(f"{emulator}/_emulator/faults").raise_for_status()
+    assert asked >= 1  # the narrative went to a model (and, faulted, fell back to the template)
+    assert (report["kind"], report["dimension"], report["period"]["days"]) == ("breakdown", "feature", 14)
+    independent = summary(http, platform, who, report["period"], group_by="feature")
+    shown = [r for r in report["rows"] if r["key"] != "other"]
+    assert [(r["key"], r["cost_usd"]) for r in shown] == [(g["key"], g["cost_usd"]) for g in independent["groups"][:len(shown)]]
+    assert report["total_cost_usd"] == independent["totals"]["cost_usd"]
