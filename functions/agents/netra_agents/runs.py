@@ -194,6 +194,18 @@ class RunStore:
         if names:
             self._ref(run_id).update({f"sent.{name}": True for name in names})
 
+    def thread_runs(self, thread_id: str, user_id: str | None) -> list[tuple[str, dict]]:
+        """One user's runs in a thread, (id, {created_at, query}): every one, since an unordered
+        limit could drop the latest, but only the fields a follow-up needs. Equality filters
+        only, so no composite index."""
+        from google.cloud import firestore
+
+        snapshots = (self._db.collection("runs")
+                     .where(filter=firestore.FieldFilter("thread_id", "==", thread_id))
+                     .where(filter=firestore.FieldFilter("user_id", "==", user_id))
+                     .select(["created_at", "query"]).stream())
+        return [(s.id, s.to_dict()) for s in snapshots]
+
     def output(self, run_id: str, step: str) -> dict | None:
         """What a step produced (None until it has)."""
         snapshot = self._ref(run_id).collection("outputs").document(step).get()

@@ -22,7 +22,6 @@ from netra_agents.usage_data import CREDENTIAL_KEY
 
 NAMES_WINDOW_DAYS = 90
 MAX_NAMES = 500  # per dimension, the costliest first: a question names what matters
-EARLIER_RUNS_READ = 200
 # The categories the steps before issue 11 plan and report from (kept until they read `query`).
 CATEGORY = {"overview": "general", "guidance": "general", "latency": "latency", "breakdown": "usage_analysis",
             "plan": "cost", "change": "cost", "what_if": "cost", "forecast": "cost"}
@@ -98,21 +97,8 @@ def previous_query(store, run_id: str, run: dict) -> Query | None:
     has one: the run document's resolved `query`, else what its triage understood."""
     if not run.get("thread_id") or run.get("created_at") is None:
         return None
-    db = store._db  # noqa: SLF001 - RunStore has no query by thread; its client is read by thread_runs only
-    return latest_query(thread_runs(db, run["thread_id"], run.get("user_id")), run_id, run["created_at"],
+    return latest_query(store.thread_runs(run["thread_id"], run.get("user_id")), run_id, run["created_at"],
                         lambda earlier_id: store.output(earlier_id, "triage"))
-
-
-def thread_runs(db, thread_id: str, user_id: str | None) -> list[tuple[str, dict]]:
-    """The runs (id, document) of one user's thread in Firestore `db`, at most EARLIER_RUNS_READ.
-    Equality filters only: no composite index needed; a thread holds few runs."""
-    from google.cloud import firestore
-
-    snapshots = (db.collection("runs")
-                 .where(filter=firestore.FieldFilter("thread_id", "==", thread_id))
-                 .where(filter=firestore.FieldFilter("user_id", "==", user_id))
-                 .limit(EARLIER_RUNS_READ).stream())
-    return [(s.id, s.to_dict()) for s in snapshots]
 
 
 def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime, triage_output) -> Query | None:

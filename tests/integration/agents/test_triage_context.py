@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from netra_agents.runs import RunStore
-from netra_agents.triage import previous_query, thread_runs
+from netra_agents.triage import previous_query
 from netra_agents.understanding import OrgNames, understand
 
 TODAY = dt.date(2026, 11, 27)  # a Friday: last week is Nov 16-22, yesterday Nov 26
@@ -38,7 +38,7 @@ def test_and_yesterday_takes_the_previous_turns_dimension(firestore_db, unique):
     _run(firestore_db, f"{unique}-2", thread, "user-1", 2, "and yesterday?")
     _run(firestore_db, f"{unique}-3", thread, "user-1", 3, "latency by feature", query=latency)
 
-    assert {run_id for run_id, _ in thread_runs(firestore_db, thread, "user-1")} == {
+    assert {run_id for run_id, _ in store.thread_runs(thread, "user-1")} == {
         f"{unique}-1", f"{unique}-2", f"{unique}-3"}
     run = store.run(f"{unique}-2")
     previous = previous_query(store, f"{unique}-2", run)
