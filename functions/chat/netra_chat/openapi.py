@@ -17,6 +17,10 @@ _THREAD = {"type": "object", "properties": {"thread_id": {"type": "string"}, "ti
 _PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
          {"name": "cursor", "in": "query", "schema": {"type": "string"}}]
 _SECURE = [{"bearer": []}]
+# The org's monthly LLM budget in USD, exact: a decimal string with two places, or null (none set).
+_BUDGET = {"type": ["string", "null"], "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["1500.00"]}
+_SETTINGS = {"type": "object", "required": ["monthly_budget_usd"], "properties": {
+    "monthly_budget_usd": _BUDGET, "updated_at": {"type": ["string", "null"]}}}
 
 OPENAPI = {
     "openapi": "3.1.0",
@@ -48,6 +52,16 @@ OPENAPI = {
             },
         },
         "/api/runs/{run_id}": {"get": {"security": _SECURE, "responses": {"200": _json({"type": "object"}), **_errors(401, 404)}}},
+        "/api/settings": {
+            "get": {"security": _SECURE, "responses": {"200": _json(_SETTINGS), **_errors(401, 403)}},
+            "put": {
+                "security": _SECURE,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["monthly_budget_usd"], "additionalProperties": False,
+                    "properties": {"monthly_budget_usd": _BUDGET}}}}},
+                "responses": {"200": _json(_SETTINGS), **_errors(400, 401, 403, 413, 415)},
+            },
+        },
         "/api/ws-ticket": {"post": {"security": _SECURE, "responses": {"200": _json({"type": "object", "required": ["ticket", "expires_in"]}), **_errors(401)}}},
     },
 }
