@@ -147,7 +147,7 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
         else:
             expect(row).to_have_text(re.compile(rf"{re.escape(cents(group['cost_usd']))}\s*{re.escape(share(group['cost_usd'], total))}$"))
     unpriced = page.get_by_role("table", name="Unpriced calls by model")
-    expect(unpriced.get_by_role("row", name=re.compile("^acme-private-7b"))).to_have_text(re.compile(r"acme-private-7b\s*other\s*2\s*2,200\s*unknown price\s*search"))
+    expect(unpriced.get_by_role("row", name=re.compile("^acme-private-7b"))).to_have_text(re.compile(r"acme-private-7b\s*other · search\s*2\s*2,200\s*unknown price$"))
     assert "$0.00" not in unpriced.inner_text()
 
     # The stacked days add up to the same total (from the daily series, summed exactly).
@@ -173,8 +173,10 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     expect(page.get_by_role("img", name=re.compile(r"^Spend per day by model, last 7 days: "))).to_be_visible(timeout=20000)
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
     legend = page.get_by_role("list", name="Legend")
-    for model in ("gpt-4o", "gpt-4o-mini"):
-        expect(legend).to_contain_text(model)
+    for group in ask("/api/usage/summary", group_by="model", **{"from": page.locator("#dashboard-body").get_attribute("data-from")})["groups"]:
+        shown = "unknown price" if group["key"] == "acme-private-7b" else cents(group["cost_usd"])
+        expect(legend.get_by_role("listitem").filter(has_text=group["key"] + " ").first).to_have_text(f"{group['key']} {shown}")
+    assert "$0.00" not in legend.inner_text()  # the model nobody prices is not charted as free
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / f"dashboard-by-model-{size}.png"), full_page=True)
     assert errors == []
@@ -242,6 +244,7 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(detail).to_contain_text("of $1,250.50 budget", timeout=20000)
     spent = Decimal(page.locator(".figure.budget .value").inner_text().lstrip("$").replace(",", ""))
     expect(detail).to_contain_text(share(spent, Decimal("1250.50")))
+    page.screenshot(path=str(tmp_path / f"dashboard-budget-{size}.png"), full_page=True)
     page.go_back()  # back to settings, by the browser's own history
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     assert errors == []

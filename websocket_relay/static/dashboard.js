@@ -111,7 +111,7 @@ const NetraDashboard = (() => {
     body.replaceChildren(
       figures(features, unpriced, mtd, settings, rangeWords),
       ...(features.totals.calls ? [
-        stackedChart(series, range, by, rangeWords),
+        stackedChart(series, by === "model" ? models : features, range, by, rangeWords),
         el("div", { class: "tables" },
           topTable("Top features", "Feature", features),
           topTable("Top models", "Model", models)),
@@ -159,7 +159,9 @@ const NetraDashboard = (() => {
   }
 
   // Keys ranked by their spend over the range; past STACKED, they stack as one "Other".
-  function stackedChart(series, range, by, rangeWords) {
+  // `summary` (the same range, grouped the same way) says which keys have calls nobody priced.
+  function stackedChart(series, summary, range, by, rangeWords) {
+    const groups = new Map(summary.groups.map((g) => [g.key, g]));
     const days = daysOf(range);
     const totals = new Map();
     for (const s of series.series) totals.set(s.key, M.sum(s.points.map((p) => p.cost_usd)));
@@ -173,14 +175,18 @@ const NetraDashboard = (() => {
         if (row) row[slot(s.key)] += M.parse(p.cost_usd) ?? 0n;
       }
     }
-    const layers = [...named.map((key, i) => ({ label: label(key), i })), ...(ranked.length > STACKED ? [{ label: `Other (${ranked.length - STACKED})`, i: STACKED }] : [])];
+    const layers = [...named.map((key, i) => ({ label: label(key), i, group: groups.get(key) })),
+      ...(ranked.length > STACKED ? [{ label: `Other (${ranked.length - STACKED})`, i: STACKED }] : [])];
+    // A layer's total as its summary row says it: "unknown price" for a key nobody prices, never $0.00.
+    const layerTotal = (l) => (l.group ? cost(l.group) : M.usd(M.sum(days.map((d) => cells.get(d)[l.i]))));
+    const words = (node) => (typeof node === "string" ? node : node.textContent);
     const dayTotals = days.map((d) => M.sum(cells.get(d)));
     const max = Math.max(...dayTotals.map(M.toNumber), 0.01);
     const height = 200, top = 22, bottom = 24;
     const chart = svg("svg", { class: "chart stacked", role: "img", width: "100%", height: top + height + bottom });
     const grand = M.sum(dayTotals);
     chart.setAttribute("aria-label", `Spend per day by ${by}, ${rangeWords}: ${M.usd(grand)} in all; ` +
-      layers.map((l) => `${l.label} ${M.usd(M.sum(days.map((d) => cells.get(d)[l.i])))}`).join(", "));
+      layers.map((l) => `${l.label} ${words(layerTotal(l))}`).join(", "));
     for (const fraction of [1, 0.5, 0]) {
       const y = top + height * (1 - fraction);
       chart.append(svg("line", { x1: "0", x2: "100%", y1: y, y2: y, class: "axis" }));
@@ -205,7 +211,7 @@ const NetraDashboard = (() => {
       chart.append(svg("text", { x, y: top + height + 17, "text-anchor": anchor, class: "tick" }, dayName(days[i])));
     }
     const legend = el("ul", { class: "legend", "aria-label": "Legend" }, ...layers.map((l) =>
-      el("li", {}, el("span", { class: `swatch s${l.i}`, "aria-hidden": "true" }), `${l.label} `, el("span", { class: "num" }, M.usd(M.sum(days.map((d) => cells.get(d)[l.i])))))));
+      el("li", {}, el("span", { class: `swatch s${l.i}`, "aria-hidden": "true" }), `${l.label} `, el("span", { class: "num" }, words(layerTotal(l))))));
     const daily = el("details", { class: "daily" }, el("summary", {}, "Spend per day as a table"),
       table(`Spend per day, ${rangeWords}`, [["Day", false], ["Spend", true]], days.map((d, i) => [dayName(d, true), M.usd(dayTotals[i])]).reverse()));
     return el("section", { class: "card chart-card", "aria-labelledby": "per-day-title" },
@@ -226,7 +232,8 @@ const NetraDashboard = (() => {
   function cost(group) {
     const units = M.parse(group.cost_usd) ?? 0n;
     if (group.unpriced_calls && group.unpriced_calls >= group.calls) return "unknown price";
-    return group.unpriced_calls ? `${M.usd(units)} + ${count(group.unpriced_calls)} unpriced` : M.usd(units);
+    if (!group.unpriced_calls) return M.usd(units);
+    return el("span", {}, M.usd(units), " ", el("span", { class: "sub" }, `+ ${count(group.unpriced_calls)} unpriced`));
   }
 
   function topTable(title, what, summary) {
@@ -245,11 +252,13 @@ const NetraDashboard = (() => {
   }
 
   function unpricedTable(unpriced) {
-    const rows = unpriced.models.map((m) => [m.model, m.provider, count(m.calls), count(m.input_tokens + m.output_tokens), "unknown price", m.features.join(", ")]);
+    // The provider and features under the model's name: four columns read at 390 px.
+    const rows = unpriced.models.map((m) => [el("span", {}, m.model, " ", el("span", { class: "sub" }, [m.provider, ...m.features].join(" · "))),
+      count(m.calls), count(m.input_tokens + m.output_tokens), "unknown price"]);
     return el("section", { class: "card unpriced", "aria-labelledby": "unpriced-title" },
       el("h3", { id: "unpriced-title" }, "Calls at unknown price"),
       el("p", { class: "hint" }, `${count(unpriced.calls)} calls use models the price catalog does not know: they are left out of the spend above. Send cost_usd with each call, or ask us to add the model.`),
-      table("Unpriced calls by model", [["Model", false], ["Provider", false], ["Calls", true], ["Tokens", true], ["Cost", true], ["Features", false]], rows));
+      table("Unpriced calls by model", [["Model", false], ["Calls", true], ["Tokens", true], ["Cost", true]], rows));
   }
 
   return { init, show, load, rangeOf };

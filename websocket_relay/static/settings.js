@@ -11,7 +11,7 @@ const NetraSettings = (() => {
     for (const child of children) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     return node;
   }
-  const when = (iso) => (iso ? new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" }) : "never");
+  const when = (iso) => (iso ? new Date(iso).toLocaleString("en-US", { month: "short", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit" }) : "never");
   const BUDGET = /^\d{1,10}(\.\d{1,2})?$/;
 
   function init(context) {
@@ -49,16 +49,15 @@ const NetraSettings = (() => {
     $("budget-message").textContent = saved.monthly_budget_usd === null ? "No monthly budget." : `Saved: ${NetraMoney.usd(NetraMoney.parse(saved.monthly_budget_usd))} a month.`;
   }
 
+  // Four columns, so the list reads at 390 px too: the key's prefix and scopes sit under its name.
   async function loadKeys() {
     const { api_keys: keys } = await ctx.auth("/auth/api-keys");
-    const rows = keys.map((k) => {
-      const status = k.revoked_at ? `revoked ${when(k.revoked_at)}` : "active";
-      const action = k.revoked_at ? "" : revokeButton(k);
-      return el("tr", { "data-key-id": k.id, class: k.revoked_at ? "revoked" : null },
-        el("td", {}, k.name), el("td", { class: "mono" }, k.display), el("td", {}, k.permissions.join(", ")),
-        el("td", {}, when(k.created_at)), el("td", {}, when(k.last_used_at)), el("td", {}, status), el("td", {}, action));
-    });
-    const head = ["Name", "Key", "Scopes", "Created", "Last used", "Status", "Actions"];
+    const rows = keys.map((k) => el("tr", { "data-key-id": k.id, class: k.revoked_at ? "revoked" : null },
+      el("td", {}, el("span", { class: "name" }, k.name), " ",
+        el("span", { class: "sub" }, el("span", { class: "mono" }, k.display), ` · ${k.permissions.join(", ")}`)),
+      el("td", {}, when(k.created_at)), el("td", {}, when(k.last_used_at)),
+      el("td", {}, k.revoked_at ? `revoked ${when(k.revoked_at)}` : el("span", { class: "active" }, "active ", revokeButton(k)))));
+    const head = ["Key", "Created", "Last used", "Status"];
     $("keys").replaceChildren(keys.length
       ? el("div", { class: "table-wrap", tabindex: "0", role: "group", "aria-label": "API keys" },
         el("table", {}, el("caption", {}, "API keys"), el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows)))
