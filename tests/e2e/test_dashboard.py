@@ -179,8 +179,34 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     assert "$0.00" not in legend.inner_text()  # the model nobody prices is not charted as free
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / f"dashboard-by-model-{size}.png"), full_page=True)
+    page.get_by_role("button", name="Dark mode").click()  # the same page, dark: still no serious violation
+    expect(page.get_by_role("button", name="Light mode")).to_be_visible()
+    page.screenshot(path=str(tmp_path / f"dashboard-dark-{size}.png"), full_page=True)
+    assert serious_violations(page, axe_source) == []
     assert errors == []
     context.close()
+
+
+def test_money_is_summed_exactly_and_shown_to_the_cent(browser, platform):  # noqa: F811
+    """The page's own arithmetic (NetraMoney) on hand-worked cases: what floats get wrong."""
+    page = browser.new_page()
+    page.goto(url_of(platform, "relay"))
+    run = lambda js: page.evaluate(f"() => {js}")  # noqa: E731
+    # 0.1 + 0.2 is 0.30000000000000004 in floats; ten calls of $0.000105 are $0.00105.
+    assert run('NetraMoney.usd(NetraMoney.sum(["0.1", "0.2"]))') == "$0.30"
+    assert run('NetraMoney.sum(Array(10).fill("0.000105")) === NetraMoney.parse("0.00105")') is True
+    # Half a cent goes up (1.005 is 1.00499999… as a float, which would show $1.00).
+    assert run('NetraMoney.usd(NetraMoney.parse("1.005"))') == "$1.01"
+    assert run('NetraMoney.usd(NetraMoney.parse("1234567.994999"))') == "$1,234,567.99"
+    assert run('NetraMoney.usd(NetraMoney.parse("0"))') == "$0.00"
+    assert run('NetraMoney.usd(NetraMoney.parse("-2.5"))') == "−$2.50"
+    assert run('NetraMoney.parse("12.3abc")') is None and run('NetraMoney.parse(null)') is None
+    # Shares to one decimal, half up: 1/3 is 33.3%, 2/3 is 66.7%, 1/8 is 12.5%; no total, no share.
+    assert run('NetraMoney.share(NetraMoney.parse("1"), NetraMoney.parse("3"))') == "33.3%"
+    assert run('NetraMoney.share(NetraMoney.parse("2"), NetraMoney.parse("3"))') == "66.7%"
+    assert run('NetraMoney.share(NetraMoney.parse("0.125"), NetraMoney.parse("1"))') == "12.5%"
+    assert run('NetraMoney.share(NetraMoney.parse("5"), 0n)') == "—"
+    page.close()
 
 
 @pytest.mark.parametrize("size", VIEWPORTS)
@@ -201,7 +227,8 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(secret).to_have_value(re.compile(r"^netra_sk_"))
     key = secret.input_value()
     expect(page.locator("#new-key")).to_contain_text("shown only once")
-    expect(page.locator("#new-key pre")).to_contain_text(f"Bearer {key}")
+    expect(page.get_by_label("Example: send usage with curl")).to_contain_text(f"Bearer {key}")
+    expect(page.get_by_label("Example: import an export file")).to_contain_text(f"NETRA_API_KEY={key} netra import")
     page.get_by_role("button", name="Copy key").click()
     expect(page.locator("#new-key")).to_contain_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == key
@@ -243,10 +270,24 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     detail = page.locator(".figure.budget .detail")
     expect(detail).to_contain_text("of $1,250.50 budget", timeout=20000)
     spent = Decimal(page.locator(".figure.budget .value").inner_text().lstrip("$").replace(",", ""))
-    expect(detail).to_contain_text(share(spent, Decimal("1250.50")))
+    assert Decimal(0) < spent < Decimal("1.25")
+    expect(detail).to_have_text(re.compile(r"of \$1,250\.50 budget · < 0\.1%$"))  # cents of it: a share too small to print
     page.screenshot(path=str(tmp_path / f"dashboard-budget-{size}.png"), full_page=True)
     page.go_back()  # back to settings, by the browser's own history
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+
+    # Over budget: the share past 100%, from the month's total as analytics gives it.
+    page.get_by_label("Budget per month (USD)").fill("0.03")
+    page.get_by_role("button", name="Save budget").click()
+    expect(page.locator("#budget-message")).to_have_text("Saved: $0.03 a month.")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(detail).to_contain_text("of $0.03 budget", timeout=20000)
+    body = page.locator("#dashboard-body")
+    month = http.get(f"{seeded['analytics']}/api/usage/summary", headers=seeded["headers"],
+                     params={"from": body.get_attribute("data-month-from"), "to": body.get_attribute("data-to")}).json()
+    assert Decimal(month["totals"]["cost_usd"]) > Decimal("0.03")
+    expect(detail).to_have_text(f"of $0.03 budget · {share(month['totals']['cost_usd'], '0.03')}")
+    expect(page.locator(".figure.budget")).to_have_class(re.compile(r"\bover\b"))
     assert errors == []
     context.close()
 

@@ -152,7 +152,9 @@ const NetraDashboard = (() => {
     }
     const used = budget > 0n ? Number((spent * 1000n) / budget) / 10 : null;
     const over = spent > budget;
-    const box = figure(`${month} to date`, M.usd(spent), `of ${M.usd(budget)} budget · ${budget > 0n ? M.share(spent, budget) : "—"}`, `budget${over ? " over" : ""}`);
+    // A little spent is never "0.0%" of the budget.
+    const part = budget <= 0n ? "—" : spent > 0n && spent * 2000n < budget ? "< 0.1%" : M.share(spent, budget);
+    const box = figure(`${month} to date`, M.usd(spent), `of ${M.usd(budget)} budget · ${part}`, `budget${over ? " over" : ""}`);
     const meter = el("progress", { max: "100", value: String(Math.min(100, used ?? 100)), "aria-label": `${month} spend against the monthly budget` });
     box.querySelector("dd").append(meter);
     return box;

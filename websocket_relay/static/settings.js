@@ -103,7 +103,10 @@ const NetraSettings = (() => {
       el("p", { id: "new-key-note", class: "warning" }, `Your new key “${key.name}”. Copy it now: it is shown only once.`),
       el("div", { class: "inline-form" }, el("label", { for: "new-key-value" }, "New API key"), field, copy, copied),
       el("p", { class: "hint" }, "Send usage with it, one JSON event per line:"),
-      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: send usage with curl" }, curl));
+      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: send usage with curl" }, curl),
+      el("p", { class: "hint" }, "Or send an export file (OpenAI, LiteLLM, Langfuse) with the netra CLI:"),
+      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: import an export file" },
+        `NETRA_API_KEY=${key.key} netra import spend-logs.json --format litellm`));
     $("new-key").hidden = false;
     field.focus(); field.select();
   }
