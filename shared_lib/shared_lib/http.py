@@ -187,7 +187,7 @@ class Router:
         cors = self._cors(request)
         adapter = self._map.bind("netra", path_info=request.path)
         if request.method == "OPTIONS" and cors:
-            return "", 204, {**cors, "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE", "Access-Control-Max-Age": "600"}
+            return "", 204, {**cors, "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE", "Access-Control-Max-Age": "600"}
         try:
             endpoint, args = adapter.match(method=request.method)
         except NotFound:

@@ -2,8 +2,9 @@
 
 GET /ws?ticket=…[&last_event_id=…]  a user's socket (Origin allow-listed, single-use ticket)
 POST /pubsub/push                   client events from Pub/Sub (authenticated)
-GET /health, GET /config.json       liveness; what the web chat needs to find auth and chat
-GET /                               the web chat (static files)
+GET /health, GET /config.json       liveness; what the web app needs to find auth, chat and analytics
+GET /                               the web app (static files), every answer with a
+                                    Content-Security-Policy (no inline script, no framing)
 
 Close codes: 1008 bad origin, ticket or session at open, or a message flood; 1009 a frame
 over the size limit; 1011 a relay error (reconnect); 1012 relay restarting (reconnect);
@@ -65,7 +66,7 @@ LEASE_HEARTBEATS = 3  # a socket's lease outlives this many missed renewals
 def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, revocations, public_config: dict) -> web.Application:
     """`redis` is an asyncio client; `guard` (IdempotencyGuard) and `revocations`
     (shared_lib.auth.Revocations) are blocking, called in threads."""
-    app = web.Application(client_max_size=MAX_PUSH_BYTES)
+    app = web.Application(client_max_size=MAX_PUSH_BYTES, middlewares=[_page_policy(content_security_policy(public_config))])
     app[SETTINGS], app[REDIS], app[PUSH], app[GUARD], app[PUBLIC] = settings, redis, push, guard, public_config
     app[REVOCATIONS] = revocations
     app[STREAMS] = UserStreams(redis, settings.stream_length)
@@ -87,6 +88,38 @@ def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, re
     app.on_shutdown.append(_close_sockets)
     app.on_cleanup.append(_stop)
     return app
+
+
+def content_security_policy(public_config: dict) -> str:
+    """What the web app may load and call: its own files (no inline script or style), and
+    requests only to this origin (the socket included) and the APIs /config.json names."""
+    apis = sorted({_origin(public_config.get(name)) for name in ("auth_url", "chat_url", "analytics_url")} - {None})
+    return "; ".join([
+        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+        "connect-src " + " ".join(["'self'", *apis]),
+        "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+def _origin(url) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _page_policy(policy: str):
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        response = await handler(request)
+        if not isinstance(response, web.WebSocketResponse):  # the socket's handshake is already sent
+            response.headers["Content-Security-Policy"] = policy
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    return middleware
 
 
 async def _start(app: web.Application) -> None:

@@ -9,7 +9,7 @@ def build(environ=None):
 
     from shared_lib.auth import Revocations
     from shared_lib.clients.secret_manager import secret_manager_client
-    from shared_lib.config import ConfigError, load_settings
+    from shared_lib.config import ConfigError, EnvReader, load_settings
     from shared_lib.idempotency import IdempotencyGuard
     from shared_lib.log import configure_logging
     from shared_lib.push_auth import PushAuthenticator
@@ -26,6 +26,8 @@ def build(environ=None):
     shared_token = None
     if not settings.push_service_account:
         shared_token = SecretReader(secret_manager_client(shared), shared.project_id).get_text("relay-push-token")
+    # The dashboard reads usage straight from analytics (optional: without it, no dashboard).
+    analytics_url = (EnvReader(environ).text("analytics_url", ("ANALYTICS_URL",)) or "").rstrip("/") or None
     blocking = redis_sync.Redis.from_url(shared.redis_url)
     app = build_app(
         settings,
@@ -37,6 +39,7 @@ def build(environ=None):
         {
             "auth_url": shared.auth_url,
             "chat_url": settings.chat_url,
+            "analytics_url": analytics_url,
             "dev_login": shared.is_local,
             "providers": ["google", "github"],
         },

@@ -8,6 +8,8 @@ const state = {
   opening: 0, // bumped by each openThread: a slower, older open drops its answers
   draft: null, // {threadId, text, key}: one Idempotency-Key per message, across all its retries
   sending: false,
+  view: "chat",
+  dashboard: { days: 30, by: "feature" }, // the dashboard's last choices, for its link
 };
 const $ = (id) => document.getElementById(id);
 const TIMELINE = {
@@ -89,7 +91,9 @@ async function api(path, options = {}, retried = false) {
   const token = state.tokens.access_token;
   const headers = { ...(options.headers || {}), Authorization: `Bearer ${token}` };
   if (options.body) headers["Content-Type"] = "application/json";
-  const response = await fetch(`${state.config.chat_url}${path}`, { ...options, headers });
+  // A path is chat's; auth and analytics are called with their full URL.
+  const url = /^https?:\/\//.test(path) ? path : `${state.config.chat_url}${path}`;
+  const response = await fetch(url, { ...options, headers });
   if (response.status === 401 && !retried) { await refreshOnce(token); return api(path, options, true); }
   if (response.status === 204) return null;
   let body = null;
@@ -105,6 +109,7 @@ async function api(path, options = {}, retried = false) {
 
 function showSignIn() {
   $("signin").hidden = false; $("workspace").hidden = true; $("signout").hidden = true; $("whoami").hidden = true;
+  $("dashboard").hidden = true; $("settings").hidden = true; $("views").hidden = true;
   $("connection").hidden = true;
   $("devlogin").hidden = !state.config.dev_login;
 }
@@ -139,6 +144,7 @@ function signOut() {
   if (socket) socket.close(1000);
   setConnection("offline");
   $("messages").replaceChildren(); $("thread-list").replaceChildren();
+  $("dashboard-body").replaceChildren(); $("keys").replaceChildren(); $("new-key").replaceChildren(); $("account").replaceChildren();
   showSignIn();
 }
 
@@ -206,8 +212,60 @@ function newThread() {
 
 // The open thread is in the URL, so a reload (or a shared link) reopens it.
 function showUrl(threadId) {
+  if (state.view !== "chat") return;
   const url = threadId ? `${location.pathname}?thread=${encodeURIComponent(threadId)}` : location.pathname;
   if (`${location.pathname}${location.search}` !== url) history.replaceState(null, "", url);
+}
+
+// --- views: chat, dashboard, settings, each with its own URL ---------------------------------
+
+const VIEWS = { chat: "workspace", dashboard: "dashboard", settings: "settings" };
+
+function viewFromUrl() {
+  const view = new URLSearchParams(location.search).get("view");
+  return VIEWS[view] ? view : "chat";
+}
+
+function viewUrl(view, params = {}) {
+  if (view === "chat") return state.threadId ? `${location.pathname}?thread=${encodeURIComponent(state.threadId)}` : location.pathname;
+  const query = new URLSearchParams({ view, ...params });
+  return `${location.pathname}?${query}`;
+}
+
+// `push`: a new history entry (a click); without it the URL is only brought up to date.
+function go(view, push = true) {
+  const url = viewUrl(view, view === "dashboard" ? dashboardParams() : {});
+  if (push && `${location.pathname}${location.search}` !== url) history.pushState(null, "", url);
+  return showView(view);
+}
+
+function dashboardParams() {
+  const asked = new URLSearchParams(location.search);
+  const current = viewFromUrl() === "dashboard" ? { days: asked.get("days"), by: asked.get("by") } : {};
+  return { days: String(current.days || state.dashboard.days), by: current.by || state.dashboard.by };
+}
+
+async function showView(view) {
+  state.view = view;
+  for (const [name, id] of Object.entries(VIEWS)) $(id).hidden = name !== view;
+  for (const link of document.querySelectorAll("#views a")) {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+  document.title = { chat: "Netra — cut your LLM bill", dashboard: "Dashboard — Netra", settings: "Settings — Netra" }[view];
+  if (view === "dashboard") {
+    const asked = new URLSearchParams(location.search);
+    await NetraDashboard.show({ days: asked.get("days") || state.dashboard.days, by: asked.get("by") || state.dashboard.by });
+  } else if (view === "settings") {
+    await NetraSettings.show();
+  } else {
+    const asked = new URLSearchParams(location.search).get("thread");
+    if (asked && asked !== state.threadId) await openThread(asked);
+    else showUrl(state.threadId);
+  }
+}
+
+function analytics(path, params) {
+  return api(`${state.config.analytics_url}${path}?${new URLSearchParams(params)}`);
 }
 
 async function renameThread(thread) {
@@ -470,15 +528,23 @@ function applyTheme(theme) {
 }
 
 async function start() {
-  $("signin").hidden = true; $("workspace").hidden = false; $("signout").hidden = false; $("connection").hidden = false;
+  $("signin").hidden = true; $("signout").hidden = false; $("connection").hidden = false; $("views").hidden = false;
+  const view = viewFromUrl();
+  for (const [name, id] of Object.entries(VIEWS)) $(id).hidden = name !== view;
   const who = claims();
   $("whoami").textContent = who.email || who.name || "";
   $("whoami").hidden = !$("whoami").textContent;
   updateComposer();
   connect();
+  // The view starts with the thread list, not after it: a link clicked meanwhile stays clicked.
+  const shown = showView(view).catch(viewError);
   try { await loadThreads(); } catch (error) { showError(error); }
-  const asked = new URLSearchParams(location.search).get("thread");
-  if (asked && !state.threadId) openThread(asked).catch(showError);
+  await shown;
+}
+
+function viewError(error) {
+  const target = { dashboard: "dashboard-error", settings: "keys-error" }[state.view] || "error";
+  $(target).textContent = error.message || String(error);
 }
 
 async function main() {
@@ -495,7 +561,27 @@ async function main() {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); $("composer").requestSubmit(); }
   });
   window.addEventListener("unhandledrejection", (event) => { showError(event.reason || "Something went wrong"); });
+  for (const link of document.querySelectorAll("#views a")) {
+    link.addEventListener("click", (event) => {
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return; // a new tab keeps its default
+      event.preventDefault();
+      go(link.dataset.view).catch(viewError);
+    });
+  }
+  window.addEventListener("popstate", () => { if (state.tokens) showView(viewFromUrl()).catch(viewError); });
+  const context = {
+    api, analytics, analyticsUrl: null, showError: viewError, go: (view) => go(view).catch(viewError),
+    claims, chat: (path, options) => api(path, options), auth: (path, options) => api(`${state.config.auth_url}${path}`, options),
+    settings: () => api("/api/settings"),
+    setParams: (params) => {
+      state.dashboard = params;
+      history.replaceState(null, "", viewUrl("dashboard", { days: String(params.days), by: params.by }));
+    },
+  };
+  NetraDashboard.init(context);
+  NetraSettings.init(context);
   state.config = await (await fetch("/config.json")).json();
+  context.analyticsUrl = state.config.analytics_url || null;
   loadTokens();
   if (state.tokens) start(); else showSignIn();
 }

@@ -15,18 +15,20 @@ def build(environ=None) -> ChatService:
     from shared_lib.config import load_settings
     from shared_lib.log import configure_logging
 
-    from netra_chat.store import ChatStore
+    from netra_chat.store import ChatStore, OrgSettings
 
     settings = load_settings(environ)
     configure_logging(settings.project_id, settings.log_level)
     redis = redis_client(settings)
+    db = firestore_client(settings)
     return ChatService(
-        store=ChatStore(firestore_client(settings)),
+        store=ChatStore(db),
         authenticator=authenticator(settings, redis),
         publisher=publisher_client(settings),
         redis=redis,
         project_id=settings.project_id,
         delegate=lambda headers: exchange_token(settings.auth_url, headers, "usage:read", "agents"),
+        org_settings=OrgSettings(db),
     )
 
 

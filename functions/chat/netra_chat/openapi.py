@@ -37,12 +37,17 @@ _MESSAGE = {"type": "object", "required": ["message_id", "thread_id", "role", "t
 _RUN = {"type": "object", "required": ["run_id", "thread_id", "message_id", "status", "steps"],
         "properties": {"run_id": {"type": "string"}, "thread_id": {"type": ["string", "null"]},
                        "message_id": {"type": ["string", "null"]}, "status": {"type": ["string", "null"]},
-                       "plan": {"type": "array"}, "steps": {"type": "array"}, "result": {}, "error": {},
+                       "plan": {"type": "array"}, "query": {"type": ["object", "null"]}, "steps": {"type": "array"},
+                       "result": {}, "error": {},
                        "created_at": _WHEN, "updated_at": _WHEN}}
 _TITLE = {"type": "string", "maxLength": 200}
 _PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
          {"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": _ID}]
 _SECURE = [{"bearer": []}]
+# The org's monthly LLM budget in USD, exact: a decimal string with two places, or null (none set).
+_BUDGET = {"type": ["string", "null"], "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["1500.00"]}
+_SETTINGS = {"type": "object", "required": ["monthly_budget_usd"], "properties": {
+    "monthly_budget_usd": _BUDGET, "updated_at": {"type": ["string", "null"]}}}
 
 
 def _page_of(name, item):
@@ -96,6 +101,15 @@ OPENAPI = {
         "/api/runs/{run_id}": {
             "parameters": [_path("run_id")],
             "get": {"security": _SECURE, "responses": {"200": _json(_RUN), **_errors(404)}},
+        },
+        "/api/settings": {
+            "get": {"security": _SECURE, "responses": {"200": _json(_SETTINGS), **_errors(403)}},
+            "put": {
+                "security": _SECURE,
+                "requestBody": _body({"type": "object", "required": ["monthly_budget_usd"], "additionalProperties": False,
+                                      "properties": {"monthly_budget_usd": _BUDGET}}),
+                "responses": {"200": _json(_SETTINGS), **_errors(400, 403, 413, 415)},
+            },
         },
         "/api/ws-ticket": {"post": {"security": _SECURE, "responses": {
             "200": _json({"type": "object", "required": ["ticket", "expires_in"],

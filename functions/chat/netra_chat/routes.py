@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from shared_lib.http import Router, json_object, json_response
+from shared_lib.http import ApiError, Router, json_object, json_response
 
 from netra_chat.openapi import OPENAPI
 
@@ -19,6 +19,7 @@ ROUTER = Router(
         ("/api/threads/<thread_id>/messages", "messages", ["GET", "POST"]),
         ("/api/runs/<run_id>", "run", ["GET"]),
         ("/api/ws-ticket", "ws_ticket", ["POST"]),
+        ("/api/settings", "settings", ["GET", "PUT"]),
     ],
     OPENAPI,
     log,
@@ -50,6 +51,14 @@ def _handle(endpoint: str, args: dict, request, service):
         service.caller(headers)  # an anonymous caller learns nothing about the body's validity
         body = json_object(request, {"text": str}, required=("text",), max_bytes=MAX_BODY)
         return json_response(service.post_message(headers, args["thread_id"], body), 202)
+    if endpoint == "settings" and method == "GET":
+        return json_response(service.get_settings(headers))
+    if endpoint == "settings":
+        service.caller(headers)  # as for messages: who may not write learns nothing from the body
+        body = json_object(request, {"monthly_budget_usd": str}, max_bytes=MAX_BODY)
+        if "monthly_budget_usd" not in body:
+            raise ApiError(400, "missing_field", "field 'monthly_budget_usd' is required (null clears the budget)")
+        return json_response(service.put_settings(headers, body))
     if endpoint == "run":
         return json_response(service.get_run(headers, args["run_id"]))
     return json_response(service.ws_ticket(headers))

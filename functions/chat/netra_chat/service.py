@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 import secrets
+from decimal import Decimal
 from collections.abc import Callable, Mapping
 
 from shared_lib.auth import Authenticator, InvalidToken, Principal
@@ -31,6 +32,7 @@ class ChatService:
     project_id: str
     # headers -> a read-only token the agents use for this run (auth's token exchange)
     delegate: Callable[[Mapping[str, str]], dict] | None = None
+    org_settings: object = None  # store.OrgSettings: the org's settings document
 
     def caller(self, headers: Mapping[str, str]) -> Principal:
         try:
@@ -126,6 +128,23 @@ class ChatService:
         user = self.caller(headers)
         return self._owned(lambda: self.store.run(user.user_id, run_id))
 
+    # --- the org's settings -------------------------------------------------------------
+
+    def get_settings(self, headers) -> dict:
+        return self.org_settings.get(self._member(headers).org_id)
+
+    def put_settings(self, headers, body: dict) -> dict:
+        member = self._member(headers)
+        # The whole document is replaced: the same body twice leaves the same settings.
+        return self.org_settings.put(member.org_id, member.user_id, monthly_budget(body["monthly_budget_usd"]))
+
+    def _member(self, headers) -> Principal:
+        """A signed-in person of the org: an org API key (usage:write) has no say in its settings."""
+        caller = self.caller(headers)
+        if caller.kind != "user":
+            raise ApiError(403, "forbidden", "the org's settings are for its signed-in members")
+        return caller
+
     # --- sockets --------------------------------------------------------------------
 
     def ws_ticket(self, headers) -> dict:
@@ -168,3 +187,20 @@ def _title(value, required: bool = False) -> str:
     if len(title) > MAX_TITLE:
         raise ApiError(400, "invalid_field", f"field 'title' exceeds {MAX_TITLE} characters")
     return title
+
+
+MAX_BUDGET = Decimal("1000000000")
+_BUDGET = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+
+
+def monthly_budget(value) -> str | None:
+    """A budget in USD as an exact decimal string with two places ("1500" -> "1500.00"); None clears it."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _BUDGET.match(value.strip()):
+        raise ApiError(400, "invalid_budget", "monthly_budget_usd must be null or a decimal string such as \"1500.00\" "
+                       "(not negative, at most 2 decimal places)")
+    amount = Decimal(value.strip())
+    if amount > MAX_BUDGET:
+        raise ApiError(400, "invalid_budget", "monthly_budget_usd must be at most 1000000000")
+    return str(amount.quantize(Decimal("0.01")))

@@ -4,6 +4,7 @@ threads/{id}                  {user_id, org_id, title, created_at, updated_at, m
 threads/{id}/messages/{id}    {user_id, role, text, created_at, run_id}
 runs/{id}                     {user_id, org_id, thread_id, message_id, status, steps, result, published, …}
 message_keys/{user:key-hash}  {thread_id, message_id, run_id}   (Idempotency-Key of a POST)
+org_settings/{org_id}         {monthly_budget_usd: "1500.00" | None, updated_at, updated_by}
 """
 
 from __future__ import annotations
@@ -225,3 +226,26 @@ class KeyReused(Exception):
 def _title_from(text: str) -> str:
     first = " ".join(text.split())
     return first if len(first) <= 60 else first[:57].rstrip() + "…"
+
+
+class OrgSettings:
+    """An org's settings, one Firestore document per org (read by the web app and the agents)."""
+
+    COLLECTION = "org_settings"
+
+    def __init__(self, db, clock=lambda: dt.datetime.now(dt.timezone.utc)):
+        self._db = db
+        self._clock = clock
+
+    def get(self, org_id: str) -> dict:
+        snapshot = self._db.collection(self.COLLECTION).document(org_id).get()
+        return settings_view(snapshot.to_dict() if snapshot.exists else {})
+
+    def put(self, org_id: str, user_id: str | None, monthly_budget_usd: str | None) -> dict:
+        data = {"monthly_budget_usd": monthly_budget_usd, "updated_at": self._clock(), "updated_by": user_id}
+        self._db.collection(self.COLLECTION).document(org_id).set(data)
+        return settings_view(data)
+
+
+def settings_view(data: dict) -> dict:
+    return {"monthly_budget_usd": data.get("monthly_budget_usd"), "updated_at": _iso(data.get("updated_at"))}

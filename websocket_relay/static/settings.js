@@ -1,0 +1,115 @@
+// Settings: who is signed in, the org's monthly LLM budget (chat's /api/settings) and the
+// org's API keys (auth's /auth/api-keys): a new key is shown once, with a copy button.
+"use strict";
+
+const NetraSettings = (() => {
+  let ctx = null;
+  const $ = (id) => document.getElementById(id);
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
+    for (const child of children) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    return node;
+  }
+  const when = (iso) => (iso ? new Date(iso).toLocaleString("en-US", { month: "short", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit" }) : "never");
+  const BUDGET = /^\d{1,10}(\.\d{1,2})?$/;
+
+  function init(context) {
+    ctx = context;
+    $("budget-form").addEventListener("submit", (event) => { event.preventDefault(); saveBudget().catch(fail("budget-message")); });
+    $("key-form").addEventListener("submit", (event) => { event.preventDefault(); createKey().catch(fail("keys-error")); });
+  }
+
+  const fail = (id) => (error) => { $(id).textContent = error.message || String(error); };
+
+  async function show() {
+    const who = ctx.claims();
+    $("account").replaceChildren(
+      el("dt", {}, "Email"), el("dd", {}, who.email || "—"),
+      ...(who.name ? [el("dt", {}, "Name"), el("dd", {}, who.name)] : []),
+      el("dt", {}, "Organization"), el("dd", { class: "mono" }, who.org_id || "—"));
+    $("new-key").hidden = true; $("new-key").replaceChildren();
+    $("keys-message").textContent = ""; $("keys-error").textContent = ""; $("budget-message").textContent = "";
+    await Promise.all([loadBudget(), loadKeys()]);
+  }
+
+  async function loadBudget() {
+    const settings = await ctx.chat("/api/settings");
+    $("budget").value = settings.monthly_budget_usd ?? "";
+  }
+
+  async function saveBudget() {
+    const raw = $("budget").value.trim().replace(/^\$/, "").replace(/,/g, "");
+    if (raw !== "" && !BUDGET.test(raw)) {
+      $("budget-message").textContent = "A budget is an amount in dollars with at most 2 decimals, such as 1500 or 1500.50.";
+      return;
+    }
+    const saved = await ctx.chat("/api/settings", { method: "PUT", body: JSON.stringify({ monthly_budget_usd: raw === "" ? null : raw }) });
+    $("budget").value = saved.monthly_budget_usd ?? "";
+    $("budget-message").textContent = saved.monthly_budget_usd === null ? "No monthly budget." : `Saved: ${NetraMoney.usd(NetraMoney.parse(saved.monthly_budget_usd))} a month.`;
+  }
+
+  // Four columns, so the list reads at 390 px too: the key's prefix and scopes sit under its name.
+  async function loadKeys() {
+    const { api_keys: keys } = await ctx.auth("/auth/api-keys");
+    const rows = keys.map((k) => el("tr", { "data-key-id": k.id, class: k.revoked_at ? "revoked" : null },
+      el("td", {}, el("span", { class: "name" }, k.name), " ",
+        el("span", { class: "sub" }, el("span", { class: "mono" }, k.display), ` · ${k.permissions.join(", ")}`)),
+      el("td", {}, when(k.created_at)), el("td", {}, when(k.last_used_at)),
+      el("td", {}, k.revoked_at ? `revoked ${when(k.revoked_at)}` : el("span", { class: "active" }, "active ", revokeButton(k)))));
+    const head = ["Key", "Created", "Last used", "Status"];
+    $("keys").replaceChildren(keys.length
+      ? el("div", { class: "table-wrap", tabindex: "0", role: "group", "aria-label": "API keys" },
+        el("table", {}, el("caption", {}, "API keys"), el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows)))
+      : el("p", { class: "hint" }, "No API keys yet."));
+  }
+
+  function revokeButton(key) {
+    const b = el("button", { type: "button", class: "danger", "aria-label": `Revoke ${key.name}` }, "Revoke");
+    b.addEventListener("click", () => revoke(key).catch(fail("keys-error")));
+    return b;
+  }
+
+  async function revoke(key) {
+    if (!confirm(`Revoke “${key.name}”? Services sending usage with it will be refused.`)) return;
+    await ctx.auth(`/auth/api-keys/${encodeURIComponent(key.id)}`, { method: "DELETE" });
+    $("keys-message").textContent = `Revoked “${key.name}”.`;
+    await loadKeys();
+  }
+
+  async function createKey() {
+    $("keys-error").textContent = "";
+    const name = $("key-name").value.trim();
+    if (!name) { $("keys-error").textContent = "Name the key after where it will be used."; return; }
+    const key = await ctx.auth("/auth/api-keys", { method: "POST", body: JSON.stringify({ name }) });
+    $("key-name").value = "";
+    showOnce(key);
+    await loadKeys();
+  }
+
+  // The secret exists in the page only here: not stored, gone once the view is left.
+  function showOnce(key) {
+    const field = el("input", { id: "new-key-value", type: "text", readonly: "", class: "mono", value: key.key, "aria-describedby": "new-key-note" });
+    const copy = el("button", { type: "button" }, "Copy key");
+    const copied = el("span", { class: "hint", role: "status" });
+    copy.addEventListener("click", () => {
+      navigator.clipboard.writeText(key.key).then(() => { copied.textContent = "Copied."; },
+        () => { field.select(); copied.textContent = "Selected: press Ctrl+C (⌘C) to copy."; });
+    });
+    const analytics = ctx.analyticsUrl || "<analytics URL>";
+    const curl = `curl -X POST ${analytics}/api/usage \\\n  -H "Authorization: Bearer ${key.key}" \\\n  -H "Content-Type: application/x-ndjson" \\\n` +
+      `  --data-binary '{"event_id":"call-1","timestamp":"${new Date().toISOString().slice(0, 19)}Z","provider":"openai","model":"gpt-4o-mini","input_tokens":1200,"output_tokens":300,"feature":"support"}'`;
+    $("new-key").replaceChildren(
+      el("p", { id: "new-key-note", class: "warning" }, `Your new key “${key.name}”. Copy it now: it is shown only once.`),
+      el("div", { class: "inline-form" }, el("label", { for: "new-key-value" }, "New API key"), field, copy, copied),
+      el("p", { class: "hint" }, "Send usage with it, one JSON event per line:"),
+      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: send usage with curl" }, curl),
+      el("p", { class: "hint" }, "Or send an export file (OpenAI, LiteLLM, Langfuse) with the netra CLI:"),
+      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: import an export file" },
+        `NETRA_API_KEY=${key.key} netra import spend-logs.json --format litellm`));
+    $("new-key").hidden = false;
+    field.focus(); field.select();
+  }
+
+  return { init, show };
+})();
