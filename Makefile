@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # checkov lives in a venv of its own: its many pinned dependencies must not move ours.
 CHECKOV := $(VENV)/checkov/bin/checkov
+# What the browser tests inject into pages (axe-core), pinned by its package lock.
+BROWSER_JS := tests/e2e/browser/node_modules/.package-lock.json
 
 .PHONY: up test bench down clean
 
@@ -23,7 +25,10 @@ $(CHECKOV): | $(INSTALLED)
 	$(PYTHON) -m venv $(VENV)/checkov
 	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov>=3.2,<4'
 
-test: $(INSTALLED) $(CHECKOV)
+$(BROWSER_JS): tests/e2e/browser/package.json tests/e2e/browser/package-lock.json
+	cd tests/e2e/browser && npm ci --no-audit --no-fund --silent
+
+test: $(INSTALLED) $(CHECKOV) $(BROWSER_JS)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -23,19 +22,16 @@ from tests.e2e.test_web_chat import browser  # noqa: F401  (the chromium fixture
 from tests.helpers import bearer, dev_login, url_of
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE_VERSION = "4.10.2"
-AXE_DIR = ROOT / ".venv" / "netra-npm"  # npm's own cache makes a rerun offline
+# Installed by `make test` from tests/e2e/browser/package.json (and its lock).
+AXE_SCRIPT = ROOT / "tests" / "e2e" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    """axe-core's browser build, installed with npm once (pinned) when it is missing."""
-    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        subprocess.run(["npm", "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "--prefer-offline",
-                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True, timeout=300)
-    return script.read_text()
+    """axe-core's browser build."""
+    assert AXE_SCRIPT.is_file(), f"{AXE_SCRIPT} is missing: `make test` installs it (npm ci in tests/e2e/browser)"
+    return AXE_SCRIPT.read_text()
 
 
 def serious_violations(page, axe_source: str) -> list[dict]:

@@ -1,4 +1,4 @@
-// Renders a final_report (contract: ARCHITECTURE.md, "final_report.payload.report": a union
+// Renders a final_report (contract: docs/architecture.md, "final_report.payload.report": a union
 // tagged by `kind`) as DOM nodes: the resolved query in a line, the narrative, then a table
 // and a chart per kind. Numbers are shown as given (computed server-side); nothing is
 // recomputed here, only formatted.

@@ -1,4 +1,4 @@
-"""The reporting agent: the final report (ARCHITECTURE's `final_report`, a union tagged by
+"""The reporting agent: the final report (the `final_report` of docs/architecture.md, a union tagged by
 `kind`) and its narrative.
 
 Every number in the report is analytics' or the optimizer's, computed by `answers`. The

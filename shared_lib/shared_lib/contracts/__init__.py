@@ -1,5 +1,5 @@
 """Contracts kept as data: the JSON Schema of each kind of `final_report` (the union tagged
-by `kind` in ARCHITECTURE.md), shipped with the package."""
+by `kind` in docs/architecture.md), shipped with the package."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Answers: each kind of question computed from the data the run read (analytics' numbers,
 the optimizer's savings). Pure functions, no I/O; `reporting` wraps them in the report.
 
-`answer(query, data, found, plans)` gives the kind's own fields (see ARCHITECTURE.md,
+`answer(query, data, found, plans)` gives the kind's own fields (see docs/architecture.md,
 `final_report`), plus `warnings` and `next_steps` of its own.
 """
 
