@@ -20,6 +20,8 @@ def build(environ=None) -> AgentContext:
     from shared_lib.idempotency import IdempotencyGuard
     from shared_lib.log import configure_logging
 
+    from shared_lib.org_settings import OrgSettings
+
     from netra_agents.runs import RunStore
 
     settings = load_settings(environ)
@@ -41,8 +43,9 @@ def build(environ=None) -> AgentContext:
         return build_gateway(settings, redis, publisher, SecretReader(secret_manager_client(settings), settings.project_id),
                              environ)
 
+    db = firestore_client(settings)
     return AgentContext(
-        store=RunStore(firestore_client(settings)),
+        store=RunStore(db),
         publisher=publisher,
         project_id=settings.project_id,
         # A step may take minutes (the optimizer over millions of calls): a generous lease.
@@ -53,6 +56,7 @@ def build(environ=None) -> AgentContext:
         http=httpx.Client(),
         local=settings.is_local,
         deadlines=deadlines,
+        org_settings=OrgSettings(db),
     )
 
 

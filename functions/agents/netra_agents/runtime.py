@@ -40,6 +40,7 @@ class AgentContext:
     http: object
     local: bool = False  # local and test runs: emulators, chaos hooks
     deadlines: object = None  # sweeper.Deadlines: when a quiet run is stranded
+    org_settings: object = None  # shared_lib.org_settings.OrgSettings: the stored monthly budget
 
 
 Work = Callable[[StepTask, Progress, AgentContext], tuple[dict, dict]]  # -> (output, summary)

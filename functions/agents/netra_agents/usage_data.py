@@ -42,6 +42,9 @@ def read_usage(task, progress, ctx) -> tuple[dict, dict]:
         return response.json()
 
     data = gather(query, read, progress, today)
+    if query["kind"] == "forecast" and not query.get("budget_usd") and ctx.org_settings is not None:
+        # No budget in the question: the one the org keeps in its settings (the web app's), if any.
+        data["stored_budget_usd"] = ctx.org_settings.monthly_budget(task.org_id)
     calls = data["summary"]["totals"]["calls"]
     period = query["period"]
     progress.completed(f"{calls:,} calls, {dollars(data['summary']['totals']['cost_usd'])} in {period.get('label') or period['days']}",

@@ -4,7 +4,7 @@ threads/{id}                  {user_id, org_id, title, created_at, updated_at, m
 threads/{id}/messages/{id}    {user_id, role, text, created_at, run_id}
 runs/{id}                     {user_id, org_id, thread_id, message_id, status, steps, result, published, …}
 message_keys/{user:key-hash}  {thread_id, message_id, run_id}   (Idempotency-Key of a POST)
-org_settings/{org_id}         {monthly_budget_usd: "1500.00" | None, updated_at, updated_by}
+org_settings/{org_id}         the org's settings (shared_lib.org_settings)
 """
 
 from __future__ import annotations
@@ -229,22 +229,18 @@ def _title_from(text: str) -> str:
 
 
 class OrgSettings:
-    """An org's settings, one Firestore document per org (read by the web app and the agents)."""
-
-    COLLECTION = "org_settings"
+    """The org's settings (shared_lib.org_settings) as the web app shows them."""
 
     def __init__(self, db, clock=lambda: dt.datetime.now(dt.timezone.utc)):
-        self._db = db
-        self._clock = clock
+        from shared_lib.org_settings import OrgSettings as Stored
+
+        self._stored = Stored(db, clock)
 
     def get(self, org_id: str) -> dict:
-        snapshot = self._db.collection(self.COLLECTION).document(org_id).get()
-        return settings_view(snapshot.to_dict() if snapshot.exists else {})
+        return settings_view(self._stored.get(org_id))
 
     def put(self, org_id: str, user_id: str | None, monthly_budget_usd: str | None) -> dict:
-        data = {"monthly_budget_usd": monthly_budget_usd, "updated_at": self._clock(), "updated_by": user_id}
-        self._db.collection(self.COLLECTION).document(org_id).set(data)
-        return settings_view(data)
+        return settings_view(self._stored.put(org_id, user_id, monthly_budget_usd))
 
 
 def settings_view(data: dict) -> dict:

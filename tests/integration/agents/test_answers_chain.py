@@ -129,3 +129,20 @@ def test_the_same_numbers_with_a_model_without_one_and_with_one_answering_nonsen
     shown = [r for r in report["rows"] if r["key"] != "other"]
     assert [(r["key"], r["cost_usd"]) for r in shown] == [(g["key"], g["cost_usd"]) for g in independent["groups"][:len(shown)]]
     assert report["total_cost_usd"] == independent["totals"]["cost_usd"]
+
+
+def test_a_forecast_is_held_against_the_budget_the_org_stored(http, platform, who):
+    chat = url_of(platform, "chat")
+    stored = http.put(f"{chat}/api/settings", json={"monthly_budget_usd": "12.50"}, headers=who["headers"])
+    assert stored.status_code == 200, stored.text
+    try:
+        report = post(http, platform, who, thread(http, platform, who), "What will we spend by the end of the month?")
+        stated = post(http, platform, who, thread(http, platform, who), "Will we stay under a $900,000 budget this month?")
+    finally:
+        http.put(f"{chat}/api/settings", json={"monthly_budget_usd": None}, headers=who["headers"])
+    assert (report["kind"], report["budget_usd"]) == ("forecast", "12.50")
+    # The demo month spends far more than $12.50: the run-out date is a day of this month, and the prose says so.
+    assert report["run_out_date"] and report["run_out_date"][:7] == report["period"]["from"][:7]
+    assert "$12.50 budget runs out" in report["narrative"]
+    # A budget the question states wins over the stored one.
+    assert (stated["kind"], Decimal(stated["budget_usd"])) == ("forecast", Decimal("900000"))

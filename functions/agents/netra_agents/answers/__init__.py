@@ -39,7 +39,8 @@ def answer(query: dict, data: dict, found: dict | None, plans: dict) -> dict:
         return {**latency(data["summary"]["totals"], by["model"], by["feature"], data.get("profile") or EMPTY_PROFILE),
                 "warnings": [], "next_steps": []}
     if kind == "forecast":
-        result = forecast(data.get("history_daily", []), dt.date.fromisoformat(data["today"]), query.get("budget_usd"))
+        budget = query.get("budget_usd") or data.get("stored_budget_usd")
+        result = forecast(data.get("history_daily", []), dt.date.fromisoformat(data["today"]), budget)
         return {**result, "warnings": result.pop("warnings"), "next_steps": []}
     if kind == "overview":
         result = overview(by["feature"], found)
