@@ -24,7 +24,6 @@ RESTART_DELAY = 8.0
 EXCHANGES_PER_MINUTE = 30
 
 
-# Package-scoped: torn down (and the emulator variables restored) before other tests run.
 @pytest.fixture(scope="package")
 def platform(tmp_path_factory):
     import redis
@@ -55,12 +54,17 @@ def platform(tmp_path_factory):
     except BaseException:
         supervisor.stop()
         raise
-    patch = pytest.MonkeyPatch()
-    for name in ("PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST"):
-        patch.setenv(name, supervisor.child_env[name])
     yield supervisor
-    patch.undo()
     supervisor.stop()
+
+
+@pytest.fixture(autouse=True)
+def _this_platforms_emulators(platform, monkeypatch):
+    """Client libraries that read the emulator variables see this platform during each fault
+    test, and the shared platform's values are back after it (however long pytest keeps this
+    platform alive)."""
+    for name in ("PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST"):
+        monkeypatch.setenv(name, platform.child_env[name])
 
 
 @pytest.fixture(scope="package")
