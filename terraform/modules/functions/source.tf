@@ -33,3 +33,9 @@ resource "google_storage_bucket_object" "bundle" {
   bucket   = google_storage_bucket.sources.name
   source   = "${var.bundle_dir}/${each.key}.zip"
 }
+
+resource "google_storage_bucket_iam_member" "builder_reads_sources" {
+  bucket = google_storage_bucket.sources.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${var.build_service_account}"
+}

@@ -38,9 +38,9 @@ variable "scheduler_invoker" {
   type        = string
 }
 
-variable "function_urls" {
-  description = "Function name -> its HTTPS URL (the scheduler's target and OIDC audience)."
-  type        = map(string)
+variable "build_service_account" {
+  description = "Email of the service account Cloud Build builds the functions as."
+  type        = string
 }
 
 variable "bundle_dir" {

@@ -38,6 +38,14 @@ module "identities" {
   depends_on = [module.project]
 }
 
+module "registry" {
+  source     = "../registry"
+  project_id = var.project_id
+  region     = var.region
+  labels     = local.labels
+  depends_on = [module.project]
+}
+
 module "secrets" {
   source     = "../secrets"
   project_id = var.project_id
@@ -57,7 +65,7 @@ module "database" {
   deletion_protection = var.deletion_protection
   backup_retention    = var.database_backup_retention
   iam_users           = module.identities.postgres_users
-  depends_on          = [module.network]
+  depends_on          = [module.project, module.network]
 }
 
 module "redis" {
@@ -69,7 +77,7 @@ module "redis" {
   tier           = var.redis_tier
   memory_size_gb = var.redis_memory_size_gb
   labels         = local.labels
-  depends_on     = [module.network]
+  depends_on     = [module.project, module.network]
 }
 
 module "firestore" {
@@ -90,7 +98,7 @@ module "functions" {
   service_accounts = module.identities.function_emails
   push_invoker     = module.identities.push_invoker_email
   scheduler_invoker = module.identities.scheduler_invoker_email
-  function_urls    = local.function_urls
+  build_service_account = module.identities.builder_email
   bundle_dir       = var.bundle_dir
   vpc_connector    = module.network.vpc_connector_id
   min_instances    = var.function_min_instances
@@ -117,7 +125,8 @@ module "functions" {
     TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
     LOG_LEVEL                = var.log_level
   }
-  depends_on = [module.secrets]
+  # Strings (secret names, the connector id) do not order modules: say it.
+  depends_on = [module.project, module.secrets, module.network]
 }
 
 module "relay" {
@@ -140,6 +149,8 @@ module "relay" {
   auth_url            = local.function_urls["auth"]
   allowed_origins     = var.relay_allowed_origins
   labels              = local.labels
+  # The image is pushed to the registry and the secret referenced by name: neither is a reference.
+  depends_on          = [module.project, module.secrets, module.registry, module.network]
 }
 
 module "pubsub" {
@@ -149,11 +160,12 @@ module "pubsub" {
   subscriptions = local.subscriptions
   defaults      = local.defaults["subscription"]
   push_invoker  = module.identities.push_invoker_email
-  function_urls = local.function_urls
+  push_urls     = module.functions.service_uris
   service_urls      = { relay = module.relay.url }
   service_audiences = local.service_audiences
   publishers    = module.identities.publishers
   labels        = local.labels
+  depends_on    = [module.project]
 }
 
 module "monitoring" {
@@ -163,4 +175,5 @@ module "monitoring" {
   alert_email        = var.alert_email
   dead_letter_holds  = [for name, sub in local.subscriptions : name if contains([for s in local.subscriptions : try(s.dead_letter.topic, "")], sub.topic)]
   error_rate_per_sec = var.alert_error_rate_per_second
+  depends_on         = [module.project]
 }

@@ -219,13 +219,13 @@ def test_scheduled_functions_are_called_by_cloud_scheduler_with_oidc_and_invoked
     assert locals_of(MODULES / "functions")["scheduled"] == '${{for name, f in var.functions : name => f if f.trigger == "schedule"}}'
     assert job["for_each"] == "${local.scheduled}" and job["schedule"] == "${each.value.schedule}"
     target = job["http_target"][0]
-    assert target["http_method"] == "POST" and target["uri"] == "${var.function_urls[each.key]}"
-    assert target["oidc_token"][0] == {"service_account_email": "${var.scheduler_invoker}", "audience": "${var.function_urls[each.key]}"}
+    run_app = "${google_cloudfunctions2_function.function[each.key].service_config[0].uri}"
+    assert target["http_method"] == "POST" and target["uri"] == run_app
+    assert target["oidc_token"][0] == {"service_account_email": "${var.scheduler_invoker}", "audience": run_app}
     invokers = locals_of(MODULES / "functions")["invokers"]
     assert "schedule" in invokers and "serviceAccount:${var.scheduler_invoker}" in invokers
     calls = module_calls(PLATFORM)["functions"]
     assert calls["scheduler_invoker"] == "${module.identities.scheduler_invoker_email}"
-    assert calls["function_urls"] == "${local.function_urls}"
 
 
 def test_the_sweepers_query_has_its_firestore_index():
