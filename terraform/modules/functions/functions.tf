@@ -28,7 +28,7 @@ resource "google_cloudfunctions2_function" "function" {
     }
     source {
       storage_source {
-        bucket = google_storage_bucket.sources.name
+        bucket = var.sources_bucket
         object = google_storage_bucket_object.bundle[each.value.component].name
       }
     }
@@ -62,7 +62,6 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   # A mounted secret is read when the revision starts: the accessor grant must exist first
-  # (and the secret must have a version: scripts/deploy checks before the full apply). The
-  # build reads the bundle from the sources bucket through its own grant.
-  depends_on = [google_secret_manager_secret_iam_member.accessor, google_storage_bucket_iam_member.builder_reads_sources]
+  # (and the secret must have a version: scripts/deploy checks before the full apply).
+  depends_on = [google_secret_manager_secret_iam_member.accessor]
 }

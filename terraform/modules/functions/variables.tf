@@ -43,6 +43,11 @@ variable "build_service_account" {
   type        = string
 }
 
+variable "sources_bucket" {
+  description = "Bucket the bundles are uploaded to (modules/build; the builder reads it)."
+  type        = string
+}
+
 variable "bundle_dir" {
   description = "Folder of <component>.zip source bundles."
   type        = string

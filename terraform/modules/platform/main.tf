@@ -38,12 +38,13 @@ module "identities" {
   depends_on = [module.project]
 }
 
-module "registry" {
-  source     = "../registry"
-  project_id = var.project_id
-  region     = var.region
-  labels     = local.labels
-  depends_on = [module.project]
+module "build" {
+  source        = "../build"
+  project_id    = var.project_id
+  region        = var.region
+  builder_email = module.identities.builder_email
+  labels        = local.labels
+  depends_on    = [module.project]
 }
 
 module "secrets" {
@@ -89,21 +90,22 @@ module "firestore" {
 }
 
 module "functions" {
-  source           = "../functions"
-  project_id       = var.project_id
-  region           = var.region
-  functions        = local.functions
-  function_defaults = local.defaults["function"]
-  secrets          = local.secrets
-  service_accounts = module.identities.function_emails
-  push_invoker     = module.identities.push_invoker_email
-  scheduler_invoker = module.identities.scheduler_invoker_email
+  source                = "../functions"
+  project_id            = var.project_id
+  region                = var.region
+  functions             = local.functions
+  function_defaults     = local.defaults["function"]
+  secrets               = local.secrets
+  service_accounts      = module.identities.function_emails
+  push_invoker          = module.identities.push_invoker_email
+  scheduler_invoker     = module.identities.scheduler_invoker_email
   build_service_account = module.identities.builder_email
-  bundle_dir       = var.bundle_dir
-  vpc_connector    = module.network.vpc_connector_id
-  min_instances    = var.function_min_instances
-  max_instances    = var.function_max_instances
-  labels           = local.labels
+  sources_bucket        = module.build.sources_bucket
+  bundle_dir            = var.bundle_dir
+  vpc_connector         = module.network.vpc_connector_id
+  min_instances         = var.function_min_instances
+  max_instances         = var.function_max_instances
+  labels                = local.labels
   datastore_env = {
     postgres   = { CLOUD_SQL_INSTANCE = module.database.connection_name, DATABASE_NAME = module.database.database_name }
     redis      = { REDIS_URL = module.redis.url }
@@ -125,8 +127,9 @@ module "functions" {
     TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
     LOG_LEVEL                = var.log_level
   }
-  # Strings (secret names, the connector id) do not order modules: say it.
-  depends_on = [module.project, module.secrets, module.network]
+  # Strings (secret names, the connector id) do not order modules: say it. The build module
+  # holds the builder's read grant on the bundles.
+  depends_on = [module.project, module.secrets, module.network, module.build]
 }
 
 module "relay" {
@@ -149,23 +152,24 @@ module "relay" {
   auth_url            = local.function_urls["auth"]
   allowed_origins     = var.relay_allowed_origins
   labels              = local.labels
-  # The image is pushed to the registry and the secret referenced by name: neither is a reference.
-  depends_on          = [module.project, module.secrets, module.registry, module.network]
+
+  # The image is pushed to the repository and the secret referenced by name: neither is a reference.
+  depends_on = [module.project, module.secrets, module.build, module.network]
 }
 
 module "pubsub" {
-  source        = "../pubsub"
-  project_id    = var.project_id
-  topics        = local.topology.topics
-  subscriptions = local.subscriptions
-  defaults      = local.defaults["subscription"]
-  push_invoker  = module.identities.push_invoker_email
-  push_urls     = module.functions.service_uris
+  source            = "../pubsub"
+  project_id        = var.project_id
+  topics            = local.topology.topics
+  subscriptions     = local.subscriptions
+  defaults          = local.defaults["subscription"]
+  push_invoker      = module.identities.push_invoker_email
+  push_urls         = module.functions.service_uris
   service_urls      = { relay = module.relay.url }
   service_audiences = local.service_audiences
-  publishers    = module.identities.publishers
-  labels        = local.labels
-  depends_on    = [module.project]
+  publishers        = module.identities.publishers
+  labels            = local.labels
+  depends_on        = [module.project]
 }
 
 module "monitoring" {
@@ -176,4 +180,11 @@ module "monitoring" {
   dead_letter_holds  = [for name, sub in local.subscriptions : name if contains([for s in local.subscriptions : try(s.dead_letter.topic, "")], sub.topic)]
   error_rate_per_sec = var.alert_error_rate_per_second
   depends_on         = [module.project]
+}
+
+# The sources bucket moved from the functions module to the build module (it must exist before
+# the first image build): state follows it instead of a destroy and re-create.
+moved {
+  from = module.functions.google_storage_bucket.sources
+  to   = module.build.google_storage_bucket.sources
 }

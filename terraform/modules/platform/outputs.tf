@@ -15,10 +15,15 @@ output "http_functions" {
 
 output "image_repository" {
   description = "Where scripts/deploy pushes the relay image (REGION-docker.pkg.dev/PROJECT/netra)."
-  value       = module.registry.docker_prefix
+  value       = module.build.docker_prefix
 }
 
 output "builder_email" {
   description = "Service account the relay image and the functions are built as."
   value       = module.identities.builder_email
+}
+
+output "sources_bucket" {
+  description = "Bucket of the function bundles and the relay's build context."
+  value       = module.build.sources_bucket
 }

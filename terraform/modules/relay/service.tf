@@ -6,13 +6,13 @@
 # new revision on a tagged URL, then moves it; a rollback is the same move back. Terraform
 # ignores traffic, so neither is undone by the next apply.
 resource "google_cloud_run_v2_service" "relay" {
-  project             = var.project_id
-  name                = "relay"
-  location            = var.region
-  ingress             = "INGRESS_TRAFFIC_ALL"
+  project              = var.project_id
+  name                 = "relay"
+  location             = var.region
+  ingress              = "INGRESS_TRAFFIC_ALL"
   invoker_iam_disabled = true
-  deletion_protection = var.deletion_protection
-  labels              = var.labels
+  deletion_protection  = var.deletion_protection
+  labels               = var.labels
 
   template {
     service_account                  = var.service_account
