@@ -182,3 +182,12 @@ def test_an_approved_bootstrap_is_applied_and_then_secrets_are_checked(stubbed):
 def test_ci_approves_with_the_flag(stubbed):
     result, calls = stubbed("staging", "--auto-approve", ci=True)
     assert [c for c in calls if " apply " in c][:1] and "approved by CI" in result.stdout
+
+
+def test_without_a_committed_lock_file_nothing_runs(stubbed, tmp_path):
+    # The lock file records the provider release; it cannot be generated offline, so the
+    # deploy asks for it to be created once, reviewed and committed, instead of inventing one.
+    (tmp_path / "repo" / "terraform" / "environments" / "staging" / ".terraform.lock.hcl").unlink()
+    result, calls = stubbed("staging")
+    assert result.returncode == 1 and "providers lock" in result.stderr
+    assert calls == []
