@@ -1,5 +1,5 @@
 # Source bundles (a function folder + shared_lib) are zipped by scripts/deploy into
-# var.bundle_dir and uploaded to the sources bucket (modules/build); each object is named by
+# var.bundle_dir and uploaded to the sources bucket (modules/artifacts); each object is named by
 # its content hash, so a changed bundle redeploys.
 locals {
   components = toset([for f in values(var.functions) : f.component])

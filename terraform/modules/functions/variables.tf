@@ -44,7 +44,7 @@ variable "build_service_account" {
 }
 
 variable "sources_bucket" {
-  description = "Bucket the bundles are uploaded to (modules/build; the builder reads it)."
+  description = "Bucket the bundles are uploaded to (modules/artifacts; the builder reads it)."
   type        = string
 }
 

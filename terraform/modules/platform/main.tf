@@ -38,8 +38,8 @@ module "identities" {
   depends_on = [module.project]
 }
 
-module "build" {
-  source        = "../build"
+module "artifacts" {
+  source        = "../artifacts"
   project_id    = var.project_id
   region        = var.region
   builder_email = module.identities.builder_email
@@ -100,7 +100,7 @@ module "functions" {
   push_invoker          = module.identities.push_invoker_email
   scheduler_invoker     = module.identities.scheduler_invoker_email
   build_service_account = module.identities.builder_email
-  sources_bucket        = module.build.sources_bucket
+  sources_bucket        = module.artifacts.sources_bucket
   bundle_dir            = var.bundle_dir
   vpc_connector         = module.network.vpc_connector_id
   min_instances         = var.function_min_instances
@@ -127,9 +127,9 @@ module "functions" {
     TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
     LOG_LEVEL                = var.log_level
   }
-  # Strings (secret names, the connector id) do not order modules: say it. The build module
+  # Strings (secret names, the connector id) do not order modules: say it. The artifacts module
   # holds the builder's read grant on the bundles.
-  depends_on = [module.project, module.secrets, module.network, module.build]
+  depends_on = [module.project, module.secrets, module.network, module.artifacts]
 }
 
 module "relay" {
@@ -154,7 +154,7 @@ module "relay" {
   labels              = local.labels
 
   # The image is pushed to the repository and the secret referenced by name: neither is a reference.
-  depends_on = [module.project, module.secrets, module.build, module.network]
+  depends_on = [module.project, module.secrets, module.artifacts, module.network]
 }
 
 module "pubsub" {
@@ -182,9 +182,9 @@ module "monitoring" {
   depends_on         = [module.project]
 }
 
-# The sources bucket moved from the functions module to the build module (it must exist before
+# The sources bucket moved from the functions module to the artifacts module (it must exist before
 # the first image build): state follows it instead of a destroy and re-create.
 moved {
   from = module.functions.google_storage_bucket.sources
-  to   = module.build.google_storage_bucket.sources
+  to   = module.artifacts.google_storage_bucket.sources
 }

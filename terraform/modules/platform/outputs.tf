@@ -15,7 +15,7 @@ output "http_functions" {
 
 output "image_repository" {
   description = "Where scripts/deploy pushes the relay image (REGION-docker.pkg.dev/PROJECT/netra)."
-  value       = module.build.docker_prefix
+  value       = module.artifacts.docker_prefix
 }
 
 output "builder_email" {
@@ -25,5 +25,5 @@ output "builder_email" {
 
 output "sources_bucket" {
   description = "Bucket of the function bundles and the relay's build context."
-  value       = module.build.sources_bucket
+  value       = module.artifacts.sources_bucket
 }

@@ -86,7 +86,7 @@ def test_what_mounts_a_secret_waits_for_the_secret_and_its_accessor_grant():
     assert "google_secret_manager_secret_iam_member.accessor" in _depends_on(function)
     relay = blocks(MODULES / "relay", "resource")["google_cloud_run_v2_service.relay"]
     assert "google_secret_manager_secret_iam_member.accessor" in _depends_on(relay)
-    assert "module.build" in _depends_on(calls["relay"]) and "module.build" in _depends_on(calls["functions"])
+    assert "module.artifacts" in _depends_on(calls["relay"]) and "module.artifacts" in _depends_on(calls["functions"])
 
 
 def test_mounted_secrets_are_bootstrapped_before_the_full_apply():
@@ -97,7 +97,7 @@ def test_mounted_secrets_are_bootstrapped_before_the_full_apply():
     check = deploy.index("gcloud secrets versions list")
     full = deploy.index("plan -input=false -lockfile=readonly -out=")
     assert bootstrap < check < full
-    assert "-target=module.platform.module.build" in deploy[:check]
+    assert "-target=module.platform.module.artifacts" in deploy[:check]
 
 
 # -- apply: builds -----------------------------------------------------------------------------
@@ -110,13 +110,13 @@ def test_functions_are_built_by_their_own_build_service_account():
     assert "google_service_account.builder" in identities
     roles = identities["google_project_iam_member.builder"]["for_each"]
     assert "roles/logging.logWriter" in roles and "roles/artifactregistry.writer" in roles
-    reads = blocks(MODULES / "build", "resource")["google_storage_bucket_iam_member.builder_reads"]
+    reads = blocks(MODULES / "artifacts", "resource")["google_storage_bucket_iam_member.builder_reads"]
     assert reads["member"] == "serviceAccount:${var.builder_email}" and reads["role"] == "roles/storage.objectViewer"
-    assert module_calls(PLATFORM)["build"]["builder_email"] == "${module.identities.builder_email}"
+    assert module_calls(PLATFORM)["artifacts"]["builder_email"] == "${module.identities.builder_email}"
 
 
 def test_the_relay_image_has_a_repository_and_the_deploy_pushes_there():
-    build = blocks(MODULES / "build", "resource")
+    build = blocks(MODULES / "artifacts", "resource")
     repository = build["google_artifact_registry_repository.netra"]
     assert repository["format"] == "DOCKER" and repository["location"] == "${var.region}"
     deploy = (ROOT / "scripts" / "deploy").read_text()

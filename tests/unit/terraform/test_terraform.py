@@ -233,3 +233,10 @@ def test_the_sweepers_query_has_its_firestore_index():
     index = blocks(MODULES / "firestore", "resource")["google_firestore_index.runs_by_status_and_update"]
     assert index["collection"] == "runs"
     assert [(f["field_path"], f["order"]) for f in index["fields"]] == [("status", "ASCENDING"), ("updated_at", "ASCENDING")]
+
+
+def test_no_terraform_file_is_ignored_by_git():
+    # `build/` in .gitignore once swallowed a module named build: it passed here, absent from the commit.
+    ignored = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--others", "--ignored", "--exclude-standard", "terraform", "scripts"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert not [p for p in ignored if p.endswith((".tf", ".tfvars", ".py", ".yaml")) or "/" not in p.removeprefix("scripts/")], ignored

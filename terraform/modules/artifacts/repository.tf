@@ -1,6 +1,6 @@
 # The Docker repository the relay image is pushed to (scripts/deploy builds it as
 # REGION-docker.pkg.dev/PROJECT/netra/relay:COMMIT). It must exist before the first image
-# build, so scripts/deploy creates it in its bootstrap apply (-target=module.platform.module.build).
+# build, so scripts/deploy creates it in its bootstrap apply (-target=module.platform.module.artifacts).
 resource "google_artifact_registry_repository" "netra" {
   project       = var.project_id
   location      = var.region
