@@ -12,3 +12,13 @@ output "http_functions" {
   description = "HTTP functions, health-checked by scripts/deploy."
   value       = module.platform.http_functions
 }
+
+output "image_repository" {
+  description = "Where scripts/deploy pushes the relay image."
+  value       = module.platform.image_repository
+}
+
+output "builder_email" {
+  description = "Service account the relay image is built as (gcloud builds submit --service-account)."
+  value       = module.platform.builder_email
+}

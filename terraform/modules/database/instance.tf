@@ -6,6 +6,9 @@ resource "google_sql_database_instance" "main" {
   deletion_protection = var.deletion_protection
 
   settings {
+    # POSTGRES_16 and later default to Enterprise Plus, which refuses db-custom-* tiers
+    # (var.tier is validated to be one); Enterprise is the edition those tiers exist in.
+    edition                     = "ENTERPRISE"
     tier                        = var.tier
     availability_type           = var.high_availability ? "REGIONAL" : "ZONAL"
     disk_autoresize             = true

@@ -19,8 +19,12 @@ variable "network_id" {
 }
 
 variable "tier" {
-  description = "Machine tier."
+  description = "Machine tier: a custom machine (db-custom-CPUS-MEMORY_MB) of the Enterprise edition."
   type        = string
+  validation {
+    condition     = can(regex("^db-custom-[0-9]+-[0-9]+$", var.tier))
+    error_message = "database_tier must be db-custom-CPUS-MEMORY_MB (the instance is of the Enterprise edition)."
+  }
 }
 
 variable "high_availability" {
@@ -39,6 +43,6 @@ variable "backup_retention" {
 }
 
 variable "iam_users" {
-  description = "Service account emails that log in with IAM database authentication."
-  type        = list(string)
+  description = "Function name -> service account email of each function that logs in with IAM database authentication."
+  type        = map(string)
 }

@@ -1,16 +1,18 @@
 # Least privilege from the topology: each function's account may read its own secrets, use
 # Firestore only if it says so, and (for Pub/Sub targets) be invoked only by the push identity
-# (scheduled functions: only by the scheduler's identity).
+# (scheduled functions: only by the scheduler's identity). HTTP functions are public without
+# any IAM binding: `allUsers` is refused under domain-restricted sharing, so scripts/release.py
+# turns the Cloud Run invoker check off on them (a functions resource cannot say so).
 locals {
   secret_access = {
     for pair in flatten([for name, f in var.functions : [for secret in try(f.secrets, []) : { function = name, secret = secret }]]) :
     "${pair.function} ${pair.secret}" => pair
   }
   firestore_users = { for name, f in var.functions : name => f if contains(try(f.uses, []), "firestore") }
-  invokers = { for name, f in var.functions : name => lookup({
+  invokers = { for name, f in var.functions : name => {
     pubsub   = "serviceAccount:${var.push_invoker}"
     schedule = "serviceAccount:${var.scheduler_invoker}"
-  }, f.trigger, "allUsers") }
+  }[f.trigger] if f.trigger != "http" }
 }
 
 resource "google_secret_manager_secret_iam_member" "accessor" {
@@ -29,8 +31,8 @@ resource "google_project_iam_member" "firestore_user" {
 }
 
 # Pub/Sub targets may be invoked only by the push identity, scheduled functions only by the
-# scheduler's; HTTP functions by anyone
-# (browsers and machines), each checking tokens itself through shared_lib.auth.
+# scheduler's. (HTTP functions by anyone, browsers and machines, each checking tokens itself
+# through shared_lib.auth: see above.)
 resource "google_cloud_run_v2_service_iam_member" "invoker" {
   for_each = local.invokers
   project  = var.project_id

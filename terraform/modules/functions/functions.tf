@@ -19,15 +19,16 @@ resource "google_cloudfunctions2_function" "function" {
   labels   = var.labels
 
   build_config {
-    runtime     = var.runtime
-    entry_point = each.value.entry_point
+    runtime         = var.runtime
+    entry_point     = each.value.entry_point
+    service_account = "projects/${var.project_id}/serviceAccounts/${var.build_service_account}"
     environment_variables = {
       # A Pub/Sub target is served as a CloudEvent function behind its own push subscription.
       GOOGLE_FUNCTION_SIGNATURE_TYPE = each.value.trigger == "pubsub" ? "cloudevent" : "http"
     }
     source {
       storage_source {
-        bucket = google_storage_bucket.sources.name
+        bucket = var.sources_bucket
         object = google_storage_bucket_object.bundle[each.value.component].name
       }
     }
@@ -39,11 +40,14 @@ resource "google_cloudfunctions2_function" "function" {
     min_instance_count               = lookup(var.min_instances, each.key, 0)
     max_instance_count               = var.max_instances
     service_account_email            = var.service_accounts[each.key]
-    # Pub/Sub pushes and Cloud Scheduler count as internal traffic.
+    # Pub/Sub pushes and Cloud Scheduler count as internal traffic when sent to the run.app
+    # URL (service_config uri), which is where modules/pubsub and the scheduler send them.
     ingress_settings                 = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     vpc_connector                    = var.vpc_connector
     vpc_connector_egress_settings    = "PRIVATE_RANGES_ONLY"
-    all_traffic_on_latest_revision   = true
+    # A new revision gets no traffic: scripts/release.py health-checks it on a tagged URL, then
+    # moves traffic. Traffic is never managed here, so a rollback is not undone by an apply.
+    all_traffic_on_latest_revision   = false
     environment_variables            = local.function_env[each.key]
 
     dynamic "secret_environment_variables" {
@@ -56,4 +60,8 @@ resource "google_cloudfunctions2_function" "function" {
       }
     }
   }
+
+  # A mounted secret is read when the revision starts: the accessor grant must exist first
+  # (and the secret must have a version: scripts/deploy checks before the full apply).
+  depends_on = [google_secret_manager_secret_iam_member.accessor]
 }

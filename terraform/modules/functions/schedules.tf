@@ -1,5 +1,6 @@
 # Cloud Scheduler calls each `schedule` function at its cron, over HTTP with an OIDC token of
-# the scheduler's identity (audience: the function's URL). HTTP rather than a Pub/Sub topic:
+# the scheduler's identity, at the run.app URL (the one that counts as internal for the
+# function's internal-only ingress; also the audience Cloud Run's invoker check accepts). HTTP rather than a Pub/Sub topic:
 # the sweeper exists for the day messages are lost, so it must not depend on the bus.
 locals {
   scheduled = { for name, f in var.functions : name => f if f.trigger == "schedule" }
@@ -22,14 +23,12 @@ resource "google_cloud_scheduler_job" "schedule" {
 
   http_target {
     http_method = "POST"
-    uri         = var.function_urls[each.key]
+    uri         = google_cloudfunctions2_function.function[each.key].service_config[0].uri
     headers     = { "Content-Type" = "application/json" }
     body        = base64encode("{}")
     oidc_token {
       service_account_email = var.scheduler_invoker
-      audience              = var.function_urls[each.key]
+      audience              = google_cloudfunctions2_function.function[each.key].service_config[0].uri
     }
   }
-
-  depends_on = [google_cloudfunctions2_function.function]
 }

@@ -38,9 +38,14 @@ variable "scheduler_invoker" {
   type        = string
 }
 
-variable "function_urls" {
-  description = "Function name -> its HTTPS URL (the scheduler's target and OIDC audience)."
-  type        = map(string)
+variable "build_service_account" {
+  description = "Email of the service account Cloud Build builds the functions as."
+  type        = string
+}
+
+variable "sources_bucket" {
+  description = "Bucket the bundles are uploaded to (modules/artifacts; the builder reads it)."
+  type        = string
 }
 
 variable "bundle_dir" {

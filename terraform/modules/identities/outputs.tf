@@ -18,18 +18,24 @@ output "scheduler_invoker_email" {
   value       = google_service_account.scheduler_invoker.email
 }
 
+# Maps keyed by topology names, never by emails: for_each keys must be known at plan time,
+# and an email is known only once its account exists (tests/unit/terraform checks this).
 output "postgres_users" {
-  description = "Service accounts that log in to Cloud SQL (IAM database authentication)."
-  value       = [for name, f in var.functions : google_service_account.function[name].email if contains(try(f.uses, []), "postgres")]
+  description = "Function name -> service account email, for functions that log in to Cloud SQL (IAM database authentication)."
+  value       = { for name, f in var.functions : name => google_service_account.function[name].email if contains(try(f.uses, []), "postgres") }
 }
 
 output "publishers" {
-  description = "topic -> members allowed to publish to it."
+  description = "\"topic principal\" -> {topic, member}: who may publish where (the topology's publishes)."
   value = {
-    for topic in distinct(flatten([for f in values(merge(var.functions, var.services)) : try(f.publishes, [])])) :
-    topic => concat(
-      [for name, f in var.functions : "serviceAccount:${google_service_account.function[name].email}" if contains(try(f.publishes, []), topic)],
-      [for name, s in var.services : "serviceAccount:${google_service_account.service[name].email}" if contains(try(s.publishes, []), topic)],
-    )
+    for grant in local.publish_grants : "${grant.topic} ${grant.kind}/${grant.name}" => {
+      topic  = grant.topic
+      member = "serviceAccount:${local.emails["${grant.kind}/${grant.name}"]}"
+    }
   }
+}
+
+output "builder_email" {
+  description = "Service account Cloud Build builds the functions and the relay image as."
+  value       = google_service_account.builder.email
 }

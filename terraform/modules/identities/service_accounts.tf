@@ -27,3 +27,20 @@ resource "google_service_account" "scheduler_invoker" {
   account_id   = "scheduler-invoker"
   display_name = "Cloud Scheduler invoker"
 }
+
+# Cloud Build builds each function as this account: a new project's default Cloud Build
+# account lacks the rights (Cloud Build's 2024 change), and a dedicated one is least privilege.
+resource "google_service_account" "builder" {
+  project      = var.project_id
+  account_id   = "function-builder"
+  display_name = "Cloud Build for Netra functions and the relay image"
+}
+
+# Writes build logs and pushes the built images (functions and relay). It reads the function
+# sources from their bucket through a grant on that bucket only (modules/functions).
+resource "google_project_iam_member" "builder" {
+  for_each = toset(["roles/logging.logWriter", "roles/artifactregistry.writer"])
+  project  = var.project_id
+  role     = each.key
+  member   = "serviceAccount:${google_service_account.builder.email}"
+}

@@ -38,6 +38,15 @@ module "identities" {
   depends_on = [module.project]
 }
 
+module "artifacts" {
+  source        = "../artifacts"
+  project_id    = var.project_id
+  region        = var.region
+  builder_email = module.identities.builder_email
+  labels        = local.labels
+  depends_on    = [module.project]
+}
+
 module "secrets" {
   source     = "../secrets"
   project_id = var.project_id
@@ -57,7 +66,7 @@ module "database" {
   deletion_protection = var.deletion_protection
   backup_retention    = var.database_backup_retention
   iam_users           = module.identities.postgres_users
-  depends_on          = [module.network]
+  depends_on          = [module.project, module.network]
 }
 
 module "redis" {
@@ -69,7 +78,7 @@ module "redis" {
   tier           = var.redis_tier
   memory_size_gb = var.redis_memory_size_gb
   labels         = local.labels
-  depends_on     = [module.network]
+  depends_on     = [module.project, module.network]
 }
 
 module "firestore" {
@@ -81,21 +90,22 @@ module "firestore" {
 }
 
 module "functions" {
-  source           = "../functions"
-  project_id       = var.project_id
-  region           = var.region
-  functions        = local.functions
-  function_defaults = local.defaults["function"]
-  secrets          = local.secrets
-  service_accounts = module.identities.function_emails
-  push_invoker     = module.identities.push_invoker_email
-  scheduler_invoker = module.identities.scheduler_invoker_email
-  function_urls    = local.function_urls
-  bundle_dir       = var.bundle_dir
-  vpc_connector    = module.network.vpc_connector_id
-  min_instances    = var.function_min_instances
-  max_instances    = var.function_max_instances
-  labels           = local.labels
+  source                = "../functions"
+  project_id            = var.project_id
+  region                = var.region
+  functions             = local.functions
+  function_defaults     = local.defaults["function"]
+  secrets               = local.secrets
+  service_accounts      = module.identities.function_emails
+  push_invoker          = module.identities.push_invoker_email
+  scheduler_invoker     = module.identities.scheduler_invoker_email
+  build_service_account = module.identities.builder_email
+  sources_bucket        = module.artifacts.sources_bucket
+  bundle_dir            = var.bundle_dir
+  vpc_connector         = module.network.vpc_connector_id
+  min_instances         = var.function_min_instances
+  max_instances         = var.function_max_instances
+  labels                = local.labels
   datastore_env = {
     postgres   = { CLOUD_SQL_INSTANCE = module.database.connection_name, DATABASE_NAME = module.database.database_name }
     redis      = { REDIS_URL = module.redis.url }
@@ -117,7 +127,9 @@ module "functions" {
     TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
     LOG_LEVEL                = var.log_level
   }
-  depends_on = [module.secrets]
+  # Strings (secret names, the connector id) do not order modules: say it. The artifacts module
+  # holds the builder's read grant on the bundles.
+  depends_on = [module.project, module.secrets, module.network, module.artifacts]
 }
 
 module "relay" {
@@ -140,20 +152,24 @@ module "relay" {
   auth_url            = local.function_urls["auth"]
   allowed_origins     = var.relay_allowed_origins
   labels              = local.labels
+
+  # The image is pushed to the repository and the secret referenced by name: neither is a reference.
+  depends_on = [module.project, module.secrets, module.artifacts, module.network]
 }
 
 module "pubsub" {
-  source        = "../pubsub"
-  project_id    = var.project_id
-  topics        = local.topology.topics
-  subscriptions = local.subscriptions
-  defaults      = local.defaults["subscription"]
-  push_invoker  = module.identities.push_invoker_email
-  function_urls = local.function_urls
+  source            = "../pubsub"
+  project_id        = var.project_id
+  topics            = local.topology.topics
+  subscriptions     = local.subscriptions
+  defaults          = local.defaults["subscription"]
+  push_invoker      = module.identities.push_invoker_email
+  push_urls         = module.functions.service_uris
   service_urls      = { relay = module.relay.url }
   service_audiences = local.service_audiences
-  publishers    = module.identities.publishers
-  labels        = local.labels
+  publishers        = module.identities.publishers
+  labels            = local.labels
+  depends_on        = [module.project]
 }
 
 module "monitoring" {
@@ -163,4 +179,12 @@ module "monitoring" {
   alert_email        = var.alert_email
   dead_letter_holds  = [for name, sub in local.subscriptions : name if contains([for s in local.subscriptions : try(s.dead_letter.topic, "")], sub.topic)]
   error_rate_per_sec = var.alert_error_rate_per_second
+  depends_on         = [module.project]
+}
+
+# The sources bucket moved from the functions module to the artifacts module (it must exist before
+# the first image build): state follows it instead of a destroy and re-create.
+moved {
+  from = module.functions.google_storage_bucket.sources
+  to   = module.artifacts.google_storage_bucket.sources
 }

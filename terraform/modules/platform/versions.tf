@@ -3,7 +3,9 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.0, < 8.0"
+      # One major: a new major is an upgrade made on purpose (and the lock file records the
+      # exact release). 7.x has google_sql_user.database_roles (2026) and invoker_iam_disabled.
+      version = "~> 7.0"
     }
   }
 }

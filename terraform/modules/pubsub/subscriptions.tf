@@ -1,13 +1,16 @@
 locals {
-  # Where each push subscription delivers. A function is pushed to at /projects/P/topics/T:
-  # functions-framework takes the CloudEvent source from that path.
+  # Where each push subscription delivers. A function is pushed to at /projects/P/topics/T
+  # (functions-framework takes the CloudEvent source from that path) of its run.app URL:
+  # its ingress is internal-only, and only the run.app URL counts as internal for Pub/Sub
+  # (a push to the cloudfunctions.net URL is refused and dead-lettered). The audience is
+  # that URL too, which Cloud Run's invoker check accepts.
   push = {
     for name, sub in var.subscriptions : name => {
       endpoint = try(
-        "${var.function_urls[sub.push.function]}/projects/${var.project_id}/topics/${sub.topic}",
+        "${var.push_urls[sub.push.function]}/projects/${var.project_id}/topics/${sub.topic}",
         "${var.service_urls[sub.push.service]}${try(sub.push.path, "/")}",
       )
-      audience = try(var.function_urls[sub.push.function], var.service_audiences[sub.push.service])
+      audience = try(var.push_urls[sub.push.function], var.service_audiences[sub.push.service])
     } if try(sub.push, null) != null
   }
 }

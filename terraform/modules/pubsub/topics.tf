@@ -7,7 +7,7 @@ resource "google_pubsub_topic" "topic" {
 }
 
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = { for pair in flatten([for topic, members in var.publishers : [for member in members : { topic = topic, member = member }]]) : "${pair.topic} ${pair.member}" => pair }
+  for_each = var.publishers
   project  = var.project_id
   topic    = google_pubsub_topic.topic[each.value.topic].name
   role     = "roles/pubsub.publisher"

@@ -23,8 +23,8 @@ variable "push_invoker" {
   type        = string
 }
 
-variable "function_urls" {
-  description = "Function name -> URL."
+variable "push_urls" {
+  description = "Function name -> its run.app URL (service_config uri): the only URL Pub/Sub push counts as internal, and the OIDC audience."
   type        = map(string)
 }
 
@@ -39,8 +39,8 @@ variable "service_audiences" {
 }
 
 variable "publishers" {
-  description = "Topic -> members allowed to publish."
-  type        = map(list(string))
+  description = "\"topic principal\" -> {topic, member} allowed to publish (keys from the topology: known at plan time)."
+  type        = map(object({ topic = string, member = string }))
 }
 
 variable "labels" {

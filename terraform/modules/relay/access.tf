@@ -1,12 +1,7 @@
 # Browsers open sockets directly (each authenticated by a single-use ticket); Pub/Sub pushes
-# client events with an OIDC token of the push identity, which the relay verifies.
-resource "google_cloud_run_v2_service_iam_member" "public" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloud_run_v2_service.relay.name
-  role     = "roles/run.invoker"
-  member   = "allUsers"
-}
+# client events with an OIDC token of the push identity, which the relay verifies itself.
+# Public access is the service's invoker_iam_disabled (service.tf), not an `allUsers`
+# binding, which domain-restricted sharing refuses.
 
 resource "google_secret_manager_secret_iam_member" "accessor" {
   for_each  = toset(try(var.service.secrets, []))

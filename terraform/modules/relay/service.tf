@@ -1,12 +1,18 @@
 # The WebSocket relay: long-lived sockets (1 h request timeout), session affinity so a
 # reconnecting browser tends to return to its instance, warm minimum instances.
+#
+# Traffic is Terraform's only at creation (all to the first revision). Afterwards
+# scripts/release.py pins it before an apply (so a new revision starts with none), checks the
+# new revision on a tagged URL, then moves it; a rollback is the same move back. Terraform
+# ignores traffic, so neither is undone by the next apply.
 resource "google_cloud_run_v2_service" "relay" {
-  project             = var.project_id
-  name                = "relay"
-  location            = var.region
-  ingress             = "INGRESS_TRAFFIC_ALL"
-  deletion_protection = var.deletion_protection
-  labels              = var.labels
+  project              = var.project_id
+  name                 = "relay"
+  location             = var.region
+  ingress              = "INGRESS_TRAFFIC_ALL"
+  invoker_iam_disabled = true
+  deletion_protection  = var.deletion_protection
+  labels               = var.labels
 
   template {
     service_account                  = var.service_account
@@ -102,4 +108,11 @@ resource "google_cloud_run_v2_service" "relay" {
     type    = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
     percent = 100
   }
+
+  lifecycle {
+    ignore_changes = [traffic]
+  }
+
+  # A secret referenced by name is read when the revision starts: grant first.
+  depends_on = [google_secret_manager_secret_iam_member.accessor]
 }
