@@ -48,6 +48,18 @@ OPENAPI = {
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
             "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
         }},
+        "/v1/traces": {"post": {
+            "security": [{"bearer": []}],
+            "description": "OTLP/HTTP traces (https://opentelemetry.io/docs/specs/otlp/#otlphttp): each LLM-call span "
+                           "(GenAI semantic conventions, OpenLLMetry or OpenInference attributes) is one usage event; other "
+                           "spans are skipped. gzip Content-Encoding accepted. An org API key needs usage:write.",
+            "requestBody": {"required": True, "content": {"application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                                                          "application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "ExportTraceServiceResponse (partial_success: spans rejected, and why)",
+                                  "content": {"application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                                              "application/json": {"schema": {"type": "object"}}}},
+                          **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+        }},
         "/api/usage/prompts": {"get": {
             "security": [{"bearer": []}],
             "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",

@@ -54,6 +54,20 @@ class AnalyticsService:
             raise ApiError(400, "wrong_format", str(exc)) from None
         return self._accept(caller, rows)
 
+    def export_traces(self, headers, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int):
+        """OTLP/HTTP traces: each LLM-call span is a usage event (an exporter's retry of the
+        same spans is the same event ids, counted once); other spans are skipped."""
+        from netra_analytics import otlp
+
+        caller = self._writer(headers)
+        spans = otlp.usage_rows(otlp.decode(otlp.body(raw, content_encoding, max_bytes), content_type))
+        answer = self._accept(caller, spans.rows)
+        rejected = answer["rejected"]
+        notes = [f"{len(rejected)} span(s) rejected: " + "; ".join(r["error"] for r in rejected[:5])] if rejected else []
+        if spans.skipped:
+            notes.append(f"{spans.skipped} of {spans.total} span(s) skipped: not LLM calls")
+        return otlp.response(len(rejected), ". ".join(notes), content_type)
+
     def accept_usage(self, headers, rows) -> dict:
         """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
         return self._accept(self._writer(headers), rows)
