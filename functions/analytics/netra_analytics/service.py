@@ -33,14 +33,16 @@ class AnalyticsService:
     push: object = None  # shared_lib.push_auth.PushAuthenticator of the local consumer route
 
     def caller(self, headers: Mapping[str, str], reading: bool = False) -> Principal:
-        """Writers: a user or an org API key. Readers also: an agent's delegated token."""
+        """Writers: a user or an org API key. Readers: a user, or a delegated token or API key
+        that holds usage:read."""
         try:
             caller = self.authenticator.authenticate(headers, allow_api_key=True, allow_delegated=reading)
         except InvalidToken as exc:
             status = 503 if exc.code == "keys_unavailable" else 401
             raise ApiError(status, exc.code, exc.message) from None
-        if caller.kind == "delegated" and "usage:read" not in caller.permissions:
-            raise ApiError(403, "forbidden", "this delegated token may not read usage")
+        if reading and caller.kind in ("delegated", "api_key") and "usage:read" not in caller.permissions:
+            # An org API key is scoped: one made to send usage (usage:write) cannot read it back.
+            raise ApiError(403, "forbidden", f"this {caller.kind.replace('_', ' ')} may not read usage")
         return caller
 
     # --- ingest ---------------------------------------------------------------------

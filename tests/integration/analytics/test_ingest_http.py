@@ -67,6 +67,16 @@ def test_ndjson_and_org_api_keys(http, analytics_url, auth_url, owner, unique):
     wait_for_calls(http, analytics_url, owner, 2)  # the key's org is the owner's org
 
 
+def test_an_api_key_that_may_write_usage_cannot_read_it(http, analytics_url, auth_url, owner, unique):
+    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "writer"}, headers=owner).json()
+    assert key["permissions"] == ["usage:write"]
+    assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1), headers=bearer(key["key"])).status_code == 200
+    for read in ("summary", "prompts", "timeseries", "unpriced", "profile"):
+        response = http.get(f"{analytics_url}/api/usage/{read}", headers=bearer(key["key"]))
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden", (read, response.text)
+    assert http.get(f"{analytics_url}/api/usage/summary", headers=owner).status_code == 200
+
+
 def test_one_org_never_sees_another(http, analytics_url, auth_url, owner, unique):
     http.post(f"{analytics_url}/api/usage", json=rows(unique, 1), headers=owner)
     wait_for_calls(http, analytics_url, owner, 1)
