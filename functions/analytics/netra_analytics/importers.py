@@ -37,7 +37,7 @@ def records(raw: bytes) -> list[Any]:
     """A JSON array, a JSON object with a list under data/items/observations, or JSON lines."""
     text = raw.decode("utf-8-sig", errors="replace").strip()
     if not text:
-        return []
+        raise ImportFormatError("the file is empty: there is nothing to import")
     try:
         document = safejson.loads(text)
     except safejson.JsonRefused:
@@ -59,15 +59,34 @@ def _line(line: str) -> Any:
         return None
 
 
-def convert(format_name: str, items: list[Any], feature: str | None = None) -> list[Any]:
-    """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row)."""
+def detect(items: list[Any]) -> str:
+    """The format most of the records are in (the first such, on a tie)."""
+    readable = [item for item in items if isinstance(item, Mapping)]
+    if not readable:
+        raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
+    matches = {name: sum(_looks_like(name, item) for item in readable) for name in FORMATS}
+    best = max(matches, key=matches.get)
+    if not matches[best]:
+        raise ImportFormatError("could not tell the format; records of each need: "
+                                + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in FORMATS.items()))
+    return best
+
+
+def convert(format_name: str | None, items: list[Any], feature: str | None = None) -> list[Any]:
+    """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row).
+    Without a format name, the records' shape tells it."""
+    format_name = format_name or detect(items)
     if format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; one of {', '.join(FORMATS)}")
     converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse}[format_name]
     readable = [item for item in items if isinstance(item, Mapping)]
-    if items and not any(_looks_like(format_name, item) for item in readable):
+    if not readable:
+        raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
+    if not any(_looks_like(format_name, item) for item in readable):
+        others = [name for name in FORMATS if name != format_name and any(_looks_like(name, item) for item in readable)]
+        hint = f" (it looks like a {others[0]} export)" if others else ""
         raise ImportFormatError(
-            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}")
+            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}{hint}")
     rows = []
     for item in items:
         if not isinstance(item, Mapping):
@@ -140,14 +159,24 @@ def _litellm(item: Mapping) -> dict:
     usage = metadata.get("usage_object") if isinstance(metadata.get("usage_object"), Mapping) else {}
     tags = item.get("request_tags") if isinstance(item.get("request_tags"), list) else []
     start = item.get("startTime") or item.get("start_time")
+    # LiteLLM's usage object (litellm.types.utils.Usage) carries Anthropic's cache counts as
+    # cache_read_input_tokens / cache_creation_input_tokens, OpenAI's as
+    # prompt_tokens_details.cached_tokens; a spend log row may also have them at the top.
+    cached = _first(usage.get("cache_read_input_tokens"), item.get("cache_read_input_tokens"),
+                    (usage.get("prompt_tokens_details") or {}).get("cached_tokens"))
+    written = _first(usage.get("cache_creation_input_tokens"), item.get("cache_creation_input_tokens"))
+    prompt = item.get("prompt_tokens")
+    if isinstance(prompt, int) and isinstance(cached, int) and isinstance(written or 0, int) and cached + (written or 0) > prompt:
+        prompt += cached + (written or 0)  # counted apart from the prompt, as Anthropic's API does
     return _without_none({
         "event_id": item.get("request_id"),
         "timestamp": start,
         "provider": provider,
         "model": model.split("/", 1)[1] if "/" in model else model,
-        "input_tokens": item.get("prompt_tokens"),
+        "input_tokens": prompt,
         "output_tokens": item.get("completion_tokens"),
-        "cached_input_tokens": (usage.get("prompt_tokens_details") or {}).get("cached_tokens"),
+        "cached_input_tokens": cached,
+        "cache_write_tokens": written,
         "cost_usd": str(item["spend"]) if item.get("spend") is not None else None,
         "latency_ms": _millis(start, item.get("endTime") or item.get("end_time")),
         "ttft_ms": _millis(start, item.get("completionStartTime")),
@@ -187,6 +216,10 @@ def _langfuse(item: Mapping) -> dict:
         "feature": item.get("name"),
         "status": "error" if item.get("level") == "ERROR" else "success",
     })
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
 
 
 def _without_none(row: dict) -> dict:

@@ -42,11 +42,16 @@ OPENAPI = {
         }},
         "/api/usage/import": {"post": {
             "security": [{"bearer": []}],
-            "parameters": [{"name": "format", "in": "query", "required": True, "schema": {"enum": ["openai", "litellm", "langfuse"]}},
+            "parameters": [{"name": "format", "in": "query", "description": "default: told by the records' shape",
+                            "schema": {"enum": ["openai", "litellm", "langfuse"]}},
                            {"name": "feature", "in": "query", "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+            "responses": {"200": {"description": "accepted (new events), duplicates (event ids already stored or repeated in "
+                                                 "the file; re-sent, a re-send replaces) and rejected rows", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "accepted": {"type": "integer"}, "duplicates": {"type": "integer"}, "rejected": {"type": "array"}}}}}},
+                **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
         }},
         "/v1/traces": {"post": {
             "security": [{"bearer": []}],

@@ -51,10 +51,10 @@ class AnalyticsService:
         """An export file of a known tool, converted to usage rows, then accepted like any."""
         caller = self._writer(headers)
         try:
-            rows = importers.convert(format_name or "", importers.records(raw), feature)
+            rows = importers.convert(format_name or None, importers.records(raw), feature)
         except importers.ImportFormatError as exc:
             raise ApiError(400, "wrong_format", str(exc)) from None
-        return self._accept(caller, rows)
+        return self._accept(caller, rows, count_duplicates=True)
 
     def export_traces(self, headers, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int):
         """OTLP/HTTP traces: each LLM-call span is a usage event (an exporter's retry of the
@@ -80,11 +80,13 @@ class AnalyticsService:
             raise ApiError(403, "forbidden", "this API key may not write usage")
         return caller
 
-    def _accept(self, caller: Principal, rows) -> dict:
+    def _accept(self, caller: Principal, rows, count_duplicates: bool = False) -> dict:
         try:
             events, rejected = parse_batch(rows, caller.org_id, self.clock())
         except InvalidRow as exc:
             raise ApiError(400, "invalid_body", str(exc)) from None
+        # Counted before queuing, or the consumer could store this very batch first.
+        duplicates = self._duplicates(caller.org_id, events) if count_duplicates else None
         topic = f"projects/{self.project_id}/topics/{USAGE_TOPIC}"
         accepted_at = self.clock().isoformat()
         futures = [self.publisher.publish(topic, body, org_id=caller.org_id)
@@ -94,7 +96,18 @@ class AnalyticsService:
                 future.result(timeout=30)
         except Exception:
             raise ApiError(503, "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
-        return {"accepted": len(events), "rejected": rejected}
+        if duplicates is None:
+            return {"accepted": len(events), "rejected": rejected}
+        return {"accepted": len(events) - duplicates, "duplicates": duplicates, "rejected": rejected}
+
+    def _duplicates(self, org_id: str, events) -> int:
+        """Events whose id is already stored, or came earlier in the same request. They are
+        queued all the same (a re-send replaces, ADR 0006: a corrected re-import updates).
+        A primary-key lookup in the warehouse, so cheap; not exact for events queued moments
+        ago and not yet stored (those count as new)."""
+        ids = [event.event_id for event in events]
+        stored = warehouse.stored_event_ids(self.warehouse_client, org_id, sorted(set(ids)))
+        return len(ids) - len(set(ids)) + sum(1 for event_id in set(ids) if event_id in stored)
 
     def store_usage(self, message: PubSubMessage) -> dict:
         """The consumer: write a queued batch; a row it cannot store never sinks the others.

@@ -194,6 +194,17 @@ def _filtered(filters: dict[str, list[str]] | None, parameters: dict) -> str:
     return clause
 
 
+def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> set[str]:
+    """Which of these event ids the org already has: the table is ordered by (org_id,
+    event_id), so this reads only the index granules that can hold them."""
+    found = set()
+    for i in range(0, len(event_ids), chunk):
+        found.update(row[0] for row in client.query(
+            "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
+            parameters={"org": org_id, "ids": event_ids[i:i + chunk]}).result_rows)
+    return found
+
+
 def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str,
             filters: dict[str, list[str]] | None = None) -> dict:
     """Calls, tokens, cost, latency percentiles and error rate per group and in total, of the

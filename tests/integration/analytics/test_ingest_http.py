@@ -114,9 +114,14 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
     answer = http.post(f"{analytics_url}/api/usage/import", params={"format": "litellm"}, headers=owner,
                        files={"file": ("spend.json", fixture.read_bytes(), "application/json")})
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"accepted": 2, "rejected": []}
+    assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
     report = wait_for_calls(http, analytics_url, owner, 2)
     assert report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5  # LiteLLM's spend, as provided
+    # The same file again, its format told by its shape: both events are already stored.
+    again = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("spend.json", fixture.read_bytes())})
+    assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    empty = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("empty.json", b"\n")})
+    assert empty.status_code == 400 and empty.json()["error"] == {"code": "wrong_format", "message": "the file is empty: there is nothing to import"}
     wrong = http.post(f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes())
     assert wrong.status_code == 400 and "records need id, startTime, model" in wrong.json()["error"]["message"]
 
@@ -130,10 +135,10 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     key = http.post(f"{auth_url}/auth/api-keys", json={"name": "cli"}, headers=owner).json()["key"]
     fixture = Path(__file__).resolve().parents[2] / "fixtures" / "imports" / "openai_chat_completions.jsonl"
     env = {**os.environ, "NETRA_WORKSPACE": str(platform.ws.root), "NETRA_API_KEY": key}
-    result = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "openai"],
+    result = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture)],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["accepted 2 events, rejected 1", "  record 2: input_tokens is required"]
+    assert result.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 1", "  record 2: input_tokens is required"]
     wait_for_calls(http, analytics_url, owner, 2)
     wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
                            env=env, capture_output=True, text=True, timeout=60)

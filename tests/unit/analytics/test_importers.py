@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from netra_analytics.importers import ImportFormatError, convert, records
+from netra_analytics.importers import ImportFormatError, convert, detect, records
 from shared_lib.usage import parse_batch
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
@@ -79,3 +79,40 @@ def test_records_are_parsed_with_the_bounded_parser():
     deep = b"[" * 10_000 + b"]" * 10_000
     assert records(deep) == [None]  # not a document, read as one unreadable line: an error row, not a RecursionError
     assert records(b'[{"id": 1' + b"1" * 5000 + b"}]") == [None]
+
+
+def test_the_format_is_told_by_the_records_when_not_named():
+    for name, filename in [("openai", "openai_chat_completions.jsonl"), ("litellm", "litellm_spend_logs.json"),
+                           ("langfuse", "langfuse_observations.json")]:
+        items = records((FIXTURES / filename).read_bytes())
+        assert detect(items) == name
+        assert convert(None, items) == convert(name, items)
+    with pytest.raises(ImportFormatError, match="could not tell the format; records of each need: openai: id, created"):
+        detect([{"hello": "world"}])
+
+
+def test_file_level_errors_name_the_problem():
+    with pytest.raises(ImportFormatError, match="the file is empty"):
+        records(b"  \n ")
+    with pytest.raises(ImportFormatError, match="not JSON or JSON lines"):
+        convert(None, records(b"{not json\nnor this"))
+    spend = records((FIXTURES / "litellm_spend_logs.json").read_bytes())
+    with pytest.raises(ImportFormatError, match=r"not a langfuse export: .* \(it looks like a litellm export\)"):
+        convert("langfuse", spend)
+
+
+def test_litellm_anthropic_cache_counts_land_in_cache_columns():
+    # A LiteLLM spend log row of an Anthropic call: the usage object as litellm.types.utils.Usage
+    # serialises it (prompt_tokens already includes the cache reads and writes).
+    row = {"request_id": "ll-a", "startTime": "2026-11-20T10:00:00Z", "model": "anthropic/claude-sonnet-4-5",
+           "custom_llm_provider": "anthropic", "prompt_tokens": 6000, "completion_tokens": 300,
+           "metadata": {"usage_object": {"prompt_tokens": 6000, "completion_tokens": 300, "cache_read_input_tokens": 4800,
+                                         "cache_creation_input_tokens": 200,
+                                         "prompt_tokens_details": {"cached_tokens": 4800}}}}
+    apart = {**row, "request_id": "ll-b", "prompt_tokens": 1000,
+             "metadata": {"usage_object": {"cache_read_input_tokens": 4800, "cache_creation_input_tokens": 200}}}
+    events, rejected = parse_batch(convert("litellm", [row, apart]), "org-x", NOW)
+    assert rejected == []
+    for event in events:
+        assert (event.provider, event.model, event.input_tokens, event.cached_input_tokens, event.cache_write_tokens) == (
+            "anthropic", "claude-sonnet-4-5", 6000, 4800, 200)
