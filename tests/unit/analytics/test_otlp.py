@@ -149,3 +149,33 @@ def test_the_response_is_an_export_trace_service_response():
     assert (answer.partial_success.rejected_spans, answer.partial_success.error_message) == (2, "2 span(s) rejected")
     assert json.loads(otlp.response(0, "", otlp.JSON)[0]) == {}
     assert json.loads(otlp.response(1, "why", otlp.JSON)[0]) == {"partialSuccess": {"rejectedSpans": "1", "errorMessage": "why"}}
+
+
+@pytest.mark.parametrize("document", [
+    {"resourceSpans": [{"resource": 5}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "a", "value": {"intValue": "9" * 30}}]}]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "-1"}]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": ["x", 3, None]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"links": [{"traceId": "xyz"}]}]}]}]},
+])
+def test_hostile_json_is_a_400_never_an_exception(document):
+    with pytest.raises(ApiError) as caught:
+        otlp.decode(json.dumps(document).encode(), otlp.JSON)
+    assert caught.value.status == 400
+
+
+def test_extreme_times_and_ids_reject_the_span_only():
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+    request = exported([("chat", OLDER, False)])
+    span = request.resource_spans[0].scope_spans[0].spans[0]
+    far = Span()
+    far.CopyFrom(span)
+    far.start_time_unix_nano, far.end_time_unix_nano = 2**64 - 1, 1  # year 2554, ends before it starts
+    no_ids = request.resource_spans[0].scope_spans[0].spans.add()
+    no_ids.CopyFrom(span)
+    no_ids.trace_id = b""
+    request.resource_spans[0].scope_spans[0].spans.append(far)
+    events, rejected = parse_batch(otlp.usage_rows(request).rows, "org-x", NOW)
+    assert len(events) == 1 and [r["index"] for r in rejected] == [1, 2]
+    assert "16-byte trace id" in rejected[0]["error"] and "between the years 1900 and 2299" in rejected[1]["error"]
