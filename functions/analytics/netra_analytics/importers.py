@@ -5,8 +5,9 @@ cannot read becomes a row error naming what was missing, so an import of mixed q
 keeps its good records.
 
 - `openai`: chat-completion responses (`usage` with prompt/completion token details).
-- `litellm`: LiteLLM spend logs (`/spend/logs` or the `LiteLLM_SpendLogs` table).
-- `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails).
+- `litellm`: LiteLLM spend logs (`/spend/logs`, or the `LiteLLM_SpendLogs` table as JSON or CSV).
+- `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails, or the
+  older promptTokens / completionTokens), as JSON or CSV.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _LITELLM_PROVIDERS = {"vertex_ai": "vertex", "vertex_ai_beta": "vertex", "gemini
 FORMATS: dict[str, tuple[str, ...]] = {
     "openai": ("id", "created", "model", "usage.prompt_tokens", "usage.completion_tokens"),
     "litellm": ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens"),
-    "langfuse": ("id", "startTime", "model", "usageDetails (or usage)"),
+    "langfuse": ("id", "startTime", "model", "usageDetails (or usage, or promptTokens)"),
 }
 
 
@@ -34,10 +35,13 @@ class ImportFormatError(ValueError):
 
 
 def records(raw: bytes) -> list[Any]:
-    """A JSON array, a JSON object with a list under data/items/observations, or JSON lines."""
+    """A JSON array, a JSON object with a list under data/items/observations, JSON lines, or
+    CSV with a header row (what LiteLLM's and Langfuse's UIs export)."""
     text = raw.decode("utf-8-sig", errors="replace").strip()
     if not text:
         raise ImportFormatError("the file is empty: there is nothing to import")
+    if text[0] not in "[{":
+        return _csv(text)
     try:
         document = safejson.loads(text)
     except safejson.JsonRefused:
@@ -50,6 +54,40 @@ def records(raw: bytes) -> list[Any]:
                 return document[key]
         return [document]
     raise ImportFormatError("expected JSON records")
+
+
+def _csv(text: str) -> list[dict]:
+    """CSV rows under their header's names: the JSON exports' field names, with JSON columns
+    (LiteLLM's metadata and request_tags, Langfuse's usageDetails) as JSON text and token
+    counts as numbers. Empty cells are absent fields."""
+    import csv
+    import io
+
+    csv.field_size_limit(8 * 1024 * 1024)  # a LiteLLM row can carry whole messages
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        rows = [{key: _cell(key, value) for key, value in row.items() if key and value not in (None, "")} for row in reader]
+    except csv.Error as exc:
+        raise ImportFormatError(f"malformed CSV in the record after line {reader.line_num}: {exc}") from None
+    if not reader.fieldnames or len(reader.fieldnames) < 2:
+        raise ImportFormatError("the file is neither JSON, JSON lines nor CSV with a header row")
+    if not rows:
+        raise ImportFormatError("the CSV has a header but no rows: there is nothing to import")
+    return rows
+
+
+def _cell(key: str, value):
+    if not isinstance(value, str):  # a row longer than its header: the extra cells, as a list
+        return value
+    text = value.strip()
+    if text[:1] in ("{", "[") or text in ("true", "false", "null"):
+        try:
+            return safejson.loads(text)
+        except safejson.JsonRefused:
+            return text
+    if "tokens" in key.lower() and text.isascii() and text.isdigit():
+        return int(text)
+    return text
 
 
 def _line(line: str) -> Any:
@@ -114,7 +152,7 @@ def _looks_like(format_name: str, item: Mapping) -> bool:
         return "usage" in item and "created" in item
     if format_name == "litellm":
         return "request_id" in item and ("startTime" in item or "start_time" in item)
-    return "startTime" in item and ("usageDetails" in item or "usage" in item)
+    return "startTime" in item and any(key in item for key in ("usageDetails", "usage", "promptTokens"))
 
 
 def _provider(model: str | None) -> str:
@@ -187,7 +225,8 @@ def _litellm(item: Mapping) -> dict:
 
 
 def _langfuse(item: Mapping) -> dict:
-    details = item.get("usageDetails") or item.get("usage") or {}
+    details = item.get("usageDetails") or item.get("usage") or {
+        "input": item.get("promptTokens"), "output": item.get("completionTokens")}
     details = {k: v for k, v in details.items() if isinstance(v, int)}
     # Langfuse's own rule: every usage type whose name contains "input" is input (cached
     # reads and writes too), every one containing "output" is output (reasoning too).

@@ -120,6 +120,11 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
     # The same file again, its format told by its shape: both events are already stored.
     again = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("spend.json", fixture.read_bytes())})
     assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    # The CSV export of the same table: the same two calls and a third.
+    as_csv = http.post(f"{analytics_url}/api/usage/import", headers=owner,
+                       files={"file": ("spend.csv", fixture.with_suffix(".csv").read_bytes(), "text/csv")})
+    assert as_csv.status_code == 200 and as_csv.json() == {"accepted": 1, "duplicates": 2, "rejected": []}
+    wait_for_calls(http, analytics_url, owner, 3)
     empty = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("empty.json", b"\n")})
     assert empty.status_code == 400 and empty.json()["error"] == {"code": "wrong_format", "message": "the file is empty: there is nothing to import"}
     wrong = http.post(f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes())

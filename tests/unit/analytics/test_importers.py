@@ -116,3 +116,37 @@ def test_litellm_anthropic_cache_counts_land_in_cache_columns():
     for event in events:
         assert (event.provider, event.model, event.input_tokens, event.cached_input_tokens, event.cache_write_tokens) == (
             "anthropic", "claude-sonnet-4-5", 6000, 4800, 200)
+
+
+def test_csv_exports_read_as_their_json_exports_do():
+    # LiteLLM: the LiteLLM_SpendLogs table's columns (litellm's schema.prisma), metadata and
+    # request_tags as JSON text, as a CSV export of that table writes them. Langfuse: the
+    # observation fields of its API, usageDetails / costDetails as JSON text.
+    for name, stem in [("litellm", "litellm_spend_logs"), ("langfuse", "langfuse_observations")]:
+        from_csv = records((FIXTURES / f"{stem}.csv").read_bytes())
+        assert detect(from_csv) == name
+        csv_events, csv_rejected = parse_batch(convert(None, from_csv), "org-x", NOW)
+        json_events, _ = imported(name, f"{stem}.json")
+        assert csv_rejected == [] and csv_events[:len(json_events)] == json_events
+    anthropic = csv_events_of("litellm_spend_logs.csv")[2]
+    assert (anthropic.provider, anthropic.model, anthropic.input_tokens, anthropic.cached_input_tokens,
+            anthropic.cache_write_tokens, anthropic.feature) == ("anthropic", "claude-sonnet-4-5-20250929", 6000, 4800, 200, "support-bot")
+
+
+def csv_events_of(filename: str):
+    return parse_batch(convert(None, records((FIXTURES / filename).read_bytes())), "org-x", NOW)[0]
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"request_id,startTime\n", "the CSV has a header but no rows"),
+    (b"just some text\n", "neither JSON, JSON lines nor CSV"),
+    (b'request_id,model\n"ll-1,gpt-4o\n', "malformed CSV in the record after line 1: unexpected end of data"),
+])
+def test_csv_file_level_errors(raw, message):
+    with pytest.raises(ImportFormatError, match=message):
+        records(raw)
+
+
+def test_a_csv_without_a_needed_column_says_which_format_needs_what():
+    with pytest.raises(ImportFormatError, match="not a litellm export: records need request_id, startTime"):
+        convert("litellm", records(b"id,start,model,prompt_tokens\nx,2026-11-20T10:00:00Z,gpt-4o,5\n"))
