@@ -1,7 +1,7 @@
 """OTLP/HTTP ingest with real producers: the official `openai` client instrumented by the
-official OpenTelemetry OpenAI instrumentation (opentelemetry-instrumentation-openai-v2),
-calling the LLM emulator, exporting with the official OTLP/HTTP protobuf exporter configured
-only by the two environment variables a user sets, to the running analytics function."""
+official OpenTelemetry OpenAI instrumentation (opentelemetry-instrumentation-openai-v2) or by
+OpenLLMetry's, calling the LLM emulator, exporting with the official OTLP/HTTP protobuf
+exporter configured only by the environment variables a user sets, to the running analytics."""
 
 from __future__ import annotations
 
@@ -83,16 +83,20 @@ def producer(monkeypatch, analytics_url, key):
         provider.shutdown()
 
 
-def calls(emulator: str, provider, instrumentor, unique: str, n: int) -> list:
-    """n chat completions through the instrumented client, inside a plain (non-LLM) span."""
+def calls(emulator: str, provider, instrumentor, unique: str, n: int, cache_key: str | None = None) -> list:
+    """n chat completions through the instrumented client, inside a plain (non-LLM) span; with
+    a cache key, after a shared system prompt of ~1,250 tokens that the emulator caches."""
     import openai
 
+    system = [{"role": "system", "content": f"You answer for shop {unique}. " + "Be brief and exact. " * 250}] if cache_key else []
+    extra = {"prompt_cache_key": cache_key} if cache_key else {}
     instrumentor.instrument(tracer_provider=provider)
     try:
         client = openai.OpenAI(base_url=f"{emulator}/v1", api_key="emulator", max_retries=0)
         with provider.get_tracer("app").start_as_current_span("POST /checkout"):
             answers = [client.chat.completions.create(model="gpt-4o-mini", messages=[
-                {"role": "user", "content": f"Summarise order {i} of {unique} " + "in detail " * i}]) for i in range(n)]
+                *system, {"role": "user", "content": f"Summarise order {i} of {unique} " + "in detail " * i}], **extra)
+                for i in range(n)]
         client.close()
     finally:
         instrumentor.uninstrument()
@@ -144,6 +148,26 @@ def test_instrumented_openai_calls_arrive_priced_and_a_retry_counts_once(http, e
     more = calls(emulator, provider, instrumentor, unique, 1)
     report = wait_for(http, analytics_url, owner, service, 4)  # the new call is in, the retried three once
     assert report["totals"]["cost_usd"] == expected_cost(answers + more)
+
+
+# OpenLLMetry 0.62.4 declares a pydantic model the old way; its warning is not ours.
+@pytest.mark.filterwarnings("ignore:Support for class-based `config` is deprecated:DeprecationWarning")
+def test_a_second_producer_reports_cached_tokens(http, emulator, analytics_url, owner, producer, unique):
+    """OpenLLMetry's (Traceloop) instrumentation of the same client, which also reports the
+    prompt cache (gen_ai.usage.cache_read.input_tokens): calls 2 and 3 reuse a cached prefix."""
+    from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+    make, _ = producer
+    service = f"openllmetry-{unique}"
+    provider, _, kept = make(service)
+    answers = calls(emulator, provider, OpenAIInstrumentor(), unique, 3, cache_key=unique)
+    cached = [a.usage.prompt_tokens_details.cached_tokens for a in answers]
+    assert cached[0] == 0 and cached[1] >= 1024 and cached[2] >= 1024  # the emulator caches in 128-token steps
+    report = wait_for(http, analytics_url, owner, service, 3)
+    [group] = report["groups"]
+    assert (group["key"], group["input_tokens"], group["output_tokens"], group["cached_input_tokens"]) == (
+        "gpt-4o-mini", sum(a.usage.prompt_tokens for a in answers), sum(a.usage.completion_tokens for a in answers), sum(cached))
+    assert report["totals"]["cost_usd"] == expected_cost(answers, sum(cached))
 
 
 def test_the_json_encoding_of_the_same_spans_and_what_the_answer_says(http, emulator, analytics_url, owner, key, producer, unique):
