@@ -43,3 +43,13 @@ def test_the_stored_row_groups_under_the_catalog_name_and_keeps_the_name_sent():
     assert stored("gpt-4o-mini-2024-07-18") == ("gpt-4o-mini", {"team": "a", "model_as_sent": "gpt-4o-mini-2024-07-18"},
                                                 Decimal("0.00045"))
     assert stored("gpt-4o-mini") == ("gpt-4o-mini", {"team": "a"}, Decimal("0.00045"))
+
+
+def test_the_optimizer_finds_its_downgrades_under_the_stored_names():
+    from netra_agents.catalog import downgrade
+
+    # Stored as the catalog names them: claude-sonnet-4 is "claude-sonnet-4-0", a dated id its model.
+    for provider, model in [("anthropic", "claude-sonnet-4-0"), ("anthropic", "claude-sonnet-4-20250514"),
+                            ("anthropic", "claude-3-5-sonnet"), ("openai", "gpt-4o-2024-08-06"), ("openai", "gpt-4o")]:
+        assert downgrade(provider, canonical_model(provider, model)) is not None, model
+    assert downgrade("openai", "gpt-4o-mini") is None
