@@ -36,9 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--json", action="store_true")
     commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
     commands.add_parser("down", help="stop everything `up` started")
-    imports = commands.add_parser("import", help="send an export file (openai, litellm, langfuse) to the running analytics")
+    imports = commands.add_parser("import", help="send an export file (OpenAI responses or Batch output, LiteLLM or "
+                                                 "Langfuse JSON/CSV) to the running analytics")
     imports.add_argument("file", type=Path)
-    imports.add_argument("--format", choices=["openai", "litellm", "langfuse"], help="default: told by the records' shape")
+    imports.add_argument("--format", choices=["openai", "openai_batch", "litellm", "langfuse"],
+                         help="default: told by the records' shape")
     imports.add_argument("--feature", help="feature tag for records that carry none")
     imports.add_argument("--api-key", default=os.environ.get("NETRA_API_KEY"),
                          help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)")

@@ -5,6 +5,7 @@ cannot read becomes a row error naming what was missing, so an import of mixed q
 keeps its good records.
 
 - `openai`: chat-completion responses (`usage` with prompt/completion token details).
+- `openai_batch`: OpenAI Batch API output files (a chat completion per line, batch-priced).
 - `litellm`: LiteLLM spend logs (`/spend/logs`, or the `LiteLLM_SpendLogs` table as JSON or CSV).
 - `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails, or the
   older promptTokens / completionTokens), as JSON or CSV.
@@ -27,6 +28,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "openai": ("id", "created", "model", "usage.prompt_tokens", "usage.completion_tokens"),
     "litellm": ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens"),
     "langfuse": ("id", "startTime", "model", "usageDetails (or usage, or promptTokens)"),
+    "openai_batch": ("custom_id", "response.body (a chat completion: id, created, model, usage)"),
 }
 
 
@@ -116,7 +118,8 @@ def convert(format_name: str | None, items: list[Any], feature: str | None = Non
     format_name = format_name or detect(items)
     if format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; one of {', '.join(FORMATS)}")
-    converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse}[format_name]
+    converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse,
+                                            "openai_batch": _openai_batch}[format_name]
     readable = [item for item in items if isinstance(item, Mapping)]
     if not readable:
         raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
@@ -132,6 +135,9 @@ def convert(format_name: str | None, items: list[Any], feature: str | None = Non
             continue
         try:
             row = converter(item)
+        except InvalidRow as exc:  # the record says why it holds no usage
+            rows.append(exc)
+            continue
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             # A field of an unexpected type (a string where an object belongs, ...): this
             # record fails alone, reported with its index like any invalid row.
@@ -152,6 +158,8 @@ def _looks_like(format_name: str, item: Mapping) -> bool:
         return "usage" in item and "created" in item
     if format_name == "litellm":
         return "request_id" in item and ("startTime" in item or "start_time" in item)
+    if format_name == "openai_batch":
+        return "custom_id" in item and ("response" in item or "error" in item)
     return "startTime" in item and any(key in item for key in ("usageDetails", "usage", "promptTokens"))
 
 
@@ -187,6 +195,22 @@ def _openai(item: Mapping) -> dict:
         "user_id": (item.get("metadata") or {}).get("user_id"),
         "feature": (item.get("metadata") or {}).get("feature"),
     })
+
+
+def _openai_batch(item: Mapping) -> dict:
+    """A line of a Batch API output file (platform.openai.com/docs/guides/batch: id,
+    custom_id, response {status_code, request_id, body}, error): the body is the chat
+    completion, billed at the batch rate; a failed request holds no usage and says why."""
+    response = item.get("response") or {}
+    body = response.get("body")
+    if not isinstance(body, Mapping) or not isinstance(body.get("usage"), Mapping):
+        error = item.get("error") or (body or {}).get("error") or {}
+        raise InvalidRow(f"request {item.get('custom_id')!r} failed ({response.get('status_code') or error.get('code')}): "
+                         f"{error.get('message') or 'no response body'}"[:300])
+    row = _openai(body)
+    row["batch"] = True
+    row.setdefault("event_id", item.get("custom_id"))
+    return row
 
 
 def _litellm(item: Mapping) -> dict:

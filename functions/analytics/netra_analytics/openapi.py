@@ -43,7 +43,7 @@ OPENAPI = {
         "/api/usage/import": {"post": {
             "security": [{"bearer": []}],
             "parameters": [{"name": "format", "in": "query", "description": "default: told by the records' shape",
-                            "schema": {"enum": ["openai", "litellm", "langfuse"]}},
+                            "schema": {"enum": ["openai", "openai_batch", "litellm", "langfuse"]}},
                            {"name": "feature", "in": "query", "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},

@@ -150,3 +150,22 @@ def test_csv_file_level_errors(raw, message):
 def test_a_csv_without_a_needed_column_says_which_format_needs_what():
     with pytest.raises(ImportFormatError, match="not a litellm export: records need request_id, startTime"):
         convert("litellm", records(b"id,start,model,prompt_tokens\nx,2026-11-20T10:00:00Z,gpt-4o,5\n"))
+
+
+def test_openai_batch_output_is_batch_priced_and_failed_requests_say_why():
+    from decimal import Decimal as D
+
+    from netra_analytics.warehouse import priced_row
+
+    items = records((FIXTURES / "openai_batch_output.jsonl").read_bytes())
+    assert detect(items) == "openai_batch"
+    events, rejected = parse_batch(convert(None, items), "org-x", NOW)
+    assert [(e.event_id, e.batch, e.input_tokens, e.cached_input_tokens) for e in events] == [
+        ("chatcmpl-B1", True, 1000, 0), ("chatcmpl-B2", True, 3000, 2048)]
+    # gpt-4o-mini, half price in a batch: (1,000 x 0.15 + 200 x 0.60) / M / 2 = 0.000135;
+    # (952 x 0.15 + 2,048 x 0.075 + 100 x 0.60) / M / 2 = 0.0001782
+    assert [priced_row(e, NOW)[17] for e in events] == [D("0.000135"), D("0.0001782")]
+    assert rejected == [
+        {"index": 2, "error": "request 'ticket-3' failed (400): Invalid 'messages': empty array."},
+        {"index": 3, "error": "request 'ticket-4' failed (batch_expired): This request could not be executed before the "
+                              "completion window expired."}]
