@@ -12,12 +12,17 @@ Tests steer it through `/_emulator`:
   call); `latency_ms` delays the answer (beyond the client's timeout: a timeout).
 - `DELETE /_emulator/faults` forgets them; `GET /_emulator/requests?match=` counts the
   requests seen (per model) whose body contains `match`.
+
+Prompt caching as OpenAI reports it, for requests that opt in with `prompt_cache_key`: a
+prompt of 1,024 tokens or more whose beginning was sent before under the same key has that
+prefix cached, in steps of 128 tokens (`usage.prompt_tokens_details.cached_tokens`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import threading
@@ -31,6 +36,7 @@ class EmulatorState:
     def __init__(self):
         self.faults: list[dict] = []
         self.requests: list[tuple[str, str]] = []  # (model, body)
+        self.cache: dict[str, list[str]] = {}  # prompt_cache_key -> the last prompts sent with it
         self.lock = threading.Lock()
 
     def fault_for(self, body: str) -> dict | None:
@@ -42,6 +48,17 @@ class EmulatorState:
                         self.faults.remove(fault)
                     return dict(fault)
         return None
+
+    def cached_tokens(self, key, prompt: str) -> int:
+        if not isinstance(key, str) or not key:
+            return 0
+        with self.lock:
+            seen = self.cache.setdefault(key, [])
+            shared = max((len(os.path.commonprefix([prompt, earlier])) for earlier in seen), default=0)
+            seen[:] = [*seen[-99:], prompt]
+        if count_tokens(prompt) < 1024 or not shared:
+            return 0
+        return min(count_tokens(prompt[:shared]), count_tokens(prompt)) // 128 * 128
 
     def record(self, model: str, body: str) -> None:
         with self.lock:
@@ -117,7 +134,8 @@ def create_app(state: EmulatorState):
         content = _content(schema, conversation, steer, fault)
         usage = {"prompt_tokens": count_tokens(conversation), "completion_tokens": count_tokens(content)}
         usage.update(total_tokens=usage["prompt_tokens"] + usage["completion_tokens"],
-                     prompt_tokens_details={"cached_tokens": 0}, completion_tokens_details={"reasoning_tokens": 0})
+                     prompt_tokens_details={"cached_tokens": state.cached_tokens(payload.get("prompt_cache_key"), conversation)},
+                     completion_tokens_details={"reasoning_tokens": 0})
         ident, created = "chatcmpl-" + secrets.token_hex(8), int(time.time())
         if not payload.get("stream"):
             return jsonify({"id": ident, "object": "chat.completion", "created": created, "model": payload["model"],

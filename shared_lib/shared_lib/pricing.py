@@ -65,6 +65,7 @@ def catalog_version() -> str:
 
 def price(call: CallUsage) -> Price:
     provider = provider_id(call.provider)
+    call = dataclasses.replace(call, model=canonical_model(call.provider, call.model))
     try:
         rates = unit_prices(provider, call.model, call.input_tokens)
     except LookupError as exc:
@@ -79,6 +80,28 @@ def price(call: CallUsage) -> Price:
     factor = BATCH_DISCOUNT.get(provider, Decimal(1)) if call.batch else Decimal(1)
     input_usd, output_usd = input_usd * factor, output_usd * factor
     return Price(PRICED, input_usd + output_usd, input_usd, output_usd, catalog_version())
+
+
+def canonical_model(provider: str, model: str) -> str:
+    """The catalog's id of a model as a call names it, for pricing and grouping: dated ids
+    (gpt-4o-mini-2024-07-18, claude-sonnet-4-5-20250929) and provider-prefixed ones
+    (openai/gpt-4o) are the model they are priced as. A dated id the catalog prices apart
+    (gpt-4o-2024-05-13) stays itself; a model it does not know is kept as sent."""
+    return _catalog_model(provider_id(provider), model) or model
+
+
+@functools.lru_cache(maxsize=8192)
+def _catalog_model(provider: str, model: str) -> str | None:
+    from genai_prices import data_snapshot
+
+    snapshot = data_snapshot.get_snapshot()
+    # As sent first: a router's own catalog (OpenRouter) names models "openai/gpt-4o".
+    for ref in (model, model.rsplit("/", 1)[-1]) if "/" in model else (model,):
+        try:
+            return snapshot.find_provider_model(ref, None, provider, None)[1].id
+        except LookupError:
+            continue
+    return None
 
 
 def provider_id(provider: str) -> str:

@@ -19,6 +19,7 @@ caches 1,024+ (Sonnet, Opus) or 2,048+ (Haiku) tokens marked with cache_control;
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from shared_lib.llm.providers import Route
 from shared_lib.pricing import provider_id
@@ -59,7 +60,18 @@ DOWNGRADES = {
     ("google", "gemini-1.5-pro"): Downgrade("gemini-1.5-flash", _SMALL_TASKS),
 }
 def downgrade(provider: str, model: str) -> Downgrade | None:
-    return DOWNGRADES.get((provider_id(provider), model))
+    # Usage is stored under the price catalog's model ids (claude-sonnet-4 as claude-sonnet-4-0,
+    # a dated id as its model): both sides are compared as the catalog names them.
+    from shared_lib.pricing import canonical_model
+
+    return _by_catalog_name().get((provider_id(provider), canonical_model(provider, model)))
+
+
+@functools.cache
+def _by_catalog_name() -> dict[tuple[str, str], Downgrade]:
+    from shared_lib.pricing import canonical_model
+
+    return {(provider, canonical_model(provider, model)): target for (provider, model), target in DOWNGRADES.items()}
 
 
 def provider_of(model: str, hint: str | None = None) -> str | None:

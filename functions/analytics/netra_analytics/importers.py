@@ -5,8 +5,10 @@ cannot read becomes a row error naming what was missing, so an import of mixed q
 keeps its good records.
 
 - `openai`: chat-completion responses (`usage` with prompt/completion token details).
-- `litellm`: LiteLLM spend logs (`/spend/logs` or the `LiteLLM_SpendLogs` table).
-- `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails).
+- `openai_batch`: OpenAI Batch API output files (a chat completion per line, batch-priced).
+- `litellm`: LiteLLM spend logs (`/spend/logs`, or the `LiteLLM_SpendLogs` table as JSON or CSV).
+- `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails, or the
+  older promptTokens / completionTokens), as JSON or CSV.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ _LITELLM_PROVIDERS = {"vertex_ai": "vertex", "vertex_ai_beta": "vertex", "gemini
 FORMATS: dict[str, tuple[str, ...]] = {
     "openai": ("id", "created", "model", "usage.prompt_tokens", "usage.completion_tokens"),
     "litellm": ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens"),
-    "langfuse": ("id", "startTime", "model", "usageDetails (or usage)"),
+    "langfuse": ("id", "startTime", "model", "usageDetails (or usage, or promptTokens)"),
+    "openai_batch": ("custom_id", "response.body (a chat completion: id, created, model, usage)"),
 }
 
 
@@ -34,10 +37,13 @@ class ImportFormatError(ValueError):
 
 
 def records(raw: bytes) -> list[Any]:
-    """A JSON array, a JSON object with a list under data/items/observations, or JSON lines."""
+    """A JSON array, a JSON object with a list under data/items/observations, JSON lines, or
+    CSV with a header row (what LiteLLM's and Langfuse's UIs export)."""
     text = raw.decode("utf-8-sig", errors="replace").strip()
     if not text:
-        return []
+        raise ImportFormatError("the file is empty: there is nothing to import")
+    if text[0] not in "[{":
+        return _csv(text)
     try:
         document = safejson.loads(text)
     except safejson.JsonRefused:
@@ -52,6 +58,40 @@ def records(raw: bytes) -> list[Any]:
     raise ImportFormatError("expected JSON records")
 
 
+def _csv(text: str) -> list[dict]:
+    """CSV rows under their header's names: the JSON exports' field names, with JSON columns
+    (LiteLLM's metadata and request_tags, Langfuse's usageDetails) as JSON text and token
+    counts as numbers. Empty cells are absent fields."""
+    import csv
+    import io
+
+    csv.field_size_limit(8 * 1024 * 1024)  # a LiteLLM row can carry whole messages
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        rows = [{key: _cell(key, value) for key, value in row.items() if key and value not in (None, "")} for row in reader]
+    except csv.Error as exc:
+        raise ImportFormatError(f"malformed CSV in the record after line {reader.line_num}: {exc}") from None
+    if not reader.fieldnames or len(reader.fieldnames) < 2:
+        raise ImportFormatError("the file is neither JSON, JSON lines nor CSV with a header row")
+    if not rows:
+        raise ImportFormatError("the CSV has a header but no rows: there is nothing to import")
+    return rows
+
+
+def _cell(key: str, value):
+    if not isinstance(value, str):  # a row longer than its header: the extra cells, as a list
+        return value
+    text = value.strip()
+    if text[:1] in ("{", "[") or text in ("true", "false", "null"):
+        try:
+            return safejson.loads(text)
+        except safejson.JsonRefused:
+            return text
+    if "tokens" in key.lower() and text.isascii() and text.isdigit():
+        return int(text)
+    return text
+
+
 def _line(line: str) -> Any:
     try:
         return safejson.loads(line)
@@ -59,15 +99,35 @@ def _line(line: str) -> Any:
         return None
 
 
-def convert(format_name: str, items: list[Any], feature: str | None = None) -> list[Any]:
-    """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row)."""
+def detect(items: list[Any]) -> str:
+    """The format most of the records are in (the first such, on a tie)."""
+    readable = [item for item in items if isinstance(item, Mapping)]
+    if not readable:
+        raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
+    matches = {name: sum(_looks_like(name, item) for item in readable) for name in FORMATS}
+    best = max(matches, key=matches.get)
+    if not matches[best]:
+        raise ImportFormatError("could not tell the format; records of each need: "
+                                + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in FORMATS.items()))
+    return best
+
+
+def convert(format_name: str | None, items: list[Any], feature: str | None = None) -> list[Any]:
+    """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row).
+    Without a format name, the records' shape tells it."""
+    format_name = format_name or detect(items)
     if format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; one of {', '.join(FORMATS)}")
-    converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse}[format_name]
+    converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse,
+                                            "openai_batch": _openai_batch}[format_name]
     readable = [item for item in items if isinstance(item, Mapping)]
-    if items and not any(_looks_like(format_name, item) for item in readable):
+    if not readable:
+        raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
+    if not any(_looks_like(format_name, item) for item in readable):
+        others = [name for name in FORMATS if name != format_name and any(_looks_like(name, item) for item in readable)]
+        hint = f" (it looks like a {others[0]} export)" if others else ""
         raise ImportFormatError(
-            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}")
+            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}{hint}")
     rows = []
     for item in items:
         if not isinstance(item, Mapping):
@@ -75,6 +135,9 @@ def convert(format_name: str, items: list[Any], feature: str | None = None) -> l
             continue
         try:
             row = converter(item)
+        except InvalidRow as exc:  # the record says why it holds no usage
+            rows.append(exc)
+            continue
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             # A field of an unexpected type (a string where an object belongs, ...): this
             # record fails alone, reported with its index like any invalid row.
@@ -95,7 +158,9 @@ def _looks_like(format_name: str, item: Mapping) -> bool:
         return "usage" in item and "created" in item
     if format_name == "litellm":
         return "request_id" in item and ("startTime" in item or "start_time" in item)
-    return "startTime" in item and ("usageDetails" in item or "usage" in item)
+    if format_name == "openai_batch":
+        return "custom_id" in item and ("response" in item or "error" in item)
+    return "startTime" in item and any(key in item for key in ("usageDetails", "usage", "promptTokens"))
 
 
 def _provider(model: str | None) -> str:
@@ -132,6 +197,22 @@ def _openai(item: Mapping) -> dict:
     })
 
 
+def _openai_batch(item: Mapping) -> dict:
+    """A line of a Batch API output file (platform.openai.com/docs/guides/batch: id,
+    custom_id, response {status_code, request_id, body}, error): the body is the chat
+    completion, billed at the batch rate; a failed request holds no usage and says why."""
+    response = item.get("response") or {}
+    body = response.get("body")
+    if not isinstance(body, Mapping) or not isinstance(body.get("usage"), Mapping):
+        error = item.get("error") or (body or {}).get("error") or {}
+        raise InvalidRow(f"request {item.get('custom_id')!r} failed ({response.get('status_code') or error.get('code')}): "
+                         f"{error.get('message') or 'no response body'}"[:300])
+    row = _openai(body)
+    row["batch"] = True
+    row.setdefault("event_id", item.get("custom_id"))
+    return row
+
+
 def _litellm(item: Mapping) -> dict:
     model = item.get("model") or ""
     provider = item.get("custom_llm_provider") or (model.split("/", 1)[0] if "/" in model else None)
@@ -140,14 +221,24 @@ def _litellm(item: Mapping) -> dict:
     usage = metadata.get("usage_object") if isinstance(metadata.get("usage_object"), Mapping) else {}
     tags = item.get("request_tags") if isinstance(item.get("request_tags"), list) else []
     start = item.get("startTime") or item.get("start_time")
+    # LiteLLM's usage object (litellm.types.utils.Usage) carries Anthropic's cache counts as
+    # cache_read_input_tokens / cache_creation_input_tokens, OpenAI's as
+    # prompt_tokens_details.cached_tokens; a spend log row may also have them at the top.
+    cached = _first(usage.get("cache_read_input_tokens"), item.get("cache_read_input_tokens"),
+                    (usage.get("prompt_tokens_details") or {}).get("cached_tokens"))
+    written = _first(usage.get("cache_creation_input_tokens"), item.get("cache_creation_input_tokens"))
+    prompt = item.get("prompt_tokens")
+    if isinstance(prompt, int) and isinstance(cached, int) and isinstance(written or 0, int) and cached + (written or 0) > prompt:
+        prompt += cached + (written or 0)  # counted apart from the prompt, as Anthropic's API does
     return _without_none({
         "event_id": item.get("request_id"),
         "timestamp": start,
         "provider": provider,
         "model": model.split("/", 1)[1] if "/" in model else model,
-        "input_tokens": item.get("prompt_tokens"),
+        "input_tokens": prompt,
         "output_tokens": item.get("completion_tokens"),
-        "cached_input_tokens": (usage.get("prompt_tokens_details") or {}).get("cached_tokens"),
+        "cached_input_tokens": cached,
+        "cache_write_tokens": written,
         "cost_usd": str(item["spend"]) if item.get("spend") is not None else None,
         "latency_ms": _millis(start, item.get("endTime") or item.get("end_time")),
         "ttft_ms": _millis(start, item.get("completionStartTime")),
@@ -158,7 +249,8 @@ def _litellm(item: Mapping) -> dict:
 
 
 def _langfuse(item: Mapping) -> dict:
-    details = item.get("usageDetails") or item.get("usage") or {}
+    details = item.get("usageDetails") or item.get("usage") or {
+        "input": item.get("promptTokens"), "output": item.get("completionTokens")}
     details = {k: v for k, v in details.items() if isinstance(v, int)}
     # Langfuse's own rule: every usage type whose name contains "input" is input (cached
     # reads and writes too), every one containing "output" is output (reasoning too).
@@ -187,6 +279,10 @@ def _langfuse(item: Mapping) -> dict:
         "feature": item.get("name"),
         "status": "error" if item.get("level") == "ERROR" else "success",
     })
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
 
 
 def _without_none(row: dict) -> dict:

@@ -42,11 +42,28 @@ OPENAPI = {
         }},
         "/api/usage/import": {"post": {
             "security": [{"bearer": []}],
-            "parameters": [{"name": "format", "in": "query", "required": True, "schema": {"enum": ["openai", "litellm", "langfuse"]}},
+            "parameters": [{"name": "format", "in": "query", "description": "default: told by the records' shape",
+                            "schema": {"enum": ["openai", "openai_batch", "litellm", "langfuse"]}},
                            {"name": "feature", "in": "query", "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "responses": {"200": {"description": "accepted and rejected rows"}, **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+            "responses": {"200": {"description": "accepted (new events), duplicates (event ids already stored or repeated in "
+                                                 "the file; re-sent, a re-send replaces) and rejected rows", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "accepted": {"type": "integer"}, "duplicates": {"type": "integer"}, "rejected": {"type": "array"}}}}}},
+                **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+        }},
+        "/v1/traces": {"post": {
+            "security": [{"bearer": []}],
+            "description": "OTLP/HTTP traces (https://opentelemetry.io/docs/specs/otlp/#otlphttp): each LLM-call span "
+                           "(GenAI semantic conventions, OpenLLMetry or OpenInference attributes) is one usage event; other "
+                           "spans are skipped. gzip Content-Encoding accepted. An org API key needs usage:write.",
+            "requestBody": {"required": True, "content": {"application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                                                          "application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "ExportTraceServiceResponse (partial_success: spans rejected, and why)",
+                                  "content": {"application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                                              "application/json": {"schema": {"type": "object"}}}},
+                          **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
         }},
         "/api/usage/prompts": {"get": {
             "security": [{"bearer": []}],

@@ -110,7 +110,7 @@ SELECT {_KEY},
        countIf(status != 'success' AND input_tokens + output_tokens > 0) AS billed_failures,
        sumIf(cost_usd, status != 'success') AS failed_cost,
        {", ".join(f"sumIf({t}, status != 'success') AS failed_{t}" for t in _TOKENS)},
-       quantileExact(0.5)(latency_ms) AS p50_latency, quantileExact(0.95)(latency_ms) AS p95_latency,
+       quantileExact(0.5)(nullIf(latency_ms, 0)) AS p50_latency, quantileExact(0.95)(nullIf(latency_ms, 0)) AS p95_latency,
        quantileExact(0.5)(ttft_ms) AS p50_ttft, quantileExact(0.95)(ttft_ms) AS p95_ttft
 FROM usage_events FINAL WHERE {_WHERE}
 GROUP BY {_KEY}

@@ -18,6 +18,8 @@ ROUTER = Router(
     [
         ("/api/usage", "usage", ["POST"]),
         ("/api/usage/import", "import", ["POST"]),
+        # OTLP/HTTP: exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
+        ("/v1/traces", "otlp_traces", ["POST"]),
         ("/api/usage/summary", "summary", ["GET"]),
         ("/api/usage/prompts", "prompts", ["GET"]),
         ("/api/usage/timeseries", "timeseries", ["GET"]),
@@ -44,6 +46,8 @@ def _handle(endpoint: str, request, service_factory, local: bool):
     service = service_factory()
     if endpoint == "usage":
         return json_response(service.accept_usage(request.headers, _rows(request)))
+    if endpoint == "otlp_traces":
+        return _traces(request, service)
     if endpoint == "import":
         return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request), request.args.get("feature")))
     reads = {"summary": service.usage_summary, "prompts": service.prompt_statistics, "timeseries": service.usage_timeseries,
@@ -68,6 +72,20 @@ def consume(request, service):
         log.warning("usage batch refused: %s", exc)
         return error_response(400, "invalid_message", f"not a usage batch: {exc}")
     return json_response(result)
+
+
+def _traces(request, service):
+    from netra_analytics.otlp import JSON, PROTOBUF
+
+    content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if content_type not in (PROTOBUF, JSON):
+        raise ApiError(415, "unsupported_media_type", f"send OTLP as {PROTOBUF} or {JSON}")
+    if (request.content_length or 0) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
+    return service.export_traces(request.headers, raw, content_type, request.headers.get("Content-Encoding"), MAX_BODY)
 
 
 def _file(request) -> bytes:

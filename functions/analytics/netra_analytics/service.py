@@ -33,14 +33,16 @@ class AnalyticsService:
     push: object = None  # shared_lib.push_auth.PushAuthenticator of the local consumer route
 
     def caller(self, headers: Mapping[str, str], reading: bool = False) -> Principal:
-        """Writers: a user or an org API key. Readers also: an agent's delegated token."""
+        """Writers: a user or an org API key. Readers: a user, or a delegated token or API key
+        that holds usage:read."""
         try:
             caller = self.authenticator.authenticate(headers, allow_api_key=True, allow_delegated=reading)
         except InvalidToken as exc:
             status = 503 if exc.code == "keys_unavailable" else 401
             raise ApiError(status, exc.code, exc.message) from None
-        if caller.kind == "delegated" and "usage:read" not in caller.permissions:
-            raise ApiError(403, "forbidden", "this delegated token may not read usage")
+        if reading and caller.kind in ("delegated", "api_key") and "usage:read" not in caller.permissions:
+            # An org API key is scoped: one made to send usage (usage:write) cannot read it back.
+            raise ApiError(403, "forbidden", f"this {caller.kind.replace('_', ' ')} may not read usage")
         return caller
 
     # --- ingest ---------------------------------------------------------------------
@@ -49,10 +51,24 @@ class AnalyticsService:
         """An export file of a known tool, converted to usage rows, then accepted like any."""
         caller = self._writer(headers)
         try:
-            rows = importers.convert(format_name or "", importers.records(raw), feature)
+            rows = importers.convert(format_name or None, importers.records(raw), feature)
         except importers.ImportFormatError as exc:
             raise ApiError(400, "wrong_format", str(exc)) from None
-        return self._accept(caller, rows)
+        return self._accept(caller, rows, count_duplicates=True)
+
+    def export_traces(self, headers, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int):
+        """OTLP/HTTP traces: each LLM-call span is a usage event (an exporter's retry of the
+        same spans is the same event ids, counted once); other spans are skipped."""
+        from netra_analytics import otlp
+
+        caller = self._writer(headers)
+        spans = otlp.usage_rows(otlp.decode(otlp.body(raw, content_encoding, max_bytes), content_type))
+        answer = self._accept(caller, spans.rows)
+        rejected = answer["rejected"]
+        notes = [f"{len(rejected)} span(s) rejected: " + "; ".join(r["error"] for r in rejected[:5])] if rejected else []
+        if spans.skipped:
+            notes.append(f"{spans.skipped} of {spans.total} span(s) skipped: not LLM calls")
+        return otlp.response(len(rejected), ". ".join(notes), content_type)
 
     def accept_usage(self, headers, rows) -> dict:
         """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
@@ -64,11 +80,13 @@ class AnalyticsService:
             raise ApiError(403, "forbidden", "this API key may not write usage")
         return caller
 
-    def _accept(self, caller: Principal, rows) -> dict:
+    def _accept(self, caller: Principal, rows, count_duplicates: bool = False) -> dict:
         try:
             events, rejected = parse_batch(rows, caller.org_id, self.clock())
         except InvalidRow as exc:
             raise ApiError(400, "invalid_body", str(exc)) from None
+        # Counted before queuing, or the consumer could store this very batch first.
+        duplicates = self._duplicates(caller.org_id, events) if count_duplicates else None
         topic = f"projects/{self.project_id}/topics/{USAGE_TOPIC}"
         accepted_at = self.clock().isoformat()
         futures = [self.publisher.publish(topic, body, org_id=caller.org_id)
@@ -78,7 +96,18 @@ class AnalyticsService:
                 future.result(timeout=30)
         except Exception:
             raise ApiError(503, "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
-        return {"accepted": len(events), "rejected": rejected}
+        if duplicates is None:
+            return {"accepted": len(events), "rejected": rejected}
+        return {"accepted": len(events) - duplicates, "duplicates": duplicates, "rejected": rejected}
+
+    def _duplicates(self, org_id: str, events) -> int:
+        """Events whose id is already stored, or came earlier in the same request. They are
+        queued all the same (a re-send replaces, ADR 0006: a corrected re-import updates).
+        A primary-key lookup in the warehouse, so cheap; not exact for events queued moments
+        ago and not yet stored (those count as new)."""
+        ids = [event.event_id for event in events]
+        stored = warehouse.stored_event_ids(self.warehouse_client, org_id, sorted(set(ids)))
+        return len(ids) - len(set(ids)) + sum(1 for event_id in set(ids) if event_id in stored)
 
     def store_usage(self, message: PubSubMessage) -> dict:
         """The consumer: write a queued batch; a row it cannot store never sinks the others.

@@ -11,10 +11,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from shared_lib.pricing import PRICED, CallUsage, price
+from shared_lib.pricing import PRICED, CallUsage, canonical_model, price
 from shared_lib.usage import UsageEvent
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Metadata key of a model name as the call sent it, when stored under the catalog's name.
+MODEL_AS_SENT = "model_as_sent"
 GROUPS = {"model": "model", "provider": "provider", "feature": "feature", "user": "user_id", "day": "toString(toDate(timestamp))"}
 SERIES_INTERVALS = ("day", "hour")
 SERIES_GROUPS = ("model", "provider", "feature")
@@ -95,7 +97,12 @@ def _statements(sql: str) -> list[str]:
 
 def priced_row(event: UsageEvent, now: dt.datetime) -> list:
     """The warehouse row of an event: the provided cost and the catalog's, side by side."""
-    catalog = price(CallUsage(event.provider, event.model, event.input_tokens, event.output_tokens,
+    # Stored under the catalog's name of its model (one group for gpt-4o-mini and
+    # gpt-4o-mini-2024-07-18), the name as sent kept in metadata.
+    model, metadata = canonical_model(event.provider, event.model), dict(event.metadata)
+    if model != event.model:
+        metadata.setdefault(MODEL_AS_SENT, event.model)
+    catalog = price(CallUsage(event.provider, model, event.input_tokens, event.output_tokens,
                               event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens, event.batch))
     computed = catalog.cost_usd if catalog.status == PRICED else None
     if event.cost_usd is not None:
@@ -103,11 +110,11 @@ def priced_row(event: UsageEvent, now: dt.datetime) -> list:
     else:
         cost, status, version = computed, catalog.status, catalog.price_version
     return [
-        event.event_id, event.org_id, event.timestamp, event.user_id, event.feature, event.provider, event.model,
+        event.event_id, event.org_id, event.timestamp, event.user_id, event.feature, event.provider, model,
         event.input_tokens, event.output_tokens, event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens,
         event.latency_ms, event.ttft_ms, event.status, event.cost_usd, computed, cost, status, version,
         event.prompt_hash or "", event.prefix_hash or "", event.max_tokens, event.interactive, event.batch,
-        dict(event.metadata), now,
+        metadata, now,
     ]
 
 
@@ -187,6 +194,17 @@ def _filtered(filters: dict[str, list[str]] | None, parameters: dict) -> str:
     return clause
 
 
+def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> set[str]:
+    """Which of these event ids the org already has: the table is ordered by (org_id,
+    event_id), so this reads only the index granules that can hold them."""
+    found = set()
+    for i in range(0, len(event_ids), chunk):
+        found.update(row[0] for row in client.query(
+            "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
+            parameters={"org": org_id, "ids": event_ids[i:i + chunk]}).result_rows)
+    return found
+
+
 def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str,
             filters: dict[str, list[str]] | None = None) -> dict:
     """Calls, tokens, cost, latency percentiles and error rate per group and in total, of the
@@ -194,6 +212,8 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
 
     Percentiles are exact, nearest-rank: the latency at position floor(p * n) of the sorted
     values (ClickHouse's quantileExact, which chDB's lite build and every server have).
+    Missing is not zero: a call sent without a latency (stored as 0: no call takes 0 ms) or
+    a TTFT (NULL) is left out, and a group with none has no percentile (None).
     """
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
@@ -204,9 +224,9 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
         sum(output_tokens) AS output_tokens_,
         sum(cached_input_tokens) AS cached_input_tokens_,
         sum(cost_usd) AS cost_usd_,
-        quantileExact(0.5)(latency_ms) AS p50_latency_ms,
-        quantileExact(0.95)(latency_ms) AS p95_latency_ms,
-        quantileExact(0.99)(latency_ms) AS p99_latency_ms,
+        quantileExact(0.5)(nullIf(latency_ms, 0)) AS p50_latency_ms,
+        quantileExact(0.95)(nullIf(latency_ms, 0)) AS p95_latency_ms,
+        quantileExact(0.99)(nullIf(latency_ms, 0)) AS p99_latency_ms,
         quantileExact(0.5)(ttft_ms) AS p50_ttft_ms,
         quantileExact(0.95)(ttft_ms) AS p95_ttft_ms,
         countIf(status != 'success') / count() AS error_rate,

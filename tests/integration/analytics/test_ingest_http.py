@@ -67,6 +67,16 @@ def test_ndjson_and_org_api_keys(http, analytics_url, auth_url, owner, unique):
     wait_for_calls(http, analytics_url, owner, 2)  # the key's org is the owner's org
 
 
+def test_an_api_key_that_may_write_usage_cannot_read_it(http, analytics_url, auth_url, owner, unique):
+    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "writer"}, headers=owner).json()
+    assert key["permissions"] == ["usage:write"]
+    assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1), headers=bearer(key["key"])).status_code == 200
+    for read in ("summary", "prompts", "timeseries", "unpriced", "profile"):
+        response = http.get(f"{analytics_url}/api/usage/{read}", headers=bearer(key["key"]))
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden", (read, response.text)
+    assert http.get(f"{analytics_url}/api/usage/summary", headers=owner).status_code == 200
+
+
 def test_one_org_never_sees_another(http, analytics_url, auth_url, owner, unique):
     http.post(f"{analytics_url}/api/usage", json=rows(unique, 1), headers=owner)
     wait_for_calls(http, analytics_url, owner, 1)
@@ -104,9 +114,19 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
     answer = http.post(f"{analytics_url}/api/usage/import", params={"format": "litellm"}, headers=owner,
                        files={"file": ("spend.json", fixture.read_bytes(), "application/json")})
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"accepted": 2, "rejected": []}
+    assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
     report = wait_for_calls(http, analytics_url, owner, 2)
     assert report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5  # LiteLLM's spend, as provided
+    # The same file again, its format told by its shape: both events are already stored.
+    again = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("spend.json", fixture.read_bytes())})
+    assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    # The CSV export of the same table: the same two calls and a third.
+    as_csv = http.post(f"{analytics_url}/api/usage/import", headers=owner,
+                       files={"file": ("spend.csv", fixture.with_suffix(".csv").read_bytes(), "text/csv")})
+    assert as_csv.status_code == 200 and as_csv.json() == {"accepted": 1, "duplicates": 2, "rejected": []}
+    wait_for_calls(http, analytics_url, owner, 3)
+    empty = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("empty.json", b"\n")})
+    assert empty.status_code == 400 and empty.json()["error"] == {"code": "wrong_format", "message": "the file is empty: there is nothing to import"}
     wrong = http.post(f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes())
     assert wrong.status_code == 400 and "records need id, startTime, model" in wrong.json()["error"]["message"]
 
@@ -120,10 +140,10 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     key = http.post(f"{auth_url}/auth/api-keys", json={"name": "cli"}, headers=owner).json()["key"]
     fixture = Path(__file__).resolve().parents[2] / "fixtures" / "imports" / "openai_chat_completions.jsonl"
     env = {**os.environ, "NETRA_WORKSPACE": str(platform.ws.root), "NETRA_API_KEY": key}
-    result = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "openai"],
+    result = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture)],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["accepted 2 events, rejected 1", "  record 2: input_tokens is required"]
+    assert result.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 1", "  record 2: input_tokens is required"]
     wait_for_calls(http, analytics_url, owner, 2)
     wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
                            env=env, capture_output=True, text=True, timeout=60)

@@ -134,6 +134,23 @@ def test_ttft_percentiles_skip_calls_that_did_not_report_one(client):
     assert (totals["calls"], totals["p50_ttft_ms"], totals["p95_ttft_ms"]) == (4, 200.0, 300.0)
 
 
+def test_calls_without_a_latency_are_left_out_of_latency_percentiles(client):
+    from netra_analytics.profile import workload_profile
+
+    base = {"model": "gpt-4o", "input_tokens": 10, "output_tokens": 10, "feature": "timed"}
+    warehouse.insert(client, events("org-l", {**base, "event_id": "l1", "latency_ms": 100}, {**base, "event_id": "l2", "latency_ms": 300},
+                                     {**base, "event_id": "l3"}, {**base, "event_id": "l4", "feature": "untimed"}))
+    report = warehouse.summary(client, "org-l", START, END, "feature")
+    # timed latencies [100, 300] (l3 sent none): p50 = [floor(1.0)] = 300; were l3 a 0, [0, 100, 300] would give 100
+    timed, untimed = sorted(report["groups"], key=lambda g: g["key"])
+    assert (timed["calls"], timed["p50_latency_ms"], timed["p95_latency_ms"]) == (3, 300.0, 300.0)
+    assert (untimed["calls"], untimed["p50_latency_ms"], untimed["p99_latency_ms"], untimed["p50_ttft_ms"]) == (1, None, None, None)
+    assert report["totals"]["p50_latency_ms"] == 300.0
+    latency = {w["feature"]: w["latency"] for w in workload_profile(client, "org-l", START, END)["workloads"]}
+    assert latency["timed"]["p50_ms"] == 300.0 and latency["untimed"] == {"p50_ms": None, "p95_ms": None,
+                                                                          "p50_ttft_ms": None, "p95_ttft_ms": None}
+
+
 def test_daily_rollup_counts_a_redelivered_event_once(client):
     base = {"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "latency_ms": 10}
     batch = events("org-r",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from netra_analytics.importers import ImportFormatError, convert, records
+from netra_analytics.importers import ImportFormatError, convert, detect, records
 from shared_lib.usage import parse_batch
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
@@ -79,3 +79,93 @@ def test_records_are_parsed_with_the_bounded_parser():
     deep = b"[" * 10_000 + b"]" * 10_000
     assert records(deep) == [None]  # not a document, read as one unreadable line: an error row, not a RecursionError
     assert records(b'[{"id": 1' + b"1" * 5000 + b"}]") == [None]
+
+
+def test_the_format_is_told_by_the_records_when_not_named():
+    for name, filename in [("openai", "openai_chat_completions.jsonl"), ("litellm", "litellm_spend_logs.json"),
+                           ("langfuse", "langfuse_observations.json")]:
+        items = records((FIXTURES / filename).read_bytes())
+        assert detect(items) == name
+        assert convert(None, items) == convert(name, items)
+    with pytest.raises(ImportFormatError, match="could not tell the format; records of each need: openai: id, created"):
+        detect([{"hello": "world"}])
+
+
+def test_file_level_errors_name_the_problem():
+    with pytest.raises(ImportFormatError, match="the file is empty"):
+        records(b"  \n ")
+    with pytest.raises(ImportFormatError, match="not JSON or JSON lines"):
+        convert(None, records(b"{not json\nnor this"))
+    spend = records((FIXTURES / "litellm_spend_logs.json").read_bytes())
+    with pytest.raises(ImportFormatError, match=r"not a langfuse export: .* \(it looks like a litellm export\)"):
+        convert("langfuse", spend)
+
+
+def test_litellm_anthropic_cache_counts_land_in_cache_columns():
+    # A LiteLLM spend log row of an Anthropic call: the usage object as litellm.types.utils.Usage
+    # serialises it (prompt_tokens already includes the cache reads and writes).
+    row = {"request_id": "ll-a", "startTime": "2026-11-20T10:00:00Z", "model": "anthropic/claude-sonnet-4-5",
+           "custom_llm_provider": "anthropic", "prompt_tokens": 6000, "completion_tokens": 300,
+           "metadata": {"usage_object": {"prompt_tokens": 6000, "completion_tokens": 300, "cache_read_input_tokens": 4800,
+                                         "cache_creation_input_tokens": 200,
+                                         "prompt_tokens_details": {"cached_tokens": 4800}}}}
+    apart = {**row, "request_id": "ll-b", "prompt_tokens": 1000,
+             "metadata": {"usage_object": {"cache_read_input_tokens": 4800, "cache_creation_input_tokens": 200}}}
+    events, rejected = parse_batch(convert("litellm", [row, apart]), "org-x", NOW)
+    assert rejected == []
+    for event in events:
+        assert (event.provider, event.model, event.input_tokens, event.cached_input_tokens, event.cache_write_tokens) == (
+            "anthropic", "claude-sonnet-4-5", 6000, 4800, 200)
+
+
+def test_csv_exports_read_as_their_json_exports_do():
+    # LiteLLM: the LiteLLM_SpendLogs table's columns (litellm's schema.prisma), metadata and
+    # request_tags as JSON text, as a CSV export of that table writes them. Langfuse: the
+    # observation fields of its API, usageDetails / costDetails as JSON text.
+    for name, stem in [("litellm", "litellm_spend_logs"), ("langfuse", "langfuse_observations")]:
+        from_csv = records((FIXTURES / f"{stem}.csv").read_bytes())
+        assert detect(from_csv) == name
+        csv_events, csv_rejected = parse_batch(convert(None, from_csv), "org-x", NOW)
+        json_events, _ = imported(name, f"{stem}.json")
+        assert csv_rejected == [] and csv_events[:len(json_events)] == json_events
+    anthropic = csv_events_of("litellm_spend_logs.csv")[2]
+    assert (anthropic.provider, anthropic.model, anthropic.input_tokens, anthropic.cached_input_tokens,
+            anthropic.cache_write_tokens, anthropic.feature) == ("anthropic", "claude-sonnet-4-5-20250929", 6000, 4800, 200, "support-bot")
+
+
+def csv_events_of(filename: str):
+    return parse_batch(convert(None, records((FIXTURES / filename).read_bytes())), "org-x", NOW)[0]
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"request_id,startTime\n", "the CSV has a header but no rows"),
+    (b"just some text\n", "neither JSON, JSON lines nor CSV"),
+    (b'request_id,model\n"ll-1,gpt-4o\n', "malformed CSV in the record after line 1: unexpected end of data"),
+])
+def test_csv_file_level_errors(raw, message):
+    with pytest.raises(ImportFormatError, match=message):
+        records(raw)
+
+
+def test_a_csv_without_a_needed_column_says_which_format_needs_what():
+    with pytest.raises(ImportFormatError, match="not a litellm export: records need request_id, startTime"):
+        convert("litellm", records(b"id,start,model,prompt_tokens\nx,2026-11-20T10:00:00Z,gpt-4o,5\n"))
+
+
+def test_openai_batch_output_is_batch_priced_and_failed_requests_say_why():
+    from decimal import Decimal as D
+
+    from netra_analytics.warehouse import priced_row
+
+    items = records((FIXTURES / "openai_batch_output.jsonl").read_bytes())
+    assert detect(items) == "openai_batch"
+    events, rejected = parse_batch(convert(None, items), "org-x", NOW)
+    assert [(e.event_id, e.batch, e.input_tokens, e.cached_input_tokens) for e in events] == [
+        ("chatcmpl-B1", True, 1000, 0), ("chatcmpl-B2", True, 3000, 2048)]
+    # gpt-4o-mini, half price in a batch: (1,000 x 0.15 + 200 x 0.60) / M / 2 = 0.000135;
+    # (952 x 0.15 + 2,048 x 0.075 + 100 x 0.60) / M / 2 = 0.0001782
+    assert [priced_row(e, NOW)[17] for e in events] == [D("0.000135"), D("0.0001782")]
+    assert rejected == [
+        {"index": 2, "error": "request 'ticket-3' failed (400): Invalid 'messages': empty array."},
+        {"index": 3, "error": "request 'ticket-4' failed (batch_expired): This request could not be executed before the "
+                              "completion window expired."}]
