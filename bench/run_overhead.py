@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -156,6 +157,7 @@ def benchmarks(repeat: int):
                 "steps": [s["name"] for s in run.get("steps") or []],
                 "run_span_median_s": round(statistics.median(spans), 3) if spans else None,
                 # What the relay adds after the report reached it (clocks of one machine).
-                "delivery_median_s": round(statistics.median(delivery), 4) if delivery else None}), flush=True)
+                "delivery_median_s": round(statistics.median(delivery), 4) if delivery else None}),
+                file=sys.stderr, flush=True)  # `python -m bench` keeps only its children's BENCH_JSON stdout
             yield result
     folder.cleanup()
