@@ -12,6 +12,12 @@ over the size limit; 1011 a relay error (reconnect); 1012 relay restarting (reco
 4008 too many connections (the user's cap, RELAY_MAX_SOCKETS_PER_USER, is reached).
 A frame that is not a JSON object with a `type` (bad JSON, too deep, numbers too long)
 gets an `error` message and the socket stays.
+
+A client says where it stands as soon as its socket opens: `resume` with the last event it
+has (or `last_event_id` in the URL), or any other message such as `ping` when it has none.
+Until then live events are held, so that a replay is never overtaken; a socket that stays
+silent gets them only after RELAY_RESUME_GRACE_SECONDS (2 s). Once released, an event is
+sent on the Redis wake-up that follows its append; the sweep only covers a lost wake-up.
 """
 
 from __future__ import annotations
@@ -46,7 +52,6 @@ from netra_relay.settings import RelaySettings
 from netra_relay.streams import UserStreams, parse_event_id
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
-RESUME_GRACE_SECONDS = 2.0
 MAX_PUSH_BYTES = 1024 * 1024
 log = logging.getLogger("netra.relay")
 
@@ -70,7 +75,7 @@ def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, re
     app[SETTINGS], app[REDIS], app[PUSH], app[GUARD], app[PUBLIC] = settings, redis, push, guard, public_config
     app[REVOCATIONS] = revocations
     app[STREAMS] = UserStreams(redis, settings.stream_length)
-    app[HUB] = Hub(redis, app[STREAMS])
+    app[HUB] = Hub(redis, app[STREAMS], settings.sweep_seconds)
     app[LEASES] = SocketLeases(redis, settings.max_sockets_per_user, LEASE_HEARTBEATS * settings.heartbeat_seconds)
     app[WATCH] = RevocationWatch(
         redis,
@@ -304,7 +309,8 @@ async def _serve(app: web.Application, connection: Connection, last_event_id: st
     if last_event_id:
         await _resume(app, connection, last_event_id)
     else:
-        grace = asyncio.get_running_loop().call_later(RESUME_GRACE_SECONDS, connection.release)
+        # A client that never says where it stands gets its live events after the grace.
+        grace = asyncio.get_running_loop().call_later(settings.resume_grace_seconds, connection.release)
     bucket = TokenBucket(settings.messages_per_window, settings.window_seconds)
     try:
         async for frame in ws:

@@ -101,12 +101,12 @@ class Hub:
     the periodic sweep reads it from the stream.
     """
 
-    SWEEP_SECONDS = 5.0
     BATCH = 500
 
-    def __init__(self, redis, streams):
+    def __init__(self, redis, streams, sweep_seconds: float = 5.0):
         self._redis = redis
         self._streams = streams
+        self._sweep_seconds = sweep_seconds
         self._by_user: dict[str, set[Connection]] = {}
         self._cursor: dict[str, str] = {}  # user -> last stream id this instance delivered
         self._dirty: set[str] = set()
@@ -176,7 +176,7 @@ class Hub:
 
     async def _sweep(self) -> None:
         while True:
-            await asyncio.sleep(self.SWEEP_SECONDS)
+            await asyncio.sleep(self._sweep_seconds)
             for user in list(self._by_user):
                 self.notify(user)
 

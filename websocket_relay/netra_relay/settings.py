@@ -22,6 +22,8 @@ class RelaySettings:
     messages_per_window: int
     window_seconds: int
     max_sockets_per_user: int  # across instances; the next one is closed with TOO_MANY_SOCKETS
+    resume_grace_seconds: int  # a silent new socket's live events are held this long (see app._serve)
+    sweep_seconds: int  # every socket's stream is re-read this often, whatever Redis pub/sub lost
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
 
@@ -49,6 +51,8 @@ def load_relay_settings(shared: Settings, environ: Mapping[str, str] | None = No
         messages_per_window=read.integer("messages_per_window", ("RELAY_CLIENT_MESSAGES_PER_WINDOW",), 30, 1, 10000),
         window_seconds=read.integer("window_seconds", ("RELAY_CLIENT_WINDOW_SECONDS",), 10, 1, 3600),
         max_sockets_per_user=read.integer("max_sockets_per_user", ("RELAY_MAX_SOCKETS_PER_USER",), 20, 1, 100_000),
+        resume_grace_seconds=read.integer("resume_grace_seconds", ("RELAY_RESUME_GRACE_SECONDS",), 2, 1, 3600),
+        sweep_seconds=read.integer("sweep_seconds", ("RELAY_SWEEP_SECONDS",), 5, 1, 3600),
     )
     read.check()
     return RelaySettings(**values, sources=read.sources)

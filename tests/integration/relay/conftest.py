@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -77,11 +78,12 @@ def push(push_token):
     return send
 
 
-@pytest.fixture
-def second_relay(platform, relay_url):
-    """Another relay instance on the same Redis, as Cloud Run would run several."""
+@contextlib.contextmanager
+def relay_instance(platform, relay_url, **env_overrides: str):
+    """Another relay instance on the same Redis, with its own settings if given."""
     port = free_port()
-    env = {**os.environ, **platform.child_env, "PORT": str(port), "RELAY_ALLOWED_ORIGINS": relay_url, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **platform.child_env, "PORT": str(port), "RELAY_ALLOWED_ORIGINS": relay_url, "PYTHONUNBUFFERED": "1",
+           **env_overrides}
     process = subprocess.Popen([sys.executable, str(ROOT / "websocket_relay" / "main.py")], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -93,6 +95,13 @@ def second_relay(platform, relay_url):
     finally:
         stop_group(process.pid, timeout=5)
         process.wait(timeout=5)
+
+
+@pytest.fixture
+def second_relay(platform, relay_url):
+    """Another relay instance on the same Redis, as Cloud Run would run several."""
+    with relay_instance(platform, relay_url) as instance:
+        yield instance
 
 
 async def receive(socket, count: int, timeout: float = 10.0, kinds: tuple[str, ...] | None = None) -> list[dict]:
