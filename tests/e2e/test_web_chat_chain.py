@@ -173,7 +173,15 @@ def check_plan(report, r: dict) -> None:
     for i, x in enumerate(recs):
         expect(table.locator("tbody tr").nth(i)).to_have_text(re.compile(
             rf"^{re.escape(x['title'])}\s*{re.escape(usd(x['savings_usd']))} \({re.escape(pct(x['savings_pct']))}\)"))
-    expect(report.get_by_role("img", name=re.compile("^Savings by lever: "))).to_be_visible()
+    # Each lever's bar is the exact sum of its recommendations, to the cent.
+    levers: dict[str, Decimal] = {}
+    for x in recs:
+        levers[x["lever"]] = levers.get(x["lever"], Decimal(0)) + Decimal(x["savings_usd"])
+    chart = report.get_by_role("img", name=re.compile("^Savings by lever: "))
+    expect(chart).to_be_visible()
+    shown = chart.get_attribute("aria-label")
+    for lever, saving in levers.items():
+        assert f" {usd(saving)}" in shown, (lever, usd(saving), shown)
     for lever in {x["lever"] for x in recs if "_" in x["lever"]}:
         expect(report).not_to_contain_text(lever)  # levers in words, never their ids
 
@@ -189,6 +197,13 @@ def check_what_if(report, r: dict, plan: dict) -> None:
     expect(row(report, "Current cost")).to_contain_text(usd(r["current_cost_usd"]))
     expect(report.get_by_role("img", name=f"Current and projected cost: Current {usd(r['current_cost_usd'])}, "
                                           f"Projected {usd(r['projected_cost_usd'])}")).to_be_visible()
+    # The two recommendations it applies, each with its saving; no column of "—" for calls the plan does not count.
+    changes = report.get_by_role("table", name="What the scenario changes")
+    expect(changes.locator("tbody tr")).to_have_count(len(r["affected"]))
+    for i, a in enumerate(r["affected"]):
+        expect(changes.locator("tbody tr").nth(i)).to_contain_text(usd(a["savings_usd"]))
+    if not any(a.get("calls", a.get("affected_calls")) is not None for a in r["affected"]):
+        expect(changes.locator("th")).to_have_text(["Workload", "Saving"])
     # "the top two" are the plan shown just above: its two largest savings, to the cent.
     largest = sorted((Decimal(x["savings_usd"]) for x in plan["recommendations"]), reverse=True)[:2]
     assert usd(r["savings_usd"]) == usd(sum(largest))
@@ -270,14 +285,24 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
     page.get_by_role("button", name="New thread").click()
     talk = Conversation(page, chat, http)
+    # Money is summed and rounded from the decimal strings, never through floats: as floats,
+    # 1.048163 + 1.466837 is 2.5149999…, which would show $2.51 for a lever that saves $2.515.
+    assert page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
+        {title: 'a', lever: 'batching', savings_usd: '1.048163'}, {title: 'b', lever: 'batching', savings_usd: '1.466837'}]})
+        .querySelector('svg[role=img]').getAttribute('aria-label')""") == "Savings by lever: Batch API $2.52"
+    assert page.evaluate("[NetraReport.usd('1.005'), NetraReport.centsInText('saves $252.425000'), NetraReport.usd('-0.015')]") == \
+        ["$1.01", "saves $252.43", "−$0.02"]  # a negative amount with the minus sign its signed form uses
 
     answers: dict[str, dict] = {}
     for question, kind in QUESTIONS:
         message, report, result = talk.ask(question, kind)
         answers[kind] = result
+        if kind != "what_if":  # a new question later in the thread stands on its own: not marked a follow-up
+            assert not [f for f, source in result["query"]["sources"].items() if source == "context"], result["query"]
+            expect(message).not_to_have_class(re.compile(r"\bfollow-up\b"))
+            expect(message.locator(".tag")).to_have_count(0)
         if kind == "breakdown":
             check_breakdown(report, result)
-            expect(message).not_to_have_class(re.compile("follow-up"))  # the thread's first question
         elif kind == "change":
             check_change(report, result)
         elif kind == "plan":
@@ -320,7 +345,9 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
     expect(page.locator(".message .report")).to_have_count(len(QUESTIONS), timeout=15000)
     assert [r.get_attribute("data-kind") for r in page.locator(".message .report").all()] == [k for _, k in QUESTIONS]
     follow = page.locator(".message").nth(3)
+    expect(page.locator(".message.follow-up")).to_have_count(1)
     expect(follow).to_have_class(re.compile(r"\bfollow-up\b"))
+    expect(follow.locator(".tag")).to_have_text("follow-up")
     expect(follow.locator(".report .follow-up")).to_be_visible()
     check_breakdown(page.locator(".message").nth(0).locator(".report"), answers["breakdown"])
     check_plan(page.locator(".message").nth(2).locator(".report"), answers["plan"])
