@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from emulators.demo import DemoOptions, seed_demo
+from tests.e2e.test_dashboard import axe_source, serious_violations  # noqa: F401  (axe-core, as the other views use it)
 from tests.e2e.test_web_chat import browser  # noqa: F401  (the chromium fixture)
 from tests.helpers import url_of
 
@@ -269,7 +270,7 @@ QUESTIONS = [
 ]
 
 
-def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(platform, browser, email, http, tmp_path):  # noqa: F811
+def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(platform, browser, email, http, axe_source, tmp_path):  # noqa: F811
     from playwright.sync_api import expect
 
     relay, chat = url_of(platform, "relay"), url_of(platform, "chat")
@@ -329,6 +330,7 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         no_sideways_scroll(page)
+        assert serious_violations(page, axe_source) == [], size  # every kind of real answer, at both widths
         page.screenshot(path=str(tmp_path / f"chain-{size}.png"), full_page=True)
         page.screenshot(path=str(tmp_path / f"chain-screen-{size}.png"))
         page.evaluate("document.getElementById('composer').style.position = 'static'")
