@@ -113,6 +113,12 @@ class Conversation:
         expect(box).to_have_value("")
         report = message.locator(".report")
         expect(report).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        # The answer comes into view by itself: its heading on screen, above the composer.
+        heading = report.locator("h3")
+        expect(heading).to_be_in_viewport()
+        self.page.wait_for_function("""(h) => { const b = h.getBoundingClientRect();
+            return b.top >= 0 && b.bottom <= document.getElementById('composer').getBoundingClientRect().top; }""",
+                                    arg=heading.element_handle(), timeout=5000)
         run = self.run(message.get_attribute("data-run-id"))
         assert run["status"] == "completed", run
         result = run["result"]
@@ -329,10 +335,12 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
 
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
+        if size == "phone":  # where sending the last question left the desktop page (axe scrolls it since)
+            page.locator(".message").last.evaluate("(m) => m.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(tmp_path / f"chain-screen-{size}.png"))  # what a person sees: the latest answer
+        page.screenshot(path=str(tmp_path / f"chain-{size}.png"), full_page=True)
         no_sideways_scroll(page)
         assert serious_violations(page, axe_source) == [], size  # every kind of real answer, at both widths
-        page.screenshot(path=str(tmp_path / f"chain-{size}.png"), full_page=True)
-        page.screenshot(path=str(tmp_path / f"chain-screen-{size}.png"))
         page.evaluate("document.getElementById('composer').style.position = 'static'")
         for i, shown in enumerate(page.locator(".message").all()):
             shown.screenshot(path=str(tmp_path / f"chain-{size}-{i:02d}-{shown.locator('.report').get_attribute('data-kind')}.png"))

@@ -509,7 +509,12 @@ function onEvent(event) {
   if (event.event_id) localStorage.setItem(lastEventKey(), event.event_id);
   const box = event.run_id ? runBox(event.run_id) : null;
   if (TIMELINE[event.type] && event.type !== "answer_ready" && box) addTimeline(box, event.type, event.payload || {}, event.ts);
-  if (event.type === "final_report" && box && !box.querySelector(".report")) showReport(box, (event.payload && event.payload.report) || {});
+  if (event.type === "final_report" && box && !box.querySelector(".report")) {
+    showReport(box, (event.payload && event.payload.report) || {});
+    // The latest question was sent at the foot of the page, where it could not scroll to the
+    // top: the answer would grow below the fold. Bring it into view (not an older run's answer).
+    if (box === $("messages").lastElementChild) box.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
   if (event.type === "message_created" && event.thread_id === state.threadId) addMessage(event.payload.message);
   if (event.type === "thread_updated") {
     const p = event.payload || {};
