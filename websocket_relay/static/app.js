@@ -313,13 +313,6 @@ function addMessage(message) {
   const item = document.createElement("li");
   item.className = "message"; item.dataset.messageId = message.message_id;
   if (message.run_id) item.dataset.runId = message.run_id;
-  // Every message after the first is read in the context of the thread before it.
-  if ($("messages").children.length) {
-    item.classList.add("follow-up");
-    const tag = document.createElement("span");
-    tag.className = "tag"; tag.textContent = "follow-up";
-    item.append(tag);
-  }
   const text = document.createElement("p");
   text.className = "text"; text.textContent = message.text;
   const timeline = document.createElement("ol");
@@ -342,6 +335,14 @@ function runBox(runId) {
 }
 
 function showReport(box, report) {
+  // Marked a follow-up only when the answer took something from the turn before ("and what if
+  // we only do the top two?"): a new question later in a thread stands on its own.
+  if (NetraReport.continues(report) && !box.querySelector(".tag")) {
+    box.classList.add("follow-up");
+    const tag = document.createElement("span");
+    tag.className = "tag"; tag.textContent = "follow-up";
+    box.prepend(tag);
+  }
   box.append(NetraReport.render(report, { ask }));
   box.classList.add("done");
   // The collapsed progress ends on its outcome, not on a step that looks stalled.
@@ -508,7 +509,12 @@ function onEvent(event) {
   if (event.event_id) localStorage.setItem(lastEventKey(), event.event_id);
   const box = event.run_id ? runBox(event.run_id) : null;
   if (TIMELINE[event.type] && event.type !== "answer_ready" && box) addTimeline(box, event.type, event.payload || {}, event.ts);
-  if (event.type === "final_report" && box && !box.querySelector(".report")) showReport(box, (event.payload && event.payload.report) || {});
+  if (event.type === "final_report" && box && !box.querySelector(".report")) {
+    showReport(box, (event.payload && event.payload.report) || {});
+    // The latest question was sent at the foot of the page, where it could not scroll to the
+    // top: the answer would grow below the fold. Bring it into view (not an older run's answer).
+    if (box === $("messages").lastElementChild) box.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
   if (event.type === "message_created" && event.thread_id === state.threadId) addMessage(event.payload.message);
   if (event.type === "thread_updated") {
     const p = event.payload || {};

@@ -9,9 +9,16 @@ const NetraReport = (() => {
   const num = (v) => (v === null || v === undefined || v === "" ? NaN : Number(v));
   const known = (v) => Number.isFinite(num(v));
   const money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // To the cent from the decimal string itself (NetraMoney, half a cent away from zero as the
+  // server rounds): through a float, "1.005" is 1.00499… and would show $1.00.
+  const exact = (v) => (typeof NetraMoney === "object" ? NetraMoney.parse(typeof v === "number" ? String(v) : v) : null);
+  const absUsd = (v) => {
+    const units = exact(v);
+    return units === null ? money.format(Math.abs(num(v))) : NetraMoney.usd(units < 0n ? -units : units);
+  };
   // A missing amount is a price nobody knows, never $0.00.
-  const usd = (v) => (known(v) ? money.format(num(v)) : "unknown price");
-  const signedUsd = (v) => (known(v) ? `${num(v) > 0 ? "+" : num(v) < 0 ? "−" : ""}${money.format(Math.abs(num(v)))}` : "—");
+  const usd = (v) => (known(v) ? `${num(v) < 0 ? "−" : ""}${absUsd(v)}` : "unknown price");
+  const signedUsd = (v) => (known(v) ? `${num(v) > 0 ? "+" : num(v) < 0 ? "−" : ""}${absUsd(v)}` : "—");
   const pct = (v) => (known(v) ? `${num(v).toFixed(1)}%` : "—");
   const signedPct = (v) => (known(v) ? `${num(v) > 0 ? "+" : num(v) < 0 ? "−" : ""}${Math.abs(num(v)).toFixed(1)}%` : "—");
   const count = (v) => (known(v) ? num(v).toLocaleString("en-US") : "—");
@@ -38,10 +45,7 @@ const NetraReport = (() => {
     return `${day(from, !sameYear)} – ${day(last)}`;
   };
   // Money in free text (progress lines, warnings) to the cent: "$252.428179" → "$252.43".
-  const centsInText = (text) => String(text).replace(/\$(-?[\d,]*\d)\.(\d{3,})/g, (_, whole, frac) => {
-    const value = Number(`${whole.replace(/,/g, "")}.${frac}`);
-    return money.format(value);
-  });
+  const centsInText = (text) => String(text).replace(/\$(-?[\d,]*\d)\.(\d{3,})/g, (_, whole, frac) => usd(`${whole.replace(/,/g, "")}.${frac}`));
   // "1. Do this" in a numbered list would read "1. 1. Do this".
   const unnumbered = (text) => String(text).replace(/^\s*(\d+[.)]|[-•*])\s+/, "");
 
@@ -222,9 +226,11 @@ const NetraReport = (() => {
   // A follow-up keeps what its thread already said: the fields taken from the previous turn.
   const FIELDS = { kind: "kind of answer", dimensions: "breakdown", metric: "measure", filters: "filters", period: "period",
     comparison: "comparison", target: "target", budget_usd: "budget", scenario: "scenario", top_n: "number of rows" };
+  const keptFields = (report) => Object.entries((report && report.query && report.query.sources) || {}).filter(([, source]) => source === "context");
+  // Whether an answer continued its thread (took a field from the turn before).
+  const continues = (report) => keptFields(report).length > 0;
   function followUp(report) {
-    const sources = (report.query && report.query.sources) || {};
-    const kept = Object.entries(sources).filter(([, source]) => source === "context").map(([field]) => FIELDS[field] || words(field).toLowerCase());
+    const kept = keptFields(report).map(([field]) => FIELDS[field] || words(field).toLowerCase());
     if (!kept.length) return "";
     const said = kept.length === 1 ? kept[0] : `${kept.slice(0, -1).join(", ")} and ${kept[kept.length - 1]}`;
     return `Follow-up: kept the ${said} from the previous question`;
@@ -243,8 +249,11 @@ const NetraReport = (() => {
         recs.map((x) => [x.title || x.id, `${usd(x.savings_usd)} (${pct(x.savings_pct)})`, leverName(x.lever), count(x.affected_calls),
           usd(x.current_cost_usd), usd(x.projected_cost_usd), x.confidence ?? "—", x.risk ?? "—"])));
       const byLever = new Map();
-      for (const x of recs) byLever.set(leverName(x.lever), (byLever.get(leverName(x.lever)) || 0) + (num(x.savings_usd) || 0));
-      box.append(barChart("Savings by lever", [...byLever].map(([label, value]) => ({ label, value }))));
+      for (const x of recs) byLever.set(leverName(x.lever), [...(byLever.get(leverName(x.lever)) || []), x.savings_usd]);
+      // Summed exactly (NetraMoney), then shown to the cent.
+      const total = (amounts) => (typeof NetraMoney === "object" ? NetraMoney.usd(NetraMoney.sum(amounts)) : null);
+      box.append(barChart("Savings by lever", [...byLever].map(([label, amounts]) => ({
+        label, value: amounts.reduce((a, v) => a + (num(v) || 0), 0), shown: total(amounts) }))));
       for (const x of recs) {
         const details = el("details", { class: "recommendation" }, el("summary", {}, `${x.title || x.id}: evidence and rollout`));
         if (list(x.evidence).length) details.append(el("ul", { "aria-label": "Evidence" }, ...list(x.evidence).map((e) => el("li", {}, centsInText(text(e))))));
@@ -374,9 +383,11 @@ const NetraReport = (() => {
     ]));
     const affected = list(r.affected);
     if (affected.length) {
-      box.append(table("What the scenario changes", [["Workload"], ["Calls", true], ["Saving", true]], affected.map((a) => [
+      // "Only the top two" lists the plan's recommendations, which carry no call counts: no empty column.
+      const calls = affected.some((a) => known(a.calls ?? a.affected_calls));
+      box.append(table("What the scenario changes", [["Workload"], ...(calls ? [["Calls", true]] : []), ["Saving", true]], affected.map((a) => [
         a.title || [a.feature, a.model && `on ${a.model}`, a.to_model && `→ ${a.to_model}`].filter(Boolean).join(" "),
-        count(a.calls ?? a.affected_calls), usd(a.savings_usd)])));
+        ...(calls ? [count(a.calls ?? a.affected_calls)] : []), usd(a.savings_usd)])));
     }
     if (priced && list(r.assumptions).length) {
       box.append(el("h4", {}, "Assumptions"));
@@ -501,5 +512,5 @@ const NetraReport = (() => {
     return box;
   }
 
-  return { render, centsInText, leverName, usd };
+  return { render, centsInText, leverName, usd, continues };
 })();
