@@ -34,8 +34,16 @@ const NetraSettings = (() => {
   }
 
   async function loadBudget() {
-    const settings = await ctx.chat("/api/settings");
-    $("budget").value = settings.monthly_budget_usd ?? "";
+    // Held until the stored value is in: a value typed meanwhile would be overwritten by it,
+    // and then saved instead of what was typed.
+    const controls = [$("budget"), $("budget-form").querySelector("button[type=submit]")];
+    controls.forEach((c) => { c.disabled = true; });
+    try {
+      const settings = await ctx.chat("/api/settings");
+      $("budget").value = settings.monthly_budget_usd ?? "";
+    } finally {
+      controls.forEach((c) => { c.disabled = false; });
+    }
   }
 
   async function saveBudget() {
