@@ -225,6 +225,8 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(page.locator("#new-key")).to_contain_text("shown only once")
     expect(page.get_by_label("Example: send usage with curl")).to_contain_text(f"Bearer {key}")
     expect(page.get_by_label("Example: import an export file")).to_contain_text(f"NETRA_API_KEY={key} netra import")
+    expect(page.get_by_label("Example: export OpenTelemetry traces to Netra")).to_contain_text(
+        f"OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer%20{key}\"")
     page.get_by_role("button", name="Copy key").click()
     expect(page.locator("#new-key")).to_contain_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == key

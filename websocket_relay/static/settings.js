@@ -112,9 +112,12 @@ const NetraSettings = (() => {
       el("div", { class: "inline-form" }, el("label", { for: "new-key-value" }, "New API key"), field, copy, copied),
       el("p", { class: "hint" }, "Send usage with it, one JSON event per line:"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: send usage with curl" }, curl),
-      el("p", { class: "hint" }, "Or send an export file (OpenAI, LiteLLM, Langfuse) with the netra CLI:"),
+      el("p", { class: "hint" }, "Or point an OpenTelemetry exporter at Netra (OTLP/HTTP traces):"),
+      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: export OpenTelemetry traces to Netra" },
+        `export OTEL_EXPORTER_OTLP_ENDPOINT=${analytics}\nexport OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20${key.key}"`),
+      el("p", { class: "hint" }, "Or send an export file (OpenAI, LiteLLM, Langfuse; the format is detected) with the netra CLI:"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: import an export file" },
-        `NETRA_API_KEY=${key.key} netra import spend-logs.json --format litellm`));
+        `NETRA_API_KEY=${key.key} netra import spend-logs.json`));
     $("new-key").hidden = false;
     field.focus(); field.select();
   }
