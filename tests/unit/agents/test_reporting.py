@@ -54,9 +54,9 @@ def test_templates_use_plurals_the_asked_period_and_keep_latency_apart():
     cost, latency = plan.split("\n\n")
     assert "the last 7 days (Nov 18 – Nov 24, 2026)" in cost and "latency" not in cost and "p95 latency 15.0 s" in latency
     breakdown = template(report("breakdown"))
-    assert "1 other feature: together $1.45 (12.13%)" in breakdown and "The largest is chat $5.25 (43.93%)" in breakdown
+    assert "1 other feature: together $1.45 (12.1%)" in breakdown and "The largest is chat $5.25 (43.9%)" in breakdown
     change = template(report("change"))
-    assert "Spend rose $4.45 (59.33%)" in change and "1 day spiked: Nov 20 ($4.45)" in change
+    assert "Spend rose $4.45 (59.3%)" in change and "1 day spiked: Nov 20 ($4.45)" in change
 
 
 def test_a_name_the_data_lacks_is_said_first_with_the_closest():
@@ -95,4 +95,4 @@ def test_the_model_may_phrase_any_kind_with_the_figures_it_was_given():
     text = "Spend rose $4.45 (59.3%) last week, mostly nightly (+$2.25); Nov 20 spiked at $4.45."
     assert narrative(ctx_answering(text), TASK, change) == (text, "llm:gpt-4o-mini")
     invented, source = narrative(ctx_answering("Spend rose $9.99 because of chat."), TASK, change)
-    assert "not in the facts" in source and invented.startswith("Spend rose $4.45 (59.33%)")
+    assert "not in the facts" in source and invented.startswith("Spend rose $4.45 (59.3%)")

@@ -12,6 +12,11 @@ from netra_agents.optimizer import dollars
 METRIC_NAMES = {"spend": "Spend", "calls": "Calls", "tokens": "Tokens", "latency": "p95 latency", "error_rate": "Error rate"}
 
 
+
+def percent(value) -> str:
+    """A share as the web app shows it, to one decimal, so prose and tables agree."""
+    return f"{float(value):.1f}%"
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
@@ -69,7 +74,7 @@ def _plan(report):
     else:
         top = recs[0]
         text += (f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
-                 f"({report['projected_savings_pct']}% of spend); the largest, “{top['title']}”, saves "
+                 f"({percent(report['projected_savings_pct'])} of spend); the largest, “{top['title']}”, saves "
                  f"{dollars(top['savings_usd'])}.")
         if report.get("meets_target") is not None:
             asked = f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct") else dollars(report["target_usd"])
@@ -89,11 +94,11 @@ def _breakdown(report):
 
     def quote(r):
         if metric == "spend":
-            return f"{r['key']} {dollars(r['cost_usd'])} ({r['share_pct']}%)"
+            return f"{r['key']} {dollars(r['cost_usd'])} ({percent(r['share_pct'])})"
         if metric == "calls":
-            return f"{r['key']} {plural(r['calls'], 'call')} ({r['share_pct']}%)"
+            return f"{r['key']} {plural(r['calls'], 'call')} ({percent(r['share_pct'])})"
         if metric == "tokens":
-            return f"{r['key']} {plural(r['tokens'], 'token')} ({r['share_pct']}%)"
+            return f"{r['key']} {plural(r['tokens'], 'token')} ({percent(r['share_pct'])})"
         if metric == "latency":
             return f"{r['key']} {seconds(r['p95_latency_ms'])}"
         return f"{r['key']} {r['error_rate'] * 100:.2f}%"
@@ -123,7 +128,7 @@ def _signed(amount: Decimal) -> str:
 def _change(report):
     delta, current, previous = Decimal(report["delta_usd"]), report["current"], report["previous"]
     direction = "rose" if delta > 0 else "fell" if delta < 0 else "did not change"
-    pct = f" ({abs(report['delta_pct']):g}%)" if report["delta_pct"] is not None and delta else ""
+    pct = f" ({percent(abs(report['delta_pct']))})" if report["delta_pct"] is not None and delta else ""
     amount = f" {dollars(abs(delta))}{pct}" if delta else ""
     text = (f"Spend {direction}{amount}: {dollars(current['cost_usd'])} {during(report['period'])} against "
             f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
@@ -159,7 +164,7 @@ def _what_if(report):
         what = f"Caching {scenario.get('feature') or 'every feature'}'s repeated prompts"
     else:
         what = f"Moving {scenario.get('feature') or 'every feature'} to a batch API"
-    text = (f"{what} would save {dollars(report['savings_usd'])} ({report['savings_pct']}% of spend) "
+    text = (f"{what} would save {dollars(report['savings_usd'])} ({percent(report['savings_pct'])} of spend) "
             f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}.")
     return [*_lead(report), text, " ".join(report["assumptions"][:2])]
 
@@ -187,7 +192,7 @@ def _forecast(report):
     month = dt.date.fromisoformat(report["today"]).strftime("%B %Y")
     text = f"In {month} you have spent {dollars(report['month_to_date_usd'])} so far."
     if report["projected_month_usd"] is not None:
-        error = (f"; its backtested error on your history is {report['backtest_error_pct']:g}%"
+        error = (f"; its backtested error on your history is {percent(report['backtest_error_pct'])}"
                  if report["backtest_error_pct"] is not None else "")
         text += (f" At this pace the month ends near {dollars(report['projected_month_usd'])} (a seasonal mean over your "
                  f"daily spend with a weekly rhythm{error}).")
@@ -205,7 +210,7 @@ def _overview(report):
         text += " Most of it went to " + ", ".join(f"{f['key']} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3]) + "."
     headline = report["headline_saving"]
     saving = (f"Netra found {plural(headline['recommendations'], 'change')} that would save {dollars(headline['savings_usd'])} "
-              f"({headline['savings_pct']}% of spend); the largest, “{headline['largest']['title']}”, saves "
+              f"({percent(headline['savings_pct'])} of spend); the largest, “{headline['largest']['title']}”, saves "
               f"{dollars(headline['largest']['savings_usd'])}." if headline else
               "No change passed the evidence bar for a recommendation yet.")
     return [*_lead(report), text, saving, "Ask about a breakdown, a change, a what-if, latency or a forecast."]
