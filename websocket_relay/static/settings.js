@@ -121,7 +121,7 @@ const NetraSettings = (() => {
       el("p", { class: "hint" }, "Or point an OpenTelemetry exporter at Netra (OTLP/HTTP traces):"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: export OpenTelemetry traces to Netra" },
         `export OTEL_EXPORTER_OTLP_ENDPOINT=${analytics}\nexport OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20${key.key}"`),
-      el("p", { class: "hint" }, "Or send an export file (OpenAI, LiteLLM, Langfuse; the format is detected) with the netra CLI:"),
+      el("p", { class: "hint" }, "Or send an export file (OpenAI, Anthropic, LiteLLM, Langfuse; the format is detected) with the netra CLI:"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: import an export file" },
         `NETRA_API_KEY=${key.key} netra import spend-logs.json`)] : [];
     $("new-key").replaceChildren(

@@ -148,6 +148,14 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
                            env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 1 and "records need request_id" in wrong.stderr
+    # Bare Anthropic responses: refused without the time to file them under, taken with --timestamp.
+    bare = fixture.with_name("anthropic_messages.json")
+    untimed = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(bare)], env=env, capture_output=True, text=True, timeout=60)
+    assert untimed.returncode == 1 and "pass timestamp=" in untimed.stderr
+    timed = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(bare), "--timestamp", "2026-11-21T08:30:00Z"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert timed.returncode == 0 and timed.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 0"], timed.stderr
+    wait_for_calls(http, analytics_url, owner, 4)
 
 
 def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
