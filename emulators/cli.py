@@ -36,12 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--json", action="store_true")
     commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
     commands.add_parser("down", help="stop everything `up` started")
-    imports = commands.add_parser("import", help="send an export file (OpenAI responses or Batch output, LiteLLM or "
-                                                 "Langfuse JSON/CSV) to the running analytics")
+    imports = commands.add_parser("import", help="send an export file (OpenAI responses or Batch output, Anthropic "
+                                                 "Messages responses, LiteLLM or Langfuse JSON/CSV) to the running analytics")
     imports.add_argument("file", type=Path)
-    imports.add_argument("--format", choices=["openai", "openai_batch", "litellm", "langfuse"],
+    imports.add_argument("--format", choices=["openai", "openai_batch", "litellm", "langfuse", "anthropic"],
                          help="default: told by the records' shape")
     imports.add_argument("--feature", help="feature tag for records that carry none")
+    imports.add_argument("--timestamp", help="ISO 8601 time for records that carry none (bare Anthropic responses)")
     imports.add_argument("--api-key", default=os.environ.get("NETRA_API_KEY"),
                          help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)")
     demo = commands.add_parser("seed-demo", help="send a month of synthetic usage for the local developer, with an answer key")
@@ -172,7 +173,8 @@ def _import(ws: Workspace, args) -> int:
         signed_in = httpx.post(f"{ws.discovered_url('auth')}/auth/dev/login", json={}, timeout=30)
         signed_in.raise_for_status()
         credential = signed_in.json()["access_token"]
-    params = {**({"format": args.format} if args.format else {}), **({"feature": args.feature} if args.feature else {})}
+    params = {name: value for name, value in
+              (("format", args.format), ("feature", args.feature), ("timestamp", args.timestamp)) if value}
     with open(args.file, "rb") as upload:
         answer = httpx.post(f"{ws.discovered_url('analytics')}/api/usage/import", params=params, timeout=120,
                             headers={"Authorization": f"Bearer {credential}"}, files={"file": (args.file.name, upload)})

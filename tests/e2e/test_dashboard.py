@@ -251,6 +251,29 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(page.get_by_role("button", name=f"Revoke {name}")).to_have_count(0)
     assert http.post(f"{seeded['analytics']}/api/usage", json=[event], headers=bearer(key)).status_code == 401
 
+    # A read key: write unchecked, read checked; it is listed with its one scope, reads, cannot write.
+    write_box, read_box = page.get_by_role("checkbox", name="send usage"), page.get_by_role("checkbox", name="read usage")
+    expect(write_box).to_be_checked()
+    expect(read_box).not_to_be_checked()
+    reader_name = f"reader {size}"
+    page.get_by_label("Key name").fill(reader_name)
+    write_box.uncheck()
+    page.get_by_role("button", name="Create key").click()
+    expect(page.locator("#keys-error")).to_contain_text("Choose what the key may do")
+    read_box.check()
+    page.get_by_role("button", name="Create key").click()
+    reader = page.get_by_label("New API key").input_value()
+    expect(page.get_by_label("Example: read usage with curl")).to_contain_text(f"Bearer {reader}")
+    expect(page.get_by_label("Example: send usage with curl")).to_have_count(0)
+    row = page.get_by_role("row", name=re.compile(f"^{reader_name} "))
+    expect(row).to_contain_text("usage:read")
+    expect(row).not_to_contain_text("usage:write")
+    expect(write_box).to_be_checked()  # the form is back to its default for the next key
+    expect(read_box).not_to_be_checked()
+    assert serious_violations(page, axe_source) == []
+    assert http.get(f"{seeded['analytics']}/api/usage/summary", headers=bearer(reader)).status_code == 200
+    assert http.post(f"{seeded['analytics']}/api/usage", json=[event], headers=bearer(reader)).status_code == 403
+
     # A budget: a bad amount is explained and not saved; a good one shows on the dashboard.
     page.get_by_label("Budget per month (USD)").fill("12.345")
     page.get_by_role("button", name="Save budget").click()

@@ -89,8 +89,11 @@ const NetraSettings = (() => {
     $("keys-error").textContent = "";
     const name = $("key-name").value.trim();
     if (!name) { $("keys-error").textContent = "Name the key after where it will be used."; return; }
-    const key = await ctx.auth("/auth/api-keys", { method: "POST", body: JSON.stringify({ name }) });
+    const scopes = [...document.querySelectorAll('#key-form input[name="scopes"]:checked')].map((box) => box.value);
+    if (!scopes.length) { $("keys-error").textContent = "Choose what the key may do: send usage, read it, or both."; return; }
+    const key = await ctx.auth("/auth/api-keys", { method: "POST", body: JSON.stringify({ name, scopes }) });
     $("key-name").value = "";
+    document.querySelectorAll('#key-form input[name="scopes"]').forEach((box) => { box.checked = box.value === "usage:write"; });
     showOnce(key);
     await loadKeys();
   }
@@ -107,17 +110,24 @@ const NetraSettings = (() => {
     const analytics = ctx.analyticsUrl || "<analytics URL>";
     const curl = `curl -X POST ${analytics}/api/usage \\\n  -H "Authorization: Bearer ${key.key}" \\\n  -H "Content-Type: application/x-ndjson" \\\n` +
       `  --data-binary '{"event_id":"call-1","timestamp":"${new Date().toISOString().slice(0, 19)}Z","provider":"openai","model":"gpt-4o-mini","input_tokens":1200,"output_tokens":300,"feature":"support"}'`;
-    $("new-key").replaceChildren(
-      el("p", { id: "new-key-note", class: "warning" }, `Your new key “${key.name}”. Copy it now: it is shown only once.`),
-      el("div", { class: "inline-form" }, el("label", { for: "new-key-value" }, "New API key"), field, copy, copied),
+    // Snippets for what the key may do only: a read key gets the summary call.
+    const reading = key.permissions.includes("usage:read") ? [
+      el("p", { class: "hint" }, "Read the org's usage with it:"),
+      el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: read usage with curl" },
+        `curl "${analytics}/api/usage/summary?group_by=model" \\\n  -H "Authorization: Bearer ${key.key}"`)] : [];
+    const writing = key.permissions.includes("usage:write") ? [
       el("p", { class: "hint" }, "Send usage with it, one JSON event per line:"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: send usage with curl" }, curl),
       el("p", { class: "hint" }, "Or point an OpenTelemetry exporter at Netra (OTLP/HTTP traces):"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: export OpenTelemetry traces to Netra" },
         `export OTEL_EXPORTER_OTLP_ENDPOINT=${analytics}\nexport OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20${key.key}"`),
-      el("p", { class: "hint" }, "Or send an export file (OpenAI, LiteLLM, Langfuse; the format is detected) with the netra CLI:"),
+      el("p", { class: "hint" }, "Or send an export file (OpenAI, Anthropic, LiteLLM, Langfuse; the format is detected) with the netra CLI:"),
       el("pre", { class: "snippet", tabindex: "0", "aria-label": "Example: import an export file" },
-        `NETRA_API_KEY=${key.key} netra import spend-logs.json`));
+        `NETRA_API_KEY=${key.key} netra import spend-logs.json`)] : [];
+    $("new-key").replaceChildren(
+      el("p", { id: "new-key-note", class: "warning" }, `Your new key “${key.name}”. Copy it now: it is shown only once.`),
+      el("div", { class: "inline-form" }, el("label", { for: "new-key-value" }, "New API key"), field, copy, copied),
+      ...writing, ...reading);
     $("new-key").hidden = false;
     field.focus(); field.select();
   }

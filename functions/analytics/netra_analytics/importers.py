@@ -9,6 +9,8 @@ keeps its good records.
 - `litellm`: LiteLLM spend logs (`/spend/logs`, or the `LiteLLM_SpendLogs` table as JSON or CSV).
 - `langfuse`: Langfuse observation exports (GENERATION observations with usageDetails, or the
   older promptTokens / completionTokens), as JSON or CSV.
+- `anthropic`: Anthropic Messages API responses, bare (filed at the time the caller gives) or
+  as logging tools write them, `{"timestamp" | "created_at", "response": {...}}`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "litellm": ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens"),
     "langfuse": ("id", "startTime", "model", "usageDetails (or usage, or promptTokens)"),
     "openai_batch": ("custom_id", "response.body (a chat completion: id, created, model, usage)"),
+    "anthropic": ("type \"message\"", "id", "model", "usage.input_tokens", "usage.output_tokens (bare, or under "
+                  "\"response\" next to \"timestamp\" or \"created_at\")"),
 }
 
 
@@ -112,14 +116,18 @@ def detect(items: list[Any]) -> str:
     return best
 
 
-def convert(format_name: str | None, items: list[Any], feature: str | None = None) -> list[Any]:
+def convert(format_name: str | None, items: list[Any], feature: str | None = None, timestamp: str | None = None) -> list[Any]:
     """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row).
-    Without a format name, the records' shape tells it."""
+    Without a format name, the records' shape tells it. `timestamp` (ISO 8601) files records
+    that carry no time of their own (bare Anthropic responses) under that time."""
+    if timestamp is not None:
+        _check_timestamp(timestamp)
     format_name = format_name or detect(items)
     if format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; one of {', '.join(FORMATS)}")
     converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse,
-                                            "openai_batch": _openai_batch}[format_name]
+                                            "openai_batch": _openai_batch,
+                                            "anthropic": lambda item: _anthropic(item, timestamp)}[format_name]
     readable = [item for item in items if isinstance(item, Mapping)]
     if not readable:
         raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
@@ -128,6 +136,8 @@ def convert(format_name: str | None, items: list[Any], feature: str | None = Non
         hint = f" (it looks like a {others[0]} export)" if others else ""
         raise ImportFormatError(
             f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}{hint}")
+    if format_name == "anthropic" and timestamp is None and not any(_anthropic_time(item) for item in readable):
+        raise ImportFormatError(_UNTIMED)
     rows = []
     for item in items:
         if not isinstance(item, Mapping):
@@ -160,6 +170,8 @@ def _looks_like(format_name: str, item: Mapping) -> bool:
         return "request_id" in item and ("startTime" in item or "start_time" in item)
     if format_name == "openai_batch":
         return "custom_id" in item and ("response" in item or "error" in item)
+    if format_name == "anthropic":
+        return _anthropic_message(item) is not None
     return "startTime" in item and any(key in item for key in ("usageDetails", "usage", "promptTokens"))
 
 
@@ -211,6 +223,70 @@ def _openai_batch(item: Mapping) -> dict:
     row["batch"] = True
     row.setdefault("event_id", item.get("custom_id"))
     return row
+
+
+_UNTIMED = ("Anthropic Messages responses carry no time of the call: pass timestamp= (ISO 8601, e.g. "
+            "2026-11-20T10:00:00Z) to file them under, or import the log records that wrap each response as "
+            "{\"timestamp\": ..., \"response\": {...}}")
+
+
+def _check_timestamp(value: str) -> None:
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ImportFormatError(f"timestamp must be ISO 8601 (e.g. 2026-11-20T10:00:00Z), not {value[:40]!r}") from None
+
+
+def _anthropic_message(item: Mapping) -> Mapping | None:
+    """The Messages API response in a record: the record itself, or its `response` (as
+    logging tools wrap it); None when the record is neither."""
+    for candidate in (item, item.get("response")):
+        if isinstance(candidate, Mapping) and candidate.get("type") == "message" and "usage" in candidate:
+            return candidate
+    return None
+
+
+def _anthropic_time(item: Mapping):
+    return _first(item.get("timestamp"), item.get("created_at")) if item.get("response") is not None else None
+
+
+def _anthropic(item: Mapping, timestamp: str | None) -> dict:
+    """A Messages API response. Its usage fields are the SDK's `Usage` (anthropic-sdk-python,
+    src/anthropic/types/usage.py, generated from Anthropic's OpenAPI spec): input_tokens,
+    output_tokens, cache_creation_input_tokens, cache_read_input_tokens, service_tier
+    ("batch" for Message Batches) and output_tokens_details.thinking_tokens. Anthropic's
+    input_tokens leaves out the cache reads and writes; Netra's counts every prompt token,
+    so they are added back."""
+    message = _anthropic_message(item)
+    if message is None:
+        inner = item["response"] if isinstance(item.get("response"), Mapping) else item
+        error = inner["error"] if isinstance(inner.get("error"), Mapping) else {}  # an API error logged as the response
+        raise InvalidRow(f"not an Anthropic message ({error.get('type') or 'no usage'}): "
+                         f"{error.get('message') or 'records need type message with usage'}"[:300])
+    usage = message["usage"]
+    when = _anthropic_time(item) or timestamp
+    if when is None:
+        raise InvalidRow(f"response {message.get('id')!r} has no time: pass timestamp= or wrap it as "
+                         "{\"timestamp\": ..., \"response\": {...}}")
+    read, written, plain = (usage.get("cache_read_input_tokens"), usage.get("cache_creation_input_tokens"),
+                            usage.get("input_tokens"))
+    if isinstance(plain, int) and not isinstance(plain, bool):
+        plain += sum(n for n in (read, written) if isinstance(n, int) and not isinstance(n, bool))
+    return _without_none({
+        "event_id": message.get("id"),
+        "timestamp": when,
+        "provider": "anthropic",
+        "model": message.get("model"),
+        "input_tokens": plain,
+        "output_tokens": usage.get("output_tokens"),
+        "cached_input_tokens": read,
+        "cache_write_tokens": written,
+        "reasoning_tokens": (usage.get("output_tokens_details") or {}).get("thinking_tokens"),
+        "batch": True if usage.get("service_tier") == "batch" else None,
+        "latency_ms": item.get("latency_ms"),
+        "user_id": item.get("user_id"),
+        "feature": item.get("feature"),
+    })
 
 
 def _litellm(item: Mapping) -> dict:

@@ -43,8 +43,10 @@ OPENAPI = {
         "/api/usage/import": {"post": {
             "security": [{"bearer": []}],
             "parameters": [{"name": "format", "in": "query", "description": "default: told by the records' shape",
-                            "schema": {"enum": ["openai", "openai_batch", "litellm", "langfuse"]}},
-                           {"name": "feature", "in": "query", "schema": {"type": "string"}}],
+                            "schema": {"enum": ["openai", "openai_batch", "litellm", "langfuse", "anthropic"]}},
+                           {"name": "feature", "in": "query", "schema": {"type": "string"}},
+                           {"name": "timestamp", "in": "query", "description": "when the calls of records without a time of "
+                            "their own were made (bare Anthropic Messages responses)", "schema": {"type": "string", "format": "date-time"}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
                                                           "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
             "responses": {"200": {"description": "accepted (new events), duplicates (event ids already stored or repeated in "

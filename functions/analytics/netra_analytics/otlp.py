@@ -45,6 +45,11 @@ _CACHE_WRITE = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_
 _REASONING = ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
               "llm.token_count.completion_details.reasoning")
 _TOKENS = _INPUT + _OUTPUT + _CACHE_READ + _CACHE_WRITE + _REASONING
+# Time to first token of a streamed call, in seconds: the GenAI conventions' span attribute
+# (opentelemetry-semantic-conventions, _incubating/attributes/gen_ai_attributes.py:
+# GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK), then the name Sentry's conventions use. The
+# gen_ai.server.time_to_first_token of the conventions is a metric, not on spans.
+_TTFT = ("gen_ai.response.time_to_first_chunk", "gen_ai.response.time_to_first_token")
 # gen_ai.provider.name / gen_ai.system values (and OpenInference's) -> our provider names.
 _PROVIDERS = {
     "openai": "openai", "anthropic": "anthropic", "aws.bedrock": "bedrock", "bedrock": "bedrock",
@@ -197,6 +202,9 @@ def _row(span, attributes: Mapping[str, Any], resource: Mapping[str, Any]) -> di
     }
     if end >= start and end:
         row["latency_ms"] = round((end - start) / 1e6)
+    ttft = _seconds(attributes, _TTFT)
+    if ttft is not None:
+        row["ttft_ms"] = round(ttft * 1000)
     operation = _text(attributes, ("gen_ai.operation.name",))
     if operation:
         row["metadata"] = {"operation": operation[:1024]}
@@ -234,6 +242,17 @@ def _count(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InvalidRow(f"{key} must be a non-negative integer, got {value!r}")
         return value
+    return None
+
+
+def _seconds(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        value = attributes.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 86_400:
+            raise InvalidRow(f"{key} must be seconds between 0 and a day, got {value!r}")
+        return float(value)
     return None
 
 

@@ -49,7 +49,8 @@ def _handle(endpoint: str, request, service_factory, local: bool):
     if endpoint == "otlp_traces":
         return _traces(request, service)
     if endpoint == "import":
-        return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request), request.args.get("feature")))
+        return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request),
+                                                  request.args.get("feature"), request.args.get("timestamp")))
     reads = {"summary": service.usage_summary, "prompts": service.prompt_statistics, "timeseries": service.usage_timeseries,
              "unpriced": service.unpriced_calls, "profile": service.workload_profile}
     return json_response(reads[endpoint](request.headers, request.args))

@@ -47,11 +47,12 @@ class AnalyticsService:
 
     # --- ingest ---------------------------------------------------------------------
 
-    def import_usage(self, headers, format_name: str | None, raw: bytes, feature: str | None) -> dict:
-        """An export file of a known tool, converted to usage rows, then accepted like any."""
+    def import_usage(self, headers, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None) -> dict:
+        """An export file of a known tool, converted to usage rows, then accepted like any.
+        `timestamp` files records without a time of their own (bare Anthropic responses)."""
         caller = self._writer(headers)
         try:
-            rows = importers.convert(format_name or None, importers.records(raw), feature)
+            rows = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None)
         except importers.ImportFormatError as exc:
             raise ApiError(400, "wrong_format", str(exc)) from None
         return self._accept(caller, rows, count_duplicates=True)

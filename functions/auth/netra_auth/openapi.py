@@ -120,7 +120,11 @@ OPENAPI = {
             "post": {
                 "security": _SECURE,
                 "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["name"],
-                                      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}}}),
+                                      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                                                     "scopes": {"type": "array", "minItems": 1, "uniqueItems": True,
+                                                                "items": {"enum": ["usage:write", "usage:read"]},
+                                                                "default": ["usage:write"],
+                                                                "description": "what the key may do; its permissions are exactly these"}}}),
                 "responses": {"201": _json(_API_KEY), **_errors(400, 401, 413, 415, 503)},
             },
         },

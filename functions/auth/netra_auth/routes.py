@@ -65,7 +65,7 @@ def _handle(endpoint: str, args: dict, request, service):
     if endpoint == "api_keys" and request.method == "GET":
         return json_response(service.list_api_keys(headers))
     if endpoint == "api_keys":
-        body = json_object(request, {"name": str}, required=("name",))
+        body = json_object(request, {"name": str, "scopes": list}, required=("name",))
         return json_response(service.create_api_key(headers, body, ip), 201)
     if endpoint == "api_key":
         return json_response(service.revoke_api_key(headers, args["key_id"], ip))

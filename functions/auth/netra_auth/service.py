@@ -23,7 +23,9 @@ from netra_auth.store import AuthStore, RefreshRejected
 from netra_auth.tokens import TokenIssuer
 
 VALIDATION_CACHE_SECONDS = 300
-API_KEY_PERMISSIONS = ("usage:write",)
+# What an org API key may be given; a key holds exactly the scopes it was created with.
+API_KEY_SCOPES = ("usage:write", "usage:read")
+DEFAULT_API_KEY_SCOPES = ("usage:write",)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 _VALIDATION = "auth:validation:"
 
@@ -268,10 +270,11 @@ class AuthService:
         name = (body.get("name") or "").strip()
         if not 1 <= len(name) <= 100:
             raise ApiError(400, "invalid_field", "field 'name' must be 1-100 characters")
+        scopes = _api_key_scopes(body.get("scopes"))
         secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
         display = secret[: len(API_KEY_PREFIX) + 4] + "…"
         key = self.store.create_api_key(
-            principal.org_id, principal.user_id, name, display, hashlib.sha256(secret.encode()).digest(), API_KEY_PERMISSIONS
+            principal.org_id, principal.user_id, name, display, hashlib.sha256(secret.encode()).digest(), scopes
         )
         self.store.audit("api_key_created", principal.user_id, principal.session_id, client_ip, api_key_id=key.id)
         return {**key.public(), "key": secret}  # shown once, never stored in clear
@@ -295,3 +298,16 @@ def _public(answer: dict) -> dict:
 def _with_fragment(url: str, **values: str) -> str:
     # Tokens travel in the fragment: browsers never send it to a server or into its logs.
     return f"{url}#{urlencode(values)}"
+
+
+def _api_key_scopes(requested) -> tuple[str, ...]:
+    """The scopes asked for, in canonical order; omitted means write-only, as keys always were."""
+    if requested is None:
+        return DEFAULT_API_KEY_SCOPES
+    allowed = ", ".join(API_KEY_SCOPES)
+    if not requested or not all(isinstance(scope, str) for scope in requested):
+        raise ApiError(400, "invalid_scopes", f"field 'scopes' must be a non-empty list of: {allowed}")
+    unknown = sorted(set(requested) - set(API_KEY_SCOPES))
+    if unknown:
+        raise ApiError(400, "invalid_scopes", f"unknown scope(s) {', '.join(unknown)}; an API key may have: {allowed}")
+    return tuple(scope for scope in API_KEY_SCOPES if scope in requested)

@@ -148,6 +148,14 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
                            env=env, capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 1 and "records need request_id" in wrong.stderr
+    # Bare Anthropic responses: refused without the time to file them under, taken with --timestamp.
+    bare = fixture.with_name("anthropic_messages.json")
+    untimed = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(bare)], env=env, capture_output=True, text=True, timeout=60)
+    assert untimed.returncode == 1 and "pass timestamp=" in untimed.stderr
+    timed = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(bare), "--timestamp", "2026-11-21T08:30:00Z"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert timed.returncode == 0 and timed.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 0"], timed.stderr
+    wait_for_calls(http, analytics_url, owner, 4)
 
 
 def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
@@ -182,3 +190,25 @@ def test_every_queued_message_delivered_again_changes_nothing(http, analytics_ur
     daily = http.get(f"{analytics_url}/api/usage/timeseries", params={"from": "2026-11-01", "to": "2026-12-01"},
                      headers=owner).json()
     assert sum(p["calls"] for p in daily["series"][0]["points"]) == 3  # the rollup did not count them twice
+
+
+def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, analytics_url, owner):
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
+    log = http.post(f"{analytics_url}/api/usage/import", headers=owner,
+                    files={"file": ("messages.jsonl", (fixtures / "anthropic_messages_log.jsonl").read_bytes())})
+    assert log.status_code == 200, log.text
+    assert log.json() == {"accepted": 3, "duplicates": 0, "rejected": [
+        {"index": 3, "error": "not an Anthropic message (overloaded_error): Overloaded"}]}
+    # 0.018 + 0.0057 + 0.0045, as worked in tests/unit/analytics/test_importers.py
+    assert wait_for_calls(http, analytics_url, owner, 3)["totals"]["cost_usd"] == "0.0282"
+    bare = (fixtures / "anthropic_messages.json").read_bytes()
+    untimed = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("messages.json", bare)})
+    assert untimed.status_code == 400 and untimed.json()["error"]["code"] == "wrong_format"
+    assert "carry no time of the call: pass timestamp=" in untimed.json()["error"]["message"]
+    timed = http.post(f"{analytics_url}/api/usage/import", params={"timestamp": "2026-11-21T08:30:00Z"}, headers=owner,
+                      files={"file": ("messages.json", bare)})
+    assert timed.status_code == 200 and timed.json() == {"accepted": 2, "duplicates": 0, "rejected": []}, timed.text
+    # + 0.018 + 0.0057: the same token counts as the log's first two calls
+    assert wait_for_calls(http, analytics_url, owner, 5)["totals"]["cost_usd"] == "0.0519"

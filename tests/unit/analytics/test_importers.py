@@ -169,3 +169,51 @@ def test_openai_batch_output_is_batch_priced_and_failed_requests_say_why():
         {"index": 2, "error": "request 'ticket-3' failed (400): Invalid 'messages': empty array."},
         {"index": 3, "error": "request 'ticket-4' failed (batch_expired): This request could not be executed before the "
                               "completion window expired."}]
+
+
+def test_anthropic_messages_log_adds_cache_tokens_back_and_prices_them():
+    from decimal import Decimal as D
+
+    from netra_analytics.warehouse import priced_row
+
+    # Records as a logging tool writes them: {"timestamp" | "created_at", "response": <Messages API response>}.
+    items = records((FIXTURES / "anthropic_messages_log.jsonl").read_bytes())
+    assert detect(items) == "anthropic"
+    events, rejected = parse_batch(convert(None, items), "org-x", NOW)
+    # Anthropic's input_tokens leaves out cache reads and writes; Netra's counts every prompt token.
+    assert [(e.event_id, e.model, e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.output_tokens, e.batch)
+            for e in events] == [
+        ("msg_01XFDUDYJgAACzvnptvVoYEL", "claude-sonnet-4-5-20250929", 3000, 0, 2000, 500, False),
+        ("msg_01Bq9w7TJ6X1Ab3LcR4pVn2M", "claude-sonnet-4-5-20250929", 2200, 2000, 0, 300, False),
+        ("msg_01Hk3Zr8QeWm5Ts2Yd7uGc4N", "claude-haiku-4-5-20251001", 4000, 0, 0, 1000, True)]
+    assert [e.timestamp for e in events] == [dt.datetime(2026, 11, 20, 10, m, tzinfo=dt.timezone.utc) for m in (0, 5, 6)]
+    assert (events[0].provider, events[0].feature, events[2].reasoning_tokens) == ("anthropic", "support-bot", 400)
+    # Sonnet 4.5 per M: $3 in, $3.75 cache write, $0.30 cache read, $15 out; Haiku 4.5: $1 in, $5 out, half in a batch.
+    # (1,000 x 3 + 2,000 x 3.75 + 500 x 15) / M = 0.018; (200 x 3 + 2,000 x 0.30 + 300 x 15) / M = 0.0057;
+    # (4,000 x 1 + 1,000 x 5) / M / 2 = 0.0045
+    assert [priced_row(e, NOW)[17] for e in events] == [D("0.018"), D("0.0057"), D("0.0045")]
+    assert rejected == [{"index": 3, "error": "not an Anthropic message (overloaded_error): Overloaded"}]
+
+
+def test_bare_anthropic_responses_need_the_time_to_file_them_under():
+    items = records((FIXTURES / "anthropic_messages.json").read_bytes())
+    assert detect(items) == "anthropic"
+    with pytest.raises(ImportFormatError, match="carry no time of the call: pass timestamp="):
+        convert(None, items)
+    with pytest.raises(ImportFormatError, match="timestamp must be ISO 8601"):
+        convert("anthropic", items, timestamp="yesterday")
+    events, rejected = parse_batch(convert("anthropic", items, "summaries", "2026-11-21T08:30:00Z"), "org-x", NOW)
+    assert rejected == []
+    assert [(e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.feature) for e in events] == [
+        (3000, 0, 2000, "summaries"), (2200, 2000, 0, "summaries")]
+    assert {e.timestamp for e in events} == {dt.datetime(2026, 11, 21, 8, 30, tzinfo=dt.timezone.utc)}
+    # A bare response among timed records fails alone, saying why.
+    mixed = [{"timestamp": "2026-11-21T08:30:00Z", "response": items[0]}, items[1]]
+    _, rejected = parse_batch(convert(None, mixed), "org-x", NOW)
+    assert rejected == [{"index": 1, "error": "response 'msg_01Pz4sW9eKt2Hn6Qb8vYc1Dr' has no time: pass timestamp= or wrap it "
+                                              "as {\"timestamp\": ..., \"response\": {...}}"}]
+
+
+def test_an_openai_file_named_anthropic_says_what_it_looks_like():
+    with pytest.raises(ImportFormatError, match="not a anthropic export: records need type \"message\".*looks like a openai export"):
+        convert("anthropic", records((FIXTURES / "openai_chat_completions.jsonl").read_bytes()))

@@ -99,6 +99,22 @@ def test_resource_feature_wins_over_service_name_and_a_failed_span_is_a_failed_c
     assert (row["feature"], row["status"], row["input_tokens"], row["output_tokens"]) == ("search", "rate_limited", 0, 0)
 
 
+def test_time_to_first_token_from_the_span_attribute_and_missing_is_not_zero():
+    streamed = {**OLDER, "gen_ai.response.time_to_first_chunk": 0.3125}
+    sentry = {**OLDER, "gen_ai.response.time_to_first_token": 1}  # an int of seconds
+    late = {**OLDER, "gen_ai.response.time_to_first_chunk": 1.5}  # after the span's 1.25 s end
+    bad = {**OLDER, "gen_ai.response.time_to_first_chunk": -0.1}
+    spans = otlp.usage_rows(exported([("chat", streamed, False), ("chat", sentry, False), ("chat", OLDER, False),
+                                      ("chat", late, False), ("chat", bad, False)]))
+    events, rejected = parse_batch(spans.rows, "org-x", NOW)
+    # 0.3125 s is 312.5 ms, rounded half to even: 312; 1 s is 1000 ms; none given stays none, never 0.
+    assert [(e.ttft_ms, e.latency_ms) for e in events] == [(312, 1250), (1000, 1250), (None, 1250)]
+    assert [r["index"] for r in rejected] == [3, 4]
+    assert rejected[0]["error"] == "ttft_ms cannot exceed latency_ms"
+    assert rejected[1]["error"].startswith("span ")
+    assert rejected[1]["error"].endswith(": gen_ai.response.time_to_first_chunk must be seconds between 0 and a day, got -0.1")
+
+
 def test_a_bad_value_rejects_its_span_only():
     bad = {**OLDER, "gen_ai.usage.prompt_tokens": -3}
     spans = otlp.usage_rows(exported([("chat", bad, False), ("chat", OLDER, False), ("chat", {"gen_ai.request.model": "gpt-4o"}, False)]))
