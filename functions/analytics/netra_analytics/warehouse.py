@@ -236,11 +236,15 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
     parameters = {"org": org_id, "start": start, "end": end}
     where = ("org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
              + _filtered(filters, parameters))
-    groups = client.query(
-        f"SELECT {GROUPS[group_by]} AS key, {measures} FROM usage_events FINAL WHERE {where} GROUP BY key ORDER BY cost_usd_ DESC, key",
+    # Groups and total in one query, so both read the same rows: as two queries, a batch
+    # stored between them gave totals with calls and no group holding them.
+    rows = list(client.query(
+        f"SELECT {GROUPS[group_by]} AS key, grouping(key) AS is_total, {measures} FROM usage_events FINAL WHERE {where} "
+        "GROUP BY GROUPING SETS ((key), ()) ORDER BY is_total, cost_usd_ DESC, key",
         parameters=parameters,
-    ).named_results()
-    totals = next(iter(client.query(f"SELECT {measures} FROM usage_events FINAL WHERE {where}", parameters=parameters).named_results()))
+    ).named_results())
+    groups = [row for row in rows if not row["is_total"]]
+    totals = next(row for row in rows if row["is_total"])  # present even when no call matches
     total = _shape(totals)
     return {
         "from": start.isoformat(),
@@ -366,7 +370,7 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _shape(row: dict) -> dict:
-    out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_")}
+    out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_") and k != "is_total"}
     out["cost_usd"] = money(out["cost_usd"])
     out["error_rate"] = float(out["error_rate"]) if out.get("calls") else 0.0
     for field in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms"):
