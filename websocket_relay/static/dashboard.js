@@ -14,13 +14,7 @@ const NetraDashboard = (() => {
   let ctx = null;
   let loading = 0; // bumped per load: a slower, older answer is dropped
 
-  const $ = (id) => document.getElementById(id);
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
-    for (const child of children) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    return node;
-  }
+  const { byId: $, el } = NetraDom;
   function svg(tag, attrs = {}, text) {
     const node = document.createElementNS(NS, tag);
     for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));

@@ -79,12 +79,7 @@ const NetraReport = (() => {
   };
 
   // --- DOM ----------------------------------------------------------------------------------
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
-    for (const child of children) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    return node;
-  }
+  const { el } = NetraDom;
   const list = (value) => (Array.isArray(value) ? value : []);
   const text = (item) => (item && typeof item === "object" ? item.finding || item.text || item.message || item.title || JSON.stringify(item) : String(item));
 

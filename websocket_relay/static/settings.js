@@ -4,13 +4,7 @@
 
 const NetraSettings = (() => {
   let ctx = null;
-  const $ = (id) => document.getElementById(id);
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
-    for (const child of children) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    return node;
-  }
+  const { byId: $, el } = NetraDom;
   const when = (iso) => (iso ? new Date(iso).toLocaleString("en-US", { month: "short", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit" }) : "never");
   const BUDGET = /^\d{1,10}(\.\d{1,2})?$/;
 
