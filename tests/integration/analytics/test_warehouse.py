@@ -36,7 +36,7 @@ def client(request, tmp_path_factory):
         clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(f"CREATE DATABASE {database}")
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
         request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}"))
-    assert warehouse.migrate(client) == [1, 2, 3, 4, 5]
+    assert warehouse.migrate(client) == [1, 2, 3, 4, 5, 6]
     assert warehouse.migrate(client) == []
     return client
 
@@ -204,9 +204,12 @@ def test_workload_profile_with_hand_worked_numbers(client):
         {**base, "event_id": "w2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 2000, "output_tokens": 20, "prompt_hash": "h1",
          "cached_input_tokens": 1000},
         {**base, "event_id": "w3", "timestamp": "2026-11-20T10:07:00Z", "input_tokens": 2100, "output_tokens": 30, "prompt_hash": "h1"},
-        {**base, "event_id": "w4", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 2500, "output_tokens": 40, "prompt_hash": "h2"},
-        {**base, "event_id": "w5", "timestamp": "2026-11-20T11:01:00Z", "input_tokens": 3000, "output_tokens": 1000},
-        {**base, "event_id": "w6", "timestamp": "2026-11-20T11:02:00Z", "input_tokens": 4000, "output_tokens": 100, "status": "timeout"},
+        {**base, "event_id": "w4", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 2500, "output_tokens": 40, "prompt_hash": "h2",
+         "max_tokens": 40},
+        {**base, "event_id": "w5", "timestamp": "2026-11-20T11:01:00Z", "input_tokens": 3000, "output_tokens": 1000,
+         "finish_reason": "length"},
+        {**base, "event_id": "w6", "timestamp": "2026-11-20T11:02:00Z", "input_tokens": 4000, "output_tokens": 100, "status": "timeout",
+         "finish_reason": "length", "max_tokens": 100},
         {**base, "event_id": "w7", "timestamp": "2026-11-20T11:03:00Z", "input_tokens": 0, "output_tokens": 0, "status": "rate_limited"},
         {**base, "event_id": "w8", "model": "gpt-4o-mini", "interactive": False, "input_tokens": 10, "output_tokens": 10},
     ]
@@ -227,8 +230,13 @@ def test_workload_profile_with_hand_worked_numbers(client):
     assert triage["repeats"] == {"calls": 2, "cost_usd": "0.0095",
                                  "tokens": {"input_tokens": 4100, "cached_input_tokens": 1000, "cache_write_tokens": 0,
                                             "output_tokens": 50}}
-    # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880.
-    assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880}
+    # Stopped at their limit, successful calls only: w5 said `length`, w4 produced its max_tokens (40);
+    # the timeout w6 did both and is not counted.
+    assert (triage["output"]["length_calls"], triage["output"]["at_max_tokens_calls"]) == (1, 1)
+    # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880, and it ended `length`.
+    # Either side of the cap: the body's longest output is 40, the tail's shortest 1000.
+    assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880, "truncated_calls": 1,
+                                     "body_max_tokens": 40, "tail_min_tokens": 1000}
     # Five successful calls share the prefix, in 3 five-minute windows (10:00, 10:05, 11:00).
     assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "prefix_tokens_reported": 1800,
                                    "mean_input_tokens": 2320.0, "input_tokens": 11600,

@@ -25,6 +25,7 @@ def test_openai_chat_completions():
     assert (first.feature, first.user_id) == ("support-bot", "u-7")
     assert first.timestamp == dt.datetime.fromtimestamp(1795600000, dt.timezone.utc)
     assert (second.reasoning_tokens, second.output_tokens, second.feature) == (1500, 2000, "imported")
+    assert (first.finish_reason, second.finish_reason) == ("stop", "length")  # choices[0].finish_reason
     assert rejected == [{"index": 2, "error": "input_tokens is required"}]
 
 
