@@ -6,6 +6,28 @@ twice: first the calls that need not happen (billed failures, repeated prompts),
 cheaper calls (a smaller model, capped outputs, cached prefixes, the batch discount). A
 lever's saving is the cost of the remaining token mix before it minus after it, priced per
 token kind with the catalog's unit prices. Every number here is computed; no LLM is asked.
+
+Confidence says how well the data supports the saving *and* that the change keeps the
+answers; risk, what could go wrong when it is made. Per lever:
+
+- error_waste: high (billed failures are counted, not inferred); risk low.
+- response_caching: high when at least 20% of successful calls repeat a prompt, medium
+  below (an exact-match cache is only as good as the prompt hash); risk medium (stale answers).
+- model_rightsizing: never above medium. Usage data shows output lengths, never answer
+  quality, so whether the smaller model answers as well is unknown: the evidence says what
+  to validate first (the team's own prompts on both models); risk medium.
+- output_caps: only on runaway outputs (see `runaway_evidence`). High when at least
+  `HIGH_CONFIDENCE_TAIL` tail calls exist and at least half of them stopped at their limit
+  (finish_reason `length` or output = max_tokens: those answers were cut already, so a lower
+  cap cuts only what was going to be incomplete); risk low. Medium when the tail is only
+  separated from the body (its answers were not seen: a legitimate kind of long answer is
+  possible) or has fewer calls; risk medium, and the evidence says to read a sample first.
+  A smooth heavy tail (no limit hit, no gap) gets no recommendation: capping it truncates
+  legitimate long answers.
+- prompt_caching: high when every prefix's length is reported by the caller, medium when
+  estimated from the shortest prompt; risk low (caching does not change outputs).
+- batching: high (the discount is the provider's list price); risk low for
+  non-interactive traffic.
 """
 
 from __future__ import annotations
@@ -31,6 +53,11 @@ SIMPLE_OUTPUT_CV = 1.0  # ...of steady length...
 REASONING_SHARE = 0.1  # ...with little reasoning
 TAIL_MAX_SHARE = 0.10  # output caps: a rare runaway tail (at most 1 call in 10), not the normal length
 MIN_TAIL_CALLS = 1  # one runaway past 4x the median is already money spent; few of them lower the confidence
+HIGH_CONFIDENCE_TAIL = 5  # tail calls needed before a cap is claimed with high confidence
+# A tail is separated from the body when its shortest output is at least this multiple of the
+# longest output at or below the cap: the sorted outputs have an empty stretch (a gap) of at
+# least the body's whole length between the last ordinary answer and the first runaway.
+TAIL_SEPARATION = 2
 CACHED_ALREADY = 0.10  # a prefix served from cache this often is already cached
 ESTIMATED_PREFIX_SHARE = 0.5  # without a reported length, the shortest prompt must be half the mean
 SLOW_TTFT_MS = 1500
@@ -229,9 +256,31 @@ def _model_rightsizing(state: _Workload) -> Recommendation | None:
         [f"Outputs are short and steady: mean {out['mean']:.0f} tokens, p95 {out['p95']:.0f}, "
          f"coefficient of variation {cv:.2f} over {w['success_calls']:,} calls.",
          f"{target.target} is the same provider's model for {target.tier}; "
-         f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix."],
+         f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix.",
+         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay "
+         f"a sample of recent {w['feature']} prompts on both models and move only if {target.target} is no worse "
+         "on the team's own quality metric (labels, fields, or graded answers)."],
         {"from_model": original, "to_model": target.target},
     )
+
+
+def runaway_evidence(w: dict) -> tuple[int, bool] | None:
+    """(tail calls that stopped at their limit, whether the tail is separated) when the
+    tail past the cap runs away; None for a tail that is simply the long end of the answers.
+
+    Runaway means either at least half the tail calls ended `length` or produced their
+    max_tokens, or the tail is separated: its shortest output >= `TAIL_SEPARATION` x the
+    longest output at or below the cap (no call in between). A smooth heavy tail — e.g.
+    log-normal lengths, no max_tokens — has calls on both sides of the cap close together,
+    so neither holds.
+    """
+    tail = w["output_tail"]
+    cut = tail.get("truncated_calls", 0)
+    body_max, tail_min = tail.get("body_max_tokens"), tail.get("tail_min_tokens")
+    separated = bool(tail_min and body_max is not None and tail_min >= TAIL_SEPARATION * body_max)
+    if 2 * cut >= tail["calls"] > 0 or separated:
+        return cut, separated
+    return None
 
 
 def _output_caps(state: _Workload) -> Recommendation | None:
@@ -239,21 +288,36 @@ def _output_caps(state: _Workload) -> Recommendation | None:
     success = w["success_calls"]
     if success < MIN_CALLS or tail["calls"] < MIN_TAIL_CALLS or tail["calls"] / success > TAIL_MAX_SHARE:
         return None
+    runaway = runaway_evidence(w)
+    if runaway is None:
+        return None
+    cut, separated = runaway
     excess = min(tail["excess_tokens"], state.tokens.output)
     if excess <= 0:
         return None
     before = state.cost
     state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - excess)
     p50 = w["output"]["p50"] or 0
+    truncated = 2 * cut >= tail["calls"]
+    evidence = [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
+                f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens."]
+    if cut:
+        evidence.append(f"{cut} of them stopped at their limit (finish_reason length, or as many tokens as max_tokens): "
+                        "those answers were cut off already.")
+    if separated:
+        evidence.append(f"The tail is separated from the body: no call produced between {tail['body_max_tokens']:,} and "
+                        f"{tail['tail_min_tokens']:,} tokens, the signature of runaway generation rather than long answers.")
+    evidence.append(f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
+                    "No max_tokens is set today.")
+    high = truncated and tail["calls"] >= HIGH_CONFIDENCE_TAIL
+    if not high:
+        evidence.append("Validate first: read a sample of the calls past the cap; cap only if they are repetition or "
+                        "runaway text, not answers users need in full.")
     return _recommend(
         "output_caps", state, before, tail["calls"],
         f"Cap {w['feature']} outputs at {tail['cap_tokens']:,} tokens",
-        "high" if tail["calls"] >= 5 else "medium", "low",
-        [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
-         f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens.",
-         f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
-         "No max_tokens is set today."],
-        {"max_tokens": tail["cap_tokens"]},
+        "high" if high else "medium", "low" if truncated else "medium",
+        evidence, {"max_tokens": tail["cap_tokens"]},
     )
 
 

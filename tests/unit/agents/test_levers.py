@@ -6,6 +6,7 @@ claude-sonnet-4-5 $3 in / $0.30 cache read / $3.75 cache write / $15 out)."""
 from __future__ import annotations
 
 import copy
+import math
 
 from netra_agents.optimizer import optimize
 
@@ -76,12 +77,78 @@ def test_batching_halves_non_interactive_traffic_not_already_batched():
     assert "batching" not in levers(workload(**{**job, "interactive": True}))
 
 
-def test_output_caps_remove_the_runaway_tail():
-    r = levers(workload(provider="google", model="gemini-2.5-flash",
-                        output_tail={"cap_tokens": 800, "calls": 30, "excess_tokens": 120_000}))["output_caps"]
-    assert (r["savings_usd"], r["change"]) == ("0.3", {"max_tokens": 800})  # 120k x 2.5/M
-    common = {"cap_tokens": 800, "calls": 200, "excess_tokens": 500_000}  # 20% of calls: that is the normal length
-    assert "output_caps" not in levers(workload(provider="google", model="gemini-2.5-flash", output_tail=common))
+def tail_of(outputs: list[int], max_tokens: int | None = None, length: int = 0) -> dict:
+    """The profile's output fields for these successful outputs, by the profile's definitions:
+    nearest-rank median (quantileExact), cap = 4 x median, the outputs either side of the cap;
+    `length` of the calls past the cap ended finish_reason `length`."""
+    ordered = sorted(outputs)
+    p50 = ordered[len(ordered) // 2]
+    cap = 4 * p50
+    tail = [o for o in ordered if o > cap]
+    at_max = [o for o in tail if max_tokens is not None and o >= max_tokens]
+    return {
+        "success_calls": len(outputs), "calls": len(outputs), "calls_with_prompt_hash": 0,
+        "tokens": {"input_tokens": 1000 * len(outputs), "cached_input_tokens": 0, "cache_write_tokens": 0,
+                   "output_tokens": sum(outputs)},
+        "output": {"mean": sum(outputs) / len(outputs), "stddev": 0.0, "p50": float(p50), "p95": float(ordered[int(0.95 * len(ordered))]),
+                   "p99": float(ordered[int(0.99 * len(ordered))]), "max_tokens_p50": max_tokens,
+                   "length_calls": length, "at_max_tokens_calls": len(at_max)},
+        "output_tail": {"cap_tokens": cap, "calls": len(tail), "excess_tokens": sum(o - cap for o in tail),
+                        "truncated_calls": max(length, len(at_max)),
+                        "body_max_tokens": max(o for o in ordered if o <= cap), "tail_min_tokens": min(tail) if tail else None},
+    }
+
+
+FLASH = {"provider": "google", "model": "gemini-2.5-flash"}  # $2.50 per million output tokens
+
+
+def lognormal(n: int, median: float, sigma: float) -> list[int]:
+    """n outputs at the evenly spaced quantiles of a log-normal: a smooth heavy tail, no gaps."""
+    from statistics import NormalDist
+
+    return [round(median * math.exp(sigma * NormalDist().inv_cdf((i + 0.5) / n))) for i in range(n)]
+
+
+def test_a_smooth_heavy_tail_gets_no_cap():
+    # Log-normal, median 300, sigma 1: P(output > 4 x median) = P(Z > ln 4 = 1.386) = 8.3%: under the
+    # 10% share that used to read as "a rare tail", yet these are simply long answers.
+    shape = tail_of(lognormal(1000, 300, 1.0))
+    assert shape["output_tail"]["calls"] == 83 and shape["output_tail"]["tail_min_tokens"] < 2 * shape["output_tail"]["body_max_tokens"]
+    assert "output_caps" not in levers(workload(**FLASH, **shape))
+
+
+def test_a_runaway_cluster_at_max_tokens_is_capped_exactly():
+    # 963 answers of 250..350 tokens (nearest-rank median 302, cap 1,208) and 37 that ran to max_tokens = 4,096.
+    body = [250 + (i * 101) // 963 for i in range(963)]
+    shape = tail_of(body + [4096] * 37, max_tokens=4096, length=37)
+    assert (shape["output"]["p50"], shape["output_tail"]["cap_tokens"]) == (302.0, 1208)
+    r = levers(workload(**FLASH, **shape))["output_caps"]
+    # 37 x (4,096 - 1,208) = 106,856 tokens x $2.50/M = $0.26714
+    assert (r["savings_usd"], r["affected_calls"], r["change"]) == ("0.26714", 37, {"max_tokens": 1208})
+    assert (r["confidence"], r["risk"]) == ("high", "low")
+
+
+def test_a_separated_tail_without_a_limit_is_a_medium_confidence_cap():
+    # No max_tokens, no finish reason: the 20 runaways (5,000..5,950) sit far from the body (at most 350).
+    body = [250 + (i * 101) // 980 for i in range(980)]
+    shape = tail_of(body + [5000 + 50 * i for i in range(20)])
+    r = levers(workload(**FLASH, **shape))["output_caps"]
+    # cap 4 x 301 = 1,204; excess 20 x 5,475 - 20 x 1,204 = 85,420 tokens x $2.50/M = $0.21355
+    assert (r["savings_usd"], r["confidence"], r["risk"]) == ("0.21355", "medium", "medium")
+    assert any(e.startswith("Validate first") for e in r["evidence"])
+    # A tail the body reaches (80 answers spread up to 1,220, the cap 1,224, then 20 at 1,300..2,250): no gap,
+    # no limit hit: long answers, no cap.
+    near = tail_of([250 + (i * 101) // 900 for i in range(900)] + [351 + 11 * i for i in range(80)]
+                   + [1300 + 50 * i for i in range(20)])
+    assert (near["output_tail"]["calls"], near["output_tail"]["body_max_tokens"], near["output_tail"]["tail_min_tokens"]) == (
+        20, 1220, 1300)
+    assert "output_caps" not in levers(workload(**FLASH, **near))
+
+
+def test_a_tail_that_is_the_normal_length_is_not_capped_even_when_cut():
+    common = {"cap_tokens": 800, "calls": 200, "excess_tokens": 500_000, "truncated_calls": 200,
+              "body_max_tokens": 800, "tail_min_tokens": 801}  # 20% of calls: that is the normal length
+    assert "output_caps" not in levers(workload(**FLASH, output_tail=common))
 
 
 def test_prompt_caching_reads_the_prefix_and_pays_one_write_per_window():
