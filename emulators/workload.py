@@ -24,8 +24,10 @@ usage alone):
 
 - right-sizing: the call's cost on its model minus on the target model;
 - response caching: every successful call of a prompt after its first;
-- prompt caching: per 5-minute window of a prefix, the first call writes the cache (pays
-  the write premium on the prefix), the others read the prefix at the cache-read price;
+- prompt caching: a prefix's cache lives 5 minutes since its last use (the providers'
+  default; a hit refreshes it), so a call more than 5 minutes after the previous call of
+  its prefix writes the cache (pays the write premium on the prefix), the others read the
+  prefix at the cache-read price;
 - batching: half of the job's cost (the providers' batch discount);
 - output caps: output tokens beyond `TAIL_FACTOR` x the summary's usual median length;
 - error waste: the cost of the billed failed calls.
@@ -44,7 +46,7 @@ from shared_lib.pricing import PRICED, CallUsage, price, unit_prices
 
 LEVERS = ("model_rightsizing", "response_caching", "prompt_caching", "batching", "output_caps", "error_waste")
 TAIL_FACTOR = 4
-CACHE_WINDOW_MINUTES = 5
+CACHE_TTL = dt.timedelta(minutes=5)
 # Share of an interactive workload's daily calls in each UTC hour (a working day in Europe
 # and the Americas), and of a day's calls on each weekday (Monday first).
 _HOURLY = [1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 8, 9, 10, 10, 9, 8, 7, 5, 4, 3, 2, 1]
@@ -235,22 +237,24 @@ class _Generator:
     # --- provider prompt caching ------------------------------------------------------------
 
     def _prompt_caching(self) -> None:
-        """Per prefix and 5-minute window: the first call writes the cache, the others read it.
+        """Per prefix: a call more than `CACHE_TTL` after the previous one writes the cache,
+        the others read it.
 
         Sales assistant already caches; support chat does only when the inefficiency is off.
         """
         cached = {"sales-assistant"} | (set() if "prompt_caching" in self.on else {"support-chat"})
         features = {f.name: f for f in self.features}
-        seen: set[tuple[str, str]] = set()
+        last: dict[str, dt.datetime] = {}
         for event in self.events:
             feature = features[event["feature"]]
             if event["status"] != "success" or feature.name not in ("support-chat", "sales-assistant"):
                 continue
+            # Stored to the millisecond: the gap is measured as the warehouse will see it.
             moment = dt.datetime.fromisoformat(event["timestamp"])
-            window = (event["prefix_hash"], moment.replace(minute=moment.minute - moment.minute % CACHE_WINDOW_MINUTES,
-                                                           second=0, microsecond=0).isoformat())
-            first = window not in seen
-            seen.add(window)
+            moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+            previous = last.get(event["prefix_hash"])
+            first = previous is None or moment - previous > CACHE_TTL
+            last[event["prefix_hash"]] = moment
             prefix = feature.system_tokens
             if feature.name in cached:
                 event["cache_write_tokens" if first else "cached_input_tokens"] = prefix

@@ -14,6 +14,10 @@ extraction and routing:
 Prompt-caching minimums: OpenAI caches prompts of 1,024+ tokens automatically; Anthropic
 caches 1,024+ (Sonnet, Opus) or 2,048+ (Haiku) tokens marked with cache_control; Gemini
 2.5 caches 1,024+ (Flash) or 2,048+ (Pro) tokens (explicit or implicit caching).
+Cache lifetime: a cached prefix lives 5 minutes since its last use — Anthropic refreshes the
+TTL on every hit (docs.anthropic.com prompt caching: "refreshed for no additional cost each
+time the cached content is used"); OpenAI keeps prefixes 5-10 minutes idle (the shorter
+bound is taken); so a prefix is written again after every gap longer than 5 minutes.
 """
 
 from __future__ import annotations
@@ -92,6 +96,9 @@ def provider_of(model: str, hint: str | None = None) -> str | None:
     except LookupError:
         return None
     return provider.id
+
+
+CACHE_TTL_SECONDS = 300  # the profile counts writes for this lifetime (netra_analytics.profile.CACHE_TTLS)
 
 
 def min_cached_prefix(provider: str, model: str) -> int:

@@ -326,6 +326,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
         return None
     minimum = catalog.min_cached_prefix(state.provider, state.model)
+    ttl = catalog.CACHE_TTL_SECONDS
     # Calls the earlier levers removed no longer read the prefix.
     remaining = state.calls / w["success_calls"] if w["success_calls"] else 0
     total, reads_total, writes_total, evidence, affected = ZERO, 0, 0, [], 0
@@ -337,7 +338,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
         if length < minimum:
             continue
         calls = round(prefix["calls"] * remaining)
-        writes = min(calls, prefix["active_windows"])
+        writes = min(calls, prefix["cache_writes"][str(ttl)])
         reads = calls - writes
         saving = (reads * length * (rates.input - rates.cache_read)
                   - writes * length * max(ZERO, rates.cache_write - rates.input)) * state.factor
@@ -345,9 +346,12 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
             continue
         total += saving
         reads_total, writes_total, affected = reads_total + reads * length, writes_total + writes * length, affected + calls
+        gap = prefix.get("median_gap_seconds")
         evidence.append(f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
                         f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
-                        f"served from cache today; {prefix['active_windows']:,} five-minute windows with traffic.")
+                        f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
+                        f"{ttl // 60} minutes after the previous one (each writes the cache again)"
+                        + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."))
     if total <= 0:
         return None
     before = state.cost
@@ -355,7 +359,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     moved_write = min(writes_total, state.tokens.plain - moved_read)
     state.tokens = Tokens(state.tokens.plain - moved_read - moved_write, state.tokens.cached + moved_read,
                           state.tokens.written + moved_write, state.tokens.output)
-    evidence.append("Each window's first call writes the cache; the rest read the prefix at "
+    evidence.append(f"A call after more than {ttl // 60} minutes without one writes the cache; the rest read the prefix at "
                     f"{rates.cache_read / rates.input:.0%} of the input price.")
     return _recommend(
         "prompt_caching", state, before, affected,

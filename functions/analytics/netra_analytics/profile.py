@@ -25,6 +25,9 @@ WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
 # The output tail is measured beyond this multiple of a workload's median output.
 TAIL_FACTOR = 4
 MAX_PREFIXES = 500
+# Cache lifetimes (seconds since last use) a prefix's writes are counted for: the providers'
+# default 5 minutes and Anthropic's 1-hour cache.
+CACHE_TTLS = (300, 3600)
 _KEY = ", ".join(WORKLOAD)
 _AT_MAX = "max_tokens IS NOT NULL AND output_tokens >= max_tokens"
 _WHERE = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
@@ -59,7 +62,10 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
             # know its length say so in metadata.prefix_tokens (median of what they said).
             "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(row["hinted"] or 0) or None,
             "mean_input_tokens": round(float(row["mean_input"]), 1), "input_tokens": int(row["input_"]),
-            "cached_input_tokens": int(row["cached_"]), "active_windows": int(row["windows"]),
+            "cached_input_tokens": int(row["cached_"]),
+            # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
+            "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
+            "median_gap_seconds": None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"]) / 1000,
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
             "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
@@ -163,12 +169,24 @@ INNER JOIN (
 GROUP BY {_KEY}
 """
 
+# Per prefix, each call's gap since the previous call of that prefix in its workload (a
+# window function over the calls in time order; the first call's gap is from 1970, so it
+# writes): a provider cache whose entry lives `ttl` since last use is written once after
+# every gap longer than `ttl` and read otherwise.
 _PREFIXES = f"""
 SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, avg(input_tokens) AS mean_input,
        quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
-       sum(input_tokens) AS input_,
-       sum(cached_input_tokens) AS cached_, uniqExact(toStartOfFiveMinutes(timestamp)) AS windows
-FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+       sum(input_tokens) AS input_, sum(cached_input_tokens) AS cached_,
+       {", ".join(f"countIf(gap_ms > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       quantileExactIf(0.5)(gap_ms, gap_ms < toUnixTimestamp64Milli(timestamp)) AS gap_p50_ms
+FROM (
+    SELECT {_KEY}, prefix_hash, input_tokens, cached_input_tokens, metadata, timestamp,
+           toUnixTimestamp64Milli(timestamp)
+               - toUnixTimestamp64Milli(lagInFrame(timestamp, 1, toDateTime64(0, 3, 'UTC')) OVER calls) AS gap_ms
+    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+    WINDOW calls AS (PARTITION BY {_KEY}, prefix_hash ORDER BY timestamp, event_id
+                     ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+)
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """

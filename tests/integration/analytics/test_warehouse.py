@@ -237,8 +237,10 @@ def test_workload_profile_with_hand_worked_numbers(client):
     # Either side of the cap: the body's longest output is 40, the tail's shortest 1000.
     assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880, "truncated_calls": 1,
                                      "body_max_tokens": 40, "tail_min_tokens": 1000}
-    # Five successful calls share the prefix, in 3 five-minute windows (10:00, 10:05, 11:00).
+    # Five successful calls share the prefix at 10:00, 10:01, 10:07, 11:00, 11:01: gaps -, 1, 6, 53 and 1 minutes.
+    # A 5-minute cache (since last use) is written by the first call and after the 6- and 53-minute gaps;
+    # a 1-hour cache by the first only. Median of the four gaps [1, 1, 6, 53] min (nearest rank: the 3rd): 6 min.
     assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "prefix_tokens_reported": 1800,
-                                   "mean_input_tokens": 2320.0, "input_tokens": 11600,
-                                   "cached_input_tokens": 1000, "active_windows": 3}]
+                                   "mean_input_tokens": 2320.0, "input_tokens": 11600, "cached_input_tokens": 1000,
+                                   "cache_writes": {"300": 3, "3600": 1}, "median_gap_seconds": 360.0}]
     assert workload_profile(client, "org-none", START, END)["workloads"] == []

@@ -151,18 +151,20 @@ def test_a_tail_that_is_the_normal_length_is_not_capped_even_when_cut():
     assert "output_caps" not in levers(workload(**FLASH, output_tail=common))
 
 
-def test_prompt_caching_reads_the_prefix_and_pays_one_write_per_window():
+def test_prompt_caching_reads_the_prefix_and_pays_one_write_after_each_gap_past_the_ttl():
     prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0, "active_windows": 100}
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 10}, "median_gap_seconds": 30.0}
     chat = dict(provider="anthropic", model="claude-sonnet-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
     r = levers(workload(**chat))["prompt_caching"]
+    # 5-minute cache: 100 writes (calls after a gap over 5 min), 900 reads.
     # 900 reads x 3000 x (3 - 0.3)/M = 7.29, less 100 writes x 3000 x (3.75 - 3)/M = 0.225
     assert (r["savings_usd"], r["confidence"]) == ("7.065", "high")
     cached = {**prefix, "cached_input_tokens": 2_000_000}
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [cached]}))  # already cached
     short = {**prefix, "prefix_tokens_reported": 800}
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [short]}))  # below the provider's minimum
-    sparse = {**prefix, "active_windows": 1000}  # every call writes: caching costs more
+    sparse = {**prefix, "cache_writes": {"300": 1000, "3600": 1000}}  # every call writes: caching costs more
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [sparse]}))
 
 
