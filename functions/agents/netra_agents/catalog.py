@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from decimal import Decimal
 
 from shared_lib.llm.providers import Route
 from shared_lib.pricing import provider_id
@@ -99,6 +100,20 @@ def provider_of(model: str, hint: str | None = None) -> str | None:
 
 
 CACHE_TTL_SECONDS = 300  # the profile counts writes for this lifetime (netra_analytics.profile.CACHE_TTLS)
+# Anthropic's 1-hour cache: writes cost 2x the base input price instead of 1.25x, reads the
+# same 0.1x (docs.anthropic.com/en/docs/build-with-claude/prompt-caching, "1-hour cache
+# duration"): worth it when gaps between 5 and 60 minutes would otherwise rewrite the prefix.
+LONG_CACHE_TTL_SECONDS = 3600
+LONG_CACHE_WRITE = Decimal(2)
+
+
+def cache_options(provider: str) -> list[tuple[int, Decimal | None]]:
+    """(lifetime in seconds since last use, write price as a multiple of the input price;
+    None: the catalog's cache-write price) of each prompt cache the provider offers."""
+    options: list[tuple[int, Decimal | None]] = [(CACHE_TTL_SECONDS, None)]
+    if provider_id(provider) == "anthropic":
+        options.append((LONG_CACHE_TTL_SECONDS, LONG_CACHE_WRITE))
+    return options
 
 
 def min_cached_prefix(provider: str, model: str) -> int:

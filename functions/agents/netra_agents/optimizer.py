@@ -71,6 +71,7 @@ class Tokens:
     cached: int
     written: int
     output: int
+    written_1h: int = 0  # cache writes for Anthropic's 1-hour cache (2x the input price)
 
     @classmethod
     def of(cls, counts: dict) -> Tokens:
@@ -79,15 +80,16 @@ class Tokens:
 
     def cost(self, rates: UnitPrices, factor: Decimal) -> Decimal:
         return (self.plain * rates.input + self.cached * rates.cache_read + self.written * rates.cache_write
-                + self.output * rates.output) * factor
+                + self.written_1h * rates.input * catalog.LONG_CACHE_WRITE + self.output * rates.output) * factor
 
     def minus(self, other: Tokens) -> Tokens:
         return Tokens(max(0, self.plain - other.plain), max(0, self.cached - other.cached),
-                      max(0, self.written - other.written), max(0, self.output - other.output))
+                      max(0, self.written - other.written), max(0, self.output - other.output),
+                      max(0, self.written_1h - other.written_1h))
 
     @property
     def input(self) -> int:
-        return self.plain + self.cached + self.written
+        return self.plain + self.cached + self.written + self.written_1h
 
 
 @dataclasses.dataclass
@@ -325,12 +327,44 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     w = state.profile
     if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
         return None
+    # Each cache the provider offers (lifetime since last use, write price per token): the one
+    # that saves most on the gaps observed (Anthropic: 5 minutes at 1.25x, or 1 hour at 2x).
+    options = [(ttl, multiplier * state.rates.input if multiplier else state.rates.cache_write)
+               for ttl, multiplier in catalog.cache_options(state.provider)]
+    plans = [plan for plan in (_caching_plan(state, ttl, write) for ttl, write in options) if plan[0] > 0]
+    if not plans:
+        return None
+    _, ttl, reads_total, writes_total, affected, evidence = max(plans, key=lambda plan: plan[0])
+    rates = state.rates
+    before = state.cost
+    moved_read = min(reads_total, state.tokens.plain)
+    moved_write = min(writes_total, state.tokens.plain - moved_read)
+    long_lived = ttl > catalog.CACHE_TTL_SECONDS
+    state.tokens = dataclasses.replace(
+        state.tokens, plain=state.tokens.plain - moved_read - moved_write, cached=state.tokens.cached + moved_read,
+        written=state.tokens.written + (0 if long_lived else moved_write),
+        written_1h=state.tokens.written_1h + (moved_write if long_lived else 0))
+    evidence.append(f"A call after more than {ttl // 60} minutes without one writes the cache; the rest read the prefix at "
+                    f"{rates.cache_read / rates.input:.0%} of the input price.")
+    if len(options) > 1:
+        evidence.append(f"The {ttl // 60}-minute cache saves most on these gaps (compared with "
+                        + ", ".join(f"{other // 60} minutes" for other, _ in options if other != ttl) + ").")
+    return _recommend(
+        "prompt_caching", state, before, affected,
+        f"Turn on prompt caching for the shared {w['feature']} prefix",
+        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
+        evidence, {"cache_prefix": True, "provider": state.provider, "cache_ttl_seconds": ttl},
+    )
+
+
+def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
+    """(saving, ttl, read tokens, write tokens, calls, evidence) of caching every eligible
+    prefix with a cache living `ttl` seconds since last use, written at `write_rate`."""
+    w, rates = state.profile, state.rates
     minimum = catalog.min_cached_prefix(state.provider, state.model)
-    ttl = catalog.CACHE_TTL_SECONDS
     # Calls the earlier levers removed no longer read the prefix.
     remaining = state.calls / w["success_calls"] if w["success_calls"] else 0
     total, reads_total, writes_total, evidence, affected = ZERO, 0, 0, [], 0
-    rates = state.rates
     for prefix in w["prefixes"]:
         if prefix["input_tokens"] and prefix["cached_input_tokens"] / prefix["input_tokens"] >= CACHED_ALREADY:
             continue
@@ -341,7 +375,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
         writes = min(calls, prefix["cache_writes"][str(ttl)])
         reads = calls - writes
         saving = (reads * length * (rates.input - rates.cache_read)
-                  - writes * length * max(ZERO, rates.cache_write - rates.input)) * state.factor
+                  - writes * length * max(ZERO, write_rate - rates.input)) * state.factor
         if saving <= 0:
             continue
         total += saving
@@ -352,21 +386,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
                         f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
                         f"{ttl // 60} minutes after the previous one (each writes the cache again)"
                         + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."))
-    if total <= 0:
-        return None
-    before = state.cost
-    moved_read = min(reads_total, state.tokens.plain)
-    moved_write = min(writes_total, state.tokens.plain - moved_read)
-    state.tokens = Tokens(state.tokens.plain - moved_read - moved_write, state.tokens.cached + moved_read,
-                          state.tokens.written + moved_write, state.tokens.output)
-    evidence.append(f"A call after more than {ttl // 60} minutes without one writes the cache; the rest read the prefix at "
-                    f"{rates.cache_read / rates.input:.0%} of the input price.")
-    return _recommend(
-        "prompt_caching", state, before, affected,
-        f"Turn on prompt caching for the shared {w['feature']} prefix",
-        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
-        evidence, {"cache_prefix": True, "provider": state.provider},
-    )
+    return total, ttl, reads_total, writes_total, affected, evidence
 
 
 def _batching(state: _Workload) -> Recommendation | None:

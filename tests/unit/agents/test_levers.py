@@ -154,12 +154,22 @@ def test_a_tail_that_is_the_normal_length_is_not_capped_even_when_cut():
 def test_prompt_caching_reads_the_prefix_and_pays_one_write_after_each_gap_past_the_ttl():
     prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
               "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
-              "cache_writes": {"300": 100, "3600": 10}, "median_gap_seconds": 30.0}
+              "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
     chat = dict(provider="anthropic", model="claude-sonnet-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
     r = levers(workload(**chat))["prompt_caching"]
     # 5-minute cache: 100 writes (calls after a gap over 5 min), 900 reads.
     # 900 reads x 3000 x (3 - 0.3)/M = 7.29, less 100 writes x 3000 x (3.75 - 3)/M = 0.225
-    assert (r["savings_usd"], r["confidence"]) == ("7.065", "high")
+    # The 1-hour cache would write 90 times at 2x: 910 x 3000 x 2.7/M - 90 x 3000 x (6 - 3)/M = 7.371 - 0.81 = 6.561: less.
+    assert (r["savings_usd"], r["confidence"], r["change"]["cache_ttl_seconds"]) == ("7.065", "high", 300)
+    # Gaps between 5 and 60 minutes: 100 writes for a 5-minute cache, 10 for a 1-hour one.
+    # 990 x 3000 x 2.7/M = 8.019, less 10 x 3000 x (6 - 3)/M = 0.09: 7.929 > 7.065, so the 1-hour cache.
+    hourly = levers(workload(**{**chat, "prefixes": [{**prefix, "cache_writes": {"300": 100, "3600": 10}}]}))["prompt_caching"]
+    assert (hourly["savings_usd"], hourly["change"]["cache_ttl_seconds"]) == ("7.929", 3600)
+    # OpenAI offers no 1-hour cache here: the same gaps on gpt-4o price 5-minute writes (no write premium).
+    # 900 x 3000 x (2.5 - 1.25)/M = 3.375
+    openai = levers(workload(prefixes=[{**prefix, "cache_writes": {"300": 100, "3600": 10}}],
+                             tokens={"input_tokens": 3_500_000}))["prompt_caching"]
+    assert (openai["savings_usd"], openai["change"]["cache_ttl_seconds"]) == ("3.375", 300)
     cached = {**prefix, "cached_input_tokens": 2_000_000}
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [cached]}))  # already cached
     short = {**prefix, "prefix_tokens_reported": 800}
