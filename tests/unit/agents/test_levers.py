@@ -49,6 +49,9 @@ def test_model_rightsizing_prices_the_same_tokens_on_the_smaller_model():
     # gpt-4o: 500k x 2.5/M + 20k x 10/M = 1.45; gpt-4o-mini: 500k x 0.15/M + 20k x 0.6/M = 0.087
     assert (r["current_cost_usd"], r["savings_usd"], r["projected_cost_usd"]) == ("1.45", "1.363", "0.087")
     assert r["change"] == {"from_model": "gpt-4o", "to_model": "gpt-4o-mini"} and r["affected_calls"] == 1000
+    # Usage never shows answer quality: medium at most, and it says what to validate.
+    assert (r["confidence"], r["risk"]) == ("medium", "medium")
+    assert any("Validate first" in e and "gpt-4o-mini" in e for e in r["evidence"])
     assert "model_rightsizing" not in levers(workload())  # long, varied outputs stay on the big model
     assert "model_rightsizing" not in levers(workload(model="gpt-4o-mini", output=SHORT))  # already small
 
