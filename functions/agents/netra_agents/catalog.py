@@ -12,7 +12,8 @@ extraction and routing:
 - Google: Gemini 2.5 Flash "best price-performance … high-volume tasks"
   (ai.google.dev/gemini-api/docs/models).
 Prompt-caching minimums: OpenAI caches prompts of 1,024+ tokens automatically; Anthropic
-caches 1,024+ (Sonnet, Opus) or 2,048+ (Haiku) tokens marked with cache_control; Gemini
+caches 1,024+ (Sonnet, Opus 4/4.1), 2,048+ (Haiku 3/3.5) or 4,096+ (Opus 4.5/4.6, Haiku 4.5)
+tokens marked with cache_control; Gemini
 2.5 caches 1,024+ (Flash) or 2,048+ (Pro) tokens (explicit or implicit caching).
 Cache lifetime: a cached prefix lives 5 minutes since its last use — Anthropic refreshes the
 TTL on every hit (docs.anthropic.com prompt caching: "refreshed for no additional cost each
@@ -116,11 +117,18 @@ def cache_options(provider: str) -> list[tuple[int, Decimal | None]]:
     return options
 
 
+# Anthropic's minimum cacheable prompt per model (docs.anthropic.com/en/docs/build-with-claude/
+# prompt-caching, "Cache limitations"): 4,096 for Opus 4.5/4.6 and Haiku 4.5, 2,048 for Haiku
+# 3/3.5, 1,024 for the Sonnets and earlier Opus models. First match of the name wins.
+_ANTHROPIC_MIN_PREFIX = (("claude-opus-4-5", 4096), ("claude-opus-4-6", 4096), ("claude-haiku-4-5", 4096),
+                         ("haiku", 2048))
+
+
 def min_cached_prefix(provider: str, model: str) -> int:
     """The shortest prefix the provider will cache for this model."""
     provider = provider_id(provider)
-    if provider == "anthropic" and "haiku" in model:
-        return 2048
+    if provider == "anthropic":
+        return next((tokens for name, tokens in _ANTHROPIC_MIN_PREFIX if name in model), 1024)
     if provider == "google" and "pro" in model:
         return 2048
     return 1024

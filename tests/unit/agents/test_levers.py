@@ -213,3 +213,17 @@ def test_slow_interactive_workloads_are_latency_findings():
 def test_workloads_too_small_to_judge_are_named():
     report = optimize({"workloads": [workload(), workload(feature="tiny", calls=20, success_calls=20, cost_usd="0.5")]})
     assert any("1 workloads with fewer than 50 successful calls ($0.50" in w for w in report["warnings"])
+
+
+def test_the_minimum_cacheable_prefix_is_the_models():
+    from netra_agents.catalog import min_cached_prefix
+
+    assert [min_cached_prefix("anthropic", m) for m in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-3-5-haiku",
+                                                         "claude-opus-4-5", "claude-opus-4-1")] == [1024, 4096, 2048, 4096, 1024]
+    assert [min_cached_prefix(p, m) for p, m in (("openai", "gpt-4o"), ("google", "gemini-2.5-pro"))] == [1024, 2048]
+    # A 3,000-token prefix is cached on Sonnet 4.5 (the test above) but not on Haiku 4.5.
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
+    haiku = dict(provider="anthropic", model="claude-haiku-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
+    assert "prompt_caching" not in levers(workload(**haiku))
