@@ -244,3 +244,22 @@ def test_workload_profile_with_hand_worked_numbers(client):
                                    "mean_input_tokens": 2320.0, "input_tokens": 11600, "cached_input_tokens": 1000,
                                    "cache_writes": {"300": 3, "3600": 1}, "median_gap_seconds": 360.0}]
     assert workload_profile(client, "org-none", START, END)["workloads"] == []
+
+
+def test_cache_writes_follow_the_gaps_between_a_prefixs_calls_not_the_clock(client):
+    from netra_analytics.profile import workload_profile
+
+    base = {"model": "gpt-4o", "feature": "chat", "input_tokens": 2000, "output_tokens": 10, "prefix_hash": "s"}
+    times = ["10:03:00", "10:04:30", "10:06:00", "10:08:00",  # a session across the 10:05 boundary: gaps 1.5, 1.5, 2 min
+             "10:13:00.001",  # 5 min 0.001 s after the last: the cache has expired
+             "10:18:00.001",  # exactly 5 min: still alive (a write only after a gap *longer* than the lifetime)
+             "11:30:00", "12:29:00"]  # 72 and 59 minutes: a 1-hour cache survives the second only
+    rows = [{**base, "event_id": f"g{i}", "timestamp": f"2026-11-20T{t}Z"} for i, t in enumerate(times)]
+    rows.append({**base, "event_id": "g-other", "prefix_hash": "t", "timestamp": "2026-11-20T10:04:00Z"})  # another prefix
+    warehouse.insert(client, events("org-g", *rows))
+    [prefix] = [p for w in workload_profile(client, "org-g", START, END)["workloads"] for p in w["prefixes"]]
+    # 5 minutes: the first call, 10:13:00.001, 11:30 and 12:29 (4; the clock's 5-minute windows with traffic,
+    # 10:00, 10:05, 10:10, 10:15, 11:30 and 12:25, would say 6); 1 hour: the first call and 11:30 (2).
+    # Gaps sorted: 90, 90, 120, 300, 300.001, 3540, 4319.999 s; nearest-rank median (the 4th): 300 s.
+    assert (prefix["prefix_hash"], prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]) == (
+        "s", 8, {"300": 4, "3600": 2}, 300.0)
