@@ -25,7 +25,11 @@ answers; risk, what could go wrong when it is made. Per lever:
   A smooth heavy tail (no limit hit, no gap) gets no recommendation: capping it truncates
   legitimate long answers.
 - prompt_caching: high when every prefix's length is reported by the caller, medium when
-  estimated from the shortest prompt; risk low (caching does not change outputs).
+  estimated from the shortest prompt; risk low (caching does not change outputs). Priced
+  from each prefix's own call times: a cache write after every gap longer than the cache's
+  lifetime since last use (the profile counts them), a read otherwise; for Anthropic the
+  5-minute or 1-hour cache, whichever saves more on those gaps; prefixes shorter than the
+  model's minimum (catalog) are left out.
 - batching: high (the discount is the provider's list price); risk low for
   non-interactive traffic.
 """
