@@ -18,8 +18,22 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 STATUSES = ("success", "error", "timeout", "rate_limited", "cancelled")
+# Why the model stopped (optional): its own end of answer, the output limit (max_tokens or the
+# context), a tool call, the provider's content filter, or an error mid-answer.
+FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "error")
 PROVIDERS = ("openai", "anthropic", "google", "gemini", "azure", "bedrock", "vertex", "mistral", "cohere", "groq",
              "together", "deepseek", "xai", "fireworks", "openrouter", "other")
+# Finish reasons as providers spell them (OpenAI, Anthropic, Gemini/Vertex, Bedrock, Mistral,
+# Cohere), lower-cased -> the usage event's.
+PROVIDER_FINISH_REASONS = {
+    "stop": "stop", "end_turn": "stop", "stop_sequence": "stop", "complete": "stop", "eos": "stop",
+    "length": "length", "max_tokens": "length", "model_length": "length", "max_output_tokens": "length",
+    "tool_calls": "tool_calls", "tool_use": "tool_calls", "function_call": "tool_calls", "tool_call": "tool_calls",
+    "content_filter": "content_filter", "safety": "content_filter", "recitation": "content_filter",
+    "blocklist": "content_filter", "prohibited_content": "content_filter", "spii": "content_filter",
+    "refusal": "content_filter", "guardrail_intervened": "content_filter", "content_filtered": "content_filter",
+    "error": "error", "malformed_function_call": "error",
+}
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_AGE = dt.timedelta(days=400)
 
@@ -52,7 +66,7 @@ _HASH = re.compile(r"^[0-9A-Za-z_:+/=-]{1,128}$")
 _KNOWN = {
     "event_id", "timestamp", "org_id", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
     "cached_input_tokens", "reasoning_tokens", "cache_write_tokens", "latency_ms", "ttft_ms", "status", "cost_usd",
-    "price_version", "prompt_hash", "prefix_hash", "max_tokens", "interactive", "metadata", "batch",
+    "price_version", "prompt_hash", "prefix_hash", "max_tokens", "interactive", "metadata", "batch", "finish_reason",
 }
 
 
@@ -86,6 +100,7 @@ class UsageEvent:
     interactive: bool
     batch: bool
     metadata: Mapping[str, str]
+    finish_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -93,6 +108,12 @@ class UsageEvent:
         out["cost_usd"] = None if self.cost_usd is None else str(self.cost_usd)
         out["metadata"] = dict(self.metadata)
         return out
+
+
+def finish_reason_of(value: Any) -> str | None:
+    """The usage event's finish reason for a provider's (OTLP's, an export's); None for one
+    not known, which is left out rather than refusing the call it came with."""
+    return PROVIDER_FINISH_REASONS.get(value.strip().lower()) if isinstance(value, str) else None
 
 
 def parse_batch(rows: Any, org_id: str, now: dt.datetime | None = None) -> tuple[list[UsageEvent], list[dict]]:
@@ -138,6 +159,9 @@ def parse_row(row: Any, org_id: str, now: dt.datetime, check_window: bool = True
     if ttft is not None and latency and ttft > latency:
         raise InvalidRow("ttft_ms cannot exceed latency_ms")
     max_tokens = _count(row, "max_tokens") if row.get("max_tokens") is not None else None
+    finish_reason = row.get("finish_reason")
+    if finish_reason is not None and finish_reason not in FINISH_REASONS:
+        raise InvalidRow(f"finish_reason must be one of {', '.join(FINISH_REASONS)}, got {finish_reason!r}")
     return UsageEvent(
         event_id=event_id,
         timestamp=_timestamp(row.get("timestamp"), now, check_window),
@@ -162,6 +186,7 @@ def parse_row(row: Any, org_id: str, now: dt.datetime, check_window: bool = True
         interactive=_flag(row, "interactive", True),
         batch=_flag(row, "batch", False),
         metadata=_metadata(row.get("metadata")),
+        finish_reason=finish_reason,
     )
 
 

@@ -12,14 +12,20 @@ extraction and routing:
 - Google: Gemini 2.5 Flash "best price-performance … high-volume tasks"
   (ai.google.dev/gemini-api/docs/models).
 Prompt-caching minimums: OpenAI caches prompts of 1,024+ tokens automatically; Anthropic
-caches 1,024+ (Sonnet, Opus) or 2,048+ (Haiku) tokens marked with cache_control; Gemini
+caches 1,024+ (Sonnet, Opus 4/4.1), 2,048+ (Haiku 3/3.5) or 4,096+ (Opus 4.5/4.6, Haiku 4.5)
+tokens marked with cache_control; Gemini
 2.5 caches 1,024+ (Flash) or 2,048+ (Pro) tokens (explicit or implicit caching).
+Cache lifetime: a cached prefix lives 5 minutes since its last use — Anthropic refreshes the
+TTL on every hit (docs.anthropic.com prompt caching: "refreshed for no additional cost each
+time the cached content is used"); OpenAI keeps prefixes 5-10 minutes idle (the shorter
+bound is taken); so a prefix is written again after every gap longer than 5 minutes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+from decimal import Decimal
 
 from shared_lib.llm.providers import Route
 from shared_lib.pricing import provider_id
@@ -94,11 +100,35 @@ def provider_of(model: str, hint: str | None = None) -> str | None:
     return provider.id
 
 
+CACHE_TTL_SECONDS = 300  # the profile counts writes for this lifetime (netra_analytics.profile.CACHE_TTLS)
+# Anthropic's 1-hour cache: writes cost 2x the base input price instead of 1.25x, reads the
+# same 0.1x (docs.anthropic.com/en/docs/build-with-claude/prompt-caching, "1-hour cache
+# duration"): worth it when gaps between 5 and 60 minutes would otherwise rewrite the prefix.
+LONG_CACHE_TTL_SECONDS = 3600
+LONG_CACHE_WRITE = Decimal(2)
+
+
+def cache_options(provider: str) -> list[tuple[int, Decimal | None]]:
+    """(lifetime in seconds since last use, write price as a multiple of the input price;
+    None: the catalog's cache-write price) of each prompt cache the provider offers."""
+    options: list[tuple[int, Decimal | None]] = [(CACHE_TTL_SECONDS, None)]
+    if provider_id(provider) == "anthropic":
+        options.append((LONG_CACHE_TTL_SECONDS, LONG_CACHE_WRITE))
+    return options
+
+
+# Anthropic's minimum cacheable prompt per model (docs.anthropic.com/en/docs/build-with-claude/
+# prompt-caching, "Cache limitations"): 4,096 for Opus 4.5/4.6 and Haiku 4.5, 2,048 for Haiku
+# 3/3.5, 1,024 for the Sonnets and earlier Opus models. First match of the name wins.
+_ANTHROPIC_MIN_PREFIX = (("claude-opus-4-5", 4096), ("claude-opus-4-6", 4096), ("claude-haiku-4-5", 4096),
+                         ("haiku", 2048))
+
+
 def min_cached_prefix(provider: str, model: str) -> int:
     """The shortest prefix the provider will cache for this model."""
     provider = provider_id(provider)
-    if provider == "anthropic" and "haiku" in model:
-        return 2048
+    if provider == "anthropic":
+        return next((tokens for name, tokens in _ANTHROPIC_MIN_PREFIX if name in model), 1024)
     if provider == "google" and "pro" in model:
         return 2048
     return 1024

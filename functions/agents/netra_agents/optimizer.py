@@ -6,6 +6,32 @@ twice: first the calls that need not happen (billed failures, repeated prompts),
 cheaper calls (a smaller model, capped outputs, cached prefixes, the batch discount). A
 lever's saving is the cost of the remaining token mix before it minus after it, priced per
 token kind with the catalog's unit prices. Every number here is computed; no LLM is asked.
+
+Confidence says how well the data supports the saving *and* that the change keeps the
+answers; risk, what could go wrong when it is made. Per lever:
+
+- error_waste: high (billed failures are counted, not inferred); risk low.
+- response_caching: high when at least 20% of successful calls repeat a prompt, medium
+  below (an exact-match cache is only as good as the prompt hash); risk medium (stale answers).
+- model_rightsizing: never above medium. Usage data shows output lengths, never answer
+  quality, so whether the smaller model answers as well is unknown: the evidence says what
+  to validate first (the team's own prompts on both models); risk medium.
+- output_caps: only on runaway outputs (see `runaway_evidence`). High when at least
+  `HIGH_CONFIDENCE_TAIL` tail calls exist and at least half of them stopped at their limit
+  (finish_reason `length` or output = max_tokens: those answers were cut already, so a lower
+  cap cuts only what was going to be incomplete); risk low. Medium when the tail is only
+  separated from the body (its answers were not seen: a legitimate kind of long answer is
+  possible) or has fewer calls; risk medium, and the evidence says to read a sample first.
+  A smooth heavy tail (no limit hit, no gap) gets no recommendation: capping it truncates
+  legitimate long answers.
+- prompt_caching: high when every prefix's length is reported by the caller, medium when
+  estimated from the shortest prompt; risk low (caching does not change outputs). Priced
+  from each prefix's own call times: a cache write after every gap longer than the cache's
+  lifetime since last use (the profile counts them), a read otherwise; for Anthropic the
+  5-minute or 1-hour cache, whichever saves more on those gaps; prefixes shorter than the
+  model's minimum (catalog) are left out.
+- batching: high (the discount is the provider's list price); risk low for
+  non-interactive traffic.
 """
 
 from __future__ import annotations
@@ -31,6 +57,11 @@ SIMPLE_OUTPUT_CV = 1.0  # ...of steady length...
 REASONING_SHARE = 0.1  # ...with little reasoning
 TAIL_MAX_SHARE = 0.10  # output caps: a rare runaway tail (at most 1 call in 10), not the normal length
 MIN_TAIL_CALLS = 1  # one runaway past 4x the median is already money spent; few of them lower the confidence
+HIGH_CONFIDENCE_TAIL = 5  # tail calls needed before a cap is claimed with high confidence
+# A tail is separated from the body when its shortest output is at least this multiple of the
+# longest output at or below the cap: the sorted outputs have an empty stretch (a gap) of at
+# least the body's whole length between the last ordinary answer and the first runaway.
+TAIL_SEPARATION = 2
 CACHED_ALREADY = 0.10  # a prefix served from cache this often is already cached
 ESTIMATED_PREFIX_SHARE = 0.5  # without a reported length, the shortest prompt must be half the mean
 SLOW_TTFT_MS = 1500
@@ -44,6 +75,7 @@ class Tokens:
     cached: int
     written: int
     output: int
+    written_1h: int = 0  # cache writes for Anthropic's 1-hour cache (2x the input price)
 
     @classmethod
     def of(cls, counts: dict) -> Tokens:
@@ -52,15 +84,16 @@ class Tokens:
 
     def cost(self, rates: UnitPrices, factor: Decimal) -> Decimal:
         return (self.plain * rates.input + self.cached * rates.cache_read + self.written * rates.cache_write
-                + self.output * rates.output) * factor
+                + self.written_1h * rates.input * catalog.LONG_CACHE_WRITE + self.output * rates.output) * factor
 
     def minus(self, other: Tokens) -> Tokens:
         return Tokens(max(0, self.plain - other.plain), max(0, self.cached - other.cached),
-                      max(0, self.written - other.written), max(0, self.output - other.output))
+                      max(0, self.written - other.written), max(0, self.output - other.output),
+                      max(0, self.written_1h - other.written_1h))
 
     @property
     def input(self) -> int:
-        return self.plain + self.cached + self.written
+        return self.plain + self.cached + self.written + self.written_1h
 
 
 @dataclasses.dataclass
@@ -229,9 +262,31 @@ def _model_rightsizing(state: _Workload) -> Recommendation | None:
         [f"Outputs are short and steady: mean {out['mean']:.0f} tokens, p95 {out['p95']:.0f}, "
          f"coefficient of variation {cv:.2f} over {w['success_calls']:,} calls.",
          f"{target.target} is the same provider's model for {target.tier}; "
-         f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix."],
+         f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix.",
+         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay "
+         f"a sample of recent {w['feature']} prompts on both models and move only if {target.target} is no worse "
+         "on the team's own quality metric (labels, fields, or graded answers)."],
         {"from_model": original, "to_model": target.target},
     )
+
+
+def runaway_evidence(w: dict) -> tuple[int, bool] | None:
+    """(tail calls that stopped at their limit, whether the tail is separated) when the
+    tail past the cap runs away; None for a tail that is simply the long end of the answers.
+
+    Runaway means either at least half the tail calls ended `length` or produced their
+    max_tokens, or the tail is separated: its shortest output >= `TAIL_SEPARATION` x the
+    longest output at or below the cap (no call in between). A smooth heavy tail — e.g.
+    log-normal lengths, no max_tokens — has calls on both sides of the cap close together,
+    so neither holds.
+    """
+    tail = w["output_tail"]
+    cut = tail.get("truncated_calls", 0)
+    body_max, tail_min = tail.get("body_max_tokens"), tail.get("tail_min_tokens")
+    separated = bool(tail_min and body_max is not None and tail_min >= TAIL_SEPARATION * body_max)
+    if 2 * cut >= tail["calls"] > 0 or separated:
+        return cut, separated
+    return None
 
 
 def _output_caps(state: _Workload) -> Recommendation | None:
@@ -239,21 +294,36 @@ def _output_caps(state: _Workload) -> Recommendation | None:
     success = w["success_calls"]
     if success < MIN_CALLS or tail["calls"] < MIN_TAIL_CALLS or tail["calls"] / success > TAIL_MAX_SHARE:
         return None
+    runaway = runaway_evidence(w)
+    if runaway is None:
+        return None
+    cut, separated = runaway
     excess = min(tail["excess_tokens"], state.tokens.output)
     if excess <= 0:
         return None
     before = state.cost
     state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - excess)
     p50 = w["output"]["p50"] or 0
+    truncated = 2 * cut >= tail["calls"]
+    evidence = [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
+                f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens."]
+    if cut:
+        evidence.append(f"{cut} of them stopped at their limit (finish_reason length, or as many tokens as max_tokens): "
+                        "those answers were cut off already.")
+    if separated:
+        evidence.append(f"The tail is separated from the body: no call produced between {tail['body_max_tokens']:,} and "
+                        f"{tail['tail_min_tokens']:,} tokens, the signature of runaway generation rather than long answers.")
+    evidence.append(f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
+                    "No max_tokens is set today.")
+    high = truncated and tail["calls"] >= HIGH_CONFIDENCE_TAIL
+    if not high:
+        evidence.append("Validate first: read a sample of the calls past the cap; cap only if they are repetition or "
+                        "runaway text, not answers users need in full.")
     return _recommend(
         "output_caps", state, before, tail["calls"],
         f"Cap {w['feature']} outputs at {tail['cap_tokens']:,} tokens",
-        "high" if tail["calls"] >= 5 else "medium", "low",
-        [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
-         f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens.",
-         f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
-         "No max_tokens is set today."],
-        {"max_tokens": tail["cap_tokens"]},
+        "high" if high else "medium", "low" if truncated else "medium",
+        evidence, {"max_tokens": tail["cap_tokens"]},
     )
 
 
@@ -261,11 +331,44 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     w = state.profile
     if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
         return None
+    # Each cache the provider offers (lifetime since last use, write price per token): the one
+    # that saves most on the gaps observed (Anthropic: 5 minutes at 1.25x, or 1 hour at 2x).
+    options = [(ttl, multiplier * state.rates.input if multiplier else state.rates.cache_write)
+               for ttl, multiplier in catalog.cache_options(state.provider)]
+    plans = [plan for plan in (_caching_plan(state, ttl, write) for ttl, write in options) if plan[0] > 0]
+    if not plans:
+        return None
+    _, ttl, reads_total, writes_total, affected, evidence = max(plans, key=lambda plan: plan[0])
+    rates = state.rates
+    before = state.cost
+    moved_read = min(reads_total, state.tokens.plain)
+    moved_write = min(writes_total, state.tokens.plain - moved_read)
+    long_lived = ttl > catalog.CACHE_TTL_SECONDS
+    state.tokens = dataclasses.replace(
+        state.tokens, plain=state.tokens.plain - moved_read - moved_write, cached=state.tokens.cached + moved_read,
+        written=state.tokens.written + (0 if long_lived else moved_write),
+        written_1h=state.tokens.written_1h + (moved_write if long_lived else 0))
+    evidence.append(f"A call after more than {ttl // 60} minutes without one writes the cache; the rest read the prefix at "
+                    f"{rates.cache_read / rates.input:.0%} of the input price.")
+    if len(options) > 1:
+        evidence.append(f"The {ttl // 60}-minute cache saves most on these gaps (compared with "
+                        + ", ".join(f"{other // 60} minutes" for other, _ in options if other != ttl) + ").")
+    return _recommend(
+        "prompt_caching", state, before, affected,
+        f"Turn on prompt caching for the shared {w['feature']} prefix",
+        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
+        evidence, {"cache_prefix": True, "provider": state.provider, "cache_ttl_seconds": ttl},
+    )
+
+
+def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
+    """(saving, ttl, read tokens, write tokens, calls, evidence) of caching every eligible
+    prefix with a cache living `ttl` seconds since last use, written at `write_rate`."""
+    w, rates = state.profile, state.rates
     minimum = catalog.min_cached_prefix(state.provider, state.model)
     # Calls the earlier levers removed no longer read the prefix.
     remaining = state.calls / w["success_calls"] if w["success_calls"] else 0
     total, reads_total, writes_total, evidence, affected = ZERO, 0, 0, [], 0
-    rates = state.rates
     for prefix in w["prefixes"]:
         if prefix["input_tokens"] and prefix["cached_input_tokens"] / prefix["input_tokens"] >= CACHED_ALREADY:
             continue
@@ -273,32 +376,21 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
         if length < minimum:
             continue
         calls = round(prefix["calls"] * remaining)
-        writes = min(calls, prefix["active_windows"])
+        writes = min(calls, prefix["cache_writes"][str(ttl)])
         reads = calls - writes
         saving = (reads * length * (rates.input - rates.cache_read)
-                  - writes * length * max(ZERO, rates.cache_write - rates.input)) * state.factor
+                  - writes * length * max(ZERO, write_rate - rates.input)) * state.factor
         if saving <= 0:
             continue
         total += saving
         reads_total, writes_total, affected = reads_total + reads * length, writes_total + writes * length, affected + calls
+        gap = prefix.get("median_gap_seconds")
         evidence.append(f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
                         f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
-                        f"served from cache today; {prefix['active_windows']:,} five-minute windows with traffic.")
-    if total <= 0:
-        return None
-    before = state.cost
-    moved_read = min(reads_total, state.tokens.plain)
-    moved_write = min(writes_total, state.tokens.plain - moved_read)
-    state.tokens = Tokens(state.tokens.plain - moved_read - moved_write, state.tokens.cached + moved_read,
-                          state.tokens.written + moved_write, state.tokens.output)
-    evidence.append("Each window's first call writes the cache; the rest read the prefix at "
-                    f"{rates.cache_read / rates.input:.0%} of the input price.")
-    return _recommend(
-        "prompt_caching", state, before, affected,
-        f"Turn on prompt caching for the shared {w['feature']} prefix",
-        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
-        evidence, {"cache_prefix": True, "provider": state.provider},
-    )
+                        f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
+                        f"{ttl // 60} minutes after the previous one (each writes the cache again)"
+                        + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."))
+    return total, ttl, reads_total, writes_total, affected, evidence
 
 
 def _batching(state: _Workload) -> Recommendation | None:

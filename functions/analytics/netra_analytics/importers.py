@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared_lib import safejson
-from shared_lib.usage import InvalidRow
+from shared_lib.usage import InvalidRow, finish_reason_of
 
 # Model name prefixes that tell the provider when an export does not.
 _PROVIDER_BY_PREFIX = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"), ("chatgpt", "openai"),
@@ -204,9 +204,15 @@ def _openai(item: Mapping) -> dict:
         "output_tokens": usage.get("completion_tokens"),
         "cached_input_tokens": prompt_details.get("cached_tokens"),
         "reasoning_tokens": completion_details.get("reasoning_tokens"),
+        "finish_reason": finish_reason_of(_first_choice(item).get("finish_reason")),
         "user_id": (item.get("metadata") or {}).get("user_id"),
         "feature": (item.get("metadata") or {}).get("feature"),
     })
+
+
+def _first_choice(item: Mapping) -> Mapping:
+    choices = item.get("choices")
+    return choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], Mapping) else {}
 
 
 def _openai_batch(item: Mapping) -> dict:
@@ -283,6 +289,7 @@ def _anthropic(item: Mapping, timestamp: str | None) -> dict:
         "cache_write_tokens": written,
         "reasoning_tokens": (usage.get("output_tokens_details") or {}).get("thinking_tokens"),
         "batch": True if usage.get("service_tier") == "batch" else None,
+        "finish_reason": finish_reason_of(message.get("stop_reason")),
         "latency_ms": item.get("latency_ms"),
         "user_id": item.get("user_id"),
         "feature": item.get("feature"),

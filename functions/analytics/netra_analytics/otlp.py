@@ -5,7 +5,8 @@ ExportTraceServiceResponse with partial_success). Attributes read, in order of p
 - GenAI semantic conventions: gen_ai.usage.input_tokens / output_tokens,
   gen_ai.usage.cache_read.input_tokens, gen_ai.usage.cache_creation.input_tokens,
   gen_ai.usage.reasoning.output_tokens, gen_ai.request.model / gen_ai.response.model,
-  gen_ai.provider.name (older: gen_ai.system), gen_ai.operation.name;
+  gen_ai.provider.name (older: gen_ai.system), gen_ai.operation.name,
+  gen_ai.response.finish_reasons (the first choice's, mapped to the usage event's values);
 - the older names still emitted (OpenLLMetry): gen_ai.usage.prompt_tokens / completion_tokens,
   gen_ai.usage.cache_read_input_tokens / cache_creation_input_tokens;
 - OpenInference (Arize): llm.model_name, llm.provider / llm.system, llm.token_count.prompt /
@@ -29,7 +30,7 @@ from typing import Any
 
 from shared_lib import safejson
 from shared_lib.http import ApiError
-from shared_lib.usage import InvalidRow
+from shared_lib.usage import InvalidRow, finish_reason_of
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 STATUS_ERROR = 2  # Status.StatusCode.STATUS_CODE_ERROR
@@ -44,6 +45,7 @@ _CACHE_WRITE = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_
                 "llm.token_count.prompt_details.cache_write")
 _REASONING = ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
               "llm.token_count.completion_details.reasoning")
+_FINISH = "gen_ai.response.finish_reasons"
 _TOKENS = _INPUT + _OUTPUT + _CACHE_READ + _CACHE_WRITE + _REASONING
 # Time to first token of a streamed call, in seconds: the GenAI conventions' span attribute
 # (opentelemetry-semantic-conventions, _incubating/attributes/gen_ai_attributes.py:
@@ -205,6 +207,7 @@ def _row(span, attributes: Mapping[str, Any], resource: Mapping[str, Any]) -> di
     ttft = _seconds(attributes, _TTFT)
     if ttft is not None:
         row["ttft_ms"] = round(ttft * 1000)
+    row["finish_reason"] = _finish_reason(span.attributes)
     operation = _text(attributes, ("gen_ai.operation.name",))
     if operation:
         row["metadata"] = {"operation": operation[:1024]}
@@ -219,6 +222,21 @@ def _attributes(pairs) -> dict[str, Any]:
         if kind in ("string_value", "int_value", "double_value", "bool_value"):
             out[pair.key] = getattr(pair.value, kind)
     return out
+
+
+def _finish_reason(pairs) -> str | None:
+    """The first choice's finish reason: the attribute is a string array (one per choice);
+    a single string is read too."""
+    for pair in pairs:
+        if pair.key != _FINISH:
+            continue
+        kind = pair.value.WhichOneof("value")
+        if kind == "array_value":
+            first = next((v.string_value for v in pair.value.array_value.values if v.WhichOneof("value") == "string_value"), "")
+        else:
+            first = pair.value.string_value if kind == "string_value" else ""
+        return finish_reason_of(first)
+    return None
 
 
 def _text(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:

@@ -4,7 +4,13 @@ in ClickHouse so that its size does not depend on the number of calls.
 One entry per workload — calls sharing feature, provider, model, `interactive` and
 `batch` — with token totals split by kind (so any lever can re-price them), the output
 length distribution, billed failures, repeated prompts and the long output tail; and the
-shared prompt prefixes of each workload. Descriptive statistics only: the levers and
+shared prompt prefixes of each workload.
+
+Runaway evidence for the output tail (calls beyond `TAIL_FACTOR` x the median output):
+how many successful calls ended `length` and how many reached their max_tokens (over the
+workload and within the tail), and the two outputs either side of the cap — the longest at
+or below it (`body_max_tokens`) and the shortest above it (`tail_min_tokens`) — so the
+optimizer can tell a tail separated from the body from a smooth one. Descriptive statistics only: the levers and
 their thresholds live with the optimizer.
 """
 
@@ -19,7 +25,11 @@ WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
 # The output tail is measured beyond this multiple of a workload's median output.
 TAIL_FACTOR = 4
 MAX_PREFIXES = 500
+# Cache lifetimes (seconds since last use) a prefix's writes are counted for: the providers'
+# default 5 minutes and Anthropic's 1-hour cache.
+CACHE_TTLS = (300, 3600)
 _KEY = ", ".join(WORKLOAD)
+_AT_MAX = "max_tokens IS NOT NULL AND output_tokens >= max_tokens"
 _WHERE = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
 _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
 
@@ -40,8 +50,11 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
                                "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
                                "tokens": _tokens(row, "repeat_")}
     for workload, row in known(client.query(_TAIL, parameters={**parameters, "factor": TAIL_FACTOR}).named_results()):
-        workload["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": int(row["tail_calls"]),
-                                   "excess_tokens": int(row["excess"] or 0)}
+        calls = int(row["tail_calls"])
+        workload["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": calls, "excess_tokens": int(row["excess"] or 0),
+                                   "truncated_calls": int(row["tail_truncated"]),
+                                   "body_max_tokens": int(row["body_max"]) if int(row["body_calls"]) else None,
+                                   "tail_min_tokens": int(row["tail_min"]) if calls else None}
     for workload, row in known(client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results()):
         workload["prefixes"].append({
             "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
@@ -49,7 +62,10 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
             # know its length say so in metadata.prefix_tokens (median of what they said).
             "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(row["hinted"] or 0) or None,
             "mean_input_tokens": round(float(row["mean_input"]), 1), "input_tokens": int(row["input_"]),
-            "cached_input_tokens": int(row["cached_"]), "active_windows": int(row["windows"]),
+            "cached_input_tokens": int(row["cached_"]),
+            # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
+            "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
+            "median_gap_seconds": None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"]) / 1000,
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
             "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
@@ -82,13 +98,17 @@ def _workload(row) -> dict:
         "tokens": _tokens(row, "all_"),
         "reasoning_tokens": int(row["reasoning_"]),
         "output": {"mean": _stat(row["out_mean"]), "stddev": _stat(row["out_stddev"]), "p50": _stat(row["out_p50"]),
-                   "p95": _stat(row["out_p95"]), "p99": _stat(row["out_p99"]), "max_tokens_p50": _stat(row["max_tokens_p50"])},
+                   "p95": _stat(row["out_p95"]), "p99": _stat(row["out_p99"]), "max_tokens_p50": _stat(row["max_tokens_p50"]),
+                   # Successful calls that stopped at their limit: said so (finish_reason `length`), or
+                   # produced as many tokens as max_tokens allowed.
+                   "length_calls": int(row["length_calls"]), "at_max_tokens_calls": int(row["at_max_calls"])},
         "failures": {"calls": int(row["failed_calls"]), "billed_calls": int(row["billed_failures"]),
                      "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_")},
         "latency": {"p50_ms": _stat(row["p50_latency"]), "p95_ms": _stat(row["p95_latency"]),
                     "p50_ttft_ms": _stat(row["p50_ttft"]), "p95_ttft_ms": _stat(row["p95_ttft"])},
         "repeats": {"calls": 0, "cost_usd": "0", "tokens": dict.fromkeys(_TOKENS, 0)},
-        "output_tail": {"cap_tokens": 0, "calls": 0, "excess_tokens": 0},
+        "output_tail": {"cap_tokens": 0, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
+                        "body_max_tokens": None, "tail_min_tokens": None},
         "prefixes": [],
     }
 
@@ -106,6 +126,8 @@ SELECT {_KEY},
        quantileExactIf(0.95)(output_tokens, status = 'success') AS out_p95,
        quantileExactIf(0.99)(output_tokens, status = 'success') AS out_p99,
        quantileExact(0.5)(max_tokens) AS max_tokens_p50,
+       countIf(status = 'success' AND finish_reason = 'length') AS length_calls,
+       countIf(status = 'success' AND {_AT_MAX}) AS at_max_calls,
        countIf(status != 'success') AS failed_calls,
        countIf(status != 'success' AND input_tokens + output_tokens > 0) AS billed_failures,
        sumIf(cost_usd, status != 'success') AS failed_cost,
@@ -134,8 +156,12 @@ GROUP BY {_KEY}
 
 _TAIL = f"""
 SELECT {_KEY}, any(c.cap) AS cap, countIf(output_tokens > c.cap) AS tail_calls,
-       sumIf(output_tokens - c.cap, output_tokens > c.cap) AS excess
-FROM (SELECT {_KEY}, output_tokens FROM usage_events FINAL WHERE {_WHERE} AND status = 'success') AS e
+       sumIf(output_tokens - c.cap, output_tokens > c.cap) AS excess,
+       countIf(output_tokens > c.cap AND (finish_reason = 'length' OR {_AT_MAX})) AS tail_truncated,
+       countIf(output_tokens <= c.cap) AS body_calls, maxIf(output_tokens, output_tokens <= c.cap) AS body_max,
+       minIf(output_tokens, output_tokens > c.cap) AS tail_min
+FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason FROM usage_events FINAL
+      WHERE {_WHERE} AND status = 'success') AS e
 INNER JOIN (
     SELECT {_KEY}, toUInt64({{factor:UInt32}} * quantileExact(0.5)(output_tokens)) AS cap
     FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' GROUP BY {_KEY}
@@ -143,12 +169,24 @@ INNER JOIN (
 GROUP BY {_KEY}
 """
 
+# Per prefix, each call's gap since the previous call of that prefix in its workload (a
+# window function over the calls in time order; the first call's gap is from 1970, so it
+# writes): a provider cache whose entry lives `ttl` since last use is written once after
+# every gap longer than `ttl` and read otherwise.
 _PREFIXES = f"""
 SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, avg(input_tokens) AS mean_input,
        quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
-       sum(input_tokens) AS input_,
-       sum(cached_input_tokens) AS cached_, uniqExact(toStartOfFiveMinutes(timestamp)) AS windows
-FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+       sum(input_tokens) AS input_, sum(cached_input_tokens) AS cached_,
+       {", ".join(f"countIf(gap_ms > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       quantileExactIf(0.5)(gap_ms, gap_ms < toUnixTimestamp64Milli(timestamp)) AS gap_p50_ms
+FROM (
+    SELECT {_KEY}, prefix_hash, input_tokens, cached_input_tokens, metadata, timestamp,
+           toUnixTimestamp64Milli(timestamp)
+               - toUnixTimestamp64Milli(lagInFrame(timestamp, 1, toDateTime64(0, 3, 'UTC')) OVER calls) AS gap_ms
+    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+    WINDOW calls AS (PARTITION BY {_KEY}, prefix_hash ORDER BY timestamp, event_id
+                     ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+)
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """

@@ -27,7 +27,7 @@ COLUMNS = [
     "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
     "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "ttft_ms", "status",
     "provided_cost_usd", "computed_cost_usd", "cost_usd", "cost_status", "price_version", "prompt_hash", "prefix_hash",
-    "max_tokens", "interactive", "batch", "metadata", "ingested_at", "accepted_at",
+    "max_tokens", "finish_reason", "interactive", "batch", "metadata", "ingested_at", "accepted_at",
 ]
 
 
@@ -113,7 +113,7 @@ def priced_row(event: UsageEvent, now: dt.datetime) -> list:
         event.event_id, event.org_id, event.timestamp, event.user_id, event.feature, event.provider, model,
         event.input_tokens, event.output_tokens, event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens,
         event.latency_ms, event.ttft_ms, event.status, event.cost_usd, computed, cost, status, version,
-        event.prompt_hash or "", event.prefix_hash or "", event.max_tokens, event.interactive, event.batch,
+        event.prompt_hash or "", event.prefix_hash or "", event.max_tokens, event.finish_reason, event.interactive, event.batch,
         metadata, now,
     ]
 

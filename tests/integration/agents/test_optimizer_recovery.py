@@ -68,3 +68,34 @@ def test_recovers_the_injected_savings(client, settings):
     savings = [Decimal(r["savings_usd"]) for r in report["recommendations"]]
     assert savings == sorted(savings, reverse=True)
     assert all(r["evidence"] and r["savings_usd"] != "0.00" for r in report["recommendations"])
+
+
+def test_output_caps_only_where_outputs_run_away(client):
+    """Stored calls, profiled and optimized: a log-normal tail (no max_tokens) gets no cap; a
+    cluster that ran to max_tokens = 4,096 and ended `length` gets one, exact to the micro-dollar."""
+    import math
+    from statistics import NormalDist
+
+    org, start = "org-caps", END - dt.timedelta(days=1)
+
+    def call(i: int, feature: str, output: int, **extra) -> dict:
+        return {"event_id": f"{feature}-{i}", "timestamp": (start + dt.timedelta(seconds=60 * i)).isoformat(),
+                "provider": "google", "model": "gemini-2.5-flash", "feature": feature, "input_tokens": 1000,
+                "output_tokens": output, **extra}
+
+    # Log-normal, median 300, sigma 1: 8.3% of calls beyond 4x the median, with no gap before them.
+    natural = [call(i, "chat", round(300 * math.exp(NormalDist().inv_cdf((i + 0.5) / 1000)))) for i in range(1000)]
+    # 963 summaries of 250..350 tokens and 37 that ran to their max_tokens.
+    runaway = ([call(i, "summaries", 250 + (i * 101) // 963, max_tokens=4096, finish_reason="stop") for i in range(963)]
+               + [call(963 + i, "summaries", 4096, max_tokens=4096, finish_reason="length") for i in range(37)])
+    events, rejected = parse_batch(natural + runaway, org, END + dt.timedelta(minutes=1))
+    assert rejected == []
+    warehouse.insert(client, events)
+
+    profile = workload_profile(client, org, start, END + dt.timedelta(days=1))
+    summaries = next(w for w in profile["workloads"] if w["feature"] == "summaries")
+    assert (summaries["output"]["length_calls"], summaries["output"]["at_max_tokens_calls"]) == (37, 37)
+    caps = [r for r in optimize(profile)["recommendations"] if r["lever"] == "output_caps"]
+    # Median (nearest rank) 302, cap 1,208: 37 x (4,096 - 1,208) = 106,856 tokens x $2.50/M = $0.26714
+    assert [(r["workload"]["feature"], r["savings_usd"], r["change"], r["confidence"]) for r in caps] == [
+        ("summaries", "0.26714", {"max_tokens": 1208}, "high")]

@@ -59,6 +59,7 @@ def test_the_validators_limits_are_the_warehouse_column_types(client):
         assert limit <= {"UInt32": 2**32 - 1, "UInt64": 2**64 - 1}[column_type.removeprefix("Nullable(").rstrip(")")]
     for field in ("provided_cost_usd", "computed_cost_usd", "cost_usd"):
         assert stored[field] == f"Nullable({COST_COLUMN})"
+    assert stored["finish_reason"] == "LowCardinality(Nullable(String))"
     assert MAX_COST_USD == Decimal(10**9) - Decimal("1e-9")  # the largest Decimal(18, 9)
 
 
@@ -119,9 +120,11 @@ def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
         client.command(path.read_text())
         client.insert("schema_migrations", [[version]], column_names=["version"])
     old = events("org-m", {"event_id": "m1"}, {"event_id": "m2", "timestamp": "2026-11-21T10:00:00Z"})
-    rows = [warehouse.priced_row(e, NOW) for e in old]
-    client.insert("usage_events", rows + rows[:1], column_names=warehouse.COLUMNS[:-1])  # m1 stored twice by the old race
-    assert warehouse.migrate(client) == [4, 5]
+    # The old layout has neither accepted_at (0004) nor finish_reason (0006).
+    kept = [i for i, name in enumerate(warehouse.COLUMNS[:-1]) if name != "finish_reason"]
+    rows = [[row[i] for i in kept] for row in (warehouse.priced_row(e, NOW) for e in old)]
+    client.insert("usage_events", rows + rows[:1], column_names=[warehouse.COLUMNS[i] for i in kept])  # m1 stored twice by the old race
+    assert warehouse.migrate(client) == [4, 5, 6]
     assert views(client, "org-m")["days"] == [("2026-11-20", 1), ("2026-11-21", 1)]
     warehouse.insert(client, old[:1])  # redelivered after the migration
     assert views(client, "org-m")["summary"] == 2
@@ -134,8 +137,8 @@ def test_instances_starting_together_apply_each_migration_once(unmigrated):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5]
-    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5]
+    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5, 6]
+    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5, 6]
     warehouse.insert(unmigrated, events("org-s", {"event_id": "s1"}))
     assert views(unmigrated, "org-s")["days"] == [("2026-11-20", 1)]
 

@@ -36,7 +36,7 @@ def client(request, tmp_path_factory):
         clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(f"CREATE DATABASE {database}")
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
         request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}"))
-    assert warehouse.migrate(client) == [1, 2, 3, 4, 5]
+    assert warehouse.migrate(client) == [1, 2, 3, 4, 5, 6]
     assert warehouse.migrate(client) == []
     return client
 
@@ -204,9 +204,12 @@ def test_workload_profile_with_hand_worked_numbers(client):
         {**base, "event_id": "w2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 2000, "output_tokens": 20, "prompt_hash": "h1",
          "cached_input_tokens": 1000},
         {**base, "event_id": "w3", "timestamp": "2026-11-20T10:07:00Z", "input_tokens": 2100, "output_tokens": 30, "prompt_hash": "h1"},
-        {**base, "event_id": "w4", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 2500, "output_tokens": 40, "prompt_hash": "h2"},
-        {**base, "event_id": "w5", "timestamp": "2026-11-20T11:01:00Z", "input_tokens": 3000, "output_tokens": 1000},
-        {**base, "event_id": "w6", "timestamp": "2026-11-20T11:02:00Z", "input_tokens": 4000, "output_tokens": 100, "status": "timeout"},
+        {**base, "event_id": "w4", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 2500, "output_tokens": 40, "prompt_hash": "h2",
+         "max_tokens": 40},
+        {**base, "event_id": "w5", "timestamp": "2026-11-20T11:01:00Z", "input_tokens": 3000, "output_tokens": 1000,
+         "finish_reason": "length"},
+        {**base, "event_id": "w6", "timestamp": "2026-11-20T11:02:00Z", "input_tokens": 4000, "output_tokens": 100, "status": "timeout",
+         "finish_reason": "length", "max_tokens": 100},
         {**base, "event_id": "w7", "timestamp": "2026-11-20T11:03:00Z", "input_tokens": 0, "output_tokens": 0, "status": "rate_limited"},
         {**base, "event_id": "w8", "model": "gpt-4o-mini", "interactive": False, "input_tokens": 10, "output_tokens": 10},
     ]
@@ -227,10 +230,36 @@ def test_workload_profile_with_hand_worked_numbers(client):
     assert triage["repeats"] == {"calls": 2, "cost_usd": "0.0095",
                                  "tokens": {"input_tokens": 4100, "cached_input_tokens": 1000, "cache_write_tokens": 0,
                                             "output_tokens": 50}}
-    # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880.
-    assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880}
-    # Five successful calls share the prefix, in 3 five-minute windows (10:00, 10:05, 11:00).
+    # Stopped at their limit, successful calls only: w5 said `length`, w4 produced its max_tokens (40);
+    # the timeout w6 did both and is not counted.
+    assert (triage["output"]["length_calls"], triage["output"]["at_max_tokens_calls"]) == (1, 1)
+    # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880, and it ended `length`.
+    # Either side of the cap: the body's longest output is 40, the tail's shortest 1000.
+    assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880, "truncated_calls": 1,
+                                     "body_max_tokens": 40, "tail_min_tokens": 1000}
+    # Five successful calls share the prefix at 10:00, 10:01, 10:07, 11:00, 11:01: gaps -, 1, 6, 53 and 1 minutes.
+    # A 5-minute cache (since last use) is written by the first call and after the 6- and 53-minute gaps;
+    # a 1-hour cache by the first only. Median of the four gaps [1, 1, 6, 53] min (nearest rank: the 3rd): 6 min.
     assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "prefix_tokens_reported": 1800,
-                                   "mean_input_tokens": 2320.0, "input_tokens": 11600,
-                                   "cached_input_tokens": 1000, "active_windows": 3}]
+                                   "mean_input_tokens": 2320.0, "input_tokens": 11600, "cached_input_tokens": 1000,
+                                   "cache_writes": {"300": 3, "3600": 1}, "median_gap_seconds": 360.0}]
     assert workload_profile(client, "org-none", START, END)["workloads"] == []
+
+
+def test_cache_writes_follow_the_gaps_between_a_prefixs_calls_not_the_clock(client):
+    from netra_analytics.profile import workload_profile
+
+    base = {"model": "gpt-4o", "feature": "chat", "input_tokens": 2000, "output_tokens": 10, "prefix_hash": "s"}
+    times = ["10:03:00", "10:04:30", "10:06:00", "10:08:00",  # a session across the 10:05 boundary: gaps 1.5, 1.5, 2 min
+             "10:13:00.001",  # 5 min 0.001 s after the last: the cache has expired
+             "10:18:00.001",  # exactly 5 min: still alive (a write only after a gap *longer* than the lifetime)
+             "11:30:00", "12:29:00"]  # 72 and 59 minutes: a 1-hour cache survives the second only
+    rows = [{**base, "event_id": f"g{i}", "timestamp": f"2026-11-20T{t}Z"} for i, t in enumerate(times)]
+    rows.append({**base, "event_id": "g-other", "prefix_hash": "t", "timestamp": "2026-11-20T10:04:00Z"})  # another prefix
+    warehouse.insert(client, events("org-g", *rows))
+    [prefix] = [p for w in workload_profile(client, "org-g", START, END)["workloads"] for p in w["prefixes"]]
+    # 5 minutes: the first call, 10:13:00.001, 11:30 and 12:29 (4; the clock's 5-minute windows with traffic,
+    # 10:00, 10:05, 10:10, 10:15, 11:30 and 12:25, would say 6); 1 hour: the first call and 11:30 (2).
+    # Gaps sorted: 90, 90, 120, 300, 300.001, 3540, 4319.999 s; nearest-rank median (the 4th): 300 s.
+    assert (prefix["prefix_hash"], prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]) == (
+        "s", 8, {"300": 4, "3600": 2}, 300.0)

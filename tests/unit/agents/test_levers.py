@@ -6,6 +6,7 @@ claude-sonnet-4-5 $3 in / $0.30 cache read / $3.75 cache write / $15 out)."""
 from __future__ import annotations
 
 import copy
+import math
 
 from netra_agents.optimizer import optimize
 
@@ -48,6 +49,9 @@ def test_model_rightsizing_prices_the_same_tokens_on_the_smaller_model():
     # gpt-4o: 500k x 2.5/M + 20k x 10/M = 1.45; gpt-4o-mini: 500k x 0.15/M + 20k x 0.6/M = 0.087
     assert (r["current_cost_usd"], r["savings_usd"], r["projected_cost_usd"]) == ("1.45", "1.363", "0.087")
     assert r["change"] == {"from_model": "gpt-4o", "to_model": "gpt-4o-mini"} and r["affected_calls"] == 1000
+    # Usage never shows answer quality: medium at most, and it says what to validate.
+    assert (r["confidence"], r["risk"]) == ("medium", "medium")
+    assert any("Validate first" in e and "gpt-4o-mini" in e for e in r["evidence"])
     assert "model_rightsizing" not in levers(workload())  # long, varied outputs stay on the big model
     assert "model_rightsizing" not in levers(workload(model="gpt-4o-mini", output=SHORT))  # already small
 
@@ -76,26 +80,104 @@ def test_batching_halves_non_interactive_traffic_not_already_batched():
     assert "batching" not in levers(workload(**{**job, "interactive": True}))
 
 
-def test_output_caps_remove_the_runaway_tail():
-    r = levers(workload(provider="google", model="gemini-2.5-flash",
-                        output_tail={"cap_tokens": 800, "calls": 30, "excess_tokens": 120_000}))["output_caps"]
-    assert (r["savings_usd"], r["change"]) == ("0.3", {"max_tokens": 800})  # 120k x 2.5/M
-    common = {"cap_tokens": 800, "calls": 200, "excess_tokens": 500_000}  # 20% of calls: that is the normal length
-    assert "output_caps" not in levers(workload(provider="google", model="gemini-2.5-flash", output_tail=common))
+def tail_of(outputs: list[int], max_tokens: int | None = None, length: int = 0) -> dict:
+    """The profile's output fields for these successful outputs, by the profile's definitions:
+    nearest-rank median (quantileExact), cap = 4 x median, the outputs either side of the cap;
+    `length` of the calls past the cap ended finish_reason `length`."""
+    ordered = sorted(outputs)
+    p50 = ordered[len(ordered) // 2]
+    cap = 4 * p50
+    tail = [o for o in ordered if o > cap]
+    at_max = [o for o in tail if max_tokens is not None and o >= max_tokens]
+    return {
+        "success_calls": len(outputs), "calls": len(outputs), "calls_with_prompt_hash": 0,
+        "tokens": {"input_tokens": 1000 * len(outputs), "cached_input_tokens": 0, "cache_write_tokens": 0,
+                   "output_tokens": sum(outputs)},
+        "output": {"mean": sum(outputs) / len(outputs), "stddev": 0.0, "p50": float(p50), "p95": float(ordered[int(0.95 * len(ordered))]),
+                   "p99": float(ordered[int(0.99 * len(ordered))]), "max_tokens_p50": max_tokens,
+                   "length_calls": length, "at_max_tokens_calls": len(at_max)},
+        "output_tail": {"cap_tokens": cap, "calls": len(tail), "excess_tokens": sum(o - cap for o in tail),
+                        "truncated_calls": max(length, len(at_max)),
+                        "body_max_tokens": max(o for o in ordered if o <= cap), "tail_min_tokens": min(tail) if tail else None},
+    }
 
 
-def test_prompt_caching_reads_the_prefix_and_pays_one_write_per_window():
+FLASH = {"provider": "google", "model": "gemini-2.5-flash"}  # $2.50 per million output tokens
+
+
+def lognormal(n: int, median: float, sigma: float) -> list[int]:
+    """n outputs at the evenly spaced quantiles of a log-normal: a smooth heavy tail, no gaps."""
+    from statistics import NormalDist
+
+    return [round(median * math.exp(sigma * NormalDist().inv_cdf((i + 0.5) / n))) for i in range(n)]
+
+
+def test_a_smooth_heavy_tail_gets_no_cap():
+    # Log-normal, median 300, sigma 1: P(output > 4 x median) = P(Z > ln 4 = 1.386) = 8.3%: under the
+    # 10% share that used to read as "a rare tail", yet these are simply long answers.
+    shape = tail_of(lognormal(1000, 300, 1.0))
+    assert shape["output_tail"]["calls"] == 83 and shape["output_tail"]["tail_min_tokens"] < 2 * shape["output_tail"]["body_max_tokens"]
+    assert "output_caps" not in levers(workload(**FLASH, **shape))
+
+
+def test_a_runaway_cluster_at_max_tokens_is_capped_exactly():
+    # 963 answers of 250..350 tokens (nearest-rank median 302, cap 1,208) and 37 that ran to max_tokens = 4,096.
+    body = [250 + (i * 101) // 963 for i in range(963)]
+    shape = tail_of(body + [4096] * 37, max_tokens=4096, length=37)
+    assert (shape["output"]["p50"], shape["output_tail"]["cap_tokens"]) == (302.0, 1208)
+    r = levers(workload(**FLASH, **shape))["output_caps"]
+    # 37 x (4,096 - 1,208) = 106,856 tokens x $2.50/M = $0.26714
+    assert (r["savings_usd"], r["affected_calls"], r["change"]) == ("0.26714", 37, {"max_tokens": 1208})
+    assert (r["confidence"], r["risk"]) == ("high", "low")
+
+
+def test_a_separated_tail_without_a_limit_is_a_medium_confidence_cap():
+    # No max_tokens, no finish reason: the 20 runaways (5,000..5,950) sit far from the body (at most 350).
+    body = [250 + (i * 101) // 980 for i in range(980)]
+    shape = tail_of(body + [5000 + 50 * i for i in range(20)])
+    r = levers(workload(**FLASH, **shape))["output_caps"]
+    # cap 4 x 301 = 1,204; excess 20 x 5,475 - 20 x 1,204 = 85,420 tokens x $2.50/M = $0.21355
+    assert (r["savings_usd"], r["confidence"], r["risk"]) == ("0.21355", "medium", "medium")
+    assert any(e.startswith("Validate first") for e in r["evidence"])
+    # A tail the body reaches (80 answers spread up to 1,220, the cap 1,224, then 20 at 1,300..2,250): no gap,
+    # no limit hit: long answers, no cap.
+    near = tail_of([250 + (i * 101) // 900 for i in range(900)] + [351 + 11 * i for i in range(80)]
+                   + [1300 + 50 * i for i in range(20)])
+    assert (near["output_tail"]["calls"], near["output_tail"]["body_max_tokens"], near["output_tail"]["tail_min_tokens"]) == (
+        20, 1220, 1300)
+    assert "output_caps" not in levers(workload(**FLASH, **near))
+
+
+def test_a_tail_that_is_the_normal_length_is_not_capped_even_when_cut():
+    common = {"cap_tokens": 800, "calls": 200, "excess_tokens": 500_000, "truncated_calls": 200,
+              "body_max_tokens": 800, "tail_min_tokens": 801}  # 20% of calls: that is the normal length
+    assert "output_caps" not in levers(workload(**FLASH, output_tail=common))
+
+
+def test_prompt_caching_reads_the_prefix_and_pays_one_write_after_each_gap_past_the_ttl():
     prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0, "active_windows": 100}
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
     chat = dict(provider="anthropic", model="claude-sonnet-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
     r = levers(workload(**chat))["prompt_caching"]
+    # 5-minute cache: 100 writes (calls after a gap over 5 min), 900 reads.
     # 900 reads x 3000 x (3 - 0.3)/M = 7.29, less 100 writes x 3000 x (3.75 - 3)/M = 0.225
-    assert (r["savings_usd"], r["confidence"]) == ("7.065", "high")
+    # The 1-hour cache would write 90 times at 2x: 910 x 3000 x 2.7/M - 90 x 3000 x (6 - 3)/M = 7.371 - 0.81 = 6.561: less.
+    assert (r["savings_usd"], r["confidence"], r["change"]["cache_ttl_seconds"]) == ("7.065", "high", 300)
+    # Gaps between 5 and 60 minutes: 100 writes for a 5-minute cache, 10 for a 1-hour one.
+    # 990 x 3000 x 2.7/M = 8.019, less 10 x 3000 x (6 - 3)/M = 0.09: 7.929 > 7.065, so the 1-hour cache.
+    hourly = levers(workload(**{**chat, "prefixes": [{**prefix, "cache_writes": {"300": 100, "3600": 10}}]}))["prompt_caching"]
+    assert (hourly["savings_usd"], hourly["change"]["cache_ttl_seconds"]) == ("7.929", 3600)
+    # OpenAI offers no 1-hour cache here: the same gaps on gpt-4o price 5-minute writes (no write premium).
+    # 900 x 3000 x (2.5 - 1.25)/M = 3.375
+    openai = levers(workload(prefixes=[{**prefix, "cache_writes": {"300": 100, "3600": 10}}],
+                             tokens={"input_tokens": 3_500_000}))["prompt_caching"]
+    assert (openai["savings_usd"], openai["change"]["cache_ttl_seconds"]) == ("3.375", 300)
     cached = {**prefix, "cached_input_tokens": 2_000_000}
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [cached]}))  # already cached
     short = {**prefix, "prefix_tokens_reported": 800}
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [short]}))  # below the provider's minimum
-    sparse = {**prefix, "active_windows": 1000}  # every call writes: caching costs more
+    sparse = {**prefix, "cache_writes": {"300": 1000, "3600": 1000}}  # every call writes: caching costs more
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [sparse]}))
 
 
@@ -131,3 +213,17 @@ def test_slow_interactive_workloads_are_latency_findings():
 def test_workloads_too_small_to_judge_are_named():
     report = optimize({"workloads": [workload(), workload(feature="tiny", calls=20, success_calls=20, cost_usd="0.5")]})
     assert any("1 workloads with fewer than 50 successful calls ($0.50" in w for w in report["warnings"])
+
+
+def test_the_minimum_cacheable_prefix_is_the_models():
+    from netra_agents.catalog import min_cached_prefix
+
+    assert [min_cached_prefix("anthropic", m) for m in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-3-5-haiku",
+                                                         "claude-opus-4-5", "claude-opus-4-1")] == [1024, 4096, 2048, 4096, 1024]
+    assert [min_cached_prefix(p, m) for p, m in (("openai", "gpt-4o"), ("google", "gemini-2.5-pro"))] == [1024, 2048]
+    # A 3,000-token prefix is cached on Sonnet 4.5 (the test above) but not on Haiku 4.5.
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
+    haiku = dict(provider="anthropic", model="claude-haiku-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
+    assert "prompt_caching" not in levers(workload(**haiku))

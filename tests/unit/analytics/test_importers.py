@@ -25,6 +25,7 @@ def test_openai_chat_completions():
     assert (first.feature, first.user_id) == ("support-bot", "u-7")
     assert first.timestamp == dt.datetime.fromtimestamp(1795600000, dt.timezone.utc)
     assert (second.reasoning_tokens, second.output_tokens, second.feature) == (1500, 2000, "imported")
+    assert (first.finish_reason, second.finish_reason) == ("stop", "length")  # choices[0].finish_reason
     assert rejected == [{"index": 2, "error": "input_tokens is required"}]
 
 
@@ -188,6 +189,7 @@ def test_anthropic_messages_log_adds_cache_tokens_back_and_prices_them():
         ("msg_01Hk3Zr8QeWm5Ts2Yd7uGc4N", "claude-haiku-4-5-20251001", 4000, 0, 0, 1000, True)]
     assert [e.timestamp for e in events] == [dt.datetime(2026, 11, 20, 10, m, tzinfo=dt.timezone.utc) for m in (0, 5, 6)]
     assert (events[0].provider, events[0].feature, events[2].reasoning_tokens) == ("anthropic", "support-bot", 400)
+    assert [e.finish_reason for e in events] == ["stop", "stop", "length"]  # Anthropic's stop_reason in our words
     # Sonnet 4.5 per M: $3 in, $3.75 cache write, $0.30 cache read, $15 out; Haiku 4.5: $1 in, $5 out, half in a batch.
     # (1,000 x 3 + 2,000 x 3.75 + 500 x 15) / M = 0.018; (200 x 3 + 2,000 x 0.30 + 300 x 15) / M = 0.0057;
     # (4,000 x 1 + 1,000 x 5) / M / 2 = 0.0045

@@ -195,3 +195,16 @@ def test_extreme_times_and_ids_reject_the_span_only():
     events, rejected = parse_batch(otlp.usage_rows(request).rows, "org-x", NOW)
     assert len(events) == 1 and [r["index"] for r in rejected] == [1, 2]
     assert "16-byte trace id" in rejected[0]["error"] and "between the years 1900 and 2299" in rejected[1]["error"]
+
+
+def test_the_first_choices_finish_reason_is_read_and_mapped_to_the_usage_events():
+    spans = otlp.usage_rows(exported([
+        ("chat", {**SEMCONV, "gen_ai.response.finish_reasons": ("max_tokens",)}, False),  # Anthropic's spelling
+        ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("tool_calls", "stop")}, False),  # first choice's
+        ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("STOP",)}, False),  # Gemini's
+        ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("something_new",)}, False),  # unknown: left out
+        ("chat", OLDER, False),
+    ]))
+    events, rejected = parse_batch(spans.rows, "org-x", NOW)
+    assert rejected == []
+    assert [e.finish_reason for e in events] == ["length", "tool_calls", "stop", None, None]

@@ -62,3 +62,15 @@ def test_timestamps_the_warehouse_cannot_hold_are_refused_even_outside_the_windo
     with pytest.raises(InvalidRow, match="between the years 1900 and 2299"):
         parse_row(row(timestamp="0999-01-01T00:00:00Z"), "org", NOW, check_window=False)
     assert parse_row(row(timestamp="2019-01-01T00:00:00Z"), "org", NOW, check_window=False).timestamp.year == 2019
+
+
+def test_finish_reason_is_optional_and_one_of_the_known_values():
+    base = {"event_id": "e", "timestamp": "2026-11-25T10:00:00Z", "provider": "openai", "model": "gpt-4o",
+            "input_tokens": 1, "output_tokens": 1}
+    rows = [base, {**base, "finish_reason": "length"}, {**base, "finish_reason": "end_turn"}, {**base, "finish_reason": 3}]
+    accepted, rejected = parse_batch(rows, "org", dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc))
+    assert [e.finish_reason for e in accepted] == [None, "length"]
+    assert [r["index"] for r in rejected] == [2, 3]
+    assert rejected[0]["error"] == ("finish_reason must be one of stop, length, tool_calls, content_filter, error, "
+                                    "got 'end_turn'")
+    assert accepted[1].to_json()["finish_reason"] == "length"
