@@ -29,9 +29,9 @@ def browser():
         browser.close()
 
 
-def _start_github_sign_in(page, relay: str) -> None:
+def _start_sign_in(page, relay: str, provider: str = "GitHub") -> None:
     page.goto(relay)
-    page.get_by_role("button", name="Continue with GitHub").click()
+    page.get_by_role("button", name=f"Continue with {provider}").click()
     page.get_by_role("button", name="Alice Example <alice@example.com>").click()
 
 
@@ -43,12 +43,13 @@ def _signed_in_as(page, http, auth_url: str) -> str | None:
     return http.get(f"{auth_url}/auth/me", headers=bearer(json.loads(saved)["access_token"])).json()["email"]
 
 
-def test_signing_in_with_a_provider_from_the_web_chat(platform, auth_url, http, browser):
+@pytest.mark.parametrize("provider", ["Google", "GitHub"])
+def test_signing_in_with_a_provider_from_the_web_chat(platform, auth_url, http, browser, provider):
     from playwright.sync_api import expect
 
     context = browser.new_context()
     page = context.new_page()
-    _start_github_sign_in(page, url_of(platform, "relay"))
+    _start_sign_in(page, url_of(platform, "relay"), provider)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=15000)
     assert _signed_in_as(page, http, auth_url) == "alice@example.com"
     assert not [cookie for cookie in context.cookies() if cookie["name"].startswith("netra_signin_")]  # consumed
@@ -72,7 +73,7 @@ def test_a_callback_opened_in_another_browser_signs_nobody_in(platform, auth_url
         return route.fulfill(status=200, content_type="text/plain", body="held")
 
     page.route(lambda url: url.startswith(oauth_url), hold_the_callback)
-    _start_github_sign_in(page, relay)
+    _start_sign_in(page, relay)
     expect(page.get_by_text("held")).to_be_visible()
     assert handed[0].startswith(f"{auth_url}/auth/callback/github?")
     victim = theirs.new_page()
