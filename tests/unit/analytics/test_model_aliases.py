@@ -54,3 +54,34 @@ def test_a_bad_mapping_is_refused_saying_why(body, says):
     with pytest.raises(model_aliases.InvalidAliases, match=None) as refused:
         model_aliases.validated(body)
     assert says in str(refused.value)
+
+
+class Warehouse:
+    """Counts the reads of the mapping; holds what was stored."""
+
+    def __init__(self, aliases):
+        self.aliases, self.reads = aliases, 0
+
+    def query(self, sql, parameters):
+        self.reads += 1
+        return type("Result", (), {"result_rows": [[self.aliases]] if self.aliases is not None else []})()
+
+    def insert(self, table, rows, column_names):
+        self.aliases = rows[0][1]
+
+
+def test_ingest_reads_the_mapping_once_a_minute_per_org_and_at_once_after_a_change_here(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(model_aliases.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(model_aliases, "_cache", {})
+    client = Warehouse({"prod": "gpt-4o"})
+    assert [model_aliases.for_org(client, "org-c") for _ in range(3)] == [{"prod": "gpt-4o"}] * 3
+    assert client.reads == 1
+    client.aliases = {"prod": "gpt-4o-mini"}  # changed by another instance
+    clock[0] += model_aliases.CACHE_SECONDS - 1
+    assert model_aliases.for_org(client, "org-c") == {"prod": "gpt-4o"} and client.reads == 1
+    clock[0] += 1
+    assert model_aliases.for_org(client, "org-c") == {"prod": "gpt-4o-mini"} and client.reads == 2
+    model_aliases.store(client, "org-c", {}, NOW)  # changed on this instance: applied at once
+    assert model_aliases.for_org(client, "org-c") == {} and client.reads == 3
+    assert model_aliases.for_org(Warehouse(None), "org-d") == {}  # an org without a mapping
