@@ -104,6 +104,19 @@ def _catalog_model(provider: str, model: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def known_model(model: str) -> bool:
+    """Whether the catalog knows a model of this id under any provider: what an org's own
+    model name (an Azure deployment, a proxy's alias) may be mapped to."""
+    from genai_prices import data_snapshot
+
+    try:
+        data_snapshot.get_snapshot().find_provider_model(model, None, None, None)
+    except LookupError:
+        return False
+    return True
+
+
 def provider_id(provider: str) -> str:
     """The price catalog's name for a provider as usage events name it."""
     return _PROVIDER_IDS.get(provider.lower(), provider.lower())

@@ -274,6 +274,20 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     assert http.get(f"{seeded['analytics']}/api/usage/summary", headers=bearer(reader)).status_code == 200
     assert http.post(f"{seeded['analytics']}/api/usage", json=[event], headers=bearer(reader)).status_code == 403
 
+    # Model names: a half-filled row is explained; a saved mapping is there after a reload.
+    page.get_by_label("Name as sent 1").fill(f"prod-gpt4o-{size}")
+    page.get_by_role("button", name="Save model names").click()
+    expect(page.locator("#aliases-error")).to_contain_text("needs both a name as sent and a catalog model")
+    page.get_by_label("Catalog model 1").fill("gpt-4o")
+    page.get_by_role("button", name="Save model names").click()
+    expect(page.locator("#aliases-message")).to_have_text("Saved 1 model name.")
+    page.reload()
+    expect(page.get_by_label("Name as sent 1")).to_have_value(f"prod-gpt4o-{size}")
+    expect(page.get_by_label("Catalog model 1")).to_have_value("gpt-4o")
+    expect(page.get_by_label("Name as sent 2")).to_have_value("")  # the empty row to add one
+    assert http.get(f"{seeded['analytics']}/api/usage/model-names", headers=seeded["headers"]).json() == {
+        "aliases": {f"prod-gpt4o-{size}": "gpt-4o"}}
+
     # A budget: a bad amount is explained and not saved; a good one shows on the dashboard.
     page.get_by_label("Budget per month (USD)").fill("12.345")
     page.get_by_role("button", name="Save budget").click()

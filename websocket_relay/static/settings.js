@@ -1,5 +1,6 @@
 // Settings: who is signed in, the org's monthly LLM budget (chat's /api/settings) and the
-// org's API keys (auth's /auth/api-keys): a new key is shown once, with a copy button.
+// org's API keys (auth's /auth/api-keys): a new key is shown once, with a copy button; and
+// the org's own model names, each mapped to a catalog model (analytics' /api/usage/model-names).
 "use strict";
 
 const NetraSettings = (() => {
@@ -12,6 +13,8 @@ const NetraSettings = (() => {
     ctx = context;
     $("budget-form").addEventListener("submit", (event) => { event.preventDefault(); saveBudget().catch(fail("budget-message")); });
     $("key-form").addEventListener("submit", (event) => { event.preventDefault(); createKey().catch(fail("keys-error")); });
+    $("aliases-form").addEventListener("submit", (event) => { event.preventDefault(); saveAliases().catch(fail("aliases-error")); });
+    $("alias-add").addEventListener("click", () => { $("aliases").append(aliasRow("", "")); });
   }
 
   const fail = (id) => (error) => { $(id).textContent = error.message || String(error); };
@@ -24,7 +27,8 @@ const NetraSettings = (() => {
       el("dt", {}, "Organization"), el("dd", { class: "mono" }, who.org_id || "—"));
     $("new-key").hidden = true; $("new-key").replaceChildren();
     $("keys-message").textContent = ""; $("keys-error").textContent = ""; $("budget-message").textContent = "";
-    await Promise.all([loadBudget(), loadKeys()]);
+    $("aliases-message").textContent = ""; $("aliases-error").textContent = "";
+    await Promise.all([loadBudget(), loadKeys(), loadAliases()]);
   }
 
   async function loadBudget() {
@@ -124,6 +128,44 @@ const NetraSettings = (() => {
       ...writing, ...reading);
     $("new-key").hidden = false;
     field.focus(); field.select();
+  }
+
+  // --- model names: one row per name, an empty row to add one ---------------------------
+
+  const aliasesUrl = () => `${ctx.analyticsUrl}/api/usage/model-names`;
+
+  function aliasRow(name, model) {
+    const n = $("aliases").children.length + 1;
+    return el("tr", {},
+      el("td", {}, el("input", { type: "text", class: "alias-name mono", maxlength: "200", autocomplete: "off", value: name,
+        size: "14", placeholder: "prod-gpt4o-eu", "aria-label": `Name as sent ${n}` })),
+      el("td", {}, el("input", { type: "text", class: "alias-model mono", maxlength: "200", autocomplete: "off", value: model,
+        size: "14", placeholder: "gpt-4o", "aria-label": `Catalog model ${n}` })));
+  }
+
+  function showAliases(aliases) {
+    $("aliases").replaceChildren();
+    for (const [name, model] of [...Object.entries(aliases), ["", ""]]) $("aliases").append(aliasRow(name, model));
+  }
+
+  async function loadAliases() {
+    if (!ctx.analyticsUrl) { $("aliases-form").hidden = true; return; }
+    showAliases((await ctx.api(aliasesUrl())).aliases);
+  }
+
+  async function saveAliases() {
+    $("aliases-error").textContent = ""; $("aliases-message").textContent = "";
+    const aliases = {};
+    for (const row of $("aliases").children) {
+      const name = row.querySelector(".alias-name").value.trim(), model = row.querySelector(".alias-model").value.trim();
+      if (!name && !model) continue;
+      if (!name || !model) { $("aliases-error").textContent = "Each row needs both a name as sent and a catalog model."; return; }
+      aliases[name] = model;
+    }
+    const saved = await ctx.api(aliasesUrl(), { method: "PUT", body: JSON.stringify({ aliases }) });
+    showAliases(saved.aliases);
+    const count = Object.keys(saved.aliases).length;
+    $("aliases-message").textContent = count ? `Saved ${count} model name${count === 1 ? "" : "s"}.` : "No model names.";
   }
 
   return { init, show };

@@ -20,6 +20,10 @@ _MEASURES = {
     # No calls, no percentile.
     | {name: {"type": ["number", "null"]} for name in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms")},
 }
+# An org's own model name as its calls send it -> the catalog's model id.
+_ALIASES = {"type": "object", "required": ["aliases"], "properties": {"aliases": {
+    "type": "object", "maxProperties": 200, "propertyNames": {"minLength": 1, "maxLength": 200},
+    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200}}}}
 
 OPENAPI = {
     "openapi": "3.1.0",
@@ -94,6 +98,25 @@ OPENAPI = {
             "parameters": _RANGE,
             "responses": {"200": {"description": "workloads"}, **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
+        "/api/usage/model-names": {
+            "get": {
+                "security": [{"bearer": []}],
+                "description": "The org's own model names (Azure deployment names, a proxy's aliases) and the catalog model "
+                               "each is priced and grouped as.",
+                "responses": {"200": {"description": "the mapping", "content": {"application/json": {"schema": _ALIASES}}},
+                              **{str(c): _ERROR for c in _READ_ERRORS}},
+            },
+            "put": {
+                "security": [{"bearer": []}],
+                "description": "Replace the org's mapping (a signed-in user of the org; not an API key). Every target must be "
+                               "a model the price catalog knows. Applied at ingest to calls stored from now on (within a "
+                               "minute on every instance); calls stored before keep the model they were stored with. The "
+                               "name as sent stays in the call's metadata.model_as_sent.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ALIASES}}},
+                "responses": {"200": {"description": "the mapping stored", "content": {"application/json": {"schema": _ALIASES}}},
+                              **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+            },
+        },
         "/api/usage/summary": {"get": {
             "security": [{"bearer": []}],
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},

@@ -6,7 +6,7 @@ import logging
 
 from shared_lib import safejson
 from shared_lib.envelope import EnvelopeError, from_http
-from shared_lib.http import ApiError, Router, error_response, json_response
+from shared_lib.http import ApiError, Router, error_response, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
 from netra_analytics.openapi import OPENAPI
@@ -25,6 +25,7 @@ ROUTER = Router(
         ("/api/usage/timeseries", "timeseries", ["GET"]),
         ("/api/usage/unpriced", "unpriced", ["GET"]),
         ("/api/usage/profile", "profile", ["GET"]),
+        ("/api/usage/model-names", "model_names", ["GET", "PUT"]),
         ("/projects/<project>/topics/<topic>", "push", ["POST"]),
     ],
     OPENAPI,
@@ -48,6 +49,10 @@ def _handle(endpoint: str, request, service_factory, local: bool):
         return json_response(service.accept_usage(request.headers, _rows(request)))
     if endpoint == "otlp_traces":
         return _traces(request, service)
+    if endpoint == "model_names":
+        if request.method == "PUT":
+            return json_response(service.set_model_names(request.headers, read_json(request)))
+        return json_response(service.model_names(request.headers))
     if endpoint == "import":
         return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request),
                                                   request.args.get("feature"), request.args.get("timestamp")))

@@ -13,7 +13,7 @@ from shared_lib.envelope import PubSubMessage
 from shared_lib.http import ApiError
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
-from netra_analytics import importers, warehouse
+from netra_analytics import importers, model_aliases, warehouse
 
 log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = "usage-events"
@@ -132,12 +132,31 @@ class AnalyticsService:
                                         check_window=False))
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
-        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now)
+        aliases = {body["org_id"]: model_aliases.for_org(self.warehouse_client, body["org_id"])}
+        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases)
         refused += stored.refused
         for row in refused:
             log.warning("usage row not stored: org %s event %s (message %s): %s", body["org_id"], row["event_id"],
                         message.message_id, row["error"])
         return {"stored": stored.rows, "refused": refused}
+
+    # --- the org's own model names ----------------------------------------------------
+
+    def model_names(self, headers) -> dict:
+        caller = self.caller(headers, reading=True)
+        return {"aliases": model_aliases.stored(self.warehouse_client, caller.org_id)}
+
+    def set_model_names(self, headers, body) -> dict:
+        """Replace the org's mapping; a signed-in user only (not an API key or a delegated token)."""
+        caller = self.caller(headers)
+        if caller.kind != "user":
+            raise ApiError(403, "forbidden", "only a signed-in user of the org may change its model names")
+        try:
+            aliases = model_aliases.validated(body)
+        except model_aliases.InvalidAliases as exc:
+            raise ApiError(400, "invalid_aliases", str(exc)) from None
+        model_aliases.store(self.warehouse_client, caller.org_id, aliases, self.clock())
+        return {"aliases": aliases}
 
     # --- queries --------------------------------------------------------------------
 

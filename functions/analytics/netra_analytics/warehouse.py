@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,11 +96,13 @@ def _statements(sql: str) -> list[str]:
     return [part.strip() for part, text in zip(parts, code) if text]
 
 
-def priced_row(event: UsageEvent, now: dt.datetime) -> list:
+def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] | None = None) -> list:
     """The warehouse row of an event: the provided cost and the catalog's, side by side."""
     # Stored under the catalog's name of its model (one group for gpt-4o-mini and
-    # gpt-4o-mini-2024-07-18), the name as sent kept in metadata.
-    model, metadata = canonical_model(event.provider, event.model), dict(event.metadata)
+    # gpt-4o-mini-2024-07-18, and for an org's own name of it: `aliases`), the name as
+    # sent kept in metadata.
+    named = (aliases or {}).get(event.model, event.model)
+    model, metadata = canonical_model(event.provider, named), dict(event.metadata)
     if model != event.model:
         metadata.setdefault(MODEL_AS_SENT, event.model)
     catalog = price(CallUsage(event.provider, model, event.input_tokens, event.output_tokens,
@@ -119,7 +122,7 @@ def priced_row(event: UsageEvent, now: dt.datetime) -> list:
 
 
 def insert(client, events: list[UsageEvent], accepted_at: dt.datetime | None = None,
-           now: dt.datetime | None = None) -> Stored:
+           now: dt.datetime | None = None, aliases: Mapping[str, Mapping[str, str]] | None = None) -> Stored:
     """Store events: an append, no read before it, so concurrent consumers cannot race.
 
     The table keeps one row per (org_id, event_id), the latest `accepted_at` (when intake
@@ -127,13 +130,14 @@ def insert(client, events: list[UsageEvent], accepted_at: dt.datetime | None = N
     later re-send), and reads use FINAL: duplicates and replacements collapse whatever the
     order or concurrency of inserts. One insert is one part, so a batch is stored whole or
     not at all; when the warehouse refuses it, the rows it refuses alone are set aside.
+    `aliases`: each org's own model names (org id -> name as sent -> catalog model).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     accepted_at = accepted_at or now
     latest = {}
     for event in events:  # within a batch the later row of an event id wins, as across batches
         latest[(event.org_id, event.event_id)] = event
-    rows = [(e, priced_row(e, now) + [accepted_at]) for e in latest.values()]
+    rows = [(e, priced_row(e, now, (aliases or {}).get(e.org_id)) + [accepted_at]) for e in latest.values()]
     if not rows:
         return Stored(0, [])
     try:
