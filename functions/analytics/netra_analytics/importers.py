@@ -192,6 +192,10 @@ def _millis(start: str | None, end: str | None) -> int | None:
 
 
 def _openai(item: Mapping) -> dict:
+    """A chat completion object as the API returns it (openai-python's
+    `types/chat/chat_completion.py` and `types/completion_usage.py`: id, created, model,
+    choices[].finish_reason, usage.prompt_tokens / completion_tokens,
+    prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens)."""
     usage = item.get("usage") or {}
     prompt_details = usage.get("prompt_tokens_details") or {}
     completion_details = usage.get("completion_tokens_details") or {}
@@ -297,6 +301,10 @@ def _anthropic(item: Mapping, timestamp: str | None) -> dict:
 
 
 def _litellm(item: Mapping) -> dict:
+    """A row of LiteLLM's spend logs (the proxy's `LiteLLM_SpendLogs` table in
+    `litellm/proxy/schema.prisma`, as `/spend/logs` and the UI's export give it: request_id,
+    startTime, endTime, completionStartTime, model, custom_llm_provider, prompt_tokens,
+    completion_tokens, spend, user, end_user, request_tags, status, metadata.usage_object)."""
     model = item.get("model") or ""
     provider = item.get("custom_llm_provider") or (model.split("/", 1)[0] if "/" in model else None)
     provider = _LITELLM_PROVIDERS.get(provider, provider) or _provider(model)
@@ -332,6 +340,10 @@ def _litellm(item: Mapping) -> dict:
 
 
 def _langfuse(item: Mapping) -> dict:
+    """A generation from Langfuse's observations (the public API's `ObservationsView`, as
+    `GET /api/public/observations` and the UI's export give it: id, name, startTime, endTime,
+    completionStartTime, model, usageDetails (or the older usage / promptTokens /
+    completionTokens), calculatedTotalCost or costDetails.total, userId, level)."""
     details = item.get("usageDetails") or item.get("usage") or {
         "input": item.get("promptTokens"), "output": item.get("completionTokens")}
     details = {k: v for k, v in details.items() if isinstance(v, int)}
