@@ -94,8 +94,12 @@ class Reading:
                     or self.percent or self.money or self.scenario)
 
 
+_CONTRACTION = re.compile(r"\b(where|what|how|who|which|why|when|that|there|it)'s\b")
+
+
 def normalize(text: str, names: OrgNames) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = _CONTRACTION.sub(lambda m: m.group(1) + " is", text)  # "where's the money going" reads as "where is"
     known = _name_words(names)
 
     def fix(m: re.Match) -> str:
@@ -315,7 +319,10 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
 
     keeps_kind = base is not None and reading.kind == "breakdown" and (
         reading.follow_up_marker or (bool(SPLIT_ONLY.search(reading.masked)) and base.kind in ("change", "latency")))
-    if reading.kind is not None and (reading.strong or base is None) and not keeps_kind:
+    # A question of some length that names its own kind and no follow-up marker asks afresh
+    # ("how much did the foobar feature cost" after a latency question is about spend).
+    asks_afresh = reading.kind is not None and not reading.follow_up_marker and len(reading.text.split()) > 6
+    if reading.kind is not None and (reading.strong or base is None or asks_afresh) and not keeps_kind:
         kind = take("kind", reading.kind, None, None)
     else:
         kind = take("kind", None, base.kind if base else None, "overview")
@@ -369,7 +376,8 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     top_n = take("top_n", reading.top_n, base.top_n if base and base.kind == kind else None, None)
     target_stated, budget_stated = _amounts(reading, kind)
     target = take("target", target_stated, base.target if base and kind in ("plan", "what_if") else None, None)
-    budget = take("budget_usd", budget_stated, base.budget_usd if base else None, None)
+    # A budget carries over only to another forecast: a latency answer has no use for one.
+    budget = take("budget_usd", budget_stated, base.budget_usd if base and kind == "forecast" else None, None)
     scenario = take("scenario", stated_scenario, base.scenario if base and kind == "what_if" else None, None)
     return Query(kind=kind, period=period, comparison=comparison, dimensions=dimensions, filters=filters, metric=metric,
                  target=target, budget_usd=budget, scenario=scenario, top_n=top_n, unresolved=tuple(reading.unresolved),
