@@ -100,6 +100,11 @@ def gather(query: dict, read, progress, today: dt.date) -> dict:
             said.update(workloads=len(data["profile"]["workloads"]))
         with progress.tool("unpriced_calls", "Checking for calls without a price") as said:
             data["unpriced"] = read("/api/usage/unpriced", period)
+            if filters:
+                # The listing covers the whole org; the counts that matter are the filtered calls'.
+                only = data["summary"]["unpriced"]
+                data["unpriced"] = {**data["unpriced"], "calls": only["calls"], "tokens": only["tokens"],
+                                    "models": data["unpriced"]["models"] if only["calls"] else []}
             said.update(calls=data["unpriced"]["calls"])
         if (query.get("filters") or {}).get("user"):
             data["warnings"].append("Savings are computed per workload, which has no user: the user filter is not applied "

@@ -34,12 +34,13 @@ def recording(calls: int = 10):
     def read(path, period, **params):
         reads.append((path, period["from"], period["to"], params))
         if path == "/api/usage/summary":
-            return {"groups": [g("chat", calls, "1")] if calls else [], "totals": {"calls": calls, "cost_usd": "1" if calls else "0"}}
+            return {"groups": [g("chat", calls, "1")] if calls else [], "totals": {"calls": calls, "cost_usd": "1" if calls else "0"},
+                    "unpriced": {"calls": 0, "tokens": 0}}
         if path == "/api/usage/timeseries":
             return {"series": []}
         if path == "/api/usage/profile":
             return {"workloads": [workload(feature="chat"), workload(feature="tags")]}
-        return {"calls": 0, "tokens": 0, "models": []}
+        return {"calls": 5, "tokens": 900, "models": [{"model": "acme-llm-1", "features": ["lab"]}]}  # the whole org's
     return reads, read
 
 
@@ -70,6 +71,8 @@ def test_pricing_kinds_read_the_profile_and_keep_the_filtered_workloads():
                   Silent(), TODAY)
     assert [w["feature"] for w in data["profile"]["workloads"]] == ["chat"]
     assert reads[0][3] == {"group_by": "model", "feature": "chat"}
+    # The org has unpriced calls elsewhere; chat has none, so its answer warns of none.
+    assert (data["unpriced"]["calls"], data["unpriced"]["models"]) == (0, [])
 
 
 def test_a_forecast_reads_the_daily_history_before_the_month():
