@@ -30,8 +30,10 @@ def main() -> int:
     # cannot disturb the next (chDB allows one data path per process).
     results = []
     for name in args.suites or SUITES:
-        results.extend(in_child(["bench", "--in-process", "--repeat", str(args.repeat), name]))
-        print(report(results), flush=True)
+        found = in_child(["bench", "--in-process", "--repeat", str(args.repeat), name])
+        print(f"{name}:\n{report(found, machine_lines=False)}\n", flush=True)  # progress, for people
+        results.extend(found)
+    print(report(results))  # the whole table, and one BENCH_JSON line per entry
     return 0
 
 

@@ -76,13 +76,14 @@ def compare(name: str, subject: Callable[[], float], baseline_name: str, baselin
     return Result(name, baseline_name, runs, baseline_runs)
 
 
-def report(results: list[Result]) -> str:
+def report(results: list[Result], machine_lines: bool = True) -> str:
     header = f"{'benchmark':<38} {'median':>9} {'baseline':<38} {'median':>9} {'ratio':>7}"
     lines = [header, "-" * len(header)]
     for r in results:
         lines.append(f"{r.name:<38} {_seconds(r.median):>9} {r.baseline:<38} {_seconds(r.baseline_median):>9} {r.ratio:>6.2f}x")
-    lines.append("")
-    lines.extend(f"BENCH_JSON {r.as_json()}" for r in results)
+    if machine_lines:
+        lines.append("")
+        lines.extend(f"BENCH_JSON {r.as_json()}" for r in results)
     return "\n".join(lines)
 
 

@@ -45,6 +45,7 @@ SELECT
     toString(cityHash64(number % 200000)) AS prompt_hash,
     concat('prefix-', toString(number % 12)) AS prefix_hash,
     NULL AS max_tokens,
+    NULL AS finish_reason,
     number % 6 != 0 AS interactive,
     false AS batch,
     map() AS metadata,
