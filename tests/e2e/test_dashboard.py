@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_web_chat import browser  # noqa: F401  (the chromium fixture)
 from tests.helpers import bearer, dev_login, url_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,6 @@ the demo's answer key, and a reload that rebuilds it all from the API."""
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -14,23 +13,8 @@ from emulators.demo import DemoOptions, seed_demo
 from shared_lib.clients.firestore import firestore_client
 from tests.helpers import url_of
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUESTION = "How can we cut our LLM costs by 30%?"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_report(platform, settings, browser, unique, tmp_path):

@@ -18,7 +18,6 @@ import pytest
 
 from emulators.demo import DemoOptions, seed_demo
 from tests.e2e.test_dashboard import axe_source, serious_violations  # noqa: F401  (axe-core, as the other views use it)
-from tests.e2e.test_web_chat import browser  # noqa: F401  (the chromium fixture)
 from tests.helpers import url_of
 
 pytest.importorskip("netra_agents.understanding", reason="the question parser (issue 11) is not in this tree")

@@ -18,7 +18,6 @@ import pytest
 
 from netra_agents.query import Period, Query, Scenario, Unresolved
 from shared_lib.events import ClientEvent
-from tests.e2e.test_web_chat import browser  # noqa: F401  (the chromium fixture)
 from tests.helpers import bearer, dev_login, url_of
 from tests.integration.relay.conftest import envelope
 

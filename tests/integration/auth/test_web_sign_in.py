@@ -5,28 +5,12 @@ and the same callback opened in another browser (login CSRF) signs nobody in."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from tests.helpers import bearer, url_of
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
 def _start_sign_in(page, relay: str, provider: str = "GitHub") -> None:
