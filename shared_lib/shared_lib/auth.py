@@ -64,6 +64,21 @@ class Principal:
         }
 
 
+@dataclasses.dataclass(frozen=True)
+class Access:
+    """Who an endpoint admits: a user's access token always; an org API key or a delegated
+    token only where it opts in, and then only one that holds `scope` (when named)."""
+
+    api_key: bool = False
+    delegated: bool = False
+    scope: str | None = None
+    # What the scope lets a key or token do, for the refusal: "read usage".
+    scope_allows: str = ""
+
+
+USER = Access()
+
+
 class Revocations:
     """Revoked sessions in Redis, kept as long as any token of the session may live."""
 
@@ -225,6 +240,17 @@ class Authenticator:
         if allow_delegated and _token_type(token) == DELEGATED:
             return self._verifier.principal(token, DELEGATED)
         return self._verifier.principal(token)
+
+    def admit(self, headers: Mapping[str, str], access: Access) -> Principal:
+        """The caller, if `access` admits it: raises InvalidToken (unauthenticated) or
+        errors.Forbidden (a key or delegated token without the endpoint's scope)."""
+        caller = self.authenticate(headers, allow_api_key=access.api_key, allow_delegated=access.delegated)
+        if access.scope is not None and caller.kind != "user" and access.scope not in caller.permissions:
+            from shared_lib.errors import Forbidden
+
+            noun = "API key" if caller.kind == "api_key" else f"{caller.kind} token"
+            raise Forbidden("forbidden", f"this {noun} may not {access.scope_allows or 'use ' + access.scope}")
+        return caller
 
     def _validate_remotely(self, token: str) -> Principal:
         import httpx

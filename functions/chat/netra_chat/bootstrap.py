@@ -1,10 +1,20 @@
-"""Builds the chat function's collaborators from configuration: lazily, once per instance."""
+"""The chat function's composition root: its configuration, validated at cold start, and its
+collaborators, built from it lazily, once per instance."""
 
 from __future__ import annotations
 
+from shared_lib.config import Settings, load_settings
 from shared_lib.instance import per_instance
 
 from netra_chat.service import ChatService
+
+
+def configuration(environ=None) -> Settings:
+    """Every setting chat reads, validated: a bad one raises ConfigError naming it."""
+    return load_settings(environ)
+
+
+settings = per_instance(configuration)
 
 
 def build(environ=None) -> ChatService:
@@ -12,22 +22,22 @@ def build(environ=None) -> ChatService:
     from shared_lib.clients.firestore import firestore_client
     from shared_lib.clients.pubsub import publisher_client
     from shared_lib.clients.redis_store import redis_client
-    from shared_lib.config import load_settings
     from shared_lib.log import configure_logging
 
     from netra_chat.store import ChatStore, OrgSettings
 
-    settings = load_settings(environ)
-    configure_logging(settings.project_id, settings.log_level)
-    redis = redis_client(settings)
-    db = firestore_client(settings)
+    config = settings() if environ is None else configuration(environ)
+    configure_logging(config.project_id, config.log_level)
+    redis = redis_client(config)
+    db = firestore_client(config)
     return ChatService(
         store=ChatStore(db),
-        authenticator=authenticator(settings, redis),
-        publisher=publisher_client(settings),
+        authenticator=authenticator(config, redis),
+        publisher=publisher_client(config),
         redis=redis,
-        project_id=settings.project_id,
-        delegate=lambda headers: exchange_token(settings.auth_url, headers, "usage:read", "agents"),
+        project_id=config.project_id,
+        delegate=lambda access_token: exchange_token(config.auth_url, {"Authorization": f"Bearer {access_token}"},
+                                                     "usage:read", "agents"),
         org_settings=OrgSettings(db),
     )
 
