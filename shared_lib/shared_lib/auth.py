@@ -312,16 +312,17 @@ def _token_type(token: str) -> str | None:
         return None
 
 
-def authenticator(settings, redis) -> Authenticator:
-    """The standard Authenticator for a component: JWKS and validation from AUTH_URL."""
+def authenticator(settings, redis, http=None) -> Authenticator:
+    """The standard Authenticator for a component: JWKS and validation from AUTH_URL, over
+    `http` (the component's one httpx.Client, built in its composition root)."""
     if not settings.auth_url:
         from shared_lib.config import ConfigError
 
         raise ConfigError(["AUTH_URL is not set: tokens cannot be verified"])
     verifier = TokenVerifier(
-        JwksKeys(f"{settings.auth_url}/auth/.well-known/jwks.json"),
+        JwksKeys(f"{settings.auth_url}/auth/.well-known/jwks.json", http=http),
         settings.token_issuer,
         settings.token_audience,
         Revocations(redis),
     )
-    return Authenticator(verifier, f"{settings.auth_url}/auth/validate")
+    return Authenticator(verifier, f"{settings.auth_url}/auth/validate", http=http)

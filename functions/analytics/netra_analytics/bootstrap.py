@@ -22,6 +22,8 @@ settings = per_instance(configuration)
 
 
 def build(environ=None) -> AnalyticsService:
+    import httpx
+
     from shared_lib.auth import authenticator
     from shared_lib.clients.clickhouse import clickhouse_client
     from shared_lib.clients.pubsub import publisher_client
@@ -38,7 +40,8 @@ def build(environ=None) -> AnalyticsService:
     if applied:
         log.info("applied warehouse migrations %s", applied)
     return AnalyticsService(
-        authenticator=authenticator(config, redis_client(config)),
+        # One HTTP client for the instance: auth's signing keys and API-key checks.
+        authenticator=authenticator(config, redis_client(config), httpx.Client()),
         publisher=publisher_client(config),
         project_id=config.project_id,
         warehouse_client=client,

@@ -18,6 +18,8 @@ settings = per_instance(configuration)
 
 
 def build(environ=None) -> ChatService:
+    import httpx
+
     from shared_lib.auth import authenticator, exchange_token
     from shared_lib.clients.firestore import firestore_client
     from shared_lib.clients.pubsub import publisher_client
@@ -30,14 +32,16 @@ def build(environ=None) -> ChatService:
     configure_logging(config.project_id, config.log_level)
     redis = redis_client(config)
     db = firestore_client(config)
+    # The one HTTP client of this instance: auth's signing keys, API-key checks, token exchange.
+    http = httpx.Client()
     return ChatService(
         store=ChatStore(db),
-        authenticator=authenticator(config, redis),
+        authenticator=authenticator(config, redis, http),
         publisher=publisher_client(config),
         redis=redis,
         project_id=config.project_id,
         delegate=lambda access_token: exchange_token(config.auth_url, {"Authorization": f"Bearer {access_token}"},
-                                                     "usage:read", "agents"),
+                                                     "usage:read", "agents", http=http),
         org_settings=OrgSettings(db),
     )
 
