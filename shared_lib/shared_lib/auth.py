@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared_lib.access import USER, Access  # noqa: F401 - USER re-exported: who most endpoints admit
+
 ALGORITHMS = ["ES256"]
 ACCESS, REFRESH, DELEGATED = "access", "refresh", "delegated"
 API_KEY_PREFIX = "netra_sk_"
@@ -62,21 +64,6 @@ class Principal:
             "permissions": list(self.permissions),
             "expires_at": self.expires_at,
         }
-
-
-@dataclasses.dataclass(frozen=True)
-class Access:
-    """Who an endpoint admits: a user's access token always; an org API key or a delegated
-    token only where it opts in, and then only one that holds `scope` (when named)."""
-
-    api_key: bool = False
-    delegated: bool = False
-    scope: str | None = None
-    # What the scope lets a key or token do, for the refusal: "read usage".
-    scope_allows: str = ""
-
-
-USER = Access()
 
 
 class Revocations:

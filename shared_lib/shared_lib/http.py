@@ -8,12 +8,11 @@ domain refusals of `shared_lib.errors`, which `REFUSAL_STATUS` maps to statuses 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared_lib.auth import Access, InvalidToken, Principal
+from shared_lib.access import Access
 from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Refused, Unavailable, UpstreamFailed
 
 DEFAULT_MAX_BODY = 1 * 1024 * 1024
@@ -169,8 +168,15 @@ REFUSAL_STATUS: dict[type[Refused], int] = {
 }
 
 
+if TYPE_CHECKING:
+    from shared_lib.auth import Principal
+
+
 def refusal_response(exc: Exception):
     """The JSON answer to a domain refusal or a refused credential; None for anything else."""
+    # Loaded by then: whoever raised a refusal built a service, and the service shared_lib.auth.
+    from shared_lib.auth import InvalidToken
+
     if isinstance(exc, InvalidToken):
         # Signing keys or API-key validation out of reach is our outage, not a bad token.
         status = 503 if exc.code == "keys_unavailable" else 401
@@ -182,8 +188,9 @@ def refusal_response(exc: Exception):
     return error_response(status, exc.code, exc.message, headers)
 
 
-@dataclasses.dataclass(frozen=True)
-class Call:
+# NamedTuples, not dataclasses: route tables are built at cold start, where a dataclass
+# costs milliseconds to create.
+class Call(NamedTuple):
     """What a handler gets: the request, its path variables, and who is calling (None on a
     public endpoint)."""
 
@@ -192,8 +199,7 @@ class Call:
     caller: Principal | None
 
 
-@dataclasses.dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """How one method of one route is answered: `handle(service, call)`, after the service's
     `authenticator` admitted the caller under `access` (None: a public endpoint)."""
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 
+from typing import TYPE_CHECKING
+
 from shared_lib.config import Settings, load_settings
 from shared_lib.instance import per_instance
 
-from netra_analytics.service import AnalyticsService
+if TYPE_CHECKING:  # the service, the warehouse and the importers load with the first request
+    from netra_analytics.service import AnalyticsService
 
 log = logging.getLogger("netra.analytics")
 
@@ -32,6 +35,7 @@ def build(environ=None) -> AnalyticsService:
     from shared_lib.push_auth import PushAuthenticator
 
     from netra_analytics import warehouse
+    from netra_analytics.service import AnalyticsService
 
     config = settings() if environ is None else configuration(environ)
     configure_logging(config.project_id, config.log_level)

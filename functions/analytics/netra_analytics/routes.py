@@ -6,12 +6,11 @@ import logging
 
 from shared_lib import safejson
 from shared_lib.envelope import EnvelopeError, from_http
-from shared_lib.auth import Access
+from shared_lib.access import Access
 from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
 from netra_analytics.openapi import OPENAPI
-from netra_analytics.warehouse import FILTERS
 
 log = logging.getLogger("netra.analytics")
 MAX_BODY = 5 * 1024 * 1024
@@ -57,7 +56,8 @@ def _period(call: Call) -> tuple[str | None, str | None]:
 
 
 def _filters(call: Call) -> dict[str, list[str]]:
-    return {dimension: call.request.args.getlist(dimension) for dimension in FILTERS}
+    # Every parameter's values; the service picks the dimensions it filters on.
+    return {name: call.request.args.getlist(name) for name in call.request.args}
 
 
 def summary(service, call: Call):

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import logging
 
+from typing import TYPE_CHECKING
+
 from shared_lib.config import Settings, load_settings
 from shared_lib.instance import per_instance
 
-from netra_auth.service import AuthService
 from netra_auth.settings import AuthSettings, load_auth_settings
+
+if TYPE_CHECKING:  # the service and its store load with the first request, not at cold start
+    from netra_auth.service import AuthService
 
 log = logging.getLogger("netra.auth")
 
@@ -38,6 +42,7 @@ def build(environ=None) -> AuthService:
     from netra_auth.keys import SECRET_NAME, KeyRing
     from netra_auth.migrate import migrate
     from netra_auth.providers import ClientCredentials, GitHubProvider, GoogleProvider
+    from netra_auth.service import AuthService
     from netra_auth.store import AuthStore
     from netra_auth.tokens import TokenIssuer, TokenPolicy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from shared_lib.auth import USER
+from shared_lib.access import USER
 from shared_lib.http import ApiError, Call, Endpoint, Router, client_ip, json_object, json_response
 
 from netra_auth.openapi import OPENAPI

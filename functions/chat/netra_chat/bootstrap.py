@@ -3,10 +3,13 @@ collaborators, built from it lazily, once per instance."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared_lib.config import Settings, load_settings
 from shared_lib.instance import per_instance
 
-from netra_chat.service import ChatService
+if TYPE_CHECKING:  # the service and its store load with the first request, not at cold start
+    from netra_chat.service import ChatService
 
 
 def configuration(environ=None) -> Settings:
@@ -26,6 +29,7 @@ def build(environ=None) -> ChatService:
     from shared_lib.clients.redis_store import redis_client
     from shared_lib.log import configure_logging
 
+    from netra_chat.service import ChatService
     from netra_chat.store import ChatStore, OrgSettings
 
     config = settings() if environ is None else configuration(environ)

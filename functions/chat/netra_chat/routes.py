@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from shared_lib.auth import USER, bearer_token
+from shared_lib.access import USER
 from shared_lib.http import ApiError, Call, Endpoint, Router, int_param, json_object, json_response
 
 from netra_chat.openapi import OPENAPI
-from netra_chat.service import PAGE_DEFAULT, PAGE_MAX
 
 log = logging.getLogger("netra.chat")
 MAX_BODY = 64 * 1024
+PAGE_DEFAULT, PAGE_MAX = 50, 200
 
 RULES = [
     ("/api/threads", "threads", ["GET", "POST"]),
@@ -55,6 +55,8 @@ def list_messages(service, call: Call):
 
 
 def post_message(service, call: Call):
+    from shared_lib.auth import bearer_token  # loaded with the service; kept off the cold start
+
     body = json_object(call.request, {"text": str}, required=("text",), max_bytes=MAX_BODY)
     headers = call.request.headers
     posted = service.post_message(call.caller, call.args["thread_id"], body["text"], headers.get("Idempotency-Key"),

@@ -20,7 +20,6 @@ from netra_chat.store import ChatStore
 
 MAX_TEXT = 10_000
 MAX_TITLE = 200
-PAGE_DEFAULT, PAGE_MAX = 50, 200
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, as HTTP header values should be
 
 

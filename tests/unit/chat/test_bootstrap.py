@@ -35,3 +35,14 @@ def test_a_function_with_good_settings_starts(function):
 def test_a_bad_setting_fails_start_up_with_its_name(function, name, value):
     started = start(function, **{name: value})
     assert started.returncode != 0 and "ConfigError" in started.stderr and name in started.stderr
+
+
+@pytest.mark.parametrize("function", ["chat", "analytics", "auth"])
+def test_cold_start_loads_the_route_table_and_settings_but_not_the_service(function):
+    environ = {k: v for k, v in os.environ.items() if k not in ("LOG_LEVEL", "TRUSTED_PROXY_HOPS", "AUTH_REFRESH_TTL_SECONDS")}
+    probe = "import sys, main; print(' '.join(sorted(sys.modules)))"
+    started = subprocess.run([sys.executable, "-c", probe], cwd=ROOT / "functions" / function, env={**environ, **GOOD},
+                             capture_output=True, text=True, timeout=60)
+    loaded = set(started.stdout.split())
+    assert {f"netra_{function}.routes", "shared_lib.config"} <= loaded, started.stderr
+    assert loaded & {f"netra_{function}.service", "shared_lib.auth", "httpx"} == set()

@@ -7,7 +7,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from shared_lib.auth import USER, Access, InvalidToken, Principal, bearer_token
+from shared_lib.access import USER, Access
+from shared_lib.auth import InvalidToken, Principal, bearer_token
 from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unavailable, UpstreamFailed
 from shared_lib.http import MAX_ID_CHARS, REFUSAL_STATUS, ApiError, Endpoint, Router, int_param, json_object, read_json, valid_id
 
