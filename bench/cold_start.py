@@ -65,7 +65,9 @@ def bare(env):
 def benchmarks(repeat: int):
     from bench.harness import compare
 
-    env = {**os.environ, "NETRA_ENV": "local", "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")}
+    # AUTH_URL: auth validates its configuration at cold start, and cannot build a callback URL without it.
+    env = {**os.environ, "NETRA_ENV": "local", "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+           "AUTH_URL": os.environ.get("AUTH_URL", "http://127.0.0.1:8090")}
     yield compare(
         "cold start: hello /health",
         lambda: time_to_first_200(FIXTURES / "hello" / "main.py", "hello", "http", {"path": "/health"}, env),

@@ -3,22 +3,19 @@
 
 import functions_framework
 
-from netra_analytics import routes
+from netra_analytics import bootstrap, routes
+
+# Read and validated at cold start: a bad setting stops the instance, named, before any request.
+SETTINGS = bootstrap.settings()
 
 
 @functions_framework.http
 def analytics_api(request):
-    from shared_lib.config import settings
-
-    from netra_analytics.bootstrap import service
-
-    return routes.dispatch(request, service, local=settings().is_local)
+    return routes.dispatch(request, bootstrap.service, SETTINGS.cors_allowed_origins)
 
 
 @functions_framework.cloud_event
 def ingest_usage(event):
     from shared_lib.envelope import from_cloudevent
 
-    from netra_analytics.bootstrap import service
-
-    service().store_usage(from_cloudevent(event))
+    bootstrap.service().store_usage(from_cloudevent(event))

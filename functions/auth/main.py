@@ -2,11 +2,12 @@
 
 import functions_framework
 
-from netra_auth import routes
+from netra_auth import bootstrap, routes
+
+# Read and validated at cold start: a bad setting stops the instance, named, before any request.
+SETTINGS, _ = bootstrap.settings()
 
 
 @functions_framework.http
 def auth(request):
-    from netra_auth.bootstrap import service
-
-    return routes.dispatch(request, service)
+    return routes.dispatch(request, bootstrap.service, SETTINGS.cors_allowed_origins)

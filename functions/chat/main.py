@@ -2,11 +2,12 @@
 
 import functions_framework
 
-from netra_chat import routes
+from netra_chat import bootstrap, routes
+
+# Read and validated at cold start: a bad setting stops the instance, named, before any request.
+SETTINGS = bootstrap.settings()
 
 
 @functions_framework.http
 def chat(request):
-    from netra_chat.bootstrap import service
-
-    return routes.dispatch(request, service)
+    return routes.dispatch(request, bootstrap.service, SETTINGS.cors_allowed_origins)

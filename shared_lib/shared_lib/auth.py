@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared_lib.access import USER, Access  # noqa: F401 - USER re-exported: who most endpoints admit
+
 ALGORITHMS = ["ES256"]
 ACCESS, REFRESH, DELEGATED = "access", "refresh", "delegated"
 API_KEY_PREFIX = "netra_sk_"
@@ -226,6 +228,17 @@ class Authenticator:
             return self._verifier.principal(token, DELEGATED)
         return self._verifier.principal(token)
 
+    def admit(self, headers: Mapping[str, str], access: Access) -> Principal:
+        """The caller, if `access` admits it: raises InvalidToken (unauthenticated) or
+        errors.Forbidden (a key or delegated token without the endpoint's scope)."""
+        caller = self.authenticate(headers, allow_api_key=access.api_key, allow_delegated=access.delegated)
+        if access.scope is not None and caller.kind != "user" and access.scope not in caller.permissions:
+            from shared_lib.errors import Forbidden
+
+            noun = "API key" if caller.kind == "api_key" else f"{caller.kind} token"
+            raise Forbidden("forbidden", f"this {noun} may not {access.scope_allows or 'use ' + access.scope}")
+        return caller
+
     def _validate_remotely(self, token: str) -> Principal:
         import httpx
 
@@ -286,16 +299,17 @@ def _token_type(token: str) -> str | None:
         return None
 
 
-def authenticator(settings, redis) -> Authenticator:
-    """The standard Authenticator for a component: JWKS and validation from AUTH_URL."""
+def authenticator(settings, redis, http=None) -> Authenticator:
+    """The standard Authenticator for a component: JWKS and validation from AUTH_URL, over
+    `http` (the component's one httpx.Client, built in its composition root)."""
     if not settings.auth_url:
         from shared_lib.config import ConfigError
 
         raise ConfigError(["AUTH_URL is not set: tokens cannot be verified"])
     verifier = TokenVerifier(
-        JwksKeys(f"{settings.auth_url}/auth/.well-known/jwks.json"),
+        JwksKeys(f"{settings.auth_url}/auth/.well-known/jwks.json", http=http),
         settings.token_issuer,
         settings.token_audience,
         Revocations(redis),
     )
-    return Authenticator(verifier, f"{settings.auth_url}/auth/validate")
+    return Authenticator(verifier, f"{settings.auth_url}/auth/validate", http=http)

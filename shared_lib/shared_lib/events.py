@@ -12,7 +12,9 @@ import json
 import time
 from typing import Any
 
-TOPIC = "client-events"
+from shared_lib.contracts import topics
+
+TOPIC = topics.CLIENT_EVENTS
 TYPES = (
     "connection_established",
     "message_created",

@@ -2,13 +2,18 @@
 
 Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status. Works on the Flask
 request functions-framework hands a function; answers are (body, status, headers) tuples.
+`ApiError` is for what the edge itself refuses (a body that is not JSON); services raise the
+domain refusals of `shared_lib.errors`, which `REFUSAL_STATUS` maps to statuses here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from shared_lib.access import Access
+from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Refused, Unavailable, UpstreamFailed
 
 DEFAULT_MAX_BODY = 1 * 1024 * 1024
 # Ids a client names in a path or a cursor: ours are uuids, and Firestore takes at most
@@ -151,19 +156,76 @@ def client_ip(request, trusted_hops: int) -> str:
 
 _CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 
+# The one place a refusal becomes a status. A kind not listed here is a defect: a 500.
+REFUSAL_STATUS: dict[type[Refused], int] = {
+    Invalid: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RateLimited: 429,
+    UpstreamFailed: 502,
+    Unavailable: 503,
+}
+
+
+if TYPE_CHECKING:
+    from shared_lib.auth import Principal
+
+
+def refusal_response(exc: Exception):
+    """The JSON answer to a domain refusal or a refused credential; None for anything else."""
+    # Loaded by then: whoever raised a refusal built a service, and the service shared_lib.auth.
+    from shared_lib.auth import InvalidToken
+
+    if isinstance(exc, InvalidToken):
+        # Signing keys or API-key validation out of reach is our outage, not a bad token.
+        status = 503 if exc.code == "keys_unavailable" else 401
+        return error_response(status, exc.code, exc.message, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'})
+    status = next((REFUSAL_STATUS[kind] for kind in type(exc).__mro__ if kind in REFUSAL_STATUS), None)
+    if status is None:
+        return None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error_response(status, exc.code, exc.message, headers)
+
+
+# NamedTuples, not dataclasses: route tables are built at cold start, where a dataclass
+# costs milliseconds to create.
+class Call(NamedTuple):
+    """What a handler gets: the request, its path variables, and who is calling (None on a
+    public endpoint)."""
+
+    request: Any
+    args: Mapping[str, str]
+    caller: Principal | None
+
+
+class Endpoint(NamedTuple):
+    """How one method of one route is answered: `handle(service, call)`, after the service's
+    `authenticator` admitted the caller under `access` (None: a public endpoint)."""
+
+    handle: Callable[[Any, Call], Any]
+    access: Access | None
+
 
 class Router:
     """Path routing for an HTTP function: 404/405 as JSON, /health and /openapi.json,
-    CORS for the allowed browser origins, ApiError -> its JSON, anything else -> a 500
-    without a stack trace (logged). A path variable (`<thread_id>`) matches only a
-    `valid_id`; any other value is a 404 before a handler runs."""
+    CORS for the allowed browser origins, ApiError and domain refusals -> their JSON,
+    anything else -> a 500 without a stack trace (logged). A path variable (`<thread_id>`)
+    matches only a `valid_id`; any other value is a 404 before a handler runs.
 
-    def __init__(self, rules: list[tuple[str, str, list[str]]], openapi: dict, logger, cors_origins=None):
+    `rules` are (path, endpoint, methods); `handlers` answer each (endpoint, method). Every
+    method of every rule has exactly one handler, checked when the router is built (import
+    time), so a route cannot fall through to another's handler or to a 500."""
+
+    def __init__(self, rules: list[tuple[str, str, list[str]]], handlers: Mapping[tuple[str, str], Endpoint], openapi: dict, logger):
+        routed = {(endpoint, method) for _, endpoint, methods in rules for method in methods}
+        if routed != set(handlers):
+            raise ValueError(f"routes without a handler: {sorted(routed - set(handlers))}; "
+                             f"handlers without a route: {sorted(set(handlers) - routed)}")
         self._rules = rules
+        self._handlers = dict(handlers)
         self._openapi = openapi
         self._log = logger
-        # Default: the web chat's origins from the process settings (CORS_ALLOWED_ORIGINS).
-        self._cors_origins = cors_origins or _configured_origins
         self._map = None
         _json_errors_for_the_framework()
 
@@ -172,9 +234,10 @@ class Router:
         """(path, endpoint, methods) of every route the function itself serves."""
         return list(self._rules)
 
-    def dispatch(self, request, handle):
-        """`handle(endpoint, args, request)` answers a matched route."""
-        from werkzeug.exceptions import MethodNotAllowed, NotFound
+    def dispatch(self, request, service_factory: Callable[[], Any], cors_origins: Collection[str] = ()):
+        """Answers a request: the matched route's handler runs with the service (built on first
+        use) and the caller it admitted. `cors_origins`: browser origins allowed to call."""
+        from werkzeug.exceptions import MethodNotAllowed, NotFound as NoRoute
         from werkzeug.routing import Map, Rule
 
         if self._map is None:
@@ -184,13 +247,13 @@ class Router:
                 strict_slashes=False,
                 converters={"default": _path_id_converter()},
             )
-        cors = self._cors(request)
+        cors = _cors(request, cors_origins)
         adapter = self._map.bind("netra", path_info=request.path)
         if request.method == "OPTIONS" and cors:
             return "", 204, {**cors, "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE", "Access-Control-Max-Age": "600"}
         try:
             endpoint, args = adapter.match(method=request.method)
-        except NotFound:
+        except NoRoute:
             return _with(error_response(404, "not_found", "no such route"), cors)
         except MethodNotAllowed as exc:
             return _with(error_response(405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])}), cors)
@@ -207,20 +270,31 @@ class Router:
             # The response body is dropped for HEAD by werkzeug itself.
             request = _HeadAsGet(request)
         try:
-            return _with(handle(endpoint, args, request), cors)
+            return _with(self._answer(self._handlers[endpoint, request.method], service_factory, request, args), cors)
         except ApiError as exc:
             return _with(exc.response(), cors)
-        except Exception:
+        except Exception as exc:
+            refused = refusal_response(exc)
+            if refused is not None:
+                return _with(refused, cors)
             self._log.exception("request failed", extra={"endpoint": endpoint})
             return _with(error_response(500, "internal", "the request could not be completed"), cors)
 
-    def _cors(self, request) -> dict[str, str]:
-        origin = request.headers.get("Origin")
-        if not origin or origin not in self._cors_origins():
-            return {}
-        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS,
-                # The web chat waits what a 429 says; cross-origin it can only read exposed headers.
-                "Access-Control-Expose-Headers": "Retry-After", "Vary": "Origin"}
+    @staticmethod
+    def _answer(endpoint: Endpoint, service_factory, request, args):
+        service = service_factory()
+        # Before the handler reads the body: an anonymous caller learns nothing of its validity.
+        caller = service.authenticator.admit(request.headers, endpoint.access) if endpoint.access is not None else None
+        return endpoint.handle(service, Call(request, args, caller))
+
+
+def _cors(request, origins: Collection[str]) -> dict[str, str]:
+    origin = request.headers.get("Origin")
+    if not origin or origin not in origins:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS,
+            # The web chat waits what a 429 says; cross-origin it can only read exposed headers.
+            "Access-Control-Expose-Headers": "Retry-After", "Vary": "Origin"}
 
 
 class _HeadAsGet:
@@ -263,12 +337,6 @@ def _path_id_converter():
             return value
 
     return PathId
-
-
-def _configured_origins() -> tuple[str, ...]:
-    from shared_lib.config import settings
-
-    return settings().cors_allowed_origins
 
 
 def _with(response, headers: Mapping[str, str]):

@@ -32,6 +32,7 @@ from typing import NamedTuple
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from shared_lib import safejson
+from shared_lib.contracts import tickets
 from shared_lib.envelope import EnvelopeError, from_push
 from shared_lib.events import ClientEvent, InvalidEvent, dedupe_key
 from shared_lib.idempotency import EventInFlight
@@ -286,7 +287,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
 
 async def _redeem(app: web.Application, ticket: str) -> Holder | None:
     """The ticket's holder, or None for a missing, used, expired or malformed ticket."""
-    claims = await app[REDIS].getdel(f"ws-ticket:{ticket}") if ticket else None
+    claims = await app[REDIS].getdel(tickets.key(ticket)) if ticket else None
     if not claims:
         return None
     try:

@@ -1,42 +1,58 @@
-"""Builds the analytics collaborators from configuration: lazily, once per instance."""
+"""The analytics function's composition root: its configuration, validated at cold start, and
+its collaborators, built from it lazily, once per instance."""
 
 from __future__ import annotations
 
 import logging
 
+from typing import TYPE_CHECKING
+
+from shared_lib.config import Settings, load_settings
 from shared_lib.instance import per_instance
 
-from netra_analytics.service import AnalyticsService
+if TYPE_CHECKING:  # the service, the warehouse and the importers load with the first request
+    from netra_analytics.service import AnalyticsService
 
 log = logging.getLogger("netra.analytics")
 
 
+def configuration(environ=None) -> Settings:
+    """Every setting analytics reads, validated: a bad one raises ConfigError naming it."""
+    return load_settings(environ)
+
+
+settings = per_instance(configuration)
+
+
 def build(environ=None) -> AnalyticsService:
+    import httpx
+
     from shared_lib.auth import authenticator
     from shared_lib.clients.clickhouse import clickhouse_client
     from shared_lib.clients.pubsub import publisher_client
     from shared_lib.clients.redis_store import redis_client
-    from shared_lib.config import load_settings
     from shared_lib.log import configure_logging
     from shared_lib.push_auth import PushAuthenticator
 
     from netra_analytics import warehouse
+    from netra_analytics.service import AnalyticsService
 
-    settings = load_settings(environ)
-    configure_logging(settings.project_id, settings.log_level)
-    client = clickhouse_client(settings)
+    config = settings() if environ is None else configuration(environ)
+    configure_logging(config.project_id, config.log_level)
+    client = clickhouse_client(config)
     applied = warehouse.migrate(client)
     if applied:
         log.info("applied warehouse migrations %s", applied)
     return AnalyticsService(
-        authenticator=authenticator(settings, redis_client(settings)),
-        publisher=publisher_client(settings),
-        project_id=settings.project_id,
+        # One HTTP client for the instance: auth's signing keys and API-key checks.
+        authenticator=authenticator(config, redis_client(config), httpx.Client()),
+        publisher=publisher_client(config),
+        project_id=config.project_id,
         warehouse_client=client,
         # Locally the consumer's push route shares this process; it takes the launcher's
         # shared push token (deployed, the consumer is its own function behind Cloud Run IAM
         # that only the push identity, with Pub/Sub's OIDC token, may invoke).
-        push=PushAuthenticator(lambda: _local_push_token(settings)) if settings.is_local else None,
+        push=PushAuthenticator(lambda: _local_push_token(config)) if config.is_local else None,
     )
 
 

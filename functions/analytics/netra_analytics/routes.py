@@ -6,7 +6,8 @@ import logging
 
 from shared_lib import safejson
 from shared_lib.envelope import EnvelopeError, from_http
-from shared_lib.http import ApiError, Router, error_response, json_response, read_json
+from shared_lib.access import Access
+from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
 from netra_analytics.openapi import OPENAPI
@@ -14,51 +15,110 @@ from netra_analytics.openapi import OPENAPI
 log = logging.getLogger("netra.analytics")
 MAX_BODY = 5 * 1024 * 1024
 
-ROUTER = Router(
-    [
-        ("/api/usage", "usage", ["POST"]),
-        ("/api/usage/import", "import", ["POST"]),
-        # OTLP/HTTP: exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
-        ("/v1/traces", "otlp_traces", ["POST"]),
-        ("/api/usage/summary", "summary", ["GET"]),
-        ("/api/usage/prompts", "prompts", ["GET"]),
-        ("/api/usage/timeseries", "timeseries", ["GET"]),
-        ("/api/usage/unpriced", "unpriced", ["GET"]),
-        ("/api/usage/profile", "profile", ["GET"]),
-        ("/api/usage/model-names", "model_names", ["GET", "PUT"]),
-        ("/projects/<project>/topics/<topic>", "push", ["POST"]),
-    ],
-    OPENAPI,
-    log,
-)
+RULES = [
+    ("/api/usage", "usage", ["POST"]),
+    ("/api/usage/import", "import", ["POST"]),
+    # OTLP/HTTP: exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
+    ("/v1/traces", "otlp_traces", ["POST"]),
+    ("/api/usage/summary", "summary", ["GET"]),
+    ("/api/usage/prompts", "prompts", ["GET"]),
+    ("/api/usage/timeseries", "timeseries", ["GET"]),
+    ("/api/usage/unpriced", "unpriced", ["GET"]),
+    ("/api/usage/profile", "profile", ["GET"]),
+    ("/api/usage/model-names", "model_names", ["GET", "PUT"]),
+    ("/projects/<project>/topics/<topic>", "push", ["POST"]),
+]
+
+# Writers: a user, or an org API key made to send usage. Readers: a user, or an API key or a
+# delegated token (the agents, for a run) that holds usage:read.
+WRITE = Access(api_key=True, scope="usage:write", scope_allows="write usage")
+READ = Access(api_key=True, delegated=True, scope="usage:read", scope_allows="read usage")
+# Changing the org's model names is a signed-in user's (the service refuses keys, after the body).
+CHANGE = Access(api_key=True)
 
 
-def dispatch(request, service_factory, local: bool):
-    return ROUTER.dispatch(request, lambda endpoint, args, req: _handle(endpoint, req, service_factory, local))
+def accept_usage(service, call: Call):
+    return json_response(service.accept_usage(call.caller, _rows(call.request)))
 
 
-def _handle(endpoint: str, request, service_factory, local: bool):
-    if endpoint == "push":
-        # Locally the usage consumer shares this process (chDB allows one per data path);
-        # deployed, it is its own function and this route does not exist.
-        if not local:
-            raise ApiError(404, "not_found", "no such route")
-        return consume(request, service_factory())
-    service = service_factory()
-    if endpoint == "usage":
-        return json_response(service.accept_usage(request.headers, _rows(request)))
-    if endpoint == "otlp_traces":
-        return _traces(request, service)
-    if endpoint == "model_names":
-        if request.method == "PUT":
-            return json_response(service.set_model_names(request.headers, read_json(request)))
-        return json_response(service.model_names(request.headers))
-    if endpoint == "import":
-        return json_response(service.import_usage(request.headers, request.args.get("format"), _file(request),
-                                                  request.args.get("feature"), request.args.get("timestamp")))
-    reads = {"summary": service.usage_summary, "prompts": service.prompt_statistics, "timeseries": service.usage_timeseries,
-             "unpriced": service.unpriced_calls, "profile": service.workload_profile}
-    return json_response(reads[endpoint](request.headers, request.args))
+def import_usage(service, call: Call):
+    args = call.request.args
+    return json_response(service.import_usage(call.caller, args.get("format"), _file(call.request), args.get("feature"),
+                                              args.get("timestamp")))
+
+
+def export_traces(service, call: Call):
+    return _traces(call.request, call.caller, service)
+
+
+def _period(call: Call) -> tuple[str | None, str | None]:
+    return call.request.args.get("from"), call.request.args.get("to")
+
+
+def _filters(call: Call) -> dict[str, list[str]]:
+    # Every parameter's values; the service picks the dimensions it filters on.
+    return {name: call.request.args.getlist(name) for name in call.request.args}
+
+
+def summary(service, call: Call):
+    return json_response(service.usage_summary(call.caller, *_period(call), _filters(call),
+                                               group_by=call.request.args.get("group_by", "model")))
+
+
+def timeseries(service, call: Call):
+    args = call.request.args
+    return json_response(service.usage_timeseries(call.caller, *_period(call), _filters(call),
+                                                  interval=args.get("interval", "day"), group_by=args.get("group_by") or None))
+
+
+def prompts(service, call: Call):
+    return json_response(service.prompt_statistics(call.caller, *_period(call)))
+
+
+def unpriced(service, call: Call):
+    return json_response(service.unpriced_calls(call.caller, *_period(call)))
+
+
+def profile(service, call: Call):
+    return json_response(service.workload_profile(call.caller, *_period(call)))
+
+
+def model_names(service, call: Call):
+    return json_response(service.model_names(call.caller))
+
+
+def set_model_names(service, call: Call):
+    return json_response(service.set_model_names(call.caller, read_json(call.request)))
+
+
+def push(service, call: Call):
+    # Locally the usage consumer shares this process (chDB allows one per data path), and
+    # the composition root gives it push authentication; deployed, the consumer is its own
+    # function and this route does not exist.
+    if service.push is None:
+        raise ApiError(404, "not_found", "no such route")
+    return consume(call.request, service)
+
+
+HANDLERS = {
+    ("usage", "POST"): Endpoint(accept_usage, WRITE),
+    ("import", "POST"): Endpoint(import_usage, WRITE),
+    ("otlp_traces", "POST"): Endpoint(export_traces, WRITE),
+    ("summary", "GET"): Endpoint(summary, READ),
+    ("prompts", "GET"): Endpoint(prompts, READ),
+    ("timeseries", "GET"): Endpoint(timeseries, READ),
+    ("unpriced", "GET"): Endpoint(unpriced, READ),
+    ("profile", "GET"): Endpoint(profile, READ),
+    ("model_names", "GET"): Endpoint(model_names, READ),
+    ("model_names", "PUT"): Endpoint(set_model_names, CHANGE),
+    ("push", "POST"): Endpoint(push, None),  # Pub/Sub's push token, checked by `consume`
+}
+
+ROUTER = Router(RULES, HANDLERS, OPENAPI, log)
+
+
+def dispatch(request, service_factory, cors_origins=()):
+    return ROUTER.dispatch(request, service_factory, cors_origins)
 
 
 def consume(request, service):
@@ -80,7 +140,7 @@ def consume(request, service):
     return json_response(result)
 
 
-def _traces(request, service):
+def _traces(request, caller, service):
     from netra_analytics.otlp import JSON, PROTOBUF
 
     content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
@@ -91,7 +151,7 @@ def _traces(request, service):
     raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY:
         raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
-    return service.export_traces(request.headers, raw, content_type, request.headers.get("Content-Encoding"), MAX_BODY)
+    return service.export_traces(caller, raw, content_type, request.headers.get("Content-Encoding"), MAX_BODY)
 
 
 def _file(request) -> bytes:

@@ -6,17 +6,19 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from shared_lib.auth import Authenticator, InvalidToken, Principal
+from shared_lib.auth import Authenticator, Principal
+from shared_lib.contracts import topics
 from shared_lib.envelope import PubSubMessage
+from shared_lib.errors import Forbidden, Invalid
 from shared_lib.http import ApiError
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
 from netra_analytics import importers, model_aliases, warehouse
 
 log = logging.getLogger("netra.analytics")
-USAGE_TOPIC = "usage-events"
+USAGE_TOPIC = topics.USAGE_EVENTS
 EVENTS_PER_MESSAGE = 500
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DEFAULT_WINDOW = dt.timedelta(days=30)
@@ -32,37 +34,22 @@ class AnalyticsService:
     clock: object = lambda: dt.datetime.now(dt.timezone.utc)
     push: object = None  # shared_lib.push_auth.PushAuthenticator of the local consumer route
 
-    def caller(self, headers: Mapping[str, str], reading: bool = False) -> Principal:
-        """Writers: a user or an org API key. Readers: a user, or a delegated token or API key
-        that holds usage:read."""
-        try:
-            caller = self.authenticator.authenticate(headers, allow_api_key=True, allow_delegated=reading)
-        except InvalidToken as exc:
-            status = 503 if exc.code == "keys_unavailable" else 401
-            raise ApiError(status, exc.code, exc.message) from None
-        if reading and caller.kind in ("delegated", "api_key") and "usage:read" not in caller.permissions:
-            # An org API key is scoped: one made to send usage (usage:write) cannot read it back.
-            raise ApiError(403, "forbidden", f"this {caller.kind.replace('_', ' ')} may not read usage")
-        return caller
-
     # --- ingest ---------------------------------------------------------------------
 
-    def import_usage(self, headers, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None) -> dict:
+    def import_usage(self, caller: Principal, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None) -> dict:
         """An export file of a known tool, converted to usage rows, then accepted like any.
         `timestamp` files records without a time of their own (bare Anthropic responses)."""
-        caller = self._writer(headers)
         try:
             rows = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None)
         except importers.ImportFormatError as exc:
-            raise ApiError(400, "wrong_format", str(exc)) from None
+            raise Invalid("wrong_format", str(exc)) from None
         return self._accept(caller, rows, count_duplicates=True)
 
-    def export_traces(self, headers, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int):
+    def export_traces(self, caller: Principal, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int):
         """OTLP/HTTP traces: each LLM-call span is a usage event (an exporter's retry of the
         same spans is the same event ids, counted once); other spans are skipped."""
         from netra_analytics import otlp
 
-        caller = self._writer(headers)
         spans = otlp.usage_rows(otlp.decode(otlp.body(raw, content_encoding, max_bytes), content_type))
         answer = self._accept(caller, spans.rows)
         rejected = answer["rejected"]
@@ -71,15 +58,9 @@ class AnalyticsService:
             notes.append(f"{spans.skipped} of {spans.total} span(s) skipped: not LLM calls")
         return otlp.response(len(rejected), ". ".join(notes), content_type)
 
-    def accept_usage(self, headers, rows) -> dict:
+    def accept_usage(self, caller: Principal, rows) -> dict:
         """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
-        return self._accept(self._writer(headers), rows)
-
-    def _writer(self, headers) -> Principal:
-        caller = self.caller(headers)
-        if caller.kind == "api_key" and "usage:write" not in caller.permissions:
-            raise ApiError(403, "forbidden", "this API key may not write usage")
-        return caller
+        return self._accept(caller, rows)
 
     def _accept(self, caller: Principal, rows, count_duplicates: bool = False) -> dict:
         try:
@@ -142,68 +123,64 @@ class AnalyticsService:
 
     # --- the org's own model names ----------------------------------------------------
 
-    def model_names(self, headers) -> dict:
-        caller = self.caller(headers, reading=True)
+    def model_names(self, caller: Principal) -> dict:
         return {"aliases": model_aliases.stored(self.warehouse_client, caller.org_id)}
 
-    def set_model_names(self, headers, body) -> dict:
+    def set_model_names(self, caller: Principal, body) -> dict:
         """Replace the org's mapping; a signed-in user only (not an API key or a delegated token)."""
-        caller = self.caller(headers)
         if caller.kind != "user":
-            raise ApiError(403, "forbidden", "only a signed-in user of the org may change its model names")
+            raise Forbidden("forbidden", "only a signed-in user of the org may change its model names")
         try:
             aliases = model_aliases.validated(body)
         except model_aliases.InvalidAliases as exc:
-            raise ApiError(400, "invalid_aliases", str(exc)) from None
+            raise Invalid("invalid_aliases", str(exc)) from None
         model_aliases.store(self.warehouse_client, caller.org_id, aliases, self.clock())
         return {"aliases": aliases}
 
     # --- queries --------------------------------------------------------------------
 
-    def usage_summary(self, headers, args) -> dict:
-        caller = self.caller(headers, reading=True)
-        start, end = self._window(args)
-        group_by = args.get("group_by", "model")
+    # A read names its period as the caller wrote it (`start`/`end`: ISO 8601 or None for
+    # the default window) and its filters as dimension -> names (repeated or comma-separated).
+
+    def usage_summary(self, caller: Principal, start: str | None, end: str | None, filters: Mapping[str, Sequence[str]],
+                      group_by: str = "model") -> dict:
+        start_at, end_at = self._window(start, end)
         if group_by not in warehouse.GROUPS:
-            raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
-        return warehouse.summary(self.warehouse_client, caller.org_id, start, end, group_by, _filters(args))
+            raise Invalid("invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
+        return warehouse.summary(self.warehouse_client, caller.org_id, start_at, end_at, group_by, _filters(filters))
 
-    def usage_timeseries(self, headers, args) -> dict:
-        caller = self.caller(headers, reading=True)
-        start, end = self._window(args)
-        interval, group_by = args.get("interval", "day"), args.get("group_by") or None
+    def usage_timeseries(self, caller: Principal, start: str | None, end: str | None, filters: Mapping[str, Sequence[str]],
+                         interval: str = "day", group_by: str | None = None) -> dict:
+        start_at, end_at = self._window(start, end)
         if interval not in warehouse.SERIES_INTERVALS:
-            raise ApiError(400, "invalid_interval", f"interval must be one of {', '.join(warehouse.SERIES_INTERVALS)}")
+            raise Invalid("invalid_interval", f"interval must be one of {', '.join(warehouse.SERIES_INTERVALS)}")
         if group_by is not None and group_by not in warehouse.SERIES_GROUPS:
-            raise ApiError(400, "invalid_group_by", f"group_by must be one of {', '.join(warehouse.SERIES_GROUPS)}")
-        if interval == "hour" and end - start > MAX_HOURLY_RANGE:
-            raise ApiError(400, "invalid_range", f"hourly series cover at most {MAX_HOURLY_RANGE.days} days")
-        return warehouse.timeseries(self.warehouse_client, caller.org_id, start, end, interval, group_by, _filters(args))
+            raise Invalid("invalid_group_by", f"group_by must be one of {', '.join(warehouse.SERIES_GROUPS)}")
+        if interval == "hour" and end_at - start_at > MAX_HOURLY_RANGE:
+            raise Invalid("invalid_range", f"hourly series cover at most {MAX_HOURLY_RANGE.days} days")
+        return warehouse.timeseries(self.warehouse_client, caller.org_id, start_at, end_at, interval, group_by, _filters(filters))
 
-    def prompt_statistics(self, headers, args) -> dict:
-        caller = self.caller(headers, reading=True)
-        start, end = self._window(args)
-        return {"from": start.isoformat(), "to": end.isoformat(),
-                **warehouse.repeated_prompts(self.warehouse_client, caller.org_id, start, end)}
+    def prompt_statistics(self, caller: Principal, start: str | None, end: str | None) -> dict:
+        start_at, end_at = self._window(start, end)
+        return {"from": start_at.isoformat(), "to": end_at.isoformat(),
+                **warehouse.repeated_prompts(self.warehouse_client, caller.org_id, start_at, end_at)}
 
-    def unpriced_calls(self, headers, args) -> dict:
-        caller = self.caller(headers, reading=True)
-        start, end = self._window(args)
-        return warehouse.unpriced(self.warehouse_client, caller.org_id, start, end)
+    def unpriced_calls(self, caller: Principal, start: str | None, end: str | None) -> dict:
+        start_at, end_at = self._window(start, end)
+        return warehouse.unpriced(self.warehouse_client, caller.org_id, start_at, end_at)
 
-    def workload_profile(self, headers, args) -> dict:
+    def workload_profile(self, caller: Principal, start: str | None, end: str | None) -> dict:
         from netra_analytics.profile import workload_profile
 
-        caller = self.caller(headers, reading=True)
-        start, end = self._window(args)
-        return workload_profile(self.warehouse_client, caller.org_id, start, end)
+        start_at, end_at = self._window(start, end)
+        return workload_profile(self.warehouse_client, caller.org_id, start_at, end_at)
 
-    def _window(self, args) -> tuple[dt.datetime, dt.datetime]:
-        end = _instant(args.get("to"), "to") or self.clock()
-        start = _instant(args.get("from"), "from") or end - DEFAULT_WINDOW
-        if start >= end:
-            raise ApiError(400, "invalid_range", "'from' must be before 'to'")
-        return start, end
+    def _window(self, start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime]:
+        end_at = _instant(end, "to") or self.clock()
+        start_at = _instant(start, "from") or end_at - DEFAULT_WINDOW
+        if start_at >= end_at:
+            raise Invalid("invalid_range", "'from' must be before 'to'")
+        return start_at, end_at
 
 
 def _messages(org_id: str, accepted_at: str, events) -> list[bytes]:
@@ -255,24 +232,23 @@ def _instant(value: str | None, name: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
     except ValueError:
-        raise ApiError(400, "invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
+        raise Invalid("invalid_range", f"'{name}' must be an ISO 8601 date or time") from None
     if not EARLIEST.year <= moment.year <= LATEST.year or not EARLIEST <= moment <= LATEST:
         # The year alone first: an offset on 0001-01-01 or 9999-12-31 overflows a comparison.
-        raise ApiError(400, "invalid_range", f"'{name}' must be from {EARLIEST.date()} to {LATEST.date()}")
+        raise Invalid("invalid_range", f"'{name}' must be from {EARLIEST.date()} to {LATEST.date()}")
     return moment
 
 
 MAX_FILTER_NAMES, MAX_FILTER_NAME = 50, 200
 
 
-def _filters(args) -> dict[str, list[str]]:
-    """`feature=`, `model=`, `provider=`, `user=`: repeatable or comma-separated names."""
+def _filters(given: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`feature`, `model`, `provider`, `user`: each given value a name or comma-separated names."""
     found = {}
     for dimension in warehouse.FILTERS:
-        raw = args.getlist(dimension) if hasattr(args, "getlist") else [args[dimension]] if args.get(dimension) else []
-        names = [n.strip() for value in raw for n in value.split(",") if n.strip()]
+        names = [n.strip() for value in given.get(dimension, ()) for n in value.split(",") if n.strip()]
         if len(names) > MAX_FILTER_NAMES or any(len(n) > MAX_FILTER_NAME for n in names):
-            raise ApiError(400, "invalid_filter", f"{dimension}: at most {MAX_FILTER_NAMES} names of at most "
+            raise Invalid("invalid_filter", f"{dimension}: at most {MAX_FILTER_NAMES} names of at most "
                                                   f"{MAX_FILTER_NAME} characters")
         if names:
             found[dimension] = sorted(set(names))

@@ -66,9 +66,10 @@ class GoogleProvider:
     name = "google"
     scope = "openid email profile"
 
-    def __init__(self, credentials: ClientCredentials, discovery_url: str):
+    def __init__(self, credentials: ClientCredentials, discovery_url: str, http):
         self._credentials = credentials
         self._discovery_url = discovery_url
+        self._http = http  # an httpx.Client, built once by the composition root
         self._discovery: dict | None = None
         self._jwks: JwksKeys | None = None
         self._lock = threading.Lock()
@@ -79,12 +80,12 @@ class GoogleProvider:
                 import httpx
 
                 try:
-                    response = httpx.get(self._discovery_url, timeout=10)
+                    response = self._http.get(self._discovery_url, timeout=10)
                     response.raise_for_status()
                     self._discovery = response.json()
                 except (httpx.HTTPError, ValueError) as exc:
                     raise ProviderFailure("provider_unavailable", f"OpenID discovery failed: {type(exc).__name__}") from None
-                self._jwks = JwksKeys(self._discovery["jwks_uri"])
+                self._jwks = JwksKeys(self._discovery["jwks_uri"], http=self._http)
             return self._discovery
 
     def authorization_url(self, redirect_uri: str, state: str, verifier: str, nonce: str, login_hint: str | None) -> str:

@@ -4,72 +4,112 @@ from __future__ import annotations
 
 import logging
 
-from shared_lib.http import ApiError, Router, client_ip, json_object, json_response
+from shared_lib.access import USER
+from shared_lib.http import ApiError, Call, Endpoint, Router, client_ip, json_object, json_response
 
 from netra_auth.openapi import OPENAPI
 
 log = logging.getLogger("netra.auth")
 
 
-ROUTER = Router(
-    [
-        ("/auth/.well-known/jwks.json", "jwks", ["GET"]),
-        ("/auth/login/<provider>", "login", ["GET"]),
-        ("/auth/callback/<provider>", "callback", ["GET"]),
-        ("/auth/dev/login", "dev_login", ["POST"]),
-        ("/auth/refresh", "refresh", ["POST"]),
-        ("/auth/logout", "logout", ["POST"]),
-        ("/auth/me", "me", ["GET"]),
-        ("/auth/token-exchange", "exchange", ["POST"]),
-        ("/auth/validate", "validate", ["POST"]),
-        ("/auth/api-keys", "api_keys", ["GET", "POST"]),
-        ("/auth/api-keys/<key_id>", "api_key", ["DELETE"]),
-    ],
-    OPENAPI,
-    log,
-)
+RULES = [
+    ("/auth/.well-known/jwks.json", "jwks", ["GET"]),
+    ("/auth/login/<provider>", "login", ["GET"]),
+    ("/auth/callback/<provider>", "callback", ["GET"]),
+    ("/auth/dev/login", "dev_login", ["POST"]),
+    ("/auth/refresh", "refresh", ["POST"]),
+    ("/auth/logout", "logout", ["POST"]),
+    ("/auth/me", "me", ["GET"]),
+    ("/auth/token-exchange", "exchange", ["POST"]),
+    ("/auth/validate", "validate", ["POST"]),
+    ("/auth/api-keys", "api_keys", ["GET", "POST"]),
+    ("/auth/api-keys/<key_id>", "api_key", ["DELETE"]),
+]
 
 
-def dispatch(request, service_factory):
+def _ip(service, call: Call) -> str:
+    return client_ip(call.request, service.settings.trusted_proxy_hops)
+
+
+def jwks(service, call: Call):
+    return json_response(service.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+def login(service, call: Call):
+    args = call.request.args
+    url, cookie = service.login_redirect(call.args["provider"], args.get("redirect_uri"), args.get("login_hint"), _ip(service, call))
+    return _redirect(url, cookie)
+
+
+def callback(service, call: Call):
+    return _redirect(*service.callback_redirect(call.args["provider"], call.request.args, call.request.cookies, _ip(service, call)))
+
+
+def dev_login(service, call: Call):
+    if not service.settings.dev_login:
+        raise ApiError(404, "not_found", "no such route")
+    body = json_object(call.request, {"email": str, "name": str}) if call.request.get_data() else {}
+    return json_response(service.dev_login(body, _ip(service, call)))
+
+
+def refresh(service, call: Call):
+    body = json_object(call.request, {"refresh_token": str}, required=("refresh_token",))
+    return json_response(service.refresh(body["refresh_token"], _ip(service, call)))
+
+
+def logout(service, call: Call):
+    return json_response(service.logout(call.caller, _ip(service, call)))
+
+
+def exchange(service, call: Call):
+    body = json_object(call.request, {"scope": str, "actor": str}, required=("scope",))
+    return json_response(service.exchange(call.caller, body["scope"], body.get("actor")))
+
+
+def me(service, call: Call):
+    return json_response(service.me(call.caller))
+
+
+def validate(service, call: Call):
+    body = json_object(call.request, {"token": str}, required=("token",))
+    return json_response(service.validate(body["token"]))
+
+
+def list_api_keys(service, call: Call):
+    return json_response(service.list_api_keys(call.caller))
+
+
+def create_api_key(service, call: Call):
+    body = json_object(call.request, {"name": str, "scopes": list}, required=("name",))
+    return json_response(service.create_api_key(call.caller, body["name"], body.get("scopes"), _ip(service, call)), 201)
+
+
+def revoke_api_key(service, call: Call):
+    return json_response(service.revoke_api_key(call.caller, call.args["key_id"], _ip(service, call)))
+
+
+# Public: sign-in, the keys, refresh (its token is the body), validation (for other components).
+HANDLERS = {
+    ("jwks", "GET"): Endpoint(jwks, None),
+    ("login", "GET"): Endpoint(login, None),
+    ("callback", "GET"): Endpoint(callback, None),
+    ("dev_login", "POST"): Endpoint(dev_login, None),
+    ("refresh", "POST"): Endpoint(refresh, None),
+    ("logout", "POST"): Endpoint(logout, USER),
+    ("me", "GET"): Endpoint(me, USER),
+    ("exchange", "POST"): Endpoint(exchange, USER),
+    ("validate", "POST"): Endpoint(validate, None),
+    ("api_keys", "GET"): Endpoint(list_api_keys, USER),
+    ("api_keys", "POST"): Endpoint(create_api_key, USER),
+    ("api_key", "DELETE"): Endpoint(revoke_api_key, USER),
+}
+
+ROUTER = Router(RULES, HANDLERS, OPENAPI, log)
+
+
+def dispatch(request, service_factory, cors_origins=()):
     """One request in, one (body, status, headers) answer out; never a stack trace."""
-    return ROUTER.dispatch(request, lambda endpoint, args, req: _handle(endpoint, args, req, service_factory()))
-
-
-def _handle(endpoint: str, args: dict, request, service):
-    ip = client_ip(request, service.settings.trusted_proxy_hops)
-    headers = request.headers
-    if endpoint == "jwks":
-        return json_response(service.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
-    if endpoint == "login":
-        url, cookie = service.login_redirect(args["provider"], request.args.get("redirect_uri"), request.args.get("login_hint"), ip)
-        return _redirect(url, cookie)
-    if endpoint == "callback":
-        return _redirect(*service.callback_redirect(args["provider"], request.args, request.cookies, ip))
-    if endpoint == "dev_login":
-        if not service.settings.dev_login:
-            raise ApiError(404, "not_found", "no such route")
-        body = json_object(request, {"email": str, "name": str}) if request.get_data() else {}
-        return json_response(service.dev_login(body, ip))
-    if endpoint == "refresh":
-        body = json_object(request, {"refresh_token": str}, required=("refresh_token",))
-        return json_response(service.refresh(body["refresh_token"], ip))
-    if endpoint == "logout":
-        return json_response(service.logout(headers, ip))
-    if endpoint == "exchange":
-        return json_response(service.exchange(headers, json_object(request, {"scope": str, "actor": str}, required=("scope",))))
-    if endpoint == "me":
-        return json_response(service.me(headers))
-    if endpoint == "validate":
-        body = json_object(request, {"token": str}, required=("token",))
-        return json_response(service.validate(body["token"]))
-    if endpoint == "api_keys" and request.method == "GET":
-        return json_response(service.list_api_keys(headers))
-    if endpoint == "api_keys":
-        body = json_object(request, {"name": str, "scopes": list}, required=("name",))
-        return json_response(service.create_api_key(headers, body, ip), 201)
-    if endpoint == "api_key":
-        return json_response(service.revoke_api_key(headers, args["key_id"], ip))
-    raise ApiError(404, "not_found", "no such route")
+    return ROUTER.dispatch(request, service_factory, cors_origins)
 
 
 def _redirect(url: str, cookie: str | None = None):

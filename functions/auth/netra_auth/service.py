@@ -1,4 +1,5 @@
-"""What the auth routes do, with every collaborator passed in (store, issuer, Redis…)."""
+"""What the auth routes do, with every collaborator passed in (store, issuer, Redis…): a
+caller the router already admitted and typed arguments in, domain refusals out."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import time
 from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
-from shared_lib.auth import API_KEY_PREFIX, REFRESH, InvalidToken, Principal, Revocations, TokenVerifier, bearer_token
-from shared_lib.http import ApiError
+from shared_lib.auth import API_KEY_PREFIX, REFRESH, Authenticator, InvalidToken, Principal, Revocations, TokenVerifier
+from shared_lib.errors import Invalid, NotFound, RateLimited, Unavailable, UpstreamFailed
 from shared_lib.ratelimit import RateLimiter
 
 from netra_auth.flows import FlowStore, binding_cookie, bound_to, cleared_cookie, cookie_name, new_binding
@@ -52,6 +53,7 @@ class AuthService:
     limiter: RateLimiter
     providers: Mapping[str, object]
     redis: object
+    authenticator: Authenticator  # admits callers: this function's own access tokens, verified locally
     clock: object = time.time
 
     def close(self) -> None:
@@ -63,21 +65,15 @@ class AuthService:
     def limit(self, action: str, client_ip: str) -> None:
         decision = self.limiter.hit(f"{action}:{client_ip}")
         if not decision.allowed:
-            raise ApiError(429, "rate_limited", f"too many {action} requests; retry in {decision.retry_after} s",
-                           {"Retry-After": str(decision.retry_after)})
-
-    def caller(self, headers: Mapping[str, str]) -> Principal:
-        try:
-            return self.verifier.principal(bearer_token(headers))
-        except InvalidToken as exc:
-            raise ApiError(401, exc.code, exc.message, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'}) from None
+            raise RateLimited("rate_limited", f"too many {action} requests; retry in {decision.retry_after} s",
+                              decision.retry_after)
 
     def _provider(self, name: str):
         if name not in ("google", "github"):
-            raise ApiError(404, "unknown_provider", f"no sign-in provider {name!r} (google, github)")
+            raise NotFound("unknown_provider", f"no sign-in provider {name!r} (google, github)")
         provider = self.providers.get(name)
         if provider is None:
-            raise ApiError(503, "provider_not_configured", f"sign-in with {name} is not configured here")
+            raise Unavailable("provider_not_configured", f"sign-in with {name} is not configured here")
         return provider
 
     # --- sign-in --------------------------------------------------------------------
@@ -87,7 +83,7 @@ class AuthService:
         self.limit("login", client_ip)
         email = (body.get("email") or "dev@netra.local").strip().lower()
         if not _EMAIL.match(email):
-            raise ApiError(400, "invalid_field", "field 'email' is not an email address")
+            raise Invalid("invalid_field", "field 'email' is not an email address")
         name = body.get("name") or email.split("@", 1)[0]
         user = self.store.sign_in("dev", email, email, name)
         return self._start_session(user, "dev", client_ip)
@@ -98,16 +94,16 @@ class AuthService:
         provider = self._provider(provider_name)
         self.limit("login", client_ip)
         if not redirect_uri:
-            raise ApiError(400, "missing_redirect_uri", "query parameter redirect_uri is required")
+            raise Invalid("missing_redirect_uri", "query parameter redirect_uri is required")
         if redirect_uri not in self.settings.redirect_allowlist:
-            raise ApiError(400, "redirect_uri_not_allowed", "redirect_uri is not on the allow-list")
+            raise Invalid("redirect_uri_not_allowed", "redirect_uri is not on the allow-list")
         state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(16)
         binding, binding_hash = new_binding()
         flow = {"provider": provider_name, "verifier": verifier, "nonce": nonce, "redirect_uri": redirect_uri, "binding": binding_hash}
         try:
             url = provider.authorization_url(self._callback_url(provider_name), state, verifier, nonce, login_hint)
         except ProviderFailure as exc:
-            raise ApiError(502, exc.code, exc.message) from None
+            raise UpstreamFailed(exc.code, exc.message) from None
         self.flows.put(state, flow)
         return url, binding_cookie(cookie_name(state), binding, *self._cookie_scope(provider_name))
 
@@ -119,11 +115,11 @@ class AuthService:
         state = params.get("state")
         if not state:
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="missing_state")
-            raise ApiError(400, "missing_state", "the callback has no state parameter")
+            raise Invalid("missing_state", "the callback has no state parameter")
         flow = self.flows.peek(state)
         if flow is None or flow["provider"] != provider_name:
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="invalid_state")
-            raise ApiError(400, "invalid_state", "the sign-in state is unknown, expired or already used; start again")
+            raise Invalid("invalid_state", "the sign-in state is unknown, expired or already used; start again")
         name = cookie_name(state)
         cleared = cleared_cookie(name, *self._cookie_scope(provider_name))
         back = flow["redirect_uri"]
@@ -134,7 +130,7 @@ class AuthService:
             return _with_fragment(back, error="browser_mismatch",
                                   error_description="This sign-in was started in another browser. Sign in again here."), cleared
         if self.flows.take(state) is None:  # the same browser's other callback took it first
-            raise ApiError(400, "invalid_state", "the sign-in state is unknown, expired or already used; start again")
+            raise Invalid("invalid_state", "the sign-in state is unknown, expired or already used; start again")
         return self._finish_sign_in(provider, provider_name, flow, params, client_ip), cleared
 
     def _finish_sign_in(self, provider, provider_name: str, flow: dict, params: Mapping[str, str], client_ip: str) -> str:
@@ -179,10 +175,7 @@ class AuthService:
 
     def refresh(self, refresh_token: str, client_ip: str) -> dict:
         self.limit("refresh", client_ip)
-        try:
-            claims = self.verifier.verify(refresh_token, REFRESH)
-        except InvalidToken as exc:
-            raise ApiError(401, exc.code, exc.message) from None
+        claims = self.verifier.verify(refresh_token, REFRESH)
         new_jti, expires = self.issuer.new_refresh_jti()
         try:
             session = self.store.rotate_refresh(claims["jti"], new_jti, expires)
@@ -190,45 +183,39 @@ class AuthService:
             if exc.reason == "reused":
                 self.revocations.revoke(exc.session_id, self.settings.refresh_ttl)
                 self.store.audit("refresh_reuse", exc.user_id, exc.session_id, client_ip)
-                raise ApiError(401, "refresh_token_reused", "this refresh token was already used; the session is revoked") from None
+                raise InvalidToken("refresh_token_reused", "this refresh token was already used; the session is revoked") from None
             if exc.reason == "revoked":
-                raise ApiError(401, "token_revoked", "the session of this token was revoked") from None
-            raise ApiError(401, "invalid_token", "the refresh token is not known") from None
+                raise InvalidToken("token_revoked", "the session of this token was revoked") from None
+            raise InvalidToken("invalid_token", "the refresh token is not known") from None
         user = self.store.user(session.user_id)
         self.store.audit("refresh", session.user_id, session.id, client_ip)
         return self.issuer.pair(user, session.id, new_jti)
 
-    def logout(self, headers: Mapping[str, str], client_ip: str) -> dict:
-        principal = self.caller(headers)
+    def logout(self, principal: Principal, client_ip: str) -> dict:
         self.store.revoke_session(principal.session_id, "logout")
         # Refuse the session's outstanding access tokens everywhere, as long as any may live.
         self.revocations.revoke(principal.session_id, self.settings.refresh_ttl)
         self.store.audit("logout", principal.user_id, principal.session_id, client_ip)
         return {"revoked": True}
 
-    def exchange(self, headers: Mapping[str, str], body: dict) -> dict:
+    def exchange(self, principal: Principal, scope: str, actor: str | None) -> dict:
         """Token exchange: the user's access token for a delegated, read-only token that the
         agents of a run present to analytics (RFC 8693 in spirit)."""
-        try:
-            claims = self.verifier.verify(bearer_token(headers))
-        except InvalidToken as exc:
-            raise ApiError(401, exc.code, exc.message) from None
         # Per user, not per address: the chat function asks for every message it accepts.
-        self.limit("exchange", str(claims["sub"]))
-        scopes = sorted(set((body.get("scope") or "").split()))
+        self.limit("exchange", str(principal.user_id))
+        scopes = sorted(set((scope or "").split()))
         if not scopes or set(scopes) - DELEGABLE_SCOPES:
-            raise ApiError(400, "invalid_scope", f"scope must name some of: {', '.join(sorted(DELEGABLE_SCOPES))}")
-        actor = body.get("actor") or "netra-agents"
+            raise Invalid("invalid_scope", f"scope must name some of: {', '.join(sorted(DELEGABLE_SCOPES))}")
+        actor = actor or "netra-agents"
         if not _ACTOR.match(actor):
-            raise ApiError(400, "invalid_field", "field 'actor' must be a short service name")
-        return self.issuer.delegated(claims, scopes, actor, DELEGATED_TTL)
+            raise Invalid("invalid_field", "field 'actor' must be a short service name")
+        return self.issuer.delegated(principal, scopes, actor, DELEGATED_TTL)
 
-    def me(self, headers: Mapping[str, str]) -> dict:
-        principal = self.caller(headers)
+    def me(self, principal: Principal) -> dict:
         user = self.store.user(principal.user_id)
         session = self.store.session(principal.session_id)
         if user is None or session is None:
-            raise ApiError(401, "invalid_token", "the user of this token no longer exists")
+            raise InvalidToken("invalid_token", "the user of this token no longer exists")
         return {"user_id": user.id, "email": user.email, "name": user.name, "provider": session.provider, "org_id": user.org_id}
 
     def validate(self, token: str) -> dict:
@@ -261,16 +248,14 @@ class AuthService:
 
     # --- API keys -------------------------------------------------------------------
 
-    def list_api_keys(self, headers: Mapping[str, str]) -> dict:
-        principal = self.caller(headers)
+    def list_api_keys(self, principal: Principal) -> dict:
         return {"api_keys": [key.public() for key in self.store.api_keys(principal.org_id)]}
 
-    def create_api_key(self, headers: Mapping[str, str], body: dict, client_ip: str) -> dict:
-        principal = self.caller(headers)
-        name = (body.get("name") or "").strip()
+    def create_api_key(self, principal: Principal, name: str, scopes: list | None, client_ip: str) -> dict:
+        name = (name or "").strip()
         if not 1 <= len(name) <= 100:
-            raise ApiError(400, "invalid_field", "field 'name' must be 1-100 characters")
-        scopes = _api_key_scopes(body.get("scopes"))
+            raise Invalid("invalid_field", "field 'name' must be 1-100 characters")
+        scopes = _api_key_scopes(scopes)
         secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
         display = secret[: len(API_KEY_PREFIX) + 4] + "…"
         key = self.store.create_api_key(
@@ -279,13 +264,12 @@ class AuthService:
         self.store.audit("api_key_created", principal.user_id, principal.session_id, client_ip, api_key_id=key.id)
         return {**key.public(), "key": secret}  # shown once, never stored in clear
 
-    def revoke_api_key(self, headers: Mapping[str, str], key_id: str, client_ip: str) -> dict:
-        principal = self.caller(headers)
+    def revoke_api_key(self, principal: Principal, key_id: str, client_ip: str) -> dict:
         if not re.fullmatch(r"[0-9a-f-]{36}", key_id):
-            raise ApiError(404, "not_found", "no such API key")
+            raise NotFound("not_found", "no such API key")
         key = self.store.revoke_api_key(principal.org_id, key_id)
         if key is None:
-            raise ApiError(404, "not_found", "no such API key")
+            raise NotFound("not_found", "no such API key")
         self.redis.delete(_VALIDATION + key.key_hash.hex())  # a cached "valid" must not outlive the key
         self.store.audit("api_key_revoked", principal.user_id, principal.session_id, client_ip, api_key_id=key.id)
         return key.public()
@@ -306,8 +290,8 @@ def _api_key_scopes(requested) -> tuple[str, ...]:
         return DEFAULT_API_KEY_SCOPES
     allowed = ", ".join(API_KEY_SCOPES)
     if not requested or not all(isinstance(scope, str) for scope in requested):
-        raise ApiError(400, "invalid_scopes", f"field 'scopes' must be a non-empty list of: {allowed}")
+        raise Invalid("invalid_scopes", f"field 'scopes' must be a non-empty list of: {allowed}")
     unknown = sorted(set(requested) - set(API_KEY_SCOPES))
     if unknown:
-        raise ApiError(400, "invalid_scopes", f"unknown scope(s) {', '.join(unknown)}; an API key may have: {allowed}")
+        raise Invalid("invalid_scopes", f"unknown scope(s) {', '.join(unknown)}; an API key may have: {allowed}")
     return tuple(scope for scope in API_KEY_SCOPES if scope in requested)

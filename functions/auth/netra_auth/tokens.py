@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 import time
 
-from shared_lib.auth import ACCESS, DELEGATED, REFRESH, REFRESH_AUDIENCE_SUFFIX
+from shared_lib.auth import ACCESS, DELEGATED, REFRESH, REFRESH_AUDIENCE_SUFFIX, Principal
 
 from netra_auth.keys import KeyRing
 from netra_auth.store import User
@@ -72,14 +72,14 @@ class TokenIssuer:
             "user": {"user_id": user.id, "email": user.email, "name": user.name, "org_id": user.org_id},
         }
 
-    def delegated(self, claims: dict, scopes: list[str], actor: str, ttl: int) -> dict:
-        """A read-only token for a service acting for the user of `claims` (an access token's),
-        in the same session: logging out or revoking the session ends it too."""
+    def delegated(self, user: Principal, scopes: list[str], actor: str, ttl: int) -> dict:
+        """A read-only token for a service acting for `user` (proven by an access token), in
+        the same session: logging out or revoking the session ends it too."""
         now = int(self._clock())
         expires = min(now + ttl, now + self.policy.refresh_ttl)
         token = self._sign({
-            "typ": DELEGATED, "aud": self.policy.audience, "sub": claims["sub"], "sid": claims["sid"],
-            "org_id": claims.get("org_id"), "email": claims.get("email"), "permissions": scopes,
+            "typ": DELEGATED, "aud": self.policy.audience, "sub": user.user_id, "sid": user.session_id,
+            "org_id": user.org_id, "email": user.email, "permissions": scopes,
             "act": {"sub": actor}, "iat": now, "nbf": now, "exp": expires, "jti": secrets.token_urlsafe(16),
         })
         return {"access_token": token, "token_type": "Bearer", "expires_in": expires - now, "scope": " ".join(scopes),

@@ -1,64 +1,105 @@
-"""HTTP routes of the chat function: parse, call the service, answer JSON."""
+"""HTTP routes of the chat function: parse, call the service with the admitted caller, answer JSON."""
 
 from __future__ import annotations
 
 import logging
 
-from shared_lib.http import ApiError, Router, json_object, json_response
+from shared_lib.access import USER
+from shared_lib.http import ApiError, Call, Endpoint, Router, int_param, json_object, json_response
 
 from netra_chat.openapi import OPENAPI
 
 log = logging.getLogger("netra.chat")
 MAX_BODY = 64 * 1024
+PAGE_DEFAULT, PAGE_MAX = 50, 200
+
+RULES = [
+    ("/api/threads", "threads", ["GET", "POST"]),
+    ("/api/threads/<thread_id>", "thread", ["GET", "PATCH", "DELETE"]),
+    ("/api/threads/<thread_id>/messages", "messages", ["GET", "POST"]),
+    ("/api/runs/<run_id>", "run", ["GET"]),
+    ("/api/ws-ticket", "ws_ticket", ["POST"]),
+    ("/api/settings", "settings", ["GET", "PUT"]),
+]
 
 
-ROUTER = Router(
-    [
-        ("/api/threads", "threads", ["GET", "POST"]),
-        ("/api/threads/<thread_id>", "thread", ["GET", "PATCH", "DELETE"]),
-        ("/api/threads/<thread_id>/messages", "messages", ["GET", "POST"]),
-        ("/api/runs/<run_id>", "run", ["GET"]),
-        ("/api/ws-ticket", "ws_ticket", ["POST"]),
-        ("/api/settings", "settings", ["GET", "PUT"]),
-    ],
-    OPENAPI,
-    log,
-)
+def _page(call: Call) -> tuple[int, str | None]:
+    return int_param(call.request.args, "limit", PAGE_DEFAULT, 1, PAGE_MAX), call.request.args.get("cursor") or None
 
 
-def dispatch(request, service_factory):
-    return ROUTER.dispatch(request, lambda endpoint, args, req: _handle(endpoint, args, req, service_factory()))
+def list_threads(service, call: Call):
+    return json_response(service.list_threads(call.caller, *_page(call)))
 
 
-def _handle(endpoint: str, args: dict, request, service):
-    headers, method = request.headers, request.method
-    if endpoint == "threads" and method == "GET":
-        return json_response(service.list_threads(headers, request.args))
-    if endpoint == "threads":
-        body = json_object(request, {"title": str}, max_bytes=MAX_BODY) if request.get_data() else {}
-        return json_response(service.create_thread(headers, body), 201)
-    if endpoint == "thread" and method == "GET":
-        return json_response(service.get_thread(headers, args["thread_id"]))
-    if endpoint == "thread" and method == "PATCH":
-        body = json_object(request, {"title": str}, required=("title",), max_bytes=MAX_BODY)
-        return json_response(service.rename_thread(headers, args["thread_id"], body))
-    if endpoint == "thread":
-        service.delete_thread(headers, args["thread_id"])
-        return "", 204, {}
-    if endpoint == "messages" and method == "GET":
-        return json_response(service.list_messages(headers, args["thread_id"], request.args))
-    if endpoint == "messages":
-        service.caller(headers)  # an anonymous caller learns nothing about the body's validity
-        body = json_object(request, {"text": str}, required=("text",), max_bytes=MAX_BODY)
-        return json_response(service.post_message(headers, args["thread_id"], body), 202)
-    if endpoint == "settings" and method == "GET":
-        return json_response(service.get_settings(headers))
-    if endpoint == "settings":
-        service.caller(headers)  # as for messages: who may not write learns nothing from the body
-        body = json_object(request, {"monthly_budget_usd": str}, max_bytes=MAX_BODY)
-        if "monthly_budget_usd" not in body:
-            raise ApiError(400, "missing_field", "field 'monthly_budget_usd' is required (null clears the budget)")
-        return json_response(service.put_settings(headers, body))
-    if endpoint == "run":
-        return json_response(service.get_run(headers, args["run_id"]))
-    return json_response(service.ws_ticket(headers))
+def create_thread(service, call: Call):
+    body = json_object(call.request, {"title": str}, max_bytes=MAX_BODY) if call.request.get_data() else {}
+    return json_response(service.create_thread(call.caller, body.get("title")), 201)
+
+
+def get_thread(service, call: Call):
+    return json_response(service.get_thread(call.caller, call.args["thread_id"]))
+
+
+def rename_thread(service, call: Call):
+    body = json_object(call.request, {"title": str}, required=("title",), max_bytes=MAX_BODY)
+    return json_response(service.rename_thread(call.caller, call.args["thread_id"], body["title"]))
+
+
+def delete_thread(service, call: Call):
+    service.delete_thread(call.caller, call.args["thread_id"])
+    return "", 204, {}
+
+
+def list_messages(service, call: Call):
+    return json_response(service.list_messages(call.caller, call.args["thread_id"], *_page(call)))
+
+
+def post_message(service, call: Call):
+    from shared_lib.auth import bearer_token  # loaded with the service; kept off the cold start
+
+    body = json_object(call.request, {"text": str}, required=("text",), max_bytes=MAX_BODY)
+    headers = call.request.headers
+    posted = service.post_message(call.caller, call.args["thread_id"], body["text"], headers.get("Idempotency-Key"),
+                                  bearer_token(headers))
+    return json_response(posted, 202)
+
+
+def get_run(service, call: Call):
+    return json_response(service.get_run(call.caller, call.args["run_id"]))
+
+
+def ws_ticket(service, call: Call):
+    return json_response(service.ws_ticket(call.caller))
+
+
+def get_settings(service, call: Call):
+    return json_response(service.get_settings(call.caller))
+
+
+def put_settings(service, call: Call):
+    body = json_object(call.request, {"monthly_budget_usd": str}, max_bytes=MAX_BODY)
+    if "monthly_budget_usd" not in body:
+        raise ApiError(400, "missing_field", "field 'monthly_budget_usd' is required (null clears the budget)")
+    return json_response(service.put_settings(call.caller, body["monthly_budget_usd"]))
+
+
+# Every chat endpoint is for a signed-in user (no API key, no delegated token).
+HANDLERS = {
+    ("threads", "GET"): Endpoint(list_threads, USER),
+    ("threads", "POST"): Endpoint(create_thread, USER),
+    ("thread", "GET"): Endpoint(get_thread, USER),
+    ("thread", "PATCH"): Endpoint(rename_thread, USER),
+    ("thread", "DELETE"): Endpoint(delete_thread, USER),
+    ("messages", "GET"): Endpoint(list_messages, USER),
+    ("messages", "POST"): Endpoint(post_message, USER),
+    ("run", "GET"): Endpoint(get_run, USER),
+    ("ws_ticket", "POST"): Endpoint(ws_ticket, USER),
+    ("settings", "GET"): Endpoint(get_settings, USER),
+    ("settings", "PUT"): Endpoint(put_settings, USER),
+}
+
+ROUTER = Router(RULES, HANDLERS, OPENAPI, log)
+
+
+def dispatch(request, service_factory, cors_origins=()):
+    return ROUTER.dispatch(request, service_factory, cors_origins)

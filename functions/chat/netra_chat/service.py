@@ -1,4 +1,5 @@
-"""What the chat routes do, with their collaborators passed in."""
+"""What the chat routes do, with their collaborators passed in: a caller the router already
+admitted and typed arguments in, domain refusals (shared_lib.errors) out."""
 
 from __future__ import annotations
 
@@ -7,19 +8,18 @@ import json
 import re
 import secrets
 from decimal import Decimal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from shared_lib.auth import Authenticator, InvalidToken, Principal
+from shared_lib.contracts import tickets, topics
+from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unavailable
 from shared_lib.events import ClientEvent, publish_client_event
-from shared_lib.http import ApiError, int_param
 
-from netra_chat.store import BadCursor, ChatStore, KeyReused, NotFound
+from netra_chat import store as stored
+from netra_chat.store import ChatStore
 
 MAX_TEXT = 10_000
 MAX_TITLE = 200
-PAGE_DEFAULT, PAGE_MAX = 50, 200
-TICKET_TTL = 60
-AGENT_REQUESTS = "agent-requests"
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, as HTTP header values should be
 
 
@@ -30,67 +30,53 @@ class ChatService:
     publisher: object
     redis: object
     project_id: str
-    # headers -> a read-only token the agents use for this run (auth's token exchange)
-    delegate: Callable[[Mapping[str, str]], dict] | None = None
+    # the caller's access token -> a read-only token the agents use for this run (auth's token exchange)
+    delegate: Callable[[str], dict] | None = None
     org_settings: object = None  # store.OrgSettings: the org's settings document
-
-    def caller(self, headers: Mapping[str, str]) -> Principal:
-        try:
-            return self.authenticator.authenticate(headers)
-        except InvalidToken as exc:
-            status = 503 if exc.code == "keys_unavailable" else 401
-            raise ApiError(status, exc.code, exc.message, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'}) from None
 
     # --- threads --------------------------------------------------------------------
 
-    def list_threads(self, headers, args) -> dict:
-        user = self.caller(headers)
-        threads, cursor = self._page(lambda limit, after: self.store.threads(user.user_id, limit, after), args)
-        return {"threads": threads, "next_cursor": cursor}
+    def list_threads(self, user: Principal, limit: int, cursor: str | None) -> dict:
+        threads, after = self._page(lambda: self.store.threads(user.user_id, limit, cursor))
+        return {"threads": threads, "next_cursor": after}
 
-    def create_thread(self, headers, body: dict) -> dict:
-        user = self.caller(headers)
-        return self.store.create_thread(user.user_id, user.org_id, _title(body.get("title") or ""))  # null: untitled, not "None"
+    def create_thread(self, user: Principal, title: str | None) -> dict:
+        return self.store.create_thread(user.user_id, user.org_id, _title(title or ""))  # null: untitled, not "None"
 
-    def get_thread(self, headers, thread_id: str) -> dict:
-        user = self.caller(headers)
+    def get_thread(self, user: Principal, thread_id: str) -> dict:
         return self._owned(lambda: self.store.thread(user.user_id, thread_id))
 
-    def rename_thread(self, headers, thread_id: str, body: dict) -> dict:
-        user = self.caller(headers)
-        thread = self._owned(lambda: self.store.rename_thread(user.user_id, thread_id, _title(body["title"], required=True)))
+    def rename_thread(self, user: Principal, thread_id: str, title: str) -> dict:
+        thread = self._owned(lambda: self.store.rename_thread(user.user_id, thread_id, _title(title, required=True)))
         self._notify(ClientEvent(user.user_id, "thread_updated", {"thread": thread}, thread_id=thread_id))
         return thread
 
-    def delete_thread(self, headers, thread_id: str) -> None:
-        user = self.caller(headers)
+    def delete_thread(self, user: Principal, thread_id: str) -> None:
         self._owned(lambda: self.store.delete_thread(user.user_id, thread_id))
         self._notify(ClientEvent(user.user_id, "thread_updated", {"thread_id": thread_id, "deleted": True}, thread_id=thread_id))
 
     # --- messages -------------------------------------------------------------------
 
-    def list_messages(self, headers, thread_id: str, args) -> dict:
-        user = self.caller(headers)
-        messages, cursor = self._page(lambda limit, after: self._owned(lambda: self.store.messages(user.user_id, thread_id, limit, after)), args)
-        return {"messages": messages, "next_cursor": cursor}
+    def list_messages(self, user: Principal, thread_id: str, limit: int, cursor: str | None) -> dict:
+        messages, after = self._page(lambda: self._owned(lambda: self.store.messages(user.user_id, thread_id, limit, cursor)))
+        return {"messages": messages, "next_cursor": after}
 
-    def post_message(self, headers, thread_id: str, body: dict) -> dict:
-        user = self.caller(headers)
-        text = body["text"]
+    def post_message(self, user: Principal, thread_id: str, text: str, key: str | None, access_token: str) -> dict:
+        """`key`: the request's Idempotency-Key; `access_token`: the caller's own, exchanged
+        for the agents' read-only token."""
         if not text.strip():
-            raise ApiError(400, "invalid_field", "field 'text' must not be blank")
+            raise Invalid("invalid_field", "field 'text' must not be blank")
         if len(text) > MAX_TEXT:
-            raise ApiError(400, "text_too_long", f"field 'text' exceeds {MAX_TEXT} characters")
-        key = headers.get("Idempotency-Key")
+            raise Invalid("text_too_long", f"field 'text' exceeds {MAX_TEXT} characters")
         if key is not None and not _KEY.match(key):
-            raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters")
+            raise Invalid("invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters")
         # The agents' token first: a message is either queued or refused, never stored to wait
         # for a token it was refused (a run left pending that nobody would ever start).
-        granted = self._delegated(headers)
+        granted = self._delegated(access_token)
         try:
             posted = self._owned(lambda: self.store.post_message(user.user_id, user.org_id, thread_id, text, key))
-        except KeyReused:
-            raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used for another thread") from None
+        except stored.KeyReused:
+            raise Conflict("idempotency_key_reused", "this Idempotency-Key was used for another thread") from None
         if not posted.published:
             # Publish after the commit; a replayed POST republishes until one succeeds
             # (the supervisor is idempotent on run_id), so a message never waits unseen. One
@@ -100,75 +86,65 @@ class ChatService:
             if granted is not None:
                 request.update(delegated_token=granted["access_token"], delegated_expires_in=granted["expires_in"])
             try:
-                self.publisher.publish(f"projects/{self.project_id}/topics/{AGENT_REQUESTS}", json.dumps(request).encode(),
+                self.publisher.publish(topics.path(self.project_id, topics.AGENT_REQUESTS), json.dumps(request).encode(),
                                        run_id=posted.run_id).result(timeout=30)
             except Exception:
-                raise ApiError(503, "queue_unavailable", "the message is saved but could not be queued; retry with the same Idempotency-Key") from None
+                raise Unavailable("queue_unavailable", "the message is saved but could not be queued; retry with the same Idempotency-Key") from None
             self.store.mark_published(posted.run_id)
             if posted.created:
                 message = self.store.message(thread_id, posted.message_id)
                 self._notify(ClientEvent(user.user_id, "message_created", {"message": message}, thread_id=thread_id, run_id=posted.run_id))
         return {"message_id": posted.message_id, "run_id": posted.run_id}
 
-    def _delegated(self, headers) -> dict | None:
+    def _delegated(self, access_token: str) -> dict | None:
         """The agents read this user's usage with a token of their own: read-only, this
         session, an hour. It travels in the message, never stored with the run."""
         if self.delegate is None:
             return None
         try:
-            return self.delegate(headers)
+            return self.delegate(access_token)
         except InvalidToken as exc:
             if exc.retry_after is not None:  # auth's rate limit: say when, as auth did
-                raise ApiError(429, "rate_limited", f"too many messages; nothing was saved, retry in {exc.retry_after} s "
-                               "(the same Idempotency-Key is safe)", {"Retry-After": str(exc.retry_after)}) from None
-            raise ApiError(503, "delegation_unavailable", f"nothing was saved: the agents' access could not be granted "
+                raise RateLimited("rate_limited", f"too many messages; nothing was saved, retry in {exc.retry_after} s "
+                                  "(the same Idempotency-Key is safe)", exc.retry_after) from None
+            raise Unavailable("delegation_unavailable", f"nothing was saved: the agents' access could not be granted "
                            f"({exc.message}); retry (the same Idempotency-Key is safe)") from None
 
-    def get_run(self, headers, run_id: str) -> dict:
-        user = self.caller(headers)
+    def get_run(self, user: Principal, run_id: str) -> dict:
         return self._owned(lambda: self.store.run(user.user_id, run_id))
 
     # --- the org's settings -------------------------------------------------------------
 
-    def get_settings(self, headers) -> dict:
-        return self.org_settings.get(self._member(headers).org_id)
+    def get_settings(self, caller: Principal) -> dict:
+        return self.org_settings.get(_member(caller).org_id)
 
-    def put_settings(self, headers, body: dict) -> dict:
-        member = self._member(headers)
+    def put_settings(self, caller: Principal, monthly_budget_usd: str | None) -> dict:
+        member = _member(caller)
         # The whole document is replaced: the same body twice leaves the same settings.
-        return self.org_settings.put(member.org_id, member.user_id, monthly_budget(body["monthly_budget_usd"]))
-
-    def _member(self, headers) -> Principal:
-        """A signed-in person of the org: an org API key (usage:write) has no say in its settings."""
-        caller = self.caller(headers)
-        if caller.kind != "user":
-            raise ApiError(403, "forbidden", "the org's settings are for its signed-in members")
-        return caller
+        return self.org_settings.put(member.org_id, member.user_id, monthly_budget(monthly_budget_usd))
 
     # --- sockets --------------------------------------------------------------------
 
-    def ws_ticket(self, headers) -> dict:
-        user = self.caller(headers)
+    def ws_ticket(self, user: Principal) -> dict:
         ticket = secrets.token_urlsafe(32)
         # The session lets the relay refuse this ticket, and close its socket, once the session is revoked.
         claims = {"user_id": user.user_id, "org_id": user.org_id, "session_id": user.session_id}
-        self.redis.set(f"ws-ticket:{ticket}", json.dumps(claims), ex=TICKET_TTL)
-        return {"ticket": ticket, "expires_in": TICKET_TTL}
+        self.redis.set(tickets.key(ticket), json.dumps(claims), ex=tickets.TTL_SECONDS)
+        return {"ticket": ticket, "expires_in": tickets.TTL_SECONDS}
 
     # --- helpers --------------------------------------------------------------------
 
     def _owned(self, call):
         try:
             return call()
-        except NotFound:
-            raise ApiError(404, "not_found", "no such thread or run") from None
+        except stored.NotFound:
+            raise NotFound("not_found", "no such thread or run") from None
 
-    def _page(self, fetch, args):
-        limit = int_param(args, "limit", PAGE_DEFAULT, 1, PAGE_MAX)
+    def _page(self, fetch):
         try:
-            return fetch(limit, args.get("cursor") or None)
-        except BadCursor:
-            raise ApiError(400, "invalid_cursor", "the cursor does not name a page of yours") from None
+            return fetch()
+        except stored.BadCursor:
+            raise Invalid("invalid_cursor", "the cursor does not name a page of yours") from None
 
     def _notify(self, event: ClientEvent) -> None:
         # Best effort: the browser's own request already has the answer; other tabs catch up.
@@ -180,12 +156,19 @@ class ChatService:
             logging.getLogger("netra.chat").warning("client event not published", exc_info=True)
 
 
+def _member(caller: Principal) -> Principal:
+    """A signed-in person of the org: an org API key (usage:write) has no say in its settings."""
+    if caller.kind != "user":
+        raise Forbidden("forbidden", "the org's settings are for its signed-in members")
+    return caller
+
+
 def _title(value, required: bool = False) -> str:
     title = " ".join(str(value).split())
     if required and not title:
-        raise ApiError(400, "invalid_field", "field 'title' must not be blank")
+        raise Invalid("invalid_field", "field 'title' must not be blank")
     if len(title) > MAX_TITLE:
-        raise ApiError(400, "invalid_field", f"field 'title' exceeds {MAX_TITLE} characters")
+        raise Invalid("invalid_field", f"field 'title' exceeds {MAX_TITLE} characters")
     return title
 
 
@@ -198,9 +181,9 @@ def monthly_budget(value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _BUDGET.match(value.strip()):
-        raise ApiError(400, "invalid_budget", "monthly_budget_usd must be null or a decimal string such as \"1500.00\" "
+        raise Invalid("invalid_budget", "monthly_budget_usd must be null or a decimal string such as \"1500.00\" "
                        "(not negative, at most 2 decimal places)")
     amount = Decimal(value.strip())
     if amount > MAX_BUDGET:
-        raise ApiError(400, "invalid_budget", "monthly_budget_usd must be at most 1000000000")
+        raise Invalid("invalid_budget", "monthly_budget_usd must be at most 1000000000")
     return str(amount.quantize(Decimal("0.01")))

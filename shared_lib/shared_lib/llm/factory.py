@@ -13,12 +13,13 @@ import threading
 import time
 from decimal import Decimal, InvalidOperation
 
+from shared_lib.contracts import topics
 from shared_lib.llm.budget import Budget
 from shared_lib.llm.gateway import LlmGateway
 from shared_lib.llm.providers import EMULATOR_PATHS, PUBLIC_BASE_URLS
 
 KEY_TTL_SECONDS = 300
-USAGE_TOPIC = "usage-events"
+USAGE_TOPIC = topics.USAGE_EVENTS
 
 
 class ProviderKeys:

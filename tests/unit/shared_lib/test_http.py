@@ -7,11 +7,14 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from shared_lib.http import MAX_ID_CHARS, ApiError, Router, int_param, json_object, read_json, valid_id
+from shared_lib.access import USER, Access
+from shared_lib.auth import InvalidToken, Principal, bearer_token
+from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unavailable, UpstreamFailed
+from shared_lib.http import MAX_ID_CHARS, REFUSAL_STATUS, ApiError, Endpoint, Router, int_param, json_object, read_json, valid_id
 
 
-def _request(path="/", method="GET", body: bytes | None = None, content_type="application/json") -> Request:
-    return Request(EnvironBuilder(path=path, method=method, data=body, content_type=content_type).get_environ())
+def _request(path="/", method="GET", body: bytes | None = None, content_type="application/json", headers=None) -> Request:
+    return Request(EnvironBuilder(path=path, method=method, data=body, content_type=content_type, headers=headers).get_environ())
 
 
 @pytest.mark.parametrize("value", ["0f715d265bf34f6395368774d5486674", "run-1", "a", "_x_", "__x", "x__", "é" * MAX_ID_CHARS])
@@ -65,22 +68,47 @@ def test_hostile_json_bodies_are_a_400(body, code):
     assert (refused.value.status, refused.value.code) == (400, code)
 
 
-def _router():
+class _Service:
+    """What a router hands its handlers: here, who it admits is whoever says so in the header."""
+
+    def __init__(self):
+        self.admitted = []
+        self.authenticator = self
+
+    def admit(self, headers, access):
+        token = bearer_token(headers)
+        if token == "nobody":
+            raise InvalidToken("token_expired", "the token has expired")
+        caller = Principal("user", "org-1", token, (), None)
+        self.admitted.append((caller, access))
+        return caller
+
+
+def _answer(service, call):
+    return {"args": dict(call.args), "method": call.request.method, "caller": call.caller and call.caller.user_id}, 200, {}
+
+
+def _router(handle=_answer, access=USER, **rules):
     return Router([("/api/things/<thing_id>", "thing", ["GET"]), ("/api/things/<thing_id>/parts", "parts", ["GET"])],
-                  {"openapi": "3.1.0"}, logging.getLogger("test"), cors_origins=lambda: ())
+                  {("thing", "GET"): Endpoint(handle, access), ("parts", "GET"): Endpoint(handle, access)},
+                  {"openapi": "3.1.0"}, logging.getLogger("test"))
+
+
+def _reaching(reached):
+    return lambda service, call: reached.append(call) or ("", 200, {})
 
 
 @pytest.mark.parametrize("path", ["/api/things/__main__", "/api/things/__x__/parts", "/api/things/a%2Fb", "/api/things/..",
                                   "/api/things/a%00b", "/api/things/" + "x" * (MAX_ID_CHARS + 1)])
 def test_a_path_id_no_document_can_have_is_a_404_before_the_handler(path):
     reached = []
-    body, status, _ = _router().dispatch(_request(path), lambda *args: reached.append(args))
+    body, status, _ = _router(_reaching(reached)).dispatch(_request(path), _Service)
     assert (status, json.loads(body)["error"]["code"], reached) == (404, "not_found", [])
 
 
 def test_a_valid_path_id_reaches_the_handler():
-    body, status, _ = _router().dispatch(_request("/api/things/0f715d26/parts"), lambda endpoint, args, request: ({"args": args}, 200, {}))
-    assert (status, body) == (200, {"args": {"thing_id": "0f715d26"}})
+    body, status, _ = _router(access=None).dispatch(_request("/api/things/0f715d26/parts"), _Service)
+    assert (status, body["args"], body["caller"]) == (200, {"thing_id": "0f715d26"}, None)
 
 
 def test_what_the_framework_answers_before_the_router_is_json_too():
@@ -96,12 +124,78 @@ def test_what_the_framework_answers_before_the_router_is_json_too():
 @pytest.mark.parametrize("query", ["error=x%00y", "a%00=1", "state=s&error=ok&error=%00"])
 def test_a_nul_in_the_query_string_is_a_400_before_the_handler(query):
     reached = []
-    body, status, _ = _router().dispatch(_request(f"/api/things/t1?{query}"), lambda *args: reached.append(args))
+    body, status, _ = _router(_reaching(reached)).dispatch(_request(f"/api/things/t1?{query}"), _Service)
     assert (status, json.loads(body)["error"]["code"], reached) == (400, "invalid_query", [])
 
 
 def test_a_head_request_reaches_its_handler_as_a_get():
-    router = Router([("/api/things/<thing_id>", "thing", ["GET", "PATCH", "DELETE"])], {}, logging.getLogger("test"), cors_origins=lambda: ())
-    seen = []
-    router.dispatch(_request("/api/things/t1", method="HEAD"), lambda endpoint, args, request: seen.append(request.method) or ("", 200, {}))
-    assert seen == ["GET"]
+    router = Router([("/api/things/<thing_id>", "thing", ["GET", "PATCH", "DELETE"])],
+                    {("thing", method): Endpoint(_answer, None) for method in ("GET", "PATCH", "DELETE")}, {}, logging.getLogger("test"))
+    body, status, _ = router.dispatch(_request("/api/things/t1", method="HEAD"), _Service)
+    assert (status, body["method"]) == (200, "GET")
+
+
+def test_a_route_without_a_handler_is_refused_when_the_router_is_built():
+    rules = [("/api/things", "things", ["GET", "POST"])]
+    with pytest.raises(ValueError, match=r"routes without a handler: \[\('things', 'POST'\)\]"):
+        Router(rules, {("things", "GET"): Endpoint(_answer, None)}, {}, logging.getLogger("test"))
+    with pytest.raises(ValueError, match=r"handlers without a route: \[\('thing', 'GET'\)\]"):
+        Router(rules, {("things", "GET"): Endpoint(_answer, None), ("things", "POST"): Endpoint(_answer, None),
+                       ("thing", "GET"): Endpoint(_answer, None)}, {}, logging.getLogger("test"))
+
+
+def test_the_caller_is_admitted_once_before_the_handler_under_the_endpoints_access():
+    service = _Service()
+    scoped = Access(api_key=True, scope="usage:read")
+    body, status, _ = _router(access=scoped).dispatch(_request("/api/things/t1", headers={"Authorization": "Bearer ada"}), lambda: service)
+    assert (status, body["caller"]) == (200, "ada")
+    assert [access for _, access in service.admitted] == [scoped]
+
+
+def test_a_refused_credential_never_reaches_the_handler_and_says_how_to_authenticate():
+    reached = []
+    body, status, headers = _router(_reaching(reached)).dispatch(
+        _request("/api/things/t1", headers={"Authorization": "Bearer nobody"}), _Service)
+    assert (status, json.loads(body)["error"]["code"], reached) == (401, "token_expired", [])
+    assert headers["WWW-Authenticate"] == 'Bearer error="invalid_token", error_description="token_expired"'
+
+
+@pytest.mark.parametrize(("refusal", "status", "extra"), [
+    (Invalid("invalid_field", "m"), 400, {}),
+    (Forbidden("forbidden", "m"), 403, {}),
+    (NotFound("not_found", "m"), 404, {}),
+    (Conflict("idempotency_key_reused", "m"), 409, {}),
+    (RateLimited("rate_limited", "m", 7), 429, {"Retry-After": "7"}),
+    (UpstreamFailed("provider_error", "m"), 502, {}),
+    (Unavailable("queue_unavailable", "m"), 503, {}),
+    (InvalidToken("keys_unavailable", "m"), 503, {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="keys_unavailable"'}),
+])
+def test_each_domain_refusal_has_one_status(refusal, status, extra):
+    def refuse(service, call):
+        raise refusal
+
+    body, answered, headers = _router(refuse).dispatch(_request("/api/things/t1", headers={"Authorization": "Bearer ada"}), _Service)
+    assert (answered, json.loads(body)) == (status, {"error": {"code": refusal.code, "message": "m"}})
+    assert {name: headers[name] for name in extra} == extra
+
+
+def test_every_refusal_kind_has_a_status():
+    import shared_lib.errors as errors
+
+    kinds = {value for value in vars(errors).values() if isinstance(value, type) and issubclass(value, errors.Refused)}
+    assert kinds - {errors.Refused} == set(REFUSAL_STATUS)
+
+
+def test_anything_else_is_a_500_without_its_detail():
+    def fail(service, call):
+        raise RuntimeError("secret detail")
+
+    body, status, _ = _router(fail).dispatch(_request("/api/things/t1", headers={"Authorization": "Bearer ada"}), _Service)
+    assert (status, json.loads(body)) == (500, {"error": {"code": "internal", "message": "the request could not be completed"}})
+
+
+def test_cors_headers_only_for_the_origins_passed_in():
+    headers = {"Authorization": "Bearer ada", "Origin": "https://app.example"}
+    _, _, allowed = _router().dispatch(_request("/api/things/t1", headers=headers), _Service, ("https://app.example",))
+    _, _, other = _router().dispatch(_request("/api/things/t1", headers=headers), _Service, ("https://elsewhere.example",))
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example" and "Access-Control-Allow-Origin" not in other

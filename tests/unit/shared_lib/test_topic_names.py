@@ -20,3 +20,41 @@ def test_an_unknown_step_has_no_topic():
 
 def test_topic_path():
     assert topics.path("netra-local", topics.USAGE_EVENTS) == "projects/netra-local/topics/usage-events"
+
+
+# functions/agents still spells its topics itself (steps.py); helper work replacing those
+# literals is under way separately, and this check covers that tree once it lands.
+_LITERAL_FREE = ("functions", "websocket_relay", "shared_lib")
+_NOT_YET = ("functions/agents",)
+
+
+def _topic_literals(root, declared: set[str]) -> list[str]:
+    """`path:line name` of each string constant in `root`'s modules that is a topic name,
+    except in contracts/topics.py, the one place topics are named."""
+    import ast
+
+    found = []
+    for tree in _LITERAL_FREE:
+        for module in sorted((root / tree).rglob("*.py")):
+            relative = module.relative_to(root).as_posix()
+            if relative.endswith("shared_lib/contracts/topics.py") or relative.startswith(_NOT_YET) or "/.venv/" in relative:
+                continue
+            for node in ast.walk(ast.parse(module.read_text(), relative)):
+                if isinstance(node, ast.Constant) and node.value in declared:
+                    found.append(f"{relative}:{node.lineno} {node.value}")
+    return found
+
+
+def test_no_module_spells_a_topic_name_itself():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    assert _topic_literals(root, set(load_topology().topics)) == []
+
+
+def test_the_literal_check_finds_a_spelled_topic(tmp_path):
+    (tmp_path / "functions" / "chat").mkdir(parents=True)
+    (tmp_path / "functions" / "chat" / "service.py").write_text('TOPIC = "agent-requests"\nOTHER = f"agent-{1}"\n')
+    (tmp_path / "shared_lib" / "contracts").mkdir(parents=True)
+    (tmp_path / "shared_lib" / "contracts" / "topics.py").write_text('AGENT_REQUESTS = "agent-requests"\n')
+    assert _topic_literals(tmp_path, {"agent-requests"}) == ["functions/chat/service.py:1 agent-requests"]
