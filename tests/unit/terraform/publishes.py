@@ -19,7 +19,7 @@ from tests.unit.terraform.hcl import ROOT
 
 SHARED_LIB = ROOT / "shared_lib" / "shared_lib"
 # (module, function) -> the module constant listing the values its argument takes.
-CALL_DOMAINS = {("netra_agents.steps", "topic_of"): "STEPS"}
+CALL_DOMAINS = {("netra_agents.steps", "topic_of"): "STEPS", ("shared_lib.contracts.topics", "agent_step"): "AGENT_STEPS"}
 
 
 class Unresolved(Exception):
@@ -119,8 +119,14 @@ class _Resolver:
         if isinstance(node, ast.Name):
             owner, name = self._locate(module, node.id, where)
             return self.strings(owner, self._definitions(owner)[0][name], where)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            owner, name = self._locate(module, node.func.id, where)
+        if isinstance(node, ast.Attribute):  # `topics.NAME`, the module imported by name
+            owner = self._module_named(module, node.value, where)
+            return self.strings(owner, self._definitions(owner)[0][node.attr], where)
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            if isinstance(node.func, ast.Attribute):
+                owner, name = self._module_named(module, node.func.value, where), node.func.attr
+            else:
+                owner, name = self._locate(module, node.func.id, where)
             if (owner, name) not in CALL_DOMAINS:
                 raise Unresolved(f"{where}: {owner}.{name}(...) names a topic; declare its argument's values in CALL_DOMAINS")
             function = self._definitions(owner)[2][name]
@@ -129,6 +135,13 @@ class _Resolver:
             parameter = function.args.args[0].arg
             return {self._format(returned[0], {parameter: value}, where) for value in domain}
         raise Unresolved(f"{where}: cannot read the topic from {ast.unparse(node)!r}")
+
+    def _module_named(self, module: str, node: ast.expr, where: str) -> str:
+        """The module a name stands for (`from shared_lib.contracts import topics`)."""
+        imported = self._definitions(module)[1]
+        if isinstance(node, ast.Name) and node.id in imported and ".".join(imported[node.id]) in self.modules:
+            return ".".join(imported[node.id])
+        raise Unresolved(f"{where}: cannot read the module of {ast.unparse(node)!r}")
 
     def _format(self, node: ast.expr, values: dict[str, str], where: str) -> str:
         if not isinstance(node, ast.JoinedStr):
