@@ -1,4 +1,5 @@
-"""Builds a component's LLM gateway from configuration and Secret Manager.
+"""Builds a component's LLM gateway from configuration and Secret Manager: the configuration
+read at cold start (`read_llm_config`), the gateway on the component's own clients.
 
 A provider is configured when its key secret (`openai-api-key`, `anthropic-api-key`,
 `gemini-api-key`) has a version; keys are re-read every five minutes (rotation without a
@@ -8,17 +9,28 @@ redeploy). Locally, providers without a key are served by the LLM emulator
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
+from shared_lib.config import EnvReader, Settings
+from shared_lib.contracts.topics import USAGE_EVENTS, path
 from shared_lib.llm.budget import Budget
 from shared_lib.llm.gateway import LlmGateway
 from shared_lib.llm.providers import EMULATOR_PATHS, PUBLIC_BASE_URLS
+from shared_lib.secrets import SecretNotAvailable
+
+if TYPE_CHECKING:  # the clients are built by the component (httpx and redis cost cold start)
+    import httpx
+    from redis import Redis
+
+    from shared_lib.secrets import SecretReader
 
 KEY_TTL_SECONDS = 300
-USAGE_TOPIC = "usage-events"
 
 
 class ProviderKeys:
@@ -40,8 +52,6 @@ class ProviderKeys:
         return endpoint
 
     def _resolve(self, provider: str) -> tuple[str, str] | None:
-        from shared_lib.secrets import SecretNotAvailable
-
         try:
             key = self._secrets.get_text(f"{provider}-api-key", cached=False).strip()
         except SecretNotAvailable:
@@ -53,11 +63,18 @@ class ProviderKeys:
         return None
 
 
-def build_gateway(settings, redis, publisher, secrets, environ=None) -> LlmGateway:
-    import httpx
+@dataclasses.dataclass(frozen=True)
+class LlmConfig:
+    """The LLM settings of a component, read and validated once at cold start (a bad value
+    fails start-up with its name, never a step later)."""
 
-    from shared_lib.config import EnvReader
+    monthly_budget_usd: Decimal  # per org, unless the org's own limit is set in Redis
+    timeout_seconds: int
+    self_org_id: str  # the org Netra's own LLM calls are metered to
+    emulator_url: str | None  # local runs only: providers without a key are served by the LLM emulator
 
+
+def read_llm_config(settings: Settings, environ: Mapping[str, str] | None = None) -> LlmConfig:
     read = EnvReader(environ)
     emulator = read.text("llm_emulator_url", ("LLM_EMULATOR_URL",))
     budget_text = read.text("llm_monthly_budget_usd", ("LLM_MONTHLY_BUDGET_USD",), "25")
@@ -71,11 +88,17 @@ def build_gateway(settings, redis, publisher, secrets, environ=None) -> LlmGatew
     if emulator and not settings.is_local:
         read.problems.append("LLM_EMULATOR_URL is for local runs only")
     read.check()
-    topic = f"projects/{settings.project_id}/topics/{USAGE_TOPIC}"
+    return LlmConfig(limit, timeout, self_org, emulator)
+
+
+def build_gateway(config: LlmConfig, settings: Settings, http: httpx.Client, redis: Redis, publisher: Any,
+                  secrets: SecretReader) -> LlmGateway:
+    """The gateway on the component's own HTTP client (built in its composition root)."""
+    topic = path(settings.project_id, USAGE_EVENTS)
 
     def meter(event: dict) -> None:
-        body = json.dumps({"org_id": self_org, "events": [event]}).encode()
-        publisher.publish(topic, body, org_id=self_org).result(timeout=10)
+        body = json.dumps({"org_id": config.self_org_id, "events": [event]}).encode()
+        publisher.publish(topic, body, org_id=config.self_org_id).result(timeout=10)
 
-    return LlmGateway(httpx.Client(), ProviderKeys(secrets, emulator), Budget(redis, limit), meter,
-                      timeout_seconds=float(timeout))
+    return LlmGateway(http, ProviderKeys(secrets, config.emulator_url), Budget(redis, config.monthly_budget_usd), meter,
+                      timeout_seconds=float(config.timeout_seconds))
