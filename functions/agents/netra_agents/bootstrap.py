@@ -49,7 +49,6 @@ class Agents:
     store: RunStore
     publisher: Any  # google.cloud.pubsub PublisherClient (or the local one)
     redis: Redis
-    http: httpx.Client  # the one HTTP client: analytics reads and LLM providers
     guard: IdempotencyGuard
     usage: UsageApi
     credentials: RunCredentials
@@ -104,7 +103,7 @@ def build(environ: Mapping[str, str] | None = None) -> Agents:
     deadlines = _scaled_deadlines(percent)
     redis = redis_client(settings)
     publisher = publisher_client(settings)
-    http = httpx.Client()
+    http = httpx.Client()  # the one HTTP client: analytics reads and the LLM providers
     credentials = RunCredentials(redis)
     db = firestore_client(settings)
     return Agents(
@@ -112,7 +111,6 @@ def build(environ: Mapping[str, str] | None = None) -> Agents:
         store=RunStore(db),
         publisher=publisher,
         redis=redis,
-        http=http,
         # A step may take minutes (the optimizer over millions of calls): a generous lease.
         guard=IdempotencyGuard(redis, "agent-step", lease_seconds=900),
         usage=UsageApi(http, analytics_url.rstrip("/") if analytics_url else None, credentials),

@@ -2,8 +2,9 @@
 completed | failed. The run document and who owns which field: shared_lib.contracts.runs.
 
 Each transition is a pure function of the run document, what happened and the run's step
-outputs (read in the same transaction); `RunStore` applies it in a Firestore transaction and hands back what must be sent afterwards (step
-dispatches, client events); once sent, the supervisor marks them in the run's `sent` map.
+outputs (read in the same transaction); `RunStore` applies it in a Firestore transaction
+and hands back what must be sent afterwards (step dispatches, client events); once sent,
+the supervisor marks them in the run's `sent` map.
 A transition that finds nothing to change (a redelivered request or result) returns only
 what was owed and never marked sent — a dispatch, the final report, the error — so a
 crash between commit and publish is repaired by the redelivery, and an ordinary
@@ -119,7 +120,7 @@ def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
     late = [s for s in steps if s["status"] == "dispatched" and now > as_utc(s["deadline_at"])]
     if late:
         return fail(run_id, steps, late[0]["name"],
-                     f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
+                    f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
     return Outcome(dispatch=[s["name"] for s in steps if s["status"] == "dispatched" and not sent.get(s["name"])])
 
 

@@ -7,6 +7,8 @@ Ownership:
 - the agents' supervisor changes it from then on, through its state machine
   (netra_agents.runs) in Firestore transactions: the fields in `AGENT_FIELDS`. No other
   component writes them, and the supervisor never writes chat's (`RunStore` checks).
+  The run's `question` is copied once, when the run starts, from chat's message
+  (`threads/{thread_id}/messages/{message_id}.text`): the only read of chat's data.
 
 Each step's output lives beside the run, `runs/{run_id}/outputs/{step}` =
 `{"output": …, "saved_at": …}` (shapes in `contracts.steps`), written by that step only.
