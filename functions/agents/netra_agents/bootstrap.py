@@ -20,8 +20,7 @@ from shared_lib.clients.secret_manager import secret_manager_client
 from shared_lib.config import EnvReader, Settings, load_settings
 from shared_lib.idempotency import IdempotencyGuard
 from shared_lib.instance import per_instance
-from shared_lib.llm.factory import LlmConfig, build_gateway, read_llm_config
-from shared_lib.llm.gateway import LlmGateway
+from shared_lib.llm.config import LlmConfig, read_llm_config
 from shared_lib.log import configure_logging
 from shared_lib.org_settings import OrgSettings
 from shared_lib.secrets import SecretReader
@@ -37,6 +36,8 @@ from netra_agents.sweeper import RESEND_AFTER_SECONDS, START_TIMEOUT_SECONDS, De
 if TYPE_CHECKING:  # imported where the clients are built: their SDKs are most of a cold start
     import httpx
     from redis import Redis
+
+    from shared_lib.llm.gateway import LlmGateway
 
 _STANDARD_STEP_TIMEOUTS = dict(STEP_TIMEOUT_SECONDS)
 
@@ -122,6 +123,9 @@ def build(environ: Mapping[str, str] | None = None) -> Agents:
 
 
 def _gateway(llm: LlmConfig, settings: Settings, http: httpx.Client, redis: Redis, publisher: Any) -> LlmGateway:
+    # Only the steps that ask a model (triage, reporting) pay for the gateway and the price catalog (~20 ms).
+    from shared_lib.llm.factory import build_gateway
+
     return build_gateway(llm, settings, http, redis, publisher, SecretReader(secret_manager_client(settings), settings.project_id))
 
 

@@ -1,5 +1,5 @@
-"""Builds a component's LLM gateway from configuration and Secret Manager: the configuration
-read at cold start (`read_llm_config`), the gateway on the component's own clients.
+"""Builds a component's LLM gateway on the component's own clients, from its configuration
+(`shared_lib.llm.config`, read at cold start) and Secret Manager.
 
 A provider is configured when its key secret (`openai-api-key`, `anthropic-api-key`,
 `gemini-api-key`) has a version; keys are re-read every five minutes (rotation without a
@@ -9,17 +9,15 @@ redeploy). Locally, providers without a key are served by the LLM emulator
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from shared_lib.config import EnvReader, Settings
+from shared_lib.config import Settings
 from shared_lib.contracts.topics import USAGE_EVENTS, path
 from shared_lib.llm.budget import Budget
+from shared_lib.llm.config import LlmConfig
 from shared_lib.llm.gateway import LlmGateway
 from shared_lib.llm.providers import EMULATOR_PATHS, PUBLIC_BASE_URLS
 from shared_lib.secrets import SecretNotAvailable
@@ -61,34 +59,6 @@ class ProviderKeys:
         if self._emulator:
             return self._emulator + EMULATOR_PATHS[provider], "emulator-key"
         return None
-
-
-@dataclasses.dataclass(frozen=True)
-class LlmConfig:
-    """The LLM settings of a component, read and validated once at cold start (a bad value
-    fails start-up with its name, never a step later)."""
-
-    monthly_budget_usd: Decimal  # per org, unless the org's own limit is set in Redis
-    timeout_seconds: int
-    self_org_id: str  # the org Netra's own LLM calls are metered to
-    emulator_url: str | None  # local runs only: providers without a key are served by the LLM emulator
-
-
-def read_llm_config(settings: Settings, environ: Mapping[str, str] | None = None) -> LlmConfig:
-    read = EnvReader(environ)
-    emulator = read.text("llm_emulator_url", ("LLM_EMULATOR_URL",))
-    budget_text = read.text("llm_monthly_budget_usd", ("LLM_MONTHLY_BUDGET_USD",), "25")
-    timeout = read.integer("llm_timeout_seconds", ("LLM_TIMEOUT_SECONDS",), 30, 1, 600)
-    self_org = read.text("self_org_id", ("NETRA_SELF_ORG_ID",), "netra")
-    try:
-        limit = Decimal(budget_text)
-    except InvalidOperation:
-        read.problems.append(f"LLM_MONTHLY_BUDGET_USD must be a number of dollars, got {budget_text!r}")
-        limit = Decimal(0)
-    if emulator and not settings.is_local:
-        read.problems.append("LLM_EMULATOR_URL is for local runs only")
-    read.check()
-    return LlmConfig(limit, timeout, self_org, emulator)
 
 
 def build_gateway(config: LlmConfig, settings: Settings, http: httpx.Client, redis: Redis, publisher: Any,
