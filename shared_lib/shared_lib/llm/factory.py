@@ -20,13 +20,11 @@ from shared_lib.llm.budget import Budget
 from shared_lib.llm.config import LlmConfig
 from shared_lib.llm.gateway import LlmGateway
 from shared_lib.llm.providers import EMULATOR_PATHS, PUBLIC_BASE_URLS
-from shared_lib.secrets import SecretNotAvailable
+from shared_lib.secrets import SecretNotAvailable, SecretReader
 
 if TYPE_CHECKING:  # the clients are built by the component (httpx and redis cost cold start)
     import httpx
     from redis import Redis
-
-    from shared_lib.secrets import SecretReader
 
 KEY_TTL_SECONDS = 300
 
