@@ -20,7 +20,7 @@ from shared_lib.llm.budget import BudgetExhausted
 from shared_lib.llm.gateway import LlmGateway, LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import Prompt
 
-from netra_agents.answers import answer
+from netra_agents.answers.by_kind import answer
 from netra_agents.answers.money import day_span
 from netra_agents.answers.prose import template
 from netra_agents.catalog import AGENT_CHAIN
