@@ -1,22 +1,27 @@
 """Cloud Function entry points of the agents, one CloudEvent function each (one Pub/Sub
 hop per step): `supervisor`, `triage`, `data`, `optimization`, `actions`, `reporting`;
 and `sweeper`, an HTTP function called on a schedule (Cloud Scheduler with OIDC; the
-launcher's timer locally) that fails the runs a lost message stranded."""
+launcher's timer locally) that fails the runs a lost message stranded.
+
+Every function deploys this same file: the clients are built on the first event, once per
+instance, and a step's own module is imported only by that step's function (bootstrap).
+"""
 
 import functions_framework
 
+from shared_lib.envelope import from_cloudevent
 
-def _step(agent: str, start_message: str, work_name: str):
+from netra_agents.bootstrap import agents
+from netra_agents.runtime import run_step
+from netra_agents.supervisor import supervise
+from netra_agents.sweeper import sweep
+
+
+def _step(agent: str, start_message: str):
     def handle(event):
-        from importlib import import_module
-
-        from shared_lib.envelope import from_cloudevent
-
-        from netra_agents.bootstrap import context
-        from netra_agents.runtime import run_step
-
-        module, function = work_name.split(":")
-        run_step(from_cloudevent(event), agent, start_message, getattr(import_module(module), function), context())
+        built = agents()
+        work, context = built.step(agent)
+        run_step(from_cloudevent(event), agent, start_message, work, context, built.runtime())
 
     handle.__name__ = agent
     return functions_framework.cloud_event(handle)
@@ -24,19 +29,14 @@ def _step(agent: str, start_message: str, work_name: str):
 
 @functions_framework.cloud_event
 def supervisor(event):
-    from shared_lib.envelope import from_cloudevent
-
-    from netra_agents.bootstrap import context
-    from netra_agents.supervisor import supervise
-
-    supervise(from_cloudevent(event), context())
+    supervise(from_cloudevent(event), agents().supervisor())
 
 
-triage = _step("triage", "Understanding the question", "netra_agents.triage:triage")
-data = _step("data", "Reading your usage", "netra_agents.usage_data:read_usage")
-optimization = _step("optimization", "Looking for savings", "netra_agents.optimization:find_savings")
-actions = _step("actions", "Planning the rollout", "netra_agents.actions:plan_rollouts")
-reporting = _step("reporting", "Writing the report", "netra_agents.reporting:write_report")
+triage = _step("triage", "Understanding the question")
+data = _step("data", "Reading your usage")
+optimization = _step("optimization", "Looking for savings")
+actions = _step("actions", "Planning the rollout")
+reporting = _step("reporting", "Writing the report")
 
 
 @functions_framework.http
@@ -45,8 +45,5 @@ def sweeper(request):
         return {"status": "ok"}
     if request.method != "POST":
         return {"error": {"code": "method_not_allowed", "message": "POST to sweep"}}, 405, {"Allow": "POST"}
-    from netra_agents.bootstrap import context
-    from netra_agents.sweeper import sweep
-
-    ctx = context()
-    return sweep(ctx, ctx.deadlines).to_json()
+    built = agents()
+    return sweep(built.supervisor(), built.deadlines).to_json()

@@ -4,8 +4,14 @@ recommendation's own numbers."""
 
 from __future__ import annotations
 
+from shared_lib.contracts.agents import ActionsSummary, StepTask
+from shared_lib.contracts.steps import ActionsOutput
 
-def plan_rollouts(task, progress, ctx) -> tuple[dict, dict]:
+from netra_agents.progress import Progress
+from netra_agents.runtime import PriorOutputs
+
+
+def plan_rollouts(task: StepTask, progress: Progress, ctx: PriorOutputs) -> tuple[ActionsOutput, ActionsSummary]:
     found = ctx.store.output(task.run_id, "optimization")
     if found is None:
         raise RuntimeError(f"run {task.run_id} has no optimization output yet")

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from shared_lib.contracts.agents import OptimizationSummary, StepTask
+from shared_lib.contracts.steps import OptimizationOutput
+
+from netra_agents.answers.money import dollars
 from netra_agents.optimizer import optimize
+from netra_agents.progress import Progress
+from netra_agents.runtime import PriorOutputs
 
 
-def find_savings(task, progress, ctx) -> tuple[dict, dict]:
+def find_savings(task: StepTask, progress: Progress, ctx: PriorOutputs) -> tuple[OptimizationOutput, OptimizationSummary]:
     data = ctx.store.output(task.run_id, "data")
     if data is None:
         raise RuntimeError(f"run {task.run_id} has no data output yet")  # redelivered until it has
@@ -13,7 +19,7 @@ def find_savings(task, progress, ctx) -> tuple[dict, dict]:
     with progress.tool("optimizer", "Computing savings lever by lever") as said:
         found = optimize(data["profile"])
         said.update(recommendations=len(found["recommendations"]), savings_usd=found["projected_savings_usd"])
-    progress.completed(f"{len(found['recommendations'])} recommendations, ${found['projected_savings_usd']} "
+    progress.completed(f"{len(found['recommendations'])} recommendations, {dollars(found['projected_savings_usd'])} "
                        f"({found['projected_savings_pct']}%) over {data['period']['days']} days",
                        savings_usd=found["projected_savings_usd"])
     return found, {"recommendations": len(found["recommendations"]), "projected_savings_usd": found["projected_savings_usd"]}

@@ -9,18 +9,23 @@ figure. Without any usage the report is guidance: what to send, and how.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
+from shared_lib.contracts.agents import ReportingSummary, StepTask
 from shared_lib.llm.budget import BudgetExhausted
-from shared_lib.llm.gateway import LlmRequest, LlmUnavailable
+from shared_lib.llm.gateway import LlmGateway, LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import Prompt
 
-from netra_agents.answers import answer
+from netra_agents.answers.by_kind import answer
 from netra_agents.answers.money import day_span
 from netra_agents.answers.prose import template
 from netra_agents.catalog import AGENT_CHAIN
+from netra_agents.progress import Progress
+from netra_agents.runs import RunStore
 
 SYSTEM = (
     "You write the summary of a report about a team's LLM usage for an engineering team. Answer the question asked. Use "
@@ -39,7 +44,13 @@ GUIDANCE_STEPS = (
 )
 
 
-def write_report(task, progress, ctx) -> tuple[dict, dict]:
+@dataclasses.dataclass(frozen=True)
+class ReportingContext:
+    store: RunStore  # the run's question and query, the earlier steps' outputs
+    gateway: Callable[[], LlmGateway]  # the narrative's writer
+
+
+def write_report(task: StepTask, progress: Progress, ctx: ReportingContext) -> tuple[dict, ReportingSummary]:
     run = ctx.store.run(task.run_id)
     data = ctx.store.output(task.run_id, "data")
     if data is None:
@@ -96,7 +107,7 @@ def _bad_input(query: dict, data: dict, period: dict) -> list[str]:
     return said
 
 
-def narrative(ctx, task, report: dict) -> tuple[str, str]:
+def narrative(ctx: ReportingContext, task: StepTask, report: dict) -> tuple[str, str]:
     """(text, source): the LLM's when it keeps to the facts, else the template's."""
     facts = {k: v for k, v in report.items() if k not in _NOT_FACTS}
     request = LlmRequest(task.org_id, "reporting",

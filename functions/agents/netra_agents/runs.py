@@ -1,9 +1,10 @@
 """A run's state machine, owned by the supervisor: pending → running → (steps) →
-completed | failed.
+completed | failed. The run document and who owns which field: shared_lib.contracts.runs.
 
-Each transition is a pure function of the run document and what happened; `RunStore`
-applies it in a Firestore transaction and hands back what must be sent afterwards (step
-dispatches, client events); once sent, the supervisor marks them in the run's `sent` map.
+Each transition is a pure function of the run document, what happened and the run's step
+outputs (read in the same transaction); `RunStore` applies it in a Firestore transaction
+and hands back what must be sent afterwards (step dispatches, client events); once sent,
+the supervisor marks them in the run's `sent` map.
 A transition that finds nothing to change (a redelivered request or result) returns only
 what was owed and never marked sent — a dispatch, the final report, the error — so a
 crash between commit and publish is repaired by the redelivery, and an ordinary
@@ -14,11 +15,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from netra_agents.steps import STEP_TIMEOUT_SECONDS, StepResult, plan_for, resolved_query
+from shared_lib.contracts.agents import StepResult
+from shared_lib.contracts.runs import COLLECTION, OUTPUTS, TERMINAL, foreign_fields
 
-TERMINAL = ("completed", "failed")
+from netra_agents.steps import STEP_TIMEOUT_SECONDS, plan_for, resolved_query
+
+if TYPE_CHECKING:  # built in bootstrap (the Firestore SDK costs ~0.5 s of cold start)
+    from google.cloud.firestore import Client
+
+# A step's saved output (None until it has one), as a transition reads it.
+Outputs = Callable[[str], dict | None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +45,15 @@ class Outcome:
     completed: bool = False  # the run just completed, or had: (re)send its final report
 
 
+# (run, now, its step outputs) -> what changes and what to send
+Transition = Callable[[dict, dt.datetime, Outputs], Outcome]
+
+
+def no_outputs(step: str) -> None:
+    """For a transition applied where no step has saved anything."""
+    return None
+
+
 def on_request(run_id: str, run: dict, question: str, now: dt.datetime) -> Outcome:
     if run.get("status") == "pending":
         return Outcome(
@@ -49,17 +67,17 @@ def on_request(run_id: str, run: dict, question: str, now: dt.datetime) -> Outco
     return obligations(run_id, run, now)
 
 
-def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime) -> Outcome:
+def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime, outputs: Outputs = no_outputs) -> Outcome:
     if run.get("status") != "running":
         return obligations(run_id, run, now)
     steps = [dict(s) for s in run.get("steps", [])]
     entry = next((s for s in steps if s["name"] == result.step), None)
     if entry is None or entry["status"] != "dispatched":
         return obligations(run_id, run, now)  # a duplicate, or a step this run never asked for
-    if now > _aware(entry["deadline_at"]):
-        return _fail(run_id, steps, result.step, f"the {result.step} step took longer than {STEP_TIMEOUT_SECONDS[result.step]} s", now)
+    if now > as_utc(entry["deadline_at"]):
+        return fail(run_id, steps, result.step, f"the {result.step} step took longer than {STEP_TIMEOUT_SECONDS[result.step]} s", now)
     if result.status == "failed":
-        return _fail(run_id, steps, result.step, result.error or f"the {result.step} step failed", now)
+        return fail(run_id, steps, result.step, result.error or f"the {result.step} step failed", now)
     entry.update(status="completed", completed_at=now, summary=result.summary)
     plan, changes = list(run.get("plan", [])), {}
     if result.step == "triage":
@@ -70,8 +88,9 @@ def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime) -> O
         plan = plan[:plan.index("data") + 1] + ["reporting"]  # no usage: straight to the guidance report
     position = plan.index(result.step)
     if position + 1 == len(plan):
-        return Outcome({**changes, "status": "completed", "steps": steps, "plan": plan, "completed_at": now, "updated_at": now},
-                       completed=True)
+        # The run's result is the report: what GET /api/runs/{id} and the final_report event carry.
+        return Outcome({**changes, "status": "completed", "steps": steps, "plan": plan, "result": outputs("reporting"),
+                        "completed_at": now, "updated_at": now}, completed=True)
     following = plan[position + 1]
     steps.append(_dispatched(following, now))
     return Outcome(
@@ -85,7 +104,7 @@ def on_dead_letter(run_id: str, run: dict, what: str, now: dt.datetime) -> Outco
         return obligations(run_id, run, now)
     steps = [dict(s) for s in run.get("steps", [])]
     in_flight = next((s["name"] for s in steps if s["status"] == "dispatched"), "supervisor")
-    return _fail(run_id, steps, in_flight, f"{what} could not be processed after repeated attempts", now)
+    return fail(run_id, steps, in_flight, f"{what} could not be processed after repeated attempts", now)
 
 
 def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
@@ -98,10 +117,10 @@ def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
     if status != "running":
         return Outcome()
     steps = [dict(s) for s in run.get("steps", [])]
-    late = [s for s in steps if s["status"] == "dispatched" and now > _aware(s["deadline_at"])]
+    late = [s for s in steps if s["status"] == "dispatched" and now > as_utc(s["deadline_at"])]
     if late:
-        return _fail(run_id, steps, late[0]["name"],
-                     f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
+        return fail(run_id, steps, late[0]["name"],
+                    f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
     return Outcome(dispatch=[s["name"] for s in steps if s["status"] == "dispatched" and not sent.get(s["name"])])
 
 
@@ -122,7 +141,8 @@ def _dispatched(step: str, now: dt.datetime) -> dict:
             "deadline_at": now + dt.timedelta(seconds=STEP_TIMEOUT_SECONDS[step])}
 
 
-def _fail(run_id: str, steps: list[dict], step: str, message: str, now: dt.datetime) -> Outcome:
+def fail(run_id: str, steps: list[dict], step: str, message: str, now: dt.datetime) -> Outcome:
+    """The run fails at `step` (a step, or "supervisor") with `message`, shown to the user once."""
     for entry in steps:
         if entry["name"] == step and entry["status"] == "dispatched":
             entry.update(status="failed", completed_at=now, error=message)
@@ -136,7 +156,8 @@ def _error_event(run_id: str, error: dict) -> Event:
                                  "recoverable": False}, f"{run_id}/supervisor/error")
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Firestore answers aware datetimes; a test's or an old document's naive one is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
@@ -145,18 +166,19 @@ class RunNotFound(LookupError):
 
 
 class RunStore:
-    """Runs in Firestore (`runs/{id}`, created by chat), their step outputs in
-    `runs/{id}/outputs/{step}`."""
+    """Runs in Firestore (`runs/{id}`, created by chat: contracts.runs), their step outputs
+    in `runs/{id}/outputs/{step}`."""
 
-    def __init__(self, db, clock=lambda: dt.datetime.now(dt.timezone.utc)):
+    def __init__(self, db: Client, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
         self._db = db
         self._clock = clock
 
     def _ref(self, run_id: str):
-        return self._db.collection("runs").document(run_id)
+        return self._db.collection(COLLECTION).document(run_id)
 
-    def apply(self, run_id: str, transition) -> tuple[dict, Outcome]:
-        """Run `transition(run, now) -> Outcome` in a transaction; (run after it, outcome)."""
+    def apply(self, run_id: str, transition: Transition) -> tuple[dict, Outcome]:
+        """Run `transition(run, now, outputs) -> Outcome` in a transaction, the outputs read
+        in it; (run after it, outcome)."""
         from google.cloud import firestore
 
         ref = self._ref(run_id)
@@ -167,11 +189,16 @@ class RunStore:
             if not snapshot.exists:
                 raise RunNotFound(run_id)
             run = snapshot.to_dict()
-            outcome = transition(run, self._clock())
+
+            def outputs(step: str) -> dict | None:
+                saved = ref.collection(OUTPUTS).document(step).get(transaction=transaction)
+                return (saved.to_dict() or {}).get("output")
+
+            outcome = transition(run, self._clock(), outputs)
             if outcome.changes:
-                if outcome.changes.get("status") == "completed":
-                    report = self._db.collection("runs").document(run_id).collection("outputs").document("reporting")
-                    outcome.changes["result"] = (report.get(transaction=transaction).to_dict() or {}).get("output")
+                foreign = foreign_fields(outcome.changes)
+                if foreign:
+                    raise ValueError(f"the supervisor does not own {', '.join(sorted(foreign))} of a run (contracts.runs)")
                 transaction.update(ref, outcome.changes)
                 run = {**run, **outcome.changes}
             return run, outcome
@@ -200,7 +227,7 @@ class RunStore:
         only, so no composite index."""
         from google.cloud import firestore
 
-        snapshots = (self._db.collection("runs")
+        snapshots = (self._db.collection(COLLECTION)
                      .where(filter=firestore.FieldFilter("thread_id", "==", thread_id))
                      .where(filter=firestore.FieldFilter("user_id", "==", user_id))
                      .select(["created_at", "query"]).stream())
@@ -208,11 +235,11 @@ class RunStore:
 
     def output(self, run_id: str, step: str) -> dict | None:
         """What a step produced (None until it has)."""
-        snapshot = self._ref(run_id).collection("outputs").document(step).get()
+        snapshot = self._ref(run_id).collection(OUTPUTS).document(step).get()
         return (snapshot.to_dict() or {}).get("output") if snapshot.exists else None
 
     def save_output(self, run_id: str, step: str, output: dict) -> None:
-        self._ref(run_id).collection("outputs").document(step).set({"output": output, "saved_at": self._clock()})
+        self._ref(run_id).collection(OUTPUTS).document(step).set({"output": output, "saved_at": self._clock()})
 
     # --- for the sweeper: runs a lost message may have stranded --------------------
     # Both queries use the composite index (status, updated_at) declared in Terraform.
@@ -221,7 +248,7 @@ class RunStore:
         """Runs in `status` not updated since `before`, oldest first."""
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query = (self._db.collection("runs").where(filter=FieldFilter("status", "==", status))
+        query = (self._db.collection(COLLECTION).where(filter=FieldFilter("status", "==", status))
                  .where(filter=FieldFilter("updated_at", "<", before)).order_by("updated_at").limit(limit))
         return [snapshot.id for snapshot in query.stream()]
 
@@ -230,7 +257,7 @@ class RunStore:
         marked sent (its sender died, or the bus was down)."""
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query = (self._db.collection("runs").where(filter=FieldFilter("status", "in", list(TERMINAL)))
+        query = (self._db.collection(COLLECTION).where(filter=FieldFilter("status", "in", list(TERMINAL)))
                  .where(filter=FieldFilter("updated_at", ">=", since)).where(filter=FieldFilter("updated_at", "<", before))
                  .select(["status", "sent"]).limit(limit))
         return [snapshot.id for snapshot in query.stream() if owes_last_word(snapshot.to_dict() or {})]

@@ -3,21 +3,33 @@ the run through its state machine and sends what the transition asks for."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from typing import Any
 
+from shared_lib.contracts.agents import AgentRequest, InvalidMessage, StepResult, StepTask, is_result
+from shared_lib.contracts.topics import agent_step, path
+from shared_lib.envelope import PubSubMessage
 from shared_lib.events import ClientEvent, publish_client_event
 
-from netra_agents.runs import ERROR, FINAL_REPORT, Event, Outcome, RunNotFound, on_dead_letter, on_request, on_result
-from netra_agents.runtime import AgentContext
-from netra_agents.steps import InvalidMessage, StepResult, StepTask, topic_of
-from netra_agents.usage_data import CREDENTIAL_KEY
+from netra_agents.credentials import RunCredentials
+from netra_agents.runs import (ERROR, FINAL_REPORT, Event, Outcome, RunNotFound, RunStore, Transition, on_dead_letter,
+                               on_request, on_result)
 
 log = logging.getLogger("netra.agents.supervisor")
 DEAD_LETTER_ATTRIBUTE = "CloudPubSubDeadLetterSourceSubscription"
 
 
-def supervise(message, ctx: AgentContext) -> None:
+@dataclasses.dataclass(frozen=True)
+class SupervisorContext:
+    store: RunStore
+    publisher: Any  # google.cloud.pubsub PublisherClient (or the local one)
+    project_id: str
+    credentials: RunCredentials
+
+
+def supervise(message: PubSubMessage, ctx: SupervisorContext) -> None:
     try:
         body = message.json()
     except ValueError:
@@ -29,31 +41,27 @@ def supervise(message, ctx: AgentContext) -> None:
             log.error("dead letter %s without a run id dropped", message.message_id)
             return
         what = f"the {body['step']} step" if body.get("step") else "your request"
-        follow(ctx, run_id, lambda run, now: on_dead_letter(run_id, run, what, now))
+        follow(ctx, run_id, lambda run, now, _: on_dead_letter(run_id, run, what, now))
         return
     if not isinstance(body, dict):
         raise InvalidMessage("the message is not a JSON object")
-    if body.get("kind") == "result":
+    if is_result(body):
         result = StepResult.parse(body)
-        follow(ctx, result.run_id, lambda run, now: on_result(result.run_id, run, result, now))
+        follow(ctx, result.run_id, lambda run, now, outputs: on_result(result.run_id, run, result, now, outputs))
         return
-    _start(ctx, body)
+    _start(ctx, AgentRequest.parse(body))
 
 
-def _start(ctx: AgentContext, request: dict) -> None:
-    try:
-        run_id, thread_id, message_id = request["run_id"], request["thread_id"], request["message_id"]
-    except KeyError:
-        raise InvalidMessage("a request needs run_id, thread_id and message_id") from None
-    token = request.get("delegated_token")
-    if token:
-        # Kept for the data agent while the token lives; never written to Firestore.
-        ctx.redis.set(CREDENTIAL_KEY.format(run_id=run_id), token, ex=int(request.get("delegated_expires_in") or 3600))
-    question = ctx.store.question(thread_id, message_id)
-    follow(ctx, run_id, lambda run, now: on_request(run_id, run, question, now))
+def _start(ctx: SupervisorContext, request: AgentRequest) -> None:
+    if request.delegated_token:
+        # Kept for the steps that read usage while the token lives; never written to Firestore.
+        ctx.credentials.keep(request.run_id, request.delegated_token, request.delegation_seconds)
+    question = ctx.store.question(request.thread_id, request.message_id)
+    follow(ctx, request.run_id, lambda run, now, _: on_request(request.run_id, run, question, now))
 
 
-def follow(ctx: AgentContext, run_id: str, transition, send_timeout: float = 30) -> tuple[dict, Outcome] | None:
+def follow(ctx: SupervisorContext, run_id: str, transition: Transition,
+           send_timeout: float = 30) -> tuple[dict, Outcome] | None:
     """Apply a transition to the run and send what it owes (the sweeper's path too)."""
     try:
         run, outcome = ctx.store.apply(run_id, transition)
@@ -64,14 +72,14 @@ def follow(ctx: AgentContext, run_id: str, transition, send_timeout: float = 30)
     return run, outcome
 
 
-def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome, timeout: float = 30) -> None:
+def _send(ctx: SupervisorContext, run_id: str, run: dict, outcome: Outcome, timeout: float = 30) -> None:
     """Dispatches and events after the commit, then marks them sent; a failure here is
     retried by redelivery, which finds them still owed (see runs.obligations)."""
     futures, sent = [], list(outcome.dispatch)
     for step in outcome.dispatch:
         task = StepTask(run_id, step, run["user_id"], run["org_id"], run["thread_id"])
-        futures.append(ctx.publisher.publish(f"projects/{ctx.project_id}/topics/{topic_of(step)}",
-                                             json.dumps(task.to_json()).encode(), run_id=run_id))
+        futures.append(ctx.publisher.publish(path(ctx.project_id, agent_step(step)), json.dumps(task.to_json()).encode(),
+                                             run_id=run_id))
     events = list(outcome.events)
     if any(e.type == "agent_error" for e in events):
         sent.append(ERROR)
@@ -86,9 +94,9 @@ def _send(ctx: AgentContext, run_id: str, run: dict, outcome: Outcome, timeout: 
         future.result(timeout=timeout)
     ctx.store.mark_sent(run_id, sent)
     if outcome.completed or ERROR in sent:
-        ctx.redis.delete(CREDENTIAL_KEY.format(run_id=run_id))  # the run is over: so is its read access
+        ctx.credentials.forget(run_id)  # the run is over: so is its read access
 
 
-def _dead_lettered(message) -> bool:
+def _dead_lettered(message: PubSubMessage) -> bool:
     subscription = message.subscription or ""
     return DEAD_LETTER_ATTRIBUTE in (message.attributes or {}) or subscription.endswith("dead-letter")

@@ -8,17 +8,22 @@ an LLM is asked only when code found no kind signal, and fills only what code le
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
+from shared_lib.contracts.agents import StepTask, TriageSummary
+from shared_lib.contracts.steps import TriageOutput
 from shared_lib.llm.budget import BudgetExhausted
-from shared_lib.llm.gateway import LlmRequest, LlmUnavailable
+from shared_lib.llm.gateway import LlmGateway, LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import Prompt
 
+from netra_agents.analytics import UsageApi
 from netra_agents.catalog import AGENT_CHAIN
+from netra_agents.progress import Progress
 from netra_agents.query import Query
-from netra_agents.runtime import StepFailed
+from netra_agents.runs import RunStore, as_utc
 from netra_agents.understanding import OrgNames, understand
-from netra_agents.usage_data import CREDENTIAL_KEY
 
 NAMES_WINDOW_DAYS = 90
 MAX_NAMES = 500  # per dimension, the costliest first: a question names what matters
@@ -27,12 +32,19 @@ CATEGORY = {"overview": "general", "guidance": "general", "latency": "latency", 
             "plan": "cost", "change": "cost", "what_if": "cost", "forecast": "cost"}
 
 
-def triage(task, progress, ctx) -> tuple[dict, dict]:
+@dataclasses.dataclass(frozen=True)
+class TriageContext:
+    store: RunStore  # the run's question, the thread's earlier runs
+    usage: UsageApi  # the org's names, with the run's token
+    gateway: Callable[[], LlmGateway]  # asked only when the parser is unsure
+
+
+def triage(task: StepTask, progress: Progress, ctx: TriageContext) -> tuple[TriageOutput, TriageSummary]:
     run = ctx.store.run(task.run_id)
     question = run.get("question", "")
     progress.thinking("Reading the question", "question")
     with progress.tool("org_names", "Reading the names in your data") as said:
-        names = org_names(task, ctx)
+        names = org_names(task, ctx.usage)
         said.update(features=len(names.features), models=len(names.models), providers=len(names.providers),
                     users=len(names.users))
     previous = previous_query(ctx.store, task.run_id, run)
@@ -41,7 +53,7 @@ def triage(task, progress, ctx) -> tuple[dict, dict]:
     asked: dict = {}
     query = understand(question, today=dt.datetime.now(dt.timezone.utc).date(), names=names, previous=previous,
                        llm=_llm(task, progress, ctx, asked) if question.strip() else None)
-    verdict = {
+    verdict: TriageOutput = {
         "query": query.to_json(),
         "category": CATEGORY[query.kind],
         "intent": describe(query),
@@ -69,30 +81,21 @@ def describe(query: Query) -> str:
     return ", ".join(parts)
 
 
-def org_names(task, ctx) -> OrgNames:
+def org_names(task: StepTask, usage: UsageApi) -> OrgNames:
     """The org's feature, model, provider and user names over the last 90 days, read with
     the run's delegated token (the user's org, read only)."""
-    token = ctx.redis.get(CREDENTIAL_KEY.format(run_id=task.run_id))
-    if not token:
-        raise StepFailed("The permission to read your usage for this question has expired; please ask again.")
-    if not ctx.analytics_url:
-        raise StepFailed("The analytics service is not configured (ANALYTICS_URL).")
+    reads = usage.for_run(task.run_id)
     end = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     window = {"from": (end - dt.timedelta(days=NAMES_WINDOW_DAYS)).isoformat(), "to": end.isoformat()}
-    headers = {"Authorization": f"Bearer {token.decode() if isinstance(token, bytes) else token}"}
     found = {}
     for dimension in ("feature", "model", "provider", "user"):
-        response = ctx.http.get(f"{ctx.analytics_url}/api/usage/summary", params={**window, "group_by": dimension},
-                                headers=headers, timeout=60)
-        if response.status_code in (401, 403):
-            raise StepFailed(f"Analytics refused to read your usage: {response.json()['error']['message']}")
-        response.raise_for_status()  # 5xx: a redelivery tries again
-        keys = [g["key"] for g in response.json()["groups"] if isinstance(g.get("key"), str) and g["key"]]
+        summary = reads.get("/api/usage/summary", {**window, "group_by": dimension}, timeout=60)
+        keys = [g["key"] for g in summary["groups"] if isinstance(g.get("key"), str) and g["key"]]
         found[dimension] = tuple(keys[:MAX_NAMES])
     return OrgNames(found["feature"], found["model"], found["provider"], found["user"])
 
 
-def previous_query(store, run_id: str, run: dict) -> Query | None:
+def previous_query(store: RunStore, run_id: str, run: dict) -> Query | None:
     """The query of the latest earlier run in the same thread (and of the same user) that
     has one: the run document's resolved `query`, else what its triage understood."""
     if not run.get("thread_id") or run.get("created_at") is None:
@@ -101,12 +104,13 @@ def previous_query(store, run_id: str, run: dict) -> Query | None:
                         lambda earlier_id: store.output(earlier_id, "triage"))
 
 
-def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime, triage_output) -> Query | None:
+def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime,
+                 triage_output: Callable[[str], dict | None]) -> Query | None:
     """Among a thread's runs, the query of the latest one created before `created` that has
     one (a few are tried: a run that failed before triage has none)."""
-    earlier = sorted(((_aware(data["created_at"]), earlier_id, data) for earlier_id, data in runs
+    earlier = sorted(((as_utc(data["created_at"]), earlier_id, data) for earlier_id, data in runs
                       if earlier_id != run_id and isinstance(data.get("created_at"), dt.datetime)
-                      and _aware(data["created_at"]) < _aware(created)), key=lambda e: e[:2], reverse=True)
+                      and as_utc(data["created_at"]) < as_utc(created)), key=lambda e: e[:2], reverse=True)
     for _, earlier_id, data in earlier[:5]:
         body = data.get("query") or (triage_output(earlier_id) or {}).get("query")
         if isinstance(body, dict):
@@ -117,11 +121,7 @@ def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime
     return None
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _llm(task, progress, ctx, asked: dict):
+def _llm(task: StepTask, progress: Progress, ctx: TriageContext, asked: dict) -> Callable[[str, str, dict], dict | None]:
     """The LLM as understanding asks it: (system, question, schema) -> the JSON answered, or
     None when no model answers or the org's LLM budget is spent (the parse stands)."""
 

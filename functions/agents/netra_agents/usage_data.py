@@ -9,37 +9,46 @@ latency) the workload profile. Every read carries the query's period and filters
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
+from shared_lib.contracts.agents import DataSummary, StepTask
+from shared_lib.contracts.steps import DataOutput
+from shared_lib.org_settings import OrgSettings
+
+from netra_agents.analytics import UsageApi
 from netra_agents.answers.breakdown import SPLIT_TOP, dimensions_of
-from netra_agents.optimizer import dollars
+from netra_agents.answers.money import dollars
+from netra_agents.progress import Progress
 from netra_agents.query import Period
-from netra_agents.runtime import StepFailed
+from netra_agents.runs import RunStore
 from netra_agents.steps import resolved_query
 
-CREDENTIAL_KEY = "run-credential:{run_id}"
 PROFILED = ("plan", "what_if", "overview", "latency")
 FORECAST_HISTORY_DAYS = 56  # before the month: enough for the weekday factors and the backtest
 EXTENT_DAYS = 400  # how far back "the period that has data" is looked for
 
 
-def read_usage(task, progress, ctx) -> tuple[dict, dict]:
-    token = ctx.redis.get(CREDENTIAL_KEY.format(run_id=task.run_id))
-    if not token:
-        raise StepFailed("The permission to read your usage for this question has expired; please ask again.")
-    if not ctx.analytics_url:
-        raise StepFailed("The analytics service is not configured (ANALYTICS_URL).")
+@dataclasses.dataclass(frozen=True)
+class DataContext:
+    store: RunStore  # the run's query (triage's output before it is on the run)
+    usage: UsageApi  # analytics, with the run's token
+    org_settings: OrgSettings | None  # the org's stored monthly budget, for a forecast
+
+
+# One analytics GET: (path, period {from, to}, **params) -> its JSON.
+Read = Callable[..., dict]
+
+
+def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[DataOutput, DataSummary]:
+    reads = ctx.usage.for_run(task.run_id)
     today = dt.datetime.now(dt.timezone.utc).date()
     query = ctx.store.run(task.run_id).get("query") or resolved_query(ctx.store.output(task.run_id, "triage") or {}, today)
-    headers = {"Authorization": f"Bearer {token.decode() if isinstance(token, bytes) else token}"}
 
     def read(path: str, period: dict, **params) -> dict:
         window = {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00"}
-        response = ctx.http.get(f"{ctx.analytics_url}{path}", params={**window, **params}, headers=headers, timeout=120)
-        if response.status_code in (401, 403):
-            raise StepFailed(f"Analytics refused to read your usage: {response.json()['error']['message']}")
-        response.raise_for_status()  # 5xx: a redelivery tries again
-        return response.json()
+        return reads.get(path, {**window, **params}, timeout=120)
 
     data = gather(query, read, progress, today)
     if query["kind"] == "forecast" and not query.get("budget_usd") and ctx.org_settings is not None:
@@ -52,12 +61,12 @@ def read_usage(task, progress, ctx) -> tuple[dict, dict]:
     return data, {"calls": calls, "cost_usd": data["summary"]["totals"]["cost_usd"]}
 
 
-def gather(query: dict, read, progress, today: dt.date) -> dict:
+def gather(query: dict, read: Read, progress: Progress, today: dt.date) -> DataOutput:
     """Everything the query's kind needs; `read(path, period, **params)` is one analytics GET."""
     kind, period = query["kind"], query["period"]
     filters = {k: ",".join(v) for k, v in (query.get("filters") or {}).items() if v}
     dimensions = dimensions_of(query) if kind == "breakdown" else []
-    data = {"query": query, "period": period, "today": today.isoformat(), "by": {}, "warnings": []}
+    data: dict = {"query": query, "period": period, "today": today.isoformat(), "by": {}, "warnings": []}
 
     def summary(group_by: str, within: dict | None = None, of: dict = period) -> dict:
         return read("/api/usage/summary", of, group_by=group_by, **{**filters, **(within or {})})
@@ -124,7 +133,7 @@ def _matching(workloads: list[dict], filters: dict) -> list[dict]:
     return [w for w in workloads if all(w[d] in names for d, names in filters.items() if d in ("feature", "model", "provider") and names)]
 
 
-def _extent(read, today: dt.date) -> dict:
+def _extent(read: Read, today: dt.date) -> dict:
     """The days the org has usage on, to name when the asked period has none."""
     window = {"from": (today - dt.timedelta(days=EXTENT_DAYS)).isoformat(), "to": (today + dt.timedelta(days=1)).isoformat()}
     by_day = read("/api/usage/summary", window, group_by="day")

@@ -2,7 +2,7 @@
 
 threads/{id}                  {user_id, org_id, title, created_at, updated_at, message_count, deleted}
 threads/{id}/messages/{id}    {user_id, role, text, created_at, run_id}
-runs/{id}                     {user_id, org_id, thread_id, message_id, status, steps, result, published, …}
+runs/{id}                     created here (shared_lib.contracts.runs.new_run), changed by the agents' supervisor
 message_keys/{user:key-hash}  {thread_id, message_id, run_id}   (Idempotency-Key of a POST)
 org_settings/{org_id}         the org's settings (shared_lib.org_settings)
 """
@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import uuid
 
+from shared_lib.contracts import runs
 from shared_lib.http import valid_id
 
 
@@ -175,9 +176,7 @@ class ChatStore:
         batch.create(thread_ref.collection("messages").document(message_id),
                      {"user_id": user_id, "role": "user", "text": text, "created_at": now, "seq": data.get("message_count", 0),
                       "run_id": run_id})
-        batch.create(self._db.collection("runs").document(run_id),
-                     {"user_id": user_id, "org_id": org_id, "thread_id": thread_id, "message_id": message_id, "status": "pending",
-                      "steps": [], "result": None, "published": False, "created_at": now, "updated_at": now})
+        batch.create(self._db.collection(runs.COLLECTION).document(run_id), runs.new_run(user_id, org_id, thread_id, message_id, now))
         changes = {"updated_at": now, "message_count": firestore.Increment(1)}
         if not data.get("title"):
             changes["title"] = _title_from(text)

@@ -1,4 +1,5 @@
-"""Builds a component's LLM gateway from configuration and Secret Manager.
+"""Builds a component's LLM gateway on the component's own clients, from its configuration
+(`shared_lib.llm.config`, read at cold start) and Secret Manager.
 
 A provider is configured when its key secret (`openai-api-key`, `anthropic-api-key`,
 `gemini-api-key`) has a version; keys are re-read every five minutes (rotation without a
@@ -11,15 +12,21 @@ from __future__ import annotations
 import json
 import threading
 import time
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
-from shared_lib.contracts import topics
+from shared_lib.config import Settings
+from shared_lib.contracts.topics import USAGE_EVENTS, path
 from shared_lib.llm.budget import Budget
+from shared_lib.llm.config import LlmConfig
 from shared_lib.llm.gateway import LlmGateway
 from shared_lib.llm.providers import EMULATOR_PATHS, PUBLIC_BASE_URLS
+from shared_lib.secrets import SecretNotAvailable, SecretReader
+
+if TYPE_CHECKING:  # the clients are built by the component (httpx and redis cost cold start)
+    import httpx
+    from redis import Redis
 
 KEY_TTL_SECONDS = 300
-USAGE_TOPIC = topics.USAGE_EVENTS
 
 
 class ProviderKeys:
@@ -41,8 +48,6 @@ class ProviderKeys:
         return endpoint
 
     def _resolve(self, provider: str) -> tuple[str, str] | None:
-        from shared_lib.secrets import SecretNotAvailable
-
         try:
             key = self._secrets.get_text(f"{provider}-api-key", cached=False).strip()
         except SecretNotAvailable:
@@ -54,29 +59,14 @@ class ProviderKeys:
         return None
 
 
-def build_gateway(settings, redis, publisher, secrets, environ=None) -> LlmGateway:
-    import httpx
-
-    from shared_lib.config import EnvReader
-
-    read = EnvReader(environ)
-    emulator = read.text("llm_emulator_url", ("LLM_EMULATOR_URL",))
-    budget_text = read.text("llm_monthly_budget_usd", ("LLM_MONTHLY_BUDGET_USD",), "25")
-    timeout = read.integer("llm_timeout_seconds", ("LLM_TIMEOUT_SECONDS",), 30, 1, 600)
-    self_org = read.text("self_org_id", ("NETRA_SELF_ORG_ID",), "netra")
-    try:
-        limit = Decimal(budget_text)
-    except InvalidOperation:
-        read.problems.append(f"LLM_MONTHLY_BUDGET_USD must be a number of dollars, got {budget_text!r}")
-        limit = Decimal(0)
-    if emulator and not settings.is_local:
-        read.problems.append("LLM_EMULATOR_URL is for local runs only")
-    read.check()
-    topic = f"projects/{settings.project_id}/topics/{USAGE_TOPIC}"
+def build_gateway(config: LlmConfig, settings: Settings, http: httpx.Client, redis: Redis, publisher: Any,
+                  secrets: SecretReader) -> LlmGateway:
+    """The gateway on the component's own HTTP client (built in its composition root)."""
+    topic = path(settings.project_id, USAGE_EVENTS)
 
     def meter(event: dict) -> None:
-        body = json.dumps({"org_id": self_org, "events": [event]}).encode()
-        publisher.publish(topic, body, org_id=self_org).result(timeout=10)
+        body = json.dumps({"org_id": config.self_org_id, "events": [event]}).encode()
+        publisher.publish(topic, body, org_id=config.self_org_id).result(timeout=10)
 
-    return LlmGateway(httpx.Client(), ProviderKeys(secrets, emulator), Budget(redis, limit), meter,
-                      timeout_seconds=float(timeout))
+    return LlmGateway(http, ProviderKeys(secrets, config.emulator_url), Budget(redis, config.monthly_budget_usd), meter,
+                      timeout_seconds=float(config.timeout_seconds))

@@ -18,6 +18,8 @@ from emulators.demo import DemoOptions, seed_demo
 from emulators.workload import LEVERS
 from netra_relay.streams import stream_key
 from shared_lib.clients.pubsub import publisher_client
+from shared_lib.contracts.agents import STEPS
+from shared_lib.contracts.steps import output_errors
 from shared_lib.llm.budget import Budget
 from tests.helpers import bearer, dev_login, probe, url_of
 
@@ -71,7 +73,7 @@ def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: 
         time.sleep(0.2)
 
 
-def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform, redis, tmp_path, unique):
+def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform, redis, firestore_db, tmp_path, unique):
     email = f"chain-{unique}@example.com"
     key = seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path / "key.json", email=email, seed=21, days=14,
                                                                      calls_per_day=600), say=lambda _: None)
@@ -93,6 +95,11 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert Decimal(report["projected_savings_usd"]) == sum(found.values())
     assert {m["model"] for m in report["spend_by_model"]} >= {"gpt-4o", "claude-sonnet-4-5"}
     assert report["narrative"] and any("acme-llm-1" in w for w in report["warnings"])
+    # Every step left an output that keeps its contract; the run's result is the reporting step's.
+    saved = firestore_db.collection("runs").document(asked["run_id"]).collection("outputs").stream()
+    outputs = {snapshot.id: snapshot.to_dict()["output"] for snapshot in saved}
+    assert {step: output_errors(step, output) for step, output in outputs.items()} == {step: [] for step in STEPS}
+    assert outputs["reporting"] == report
 
     events = stream(redis, who["user"]["user_id"], asked["run_id"], until="final_report")
     kinds = [e["type"] for e in events]

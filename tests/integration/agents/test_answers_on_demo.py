@@ -19,6 +19,7 @@ from netra_agents.reporting import compose
 from netra_agents.answers.prose import template
 from netra_agents.usage_data import gather
 from shared_lib.contracts import report_errors
+from shared_lib.contracts.steps import output_errors
 from tests.helpers import bearer, dev_login, url_of
 
 pytestmark = pytest.mark.platform
@@ -63,7 +64,9 @@ def reader(http, demo):
 
 def answer_to(http, demo, query: Query) -> dict:
     data = gather(query.to_json(), reader(http, demo), Silent(), TODAY)
+    assert output_errors("data", data) == []  # analytics' real answers keep the data step's contract
     found = optimize(data["profile"]) if query.kind in ("plan", "what_if", "overview") else None
+    assert found is None or output_errors("optimization", found) == []
     report = compose(f"a {query.kind} question", query.to_json(), data, found, {})
     report["narrative"] = template(report)
     assert report_errors(report) == [], report_errors(report)

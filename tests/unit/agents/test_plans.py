@@ -9,7 +9,8 @@ import pytest
 
 from netra_agents.query import Period, Query
 from netra_agents.runs import on_request, on_result
-from netra_agents.steps import StepResult, resolved_query
+from netra_agents.steps import resolved_query
+from shared_lib.contracts.agents import StepResult
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
 PERIOD = Period(dt.date(2026, 11, 18), dt.date(2026, 11, 25), "the last 7 days")

@@ -11,10 +11,13 @@ import pytest
 from shared_lib.llm.budget import BudgetExhausted
 from shared_lib.llm.gateway import LlmUnavailable
 
+from shared_lib.contracts.agents import StepResult, StepTask
+
+from netra_agents.analytics import UsageApi
+from netra_agents.credentials import RunCredentials
 from netra_agents.runs import Outcome, obligations, on_dead_letter, on_request, on_result
 from netra_agents.runtime import StepFailed
-from netra_agents.steps import StepResult, StepTask
-from netra_agents.triage import describe, latest_query, triage
+from netra_agents.triage import TriageContext, describe, latest_query, triage
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
 
@@ -158,8 +161,9 @@ TASK = StepTask("run-1", "triage", "user-1", "org-1", "thread-1")
 
 
 def context(question: str, gateway=None, http=None, token=b"delegated-token"):
-    return types.SimpleNamespace(store=FakeStore({"question": question}), redis=FakeRedis({"run-credential:run-1": token} if token else {}),
-                                 http=http or FakeAnalytics(), analytics_url="http://analytics", gateway=lambda: gateway or FakeGateway())
+    credentials = RunCredentials(FakeRedis({"run-credential:run-1": token} if token else {}))
+    return TriageContext(FakeStore({"question": question}), UsageApi(http or FakeAnalytics(), "http://analytics", credentials),
+                         lambda: gateway or FakeGateway())
 
 
 def test_triage_reads_the_orgs_names_with_the_delegated_token_and_understands_without_an_llm():

@@ -19,7 +19,7 @@ from tests.unit.terraform.hcl import ROOT
 
 SHARED_LIB = ROOT / "shared_lib" / "shared_lib"
 # (module, function) -> the module constant listing the values its argument takes.
-CALL_DOMAINS = {("netra_agents.steps", "topic_of"): "STEPS", ("shared_lib.contracts.topics", "agent_step"): "AGENT_STEPS"}
+CALL_DOMAINS = {("shared_lib.contracts.topics", "agent_step"): "AGENT_STEPS"}
 
 
 class Unresolved(Exception):

@@ -1,5 +1,6 @@
-"""Money as the answers state it: exact decimal strings (no float in between), a share in
-percent, and a period said as people say it."""
+"""Money as the agents state it: exact decimal strings (no float in between), dollars as
+prose quotes them, a share in percent, and a period said as people say it. The one place
+the agents format money."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ def exact(amount: Decimal) -> str:
     """Every digit the warehouse gave ("12.5", "-0.000000003", "0"): sums of parts stay exact."""
     text = format(amount.normalize(), "f") if amount else "0"
     return text
+
+
+def dollars(amount: Decimal | str) -> str:
+    """An amount as prose quotes it: "$1,234.56"."""
+    return f"${Decimal(amount):,.2f}"
 
 
 def share(part: Decimal | int, whole: Decimal | int) -> float:

@@ -1,0 +1,27 @@
+"""The agents' composition root validates every setting at cold start: a bad one fails
+start-up naming it, before any client is built (and before any step could dead-letter)."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared_lib.config import ConfigError
+
+from netra_agents.bootstrap import build
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("LLM_MONTHLY_BUDGET_USD", "lots", "LLM_MONTHLY_BUDGET_USD must be a number of dollars, got 'lots'"),
+    ("LLM_TIMEOUT_SECONDS", "0", "LLM_TIMEOUT_SECONDS must be an integer from 1 to 600, got '0'"),
+    ("AGENT_DEADLINE_PERCENT", "150", "AGENT_DEADLINE_PERCENT must be an integer from 1 to 100, got '150'"),
+])
+def test_a_bad_setting_fails_the_cold_start_with_its_name(name, value, said):
+    with pytest.raises(ConfigError) as raised:
+        build({"NETRA_ENV": "test", name: value})
+    assert raised.value.problems == [said]
+
+
+def test_the_llm_emulator_is_refused_outside_local_runs():
+    with pytest.raises(ConfigError) as raised:
+        build({"NETRA_ENV": "production", "NETRA_PROJECT_ID": "netra-prod", "LLM_EMULATOR_URL": "http://127.0.0.1:9"})
+    assert raised.value.problems == ["LLM_EMULATOR_URL is for local runs only"]

@@ -1,0 +1,87 @@
+"""Every step's real output, made by the step itself on fake collaborators, keeps its
+contract (shared_lib.contracts.steps); its summary is what the supervisor reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared_lib.contracts.agents import StepTask
+from shared_lib.contracts.steps import output_errors
+from shared_lib.llm.gateway import LlmUnavailable
+
+from netra_agents.actions import plan_rollouts
+from netra_agents.optimization import find_savings
+from netra_agents.query import KINDS, Query, Scenario
+from netra_agents.reporting import ReportingContext, write_report
+from netra_agents.runtime import PriorOutputs
+from netra_agents.triage import triage
+from netra_agents.usage_data import gather
+from tests.unit.agents.report_fixtures import QUERIES, data_for
+from tests.unit.agents.test_runs_and_triage import FakeProgress, context
+from tests.unit.agents.test_usage_data import TODAY, WEEK, Silent, recording
+
+
+class Outputs:
+    """A run's saved outputs and document, as RunStore answers them."""
+
+    def __init__(self, run: dict, **outputs):
+        self._run, self._outputs = run, outputs
+
+    def run(self, run_id):
+        return self._run
+
+    def output(self, run_id, step):
+        return self._outputs.get(step)
+
+
+def task(step: str) -> StepTask:
+    return StepTask("run-1", step, "user-1", "org-1", "thread-1")
+
+
+@pytest.mark.parametrize("question", ["Show me spend on doc qa by model for the last 7 days", "How can we cut costs by 30%?",
+                                      "zorp blorp"])
+def test_triage_output_keeps_its_contract(question):
+    output, summary = triage(task("triage"), FakeProgress(), context(question))
+    assert output_errors("triage", output) == [] and summary == {"verdict": output}
+
+
+@pytest.mark.parametrize("query", [
+    Query("breakdown", WEEK, dimensions=("feature", "model")), Query("change", WEEK, comparison=WEEK.previous()),
+    Query("what_if", WEEK, filters={"feature": ("chat",)}, scenario=Scenario("top_n", n=2)), Query("forecast", WEEK),
+    Query("latency", WEEK), Query("overview", WEEK), Query("plan", WEEK)], ids=lambda q: q.kind)
+def test_the_data_output_of_every_kind_keeps_its_contract(query):
+    _, read = recording()
+    assert output_errors("data", gather(query.to_json(), read, Silent(), TODAY)) == []
+
+
+def test_an_empty_periods_data_output_keeps_its_contract():
+    _, read = recording(calls=0)
+    data = gather(Query("plan", WEEK).to_json(), read, Silent(), TODAY)
+    assert "org" in data and output_errors("data", data) == []
+
+
+def test_optimization_and_actions_outputs_keep_their_contract():
+    data = data_for("plan")
+    found, summary = find_savings(task("optimization"), FakeProgress(), PriorOutputs(Outputs({}, data=data)))
+    assert output_errors("optimization", found) == [] and found["recommendations"]
+    assert summary == {"recommendations": len(found["recommendations"]), "projected_savings_usd": found["projected_savings_usd"]}
+    plans, summary = plan_rollouts(task("actions"), FakeProgress(), PriorOutputs(Outputs({}, optimization=found)))
+    assert output_errors("actions", plans) == [] and summary == {"plans": len(found["recommendations"])}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_reporting_output_of_every_kind_keeps_its_contract(kind):
+    query = QUERIES.get(kind, QUERIES["plan"]).to_json()
+    data = data_for(kind if kind in QUERIES else "plan", calls=0 if kind == "guidance" else 3000)
+    found = None
+    if kind in ("plan", "what_if", "overview"):
+        found, _ = find_savings(task("optimization"), FakeProgress(), PriorOutputs(Outputs({}, data=data)))
+    store = Outputs({"question": f"a {kind} question", "query": query}, data=data, optimization=found)
+    report, summary = write_report(task("reporting"), FakeProgress(), ReportingContext(store, lambda: Unavailable()))
+    assert report["kind"] == kind and output_errors("reporting", report) == []
+    assert summary == {"kind": kind, "recommendations": len(report.get("recommendations") or [])}
+
+
+class Unavailable:
+    def complete(self, request):
+        raise LlmUnavailable(["no model in a unit test"])
