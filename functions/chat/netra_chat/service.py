@@ -13,6 +13,7 @@ from collections.abc import Callable
 from shared_lib.auth import Authenticator, InvalidToken, Principal
 from shared_lib.contracts import tickets, topics
 from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unavailable
+from shared_lib.contracts.agents import AgentRequest
 from shared_lib.events import ClientEvent, publish_client_event
 
 from netra_chat import store as stored
@@ -81,12 +82,11 @@ class ChatService:
             # Publish after the commit; a replayed POST republishes until one succeeds
             # (the supervisor is idempotent on run_id), so a message never waits unseen. One
             # that is never retried is failed by the agents' sweeper past its start deadline.
-            request = {"run_id": posted.run_id, "thread_id": thread_id, "message_id": posted.message_id,
-                       "user_id": user.user_id, "org_id": user.org_id}
-            if granted is not None:
-                request.update(delegated_token=granted["access_token"], delegated_expires_in=granted["expires_in"])
+            request = AgentRequest(posted.run_id, thread_id, posted.message_id, user.user_id, user.org_id,
+                                   granted["access_token"] if granted is not None else None,
+                                   granted["expires_in"] if granted is not None else None)
             try:
-                self.publisher.publish(topics.path(self.project_id, topics.AGENT_REQUESTS), json.dumps(request).encode(),
+                self.publisher.publish(topics.path(self.project_id, topics.AGENT_REQUESTS), json.dumps(request.to_json()).encode(),
                                        run_id=posted.run_id).result(timeout=30)
             except Exception:
                 raise Unavailable("queue_unavailable", "the message is saved but could not be queued; retry with the same Idempotency-Key") from None
