@@ -61,7 +61,9 @@ def test_every_route_is_documented_and_every_documented_route_is_served(package)
 @pytest.mark.parametrize("package", PACKAGES)
 def test_every_path_parameter_is_declared(package):
     for path, method, item, operation in _operations(package):
-        declared = {p["name"] for p in [*item.get("parameters", []), *operation.get("parameters", [])] if p["in"] == "path"}
+        declared = {
+            p["name"] for p in [*item.get("parameters", []), *operation.get("parameters", [])] if p["in"] == "path"
+        }
         assert declared == set(re.findall(r"{(\w+)}", path)), (path, method)
 
 
@@ -76,7 +78,9 @@ def test_every_answer_with_a_body_has_a_schema(package):
             content = response.get("content") or {}
             assert content, f"{method.upper()} {path} {status}: no media type"
             for media_type, body in content.items():
-                assert SCHEMA_KEYWORDS & set(body.get("schema", {})), f"{method.upper()} {path} {status} {media_type}: no schema"
+                assert SCHEMA_KEYWORDS & set(body.get("schema", {})), (
+                    f"{method.upper()} {path} {status} {media_type}: no schema"
+                )
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -84,10 +88,12 @@ def test_every_schema_is_valid_json_schema(package):
     from jsonschema import Draft202012Validator
 
     document = _document(package)
-    for path, method, item, operation in _operations(package):
+    for _path, _method, item, operation in _operations(package):
         parameters = [*item.get("parameters", []), *operation.get("parameters", [])]
-        bodies = [*operation.get("requestBody", {}).get("content", {}).values(),
-                  *(m for r in operation["responses"].values() for m in r.get("content", {}).values())]
+        bodies = [
+            *operation.get("requestBody", {}).get("content", {}).values(),
+            *(m for r in operation["responses"].values() for m in r.get("content", {}).values()),
+        ]
         for schema in [p["schema"] for p in parameters] + [b["schema"] for b in bodies]:
             Draft202012Validator.check_schema(schema)
     for schema in document.get("components", {}).get("schemas", {}).values():
@@ -100,7 +106,9 @@ def test_an_operation_declares_a_request_body_exactly_when_its_route_reads_one(p
     for path, method in _routed(package):
         declared = document["paths"][path][method].get("requestBody")
         read = _reads_body(package, path, method, b'{"probe": 1}', "application/json")
-        assert bool(declared) == read.touched, f"{method.upper()} {path}: reads a body: {read.touched}, documents one: {bool(declared)}"
+        assert bool(declared) == read.touched, (
+            f"{method.upper()} {path}: reads a body: {read.touched}, documents one: {bool(declared)}"
+        )
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -156,7 +164,11 @@ class _Probe:
 
 def _reads_body(package: str, path: str, method: str, body: bytes, content_type: str) -> _Probe:
     concrete = re.sub(r"{(\w+)}", lambda m: PATH_VALUES.get(m.group(1), ANY_ID), path)
-    request = _Watched(Request(EnvironBuilder(path=concrete, method=method.upper(), data=body, content_type=content_type).get_environ()))
+    request = _Watched(
+        Request(
+            EnvironBuilder(path=concrete, method=method.upper(), data=body, content_type=content_type).get_environ()
+        )
+    )
     dispatch = importlib.import_module(f"{package}.routes").dispatch
     # Whatever else a function's dispatch takes (analytics: whether it runs locally) is the deployed default.
     extra = {name: False for name in list(inspect.signature(dispatch).parameters)[2:]}
