@@ -251,8 +251,9 @@ def test_every_message_delivered_twice_leaves_the_same_final_state(http, platfor
                 publisher.publish(f"projects/{settings.project_id}/topics/{topic}", message.data, **dict(message.attributes)).result(10)
 
         def handled() -> bool:
-            """Each step's redelivery looked up its claim, and the request's stored its credential:
-            the agents handled them (a handled result leaves no trace; they went out first)."""
+            """Each step's redelivery looked up its claim, and the request's stored its delegated
+            token (again, although the run has ended): the agents handled them. A handled result
+            leaves no trace in Redis; the results went out first."""
             commands = list(seen)
             steps = all(any(f"idem:agent-step:{run_id}/{step}" in c for c in commands) for step in ("triage", "data", "reporting"))
             return steps and any(c.startswith("SET") and f"run-credential:{run_id}" in c for c in commands)
