@@ -9,7 +9,7 @@ CHECKOV := $(VENV)/checkov/bin/checkov
 # What the browser tests inject into pages (axe-core), pinned by its package lock.
 BROWSER_JS := tests/e2e/browser/node_modules/.package-lock.json
 
-.PHONY: up test bench down clean
+.PHONY: up test lint bench down clean
 
 $(INSTALLED): pyproject.toml shared_lib/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found " + sys.version.split()[0] + ")")'
@@ -30,6 +30,11 @@ $(BROWSER_JS): tests/e2e/browser/package.json tests/e2e/browser/package-lock.jso
 
 test: $(INSTALLED) $(CHECKOV) $(BROWSER_JS)
 	$(BIN)/python -m pytest
+
+# Lint and format check (configured in pyproject.toml); `ruff format .` and `ruff check --fix .` repair.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 
 def bearer(token: str) -> dict:
@@ -20,6 +24,23 @@ def dev_login(client: httpx.Client, auth_url: str, email: str) -> dict:
 
 def url_of(platform, name: str) -> str:
     return next(item.url for item in platform.started if item.name == name)
+
+
+def eventually(
+    check: Callable[[], T], timeout: float, interval: float = 0.2, what: str | Callable[[], str] = "the condition"
+) -> T:
+    """Call `check` every `interval` seconds until it returns something truthy, and return
+    that; after `timeout` seconds, fail saying what was awaited. `what` may be a callable, for
+    a message built from the state at the time of failure (the last thing seen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            said = what() if callable(what) else what
+            raise AssertionError(f"{said}: not within {timeout:g} s")
+        time.sleep(interval)
 
 
 def probe(settings, subscription: str, match, want: int | None = None, timeout: float = 20.0) -> list:

@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from emulators.platform.processes import pid_alive, port_open
 from tests.conftest import FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.platform
 EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay", "analytics",
@@ -69,9 +69,7 @@ def test_up_detached_status_env_down(cli_env, tmp_path):
 
         # The local developer had no usage: `up` sends them a demo month, with its answer key.
         answer_key = tmp_path / ".netra" / "demo" / "answer_key.json"
-        deadline = time.monotonic() + 120
-        while not answer_key.exists() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        eventually(answer_key.exists, 120, interval=0.5, what="the demo's answer key written")
         key = json.loads(answer_key.read_text())
         assert key["email"] == "dev@netra.local" and key["calls"] > 300 and float(key["total_savings_usd"]) > 0
         seeded = netra(cli_env, "seed-demo", "--if-empty")
@@ -93,15 +91,13 @@ def test_ctrl_c_stops_everything(cli_env, tmp_path):
         [sys.executable, "-m", "emulators.cli", "up"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     state_file = tmp_path / ".netra" / "run" / "state.json"
-    deadline = time.monotonic() + 180
-    records = None
-    while time.monotonic() < deadline and foreground.poll() is None:
+
+    def ready() -> list | None:
+        assert foreground.poll() is None, "netra up exited before the platform was ready"
         state = json.loads(state_file.read_text()) if state_file.exists() else {}
-        if state.get("ready"):
-            records = state["services"]
-            break
-        time.sleep(0.2)
-    assert records, "the platform never became ready"
+        return state["services"] if state.get("ready") else None
+
+    records = eventually(ready, 180, what="the platform ready")
     foreground.send_signal(signal.SIGINT)
     output, _ = foreground.communicate(timeout=60)
     assert foreground.returncode == 0

@@ -75,6 +75,9 @@ def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_rep
     expect(reloaded.get_by_role("region", name="Optimization report")).to_contain_text(shown, timeout=15000)
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
 
+    # The page opened light (the browser prefers no dark scheme): the button turns it dark.
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
     page.get_by_role("button", name="Dark mode").click()
-    assert page.evaluate("document.documentElement.dataset.theme") in ("dark", "light")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Light mode")).to_be_visible()
     page.close()

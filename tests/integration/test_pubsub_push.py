@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 
 import httpx
 
 from shared_lib.clients.pubsub import publisher_client, subscriber_client, subscription_path, topic_path
-
-
-def _wait_for(check, timeout: float = 30.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+from tests.helpers import eventually
 
 
 def test_published_message_reaches_the_function_through_its_push_subscription(settings, redis, unique):
@@ -28,7 +18,7 @@ def test_published_message_reaches_the_function_through_its_push_subscription(se
         topic_path(settings, "test-events"), b'{"hello": "netra"}', test_key=unique, origin="test"
     ).result(timeout=10)
 
-    raw = _wait_for(lambda: redis.lrange(f"recorder:{unique}", 0, -1))
+    raw = eventually(lambda: redis.lrange(f"recorder:{unique}", 0, -1), timeout=30, what="the recorder function saw the message")
     assert len(raw) == 1
     entry = json.loads(raw[0])
     assert entry["message_id"] == message_id
@@ -72,7 +62,7 @@ def test_a_function_that_keeps_failing_sends_the_message_to_the_dead_letter_topi
             subscriber.acknowledge(request={"subscription": hold, "ack_ids": [m.ack_id for m in mine]})
         return mine
 
-    received = _wait_for(dead_lettered, timeout=60, interval=0.5)
+    received = eventually(dead_lettered, timeout=60, interval=0.5, what="the message in the dead-letter topic")
     assert len(received) == 1
     assert received[0].message.data == b"poison"
     # Every attempt reached the function before the message was dead-lettered.

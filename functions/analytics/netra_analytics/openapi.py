@@ -20,6 +20,52 @@ _MEASURES = {
     # No calls, no percentile.
     | {name: {"type": ["number", "null"]} for name in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms")},
 }
+_STRING, _INTEGER, _STRINGS = {"type": "string"}, {"type": "integer"}, {"type": "array", "items": {"type": "string"}}
+# Statistics of no value at all (no call with a latency, no successful call) are null, not 0.
+_STAT = {"type": ["number", "null"]}
+_SUMMARY_GROUP = {**_MEASURES, "properties": {**_MEASURES["properties"], "key": {"type": ["string", "null"]},
+                                              "unpriced_calls": _INTEGER}}
+_RANGE_ANSWER = {"from": _STRING, "to": _STRING}
+_TOKENS = {"type": "object", "additionalProperties": _INTEGER}
+_WORKLOAD = {"type": "object", "required": ["feature", "provider", "model", "interactive", "batch", "calls", "cost_usd"], "properties": {
+    "feature": _STRING, "provider": _STRING, "model": _STRING, "interactive": {"type": "boolean"}, "batch": {"type": "boolean"},
+    "calls": _INTEGER, "success_calls": _INTEGER, "cost_usd": _STRING, "unpriced_calls": _INTEGER, "tokens": _TOKENS,
+    "output": {"type": "object", "properties": {name: _STAT for name in ("mean", "stddev", "p50", "p95", "p99", "max_tokens_p50")}},
+    "latency": {"type": "object", "properties": {name: _STAT for name in ("p50_ms", "p95_ms", "p50_ttft_ms", "p95_ttft_ms")}},
+    "output_tail": {"type": "object", "properties": {"body_max_tokens": {"type": ["integer", "null"]},
+                                                     "tail_min_tokens": {"type": ["integer", "null"]}}},
+    "prefixes": {"type": "array", "items": {"type": "object", "properties": {
+        "prefix_tokens_reported": {"type": ["integer", "null"]}, "median_gap_seconds": _STAT}}}}}
+_ANSWERS = {
+    "prompts": {"type": "object", "required": ["from", "to", "duplicate_prompts", "shared_prefixes"], "properties": {
+        **_RANGE_ANSWER,
+        "duplicate_prompts": {"type": "array", "items": {"type": "object", "properties": {
+            "prompt_hash": _STRING, "calls": _INTEGER, "repeat_calls": _INTEGER, "cost_usd": _STRING,
+            "repeat_cost_usd": _STRING, "models": _STRINGS, "features": _STRINGS}}},
+        "shared_prefixes": {"type": "array", "items": {"type": "object", "properties": {
+            "prefix_hash": _STRING, "calls": _INTEGER, "input_tokens": _INTEGER, "cached_input_tokens": _INTEGER,
+            "cached_share": {"type": "number"}, "models": _STRINGS}}}}},
+    "timeseries": {"type": "object", "required": ["from", "to", "interval", "group_by", "series"], "properties": {
+        **_RANGE_ANSWER, "interval": {"enum": ["day", "hour"]}, "group_by": {"type": ["string", "null"]},
+        "series": {"type": "array", "items": {"type": "object", "required": ["key", "points"], "properties": {
+            "key": {"type": ["string", "null"]},
+            "points": {"type": "array", "items": {"type": "object", "properties": {
+                "bucket": _STRING, "calls": _INTEGER, "errors": _INTEGER, "input_tokens": _INTEGER,
+                "output_tokens": _INTEGER, "cost_usd": _STRING}}}}}}}},
+    "unpriced": {"type": "object", "required": ["from", "to", "calls", "tokens", "models"], "properties": {
+        **_RANGE_ANSWER, "calls": _INTEGER, "tokens": _INTEGER,
+        "models": {"type": "array", "items": {"type": "object", "properties": {
+            "provider": _STRING, "model": _STRING, "calls": _INTEGER, "input_tokens": _INTEGER, "output_tokens": _INTEGER,
+            "first_seen": _STRING, "last_seen": _STRING, "features": _STRINGS, "reason": _STRING}}}}},
+    "profile": {"type": "object", "required": ["from", "to", "tail_factor", "workloads"], "properties": {
+        **_RANGE_ANSWER, "tail_factor": {"type": "number"}, "workloads": {"type": "array", "items": _WORKLOAD}}},
+}
+
+
+def _answer(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 # An org's own model name as its calls send it -> the catalog's model id.
 _ALIASES = {"type": "object", "required": ["aliases"], "properties": {"aliases": {
     "type": "object", "maxProperties": 200, "propertyNames": {"minLength": 1, "maxLength": 200},
@@ -34,7 +80,7 @@ OPENAPI = {
             "type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}},
     },
     "paths": {
-        "/health": {"get": {"responses": {"200": {"description": "OK"}}}},
+        "/health": {"get": {"responses": {"200": _answer("OK", {"type": "object", "required": ["status"]})}}},
         "/api/usage": {"post": {
             "security": [{"bearer": []}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "array"}},
@@ -76,27 +122,27 @@ OPENAPI = {
             "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
             "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}],
-            "responses": {"200": {"description": "duplicate_prompts and shared_prefixes"}, **{str(c): _ERROR for c in _READ_ERRORS}},
+            "responses": {"200": _answer("duplicate_prompts and shared_prefixes", _ANSWERS["prompts"]), **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/timeseries": {"get": {
             "security": [{"bearer": []}],
             "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
             "parameters": [*_RANGE, {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
                            {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}}, *_FILTERS],
-            "responses": {"200": {"description": "series of points"}, **{str(c): _ERROR for c in _READ_ERRORS}},
+            "responses": {"200": _answer("series of points", _ANSWERS["timeseries"]), **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/unpriced": {"get": {
             "security": [{"bearer": []}],
             "description": "Calls whose model the price catalog does not know, per provider and model.",
             "parameters": _RANGE,
-            "responses": {"200": {"description": "unpriced calls and tokens"}, **{str(c): _ERROR for c in _READ_ERRORS}},
+            "responses": {"200": _answer("unpriced calls and tokens", _ANSWERS["unpriced"]), **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/profile": {"get": {
             "security": [{"bearer": []}],
             "description": "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
                            "billed failures, repeated prompts, output tail and shared prefixes: what the optimizer reads.",
             "parameters": _RANGE,
-            "responses": {"200": {"description": "workloads"}, **{str(c): _ERROR for c in _READ_ERRORS}},
+            "responses": {"200": _answer("workloads", _ANSWERS["profile"]), **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
         "/api/usage/model-names": {
             "get": {
@@ -125,8 +171,8 @@ OPENAPI = {
                            *_FILTERS],
             "responses": {"200": {"description": "summary", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"},
-                                                 "groups": {"type": "array", "items": _MEASURES}, "totals": _MEASURES,
-                                                 "unpriced": {"type": "object"}}}}}},
+                                                 "groups": {"type": "array", "items": _SUMMARY_GROUP}, "totals": _MEASURES,
+                                                 "unpriced": {"type": "object", "properties": {"calls": _INTEGER, "tokens": _INTEGER}}}}}}},
                 **{str(c): _ERROR for c in _READ_ERRORS}},
         }},
     },

@@ -5,10 +5,11 @@ message, no usage, nonsense, and every message delivered twice."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
-import time
+import threading
 from decimal import Decimal
 
 import httpx
@@ -21,7 +22,8 @@ from shared_lib.clients.pubsub import publisher_client
 from shared_lib.contracts.agents import STEPS
 from shared_lib.contracts.steps import output_errors
 from shared_lib.llm.budget import Budget
-from tests.helpers import bearer, dev_login, probe, url_of
+from tests.conftest import TEST_REDIS_URL
+from tests.helpers import bearer, dev_login, eventually, probe, url_of
 
 pytestmark = pytest.mark.platform
 RUN_TIMEOUT = 120.0
@@ -49,28 +51,58 @@ def ask(http, platform, who: dict, text: str) -> dict:
 
 
 def finished(http, platform, who: dict, run_id: str, timeout: float = RUN_TIMEOUT) -> dict:
-    chat, deadline = url_of(platform, "chat"), time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    chat, seen = url_of(platform, "chat"), {}
+
+    def ended() -> dict | None:
         answer = http.get(f"{chat}/api/runs/{run_id}", headers=who["headers"])
         assert answer.status_code == 200, answer.text
-        run = answer.json()
-        if run["status"] in ("completed", "failed"):
-            return run
-        time.sleep(0.3)
-    raise AssertionError(f"run {run_id} did not finish: {run}")
+        seen["run"] = answer.json()
+        return seen["run"] if seen["run"]["status"] in ("completed", "failed") else None
+
+    return eventually(ended, timeout, interval=0.3, what=lambda: f"run {run_id} finished (it is {seen.get('run')})")
 
 
 def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: float = 20.0) -> list[dict]:
     """What the relay delivered (and would replay) to the user's sockets for this run;
     with `until`, once an event of that type is there (the relay works asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        events = [json.loads(fields[b"e"]) for _, fields in redis.xrange(stream_key(user_id))]
-        mine = [e for e in events if e.get("run_id") == run_id]
-        if until is None or any(e["type"] == until for e in mine):
-            return mine
-        assert time.monotonic() < deadline, f"no {until} for run {run_id}: {[e['type'] for e in mine]}"
-        time.sleep(0.2)
+    def mine() -> list[dict]:
+        return [e for e in map(json.loads, (fields[b"e"] for _, fields in redis.xrange(stream_key(user_id))))
+                if e.get("run_id") == run_id]
+
+    def arrived() -> list[dict] | None:
+        events = mine()
+        return events if any(e["type"] == until for e in events) else None
+
+    if until is None:
+        return mine()
+    return eventually(arrived, timeout, what=lambda: f"a {until} for run {run_id} (have {[e['type'] for e in mine()]})")
+
+
+@contextlib.contextmanager
+def redis_commands():
+    """The commands the Redis server runs meanwhile (MONITOR), as text: the only trace a
+    handler leaves of a message it had already handled is its lookups."""
+    import redis
+
+    # Its own connection, without the shared client's read timeout: MONITOR may be quiet a while.
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    seen: list[str] = []
+    monitor = client.monitor()
+    monitor.__enter__()  # MONITOR is on once this returns
+
+    def record() -> None:
+        with contextlib.suppress(Exception):  # until the connection is closed under it
+            for command in monitor.listen():
+                seen.append(command["command"])
+
+    reader = threading.Thread(target=record, daemon=True)
+    reader.start()
+    try:
+        yield seen
+    finally:
+        monitor.__exit__(None, None, None)
+        reader.join(5)
+        client.close()
 
 
 def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform, redis, firestore_db, tmp_path, unique):
@@ -109,10 +141,8 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert set(started) == {"supervisor", "triage", "data", "optimization", "actions", "reporting"}
     assert {"tool_executing", "tool_completed", "agent_thinking", "agent_completed"} <= set(kinds)
     assert "agent_error" not in kinds
-    deadline = time.monotonic() + 10
-    while redis.exists(f"run-credential:{asked['run_id']}"):  # the delegated token is dropped with the run
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    # The delegated token is dropped with the run.
+    eventually(lambda: not redis.exists(f"run-credential:{asked['run_id']}"), 10, what="the run's delegated token dropped")
 
 
 def test_an_org_without_usage_gets_a_guidance_report(http, platform, unique):
@@ -192,10 +222,9 @@ def test_a_poison_message_is_dead_lettered_and_fails_the_run(http, platform, red
     # A request without its thread and message can never be processed.
     publisher_client(settings).publish(f"projects/{settings.project_id}/topics/agent-requests",
                                        json.dumps({"run_id": run_id}).encode()).result(10)
-    deadline = time.monotonic() + 90
-    while (run := firestore_db.collection("runs").document(run_id).get().to_dict())["status"] != "failed":
-        assert time.monotonic() < deadline, run
-        time.sleep(0.5)
+    document = firestore_db.collection("runs").document(run_id)
+    run = eventually(lambda: (current := document.get().to_dict())["status"] == "failed" and current, 90, interval=0.5,
+                     what=lambda: f"the poisoned run failed (it is {document.get().to_dict()})")
     assert "repeated attempts" in run["error"]["message"]
     errors = [e for e in stream(redis, who["user"]["user_id"], run_id, until="agent_error") if e["type"] == "agent_error"]
     assert len(errors) == 1
@@ -206,10 +235,8 @@ def test_every_message_delivered_twice_leaves_the_same_final_state(http, platfor
     asked = ask(http, platform, who, "Which models do we use most?")
     assert finished(http, platform, who, asked["run_id"])["status"] == "completed"
     document = firestore_db.collection("runs").document(asked["run_id"])
-    deadline = time.monotonic() + 20
-    while not (document.get().to_dict().get("sent") or {}).get("final_report"):  # marked once published
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    eventually(lambda: (document.get().to_dict().get("sent") or {}).get("final_report"), 20,  # marked once published
+               what="the final report marked sent")
     before_run = document.get().to_dict()
     before_events = stream(redis, who["user"]["user_id"], asked["run_id"], until="final_report")
     publisher = publisher_client(settings)
@@ -218,16 +245,27 @@ def test_every_message_delivered_twice_leaves_the_same_final_state(http, platfor
         """This run's messages on the topic's probe (acknowledging everything pulled)."""
         return probe(settings, f"{topic}-probe", lambda body: body.get("run_id") == asked["run_id"])
 
-    # Deliver again every message this run sent: the request, each step and each result.
-    topics = ("agent-requests", "agent-triage", "agent-data", "agent-reporting", "agent-results")
+    # Deliver again every message this run sent: each result, each step and the request.
+    topics = ("agent-results", "agent-triage", "agent-data", "agent-reporting", "agent-requests")
     sent = {topic: drain(topic) for topic in topics}
     drain("client-events")
     assert {topic: len(messages) for topic, messages in sent.items()} == {
         "agent-requests": 1, "agent-triage": 1, "agent-data": 1, "agent-reporting": 1, "agent-results": 3}  # no usage
-    for topic, messages in sent.items():
-        for message in messages:
-            publisher.publish(f"projects/{settings.project_id}/topics/{topic}", message.data, **dict(message.attributes)).result(10)
-    time.sleep(8)  # every redelivery has had time to be handled (retries are at most 1 s apart here)
+    run_id = asked["run_id"]
+    with redis_commands() as seen:
+        for topic, messages in sent.items():
+            for message in messages:
+                publisher.publish(f"projects/{settings.project_id}/topics/{topic}", message.data, **dict(message.attributes)).result(10)
+
+        def handled() -> bool:
+            """Each step's redelivery looked up its claim, and the request's stored its delegated
+            token (again, although the run has ended): the agents handled them. A handled result
+            leaves no trace in Redis; the results went out first."""
+            commands = list(seen)
+            steps = all(any(f"idem:agent-step:{run_id}/{step}" in c for c in commands) for step in ("triage", "data", "reporting"))
+            return steps and any(c.startswith("SET") and f"run-credential:{run_id}" in c for c in commands)
+
+        eventually(handled, 30, what=lambda: f"the redelivered steps and request handled; Redis saw {[c for c in seen if run_id in c]}")
 
     assert document.get().to_dict() == before_run
     assert stream(redis, who["user"]["user_id"], asked["run_id"]) == before_events

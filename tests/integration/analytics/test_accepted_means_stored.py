@@ -13,7 +13,7 @@ import time
 import pytest
 
 from shared_lib.usage import COLUMNS, MAX_COST_USD, MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE, MAX_TEXT, PROVIDERS, STATUSES
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, eventually, url_of
 
 UINT32_MAX = 2**32 - 1
 
@@ -57,17 +57,14 @@ def window(http, url, owner, path="summary", **params) -> dict:
     return response.json()
 
 
-def wait_for(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.3)
-
-
 def calls(http, url, owner) -> int:
     return window(http, url, owner)["totals"]["calls"]
+
+
+def stored(http, url, owner, expected: int) -> None:
+    """Once the org has `expected` calls stored (the consumer writes asynchronously)."""
+    eventually(lambda: calls(http, url, owner) == expected, timeout=30, interval=0.3,
+               what=lambda: f"{expected} calls stored; the org has {window(http, url, owner)['totals']}")
 
 
 def daily_calls(http, url, owner) -> int:
@@ -90,7 +87,7 @@ def test_a_bad_row_is_rejected_with_its_index_and_the_valid_one_stored(http, ana
     answer = http.post(f"{analytics_url}/api/usage", content=body["content"], headers={**owner["headers"], **body["headers"]})
     assert answer.status_code == 200, answer.text
     assert answer.json()["accepted"] == 1 and [r["index"] for r in answer.json()["rejected"]] == [1, 2]
-    assert wait_for(lambda: calls(http, analytics_url, owner) == 1)
+    stored(http, analytics_url, owner, 1)
     assert [g["key"] for g in window(http, analytics_url, owner, group_by="feature")["groups"]] == ["good"]
 
 
@@ -127,7 +124,7 @@ def test_every_row_kind_accepted_at_its_limits_is_queryable(http, analytics_url,
     rows = rows_at_the_limits(unique)
     answer = http.post(f"{analytics_url}/api/usage", json=list(rows.values()), headers=owner["headers"])
     assert answer.status_code == 200 and answer.json() == {"accepted": len(rows), "rejected": []}, answer.text
-    assert wait_for(lambda: calls(http, analytics_url, owner) == len(rows)), window(http, analytics_url, owner)["totals"]
+    stored(http, analytics_url, owner, len(rows))
     groups = {g["key"]: g for g in window(http, analytics_url, owner, group_by="feature")["groups"]}
     assert set(groups) == set(rows)
     for feature, row in rows.items():
@@ -156,7 +153,7 @@ def test_concurrent_duplicate_posts_are_counted_once_in_every_view(http, analyti
     for thread in threads:
         thread.join(timeout=60)
     assert answers == [200] * 5
-    assert wait_for(lambda: calls(http, analytics_url, owner) == 200)
+    stored(http, analytics_url, owner, 200)
     # Every delivery lands in a few seconds: the views stay at 200 throughout.
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -171,14 +168,14 @@ def test_an_event_id_resent_with_another_timestamp_replaces_the_first(http, anal
     first = [event(unique, 1, timestamp=earlier, model="gpt-99-turbo", prompt_hash="p"),
              event(unique, 2, timestamp=earlier, model="gpt-99-turbo", prompt_hash="p")]
     http.post(f"{analytics_url}/api/usage", json=first, headers=owner["headers"]).raise_for_status()
-    assert wait_for(lambda: calls(http, analytics_url, owner) == 2)
+    stored(http, analytics_url, owner, 2)
     http.post(f"{analytics_url}/api/usage", json=[event(unique, 1, prompt_hash="q")], headers=owner["headers"]).raise_for_status()
 
     def moved():
         return {g["key"]: g["calls"] for g in window(http, analytics_url, owner, group_by="model")["groups"]} == {
             "gpt-4o": 1, "gpt-99-turbo": 1}
 
-    assert wait_for(moved)
+    eventually(moved, timeout=30, interval=0.3, what="the re-sent event counted under its new model only")
     days = [p for s in window(http, analytics_url, owner, "timeseries")["series"] for p in s["points"]]
     assert sorted((p["bucket"], p["calls"]) for p in days) == sorted(
         [(earlier[:10], 1), ((now() - dt.timedelta(hours=1)).date().isoformat(), 1)])
@@ -202,7 +199,7 @@ def test_the_consumer_push_route_takes_only_pubsubs_pushes(http, analytics_url, 
     real = http.post(route, params={"token": push_token}, json=envelope(owner["org_id"], [event(unique, "real")], f"{unique}-real"))
     assert real.status_code == 200 and real.json() == {"stored": 1, "refused": []}
     http.post(f"{analytics_url}/api/usage", json=[event(unique, "api")], headers=owner["headers"]).raise_for_status()
-    assert wait_for(lambda: calls(http, analytics_url, owner) == 2)  # the pushed one and the API's: the wiring works
+    stored(http, analytics_url, owner, 2)  # the pushed one and the API's: the wiring works
     time.sleep(1)
     assert calls(http, analytics_url, owner) == 2  # never the forged one
 

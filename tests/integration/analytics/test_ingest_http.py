@@ -3,11 +3,10 @@ out through the summary API, scoped to the caller's org."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from tests.helpers import bearer, dev_login, probe, url_of
+from tests.helpers import bearer, dev_login, eventually, probe, url_of
 
 
 @pytest.fixture
@@ -32,13 +31,9 @@ def summary(http, url, headers) -> dict:
 
 
 def wait_for_calls(http, url, headers, expected: int, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        report = summary(http, url, headers)
-        if report["totals"]["calls"] == expected:
-            return report
-        time.sleep(0.3)
-    raise AssertionError(f"expected {expected} calls, have {summary(http, url, headers)['totals']}")
+    return eventually(lambda: (report := summary(http, url, headers))["totals"]["calls"] == expected and report,
+                      timeout=timeout, interval=0.3,
+                      what=lambda: f"expected {expected} calls, have {summary(http, url, headers)['totals']}")
 
 
 def test_ingest_then_query_with_exact_costs_and_redelivery_counted_once(http, analytics_url, owner, unique):

@@ -3,11 +3,10 @@ the name, read them back priced and grouped as the catalog model."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, eventually, url_of
 
 
 @pytest.fixture
@@ -26,14 +25,13 @@ def call(event_id: str, model: str) -> dict:
 
 def by_model(http, url, headers, calls: int, timeout: float = 30.0) -> dict:
     """{model: (calls, cost)} once the org has `calls` calls stored."""
-    deadline = time.monotonic() + timeout
-    while True:
-        report = http.get(f"{url}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01", "group_by": "model"},
-                          headers=headers).json()
-        if report["totals"]["calls"] == calls or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
-    assert report["totals"]["calls"] == calls, report["totals"]
+
+    def summary() -> dict:
+        return http.get(f"{url}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01", "group_by": "model"},
+                        headers=headers).json()
+
+    report = eventually(lambda: (answer := summary())["totals"]["calls"] == calls and answer, timeout=timeout, interval=0.3,
+                        what=lambda: f"{calls} calls stored; the org has {summary()['totals']}")
     return {g["key"]: (g["calls"], g["cost_usd"]) for g in report["groups"]}
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import jwt
 import pytest
 
 from shared_lib.clients.pubsub import subscriber_client, subscription_path
-from tests.helpers import bearer, dev_login
+from tests.helpers import bearer, dev_login, eventually
 
 
 @pytest.fixture
@@ -29,8 +28,9 @@ def pulled(settings, subscription: str, match, timeout: float = 20.0) -> list[di
     """Messages on a probe subscription that `match`, acknowledging them; others are left."""
     subscriber = subscriber_client(settings)
     path = subscription_path(settings, subscription)
-    found, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline and not found:
+
+    def pull() -> list[dict]:
+        found = []
         response = subscriber.pull(request={"subscription": path, "max_messages": 50}, timeout=5)
         for received in response.received_messages:
             body = json.loads(received.message.data)
@@ -39,7 +39,9 @@ def pulled(settings, subscription: str, match, timeout: float = 20.0) -> list[di
                 subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
             else:
                 subscriber.modify_ack_deadline(request={"subscription": path, "ack_ids": [received.ack_id], "ack_deadline_seconds": 0})
-    return found
+        return found
+
+    return eventually(pull, timeout, interval=0, what=f"a matching message on {subscription}")
 
 
 def test_thread_lifecycle(http, chat_url, user):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 from netra_relay.streams import stream_key
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, eventually, url_of
 
 
 def sign_in(http, platform, email: str) -> dict:
@@ -36,11 +35,13 @@ def run_of(http, platform, who: dict, run_id: str) -> dict:
 
 
 def finished(http, platform, who: dict, run_id: str, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while (run := run_of(http, platform, who, run_id))["status"] not in ("completed", "failed"):
-        assert time.monotonic() < deadline, f"run {run_id} still {run['status']} after {timeout} s: {run}\n{said(platform)}"
-        time.sleep(0.2)
-    return run
+    seen = {}
+
+    def ended() -> dict | None:
+        seen["run"] = run_of(http, platform, who, run_id)
+        return seen["run"] if seen["run"]["status"] in ("completed", "failed") else None
+
+    return eventually(ended, timeout, what=lambda: f"run {run_id} finished (it is {seen.get('run')})\n{said(platform)}")
 
 
 def events(redis, user_id: str) -> list[dict]:
@@ -49,13 +50,16 @@ def events(redis, user_id: str) -> list[dict]:
 
 
 def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: float = 20.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        mine = [e for e in events(redis, user_id) if e.get("run_id") == run_id]
-        if until is None or any(e["type"] == until for e in mine):
-            return mine
-        assert time.monotonic() < deadline, f"no {until} for run {run_id}: {[e['type'] for e in mine]}"
-        time.sleep(0.2)
+    def mine() -> list[dict]:
+        return [e for e in events(redis, user_id) if e.get("run_id") == run_id]
+
+    def arrived() -> list[dict] | None:
+        found = mine()
+        return found if any(e["type"] == until for e in found) else None
+
+    if until is None:
+        return mine()
+    return eventually(arrived, timeout, what=lambda: f"a {until} for run {run_id} (have {[e['type'] for e in mine()]})")
 
 
 def stranded_run(firestore_db, who: dict, run_id: str, status: str, quiet_for: float, steps: list | None = None,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from emulators.platform import health, launcher
-from tests.helpers import url_of
+from tests.helpers import eventually, url_of
 from tests.integration.faults.conftest import RESTART_DELAY, SWEEP_SECONDS, TRIAGE_DEADLINE
 from tests.integration.faults.driving import ask, events, finished, run_of, said, sign_in, stream
 
@@ -36,18 +36,16 @@ def slow_triage(platform, unique: str) -> None:
 
 
 def in_triage(platform, unique: str, timeout: float = 20.0) -> None:
-    llm, deadline = url_of(platform, "llm-emulator"), time.monotonic() + timeout
-    while httpx.get(f"{llm}/_emulator/requests", params={"match": unique}).json()["count"] < 1:
-        assert time.monotonic() < deadline, "triage never called a model"
-        time.sleep(0.05)
+    llm = url_of(platform, "llm-emulator")
+    eventually(lambda: httpx.get(f"{llm}/_emulator/requests", params={"match": unique}).json()["count"] >= 1, timeout,
+               interval=0.05, what="triage called a model")
 
 
 def back(platform, name: str, restarts: int, timeout: float) -> dict:
     """Once the launcher has restarted `name` and it answers again: its `netra status` entry."""
-    item, deadline = child(platform, name), time.monotonic() + timeout
-    while not (item.lifecycle.restarts >= restarts and item.process.running() and health.probe(item.record())):
-        assert time.monotonic() < deadline, f"{name} not back\n{said(platform)}"
-        time.sleep(0.1)
+    item = child(platform, name)
+    eventually(lambda: item.lifecycle.restarts >= restarts and item.process.running() and health.probe(item.record()), timeout,
+               interval=0.1, what=lambda: f"{name} back\n{said(platform)}")
     return next(s for s in launcher.status(platform.ws)["services"] if s["name"] == name)
 
 

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.helpers import url_of
+from tests.helpers import eventually, url_of
 from tests.integration.faults.conftest import SWEEP_SECONDS, TRIAGE_DEADLINE
 from tests.integration.faults.driving import said, sign_in, stranded_run, stream
 
@@ -21,11 +21,9 @@ SETTLE = SWEEP_SECONDS + 8  # a sweep, and the error's way through the bus and t
 
 
 def wait_for_status(firestore_db, run_id: str, status: str, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while (run := firestore_db.collection("runs").document(run_id).get().to_dict())["status"] != status:
-        assert time.monotonic() < deadline, f"{run_id} is {run['status']}, not {status}"
-        time.sleep(0.1)
-    return run
+    document = firestore_db.collection("runs").document(run_id)
+    return eventually(lambda: (run := document.get().to_dict())["status"] == status and run, timeout, interval=0.1,
+                      what=lambda: f"{run_id} {status} (it is {document.get().to_dict()['status']})")
 
 
 def errors_of(redis, who: dict, run_id: str) -> list[dict]:
@@ -100,10 +98,8 @@ def test_an_error_the_bus_lost_is_sent_again(http, platform, redis, firestore_db
                  sent={"data": True})
     (error,) = errors_of(redis, who, run_id)
     assert error["payload"]["message"] == "the data step took too long"
-    deadline = time.monotonic() + SETTLE
-    while not (firestore_db.collection("runs").document(run_id).get().to_dict().get("sent") or {}).get("error"):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(lambda: (firestore_db.collection("runs").document(run_id).get().to_dict().get("sent") or {}).get("error"),
+               SETTLE, interval=0.1, what="the error marked sent")
 
 
 def test_the_sweeper_answers_only_a_post(platform):

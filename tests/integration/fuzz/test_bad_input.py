@@ -14,9 +14,9 @@ import pytest
 from tests.conftest import APP_CALLBACK
 from tests.helpers import bearer, dev_login, url_of
 
-DEEP = "[" * 100_000 + "]" * 100_000      # ~100k levels: a RecursionError in a plain parser
+DEEP = "[" * 100_000 + "]" * 100_000  # ~100k levels: a RecursionError in a plain parser
 DEEP_SMALL = "[" * 30_000 + "]" * 30_000  # deep, yet under chat's 64 KB body limit
-HUGE_INT = "1" * 5_000                     # past int()'s 4,300-digit limit
+HUGE_INT = "1" * 5_000  # past int()'s 4,300-digit limit
 READS = ["summary", "timeseries", "prompts", "unpriced", "profile"]
 
 
@@ -91,11 +91,21 @@ def test_page_limits_that_are_not_small_decimals_are_a_400(http, chat_url, threa
         assert http.get(page, params={"limit": "200"}, headers=caller).status_code == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/api/runs/__main__", "/api/threads/__x__", "/api/threads/__x__/messages", "/api/runs/..", "/api/threads/%2E",
-    "/api/runs/a%2Fb", "/api/threads/a%00b", "/api/threads/" + "a" * 2000, "/api/runs/" + HUGE_INT,
-    "/api/threads/a%0Ab/messages",  # answered by functions-framework's routing, before ours
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/runs/__main__",
+        "/api/threads/__x__",
+        "/api/threads/__x__/messages",
+        "/api/runs/..",
+        "/api/threads/%2E",
+        "/api/runs/a%2Fb",
+        "/api/threads/a%00b",
+        "/api/threads/" + "a" * 2000,
+        "/api/runs/" + HUGE_INT,
+        "/api/threads/a%0Ab/messages",  # answered by functions-framework's routing, before ours
+    ],
+)
 def test_ids_firestore_refuses_are_a_404_on_every_chat_route(http, chat_url, caller, path):
     for method in ("GET", "PATCH", "DELETE", "POST"):
         body = {"text": "hi"} if method == "POST" else {"title": "x"} if method == "PATCH" else None
@@ -115,11 +125,21 @@ def test_api_key_ids_firestore_or_postgres_refuse_are_a_404(http, auth_url, call
         _refused(http.delete(f"{auth_url}/auth/api-keys/{key_id}", headers=caller), 404)
 
 
-@pytest.mark.parametrize("params", [
-    {"from": "0999-12-31"}, {"to": "0001-01-01"}, {"from": "0001-01-01T00:00:00+14:00"}, {"to": "9999-12-31T23:59:59-14:00"},
-    {"from": "1999-12-31T23:59:59Z"}, {"to": "2100-01-01T00:00:01Z"}, {"from": "1970-01-01", "to": "9999-12-31"},
-    {"from": "2000-01-01T00:00:00+01:00"}, {"from": HUGE_INT}, {"to": "2026-13-01"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "0999-12-31"},
+        {"to": "0001-01-01"},
+        {"from": "0001-01-01T00:00:00+14:00"},
+        {"to": "9999-12-31T23:59:59-14:00"},
+        {"from": "1999-12-31T23:59:59Z"},
+        {"to": "2100-01-01T00:00:01Z"},
+        {"from": "1970-01-01", "to": "9999-12-31"},
+        {"from": "2000-01-01T00:00:00+01:00"},
+        {"from": HUGE_INT},
+        {"to": "2026-13-01"},
+    ],
+)
 def test_dates_outside_2000_to_2100_on_every_analytics_read_are_a_400(http, analytics_url, caller, params):
     for read in READS:
         _refused(http.get(f"{analytics_url}/api/usage/{read}", params=params, headers=caller), 400, "invalid_range")
@@ -127,28 +147,52 @@ def test_dates_outside_2000_to_2100_on_every_analytics_read_are_a_400(http, anal
 
 def test_the_whole_sane_range_is_readable(http, analytics_url, caller):
     for read in READS:
-        response = http.get(f"{analytics_url}/api/usage/{read}", params={"from": "2000-01-01", "to": "2100-01-01T00:00:00Z"}, headers=caller)
+        response = http.get(
+            f"{analytics_url}/api/usage/{read}",
+            params={"from": "2000-01-01", "to": "2100-01-01T00:00:00Z"},
+            headers=caller,
+        )
         assert response.status_code == 200, (read, response.text[:300])
 
 
-@pytest.mark.parametrize("header", [{"alg": "ES256", "kid": 5}, {"alg": "ES256", "kid": ["k"]}, {"alg": "ES256", "kid": {"k": 1}},
-                                    {"alg": "ES256", "kid": "k", "crit": "x"}])
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "ES256", "kid": 5},
+        {"alg": "ES256", "kid": ["k"]},
+        {"alg": "ES256", "kid": {"k": 1}},
+        {"alg": "ES256", "kid": "k", "crit": "x"},
+    ],
+)
 def test_a_forged_token_header_is_a_401_on_every_bearer_route(http, platform, caller, header):
     _, payload, signature = caller["Authorization"].removeprefix("Bearer ").split(".")
     encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
     forged = bearer(f"{encoded}.{payload}.{signature}")
     for service, path in [("auth", "/auth/me"), ("chat", "/api/threads"), ("analytics", "/api/usage/summary")]:
         _refused(http.get(f"{url_of(platform, service)}{path}", headers=forged), 401)
-    assert http.post(f"{url_of(platform, 'auth')}/auth/validate", json={"token": forged["Authorization"][7:]}).json()["valid"] is False
+    assert (
+        http.post(f"{url_of(platform, 'auth')}/auth/validate", json={"token": forged["Authorization"][7:]}).json()[
+            "valid"
+        ]
+        is False
+    )
 
 
 def test_a_nul_in_any_query_parameter_is_a_400(http, auth_url, chat_url, analytics_url, caller):
     login = http.get(f"{auth_url}/auth/login/google", params={"redirect_uri": APP_CALLBACK})
     state = urllib.parse.parse_qs(urllib.parse.urlparse(login.headers["location"]).query)["state"][0]
     # Once a 500: the callback audits the provider's error in Postgres, which refuses NUL.
-    _refused(http.get(f"{auth_url}/auth/callback/google", params={"state": state, "error": "access\x00denied"}), 400, "invalid_query")
+    _refused(
+        http.get(f"{auth_url}/auth/callback/google", params={"state": state, "error": "access\x00denied"}),
+        400,
+        "invalid_query",
+    )
     _refused(http.get(f"{chat_url}/api/threads", params={"cursor": "a\x00b"}, headers=caller), 400, "invalid_query")
-    _refused(http.get(f"{analytics_url}/api/usage/summary", params={"from": "2026-01-01\x00"}, headers=caller), 400, "invalid_query")
+    _refused(
+        http.get(f"{analytics_url}/api/usage/summary", params={"from": "2026-01-01\x00"}, headers=caller),
+        400,
+        "invalid_query",
+    )
 
 
 def test_head_with_a_body_creates_no_api_key(http, auth_url, caller):

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import gzip
 import threading
-import time
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, eventually, url_of
 from tests.unit.analytics.test_otlp import otlp_json
 
 # gpt-4o-mini in the catalog: $0.15 / M input, $0.075 / M cached input, $0.60 / M output.
@@ -110,13 +109,9 @@ def summary(http, analytics_url, owner, feature: str) -> dict:
 
 
 def wait_for(http, analytics_url, owner, feature: str, calls_wanted: int, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        report = summary(http, analytics_url, owner, feature)
-        if report["totals"]["calls"] == calls_wanted:
-            return report
-        time.sleep(0.3)
-    raise AssertionError(f"expected {calls_wanted} calls, have {summary(http, analytics_url, owner, feature)['totals']}")
+    return eventually(lambda: (report := summary(http, analytics_url, owner, feature))["totals"]["calls"] == calls_wanted and report,
+                      timeout=timeout, interval=0.3,
+                      what=lambda: f"expected {calls_wanted} calls, have {summary(http, analytics_url, owner, feature)['totals']}")
 
 
 def expected_cost(answers, cached: int = 0) -> str:

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
@@ -18,7 +17,7 @@ import pytest
 from emulators.platform.processes import free_port, port_open, stop_group
 from shared_lib.events import ClientEvent
 from tests.conftest import ROOT
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import bearer, dev_login, eventually, url_of
 
 
 @pytest.fixture
@@ -87,10 +86,7 @@ def relay_instance(platform, relay_url, **env_overrides: str):
     process = subprocess.Popen([sys.executable, str(ROOT / "websocket_relay" / "main.py")], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        for _ in range(200):
-            if port_open("127.0.0.1", port):
-                break
-            time.sleep(0.05)
+        eventually(lambda: port_open("127.0.0.1", port), 10, interval=0.05, what=f"the relay instance listening on {port}")
         yield {"url": f"http://127.0.0.1:{port}", "process": process}
     finally:
         stop_group(process.pid, timeout=5)

@@ -14,6 +14,7 @@ from emulators.platform import launcher
 from emulators.platform.launcher import PlatformOptions, Started, Supervisor
 from emulators.platform.processes import Lifecycle, ManagedProcess, RestartPolicy
 from emulators.platform.workspace import Workspace
+from tests.helpers import eventually
 
 
 def test_backoff_doubles_up_to_its_cap():
@@ -45,14 +46,6 @@ def _platform(tmp_path, argv: list[str], policy: RestartPolicy) -> Supervisor:
     return supervisor
 
 
-def _until(condition, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return value
-
-
 def test_a_killed_child_is_restarted_and_status_shows_restarts_and_last_exit(tmp_path, capsys, monkeypatch):
     supervisor = _platform(tmp_path, [sys.executable, "-c", "import time; time.sleep(60)"], RestartPolicy(first_delay=0.2))
     child = supervisor.started[0]
@@ -60,7 +53,8 @@ def test_a_killed_child_is_restarted_and_status_shows_restarts_and_last_exit(tmp
     supervisor.watch()
     try:
         os.kill(first, signal.SIGKILL)
-        _until(lambda: child.lifecycle.restarts == 1 and child.process.running())
+        eventually(lambda: child.lifecycle.restarts == 1 and child.process.running(), 10, interval=0.05,
+                   what="the killed child restarted once")
         assert child.process.pid != first
         report = launcher.status(supervisor.ws)
         (service,) = report["services"]
@@ -82,7 +76,7 @@ def test_a_child_that_crashes_at_every_start_is_reported_not_restarted_for_ever(
     child = supervisor.started[0]
     supervisor.watch()
     try:
-        _until(lambda: child.lifecycle.gave_up)
+        eventually(lambda: child.lifecycle.gave_up, 10, interval=0.05, what="the launcher gave up on the child")
         time.sleep(0.5)  # and it stays given up on
         assert child.lifecycle.restarts == 3
         (service,) = launcher.status(supervisor.ws)["services"]
