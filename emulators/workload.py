@@ -13,10 +13,17 @@ each switchable (off, the workload is built the efficient way instead):
 - `batching`: the nightly enrichment job calls the interactive API;
 - `output_caps`: a few summaries run away to thousands of tokens (far from the body of
   ordinary summaries: a separated tail);
-- `error_waste`: the agent's calls time out after being billed, then are retried.
+- `error_waste`: the agent's calls time out after being billed, then are retried;
+- `reasoning_effort`: an intent router on gpt-5-mini reasons 800-2,600 tokens for a one-line answer.
+
+Beyond these, `batching` also covers an eval grader flagged interactive that never streams
+(OpenAI Flex: batch prices on the synchronous API), and `prompt_caching` session-shaped traffic
+(calls seconds apart, pauses of 6-50 minutes, sessions hours apart) on Sonnet (the 1-hour cache
+can pay) and gpt-5 (24-hour retention), beside a Haiku 4.5 prefix under its 4,096-token minimum.
 
 Not an inefficiency, and never to be claimed: the coding assistant's answers have a natural
-heavy tail (log-normal lengths, no max_tokens), so some answers are simply long.
+heavy tail (log-normal lengths, no max_tokens), so some answers are simply long; its reasoning
+(30% of the output) serves those long answers.
 
 The answer key prices every affected call with `shared_lib.pricing` and states what fixing
 each inefficiency saves, by these definitions (the optimizer must recover them from the
@@ -29,7 +36,9 @@ usage alone):
   its prefix writes the cache (pays the write premium on the prefix), the others read the
   prefix at the cache-read price; for Anthropic, a 1-hour cache (writes at 2x the input
   price) when that saves more;
-- batching: half of the job's cost (the providers' batch discount);
+- batching: half of the job's cost (the providers' batch discount, and Flex's);
+- reasoning effort: half of the reasoning tokens at the output price (the optimizer's stated
+  assumption: the key checks the arithmetic and the evidence rule, not the assumption);
 - output caps: output tokens beyond `TAIL_FACTOR` x the summary's usual median length;
 - error waste: the cost of the billed failed calls.
 """
@@ -242,7 +251,8 @@ class _Generator:
         event = self._event(feature, moment, prompt, feature.system_tokens + user, output)
         event["reasoning_tokens"] = reasoning
         if r.random() < 0.004:  # rate limited before any token was processed: not billed
-            event.update(status="rate_limited", input_tokens=0, output_tokens=0, reasoning_tokens=0, ttft_ms=None, latency_ms=r.randint(20, 90))
+            event.update(status="rate_limited", input_tokens=0, output_tokens=0, reasoning_tokens=0, ttft_ms=None,
+                         latency_ms=r.randint(20, 90))
             self.events.append(event)
             return
         if feature.name == "agent-tools" and "error_waste" in self.on and r.random() < self.timeout_rate:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from netra_agents.optimizer import optimize
+from netra_agents.optimizer import LEVERS, optimize
 
 
 def find_savings(task, progress, ctx) -> tuple[dict, dict]:
     data = ctx.store.output(task.run_id, "data")
     if data is None:
         raise RuntimeError(f"run {task.run_id} has no data output yet")  # redelivered until it has
-    progress.thinking(f"Checking {len(data['profile']['workloads'])} workloads against six levers", "levers")
+    progress.thinking(f"Checking {len(data['profile']['workloads'])} workloads against {len(LEVERS)} levers", "levers")
     with progress.tool("optimizer", "Computing savings lever by lever") as said:
         found = optimize(data["profile"])
         said.update(recommendations=len(found["recommendations"]), savings_usd=found["projected_savings_usd"])
     progress.completed(f"{len(found['recommendations'])} recommendations, ${found['projected_savings_usd']} "
-                       f"({found['projected_savings_pct']}%) over {data['period']['days']} days",
+                       f"({found['projected_savings_pct']}%) over {data['period']['days']} days"
+                       + (f", ${found['projected_savings_monthly_usd']} a month at this rate"
+                          if found.get("projected_savings_monthly_usd") else ""),
                        savings_usd=found["projected_savings_usd"])
     return found, {"recommendations": len(found["recommendations"]), "projected_savings_usd": found["projected_savings_usd"]}

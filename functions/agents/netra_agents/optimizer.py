@@ -30,8 +30,18 @@ answers; risk, what could go wrong when it is made. Per lever:
   lifetime since last use (the profile counts them), a read otherwise; for Anthropic the
   5-minute or 1-hour cache, whichever saves more on those gaps; prefixes shorter than the
   model's minimum (catalog) are left out.
+- reasoning_effort: never above medium. The saving rests on a stated, sourced assumption
+  (`catalog.REASONING_SAVED_SHARE` of the reasoning tokens per effort step down), and answer
+  quality is unseen; only where reasoning is at least `REASONING_DOMINANT` of the output behind
+  short answers (mean visible answer at most `SHORT_ANSWER_TOKENS`); risk medium.
 - batching: high (the discount is the provider's list price); risk low for
-  non-interactive traffic.
+  non-interactive traffic. OpenAI Flex (batch prices, synchronous API) for interactive-flagged
+  traffic on a model the catalog prices on Flex: medium, risk medium, and only when the workload
+  never streams while the org's other workloads report time to first token (its absence then
+  says nobody watches the answer arrive). Traffic already on a batch API is never claimed.
+
+Every saving is also stated per month at the run rate of the period analysed
+(`savings_monthly_usd`: the saving x 30.4375 / the period's days).
 """
 
 from __future__ import annotations
