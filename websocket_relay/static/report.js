@@ -236,8 +236,8 @@ const NetraReport = (() => {
   function renderPlan(box, r) {
     const period = r.period || {};
     box.append(el("p", { class: "figures" }, `${span(period.from, period.to)} (${period.days ?? "?"} days): spend ${usd(r.total_spend_usd)}, ` +
-      `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)})` +
-      (r.projected_savings_monthly_usd ? `, ${usd(r.projected_savings_monthly_usd)} a month at this rate.` : ".")));
+      `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)}).` +
+      (r.projected_savings_monthly_usd ? ` ${usd(r.projected_savings_monthly_usd)} a month at this rate.` : "")));
     const recs = list(r.recommendations);
     if (recs.length) {
       // Savings next to the title: on a phone the table scrolls, and the saving is what is read.
