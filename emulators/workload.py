@@ -19,7 +19,8 @@ each switchable (off, the workload is built the efficient way instead):
 Beyond these, `batching` also covers an eval grader flagged interactive that never streams
 (OpenAI Flex: batch prices on the synchronous API), and `prompt_caching` session-shaped traffic
 (calls seconds apart, pauses of 6-50 minutes, sessions hours apart) on Sonnet (the 1-hour cache
-can pay) and gpt-5 (24-hour retention), beside a Haiku 4.5 prefix under its 4,096-token minimum.
+can pay), gpt-5 (24-hour retention) and Gemini 2.5 Flash (implicit caching), beside a Haiku 4.5
+prefix under its 4,096-token minimum.
 
 Not an inefficiency, and never to be claimed: the coding assistant's answers have a natural
 heavy tail (log-normal lengths, no max_tokens), so some answers are simply long; its reasoning
@@ -189,6 +190,10 @@ class _Generator:
                      cache="uncached" if "prompt_caching" in on else "cached"),
             _Feature("haiku-helper", 0.03, "anthropic", "claude-haiku-4-5", system_tokens=r.randint(2000, 3500),
                      user_tokens=(20, 300), output_tokens=(60, 300), session_calls=8, cache="uncached"),
+            # Gemini caches implicitly (no write charge) when the shared prefix leads every prompt.
+            _Feature("gemini-helpdesk", 0.03, "google", "gemini-2.5-flash", system_tokens=r.randint(1200, 3000),
+                     user_tokens=(20, 300), output_tokens=(80, 300), session_calls=10,
+                     cache="uncached" if "prompt_caching" in on else "cached"),
         ]
 
     # --- traffic ----------------------------------------------------------------------------

@@ -29,7 +29,9 @@ answers; risk, what could go wrong when it is made. Per lever:
   from each prefix's own call times: a cache write after every gap longer than the cache's
   lifetime since last use (the profile counts them), a read otherwise; for Anthropic the
   5-minute or 1-hour cache, whichever saves more on those gaps; prefixes shorter than the
-  model's minimum (catalog) are left out.
+  model's minimum (catalog) are left out, and so is a workload that already writes or reads the
+  cache (its sparse calls mostly write again: that is not "uncached"). OpenAI's 24-hour
+  retention where the catalog lists the model; Gemini's implicit caching (no write charge).
 - reasoning_effort: never above medium. The saving rests on a stated, sourced assumption
   (`catalog.REASONING_SAVED_SHARE` of the reasoning tokens per effort step down), and answer
   quality is unseen; only where reasoning is at least `REASONING_DOMINANT` of the output behind
@@ -413,6 +415,11 @@ def _output_caps(state: _Workload) -> Recommendation | None:
 def _prompt_caching(state: _Workload) -> Recommendation | None:
     w = state.profile
     if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
+        return None
+    # A workload that writes or reads the provider cache already caches: on sparse traffic its
+    # prefixes are mostly written again (few reads), which must not read as "not cached".
+    tokens = w["tokens"]
+    if tokens["input_tokens"] and (tokens["cache_write_tokens"] + tokens["cached_input_tokens"]) >= CACHED_ALREADY * tokens["input_tokens"]:
         return None
     # Each cache the provider offers (lifetime since last use, write price per token): the one
     # that saves most on the gaps observed (Anthropic: 5 minutes at 1.25x, or 1 hour at 2x).

@@ -65,6 +65,17 @@ def test_recovers_the_injected_savings(client, settings):
             # Cents: recommendations are rounded to the cent each.
             assert injected[lever] * Decimal("0.95") - Decimal("0.05") <= found[lever] <= injected[lever] * Decimal("1.05") + Decimal("0.05"), \
                 f"{lever}: found ${found[lever]}, injected ${injected[lever]}"
+    # Per workload too: each injected inefficiency found on its own feature (the tutor's 1-hour cache,
+    # the copilot's 24-hour retention, Gemini's implicit cache, the router's effort, the grader's Flex),
+    # and nothing claimed on a feature where nothing was injected.
+    by_feature: dict[tuple[str, str], Decimal] = {}
+    for recommendation in report["recommendations"]:
+        at = (recommendation["lever"], recommendation["workload"]["feature"])
+        by_feature[at] = by_feature.get(at, Decimal(0)) + Decimal(recommendation["savings_usd"])
+    keyed = {(i["lever"], i["feature"]): Decimal(i["savings_usd"]) for i in key["inefficiencies"]}
+    assert set(by_feature) == set(keyed), (sorted(set(by_feature) ^ set(keyed)))
+    for at, amount in keyed.items():
+        assert abs(by_feature[at] - amount) <= amount * Decimal("0.05") + Decimal("0.05"), (at, by_feature[at], amount)
     total_found, total_injected = sum(found.values()), Decimal(key["total_savings_usd"])
     assert total_injected * Decimal("0.95") <= total_found <= total_injected * Decimal("1.05")
     # The spend it reports is the priced spend of the period, to the cent.

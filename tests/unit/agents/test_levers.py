@@ -300,3 +300,14 @@ def test_openai_extended_retention_and_gemini_implicit_caching():
     old = {**prefix, "cache_writes": {"300": 100, "3600": 40}}
     r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[old]))["prompt_caching"]
     assert r["change"]["cache_ttl_seconds"] == 300
+
+
+def test_a_workload_that_already_caches_is_not_claimed_even_when_sparse():
+    # Caching is on, but calls come more than 5 minutes apart: 900 of 1,000 calls wrote the 3,000-token
+    # prefix, 100 read it. The reads are 3% of the input: only the writes show the cache is on.
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 300_000,
+              "cache_writes": {"300": 900, "3600": 300}, "median_gap_seconds": 900.0}
+    sparse = workload(provider="anthropic", model="claude-sonnet-4-5", prefixes=[prefix],
+                      tokens={"input_tokens": 3_500_000, "cached_input_tokens": 300_000, "cache_write_tokens": 2_700_000})
+    assert "prompt_caching" not in levers(sparse)
