@@ -166,11 +166,13 @@ def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | No
 # thinking budget_tokens; Gemini a smaller thinkingBudget). ASSUMPTION, not a measurement of the
 # team's traffic: one step down saves half of the reasoning tokens. OpenAI says only that lower
 # effort "can result in faster responses and fewer tokens used on reasoning"
-# (platform.openai.com/docs/guides/reasoning); the published measurements show reasoning length
-# roughly doubling per effort step — the gpt-oss model card (arXiv 2508.10925, "variable effort
-# reasoning": average CoT length grows with each of low / medium / high) and Ballon et al., "o3
-# (mini) thinks harder, not longer" (arXiv 2502.15631: o3-mini high spends substantially more
-# reasoning tokens than medium on every problem). Hence medium confidence at most.
+# (platform.openai.com/docs/guides/reasoning); published measurements show reasoning length
+# growing markedly with each effort step — the gpt-oss model card (arXiv 2508.10925, "variable
+# effort reasoning": average CoT length grows with each of low / medium / high) and Ballon et al.,
+# "o3 (mini) thinks harder, not longer" (arXiv 2502.15631: o3-mini high spends substantially more
+# reasoning tokens than medium, even on problems medium already solves). Half is our round reading
+# of those, not a figure either source states for every task: hence medium confidence at most,
+# and the rollout measures the real saving.
 REASONING_SAVED_SHARE = Decimal("0.5")
 REASONING_SOURCES = ("https://platform.openai.com/docs/guides/reasoning", "https://arxiv.org/abs/2508.10925",
                      "https://arxiv.org/abs/2502.15631")

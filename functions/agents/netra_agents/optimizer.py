@@ -347,7 +347,7 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
          f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
          f"Priced on a stated assumption, not a measurement of this traffic: {knob} saves "
          f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
-         "measurements show reasoning length roughly doubling per effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
+         "measurements show reasoning length growing markedly with each effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
          "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
          f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
          "own quality metric; the reasoning tokens it reports give the real saving."],
