@@ -180,8 +180,9 @@ REASONING_SOURCES = ("https://platform.openai.com/docs/guides/reasoning", "https
 
 def flex_factor(provider: str, model: str) -> Decimal | None:
     """OpenAI Flex processing (service_tier="flex": the synchronous API at batch prices, slower
-    and sometimes unavailable): the catalog's Flex input price over the standard one, for
-    models the catalog prices on Flex; None elsewhere."""
+    and sometimes unavailable; platform.openai.com/docs/guides/flex-processing): the catalog's
+    Flex input price over the standard one, for models the catalog prices on Flex; None
+    elsewhere. (Gemini also sells a Flex tier, but the catalog prices it for no text model.)"""
     if provider_id(provider) != "openai":
         return None
     import datetime as dt
@@ -193,22 +194,25 @@ def flex_factor(provider: str, model: str) -> Decimal | None:
     except LookupError:
         return None
     today = dt.date.today()
-    for variant in info.price_variants or []:
-        start = getattr(variant.constraint, "start_date", None)
-        if variant.when.get("service_tier") == "flex" and variant.prices.input_mtok and (start is None or start <= today):
-            standard = info.get_prices(dt.datetime.now(dt.timezone.utc)).input_mtok
-            if standard:
-                return Decimal(variant.prices.input_mtok) / Decimal(standard)
-    return None
+    # The Flex price in force today: of the variants already started, the latest.
+    started = [(getattr(v.constraint, "start_date", None) or dt.date.min, v) for v in info.price_variants or []
+               if v.when.get("service_tier") == "flex" and v.prices.input_mtok
+               and (getattr(v.constraint, "start_date", None) or dt.date.min) <= today]
+    standard = info.get_prices(dt.datetime.now(dt.timezone.utc)).input_mtok
+    if not started or not standard:
+        return None
+    _, variant = max(started, key=lambda pair: pair[0])
+    return Decimal(variant.prices.input_mtok) / Decimal(standard)
 
 
 # How long each provider's batch API takes to return (the rollout plan checks it against the
 # job's deadline): OpenAI Batch "within 24 hours" (platform.openai.com/docs/guides/batch);
 # Anthropic Message Batches "most batches finish in less than 1 hour", at most 24 hours
-# (docs.anthropic.com/en/docs/build-with-claude/batch-processing); Gemini Batch Mode "target
-# turnaround time is 24 hours, in most cases much quicker" (ai.google.dev/gemini-api/docs/batch-mode).
+# (docs.anthropic.com/en/docs/build-with-claude/batch-processing); Gemini Batch Mode "retrieve your
+# results within 24 hours" (developers.googleblog.com, "Batch Mode in the Gemini API", 2025-07-07;
+# ai.google.dev/gemini-api/docs/batch-mode).
 BATCH_TURNAROUND = {
     "openai": "results within 24 hours",
     "anthropic": "most batches within 1 hour, at most 24 hours",
-    "google": "a 24-hour target, usually much sooner",
+    "google": "results within 24 hours",
 }
