@@ -13,10 +13,18 @@ each switchable (off, the workload is built the efficient way instead):
 - `batching`: the nightly enrichment job calls the interactive API;
 - `output_caps`: a few summaries run away to thousands of tokens (far from the body of
   ordinary summaries: a separated tail);
-- `error_waste`: the agent's calls time out after being billed, then are retried.
+- `error_waste`: the agent's calls time out after being billed, then are retried;
+- `reasoning_effort`: an intent router on gpt-5-mini reasons 800-2,600 tokens for a one-line answer.
+
+Beyond these, `batching` also covers an eval grader flagged interactive that never streams
+(OpenAI Flex: batch prices on the synchronous API), and `prompt_caching` session-shaped traffic
+(calls seconds apart, pauses of 6-50 minutes, sessions hours apart) on Sonnet (the 1-hour cache
+can pay), gpt-5 (24-hour retention) and Gemini 2.5 Flash (implicit caching), beside a Haiku 4.5
+prefix under its 4,096-token minimum.
 
 Not an inefficiency, and never to be claimed: the coding assistant's answers have a natural
-heavy tail (log-normal lengths, no max_tokens), so some answers are simply long.
+heavy tail (log-normal lengths, no max_tokens), so some answers are simply long; its reasoning
+(30% of the output) serves those long answers.
 
 The answer key prices every affected call with `shared_lib.pricing` and states what fixing
 each inefficiency saves, by these definitions (the optimizer must recover them from the
@@ -29,7 +37,9 @@ usage alone):
   its prefix writes the cache (pays the write premium on the prefix), the others read the
   prefix at the cache-read price; for Anthropic, a 1-hour cache (writes at 2x the input
   price) when that saves more;
-- batching: half of the job's cost (the providers' batch discount);
+- batching: half of the job's cost (the providers' batch discount, and Flex's);
+- reasoning effort: half of the reasoning tokens at the output price (the optimizer's stated
+  assumption: the key checks the arithmetic and the evidence rule, not the assumption);
 - output caps: output tokens beyond `TAIL_FACTOR` x the summary's usual median length;
 - error waste: the cost of the billed failed calls.
 """
@@ -45,10 +55,19 @@ from decimal import Decimal
 
 from shared_lib.pricing import PRICED, CallUsage, price, unit_prices
 
-LEVERS = ("model_rightsizing", "response_caching", "prompt_caching", "batching", "output_caps", "error_waste")
+LEVERS = ("model_rightsizing", "response_caching", "prompt_caching", "batching", "output_caps", "error_waste",
+          "reasoning_effort")
 TAIL_FACTOR = 4
 CACHE_TTL = dt.timedelta(minutes=5)
 LONG_CACHE_TTL = dt.timedelta(hours=1)  # Anthropic's 1-hour cache
+DAY_CACHE_TTL = dt.timedelta(hours=24)  # OpenAI's extended retention (gpt-5, gpt-4.1, gpt-5.1)
+EXTENDED_RETENTION = ("gpt-5", "gpt-4.1")
+# The shortest prefix each model caches (provider docs): Anthropic 4,096 on Haiku 4.5, 1,024 on
+# Sonnet; OpenAI and Gemini Flash 1,024. A shorter prefix is never cached, so never a saving.
+MIN_PREFIX = {"claude-haiku-4-5": 4096, "claude-sonnet-4-5": 1024, "gpt-5": 1024, "gemini-2.5-flash": 1024}
+# The key prices lower reasoning effort with the same stated assumption as the optimizer's
+# catalog (half of the reasoning tokens saved): it checks the arithmetic, not the assumption.
+REASONING_SAVED_SHARE = Decimal("0.5")
 # Share of an interactive workload's daily calls in each UTC hour (a working day in Europe
 # and the Americas), and of a day's calls on each weekday (Monday first).
 _HOURLY = [1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 8, 9, 10, 10, 9, 8, 7, 5, 4, 3, 2, 1]
@@ -95,6 +114,12 @@ class _Feature:
     # Output lengths log-normal around output_tokens[0] (the median) with this sigma: a smooth
     # heavy tail of legitimately long answers.
     lognormal_sigma: float | None = None
+    streams: bool = True  # interactive calls report time to first token
+    # Session-shaped arrivals (calls seconds apart, pauses, sessions hours apart): mean calls per session.
+    session_calls: int = 0
+    reasoning: tuple[float, float] | None = None  # reasoning tokens per call, uniform in this range
+    reasoning_share: float = 0.0  # or this share of each output
+    cache: str = ""  # "cached": the team caches the prefix; "uncached": it could; "": not a caching feature
 
 
 class _Generator:
@@ -121,7 +146,8 @@ class _Generator:
         support_prefix = r.randint(2500, 6000)
         return [
             _Feature("support-chat", 0.22, "anthropic", "claude-sonnet-4-5", system_tokens=support_prefix,
-                     user_tokens=(20, 900), output_tokens=(120, 700)),
+                     user_tokens=(20, 900), output_tokens=(120, 700),
+                     cache="uncached" if "prompt_caching" in on else "cached"),
             _Feature("ticket-triage", 0.18, "openai", "gpt-4o" if "model_rightsizing" in on else "gpt-4o-mini",
                      system_tokens=450, user_tokens=(80, 500), output_tokens=(2, 24), max_tokens=50),
             _Feature("entity-extraction", 0.08, "anthropic",
@@ -135,15 +161,39 @@ class _Generator:
             _Feature("doc-summarizer", 0.08, "google", "gemini-2.5-flash", system_tokens=250, user_tokens=(1500, 9000),
                      output_tokens=(self.summary_median, self.summary_median), max_tokens=8192),
             _Feature("code-assistant", 0.07, "openai", "gpt-5", system_tokens=700, user_tokens=(200, 6000),
-                     output_tokens=(700, 700), lognormal_sigma=0.9),
+                     output_tokens=(700, 700), lognormal_sigma=0.9, reasoning_share=0.3),
             _Feature("agent-tools", 0.06, "google", "gemini-2.5-pro", system_tokens=900, user_tokens=(100, 3000),
                      output_tokens=(200, 800)),
             _Feature("weekly-report", 0.015, "anthropic", "claude-sonnet-4-5", interactive=False, batch=True,
                      system_tokens=800, user_tokens=(3000, 12000), output_tokens=(1000, 4000), hours=(6,)),
-            _Feature("sales-assistant", 0.05, "anthropic", "claude-haiku-4-5", system_tokens=r.randint(2200, 4000),
-                     user_tokens=(30, 600), output_tokens=(100, 400)),
+            _Feature("sales-assistant", 0.05, "anthropic", "claude-haiku-4-5", system_tokens=r.randint(4200, 6000),
+                     user_tokens=(30, 600), output_tokens=(100, 400), cache="cached"),
             _Feature("experimental", 0.005, "other", "acme-llm-1", system_tokens=200, user_tokens=(50, 400),
                      output_tokens=(50, 300)),
+            # Reasoning: an intent router whose reasoning tokens dwarf one-line answers (at the default
+            # effort when injected; at low effort, reasoning about as long as the answer, when not), and a
+            # coding assistant whose reasoning serves long answers (never to be claimed).
+            _Feature("intent-router", 0.05, "openai", "gpt-5-mini", system_tokens=400, user_tokens=(20, 300),
+                     output_tokens=(15, 90), reasoning=(800, 2600) if "reasoning_effort" in on else (10, 60)),
+            # Latency-tolerant traffic flagged interactive: an eval grader nobody watches (never streams);
+            # on Flex/batch already when batching is not injected.
+            _Feature("eval-grader", 0.04, "openai", "gpt-5-mini", batch="batching" not in on, streams=False,
+                     system_tokens=600, user_tokens=(300, 1500), output_tokens=(40, 200)),
+            # Sessions: a tutor on Sonnet (pauses of 6-50 minutes inside sessions, sessions hours apart: the
+            # 1-hour cache can pay), a docs copilot on gpt-5 (sessions hours apart: 24-hour retention), and
+            # a helper on Haiku 4.5 whose prefix is under the model's 4,096-token minimum (never cacheable).
+            _Feature("tutor-sessions", 0.04, "anthropic", "claude-sonnet-4-5", system_tokens=r.randint(1500, 3500),
+                     user_tokens=(20, 400), output_tokens=(100, 500), session_calls=12,
+                     cache="uncached" if "prompt_caching" in on else "cached"),
+            _Feature("docs-copilot", 0.04, "openai", "gpt-5", system_tokens=r.randint(1200, 3000), user_tokens=(20, 300),
+                     output_tokens=(100, 400), session_calls=10, reasoning_share=0.3,
+                     cache="uncached" if "prompt_caching" in on else "cached"),
+            _Feature("haiku-helper", 0.03, "anthropic", "claude-haiku-4-5", system_tokens=r.randint(2000, 3500),
+                     user_tokens=(20, 300), output_tokens=(60, 300), session_calls=8, cache="uncached"),
+            # Gemini caches implicitly (no write charge) when the shared prefix leads every prompt.
+            _Feature("gemini-helpdesk", 0.03, "google", "gemini-2.5-flash", system_tokens=r.randint(1200, 3000),
+                     user_tokens=(20, 300), output_tokens=(80, 300), session_calls=10,
+                     cache="uncached" if "prompt_caching" in on else "cached"),
         ]
 
     # --- traffic ----------------------------------------------------------------------------
@@ -155,6 +205,9 @@ class _Generator:
             weekday = _WEEKLY[day_start.weekday()]
             for feature in self.features:
                 daily = self.s.calls_per_day * feature.share
+                if feature.session_calls:
+                    self._sessions(feature, day_start, daily * weekday)
+                    continue
                 for hour in range(24):
                     if feature.hours:
                         expected = daily / len(feature.hours) if hour in feature.hours else 0.0
@@ -167,6 +220,21 @@ class _Generator:
         self._prompt_caching()
         return Workload(self.events, self._answer_key())
 
+    def _sessions(self, feature: _Feature, day_start: dt.datetime, expected_calls: float) -> None:
+        """A day of sessions: each starts at an hour drawn from the working-day profile, then
+        calls follow seconds apart (5-90 s); one gap in eight is a pause of 6-50 minutes (the
+        user comes back); sessions are hours apart when there are few of them."""
+        r = self.rng
+        for _ in range(self._count(expected_calls / feature.session_calls)):
+            hour = r.choices(range(24), weights=_HOURLY)[0]
+            moment = day_start + dt.timedelta(hours=hour, seconds=r.uniform(0, 3600))
+            for _ in range(max(1, round(r.expovariate(1 / feature.session_calls)))):
+                if moment >= self.end:
+                    break
+                self._call(feature, moment)
+                pause = r.random() < 0.125
+                moment += dt.timedelta(seconds=r.uniform(360, 3000) if pause else r.uniform(5, 90))
+
     def _count(self, expected: float) -> int:
         whole = int(expected)
         return whole + (1 if self.rng.random() < expected - whole else 0)
@@ -178,9 +246,18 @@ class _Generator:
         user = r.randint(user_low, user_high)
         if feature.name == "faq-answers":
             user = 15 + int(prompt[:4], 16) % (user_high - user_low)  # one question, one length
-        event = self._event(feature, moment, prompt, feature.system_tokens + user, self._output(feature))
+        output = self._output(feature)
+        reasoning = 0
+        if feature.reasoning:
+            reasoning = round(r.uniform(*feature.reasoning))
+            output += reasoning  # output tokens include reasoning tokens
+        elif feature.reasoning_share:
+            reasoning = round(output * feature.reasoning_share)
+        event = self._event(feature, moment, prompt, feature.system_tokens + user, output)
+        event["reasoning_tokens"] = reasoning
         if r.random() < 0.004:  # rate limited before any token was processed: not billed
-            event.update(status="rate_limited", input_tokens=0, output_tokens=0, ttft_ms=None, latency_ms=r.randint(20, 90))
+            event.update(status="rate_limited", input_tokens=0, output_tokens=0, reasoning_tokens=0, ttft_ms=None,
+                         latency_ms=r.randint(20, 90))
             self.events.append(event)
             return
         if feature.name == "agent-tools" and "error_waste" in self.on and r.random() < self.timeout_rate:
@@ -199,8 +276,11 @@ class _Generator:
             target = {"gpt-4o": "gpt-4o-mini", "claude-sonnet-4-5": "claude-haiku-4-5"}[feature.model]
             self._saving("model_rightsizing", feature, self._cost(event) - self._cost(dict(event, model=target)),
                          target_model=target)
-        if feature.name == "nightly-enrichment" and "batching" in self.on:
-            self._saving("batching", feature, self._cost(event) / 2)
+        if feature.name in ("nightly-enrichment", "eval-grader") and "batching" in self.on:
+            self._saving("batching", feature, self._cost(event) / 2)  # the batch API, or Flex (batch prices)
+        if feature.name == "intent-router" and "reasoning_effort" in self.on:
+            rate = unit_prices(feature.provider, feature.model, event["input_tokens"]).output
+            self._saving("reasoning_effort", feature, int(REASONING_SAVED_SHARE * event["reasoning_tokens"]) * rate)
         self.events.append(event)
 
     def _prompt(self, feature: _Feature) -> str:
@@ -226,7 +306,7 @@ class _Generator:
             "feature": feature.name, "provider": feature.provider, "model": feature.model,
             "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": 0,
             "cache_write_tokens": 0, "reasoning_tokens": 0,
-            "latency_ms": ttft + output_tokens * r.randint(8, 20), "ttft_ms": ttft if feature.interactive else None,
+            "latency_ms": ttft + output_tokens * r.randint(8, 20), "ttft_ms": ttft if feature.interactive and feature.streams else None,
             "status": "success", "prompt_hash": prompt,
             "prefix_hash": hashlib.sha256(f"{self.s.org_id}/{feature.name}/system".encode()).hexdigest()[:32],
             "max_tokens": feature.max_tokens, "interactive": feature.interactive, "batch": feature.batch,
@@ -239,19 +319,20 @@ class _Generator:
     # --- provider prompt caching ------------------------------------------------------------
 
     def _prompt_caching(self) -> None:
-        """Per prefix: a call more than `CACHE_TTL` after the previous one writes the cache,
-        the others read it. Anthropic also offers a 1-hour cache (writes at 2x the input
-        price): the fix is whichever of the two saves more on the gaps observed.
+        """Per prefix: a call more than the cache's lifetime after the previous one writes the
+        cache, the others read it. Options per provider: the 5-minute cache everywhere (OpenAI
+        and Gemini charge no write premium); Anthropic's 1-hour cache (writes at 2x the input
+        price); OpenAI's 24-hour retention on the models that offer it. The fix is whichever
+        saves most on the gaps observed; a prefix under the model's minimum saves nothing.
 
-        Sales assistant already caches; support chat does only when the inefficiency is off.
+        Features marked `cached` already cache (5-minute lifetime): nothing to claim.
         """
-        cached = {"sales-assistant"} | (set() if "prompt_caching" in self.on else {"support-chat"})
         features = {f.name: f for f in self.features}
         last: dict[str, dt.datetime] = {}
         changes: dict[str, dict[dt.timedelta, list[Decimal]]] = {}  # feature -> cache lifetime -> per call
         for event in self.events:
             feature = features[event["feature"]]
-            if event["status"] != "success" or feature.name not in ("support-chat", "sales-assistant"):
+            if event["status"] != "success" or not feature.cache:
                 continue
             # Stored to the millisecond: the gap is measured as the warehouse will see it.
             moment = dt.datetime.fromisoformat(event["timestamp"])
@@ -259,14 +340,18 @@ class _Generator:
             previous = last.get(event["prefix_hash"])
             last[event["prefix_hash"]] = moment
             prefix = feature.system_tokens
-            if feature.name in cached:
+            if feature.cache == "cached":
                 first = previous is None or moment - previous > CACHE_TTL
                 event["cache_write_tokens" if first else "cached_input_tokens"] = prefix
+                continue
+            if prefix < MIN_PREFIX.get(feature.model, 1024):
                 continue
             rates = unit_prices(feature.provider, feature.model, event["input_tokens"])
             options = {CACHE_TTL: rates.cache_write}
             if feature.provider == "anthropic":
                 options[LONG_CACHE_TTL] = 2 * rates.input
+            if feature.provider == "openai" and feature.model in EXTENDED_RETENTION:
+                options[DAY_CACHE_TTL] = rates.cache_write
             for ttl, write in options.items():
                 first = previous is None or moment - previous > ttl
                 change = -prefix * (write - rates.input) if first else prefix * (rates.input - rates.cache_read)

@@ -56,6 +56,7 @@ const NetraReport = (() => {
     batching: "Batch API",
     output_caps: "Output caps",
     error_waste: "Retries and errors",
+    reasoning_effort: "Reasoning effort",
   };
   const words = (id) => String(id || "").replace(/[_-]+/g, " ").replace(/^./, (c) => c.toUpperCase());
   const leverName = (id) => LEVERS[id] || words(id);
@@ -235,7 +236,8 @@ const NetraReport = (() => {
   function renderPlan(box, r) {
     const period = r.period || {};
     box.append(el("p", { class: "figures" }, `${span(period.from, period.to)} (${period.days ?? "?"} days): spend ${usd(r.total_spend_usd)}, ` +
-      `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)}).`));
+      `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)}).` +
+      (r.projected_savings_monthly_usd ? ` ${usd(r.projected_savings_monthly_usd)} a month at this rate.` : "")));
     const recs = list(r.recommendations);
     if (recs.length) {
       // Savings next to the title: on a phone the table scrolls, and the saving is what is read.

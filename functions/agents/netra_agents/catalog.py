@@ -37,6 +37,11 @@ SOURCES = (
     "https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching",
     "https://ai.google.dev/gemini-api/docs/models",
     "https://ai.google.dev/gemini-api/docs/caching",
+    "https://platform.openai.com/docs/guides/flex-processing",
+    "https://platform.openai.com/docs/guides/batch",
+    "https://docs.anthropic.com/en/docs/build-with-claude/batch-processing",
+    "https://ai.google.dev/gemini-api/docs/batch-mode",
+    "https://platform.openai.com/docs/guides/reasoning",
 )
 
 
@@ -132,3 +137,82 @@ def min_cached_prefix(provider: str, model: str) -> int:
     if provider == "google" and "pro" in model:
         return 2048
     return 1024
+
+
+# OpenAI extended prompt-cache retention: `prompt_cache_retention="24h"` keeps a prefix up to 24
+# hours, at no extra charge (OpenAI writes cost the input price either way), on the GPT-5 family
+# and GPT-4.1 (platform.openai.com/docs/guides/prompt-caching, "Extended prompt cache
+# retention": gpt-5.1 and its codex/chat ids, gpt-5, gpt-5-codex, gpt-4.1). Matched on the catalog's
+# model id; the minis and nanos are not listed, so they are not assumed.
+EXTENDED_CACHE_TTL_SECONDS = 86400
+_EXTENDED_RETENTION = ("gpt-5", "gpt-5-codex", "gpt-4.1")
+_EXTENDED_RETENTION_FAMILIES = ("gpt-5.1", "gpt-5.2")
+# Gemini 2.5 implicit caching: on by default, no cache-write or storage charge, cached reads at
+# the catalog's cache-read price, for prompts that share a prefix of at least the model's minimum
+# (ai.google.dev/gemini-api/docs/caching, "Implicit caching"). Its lifetime is not published:
+# priced as the 5-minute cache, the shortest any provider keeps.
+IMPLICIT_CACHE_PROVIDERS = ("google",)
+
+
+def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | None]]:
+    """`cache_options` plus the model-specific ones (OpenAI's 24-hour retention)."""
+    options = cache_options(provider)
+    if provider_id(provider) == "openai" and (model in _EXTENDED_RETENTION or model.startswith(_EXTENDED_RETENTION_FAMILIES)):
+        options.append((EXTENDED_CACHE_TTL_SECONDS, None))
+    return options
+
+
+# Lowering reasoning effort one step (OpenAI reasoning_effort medium -> low; Anthropic a smaller
+# thinking budget_tokens; Gemini a smaller thinkingBudget). ASSUMPTION, not a measurement of the
+# team's traffic: one step down saves half of the reasoning tokens. OpenAI says only that lower
+# effort "can result in faster responses and fewer tokens used on reasoning"
+# (platform.openai.com/docs/guides/reasoning); published measurements show reasoning length
+# growing markedly with each effort step — the gpt-oss model card (arXiv 2508.10925, "variable
+# effort reasoning": average CoT length grows with each of low / medium / high) and Ballon et al.,
+# "o3 (mini) thinks harder, not longer" (arXiv 2502.15631: o3-mini high spends substantially more
+# reasoning tokens than medium, even on problems medium already solves). Half is our round reading
+# of those, not a figure either source states for every task: hence medium confidence at most,
+# and the rollout measures the real saving.
+REASONING_SAVED_SHARE = Decimal("0.5")
+REASONING_SOURCES = ("https://platform.openai.com/docs/guides/reasoning", "https://arxiv.org/abs/2508.10925",
+                     "https://arxiv.org/abs/2502.15631")
+
+
+def flex_factor(provider: str, model: str) -> Decimal | None:
+    """OpenAI Flex processing (service_tier="flex": the synchronous API at batch prices, slower
+    and sometimes unavailable; platform.openai.com/docs/guides/flex-processing): the catalog's
+    Flex input price over the standard one, for models the catalog prices on Flex; None
+    elsewhere. (Gemini also sells a Flex tier, but the catalog prices it for no text model.)"""
+    if provider_id(provider) != "openai":
+        return None
+    import datetime as dt
+
+    from genai_prices import data_snapshot
+
+    try:
+        _, info = data_snapshot.get_snapshot().find_provider_model(model, None, "openai", None)
+    except LookupError:
+        return None
+    today = dt.date.today()
+    # The Flex price in force today: of the variants already started, the latest.
+    started = [(getattr(v.constraint, "start_date", None) or dt.date.min, v) for v in info.price_variants or []
+               if v.when.get("service_tier") == "flex" and v.prices.input_mtok
+               and (getattr(v.constraint, "start_date", None) or dt.date.min) <= today]
+    standard = info.get_prices(dt.datetime.now(dt.timezone.utc)).input_mtok
+    if not started or not standard:
+        return None
+    _, variant = max(started, key=lambda pair: pair[0])
+    return Decimal(variant.prices.input_mtok) / Decimal(standard)
+
+
+# How long each provider's batch API takes to return (the rollout plan checks it against the
+# job's deadline): OpenAI Batch "within 24 hours" (platform.openai.com/docs/guides/batch);
+# Anthropic Message Batches "most batches finish in less than 1 hour", at most 24 hours
+# (docs.anthropic.com/en/docs/build-with-claude/batch-processing); Gemini Batch Mode "retrieve your
+# results within 24 hours" (developers.googleblog.com, "Batch Mode in the Gemini API", 2025-07-07;
+# ai.google.dev/gemini-api/docs/batch-mode).
+BATCH_TURNAROUND = {
+    "openai": "results within 24 hours",
+    "anthropic": "most batches within 1 hour, at most 24 hours",
+    "google": "results within 24 hours",
+}

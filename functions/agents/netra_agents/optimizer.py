@@ -29,9 +29,21 @@ answers; risk, what could go wrong when it is made. Per lever:
   from each prefix's own call times: a cache write after every gap longer than the cache's
   lifetime since last use (the profile counts them), a read otherwise; for Anthropic the
   5-minute or 1-hour cache, whichever saves more on those gaps; prefixes shorter than the
-  model's minimum (catalog) are left out.
+  model's minimum (catalog) are left out, and so is a workload that already writes or reads the
+  cache (its sparse calls mostly write again: that is not "uncached"). OpenAI's 24-hour
+  retention where the catalog lists the model; Gemini's implicit caching (no write charge).
+- reasoning_effort: never above medium. The saving rests on a stated, sourced assumption
+  (`catalog.REASONING_SAVED_SHARE` of the reasoning tokens per effort step down), and answer
+  quality is unseen; only where reasoning is at least `REASONING_DOMINANT` of the output behind
+  short answers (mean visible answer at most `SHORT_ANSWER_TOKENS`); risk medium.
 - batching: high (the discount is the provider's list price); risk low for
-  non-interactive traffic.
+  non-interactive traffic. OpenAI Flex (batch prices, synchronous API) for interactive-flagged
+  traffic on a model the catalog prices on Flex: medium, risk medium, and only when the workload
+  never streams while the org's other workloads report time to first token (its absence then
+  says nobody watches the answer arrive). Traffic already on a batch API is never claimed.
+
+Every saving is also stated per month at the run rate of the period analysed
+(`savings_monthly_usd`: the saving x 30.4375 / the period's days).
 """
 
 from __future__ import annotations
@@ -43,8 +55,10 @@ from decimal import Decimal
 from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, provider_id, unit_prices
 
 from netra_agents import catalog
+from netra_agents.answers.money import dollars, share, usd
 
-LEVERS = ("error_waste", "response_caching", "model_rightsizing", "output_caps", "prompt_caching", "batching")
+LEVERS = ("error_waste", "response_caching", "model_rightsizing", "reasoning_effort", "output_caps", "prompt_caching",
+          "batching")
 
 # Thresholds: what makes a pattern worth a recommendation rather than noise.
 MIN_CALLS = 50  # successful calls a workload needs before its profile says anything
@@ -55,6 +69,10 @@ SIMPLE_OUTPUT_MEAN = 150  # right-sizing: short answers...
 SIMPLE_OUTPUT_P95 = 300
 SIMPLE_OUTPUT_CV = 1.0  # ...of steady length...
 REASONING_SHARE = 0.1  # ...with little reasoning
+# Reasoning effort: reasoning tokens that dwarf a short visible answer (at least this share of
+# the output, i.e. 3 reasoning tokens for every answer token) on answers this short on average.
+REASONING_DOMINANT = 0.75
+SHORT_ANSWER_TOKENS = 300
 TAIL_MAX_SHARE = 0.10  # output caps: a rare runaway tail (at most 1 call in 10), not the normal length
 MIN_TAIL_CALLS = 1  # one runaway past 4x the median is already money spent; few of them lower the confidence
 HIGH_CONFIDENCE_TAIL = 5  # tail calls needed before a cap is claimed with high confidence
@@ -67,6 +85,8 @@ ESTIMATED_PREFIX_SHARE = 0.5  # without a reported length, the shortest prompt m
 SLOW_TTFT_MS = 1500
 SLOW_P95_MS = 10_000
 ZERO = Decimal(0)
+# Savings per month at the run rate of the period analysed: the mean Gregorian month.
+MONTH_DAYS = Decimal("30.4375")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +126,8 @@ class _Workload:
     factor: Decimal  # 0.5 once on a batch API
     tokens: Tokens
     calls: int  # successful calls still made
+    reasoning: int = 0  # reasoning tokens still produced (part of tokens.output)
+    ttft_elsewhere: bool = False  # other workloads of the org report time to first token
 
     @property
     def cost(self) -> Decimal:
@@ -124,6 +146,7 @@ class Recommendation:
     affected_calls: int
     current_cost: Decimal
     savings: Decimal
+    monthly: Decimal | None  # savings per month at the period's run rate
     confidence: str
     risk: str
     evidence: list[str]
@@ -140,7 +163,8 @@ class Recommendation:
             "current_cost_usd": usd(self.current_cost),
             "projected_cost_usd": usd(self.current_cost - self.savings),
             "savings_usd": usd(self.savings),
-            "savings_pct": pct(self.savings, self.current_cost),
+            "savings_monthly_usd": None if self.monthly is None else usd(self.monthly),
+            "savings_pct": share(self.savings, self.current_cost),
             "confidence": self.confidence, "risk": self.risk, "evidence": self.evidence, "change": self.change,
             "actions": [],
         }
@@ -152,30 +176,37 @@ def optimize(profile: dict) -> dict:
     total = sum((Decimal(w["cost_usd"]) for w in workloads), ZERO)
     recommendations: list[Recommendation] = []
     notes: list[str] = []
+    days = period_days(profile)
+    streamed = {id(w) for w in workloads if w["latency"]["p95_ttft_ms"] is not None}
     for profile_entry in workloads:
         state = workload_state(profile_entry)
         if state is None:
             continue
+        state.ttft_elsewhere = bool(streamed - {id(profile_entry)})
         for lever in LEVERS:
             before = dataclasses.replace(state)
             found = _LEVERS[lever](state)
             if found is not None and found.savings > 0:
-                recommendations.append(found)
+                recommendations.append(dataclasses.replace(found, monthly=monthly(found.savings, days)))
             else:
                 state = before  # a change that saves nothing is not made: the next lever sees the workload as it was
     recommendations.sort(key=lambda r: (-r.savings, r.lever, r.workload["feature"]))
     # The total is the sum of the amounts shown, so the report adds up to the micro-dollar.
     saved = sum((Decimal(usd(r.savings)) for r in recommendations), ZERO)
+    saved_monthly = None if days is None else sum((Decimal(usd(r.monthly)) for r in recommendations), ZERO)
     notes.extend(_data_gaps(workloads))
     small = [w for w in workloads if w["success_calls"] < MIN_CALLS and not w["unpriced_calls"]]
     if small:
         cost = sum((Decimal(w["cost_usd"]) for w in small), ZERO)
         notes.append(f"{len(small)} workloads with fewer than {MIN_CALLS} successful calls ({dollars(cost)}, "
-                     f"{pct(cost, total)}% of spend) are too small to judge and got no recommendation.")
+                     f"{share(cost, total)}% of spend) are too small to judge and got no recommendation.")
     return {
         "total_spend_usd": usd(total),
         "projected_savings_usd": usd(saved),
-        "projected_savings_pct": pct(saved, total),
+        "projected_savings_pct": share(saved, total),
+        # The same savings per month at this period's run rate (the sum of the amounts shown).
+        "period_days": None if days is None else float(days),
+        "projected_savings_monthly_usd": None if saved_monthly is None else usd(saved_monthly),
         "recommendations": [r.as_json() for r in recommendations],
         "latency_findings": latency_findings(workloads),
         "warnings": _unpriced_warnings(workloads) + notes,
@@ -193,7 +224,22 @@ def workload_state(w: dict) -> _Workload | None:
     if rates is None:  # on a tier boundary exactly: the next token decides
         rates = unit_prices(provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls + 1)
     factor = BATCH_DISCOUNT.get(provider_id(w["provider"]), Decimal(1)) if w["batch"] else Decimal(1)
-    return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"])
+    return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"], w.get("reasoning_tokens", 0))
+
+
+def period_days(profile: dict) -> Decimal | None:
+    """The length of the period analysed in days (None when the profile does not say)."""
+    import datetime as dt
+
+    if not profile.get("from") or not profile.get("to"):
+        return None
+    seconds = (dt.datetime.fromisoformat(profile["to"]) - dt.datetime.fromisoformat(profile["from"])).total_seconds()
+    return Decimal(int(seconds)) / 86400 if seconds > 0 else None
+
+
+def monthly(amount: Decimal, days: Decimal | None) -> Decimal | None:
+    """An amount saved over `days` as a month at the same rate, rounded to the micro-dollar."""
+    return None if days is None else (amount * MONTH_DAYS / days).quantize(Decimal("0.000001"))
 
 
 # --- the levers, in order -------------------------------------------------------------------
@@ -270,6 +316,46 @@ def _model_rightsizing(state: _Workload) -> Recommendation | None:
     )
 
 
+def _reasoning_effort(state: _Workload) -> Recommendation | None:
+    """Reasoning tokens that dwarf a short visible answer: lower the effort. The saving rests
+    on a stated assumption (`catalog.REASONING_SAVED_SHARE` of the reasoning tokens), not on
+    anything the usage shows, so it is medium confidence at most."""
+    w = state.profile
+    success = w["success_calls"]
+    output = w["tokens"]["output_tokens"]
+    if success < MIN_CALLS or not state.reasoning or not output:
+        return None
+    share = w["reasoning_tokens"] / output
+    answer = (output - w["reasoning_tokens"]) / success  # visible tokens per call
+    if share < REASONING_DOMINANT or answer > SHORT_ANSWER_TOKENS:
+        return None
+    remaining = state.calls / success  # calls earlier levers removed reason no more
+    saved = int(catalog.REASONING_SAVED_SHARE * state.reasoning * Decimal(remaining))
+    saved = min(saved, state.tokens.output)
+    if saved <= 0:
+        return None
+    before = state.cost
+    state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - saved)
+    state.reasoning -= saved
+    knob = {"openai": "reasoning_effort one step lower (medium to low)",
+            "anthropic": "a smaller thinking budget_tokens",
+            "google": "a smaller thinkingBudget"}.get(state.provider, "less reasoning")
+    return _recommend(
+        "reasoning_effort", state, before, state.calls,
+        f"Lower the reasoning effort of {w['feature']} on {state.model}",
+        "medium", "medium",
+        [f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {w['reasoning_tokens'] / success:,.0f} reasoning "
+         f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
+         f"Priced on a stated assumption, not a measurement of this traffic: {knob} saves "
+         f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
+         "measurements show reasoning length growing markedly with each effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
+         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
+         f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
+         "own quality metric; the reasoning tokens it reports give the real saving."],
+        {"reasoning_effort": "lower", "knob": knob, "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
+    )
+
+
 def runaway_evidence(w: dict) -> tuple[int, bool] | None:
     """(tail calls that stopped at their limit, whether the tail is separated) when the
     tail past the cap runs away; None for a tail that is simply the long end of the answers.
@@ -331,10 +417,18 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     w = state.profile
     if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
         return None
+    # A workload that writes or reads the provider cache already caches: on sparse traffic its
+    # prefixes are mostly written again (few reads), which must not read as "not cached".
+    tokens = w["tokens"]
+    if tokens["input_tokens"] and (tokens["cache_write_tokens"] + tokens["cached_input_tokens"]) >= CACHED_ALREADY * tokens["input_tokens"]:
+        return None
     # Each cache the provider offers (lifetime since last use, write price per token): the one
     # that saves most on the gaps observed (Anthropic: 5 minutes at 1.25x, or 1 hour at 2x).
+    # OpenAI's 24-hour retention where the model has it; options the profile has no write counts for
+    # (a profile from before a lifetime was counted) are left out rather than guessed.
+    counted = set(w["prefixes"][0]["cache_writes"])
     options = [(ttl, multiplier * state.rates.input if multiplier else state.rates.cache_write)
-               for ttl, multiplier in catalog.cache_options(state.provider)]
+               for ttl, multiplier in catalog.cache_options_for(state.provider, state.model) if str(ttl) in counted]
     plans = [plan for plan in (_caching_plan(state, ttl, write) for ttl, write in options) if plan[0] > 0]
     if not plans:
         return None
@@ -343,22 +437,32 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     before = state.cost
     moved_read = min(reads_total, state.tokens.plain)
     moved_write = min(writes_total, state.tokens.plain - moved_read)
-    long_lived = ttl > catalog.CACHE_TTL_SECONDS
+    long_lived = ttl == catalog.LONG_CACHE_TTL_SECONDS and state.provider == "anthropic"  # written at 2x
     state.tokens = dataclasses.replace(
         state.tokens, plain=state.tokens.plain - moved_read - moved_write, cached=state.tokens.cached + moved_read,
         written=state.tokens.written + (0 if long_lived else moved_write),
         written_1h=state.tokens.written_1h + (moved_write if long_lived else 0))
-    evidence.append(f"A call after more than {ttl // 60} minutes without one writes the cache; the rest read the prefix at "
+    evidence.append(f"A call after more than {_lifetime(ttl)} without one writes the cache; the rest read the prefix at "
                     f"{rates.cache_read / rates.input:.0%} of the input price.")
+    if state.provider in catalog.IMPLICIT_CACHE_PROVIDERS:
+        evidence.append("Gemini caches shared prefixes implicitly (no write or storage charge): keeping the shared prefix "
+                        "byte-identical at the start of every prompt is the whole change.")
+    if ttl == catalog.EXTENDED_CACHE_TTL_SECONDS:
+        evidence.append(f"{state.model} offers extended retention (prompt_cache_retention=\"24h\") at no extra charge: "
+                        "prefixes stay cached across the gaps between sessions.")
     if len(options) > 1:
-        evidence.append(f"The {ttl // 60}-minute cache saves most on these gaps (compared with "
-                        + ", ".join(f"{other // 60} minutes" for other, _ in options if other != ttl) + ").")
+        evidence.append(f"The {_lifetime(ttl)} cache saves most on these gaps (compared with "
+                        + ", ".join(_lifetime(other) for other, _ in options if other != ttl) + ").")
     return _recommend(
         "prompt_caching", state, before, affected,
         f"Turn on prompt caching for the shared {w['feature']} prefix",
         "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
         evidence, {"cache_prefix": True, "provider": state.provider, "cache_ttl_seconds": ttl},
     )
+
+
+def _lifetime(seconds: int) -> str:
+    return f"{seconds // 3600} hours" if seconds >= 7200 else f"{seconds // 60} minutes"
 
 
 def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
@@ -388,35 +492,60 @@ def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
         evidence.append(f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
                         f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
                         f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
-                        f"{ttl // 60} minutes after the previous one (each writes the cache again)"
+                        f"{_lifetime(ttl)} after the previous one (each writes the cache again)"
                         + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."))
     return total, ttl, reads_total, writes_total, affected, evidence
 
 
 def _batching(state: _Workload) -> Recommendation | None:
+    """Non-interactive traffic on the batch API; for interactive-flagged traffic nobody watches
+    (it never streams, while the org's other workloads report time to first token), OpenAI Flex:
+    the synchronous API at batch prices, where the catalog prices the model on Flex. Traffic
+    already on a batch API is never claimed again."""
     w = state.profile
-    discount = BATCH_DISCOUNT.get(state.provider)
-    if w["interactive"] or w["batch"] or discount is None or w["success_calls"] < MIN_CALLS:
+    if w["batch"] or w["success_calls"] < MIN_CALLS:
+        return None
+    flex = catalog.flex_factor(state.provider, state.model)
+    turnaround = catalog.BATCH_TURNAROUND.get(state.provider, "within 24 hours")
+    if not w["interactive"]:
+        discount = BATCH_DISCOUNT.get(state.provider)
+        if discount is None:
+            return None
+        before = state.cost
+        state.factor = state.factor * discount
+        evidence = [f"All {w['calls']:,} calls are non-interactive and none used the batch API.",
+                    f"Batch requests cost {discount:.0%} of the interactive price ({state.provider}: {turnaround})."]
+        if flex is not None:
+            evidence.append(f"Flex processing (service_tier=\"flex\") bills {state.model} at the same {flex:.0%} on the "
+                            "ordinary synchronous API: the choice when rewriting the job for batch files is not worth it.")
+        return _recommend("batching", state, before, state.calls, f"Send {w['feature']} through the {state.provider} batch API",
+                          "high", "low", evidence, {"batch_api": True, "flex": flex is not None, "turnaround": turnaround})
+    if flex is None or w["latency"]["p95_ttft_ms"] is not None or not state.ttft_elsewhere:
         return None
     before = state.cost
-    state.factor = state.factor * discount
+    state.factor = state.factor * flex
     return _recommend(
         "batching", state, before, state.calls,
-        f"Send {w['feature']} through the {state.provider} batch API",
-        "high", "low",
-        [f"All {w['calls']:,} calls are non-interactive and none used the batch API.",
-         f"Batch requests cost {discount:.0%} of the interactive price and complete within 24 hours."],
-        {"batch_api": True},
+        f"Run {w['feature']} on OpenAI Flex processing",
+        "medium", "medium",
+        [f"{w['calls']:,} calls are flagged interactive but none streamed (no time to first token), while the org's "
+         "other workloads report it: nobody appears to watch these answers arrive.",
+         f"Flex processing (service_tier=\"flex\") bills {state.model} at {flex:.0%} of the standard price on the same "
+         f"synchronous API; responses are slower (p95 today {(w['latency']['p95_ms'] or 0) / 1000:.1f} s) and may be "
+         "refused when capacity is short (429: retry with backoff, or fall back to the standard tier).",
+         "Validate first: confirm with the feature's owner that a slower answer is acceptable."],
+        {"flex": True, "service_tier": "flex", "batch_api": False},
     )
 
 
 _LEVERS = {"error_waste": _error_waste, "response_caching": _response_caching, "model_rightsizing": _model_rightsizing,
-           "output_caps": _output_caps, "prompt_caching": _prompt_caching, "batching": _batching}
+           "reasoning_effort": _reasoning_effort, "output_caps": _output_caps, "prompt_caching": _prompt_caching, "batching": _batching}
 
 
 def _recommend(lever, state, before, affected, title, confidence, risk, evidence, change) -> Recommendation:
     """The lever has changed `state`; what it saved is the cost before minus after."""
-    return Recommendation(lever, state.profile, title, affected, before, before - state.cost, confidence, risk, evidence, change)
+    return Recommendation(lever, state.profile, title, affected, before, before - state.cost, None, confidence, risk,
+                          evidence, change)
 
 
 def _prefix_length(prefix: dict) -> tuple[int, bool]:
@@ -479,19 +608,3 @@ def _data_gaps(workloads: list[dict]) -> list[str]:
     if workloads and all(w["latency"]["p95_ttft_ms"] is None for w in workloads):
         gaps.append("No call reports ttft_ms: time-to-first-token findings are missing.")
     return gaps
-
-
-def dollars(amount: Decimal | str) -> str:
-    """An amount as prose quotes it: "$1,234.56"."""
-    return f"${Decimal(amount):,.2f}"
-
-
-def usd(amount: Decimal) -> str:
-    """Exact to the micro-dollar, trailing zeros dropped ("1.363", "0.36"): sums of
-    recommendations stay exact; the web chat shows cents."""
-    text = format(amount.quantize(Decimal("0.000001")), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def pct(part: Decimal, whole: Decimal) -> float:
-    return round(float(part / whole * 100), 2) if whole else 0.0

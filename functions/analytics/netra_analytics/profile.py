@@ -27,7 +27,7 @@ TAIL_FACTOR = 4
 MAX_PREFIXES = 500
 # Cache lifetimes (seconds since last use) a prefix's writes are counted for: the providers'
 # default 5 minutes and Anthropic's 1-hour cache.
-CACHE_TTLS = (300, 3600)
+CACHE_TTLS = (300, 3600, 86400)
 _KEY = ", ".join(WORKLOAD)
 _AT_MAX = "max_tokens IS NOT NULL AND output_tokens >= max_tokens"
 _WHERE = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"

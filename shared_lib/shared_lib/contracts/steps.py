@@ -69,6 +69,7 @@ class OptimizationOutput(TypedDict):
     total_spend_usd: str
     projected_savings_usd: str
     projected_savings_pct: float
+    projected_savings_monthly_usd: str | None  # at the period's run rate
     recommendations: list[dict]
     latency_findings: list[dict]
     warnings: list[str]

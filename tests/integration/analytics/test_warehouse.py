@@ -239,10 +239,10 @@ def test_workload_profile_with_hand_worked_numbers(client):
                                      "body_max_tokens": 40, "tail_min_tokens": 1000}
     # Five successful calls share the prefix at 10:00, 10:01, 10:07, 11:00, 11:01: gaps -, 1, 6, 53 and 1 minutes.
     # A 5-minute cache (since last use) is written by the first call and after the 6- and 53-minute gaps;
-    # a 1-hour cache by the first only. Median of the four gaps [1, 1, 6, 53] min (nearest rank: the 3rd): 6 min.
+    # a 1-hour (and a 24-hour) cache by the first only. Median of the four gaps [1, 1, 6, 53] min (nearest rank: the 3rd): 6 min.
     assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "prefix_tokens_reported": 1800,
                                    "mean_input_tokens": 2320.0, "input_tokens": 11600, "cached_input_tokens": 1000,
-                                   "cache_writes": {"300": 3, "3600": 1}, "median_gap_seconds": 360.0}]
+                                   "cache_writes": {"300": 3, "3600": 1, "86400": 1}, "median_gap_seconds": 360.0}]
     assert workload_profile(client, "org-none", START, END)["workloads"] == []
 
 
@@ -259,7 +259,8 @@ def test_cache_writes_follow_the_gaps_between_a_prefixs_calls_not_the_clock(clie
     warehouse.insert(client, events("org-g", *rows))
     [prefix] = [p for w in workload_profile(client, "org-g", START, END)["workloads"] for p in w["prefixes"]]
     # 5 minutes: the first call, 10:13:00.001, 11:30 and 12:29 (4; the clock's 5-minute windows with traffic,
-    # 10:00, 10:05, 10:10, 10:15, 11:30 and 12:25, would say 6); 1 hour: the first call and 11:30 (2).
+    # 10:00, 10:05, 10:10, 10:15, 11:30 and 12:25, would say 6); 1 hour: the first call and 11:30 (2);
+    # 24 hours: the first call only.
     # Gaps sorted: 90, 90, 120, 300, 300.001, 3540, 4319.999 s; nearest-rank median (the 4th): 300 s.
     assert (prefix["prefix_hash"], prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]) == (
-        "s", 8, {"300": 4, "3600": 2}, 300.0)
+        "s", 8, {"300": 4, "3600": 2, "86400": 1}, 300.0)

@@ -227,3 +227,87 @@ def test_the_minimum_cacheable_prefix_is_the_models():
               "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
     haiku = dict(provider="anthropic", model="claude-haiku-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
     assert "prompt_caching" not in levers(workload(**haiku))
+
+
+REASONER = {"provider": "openai", "model": "o4-mini"}  # $1.10 in / $4.40 out per million
+
+
+def test_reasoning_that_dwarfs_short_answers_is_priced_on_the_stated_assumption():
+    # 1,000 calls: 2,000 reasoning + 80 visible tokens each (reasoning 96% of the output), 500 input tokens.
+    heavy = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_080_000}, reasoning_tokens=2_000_000,
+                     output={"mean": 2080.0, "stddev": 400.0, "p50": 2080.0, "p95": 2800.0, "p99": 3000.0})
+    r = levers(heavy)["reasoning_effort"]
+    # Half the reasoning tokens: 1,000,000 x $4.40/M = $4.40 of $0.55 + $9.152 = $9.702.
+    assert (r["savings_usd"], r["current_cost_usd"], r["affected_calls"]) == ("4.4", "9.702", 1000)
+    assert (r["confidence"], r["risk"]) == ("medium", "medium")
+    assert r["change"]["assumed_reasoning_saved_share"] == 0.5
+    assert any("stated assumption" in e and "arxiv.org" in e for e in r["evidence"])
+    # Long visible answers (700 tokens) behind the same reasoning: the reasoning serves them, no claim.
+    long_answers = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_700_000}, reasoning_tokens=2_000_000)
+    assert "reasoning_effort" not in levers(long_answers)
+    # Reasoning under 3/4 of the output: not dominant.
+    light = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 200_000}, reasoning_tokens=100_000)
+    assert "reasoning_effort" not in levers(light)
+    # A non-reasoning workload: never.
+    assert "reasoning_effort" not in levers(workload(tokens={"output_tokens": 20_000}, output=SHORT))
+
+
+def test_savings_are_also_stated_per_month_at_the_run_rate():
+    job = dict(model="gpt-4.1-mini", interactive=False, tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+    # 0.36 saved over a 14-day period: 0.36 x 30.4375 / 14 = 0.782679 (to the micro-dollar) a month.
+    report = optimize({"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": [workload(**job)]})
+    [r] = report["recommendations"]
+    assert (r["savings_usd"], r["savings_monthly_usd"]) == ("0.36", "0.782679")
+    assert (report["projected_savings_monthly_usd"], report["period_days"]) == ("0.782679", 14.0)
+    # Without a period the monthly figure is not made up.
+    assert optimize({"workloads": [workload(**job)]})["projected_savings_monthly_usd"] is None
+
+
+def test_flex_for_interactive_flagged_traffic_nobody_streams():
+    quiet = {"p50_ms": 3000.0, "p95_ms": 9000.0, "p50_ttft_ms": None, "p95_ttft_ms": None}
+    grader = workload(feature="grader", provider="openai", model="gpt-5-mini", latency=quiet,
+                      tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+    chat = workload(feature="chat")  # streams: the org reports time to first token
+    report = optimize({"workloads": [grader, chat]})
+    [flex] = [r for r in report["recommendations"] if r["lever"] == "batching"]
+    # gpt-5-mini: 1M x 0.25/M + 200k x 2/M = 0.65; Flex at half: 0.325 saved.
+    assert (flex["workload"]["feature"], flex["savings_usd"], flex["confidence"]) == ("grader", "0.325", "medium")
+    assert flex["change"]["service_tier"] == "flex"
+    # When no workload of the org reports ttft, its absence says nothing: no claim.
+    assert "batching" not in levers(grader)
+    # A model the catalog has no Flex price for: no claim.
+    assert not [r for r in optimize({"workloads": [{**grader, "model": "gpt-4.1-mini"}, chat]})["recommendations"]
+                if r["lever"] == "batching"]
+    # Already batched: never claimed again.
+    assert not [r for r in optimize({"workloads": [{**grader, "batch": True}, chat]})["recommendations"]
+                if r["lever"] == "batching"]
+
+
+def test_openai_extended_retention_and_gemini_implicit_caching():
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 40, "86400": 5}, "median_gap_seconds": 30.0}
+    # gpt-5 ($1.25 in, $0.125 cached): retention for a day leaves 5 writes, 995 reads x 3000 x 1.125/M = 3.358125.
+    r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))["prompt_caching"]
+    assert (r["savings_usd"], r["change"]["cache_ttl_seconds"]) == ("3.358125", 86400)
+    # gpt-5-mini is not listed for extended retention: the 5-minute cache, 900 reads x 3000 x 0.225/M = 0.6075.
+    mini = levers(workload(provider="openai", model="gpt-5-mini", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))
+    assert (mini["prompt_caching"]["savings_usd"], mini["prompt_caching"]["change"]["cache_ttl_seconds"]) == ("0.6075", 300)
+    # Gemini 2.5 Flash ($0.30 in, $0.03 cached, no write charge): implicit caching, 900 x 3000 x 0.27/M = 0.729.
+    g = levers(workload(**FLASH, tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))["prompt_caching"]
+    assert g["savings_usd"] == "0.729" and any("implicitly" in e for e in g["evidence"])
+    # A profile that counted no 24-hour writes: the option is left out, not guessed.
+    old = {**prefix, "cache_writes": {"300": 100, "3600": 40}}
+    r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[old]))["prompt_caching"]
+    assert r["change"]["cache_ttl_seconds"] == 300
+
+
+def test_a_workload_that_already_caches_is_not_claimed_even_when_sparse():
+    # Caching is on, but calls come more than 5 minutes apart: 900 of 1,000 calls wrote the 3,000-token
+    # prefix, 100 read it. The reads are 3% of the input: only the writes show the cache is on.
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 300_000,
+              "cache_writes": {"300": 900, "3600": 300}, "median_gap_seconds": 900.0}
+    sparse = workload(provider="anthropic", model="claude-sonnet-4-5", prefixes=[prefix],
+                      tokens={"input_tokens": 3_500_000, "cached_input_tokens": 300_000, "cache_write_tokens": 2_700_000})
+    assert "prompt_caching" not in levers(sparse)

@@ -60,6 +60,13 @@ def test_an_empty_periods_data_output_keeps_its_contract():
     assert "org" in data and output_errors("data", data) == []
 
 
+def test_the_contract_names_every_lever():
+    from netra_agents.optimizer import LEVERS
+    from shared_lib.contracts.steps import output_schema
+
+    assert output_schema("optimization")["$defs"]["recommendation"]["properties"]["lever"]["enum"] == list(LEVERS)
+
+
 def test_optimization_and_actions_outputs_keep_their_contract():
     data = data_for("plan")
     found, summary = find_savings(task("optimization"), FakeProgress(), PriorOutputs(Outputs({}, data=data)))

@@ -38,6 +38,7 @@ def test_a_broken_output_is_named_where_it_breaks():
     assert output_errors("actions", {"plans": {"rec-1": [{"phase": "pray", "detail": "x"}]}}) == [
         "plans/rec-1/0/phase: 'pray' is not one of ['change', 'validate', 'watch', 'rollback']"]
     errors = output_errors("optimization", {"total_spend_usd": "$12", "projected_savings_usd": "1", "projected_savings_pct": 8.3,
+                                            "projected_savings_monthly_usd": None,
                                             "recommendations": [], "latency_findings": [], "warnings": []})
     assert len(errors) == 1 and errors[0].startswith("total_spend_usd: '$12' does not match")
 

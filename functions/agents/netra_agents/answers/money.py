@@ -21,6 +21,13 @@ def dollars(amount: Decimal | str) -> str:
     return f"${Decimal(amount):,.2f}"
 
 
+def usd(amount: Decimal) -> str:
+    """Exact to the micro-dollar, trailing zeros dropped ("1.363", "0.36"): what the optimizer
+    states, so that sums of recommendations stay exact; the web chat shows cents."""
+    text = format(amount.quantize(Decimal("0.000001")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def share(part: Decimal | int, whole: Decimal | int) -> float:
     """`part` as a percent of `whole`, to two decimals (0 when there is no whole)."""
     return round(float(Decimal(part) / Decimal(whole) * 100), 2) if whole else 0.0

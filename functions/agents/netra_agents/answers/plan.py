@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from netra_agents.optimizer import dollars, usd
+from netra_agents.answers.money import dollars, usd
 
 
 def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
@@ -13,6 +13,7 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
     total = found["total_spend_usd"] if found else usd(Decimal(summary["totals"]["cost_usd"]))
     saved = found["projected_savings_usd"] if found else "0"
     saved_pct = found["projected_savings_pct"] if found else 0.0
+    monthly = (found or {}).get("projected_savings_monthly_usd")
     target = query.get("target") or {}
     target_pct = target.get("pct")
     target_usd = target.get("usd")
@@ -30,6 +31,8 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
         "total_spend_usd": total,
         "projected_savings_usd": saved,
         "projected_savings_pct": saved_pct,
+        # The same savings per month at the period's run rate (the optimizer's figure, not re-derived).
+        "projected_savings_monthly_usd": monthly,
         "target_reduction_pct": target_pct,
         "target_usd": target_usd,
         "meets_target": meets,
@@ -41,6 +44,7 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
                               "p95_latency_ms": g.get("p95_latency_ms"), "p95_ttft_ms": g.get("p95_ttft_ms")}
                              for g in sorted(summary.get("groups", []), key=lambda g: -(g.get("p95_latency_ms") or 0))],
         "warnings": warnings,
-        "next_steps": [f"{i}. {r['title']} — saves {dollars(r['savings_usd'])} ({r['confidence']} confidence)"
-                       for i, r in enumerate(recommendations[:3], 1)],
+        "next_steps": [f"{i}. {r['title']} — saves {dollars(r['savings_usd'])}"
+                       + (f" ({dollars(r['savings_monthly_usd'])} a month)" if r.get("savings_monthly_usd") else "")
+                       + f" ({r['confidence']} confidence)" for i, r in enumerate(recommendations[:3], 1)],
     }

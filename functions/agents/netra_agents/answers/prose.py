@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from netra_agents.answers.money import day_span
-from netra_agents.optimizer import dollars
+from netra_agents.answers.money import dollars
 
 METRIC_NAMES = {"spend": "Spend", "calls": "Calls", "tokens": "Tokens", "latency": "p95 latency", "error_rate": "Error rate"}
 
@@ -73,9 +73,11 @@ def _plan(report):
         text += " No change passed the evidence bar for a recommendation."
     else:
         top = recs[0]
+        monthly = report.get("projected_savings_monthly_usd")
         text += (f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
-                 f"({percent(report['projected_savings_pct'])} of spend); the largest, “{top['title']}”, saves "
-                 f"{dollars(top['savings_usd'])}.")
+                 f"({percent(report['projected_savings_pct'])} of spend"
+                 + (f"; {dollars(monthly)} a month at this rate" if monthly else "")
+                 + f"); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}.")
         if report.get("meets_target") is not None:
             asked = f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct") else dollars(report["target_usd"])
             text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."

@@ -21,7 +21,8 @@ from shared_lib.pricing import BATCH_DISCOUNT, unit_prices
 
 from netra_agents import catalog
 from netra_agents.answers.money import ZERO, share
-from netra_agents.optimizer import Tokens, usd, workload_state
+from netra_agents.answers.money import usd
+from netra_agents.optimizer import Tokens, workload_state
 
 
 def what_if(scenario: dict, profile: dict, found: dict | None) -> dict:
