@@ -8,6 +8,7 @@ import json
 import logging
 from typing import Any
 
+from shared_lib.contracts.runs import TERMINAL
 from shared_lib.contracts.agents import AgentRequest, InvalidMessage, StepResult, StepTask, is_result
 from shared_lib.contracts.topics import agent_step, path
 from shared_lib.envelope import PubSubMessage
@@ -57,7 +58,11 @@ def _start(ctx: SupervisorContext, request: AgentRequest) -> None:
         # Kept for the steps that read usage while the token lives; never written to Firestore.
         ctx.credentials.keep(request.run_id, request.delegated_token, request.delegation_seconds)
     question = ctx.store.question(request.thread_id, request.message_id)
-    follow(ctx, request.run_id, lambda run, now, _: on_request(request.run_id, run, question, now))
+    followed = follow(ctx, request.run_id, lambda run, now, _: on_request(request.run_id, run, question, now))
+    if followed is None or followed[0].get("status") in TERMINAL:
+        # A request redelivered after its run ended (or for no run): the read access it
+        # carried ended with the run, so it is not kept for the token's remaining hour.
+        ctx.credentials.forget(request.run_id)
 
 
 def follow(ctx: SupervisorContext, run_id: str, transition: Transition,

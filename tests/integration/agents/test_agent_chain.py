@@ -258,16 +258,17 @@ def test_every_message_delivered_twice_leaves_the_same_final_state(http, platfor
                 publisher.publish(f"projects/{settings.project_id}/topics/{topic}", message.data, **dict(message.attributes)).result(10)
 
         def handled() -> bool:
-            """Each step's redelivery looked up its claim, and the request's stored its delegated
-            token (again, although the run has ended): the agents handled them. A handled result
+            """Each step's redelivery looked up its claim, and the request's dropped the delegated
+            token it carried (the run has ended): the agents handled them. A handled result
             leaves no trace in Redis; the results went out first."""
             commands = list(seen)
             steps = all(any(f"idem:agent-step:{run_id}/{step}" in c for c in commands) for step in ("triage", "data", "reporting"))
-            return steps and any(c.startswith("SET") and f"run-credential:{run_id}" in c for c in commands)
+            return steps and any(c.startswith("DEL") and f"run-credential:{run_id}" in c for c in commands)
 
         eventually(handled, 30, what=lambda: f"the redelivered steps and request handled; Redis saw {[c for c in seen if run_id in c]}")
 
     assert document.get().to_dict() == before_run
+    assert not redis.exists(f"run-credential:{run_id}")  # an ended run's read access is not kept again
     assert stream(redis, who["user"]["user_id"], asked["run_id"]) == before_events
     # Nothing was sent because of them: the probes hold our copies and no new step, result or event.
     assert {topic: len(drain(topic)) for topic in topics} == {topic: len(messages) for topic, messages in sent.items()}

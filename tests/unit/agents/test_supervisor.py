@@ -97,6 +97,15 @@ def test_the_last_result_completes_the_run_with_the_report_and_drops_the_token()
     assert final[0]["payload"]["report"] == REPORT and runs.sent == ["final_report"] and redis.values == {}
 
 
+def test_a_request_redelivered_after_its_run_ended_does_not_keep_the_token():
+    runs = Runs({**new_run("u1", "o1", "t1", "m1", NOW), "status": "completed", "result": REPORT})
+    ctx, publisher, redis = supervisor(runs)
+    supervise(message({"run_id": "r1", "thread_id": "t1", "message_id": "m1", "user_id": "u1", "org_id": "o1",
+                       "delegated_token": "tok", "delegated_expires_in": 1800}), ctx)
+    assert redis.values == {} and runs.doc["status"] == "completed"
+    assert [topic for topic, _ in publisher.sent if topic.startswith("agent-")] == []
+
+
 def test_a_request_without_its_message_is_invalid():
     ctx, _, _ = supervisor(Runs(new_run("u1", "o1", "t1", "m1", NOW)))
     with pytest.raises(InvalidMessage, match="needs run_id, thread_id and message_id"):
