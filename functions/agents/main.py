@@ -3,18 +3,21 @@ hop per step): `supervisor`, `triage`, `data`, `optimization`, `actions`, `repor
 and `sweeper`, an HTTP function called on a schedule (Cloud Scheduler with OIDC; the
 launcher's timer locally) that fails the runs a lost message stranded.
 
-Every function deploys this same file: the clients are built on the first event, once per
-instance, and a step's own module is imported only by that step's function (bootstrap).
+Every function deploys this same file: the settings are validated when it loads, the
+clients built on the first event, once per instance, and a step's own module is imported only by that step's function (bootstrap).
 """
 
 import functions_framework
 
 from shared_lib.envelope import from_cloudevent
 
-from netra_agents.bootstrap import agents
+from netra_agents.bootstrap import agents, configure
 from netra_agents.runtime import run_step
 from netra_agents.supervisor import supervise
 from netra_agents.sweeper import sweep
+
+# Read and validated at cold start: a bad setting stops the instance, named, before any event.
+configure()
 
 
 def _step(agent: str, start_message: str):

@@ -90,18 +90,36 @@ class Agents:
         raise KeyError(f"no agent step {agent!r}")
 
 
-def build(environ: Mapping[str, str] | None = None) -> Agents:
-    import httpx  # ~0.1 s: only when the instance builds its clients
+@dataclasses.dataclass(frozen=True)
+class Configuration:
+    """Every setting of an agents instance, read and validated; no client built yet."""
 
+    settings: Settings
+    analytics_url: str | None
+    deadline_percent: int
+    llm: LlmConfig
+
+
+def configuration(environ: Mapping[str, str] | None = None) -> Configuration:
+    """Read at import by `main`: a bad setting stops the instance at cold start, named,
+    before any event (a step, a dead letter, the sweeper) could fail on it."""
     settings = load_settings(environ)
     read = EnvReader(environ)
     analytics_url = read.text("analytics_url", ("ANALYTICS_URL",))
     # Tests shorten every deadline (steps, start, resend) to see a stranded run fail in seconds.
     percent = read.integer("deadline_percent", ("AGENT_DEADLINE_PERCENT",), 100, 1, 100)
     read.check()
-    llm = read_llm_config(settings, environ)  # read now: a bad value fails the cold start, not a step
+    return Configuration(settings, analytics_url.rstrip("/") if analytics_url else None, percent,
+                         read_llm_config(settings, environ))
+
+
+def build(config: Configuration | None = None) -> Agents:
+    import httpx  # ~0.1 s: only when the instance builds its clients
+
+    config = config or configuration()
+    settings, llm = config.settings, config.llm
     configure_logging(settings.project_id, settings.log_level)
-    deadlines = _scaled_deadlines(percent)
+    deadlines = _scaled_deadlines(config.deadline_percent)
     redis = redis_client(settings)
     publisher = publisher_client(settings)
     http = httpx.Client()  # the one HTTP client: analytics reads and the LLM providers
@@ -114,7 +132,7 @@ def build(environ: Mapping[str, str] | None = None) -> Agents:
         redis=redis,
         # A step may take minutes (the optimizer over millions of calls): a generous lease.
         guard=IdempotencyGuard(redis, "agent-step", lease_seconds=900),
-        usage=UsageApi(http, analytics_url.rstrip("/") if analytics_url else None, credentials),
+        usage=UsageApi(http, config.analytics_url, credentials),
         credentials=credentials,
         gateway=per_instance(lambda: _gateway(llm, settings, http, redis, publisher)),
         org_settings=OrgSettings(db),
@@ -136,4 +154,6 @@ def _scaled_deadlines(percent: int) -> Deadlines:
     return Deadlines(START_TIMEOUT_SECONDS * percent / 100, RESEND_AFTER_SECONDS * percent / 100)
 
 
-agents = per_instance(build)
+# Once per instance: `main` reads the configuration at import, the first event builds the clients.
+configure = per_instance(configuration)
+agents = per_instance(lambda: build(configure()))

@@ -88,6 +88,7 @@ def model_names(service, call: Call):
 
 
 def set_model_names(service, call: Call):
+    service.require_model_names_editor(call.caller)  # before the body: a key learns nothing about it
     return json_response(service.set_model_names(call.caller, read_json(call.request)))
 
 

@@ -126,10 +126,14 @@ class AnalyticsService:
     def model_names(self, caller: Principal) -> dict:
         return {"aliases": model_aliases.stored(self.warehouse_client, caller.org_id)}
 
-    def set_model_names(self, caller: Principal, body) -> dict:
-        """Replace the org's mapping; a signed-in user only (not an API key or a delegated token)."""
+    def require_model_names_editor(self, caller: Principal) -> None:
+        """A signed-in user of the org may change its model names; an API key may not."""
         if caller.kind != "user":
             raise Forbidden("forbidden", "only a signed-in user of the org may change its model names")
+
+    def set_model_names(self, caller: Principal, body) -> dict:
+        """Replace the org's mapping; a signed-in user only (not an API key or a delegated token)."""
+        self.require_model_names_editor(caller)
         try:
             aliases = model_aliases.validated(body)
         except model_aliases.InvalidAliases as exc:

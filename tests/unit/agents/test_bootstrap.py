@@ -7,7 +7,7 @@ import pytest
 
 from shared_lib.config import ConfigError
 
-from netra_agents.bootstrap import build
+from netra_agents.bootstrap import configuration
 
 
 @pytest.mark.parametrize(("name", "value", "said"), [
@@ -17,11 +17,28 @@ from netra_agents.bootstrap import build
 ])
 def test_a_bad_setting_fails_the_cold_start_with_its_name(name, value, said):
     with pytest.raises(ConfigError) as raised:
-        build({"NETRA_ENV": "test", name: value})
+        configuration({"NETRA_ENV": "test", name: value})
     assert raised.value.problems == [said]
 
 
 def test_the_llm_emulator_is_refused_outside_local_runs():
     with pytest.raises(ConfigError) as raised:
-        build({"NETRA_ENV": "production", "NETRA_PROJECT_ID": "netra-prod", "LLM_EMULATOR_URL": "http://127.0.0.1:9"})
+        configuration({"NETRA_ENV": "production", "NETRA_PROJECT_ID": "netra-prod", "LLM_EMULATOR_URL": "http://127.0.0.1:9"})
     assert raised.value.problems == ["LLM_EMULATOR_URL is for local runs only"]
+
+
+def test_loading_the_entry_module_validates_the_settings(tmp_path):
+    """What a deployed instance does at cold start: importing `main` with a bad setting fails."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    agents_dir = Path(__file__).resolve().parents[3] / "functions" / "agents"
+    env = {**os.environ, "NETRA_ENV": "test", "LLM_MONTHLY_BUDGET_USD": "lots"}
+    loaded = subprocess.run([sys.executable, "-c", "import main"], cwd=agents_dir, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert loaded.returncode != 0 and "LLM_MONTHLY_BUDGET_USD must be a number of dollars" in loaded.stderr
+    fine = subprocess.run([sys.executable, "-c", "import main"], cwd=agents_dir, env={**os.environ, "NETRA_ENV": "test"},
+                          capture_output=True, text=True, timeout=60)
+    assert fine.returncode == 0, fine.stderr

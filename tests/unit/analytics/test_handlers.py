@@ -159,6 +159,9 @@ def test_filters_repeat_or_list_names_and_reach_the_query(service):
 def test_only_a_signed_in_user_changes_the_orgs_model_names(service):
     key = call(service, "PUT", "/api/usage/model-names", {"aliases": {}}, token=f"{API_KEY_PREFIX}write")
     assert (key[0], key[1]["error"]["code"]) == (403, "forbidden")
+    # Refused before its body is read: a key learns nothing about what it sent.
+    bad = call(service, "PUT", "/api/usage/model-names", raw=b"{not json", token=f"{API_KEY_PREFIX}write")
+    assert (bad[0], bad[1]["error"]["code"]) == (403, "forbidden")
     assert call(service, "PUT", "/api/usage/model-names", {"aliases": {}}, token=AGENTS)[0] == 401
     status, answer, _ = call(service, "PUT", "/api/usage/model-names", {"aliases": {"prod": "gpt-4o"}}, token="ada")
     assert (status, answer) == (200, {"aliases": {"prod": "gpt-4o"}})
