@@ -7,6 +7,9 @@ looked up in Redis. A delegated token (from auth's token exchange) lets the agen
 user's usage while a run lasts: read-only scopes, the user's org and session, and accepted
 only where a route opts in. Org API keys (machine ingest) are opaque; they are checked by the
 auth function's `/auth/validate`, which holds their hashes.
+
+httpx and PyJWT are imported where a key is fetched or a token read: heavy SDKs, kept off
+the cold start of every component that imports this module.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared_lib.access import USER, Access  # noqa: F401 - USER re-exported: who most endpoints admit
+from shared_lib.config import ConfigError
+from shared_lib.errors import Forbidden
 
 ALGORITHMS = ["ES256"]
 ACCESS, REFRESH, DELEGATED = "access", "refresh", "delegated"
@@ -233,8 +238,6 @@ class Authenticator:
         errors.Forbidden (a key or delegated token without the endpoint's scope)."""
         caller = self.authenticate(headers, allow_api_key=access.api_key, allow_delegated=access.delegated)
         if access.scope is not None and caller.kind != "user" and access.scope not in caller.permissions:
-            from shared_lib.errors import Forbidden
-
             noun = "API key" if caller.kind == "api_key" else f"{caller.kind} token"
             raise Forbidden("forbidden", f"this {noun} may not {access.scope_allows or 'use ' + access.scope}")
         return caller
@@ -303,8 +306,6 @@ def authenticator(settings, redis, http=None) -> Authenticator:
     """The standard Authenticator for a component: JWKS and validation from AUTH_URL, over
     `http` (the component's one httpx.Client, built in its composition root)."""
     if not settings.auth_url:
-        from shared_lib.config import ConfigError
-
         raise ConfigError(["AUTH_URL is not set: tokens cannot be verified"])
     verifier = TokenVerifier(
         JwksKeys(f"{settings.auth_url}/auth/.well-known/jwks.json", http=http),

@@ -15,6 +15,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from shared_lib.safejson import JsonRefused, loads
+
 CLOUDEVENT_PUBSUB_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 _CE_REQUIRED = ("id", "source", "type", "specversion")
 PAYLOAD_MAX_DEPTH = 128
@@ -46,8 +48,6 @@ class PubSubMessage:
 
     def json(self) -> Any:
         """The payload decoded as UTF-8 JSON."""
-        from shared_lib.safejson import JsonRefused, loads
-
         try:
             # A push endpoint takes this from whoever can reach it: bounded, so a hostile
             # payload is refused instead of raising RecursionError. Ours are far shallower.
@@ -116,8 +116,6 @@ class _Event(dict):
 def _as_object(raw: bytes | str | Mapping[str, Any], what: str) -> Mapping[str, Any]:
     if isinstance(raw, Mapping):
         return raw
-    from shared_lib.safejson import JsonRefused, loads
-
     try:
         value = loads(raw)
     except (JsonRefused, TypeError):

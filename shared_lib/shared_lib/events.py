@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from shared_lib.contracts import topics
+from shared_lib.safejson import loads
 
 TOPIC = topics.CLIENT_EVENTS
 TYPES = (
@@ -60,8 +61,6 @@ class ClientEvent:
 
     @classmethod
     def from_message(cls, data: bytes) -> "ClientEvent":
-        from shared_lib.safejson import loads
-
         try:
             fields = loads(data)
             return cls(**fields)

@@ -36,6 +36,7 @@ class PushAuthenticator:
             raise PushRefused("missing or wrong push token")
 
     def _check_oidc(self, headers) -> None:
+        # google-auth is heavy: loaded by the first push in GCP, never locally.
         from google.auth.exceptions import TransportError
         from google.auth.transport import requests as google_requests
         from google.oauth2 import id_token

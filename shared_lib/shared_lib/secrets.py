@@ -1,4 +1,8 @@
-"""Read secrets from Secret Manager by name, verify their checksum, cache them per process."""
+"""Read secrets from Secret Manager by name, verify their checksum, cache them per process.
+
+google-api-core and google-crc32c are imported at the first read: Google SDKs, kept off the
+cold start of every importer.
+"""
 
 from __future__ import annotations
 

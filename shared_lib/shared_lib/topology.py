@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml  # at the top: no component loads the topology, only the launcher, scripts and tests
+
 DEFAULT_PATH = Path(__file__).with_name("topology.yaml")
 # Pub/Sub resource ids: 3-255 chars, start with a letter, no "goog" prefix.
 _RESOURCE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$")
@@ -126,8 +128,6 @@ class Topology:
 
 
 def load_topology(path: str | Path | None = None) -> Topology:
-    import yaml
-
     path = Path(path) if path is not None else DEFAULT_PATH
     try:
         document = yaml.safe_load(path.read_text())

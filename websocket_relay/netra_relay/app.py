@@ -28,6 +28,7 @@ import logging
 import time
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -108,8 +109,6 @@ def content_security_policy(public_config: dict) -> str:
 
 
 def _origin(url) -> str | None:
-    from urllib.parse import urlsplit
-
     if not isinstance(url, str) or not url:
         return None
     parts = urlsplit(url)

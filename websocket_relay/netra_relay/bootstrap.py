@@ -1,23 +1,27 @@
-"""Builds the relay from configuration: Redis clients, push authentication, the app."""
+"""Builds the relay from configuration: Redis clients, push authentication, the app.
+
+Imports at the top, Redis included: the relay builds everything before it listens, so
+nothing is gained by loading any of it later.
+"""
 
 from __future__ import annotations
 
+import redis as redis_sync
+import redis.asyncio as redis_async
+
+from shared_lib.auth import Revocations
+from shared_lib.clients.secret_manager import secret_manager_client
+from shared_lib.config import ConfigError, EnvReader, load_settings
+from shared_lib.idempotency import IdempotencyGuard
+from shared_lib.log import configure_logging
+from shared_lib.push_auth import PushAuthenticator
+from shared_lib.secrets import SecretReader
+
+from netra_relay.app import build_app
+from netra_relay.settings import load_relay_settings
+
 
 def build(environ=None):
-    import redis as redis_sync
-    import redis.asyncio as redis_async
-
-    from shared_lib.auth import Revocations
-    from shared_lib.clients.secret_manager import secret_manager_client
-    from shared_lib.config import ConfigError, EnvReader, load_settings
-    from shared_lib.idempotency import IdempotencyGuard
-    from shared_lib.log import configure_logging
-    from shared_lib.push_auth import PushAuthenticator
-    from shared_lib.secrets import SecretReader
-
-    from netra_relay.app import build_app
-    from netra_relay.settings import load_relay_settings
-
     shared = load_settings(environ)
     settings = load_relay_settings(shared, environ)
     configure_logging(shared.project_id, shared.log_level)

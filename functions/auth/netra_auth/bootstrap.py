@@ -28,6 +28,8 @@ settings = per_instance(configuration)
 
 
 def build(environ=None) -> AuthService:
+    # Imported here, not at the top: the service graph (~16 ms of modules) and httpx (a heavy
+    # SDK) load with the first request that needs them, so cold start and /health skip them.
     import httpx
 
     from shared_lib.auth import Authenticator, Revocations, TokenVerifier

@@ -15,6 +15,8 @@ import hmac
 import json
 import secrets
 
+from werkzeug.http import dump_cookie
+
 FLOW_TTL_SECONDS = 600
 _PREFIX = "auth:oauth-flow:"
 # One cookie per pending sign-in, so sign-ins started in two tabs do not undo each other.
@@ -42,14 +44,10 @@ def bound_to(flow: dict, cookie_value: str | None) -> bool:
 def binding_cookie(name: str, value: str, path: str, secure: bool) -> str:
     """Set-Cookie for a binding: HttpOnly, SameSite=Lax (sent on the provider's top-level
     redirect back, not on cross-site subrequests), only to the callback, gone with the flow."""
-    from werkzeug.http import dump_cookie
-
     return dump_cookie(name, value, max_age=FLOW_TTL_SECONDS, path=path, secure=secure, httponly=True, samesite="Lax")
 
 
 def cleared_cookie(name: str, path: str, secure: bool) -> str:
-    from werkzeug.http import dump_cookie
-
     return dump_cookie(name, "", max_age=0, expires=0, path=path, secure=secure, httponly=True, samesite="Lax")
 
 

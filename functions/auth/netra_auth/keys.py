@@ -4,6 +4,9 @@ The secret `jwt-signing-keys` holds a JSON list of `{"kid", "pem"}`, oldest firs
 rotate, add a version with a new key appended; once tokens signed by the oldest key have
 expired, add a version without it. The ring re-reads the secret every few minutes, so
 every instance picks up a rotation without a redeploy.
+
+PyJWT and cryptography are imported where keys are parsed or published: heavy SDKs, kept
+off the cold start.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Both use the authorization-code flow with `state` and PKCE S256. Google's ID tok
 verified against the provider's JWKS (signature, `iss`, `aud`, `exp`, `nonce`); GitHub's
 user and primary verified email are fetched server-side. Base URLs are configuration, so
 the code path is the same against the emulator and the real providers.
+
+Authlib, requests, httpx and PyJWT are imported where a sign-in uses them: heavy SDKs
+(Authlib alone ~125 ms), loaded by the first sign-in rather than with the service.
 """
 
 from __future__ import annotations

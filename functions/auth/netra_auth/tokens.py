@@ -1,7 +1,8 @@
 """Issuing Netra's tokens: short-lived access tokens and rotating refresh tokens (ES256).
 
 Both carry `typ` and different audiences, so neither can pass for the other; both carry
-the session id (`sid`) so that revoking a session refuses all of its tokens.
+the session id (`sid`) so that revoking a session refuses all of its tokens. PyJWT is
+imported when a token is signed: a heavy SDK, kept off the cold start.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ settings = per_instance(configuration)
 
 
 def build(environ=None) -> ChatService:
+    # Imported here, not at the top: the service graph (~12 ms of modules) and httpx (a heavy
+    # SDK) load with the first request that needs them, so cold start and /health skip them.
     import httpx
 
     from shared_lib.auth import authenticator, exchange_token

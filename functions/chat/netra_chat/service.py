@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import secrets
 from decimal import Decimal
@@ -151,8 +152,6 @@ class ChatService:
         try:
             publish_client_event(self.publisher, self.project_id, event)
         except Exception:  # noqa: BLE001 - a notification must not fail the request
-            import logging
-
             logging.getLogger("netra.chat").warning("client event not published", exc_info=True)
 
 

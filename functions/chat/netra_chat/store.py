@@ -5,6 +5,9 @@ threads/{id}/messages/{id}    {user_id, role, text, created_at, run_id}
 runs/{id}                     created here (shared_lib.contracts.runs.new_run), changed by the agents' supervisor
 message_keys/{user:key-hash}  {thread_id, message_id, run_id}   (Idempotency-Key of a POST)
 org_settings/{org_id}         the org's settings (shared_lib.org_settings)
+
+The Firestore SDK is imported where a query or batch needs it: a heavy SDK, kept off the
+cold start.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import datetime as dt
 import hashlib
 import uuid
 
+from shared_lib import org_settings
 from shared_lib.contracts import runs
 from shared_lib.http import valid_id
 
@@ -231,9 +235,7 @@ class OrgSettings:
     """The org's settings (shared_lib.org_settings) as the web app shows them."""
 
     def __init__(self, db, clock=lambda: dt.datetime.now(dt.timezone.utc)):
-        from shared_lib.org_settings import OrgSettings as Stored
-
-        self._stored = Stored(db, clock)
+        self._stored = org_settings.OrgSettings(db, clock)
 
     def get(self, org_id: str) -> dict:
         return settings_view(self._stored.get(org_id))

@@ -1,4 +1,7 @@
-"""Firestore client. The library itself switches to the emulator on FIRESTORE_EMULATOR_HOST."""
+"""Firestore client. The library itself switches to the emulator on FIRESTORE_EMULATOR_HOST.
+
+The SDK is imported in the factory: heavy, kept off the cold start of every importer.
+"""
 
 from __future__ import annotations
 

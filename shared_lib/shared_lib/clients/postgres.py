@@ -3,11 +3,14 @@
 DSNs come in many dialects (psql's `sslmode`, SQLAlchemy's `ssl=true`, a Unix socket
 directory in `?host=`). They are normalised here into pg8000's arguments, once:
 a Unix socket never gets SSL, and the SSL wish becomes an `ssl.SSLContext` or nothing.
+pg8000 and the Cloud SQL connector are imported where they are used: heavy SDKs, kept off
+the cold start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -114,15 +117,11 @@ class ConnectionPool:
     success, rolls back on error, and drops a connection that broke."""
 
     def __init__(self, connect: Callable[[], Any], size: int = 4):
-        import queue
-
         self._connect = connect
         self._idle: queue.LifoQueue = queue.LifoQueue(maxsize=size)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
-        import queue
-
         try:
             connection = self._idle.get_nowait()
         except queue.Empty:
@@ -142,16 +141,12 @@ class ConnectionPool:
         self._give_back(connection)
 
     def _give_back(self, connection) -> None:
-        import queue
-
         try:
             self._idle.put_nowait(connection)
         except queue.Full:
             connection.close()
 
     def close(self) -> None:
-        import queue
-
         while True:
             try:
                 self._idle.get_nowait().close()

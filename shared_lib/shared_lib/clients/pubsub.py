@@ -1,4 +1,7 @@
-"""Pub/Sub publisher and admin clients; an emulator host in settings means an insecure channel."""
+"""Pub/Sub publisher and admin clients; an emulator host in settings means an insecure channel.
+
+The SDK and gRPC are imported in the factories: heavy, kept off the cold start of every importer.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from shared_lib.config import ConfigError, Settings
 
 
 def redis_client(settings: Settings):
-    import redis
+    import redis  # a heavy SDK: kept off the cold start of every importer
 
     if not settings.redis_url:
         raise ConfigError(["REDIS_URL is not set"])

@@ -1,7 +1,8 @@
 """Secret Manager client: Google's endpoint, or our emulator over an insecure gRPC channel.
 
 `api_endpoint` with anonymous credentials alone would try TLS against the emulator and
-hang in retries, so the emulator gets an explicit insecure channel.
+hang in retries, so the emulator gets an explicit insecure channel. The SDK and gRPC are
+imported in the factory: heavy, kept off the cold start of every importer.
 """
 
 from __future__ import annotations

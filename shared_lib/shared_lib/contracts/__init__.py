@@ -22,7 +22,7 @@ def report_schema(kind: str) -> dict:
 
 def report_errors(report: dict) -> list[str]:
     """What makes `report` break its kind's schema (empty when it keeps it)."""
-    import jsonschema
+    import jsonschema  # a heavy SDK, and this package loads at every component's cold start
 
     kind = report.get("kind") if isinstance(report, dict) else None
     if kind not in REPORT_KINDS:

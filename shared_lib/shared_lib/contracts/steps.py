@@ -98,7 +98,7 @@ def output_schema(step: str) -> dict:
 def output_errors(step: str, output: dict) -> list[str]:
     """What makes a step's output break its schema (empty when it keeps it); the reporting
     step's output is also held to its report kind's schema."""
-    import jsonschema
+    import jsonschema  # a heavy SDK: loaded at the first check, not at cold start
 
     validator = jsonschema.Draft202012Validator(output_schema(step), format_checker=jsonschema.FormatChecker())
     errors = [f"{'/'.join(map(str, e.absolute_path)) or '(output)'}: {e.message}" for e in validator.iter_errors(output)]

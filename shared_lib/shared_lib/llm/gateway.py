@@ -160,7 +160,7 @@ class _InvalidOutput(Exception):
 
 
 def _schema_problem(text: str, schema: dict) -> str | None:
-    import jsonschema
+    import jsonschema  # a heavy SDK: loaded at the first structured answer, not at cold start
 
     try:
         value = json.loads(text)

@@ -62,7 +62,7 @@ def call(http, base_url: str, key: str, route: Route, prompt: Prompt, timeout: f
 
 
 def _post(http, url: str, headers: dict, body: dict, timeout: float) -> dict:
-    import httpx
+    import httpx  # a heavy SDK: loaded at the first call, not at cold start
 
     try:
         response = http.post(url, headers=headers, json=body, timeout=timeout)
