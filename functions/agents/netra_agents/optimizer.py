@@ -43,7 +43,8 @@ answers; risk, what could go wrong when it is made. Per lever:
   says nobody watches the answer arrive). Traffic already on a batch API is never claimed.
 
 Every saving is also stated per month at the run rate of the period analysed
-(`savings_monthly_usd`: the saving x 30.4375 / the period's days).
+(`savings_monthly_usd`: the saving x 30.4375 / the days of usage the period covers, i.e. up to
+the moment the data was read when the period includes today: see `period_days`).
 """
 
 from __future__ import annotations
@@ -228,12 +229,21 @@ def workload_state(w: dict) -> _Workload | None:
 
 
 def period_days(profile: dict) -> Decimal | None:
-    """The length of the period analysed in days (None when the profile does not say)."""
+    """The days of usage the period's data covers (None when the profile does not say): from
+    its start to its end capped at the moment the data was read (`covered_to`, set by the data
+    step). A period that includes today ends at tomorrow 00:00, but only the part of today
+    already past has usage: dividing by the whole day would understate the run rate."""
     import datetime as dt
 
-    if not profile.get("from") or not profile.get("to"):
+    end = profile.get("covered_to") or profile.get("to")
+    if not profile.get("from") or not end:
         return None
-    seconds = (dt.datetime.fromisoformat(profile["to"]) - dt.datetime.fromisoformat(profile["from"])).total_seconds()
+
+    def instant(iso: str) -> dt.datetime:
+        at = dt.datetime.fromisoformat(iso)
+        return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+
+    seconds = (instant(end) - instant(profile["from"])).total_seconds()
     return Decimal(int(seconds)) / 86400 if seconds > 0 else None
 
 
