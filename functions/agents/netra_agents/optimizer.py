@@ -159,7 +159,9 @@ class Recommendation:
         return {
             "id": f"{self.lever}-{hashlib.sha256(key.encode()).hexdigest()[:10]}",
             "lever": self.lever, "title": self.title,
-            "workload": {k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
+            # success_calls: the pool of recent prompts an evaluation can draw from (actions.evaluation).
+            "workload": {**{k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
+                         "success_calls": w["success_calls"]},
             "affected_calls": self.affected_calls,
             "current_cost_usd": usd(self.current_cost),
             "projected_cost_usd": usd(self.current_cost - self.savings),
