@@ -35,7 +35,10 @@ answers; risk, what could go wrong when it is made. Per lever:
 - reasoning_effort: never above medium. The saving rests on a stated, sourced assumption
   (`catalog.REASONING_SAVED_SHARE` of the reasoning tokens per effort step down), and answer
   quality is unseen; only where reasoning is at least `REASONING_DOMINANT` of the output behind
-  short answers (mean visible answer at most `SHORT_ANSWER_TOKENS`); risk medium.
+  short answers (mean visible answer at most `SHORT_ANSWER_TOKENS`); risk medium. Priced on the
+  reasoning of calls still made (a billed failure's goes with error_waste: `success_reasoning`);
+  an output cap after it counts only what is left past the cap once every output shrinks by the
+  share this lever removed (`_excess_left`), so no token is saved twice.
 - batching: high (the discount is the provider's list price); risk low for
   non-interactive traffic. OpenAI Flex (batch prices, synchronous API) for interactive-flagged
   traffic on a model the catalog prices on Flex: medium, risk medium, and only when the workload
@@ -128,6 +131,7 @@ class _Workload:
     tokens: Tokens
     calls: int  # successful calls still made
     reasoning: int = 0  # reasoning tokens still produced (part of tokens.output)
+    output_cut: Decimal = ZERO  # share of each remaining call's output an earlier lever removed (reasoning effort)
     ttft_elsewhere: bool = False  # other workloads of the org report time to first token
 
     @property
@@ -230,6 +234,14 @@ def workload_state(w: dict) -> _Workload | None:
     return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"], w.get("reasoning_tokens", 0))
 
 
+def success_reasoning(w: dict) -> int:
+    """The reasoning tokens of the workload's successful calls: the profile's count, else the
+    reasoning pro rata to the successful share of calls (a profile from before it was counted)."""
+    if w.get("success_reasoning_tokens") is not None:
+        return w["success_reasoning_tokens"]
+    return w.get("reasoning_tokens", 0) * w["success_calls"] // w["calls"] if w["calls"] else 0
+
+
 def period_days(profile: dict) -> Decimal | None:
     """The days of usage the period's data covers (None when the profile does not say): from
     its start to its end capped at the moment the data was read (`covered_to`, set by the data
@@ -264,6 +276,8 @@ def _error_waste(state: _Workload) -> Recommendation | None:
     wasted = Tokens.of(failures["tokens"])
     before = state.cost
     state.tokens = state.tokens.minus(wasted)
+    # The failed calls' reasoning goes with them: lowering the effort cannot save it again.
+    state.reasoning = min(state.reasoning, success_reasoning(state.profile))
     return _recommend(
         "error_waste", state, before, billed,
         f"Stop paying for failed {state.model} calls in {state.profile['feature']}",
@@ -334,11 +348,13 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
     anything the usage shows, so it is medium confidence at most."""
     w = state.profile
     success = w["success_calls"]
-    output = w["tokens"]["output_tokens"]
-    if success < MIN_CALLS or not state.reasoning or not output:
+    # The shape of the successful calls' output (failures are error_waste's, priced there or not at all).
+    reasoning = success_reasoning(w)
+    output = w["tokens"]["output_tokens"] - w["failures"]["tokens"]["output_tokens"]
+    if success < MIN_CALLS or not state.reasoning or output <= 0:
         return None
-    share = w["reasoning_tokens"] / output
-    answer = (output - w["reasoning_tokens"]) / success  # visible tokens per call
+    share = reasoning / output
+    answer = (output - reasoning) / success  # visible tokens per call
     if share < REASONING_DOMINANT or answer > SHORT_ANSWER_TOKENS:
         return None
     remaining = state.calls / success  # calls earlier levers removed reason no more
@@ -347,6 +363,8 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
     if saved <= 0:
         return None
     before = state.cost
+    # Each remaining call's output shrinks by this share: a later output cap sees shorter outputs.
+    state.output_cut = Decimal(saved) / state.tokens.output
     state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - saved)
     state.reasoning -= saved
     knob = {"openai": "reasoning_effort one step lower (medium to low)",
@@ -356,7 +374,7 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
         "reasoning_effort", state, before, state.calls,
         f"Lower the reasoning effort of {w['feature']} on {state.model}",
         "medium", "medium",
-        [f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {w['reasoning_tokens'] / success:,.0f} reasoning "
+        [f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {reasoning / success:,.0f} reasoning "
          f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
          f"Priced on a stated assumption, not a measurement of this traffic: {knob} saves "
          f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
@@ -396,7 +414,7 @@ def _output_caps(state: _Workload) -> Recommendation | None:
     if runaway is None:
         return None
     cut, separated = runaway
-    excess = min(tail["excess_tokens"], state.tokens.output)
+    excess = min(_excess_left(tail, state.output_cut), state.tokens.output)
     if excess <= 0:
         return None
     before = state.cost
@@ -413,6 +431,10 @@ def _output_caps(state: _Workload) -> Recommendation | None:
                         f"{tail['tail_min_tokens']:,} tokens, the signature of runaway generation rather than long answers.")
     evidence.append(f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
                     "No max_tokens is set today.")
+    if state.output_cut:
+        evidence.append(f"Counted after the lower reasoning effort: with {state.output_cut:.0%} less output per call, "
+                        f"{excess:,} of the tail's {tail['excess_tokens']:,} tokens past the cap remain (no token is "
+                        "saved twice).")
     high = truncated and tail["calls"] >= HIGH_CONFIDENCE_TAIL
     if not high:
         evidence.append("Validate first: read a sample of the calls past the cap; cap only if they are repetition or "
@@ -423,6 +445,18 @@ def _output_caps(state: _Workload) -> Recommendation | None:
         "high" if high else "medium", "low" if truncated else "medium",
         evidence, {"max_tokens": tail["cap_tokens"]},
     )
+
+
+def _excess_left(tail: dict, cut: Decimal) -> int:
+    """The tail's tokens past the cap once an earlier lever shortened every output by the share
+    `cut`: n tail outputs o_i shrink to (1 - cut) o_i, and what is left past the cap c is
+    sum max(0, (1 - cut) o_i - c) >= (1 - cut) x excess - cut x n x c (equal while every tail
+    call stays past the cap). The lower bound is taken, so the cap never claims a token the
+    earlier lever already saved."""
+    if not cut:
+        return tail["excess_tokens"]
+    left = (1 - cut) * tail["excess_tokens"] - cut * tail["calls"] * tail["cap_tokens"]
+    return max(0, int(left))
 
 
 def _prompt_caching(state: _Workload) -> Recommendation | None:
