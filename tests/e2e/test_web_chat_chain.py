@@ -296,6 +296,17 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
     assert page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
         {title: 'a', lever: 'batching', savings_usd: '1.048163'}, {title: 'b', lever: 'batching', savings_usd: '1.466837'}]})
         .querySelector('svg[role=img]').getAttribute('aria-label')""") == "Savings by lever: Batch API $2.52"
+    # Flex (the batching lever with change.service_tier "flex") is named as itself, not as the batch API.
+    assert page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
+        {title: 'f', lever: 'batching', savings_usd: '0.325', change: {service_tier: 'flex', batch_api: false}},
+        {title: 'b', lever: 'batching', savings_usd: '1', change: {batch_api: true}}]})
+        .querySelector('svg[role=img]').getAttribute('aria-label')""") == "Savings by lever: Flex processing $0.33, Batch API $1.00"
+    # Nothing saved a month: no "$0.00 a month" sentence; a saving gets one.
+    figures = """(m) => NetraReport.render({kind: 'plan', period: {from: '2026-11-06', to: '2026-11-20', days: 14},
+        projected_savings_usd: m, projected_savings_pct: 0, projected_savings_monthly_usd: m, recommendations: []})
+        .querySelector('p.figures').textContent"""
+    assert "a month" not in page.evaluate(figures, "0") and "a month" not in page.evaluate(figures, "0.004")
+    assert "$0.78 a month at this rate." in page.evaluate(figures, "0.782679")
     assert page.evaluate("[NetraReport.usd('1.005'), NetraReport.centsInText('saves $252.425000'), NetraReport.usd('-0.015')]") == \
         ["$1.01", "saves $252.43", "−$0.02"]  # a negative amount with the minus sign its signed form uses
 

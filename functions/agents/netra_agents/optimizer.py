@@ -43,7 +43,9 @@ answers; risk, what could go wrong when it is made. Per lever:
   non-interactive traffic. OpenAI Flex (batch prices, synchronous API) for interactive-flagged
   traffic on a model the catalog prices on Flex: medium, risk medium, and only when the workload
   never streams while the org's other workloads report time to first token (its absence then
-  says nobody watches the answer arrive). Traffic already on a batch API is never claimed.
+  says nobody watches the answer arrive). Those other workloads are the whole org's, counted by
+  the data step before the question's filter; a filtered profile without that count gets no Flex
+  claim (`_streams_elsewhere`). Traffic already on a batch API is never claimed.
 
 Every saving is also stated per month at the run rate of the period analysed
 (`savings_monthly_usd`: the saving x 30.4375 / the days of usage the period covers, i.e. up to
@@ -184,12 +186,11 @@ def optimize(profile: dict) -> dict:
     recommendations: list[Recommendation] = []
     notes: list[str] = []
     days = period_days(profile)
-    streamed = {id(w) for w in workloads if w["latency"]["p95_ttft_ms"] is not None}
     for profile_entry in workloads:
         state = workload_state(profile_entry)
         if state is None:
             continue
-        state.ttft_elsewhere = bool(streamed - {id(profile_entry)})
+        state.ttft_elsewhere = _streams_elsewhere(profile, profile_entry)
         for lever in LEVERS:
             before = dataclasses.replace(state)
             found = _LEVERS[lever](state)
@@ -218,6 +219,18 @@ def optimize(profile: dict) -> dict:
         "latency_findings": latency_findings(workloads),
         "warnings": _unpriced_warnings(workloads) + notes,
     }
+
+
+def _streams_elsewhere(profile: dict, w: dict) -> bool:
+    """Whether other workloads of the org report time to first token. The data step counts the
+    org's streaming workloads before the question's filter (`streaming_workloads`); without that
+    count, a profile filtered to a subset (`filtered`) cannot tell, and says no."""
+    streams = w["latency"]["p95_ttft_ms"] is not None
+    if profile.get("streaming_workloads") is not None:
+        return profile["streaming_workloads"] - streams > 0
+    if profile.get("filtered"):
+        return False
+    return any(other is not w and other["latency"]["p95_ttft_ms"] is not None for other in profile["workloads"])
 
 
 def workload_state(w: dict) -> _Workload | None:

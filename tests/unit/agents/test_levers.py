@@ -348,3 +348,17 @@ def test_an_output_cap_after_lower_effort_counts_only_the_tail_left():
     caps = found["output_caps"]
     assert (caps["savings_usd"], caps["current_cost_usd"]) == ("0.94424", "5.39")  # 0.55 + 1,100,000 x 4.4/M
     assert any("214,600 of the tail's 547,600 tokens" in e for e in caps["evidence"])
+
+
+def test_flex_asks_whether_the_whole_org_streams_not_the_filtered_subset():
+    quiet = {"p50_ms": 3000.0, "p95_ms": 9000.0, "p50_ttft_ms": None, "p95_ttft_ms": None}
+    grader = workload(feature="grader", model="gpt-5-mini", latency=quiet, tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+    # "Can we save on grader?": the profile holds grader alone, but the data step counted 3 streaming workloads
+    # in the org before the filter: nobody watches grader's answers arrive, Flex saves 0.325 (as unfiltered).
+    found = optimize({"workloads": [grader], "filtered": True, "streaming_workloads": 3})["recommendations"]
+    assert [(r["lever"], r["savings_usd"], r["change"].get("service_tier")) for r in found] == [("batching", "0.325", "flex")]
+    # The org streams nowhere: its silence says nothing.
+    assert optimize({"workloads": [grader], "filtered": True, "streaming_workloads": 0})["recommendations"] == []
+    # A filtered profile without the org's count cannot tell: no claim on that ground.
+    subset = optimize({"workloads": [grader, workload(feature="chat")], "filtered": True})["recommendations"]
+    assert "batching" not in [r["lever"] for r in subset]

@@ -51,3 +51,17 @@ def test_a_monthly_dollar_target_is_compared_with_the_monthly_saving():
         in short["warnings"]
     # A target without "a month" is the period's: $0.36 against $0.50.
     assert plan_for({"pct": None, "usd": "0.5", "per": None})["meets_target"] is False
+
+
+def test_no_monthly_sentence_when_nothing_is_saved_a_month():
+    # 2,000 input tokens of gpt-4.1-mini on the batch API save $0.0004 in 14 days: $0.00087 a month, $0.00 to the cent.
+    tiny = {**JOB, "tokens": {**JOB["tokens"], "input_tokens": 2000, "output_tokens": 0}}
+    found = optimize({"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": [tiny]})
+    report = {"kind": "plan", "period": PERIOD, **plan({"period": PERIOD}, SUMMARY, found, {})}
+    assert report["recommendations"][0]["savings_monthly_usd"] == "0.00087"  # 0.0004 x 30.4375 / 14
+    assert "a month" not in report["next_steps"][0] and "a month" not in template(report)
+    # Nothing found at all: the monthly figure is "0", and no sentence says "$0.00 a month".
+    none = optimize({"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": []})
+    assert none["projected_savings_monthly_usd"] == "0"
+    empty = {"kind": "plan", "period": PERIOD, **plan({"period": PERIOD}, SUMMARY, none, {})}
+    assert "a month" not in template(empty)

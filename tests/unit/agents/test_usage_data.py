@@ -70,6 +70,8 @@ def test_pricing_kinds_read_the_profile_and_keep_the_filtered_workloads():
     data = gather(Query("what_if", WEEK, filters={"feature": ("chat",)}, scenario=Scenario("top_n", n=2)).to_json(), read,
                   Silent(), TODAY)
     assert [w["feature"] for w in data["profile"]["workloads"]] == ["chat"]
+    # Whether the org streams is counted before the filter (chat and tags both report ttft).
+    assert (data["profile"]["filtered"], data["profile"]["streaming_workloads"]) == (True, 2)
     assert reads[0][3] == {"group_by": "model", "feature": "chat"}
     # The org has unpriced calls elsewhere; chat has none, so its answer warns of none.
     assert (data["unpriced"]["calls"], data["unpriced"]["models"]) == (0, [])

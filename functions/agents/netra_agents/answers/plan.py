@@ -8,6 +8,12 @@ from decimal import Decimal
 from netra_agents.answers.money import dollars, usd
 
 
+def worth_saying(amount: str | None) -> bool:
+    """Whether a monthly figure says something: not unknown, and not $0.00 ("nothing saved"
+    is said by the plan itself, never as "$0.00 a month")."""
+    return amount is not None and Decimal(amount).quantize(Decimal("0.01")) != 0
+
+
 def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
     recommendations = [{**r, "actions": plans.get(r["id"], [])} for r in (found or {}).get("recommendations", [])]
     total = found["total_spend_usd"] if found else usd(Decimal(summary["totals"]["cost_usd"]))
@@ -57,6 +63,6 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
                              for g in sorted(summary.get("groups", []), key=lambda g: -(g.get("p95_latency_ms") or 0))],
         "warnings": warnings,
         "next_steps": [f"{i}. {r['title']} — saves {dollars(r['savings_usd'])}"
-                       + (f" ({dollars(r['savings_monthly_usd'])} a month)" if r.get("savings_monthly_usd") else "")
+                       + (f" ({dollars(r['savings_monthly_usd'])} a month)" if worth_saying(r.get("savings_monthly_usd")) else "")
                        + f" ({r['confidence']} confidence)" for i, r in enumerate(recommendations[:3], 1)],
     }
