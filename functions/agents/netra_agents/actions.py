@@ -159,7 +159,9 @@ def rollout(r: dict) -> list[dict]:
         ]
     elif lever == "reasoning_effort":
         steps = [
-            ("change", f"For {feature}: set {change['knob']} behind a flag."),
+            ("change", f"For {feature}: send {change['knob']}, behind a flag." if change.get("knob") else
+                       f"For {feature}: {w.get('provider', 'the provider')} has no reasoning-effort setting Netra knows of; "
+                       "ask for brief reasoning in the prompt behind a flag, or leave the workload as it is."),
             ("validate", first),
             ("watch", "Reasoning tokens per call (the real saving, against the assumed "
                       f"{change['assumed_reasoning_saved_share']:.0%}), task success and user corrections."),

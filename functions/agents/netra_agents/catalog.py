@@ -42,6 +42,8 @@ SOURCES = (
     "https://docs.anthropic.com/en/docs/build-with-claude/batch-processing",
     "https://ai.google.dev/gemini-api/docs/batch-mode",
     "https://platform.openai.com/docs/guides/reasoning",
+    "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking",
+    "https://ai.google.dev/gemini-api/docs/thinking",
 )
 
 
@@ -176,6 +178,41 @@ def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | No
 REASONING_SAVED_SHARE = Decimal("0.5")
 REASONING_SOURCES = ("https://platform.openai.com/docs/guides/reasoning", "https://arxiv.org/abs/2508.10925",
                      "https://arxiv.org/abs/2502.15631")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReasoningKnob:
+    setting: str  # what to change, said without claiming the level sent today (the usage does not show it)
+    source: str
+
+
+# The request setting that sets how much a model reasons, per provider:
+# - OpenAI: `reasoning_effort` (Chat Completions) / `reasoning.effort` (Responses API), low /
+#   medium / high, medium by default (platform.openai.com/docs/guides/reasoning).
+# - Anthropic: extended thinking's `thinking.budget_tokens`, at least 1,024
+#   (docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
+# - Gemini: `thinkingConfig.thinkingBudget` on 2.5 models, `thinkingConfig.thinkingLevel` on
+#   Gemini 3 (high by default) (ai.google.dev/gemini-api/docs/thinking).
+# Other providers: none known here, and the recommendation says so.
+_REASONING_KNOBS = {
+    "openai": ReasoningKnob("reasoning_effort (Chat Completions) or reasoning.effort (Responses API) one level below "
+                            "the one sent today (medium when none is sent)",
+                            "https://platform.openai.com/docs/guides/reasoning"),
+    "anthropic": ReasoningKnob("a smaller extended-thinking budget, thinking.budget_tokens (at least 1,024), than the "
+                               "one sent today", "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"),
+}
+_GEMINI_BUDGET = ReasoningKnob("a smaller thinkingConfig.thinkingBudget than the one sent today (dynamic when none is sent)",
+                               "https://ai.google.dev/gemini-api/docs/thinking")
+_GEMINI_LEVEL = ReasoningKnob("a lower thinkingConfig.thinkingLevel than the one sent today (high when none is sent)",
+                              "https://ai.google.dev/gemini-api/docs/thinking")
+
+
+def reasoning_knob(provider: str, model: str) -> ReasoningKnob | None:
+    """The setting that lowers the model's reasoning; None where the catalog knows of none."""
+    provider = provider_id(provider)
+    if provider == "google":
+        return _GEMINI_LEVEL if model.startswith("gemini-3") else _GEMINI_BUDGET
+    return _REASONING_KNOBS.get(provider)
 
 
 def flex_factor(provider: str, model: str) -> Decimal | None:

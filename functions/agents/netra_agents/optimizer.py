@@ -380,22 +380,26 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
     state.output_cut = Decimal(saved) / state.tokens.output
     state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - saved)
     state.reasoning -= saved
-    knob = {"openai": "reasoning_effort one step lower (medium to low)",
-            "anthropic": "a smaller thinking budget_tokens",
-            "google": "a smaller thinkingBudget"}.get(state.provider, "less reasoning")
+    knob = catalog.reasoning_knob(state.provider, state.model)
+    setting = knob.setting if knob else "less reasoning"
+    evidence = [
+        f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {reasoning / success:,.0f} reasoning "
+        f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
+        f"Priced on a stated assumption, not a measurement of this traffic: one effort step down saves "
+        f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
+        "measurements show reasoning length growing markedly with each effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
+        f"The setting: {setting} ({knob.source}). The usage does not show the level sent today." if knob else
+        f"{state.provider} documents no reasoning-effort setting the catalog knows of for {state.model}: the saving needs "
+        "one (or a prompt that asks for brief reasoning), so it is low confidence.",
+        "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
+        f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
+        "own quality metric; the reasoning tokens it reports give the real saving."]
     return _recommend(
         "reasoning_effort", state, before, state.calls,
         f"Lower the reasoning effort of {w['feature']} on {state.model}",
-        "medium", "medium",
-        [f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {reasoning / success:,.0f} reasoning "
-         f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
-         f"Priced on a stated assumption, not a measurement of this traffic: {knob} saves "
-         f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
-         "measurements show reasoning length growing markedly with each effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
-         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
-         f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
-         "own quality metric; the reasoning tokens it reports give the real saving."],
-        {"reasoning_effort": "lower", "knob": knob, "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
+        "medium" if knob else "low", "medium", evidence,
+        {"reasoning_effort": "lower", "knob": knob.setting if knob else None, "knob_source": knob.source if knob else None,
+         "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
     )
 
 

@@ -362,3 +362,24 @@ def test_flex_asks_whether_the_whole_org_streams_not_the_filtered_subset():
     # A filtered profile without the org's count cannot tell: no claim on that ground.
     subset = optimize({"workloads": [grader, workload(feature="chat")], "filtered": True})["recommendations"]
     assert "batching" not in [r["lever"] for r in subset]
+
+
+def test_the_effort_setting_is_named_per_provider_and_never_assumed():
+    shape = dict(tokens={"input_tokens": 500_000, "output_tokens": 2_080_000}, reasoning_tokens=2_000_000)
+
+    def effort(provider: str, model: str) -> dict:
+        return levers(workload(provider=provider, model=model, **shape))["reasoning_effort"]
+
+    openai = effort("openai", "o4-mini")
+    assert openai["change"]["knob"].startswith("reasoning_effort (Chat Completions) or reasoning.effort (Responses API)")
+    assert openai["change"]["knob_source"] == "https://platform.openai.com/docs/guides/reasoning"
+    # The usage never shows the level sent today: no "medium to low".
+    assert all("medium to low" not in text for text in [openai["change"]["knob"], *openai["evidence"]])
+    assert "thinking.budget_tokens" in effort("anthropic", "claude-sonnet-4-5")["change"]["knob"]
+    assert "thinkingBudget" in effort("google", "gemini-2.5-pro")["change"]["knob"]
+    assert "thinkingLevel" in effort("google", "gemini-3-pro-preview")["change"]["knob"]
+    # DeepSeek's reasoner has no effort setting the catalog knows: said, and low confidence.
+    # Half of 2,000,000 reasoning tokens x $2.19/M = $2.19.
+    deepseek = effort("deepseek", "deepseek-reasoner")
+    assert (deepseek["savings_usd"], deepseek["confidence"], deepseek["change"]["knob"]) == ("2.19", "low", None)
+    assert any("documents no reasoning-effort setting" in e for e in deepseek["evidence"])
