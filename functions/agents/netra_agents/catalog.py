@@ -142,13 +142,14 @@ def min_cached_prefix(provider: str, model: str) -> int:
 
 
 # OpenAI extended prompt-cache retention: `prompt_cache_retention="24h"` keeps a prefix up to 24
-# hours, at no extra charge (OpenAI writes cost the input price either way), on the GPT-5 family
-# and GPT-4.1 (platform.openai.com/docs/guides/prompt-caching, "Extended prompt cache
-# retention": gpt-5.1 and its codex/chat ids, gpt-5, gpt-5-codex, gpt-4.1). Matched on the catalog's
-# model id; the minis and nanos are not listed, so they are not assumed.
+# hours, at no extra charge (OpenAI writes cost the input price either way), on the models the
+# guide lists (platform.openai.com/docs/guides/prompt-caching, "Extended prompt cache
+# retention"): gpt-5.1 and its codex and chat ids, gpt-5, gpt-5-codex and gpt-4.1. Exactly those:
+# the minis and nanos are not listed, so they are not assumed, and neither is a later family
+# until the guide names it. A call's id is compared as sent and as the catalog names it (a dated
+# id such as gpt-4.1-2025-04-14 is gpt-4.1).
 EXTENDED_CACHE_TTL_SECONDS = 86400
-_EXTENDED_RETENTION = ("gpt-5", "gpt-5-codex", "gpt-4.1")
-_EXTENDED_RETENTION_FAMILIES = ("gpt-5.1", "gpt-5.2")
+_EXTENDED_RETENTION = frozenset({"gpt-5.1", "gpt-5.1-codex", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-codex", "gpt-4.1"})
 # Gemini 2.5 implicit caching: on by default, no cache-write or storage charge, cached reads at
 # the catalog's cache-read price, for prompts that share a prefix of at least the model's minimum
 # (ai.google.dev/gemini-api/docs/caching, "Implicit caching"). Its lifetime is not published:
@@ -159,9 +160,19 @@ IMPLICIT_CACHE_PROVIDERS = ("google",)
 def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | None]]:
     """`cache_options` plus the model-specific ones (OpenAI's 24-hour retention)."""
     options = cache_options(provider)
-    if provider_id(provider) == "openai" and (model in _EXTENDED_RETENTION or model.startswith(_EXTENDED_RETENTION_FAMILIES)):
+    if provider_id(provider) == "openai" and extended_retention(model):
         options.append((EXTENDED_CACHE_TTL_SECONDS, None))
     return options
+
+
+def extended_retention(model: str) -> bool:
+    """Whether OpenAI lists the model for 24-hour prompt-cache retention."""
+    import re
+
+    from shared_lib.pricing import canonical_model
+
+    undated = re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model)  # gpt-4.1-2025-04-14, even where the catalog lacks the date
+    return bool({model, undated, canonical_model("openai", model)} & _EXTENDED_RETENTION)
 
 
 # Lowering reasoning effort one step (OpenAI reasoning_effort medium -> low; Anthropic a smaller

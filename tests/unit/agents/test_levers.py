@@ -383,3 +383,22 @@ def test_the_effort_setting_is_named_per_provider_and_never_assumed():
     deepseek = effort("deepseek", "deepseek-reasoner")
     assert (deepseek["savings_usd"], deepseek["confidence"], deepseek["change"]["knob"]) == ("2.19", "low", None)
     assert any("documents no reasoning-effort setting" in e for e in deepseek["evidence"])
+
+
+def test_24_hour_retention_follows_the_guides_list_and_dated_ids():
+    from netra_agents.catalog import EXTENDED_CACHE_TTL_SECONDS, cache_options_for
+
+    def day(model: str) -> bool:
+        return EXTENDED_CACHE_TTL_SECONDS in [ttl for ttl, _ in cache_options_for("openai", model)]
+
+    # Listed (platform.openai.com/docs/guides/prompt-caching): as sent, dated, or a codex/chat id of gpt-5.1.
+    assert all(day(m) for m in ("gpt-4.1", "gpt-4.1-2025-04-14", "gpt-5-2025-08-07", "gpt-5.1", "gpt-5.1-codex",
+                                "gpt-5.1-chat-latest", "gpt-5-codex"))
+    # Not listed: minis and nanos (gpt-5.1-codex-mini included) and families the list does not name.
+    assert not any(day(m) for m in ("gpt-5.1-codex-mini", "gpt-5.1-mini", "gpt-4.1-mini-2025-04-14", "gpt-5-nano", "gpt-5.2"))
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 40, "86400": 5}, "median_gap_seconds": 30.0}
+    # gpt-4.1 under its dated id ($2 in, $0.50 cached): a day's retention, 995 reads x 3000 x 1.5/M = 4.4775.
+    dated = levers(workload(model="gpt-4.1-2025-04-14", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))
+    assert (dated["prompt_caching"]["savings_usd"], dated["prompt_caching"]["change"]["cache_ttl_seconds"]) == ("4.4775", 86400)
