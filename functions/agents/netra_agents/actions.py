@@ -58,7 +58,8 @@ _LABELLED = ("task success: share of answers correct against the team's labels o
 
 
 def _cut_short(cap: int) -> str:
-    return f"the cap of {cap:,} tokens would cut short of a complete answer (longer than the cap, and not runaway or repeated text)"
+    return (f"the cap of {cap:,} tokens would cut short of a complete answer (longer than the cap, and not runaway or "
+            "repeated text)")
 
 
 def evaluation(r: dict) -> dict | None:

@@ -387,7 +387,8 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
         f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
         f"Priced on a stated assumption, not a measurement of this traffic: one effort step down saves "
         f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
-        "measurements show reasoning length growing markedly with each effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
+        "measurements show reasoning length growing markedly with each effort step ("
+        + ", ".join(catalog.REASONING_SOURCES) + ").",
         f"The setting: {setting} ({knob.source}). The usage does not show the level sent today." if knob else
         f"{state.provider} documents no reasoning-effort setting the catalog knows of for {state.model}: the saving needs "
         "one (or a prompt that asks for brief reasoning), so it is low confidence.",
@@ -398,7 +399,8 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
         "reasoning_effort", state, before, state.calls,
         f"Lower the reasoning effort of {w['feature']} on {state.model}",
         "medium" if knob else "low", "medium", evidence,
-        {"reasoning_effort": "lower", "knob": knob.setting if knob else None, "knob_source": knob.source if knob else None,
+        {"reasoning_effort": "lower", "knob": knob.setting if knob else None,
+         "knob_source": knob.source if knob else None,
          "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
     )
 

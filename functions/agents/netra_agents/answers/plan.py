@@ -63,6 +63,7 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
                              for g in sorted(summary.get("groups", []), key=lambda g: -(g.get("p95_latency_ms") or 0))],
         "warnings": warnings,
         "next_steps": [f"{i}. {r['title']} — saves {dollars(r['savings_usd'])}"
-                       + (f" ({dollars(r['savings_monthly_usd'])} a month)" if worth_saying(r.get("savings_monthly_usd")) else "")
+                       + (f" ({dollars(r['savings_monthly_usd'])} a month)"
+                          if worth_saying(r.get("savings_monthly_usd")) else "")
                        + f" ({r['confidence']} confidence)" for i, r in enumerate(recommendations[:3], 1)],
     }

@@ -80,8 +80,8 @@ def _plan(report):
                  + (f"; {dollars(monthly)} a month at this rate" if worth_saying(monthly) else "")
                  + f"); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}.")
         if report.get("meets_target") is not None:
-            asked = (f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct") else dollars(report["target_usd"])
-                     + (" a month" if report.get("target_per") == "month" else ""))
+            asked = (f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct")
+                     else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else ""))
             text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
     latency = [f["finding"] for f in report["latency_findings"][:2]]
     return [*_lead(report), text, " ".join(latency)]
