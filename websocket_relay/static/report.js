@@ -60,6 +60,11 @@ const NetraReport = (() => {
   };
   const words = (id) => String(id || "").replace(/[_-]+/g, " ").replace(/^./, (c) => c.toUpperCase());
   const leverName = (id) => LEVERS[id] || words(id);
+  // Flex is the batching lever on the synchronous API at batch prices (the optimizer's
+  // change.service_tier "flex"), not the batch API: it is named as what the team would turn on.
+  const leverOf = (x) => (x && x.change && x.change.service_tier === "flex" ? "Flex processing" : leverName(x && x.lever));
+  // An amount worth a sentence: nothing saved (or less than half a cent) says nothing "a month".
+  const someMoney = (v) => known(v) && absUsd(v) !== absUsd("0");
   const METRICS = { spend: "Spend", calls: "Calls", tokens: "Tokens", latency: "Latency", error_rate: "Error rate" };
   const EFFECTS = {
     volume: "more or fewer calls",
@@ -237,16 +242,16 @@ const NetraReport = (() => {
     const period = r.period || {};
     box.append(el("p", { class: "figures" }, `${span(period.from, period.to)} (${period.days ?? "?"} days): spend ${usd(r.total_spend_usd)}, ` +
       `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)}).` +
-      (r.projected_savings_monthly_usd ? ` ${usd(r.projected_savings_monthly_usd)} a month at this rate.` : "")));
+      (someMoney(r.projected_savings_monthly_usd) ? ` ${usd(r.projected_savings_monthly_usd)} a month at this rate.` : "")));
     const recs = list(r.recommendations);
     if (recs.length) {
       // Savings next to the title: on a phone the table scrolls, and the saving is what is read.
       box.append(table("Recommendations, by savings",
         [["Recommendation"], ["Savings", true], ["Lever"], ["Calls", true], ["Current", true], ["Projected", true], ["Confidence"], ["Risk"]],
-        recs.map((x) => [x.title || x.id, `${usd(x.savings_usd)} (${pct(x.savings_pct)})`, leverName(x.lever), count(x.affected_calls),
+        recs.map((x) => [x.title || x.id, `${usd(x.savings_usd)} (${pct(x.savings_pct)})`, leverOf(x), count(x.affected_calls),
           usd(x.current_cost_usd), usd(x.projected_cost_usd), x.confidence ?? "—", x.risk ?? "—"])));
       const byLever = new Map();
-      for (const x of recs) byLever.set(leverName(x.lever), [...(byLever.get(leverName(x.lever)) || []), x.savings_usd]);
+      for (const x of recs) byLever.set(leverOf(x), [...(byLever.get(leverOf(x)) || []), x.savings_usd]);
       // Summed exactly (NetraMoney), then shown to the cent.
       const total = (amounts) => (typeof NetraMoney === "object" ? NetraMoney.usd(NetraMoney.sum(amounts)) : null);
       box.append(barChart("Savings by lever", [...byLever].map(([label, amounts]) => ({
@@ -509,5 +514,5 @@ const NetraReport = (() => {
     return box;
   }
 
-  return { render, centsInText, leverName, usd, continues };
+  return { render, centsInText, leverName, leverOf, usd, continues };
 })();

@@ -13,13 +13,20 @@ from netra_agents import catalog
 from netra_agents.progress import Progress
 from netra_agents.runtime import PriorOutputs
 
-# The evaluation to run before a change that can alter answers: a one-sided non-inferiority
-# test that the new setting's success rate on the team's own prompts is at most MARGIN below
-# today's, at significance ALPHA with POWER, assuming today's success rate is BASELINE.
+# The evaluation to run before a change that can alter answers.
+# Right-sizing and reasoning effort: a one-sided non-inferiority test on the team's own prompts,
+# both settings scored against the team's labels or graded answers (never against today's
+# answer, which would make today's setting right by definition), that the new setting's task
+# success is at most MARGIN below today's, at significance ALPHA with POWER, assuming today's
+# task success is BASELINE. The rollback after the change uses the same MARGIN.
 BASELINE = 0.9
 MARGIN = 0.05
 ALPHA = 0.05
 POWER = 0.8
+# Output caps change no answer below the cap, so there is nothing to compare two arms on: one
+# sample of recent answers, and the share the cap would cut short of a complete answer must be
+# shown below TRUNCATION_LIMIT (the same rate that rolls the cap back).
+TRUNCATION_LIMIT = 0.01
 
 
 def non_inferiority_sample_size(baseline: float = BASELINE, margin: float = MARGIN, alpha: float = ALPHA,
@@ -36,24 +43,68 @@ def non_inferiority_sample_size(baseline: float = BASELINE, margin: float = MARG
     return math.ceil(z * z * 2 * baseline * (1 - baseline) / (margin * margin))
 
 
+def truncation_sample_size(limit: float = TRUNCATION_LIMIT, alpha: float = ALPHA) -> int:
+    """Answers to read so that finding none cut short bounds the share the cap cuts below
+    `limit` with confidence 1 - alpha: the exact binomial bound, (1 - limit)^n <= alpha, so
+    n = ln(alpha) / ln(1 - limit) rounded up (299 for 1% at 95%; the "rule of three" 3 / limit
+    is its approximation)."""
+    if not (0 < limit < 1 and 0 < alpha < 1):
+        raise ValueError("limit and alpha must each lie strictly between 0 and 1")
+    return math.ceil(math.log(alpha) / math.log(1 - limit))
+
+
+_LABELLED = ("task success: share of answers correct against the team's labels or graded answers (fields, class, "
+             "reference answer), the same prompts and the same grading for both settings")
+
+
+def _cut_short(cap: int) -> str:
+    return (f"the cap of {cap:,} tokens would cut short of a complete answer (longer than the cap, and not runaway or "
+            "repeated text)")
+
+
 def evaluation(r: dict) -> dict | None:
-    """The evaluation to run first for a lever that can change answers; None for the others."""
-    metric = {
-        "model_rightsizing": f"task success: share of answers from {r['change'].get('to_model', 'the new model')} that "
-                             "match the current answer or the team's label (fields, class, graded answer)",
-        "reasoning_effort": "task success: share of answers at the lower effort that match the current answer or the "
-                            "team's label",
-        "output_caps": "share of answers complete within the cap (not cut off mid-answer)",
-    }.get(r["lever"])
-    if metric is None:
+    """The evaluation to run first for a lever that can change answers; None for the others.
+    `enough_traffic`: whether the workload's successful calls in the period hold the sample
+    (None when the recommendation does not say how many it made)."""
+    lever, change = r["lever"], r["change"]
+    calls = (r.get("workload") or {}).get("success_calls")
+    if lever == "output_caps":
+        n = truncation_sample_size(TRUNCATION_LIMIT, ALPHA)
+        return {"kind": "truncation_check", "sample_size": n, "limit": TRUNCATION_LIMIT, "alpha": ALPHA,
+                "metric": f"share of sampled answers {_cut_short(change['max_tokens'])}",
+                "threshold": f"adopt only if the one-sided {1 - ALPHA:.0%} upper confidence bound (exact binomial) on that "
+                             f"share is below {TRUNCATION_LIMIT:.0%}: with {n:,} answers, none may be cut short",
+                "enough_traffic": None if calls is None else calls >= n}
+    if lever not in ("model_rightsizing", "reasoning_effort"):
         return None
-    n = non_inferiority_sample_size()
-    available = r.get("affected_calls") or 0
-    return {"kind": "non_inferiority", "metric": metric, "baseline_success": BASELINE, "margin": MARGIN,
+    n = non_inferiority_sample_size(BASELINE, MARGIN, ALPHA, POWER)
+    arms = (f"{change.get('from_model', 'the current model')} and {change.get('to_model', 'the new model')}"
+            if lever == "model_rightsizing" else "the current and the lower effort")
+    return {"kind": "non_inferiority", "metric": f"{_LABELLED} ({arms})", "baseline_success": BASELINE, "margin": MARGIN,
             "alpha": ALPHA, "power": POWER, "sample_size_per_arm": n,
-            "threshold": f"adopt only if the new success rate's one-sided {1 - ALPHA:.0%} lower confidence bound on "
-                         f"(new - current) is above -{MARGIN:.0%} (i.e. at most {MARGIN * 100:g} points worse)",
-            "enough_traffic": available >= n}
+            "threshold": f"adopt only if the one-sided {1 - ALPHA:.0%} lower confidence bound on (new - current) task "
+                         f"success is above -{MARGIN * 100:g} points",
+            "enough_traffic": None if calls is None else calls >= n}
+
+
+def evaluate_first(r: dict) -> str | None:
+    """The validation step's text for a lever with an evaluation; None for the others."""
+    check = evaluation(r)
+    if check is None:
+        return None
+    feature = r["workload"]["feature"]
+    calls = r["workload"].get("success_calls")
+    short = "" if check["enough_traffic"] is not False else (
+        f" (more than the {calls:,} successful {feature} calls of the period: collect them for longer)")
+    if check["kind"] == "truncation_check":
+        return (f"Evaluate first: read {check['sample_size']:,} recent {feature} answers drawn at random{short} and count "
+                f"those {_cut_short(r['change']['max_tokens'])}; {check['threshold']}.")
+    margin = f"{check['margin'] * 100:g} points"
+    return (f"Evaluate first: replay {check['sample_size_per_arm']:,} recent {feature} prompts on both settings{short} and "
+            f"grade every answer against the team's labels (metric: {check['metric']}); {check['threshold']}. "
+            f"{check['sample_size_per_arm']:,} prompts per arm give {check['power']:.0%} power to show the new setting is "
+            f"at most {margin} worse when it is in fact as good, with a {check['alpha']:.0%} chance of adopting one that "
+            f"is {margin} worse (assuming {check['baseline_success']:.0%} task success today).")
 
 
 def plan_rollouts(task: StepTask, progress: Progress, ctx: PriorOutputs) -> tuple[ActionsOutput, ActionsSummary]:
@@ -73,22 +124,16 @@ def plan_rollouts(task: StepTask, progress: Progress, ctx: PriorOutputs) -> tupl
 def rollout(r: dict) -> list[dict]:
     w, change = r["workload"], r["change"]
     feature, lever = w["feature"], r["lever"]
-    check = evaluation(r)
-    first = None
-    if check:
-        first = (f"Evaluate first: replay {check['sample_size_per_arm']:,} recent {feature} prompts on both settings "
-                 f"(metric: {check['metric']}); {check['threshold']}. {check['sample_size_per_arm']:,} prompts detect a "
-                 f"{check['margin'] * 100:g}-point drop from a {check['baseline_success']:.0%} success rate with "
-                 f"{check['power']:.0%} power at one-sided alpha {check['alpha']:g}"
-                 + ("" if check["enough_traffic"] else f" (more than the {r.get('affected_calls', 0):,} calls of the "
-                                                        "period: collect prompts for longer)") + ".")
+    first = evaluate_first(r)
     if lever == "model_rightsizing":
         steps = [
             ("change", f"Route {feature} from {change['from_model']} to {change['to_model']} behind a flag."),
             ("validate", first),
             ("watch", f"Shadow then 10% → 50% → 100% of {feature} traffic over a week; watch task accuracy, user "
                       "corrections and error rate."),
-            ("rollback", "Flip the flag back when accuracy drops more than 2 points or the error rate doubles."),
+            ("rollback", f"Flip the flag back when task success against the team's labels falls more than "
+                         f"{MARGIN * 100:g} points below {change['from_model']}'s (the evaluation's margin) or the error "
+                         "rate doubles."),
         ]
     elif lever == "response_caching":
         steps = [
@@ -115,11 +160,14 @@ def rollout(r: dict) -> list[dict]:
         ]
     elif lever == "reasoning_effort":
         steps = [
-            ("change", f"For {feature}: set {change['knob']} behind a flag."),
+            ("change", f"For {feature}: send {change['knob']}, behind a flag." if change.get("knob") else
+                       f"For {feature}: {w.get('provider', 'the provider')} has no reasoning-effort setting Netra knows of; "
+                       "ask for brief reasoning in the prompt behind a flag, or leave the workload as it is."),
             ("validate", first),
             ("watch", "Reasoning tokens per call (the real saving, against the assumed "
                       f"{change['assumed_reasoning_saved_share']:.0%}), task success and user corrections."),
-            ("rollback", "Restore the previous effort when task success drops more than the margin or corrections rise."),
+            ("rollback", f"Restore the previous effort when task success against the team's labels falls more than "
+                         f"{MARGIN * 100:g} points (the evaluation's margin) or corrections rise."),
         ]
     elif lever == "batching" and change.get("service_tier") == "flex":
         steps = [
@@ -145,10 +193,10 @@ def rollout(r: dict) -> list[dict]:
     elif lever == "output_caps":
         steps = [
             ("change", f"Set max_tokens={change['max_tokens']} for {feature} and stop sequences for runaway lists."),
-            ("validate", first if r.get("confidence") != "high" else
-             "Check that answers truncated at the cap are rare (under 1%) on a day of traffic."),
+            ("validate", first),
             ("watch", "finish_reason=length rate and the p99 output length."),
-            ("rollback", "Raise the cap when the truncation rate passes 1% or users report cut-off answers."),
+            ("rollback", f"Raise the cap when more than {TRUNCATION_LIMIT:.0%} of answers stop at it (finish_reason "
+                         "length) or users report cut-off answers."),
         ]
     else:  # error_waste
         steps = [

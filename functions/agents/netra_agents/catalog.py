@@ -42,6 +42,8 @@ SOURCES = (
     "https://docs.anthropic.com/en/docs/build-with-claude/batch-processing",
     "https://ai.google.dev/gemini-api/docs/batch-mode",
     "https://platform.openai.com/docs/guides/reasoning",
+    "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking",
+    "https://ai.google.dev/gemini-api/docs/thinking",
 )
 
 
@@ -140,13 +142,14 @@ def min_cached_prefix(provider: str, model: str) -> int:
 
 
 # OpenAI extended prompt-cache retention: `prompt_cache_retention="24h"` keeps a prefix up to 24
-# hours, at no extra charge (OpenAI writes cost the input price either way), on the GPT-5 family
-# and GPT-4.1 (platform.openai.com/docs/guides/prompt-caching, "Extended prompt cache
-# retention": gpt-5.1 and its codex/chat ids, gpt-5, gpt-5-codex, gpt-4.1). Matched on the catalog's
-# model id; the minis and nanos are not listed, so they are not assumed.
+# hours, at no extra charge (OpenAI writes cost the input price either way), on the models the
+# guide lists (platform.openai.com/docs/guides/prompt-caching, "Extended prompt cache
+# retention"): gpt-5.1 and its codex and chat ids, gpt-5, gpt-5-codex and gpt-4.1. Exactly those:
+# the minis and nanos are not listed, so they are not assumed, and neither is a later family
+# until the guide names it. A call's id is compared as sent and as the catalog names it (a dated
+# id such as gpt-4.1-2025-04-14 is gpt-4.1).
 EXTENDED_CACHE_TTL_SECONDS = 86400
-_EXTENDED_RETENTION = ("gpt-5", "gpt-5-codex", "gpt-4.1")
-_EXTENDED_RETENTION_FAMILIES = ("gpt-5.1", "gpt-5.2")
+_EXTENDED_RETENTION = frozenset({"gpt-5.1", "gpt-5.1-codex", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-codex", "gpt-4.1"})
 # Gemini 2.5 implicit caching: on by default, no cache-write or storage charge, cached reads at
 # the catalog's cache-read price, for prompts that share a prefix of at least the model's minimum
 # (ai.google.dev/gemini-api/docs/caching, "Implicit caching"). Its lifetime is not published:
@@ -157,9 +160,19 @@ IMPLICIT_CACHE_PROVIDERS = ("google",)
 def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | None]]:
     """`cache_options` plus the model-specific ones (OpenAI's 24-hour retention)."""
     options = cache_options(provider)
-    if provider_id(provider) == "openai" and (model in _EXTENDED_RETENTION or model.startswith(_EXTENDED_RETENTION_FAMILIES)):
+    if provider_id(provider) == "openai" and extended_retention(model):
         options.append((EXTENDED_CACHE_TTL_SECONDS, None))
     return options
+
+
+def extended_retention(model: str) -> bool:
+    """Whether OpenAI lists the model for 24-hour prompt-cache retention."""
+    import re
+
+    from shared_lib.pricing import canonical_model
+
+    undated = re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model)  # gpt-4.1-2025-04-14, even where the catalog lacks the date
+    return bool({model, undated, canonical_model("openai", model)} & _EXTENDED_RETENTION)
 
 
 # Lowering reasoning effort one step (OpenAI reasoning_effort medium -> low; Anthropic a smaller
@@ -176,6 +189,41 @@ def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | No
 REASONING_SAVED_SHARE = Decimal("0.5")
 REASONING_SOURCES = ("https://platform.openai.com/docs/guides/reasoning", "https://arxiv.org/abs/2508.10925",
                      "https://arxiv.org/abs/2502.15631")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReasoningKnob:
+    setting: str  # what to change, said without claiming the level sent today (the usage does not show it)
+    source: str
+
+
+# The request setting that sets how much a model reasons, per provider:
+# - OpenAI: `reasoning_effort` (Chat Completions) / `reasoning.effort` (Responses API), low /
+#   medium / high, medium by default (platform.openai.com/docs/guides/reasoning).
+# - Anthropic: extended thinking's `thinking.budget_tokens`, at least 1,024
+#   (docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
+# - Gemini: `thinkingConfig.thinkingBudget` on 2.5 models, `thinkingConfig.thinkingLevel` on
+#   Gemini 3 (high by default) (ai.google.dev/gemini-api/docs/thinking).
+# Other providers: none known here, and the recommendation says so.
+_REASONING_KNOBS = {
+    "openai": ReasoningKnob("reasoning_effort (Chat Completions) or reasoning.effort (Responses API) one level below "
+                            "the one sent today (medium when none is sent)",
+                            "https://platform.openai.com/docs/guides/reasoning"),
+    "anthropic": ReasoningKnob("a smaller extended-thinking budget, thinking.budget_tokens (at least 1,024), than the "
+                               "one sent today", "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"),
+}
+_GEMINI_BUDGET = ReasoningKnob("a smaller thinkingConfig.thinkingBudget than the one sent today (dynamic when none is sent)",
+                               "https://ai.google.dev/gemini-api/docs/thinking")
+_GEMINI_LEVEL = ReasoningKnob("a lower thinkingConfig.thinkingLevel than the one sent today (high when none is sent)",
+                              "https://ai.google.dev/gemini-api/docs/thinking")
+
+
+def reasoning_knob(provider: str, model: str) -> ReasoningKnob | None:
+    """The setting that lowers the model's reasoning; None where the catalog knows of none."""
+    provider = provider_id(provider)
+    if provider == "google":
+        return _GEMINI_LEVEL if model.startswith("gemini-3") else _GEMINI_BUDGET
+    return _REASONING_KNOBS.get(provider)
 
 
 def flex_factor(provider: str, model: str) -> Decimal | None:

@@ -6,6 +6,7 @@ from shared_lib.contracts.agents import OptimizationSummary, StepTask
 from shared_lib.contracts.steps import OptimizationOutput
 
 from netra_agents.answers.money import dollars
+from netra_agents.answers.plan import worth_saying
 from netra_agents.optimizer import LEVERS, optimize
 from netra_agents.progress import Progress
 from netra_agents.runtime import PriorOutputs
@@ -22,6 +23,6 @@ def find_savings(task: StepTask, progress: Progress, ctx: PriorOutputs) -> tuple
     progress.completed(f"{len(found['recommendations'])} recommendations, {dollars(found['projected_savings_usd'])} "
                        f"({found['projected_savings_pct']}%) over {data['period']['days']} days"
                        + (f", {dollars(found['projected_savings_monthly_usd'])} a month at this rate"
-                          if found.get("projected_savings_monthly_usd") else ""),
+                          if worth_saying(found.get("projected_savings_monthly_usd")) else ""),
                        savings_usd=found["projected_savings_usd"])
     return found, {"recommendations": len(found["recommendations"]), "projected_savings_usd": found["projected_savings_usd"]}

@@ -35,15 +35,21 @@ answers; risk, what could go wrong when it is made. Per lever:
 - reasoning_effort: never above medium. The saving rests on a stated, sourced assumption
   (`catalog.REASONING_SAVED_SHARE` of the reasoning tokens per effort step down), and answer
   quality is unseen; only where reasoning is at least `REASONING_DOMINANT` of the output behind
-  short answers (mean visible answer at most `SHORT_ANSWER_TOKENS`); risk medium.
+  short answers (mean visible answer at most `SHORT_ANSWER_TOKENS`); risk medium. Priced on the
+  reasoning of calls still made (a billed failure's goes with error_waste: `success_reasoning`);
+  an output cap after it counts only what is left past the cap once every output shrinks by the
+  share this lever removed (`_excess_left`), so no token is saved twice.
 - batching: high (the discount is the provider's list price); risk low for
   non-interactive traffic. OpenAI Flex (batch prices, synchronous API) for interactive-flagged
   traffic on a model the catalog prices on Flex: medium, risk medium, and only when the workload
   never streams while the org's other workloads report time to first token (its absence then
-  says nobody watches the answer arrive). Traffic already on a batch API is never claimed.
+  says nobody watches the answer arrive). Those other workloads are the whole org's, counted by
+  the data step before the question's filter; a filtered profile without that count gets no Flex
+  claim (`_streams_elsewhere`). Traffic already on a batch API is never claimed.
 
 Every saving is also stated per month at the run rate of the period analysed
-(`savings_monthly_usd`: the saving x 30.4375 / the period's days).
+(`savings_monthly_usd`: the saving x 30.4375 / the days of usage the period covers, i.e. up to
+the moment the data was read when the period includes today: see `period_days`).
 """
 
 from __future__ import annotations
@@ -127,6 +133,7 @@ class _Workload:
     tokens: Tokens
     calls: int  # successful calls still made
     reasoning: int = 0  # reasoning tokens still produced (part of tokens.output)
+    output_cut: Decimal = ZERO  # share of each remaining call's output an earlier lever removed (reasoning effort)
     ttft_elsewhere: bool = False  # other workloads of the org report time to first token
 
     @property
@@ -158,7 +165,9 @@ class Recommendation:
         return {
             "id": f"{self.lever}-{hashlib.sha256(key.encode()).hexdigest()[:10]}",
             "lever": self.lever, "title": self.title,
-            "workload": {k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
+            # success_calls: the pool of recent prompts an evaluation can draw from (actions.evaluation).
+            "workload": {**{k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
+                         "success_calls": w["success_calls"]},
             "affected_calls": self.affected_calls,
             "current_cost_usd": usd(self.current_cost),
             "projected_cost_usd": usd(self.current_cost - self.savings),
@@ -177,12 +186,11 @@ def optimize(profile: dict) -> dict:
     recommendations: list[Recommendation] = []
     notes: list[str] = []
     days = period_days(profile)
-    streamed = {id(w) for w in workloads if w["latency"]["p95_ttft_ms"] is not None}
     for profile_entry in workloads:
         state = workload_state(profile_entry)
         if state is None:
             continue
-        state.ttft_elsewhere = bool(streamed - {id(profile_entry)})
+        state.ttft_elsewhere = _streams_elsewhere(profile, profile_entry)
         for lever in LEVERS:
             before = dataclasses.replace(state)
             found = _LEVERS[lever](state)
@@ -213,6 +221,18 @@ def optimize(profile: dict) -> dict:
     }
 
 
+def _streams_elsewhere(profile: dict, w: dict) -> bool:
+    """Whether other workloads of the org report time to first token. The data step counts the
+    org's streaming workloads before the question's filter (`streaming_workloads`); without that
+    count, a profile filtered to a subset (`filtered`) cannot tell, and says no."""
+    streams = w["latency"]["p95_ttft_ms"] is not None
+    if profile.get("streaming_workloads") is not None:
+        return profile["streaming_workloads"] - streams > 0
+    if profile.get("filtered"):
+        return False
+    return any(other is not w and other["latency"]["p95_ttft_ms"] is not None for other in profile["workloads"])
+
+
 def workload_state(w: dict) -> _Workload | None:
     """A profile workload priced per token kind (None when its model has no price): the
     state the levers change, and what a what-if re-prices."""
@@ -227,13 +247,30 @@ def workload_state(w: dict) -> _Workload | None:
     return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"], w.get("reasoning_tokens", 0))
 
 
+def success_reasoning(w: dict) -> int:
+    """The reasoning tokens of the workload's successful calls: the profile's count, else the
+    reasoning pro rata to the successful share of calls (a profile from before it was counted)."""
+    if w.get("success_reasoning_tokens") is not None:
+        return w["success_reasoning_tokens"]
+    return w.get("reasoning_tokens", 0) * w["success_calls"] // w["calls"] if w["calls"] else 0
+
+
 def period_days(profile: dict) -> Decimal | None:
-    """The length of the period analysed in days (None when the profile does not say)."""
+    """The days of usage the period's data covers (None when the profile does not say): from
+    its start to its end capped at the moment the data was read (`covered_to`, set by the data
+    step). A period that includes today ends at tomorrow 00:00, but only the part of today
+    already past has usage: dividing by the whole day would understate the run rate."""
     import datetime as dt
 
-    if not profile.get("from") or not profile.get("to"):
+    end = profile.get("covered_to") or profile.get("to")
+    if not profile.get("from") or not end:
         return None
-    seconds = (dt.datetime.fromisoformat(profile["to"]) - dt.datetime.fromisoformat(profile["from"])).total_seconds()
+
+    def instant(iso: str) -> dt.datetime:
+        at = dt.datetime.fromisoformat(iso)
+        return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+
+    seconds = (instant(end) - instant(profile["from"])).total_seconds()
     return Decimal(int(seconds)) / 86400 if seconds > 0 else None
 
 
@@ -252,6 +289,8 @@ def _error_waste(state: _Workload) -> Recommendation | None:
     wasted = Tokens.of(failures["tokens"])
     before = state.cost
     state.tokens = state.tokens.minus(wasted)
+    # The failed calls' reasoning goes with them: lowering the effort cannot save it again.
+    state.reasoning = min(state.reasoning, success_reasoning(state.profile))
     return _recommend(
         "error_waste", state, before, billed,
         f"Stop paying for failed {state.model} calls in {state.profile['feature']}",
@@ -322,11 +361,13 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
     anything the usage shows, so it is medium confidence at most."""
     w = state.profile
     success = w["success_calls"]
-    output = w["tokens"]["output_tokens"]
-    if success < MIN_CALLS or not state.reasoning or not output:
+    # The shape of the successful calls' output (failures are error_waste's, priced there or not at all).
+    reasoning = success_reasoning(w)
+    output = w["tokens"]["output_tokens"] - w["failures"]["tokens"]["output_tokens"]
+    if success < MIN_CALLS or not state.reasoning or output <= 0:
         return None
-    share = w["reasoning_tokens"] / output
-    answer = (output - w["reasoning_tokens"]) / success  # visible tokens per call
+    share = reasoning / output
+    answer = (output - reasoning) / success  # visible tokens per call
     if share < REASONING_DOMINANT or answer > SHORT_ANSWER_TOKENS:
         return None
     remaining = state.calls / success  # calls earlier levers removed reason no more
@@ -335,24 +376,32 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
     if saved <= 0:
         return None
     before = state.cost
+    # Each remaining call's output shrinks by this share: a later output cap sees shorter outputs.
+    state.output_cut = Decimal(saved) / state.tokens.output
     state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - saved)
     state.reasoning -= saved
-    knob = {"openai": "reasoning_effort one step lower (medium to low)",
-            "anthropic": "a smaller thinking budget_tokens",
-            "google": "a smaller thinkingBudget"}.get(state.provider, "less reasoning")
+    knob = catalog.reasoning_knob(state.provider, state.model)
+    setting = knob.setting if knob else "less reasoning"
+    evidence = [
+        f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {reasoning / success:,.0f} reasoning "
+        f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
+        f"Priced on a stated assumption, not a measurement of this traffic: one effort step down saves "
+        f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
+        "measurements show reasoning length growing markedly with each effort step ("
+        + ", ".join(catalog.REASONING_SOURCES) + ").",
+        f"The setting: {setting} ({knob.source}). The usage does not show the level sent today." if knob else
+        f"{state.provider} documents no reasoning-effort setting the catalog knows of for {state.model}: the saving needs "
+        "one (or a prompt that asks for brief reasoning), so it is low confidence.",
+        "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
+        f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
+        "own quality metric; the reasoning tokens it reports give the real saving."]
     return _recommend(
         "reasoning_effort", state, before, state.calls,
         f"Lower the reasoning effort of {w['feature']} on {state.model}",
-        "medium", "medium",
-        [f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {w['reasoning_tokens'] / success:,.0f} reasoning "
-         f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
-         f"Priced on a stated assumption, not a measurement of this traffic: {knob} saves "
-         f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
-         "measurements show reasoning length growing markedly with each effort step (" + ", ".join(catalog.REASONING_SOURCES) + ").",
-         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
-         f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
-         "own quality metric; the reasoning tokens it reports give the real saving."],
-        {"reasoning_effort": "lower", "knob": knob, "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
+        "medium" if knob else "low", "medium", evidence,
+        {"reasoning_effort": "lower", "knob": knob.setting if knob else None,
+         "knob_source": knob.source if knob else None,
+         "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
     )
 
 
@@ -384,7 +433,7 @@ def _output_caps(state: _Workload) -> Recommendation | None:
     if runaway is None:
         return None
     cut, separated = runaway
-    excess = min(tail["excess_tokens"], state.tokens.output)
+    excess = min(_excess_left(tail, state.output_cut), state.tokens.output)
     if excess <= 0:
         return None
     before = state.cost
@@ -401,6 +450,10 @@ def _output_caps(state: _Workload) -> Recommendation | None:
                         f"{tail['tail_min_tokens']:,} tokens, the signature of runaway generation rather than long answers.")
     evidence.append(f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
                     "No max_tokens is set today.")
+    if state.output_cut:
+        evidence.append(f"Counted after the lower reasoning effort: with {state.output_cut:.0%} less output per call, "
+                        f"{excess:,} of the tail's {tail['excess_tokens']:,} tokens past the cap remain (no token is "
+                        "saved twice).")
     high = truncated and tail["calls"] >= HIGH_CONFIDENCE_TAIL
     if not high:
         evidence.append("Validate first: read a sample of the calls past the cap; cap only if they are repetition or "
@@ -411,6 +464,18 @@ def _output_caps(state: _Workload) -> Recommendation | None:
         "high" if high else "medium", "low" if truncated else "medium",
         evidence, {"max_tokens": tail["cap_tokens"]},
     )
+
+
+def _excess_left(tail: dict, cut: Decimal) -> int:
+    """The tail's tokens past the cap once an earlier lever shortened every output by the share
+    `cut`: n tail outputs o_i shrink to (1 - cut) o_i, and what is left past the cap c is
+    sum max(0, (1 - cut) o_i - c) >= (1 - cut) x excess - cut x n x c (equal while every tail
+    call stays past the cap). The lower bound is taken, so the cap never claims a token the
+    earlier lever already saved."""
+    if not cut:
+        return tail["excess_tokens"]
+    left = (1 - cut) * tail["excess_tokens"] - cut * tail["calls"] * tail["cap_tokens"]
+    return max(0, int(left))
 
 
 def _prompt_caching(state: _Workload) -> Recommendation | None:

@@ -43,14 +43,15 @@ Read = Callable[..., dict]
 
 def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[DataOutput, DataSummary]:
     reads = ctx.usage.for_run(task.run_id)
-    today = dt.datetime.now(dt.timezone.utc).date()
+    now = dt.datetime.now(dt.timezone.utc)
+    today = now.date()
     query = ctx.store.run(task.run_id).get("query") or resolved_query(ctx.store.output(task.run_id, "triage") or {}, today)
 
     def read(path: str, period: dict, **params) -> dict:
         window = {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00"}
         return reads.get(path, {**window, **params}, timeout=120)
 
-    data = gather(query, read, progress, today)
+    data = gather(query, read, progress, today, now=now)
     if query["kind"] == "forecast" and not query.get("budget_usd") and ctx.org_settings is not None:
         # No budget in the question: the one the org keeps in its settings (the web app's), if any.
         data["stored_budget_usd"] = ctx.org_settings.monthly_budget(task.org_id)
@@ -61,8 +62,9 @@ def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[Da
     return data, {"calls": calls, "cost_usd": data["summary"]["totals"]["cost_usd"]}
 
 
-def gather(query: dict, read: Read, progress: Progress, today: dt.date) -> DataOutput:
-    """Everything the query's kind needs; `read(path, period, **params)` is one analytics GET."""
+def gather(query: dict, read: Read, progress: Progress, today: dt.date, now: dt.datetime | None = None) -> DataOutput:
+    """Everything the query's kind needs; `read(path, period, **params)` is one analytics GET,
+    made at `now` (the profile then says how much of its period the data covers)."""
     kind, period = query["kind"], query["period"]
     filters = {k: ",".join(v) for k, v in (query.get("filters") or {}).items() if v}
     dimensions = dimensions_of(query) if kind == "breakdown" else []
@@ -105,7 +107,12 @@ def gather(query: dict, read: Read, progress: Progress, today: dt.date) -> DataO
     if kind in PROFILED and calls:
         with progress.tool("workload_profile", "Profiling each workload") as said:
             profile = read("/api/usage/profile", period)
-            data["profile"] = {**profile, "workloads": _matching(profile["workloads"], query.get("filters") or {})}
+            # Whether anyone watches answers arrive is the org's question, so the workloads that
+            # stream are counted before the filter (Flex rests on it: see optimizer._batching).
+            data["profile"] = {**profile, "workloads": _matching(profile["workloads"], query.get("filters") or {}),
+                               **covered(profile, now), "filtered": _filtered(query.get("filters") or {}),
+                               "streaming_workloads": sum(1 for w in profile["workloads"]
+                                                          if (w.get("latency") or {}).get("p95_ttft_ms") is not None)}
             said.update(workloads=len(data["profile"]["workloads"]))
         with progress.tool("unpriced_calls", "Checking for calls without a price") as said:
             data["unpriced"] = read("/api/usage/unpriced", period)
@@ -123,6 +130,25 @@ def gather(query: dict, read: Read, progress: Progress, today: dt.date) -> DataO
     if not calls:
         data["org"] = _extent(read, today)
     return data
+
+
+def covered(profile: dict, now: dt.datetime | None) -> dict:
+    """{"covered_to": the end of the data}: the period's end capped at the moment it was read.
+    A default period ("the last 7 days", "this month") ends at tomorrow 00:00, so a period read
+    at 01:00 holds 6 days and an hour of usage, not 7: the run rate divides by what is covered."""
+    end = profile.get("to")
+    if not end or now is None:
+        return {}
+    end = dt.datetime.fromisoformat(end)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=dt.timezone.utc)  # analytics speaks UTC
+    return {"covered_to": min(end, now).isoformat()}
+
+
+def _filtered(filters: dict) -> bool:
+    """Whether the profile was narrowed to the question's feature, model or provider: its
+    workloads are then a subset of the org's, and what the others do is not seen."""
+    return any(names for d, names in filters.items() if d in ("feature", "model", "provider"))
 
 
 def _days(series: dict) -> list[dict]:

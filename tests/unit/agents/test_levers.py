@@ -311,3 +311,94 @@ def test_a_workload_that_already_caches_is_not_claimed_even_when_sparse():
     sparse = workload(provider="anthropic", model="claude-sonnet-4-5", prefixes=[prefix],
                       tokens={"input_tokens": 3_500_000, "cached_input_tokens": 300_000, "cache_write_tokens": 2_700_000})
     assert "prompt_caching" not in levers(sparse)
+
+
+def test_lower_effort_saves_only_the_reasoning_of_calls_still_made():
+    # 1,000 calls on o4-mini, 100 of them billed failures (10%: error_waste removes them). Successful calls:
+    # 900 x (2,000 reasoning + 80 visible); failed ones 2,000 reasoning each, and 50,000 input tokens in all.
+    failures = {"calls": 100, "billed_calls": 100, "cost_usd": "0.935",
+                "tokens": {"input_tokens": 50_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 200_000}}
+    heavy = workload(**REASONER, calls=1000, success_calls=900, failures=failures, reasoning_tokens=2_000_000,
+                     success_reasoning_tokens=1_800_000, tokens={"input_tokens": 500_000, "output_tokens": 2_072_000})
+    found = levers(heavy)
+    assert found["error_waste"]["savings_usd"] == "0.935"  # 50k x 1.1/M + 200k x 4.4/M
+    # Half the successful calls' reasoning: 900,000 x $4.40/M = $3.96 (not half of all 2,000,000: $4.40), of what
+    # error_waste left: 450k x 1.1/M + 1,872,000 x 4.4/M = 0.495 + 8.2368.
+    r = found["reasoning_effort"]
+    assert (r["savings_usd"], r["current_cost_usd"]) == ("3.96", "8.7318")
+    # A profile without the successful calls' reasoning: pro rata, 2,000,000 x 900 / 1,000 = 1,800,000, the same.
+    del heavy["success_reasoning_tokens"]
+    assert levers(heavy)["reasoning_effort"]["savings_usd"] == "3.96"
+
+
+def test_an_output_cap_after_lower_effort_counts_only_the_tail_left():
+    # o4-mini, 1,000 calls, 2,000,000 output tokens of which 1,800,000 reasoning (200 visible per call). 37 runaways
+    # ran to max_tokens = 20,000 (finish_reason length) past a cap of 5,200: 37 x 14,800 = 547,600 tokens past it.
+    tail = {"cap_tokens": 5200, "calls": 37, "excess_tokens": 547_600, "truncated_calls": 37,
+            "body_max_tokens": 3000, "tail_min_tokens": 20_000}
+    both = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_000_000}, reasoning_tokens=1_800_000,
+                    success_reasoning_tokens=1_800_000, output_tail=tail,
+                    output={"mean": 2000.0, "stddev": 3000.0, "p50": 1300.0, "p95": 3000.0, "p99": 20_000.0,
+                            "max_tokens_p50": 20_000})
+    found = levers(both)
+    # Lower effort: 900,000 tokens (half the reasoning) x $4.40/M = $3.96, 45% of each call's output.
+    assert found["reasoning_effort"]["savings_usd"] == "3.96"
+    # The runaways shrink to 11,000 tokens: 37 x (11,000 - 5,200) = 214,600 left past the cap
+    # (= 0.55 x 547,600 - 0.45 x 37 x 5,200), x $4.40/M = $0.94424, not the whole tail's $2.40944.
+    caps = found["output_caps"]
+    assert (caps["savings_usd"], caps["current_cost_usd"]) == ("0.94424", "5.39")  # 0.55 + 1,100,000 x 4.4/M
+    assert any("214,600 of the tail's 547,600 tokens" in e for e in caps["evidence"])
+
+
+def test_flex_asks_whether_the_whole_org_streams_not_the_filtered_subset():
+    quiet = {"p50_ms": 3000.0, "p95_ms": 9000.0, "p50_ttft_ms": None, "p95_ttft_ms": None}
+    grader = workload(feature="grader", model="gpt-5-mini", latency=quiet, tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+    # "Can we save on grader?": the profile holds grader alone, but the data step counted 3 streaming workloads
+    # in the org before the filter: nobody watches grader's answers arrive, Flex saves 0.325 (as unfiltered).
+    found = optimize({"workloads": [grader], "filtered": True, "streaming_workloads": 3})["recommendations"]
+    assert [(r["lever"], r["savings_usd"], r["change"].get("service_tier")) for r in found] == [("batching", "0.325", "flex")]
+    # The org streams nowhere: its silence says nothing.
+    assert optimize({"workloads": [grader], "filtered": True, "streaming_workloads": 0})["recommendations"] == []
+    # A filtered profile without the org's count cannot tell: no claim on that ground.
+    subset = optimize({"workloads": [grader, workload(feature="chat")], "filtered": True})["recommendations"]
+    assert "batching" not in [r["lever"] for r in subset]
+
+
+def test_the_effort_setting_is_named_per_provider_and_never_assumed():
+    shape = dict(tokens={"input_tokens": 500_000, "output_tokens": 2_080_000}, reasoning_tokens=2_000_000)
+
+    def effort(provider: str, model: str) -> dict:
+        return levers(workload(provider=provider, model=model, **shape))["reasoning_effort"]
+
+    openai = effort("openai", "o4-mini")
+    assert openai["change"]["knob"].startswith("reasoning_effort (Chat Completions) or reasoning.effort (Responses API)")
+    assert openai["change"]["knob_source"] == "https://platform.openai.com/docs/guides/reasoning"
+    # The usage never shows the level sent today: no "medium to low".
+    assert all("medium to low" not in text for text in [openai["change"]["knob"], *openai["evidence"]])
+    assert "thinking.budget_tokens" in effort("anthropic", "claude-sonnet-4-5")["change"]["knob"]
+    assert "thinkingBudget" in effort("google", "gemini-2.5-pro")["change"]["knob"]
+    assert "thinkingLevel" in effort("google", "gemini-3-pro-preview")["change"]["knob"]
+    # DeepSeek's reasoner has no effort setting the catalog knows: said, and low confidence.
+    # Half of 2,000,000 reasoning tokens x $2.19/M = $2.19.
+    deepseek = effort("deepseek", "deepseek-reasoner")
+    assert (deepseek["savings_usd"], deepseek["confidence"], deepseek["change"]["knob"]) == ("2.19", "low", None)
+    assert any("documents no reasoning-effort setting" in e for e in deepseek["evidence"])
+
+
+def test_24_hour_retention_follows_the_guides_list_and_dated_ids():
+    from netra_agents.catalog import EXTENDED_CACHE_TTL_SECONDS, cache_options_for
+
+    def day(model: str) -> bool:
+        return EXTENDED_CACHE_TTL_SECONDS in [ttl for ttl, _ in cache_options_for("openai", model)]
+
+    # Listed (platform.openai.com/docs/guides/prompt-caching): as sent, dated, or a codex/chat id of gpt-5.1.
+    assert all(day(m) for m in ("gpt-4.1", "gpt-4.1-2025-04-14", "gpt-5-2025-08-07", "gpt-5.1", "gpt-5.1-codex",
+                                "gpt-5.1-chat-latest", "gpt-5-codex"))
+    # Not listed: minis and nanos (gpt-5.1-codex-mini included) and families the list does not name.
+    assert not any(day(m) for m in ("gpt-5.1-codex-mini", "gpt-5.1-mini", "gpt-4.1-mini-2025-04-14", "gpt-5-nano", "gpt-5.2"))
+    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
+              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
+              "cache_writes": {"300": 100, "3600": 40, "86400": 5}, "median_gap_seconds": 30.0}
+    # gpt-4.1 under its dated id ($2 in, $0.50 cached): a day's retention, 995 reads x 3000 x 1.5/M = 4.4775.
+    dated = levers(workload(model="gpt-4.1-2025-04-14", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))
+    assert (dated["prompt_caching"]["savings_usd"], dated["prompt_caching"]["change"]["cache_ttl_seconds"]) == ("4.4775", 86400)

@@ -355,7 +355,9 @@ def test_gibberish_is_not_confident_and_a_greeting_is():
 
 def test_amounts_targets_budgets_and_top_n():
     assert ask("cut costs by 30%").target == Target(pct=30.0)
-    assert ask("we need to save $1,250.50 a month").target == Target(usd="1250.5")
+    # A dollar target is a month's when the question says so, else the period's.
+    assert ask("we need to save $1,250.50 a month").target == Target(usd="1250.5", per="month")
+    assert ask("cut spend by $1,200").target == Target(usd="1200")
     assert ask("our budget is $5k a month, are we on track").budget_usd == "5000"
     assert ask("cut costs by 250%").target is None
     top = ask("top 5 features by calls")
@@ -515,3 +517,10 @@ def test_the_package_is_pure():
             "('google', 'httpx', 'redis', 'requests', 'shared_lib', 'sqlalchemy', 'psycopg', 'socket')))")
     loaded = subprocess.run([sys.executable, "-c", code, str(agents)], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+def test_a_dollar_target_the_llm_reads_is_a_months_when_the_question_says_so():
+    llm = FakeLlm(llm_answer(kind="plan", target_usd="700"))
+    assert ask("zorp the blorp by seven hundred bucks-ish a month", llm=llm).target == Target(usd="700", per="month")
+    assert ask("zorp the blorp by seven hundred bucks-ish", llm=FakeLlm(llm_answer(kind="plan", target_usd="700"))).target \
+        == Target(usd="700")

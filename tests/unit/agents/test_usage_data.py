@@ -70,6 +70,8 @@ def test_pricing_kinds_read_the_profile_and_keep_the_filtered_workloads():
     data = gather(Query("what_if", WEEK, filters={"feature": ("chat",)}, scenario=Scenario("top_n", n=2)).to_json(), read,
                   Silent(), TODAY)
     assert [w["feature"] for w in data["profile"]["workloads"]] == ["chat"]
+    # Whether the org streams is counted before the filter (chat and tags both report ttft).
+    assert (data["profile"]["filtered"], data["profile"]["streaming_workloads"]) == (True, 2)
     assert reads[0][3] == {"group_by": "model", "feature": "chat"}
     # The org has unpriced calls elsewhere; chat has none, so its answer warns of none.
     assert (data["unpriced"]["calls"], data["unpriced"]["models"]) == (0, [])
@@ -94,3 +96,29 @@ def test_where_does_our_spend_go_reads_features_then_models_within_the_top_ones(
     data = gather(Query("breakdown", WEEK).to_json(), read, Silent(), TODAY)  # no dimension named
     assert paths(reads) == [("/api/usage/summary", "model"), ("/api/usage/summary", "feature"), ("/api/usage/summary", "model")]
     assert list(data["within"]) == ["chat"]
+
+
+def test_the_run_rate_divides_by_the_part_of_the_period_already_past():
+    # "The last 7 days" asked on Nov 25 at 01:00 UTC: Nov 19 00:00 to Nov 26 00:00, of which 6 days
+    # and 1 hour have happened. A batch job saving $0.36 in that time saves
+    # 0.36 x 30.4375 / (145 / 24) = 262.98 / 145 = $1.813655 a month, not 0.36 x 30.4375 / 7 = $1.565357.
+    job = workload(feature="enrich", model="gpt-4.1-mini", interactive=False,
+                   tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+
+    def read(path, period, **params):
+        if path == "/api/usage/profile":  # analytics echoes the period asked
+            return {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00", "workloads": [job]}
+        return recording()[1](path, period, **params)
+
+    from netra_agents.optimizer import optimize
+
+    now = dt.datetime(2026, 11, 25, 1, 0, tzinfo=dt.timezone.utc)
+    data = gather(Query("plan", WEEK).to_json(), read, Silent(), TODAY, now=now)
+    assert data["profile"]["covered_to"] == "2026-11-25T01:00:00+00:00"
+    found = optimize(data["profile"])
+    assert (found["projected_savings_usd"], found["projected_savings_monthly_usd"]) == ("0.36", "1.813655")
+    assert found["period_days"] == 145 / 24
+    # A period that ended before the read is covered whole.
+    later = gather(Query("plan", WEEK).to_json(), read, Silent(), TODAY, now=now + dt.timedelta(days=3))
+    assert later["profile"]["covered_to"] == "2026-11-26T00:00:00+00:00"
+    assert optimize(later["profile"])["projected_savings_monthly_usd"] == "1.565357"  # 10.9575 / 7

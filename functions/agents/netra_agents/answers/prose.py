@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from netra_agents.answers.money import day_span
 from netra_agents.answers.money import dollars
+from netra_agents.answers.plan import worth_saying
 
 METRIC_NAMES = {"spend": "Spend", "calls": "Calls", "tokens": "Tokens", "latency": "p95 latency", "error_rate": "Error rate"}
 
@@ -76,10 +77,11 @@ def _plan(report):
         monthly = report.get("projected_savings_monthly_usd")
         text += (f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
                  f"({percent(report['projected_savings_pct'])} of spend"
-                 + (f"; {dollars(monthly)} a month at this rate" if monthly else "")
+                 + (f"; {dollars(monthly)} a month at this rate" if worth_saying(monthly) else "")
                  + f"); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}.")
         if report.get("meets_target") is not None:
-            asked = f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct") else dollars(report["target_usd"])
+            asked = (f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct")
+                     else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else ""))
             text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
     latency = [f["finding"] for f in report["latency_findings"][:2]]
     return [*_lead(report), text, " ".join(latency)]

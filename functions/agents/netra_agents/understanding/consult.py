@@ -83,12 +83,12 @@ def consult(llm: LlmAnswer, text: str, query: Query, today: dt.date, names: OrgN
         return query
     if not isinstance(answer, dict):
         return query
-    return merge(query, answer, today, names)
+    return merge(query, answer, today, names, text)
 
 
-def merge(query: Query, answer: dict, today: dt.date, names: OrgNames) -> Query:
+def merge(query: Query, answer: dict, today: dt.date, names: OrgNames, text: str = "") -> Query:
     """`query` with what `answer` may fill: fields the parser left at their default, the kind
-    when the parser found no kind signal, every value checked."""
+    when the parser found no kind signal, every value checked (`text`: the question)."""
     sources = dict(query.sources)
     changes: dict = {}
 
@@ -133,7 +133,11 @@ def merge(query: Query, answer: dict, today: dt.date, names: OrgNames) -> Query:
         if isinstance(pct, (int, float)) and not isinstance(pct, bool) and 0 < pct <= 100:
             changes["target"], sources["target"] = Target(pct=float(pct)), "llm"
         elif usd:
-            changes["target"], sources["target"] = Target(usd=usd), "llm"
+            from netra_agents.understanding.signals import MONTHLY
+
+            monthly = MONTHLY.search(text.lower()) is not None
+            # Per month when the question says so (the parser's reading of the same text).
+            changes["target"], sources["target"] = Target(usd=usd, per="month" if monthly else None), "llm"
     if open_("budget_usd") and (budget := _amount(answer.get("budget_usd"))):
         changes["budget_usd"], sources["budget_usd"] = budget, "llm"
     if open_("scenario") and final_kind == "what_if" and (scenario := _scenario(answer.get("scenario"), names)):

@@ -83,7 +83,8 @@ def expected(case: dict, today: dt.date) -> dict:
         "filters": {k: tuple(sorted(v)) for k, v in (case.get("filters") or {}).items()},
         "metric": case.get("metric") or ("latency" if kind == "latency" else "spend"),
         "top_n": case.get("top_n"),
-        "target": (float(target["pct"]) if target.get("pct") is not None else None, target.get("usd")) if target else None,
+        "target": (float(target["pct"]) if target.get("pct") is not None else None, target.get("usd"), target.get("per"))
+        if target else None,
         "budget_usd": case.get("budget_usd"),
         "scenario": Scenario(**scenario) if scenario else None,
         "unresolved": tuple(sorted(case.get("unresolved") or ())),
@@ -99,7 +100,7 @@ def observed(query: Query) -> dict:
         "filters": {k: tuple(sorted(v)) for k, v in query.filters.items() if v},
         "metric": query.metric,
         "top_n": query.top_n,
-        "target": (query.target.pct, query.target.usd) if query.target else None,
+        "target": (query.target.pct, query.target.usd, query.target.per) if query.target else None,
         "budget_usd": query.budget_usd,
         "scenario": query.scenario,
         "unresolved": tuple(sorted(f"{u.dimension}:{u.text}" for u in query.unresolved)),

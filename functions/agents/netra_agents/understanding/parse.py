@@ -84,6 +84,7 @@ class Reading:
     top_n: int | None = None
     percent: float | None = None
     money: str | None = None
+    monthly: bool = False  # the amount is a month's ("save $500 a month")
     budget_word: bool = False
     target_word: bool = False
     scenario: Scenario | None = None
@@ -198,6 +199,7 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
         reading.metric = signals.metric(m.group(1)) or reading.metric
     reading.percent = signals.percent(masked)
     reading.money = signals.money(masked)
+    reading.monthly = bool(signals.MONTHLY.search(masked))
     reading.budget_word = bool(signals.BUDGET.search(masked))
     reading.target_word = bool(signals.TARGET.search(masked))
     return reading
@@ -401,7 +403,7 @@ def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
         target = Target(pct=reading.percent)
     elif reading.money is not None and not reading.budget_word and kind != "forecast" and (
             reading.target_word or kind in ("plan", "what_if")):
-        target = Target(usd=reading.money)
+        target = Target(usd=reading.money, per="month" if reading.monthly else None)
     budget = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
     return target, budget
 

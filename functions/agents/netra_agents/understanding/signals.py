@@ -123,6 +123,8 @@ PLAN_WORDS = re.compile(r"\b(recommendations?|changes?|fixes|levers?|ideas?|do|a
 PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|pct\b)")
 MONEY = re.compile(r"(?:\$|usd\s*)\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m)?\b|\b(\d[\d,]*(?:\.\d+)?)\s*(k|m)?\s*(?:usd|dollars|bucks)\b"
                    r"|\b(\d+(?:\.\d+)?)(k)\b")
+# An amount per month: "$500 a month", "2k per month", "$3k/month", "monthly savings of $400".
+MONTHLY = re.compile(r"\b(?:a|per|each|every)\s+month\b|/\s*mo(?:nth)?\b|\bmonthly\b")
 BUDGET = re.compile(r"\b(budget\w*|stay\s+(?:under|within|below)|go\s+over|exceed\w*|cap|limit|run\s+out|"
                     r"we\s+have|allowance|afford)\b")
 TARGET = re.compile(r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target|"
