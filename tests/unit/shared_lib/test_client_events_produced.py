@@ -25,7 +25,7 @@ from tests.unit.agents.report_fixtures import QUERIES, data_for
 from tests.unit.agents.test_runs_and_triage import FakeGateway, context
 from tests.unit.agents.test_step_outputs import Outputs, Unavailable
 from tests.unit.agents.test_supervisor import Runs, message, supervisor
-from tests.unit.agents.test_usage_data import WEEK, recording
+from tests.unit.agents.test_usage_data import WEEK, Silent, recording
 from tests.unit.chat.fakes import ADA, Store, chat_service
 
 from netra_agents.actions import plan_rollouts
@@ -164,13 +164,9 @@ def test_reporting_events_keep_their_contract(kind):
     publisher = Publisher()
     query = QUERIES.get(kind, QUERIES["plan"]).to_json()
     data = data_for(kind if kind in QUERIES else "plan", calls=0 if kind == "guidance" else 3000)
-    found = (
-        find_savings(task("optimization"), progress(Publisher(), "optimization"), PriorOutputs(Outputs({}, data=data)))[
-            0
-        ]
-        if kind in ("plan", "what_if", "overview")
-        else None
-    )
+    found = None
+    if kind in ("plan", "what_if", "overview"):
+        found, _ = find_savings(task("optimization"), Silent(), PriorOutputs(Outputs({}, data=data)))
     store = Outputs({"question": f"a {kind} question", "query": query}, data=data, optimization=found)
     write_report(task("reporting"), progress(publisher, "reporting"), ReportingContext(store, lambda: Unavailable()))
     assert broken(publisher.events) == {}
@@ -209,9 +205,8 @@ def test_the_runtimes_events_keep_their_contract(fails):
         StepRuntime(store, publisher, "netra-test", Claims()),
     )
     assert broken(publisher.events) == {}
-    assert [m["type"] for m in publisher.events][:: len(publisher.events) - 1] == (
-        ["agent_started", "agent_error"] if fails else ["agent_started", "agent_completed"]
-    )
+    told = [m["type"] for m in publisher.events]
+    assert (told[0], told[-1]) == ("agent_started", "agent_error" if fails else "agent_completed")
 
 
 # --- the supervisor -----------------------------------------------------------------------
@@ -239,9 +234,8 @@ def _supervised(runs: Runs, body: dict, attributes: dict | None = None) -> list[
 def _report() -> dict:
     data = data_for("plan", calls=0)
     store = Outputs({"question": "How do I start?", "query": QUERIES["plan"].to_json()}, data=data)
-    return write_report(
-        task("reporting"), progress(Publisher(), "reporting"), ReportingContext(store, lambda: Unavailable())
-    )[0]
+    report, _ = write_report(task("reporting"), Silent(), ReportingContext(store, lambda: Unavailable()))
+    return report
 
 
 @pytest.mark.parametrize(
@@ -257,12 +251,13 @@ def test_the_supervisors_events_keep_their_contract(case):
         "delegated_token": None,
         "delegated_expires_in": None,
     }
+    result = _report() if case == "completed" else None
     if case == "request":
         events = _supervised(Runs(new_run("user-1", "org-1", "thread-1", "m1", NOW)), request)
     elif case == "next step":
         events = _supervised(Runs(_running("data")), StepResult("run-1", "data", "completed", {"calls": 10}).to_json())
     elif case.startswith("completed"):
-        outputs = {"reporting": _report()} if case == "completed" else {}
+        outputs = {"reporting": result} if result else {}
         events = _supervised(
             Runs(_running("reporting"), outputs),
             StepResult("run-1", "reporting", "completed", {"kind": "guidance", "recommendations": 0}).to_json(),
@@ -283,6 +278,8 @@ def test_the_supervisors_events_keep_their_contract(case):
         "dead letter": {"agent_error"},
     }[case]
     assert {m["type"] for m in events} == expected
+    reports = [m["payload"]["report"] for m in events if m["type"] == "final_report"]
+    assert reports == ([result or {}] if case.startswith("completed") else [])
 
 
 # --- chat ---------------------------------------------------------------------------------
