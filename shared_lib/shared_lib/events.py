@@ -2,7 +2,8 @@
 
 A producer publishes one `ClientEvent` per fact; the relay gives it the user's next
 stream id (`event_id`) and delivers `{"type", "event_id", "ts", "thread_id"?, "run_id"?,
-"payload"}` to every socket of that user, and again on resume.
+"payload"}` to every socket of that user, and again on resume. Each type's payload:
+`shared_lib.contracts.client_events`, with its JSON Schema.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The contracts between components, one module each: `topics` (Pub/Sub topic names),
 `tickets` (the WebSocket ticket), `agents` (agent requests, step tasks and results), `runs`
 (the run document and who owns which field), `steps` (what each agent step saves, with a
-JSON Schema per step in `step/`). Here: the JSON Schema of each kind of `final_report` (the
+JSON Schema per step in `step/`), `client_events` (each client event's payload, with a JSON
+Schema per type in `client_event/`). Here: the JSON Schema of each kind of `final_report` (the
 union tagged by `kind` in docs/architecture.md), shipped with the package in `report/`."""
 
 from __future__ import annotations

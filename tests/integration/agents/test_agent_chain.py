@@ -20,7 +20,9 @@ from emulators.workload import LEVERS
 from netra_relay.streams import stream_key
 from shared_lib.clients.pubsub import publisher_client
 from shared_lib.contracts.agents import STEPS
+from shared_lib.contracts.client_events import wire_errors
 from shared_lib.contracts.steps import output_errors
+from shared_lib.events import ClientEvent
 from shared_lib.llm.budget import Budget
 from tests.conftest import TEST_REDIS_URL
 from tests.helpers import bearer, dev_login, eventually, probe, url_of
@@ -141,6 +143,12 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert set(started) == {"supervisor", "triage", "data", "optimization", "actions", "reporting"}
     assert {"tool_executing", "tool_completed", "agent_thinking", "agent_completed"} <= set(kinds)
     assert "agent_error" not in kinds
+    # Every event of the run, as a socket receives it (live or replayed), keeps its type's schema.
+    delivered = [ClientEvent.from_message(fields[b"e"]).wire(event_id.decode())
+                 for event_id, fields in redis.xrange(stream_key(who["user"]["user_id"]))]
+    mine = [m for m in delivered if m.get("run_id") == asked["run_id"]]
+    assert len(mine) >= len(events)
+    assert {f"{m['type']} {m['event_id']}": errors for m in mine if (errors := wire_errors(m))} == {}
     # The delegated token is dropped with the run.
     eventually(lambda: not redis.exists(f"run-credential:{asked['run_id']}"), 10, what="the run's delegated token dropped")
 
