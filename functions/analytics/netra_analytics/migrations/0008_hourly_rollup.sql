@@ -1,0 +1,146 @@
+-- Reads that stay fast as an org grows (ADR 0008). The calls get time back in their key
+-- (a time range reads only its own granules) and one row per version becomes a pair: the
+-- consumer looks the batch's event ids up, and writes a re-sent event as its old row
+-- cancelled (sign -1) plus the new one (+1); an identical or older redelivery writes
+-- nothing. usage_hourly, fed by usage_hourly_mv at insert, sums every measure weighted by
+-- sign, so it counts each event once without FINAL; reads of raw calls use FINAL over
+-- their time range only.
+DROP VIEW IF EXISTS usage_daily;
+
+RENAME TABLE usage_events TO usage_events_0007;
+
+CREATE TABLE usage_events
+(
+    event_id            String,
+    org_id              String,
+    timestamp           DateTime64(3, 'UTC'),
+    user_id             String,
+    feature             LowCardinality(String),
+    provider            LowCardinality(String),
+    model               LowCardinality(String),
+    input_tokens        UInt64,
+    output_tokens       UInt64,
+    cached_input_tokens UInt64,
+    cache_write_tokens  UInt64,
+    reasoning_tokens    UInt64,
+    latency_ms          UInt32,
+    ttft_ms             Nullable(UInt32),
+    status              LowCardinality(String),
+    provided_cost_usd   Nullable(Decimal(18, 9)),
+    computed_cost_usd   Nullable(Decimal(18, 9)),
+    cost_usd            Nullable(Decimal(18, 9)),
+    cost_status         LowCardinality(String),
+    price_version       String,
+    prompt_hash         String,
+    prefix_hash         String,
+    max_tokens          Nullable(UInt32),
+    finish_reason       LowCardinality(Nullable(String)),
+    interactive         Bool,
+    batch               Bool,
+    metadata            Map(String, String),
+    ingested_at         DateTime64(3, 'UTC'),
+    accepted_at         DateTime64(6, 'UTC'),
+    sign                Int8 DEFAULT 1,
+    -- The consumer's lookup by event id: granules without the ids are skipped.
+    INDEX event_ids event_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = CollapsingMergeTree(sign)
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (org_id, timestamp, event_id);
+
+-- Per org x hour x workload. Percentile measures are log histograms: bucket ->
+-- calls (_n) and bucket -> sum of the values (_s), bucket = 1 + floor(log(x) / log(1.01))
+-- (0 for x = 0): a bucket's mean is within 1% of any value in it, and exact when the
+-- bucket holds one distinct value. The same expressions are in warehouse.ROLLUP (edges
+-- of a range are read from the calls): change both together.
+CREATE TABLE usage_hourly
+(
+    org_id                     String,
+    hour                       DateTime('UTC'),
+    feature                    LowCardinality(String),
+    provider                   LowCardinality(String),
+    model                      LowCardinality(String),
+    interactive                Bool,
+    batch                      Bool,
+    calls                      SimpleAggregateFunction(sum, Int64),
+    success_calls              SimpleAggregateFunction(sum, Int64),
+    failed_calls               SimpleAggregateFunction(sum, Int64),
+    billed_failures            SimpleAggregateFunction(sum, Int64),
+    unpriced_calls             SimpleAggregateFunction(sum, Int64),
+    unpriced_tokens            SimpleAggregateFunction(sum, Int64),
+    hashed_prompts             SimpleAggregateFunction(sum, Int64),
+    hashed_prefixes            SimpleAggregateFunction(sum, Int64),
+    length_calls               SimpleAggregateFunction(sum, Int64),
+    at_max_calls               SimpleAggregateFunction(sum, Int64),
+    input_tokens               SimpleAggregateFunction(sum, Int64),
+    output_tokens              SimpleAggregateFunction(sum, Int64),
+    cached_input_tokens        SimpleAggregateFunction(sum, Int64),
+    cache_write_tokens         SimpleAggregateFunction(sum, Int64),
+    reasoning_tokens           SimpleAggregateFunction(sum, Int64),
+    failed_input_tokens        SimpleAggregateFunction(sum, Int64),
+    failed_cached_input_tokens SimpleAggregateFunction(sum, Int64),
+    failed_cache_write_tokens  SimpleAggregateFunction(sum, Int64),
+    failed_output_tokens       SimpleAggregateFunction(sum, Int64),
+    success_output_tokens      SimpleAggregateFunction(sum, Int64),
+    success_output_squares     SimpleAggregateFunction(sum, Float64),
+    cost_usd                   SimpleAggregateFunction(sum, Decimal(38, 9)),
+    failed_cost_usd            SimpleAggregateFunction(sum, Decimal(38, 9)),
+    latency_n                  SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    latency_s                  SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    ttft_n                     SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    ttft_s                     SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    output_n                   SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    output_s                   SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    max_tokens_n               SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    max_tokens_s               SimpleAggregateFunction(sumMap, Map(UInt16, Int64))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (org_id, hour, feature, provider, model, interactive, batch);
+
+CREATE MATERIALIZED VIEW usage_hourly_mv TO usage_hourly AS
+SELECT
+    org_id, toStartOfHour(toDateTime(timestamp, 'UTC')) AS hour, feature, provider, model, interactive, batch,
+    sum(toInt64(e.sign)) AS calls,
+    sum(toInt64(e.sign) * (e.status = 'success')) AS success_calls,
+    sum(toInt64(e.sign) * (e.status != 'success')) AS failed_calls,
+    sum(toInt64(e.sign) * (e.status != 'success' AND e.input_tokens + e.output_tokens > 0)) AS billed_failures,
+    sum(toInt64(e.sign) * (e.cost_status = 'unpriced')) AS unpriced_calls,
+    sum(toInt64(e.sign) * (e.cost_status = 'unpriced') * toInt64(e.input_tokens + e.output_tokens)) AS unpriced_tokens,
+    sum(toInt64(e.sign) * (e.prompt_hash != '')) AS hashed_prompts,
+    sum(toInt64(e.sign) * (e.prefix_hash != '')) AS hashed_prefixes,
+    sum(toInt64(e.sign) * (e.status = 'success' AND ifNull(e.finish_reason, '') = 'length')) AS length_calls,
+    sum(toInt64(e.sign) * ifNull(e.status = 'success' AND e.output_tokens >= e.max_tokens, 0)) AS at_max_calls,
+    sum(toInt64(e.sign) * toInt64(e.input_tokens)) AS input_tokens,
+    sum(toInt64(e.sign) * toInt64(e.output_tokens)) AS output_tokens,
+    sum(toInt64(e.sign) * toInt64(e.cached_input_tokens)) AS cached_input_tokens,
+    sum(toInt64(e.sign) * toInt64(e.cache_write_tokens)) AS cache_write_tokens,
+    sum(toInt64(e.sign) * toInt64(e.reasoning_tokens)) AS reasoning_tokens,
+    sum(toInt64(e.sign) * (e.status != 'success') * toInt64(e.input_tokens)) AS failed_input_tokens,
+    sum(toInt64(e.sign) * (e.status != 'success') * toInt64(e.cached_input_tokens)) AS failed_cached_input_tokens,
+    sum(toInt64(e.sign) * (e.status != 'success') * toInt64(e.cache_write_tokens)) AS failed_cache_write_tokens,
+    sum(toInt64(e.sign) * (e.status != 'success') * toInt64(e.output_tokens)) AS failed_output_tokens,
+    sum(toInt64(e.sign) * (e.status = 'success') * toInt64(e.output_tokens)) AS success_output_tokens,
+    sumIf(toFloat64(e.sign) * e.output_tokens * e.output_tokens, e.status = 'success') AS success_output_squares,
+    sum(if(e.sign = 1, coalesce(e.cost_usd, toDecimal64(0, 9)), -coalesce(e.cost_usd, toDecimal64(0, 9)))) AS cost_usd,
+    sumIf(if(e.sign = 1, coalesce(e.cost_usd, toDecimal64(0, 9)), -coalesce(e.cost_usd, toDecimal64(0, 9))), e.status != 'success') AS failed_cost_usd,
+    sumMapIf(map(if(e.latency_ms = 0, 0, toUInt16(1 + floor(log(greatest(e.latency_ms, 1)) / log(1.01)))), toInt64(e.sign)), e.latency_ms > 0) AS latency_n,
+    sumMapIf(map(if(e.latency_ms = 0, 0, toUInt16(1 + floor(log(greatest(e.latency_ms, 1)) / log(1.01)))), toInt64(e.sign) * e.latency_ms), e.latency_ms > 0) AS latency_s,
+    sumMapIf(map(if(assumeNotNull(e.ttft_ms) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.ttft_ms), 1)) / log(1.01)))), toInt64(e.sign)), e.ttft_ms IS NOT NULL) AS ttft_n,
+    sumMapIf(map(if(assumeNotNull(e.ttft_ms) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.ttft_ms), 1)) / log(1.01)))), toInt64(e.sign) * assumeNotNull(e.ttft_ms)), e.ttft_ms IS NOT NULL) AS ttft_s,
+    sumMapIf(map(if(e.output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(e.output_tokens, 1)) / log(1.01)))), toInt64(e.sign)), e.status = 'success') AS output_n,
+    sumMapIf(map(if(e.output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(e.output_tokens, 1)) / log(1.01)))), toInt64(e.sign) * toInt64(e.output_tokens)), e.status = 'success') AS output_s,
+    sumMapIf(map(if(assumeNotNull(e.max_tokens) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.max_tokens), 1)) / log(1.01)))), toInt64(e.sign)), e.max_tokens IS NOT NULL) AS max_tokens_n,
+    sumMapIf(map(if(assumeNotNull(e.max_tokens) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.max_tokens), 1)) / log(1.01)))), toInt64(e.sign) * assumeNotNull(e.max_tokens)), e.max_tokens IS NOT NULL) AS max_tokens_s
+FROM usage_events AS e
+GROUP BY org_id, hour, feature, provider, model, interactive, batch;
+
+-- The calls as they are (one per event id), each a +1 row: the MV fills usage_hourly.
+INSERT INTO usage_events
+SELECT event_id, org_id, timestamp, user_id, feature, provider, model, input_tokens, output_tokens, cached_input_tokens,
+       cache_write_tokens, reasoning_tokens, latency_ms, ttft_ms, status, provided_cost_usd, computed_cost_usd, cost_usd,
+       cost_status, price_version, prompt_hash, prefix_hash, max_tokens, finish_reason, interactive, batch, metadata,
+       ingested_at, accepted_at, 1 AS sign
+FROM usage_events_0007 FINAL;
+
+DROP TABLE usage_events_0007;
