@@ -50,7 +50,8 @@ SELECT
     false AS batch,
     map() AS metadata,
     now64(3) AS ingested_at,
-    now64(6) AS accepted_at
+    now64(6) AS accepted_at,
+    1 AS sign
 FROM numbers({n})
 """
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from netra_analytics.warehouse import money
+from netra_analytics.warehouse import money, percentile, rollup_source
 
 WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
 # The output tail is measured beyond this multiple of a workload's median output.
@@ -35,10 +35,15 @@ _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_
 
 
 def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
+    """Totals, distributions and latency from the hourly rollup (percentiles within 1%,
+    warehouse.percentile); repeats, the output tail and prefixes from the calls."""
     parameters = {"org": org_id, "start": start, "end": end}
     workloads = {}
-    for row in client.query(_TOTALS, parameters=parameters).named_results():
+    totals = _TOTALS.format(source=rollup_source(start, end, parameters))
+    for row in client.query(totals, parameters=parameters).named_results():
         workloads[_key(row)] = _workload(row)
+    # The tail's cap is TAIL_FACTOR x the median output the totals report.
+    caps = {_tail_key(w): int(TAIL_FACTOR * w["output"]["p50"]) for w in workloads.values() if w["output"]["p50"] is not None}
 
     def known(rows):
         # The queries are not one snapshot: calls stored meanwhile may add a workload the
@@ -49,7 +54,7 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
         workload["repeats"] = {"calls": int(row["repeat_calls"]),
                                "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
                                "tokens": _tokens(row, "repeat_")}
-    for workload, row in known(client.query(_TAIL, parameters={**parameters, "factor": TAIL_FACTOR}).named_results()):
+    for workload, row in known(client.query(_TAIL, parameters={**parameters, "cap_keys": list(caps), "caps": list(caps.values())}).named_results()):
         calls = int(row["tail_calls"])
         workload["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": calls, "excess_tokens": int(row["excess"] or 0),
                                    "truncated_calls": int(row["tail_truncated"]),
@@ -75,8 +80,13 @@ def _key(row) -> tuple:
     return tuple(bool(row[k]) if k in ("interactive", "batch") else row[k] for k in WORKLOAD)
 
 
-def _tokens(row, prefix: str) -> dict:
-    return {kind: int(row[f"{prefix}{kind}"] or 0) for kind in _TOKENS}
+def _tail_key(workload: dict) -> str:
+    # As _TAIL's SQL spells a workload: its fields joined by a unit separator.
+    return "\x1f".join(str(workload[k]).lower() if k in ("interactive", "batch") else workload[k] for k in WORKLOAD)
+
+
+def _tokens(row, prefix: str, suffix: str = "") -> dict:
+    return {kind: int(row[f"{prefix}{kind}{suffix}"] or 0) for kind in _TOKENS}
 
 
 def _decimal(value) -> Decimal:
@@ -88,24 +98,34 @@ def _stat(value):
     return None if value is None else float(value)
 
 
+def _output(row) -> dict:
+    """Mean, population stddev and percentiles of the successful calls' output tokens."""
+    n = int(row["success_calls_"])
+    mean = int(row["out_sum"]) / n if n else None
+    variance = max(float(row["out_squares"]) / n - mean * mean, 0.0) if n else None
+    return {"mean": mean, "stddev": None if variance is None else variance ** 0.5,
+            **{f"p{round(level * 100)}": percentile(row["out_n"], row["out_s"], level) for level in (0.5, 0.95, 0.99)},
+            "max_tokens_p50": percentile(row["max_n"], row["max_s"], 0.5)}
+
+
 def _workload(row) -> dict:
     return {
         **{k: (bool(row[k]) if k in ("interactive", "batch") else row[k]) for k in WORKLOAD},
-        "calls": int(row["calls_"]), "success_calls": int(row["success_calls"]),
-        "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls"]),
+        "calls": int(row["calls_"]), "success_calls": int(row["success_calls_"]),
+        "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls_"]),
         # How many calls said what they asked (prompt_hash) and what prefix they share.
-        "calls_with_prompt_hash": int(row["hashed_prompts"]), "calls_with_prefix_hash": int(row["hashed_prefixes"]),
+        "calls_with_prompt_hash": int(row["hashed_prompts_"]), "calls_with_prefix_hash": int(row["hashed_prefixes_"]),
         "tokens": _tokens(row, "all_"),
         "reasoning_tokens": int(row["reasoning_"]),
-        "output": {"mean": _stat(row["out_mean"]), "stddev": _stat(row["out_stddev"]), "p50": _stat(row["out_p50"]),
-                   "p95": _stat(row["out_p95"]), "p99": _stat(row["out_p99"]), "max_tokens_p50": _stat(row["max_tokens_p50"]),
+        "output": {**_output(row),
                    # Successful calls that stopped at their limit: said so (finish_reason `length`), or
                    # produced as many tokens as max_tokens allowed.
-                   "length_calls": int(row["length_calls"]), "at_max_tokens_calls": int(row["at_max_calls"])},
-        "failures": {"calls": int(row["failed_calls"]), "billed_calls": int(row["billed_failures"]),
-                     "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_")},
-        "latency": {"p50_ms": _stat(row["p50_latency"]), "p95_ms": _stat(row["p95_latency"]),
-                    "p50_ttft_ms": _stat(row["p50_ttft"]), "p95_ttft_ms": _stat(row["p95_ttft"])},
+                   "length_calls": int(row["length_calls_"]), "at_max_tokens_calls": int(row["at_max_calls_"])},
+        "failures": {"calls": int(row["failed_calls_"]), "billed_calls": int(row["billed_failures_"]),
+                     "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_", "_")},
+        "latency": {"p50_ms": percentile(row["lat_n"], row["lat_s"], 0.5), "p95_ms": percentile(row["lat_n"], row["lat_s"], 0.95),
+                    "p50_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.5),
+                    "p95_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.95)},
         "repeats": {"calls": 0, "cost_usd": "0", "tokens": dict.fromkeys(_TOKENS, 0)},
         "output_tail": {"cap_tokens": 0, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
                         "body_max_tokens": None, "tail_min_tokens": None},
@@ -117,25 +137,17 @@ def _workload(row) -> dict:
 # aggregate reads.
 _TOTALS = f"""
 SELECT {_KEY},
-       count() AS calls_, countIf(status = 'success') AS success_calls, sum(cost_usd) AS cost_,
-       countIf(cost_status = 'unpriced') AS unpriced_calls,
-       countIf(prompt_hash != '') AS hashed_prompts, countIf(prefix_hash != '') AS hashed_prefixes,
+       sum(calls) AS calls_, sum(success_calls) AS success_calls_, sum(cost_usd) AS cost_,
+       sum(unpriced_calls) AS unpriced_calls_, sum(hashed_prompts) AS hashed_prompts_, sum(hashed_prefixes) AS hashed_prefixes_,
        {", ".join(f"sum({t}) AS all_{t}" for t in _TOKENS)}, sum(reasoning_tokens) AS reasoning_,
-       avgIf(output_tokens, status = 'success') AS out_mean, stddevPopIf(output_tokens, status = 'success') AS out_stddev,
-       quantileExactIf(0.5)(output_tokens, status = 'success') AS out_p50,
-       quantileExactIf(0.95)(output_tokens, status = 'success') AS out_p95,
-       quantileExactIf(0.99)(output_tokens, status = 'success') AS out_p99,
-       quantileExact(0.5)(max_tokens) AS max_tokens_p50,
-       countIf(status = 'success' AND finish_reason = 'length') AS length_calls,
-       countIf(status = 'success' AND {_AT_MAX}) AS at_max_calls,
-       countIf(status != 'success') AS failed_calls,
-       countIf(status != 'success' AND input_tokens + output_tokens > 0) AS billed_failures,
-       sumIf(cost_usd, status != 'success') AS failed_cost,
-       {", ".join(f"sumIf({t}, status != 'success') AS failed_{t}" for t in _TOKENS)},
-       quantileExact(0.5)(nullIf(latency_ms, 0)) AS p50_latency, quantileExact(0.95)(nullIf(latency_ms, 0)) AS p95_latency,
-       quantileExact(0.5)(ttft_ms) AS p50_ttft, quantileExact(0.95)(ttft_ms) AS p95_ttft
-FROM usage_events FINAL WHERE {_WHERE}
-GROUP BY {_KEY}
+       sum(success_output_tokens) AS out_sum, sum(success_output_squares) AS out_squares,
+       sumMap(output_n) AS out_n, sumMap(output_s) AS out_s, sumMap(max_tokens_n) AS max_n, sumMap(max_tokens_s) AS max_s,
+       sum(length_calls) AS length_calls_, sum(at_max_calls) AS at_max_calls_,
+       sum(failed_calls) AS failed_calls_, sum(billed_failures) AS billed_failures_, sum(failed_cost_usd) AS failed_cost,
+       {", ".join(f"sum(failed_{t}) AS failed_{t}_" for t in _TOKENS)},
+       sumMap(latency_n) AS lat_n, sumMap(latency_s) AS lat_s, sumMap(ttft_n) AS ttft_n_, sumMap(ttft_s) AS ttft_s_
+FROM ({{source}})
+GROUP BY {_KEY} HAVING calls_ != 0
 """
 
 # Successful calls whose prompt (same prompt_hash) had already been answered in the period:
@@ -154,18 +166,17 @@ FROM (
 GROUP BY {_KEY}
 """
 
+# The cap per workload comes in as parameters (workloads spelt as _tail_key, their caps).
 _TAIL = f"""
-SELECT {_KEY}, any(c.cap) AS cap, countIf(output_tokens > c.cap) AS tail_calls,
-       sumIf(output_tokens - c.cap, output_tokens > c.cap) AS excess,
-       countIf(output_tokens > c.cap AND (finish_reason = 'length' OR {_AT_MAX})) AS tail_truncated,
-       countIf(output_tokens <= c.cap) AS body_calls, maxIf(output_tokens, output_tokens <= c.cap) AS body_max,
-       minIf(output_tokens, output_tokens > c.cap) AS tail_min
-FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason FROM usage_events FINAL
-      WHERE {_WHERE} AND status = 'success') AS e
-INNER JOIN (
-    SELECT {_KEY}, toUInt64({{factor:UInt32}} * quantileExact(0.5)(output_tokens)) AS cap
-    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' GROUP BY {_KEY}
-) AS c USING ({_KEY})
+SELECT {_KEY}, any(cap_) AS cap, countIf(output_tokens > cap_) AS tail_calls,
+       sumIf(output_tokens - cap_, output_tokens > cap_) AS excess,
+       countIf(output_tokens > cap_ AND (finish_reason = 'length' OR {_AT_MAX})) AS tail_truncated,
+       countIf(output_tokens <= cap_) AS body_calls, maxIf(output_tokens, output_tokens <= cap_) AS body_max,
+       minIf(output_tokens, output_tokens > cap_) AS tail_min
+FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason,
+             transform(concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F',
+                              toString(batch)), {{cap_keys:Array(String)}}, {{caps:Array(UInt64)}}, toUInt64(0)) AS cap_
+      FROM usage_events FINAL WHERE {_WHERE} AND status = 'success')
 GROUP BY {_KEY}
 """
 

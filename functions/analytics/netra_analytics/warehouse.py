@@ -297,7 +297,7 @@ def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where:
     calls = (f"SELECT {ROLLUP}, user_id FROM usage_events AS e FINAL WHERE org_id = {{org:String}}{where} AND "
              "{range} GROUP BY " + ", ".join([*_DIMENSIONS, "user_id"]))
     if by_user or first >= last:
-        return calls.format(range="timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)}")
+        return calls.replace("{range}", "timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)}")
     hourly = (f"SELECT {', '.join(ROLLUP_COLUMNS)}, '' AS user_id FROM usage_hourly WHERE org_id = {{org:String}}{where} "
               "AND hour >= {r_first:DateTime} AND hour < {r_last:DateTime}")
     edges = [f"(timestamp >= {{r_start:DateTime64(3)}} AND timestamp < {{r_first:DateTime64(3)}})" if start < first else "",
@@ -305,7 +305,7 @@ def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where:
     edges = [edge for edge in edges if edge]
     if not edges:
         return hourly
-    return f"{hourly} UNION ALL {calls.format(range='(' + ' OR '.join(edges) + ')')}"
+    return f"{hourly} UNION ALL {calls.replace('{range}', '(' + ' OR '.join(edges) + ')')}"
 
 
 def _ceil_hour(moment: dt.datetime) -> dt.datetime:

@@ -15,7 +15,8 @@ class Answers:
         self.rows = rows
 
     def query(self, sql, parameters=None):
-        return type("Result", (), {"named_results": lambda _self: iter(self.rows.get(sql, []))})()
+        found = next((rows for known, rows in self.rows.items() if known.split("FROM")[0] == sql.split("FROM")[0]), [])
+        return type("Result", (), {"named_results": lambda _self: iter(found)})()
 
 
 def test_a_workload_that_appears_after_the_totals_is_left_out():
