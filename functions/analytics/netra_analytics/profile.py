@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from netra_analytics.warehouse import money, percentile, rollup_source
+from netra_analytics.warehouse import LIVE, money, percentile, rollup_source
 
 WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
 # The output tail is measured beyond this multiple of a workload's median output.
@@ -30,7 +30,7 @@ MAX_PREFIXES = 500
 CACHE_TTLS = (300, 3600)
 _KEY = ", ".join(WORKLOAD)
 _AT_MAX = "max_tokens IS NOT NULL AND output_tokens >= max_tokens"
-_WHERE = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
+_WHERE = f"org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}} AND timestamp < {{end:DateTime64(3)}} AND {LIVE}"
 _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -160,7 +160,7 @@ FROM (
     SELECT {_KEY}, prompt_hash, count() AS n, sum(cost_usd) AS cost,
            {", ".join(f"sum({t}) AS s_{t}" for t in _TOKENS)},
            argMin(({", ".join(["cost_usd", *_TOKENS])}), (timestamp, event_id)) AS first
-    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prompt_hash != ''
+    FROM usage_events WHERE {_WHERE} AND status = 'success' AND prompt_hash != ''
     GROUP BY {_KEY}, prompt_hash HAVING n > 1
 )
 GROUP BY {_KEY}
@@ -176,7 +176,7 @@ SELECT {_KEY}, any(cap_) AS cap, countIf(output_tokens > cap_) AS tail_calls,
 FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason,
              transform(concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F',
                               toString(batch)), {{cap_keys:Array(String)}}, {{caps:Array(UInt64)}}, toUInt64(0)) AS cap_
-      FROM usage_events FINAL WHERE {_WHERE} AND status = 'success')
+      FROM usage_events WHERE {_WHERE} AND status = 'success')
 GROUP BY {_KEY}
 """
 
@@ -194,7 +194,7 @@ FROM (
     SELECT {_KEY}, prefix_hash, input_tokens, cached_input_tokens, metadata, timestamp,
            toUnixTimestamp64Milli(timestamp)
                - toUnixTimestamp64Milli(lagInFrame(timestamp, 1, toDateTime64(0, 3, 'UTC')) OVER calls) AS gap_ms
-    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+    FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
     WINDOW calls AS (PARTITION BY {_KEY}, prefix_hash ORDER BY timestamp, event_id
                      ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
 )

@@ -271,6 +271,14 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
     return found
 
 
+# The calls as they are, read without FINAL: +1 rows whose version has not been cancelled
+# since (a cancellation, the -1 row, carries the event id and accepted_at of the version it
+# cancels, ADR 0008). Exact because the consumer writes each version once; cancellations
+# are few (re-sends) and vanish with their pairs when parts merge.
+LIVE = ("sign = 1 AND (event_id, accepted_at) NOT IN (SELECT event_id, accepted_at FROM usage_events "
+        "WHERE org_id = {org:String} AND sign = -1)")
+
+
 def _rollup_select() -> str:
     """The hourly rollup's select list, read from the migration that defines it (one place):
     the edges of a range are computed from the calls with the very same expressions."""
@@ -294,7 +302,7 @@ def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where:
     first = _ceil_hour(start)
     last = end.replace(minute=0, second=0, microsecond=0)
     parameters.update(r_start=start, r_end=end, r_first=first, r_last=last)
-    calls = (f"SELECT {ROLLUP}, user_id FROM usage_events AS e FINAL WHERE org_id = {{org:String}}{where} AND "
+    calls = (f"SELECT {ROLLUP}, user_id FROM usage_events AS e WHERE org_id = {{org:String}} AND {LIVE}{where} AND "
              "{range} GROUP BY " + ", ".join([*_DIMENSIONS, "user_id"]))
     if by_user or first >= last:
         return calls.replace("{range}", "timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)}")
@@ -393,14 +401,14 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
     prompts = client.query(
         f"""SELECT prompt_hash, count() AS calls, sum(cost_usd) AS cost_, argMin(cost_usd, timestamp) AS first_cost_,
                    groupUniqArray(model) AS models, groupUniqArray(feature) AS features
-            FROM usage_events FINAL WHERE {where} AND prompt_hash != ''
+            FROM usage_events WHERE {where} AND {LIVE} AND prompt_hash != ''
             GROUP BY prompt_hash HAVING calls > 1 ORDER BY cost_ DESC, prompt_hash LIMIT {{limit:UInt32}}""",
         parameters=parameters,
     ).named_results()
     prefixes = client.query(
         f"""SELECT prefix_hash, count() AS calls, sum(input_tokens) AS input_tokens_, sum(cached_input_tokens) AS cached_,
                    groupUniqArray(model) AS models
-            FROM usage_events FINAL WHERE {where} AND prefix_hash != ''
+            FROM usage_events WHERE {where} AND {LIVE} AND prefix_hash != ''
             GROUP BY prefix_hash HAVING calls > 1 ORDER BY input_tokens_ DESC, prefix_hash LIMIT {{limit:UInt32}}""",
         parameters=parameters,
     ).named_results()
@@ -460,7 +468,7 @@ def unpriced(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
     rows = client.query(
         """SELECT provider, model, count() AS calls, sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_,
                   min(timestamp) AS first_seen, max(timestamp) AS last_seen, groupUniqArray(feature) AS features
-           FROM usage_events FINAL WHERE org_id = {org:String} AND timestamp >= {start:DateTime64(3)}
+           FROM usage_events WHERE org_id = {org:String} AND """ + LIVE + """ AND timestamp >= {start:DateTime64(3)}
                 AND timestamp < {end:DateTime64(3)} AND cost_status = 'unpriced'
            GROUP BY provider, model ORDER BY calls DESC, provider, model""",
         parameters={"org": org_id, "start": start, "end": end},
