@@ -17,6 +17,7 @@ their thresholds live with the optimizer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from netra_analytics.warehouse import LIVE, money, percentile, rollup_source
@@ -36,30 +37,25 @@ _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_
 
 def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
     """Totals, distributions and latency from the hourly rollup (percentiles within 1%,
-    warehouse.percentile); repeats, the output tail and prefixes from the calls."""
+    warehouse.percentile), repeats from it and each prompt's first call, the output tail
+    from the histogram and the calls near its cap; prefixes from the calls."""
     parameters = {"org": org_id, "start": start, "end": end}
-    workloads = {}
-    totals = _TOTALS.format(source=rollup_source(start, end, parameters))
-    for row in client.query(totals, parameters=parameters).named_results():
-        workloads[_key(row)] = _workload(row)
-    # The tail's cap is TAIL_FACTOR x the median output the totals report.
-    caps = {_tail_key(w): int(TAIL_FACTOR * w["output"]["p50"]) for w in workloads.values() if w["output"]["p50"] is not None}
+    workloads, totals = {}, {}
+    for row in client.query(_TOTALS.format(source=rollup_source(start, end, parameters)), parameters=parameters).named_results():
+        workloads[_key(row)], totals[_key(row)] = _workload(row), row
 
     def known(rows):
         # The queries are not one snapshot: calls stored meanwhile may add a workload the
         # totals have not seen; the totals decide which workloads there are.
         return ((workloads[_key(row)], row) for row in rows if _key(row) in workloads)
 
-    for workload, row in known(client.query(_REPEATS, parameters=parameters).named_results()):
-        workload["repeats"] = {"calls": int(row["repeat_calls"]),
-                               "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
-                               "tokens": _tokens(row, "repeat_")}
-    for workload, row in known(client.query(_TAIL, parameters={**parameters, "cap_keys": list(caps), "caps": list(caps.values())}).named_results()):
-        calls = int(row["tail_calls"])
-        workload["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": calls, "excess_tokens": int(row["excess"] or 0),
-                                   "truncated_calls": int(row["tail_truncated"]),
-                                   "body_max_tokens": int(row["body_max"]) if int(row["body_calls"]) else None,
-                                   "tail_min_tokens": int(row["tail_min"]) if calls else None}
+    firsts = _first_calls(client, parameters)
+    for key, workload in workloads.items():
+        row, first = totals[key], firsts.get(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
+        workload["repeats"] = {"calls": int(row["hs_calls"]) - first["calls"],
+                               "cost_usd": money(_decimal(row["hs_cost"]) - first["cost"]),
+                               "tokens": {t: int(row[f"hs_{t}_"]) - first[t] for t in _TOKENS}}
+    _output_tails(client, parameters, workloads, totals)
     for workload, row in known(client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results()):
         workload["prefixes"].append({
             "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
@@ -74,6 +70,82 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
         })
     return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
             "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
+
+
+def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
+    """Per workload, the prompts (workload and prompt hash) whose first successful call ever
+    falls in the period, and what those first calls cost: the calls that were not repeats.
+    A first call whose version was cancelled since (a re-send) is recomputed from the calls."""
+    found: dict[tuple, dict] = {}
+
+    def add(key, first):
+        into = found.setdefault(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
+        into["calls"] += 1
+        into["cost"] += _decimal(first[3])
+        for i, kind in enumerate(_TOKENS):
+            into[kind] += int(first[4 + i])
+
+    stale = []
+    for row in client.query(_FIRSTS, parameters=parameters).named_results():
+        if row["stale"]:
+            stale.append((_key(row), row["prompt_hash"]))
+        else:
+            add(_key(row), row["first"])
+    if stale:
+        wanted = set(stale)
+        for row in client.query(_LIVE_FIRSTS, parameters={**parameters, "hashes": sorted({h for _, h in stale})}).named_results():
+            if (_key(row), row["prompt_hash"]) in wanted and parameters["start"] <= _utc(row["first"][0]) < parameters["end"]:
+                add(_key(row), row["first"])
+    return found
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> None:
+    """The output beyond TAIL_FACTOR x the median, exact: whole histogram buckets clear of
+    the cap are counted from the rollup; the calls in the few buckets around it (the cap's,
+    its neighbours, and the nearest non-empty bucket either side, which hold the longest
+    output at or below the cap and the shortest above it) are read one by one."""
+    windows = {}
+    for key, workload in workloads.items():
+        p50 = workload["output"]["p50"]
+        if p50 is None:
+            continue
+        cap, counts = int(TAIL_FACTOR * p50), totals[key]["out_n"]
+        at = bucket(cap)
+        below = [b for b, n in counts.items() if n > 0 and b < at - 1]
+        above = [b for b, n in counts.items() if n > 0 and b > at + 1]
+        windows[key] = (cap, max(below, default=at - 1), min(above, default=at + 1))
+    if not windows:
+        return
+    near = {_key(row): row for row in client.query(_TAIL, parameters={
+        **parameters, "tail_keys": [_tail_key(workloads[k]) for k in windows],
+        "caps": [w[0] for w in windows.values()], "lows": [w[1] for w in windows.values()],
+        "highs": [w[2] for w in windows.values()]}).named_results()}
+    for key, (cap, low, high) in windows.items():
+        row, sums = totals[key], totals[key]["out_s"]
+        counts, truncated = row["out_n"], row["trunc_n"]
+        beyond = [b for b, n in counts.items() if b > high and n]
+        calls = sum(counts[b] for b in beyond)
+        excess = sum(sums[b] for b in beyond) - cap * calls
+        cut = sum(truncated.get(b, 0) for b in beyond)
+        body_calls = sum(n for b, n in counts.items() if b < low)
+        body_max = tail_min = None
+        if key in near:
+            calls, excess, cut = calls + int(near[key]["tail_calls"]), excess + int(near[key]["excess"] or 0), cut + int(near[key]["tail_truncated"])
+            body_calls += int(near[key]["body_calls"])
+            body_max = int(near[key]["body_max"]) if int(near[key]["body_calls"]) else None
+            tail_min = int(near[key]["tail_min"]) if int(near[key]["tail_calls"]) else None
+        workloads[key]["output_tail"] = {"cap_tokens": cap, "calls": calls, "excess_tokens": excess, "truncated_calls": cut,
+                                         "body_max_tokens": body_max if body_calls else None,
+                                         "tail_min_tokens": tail_min if calls else None}
+
+
+def bucket(value: int) -> int:
+    """A value's log-histogram bucket, as the rollup computes it (migration 0008)."""
+    return 0 if value == 0 else 1 + math.floor(math.log(max(value, 1)) / math.log(1.01))
 
 
 def _key(row) -> tuple:
@@ -145,38 +217,48 @@ SELECT {_KEY},
        sum(length_calls) AS length_calls_, sum(at_max_calls) AS at_max_calls_,
        sum(failed_calls) AS failed_calls_, sum(billed_failures) AS billed_failures_, sum(failed_cost_usd) AS failed_cost,
        {", ".join(f"sum(failed_{t}) AS failed_{t}_" for t in _TOKENS)},
-       sumMap(latency_n) AS lat_n, sumMap(latency_s) AS lat_s, sumMap(ttft_n) AS ttft_n_, sumMap(ttft_s) AS ttft_s_
+       sumMap(latency_n) AS lat_n, sumMap(latency_s) AS lat_s, sumMap(ttft_n) AS ttft_n_, sumMap(ttft_s) AS ttft_s_,
+       sum(hashed_success_calls) AS hs_calls, sum(hashed_success_cost_usd) AS hs_cost,
+       {", ".join(f"sum(hashed_success_{t}) AS hs_{t}_" for t in _TOKENS)}, sumMap(truncated_n) AS trunc_n
 FROM ({{source}})
 GROUP BY {_KEY} HAVING calls_ != 0
 """
 
-# Successful calls whose prompt (same prompt_hash) had already been answered in the period:
-# every call of a prompt after its first (earliest; the event id breaks ties). The first
-# call's cost and tokens come out of one argMin of a tuple: five argMins cost 3x as much.
-_REPEATS = f"""
-SELECT {_KEY}, sum(n - 1) AS repeat_calls, sum(cost) AS prompts_cost, sum(first.1) AS firsts_cost,
-       {", ".join(f"sum(s_{t} - first.{i + 2}) AS repeat_{t}" for i, t in enumerate(_TOKENS))}
-FROM (
-    SELECT {_KEY}, prompt_hash, count() AS n, sum(cost_usd) AS cost,
-           {", ".join(f"sum({t}) AS s_{t}" for t in _TOKENS)},
-           argMin(({", ".join(["cost_usd", *_TOKENS])}), (timestamp, event_id)) AS first
-    FROM usage_events WHERE {_WHERE} AND status = 'success' AND prompt_hash != ''
-    GROUP BY {_KEY}, prompt_hash HAVING n > 1
-)
-GROUP BY {_KEY}
+# Each prompt's (workload and prompt hash) first successful call ever, and whether that
+# version was cancelled since.
+_FIRSTS = f"""
+SELECT {_KEY}, prompt_hash, first, (first.2, first.3) IN (
+           SELECT event_id, accepted_at FROM usage_events WHERE org_id = {{org:String}} AND sign = -1) AS stale
+FROM (SELECT {_KEY}, prompt_hash, argMinMerge(first) AS first FROM usage_prompt_firsts WHERE org_id = {{org:String}}
+      GROUP BY {_KEY}, prompt_hash)
+WHERE stale OR (first.1 >= {{start:DateTime64(3)}} AND first.1 < {{end:DateTime64(3)}})
 """
 
-# The cap per workload comes in as parameters (workloads spelt as _tail_key, their caps).
+_LIVE_FIRSTS = f"""
+SELECT {_KEY}, prompt_hash,
+       argMin((timestamp, event_id, accepted_at, coalesce(cost_usd, toDecimal64(0, 9)), {", ".join(_TOKENS)}),
+              (timestamp, event_id)) AS first
+FROM usage_events WHERE org_id = {{org:String}} AND {LIVE} AND status = 'success' AND prompt_hash IN {{hashes:Array(String)}}
+GROUP BY {_KEY}, prompt_hash
+"""
+
+# The successful calls whose output lies in the histogram buckets [low, high] around each
+# workload's cap (workloads spelt as _tail_key, with their caps and bucket windows).
+_BUCKET = "if(output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(output_tokens, 1)) / log(1.01))))"
 _TAIL = f"""
-SELECT {_KEY}, any(cap_) AS cap, countIf(output_tokens > cap_) AS tail_calls,
+SELECT {_KEY}, countIf(output_tokens > cap_) AS tail_calls,
        sumIf(output_tokens - cap_, output_tokens > cap_) AS excess,
        countIf(output_tokens > cap_ AND (finish_reason = 'length' OR {_AT_MAX})) AS tail_truncated,
        countIf(output_tokens <= cap_) AS body_calls, maxIf(output_tokens, output_tokens <= cap_) AS body_max,
        minIf(output_tokens, output_tokens > cap_) AS tail_min
 FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason,
-             transform(concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F',
-                              toString(batch)), {{cap_keys:Array(String)}}, {{caps:Array(UInt64)}}, toUInt64(0)) AS cap_
-      FROM usage_events WHERE {_WHERE} AND status = 'success')
+             indexOf({{tail_keys:Array(String)}}, concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F',
+                                                       toString(interactive), '\\x1F', toString(batch))) AS at_,
+             {{caps:Array(UInt64)}}[at_] AS cap_
+      FROM usage_events
+      WHERE {_WHERE} AND status = 'success'
+            AND {_BUCKET} BETWEEN arrayMin({{lows:Array(UInt16)}}) AND arrayMax({{highs:Array(UInt16)}}))
+WHERE at_ > 0 AND {_BUCKET} BETWEEN {{lows:Array(UInt16)}}[at_] AND {{highs:Array(UInt16)}}[at_]
 GROUP BY {_KEY}
 """
 

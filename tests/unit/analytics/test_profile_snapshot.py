@@ -23,8 +23,8 @@ def test_a_workload_that_appears_after_the_totals_is_left_out():
     late = Answers({
         profile._TOTALS: [],
         profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
-        profile._REPEATS: [{**WORKLOAD, "repeat_calls": 1, "prompts_cost": 1, "firsts_cost": 0,
-                            **{f"repeat_{t}": 1 for t in profile._TOKENS}}],
+        profile._FIRSTS: [{**WORKLOAD, "prompt_hash": "h", "stale": 0,
+                           "first": (dt.datetime(2026, 11, 24, 12), "e1", dt.datetime(2026, 11, 24, 12), 1, 1, 0, 0, 1)}],
     })
     now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
     assert profile.workload_profile(late, "org", now - dt.timedelta(days=1), now)["workloads"] == []

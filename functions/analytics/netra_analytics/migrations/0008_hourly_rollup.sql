@@ -85,6 +85,12 @@ CREATE TABLE usage_hourly
     success_output_squares     SimpleAggregateFunction(sum, Float64),
     cost_usd                   SimpleAggregateFunction(sum, Decimal(38, 9)),
     failed_cost_usd            SimpleAggregateFunction(sum, Decimal(38, 9)),
+    hashed_success_calls       SimpleAggregateFunction(sum, Int64),
+    hashed_success_cost_usd    SimpleAggregateFunction(sum, Decimal(38, 9)),
+    hashed_success_input_tokens        SimpleAggregateFunction(sum, Int64),
+    hashed_success_cached_input_tokens SimpleAggregateFunction(sum, Int64),
+    hashed_success_cache_write_tokens  SimpleAggregateFunction(sum, Int64),
+    hashed_success_output_tokens       SimpleAggregateFunction(sum, Int64),
     latency_n                  SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
     latency_s                  SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
     ttft_n                     SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
@@ -92,7 +98,8 @@ CREATE TABLE usage_hourly
     output_n                   SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
     output_s                   SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
     max_tokens_n               SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
-    max_tokens_s               SimpleAggregateFunction(sumMap, Map(UInt16, Int64))
+    max_tokens_s               SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    truncated_n                SimpleAggregateFunction(sumMap, Map(UInt16, Int64))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
@@ -124,6 +131,12 @@ SELECT
     sumIf(toFloat64(e.sign) * e.output_tokens * e.output_tokens, e.status = 'success') AS success_output_squares,
     sum(if(e.sign = 1, coalesce(e.cost_usd, toDecimal64(0, 9)), -coalesce(e.cost_usd, toDecimal64(0, 9)))) AS cost_usd,
     sumIf(if(e.sign = 1, coalesce(e.cost_usd, toDecimal64(0, 9)), -coalesce(e.cost_usd, toDecimal64(0, 9))), e.status != 'success') AS failed_cost_usd,
+    sum(toInt64(e.sign) * (e.status = 'success' AND e.prompt_hash != '')) AS hashed_success_calls,
+    sumIf(if(e.sign = 1, coalesce(e.cost_usd, toDecimal64(0, 9)), -coalesce(e.cost_usd, toDecimal64(0, 9))), e.status = 'success' AND e.prompt_hash != '') AS hashed_success_cost_usd,
+    sum(toInt64(e.sign) * (e.status = 'success' AND e.prompt_hash != '') * toInt64(e.input_tokens)) AS hashed_success_input_tokens,
+    sum(toInt64(e.sign) * (e.status = 'success' AND e.prompt_hash != '') * toInt64(e.cached_input_tokens)) AS hashed_success_cached_input_tokens,
+    sum(toInt64(e.sign) * (e.status = 'success' AND e.prompt_hash != '') * toInt64(e.cache_write_tokens)) AS hashed_success_cache_write_tokens,
+    sum(toInt64(e.sign) * (e.status = 'success' AND e.prompt_hash != '') * toInt64(e.output_tokens)) AS hashed_success_output_tokens,
     sumMapIf(map(if(e.latency_ms = 0, 0, toUInt16(1 + floor(log(greatest(e.latency_ms, 1)) / log(1.01)))), toInt64(e.sign)), e.latency_ms > 0) AS latency_n,
     sumMapIf(map(if(e.latency_ms = 0, 0, toUInt16(1 + floor(log(greatest(e.latency_ms, 1)) / log(1.01)))), toInt64(e.sign) * e.latency_ms), e.latency_ms > 0) AS latency_s,
     sumMapIf(map(if(assumeNotNull(e.ttft_ms) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.ttft_ms), 1)) / log(1.01)))), toInt64(e.sign)), e.ttft_ms IS NOT NULL) AS ttft_n,
@@ -131,11 +144,40 @@ SELECT
     sumMapIf(map(if(e.output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(e.output_tokens, 1)) / log(1.01)))), toInt64(e.sign)), e.status = 'success') AS output_n,
     sumMapIf(map(if(e.output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(e.output_tokens, 1)) / log(1.01)))), toInt64(e.sign) * toInt64(e.output_tokens)), e.status = 'success') AS output_s,
     sumMapIf(map(if(assumeNotNull(e.max_tokens) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.max_tokens), 1)) / log(1.01)))), toInt64(e.sign)), e.max_tokens IS NOT NULL) AS max_tokens_n,
-    sumMapIf(map(if(assumeNotNull(e.max_tokens) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.max_tokens), 1)) / log(1.01)))), toInt64(e.sign) * assumeNotNull(e.max_tokens)), e.max_tokens IS NOT NULL) AS max_tokens_s
+    sumMapIf(map(if(assumeNotNull(e.max_tokens) = 0, 0, toUInt16(1 + floor(log(greatest(assumeNotNull(e.max_tokens), 1)) / log(1.01)))), toInt64(e.sign) * assumeNotNull(e.max_tokens)), e.max_tokens IS NOT NULL) AS max_tokens_s,
+    sumMapIf(map(if(e.output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(e.output_tokens, 1)) / log(1.01)))), toInt64(e.sign)),
+             e.status = 'success' AND (ifNull(e.finish_reason, '') = 'length' OR ifNull(e.output_tokens >= e.max_tokens, 0))) AS truncated_n
 FROM usage_events AS e
 GROUP BY org_id, hour, feature, provider, model, interactive, batch;
 
--- The calls as they are (one per event id), each a +1 row: the MV fills usage_hourly.
+-- Per org x workload x prompt hash, its first successful call ever (earliest; the event
+-- id breaks ties): what the profile's repeats subtract from the rollup's hashed calls. A
+-- version later cancelled stays in the state; reads find it among the cancellations and
+-- recompute that prompt from the calls (profile.py).
+CREATE TABLE usage_prompt_firsts
+(
+    org_id      String,
+    prompt_hash String,
+    feature     LowCardinality(String),
+    provider    LowCardinality(String),
+    model       LowCardinality(String),
+    interactive Bool,
+    batch       Bool,
+    first       AggregateFunction(argMin, Tuple(DateTime64(3, 'UTC'), String, DateTime64(6, 'UTC'), Decimal(18, 9),
+                                                UInt64, UInt64, UInt64, UInt64), Tuple(DateTime64(3, 'UTC'), String))
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (org_id, prompt_hash, feature, provider, model, interactive, batch);
+
+CREATE MATERIALIZED VIEW usage_prompt_firsts_mv TO usage_prompt_firsts AS
+SELECT org_id, prompt_hash, feature, provider, model, interactive, batch,
+       argMinState((timestamp, event_id, accepted_at, coalesce(cost_usd, toDecimal64(0, 9)), input_tokens, cached_input_tokens,
+                    cache_write_tokens, output_tokens), (timestamp, event_id)) AS first
+FROM usage_events
+WHERE sign = 1 AND status = 'success' AND prompt_hash != ''
+GROUP BY org_id, prompt_hash, feature, provider, model, interactive, batch;
+
+-- The calls as they are (one per event id), each a +1 row: the views fill the rollups.
 INSERT INTO usage_events
 SELECT event_id, org_id, timestamp, user_id, feature, provider, model, input_tokens, output_tokens, cached_input_tokens,
        cache_write_tokens, reasoning_tokens, latency_ms, ttft_ms, status, provided_cost_usd, computed_cost_usd, cost_usd,
