@@ -75,28 +75,39 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
 def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
     """Per workload, the prompts (workload and prompt hash) whose first successful call ever
     falls in the period, and what those first calls cost: the calls that were not repeats.
-    A first call whose version was cancelled since (a re-send) is recomputed from the calls."""
+    A first call whose event has a cancelled version (a re-send) is recomputed from the calls."""
     found: dict[tuple, dict] = {}
+    bounds = {"start_key": _key_at(parameters["start"]), "end_key": _key_at(parameters["end"])}
 
-    def add(key, first):
+    def add(key, row):
+        if not bounds["start_key"] <= row["at_"] < bounds["end_key"]:
+            return
         into = found.setdefault(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
         into["calls"] += 1
-        into["cost"] += _decimal(first[3])
-        for i, kind in enumerate(_TOKENS):
-            into[kind] += int(first[4 + i])
+        into["cost"] += _decimal(row["cost_"])
+        for kind in _TOKENS:
+            into[kind] += int(row[f"{kind}_"])
 
-    stale = []
-    for row in client.query(_FIRSTS, parameters=parameters).named_results():
+    cancelled = [row[0] for row in client.query(
+        "SELECT DISTINCT cityHash64(event_id) FROM usage_events WHERE org_id = {org:String} AND sign = -1",
+        parameters=parameters).result_rows]
+    stale = set()
+    for row in client.query(_FIRSTS, parameters={**parameters, **bounds, "cancelled": cancelled}).named_results():
         if row["stale"]:
-            stale.append((_key(row), row["prompt_hash"]))
+            stale.add((_key(row), row["prompt_hash"]))
         else:
-            add(_key(row), row["first"])
+            add(_key(row), row)
     if stale:
-        wanted = set(stale)
         for row in client.query(_LIVE_FIRSTS, parameters={**parameters, "hashes": sorted({h for _, h in stale})}).named_results():
-            if (_key(row), row["prompt_hash"]) in wanted and parameters["start"] <= _utc(row["first"][0]) < parameters["end"]:
-                add(_key(row), row["first"])
+            if (_key(row), row["prompt_hash"]) in stale:
+                add(_key(row), row)
     return found
+
+
+def _key_at(moment: dt.datetime) -> int:
+    """The first-call key of the first instant at or after `moment` (as _FIRST_KEY)."""
+    milliseconds = -(-int(round(moment.timestamp() * 1_000_000)) // 1000)
+    return milliseconds * 2097152
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -224,20 +235,24 @@ FROM ({{source}})
 GROUP BY {_KEY} HAVING calls_ != 0
 """
 
-# Each prompt's (workload and prompt hash) first successful call ever, and whether that
-# version was cancelled since.
+# Each prompt's (workload and prompt hash) first successful call ever, if it falls in the
+# period or its event was re-sent since (`stale`: {cancelled} are the hashes of event ids
+# with a cancelled version, usually none). Keys as usage_prompt_firsts orders calls.
+_FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)"
 _FIRSTS = f"""
-SELECT {_KEY}, prompt_hash, first, (first.2, first.3) IN (
-           SELECT event_id, accepted_at FROM usage_events WHERE org_id = {{org:String}} AND sign = -1) AS stale
-FROM (SELECT {_KEY}, prompt_hash, argMinMerge(first) AS first FROM usage_prompt_firsts WHERE org_id = {{org:String}}
-      GROUP BY {_KEY}, prompt_hash)
-WHERE stale OR (first.1 >= {{start:DateTime64(3)}} AND first.1 < {{end:DateTime64(3)}})
+SELECT {_KEY}, prompt_hash, at_, has({{cancelled:Array(UInt64)}}, event_) AS stale, cost_,
+       {", ".join(f"{t}_" for t in _TOKENS)}
+FROM (SELECT {_KEY}, prompt_hash, min(first_key) AS at_, argMinMerge(first_event) AS event_,
+             argMinMerge(first_cost) AS cost_, argMinMerge(first_input) AS input_tokens_,
+             argMinMerge(first_cached_input) AS cached_input_tokens_, argMinMerge(first_cache_write) AS cache_write_tokens_,
+             argMinMerge(first_output) AS output_tokens_
+      FROM usage_prompt_firsts WHERE org_id = {{org:String}} GROUP BY {_KEY}, prompt_hash)
+WHERE (at_ >= {{start_key:Int64}} AND at_ < {{end_key:Int64}}) OR stale
 """
 
 _LIVE_FIRSTS = f"""
-SELECT {_KEY}, prompt_hash,
-       argMin((timestamp, event_id, accepted_at, coalesce(cost_usd, toDecimal64(0, 9)), {", ".join(_TOKENS)}),
-              (timestamp, event_id)) AS first
+SELECT {_KEY}, prompt_hash, min({_FIRST_KEY}) AS at_, argMin(coalesce(cost_usd, toDecimal64(0, 9)), {_FIRST_KEY}) AS cost_,
+       {", ".join(f"argMin({t}, {_FIRST_KEY}) AS {t}_" for t in _TOKENS)}
 FROM usage_events WHERE org_id = {{org:String}} AND {LIVE} AND status = 'success' AND prompt_hash IN {{hashes:Array(String)}}
 GROUP BY {_KEY}, prompt_hash
 """

@@ -147,3 +147,23 @@ def test_a_migration_claimed_but_never_applied_stops_start_up_by_name(unmigrated
     unmigrated.command("CREATE TABLE schema_migration_claim_0001 (at DateTime) ENGINE = MergeTree ORDER BY tuple()")
     with pytest.raises(RuntimeError, match="schema_migration_claim_0001"):
         warehouse.migrate(unmigrated, wait_seconds=0.5)
+
+
+def test_a_prompts_first_call_resent_later_moves_which_calls_are_repeats(client):
+    """Repeats subtract each prompt's first call; when that call is re-sent (moved or given
+    another prompt) the next one becomes the first, whatever the rollups held before."""
+    base = {"prompt_hash": "p", "input_tokens": 0}
+
+    def repeats():
+        [workload] = workload_profile(client, "org-r", START, END)["workloads"]
+        return workload["repeats"]["calls"], workload["repeats"]["tokens"]["output_tokens"]
+
+    warehouse.insert(client, events("org-r", *({**base, "event_id": f"r{n}", "timestamp": f"2026-11-20T10:{n * 5:02d}:00Z",
+                                                "output_tokens": 100 * n} for n in (1, 2, 3))), accepted_at=NOW)
+    assert repeats() == (2, 500)  # r2 and r3 after r1
+    warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100}),
+                     accepted_at=NOW + LATER)
+    assert repeats() == (2, 400)  # r2 is first now: r3 and r1 repeat it
+    warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100,
+                                              "prompt_hash": "q"}), accepted_at=NOW + 2 * LATER)
+    assert repeats() == (1, 300)  # r1 asks another prompt, the first of its own

@@ -16,15 +16,15 @@ class Answers:
 
     def query(self, sql, parameters=None):
         found = next((rows for known, rows in self.rows.items() if known.split("FROM")[0] == sql.split("FROM")[0]), [])
-        return type("Result", (), {"named_results": lambda _self: iter(found)})()
+        return type("Result", (), {"named_results": lambda _self: iter(found), "result_rows": []})()
 
 
 def test_a_workload_that_appears_after_the_totals_is_left_out():
     late = Answers({
         profile._TOTALS: [],
         profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
-        profile._FIRSTS: [{**WORKLOAD, "prompt_hash": "h", "stale": 0,
-                           "first": (dt.datetime(2026, 11, 24, 12), "e1", dt.datetime(2026, 11, 24, 12), 1, 1, 0, 0, 1)}],
+        profile._FIRSTS: [{**WORKLOAD, "prompt_hash": "h", "stale": 0, "at_": 1, "cost_": 1,
+                           **{f"{t}_": 1 for t in profile._TOKENS}}],
     })
     now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
     assert profile.workload_profile(late, "org", now - dt.timedelta(days=1), now)["workloads"] == []

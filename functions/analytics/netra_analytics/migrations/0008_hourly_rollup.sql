@@ -150,29 +150,41 @@ SELECT
 FROM usage_events AS e
 GROUP BY org_id, hour, feature, provider, model, interactive, batch;
 
--- Per org x workload x prompt hash, its first successful call ever (earliest; the event
--- id breaks ties): what the profile's repeats subtract from the rollup's hashed calls. A
--- version later cancelled stays in the state; reads find it among the cancellations and
--- recompute that prompt from the calls (profile.py).
+-- Per org x workload x prompt hash, its first successful call ever: what the profile's
+-- repeats subtract from the rollup's hashed calls. Earliest by `first_key`: the time in ms,
+-- then 21 bits of a hash of the event id for calls in the same ms (one Int64 key: scalar
+-- argMin states merge ~5x faster than tuples). A version later cancelled stays in the
+-- state; reads see its event among the cancellations and recompute that prompt from the
+-- calls (profile.py).
 CREATE TABLE usage_prompt_firsts
 (
-    org_id      String,
-    prompt_hash String,
-    feature     LowCardinality(String),
-    provider    LowCardinality(String),
-    model       LowCardinality(String),
-    interactive Bool,
-    batch       Bool,
-    first       AggregateFunction(argMin, Tuple(DateTime64(3, 'UTC'), String, DateTime64(6, 'UTC'), Decimal(18, 9),
-                                                UInt64, UInt64, UInt64, UInt64), Tuple(DateTime64(3, 'UTC'), String))
+    org_id             String,
+    prompt_hash        String,
+    feature            LowCardinality(String),
+    provider           LowCardinality(String),
+    model              LowCardinality(String),
+    interactive        Bool,
+    batch              Bool,
+    first_key          SimpleAggregateFunction(min, Int64),
+    first_event        AggregateFunction(argMin, UInt64, Int64),
+    first_cost         AggregateFunction(argMin, Decimal(18, 9), Int64),
+    first_input        AggregateFunction(argMin, UInt64, Int64),
+    first_cached_input AggregateFunction(argMin, UInt64, Int64),
+    first_cache_write  AggregateFunction(argMin, UInt64, Int64),
+    first_output       AggregateFunction(argMin, UInt64, Int64)
 )
 ENGINE = AggregatingMergeTree
 ORDER BY (org_id, prompt_hash, feature, provider, model, interactive, batch);
 
 CREATE MATERIALIZED VIEW usage_prompt_firsts_mv TO usage_prompt_firsts AS
 SELECT org_id, prompt_hash, feature, provider, model, interactive, batch,
-       argMinState((timestamp, event_id, accepted_at, coalesce(cost_usd, toDecimal64(0, 9)), input_tokens, cached_input_tokens,
-                    cache_write_tokens, output_tokens), (timestamp, event_id)) AS first
+       min(toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_key,
+       argMinState(cityHash64(event_id), toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_event,
+       argMinState(coalesce(cost_usd, toDecimal64(0, 9)), toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_cost,
+       argMinState(input_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_input,
+       argMinState(cached_input_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_cached_input,
+       argMinState(cache_write_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_cache_write,
+       argMinState(output_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_output
 FROM usage_events
 WHERE sign = 1 AND status = 'success' AND prompt_hash != ''
 GROUP BY org_id, prompt_hash, feature, provider, model, interactive, batch;
