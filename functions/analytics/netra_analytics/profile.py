@@ -79,11 +79,9 @@ def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
     found: dict[tuple, dict] = {}
     bounds = {"start_key": _key_at(parameters["start"]), "end_key": _key_at(parameters["end"])}
 
-    def add(key, row):
-        if not bounds["start_key"] <= row["at_"] < bounds["end_key"]:
-            return
+    def add(key, row, calls: int):
         into = found.setdefault(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
-        into["calls"] += 1
+        into["calls"] += calls
         into["cost"] += _decimal(row["cost_"])
         for kind in _TOKENS:
             into[kind] += int(row[f"{kind}_"])
@@ -93,14 +91,12 @@ def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
         parameters=parameters).result_rows]
     stale = set()
     for row in client.query(_FIRSTS, parameters={**parameters, **bounds, "cancelled": cancelled}).named_results():
-        if row["stale"]:
-            stale.add((_key(row), row["prompt_hash"]))
-        else:
-            add(_key(row), row)
+        add(_key(row), row, int(row["calls_"]))
+        stale.update((_key(row), prompt) for prompt in row["stale_"])
     if stale:
         for row in client.query(_LIVE_FIRSTS, parameters={**parameters, "hashes": sorted({h for _, h in stale})}).named_results():
-            if (_key(row), row["prompt_hash"]) in stale:
-                add(_key(row), row)
+            if (_key(row), row["prompt_hash"]) in stale and bounds["start_key"] <= row["at_"] < bounds["end_key"]:
+                add(_key(row), row, 1)
     return found
 
 
@@ -134,7 +130,10 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
     near = {_key(row): row for row in client.query(_TAIL, parameters={
         **parameters, "tail_keys": [_tail_key(workloads[k]) for k in windows],
         "caps": [w[0] for w in windows.values()], "lows": [w[1] for w in windows.values()],
-        "highs": [w[2] for w in windows.values()]}).named_results()}
+        "highs": [w[2] for w in windows.values()],
+        # Values that can lie in those buckets, a bucket wider either side (cheap to test first).
+        "least": math.floor(1.01 ** (min(w[1] for w in windows.values()) - 2)) if min(w[1] for w in windows.values()) > 1 else 0,
+        "most": math.ceil(1.01 ** (max(w[2] for w in windows.values()) + 1)) + 1}).named_results()}
     for key, (cap, low, high) in windows.items():
         row, sums = totals[key], totals[key]["out_s"]
         counts, truncated = row["out_n"], row["trunc_n"]
@@ -240,14 +239,16 @@ GROUP BY {_KEY} HAVING calls_ != 0
 # with a cancelled version, usually none). Keys as usage_prompt_firsts orders calls.
 _FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)"
 _FIRSTS = f"""
-SELECT {_KEY}, prompt_hash, at_, has({{cancelled:Array(UInt64)}}, event_) AS stale, cost_,
-       {", ".join(f"{t}_" for t in _TOKENS)}
+SELECT {_KEY}, countIf(in_range) AS calls_, sumIf(cost_, in_range) AS cost_,
+       {", ".join(f"sumIf({t}_, in_range) AS {t}_" for t in _TOKENS)}, groupArrayIf(prompt_hash, stale) AS stale_
 FROM (SELECT {_KEY}, prompt_hash, min(first_key) AS at_, argMinMerge(first_event) AS event_,
              argMinMerge(first_cost) AS cost_, argMinMerge(first_input) AS input_tokens_,
              argMinMerge(first_cached_input) AS cached_input_tokens_, argMinMerge(first_cache_write) AS cache_write_tokens_,
-             argMinMerge(first_output) AS output_tokens_
+             argMinMerge(first_output) AS output_tokens_,
+             has({{cancelled:Array(UInt64)}}, event_) AS stale,
+             NOT stale AND at_ >= {{start_key:Int64}} AND at_ < {{end_key:Int64}} AS in_range
       FROM usage_prompt_firsts WHERE org_id = {{org:String}} GROUP BY {_KEY}, prompt_hash)
-WHERE (at_ >= {{start_key:Int64}} AND at_ < {{end_key:Int64}}) OR stale
+GROUP BY {_KEY}
 """
 
 _LIVE_FIRSTS = f"""
@@ -272,29 +273,24 @@ FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason,
              {{caps:Array(UInt64)}}[at_] AS cap_
       FROM usage_events
       WHERE {_WHERE} AND status = 'success'
-            AND {_BUCKET} BETWEEN arrayMin({{lows:Array(UInt16)}}) AND arrayMax({{highs:Array(UInt16)}}))
+            AND output_tokens >= {{least:UInt64}} AND output_tokens < {{most:UInt64}})
 WHERE at_ > 0 AND {_BUCKET} BETWEEN {{lows:Array(UInt16)}}[at_] AND {{highs:Array(UInt16)}}[at_]
 GROUP BY {_KEY}
 """
 
-# Per prefix, each call's gap since the previous call of that prefix in its workload (a
-# window function over the calls in time order; the first call's gap is from 1970, so it
-# writes): a provider cache whose entry lives `ttl` since last use is written once after
-# every gap longer than `ttl` and read otherwise.
+# Per prefix, the gaps between its calls in its workload (their times sorted, differenced:
+# no window over the calls, which cost a sort of them all): a provider cache whose entry
+# lives `ttl` since last use is written by the first call and after every gap longer than
+# `ttl`, and read otherwise. The median gap is nearest-rank, as quantileExact.
 _PREFIXES = f"""
 SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, avg(input_tokens) AS mean_input,
        quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
        sum(input_tokens) AS input_, sum(cached_input_tokens) AS cached_,
-       {", ".join(f"countIf(gap_ms > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
-       quantileExactIf(0.5)(gap_ms, gap_ms < toUnixTimestamp64Milli(timestamp)) AS gap_p50_ms
-FROM (
-    SELECT {_KEY}, prefix_hash, input_tokens, cached_input_tokens, metadata, timestamp,
-           toUnixTimestamp64Milli(timestamp)
-               - toUnixTimestamp64Milli(lagInFrame(timestamp, 1, toDateTime64(0, 3, 'UTC')) OVER calls) AS gap_ms
-    FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
-    WINDOW calls AS (PARTITION BY {_KEY}, prefix_hash ORDER BY timestamp, event_id
-                     ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
-)
+       arraySort(groupArray(toUnixTimestamp64Milli(timestamp))) AS times_,
+       arraySort(arrayMap((later, earlier) -> later - earlier, arrayPopFront(times_), arrayPopBack(times_))) AS gaps_,
+       {", ".join(f"1 + arrayCount(gap -> gap > {ttl * 1000}, gaps_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       gaps_[intDiv(length(gaps_), 2) + 1] AS gap_p50_ms
+FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """
