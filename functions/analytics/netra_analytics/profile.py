@@ -20,7 +20,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 
-from netra_analytics.warehouse import LIVE, money, percentile, rollup_source
+from netra_analytics.warehouse import LIVE, money, percentile, rollup_select, rollup_source
 
 WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
 # The output tail is measured beyond this multiple of a workload's median output.
@@ -56,18 +56,8 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
                                "cost_usd": money(_decimal(row["hs_cost"]) - first["cost"]),
                                "tokens": {t: int(row[f"hs_{t}_"]) - first[t] for t in _TOKENS}}
     _output_tails(client, parameters, workloads, totals)
-    for workload, row in known(client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results()):
-        workload["prefixes"].append({
-            "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
-            # The shared prefix is at most the shortest prompt that carries it; callers that
-            # know its length say so in metadata.prefix_tokens (median of what they said).
-            "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(row["hinted"] or 0) or None,
-            "mean_input_tokens": round(float(row["mean_input"]), 1), "input_tokens": int(row["input_"]),
-            "cached_input_tokens": int(row["cached_"]),
-            # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
-            "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
-            "median_gap_seconds": None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"]) / 1000,
-        })
+    for workload, prefix in _prefixes(client, parameters, workloads):
+        workload["prefixes"].append(prefix)
     return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
             "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
 
@@ -104,6 +94,77 @@ def _key_at(moment: dt.datetime) -> int:
     """The first-call key of the first instant at or after `moment` (as _FIRST_KEY)."""
     milliseconds = -(-int(round(moment.timestamp() * 1_000_000)) // 1000)
     return milliseconds * 2097152
+
+
+def _prefixes(client, parameters: dict, workloads: dict) -> list[tuple[dict, dict]]:
+    """The MAX_PREFIXES prefixes with the most input, each with its workload: from the
+    per-minute rollup (the median gap within 1%, gaps inside a minute taken as evenly spaced),
+    or from the calls for a prefix that has a cancelled call (rollup minima cannot be undone)."""
+    stale = [row[0] for row in client.query(
+        "SELECT DISTINCT prefix_hash FROM usage_events WHERE org_id = {org:String} AND sign = -1 AND prefix_hash != ''",
+        parameters=parameters).result_rows]
+    found = []
+    source = _prefix_minutes(parameters)
+    for row in client.query(_PREFIXES.format(source=source),
+                            parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
+        found.append((row, _median_gap(row)))
+    if stale:
+        for row in client.query(_LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
+            found.append((row, None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"])))
+    found.sort(key=lambda item: (-int(item[0]["input_"]), item[0]["prefix_hash"]))
+    return [(workloads[_key(row)], _prefix(row, gap)) for row, gap in found[:MAX_PREFIXES] if _key(row) in workloads]
+
+
+def _median_gap(row) -> float | None:
+    """Nearest-rank median of a prefix's gaps (value, how many): exact from the gaps when a
+    prefix has few, else from their histogram (within 1%)."""
+    if not row["few_gaps"]:
+        return percentile(row["gap_n"], row["gap_s"], 0.5)
+    gaps = sorted(row["few_gaps"])
+    rank, seen = sum(n for _, n in gaps) // 2, 0
+    for value, n in gaps:
+        seen += n
+        if seen > rank:
+            return float(value)
+    return None
+
+
+def _prefix(row, gap_ms: float | None) -> dict:
+    hinted = percentile(row["hint_n"], row["hint_s"], 0.5) if "hint_n" in row else row["hinted"]
+    return {
+        "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
+        # The shared prefix is at most the shortest prompt that carries it; callers that
+        # know its length say so in metadata.prefix_tokens (median of what they said).
+        "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(hinted or 0) or None,
+        "mean_input_tokens": round(int(row["input_"]) / int(row["calls"]), 1), "input_tokens": int(row["input_"]),
+        "cached_input_tokens": int(row["cached_"]),
+        # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
+        "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
+        "median_gap_seconds": None if gap_ms is None else gap_ms / 1000,
+    }
+
+
+_MINUTE = dt.timedelta(minutes=1)
+
+
+def _prefix_minutes(parameters: dict) -> str:
+    """Per-minute prefix rows covering [start, end): whole minutes from the rollup, the
+    partial minutes at the edges from the calls (the rollup's own expressions)."""
+    start, end = parameters["start"], parameters["end"]
+    first = start.replace(second=0, microsecond=0)
+    first = first if first == start else first + _MINUTE
+    last = end.replace(second=0, microsecond=0)
+    parameters.update(m_first=first, m_last=last)
+    calls = (f"SELECT {rollup_select('usage_prefix_minutes_mv')} FROM usage_events AS e WHERE org_id = {{org:String}} "
+             f"AND {LIVE} AND e.status = 'success' AND e.prefix_hash != '' AND {{range}} "
+             "GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, minute")
+    if first >= last:
+        return calls.replace("{range}", "timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}")
+    whole = ("SELECT * FROM usage_prefix_minutes WHERE org_id = {org:String} AND minute >= {m_first:DateTime} "
+             "AND minute < {m_last:DateTime}")
+    edges = [edge for edge, wanted in (("(timestamp >= {start:DateTime64(3)} AND timestamp < {m_first:DateTime64(3)})", start < first),
+                                      ("(timestamp >= {m_last:DateTime64(3)} AND timestamp < {end:DateTime64(3)})", last < end)) if wanted]
+    return whole if not edges else f"{whole} UNION ALL {calls.replace('{range}', '(' + ' OR '.join(edges) + ')')}"
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -278,19 +339,41 @@ WHERE at_ > 0 AND {_BUCKET} BETWEEN {{lows:Array(UInt16)}}[at_] AND {{highs:Arra
 GROUP BY {_KEY}
 """
 
-# Per prefix, the gaps between its calls in its workload (their times sorted, differenced:
-# no window over the calls, which cost a sort of them all): a provider cache whose entry
-# lives `ttl` since last use is written by the first call and after every gap longer than
-# `ttl`, and read otherwise. The median gap is nearest-rank, as quantileExact.
+# Per prefix, from its minutes: gaps between minutes are exact (next minute's first call
+# minus this one's last); a provider cache whose entry lives `ttl` since last use is written
+# by the first call and after every gap longer than `ttl` (all CACHE_TTLS exceed a minute,
+# so gaps inside a minute never write). The gap distribution for the median: gaps between
+# minutes, and a minute of c calls as c - 1 gaps of its mean. `{source}` is _prefix_minutes.
+assert min(CACHE_TTLS) >= 60
 _PREFIXES = f"""
-SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, avg(input_tokens) AS mean_input,
+SELECT {_KEY}, prefix_hash, sum(c) AS calls, min(mi) AS min_input, sum(si) AS input_, sum(sc) AS cached_,
+       sumMap(hn) AS hint_n, sumMap(hs) AS hint_s,
+       arraySort(b -> b.1, groupArray((f, l, c))) AS b_,
+       arrayMap(i -> b_[i + 1].1 - b_[i].2, range(1, toUInt64(length(b_)))) AS inter_,
+       {", ".join(f"1 + arrayCount(g -> g > {ttl * 1000}, inter_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       arrayConcat(arrayMap(g -> (g, toInt64(1)), inter_),
+                   arrayMap(b -> (intDiv(b.2 - b.1, b.3 - 1), b.3 - 1), arrayFilter(b -> b.3 > 1, b_))) AS gaps_,
+       if(length(gaps_) <= 1000, gaps_, []) AS few_gaps,
+       arrayReduce('sumMap', arrayMap(g -> map(if(g.1 = 0, 0, toUInt16(1 + floor(log(greatest(g.1, 1)) / log(1.01)))), g.2), gaps_)) AS gap_n,
+       arrayReduce('sumMap', arrayMap(g -> map(if(g.1 = 0, 0, toUInt16(1 + floor(log(greatest(g.1, 1)) / log(1.01)))), g.1 * g.2), gaps_)) AS gap_s
+FROM (SELECT {_KEY}, prefix_hash, minute, toInt64(sum(calls)) AS c, min(min_input) AS mi, sum(input_sum) AS si,
+             sum(cached_sum) AS sc, min(first_ms) AS f, max(last_ms) AS l, sumMap(hint_n) AS hn, sumMap(hint_s) AS hs
+      FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}} GROUP BY {_KEY}, prefix_hash, minute)
+GROUP BY {_KEY}, prefix_hash HAVING calls > 1
+ORDER BY input_ DESC, prefix_hash LIMIT {{{{limit:UInt32}}}}
+"""
+
+# A prefix with a cancelled call, from its calls: each call's gap since the previous one of
+# its prefix (times sorted, differenced), exact.
+_LIVE_PREFIXES = f"""
+SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input,
        quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
        sum(input_tokens) AS input_, sum(cached_input_tokens) AS cached_,
        arraySort(groupArray(toUnixTimestamp64Milli(timestamp))) AS times_,
        arraySort(arrayMap((later, earlier) -> later - earlier, arrayPopFront(times_), arrayPopBack(times_))) AS gaps_,
        {", ".join(f"1 + arrayCount(gap -> gap > {ttl * 1000}, gaps_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
        gaps_[intDiv(length(gaps_), 2) + 1] AS gap_p50_ms
-FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
+FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash IN {{stale:Array(String)}}
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """

@@ -279,15 +279,14 @@ LIVE = ("sign = 1 AND (event_id, accepted_at) NOT IN (SELECT event_id, accepted_
         "WHERE org_id = {org:String} AND sign = -1)")
 
 
-def _rollup_select() -> str:
-    """The hourly rollup's select list, read from the migration that defines it (one place):
+def rollup_select(view: str) -> str:
+    """A rollup's select list, read from the migration that defines its view (one place):
     the edges of a range are computed from the calls with the very same expressions."""
     sql = (MIGRATIONS / "0008_hourly_rollup.sql").read_text()
-    return re.search(r"CREATE MATERIALIZED VIEW usage_hourly_mv TO usage_hourly AS\s+SELECT(.*?)\s+FROM usage_events AS e",
-                     sql, re.S).group(1)
+    return re.search(rf"CREATE MATERIALIZED VIEW {view} TO \w+ AS\s+SELECT(.*?)\s+FROM usage_events AS e", sql, re.S).group(1)
 
 
-ROLLUP = _rollup_select()
+ROLLUP = rollup_select("usage_hourly_mv")
 _DIMENSIONS = ["org_id", "hour", "feature", "provider", "model", "interactive", "batch"]
 ROLLUP_COLUMNS = _DIMENSIONS + [name for name in re.findall(r"\bAS (\w+)\s*(?:,|$)", ROLLUP) if name != "hour"]
 HOUR = dt.timedelta(hours=1)

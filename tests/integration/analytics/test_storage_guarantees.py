@@ -167,3 +167,34 @@ def test_a_prompts_first_call_resent_later_moves_which_calls_are_repeats(client)
     warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100,
                                               "prompt_hash": "q"}), accepted_at=NOW + 2 * LATER)
     assert repeats() == (1, 300)  # r1 asks another prompt, the first of its own
+
+
+def test_a_prefix_call_resent_at_another_time_moves_its_cache_gaps(client):
+    """Prefix gaps come from a per-minute rollup whose minima cannot be undone: a prefix with
+    a re-sent call is read from the calls, so its gaps follow the call's latest time."""
+    base = {"prefix_hash": "P", "input_tokens": 2000}
+
+    def writes():
+        [prefix] = [p for w in workload_profile(client, "org-p", START, END)["workloads"] for p in w["prefixes"]]
+        return prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]
+
+    warehouse.insert(client, events("org-p", *({**base, "event_id": f"p{n}", "timestamp": f"2026-11-20T10:{n * 10:02d}:00Z"}
+                                               for n in (0, 1, 2))), accepted_at=NOW)
+    assert writes() == (3, {"300": 3, "3600": 1}, 600.0)  # gaps 10 and 10 minutes
+    warehouse.insert(client, events("org-p", {**base, "event_id": "p1", "timestamp": "2026-11-20T10:02:00Z"}),
+                     accepted_at=NOW + LATER)
+    assert writes() == (3, {"300": 2, "3600": 1}, 1080.0)  # gaps 2 and 18 minutes
+
+
+def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
+    """Whole hours come from the rollup, the partial ones at either edge from the calls."""
+    warehouse.insert(client, events("org-e", *({"event_id": f"e{n}", "timestamp": f"2026-11-20T{9 + n // 60:02d}:{n % 60:02d}:30Z",
+                                                "prefix_hash": "E", "output_tokens": n + 1} for n in range(180))))
+    start, end = dt.datetime(2026, 11, 20, 9, 30, 15, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 20, 11, 10, tzinfo=dt.timezone.utc)
+    # 09:30:30 .. 11:09:30: 30 calls in the first hour, 60 in the second, 10 in the third
+    assert warehouse.summary(client, "org-e", start, end, "model")["totals"]["calls"] == 100
+    assert [p["calls"] for s in warehouse.timeseries(client, "org-e", start, end, "hour", None)["series"] for p in s["points"]] == [30, 60, 10]
+    [workload] = workload_profile(client, "org-e", start, end)["workloads"]
+    assert workload["calls"] == 100 and workload["prefixes"][0]["calls"] == 100
+    assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
+    assert workload["output"]["p50"] == 81.0  # outputs 31..130, nearest rank: the 51st

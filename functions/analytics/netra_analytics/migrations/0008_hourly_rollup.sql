@@ -189,6 +189,49 @@ FROM usage_events
 WHERE sign = 1 AND status = 'success' AND prompt_hash != ''
 GROUP BY org_id, prompt_hash, feature, provider, model, interactive, batch;
 
+-- Per org x workload x prefix hash x minute, its successful calls: what the cache lever
+-- reads. The first and last call's time per minute give every gap between minutes exactly;
+-- gaps within a minute are shorter than any cache lifetime the profile counts (>= 5 min).
+-- Like usage_prompt_firsts, min/max cannot be taken back: a prefix with a cancelled call is
+-- read from the calls instead (profile.py).
+CREATE TABLE usage_prefix_minutes
+(
+    org_id              String,
+    feature             LowCardinality(String),
+    provider            LowCardinality(String),
+    model               LowCardinality(String),
+    interactive         Bool,
+    batch               Bool,
+    prefix_hash         String,
+    minute              DateTime('UTC'),
+    calls               SimpleAggregateFunction(sum, Int64),
+    input_sum           SimpleAggregateFunction(sum, Int64),
+    cached_sum          SimpleAggregateFunction(sum, Int64),
+    min_input           SimpleAggregateFunction(min, UInt64),
+    first_ms            SimpleAggregateFunction(min, Int64),
+    last_ms             SimpleAggregateFunction(max, Int64),
+    hint_n              SimpleAggregateFunction(sumMap, Map(UInt16, Int64)),
+    hint_s              SimpleAggregateFunction(sumMap, Map(UInt16, Int64))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(minute)
+ORDER BY (org_id, minute, feature, provider, model, interactive, batch, prefix_hash);
+
+CREATE MATERIALIZED VIEW usage_prefix_minutes_mv TO usage_prefix_minutes AS
+SELECT
+    org_id, feature, provider, model, interactive, batch, prefix_hash, toStartOfMinute(toDateTime(timestamp, 'UTC')) AS minute,
+    toInt64(count()) AS calls,
+    sum(toInt64(e.input_tokens)) AS input_sum,
+    sum(toInt64(e.cached_input_tokens)) AS cached_sum,
+    min(e.input_tokens) AS min_input,
+    min(toUnixTimestamp64Milli(e.timestamp)) AS first_ms,
+    max(toUnixTimestamp64Milli(e.timestamp)) AS last_ms,
+    sumMapIf(map(if(toUInt32OrZero(e.metadata['prefix_tokens']) = 0, 0, toUInt16(1 + floor(log(greatest(toUInt32OrZero(e.metadata['prefix_tokens']), 1)) / log(1.01)))), toInt64(1)), mapContains(e.metadata, 'prefix_tokens')) AS hint_n,
+    sumMapIf(map(if(toUInt32OrZero(e.metadata['prefix_tokens']) = 0, 0, toUInt16(1 + floor(log(greatest(toUInt32OrZero(e.metadata['prefix_tokens']), 1)) / log(1.01)))), toInt64(toUInt32OrZero(e.metadata['prefix_tokens']))), mapContains(e.metadata, 'prefix_tokens')) AS hint_s
+FROM usage_events AS e
+WHERE e.sign = 1 AND e.status = 'success' AND e.prefix_hash != ''
+GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, minute;
+
 -- The calls as they are (one per event id), each a +1 row: the views fill the rollups.
 INSERT INTO usage_events
 SELECT event_id, org_id, timestamp, user_id, feature, provider, model, input_tokens, output_tokens, cached_input_tokens,
