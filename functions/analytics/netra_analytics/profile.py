@@ -349,7 +349,7 @@ _PREFIXES = f"""
 SELECT {_KEY}, prefix_hash, sum(c) AS calls, min(mi) AS min_input, sum(si) AS input_, sum(sc) AS cached_,
        sumMap(hn) AS hint_n, sumMap(hs) AS hint_s,
        arraySort(b -> b.1, groupArray((f, l, c))) AS b_,
-       arrayMap(i -> b_[i + 1].1 - b_[i].2, range(1, toUInt64(length(b_)))) AS inter_,
+       arrayMap((next, previous) -> next.1 - previous.2, arrayPopFront(b_), arrayPopBack(b_)) AS inter_,
        {", ".join(f"1 + arrayCount(g -> g > {ttl * 1000}, inter_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
        arrayConcat(arrayMap(g -> (g, toInt64(1)), inter_),
                    arrayMap(b -> (intDiv(b.2 - b.1, b.3 - 1), b.3 - 1), arrayFilter(b -> b.3 > 1, b_))) AS gaps_,

@@ -293,26 +293,42 @@ HOUR = dt.timedelta(hours=1)
 
 
 def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where: str = "",
-                  by_user: bool = False) -> str:
+                  by_user: bool = False, hourly: bool = False) -> str:
     """A subquery of rollup rows (plus `user_id`) covering exactly [start, end) of the org
-    `{org:String}`: whole hours from usage_hourly, the partial hours at either edge (or the
-    whole range when reads need the user, which the rollup does not keep) from the calls
-    themselves. `where`: extra conditions on columns both share (feature, model, ...)."""
-    first = _ceil_hour(start)
-    last = end.replace(minute=0, second=0, microsecond=0)
+    `{org:String}`: whole days from usage_daily_rollup (unless `hourly` buckets are wanted),
+    whole hours from usage_hourly, the partial hours at either edge (or the whole range when
+    reads need the user, which the rollups do not keep) from the calls themselves.
+    `where`: extra conditions on columns all share (feature, model, ...)."""
+    first, last = _ceil_hour(start), end.replace(minute=0, second=0, microsecond=0)
     parameters.update(r_start=start, r_end=end, r_first=first, r_last=last)
     calls = (f"SELECT {ROLLUP}, user_id FROM usage_events AS e WHERE org_id = {{org:String}} AND {LIVE}{where} AND "
              "{range} GROUP BY " + ", ".join([*_DIMENSIONS, "user_id"]))
     if by_user or first >= last:
         return calls.replace("{range}", "timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)}")
-    hourly = (f"SELECT {', '.join(ROLLUP_COLUMNS)}, '' AS user_id FROM usage_hourly WHERE org_id = {{org:String}}{where} "
-              "AND hour >= {r_first:DateTime} AND hour < {r_last:DateTime}")
-    edges = [f"(timestamp >= {{r_start:DateTime64(3)}} AND timestamp < {{r_first:DateTime64(3)}})" if start < first else "",
-             f"(timestamp >= {{r_last:DateTime64(3)}} AND timestamp < {{r_end:DateTime64(3)}})" if last < end else ""]
-    edges = [edge for edge in edges if edge]
-    if not edges:
-        return hourly
-    return f"{hourly} UNION ALL {calls.replace('{range}', '(' + ' OR '.join(edges) + ')')}"
+    rows = f"SELECT {', '.join(ROLLUP_COLUMNS)}, '' AS user_id FROM <table> WHERE org_id = {{org:String}}{where} AND <range>"
+    day_first, day_last = _ceil_day(first), last.replace(hour=0)
+    parts = []
+    if hourly or day_first >= day_last:
+        parts.append(rows.replace("<table>", "usage_hourly").replace("<range>", "hour >= {r_first:DateTime} AND hour < {r_last:DateTime}"))
+    else:
+        parameters.update(r_day_first=day_first, r_day_last=day_last)
+        parts.append(rows.replace("<table>", "usage_daily_rollup")
+                     .replace("<range>", "hour >= {r_day_first:DateTime} AND hour < {r_day_last:DateTime}"))
+        hours = [edge for edge, wanted in (("(hour >= {r_first:DateTime} AND hour < {r_day_first:DateTime})", first < day_first),
+                                          ("(hour >= {r_day_last:DateTime} AND hour < {r_last:DateTime})", day_last < last)) if wanted]
+        if hours:
+            parts.append(rows.replace("<table>", "usage_hourly").replace("<range>", "(" + " OR ".join(hours) + ")"))
+    edges = [edge for edge, wanted in (("(timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_first:DateTime64(3)})", start < first),
+                                      ("(timestamp >= {r_last:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)})", last < end))
+             if wanted]
+    if edges:
+        parts.append(calls.replace("{range}", "(" + " OR ".join(edges) + ")"))
+    return " UNION ALL ".join(parts)
+
+
+def _ceil_day(moment: dt.datetime) -> dt.datetime:
+    floor = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + dt.timedelta(days=1)
 
 
 def _ceil_hour(moment: dt.datetime) -> dt.datetime:
@@ -447,7 +463,8 @@ def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interv
         start, end, bucket = first_day, last_day + dt.timedelta(days=1), "toString(toDate(hour))"
     else:
         bucket = "formatDateTime(hour, '%Y-%m-%dT%H:00:00Z')"
-    source = rollup_source(start, end, parameters, _filtered(filters, parameters), "user" in (filters or {}))
+    source = rollup_source(start, end, parameters, _filtered(filters, parameters), "user" in (filters or {}),
+                           hourly=interval == "hour")
     sql = f"""SELECT {bucket} AS bucket, {key} AS key, sum(calls) AS calls_, sum(failed_calls) AS errors_,
                      sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
               FROM ({source}) GROUP BY bucket, key HAVING calls_ != 0 ORDER BY key, bucket"""

@@ -198,3 +198,17 @@ def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
     assert workload["calls"] == 100 and workload["prefixes"][0]["calls"] == 100
     assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
     assert workload["output"]["p50"] == 81.0  # outputs 31..130, nearest rank: the 51st
+
+
+def test_days_hours_and_edges_add_up_over_a_filtered_range(client):
+    """A range of whole days, whole hours either side and partial hours at its edges reads
+    three sources (daily and hourly rollups, the calls): each call counts once."""
+    rows = [{"event_id": f"d{n}", "timestamp": f"2026-11-{10 + n // 24:02d}T{n % 24:02d}:20:00Z",
+             "feature": "a" if n % 2 else "b"} for n in range(24 * 5)]  # one call an hour, 10th to 14th
+    warehouse.insert(client, events("org-d", *rows))
+    start, end = dt.datetime(2026, 11, 10, 21, 30, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 14, 2, 10, tzinfo=dt.timezone.utc)
+    # 10th 22:20, 23:20; 11th-13th: 72; 14th 00:20, 01:20 (02:20 is after the end): 76 calls, half of them "a"
+    assert warehouse.summary(client, "org-d", start, end, "feature")["totals"]["calls"] == 76
+    assert warehouse.summary(client, "org-d", start, end, "feature", {"feature": ["a"]})["totals"]["calls"] == 38
+    days = warehouse.timeseries(client, "org-d", start, end, "day", None)["series"][0]["points"]
+    assert [(p["bucket"], p["calls"]) for p in days] == [(f"2026-11-{d}", 24) for d in (10, 11, 12, 13, 14)]

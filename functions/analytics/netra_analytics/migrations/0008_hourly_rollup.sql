@@ -150,6 +150,53 @@ SELECT
 FROM usage_events AS e
 GROUP BY org_id, hour, feature, provider, model, interactive, batch;
 
+-- The same per day, fed from usage_hourly's own inserts: long ranges read a row per day.
+CREATE TABLE usage_daily_rollup AS usage_hourly;
+
+CREATE MATERIALIZED VIEW usage_daily_rollup_mv TO usage_daily_rollup AS
+SELECT
+    org_id, toStartOfDay(h.hour, 'UTC') AS hour, feature, provider, model, interactive, batch,
+    sum(h.calls) AS calls,
+    sum(h.success_calls) AS success_calls,
+    sum(h.failed_calls) AS failed_calls,
+    sum(h.billed_failures) AS billed_failures,
+    sum(h.unpriced_calls) AS unpriced_calls,
+    sum(h.unpriced_tokens) AS unpriced_tokens,
+    sum(h.hashed_prompts) AS hashed_prompts,
+    sum(h.hashed_prefixes) AS hashed_prefixes,
+    sum(h.length_calls) AS length_calls,
+    sum(h.at_max_calls) AS at_max_calls,
+    sum(h.input_tokens) AS input_tokens,
+    sum(h.output_tokens) AS output_tokens,
+    sum(h.cached_input_tokens) AS cached_input_tokens,
+    sum(h.cache_write_tokens) AS cache_write_tokens,
+    sum(h.reasoning_tokens) AS reasoning_tokens,
+    sum(h.failed_input_tokens) AS failed_input_tokens,
+    sum(h.failed_cached_input_tokens) AS failed_cached_input_tokens,
+    sum(h.failed_cache_write_tokens) AS failed_cache_write_tokens,
+    sum(h.failed_output_tokens) AS failed_output_tokens,
+    sum(h.success_output_tokens) AS success_output_tokens,
+    sum(h.success_output_squares) AS success_output_squares,
+    sum(h.cost_usd) AS cost_usd,
+    sum(h.failed_cost_usd) AS failed_cost_usd,
+    sum(h.hashed_success_calls) AS hashed_success_calls,
+    sum(h.hashed_success_cost_usd) AS hashed_success_cost_usd,
+    sum(h.hashed_success_input_tokens) AS hashed_success_input_tokens,
+    sum(h.hashed_success_cached_input_tokens) AS hashed_success_cached_input_tokens,
+    sum(h.hashed_success_cache_write_tokens) AS hashed_success_cache_write_tokens,
+    sum(h.hashed_success_output_tokens) AS hashed_success_output_tokens,
+    sumMap(h.latency_n) AS latency_n,
+    sumMap(h.latency_s) AS latency_s,
+    sumMap(h.ttft_n) AS ttft_n,
+    sumMap(h.ttft_s) AS ttft_s,
+    sumMap(h.output_n) AS output_n,
+    sumMap(h.output_s) AS output_s,
+    sumMap(h.max_tokens_n) AS max_tokens_n,
+    sumMap(h.max_tokens_s) AS max_tokens_s,
+    sumMap(h.truncated_n) AS truncated_n
+FROM usage_hourly AS h
+GROUP BY org_id, hour, feature, provider, model, interactive, batch;
+
 -- Per org x workload x prompt hash, its first successful call ever: what the profile's
 -- repeats subtract from the rollup's hashed calls. Earliest by `first_key`: the time in ms,
 -- then 21 bits of a hash of the event id for calls in the same ms (one Int64 key: scalar
