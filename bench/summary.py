@@ -143,7 +143,7 @@ def _one_size(size: int, repeat: int):
                                         first=first, count=min(10_000_000, size - first)))
         # Merged as a server's background merges would leave them (steady state; chDB merges
         # lazily): otherwise the first reads after a bulk fill measure the unmerged parts.
-        for table in ("usage_events", "usage_hourly", "usage_prompt_firsts", "usage_prefix_minutes"):
+        for table in ("usage_events", "usage_hourly", "usage_prompt_firsts", "usage_prefix_slots"):
             client.command(f"OPTIMIZE TABLE {table} FINAL")
         filled = time.perf_counter() - started
         fill_peak = _peak_memory_mb(reset=True)

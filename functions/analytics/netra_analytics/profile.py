@@ -98,13 +98,14 @@ def _key_at(moment: dt.datetime) -> int:
 
 def _prefixes(client, parameters: dict, workloads: dict) -> list[tuple[dict, dict]]:
     """The MAX_PREFIXES prefixes with the most input, each with its workload: from the
-    per-minute rollup (the median gap within 1%, gaps inside a minute taken as evenly spaced),
+    5-minute rollup (the median gap exact for prefixes of up to 1,000 calls, else within 1%, gaps inside a
+    slot taken as evenly spaced),
     or from the calls for a prefix that has a cancelled call (rollup minima cannot be undone)."""
     stale = [row[0] for row in client.query(
         "SELECT DISTINCT prefix_hash FROM usage_events WHERE org_id = {org:String} AND sign = -1 AND prefix_hash != ''",
         parameters=parameters).result_rows]
     found = []
-    source = _prefix_minutes(parameters)
+    source = _prefix_slots(parameters)
     for row in client.query(_PREFIXES.format(source=source),
                             parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
         found.append((row, _median_gap(row)))
@@ -117,9 +118,13 @@ def _prefixes(client, parameters: dict, workloads: dict) -> list[tuple[dict, dic
 
 def _median_gap(row) -> float | None:
     """Nearest-rank median of a prefix's gaps (value, how many): exact from the gaps when a
-    prefix has few, else from their histogram (within 1%)."""
+    prefix has few, else from their histograms (within 1%)."""
     if not row["few_gaps"]:
-        return percentile(row["gap_n"], row["gap_s"], 0.5)
+        counts, sums = dict(row["inter_n"]), dict(row["inter_s"])
+        for bucket_, n in row["intra_n"].items():
+            counts[bucket_] = counts.get(bucket_, 0) + n
+            sums[bucket_] = sums.get(bucket_, 0) + row["intra_s"][bucket_]
+        return percentile(counts, sums, 0.5)
     gaps = sorted(row["few_gaps"])
     rank, seen = sum(n for _, n in gaps) // 2, 0
     for value, n in gaps:
@@ -144,24 +149,24 @@ def _prefix(row, gap_ms: float | None) -> dict:
     }
 
 
-_MINUTE = dt.timedelta(minutes=1)
+_SLOT = dt.timedelta(minutes=5)
 
 
-def _prefix_minutes(parameters: dict) -> str:
-    """Per-minute prefix rows covering [start, end): whole minutes from the rollup, the
-    partial minutes at the edges from the calls (the rollup's own expressions)."""
+def _prefix_slots(parameters: dict) -> str:
+    """Prefix rows per 5 minutes covering [start, end): whole slots from the rollup, the
+    partial slots at the edges from the calls (the rollup's own expressions)."""
     start, end = parameters["start"], parameters["end"]
-    first = start.replace(second=0, microsecond=0)
-    first = first if first == start else first + _MINUTE
-    last = end.replace(second=0, microsecond=0)
+    first = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
+    first = first if first == start else first + _SLOT
+    last = end.replace(minute=end.minute - end.minute % 5, second=0, microsecond=0)
     parameters.update(m_first=first, m_last=last)
-    calls = (f"SELECT {rollup_select('usage_prefix_minutes_mv')} FROM usage_events AS e WHERE org_id = {{org:String}} "
+    calls = (f"SELECT {rollup_select('usage_prefix_slots_mv')} FROM usage_events AS e WHERE org_id = {{org:String}} "
              f"AND {LIVE} AND e.status = 'success' AND e.prefix_hash != '' AND {{range}} "
-             "GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, minute")
+             "GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, slot")
     if first >= last:
         return calls.replace("{range}", "timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}")
-    whole = ("SELECT * FROM usage_prefix_minutes WHERE org_id = {org:String} AND minute >= {m_first:DateTime} "
-             "AND minute < {m_last:DateTime}")
+    whole = ("SELECT * FROM usage_prefix_slots WHERE org_id = {org:String} AND slot >= {m_first:DateTime} "
+             "AND slot < {m_last:DateTime}")
     edges = [edge for edge, wanted in (("(timestamp >= {start:DateTime64(3)} AND timestamp < {m_first:DateTime64(3)})", start < first),
                                       ("(timestamp >= {m_last:DateTime64(3)} AND timestamp < {end:DateTime64(3)})", last < end)) if wanted]
     return whole if not edges else f"{whole} UNION ALL {calls.replace('{range}', '(' + ' OR '.join(edges) + ')')}"
@@ -339,26 +344,30 @@ WHERE at_ > 0 AND {_BUCKET} BETWEEN {{lows:Array(UInt16)}}[at_] AND {{highs:Arra
 GROUP BY {_KEY}
 """
 
-# Per prefix, from its minutes: gaps between minutes are exact (next minute's first call
-# minus this one's last); a provider cache whose entry lives `ttl` since last use is written
-# by the first call and after every gap longer than `ttl` (all CACHE_TTLS exceed a minute,
-# so gaps inside a minute never write). The gap distribution for the median: gaps between
-# minutes, and a minute of c calls as c - 1 gaps of its mean. `{source}` is _prefix_minutes.
-assert min(CACHE_TTLS) >= 60
+# Per prefix, from its 5-minute slots in time order (a window over slots, not calls): gaps
+# between slots are exact (this slot's first call minus the previous one's last; the first
+# slot's previous is 0, so its first call writes); a provider cache whose entry lives `ttl`
+# since last use is written by the first call and after every gap longer than `ttl` (no
+# gap inside a slot is longer than 5 minutes, the shortest lifetime counted). The gap
+# distribution for the median: gaps between slots, and a slot of c calls as c - 1 gaps of
+# its mean. `{source}` is _prefix_slots.
+assert min(CACHE_TTLS) >= 300  # the slots of usage_prefix_slots
 _PREFIXES = f"""
 SELECT {_KEY}, prefix_hash, sum(c) AS calls, min(mi) AS min_input, sum(si) AS input_, sum(sc) AS cached_,
        sumMap(hn) AS hint_n, sumMap(hs) AS hint_s,
-       arraySort(b -> b.1, groupArray((f, l, c))) AS b_,
-       arrayMap((next, previous) -> next.1 - previous.2, arrayPopFront(b_), arrayPopBack(b_)) AS inter_,
-       {", ".join(f"1 + arrayCount(g -> g > {ttl * 1000}, inter_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
-       arrayConcat(arrayMap(g -> (g, toInt64(1)), inter_),
-                   arrayMap(b -> (intDiv(b.2 - b.1, b.3 - 1), b.3 - 1), arrayFilter(b -> b.3 > 1, b_))) AS gaps_,
-       if(length(gaps_) <= 1000, gaps_, []) AS few_gaps,
-       arrayReduce('sumMap', arrayMap(g -> map(if(g.1 = 0, 0, toUInt16(1 + floor(log(greatest(g.1, 1)) / log(1.01)))), g.2), gaps_)) AS gap_n,
-       arrayReduce('sumMap', arrayMap(g -> map(if(g.1 = 0, 0, toUInt16(1 + floor(log(greatest(g.1, 1)) / log(1.01)))), g.1 * g.2), gaps_)) AS gap_s
-FROM (SELECT {_KEY}, prefix_hash, minute, toInt64(sum(calls)) AS c, min(min_input) AS mi, sum(input_sum) AS si,
-             sum(cached_sum) AS sc, min(first_ms) AS f, max(last_ms) AS l, sumMap(hint_n) AS hn, sumMap(hint_s) AS hs
-      FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}} GROUP BY {_KEY}, prefix_hash, minute)
+       {", ".join(f"countIf(gap > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       sumMapIf(map(if(gap = 0, 0, toUInt16(1 + floor(log(greatest(gap, 1)) / log(1.01)))), toInt64(1)), previous != 0) AS inter_n, sumMapIf(map(if(gap = 0, 0, toUInt16(1 + floor(log(greatest(gap, 1)) / log(1.01)))), gap), previous != 0) AS inter_s,
+       sumMapIf(map(if(intra = 0, 0, toUInt16(1 + floor(log(greatest(intra, 1)) / log(1.01)))), c - 1), c > 1) AS intra_n, sumMapIf(map(if(intra = 0, 0, toUInt16(1 + floor(log(greatest(intra, 1)) / log(1.01)))), intra * (c - 1)), c > 1) AS intra_s,
+       if(sum(c) <= 1001, arrayConcat(groupArrayIf((gap, toInt64(1)), previous != 0), groupArrayIf((intra, c - 1), c > 1)), [])
+           AS few_gaps
+FROM (
+    SELECT *, f - previous AS gap, intDiv(l - f, greatest(c - 1, 1)) AS intra
+    FROM (SELECT *, lagInFrame(l, 1, toInt64(0)) OVER calls AS previous
+          FROM (SELECT {_KEY}, prefix_hash, slot, toInt64(sum(calls)) AS c, min(min_input) AS mi, sum(input_sum) AS si,
+                       sum(cached_sum) AS sc, min(first_ms) AS f, max(last_ms) AS l, sumMap(hint_n) AS hn, sumMap(hint_s) AS hs
+                FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}} GROUP BY {_KEY}, prefix_hash, slot)
+          WINDOW calls AS (PARTITION BY {_KEY}, prefix_hash ORDER BY slot ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
+)
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{{{limit:UInt32}}}}
 """

@@ -236,12 +236,12 @@ FROM usage_events
 WHERE sign = 1 AND status = 'success' AND prompt_hash != ''
 GROUP BY org_id, prompt_hash, feature, provider, model, interactive, batch;
 
--- Per org x workload x prefix hash x minute, its successful calls: what the cache lever
--- reads. The first and last call's time per minute give every gap between minutes exactly;
--- gaps within a minute are shorter than any cache lifetime the profile counts (>= 5 min).
+-- Per org x workload x prefix hash x 5 minutes, its successful calls: what the cache lever
+-- reads. The first and last call's time per slot give every gap between slots exactly;
+-- gaps within a slot are shorter than any cache lifetime the profile counts (>= 5 min).
 -- Like usage_prompt_firsts, min/max cannot be taken back: a prefix with a cancelled call is
 -- read from the calls instead (profile.py).
-CREATE TABLE usage_prefix_minutes
+CREATE TABLE usage_prefix_slots
 (
     org_id              String,
     feature             LowCardinality(String),
@@ -250,7 +250,7 @@ CREATE TABLE usage_prefix_minutes
     interactive         Bool,
     batch               Bool,
     prefix_hash         String,
-    minute              DateTime('UTC'),
+    slot                DateTime('UTC'),
     calls               SimpleAggregateFunction(sum, Int64),
     input_sum           SimpleAggregateFunction(sum, Int64),
     cached_sum          SimpleAggregateFunction(sum, Int64),
@@ -261,12 +261,12 @@ CREATE TABLE usage_prefix_minutes
     hint_s              SimpleAggregateFunction(sumMap, Map(UInt16, Int64))
 )
 ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(minute)
-ORDER BY (org_id, minute, feature, provider, model, interactive, batch, prefix_hash);
+PARTITION BY toYYYYMM(slot)
+ORDER BY (org_id, slot, feature, provider, model, interactive, batch, prefix_hash);
 
-CREATE MATERIALIZED VIEW usage_prefix_minutes_mv TO usage_prefix_minutes AS
+CREATE MATERIALIZED VIEW usage_prefix_slots_mv TO usage_prefix_slots AS
 SELECT
-    org_id, feature, provider, model, interactive, batch, prefix_hash, toStartOfMinute(toDateTime(timestamp, 'UTC')) AS minute,
+    org_id, feature, provider, model, interactive, batch, prefix_hash, toStartOfFiveMinutes(toDateTime(timestamp, 'UTC')) AS slot,
     toInt64(count()) AS calls,
     sum(toInt64(e.input_tokens)) AS input_sum,
     sum(toInt64(e.cached_input_tokens)) AS cached_sum,
@@ -277,7 +277,7 @@ SELECT
     sumMapIf(map(if(toUInt32OrZero(e.metadata['prefix_tokens']) = 0, 0, toUInt16(1 + floor(log(greatest(toUInt32OrZero(e.metadata['prefix_tokens']), 1)) / log(1.01)))), toInt64(toUInt32OrZero(e.metadata['prefix_tokens']))), mapContains(e.metadata, 'prefix_tokens')) AS hint_s
 FROM usage_events AS e
 WHERE e.sign = 1 AND e.status = 'success' AND e.prefix_hash != ''
-GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, minute;
+GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, slot;
 
 -- The calls as they are (one per event id), each a +1 row: the views fill the rollups.
 INSERT INTO usage_events
