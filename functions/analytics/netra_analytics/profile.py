@@ -311,13 +311,13 @@ _FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(e
 _FIRSTS = f"""
 SELECT {_KEY}, countIf(in_range) AS calls_, sumIf(cost_, in_range) AS cost_,
        {", ".join(f"sumIf({t}_, in_range) AS {t}_" for t in _TOKENS)}, groupArrayIf(prompt_hash, stale) AS stale_
-FROM (SELECT {_KEY}, prompt_hash, min(first_key) AS at_, argMinMerge(first_event) AS event_,
+FROM (SELECT {_KEY}, prompt_key, any(prompt_hash) AS prompt_hash, min(first_key) AS at_, argMinMerge(first_event) AS event_,
              argMinMerge(first_cost) AS cost_, argMinMerge(first_input) AS input_tokens_,
              argMinMerge(first_cached_input) AS cached_input_tokens_, argMinMerge(first_cache_write) AS cache_write_tokens_,
              argMinMerge(first_output) AS output_tokens_,
              has({{cancelled:Array(UInt64)}}, event_) AS stale,
              NOT stale AND at_ >= {{start_key:Int64}} AND at_ < {{end_key:Int64}} AS in_range
-      FROM usage_prompt_firsts WHERE org_id = {{org:String}} GROUP BY {_KEY}, prompt_hash)
+      FROM usage_prompt_firsts WHERE org_id = {{org:String}} GROUP BY {_KEY}, prompt_key)
 GROUP BY {_KEY}
 """
 

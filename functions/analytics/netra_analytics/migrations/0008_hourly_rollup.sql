@@ -197,7 +197,8 @@ SELECT
 FROM usage_hourly AS h
 GROUP BY org_id, hour, feature, provider, model, interactive, batch;
 
--- Per org x workload x prompt hash, its first successful call ever: what the profile's
+-- Per org x workload x prompt (keyed by a 64-bit hash of prompt_hash: grouping 600k
+-- prompts by a number is twice as fast), its first successful call ever: what the profile's
 -- repeats subtract from the rollup's hashed calls. Earliest by `first_key`: the time in ms,
 -- then 21 bits of a hash of the event id for calls in the same ms (one Int64 key: scalar
 -- argMin states merge ~5x faster than tuples). A version later cancelled stays in the
@@ -206,7 +207,8 @@ GROUP BY org_id, hour, feature, provider, model, interactive, batch;
 CREATE TABLE usage_prompt_firsts
 (
     org_id             String,
-    prompt_hash        String,
+    prompt_key         UInt64,
+    prompt_hash        SimpleAggregateFunction(any, String),
     feature            LowCardinality(String),
     provider           LowCardinality(String),
     model              LowCardinality(String),
@@ -221,20 +223,20 @@ CREATE TABLE usage_prompt_firsts
     first_output       AggregateFunction(argMin, UInt64, Int64)
 )
 ENGINE = AggregatingMergeTree
-ORDER BY (org_id, prompt_hash, feature, provider, model, interactive, batch);
+ORDER BY (org_id, prompt_key, feature, provider, model, interactive, batch);
 
 CREATE MATERIALIZED VIEW usage_prompt_firsts_mv TO usage_prompt_firsts AS
-SELECT org_id, prompt_hash, feature, provider, model, interactive, batch,
-       min(toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_key,
+SELECT org_id, cityHash64(e.prompt_hash) AS prompt_key, any(e.prompt_hash) AS prompt_hash, feature, provider, model,
+       interactive, batch, min(toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_key,
        argMinState(cityHash64(event_id), toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_event,
        argMinState(coalesce(cost_usd, toDecimal64(0, 9)), toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_cost,
        argMinState(input_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_input,
        argMinState(cached_input_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_cached_input,
        argMinState(cache_write_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_cache_write,
        argMinState(output_tokens, toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)) AS first_output
-FROM usage_events
-WHERE sign = 1 AND status = 'success' AND prompt_hash != ''
-GROUP BY org_id, prompt_hash, feature, provider, model, interactive, batch;
+FROM usage_events AS e
+WHERE e.sign = 1 AND e.status = 'success' AND e.prompt_hash != ''
+GROUP BY org_id, prompt_key, feature, provider, model, interactive, batch;
 
 -- Per org x workload x prefix hash x 5 minutes, its successful calls: what the cache lever
 -- reads. The first and last call's time per slot give every gap between slots exactly;
