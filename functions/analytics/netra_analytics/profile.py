@@ -3,8 +3,10 @@ in ClickHouse so that its size does not depend on the number of calls.
 
 One entry per workload — calls sharing feature, provider, model, `interactive` and
 `batch` — with token totals split by kind (so any lever can re-price them), the output
-length distribution, billed failures, repeated prompts and the long output tail; and the
-shared prompt prefixes of each workload.
+length distribution, billed failures, repeated prompts (successful calls whose prompt had
+been answered before, in the period or earlier: what a standing response cache would have
+served) and the long output tail; and the shared prompt prefixes of each workload. Read
+from the rollups of ADR 0008, never with FINAL.
 
 Runaway evidence for the output tail (calls beyond `TAIL_FACTOR` x the median output):
 how many successful calls ended `length` and how many reached their max_tokens (over the
@@ -244,10 +246,6 @@ def _tokens(row, prefix: str, suffix: str = "") -> dict:
 def _decimal(value) -> Decimal:
     # Subtracted here: chDB's lite build cannot subtract Decimals of different widths.
     return Decimal(0) if value is None else Decimal(value)
-
-
-def _stat(value):
-    return None if value is None else float(value)
 
 
 def _output(row) -> dict:
