@@ -46,6 +46,8 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     for row in client.query(_TOTALS.format(source=rollup_source(start, end, parameters)), parameters=parameters).named_results():
         workloads[_key(row)], totals[_key(row)] = _workload(row), row
 
+    _exact_small_workloads(client, parameters, workloads, totals)
+
     def known(rows):
         # The queries are not one snapshot: calls stored meanwhile may add a workload the
         # totals have not seen; the totals decide which workloads there are.
@@ -178,6 +180,31 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+# Workloads of at most this many calls get exact percentiles (one pass over their calls):
+# small groups, where a hand-worked figure is expected to the token.
+EXACT_UP_TO = 20_000
+
+
+def _exact_small_workloads(client, parameters: dict, workloads: dict, totals: dict) -> None:
+    small = [key for key, row in totals.items() if int(row["calls_"]) <= EXACT_UP_TO]
+    if not small:
+        return
+    rows = client.query(_EXACT, parameters={**parameters, "small": [_tail_key(workloads[k]) for k in small]}).named_results()
+    for row in rows:
+        key = _key(row)
+        if key not in workloads:
+            continue
+        workload = workloads[key]
+        workload["output"].update({level: _float(row[f"out_{level}"]) for level in ("p50", "p95", "p99")},
+                                  max_tokens_p50=_float(row["max_p50"]))
+        workload["latency"] = {"p50_ms": _float(row["lat_p50"]), "p95_ms": _float(row["lat_p95"]),
+                               "p50_ttft_ms": _float(row["ttft_p50"]), "p95_ttft_ms": _float(row["ttft_p95"])}
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> None:
     """The output beyond TAIL_FACTOR x the median, exact: whole histogram buckets clear of
     the cap are counted from the rollup; the calls in the few buckets around it (the cap's,
@@ -192,7 +219,7 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
         at = bucket(cap)
         below = [b for b, n in counts.items() if n > 0 and b < at - 1]
         above = [b for b, n in counts.items() if n > 0 and b > at + 1]
-        windows[key] = (cap, max(below, default=at - 1), min(above, default=at + 1))
+        windows[key] = (cap, max(below, default=max(at - 1, 0)), min(above, default=at + 1))
     if not windows:
         return
     # Without cancellations in the org (the usual case) every +1 row is live: the tail's pass
@@ -324,6 +351,22 @@ SELECT {_KEY}, prompt_hash, min({_FIRST_KEY}) AS at_, argMin(coalesce(cost_usd, 
        {", ".join(f"argMin({t}, {_FIRST_KEY}) AS {t}_" for t in _TOKENS)}
 FROM usage_events WHERE org_id = {{org:String}} AND {LIVE} AND status = 'success' AND prompt_hash IN {{hashes:Array(String)}}
 GROUP BY {_KEY}, prompt_hash
+"""
+
+# Exact (nearest-rank) percentiles of the small workloads (spelt as _tail_key); NULL where a
+# workload has no value (no successful call, no max_tokens, no latency or TTFT).
+_SPELT = ("concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F', "
+          "toString(batch))")
+_EXACT = f"""
+SELECT {_KEY},
+       quantileExactIf(0.5)(toNullable(output_tokens), status = 'success') AS out_p50,
+       quantileExactIf(0.95)(toNullable(output_tokens), status = 'success') AS out_p95,
+       quantileExactIf(0.99)(toNullable(output_tokens), status = 'success') AS out_p99,
+       quantileExact(0.5)(max_tokens) AS max_p50,
+       quantileExact(0.5)(nullIf(latency_ms, 0)) AS lat_p50, quantileExact(0.95)(nullIf(latency_ms, 0)) AS lat_p95,
+       quantileExact(0.5)(ttft_ms) AS ttft_p50, quantileExact(0.95)(ttft_ms) AS ttft_p95
+FROM usage_events WHERE {_WHERE} AND {_SPELT} IN {{small:Array(String)}}
+GROUP BY {_KEY}
 """
 
 # The successful calls whose output lies in the histogram buckets [low, high] around each
