@@ -17,7 +17,9 @@ from netra_analytics import importers, model_aliases, warehouse
 
 log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = "usage-events"
-EVENTS_PER_MESSAGE = 500
+# Larger messages pay: each delivery is one insert feeding four rollup views, whose cost
+# is mostly per insert (measured on embedded chDB: 500 events ~110 us an event, 5,000 ~17 us).
+EVENTS_PER_MESSAGE = 5000
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DEFAULT_WINDOW = dt.timedelta(days=30)
 MAX_HOURLY_RANGE = dt.timedelta(days=31)
