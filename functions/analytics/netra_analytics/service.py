@@ -33,6 +33,9 @@ class AnalyticsService:
     warehouse_client: object
     clock: object = lambda: dt.datetime.now(dt.timezone.utc)
     push: object = None  # shared_lib.push_auth.PushAuthenticator of the local consumer route
+    # The consumer's per-org lock where instances scale out (ingest_lock.RedisOrgLock);
+    # None: one lock per process (warehouse.insert), enough for the one local process.
+    ingest_lock: object = None
 
     def caller(self, headers: Mapping[str, str], reading: bool = False) -> Principal:
         """Writers: a user or an org API key. Readers: a user, or a delegated token or API key
@@ -135,7 +138,8 @@ class AnalyticsService:
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
         aliases = {body["org_id"]: model_aliases.for_org(self.warehouse_client, body["org_id"])}
-        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases)
+        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases,
+                                  lock=self.ingest_lock)
         refused += stored.refused
         for row in refused:
             log.warning("usage row not stored: org %s event %s (message %s): %s", body["org_id"], row["event_id"],

@@ -212,3 +212,21 @@ def test_days_hours_and_edges_add_up_over_a_filtered_range(client):
     assert warehouse.summary(client, "org-d", start, end, "feature", {"feature": ["a"]})["totals"]["calls"] == 38
     days = warehouse.timeseries(client, "org-d", start, end, "day", None)["series"][0]["points"]
     assert [(p["bucket"], p["calls"]) for p in days] == [(f"2026-11-{d}", 24) for d in (10, 11, 12, 13, 14)]
+
+
+def test_concurrent_deliveries_under_the_redis_lock_count_once(client):
+    """As consumer instances scaled out would store them: each holding the org's Redis lock."""
+    import redis
+
+    from netra_analytics.ingest_lock import RedisOrgLock
+    from tests.conftest import TEST_REDIS_URL
+
+    lock = RedisOrgLock(redis.Redis.from_url(TEST_REDIS_URL))
+    batch = events("org-rl", *({"event_id": f"rl{n}"} for n in range(100)))
+    threads = [threading.Thread(target=warehouse.insert, args=(client, batch), kwargs={"lock": lock}) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    seen = views(client, "org-rl")
+    assert (seen["summary"], seen["hourly"], seen["profile"]) == (100, 100, 100)
