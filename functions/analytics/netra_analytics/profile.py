@@ -210,22 +210,26 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
     the cap are counted from the rollup; the calls in the few buckets around it (the cap's,
     its neighbours, and the nearest non-empty bucket either side, which hold the longest
     output at or below the cap and the shortest above it) are read one by one."""
+    # Without cancellations in the org (the usual case) every +1 row is live: the rollup's
+    # longest output is exact, and the pass over the calls need not read event ids.
+    cancelled = client.query("SELECT count() FROM usage_events WHERE org_id = {org:String} AND sign = -1",
+                             parameters=parameters).result_rows[0][0]
     windows = {}
     for key, workload in workloads.items():
         p50 = workload["output"]["p50"]
         if p50 is None:
             continue
-        cap, counts = int(TAIL_FACTOR * p50), totals[key]["out_n"]
+        cap, counts, longest = int(TAIL_FACTOR * p50), totals[key]["out_n"], int(totals[key]["out_max"] or 0)
+        if not cancelled and longest <= cap:  # no output beyond the cap: nothing to read
+            workload["output_tail"] = {"cap_tokens": cap, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
+                                       "body_max_tokens": longest, "tail_min_tokens": None}
+            continue
         at = bucket(cap)
         below = [b for b, n in counts.items() if n > 0 and b < at - 1]
         above = [b for b, n in counts.items() if n > 0 and b > at + 1]
         windows[key] = (cap, max(below, default=max(at - 1, 0)), min(above, default=at + 1))
     if not windows:
         return
-    # Without cancellations in the org (the usual case) every +1 row is live: the tail's pass
-    # over the calls need not read event ids for the anti-join.
-    cancelled = client.query("SELECT count() FROM usage_events WHERE org_id = {org:String} AND sign = -1",
-                             parameters=parameters).result_rows[0][0]
     near = {_key(row): row for row in client.query(_TAIL if cancelled else _TAIL.replace(LIVE, "sign = 1"), parameters={
         **parameters, "tail_keys": [_tail_key(workloads[k]) for k in windows],
         "caps": [w[0] for w in windows.values()], "lows": [w[1] for w in windows.values()],
@@ -317,7 +321,7 @@ SELECT {_KEY},
        sum(calls) AS calls_, sum(success_calls) AS success_calls_, sum(cost_usd) AS cost_,
        sum(unpriced_calls) AS unpriced_calls_, sum(hashed_prompts) AS hashed_prompts_, sum(hashed_prefixes) AS hashed_prefixes_,
        {", ".join(f"sum({t}) AS all_{t}" for t in _TOKENS)}, sum(reasoning_tokens) AS reasoning_,
-       sum(success_output_tokens) AS out_sum, sum(success_output_squares) AS out_squares,
+       sum(success_output_tokens) AS out_sum, sum(success_output_squares) AS out_squares, max(success_output_max) AS out_max,
        sumMap(output_n) AS out_n, sumMap(output_s) AS out_s, sumMap(max_tokens_n) AS max_n, sumMap(max_tokens_s) AS max_s,
        sum(length_calls) AS length_calls_, sum(at_max_calls) AS at_max_calls_,
        sum(failed_calls) AS failed_calls_, sum(billed_failures) AS billed_failures_, sum(failed_cost_usd) AS failed_cost,

@@ -198,6 +198,9 @@ def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
     assert workload["calls"] == 100 and workload["prefixes"][0]["calls"] == 100
     assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
     assert workload["output"]["p50"] == 81.0  # outputs 31..130, nearest rank: the 51st
+    # No output beyond 4 x 81: the tail is known from the rollup's longest output alone.
+    assert workload["output_tail"] == {"cap_tokens": 324, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
+                                       "body_max_tokens": 130, "tail_min_tokens": None}
 
 
 def test_days_hours_and_edges_add_up_over_a_filtered_range(client):
