@@ -69,9 +69,8 @@ def benchmarks(repeat: int):
             def stored() -> float:
                 events, _ = parse_batch(_rows(uuid.uuid4().hex[:8]), "org-bench", now)
                 started = time.perf_counter()
-                # As the consumer gets them from an intake of 1,000 per request: one message of 1,000.
-                for first in range(0, EVENTS, 1000):
-                    warehouse.insert(raw_client, events[first:first + 1000], now)
+                for first in range(0, EVENTS, 500):  # as the consumer gets them: one message of 500
+                    warehouse.insert(raw_client, events[first:first + 500], now)
                 return (time.perf_counter() - started) / EVENTS
 
             yield compare(f"usage ingest end to end, s/event ({EVENTS})", end_to_end,
