@@ -35,6 +35,7 @@ def build(environ=None) -> AnalyticsService:
     from shared_lib.push_auth import PushAuthenticator
 
     from netra_analytics import warehouse
+    from netra_analytics.ingest_lock import RedisOrgLock
     from netra_analytics.service import AnalyticsService
 
     config = settings() if environ is None else configuration(environ)
@@ -43,9 +44,10 @@ def build(environ=None) -> AnalyticsService:
     applied = warehouse.migrate(client)
     if applied:
         log.info("applied warehouse migrations %s", applied)
+    redis = redis_client(config)
     return AnalyticsService(
         # One HTTP client for the instance: auth's signing keys and API-key checks.
-        authenticator=authenticator(config, redis_client(config), httpx.Client()),
+        authenticator=authenticator(config, redis, httpx.Client()),
         publisher=publisher_client(config),
         project_id=config.project_id,
         warehouse_client=client,
@@ -53,6 +55,9 @@ def build(environ=None) -> AnalyticsService:
         # shared push token (deployed, the consumer is its own function behind Cloud Run IAM
         # that only the push identity, with Pub/Sub's OIDC token, may invoke).
         push=PushAuthenticator(lambda: _local_push_token(config)) if config.is_local else None,
+        # Deployed, consumer instances scale out: they store an org's batches one at a time
+        # (ADR 0008). Locally the consumer is this one process, and a lock per process does.
+        ingest_lock=None if config.is_local else RedisOrgLock(redis),
     )
 
 

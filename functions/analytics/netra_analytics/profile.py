@@ -3,8 +3,10 @@ in ClickHouse so that its size does not depend on the number of calls.
 
 One entry per workload — calls sharing feature, provider, model, `interactive` and
 `batch` — with token totals split by kind (so any lever can re-price them), the output
-length distribution, billed failures, repeated prompts and the long output tail; and the
-shared prompt prefixes of each workload.
+length distribution, billed failures, repeated prompts (successful calls whose prompt had
+been answered before, in the period or earlier: what a standing response cache would have
+served) and the long output tail; and the shared prompt prefixes of each workload. Read
+from the rollups of ADR 0008, never with FINAL.
 
 Runaway evidence for the output tail (calls beyond `TAIL_FACTOR` x the median output):
 how many successful calls ended `length` and how many reached their max_tokens (over the
@@ -17,9 +19,10 @@ their thresholds live with the optimizer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
-from netra_analytics.warehouse import money
+from netra_analytics.warehouse import LIVE, money, percentile, rollup_select, rollup_source
 
 WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
 # The output tail is measured beyond this multiple of a workload's median output.
@@ -30,53 +33,245 @@ MAX_PREFIXES = 500
 CACHE_TTLS = (300, 3600, 86400)
 _KEY = ", ".join(WORKLOAD)
 _AT_MAX = "max_tokens IS NOT NULL AND output_tokens >= max_tokens"
-_WHERE = "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
+_WHERE = f"org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}} AND timestamp < {{end:DateTime64(3)}} AND {LIVE}"
 _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
 
 
 def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
+    """Totals, distributions and latency from the hourly rollup (percentiles within 1%,
+    warehouse.percentile), repeats from it and each prompt's first call, the output tail
+    from the histogram and the calls near its cap; prefixes from the calls."""
     parameters = {"org": org_id, "start": start, "end": end}
-    workloads = {}
-    for row in client.query(_TOTALS, parameters=parameters).named_results():
-        workloads[_key(row)] = _workload(row)
+    workloads, totals = {}, {}
+    for row in client.query(_TOTALS.format(source=rollup_source(start, end, parameters)), parameters=parameters).named_results():
+        workloads[_key(row)], totals[_key(row)] = _workload(row), row
+
+    _exact_small_workloads(client, parameters, workloads, totals)
 
     def known(rows):
         # The queries are not one snapshot: calls stored meanwhile may add a workload the
         # totals have not seen; the totals decide which workloads there are.
         return ((workloads[_key(row)], row) for row in rows if _key(row) in workloads)
 
-    for workload, row in known(client.query(_REPEATS, parameters=parameters).named_results()):
-        workload["repeats"] = {"calls": int(row["repeat_calls"]),
-                               "cost_usd": money(_decimal(row["prompts_cost"]) - _decimal(row["firsts_cost"])),
-                               "tokens": _tokens(row, "repeat_")}
-    for workload, row in known(client.query(_TAIL, parameters={**parameters, "factor": TAIL_FACTOR}).named_results()):
-        calls = int(row["tail_calls"])
-        workload["output_tail"] = {"cap_tokens": int(row["cap"]), "calls": calls, "excess_tokens": int(row["excess"] or 0),
-                                   "truncated_calls": int(row["tail_truncated"]),
-                                   "body_max_tokens": int(row["body_max"]) if int(row["body_calls"]) else None,
-                                   "tail_min_tokens": int(row["tail_min"]) if calls else None}
-    for workload, row in known(client.query(_PREFIXES, parameters={**parameters, "limit": MAX_PREFIXES}).named_results()):
-        workload["prefixes"].append({
-            "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
-            # The shared prefix is at most the shortest prompt that carries it; callers that
-            # know its length say so in metadata.prefix_tokens (median of what they said).
-            "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(row["hinted"] or 0) or None,
-            "mean_input_tokens": round(float(row["mean_input"]), 1), "input_tokens": int(row["input_"]),
-            "cached_input_tokens": int(row["cached_"]),
-            # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
-            "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
-            "median_gap_seconds": None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"]) / 1000,
-        })
+    firsts = _first_calls(client, parameters)
+    for key, workload in workloads.items():
+        row, first = totals[key], firsts.get(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
+        workload["repeats"] = {"calls": int(row["hs_calls"]) - first["calls"],
+                               "cost_usd": money(_decimal(row["hs_cost"]) - first["cost"]),
+                               "tokens": {t: int(row[f"hs_{t}_"]) - first[t] for t in _TOKENS}}
+    _output_tails(client, parameters, workloads, totals)
+    for workload, prefix in _prefixes(client, parameters, workloads):
+        workload["prefixes"].append(prefix)
     return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
             "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
+
+
+def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
+    """Per workload, the prompts (workload and prompt hash) whose first successful call ever
+    falls in the period, and what those first calls cost: the calls that were not repeats.
+    A first call whose event has a cancelled version (a re-send) is recomputed from the calls."""
+    found: dict[tuple, dict] = {}
+    bounds = {"start_key": _key_at(parameters["start"]), "end_key": _key_at(parameters["end"])}
+
+    def add(key, row, calls: int):
+        into = found.setdefault(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
+        into["calls"] += calls
+        into["cost"] += _decimal(row["cost_"])
+        for kind in _TOKENS:
+            into[kind] += int(row[f"{kind}_"])
+
+    cancelled = [row[0] for row in client.query(
+        "SELECT DISTINCT cityHash64(event_id) FROM usage_events WHERE org_id = {org:String} AND sign = -1",
+        parameters=parameters).result_rows]
+    stale = set()
+    for row in client.query(_FIRSTS, parameters={**parameters, **bounds, "cancelled": cancelled}).named_results():
+        add(_key(row), row, int(row["calls_"]))
+        stale.update((_key(row), prompt) for prompt in row["stale_"])
+    if stale:
+        for row in client.query(_LIVE_FIRSTS, parameters={**parameters, "hashes": sorted({h for _, h in stale})}).named_results():
+            if (_key(row), row["prompt_hash"]) in stale and bounds["start_key"] <= row["at_"] < bounds["end_key"]:
+                add(_key(row), row, 1)
+    return found
+
+
+def _key_at(moment: dt.datetime) -> int:
+    """The first-call key of the first instant at or after `moment` (as _FIRST_KEY)."""
+    milliseconds = -(-int(round(moment.timestamp() * 1_000_000)) // 1000)
+    return milliseconds * 2097152
+
+
+def _prefixes(client, parameters: dict, workloads: dict) -> list[tuple[dict, dict]]:
+    """The MAX_PREFIXES prefixes with the most input, each with its workload: from the
+    5-minute rollup (the median gap exact for prefixes of up to 1,000 calls, else within 1%, gaps inside a
+    slot taken as evenly spaced),
+    or from the calls for a prefix that has a cancelled call (rollup minima cannot be undone)."""
+    stale = [row[0] for row in client.query(
+        "SELECT DISTINCT prefix_hash FROM usage_events WHERE org_id = {org:String} AND sign = -1 AND prefix_hash != ''",
+        parameters=parameters).result_rows]
+    found = []
+    source = _prefix_slots(parameters)
+    for row in client.query(_PREFIXES.format(source=source),
+                            parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
+        found.append((row, _median_gap(row)))
+    if stale:
+        for row in client.query(_LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
+            found.append((row, None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"])))
+    found.sort(key=lambda item: (-int(item[0]["input_"]), item[0]["prefix_hash"]))
+    return [(workloads[_key(row)], _prefix(row, gap)) for row, gap in found[:MAX_PREFIXES] if _key(row) in workloads]
+
+
+def _median_gap(row) -> float | None:
+    """Nearest-rank median of a prefix's gaps (value, how many): exact from the gaps when a
+    prefix has few, else from their histograms (within 1%)."""
+    if not row["few_gaps"]:
+        counts, sums = dict(row["inter_n"]), dict(row["inter_s"])
+        for bucket_, n in row["intra_n"].items():
+            counts[bucket_] = counts.get(bucket_, 0) + n
+            sums[bucket_] = sums.get(bucket_, 0) + row["intra_s"][bucket_]
+        return percentile(counts, sums, 0.5)
+    gaps = sorted(row["few_gaps"])
+    rank, seen = sum(n for _, n in gaps) // 2, 0
+    for value, n in gaps:
+        seen += n
+        if seen > rank:
+            return float(value)
+    return None
+
+
+def _prefix(row, gap_ms: float | None) -> dict:
+    hinted = percentile(row["hint_n"], row["hint_s"], 0.5) if "hint_n" in row else row["hinted"]
+    return {
+        "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
+        # The shared prefix is at most the shortest prompt that carries it; callers that
+        # know its length say so in metadata.prefix_tokens (median of what they said).
+        "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(hinted or 0) or None,
+        "mean_input_tokens": round(int(row["input_"]) / int(row["calls"]), 1), "input_tokens": int(row["input_"]),
+        "cached_input_tokens": int(row["cached_"]),
+        # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
+        "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
+        "median_gap_seconds": None if gap_ms is None else gap_ms / 1000,
+    }
+
+
+_SLOT = dt.timedelta(minutes=5)
+
+
+def _prefix_slots(parameters: dict) -> str:
+    """Prefix rows per 5 minutes covering [start, end): whole slots from the rollup, the
+    partial slots at the edges from the calls (the rollup's own expressions)."""
+    start, end = parameters["start"], parameters["end"]
+    first = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
+    first = first if first == start else first + _SLOT
+    last = end.replace(minute=end.minute - end.minute % 5, second=0, microsecond=0)
+    parameters.update(m_first=first, m_last=last)
+    calls = (f"SELECT {rollup_select('usage_prefix_slots_mv')} FROM usage_events AS e WHERE org_id = {{org:String}} "
+             f"AND {LIVE} AND e.status = 'success' AND e.prefix_hash != '' AND {{range}} "
+             "GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, slot")
+    if first >= last:
+        return calls.replace("{range}", "timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}")
+    whole = ("SELECT * FROM usage_prefix_slots WHERE org_id = {org:String} AND slot >= {m_first:DateTime} "
+             "AND slot < {m_last:DateTime}")
+    edges = [edge for edge, wanted in (("(timestamp >= {start:DateTime64(3)} AND timestamp < {m_first:DateTime64(3)})", start < first),
+                                      ("(timestamp >= {m_last:DateTime64(3)} AND timestamp < {end:DateTime64(3)})", last < end)) if wanted]
+    return whole if not edges else f"{whole} UNION ALL {calls.replace('{range}', '(' + ' OR '.join(edges) + ')')}"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+# Workloads of at most this many calls get exact percentiles (one pass over their calls):
+# small groups, where a hand-worked figure is expected to the token.
+EXACT_UP_TO = 20_000
+
+
+def _exact_small_workloads(client, parameters: dict, workloads: dict, totals: dict) -> None:
+    small = [key for key, row in totals.items() if int(row["calls_"]) <= EXACT_UP_TO]
+    if not small:
+        return
+    rows = client.query(_EXACT, parameters={**parameters, "small": [_tail_key(workloads[k]) for k in small]}).named_results()
+    for row in rows:
+        key = _key(row)
+        if key not in workloads:
+            continue
+        workload = workloads[key]
+        workload["output"].update({level: _float(row[f"out_{level}"]) for level in ("p50", "p95", "p99")},
+                                  max_tokens_p50=_float(row["max_p50"]))
+        workload["latency"] = {"p50_ms": _float(row["lat_p50"]), "p95_ms": _float(row["lat_p95"]),
+                               "p50_ttft_ms": _float(row["ttft_p50"]), "p95_ttft_ms": _float(row["ttft_p95"])}
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> None:
+    """The output beyond TAIL_FACTOR x the median, exact: whole histogram buckets clear of
+    the cap are counted from the rollup; the calls in the few buckets around it (the cap's,
+    its neighbours, and the nearest non-empty bucket either side, which hold the longest
+    output at or below the cap and the shortest above it) are read one by one."""
+    # Without cancellations in the org (the usual case) every +1 row is live: the rollup's
+    # longest output is exact, and the pass over the calls need not read event ids.
+    cancelled = client.query("SELECT count() FROM usage_events WHERE org_id = {org:String} AND sign = -1",
+                             parameters=parameters).result_rows[0][0]
+    windows = {}
+    for key, workload in workloads.items():
+        p50 = workload["output"]["p50"]
+        if p50 is None:
+            continue
+        cap, counts, longest = int(TAIL_FACTOR * p50), totals[key]["out_n"], int(totals[key]["out_max"] or 0)
+        if not cancelled and longest <= cap:  # no output beyond the cap: nothing to read
+            workload["output_tail"] = {"cap_tokens": cap, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
+                                       "body_max_tokens": longest, "tail_min_tokens": None}
+            continue
+        at = bucket(cap)
+        below = [b for b, n in counts.items() if n > 0 and b < at - 1]
+        above = [b for b, n in counts.items() if n > 0 and b > at + 1]
+        windows[key] = (cap, max(below, default=max(at - 1, 0)), min(above, default=at + 1))
+    if not windows:
+        return
+    near = {_key(row): row for row in client.query(_TAIL if cancelled else _TAIL.replace(LIVE, "sign = 1"), parameters={
+        **parameters, "tail_keys": [_tail_key(workloads[k]) for k in windows],
+        "caps": [w[0] for w in windows.values()], "lows": [w[1] for w in windows.values()],
+        "highs": [w[2] for w in windows.values()],
+        # Values that can lie in those buckets, a bucket wider either side (cheap to test first).
+        "least": math.floor(1.01 ** (min(w[1] for w in windows.values()) - 2)) if min(w[1] for w in windows.values()) > 1 else 0,
+        "most": math.ceil(1.01 ** (max(w[2] for w in windows.values()) + 1)) + 1}).named_results()}
+    for key, (cap, low, high) in windows.items():
+        row, sums = totals[key], totals[key]["out_s"]
+        counts, truncated = row["out_n"], row["trunc_n"]
+        beyond = [b for b, n in counts.items() if b > high and n]
+        calls = sum(counts[b] for b in beyond)
+        excess = sum(sums[b] for b in beyond) - cap * calls
+        cut = sum(truncated.get(b, 0) for b in beyond)
+        body_calls = sum(n for b, n in counts.items() if b < low)
+        body_max = tail_min = None
+        if key in near:
+            calls, excess, cut = calls + int(near[key]["tail_calls"]), excess + int(near[key]["excess"] or 0), cut + int(near[key]["tail_truncated"])
+            body_calls += int(near[key]["body_calls"])
+            body_max = int(near[key]["body_max"]) if int(near[key]["body_calls"]) else None
+            tail_min = int(near[key]["tail_min"]) if int(near[key]["tail_calls"]) else None
+        workloads[key]["output_tail"] = {"cap_tokens": cap, "calls": calls, "excess_tokens": excess, "truncated_calls": cut,
+                                         "body_max_tokens": body_max if body_calls else None,
+                                         "tail_min_tokens": tail_min if calls else None}
+
+
+def bucket(value: int) -> int:
+    """A value's log-histogram bucket, as the rollup computes it (migration 0008)."""
+    return 0 if value == 0 else 1 + math.floor(math.log(max(value, 1)) / math.log(1.01))
 
 
 def _key(row) -> tuple:
     return tuple(bool(row[k]) if k in ("interactive", "batch") else row[k] for k in WORKLOAD)
 
 
-def _tokens(row, prefix: str) -> dict:
-    return {kind: int(row[f"{prefix}{kind}"] or 0) for kind in _TOKENS}
+def _tail_key(workload: dict) -> str:
+    # As _TAIL's SQL spells a workload: its fields joined by a unit separator.
+    return "\x1f".join(str(workload[k]).lower() if k in ("interactive", "batch") else workload[k] for k in WORKLOAD)
+
+
+def _tokens(row, prefix: str, suffix: str = "") -> dict:
+    return {kind: int(row[f"{prefix}{kind}{suffix}"] or 0) for kind in _TOKENS}
 
 
 def _decimal(value) -> Decimal:
@@ -84,28 +279,34 @@ def _decimal(value) -> Decimal:
     return Decimal(0) if value is None else Decimal(value)
 
 
-def _stat(value):
-    return None if value is None else float(value)
+def _output(row) -> dict:
+    """Mean, population stddev and percentiles of the successful calls' output tokens."""
+    n = int(row["success_calls_"])
+    mean = int(row["out_sum"]) / n if n else None
+    variance = max(float(row["out_squares"]) / n - mean * mean, 0.0) if n else None
+    return {"mean": mean, "stddev": None if variance is None else variance ** 0.5,
+            **{f"p{round(level * 100)}": percentile(row["out_n"], row["out_s"], level) for level in (0.5, 0.95, 0.99)},
+            "max_tokens_p50": percentile(row["max_n"], row["max_s"], 0.5)}
 
 
 def _workload(row) -> dict:
     return {
         **{k: (bool(row[k]) if k in ("interactive", "batch") else row[k]) for k in WORKLOAD},
-        "calls": int(row["calls_"]), "success_calls": int(row["success_calls"]),
-        "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls"]),
+        "calls": int(row["calls_"]), "success_calls": int(row["success_calls_"]),
+        "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls_"]),
         # How many calls said what they asked (prompt_hash) and what prefix they share.
-        "calls_with_prompt_hash": int(row["hashed_prompts"]), "calls_with_prefix_hash": int(row["hashed_prefixes"]),
+        "calls_with_prompt_hash": int(row["hashed_prompts_"]), "calls_with_prefix_hash": int(row["hashed_prefixes_"]),
         "tokens": _tokens(row, "all_"),
         "reasoning_tokens": int(row["reasoning_"]),
-        "output": {"mean": _stat(row["out_mean"]), "stddev": _stat(row["out_stddev"]), "p50": _stat(row["out_p50"]),
-                   "p95": _stat(row["out_p95"]), "p99": _stat(row["out_p99"]), "max_tokens_p50": _stat(row["max_tokens_p50"]),
+        "output": {**_output(row),
                    # Successful calls that stopped at their limit: said so (finish_reason `length`), or
                    # produced as many tokens as max_tokens allowed.
-                   "length_calls": int(row["length_calls"]), "at_max_tokens_calls": int(row["at_max_calls"])},
-        "failures": {"calls": int(row["failed_calls"]), "billed_calls": int(row["billed_failures"]),
-                     "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_")},
-        "latency": {"p50_ms": _stat(row["p50_latency"]), "p95_ms": _stat(row["p95_latency"]),
-                    "p50_ttft_ms": _stat(row["p50_ttft"]), "p95_ttft_ms": _stat(row["p95_ttft"])},
+                   "length_calls": int(row["length_calls_"]), "at_max_tokens_calls": int(row["at_max_calls_"])},
+        "failures": {"calls": int(row["failed_calls_"]), "billed_calls": int(row["billed_failures_"]),
+                     "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_", "_")},
+        "latency": {"p50_ms": percentile(row["lat_n"], row["lat_s"], 0.5), "p95_ms": percentile(row["lat_n"], row["lat_s"], 0.95),
+                    "p50_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.5),
+                    "p95_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.95)},
         "repeats": {"calls": 0, "cost_usd": "0", "tokens": dict.fromkeys(_TOKENS, 0)},
         "output_tail": {"cap_tokens": 0, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
                         "body_max_tokens": None, "tail_min_tokens": None},
@@ -117,76 +318,121 @@ def _workload(row) -> dict:
 # aggregate reads.
 _TOTALS = f"""
 SELECT {_KEY},
-       count() AS calls_, countIf(status = 'success') AS success_calls, sum(cost_usd) AS cost_,
-       countIf(cost_status = 'unpriced') AS unpriced_calls,
-       countIf(prompt_hash != '') AS hashed_prompts, countIf(prefix_hash != '') AS hashed_prefixes,
+       sum(calls) AS calls_, sum(success_calls) AS success_calls_, sum(cost_usd) AS cost_,
+       sum(unpriced_calls) AS unpriced_calls_, sum(hashed_prompts) AS hashed_prompts_, sum(hashed_prefixes) AS hashed_prefixes_,
        {", ".join(f"sum({t}) AS all_{t}" for t in _TOKENS)}, sum(reasoning_tokens) AS reasoning_,
-       avgIf(output_tokens, status = 'success') AS out_mean, stddevPopIf(output_tokens, status = 'success') AS out_stddev,
-       quantileExactIf(0.5)(output_tokens, status = 'success') AS out_p50,
-       quantileExactIf(0.95)(output_tokens, status = 'success') AS out_p95,
-       quantileExactIf(0.99)(output_tokens, status = 'success') AS out_p99,
-       quantileExact(0.5)(max_tokens) AS max_tokens_p50,
-       countIf(status = 'success' AND finish_reason = 'length') AS length_calls,
-       countIf(status = 'success' AND {_AT_MAX}) AS at_max_calls,
-       countIf(status != 'success') AS failed_calls,
-       countIf(status != 'success' AND input_tokens + output_tokens > 0) AS billed_failures,
-       sumIf(cost_usd, status != 'success') AS failed_cost,
-       {", ".join(f"sumIf({t}, status != 'success') AS failed_{t}" for t in _TOKENS)},
-       quantileExact(0.5)(nullIf(latency_ms, 0)) AS p50_latency, quantileExact(0.95)(nullIf(latency_ms, 0)) AS p95_latency,
-       quantileExact(0.5)(ttft_ms) AS p50_ttft, quantileExact(0.95)(ttft_ms) AS p95_ttft
-FROM usage_events FINAL WHERE {_WHERE}
+       sum(success_output_tokens) AS out_sum, sum(success_output_squares) AS out_squares, max(success_output_max) AS out_max,
+       sumMap(output_n) AS out_n, sumMap(output_s) AS out_s, sumMap(max_tokens_n) AS max_n, sumMap(max_tokens_s) AS max_s,
+       sum(length_calls) AS length_calls_, sum(at_max_calls) AS at_max_calls_,
+       sum(failed_calls) AS failed_calls_, sum(billed_failures) AS billed_failures_, sum(failed_cost_usd) AS failed_cost,
+       {", ".join(f"sum(failed_{t}) AS failed_{t}_" for t in _TOKENS)},
+       sumMap(latency_n) AS lat_n, sumMap(latency_s) AS lat_s, sumMap(ttft_n) AS ttft_n_, sumMap(ttft_s) AS ttft_s_,
+       sum(hashed_success_calls) AS hs_calls, sum(hashed_success_cost_usd) AS hs_cost,
+       {", ".join(f"sum(hashed_success_{t}) AS hs_{t}_" for t in _TOKENS)}, sumMap(truncated_n) AS trunc_n
+FROM ({{source}})
+GROUP BY {_KEY} HAVING calls_ != 0
+"""
+
+# Each prompt's (workload and prompt hash) first successful call ever, if it falls in the
+# period or its event was re-sent since (`stale`: {cancelled} are the hashes of event ids
+# with a cancelled version, usually none). Keys as usage_prompt_firsts orders calls.
+_FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)"
+_FIRSTS = f"""
+SELECT {_KEY}, countIf(in_range) AS calls_, sumIf(cost_, in_range) AS cost_,
+       {", ".join(f"sumIf({t}_, in_range) AS {t}_" for t in _TOKENS)}, groupArrayIf(prompt_hash, stale) AS stale_
+FROM (SELECT {_KEY}, prompt_key, any(prompt_hash) AS prompt_hash, min(first_key) AS at_, argMinMerge(first_event) AS event_,
+             argMinMerge(first_cost) AS cost_, argMinMerge(first_input) AS input_tokens_,
+             argMinMerge(first_cached_input) AS cached_input_tokens_, argMinMerge(first_cache_write) AS cache_write_tokens_,
+             argMinMerge(first_output) AS output_tokens_,
+             has({{cancelled:Array(UInt64)}}, event_) AS stale,
+             NOT stale AND at_ >= {{start_key:Int64}} AND at_ < {{end_key:Int64}} AS in_range
+      FROM usage_prompt_firsts WHERE org_id = {{org:String}} GROUP BY {_KEY}, prompt_key)
 GROUP BY {_KEY}
 """
 
-# Successful calls whose prompt (same prompt_hash) had already been answered in the period:
-# every call of a prompt after its first (earliest; the event id breaks ties). The first
-# call's cost and tokens come out of one argMin of a tuple: five argMins cost 3x as much.
-_REPEATS = f"""
-SELECT {_KEY}, sum(n - 1) AS repeat_calls, sum(cost) AS prompts_cost, sum(first.1) AS firsts_cost,
-       {", ".join(f"sum(s_{t} - first.{i + 2}) AS repeat_{t}" for i, t in enumerate(_TOKENS))}
-FROM (
-    SELECT {_KEY}, prompt_hash, count() AS n, sum(cost_usd) AS cost,
-           {", ".join(f"sum({t}) AS s_{t}" for t in _TOKENS)},
-           argMin(({", ".join(["cost_usd", *_TOKENS])}), (timestamp, event_id)) AS first
-    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prompt_hash != ''
-    GROUP BY {_KEY}, prompt_hash HAVING n > 1
-)
+_LIVE_FIRSTS = f"""
+SELECT {_KEY}, prompt_hash, min({_FIRST_KEY}) AS at_, argMin(coalesce(cost_usd, toDecimal64(0, 9)), {_FIRST_KEY}) AS cost_,
+       {", ".join(f"argMin({t}, {_FIRST_KEY}) AS {t}_" for t in _TOKENS)}
+FROM usage_events WHERE org_id = {{org:String}} AND {LIVE} AND status = 'success' AND prompt_hash IN {{hashes:Array(String)}}
+GROUP BY {_KEY}, prompt_hash
+"""
+
+# Exact (nearest-rank) percentiles of the small workloads (spelt as _tail_key); NULL where a
+# workload has no value (no successful call, no max_tokens, no latency or TTFT).
+_SPELT = ("concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F', "
+          "toString(batch))")
+_EXACT = f"""
+SELECT {_KEY},
+       quantileExactIf(0.5)(toNullable(output_tokens), status = 'success') AS out_p50,
+       quantileExactIf(0.95)(toNullable(output_tokens), status = 'success') AS out_p95,
+       quantileExactIf(0.99)(toNullable(output_tokens), status = 'success') AS out_p99,
+       quantileExact(0.5)(max_tokens) AS max_p50,
+       quantileExact(0.5)(nullIf(latency_ms, 0)) AS lat_p50, quantileExact(0.95)(nullIf(latency_ms, 0)) AS lat_p95,
+       quantileExact(0.5)(ttft_ms) AS ttft_p50, quantileExact(0.95)(ttft_ms) AS ttft_p95
+FROM usage_events WHERE {_WHERE} AND {_SPELT} IN {{small:Array(String)}}
 GROUP BY {_KEY}
 """
 
+# The successful calls whose output lies in the histogram buckets [low, high] around each
+# workload's cap (workloads spelt as _tail_key, with their caps and bucket windows).
+_BUCKET = "if(output_tokens = 0, 0, toUInt16(1 + floor(log(greatest(output_tokens, 1)) / log(1.01))))"
 _TAIL = f"""
-SELECT {_KEY}, any(c.cap) AS cap, countIf(output_tokens > c.cap) AS tail_calls,
-       sumIf(output_tokens - c.cap, output_tokens > c.cap) AS excess,
-       countIf(output_tokens > c.cap AND (finish_reason = 'length' OR {_AT_MAX})) AS tail_truncated,
-       countIf(output_tokens <= c.cap) AS body_calls, maxIf(output_tokens, output_tokens <= c.cap) AS body_max,
-       minIf(output_tokens, output_tokens > c.cap) AS tail_min
-FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason FROM usage_events FINAL
-      WHERE {_WHERE} AND status = 'success') AS e
-INNER JOIN (
-    SELECT {_KEY}, toUInt64({{factor:UInt32}} * quantileExact(0.5)(output_tokens)) AS cap
-    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' GROUP BY {_KEY}
-) AS c USING ({_KEY})
+SELECT {_KEY}, countIf(output_tokens > cap_) AS tail_calls,
+       sumIf(output_tokens - cap_, output_tokens > cap_) AS excess,
+       countIf(output_tokens > cap_ AND (finish_reason = 'length' OR {_AT_MAX})) AS tail_truncated,
+       countIf(output_tokens <= cap_) AS body_calls, maxIf(output_tokens, output_tokens <= cap_) AS body_max,
+       minIf(output_tokens, output_tokens > cap_) AS tail_min
+FROM (SELECT {_KEY}, output_tokens, max_tokens, finish_reason,
+             indexOf({{tail_keys:Array(String)}}, concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F',
+                                                       toString(interactive), '\\x1F', toString(batch))) AS at_,
+             {{caps:Array(UInt64)}}[at_] AS cap_
+      FROM usage_events
+      WHERE {_WHERE} AND status = 'success'
+            AND output_tokens >= {{least:UInt64}} AND output_tokens < {{most:UInt64}})
+WHERE at_ > 0 AND {_BUCKET} BETWEEN {{lows:Array(UInt16)}}[at_] AND {{highs:Array(UInt16)}}[at_]
 GROUP BY {_KEY}
 """
 
-# Per prefix, each call's gap since the previous call of that prefix in its workload (a
-# window function over the calls in time order; the first call's gap is from 1970, so it
-# writes): a provider cache whose entry lives `ttl` since last use is written once after
-# every gap longer than `ttl` and read otherwise.
+# Per prefix, from its 5-minute slots in time order (a window over slots, not calls): gaps
+# between slots are exact (this slot's first call minus the previous one's last; the first
+# slot's previous is 0, so its first call writes); a provider cache whose entry lives `ttl`
+# since last use is written by the first call and after every gap longer than `ttl` (no
+# gap inside a slot is longer than 5 minutes, the shortest lifetime counted). The gap
+# distribution for the median: gaps between slots, and a slot of c calls as c - 1 gaps of
+# its mean. `{source}` is _prefix_slots.
+assert min(CACHE_TTLS) >= 300  # the slots of usage_prefix_slots
 _PREFIXES = f"""
-SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input, avg(input_tokens) AS mean_input,
+SELECT {_KEY}, prefix_hash, sum(c) AS calls, min(mi) AS min_input, sum(si) AS input_, sum(sc) AS cached_,
+       sumMap(hn) AS hint_n, sumMap(hs) AS hint_s,
+       {", ".join(f"countIf(gap > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       sumMapIf(map(if(gap = 0, 0, toUInt16(1 + floor(log(greatest(gap, 1)) / log(1.01)))), toInt64(1)), previous != 0) AS inter_n, sumMapIf(map(if(gap = 0, 0, toUInt16(1 + floor(log(greatest(gap, 1)) / log(1.01)))), gap), previous != 0) AS inter_s,
+       sumMapIf(map(if(intra = 0, 0, toUInt16(1 + floor(log(greatest(intra, 1)) / log(1.01)))), c - 1), c > 1) AS intra_n, sumMapIf(map(if(intra = 0, 0, toUInt16(1 + floor(log(greatest(intra, 1)) / log(1.01)))), intra * (c - 1)), c > 1) AS intra_s,
+       if(sum(c) <= 1001, arrayConcat(groupArrayIf((gap, toInt64(1)), previous != 0), groupArrayIf((intra, c - 1), c > 1)), [])
+           AS few_gaps
+FROM (
+    SELECT *, f - previous AS gap, intDiv(l - f, greatest(c - 1, 1)) AS intra
+    FROM (SELECT *, lagInFrame(l, 1, toInt64(0)) OVER calls AS previous
+          FROM (SELECT {_KEY}, prefix_hash, cityHash64({_KEY}, prefix_hash) AS pk_, slot, toInt64(sum(calls)) AS c, min(min_input) AS mi, sum(input_sum) AS si,
+                       sum(cached_sum) AS sc, min(first_ms) AS f, max(last_ms) AS l, sumMap(hint_n) AS hn, sumMap(hint_s) AS hs
+                FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}} GROUP BY {_KEY}, prefix_hash, slot)
+          -- Partitioned by one number for the prefix (a 64-bit hash): twice as fast as by its six columns.
+          WINDOW calls AS (PARTITION BY pk_ ORDER BY slot ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
+)
+GROUP BY {_KEY}, prefix_hash HAVING calls > 1
+ORDER BY input_ DESC, prefix_hash LIMIT {{{{limit:UInt32}}}}
+"""
+
+# A prefix with a cancelled call, from its calls: each call's gap since the previous one of
+# its prefix (times sorted, differenced), exact.
+_LIVE_PREFIXES = f"""
+SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input,
        quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
        sum(input_tokens) AS input_, sum(cached_input_tokens) AS cached_,
-       {", ".join(f"countIf(gap_ms > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
-       quantileExactIf(0.5)(gap_ms, gap_ms < toUnixTimestamp64Milli(timestamp)) AS gap_p50_ms
-FROM (
-    SELECT {_KEY}, prefix_hash, input_tokens, cached_input_tokens, metadata, timestamp,
-           toUnixTimestamp64Milli(timestamp)
-               - toUnixTimestamp64Milli(lagInFrame(timestamp, 1, toDateTime64(0, 3, 'UTC')) OVER calls) AS gap_ms
-    FROM usage_events FINAL WHERE {_WHERE} AND status = 'success' AND prefix_hash != ''
-    WINDOW calls AS (PARTITION BY {_KEY}, prefix_hash ORDER BY timestamp, event_id
-                     ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
-)
+       arraySort(groupArray(toUnixTimestamp64Milli(timestamp))) AS times_,
+       arraySort(arrayMap((later, earlier) -> later - earlier, arrayPopFront(times_), arrayPopBack(times_))) AS gaps_,
+       {", ".join(f"1 + arrayCount(gap -> gap > {ttl * 1000}, gaps_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       gaps_[intDiv(length(gaps_), 2) + 1] AS gap_p50_ms
+FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash IN {{stale:Array(String)}}
 GROUP BY {_KEY}, prefix_hash HAVING calls > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """

@@ -11,14 +11,16 @@ from collections.abc import Mapping, Sequence
 from shared_lib.auth import Authenticator, Principal
 from shared_lib.contracts import topics
 from shared_lib.envelope import PubSubMessage
-from shared_lib.errors import Forbidden, Invalid
-from shared_lib.http import ApiError
+from shared_lib.errors import Forbidden, Invalid, Unavailable
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
 from netra_analytics import importers, model_aliases, warehouse
 
 log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = topics.USAGE_EVENTS
+# Larger messages would pay (each delivery is one insert feeding four rollup views, whose
+# cost is mostly per insert: 500 events ~110 us an event, 5,000 ~17 us on embedded chDB),
+# but a pull of several 5,000-event messages passed gRPC's 4 MB receive limit (ADR 0008).
 EVENTS_PER_MESSAGE = 500
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DEFAULT_WINDOW = dt.timedelta(days=30)
@@ -33,6 +35,9 @@ class AnalyticsService:
     warehouse_client: object
     clock: object = lambda: dt.datetime.now(dt.timezone.utc)
     push: object = None  # shared_lib.push_auth.PushAuthenticator of the local consumer route
+    # The consumer's per-org lock where instances scale out (ingest_lock.RedisOrgLock);
+    # None: one lock per process (warehouse.insert), enough for the one local process.
+    ingest_lock: object = None
 
     # --- ingest ---------------------------------------------------------------------
 
@@ -66,10 +71,10 @@ class AnalyticsService:
         try:
             events, rejected = parse_batch(rows, caller.org_id, self.clock())
         except InvalidRow as exc:
-            raise ApiError(400, "invalid_body", str(exc)) from None
+            raise Invalid("invalid_body", str(exc)) from None
         # Counted before queuing, or the consumer could store this very batch first.
         duplicates = self._duplicates(caller.org_id, events) if count_duplicates else None
-        topic = f"projects/{self.project_id}/topics/{USAGE_TOPIC}"
+        topic = topics.path(self.project_id, USAGE_TOPIC)
         accepted_at = self.clock().isoformat()
         futures = [self.publisher.publish(topic, body, org_id=caller.org_id)
                    for body in _messages(caller.org_id, accepted_at, events)]
@@ -77,7 +82,7 @@ class AnalyticsService:
             for future in futures:
                 future.result(timeout=30)
         except Exception:
-            raise ApiError(503, "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
+            raise Unavailable("queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
         if duplicates is None:
             return {"accepted": len(events), "rejected": rejected}
         return {"accepted": len(events) - duplicates, "duplicates": duplicates, "rejected": rejected}
@@ -114,7 +119,8 @@ class AnalyticsService:
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
         aliases = {body["org_id"]: model_aliases.for_org(self.warehouse_client, body["org_id"])}
-        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases)
+        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases,
+                                  lock=self.ingest_lock)
         refused += stored.refused
         for row in refused:
             log.warning("usage row not stored: org %s event %s (message %s): %s", body["org_id"], row["event_id"],

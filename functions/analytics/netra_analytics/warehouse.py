@@ -5,9 +5,11 @@ Every read takes the org id and filters on it first; there is no query without o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
+import threading
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -122,36 +124,96 @@ def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] |
 
 
 def insert(client, events: list[UsageEvent], accepted_at: dt.datetime | None = None,
-           now: dt.datetime | None = None, aliases: Mapping[str, Mapping[str, str]] | None = None) -> Stored:
-    """Store events: an append, no read before it, so concurrent consumers cannot race.
+           now: dt.datetime | None = None, aliases: Mapping[str, Mapping[str, str]] | None = None,
+           lock=None) -> Stored:
+    """Store events so that each event id counts once in every view (ADR 0008).
 
-    The table keeps one row per (org_id, event_id), the latest `accepted_at` (when intake
-    accepted the request; a redelivery carries its original one, so it never undoes a
-    later re-send), and reads use FINAL: duplicates and replacements collapse whatever the
-    order or concurrency of inserts. One insert is one part, so a batch is stored whole or
-    not at all; when the warehouse refuses it, the rows it refuses alone are set aside.
-    `aliases`: each org's own model names (org id -> name as sent -> catalog model).
+    Under the org's lock (`lock(org_id)`, a context manager; by default one per process:
+    the consumer locally is one process, in GCP a Redis lock is passed) the batch's event
+    ids are looked up by key, and only what changes is written: a new event as a +1 row,
+    a re-send accepted later than the stored version as the old row cancelled (-1) and
+    the new one (+1), an identical or older redelivery not at all. `accepted_at` is when
+    intake accepted the request (a redelivery carries its original one, so it never undoes
+    a later re-send); within a batch the later row wins. The hourly rollup is fed from the
+    same insert (a materialized view summing by sign). One insert is one part, so a batch
+    is stored whole or not at all; when the warehouse refuses it, the rows it refuses alone
+    are set aside. `aliases`: each org's own model names (org id -> name as sent -> model).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     accepted_at = accepted_at or now
     latest = {}
     for event in events:  # within a batch the later row of an event id wins, as across batches
         latest[(event.org_id, event.event_id)] = event
-    rows = [(e, priced_row(e, now, (aliases or {}).get(e.org_id)) + [accepted_at]) for e in latest.values()]
-    if not rows:
-        return Stored(0, [])
+    by_org: dict[str, list[UsageEvent]] = {}
+    for event in latest.values():
+        by_org.setdefault(event.org_id, []).append(event)
+    total = Stored(0, [])
+    for org_id, org_events in by_org.items():
+        with (lock or _process_lock)(org_id):
+            stored = _insert_org(client, org_id, org_events, accepted_at, now, (aliases or {}).get(org_id))
+        total = Stored(total.rows + stored.rows, total.refused + stored.refused)
+    return total
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _process_lock(org_id: str):
+    with _LOCKS_GUARD:
+        org_lock = _LOCKS.setdefault(org_id, threading.Lock())
+    with org_lock:
+        yield
+
+
+def _insert_org(client, org_id: str, events: list[UsageEvent], accepted_at: dt.datetime, now: dt.datetime,
+                aliases: Mapping[str, str] | None) -> Stored:
+    current = _current_rows(client, org_id, [event.event_id for event in events])
+    units = []  # per event, the rows that must go in together: [+new] or [-old, +new]
+    for event in events:
+        row = priced_row(event, now, aliases) + [accepted_at, 1]
+        old = current.get(event.event_id)
+        if old is None:
+            units.append((event, [row]))
+        elif _instant(old[_ACCEPTED]) < _instant(accepted_at):
+            units.append((event, [old[:_SIGN] + [-1], row]))
+        # else: this version or a later one is stored already
+    if not units:
+        return Stored(len(events), [])
     try:
-        _write(client, [row for _, row in rows])
-        return Stored(len(rows), [])
+        _write(client, [row for _, rows in units for row in rows])
+        return Stored(len(events), [])
     except Exception as exc:
-        if _unavailable(exc) or len(rows) == 1:
+        if _unavailable(exc) or len(units) == 1:
             raise  # the warehouse, not a row: retried as a whole
-        middle = len(rows) // 2
-        (stored, refused), (more, also) = _isolate(client, rows[:middle]), _isolate(client, rows[middle:])
+        middle = len(units) // 2
+        (stored, refused), (more, also) = _isolate(client, units[:middle]), _isolate(client, units[middle:])
         stored, refused = stored + more, refused + also
         if not stored:
             raise  # nothing went in: more likely the warehouse than every row
-        return Stored(stored, refused)
+        return Stored(stored + len(events) - len(units), refused)
+
+
+_ACCEPTED, _SIGN = len(COLUMNS) - 1, len(COLUMNS)
+
+
+def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> dict[str, list]:
+    """The stored row of each of these event ids (those the org has): FINAL over the
+    granules the event-id index keeps, not over the org's history."""
+    found = {}
+    for i in range(0, len(event_ids), chunk):
+        for row in client.query(
+                f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
+                "WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
+                parameters={"org": org_id, "ids": event_ids[i:i + chunk]}).result_rows:
+            if row[_SIGN] == 1:  # not filtered in SQL: a condition on sign must not act before FINAL
+                found[row[0]] = list(row)
+    return found
+
+
+def _instant(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,21 +223,21 @@ class Stored:
 
 
 def _write(client, rows: list[list]) -> None:
-    client.insert("usage_events", rows, column_names=COLUMNS)
+    client.insert("usage_events", rows, column_names=[*COLUMNS, "sign"])
 
 
-def _isolate(client, rows: list[tuple[UsageEvent, list]]) -> tuple[int, list[dict]]:
-    """Halve until each refused row stands alone: k bad rows cost about k * log2(n) inserts."""
+def _isolate(client, units: list[tuple[UsageEvent, list[list]]]) -> tuple[int, list[dict]]:
+    """Halve until each refused event stands alone: k bad rows cost about k * log2(n) inserts."""
     try:
-        _write(client, [row for _, row in rows])
-        return len(rows), []
+        _write(client, [row for _, rows in units for row in rows])
+        return len(units), []
     except Exception as exc:
         if _unavailable(exc):
             raise
-        if len(rows) == 1:
-            return 0, [{"event_id": rows[0][0].event_id, "error": f"{type(exc).__name__}: {exc}"[:500]}]
-    middle = len(rows) // 2
-    first, second = _isolate(client, rows[:middle]), _isolate(client, rows[middle:])
+        if len(units) == 1:
+            return 0, [{"event_id": units[0][0].event_id, "error": f"{type(exc).__name__}: {exc}"[:500]}]
+    middle = len(units) // 2
+    first, second = _isolate(client, units[:middle]), _isolate(client, units[middle:])
     return first[0] + second[0], first[1] + second[1]
 
 
@@ -199,8 +261,8 @@ def _filtered(filters: dict[str, list[str]] | None, parameters: dict) -> str:
 
 
 def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> set[str]:
-    """Which of these event ids the org already has: the table is ordered by (org_id,
-    event_id), so this reads only the index granules that can hold them."""
+    """Which of these event ids the org already has: the event-id index keeps only the
+    granules that can hold them."""
     found = set()
     for i in range(0, len(event_ids), chunk):
         found.update(row[0] for row in client.query(
@@ -209,54 +271,135 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
     return found
 
 
+# The calls as they are, read without FINAL: +1 rows whose version has not been cancelled
+# since (a cancellation, the -1 row, carries the event id and accepted_at of the version it
+# cancels, ADR 0008). Exact because the consumer writes each version once; cancellations
+# are few (re-sends) and vanish with their pairs when parts merge.
+LIVE = ("sign = 1 AND (event_id, accepted_at) NOT IN (SELECT event_id, accepted_at FROM usage_events "
+        "WHERE org_id = {org:String} AND sign = -1)")
+
+
+def rollup_select(view: str) -> str:
+    """A rollup's select list, read from the migration that defines its view (one place):
+    the edges of a range are computed from the calls with the very same expressions."""
+    sql = (MIGRATIONS / "0008_hourly_rollup.sql").read_text()
+    return re.search(rf"CREATE MATERIALIZED VIEW {view} TO \w+ AS\s+SELECT(.*?)\s+FROM usage_events AS e", sql, re.S).group(1)
+
+
+ROLLUP = rollup_select("usage_hourly_mv")
+_DIMENSIONS = ["org_id", "hour", "feature", "provider", "model", "interactive", "batch"]
+ROLLUP_COLUMNS = _DIMENSIONS + [name for name in re.findall(r"\bAS (\w+)\s*(?:,|$)", ROLLUP) if name != "hour"]
+HOUR = dt.timedelta(hours=1)
+
+
+def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where: str = "",
+                  by_user: bool = False, hourly: bool = False) -> str:
+    """A subquery of rollup rows (plus `user_id`) covering exactly [start, end) of the org
+    `{org:String}`: whole days from usage_daily_rollup (unless `hourly` buckets are wanted),
+    whole hours from usage_hourly, the partial hours at either edge (or the whole range when
+    reads need the user, which the rollups do not keep) from the calls themselves.
+    `where`: extra conditions on columns all share (feature, model, ...)."""
+    first, last = _ceil_hour(start), end.replace(minute=0, second=0, microsecond=0)
+    parameters.update(r_start=start, r_end=end, r_first=first, r_last=last)
+    calls = (f"SELECT {ROLLUP}, user_id FROM usage_events AS e WHERE org_id = {{org:String}} AND {LIVE}{where} AND "
+             "{range} GROUP BY " + ", ".join([*_DIMENSIONS, "user_id"]))
+    if by_user or first >= last:
+        return calls.replace("{range}", "timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)}")
+    rows = f"SELECT {', '.join(ROLLUP_COLUMNS)}, '' AS user_id FROM <table> WHERE org_id = {{org:String}}{where} AND <range>"
+    day_first, day_last = _ceil_day(first), last.replace(hour=0)
+    parts = []
+    if hourly or day_first >= day_last:
+        parts.append(rows.replace("<table>", "usage_hourly").replace("<range>", "hour >= {r_first:DateTime} AND hour < {r_last:DateTime}"))
+    else:
+        parameters.update(r_day_first=day_first, r_day_last=day_last)
+        parts.append(rows.replace("<table>", "usage_daily_rollup")
+                     .replace("<range>", "hour >= {r_day_first:DateTime} AND hour < {r_day_last:DateTime}"))
+        hours = [edge for edge, wanted in (("(hour >= {r_first:DateTime} AND hour < {r_day_first:DateTime})", first < day_first),
+                                          ("(hour >= {r_day_last:DateTime} AND hour < {r_last:DateTime})", day_last < last)) if wanted]
+        if hours:
+            parts.append(rows.replace("<table>", "usage_hourly").replace("<range>", "(" + " OR ".join(hours) + ")"))
+    edges = [edge for edge, wanted in (("(timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_first:DateTime64(3)})", start < first),
+                                      ("(timestamp >= {r_last:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)})", last < end))
+             if wanted]
+    if edges:
+        parts.append(calls.replace("{range}", "(" + " OR ".join(edges) + ")"))
+    return " UNION ALL ".join(parts)
+
+
+def _ceil_day(moment: dt.datetime) -> dt.datetime:
+    floor = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + dt.timedelta(days=1)
+
+
+def _ceil_hour(moment: dt.datetime) -> dt.datetime:
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + HOUR
+
+
+def percentile(counts: Mapping[int, int], sums: Mapping[int, int], level: float) -> float | None:
+    """Nearest-rank percentile (the value at position floor(level * n) of the sorted values,
+    as quantileExact) from a log histogram: the mean of the values in the bucket holding
+    that position. Within 1% of the exact value; exact when that bucket holds one value."""
+    buckets = sorted((bucket, n) for bucket, n in counts.items() if n > 0)
+    total = sum(n for _, n in buckets)
+    if not total:
+        return None
+    rank, seen = min(int(level * total), total - 1), 0
+    for bucket, n in buckets:
+        seen += n
+        if seen > rank:
+            return sums[bucket] / n
+    return None  # unreachable: rank < total
+
+
 def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str,
             filters: dict[str, list[str]] | None = None) -> dict:
     """Calls, tokens, cost, latency percentiles and error rate per group and in total, of the
     calls matching `filters` (dimension -> names; any name of a dimension matches).
 
-    Percentiles are exact, nearest-rank: the latency at position floor(p * n) of the sorted
-    values (ClickHouse's quantileExact, which chDB's lite build and every server have).
-    Missing is not zero: a call sent without a latency (stored as 0: no call takes 0 ms) or
-    a TTFT (NULL) is left out, and a group with none has no percentile (None).
+    Read from the hourly rollup (the edges of the range, and reads by user, from the calls).
+    Counts, tokens and cost are exact. Percentiles are nearest-rank (the value at position
+    floor(p * n) of the sorted values) read from log histograms: within 1% of the exact value,
+    exact when no other value shares its bucket (1% wide). Missing is not zero: a call sent
+    without a latency (stored as 0: no call takes 0 ms) or a TTFT (NULL) is left out, and a
+    group with none has no percentile (None).
     """
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     # Aliases end in "_" so that they never shadow the columns inside another aggregate.
     measures = """
-        count() AS calls,
+        sum(calls) AS calls_,
         sum(input_tokens) AS input_tokens_,
         sum(output_tokens) AS output_tokens_,
         sum(cached_input_tokens) AS cached_input_tokens_,
         sum(cost_usd) AS cost_usd_,
-        quantileExact(0.5)(nullIf(latency_ms, 0)) AS p50_latency_ms,
-        quantileExact(0.95)(nullIf(latency_ms, 0)) AS p95_latency_ms,
-        quantileExact(0.99)(nullIf(latency_ms, 0)) AS p99_latency_ms,
-        quantileExact(0.5)(ttft_ms) AS p50_ttft_ms,
-        quantileExact(0.95)(ttft_ms) AS p95_ttft_ms,
-        countIf(status != 'success') / count() AS error_rate,
-        countIf(cost_status = 'unpriced') AS unpriced_calls,
-        sumIf(input_tokens + output_tokens, cost_status = 'unpriced') AS unpriced_tokens
+        sumMap(latency_n) AS latency_n_, sumMap(latency_s) AS latency_s_,
+        sumMap(ttft_n) AS ttft_n_, sumMap(ttft_s) AS ttft_s_,
+        sum(failed_calls) AS failed_calls_,
+        sum(unpriced_calls) AS unpriced_calls_,
+        sum(unpriced_tokens) AS unpriced_tokens_
     """
-    parameters = {"org": org_id, "start": start, "end": end}
-    where = ("org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}"
-             + _filtered(filters, parameters))
+    parameters = {"org": org_id}
+    by_user = group_by == "user" or "user" in (filters or {})
+    source = rollup_source(start, end, parameters, _filtered(filters, parameters), by_user)
+    key = "toString(toDate(hour))" if group_by == "day" else GROUPS[group_by]
     # Groups and total in one query, so both read the same rows: as two queries, a batch
     # stored between them gave totals with calls and no group holding them.
     rows = list(client.query(
-        f"SELECT {GROUPS[group_by]} AS key, grouping(key) AS is_total, {measures} FROM usage_events FINAL WHERE {where} "
+        f"SELECT {key} AS key, grouping(key) AS is_total, {measures} FROM ({source}) "
         "GROUP BY GROUPING SETS ((key), ()) ORDER BY is_total, cost_usd_ DESC, key",
         parameters=parameters,
     ).named_results())
-    groups = [row for row in rows if not row["is_total"]]
+    groups = [row for row in rows if not row["is_total"] and row["calls_"]]
     totals = next(row for row in rows if row["is_total"])  # present even when no call matches
     total = _shape(totals)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
         # A group's unpriced calls are counted in it too: its cost is never a silent $0.
-        "groups": [{**_shape(row), "unpriced_calls": int(row["unpriced_calls"] or 0)} for row in groups],
+        "groups": [{**_shape(row), "unpriced_calls": int(row["unpriced_calls_"] or 0)} for row in groups],
         "totals": {k: v for k, v in total.items() if k != "key"},
-        "unpriced": {"calls": int(totals["unpriced_calls"] or 0), "tokens": int(totals["unpriced_tokens"] or 0)},
+        "unpriced": {"calls": int(totals["unpriced_calls_"] or 0), "tokens": int(totals["unpriced_tokens_"] or 0)},
     }
 
 
@@ -273,14 +416,14 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
     prompts = client.query(
         f"""SELECT prompt_hash, count() AS calls, sum(cost_usd) AS cost_, argMin(cost_usd, timestamp) AS first_cost_,
                    groupUniqArray(model) AS models, groupUniqArray(feature) AS features
-            FROM usage_events FINAL WHERE {where} AND prompt_hash != ''
+            FROM usage_events WHERE {where} AND {LIVE} AND prompt_hash != ''
             GROUP BY prompt_hash HAVING calls > 1 ORDER BY cost_ DESC, prompt_hash LIMIT {{limit:UInt32}}""",
         parameters=parameters,
     ).named_results()
     prefixes = client.query(
         f"""SELECT prefix_hash, count() AS calls, sum(input_tokens) AS input_tokens_, sum(cached_input_tokens) AS cached_,
                    groupUniqArray(model) AS models
-            FROM usage_events FINAL WHERE {where} AND prefix_hash != ''
+            FROM usage_events WHERE {where} AND {LIVE} AND prefix_hash != ''
             GROUP BY prefix_hash HAVING calls > 1 ORDER BY input_tokens_ DESC, prefix_hash LIMIT {{limit:UInt32}}""",
         parameters=parameters,
     ).named_results()
@@ -305,37 +448,26 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
 
 def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interval: str, group_by: str | None,
                filters: dict[str, list[str]] | None = None) -> dict:
-    """Calls, errors, tokens and cost per day (from the daily rollup: whole UTC days that
-    overlap the range) or per hour (from the calls themselves, exactly the range), of the
-    calls matching `filters`. The rollup has no user: days filtered by user are counted
-    from the calls, over the same whole days."""
+    """Calls, errors, tokens and cost per day (whole UTC days that overlap the range) or per
+    hour (exactly the range), of the calls matching `filters`, from the hourly rollup (the
+    partial hours at the edges, and reads filtered by user, from the calls)."""
     if interval not in SERIES_INTERVALS:
         raise ValueError(f"interval must be one of {', '.join(SERIES_INTERVALS)}")
     if group_by is not None and group_by not in SERIES_GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(SERIES_GROUPS)}")
-    key = group_by or "''"
-    parameters = {"org": org_id, "start": start, "end": end}
-    only = _filtered(filters, parameters)
-    if interval == "day" and "user" not in (filters or {}):
-        sql = f"""SELECT toString(day) AS bucket, {key} AS key, sum(calls) AS calls_, sum(errors) AS errors_,
-                         sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
-                  FROM usage_daily WHERE org_id = {{org:String}} AND day >= toDate({{start:DateTime64(3)}})
-                        AND day <= toDate({{end:DateTime64(3)}} - INTERVAL 1 MILLISECOND){only}
-                  GROUP BY bucket, key ORDER BY key, bucket"""
-    elif interval == "day":
-        sql = f"""SELECT toString(toDate(timestamp)) AS bucket, {key} AS key, count() AS calls_,
-                         countIf(status != 'success') AS errors_, sum(input_tokens) AS input_tokens_,
-                         sum(output_tokens) AS output_tokens_, sum(coalesce(cost_usd, toDecimal64(0, 9))) AS cost_
-                  FROM usage_events FINAL WHERE org_id = {{org:String}} AND toDate(timestamp) >= toDate({{start:DateTime64(3)}})
-                        AND toDate(timestamp) <= toDate({{end:DateTime64(3)}} - INTERVAL 1 MILLISECOND){only}
-                  GROUP BY bucket, key ORDER BY key, bucket"""
+    key, asked = group_by or "''", (start, end)
+    parameters = {"org": org_id}
+    if interval == "day":
+        first_day = start.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        last_day = (end - dt.timedelta(milliseconds=1)).astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        start, end, bucket = first_day, last_day + dt.timedelta(days=1), "toString(toDate(hour))"
     else:
-        sql = f"""SELECT formatDateTime(toStartOfHour(timestamp), '%Y-%m-%dT%H:00:00Z') AS bucket, {key} AS key, count() AS calls_,
-                         countIf(status != 'success') AS errors_, sum(input_tokens) AS input_tokens_,
-                         sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
-                  FROM usage_events FINAL WHERE org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}}
-                        AND timestamp < {{end:DateTime64(3)}}{only}
-                  GROUP BY bucket, key ORDER BY key, bucket"""
+        bucket = "formatDateTime(hour, '%Y-%m-%dT%H:00:00Z')"
+    source = rollup_source(start, end, parameters, _filtered(filters, parameters), "user" in (filters or {}),
+                           hourly=interval == "hour")
+    sql = f"""SELECT {bucket} AS bucket, {key} AS key, sum(calls) AS calls_, sum(failed_calls) AS errors_,
+                     sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
+              FROM ({source}) GROUP BY bucket, key HAVING calls_ != 0 ORDER BY key, bucket"""
     series: dict[str, list] = {}
     for row in client.query(sql, parameters=parameters).named_results():
         series.setdefault(row["key"], []).append({
@@ -343,7 +475,7 @@ def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interv
             "input_tokens": int(row["input_tokens_"]), "output_tokens": int(row["output_tokens_"]),
             "cost_usd": money(row["cost_"]),
         })
-    return {"from": start.isoformat(), "to": end.isoformat(), "interval": interval, "group_by": group_by,
+    return {"from": asked[0].isoformat(), "to": asked[1].isoformat(), "interval": interval, "group_by": group_by,
             "series": [{"key": key if group_by else None, "points": points} for key, points in series.items()]}
 
 
@@ -352,7 +484,7 @@ def unpriced(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
     rows = client.query(
         """SELECT provider, model, count() AS calls, sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_,
                   min(timestamp) AS first_seen, max(timestamp) AS last_seen, groupUniqArray(feature) AS features
-           FROM usage_events FINAL WHERE org_id = {org:String} AND timestamp >= {start:DateTime64(3)}
+           FROM usage_events WHERE org_id = {org:String} AND """ + LIVE + """ AND timestamp >= {start:DateTime64(3)}
                 AND timestamp < {end:DateTime64(3)} AND cost_status = 'unpriced'
            GROUP BY provider, model ORDER BY calls DESC, provider, model""",
         parameters={"org": org_id, "start": start, "end": end},
@@ -374,15 +506,17 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _shape(row: dict) -> dict:
-    out = {k.rstrip("_"): v for k, v in row.items() if not k.startswith("unpriced_") and k != "is_total"}
-    out["cost_usd"] = money(out["cost_usd"])
-    out["error_rate"] = float(out["error_rate"]) if out.get("calls") else 0.0
-    for field in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms"):
-        # TTFT is optional per call: NULLs are skipped, and a group without any gives None.
-        value = out.get(field)
-        out[field] = float(value) if out.get("calls") and value is not None else None
-    for field in ("calls", "input_tokens", "output_tokens", "cached_input_tokens"):
-        out[field] = int(out[field] or 0)
+    calls = int(row["calls_"] or 0)
+    out = {"key": row["key"], "calls": calls}
+    for field in ("input_tokens", "output_tokens", "cached_input_tokens"):
+        out[field] = int(row[f"{field}_"] or 0)
+    out["cost_usd"] = money(row["cost_usd_"])
+    # TTFT is optional per call: a group without any gives None.
+    for name, levels in (("latency_ms", (0.5, 0.95, 0.99)), ("ttft_ms", (0.5, 0.95))):
+        histogram = name.split("_")[0]
+        for level in levels:
+            out[f"p{round(level * 100)}_{name}"] = percentile(row[f"{histogram}_n_"], row[f"{histogram}_s_"], level)
+    out["error_rate"] = int(row["failed_calls_"] or 0) / calls if calls else 0.0
     return out
 
 

@@ -124,7 +124,7 @@ def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
     kept = [i for i, name in enumerate(warehouse.COLUMNS[:-1]) if name != "finish_reason"]
     rows = [[row[i] for i in kept] for row in (warehouse.priced_row(e, NOW) for e in old)]
     client.insert("usage_events", rows + rows[:1], column_names=[warehouse.COLUMNS[i] for i in kept])  # m1 stored twice by the old race
-    assert warehouse.migrate(client) == [4, 5, 6, 7]
+    assert warehouse.migrate(client) == [4, 5, 6, 7, 8]
     assert views(client, "org-m")["days"] == [("2026-11-20", 1), ("2026-11-21", 1)]
     warehouse.insert(client, old[:1])  # redelivered after the migration
     assert views(client, "org-m")["summary"] == 2
@@ -137,8 +137,8 @@ def test_instances_starting_together_apply_each_migration_once(unmigrated):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5, 6, 7]
-    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5, 6, 7]
+    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5, 6, 7, 8]
     warehouse.insert(unmigrated, events("org-s", {"event_id": "s1"}))
     assert views(unmigrated, "org-s")["days"] == [("2026-11-20", 1)]
 
@@ -147,3 +147,89 @@ def test_a_migration_claimed_but_never_applied_stops_start_up_by_name(unmigrated
     unmigrated.command("CREATE TABLE schema_migration_claim_0001 (at DateTime) ENGINE = MergeTree ORDER BY tuple()")
     with pytest.raises(RuntimeError, match="schema_migration_claim_0001"):
         warehouse.migrate(unmigrated, wait_seconds=0.5)
+
+
+def test_a_prompts_first_call_resent_later_moves_which_calls_are_repeats(client):
+    """Repeats subtract each prompt's first call; when that call is re-sent (moved or given
+    another prompt) the next one becomes the first, whatever the rollups held before."""
+    base = {"prompt_hash": "p", "input_tokens": 0}
+
+    def repeats():
+        [workload] = workload_profile(client, "org-r", START, END)["workloads"]
+        return workload["repeats"]["calls"], workload["repeats"]["tokens"]["output_tokens"]
+
+    warehouse.insert(client, events("org-r", *({**base, "event_id": f"r{n}", "timestamp": f"2026-11-20T10:{n * 5:02d}:00Z",
+                                                "output_tokens": 100 * n} for n in (1, 2, 3))), accepted_at=NOW)
+    assert repeats() == (2, 500)  # r2 and r3 after r1
+    warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100}),
+                     accepted_at=NOW + LATER)
+    assert repeats() == (2, 400)  # r2 is first now: r3 and r1 repeat it
+    warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100,
+                                              "prompt_hash": "q"}), accepted_at=NOW + 2 * LATER)
+    assert repeats() == (1, 300)  # r1 asks another prompt, the first of its own
+
+
+def test_a_prefix_call_resent_at_another_time_moves_its_cache_gaps(client):
+    """Prefix gaps come from a per-minute rollup whose minima cannot be undone: a prefix with
+    a re-sent call is read from the calls, so its gaps follow the call's latest time."""
+    base = {"prefix_hash": "P", "input_tokens": 2000}
+
+    def writes():
+        [prefix] = [p for w in workload_profile(client, "org-p", START, END)["workloads"] for p in w["prefixes"]]
+        return prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]
+
+    warehouse.insert(client, events("org-p", *({**base, "event_id": f"p{n}", "timestamp": f"2026-11-20T10:{n * 10:02d}:00Z"}
+                                               for n in (0, 1, 2))), accepted_at=NOW)
+    assert writes() == (3, {"300": 3, "3600": 1}, 600.0)  # gaps 10 and 10 minutes
+    warehouse.insert(client, events("org-p", {**base, "event_id": "p1", "timestamp": "2026-11-20T10:02:00Z"}),
+                     accepted_at=NOW + LATER)
+    assert writes() == (3, {"300": 2, "3600": 1}, 1080.0)  # gaps 2 and 18 minutes
+
+
+def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
+    """Whole hours come from the rollup, the partial ones at either edge from the calls."""
+    warehouse.insert(client, events("org-e", *({"event_id": f"e{n}", "timestamp": f"2026-11-20T{9 + n // 60:02d}:{n % 60:02d}:30Z",
+                                                "prefix_hash": "E", "output_tokens": n + 1} for n in range(180))))
+    start, end = dt.datetime(2026, 11, 20, 9, 30, 15, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 20, 11, 10, tzinfo=dt.timezone.utc)
+    # 09:30:30 .. 11:09:30: 30 calls in the first hour, 60 in the second, 10 in the third
+    assert warehouse.summary(client, "org-e", start, end, "model")["totals"]["calls"] == 100
+    assert [p["calls"] for s in warehouse.timeseries(client, "org-e", start, end, "hour", None)["series"] for p in s["points"]] == [30, 60, 10]
+    [workload] = workload_profile(client, "org-e", start, end)["workloads"]
+    assert workload["calls"] == 100 and workload["prefixes"][0]["calls"] == 100
+    assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
+    assert workload["output"]["p50"] == 81.0  # outputs 31..130, nearest rank: the 51st
+    # No output beyond 4 x 81: the tail is known from the rollup's longest output alone.
+    assert workload["output_tail"] == {"cap_tokens": 324, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
+                                       "body_max_tokens": 130, "tail_min_tokens": None}
+
+
+def test_days_hours_and_edges_add_up_over_a_filtered_range(client):
+    """A range of whole days, whole hours either side and partial hours at its edges reads
+    three sources (daily and hourly rollups, the calls): each call counts once."""
+    rows = [{"event_id": f"d{n}", "timestamp": f"2026-11-{10 + n // 24:02d}T{n % 24:02d}:20:00Z",
+             "feature": "a" if n % 2 else "b"} for n in range(24 * 5)]  # one call an hour, 10th to 14th
+    warehouse.insert(client, events("org-d", *rows))
+    start, end = dt.datetime(2026, 11, 10, 21, 30, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 14, 2, 10, tzinfo=dt.timezone.utc)
+    # 10th 22:20, 23:20; 11th-13th: 72; 14th 00:20, 01:20 (02:20 is after the end): 76 calls, half of them "a"
+    assert warehouse.summary(client, "org-d", start, end, "feature")["totals"]["calls"] == 76
+    assert warehouse.summary(client, "org-d", start, end, "feature", {"feature": ["a"]})["totals"]["calls"] == 38
+    days = warehouse.timeseries(client, "org-d", start, end, "day", None)["series"][0]["points"]
+    assert [(p["bucket"], p["calls"]) for p in days] == [(f"2026-11-{d}", 24) for d in (10, 11, 12, 13, 14)]
+
+
+def test_concurrent_deliveries_under_the_redis_lock_count_once(client):
+    """As consumer instances scaled out would store them: each holding the org's Redis lock."""
+    import redis
+
+    from netra_analytics.ingest_lock import RedisOrgLock
+    from tests.conftest import TEST_REDIS_URL
+
+    lock = RedisOrgLock(redis.Redis.from_url(TEST_REDIS_URL))
+    batch = events("org-rl", *({"event_id": f"rl{n}"} for n in range(100)))
+    threads = [threading.Thread(target=warehouse.insert, args=(client, batch), kwargs={"lock": lock}) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    seen = views(client, "org-rl")
+    assert (seen["summary"], seen["hourly"], seen["profile"]) == (100, 100, 100)

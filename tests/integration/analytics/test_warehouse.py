@@ -36,7 +36,7 @@ def client(request, tmp_path_factory):
         clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(f"CREATE DATABASE {database}")
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
         request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}"))
-    assert warehouse.migrate(client) == [1, 2, 3, 4, 5, 6, 7]
+    assert warehouse.migrate(client) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert warehouse.migrate(client) == []
     return client
 

@@ -13,10 +13,14 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
 
 class Warehouse:
-    """Takes inserts like a table, refusing the rows `refuse` picks (or failing like `down`)."""
+    """Takes inserts like a table, refusing the rows `refuse` picks (or failing like `down`);
+    holds none of the events yet (the consumer's lookup by event id finds nothing)."""
 
     def __init__(self, refuse=lambda row: False, down=False):
         self.rows, self.refuse, self.down, self.inserts = [], refuse, down, 0
+
+    def query(self, sql, parameters=None):
+        return type("Result", (), {"result_rows": []})()
 
     def insert(self, table, rows, column_names):
         self.inserts += 1

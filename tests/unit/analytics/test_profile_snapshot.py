@@ -15,15 +15,15 @@ class Answers:
         self.rows = rows
 
     def query(self, sql, parameters=None):
-        return type("Result", (), {"named_results": lambda _self: iter(self.rows.get(sql, []))})()
+        found = next((rows for known, rows in self.rows.items() if known.split("FROM")[0] == sql.split("FROM")[0]), [])
+        return type("Result", (), {"named_results": lambda _self: iter(found), "result_rows": [[0]]})()
 
 
 def test_a_workload_that_appears_after_the_totals_is_left_out():
     late = Answers({
         profile._TOTALS: [],
         profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
-        profile._REPEATS: [{**WORKLOAD, "repeat_calls": 1, "prompts_cost": 1, "firsts_cost": 0,
-                            **{f"repeat_{t}": 1 for t in profile._TOKENS}}],
+        profile._FIRSTS: [{**WORKLOAD, "calls_": 1, "cost_": 1, "stale_": [], **{f"{t}_": 1 for t in profile._TOKENS}}],
     })
     now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
     assert profile.workload_profile(late, "org", now - dt.timedelta(days=1), now)["workloads"] == []
