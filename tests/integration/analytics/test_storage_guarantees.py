@@ -180,10 +180,10 @@ def test_a_prefix_call_resent_at_another_time_moves_its_cache_gaps(client):
 
     warehouse.insert(client, events("org-p", *({**base, "event_id": f"p{n}", "timestamp": f"2026-11-20T10:{n * 10:02d}:00Z"}
                                                for n in (0, 1, 2))), accepted_at=NOW)
-    assert writes() == (3, {"300": 3, "3600": 1}, 600.0)  # gaps 10 and 10 minutes
+    assert writes() == (3, {"300": 3, "3600": 1, "86400": 1}, 600.0)  # gaps 10 and 10 minutes
     warehouse.insert(client, events("org-p", {**base, "event_id": "p1", "timestamp": "2026-11-20T10:02:00Z"}),
                      accepted_at=NOW + LATER)
-    assert writes() == (3, {"300": 2, "3600": 1}, 1080.0)  # gaps 2 and 18 minutes
+    assert writes() == (3, {"300": 2, "3600": 1, "86400": 1}, 1080.0)  # gaps 2 and 18 minutes
 
 
 def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
@@ -196,7 +196,7 @@ def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
     assert [p["calls"] for s in warehouse.timeseries(client, "org-e", start, end, "hour", None)["series"] for p in s["points"]] == [30, 60, 10]
     [workload] = workload_profile(client, "org-e", start, end)["workloads"]
     assert workload["calls"] == 100 and workload["prefixes"][0]["calls"] == 100
-    assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
+    assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1, "86400": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
     assert workload["output"]["p50"] == 81.0  # outputs 31..130, nearest rank: the 51st
     # No output beyond 4 x 81: the tail is known from the rollup's longest output alone.
     assert workload["output_tail"] == {"cap_tokens": 324, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
