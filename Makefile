@@ -29,6 +29,8 @@ $(BROWSER_JS): tests/e2e/browser/package.json tests/e2e/browser/package-lock.jso
 	cd tests/e2e/browser && npm ci --no-audit --no-fund --silent
 
 test: $(INSTALLED) $(CHECKOV) $(BROWSER_JS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # Lint and format check (configured in pyproject.toml); `ruff format .` and `ruff check --fix .` repair.

@@ -8,8 +8,17 @@ import sys
 from bench import auth_validate, cold_start, ingest, otlp, platform_up, relay, run_overhead, summary, understanding
 from bench.harness import in_child, report
 
-SUITES = {"platform_up": platform_up, "cold_start": cold_start, "auth_validate": auth_validate, "relay": relay, "ingest": ingest, "otlp": otlp, "summary": summary,
-          "run_overhead": run_overhead, "understanding": understanding}
+SUITES = {
+    "platform_up": platform_up,
+    "cold_start": cold_start,
+    "auth_validate": auth_validate,
+    "relay": relay,
+    "ingest": ingest,
+    "otlp": otlp,
+    "summary": summary,
+    "run_overhead": run_overhead,
+    "understanding": understanding,
+}
 
 
 def main() -> int:

@@ -16,16 +16,20 @@ BATCH = 200
 
 def benchmarks(repeat: int):
     from bench.harness import compare
+    from bench.running_platform import RunningPlatform
     from shared_lib.auth import JwksKeys, TokenVerifier
     from shared_lib.config import DEFAULT_AUDIENCE
 
-    from bench.running_platform import RunningPlatform
-
     with RunningPlatform() as platform, httpx.Client(timeout=10) as client:
         auth_url = platform.url("auth")
+
         def fresh_tokens(count: int) -> list[str]:
-            return [client.post(f"{auth_url}/auth/dev/login", json={"email": f"bench-{i}@example.com"}).json()["access_token"]
-                    for i in range(count)]
+            return [
+                client.post(f"{auth_url}/auth/dev/login", json={"email": f"bench-{i}@example.com"}).json()[
+                    "access_token"
+                ]
+                for i in range(count)
+            ]
 
         def per_request(tokens: list[str]) -> float:
             started = time.perf_counter()
@@ -45,8 +49,18 @@ def benchmarks(repeat: int):
             return (time.perf_counter() - started) / len(tokens)
 
         cold_batches = [fresh_tokens(BATCH) for _ in range(repeat)]
-        yield compare("validate over HTTP, warm cache", lambda: per_request([warm_token] * BATCH),
-                      "validate over HTTP, cold (new tokens)", lambda: per_request(cold_batches.pop()), repeat)
+        yield compare(
+            "validate over HTTP, warm cache",
+            lambda: per_request([warm_token] * BATCH),
+            "validate over HTTP, cold (new tokens)",
+            lambda: per_request(cold_batches.pop()),
+            repeat,
+        )
         tokens = fresh_tokens(BATCH)
-        yield compare("shared_lib.auth offline verify", lambda: offline(tokens),
-                      "validate over HTTP, warm cache", lambda: per_request([warm_token] * BATCH), repeat)
+        yield compare(
+            "shared_lib.auth offline verify",
+            lambda: offline(tokens),
+            "validate over HTTP, warm cache",
+            lambda: per_request([warm_token] * BATCH),
+            repeat,
+        )

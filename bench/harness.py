@@ -61,13 +61,17 @@ def in_child(argv: list[str]) -> list[Result]:
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-m", *argv], cwd=root, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", *argv], cwd=root, env=os.environ.copy(), stdout=subprocess.PIPE, text=True
+    )
     if done.returncode:
         raise RuntimeError(f"benchmark process {' '.join(argv)} exited {done.returncode}")
     return [from_json(line) for line in done.stdout.splitlines() if line.startswith("BENCH_JSON ")]
 
 
-def compare(name: str, subject: Callable[[], float], baseline_name: str, baseline: Callable[[], float], repeat: int) -> Result:
+def compare(
+    name: str, subject: Callable[[], float], baseline_name: str, baseline: Callable[[], float], repeat: int
+) -> Result:
     """Alternate subject and baseline so that drift in machine load hits both alike."""
     runs, baseline_runs = [], []
     for _ in range(repeat):
@@ -80,7 +84,9 @@ def report(results: list[Result], machine_lines: bool = True) -> str:
     header = f"{'benchmark':<38} {'median':>9} {'baseline':<38} {'median':>9} {'ratio':>7}"
     lines = [header, "-" * len(header)]
     for r in results:
-        lines.append(f"{r.name:<38} {_seconds(r.median):>9} {r.baseline:<38} {_seconds(r.baseline_median):>9} {r.ratio:>6.2f}x")
+        lines.append(
+            f"{r.name:<38} {_seconds(r.median):>9} {r.baseline:<38} {_seconds(r.baseline_median):>9} {r.ratio:>6.2f}x"
+        )
     if machine_lines:
         lines.append("")
         lines.extend(f"BENCH_JSON {r.as_json()}" for r in results)

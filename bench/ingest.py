@@ -21,9 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _rows(run: str) -> list[dict]:
     models = ("gpt-4o", "gpt-4o-mini", "claude-3-5-haiku-latest")
-    return [{"event_id": f"{run}-{n}", "timestamp": "2026-11-20T10:00:00Z", "provider": "anthropic" if "claude" in models[n % 3] else "openai",
-             "model": models[n % 3], "input_tokens": 1000 + n % 500, "output_tokens": 200 + n % 50, "cached_input_tokens": n % 400,
-             "latency_ms": 300 + n % 900, "feature": f"feature-{n % 7}", "user_id": f"u-{n % 40}"} for n in range(EVENTS)]
+    return [
+        {
+            "event_id": f"{run}-{n}",
+            "timestamp": "2026-11-20T10:00:00Z",
+            "provider": "anthropic" if "claude" in models[n % 3] else "openai",
+            "model": models[n % 3],
+            "input_tokens": 1000 + n % 500,
+            "output_tokens": 200 + n % 50,
+            "cached_input_tokens": n % 400,
+            "latency_ms": 300 + n % 900,
+            "feature": f"feature-{n % 7}",
+            "user_id": f"u-{n % 40}",
+        }
+        for n in range(EVENTS)
+    ]
 
 
 def benchmarks(repeat: int):
@@ -31,23 +43,32 @@ def benchmarks(repeat: int):
     from bench.running_platform import RunningPlatform
 
     sys.path.insert(0, str(ROOT / "functions" / "analytics"))
-    from netra_analytics import warehouse
     from shared_lib.clients.clickhouse import clickhouse_client
     from shared_lib.config import load_settings
     from shared_lib.usage import parse_batch
+
+    from netra_analytics import warehouse
 
     with RunningPlatform() as platform, httpx.Client(timeout=120) as client:
         auth, analytics = platform.url("auth"), platform.url("analytics")
 
         def end_to_end() -> float:
-            token = client.post(f"{auth}/auth/dev/login", json={"email": f"ingest-{uuid.uuid4().hex[:8]}@example.com"}).json()["access_token"]
+            token = client.post(
+                f"{auth}/auth/dev/login", json={"email": f"ingest-{uuid.uuid4().hex[:8]}@example.com"}
+            ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             rows = _rows(uuid.uuid4().hex[:8])
             started = time.perf_counter()
             for start in range(0, EVENTS, 1000):
-                client.post(f"{analytics}/api/usage", json=rows[start:start + 1000], headers=headers).raise_for_status()
-            while client.get(f"{analytics}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01"},
-                             headers=headers).json()["totals"]["calls"] < EVENTS:
+                client.post(
+                    f"{analytics}/api/usage", json=rows[start : start + 1000], headers=headers
+                ).raise_for_status()
+            while (
+                client.get(
+                    f"{analytics}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=headers
+                ).json()["totals"]["calls"]
+                < EVENTS
+            ):
                 time.sleep(0.05)
             return (time.perf_counter() - started) / EVENTS
 
@@ -70,10 +91,20 @@ def benchmarks(repeat: int):
                 events, _ = parse_batch(_rows(uuid.uuid4().hex[:8]), "org-bench", now)
                 started = time.perf_counter()
                 for first in range(0, EVENTS, 500):  # as the consumer gets them: one message of 500
-                    warehouse.insert(raw_client, events[first:first + 500], now)
+                    warehouse.insert(raw_client, events[first : first + 500], now)
                 return (time.perf_counter() - started) / EVENTS
 
-            yield compare(f"usage ingest end to end, s/event ({EVENTS})", end_to_end,
-                          "raw clickhouse-connect insert, s/event", raw_insert, repeat)
-            yield compare(f"consumer storage step, s/event ({EVENTS})", stored,
-                          "raw clickhouse-connect insert, s/event", raw_insert, repeat)
+            yield compare(
+                f"usage ingest end to end, s/event ({EVENTS})",
+                end_to_end,
+                "raw clickhouse-connect insert, s/event",
+                raw_insert,
+                repeat,
+            )
+            yield compare(
+                f"consumer storage step, s/event ({EVENTS})",
+                stored,
+                "raw clickhouse-connect insert, s/event",
+                raw_insert,
+                repeat,
+            )

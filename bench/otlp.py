@@ -35,11 +35,20 @@ def _spans() -> list:
     start = int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).timestamp() * 1e9)
     for n in range(SPANS):
         model = models[n % 3]
-        span = tracer.start_span(f"chat {model}", start_time=start + n * 1_000_000, attributes={
-            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic" if "claude" in model else "openai",
-            "gen_ai.request.model": model, "gen_ai.usage.input_tokens": 1000 + n % 500,
-            "gen_ai.usage.output_tokens": 200 + n % 50, "gen_ai.usage.cache_read.input_tokens": n % 400,
-            "netra.feature": f"feature-{n % 7}", "enduser.id": f"u-{n % 40}"})
+        span = tracer.start_span(
+            f"chat {model}",
+            start_time=start + n * 1_000_000,
+            attributes={
+                "gen_ai.operation.name": "chat",
+                "gen_ai.provider.name": "anthropic" if "claude" in model else "openai",
+                "gen_ai.request.model": model,
+                "gen_ai.usage.input_tokens": 1000 + n % 500,
+                "gen_ai.usage.output_tokens": 200 + n % 50,
+                "gen_ai.usage.cache_read.input_tokens": n % 400,
+                "netra.feature": f"feature-{n % 7}",
+                "enduser.id": f"u-{n % 40}",
+            },
+        )
         span.end(end_time=start + n * 1_000_000 + (300 + n % 900) * 1_000_000)
     provider.shutdown()
     return list(kept.get_finished_spans())
@@ -55,7 +64,7 @@ def benchmarks(repeat: int):
     from netra_analytics import otlp
 
     spans = _spans()
-    protobuf = [encode_spans(spans[i:i + PER_REQUEST]).SerializeToString() for i in range(0, SPANS, PER_REQUEST)]
+    protobuf = [encode_spans(spans[i : i + PER_REQUEST]).SerializeToString() for i in range(0, SPANS, PER_REQUEST)]
     rows = [otlp.usage_rows(otlp.decode(body, otlp.PROTOBUF)).rows for body in protobuf]
     as_json = [json.dumps(chunk).encode() for chunk in rows]
     assert sum(len(chunk) for chunk in rows) == SPANS
@@ -65,7 +74,9 @@ def benchmarks(repeat: int):
 
         def run(path: str, content_type: str, bodies: list[bytes]):
             def timed() -> float:
-                token = client.post(f"{auth}/auth/dev/login", json={"email": f"otlp-{uuid.uuid4().hex[:8]}@example.com"}).json()["access_token"]
+                token = client.post(
+                    f"{auth}/auth/dev/login", json={"email": f"otlp-{uuid.uuid4().hex[:8]}@example.com"}
+                ).json()["access_token"]
                 headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
                 started = time.perf_counter()
                 for body in bodies:
@@ -73,7 +84,13 @@ def benchmarks(repeat: int):
                 while client.get(f"{analytics}/api/usage/summary", headers=headers).json()["totals"]["calls"] < SPANS:
                     time.sleep(0.05)
                 return (time.perf_counter() - started) / SPANS
+
             return timed
 
-        yield compare(f"OTLP/HTTP protobuf ingest, s/call ({SPANS})", run("/v1/traces", otlp.PROTOBUF, protobuf),
-                      "POST /api/usage JSON, s/call", run("/api/usage", "application/json", as_json), repeat)
+        yield compare(
+            f"OTLP/HTTP protobuf ingest, s/call ({SPANS})",
+            run("/v1/traces", otlp.PROTOBUF, protobuf),
+            "POST /api/usage JSON, s/call",
+            run("/api/usage", "application/json", as_json),
+            repeat,
+        )

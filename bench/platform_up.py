@@ -22,7 +22,9 @@ def netra_up(env: dict[str, str]) -> float:
     with tempfile.TemporaryDirectory() as workspace:
         run_env = {**env, "NETRA_WORKSPACE": workspace}
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "emulators.cli", "up", "--detach"], env=run_env, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "emulators.cli", "up", "--detach"], env=run_env, capture_output=True, text=True
+        )
         elapsed = time.perf_counter() - started
         subprocess.run([sys.executable, "-m", "emulators.cli", "down"], env=run_env, capture_output=True)
         if result.returncode != 0:
@@ -35,8 +37,18 @@ def bare_emulators() -> float:
     ports = free_ports(2)
     started = time.perf_counter()
     processes = [
-        subprocess.Popen([str(found.pubsub), "--host=127.0.0.1", f"--port={ports[0]}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True),
-        subprocess.Popen([str(found.firestore), "start", "--host=127.0.0.1", f"--port={ports[1]}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True),
+        subprocess.Popen(
+            [str(found.pubsub), "--host=127.0.0.1", f"--port={ports[0]}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [str(found.firestore), "start", "--host=127.0.0.1", f"--port={ports[1]}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        ),
     ]
     try:
         for port in ports:
@@ -57,4 +69,10 @@ def benchmarks(repeat: int):
     from bench.harness import compare
 
     env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
-    yield compare("netra up --detach (to all healthy)", lambda: netra_up(env), "bare Pub/Sub + Firestore emulators", bare_emulators, repeat)
+    yield compare(
+        "netra up --detach (to all healthy)",
+        lambda: netra_up(env),
+        "bare Pub/Sub + Firestore emulators",
+        bare_emulators,
+        repeat,
+    )

@@ -51,8 +51,10 @@ async def _count(sockets, expected: int, started_event: asyncio.Event) -> float:
         await asyncio.wait_for(done.wait(), timeout=120)
     except TimeoutError:
         closed = sum(1 for s in sockets if s.close_code is not None)
-        raise RuntimeError(f"received {received} of {expected} deliveries; {closed} sockets closed "
-                           f"({sorted({s.close_code for s in sockets if s.close_code})})") from None
+        raise RuntimeError(
+            f"received {received} of {expected} deliveries; {closed} sockets closed "
+            f"({sorted({s.close_code for s in sockets if s.close_code})})"
+        ) from None
     elapsed = time.perf_counter() - start
     for task in tasks:
         task.cancel()
@@ -79,7 +81,9 @@ async def _relay_fanout(relay_url: str, chat_url: str, headers: dict, push_token
         async def open_socket():
             async with gate:
                 ticket = await new_ticket()
-                return await connect(f"{relay_url.replace('http://', 'ws://')}/ws?ticket={ticket}", origin=relay_url, max_queue=None)
+                return await connect(
+                    f"{relay_url.replace('http://', 'ws://')}/ws?ticket={ticket}", origin=relay_url, max_queue=None
+                )
 
         sockets = await asyncio.gather(*(open_socket() for _ in range(SOCKETS)))
         for socket in sockets:
@@ -94,8 +98,15 @@ async def _relay_fanout(relay_url: str, chat_url: str, headers: dict, push_token
 
         async def push(n: int):
             event = ClientEvent(user_id, "agent_thinking", _payload(n), thread_id="bench", run_id="bench")
-            body = {"message": {"data": base64.b64encode(event.to_message()).decode(), "messageId": uuid.uuid4().hex,
-                                "publishTime": "2026-11-25T00:00:00Z", "attributes": {}}, "subscription": "bench"}
+            body = {
+                "message": {
+                    "data": base64.b64encode(event.to_message()).decode(),
+                    "messageId": uuid.uuid4().hex,
+                    "publishTime": "2026-11-25T00:00:00Z",
+                    "attributes": {},
+                },
+                "subscription": "bench",
+            }
             async with limit:
                 response = await client.post(f"{relay_url}/pubsub/push", params={"token": push_token}, json=body)
                 response.raise_for_status()
@@ -124,7 +135,9 @@ async def _bare_fanout(port: int) -> float:
     counting = asyncio.create_task(_count(sockets, SOCKETS * EVENTS, go))
     async with connect(url) as control:
         go.set()
-        await control.send(json.dumps({"control": EVENTS, "payload": {"type": "agent_thinking", "payload": _payload(0)}}))
+        await control.send(
+            json.dumps({"control": EVENTS, "payload": {"type": "agent_thinking", "payload": _payload(0)}})
+        )
         await control.recv()
     elapsed = await counting
     await asyncio.gather(*(s.close() for s in sockets))
@@ -166,7 +179,9 @@ def benchmarks(repeat: int):
         def intake() -> float:
             started = time.perf_counter()
             for n in range(50):
-                client.post(f"{chat}/api/threads/{thread}/messages", json={"text": f"question {n}"}, headers=headers).raise_for_status()
+                client.post(
+                    f"{chat}/api/threads/{thread}/messages", json={"text": f"question {n}"}, headers=headers
+                ).raise_for_status()
             return (time.perf_counter() - started) / 50
 
         def health() -> float:
@@ -182,7 +197,12 @@ def benchmarks(repeat: int):
         through = latencies.pop("intake")
         from bench.harness import Result
 
-        yield Result("intake -> first event, p50", "push straight to the relay, p50", [statistics.median(through)], [statistics.median(direct)])
+        yield Result(
+            "intake -> first event, p50",
+            "push straight to the relay, p50",
+            [statistics.median(through)],
+            [statistics.median(direct)],
+        )
         yield Result("intake -> first event, p95", "push straight to the relay, p95", [_p95(through)], [_p95(direct)])
 
 
@@ -211,15 +231,25 @@ async def _first_event_latencies(relay, chat, headers, push_token, user_id, thre
 
             for n in range(LATENCY_SAMPLES):
                 started = time.perf_counter()
-                answer = await client.post(f"{chat}/api/threads/{thread}/messages", json={"text": f"latency {n}"}, headers=headers)
+                answer = await client.post(
+                    f"{chat}/api/threads/{thread}/messages", json={"text": f"latency {n}"}, headers=headers
+                )
                 run_id = answer.json()["run_id"]
-                await asyncio.wait_for(wait_for(lambda m: m["type"] == "message_created" and m.get("run_id") == run_id), 30)
+                await asyncio.wait_for(
+                    wait_for(lambda m: m["type"] == "message_created" and m.get("run_id") == run_id), 30
+                )
                 out["intake"].append(time.perf_counter() - started)
 
                 marker = uuid.uuid4().hex
                 event = ClientEvent(user_id, "agent_thinking", {"marker": marker})
-                body = {"message": {"data": base64.b64encode(event.to_message()).decode(), "messageId": marker,
-                                    "publishTime": "2026-11-25T00:00:00Z"}, "subscription": "bench"}
+                body = {
+                    "message": {
+                        "data": base64.b64encode(event.to_message()).decode(),
+                        "messageId": marker,
+                        "publishTime": "2026-11-25T00:00:00Z",
+                    },
+                    "subscription": "bench",
+                }
                 started = time.perf_counter()
                 await client.post(f"{relay}/pubsub/push", params={"token": push_token}, json=body)
                 await asyncio.wait_for(wait_for(lambda m: m.get("payload", {}).get("marker") == marker), 30)

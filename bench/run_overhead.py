@@ -45,10 +45,18 @@ def _bench_topology(folder: Path) -> Path:
     """The real topology plus a `hops` topic pushed to a bare `hop` function."""
     topology = yaml.safe_load((ROOT / "shared_lib" / "shared_lib" / "topology.yaml").read_text())
     topology["topics"]["hops"] = {"description": "Bench only: a bare chain of push hops."}
-    topology["subscriptions"]["hops-push"] = {"topic": "hops", "push": {"function": "hop"}, "ack_deadline_seconds": 30,
-                                              "retry_policy": {"minimum_backoff_seconds": 1, "maximum_backoff_seconds": 10}}
-    topology["functions"]["hop"] = {"component": "hop", "entry_point": "hop", "trigger": "pubsub",
-                                    "publishes": ["hops", "client-events"]}
+    topology["subscriptions"]["hops-push"] = {
+        "topic": "hops",
+        "push": {"function": "hop"},
+        "ack_deadline_seconds": 30,
+        "retry_policy": {"minimum_backoff_seconds": 1, "maximum_backoff_seconds": 10},
+    }
+    topology["functions"]["hop"] = {
+        "component": "hop",
+        "entry_point": "hop",
+        "trigger": "pubsub",
+        "publishes": ["hops", "client-events"],
+    }
     path = folder / "topology.yaml"
     path.write_text(yaml.safe_dump(topology))
     return path
@@ -98,15 +106,24 @@ def benchmarks(repeat: int):
     folder = tempfile.TemporaryDirectory()
     topology = _bench_topology(Path(folder.name))
     dirs = f"{ROOT / 'bench' / 'fixtures' / 'hops'}:{ROOT / 'functions'}"
-    with RunningPlatform(NETRA_TOPOLOGY=str(topology), NETRA_FUNCTIONS_DIRS=dirs) as platform, httpx.Client(timeout=60) as http:
+    with (
+        RunningPlatform(NETRA_TOPOLOGY=str(topology), NETRA_FUNCTIONS_DIRS=dirs) as platform,
+        httpx.Client(timeout=60) as http,
+    ):
         email = f"overhead-{uuid.uuid4().hex[:8]}@example.com"
-        seed_demo(platform.url, DemoOptions(Path(folder.name) / "key.json", email=email, days=14, calls_per_day=300), say=lambda _: None)
+        seed_demo(
+            platform.url,
+            DemoOptions(Path(folder.name) / "key.json", email=email, days=14, calls_per_day=300),
+            say=lambda _: None,
+        )
         tokens = http.post(f"{platform.url('auth')}/auth/dev/login", json={"email": email}).json()
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         chat, relay = platform.url("chat"), platform.url("relay")
         thread = http.post(f"{chat}/api/threads", json={}, headers=headers).json()["thread_id"]
-        env = {line.split("=", 1)[0].removeprefix("export "): line.split("=", 1)[1].strip("'")
-               for line in platform.env_lines()}
+        env = {
+            line.split("=", 1)[0].removeprefix("export "): line.split("=", 1)[1].strip("'")
+            for line in platform.env_lines()
+        }
         settings = load_settings(env)
         publisher = publisher_client(settings)
 
@@ -122,7 +139,10 @@ def benchmarks(repeat: int):
                 answer.raise_for_status()
                 posted["run_id"] = answer.json()["run_id"]
                 return posted["run_id"]
-            return asyncio.run(_until_final_report(relay, ticket(), post, lambda run_id: run_id, delivery)), posted["run_id"]
+
+            return asyncio.run(_until_final_report(relay, ticket(), post, lambda run_id: run_id, delivery)), posted[
+                "run_id"
+            ]
 
         def bare_chain(hops: int) -> float:
             run = uuid.uuid4().hex
@@ -131,6 +151,7 @@ def benchmarks(repeat: int):
                 body = {"hop": 1, "hops": hops, "user_id": tokens["user"]["user_id"], "run": run}
                 publisher.publish(f"projects/{settings.project_id}/topics/hops", json.dumps(body).encode()).result(30)
                 return run
+
             return asyncio.run(_until_final_report(relay, ticket(), send, lambda r: r, delivery))
 
         delivery: list[float] = []  # stream → socket of each final report, both sides
@@ -147,17 +168,33 @@ def benchmarks(repeat: int):
                 seconds, run_id = ask(question)
                 asked.append(run_id)
                 return seconds
-            result = compare(f"{label}: {hops} hops, s", measured, f"bare chain of {hops} push hops, s",
-                             lambda: bare_chain(hops), repeat)
+
+            result = compare(
+                f"{label}: {hops} hops, s",
+                measured,
+                f"bare chain of {hops} push hops, s",
+                lambda: bare_chain(hops),
+                repeat,
+            )
             # The run's own span (created → completed, from the run document), without the
             # delivery to the socket that both sides of the comparison pay.
             spans = [_span(http.get(f"{chat}/api/runs/{r}", headers=headers).json()) for r in asked]
-            print("RUN_OVERHEAD_KIND " + json.dumps({
-                "intended_kind": intended, "kind": kind, "question": question, "hops": hops,
-                "steps": [s["name"] for s in run.get("steps") or []],
-                "run_span_median_s": round(statistics.median(spans), 3) if spans else None,
-                # What the relay adds after the report reached it (clocks of one machine).
-                "delivery_median_s": round(statistics.median(delivery), 4) if delivery else None}),
-                file=sys.stderr, flush=True)  # `python -m bench` keeps only its children's BENCH_JSON stdout
+            print(
+                "RUN_OVERHEAD_KIND "
+                + json.dumps(
+                    {
+                        "intended_kind": intended,
+                        "kind": kind,
+                        "question": question,
+                        "hops": hops,
+                        "steps": [s["name"] for s in run.get("steps") or []],
+                        "run_span_median_s": round(statistics.median(spans), 3) if spans else None,
+                        # What the relay adds after the report reached it (clocks of one machine).
+                        "delivery_median_s": round(statistics.median(delivery), 4) if delivery else None,
+                    }
+                ),
+                file=sys.stderr,
+                flush=True,
+            )  # `python -m bench` keeps only its children's BENCH_JSON stdout
             yield result
     folder.cleanup()

@@ -16,10 +16,14 @@ class RunningPlatform:
         self.env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
         self.env.update(NETRA_WORKSPACE=self.workspace.name, AUTH_RATE_LIMIT_PER_MINUTE="100000", **extra_env)
 
-    def __enter__(self) -> "RunningPlatform":
+    def __enter__(self) -> RunningPlatform:
         # No demo usage in the background: it would load the machine while we measure.
-        result = subprocess.run([sys.executable, "-m", "emulators.cli", "up", "--detach", "--no-demo"], env=self.env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "emulators.cli", "up", "--detach", "--no-demo"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise RuntimeError(result.stdout + result.stderr)
         return self
@@ -29,8 +33,9 @@ class RunningPlatform:
 
     def env_lines(self) -> list[str]:
         """`netra env`: the export lines that reach this platform's emulators."""
-        result = subprocess.run([sys.executable, "-m", "emulators.cli", "env"], env=self.env, capture_output=True, text=True,
-                                check=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "emulators.cli", "env"], env=self.env, capture_output=True, text=True, check=True
+        )
         return [line for line in result.stdout.splitlines() if line.startswith("export ")]
 
     def secret(self, name: str) -> str:

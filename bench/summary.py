@@ -69,11 +69,13 @@ def benchmarks(repeat: int):
     sizes = SIZES + ((LARGE,) if os.environ.get("NETRA_BENCH_100M") == "1" else ())
     found = {size: in_child(["bench.summary", str(size), str(repeat)]) for size in sizes}
     yield from (result for results in found.values() for result in results)
-    for smaller, larger in zip(sizes, sizes[1:]):
-        for small, large in zip(found[smaller], found[larger]):
-            print(f"growth {_label(smaller)} -> {_label(larger)}: {small.name.split(',')[0]}: "
-                  f"{large.median / small.median:.1f}x (bare scan {large.baseline_median / small.baseline_median:.1f}x)",
-                  file=sys.stderr)
+    for smaller, larger in zip(sizes, sizes[1:], strict=False):
+        for small, large in zip(found[smaller], found[larger], strict=False):
+            print(
+                f"growth {_label(smaller)} -> {_label(larger)}: {small.name.split(',')[0]}: "
+                f"{large.median / small.median:.1f}x (bare scan {large.baseline_median / small.baseline_median:.1f}x)",
+                file=sys.stderr,
+            )
 
 
 def _label(size: int) -> str:
@@ -103,7 +105,9 @@ def percentile_errors(client, org: str, start: dt.datetime, end: dt.datetime) ->
         quantileExact(0.99)(nullIf(latency_ms, 0)) AS p99_latency_ms, quantileExact(0.5)(ttft_ms) AS p50_ttft_ms,
         quantileExact(0.95)(ttft_ms) AS p95_ttft_ms
         FROM usage_events WHERE {where} GROUP BY GROUPING SETS ((key), ())"""
-    exact = {("" if r["is_total"] else r["key"]): r for r in client.query(exact_sql, parameters=parameters).named_results()}
+    exact = {
+        ("" if r["is_total"] else r["key"]): r for r in client.query(exact_sql, parameters=parameters).named_results()
+    }
     answer = warehouse.summary(client, org, start, end, "model")
     errors: dict[str, float] = {}
     for key, got in [("", answer["totals"]), *((g["key"], g) for g in answer["groups"])]:
@@ -113,12 +117,17 @@ def percentile_errors(client, org: str, start: dt.datetime, end: dt.datetime) ->
     workloads = ", ".join(("feature", "provider", "model", "interactive", "batch"))
     output_sql = f"""SELECT {workloads}, quantileExact(0.5)(output_tokens) AS p50, quantileExact(0.95)(output_tokens) AS p95,
         quantileExact(0.99)(output_tokens) AS p99 FROM usage_events WHERE {where} AND status = 'success' GROUP BY {workloads}"""
-    output = {(r["feature"], r["model"], bool(r["interactive"])): r for r in client.query(output_sql, parameters=parameters).named_results()}
+    output = {
+        (r["feature"], r["model"], bool(r["interactive"])): r
+        for r in client.query(output_sql, parameters=parameters).named_results()
+    }
     for workload in workload_profile(client, org, start, end)["workloads"]:
         truth = output[(workload["feature"], workload["model"], workload["interactive"])]
         for level in ("p50", "p95", "p99"):
-            errors[f"output {level}"] = max(errors.get(f"output {level}", 0.0),
-                                            abs(workload["output"][level] - float(truth[level])) / float(truth[level]))
+            errors[f"output {level}"] = max(
+                errors.get(f"output {level}", 0.0),
+                abs(workload["output"][level] - float(truth[level])) / float(truth[level]),
+            )
     return errors
 
 
@@ -127,11 +136,12 @@ def _one_size(size: int, repeat: int):
 
     sys.path.insert(0, str(ROOT / "functions" / "analytics"))
     sys.path.insert(0, str(ROOT / "functions" / "agents"))
+    from shared_lib.clients.clickhouse import clickhouse_client
+    from shared_lib.config import load_settings
+
     from netra_agents.optimizer import optimize
     from netra_analytics import warehouse
     from netra_analytics.profile import workload_profile
-    from shared_lib.clients.clickhouse import clickhouse_client
-    from shared_lib.config import load_settings
 
     with tempfile.TemporaryDirectory() as data:
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{data}"}))
@@ -139,8 +149,15 @@ def _one_size(size: int, repeat: int):
         started = time.perf_counter()
         # In chunks of 10M: one INSERT ... SELECT of 100M holds too much in memory at once.
         for first in range(0, size, 10_000_000):
-            client.command(_FILL.format(org=ORG, start=START.strftime("%Y-%m-%d %H:%M:%S"), n=size,
-                                        first=first, count=min(10_000_000, size - first)))
+            client.command(
+                _FILL.format(
+                    org=ORG,
+                    start=START.strftime("%Y-%m-%d %H:%M:%S"),
+                    n=size,
+                    first=first,
+                    count=min(10_000_000, size - first),
+                )
+            )
         # Merged as a server's background merges would leave them (steady state; chDB merges
         # lazily): otherwise the first reads after a bulk fill measure the unmerged parts.
         for table in ("usage_events", "usage_hourly", "usage_prompt_firsts", "usage_prefix_slots"):
@@ -155,12 +172,16 @@ def _one_size(size: int, repeat: int):
                 started = time.perf_counter()
                 query()
                 return time.perf_counter() - started
+
             return run
 
-        scan = timed(lambda: client.query(
-            "SELECT count(), sum(cost_usd) FROM usage_events WHERE org_id = {org:String} "
-            "AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}",
-            parameters={"org": ORG, "start": START, "end": END}))
+        scan = timed(
+            lambda: client.query(
+                "SELECT count(), sum(cost_usd) FROM usage_events WHERE org_id = {org:String} "
+                "AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}",
+                parameters={"org": ORG, "start": START, "end": END},
+            )
+        )
 
         def change():
             for start, end in ((middle, END), (START, middle)):
@@ -168,21 +189,42 @@ def _one_size(size: int, repeat: int):
                     warehouse.summary(client, ORG, start, end, group_by)
                 warehouse.timeseries(client, ORG, start, end, "day", None)
 
-        yield compare(f"summary by model, {label} calls, s", timed(lambda: warehouse.summary(client, ORG, START, END, "model")),
-                      "bare scan (count, sum), s", scan, repeat)
-        yield compare(f"breakdown by feature, {label} calls, s",
-                      timed(lambda: warehouse.summary(client, ORG, START, END, "feature", {"model": ["gpt-4o"]})),
-                      "bare scan (count, sum), s", scan, repeat)
+        yield compare(
+            f"summary by model, {label} calls, s",
+            timed(lambda: warehouse.summary(client, ORG, START, END, "model")),
+            "bare scan (count, sum), s",
+            scan,
+            repeat,
+        )
+        yield compare(
+            f"breakdown by feature, {label} calls, s",
+            timed(lambda: warehouse.summary(client, ORG, START, END, "feature", {"model": ["gpt-4o"]})),
+            "bare scan (count, sum), s",
+            scan,
+            repeat,
+        )
         yield compare(f"period change, {label} calls, s", timed(change), "bare scan (count, sum), s", scan, repeat)
-        yield compare(f"workload profile, {label} calls, s", timed(lambda: workload_profile(client, ORG, START, END)),
-                      "bare scan (count, sum), s", scan, repeat)
-        yield compare(f"optimizer (profile + levers), {label} calls, s",
-                      timed(lambda: optimize(workload_profile(client, ORG, START, END))),
-                      "bare scan (count, sum), s", scan, repeat)
+        yield compare(
+            f"workload profile, {label} calls, s",
+            timed(lambda: workload_profile(client, ORG, START, END)),
+            "bare scan (count, sum), s",
+            scan,
+            repeat,
+        )
+        yield compare(
+            f"optimizer (profile + levers), {label} calls, s",
+            timed(lambda: optimize(workload_profile(client, ORG, START, END))),
+            "bare scan (count, sum), s",
+            scan,
+            repeat,
+        )
         read_peak = _peak_memory_mb()
         errors = percentile_errors(client, ORG, START, END)
-        print(f"summary {label}: filled in {filled:.1f} s; peak memory {fill_peak:.0f} MB filling, {read_peak:.0f} MB reading; "
-              "percentile relative error, max: " + ", ".join(f"{k} {v:.3%}" for k, v in errors.items()), file=sys.stderr)
+        print(
+            f"summary {label}: filled in {filled:.1f} s; peak memory {fill_peak:.0f} MB filling, {read_peak:.0f} MB reading; "
+            "percentile relative error, max: " + ", ".join(f"{k} {v:.3%}" for k, v in errors.items()),
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

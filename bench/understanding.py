@@ -13,7 +13,6 @@ on each held-out batch (tests/unit/agents/understanding_heldout*.yaml), with one
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sys
@@ -41,6 +40,7 @@ _BASELINE = (
 def benchmarks(repeat: int):
     sys.path.insert(0, str(ROOT / "functions" / "agents"))
     from bench.harness import compare
+
     from netra_agents.query import Query
     from netra_agents.understanding import understand
     from netra_agents.understanding.evaluation import Corpus, previous_query
@@ -55,14 +55,23 @@ def benchmarks(repeat: int):
     def baseline(question: str, previous: Query | None) -> Query:
         text = question.lower()
         kind = next((k for k, pattern in _BASELINE if pattern.search(text)), "overview")
-        return Query(kind, default, default.previous() if kind == "change" else None,
-                     metric="latency" if kind == "latency" else "spend")
+        return Query(
+            kind,
+            default,
+            default.previous() if kind == "change" else None,
+            metric="latency" if kind == "latency" else "spend",
+        )
 
     for label, path in (("corpus", CORPUS), *((f"held-out batch {n}", p) for n, p in enumerate(HELD_OUT, 1))):
         body = yaml.safe_load(path.read_text())
         batch = Corpus.from_json(body)
-        _accuracy(label, batch, lambda q, p, b=batch: understand(q, today=b.today, names=b.names, previous=p), baseline,
-                  body.get("first_score"))
+        _accuracy(
+            label,
+            batch,
+            lambda q, p, b=batch: understand(q, today=b.today, names=b.names, previous=p),
+            baseline,
+            body.get("first_score"),
+        )
 
     cases = [(str(c["q"]), previous_query(c, corpus.today)) for c in corpus.cases]
     parser(*cases[0])  # the name index is built once per org, as in a warm instance
@@ -73,8 +82,13 @@ def benchmarks(repeat: int):
             parse(question, previous)
         return (time.perf_counter() - started) / len(cases)
 
-    yield compare("understand(), per question", lambda: per_question(parser),
-                  "keyword regex, per question", lambda: per_question(baseline), repeat)
+    yield compare(
+        "understand(), per question",
+        lambda: per_question(parser),
+        "keyword regex, per question",
+        lambda: per_question(baseline),
+        repeat,
+    )
 
     # The longest messages chat accepts (10,000 characters), written against the patterns'
     # weak spots (repeated hyphenated words, whys, dates, model-like ids): the parse stays linear.
@@ -83,8 +97,13 @@ def benchmarks(repeat: int):
     def worst(parse) -> float:
         return max(_timed(lambda: parse(text, None)) for text in long)
 
-    yield compare("understand(), worst 10,000-char message", lambda: worst(parser),
-                  "keyword regex, same messages", lambda: worst(baseline), repeat)
+    yield compare(
+        "understand(), worst 10,000-char message",
+        lambda: worst(parser),
+        "keyword regex, same messages",
+        lambda: worst(baseline),
+        repeat,
+    )
 
 
 def _accuracy(label: str, corpus, parser, baseline, first: dict | None) -> None:
@@ -95,16 +114,34 @@ def _accuracy(label: str, corpus, parser, baseline, first: dict | None) -> None:
     results = {name: score(corpus, parse) for name, parse in (("parser", parser), ("baseline", baseline))}
     print(f"understanding {label}: {len(corpus.cases)} questions", file=sys.stderr)
     for name, result in results.items():
-        print(f"  {name:<9} kinds {result.kinds_pct:5.1f}%   all fields {result.fields_pct:5.1f}%   "
-              f"stated fields {result.stated_pct:5.1f}% ({result.stated})", file=sys.stderr)
+        print(
+            f"  {name:<9} kinds {result.kinds_pct:5.1f}%   all fields {result.fields_pct:5.1f}%   "
+            f"stated fields {result.stated_pct:5.1f}% ({result.stated})",
+            file=sys.stderr,
+        )
     if first:  # what the batch scored when written, before the fixes it led to: the honest estimate
-        print(f"  {'first':<9} kinds {first['kinds']:5.1f}%   all fields {first['fields']:5.1f}%   "
-              f"stated fields {first['stated']:5.1f}%   (before any fix for it, parser {first['parser']})", file=sys.stderr)
-    print("ACCURACY_JSON " + json.dumps({"name": f"understanding {label} accuracy", "cases": len(corpus.cases), **{
-        f"{name}_{what}": round(getattr(result, f"{what}_pct"), 2)
-        for name, result in results.items() for what in ("kinds", "fields", "stated")},
-        **({f"first_{what}": first[what] for what in ("kinds", "fields", "stated")} if first else {})}),
-        file=sys.stderr, flush=True)
+        print(
+            f"  {'first':<9} kinds {first['kinds']:5.1f}%   all fields {first['fields']:5.1f}%   "
+            f"stated fields {first['stated']:5.1f}%   (before any fix for it, parser {first['parser']})",
+            file=sys.stderr,
+        )
+    print(
+        "ACCURACY_JSON "
+        + json.dumps(
+            {
+                "name": f"understanding {label} accuracy",
+                "cases": len(corpus.cases),
+                **{
+                    f"{name}_{what}": round(getattr(result, f"{what}_pct"), 2)
+                    for name, result in results.items()
+                    for what in ("kinds", "fields", "stated")
+                },
+                **({f"first_{what}": first[what] for what in ("kinds", "fields", "stated")} if first else {}),
+            }
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _timed(work) -> float:

@@ -25,39 +25,64 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start every emulator, datastore, function and service")
     up.add_argument("--detach", action="store_true", help="return once everything is healthy; `netra down` stops it")
-    up.add_argument("--topology", type=Path, default=_env_path("NETRA_TOPOLOGY"), help="topology YAML (default: shared_lib's)")
     up.add_argument(
-        "--functions-dir", type=Path, action="append", dest="functions_dirs",
+        "--topology", type=Path, default=_env_path("NETRA_TOPOLOGY"), help="topology YAML (default: shared_lib's)"
+    )
+    up.add_argument(
+        "--functions-dir",
+        type=Path,
+        action="append",
+        dest="functions_dirs",
         help="folder of functions/<component>/main.py; repeatable, searched in order (default: functions/)",
     )
-    up.add_argument("--no-demo", action="store_true",
-                    help="do not add demo usage for the local developer (added when they have none)")
+    up.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="do not add demo usage for the local developer (added when they have none)",
+    )
     status = commands.add_parser("status", help="what runs, its state, pid and url")
     status.add_argument("--json", action="store_true")
     commands.add_parser("env", help="print the `export` lines a shell needs to reach the platform")
     commands.add_parser("down", help="stop everything `up` started")
-    imports = commands.add_parser("import", help="send an export file (OpenAI responses or Batch output, Anthropic "
-                                                 "Messages responses, LiteLLM or Langfuse JSON/CSV) to the running analytics")
+    imports = commands.add_parser(
+        "import",
+        help="send an export file (OpenAI responses or Batch output, Anthropic "
+        "Messages responses, LiteLLM or Langfuse JSON/CSV) to the running analytics",
+    )
     imports.add_argument("file", type=Path)
-    imports.add_argument("--format", choices=["openai", "openai_batch", "litellm", "langfuse", "anthropic"],
-                         help="default: told by the records' shape")
+    imports.add_argument(
+        "--format",
+        choices=["openai", "openai_batch", "litellm", "langfuse", "anthropic"],
+        help="default: told by the records' shape",
+    )
     imports.add_argument("--feature", help="feature tag for records that carry none")
     imports.add_argument("--timestamp", help="ISO 8601 time for records that carry none (bare Anthropic responses)")
-    imports.add_argument("--api-key", default=os.environ.get("NETRA_API_KEY"),
-                         help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)")
-    demo = commands.add_parser("seed-demo", help="send a month of synthetic usage for the local developer, with an answer key")
+    imports.add_argument(
+        "--api-key",
+        default=os.environ.get("NETRA_API_KEY"),
+        help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)",
+    )
+    demo = commands.add_parser(
+        "seed-demo", help="send a month of synthetic usage for the local developer, with an answer key"
+    )
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--calls-per-day", type=int, default=_demo_calls_per_day())
     demo.add_argument("--email", help="whose usage (default: the local developer)")
     demo.add_argument("--if-empty", action="store_true", help="only when that user has no usage yet")
-    demo.add_argument("--answer-key", type=Path, help="where to write the answer key (default: .netra/demo/answer_key.json)")
+    demo.add_argument(
+        "--answer-key", type=Path, help="where to write the answer key (default: .netra/demo/answer_key.json)"
+    )
     args = parser.parse_args(argv)
 
     ws = Workspace.default()
     if args.command == "up":
         dirs = args.functions_dirs or _env_paths("NETRA_FUNCTIONS_DIRS") or [REPO_ROOT / "functions"]
-        seed = None if args.no_demo else DemoOptions(ws.answer_key_file, calls_per_day=_demo_calls_per_day(), only_if_empty=True)
+        seed = (
+            None
+            if args.no_demo
+            else DemoOptions(ws.answer_key_file, calls_per_day=_demo_calls_per_day(), only_if_empty=True)
+        )
         options = launcher.PlatformOptions(ws, args.topology, tuple(dirs), demo=seed)
         if args.detach:
             return _up_detached(ws, argv if argv is not None else sys.argv[1:])
@@ -69,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         return _import(ws, args)
     if args.command == "seed-demo":
-        options = DemoOptions(args.answer_key or ws.answer_key_file, args.email, args.seed, args.days, args.calls_per_day,
-                              args.if_empty)
+        options = DemoOptions(
+            args.answer_key or ws.answer_key_file, args.email, args.seed, args.days, args.calls_per_day, args.if_empty
+        )
         return 0 if seed_demo(ws.discovered_url, options) is not None or args.if_empty else 1
     return _down(ws)
 
@@ -92,7 +118,10 @@ def _env_paths(name: str) -> list[Path]:
 def _up_detached(ws: Workspace, argv: list[str]) -> int:
     if _lock_held(ws):
         state = ws.read_state() or {}
-        print(f"netra: a platform is already running (pid {state.get('supervisor_pid', '?')}); `netra down` stops it", file=sys.stderr)
+        print(
+            f"netra: a platform is already running (pid {state.get('supervisor_pid', '?')}); `netra down` stops it",
+            file=sys.stderr,
+        )
         return 1
     ws.run_dir.mkdir(parents=True, exist_ok=True)
     log_path = ws.run_dir / "netra.log"
@@ -100,12 +129,17 @@ def _up_detached(ws: Workspace, argv: list[str]) -> int:
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "emulators.cli", *foreground],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     deadline = time.monotonic() + DETACH_TIMEOUT
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            print(f"netra: the platform did not start (exit {child.returncode}):\n{log_path.read_text()}", file=sys.stderr)
+            print(
+                f"netra: the platform did not start (exit {child.returncode}):\n{log_path.read_text()}", file=sys.stderr
+            )
             return 1
         state = ws.read_state()
         if state and state.get("ready") and state.get("supervisor_pid") == child.pid:
@@ -114,7 +148,9 @@ def _up_detached(ws: Workspace, argv: list[str]) -> int:
             return 0
         time.sleep(0.2)
     launcher.down(ws)
-    print(f"netra: the platform was not ready after {DETACH_TIMEOUT:.0f} s; stopped it. Log: {log_path}", file=sys.stderr)
+    print(
+        f"netra: the platform was not ready after {DETACH_TIMEOUT:.0f} s; stopped it. Log: {log_path}", file=sys.stderr
+    )
     return 1
 
 
@@ -145,7 +181,11 @@ def _status(ws: Workspace, as_json: bool) -> int:
     for service in report["services"]:
         line = f"  {service['name']:<{width}}  {service['state']:<10}  pid {service['pid']:<7}  {service['url']}"
         if service.get("restarts") or service.get("last_exit_code") is not None:
-            when = time.strftime("%H:%M:%S", time.localtime(service["last_exit_at"])) if service.get("last_exit_at") else "?"
+            when = (
+                time.strftime("%H:%M:%S", time.localtime(service["last_exit_at"]))
+                if service.get("last_exit_at")
+                else "?"
+            )
             line += f"  (restarts {service.get('restarts', 0)}, last exit {service.get('last_exit_code')} at {when})"
         print(line)
     print(f"logs: {Path(report['run_dir']) / 'logs'}")
@@ -173,17 +213,27 @@ def _import(ws: Workspace, args) -> int:
         signed_in = httpx.post(f"{ws.discovered_url('auth')}/auth/dev/login", json={}, timeout=30)
         signed_in.raise_for_status()
         credential = signed_in.json()["access_token"]
-    params = {name: value for name, value in
-              (("format", args.format), ("feature", args.feature), ("timestamp", args.timestamp)) if value}
+    params = {
+        name: value
+        for name, value in (("format", args.format), ("feature", args.feature), ("timestamp", args.timestamp))
+        if value
+    }
     with open(args.file, "rb") as upload:
-        answer = httpx.post(f"{ws.discovered_url('analytics')}/api/usage/import", params=params, timeout=120,
-                            headers={"Authorization": f"Bearer {credential}"}, files={"file": (args.file.name, upload)})
+        answer = httpx.post(
+            f"{ws.discovered_url('analytics')}/api/usage/import",
+            params=params,
+            timeout=120,
+            headers={"Authorization": f"Bearer {credential}"},
+            files={"file": (args.file.name, upload)},
+        )
     body = answer.json()
     if answer.status_code != 200:
         print(f"netra: import refused: {body['error']['message']}", file=sys.stderr)
         return 1
     # Duplicates: events whose id was already stored (re-sent; a re-send replaces).
-    print(f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {len(body['rejected'])}")
+    print(
+        f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {len(body['rejected'])}"
+    )
     for row in body["rejected"]:
         print(f"  record {row['index']}: {row['error']}")
     return 0

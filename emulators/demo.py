@@ -15,6 +15,7 @@ from emulators.workload import WorkloadSettings, generate
 EVENTS_PER_REQUEST = 5000
 STORE_TIMEOUT = 300.0
 
+
 @dataclasses.dataclass(frozen=True)
 class DemoOptions:
     answer_key_path: Path
@@ -23,6 +24,7 @@ class DemoOptions:
     days: int = 30
     calls_per_day: int = 3000
     only_if_empty: bool = False
+
 
 def seed_demo(url: Callable[[str], str], options: DemoOptions, say: Callable[[str], None] = print) -> dict | None:
     """Generate, send and wait until stored; returns the answer key (None when skipped)."""
@@ -37,15 +39,24 @@ def seed_demo(url: Callable[[str], str], options: DemoOptions, say: Callable[[st
         if options.only_if_empty and stored_before:
             say(f"netra: the warehouse already holds {stored_before} calls for this user; no demo data added")
             return None
-        workload = generate(WorkloadSettings(org_id=f"demo-{options.seed}", seed=options.seed, days=options.days,
-                                             calls_per_day=options.calls_per_day,
-                                             end=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)))
+        workload = generate(
+            WorkloadSettings(
+                org_id=f"demo-{options.seed}",
+                seed=options.seed,
+                days=options.days,
+                calls_per_day=options.calls_per_day,
+                end=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1),
+            )
+        )
         say(f"netra: sending {len(workload.events)} demo calls ({options.days} days)…")
         accepted = 0
         for start in range(0, len(workload.events), EVENTS_PER_REQUEST):
-            chunk = workload.events[start:start + EVENTS_PER_REQUEST]
-            answer = http.post(f"{analytics}/api/usage", headers={**headers, "Content-Type": "application/x-ndjson"},
-                               content="\n".join(json.dumps(e) for e in chunk).encode())
+            chunk = workload.events[start : start + EVENTS_PER_REQUEST]
+            answer = http.post(
+                f"{analytics}/api/usage",
+                headers={**headers, "Content-Type": "application/x-ndjson"},
+                content="\n".join(json.dumps(e) for e in chunk).encode(),
+            )
             body = answer.json()
             if answer.status_code != 200 or body["rejected"]:
                 raise RuntimeError(f"the analytics API refused demo data: {body}")
@@ -54,15 +65,19 @@ def seed_demo(url: Callable[[str], str], options: DemoOptions, say: Callable[[st
     key = {**workload.answer_key, "email": signed_in.json()["user"]["email"]}
     options.answer_key_path.parent.mkdir(parents=True, exist_ok=True)
     options.answer_key_path.write_text(json.dumps(key, indent=2) + "\n")
-    say(f"netra: demo usage stored: {key['calls']} calls, ${key['total_cost_usd']}; "
-        f"injected savings ${key['total_savings_usd']} ({key['savings_pct']}%); answer key: {options.answer_key_path}")
+    say(
+        f"netra: demo usage stored: {key['calls']} calls, ${key['total_cost_usd']}; "
+        f"injected savings ${key['total_savings_usd']} ({key['savings_pct']}%); answer key: {options.answer_key_path}"
+    )
     return key
+
 
 def _stored_calls(http, analytics: str, headers: dict, days: int) -> int:
     since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days + 1)).isoformat()
     answer = http.get(f"{analytics}/api/usage/summary", headers=headers, params={"from": since, "group_by": "provider"})
     answer.raise_for_status()
     return int(answer.json()["totals"]["calls"])
+
 
 def _wait_stored(http, analytics: str, headers: dict, days: int, expected: int) -> None:
     """Ingest is asynchronous (Pub/Sub → consumer): wait until every call is queryable."""

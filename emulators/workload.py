@@ -55,8 +55,15 @@ from decimal import Decimal
 
 from shared_lib.pricing import PRICED, CallUsage, price, unit_prices
 
-LEVERS = ("model_rightsizing", "response_caching", "prompt_caching", "batching", "output_caps", "error_waste",
-          "reasoning_effort")
+LEVERS = (
+    "model_rightsizing",
+    "response_caching",
+    "prompt_caching",
+    "batching",
+    "output_caps",
+    "error_waste",
+    "reasoning_effort",
+)
 TAIL_FACTOR = 4
 CACHE_TTL = dt.timedelta(minutes=5)
 LONG_CACHE_TTL = dt.timedelta(hours=1)  # Anthropic's 1-hour cache
@@ -145,55 +152,193 @@ class _Generator:
         r, on = self.rng, self.on
         support_prefix = r.randint(2500, 6000)
         return [
-            _Feature("support-chat", 0.22, "anthropic", "claude-sonnet-4-5", system_tokens=support_prefix,
-                     user_tokens=(20, 900), output_tokens=(120, 700),
-                     cache="uncached" if "prompt_caching" in on else "cached"),
-            _Feature("ticket-triage", 0.18, "openai", "gpt-4o" if "model_rightsizing" in on else "gpt-4o-mini",
-                     system_tokens=450, user_tokens=(80, 500), output_tokens=(2, 24), max_tokens=50),
-            _Feature("entity-extraction", 0.08, "anthropic",
-                     "claude-sonnet-4-5" if "model_rightsizing" in on else "claude-haiku-4-5",
-                     system_tokens=600, user_tokens=(300, 2400), output_tokens=(40, 130), max_tokens=300),
-            _Feature("faq-answers", 0.13, "openai", "gpt-4.1", system_tokens=500, user_tokens=(15, 80),
-                     output_tokens=(150, 420)),
-            _Feature("nightly-enrichment", 0.14, "openai", "gpt-4.1-mini", interactive=False,
-                     batch="batching" not in on, system_tokens=350, user_tokens=(400, 1500), output_tokens=(80, 300),
-                     hours=(1, 2, 3)),
-            _Feature("doc-summarizer", 0.08, "google", "gemini-2.5-flash", system_tokens=250, user_tokens=(1500, 9000),
-                     output_tokens=(self.summary_median, self.summary_median), max_tokens=8192),
-            _Feature("code-assistant", 0.07, "openai", "gpt-5", system_tokens=700, user_tokens=(200, 6000),
-                     output_tokens=(700, 700), lognormal_sigma=0.9, reasoning_share=0.3),
-            _Feature("agent-tools", 0.06, "google", "gemini-2.5-pro", system_tokens=900, user_tokens=(100, 3000),
-                     output_tokens=(200, 800)),
-            _Feature("weekly-report", 0.015, "anthropic", "claude-sonnet-4-5", interactive=False, batch=True,
-                     system_tokens=800, user_tokens=(3000, 12000), output_tokens=(1000, 4000), hours=(6,)),
-            _Feature("sales-assistant", 0.05, "anthropic", "claude-haiku-4-5", system_tokens=r.randint(4200, 6000),
-                     user_tokens=(30, 600), output_tokens=(100, 400), cache="cached"),
-            _Feature("experimental", 0.005, "other", "acme-llm-1", system_tokens=200, user_tokens=(50, 400),
-                     output_tokens=(50, 300)),
+            _Feature(
+                "support-chat",
+                0.22,
+                "anthropic",
+                "claude-sonnet-4-5",
+                system_tokens=support_prefix,
+                user_tokens=(20, 900),
+                output_tokens=(120, 700),
+                cache="uncached" if "prompt_caching" in on else "cached",
+            ),
+            _Feature(
+                "ticket-triage",
+                0.18,
+                "openai",
+                "gpt-4o" if "model_rightsizing" in on else "gpt-4o-mini",
+                system_tokens=450,
+                user_tokens=(80, 500),
+                output_tokens=(2, 24),
+                max_tokens=50,
+            ),
+            _Feature(
+                "entity-extraction",
+                0.08,
+                "anthropic",
+                "claude-sonnet-4-5" if "model_rightsizing" in on else "claude-haiku-4-5",
+                system_tokens=600,
+                user_tokens=(300, 2400),
+                output_tokens=(40, 130),
+                max_tokens=300,
+            ),
+            _Feature(
+                "faq-answers",
+                0.13,
+                "openai",
+                "gpt-4.1",
+                system_tokens=500,
+                user_tokens=(15, 80),
+                output_tokens=(150, 420),
+            ),
+            _Feature(
+                "nightly-enrichment",
+                0.14,
+                "openai",
+                "gpt-4.1-mini",
+                interactive=False,
+                batch="batching" not in on,
+                system_tokens=350,
+                user_tokens=(400, 1500),
+                output_tokens=(80, 300),
+                hours=(1, 2, 3),
+            ),
+            _Feature(
+                "doc-summarizer",
+                0.08,
+                "google",
+                "gemini-2.5-flash",
+                system_tokens=250,
+                user_tokens=(1500, 9000),
+                output_tokens=(self.summary_median, self.summary_median),
+                max_tokens=8192,
+            ),
+            _Feature(
+                "code-assistant",
+                0.07,
+                "openai",
+                "gpt-5",
+                system_tokens=700,
+                user_tokens=(200, 6000),
+                output_tokens=(700, 700),
+                lognormal_sigma=0.9,
+                reasoning_share=0.3,
+            ),
+            _Feature(
+                "agent-tools",
+                0.06,
+                "google",
+                "gemini-2.5-pro",
+                system_tokens=900,
+                user_tokens=(100, 3000),
+                output_tokens=(200, 800),
+            ),
+            _Feature(
+                "weekly-report",
+                0.015,
+                "anthropic",
+                "claude-sonnet-4-5",
+                interactive=False,
+                batch=True,
+                system_tokens=800,
+                user_tokens=(3000, 12000),
+                output_tokens=(1000, 4000),
+                hours=(6,),
+            ),
+            _Feature(
+                "sales-assistant",
+                0.05,
+                "anthropic",
+                "claude-haiku-4-5",
+                system_tokens=r.randint(4200, 6000),
+                user_tokens=(30, 600),
+                output_tokens=(100, 400),
+                cache="cached",
+            ),
+            _Feature(
+                "experimental",
+                0.005,
+                "other",
+                "acme-llm-1",
+                system_tokens=200,
+                user_tokens=(50, 400),
+                output_tokens=(50, 300),
+            ),
             # Reasoning: an intent router whose reasoning tokens dwarf one-line answers (at the default
             # effort when injected; at low effort, reasoning about as long as the answer, when not), and a
             # coding assistant whose reasoning serves long answers (never to be claimed).
-            _Feature("intent-router", 0.05, "openai", "gpt-5-mini", system_tokens=400, user_tokens=(20, 300),
-                     output_tokens=(15, 90), reasoning=(800, 2600) if "reasoning_effort" in on else (10, 60)),
+            _Feature(
+                "intent-router",
+                0.05,
+                "openai",
+                "gpt-5-mini",
+                system_tokens=400,
+                user_tokens=(20, 300),
+                output_tokens=(15, 90),
+                reasoning=(800, 2600) if "reasoning_effort" in on else (10, 60),
+            ),
             # Latency-tolerant traffic flagged interactive: an eval grader nobody watches (never streams);
             # on Flex/batch already when batching is not injected.
-            _Feature("eval-grader", 0.04, "openai", "gpt-5-mini", batch="batching" not in on, streams=False,
-                     system_tokens=600, user_tokens=(300, 1500), output_tokens=(40, 200)),
+            _Feature(
+                "eval-grader",
+                0.04,
+                "openai",
+                "gpt-5-mini",
+                batch="batching" not in on,
+                streams=False,
+                system_tokens=600,
+                user_tokens=(300, 1500),
+                output_tokens=(40, 200),
+            ),
             # Sessions: a tutor on Sonnet (pauses of 6-50 minutes inside sessions, sessions hours apart: the
             # 1-hour cache can pay), a docs copilot on gpt-5 (sessions hours apart: 24-hour retention), and
             # a helper on Haiku 4.5 whose prefix is under the model's 4,096-token minimum (never cacheable).
-            _Feature("tutor-sessions", 0.04, "anthropic", "claude-sonnet-4-5", system_tokens=r.randint(1500, 3500),
-                     user_tokens=(20, 400), output_tokens=(100, 500), session_calls=12,
-                     cache="uncached" if "prompt_caching" in on else "cached"),
-            _Feature("docs-copilot", 0.04, "openai", "gpt-5", system_tokens=r.randint(1200, 3000), user_tokens=(20, 300),
-                     output_tokens=(100, 400), session_calls=10, reasoning_share=0.3,
-                     cache="uncached" if "prompt_caching" in on else "cached"),
-            _Feature("haiku-helper", 0.03, "anthropic", "claude-haiku-4-5", system_tokens=r.randint(2000, 3500),
-                     user_tokens=(20, 300), output_tokens=(60, 300), session_calls=8, cache="uncached"),
+            _Feature(
+                "tutor-sessions",
+                0.04,
+                "anthropic",
+                "claude-sonnet-4-5",
+                system_tokens=r.randint(1500, 3500),
+                user_tokens=(20, 400),
+                output_tokens=(100, 500),
+                session_calls=12,
+                cache="uncached" if "prompt_caching" in on else "cached",
+            ),
+            _Feature(
+                "docs-copilot",
+                0.04,
+                "openai",
+                "gpt-5",
+                system_tokens=r.randint(1200, 3000),
+                user_tokens=(20, 300),
+                output_tokens=(100, 400),
+                session_calls=10,
+                reasoning_share=0.3,
+                cache="uncached" if "prompt_caching" in on else "cached",
+            ),
+            _Feature(
+                "haiku-helper",
+                0.03,
+                "anthropic",
+                "claude-haiku-4-5",
+                system_tokens=r.randint(2000, 3500),
+                user_tokens=(20, 300),
+                output_tokens=(60, 300),
+                session_calls=8,
+                cache="uncached",
+            ),
             # Gemini caches implicitly (no write charge) when the shared prefix leads every prompt.
-            _Feature("gemini-helpdesk", 0.03, "google", "gemini-2.5-flash", system_tokens=r.randint(1200, 3000),
-                     user_tokens=(20, 300), output_tokens=(80, 300), session_calls=10,
-                     cache="uncached" if "prompt_caching" in on else "cached"),
+            _Feature(
+                "gemini-helpdesk",
+                0.03,
+                "google",
+                "gemini-2.5-flash",
+                system_tokens=r.randint(1200, 3000),
+                user_tokens=(20, 300),
+                output_tokens=(80, 300),
+                session_calls=10,
+                cache="uncached" if "prompt_caching" in on else "cached",
+            ),
         ]
 
     # --- traffic ----------------------------------------------------------------------------
@@ -256,14 +401,25 @@ class _Generator:
         event = self._event(feature, moment, prompt, feature.system_tokens + user, output)
         event["reasoning_tokens"] = reasoning
         if r.random() < 0.004:  # rate limited before any token was processed: not billed
-            event.update(status="rate_limited", input_tokens=0, output_tokens=0, reasoning_tokens=0, ttft_ms=None,
-                         latency_ms=r.randint(20, 90))
+            event.update(
+                status="rate_limited",
+                input_tokens=0,
+                output_tokens=0,
+                reasoning_tokens=0,
+                ttft_ms=None,
+                latency_ms=r.randint(20, 90),
+            )
             self.events.append(event)
             return
         if feature.name == "agent-tools" and "error_waste" in self.on and r.random() < self.timeout_rate:
             # The client gives up after the provider processed (and billed) the call, then retries.
-            failed = dict(event, event_id=self._id(), status="timeout", latency_ms=30_000,
-                          output_tokens=r.randint(50, event["output_tokens"]))
+            failed = dict(
+                event,
+                event_id=self._id(),
+                status="timeout",
+                latency_ms=30_000,
+                output_tokens=r.randint(50, event["output_tokens"]),
+            )
             self.events.append(failed)
             self._saving("error_waste", feature, self._cost(failed))
             event["timestamp"] = (moment + dt.timedelta(seconds=31)).isoformat()
@@ -274,8 +430,12 @@ class _Generator:
             self._saving("output_caps", feature, (event["output_tokens"] - cap) * rate)
         if feature.name in ("ticket-triage", "entity-extraction") and "model_rightsizing" in self.on:
             target = {"gpt-4o": "gpt-4o-mini", "claude-sonnet-4-5": "claude-haiku-4-5"}[feature.model]
-            self._saving("model_rightsizing", feature, self._cost(event) - self._cost(dict(event, model=target)),
-                         target_model=target)
+            self._saving(
+                "model_rightsizing",
+                feature,
+                self._cost(event) - self._cost(dict(event, model=target)),
+                target_model=target,
+            )
         if feature.name in ("nightly-enrichment", "eval-grader") and "batching" in self.on:
             self._saving("batching", feature, self._cost(event) / 2)  # the batch API, or Flex (batch prices)
         if feature.name == "intent-router" and "reasoning_effort" in self.on:
@@ -288,7 +448,7 @@ class _Generator:
             # Most questions come from a popular few (Zipf's law), asked again and again.
             rank = min(int(self.faq_pool ** self.rng.random()), self.faq_pool)
             return hashlib.sha256(f"{self.s.org_id}/faq/{rank}".encode()).hexdigest()[:32]
-        return "%032x" % self.rng.getrandbits(128)
+        return f"{self.rng.getrandbits(128):032x}"
 
     def _output(self, feature: _Feature) -> int:
         low, high = feature.output_tokens
@@ -298,23 +458,36 @@ class _Generator:
             return max(20, round(self.rng.gauss(low, low / 6)))
         return round(self.rng.triangular(low, high, low + (high - low) / 3))
 
-    def _event(self, feature: _Feature, moment: dt.datetime, prompt: str, input_tokens: int, output_tokens: int) -> dict:
+    def _event(
+        self, feature: _Feature, moment: dt.datetime, prompt: str, input_tokens: int, output_tokens: int
+    ) -> dict:
         r = self.rng
         ttft = r.randint(250, 900) + input_tokens // 40
         return {
-            "event_id": self._id(), "timestamp": moment.isoformat(), "user_id": f"user-{r.randrange(self.s.users):02d}",
-            "feature": feature.name, "provider": feature.provider, "model": feature.model,
-            "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": 0,
-            "cache_write_tokens": 0, "reasoning_tokens": 0,
-            "latency_ms": ttft + output_tokens * r.randint(8, 20), "ttft_ms": ttft if feature.interactive and feature.streams else None,
-            "status": "success", "prompt_hash": prompt,
+            "event_id": self._id(),
+            "timestamp": moment.isoformat(),
+            "user_id": f"user-{r.randrange(self.s.users):02d}",
+            "feature": feature.name,
+            "provider": feature.provider,
+            "model": feature.model,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cached_input_tokens": 0,
+            "cache_write_tokens": 0,
+            "reasoning_tokens": 0,
+            "latency_ms": ttft + output_tokens * r.randint(8, 20),
+            "ttft_ms": ttft if feature.interactive and feature.streams else None,
+            "status": "success",
+            "prompt_hash": prompt,
             "prefix_hash": hashlib.sha256(f"{self.s.org_id}/{feature.name}/system".encode()).hexdigest()[:32],
-            "max_tokens": feature.max_tokens, "interactive": feature.interactive, "batch": feature.batch,
+            "max_tokens": feature.max_tokens,
+            "interactive": feature.interactive,
+            "batch": feature.batch,
             "metadata": {"environment": "production", "prefix_tokens": str(feature.system_tokens)},
         }
 
     def _id(self) -> str:
-        return "evt_%024x" % self.rng.getrandbits(96)
+        return f"evt_{self.rng.getrandbits(96):024x}"
 
     # --- provider prompt caching ------------------------------------------------------------
 
@@ -364,15 +537,33 @@ class _Generator:
     # --- the answer key ---------------------------------------------------------------------
 
     def _cost(self, event: dict) -> Decimal:
-        result = price(CallUsage(event["provider"], event["model"], event["input_tokens"], event["output_tokens"],
-                                 event["cached_input_tokens"], event["cache_write_tokens"], event["reasoning_tokens"],
-                                 event["batch"]))
+        result = price(
+            CallUsage(
+                event["provider"],
+                event["model"],
+                event["input_tokens"],
+                event["output_tokens"],
+                event["cached_input_tokens"],
+                event["cache_write_tokens"],
+                event["reasoning_tokens"],
+                event["batch"],
+            )
+        )
         return result.cost_usd if result.status == PRICED else Decimal(0)
 
     def _saving(self, lever: str, feature: _Feature, amount: Decimal, **facts) -> None:
-        entry = self.detail.setdefault(f"{lever}/{feature.name}", {
-            "lever": lever, "feature": feature.name, "provider": feature.provider, "model": feature.model,
-            "calls": 0, "savings_usd": Decimal(0), **facts})
+        entry = self.detail.setdefault(
+            f"{lever}/{feature.name}",
+            {
+                "lever": lever,
+                "feature": feature.name,
+                "provider": feature.provider,
+                "model": feature.model,
+                "calls": 0,
+                "savings_usd": Decimal(0),
+                **facts,
+            },
+        )
         entry["calls"] += 1
         entry["savings_usd"] += amount
 
@@ -381,26 +572,38 @@ class _Generator:
         # A fix that would cost more than it saves (prompt caching on sparse traffic pays a
         # cache write for nearly every call) is not one to make: it saves nothing.
         self.detail = {name: entry for name, entry in self.detail.items() if entry["savings_usd"] > 0}
-        self.savings = {lever: sum((e["savings_usd"] for e in self.detail.values() if e["lever"] == lever), Decimal(0))
-                        for lever in LEVERS}
+        self.savings = {
+            lever: sum((e["savings_usd"] for e in self.detail.values() if e["lever"] == lever), Decimal(0))
+            for lever in LEVERS
+        }
         total = sum((self._cost(e) for e in self.events), Decimal(0))
         unpriced = [e for e in self.events if e["model"] == "acme-llm-1"]
         saved = sum(self.savings.values(), Decimal(0))
         return {
-            "org_id": self.s.org_id, "seed": self.s.seed,
+            "org_id": self.s.org_id,
+            "seed": self.s.seed,
             "period": {"from": self.start.isoformat(), "to": self.end.isoformat(), "days": self.s.days},
-            "calls": len(self.events), "total_cost_usd": _usd(total),
-            "total_savings_usd": _usd(saved), "savings_pct": round(float(saved / total * 100), 2) if total else 0.0,
+            "calls": len(self.events),
+            "total_cost_usd": _usd(total),
+            "total_savings_usd": _usd(saved),
+            "savings_pct": round(float(saved / total * 100), 2) if total else 0.0,
             "levers": {lever: _usd(self.savings[lever]) for lever in LEVERS},
             "inefficiencies": [
                 {**entry, "savings_usd": _usd(entry["savings_usd"])}
                 for entry in sorted(self.detail.values(), key=lambda d: -d["savings_usd"])
             ],
-            "unpriced": {"calls": len(unpriced),
-                         "tokens": sum(e["input_tokens"] + e["output_tokens"] for e in unpriced)},
-            "settings": {"calls_per_day": self.s.calls_per_day, "inject": sorted(self.on),
-                         "runaway_rate": round(self.runaway_rate, 4), "timeout_rate": round(self.timeout_rate, 4),
-                         "faq_pool": self.faq_pool, "summary_median_tokens": self.summary_median},
+            "unpriced": {
+                "calls": len(unpriced),
+                "tokens": sum(e["input_tokens"] + e["output_tokens"] for e in unpriced),
+            },
+            "settings": {
+                "calls_per_day": self.s.calls_per_day,
+                "inject": sorted(self.on),
+                "runaway_rate": round(self.runaway_rate, 4),
+                "timeout_rate": round(self.timeout_rate, 4),
+                "faq_pool": self.faq_pool,
+                "summary_median_tokens": self.summary_median,
+            },
         }
 
     def _repeats(self) -> None:
@@ -419,4 +622,3 @@ class _Generator:
 
 def _usd(amount: Decimal) -> str:
     return format(amount.quantize(Decimal("0.000001")), "f")
-

@@ -27,8 +27,12 @@ def components(functions_dir: Path) -> list[Path]:
 def _files(folder: Path):
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and not (set(relative.parts) & _SKIP_DIRS) and path.suffix not in _SKIP_SUFFIXES \
-                and not any(part.endswith(".egg-info") for part in relative.parts):
+        if (
+            path.is_file()
+            and not (set(relative.parts) & _SKIP_DIRS)
+            and path.suffix not in _SKIP_SUFFIXES
+            and not any(part.endswith(".egg-info") for part in relative.parts)
+        ):
             yield path, relative
 
 
@@ -65,12 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bundles")
     parser.add_argument("--functions-dir", type=Path, default=ROOT / "functions")
-    parser.add_argument("--require-topology", type=Path, help="fail unless every component this topology deploys exists")
+    parser.add_argument(
+        "--require-topology", type=Path, help="fail unless every component this topology deploys exists"
+    )
     args = parser.parse_args(argv)
     if args.require_topology:
         missing = missing_components(args.functions_dir, args.require_topology)
         if missing:
-            print(f"cannot deploy: the topology declares components not built yet: {', '.join(missing)}", file=sys.stderr)
+            print(
+                f"cannot deploy: the topology declares components not built yet: {', '.join(missing)}", file=sys.stderr
+            )
             return 1
     for component in components(args.functions_dir):
         print(build(component, ROOT / "shared_lib", args.out))

@@ -29,8 +29,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 TAG = "candidate"
 
@@ -39,7 +39,9 @@ TAG = "candidate"
 class Gcloud:
     project: str
     region: str
-    run: Callable[[list[str]], str] = lambda argv: subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    run: Callable[[list[str]], str] = lambda argv: (
+        subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    )
 
     def _call(self, *args: str) -> str:
         return self.run(["gcloud", *args, "--project", self.project, "--region", self.region, "--quiet"])
@@ -75,7 +77,9 @@ def serving(service: dict) -> dict[str, int]:
     found: dict[str, int] = {}
     for entry in status.get("traffic", []):
         percent = int(entry.get("percent") or 0)
-        revision = entry.get("revisionName") or (status.get("latestReadyRevisionName") if entry.get("latestRevision") else None)
+        revision = entry.get("revisionName") or (
+            status.get("latestReadyRevisionName") if entry.get("latestRevision") else None
+        )
         if percent and revision:
             found[revision] = found.get(revision, 0) + percent
     return found
@@ -148,7 +152,9 @@ def promote(cloud: Gcloud, public: list[str], internal: list[str], check: Callab
         print(f"moved    {name}: 100% -> {latest}")
     back = " ".join(f"{name}={rev}" for name, (_, before) in candidates.items() for rev in list(before)[:1])
     if back:
-        print(f"\nRollback (not undone by the next apply):\n  scripts/release.py rollback --project {cloud.project} --region {cloud.region} {back}")
+        print(
+            f"\nRollback (not undone by the next apply):\n  scripts/release.py rollback --project {cloud.project} --region {cloud.region} {back}"
+        )
     return 0
 
 

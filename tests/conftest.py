@@ -31,10 +31,10 @@ TEST_REDIS_URL = os.environ.get("NETRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
+    import redis
+
     from emulators.platform.launcher import PlatformOptions, Supervisor
     from emulators.platform.workspace import Workspace
-
-    import redis
 
     # The test database is ours: start every session from an empty one.
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
@@ -79,9 +79,7 @@ def firestore_db(settings):
 
     from shared_lib.clients.firestore import firestore_client
 
-    reset_url = (
-        f"http://{settings.firestore_emulator_host}/emulator/v1/projects/{settings.project_id}/databases/(default)/documents"
-    )
+    reset_url = f"http://{settings.firestore_emulator_host}/emulator/v1/projects/{settings.project_id}/databases/(default)/documents"
     httpx.delete(reset_url).raise_for_status()
     client = firestore_client(settings)
     yield client
@@ -143,8 +141,15 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

@@ -13,7 +13,20 @@ import math
 import re
 from typing import Any
 
-_WORDS = ("usage", "cost", "model", "cache", "batch", "latency", "savings", "calls", "tokens", "plan", "review", "rollout")
+_WORDS = (
+    "usage",
+    "cost",
+    "model",
+    "cache",
+    "batch",
+    "latency",
+    "savings",
+    "calls",
+    "tokens",
+    "plan",
+    "review",
+    "rollout",
+)
 
 
 def count_tokens(text: str) -> int:
@@ -62,7 +75,8 @@ def _choose(options: list, conversation: str) -> Any:
     lowered = conversation.lower()
     for option in options:
         # A word starting with the option counts ("costs" names "cost").
-        if isinstance(option, str) and re.search(rf"\b{re.escape(option.lower().replace('_', ' '))}",
-                                                 lowered.replace("_", " ")):
+        if isinstance(option, str) and re.search(
+            rf"\b{re.escape(option.lower().replace('_', ' '))}", lowered.replace("_", " ")
+        ):
             return option
     return options[0]

@@ -71,14 +71,21 @@ def create_app(state: EmulatorState):
     app = Flask("llm-emulator")
 
     def error(status: int, kind: str, message: str, anthropic: bool):
-        body = ({"type": "error", "error": {"type": kind, "message": message}} if anthropic
-                else {"error": {"message": message, "type": kind, "code": kind}})
+        body = (
+            {"type": "error", "error": {"type": kind, "message": message}}
+            if anthropic
+            else {"error": {"message": message, "type": kind, "code": kind}}
+        )
         headers = {"Retry-After": "1"} if status == 429 else {}
         return jsonify(body), status, headers
 
     def prepare(anthropic: bool):
         """(request JSON, fault) or an error answer."""
-        credential = request.headers.get("x-api-key") if anthropic else request.headers.get("Authorization", "").removeprefix("Bearer ")
+        credential = (
+            request.headers.get("x-api-key")
+            if anthropic
+            else request.headers.get("Authorization", "").removeprefix("Bearer ")
+        )
         if not credential:
             return None, None, error(401, "authentication_error", "no API key", anthropic)
         raw = request.get_data(as_text=True)
@@ -105,7 +112,7 @@ def create_app(state: EmulatorState):
     def add_faults():
         faults = (request.get_json(silent=True) or {}).get("faults")
         if not isinstance(faults, list):
-            return jsonify({"error": {"code": "invalid_body", "message": "send {\"faults\": [...]}"}}), 400
+            return jsonify({"error": {"code": "invalid_body", "message": 'send {"faults": [...]}'}}), 400
         with state.lock:
             state.faults.extend(dict(f) for f in faults)
         return jsonify({"queued": len(faults)})
@@ -133,14 +140,25 @@ def create_app(state: EmulatorState):
         schema = ((payload.get("response_format") or {}).get("json_schema") or {}).get("schema")
         content = _content(schema, conversation, steer, fault)
         usage = {"prompt_tokens": count_tokens(conversation), "completion_tokens": count_tokens(content)}
-        usage.update(total_tokens=usage["prompt_tokens"] + usage["completion_tokens"],
-                     prompt_tokens_details={"cached_tokens": state.cached_tokens(payload.get("prompt_cache_key"), conversation)},
-                     completion_tokens_details={"reasoning_tokens": 0})
+        usage.update(
+            total_tokens=usage["prompt_tokens"] + usage["completion_tokens"],
+            prompt_tokens_details={"cached_tokens": state.cached_tokens(payload.get("prompt_cache_key"), conversation)},
+            completion_tokens_details={"reasoning_tokens": 0},
+        )
         ident, created = "chatcmpl-" + secrets.token_hex(8), int(time.time())
         if not payload.get("stream"):
-            return jsonify({"id": ident, "object": "chat.completion", "created": created, "model": payload["model"],
-                            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                         "finish_reason": "stop"}], "usage": usage})
+            return jsonify(
+                {
+                    "id": ident,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": payload["model"],
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                    ],
+                    "usage": usage,
+                }
+            )
 
         def chunks():
             base = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": payload["model"]}
@@ -150,6 +168,7 @@ def create_app(state: EmulatorState):
             if (payload.get("stream_options") or {}).get("include_usage"):
                 yield _sse({**base, "choices": [], "usage": usage})
             yield "data: [DONE]\n\n"
+
         return Response(chunks(), mimetype="text/event-stream")
 
     @app.post("/v1/messages")
@@ -163,17 +182,32 @@ def create_app(state: EmulatorState):
         conversation = system_text + "\n" + conversation
         tool = _forced_tool(payload)
         if tool is not None and not (fault and fault.get("invalid_json")):
-            block = {"type": "tool_use", "id": "toolu_" + secrets.token_hex(8), "name": tool["name"],
-                     "input": json_for(tool.get("input_schema", {}), conversation, steer)}
+            block = {
+                "type": "tool_use",
+                "id": "toolu_" + secrets.token_hex(8),
+                "name": tool["name"],
+                "input": json_for(tool.get("input_schema", {}), conversation, steer),
+            }
             produced = json.dumps(block["input"])
         else:
             produced = _content(None, conversation, steer, fault)
             block = {"type": "text", "text": produced}
-        usage = {"input_tokens": count_tokens(conversation), "output_tokens": count_tokens(produced),
-                 "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
-        message = {"id": "msg_" + secrets.token_hex(8), "type": "message", "role": "assistant", "model": payload["model"],
-                   "content": [block], "stop_reason": "tool_use" if block["type"] == "tool_use" else "end_turn",
-                   "stop_sequence": None, "usage": usage}
+        usage = {
+            "input_tokens": count_tokens(conversation),
+            "output_tokens": count_tokens(produced),
+            "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+        }
+        message = {
+            "id": "msg_" + secrets.token_hex(8),
+            "type": "message",
+            "role": "assistant",
+            "model": payload["model"],
+            "content": [block],
+            "stop_reason": "tool_use" if block["type"] == "tool_use" else "end_turn",
+            "stop_sequence": None,
+            "usage": usage,
+        }
         if not payload.get("stream"):
             return jsonify(message)
 
@@ -183,12 +217,23 @@ def create_app(state: EmulatorState):
             empty = {"type": "text", "text": ""} if block["type"] == "text" else {**block, "input": {}}
             yield _sse({"type": "content_block_start", "index": 0, "content_block": empty}, "content_block_start")
             for piece in _pieces(produced):
-                delta = {"type": "text_delta", "text": piece} if block["type"] == "text" else {"type": "input_json_delta", "partial_json": piece}
+                delta = (
+                    {"type": "text_delta", "text": piece}
+                    if block["type"] == "text"
+                    else {"type": "input_json_delta", "partial_json": piece}
+                )
                 yield _sse({"type": "content_block_delta", "index": 0, "delta": delta}, "content_block_delta")
             yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
-            yield _sse({"type": "message_delta", "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-                        "usage": {"output_tokens": usage["output_tokens"]}}, "message_delta")
+            yield _sse(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                    "usage": {"output_tokens": usage["output_tokens"]},
+                },
+                "message_delta",
+            )
             yield _sse({"type": "message_stop"}, "message_stop")
+
         return Response(events(), mimetype="text/event-stream")
 
     return app
@@ -199,8 +244,11 @@ def _conversation(messages: list) -> tuple[str, str]:
     texts, first_user = [], None
     for message in messages:
         content = message.get("content") if isinstance(message, dict) else ""
-        text = content if isinstance(content, str) else " ".join(
-            part.get("text", "") for part in content or [] if isinstance(part, dict))
+        text = (
+            content
+            if isinstance(content, str)
+            else " ".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
+        )
         texts.append(text)
         if first_user is None and isinstance(message, dict) and message.get("role") == "user":
             first_user = text
@@ -223,7 +271,7 @@ def _forced_tool(payload: dict) -> dict | None:
 
 
 def _pieces(text: str, size: int = 24) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 def _sse(data: dict, event: str | None = None) -> str:
@@ -236,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8091)
     args = parser.parse_args(argv)
     return serve(create_app(EmulatorState()), args.host, args.port, "llm-emulator")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -108,16 +108,30 @@ def create_app(state: ProviderState):
             return back(error="invalid_request", error_description="PKCE with S256 is required")
         if request.method == "POST" and params.get("decision") == "deny":
             return back(error="access_denied", error_description="The user denied access")
-        hint = params.get("identity") if request.method == "POST" else params.get("login_hint" if provider == "google" else "login")
+        hint = (
+            params.get("identity")
+            if request.method == "POST"
+            else params.get("login_hint" if provider == "google" else "login")
+        )
         identity = find(provider, hint)
         if identity is None:
             return _sign_in_page(provider, params)
-        grant = Grant(provider, client.client_id, redirect_uri, params["code_challenge"], params.get("nonce"), identity,
-                      params.get("scope", ""), time.time())
+        grant = Grant(
+            provider,
+            client.client_id,
+            redirect_uri,
+            params["code_challenge"],
+            params.get("nonce"),
+            identity,
+            params.get("scope", ""),
+            time.time(),
+        )
         return back(code=state.issue_code(grant))
 
     app.add_url_rule("/google/authorize", "google_authorize", lambda: authorize("google"), methods=["GET", "POST"])
-    app.add_url_rule("/github/login/oauth/authorize", "github_authorize", lambda: authorize("github"), methods=["GET", "POST"])
+    app.add_url_rule(
+        "/github/login/oauth/authorize", "github_authorize", lambda: authorize("github"), methods=["GET", "POST"]
+    )
 
     # --- token (both providers) -----------------------------------------------------
 
@@ -127,7 +141,11 @@ def create_app(state: ProviderState):
         if request.authorization and request.authorization.type == "basic":
             client_id, client_secret = request.authorization.username, request.authorization.password
         client = state.clients.get(provider)
-        if client is None or client_id != client.client_id or not secrets.compare_digest(client_secret or "", client.client_secret):
+        if (
+            client is None
+            or client_id != client.client_id
+            or not secrets.compare_digest(client_secret or "", client.client_secret)
+        ):
             return _token_error(provider, "invalid_client", "client authentication failed", 401)
         if form.get("grant_type", "authorization_code") != "authorization_code":
             return _token_error(provider, "unsupported_grant_type", "only authorization_code is supported", 400)
@@ -198,7 +216,12 @@ def create_app(state: ProviderState):
         identity = bearer_identity()
         if identity is None:
             return {"error": "invalid_token"}, 401
-        return {"sub": identity.google_sub, "email": identity.email, "email_verified": identity.email_verified, "name": identity.name}
+        return {
+            "sub": identity.google_sub,
+            "email": identity.email,
+            "email_verified": identity.email_verified,
+            "name": identity.name,
+        }
 
     # --- GitHub API -----------------------------------------------------------------
 
@@ -217,8 +240,18 @@ def create_app(state: ProviderState):
             return {"message": "Bad credentials"}, 401
         return jsonify(
             [
-                {"email": identity.email, "primary": True, "verified": identity.email_verified, "visibility": "private"},
-                {"email": f"{identity.github_login}@users.noreply.github.com", "primary": False, "verified": True, "visibility": None},
+                {
+                    "email": identity.email,
+                    "primary": True,
+                    "verified": identity.email_verified,
+                    "visibility": "private",
+                },
+                {
+                    "email": f"{identity.github_login}@users.noreply.github.com",
+                    "primary": False,
+                    "verified": True,
+                    "visibility": None,
+                },
             ]
         )
 
@@ -264,7 +297,7 @@ def _sign_in_page(provider: str, params) -> str:
     )
     buttons = "".join(
         f'<li><button type="submit" name="identity" value="{html.escape(i.email)}">{html.escape(i.name)} &lt;{html.escape(i.email)}&gt;'
-        f'{"" if i.email_verified else " (unverified email)"}</button></li>'
+        f"{'' if i.email_verified else ' (unverified email)'}</button></li>"
         for i in for_provider(provider)
     )
     label = "Google" if provider == "google" else "GitHub"
@@ -298,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secrets-file", type=Path, help="local secrets YAML holding the OAuth client secrets")
     args = parser.parse_args(argv)
     return serve(create_app(ProviderState(load_clients(args.secrets_file))), args.host, args.port, "oauth-emulator")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -93,5 +93,3 @@ def _with_database(url: str, database: str) -> str:
     authority, _, tail = rest.partition("/")
     query = tail.partition("?")[2]
     return f"{scheme}://{authority}/{database}" + (f"?{query}" if query else "")
-
-

@@ -44,9 +44,13 @@ def find_emulators() -> GcloudEmulators:
                 problems.append(f"the {name} emulator is not installed in {sdk}. Install it with:\n    {INSTALL_SDK}")
     java, version = _java()
     if java is None:
-        problems.append(f"Java >= {MIN_JAVA} is needed by the emulators and none was found. Install it with:\n    {INSTALL_JAVA}")
+        problems.append(
+            f"Java >= {MIN_JAVA} is needed by the emulators and none was found. Install it with:\n    {INSTALL_JAVA}"
+        )
     elif version < MIN_JAVA:
-        problems.append(f"{java} is Java {version}; the emulators need Java >= {MIN_JAVA}. Install it with:\n    {INSTALL_JAVA}")
+        problems.append(
+            f"{java} is Java {version}; the emulators need Java >= {MIN_JAVA}. Install it with:\n    {INSTALL_JAVA}"
+        )
     if problems:
         raise PrerequisiteMissing("\n".join(f"- {p}" for p in problems))
     java_home = Path(os.environ["JAVA_HOME"]) if os.environ.get("JAVA_HOME") else None

@@ -20,9 +20,6 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from shared_lib.config import LOCAL_PROJECT_ID
-from shared_lib.topology import Function, Service, Topology, load_topology
-
 from emulators.demo import DemoOptions, seed_demo
 from emulators.platform import datastores, gcloud, health
 from emulators.platform.local_secrets import ensure_local_secrets
@@ -37,6 +34,8 @@ from emulators.platform.processes import (
 )
 from emulators.platform.pubsub_wiring import create_subscriptions, create_topics
 from emulators.platform.workspace import REPO_ROOT, Workspace
+from shared_lib.config import LOCAL_PROJECT_ID
+from shared_lib.topology import Function, Service, Topology, load_topology
 
 EMULATOR_TIMEOUT = 90.0
 COMPONENT_TIMEOUT = 60.0
@@ -91,7 +90,9 @@ class PlatformOptions:
 class Supervisor:
     """Starts, watches and stops one local platform; lives as long as `netra up`."""
 
-    def __init__(self, options: PlatformOptions, environ: Mapping[str, str] | None = None, say: Callable[[str], None] = print):
+    def __init__(
+        self, options: PlatformOptions, environ: Mapping[str, str] | None = None, say: Callable[[str], None] = print
+    ):
         self.options = options
         self.ws = options.workspace
         self.environ = dict(os.environ if environ is None else environ)
@@ -146,7 +147,7 @@ class Supervisor:
     def _seed_demo(self) -> None:
         try:
             seed_demo(self.ws.discovered_url, self.options.demo, self.say)
-        except Exception as exc:  # the platform runs on without demo data
+        except Exception as exc:  # noqa: BLE001 - the platform runs on without demo data
             self.say(f"netra: demo data not added: {exc}")
 
     def start(self) -> None:
@@ -170,7 +171,9 @@ class Supervisor:
         running = self._start_components(topology)
         # Locally a service authenticates pushes by a shared token (Pub/Sub's OIDC in GCP).
         self._topology, self._running, self._push_token = topology, running, local_secrets.get("relay-push-token")
-        skipped = create_subscriptions(subscriber_client(settings), topology, self.options.project, running, self._push_token)
+        skipped = create_subscriptions(
+            subscriber_client(settings), topology, self.options.project, running, self._push_token
+        )
         if skipped:
             self.notes.append("push subscriptions waiting for components not built yet: " + ", ".join(skipped))
         for item in self.started:
@@ -208,7 +211,9 @@ class Supervisor:
             ) from None
         self._lock_fd = fd
 
-    def _launch(self, name: str, kind: str, argv: list[str], port: int | None, url: str, probe: dict, env=None, cwd=None) -> Started:
+    def _launch(
+        self, name: str, kind: str, argv: list[str], port: int | None, url: str, probe: dict, env=None, cwd=None
+    ) -> Started:
         process = ManagedProcess(name, argv, self.ws.logs_dir / f"{name}.log", env=env, cwd=cwd).start()
         item = Started(name, kind, process, "127.0.0.1", port, url, probe)
         self.started.append(item)
@@ -219,36 +224,67 @@ class Supervisor:
         if emulators.java_home:
             java_env["PATH"] = f"{emulators.java_home / 'bin'}:{java_env.get('PATH', '')}"
         names = ("pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "llm-emulator")
-        ports = dict(zip(names, free_ports(len(names))))
+        ports = dict(zip(names, free_ports(len(names)), strict=False))
         launched = [
             self._launch(
-                "pubsub-emulator", "emulator",
+                "pubsub-emulator",
+                "emulator",
                 [str(emulators.pubsub), "--host=127.0.0.1", f"--port={ports['pubsub-emulator']}"],
-                ports["pubsub-emulator"], f"http://127.0.0.1:{ports['pubsub-emulator']}",
-                {"type": "http", "path": "/", "expect": 200}, env=java_env,
+                ports["pubsub-emulator"],
+                f"http://127.0.0.1:{ports['pubsub-emulator']}",
+                {"type": "http", "path": "/", "expect": 200},
+                env=java_env,
             ),
             self._launch(
-                "firestore-emulator", "emulator",
+                "firestore-emulator",
+                "emulator",
                 [str(emulators.firestore), "start", "--host=127.0.0.1", f"--port={ports['firestore-emulator']}"],
-                ports["firestore-emulator"], f"http://127.0.0.1:{ports['firestore-emulator']}",
-                {"type": "http", "path": "/", "expect": 200}, env=java_env,
+                ports["firestore-emulator"],
+                f"http://127.0.0.1:{ports['firestore-emulator']}",
+                {"type": "http", "path": "/", "expect": 200},
+                env=java_env,
             ),
             self._launch(
-                "secretmanager-emulator", "emulator",
-                [sys.executable, "-m", "emulators.secretmanager", "--port", str(ports["secretmanager-emulator"]),
-                 "--project", self.options.project, "--seed", str(secrets_file)],
-                ports["secretmanager-emulator"], f"grpc://127.0.0.1:{ports['secretmanager-emulator']}",
+                "secretmanager-emulator",
+                "emulator",
+                [
+                    sys.executable,
+                    "-m",
+                    "emulators.secretmanager",
+                    "--port",
+                    str(ports["secretmanager-emulator"]),
+                    "--project",
+                    self.options.project,
+                    "--seed",
+                    str(secrets_file),
+                ],
+                ports["secretmanager-emulator"],
+                f"grpc://127.0.0.1:{ports['secretmanager-emulator']}",
                 {"type": "tcp"},
             ),
             self._launch(
-                "oauth-emulator", "emulator",
-                [sys.executable, "-m", "emulators.oauth", "--port", str(ports["oauth-emulator"]), "--secrets-file", str(secrets_file)],
-                ports["oauth-emulator"], f"http://127.0.0.1:{ports['oauth-emulator']}",
+                "oauth-emulator",
+                "emulator",
+                [
+                    sys.executable,
+                    "-m",
+                    "emulators.oauth",
+                    "--port",
+                    str(ports["oauth-emulator"]),
+                    "--secrets-file",
+                    str(secrets_file),
+                ],
+                ports["oauth-emulator"],
+                f"http://127.0.0.1:{ports['oauth-emulator']}",
                 {"type": "http", "path": "/health", "expect": 200},
             ),
             self._launch(
-                "llm-emulator", "emulator", [sys.executable, "-m", "emulators.llm", "--port", str(ports["llm-emulator"])],
-                ports["llm-emulator"], f"http://127.0.0.1:{ports['llm-emulator']}", {"type": "http", "path": "/health", "expect": 200},
+                "llm-emulator",
+                "emulator",
+                [sys.executable, "-m", "emulators.llm", "--port", str(ports["llm-emulator"])],
+                ports["llm-emulator"],
+                f"http://127.0.0.1:{ports['llm-emulator']}",
+                {"type": "http", "path": "/health", "expect": 200},
             ),
         ]
         for item in launched:
@@ -275,7 +311,9 @@ class Supervisor:
             store = resolve(self.ws, self.environ)
             self.child_env[variable] = store.url
             if store.process is not None:
-                item = Started(store.name, "datastore", store.process, "127.0.0.1", None, store.url, {"type": "process"})
+                item = Started(
+                    store.name, "datastore", store.process, "127.0.0.1", None, store.url, {"type": "process"}
+                )
                 self.started.append(item)
             elif store.name == "clickhouse" and store.origin == "embedded":
                 self.notes.append(f"clickhouse: embedded chDB at {store.url} (opened by the analytics functions)")
@@ -284,7 +322,9 @@ class Supervisor:
 
     def _start_components(self, topology: Topology) -> dict[str, str]:
         functions = [
-            (f, source) for f in topology.functions.values() if not f.local_host and (source := self._source(f.component))
+            (f, source)
+            for f in topology.functions.values()
+            if not f.local_host and (source := self._source(f.component))
         ]
         services = [
             (s, self.options.services_dir / s.component / "main.py")
@@ -293,7 +333,7 @@ class Supervisor:
         ]
         # Ports first: components find each other (AUTH_URL, the relay's page) before any starts.
         components = [component.name for component, _ in [*functions, *services]]
-        ports = dict(zip(components, free_ports(len(components))))
+        ports = dict(zip(components, free_ports(len(components)), strict=False))
         self.component_ports = ports
         if "auth" in ports:
             self.child_env["AUTH_URL"] = f"http://127.0.0.1:{ports['auth']}"
@@ -305,7 +345,9 @@ class Supervisor:
         env = {**self.environ, **self.child_env, "PYTHONUNBUFFERED": "1"}
         launched = [self._launch_function(f, source, env, ports[f.name]) for f, source in functions]
         launched += [self._launch_service(s, source, env, ports[s.name]) for s, source in services]
-        built = {item.name for item in launched} | {f.name for f in topology.functions.values() if f.local_host in ports}
+        built = {item.name for item in launched} | {
+            f.name for f in topology.functions.values() if f.local_host in ports
+        }
         absent = [n for n in [*topology.functions, *topology.services] if n not in built]
         if absent:
             self.notes.append("not built yet, not started: " + ", ".join(absent))
@@ -357,22 +399,56 @@ class Supervisor:
     def _launch_function(self, function: Function, source: Path, env: dict, port: int) -> Started:
         signature = "http" if function.serves_http else "cloudevent"
         argv = [
-            sys.executable, "-m", "functions_framework", "--target", function.entry_point, "--source", str(source),
-            "--signature-type", signature, "--host", "127.0.0.1", "--port", str(port),
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target",
+            function.entry_point,
+            "--source",
+            str(source),
+            "--signature-type",
+            signature,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
         ]
         # An HTTP function answers /health; a CloudEvent function only answers POST, so
         # any HTTP answer below 500 proves it is serving.
-        probe = {"type": "http", "path": "/health", "expect": 200} if signature == "http" else {"type": "http", "path": "/", "expect": "<500"}
+        probe = (
+            {"type": "http", "path": "/health", "expect": 200}
+            if signature == "http"
+            else {"type": "http", "path": "/", "expect": "<500"}
+        )
         if function.trigger == "schedule":
             probe["schedule"] = function.schedule
-        function_env = {**self._component_env(function.name, env), "K_SERVICE": function.name, "FUNCTION_TARGET": function.entry_point}
-        return self._launch(function.name, "function", argv, port, f"http://127.0.0.1:{port}", probe, env=function_env, cwd=source.parent)
+        function_env = {
+            **self._component_env(function.name, env),
+            "K_SERVICE": function.name,
+            "FUNCTION_TARGET": function.entry_point,
+        }
+        return self._launch(
+            function.name,
+            "function",
+            argv,
+            port,
+            f"http://127.0.0.1:{port}",
+            probe,
+            env=function_env,
+            cwd=source.parent,
+        )
 
     def _launch_service(self, service: Service, source: Path, env: dict, port: int) -> Started:
         service_env = {**self._component_env(service.name, env), "PORT": str(port), "K_SERVICE": service.name}
         return self._launch(
-            service.name, "service", [sys.executable, str(source)], port, f"http://127.0.0.1:{port}",
-            {"type": "http", "path": "/health", "expect": 200}, env=service_env, cwd=source.parent,
+            service.name,
+            "service",
+            [sys.executable, str(source)],
+            port,
+            f"http://127.0.0.1:{port}",
+            {"type": "http", "path": "/health", "expect": 200},
+            env=service_env,
+            cwd=source.parent,
         )
 
     # --- watching -------------------------------------------------------------------
@@ -395,7 +471,11 @@ class Supervisor:
                     self._rewire_pubsub()
                 for item in self.started:
                     busy = calls.get(item.name)
-                    if item.name in next_call and time.monotonic() >= next_call[item.name] and not (busy and busy.is_alive()):
+                    if (
+                        item.name in next_call
+                        and time.monotonic() >= next_call[item.name]
+                        and not (busy and busy.is_alive())
+                    ):
                         next_call[item.name] = time.monotonic() + every
                         calls[item.name] = threading.Thread(target=self._call_scheduled, args=(item,), daemon=True)
                         calls[item.name].start()
@@ -416,8 +496,10 @@ class Supervisor:
                 life.gave_up, life.last_exit_code = True, code
                 self.say(f"netra: {item.name} exited with code {code}; log: {process.log_path}")
             elif (at := life.exited(code, now, self.options.restart)) is None:
-                self.say(f"netra: {item.name} exited with code {code} after {life.crashes - 1} restarts in a row; "
-                         f"not restarting it. Log: {process.log_path}")
+                self.say(
+                    f"netra: {item.name} exited with code {code} after {life.crashes - 1} restarts in a row; "
+                    f"not restarting it. Log: {process.log_path}"
+                )
             else:
                 self.say(f"netra: {item.name} exited with code {code}; restarting in {at - now:.1f} s")
             life.last_exit_at = time.time()
@@ -438,7 +520,9 @@ class Supervisor:
 
         settings = load_settings({**self.child_env, "NETRA_ENV": "local"})
         create_topics(publisher_client(settings), self._topology, self.options.project)
-        create_subscriptions(subscriber_client(settings), self._topology, self.options.project, self._running, self._push_token)
+        create_subscriptions(
+            subscriber_client(settings), self._topology, self.options.project, self._running, self._push_token
+        )
         self._rewire = False
         self.say("netra: pubsub-emulator is back; topics and subscriptions created again")
 
@@ -446,7 +530,9 @@ class Supervisor:
         import urllib.error
         import urllib.request
 
-        request = urllib.request.Request(item.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            item.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=120):
                 pass
@@ -478,7 +564,11 @@ class Supervisor:
         for item in self.started:
             lines.append(f"  {item.name:<{width}}  {item.url}")
         lines += ["", *(f"  note: {note}" for note in self.notes)]
-        lines += [f"  logs: {self.ws.logs_dir}", "", "`netra env` prints the exports for a shell; Ctrl-C stops everything."]
+        lines += [
+            f"  logs: {self.ws.logs_dir}",
+            "",
+            "`netra env` prints the exports for a shell; Ctrl-C stops everything.",
+        ]
         return "\n".join(lines)
 
 
@@ -499,9 +589,18 @@ def status(ws: Workspace) -> dict:
             current = "starting"
         else:
             current = "healthy" if health.probe(record) else "unhealthy"
-        services.append({"name": record["name"], "state": current, "pid": record["pid"], "url": record["url"], "log": record["log"],
-                         "restarts": record.get("restarts", 0), "last_exit_code": record.get("last_exit_code"),
-                         "last_exit_at": record.get("last_exit_at")})
+        services.append(
+            {
+                "name": record["name"],
+                "state": current,
+                "pid": record["pid"],
+                "url": record["url"],
+                "log": record["log"],
+                "restarts": record.get("restarts", 0),
+                "last_exit_code": record.get("last_exit_code"),
+                "last_exit_at": record.get("last_exit_at"),
+            }
+        )
     return {
         "run_dir": state.get("run_dir", str(ws.run_dir)),
         "running": True,

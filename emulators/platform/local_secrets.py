@@ -11,9 +11,8 @@ import json
 import os
 import secrets
 
-from shared_lib.topology import Topology
-
 from emulators.platform.workspace import Workspace
+from shared_lib.topology import Topology
 
 
 def ensure_local_secrets(ws: Workspace, topology: Topology) -> dict[str, str]:

@@ -101,7 +101,7 @@ class ManagedProcess:
     # stopped after the child's group, so they go even if the child was killed.
     detached_pids: list[int] = dataclasses.field(default_factory=list)
 
-    def start(self) -> "ManagedProcess":
+    def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.popen = subprocess.Popen(
@@ -191,5 +191,10 @@ class Lifecycle:
         self.started_at, self.restart_at = now, None
 
     def record(self) -> dict:
-        return {"restarts": self.restarts, "last_exit_code": self.last_exit_code, "last_exit_at": self.last_exit_at,
-                "gave_up": self.gave_up, "restarting": self.restart_at is not None}
+        return {
+            "restarts": self.restarts,
+            "last_exit_code": self.last_exit_code,
+            "last_exit_at": self.last_exit_at,
+            "gave_up": self.gave_up,
+            "restarting": self.restart_at is not None,
+        }

@@ -15,7 +15,7 @@ class Workspace:
     root: Path
 
     @classmethod
-    def default(cls) -> "Workspace":
+    def default(cls) -> Workspace:
         # NETRA_WORKSPACE lets tests and benches run a platform beside a developer's own.
         return cls(Path(os.environ.get("NETRA_WORKSPACE") or REPO_ROOT).resolve())
 

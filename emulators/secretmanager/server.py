@@ -63,7 +63,9 @@ class SecretManagerServicer:
         if request.filter:
             raise SecretError("INVALID_ARGUMENT", "the emulator does not support list filters")
         records, token, total = self.store.list_secrets(request.parent, request.page_size, request.page_token)
-        return types.ListSecretsResponse.pb()(secrets=[_secret_pb(r) for r in records], next_page_token=token, total_size=total)
+        return types.ListSecretsResponse.pb()(
+            secrets=[_secret_pb(r) for r in records], next_page_token=token, total_size=total
+        )
 
     def DeleteSecret(self, request, context):
         self.store.delete_secret(request.name, request.etag)
@@ -81,7 +83,9 @@ class SecretManagerServicer:
         if request.filter:
             raise SecretError("INVALID_ARGUMENT", "the emulator does not support list filters")
         versions, token, total = self.store.list_versions(request.parent, request.page_size, request.page_token)
-        return types.ListSecretVersionsResponse.pb()(versions=[_version_pb(v) for v in versions], next_page_token=token, total_size=total)
+        return types.ListSecretVersionsResponse.pb()(
+            versions=[_version_pb(v) for v in versions], next_page_token=token, total_size=total
+        )
 
     def AccessSecretVersion(self, request, context):
         version = self.store.access_version(request.name)

@@ -85,7 +85,9 @@ class SecretStore:
     def list_secrets(self, parent: str, page_size: int, page_token: str) -> tuple[list[SecretRecord], str, int]:
         _match(_PROJECT, parent, "parent", "projects/{project}")
         with self._lock:
-            records = sorted((r for r in self._secrets.values() if r.name.startswith(parent + "/")), key=lambda r: r.name)
+            records = sorted(
+                (r for r in self._secrets.values() if r.name.startswith(parent + "/")), key=lambda r: r.name
+            )
         return _page(records, page_size, page_token)
 
     def delete_secret(self, name: str, etag: str = "") -> None:
@@ -107,7 +109,9 @@ class SecretStore:
         with self._lock:
             record = self._secret(parent)
             number = len(record.versions) + 1
-            version = Version(f"{parent}/versions/{number}", number, data, ENABLED, self._clock(), client_checksum=crc32c is not None)
+            version = Version(
+                f"{parent}/versions/{number}", number, data, ENABLED, self._clock(), client_checksum=crc32c is not None
+            )
             record.versions.append(version)
             return version
 
@@ -148,7 +152,9 @@ class SecretStore:
         return record
 
     def _version(self, name: str) -> Version:
-        project, secret_id, version_id = _match(_VERSION, name, "name", "projects/{project}/secrets/{secret}/versions/{version}")
+        project, secret_id, version_id = _match(
+            _VERSION, name, "name", "projects/{project}/secrets/{secret}/versions/{version}"
+        )
         record = self._secret(f"projects/{project}/secrets/{secret_id}")
         if version_id == "latest":
             if not record.versions:

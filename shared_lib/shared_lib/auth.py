@@ -89,7 +89,9 @@ class JwksKeys:
     """Public keys by `kid` from a JWKS URL: cached, refetched on an unknown kid at most
     once per `min_refetch_seconds` so a flood of forged kids cannot hammer auth."""
 
-    def __init__(self, url: str, http=None, ttl_seconds: float = 600, min_refetch_seconds: float = 30, clock=time.monotonic):
+    def __init__(
+        self, url: str, http=None, ttl_seconds: float = 600, min_refetch_seconds: float = 30, clock=time.monotonic
+    ):
         self._url = url
         self._http = http
         self._ttl = ttl_seconds
@@ -181,7 +183,9 @@ class TokenVerifier:
         except jwt.InvalidTokenError as exc:
             raise InvalidToken("invalid_token", f"the token is invalid: {exc}") from None
         if claims.get("typ") != token_type:
-            raise InvalidToken("wrong_token_type", f"a {claims.get('typ')} token cannot be used as a {token_type} token")
+            raise InvalidToken(
+                "wrong_token_type", f"a {claims.get('typ')} token cannot be used as a {token_type} token"
+            )
         audience = self._issuer + REFRESH_AUDIENCE_SUFFIX if token_type == REFRESH else self._audience
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if audience not in audiences:
@@ -223,7 +227,9 @@ class Authenticator:
         self._validate_url = validate_url
         self._http = http
 
-    def authenticate(self, headers: Mapping[str, str], allow_api_key: bool = False, allow_delegated: bool = False) -> Principal:
+    def authenticate(
+        self, headers: Mapping[str, str], allow_api_key: bool = False, allow_delegated: bool = False
+    ) -> Principal:
         token = bearer_token(headers)
         if token.startswith(API_KEY_PREFIX):
             if not allow_api_key:
@@ -272,8 +278,12 @@ def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor:
 
     client = http or httpx
     try:
-        response = client.post(f"{auth_url}/auth/token-exchange", json={"scope": scope, "actor": actor},
-                               headers={"Authorization": f"Bearer {bearer_token(headers)}"}, timeout=10.0)
+        response = client.post(
+            f"{auth_url}/auth/token-exchange",
+            json={"scope": scope, "actor": actor},
+            headers={"Authorization": f"Bearer {bearer_token(headers)}"},
+            timeout=10.0,
+        )
     except httpx.HTTPError as exc:
         raise InvalidToken("keys_unavailable", f"token exchange is unavailable: {exc}") from None
     if response.status_code != 200:
@@ -281,8 +291,11 @@ def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor:
             error = response.json()["error"]
         except (ValueError, KeyError, TypeError):
             error = {"code": "keys_unavailable", "message": f"token exchange answered {response.status_code}"}
-        raise InvalidToken(error.get("code", "invalid_token"), error.get("message", "token exchange refused"),
-                           _retry_after(response.headers.get("Retry-After", "")) if response.status_code == 429 else None)
+        raise InvalidToken(
+            error.get("code", "invalid_token"),
+            error.get("message", "token exchange refused"),
+            _retry_after(response.headers.get("Retry-After", "")) if response.status_code == 429 else None,
+        )
     return response.json()
 
 

@@ -93,7 +93,9 @@ def from_http(headers: Mapping[str, str], body: bytes) -> PubSubMessage:
         missing = [name for name in _CE_REQUIRED if f"ce-{name}" not in lowered]
         if missing:
             raise EnvelopeError("binary-mode CloudEvent lacks headers: " + ", ".join(f"ce-{m}" for m in missing))
-        return from_cloudevent(_Event({n: lowered[f"ce-{n}"] for n in _CE_REQUIRED}, _as_object(body, "CloudEvent data")))
+        return from_cloudevent(
+            _Event({n: lowered[f"ce-{n}"] for n in _CE_REQUIRED}, _as_object(body, "CloudEvent data"))
+        )
     if content_type == "application/cloudevents+json":
         document = _as_object(body, "structured CloudEvent")
         missing = [name for name in _CE_REQUIRED if name not in document]

@@ -61,7 +61,7 @@ class ClientEvent:
         return json.dumps(dataclasses.asdict(self), separators=(",", ":")).encode()
 
     @classmethod
-    def from_message(cls, data: bytes) -> "ClientEvent":
+    def from_message(cls, data: bytes) -> ClientEvent:
         try:
             fields = loads(data)
             return cls(**fields)

@@ -120,7 +120,12 @@ def valid_id(value: str) -> bool:
     )
 
 
-def json_object(request, fields: Mapping[str, type | tuple[type, ...]], required: tuple[str, ...] = (), max_bytes: int = DEFAULT_MAX_BODY) -> dict:
+def json_object(
+    request,
+    fields: Mapping[str, type | tuple[type, ...]],
+    required: tuple[str, ...] = (),
+    max_bytes: int = DEFAULT_MAX_BODY,
+) -> dict:
     """A JSON object body whose listed fields have the given types; unknown fields refused."""
     body = read_json(request, max_bytes)
     if not isinstance(body, dict):
@@ -132,7 +137,11 @@ def json_object(request, fields: Mapping[str, type | tuple[type, ...]], required
         if name not in body or body[name] is None:
             raise ApiError(400, "missing_field", f"field {name!r} is required")
     for name, kind in fields.items():
-        if name in body and body[name] is not None and (not isinstance(body[name], kind) or isinstance(body[name], bool) and bool not in _as_tuple(kind)):
+        if (
+            name in body
+            and body[name] is not None
+            and (not isinstance(body[name], kind) or isinstance(body[name], bool) and bool not in _as_tuple(kind))
+        ):
             raise ApiError(400, "invalid_field", f"field {name!r} has the wrong type")
     return body
 
@@ -153,7 +162,11 @@ def client_ip(request, trusted_hops: int) -> str:
     if trusted_hops < 1:
         return peer
     # A proxy may append its own header line instead of extending the first one.
-    lines = request.headers.getlist("X-Forwarded-For") if hasattr(request.headers, "getlist") else [request.headers.get("X-Forwarded-For", "")]
+    lines = (
+        request.headers.getlist("X-Forwarded-For")
+        if hasattr(request.headers, "getlist")
+        else [request.headers.get("X-Forwarded-For", "")]
+    )
     hops = [hop.strip() for line in lines for hop in (line or "").split(",")]
     if len(hops) < trusted_hops or not hops[-trusted_hops]:
         return peer
@@ -186,7 +199,12 @@ def refusal_response(exc: Exception):
     if isinstance(exc, InvalidToken):
         # Signing keys or API-key validation out of reach is our outage, not a bad token.
         status = 503 if exc.code == "keys_unavailable" else 401
-        return error_response(status, exc.code, exc.message, {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'})
+        return error_response(
+            status,
+            exc.code,
+            exc.message,
+            {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.code}"'},
+        )
     status = next((REFUSAL_STATUS[kind] for kind in type(exc).__mro__ if kind in REFUSAL_STATUS), None)
     if status is None:
         return None
@@ -223,11 +241,19 @@ class Router:
     method of every rule has exactly one handler, checked when the router is built (import
     time), so a route cannot fall through to another's handler or to a 500."""
 
-    def __init__(self, rules: list[tuple[str, str, list[str]]], handlers: Mapping[tuple[str, str], Endpoint], openapi: dict, logger):
+    def __init__(
+        self,
+        rules: list[tuple[str, str, list[str]]],
+        handlers: Mapping[tuple[str, str], Endpoint],
+        openapi: dict,
+        logger,
+    ):
         routed = {(endpoint, method) for _, endpoint, methods in rules for method in methods}
         if routed != set(handlers):
-            raise ValueError(f"routes without a handler: {sorted(routed - set(handlers))}; "
-                             f"handlers without a route: {sorted(set(handlers) - routed)}")
+            raise ValueError(
+                f"routes without a handler: {sorted(routed - set(handlers))}; "
+                f"handlers without a route: {sorted(set(handlers) - routed)}"
+            )
         self._rules = rules
         self._handlers = dict(handlers)
         self._openapi = openapi
@@ -245,7 +271,10 @@ class Router:
         use) and the caller it admitted. `cors_origins`: browser origins allowed to call."""
         if self._map is None:
             self._map = Map(
-                [Rule("/health", endpoint="health", methods=["GET"]), Rule("/openapi.json", endpoint="openapi", methods=["GET"])]
+                [
+                    Rule("/health", endpoint="health", methods=["GET"]),
+                    Rule("/openapi.json", endpoint="openapi", methods=["GET"]),
+                ]
                 + [Rule(path, endpoint=endpoint, methods=methods) for path, endpoint, methods in self._rules],
                 strict_slashes=False,
                 converters={"default": _PathId},
@@ -253,13 +282,26 @@ class Router:
         cors = _cors(request, cors_origins)
         adapter = self._map.bind("netra", path_info=request.path)
         if request.method == "OPTIONS" and cors:
-            return "", 204, {**cors, "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE", "Access-Control-Max-Age": "600"}
+            return (
+                "",
+                204,
+                {
+                    **cors,
+                    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
+                    "Access-Control-Max-Age": "600",
+                },
+            )
         try:
             endpoint, args = adapter.match(method=request.method)
         except NoRoute:
             return _with(error_response(404, "not_found", "no such route"), cors)
         except MethodNotAllowed as exc:
-            return _with(error_response(405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])}), cors)
+            return _with(
+                error_response(
+                    405, "method_not_allowed", "method not allowed", {"Allow": ", ".join(exc.valid_methods or [])}
+                ),
+                cors,
+            )
         if any("\x00" in text for item in request.args.items(multi=True) for text in item):
             # No parameter of ours takes one, and Postgres text cannot hold one.
             return _with(error_response(400, "invalid_query", "a query parameter has a NUL character"), cors)
@@ -276,7 +318,7 @@ class Router:
             return _with(self._answer(self._handlers[endpoint, request.method], service_factory, request, args), cors)
         except ApiError as exc:
             return _with(exc.response(), cors)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - refusals map to statuses, the rest to a 500
             refused = refusal_response(exc)
             if refused is not None:
                 return _with(refused, cors)
@@ -295,9 +337,13 @@ def _cors(request, origins: Collection[str]) -> dict[str, str]:
     origin = request.headers.get("Origin")
     if not origin or origin not in origins:
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Headers": _CORS_HEADERS,
-            # The web chat waits what a 429 says; cross-origin it can only read exposed headers.
-            "Access-Control-Expose-Headers": "Retry-After", "Vary": "Origin"}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Headers": _CORS_HEADERS,
+        # The web chat waits what a 429 says; cross-origin it can only read exposed headers.
+        "Access-Control-Expose-Headers": "Retry-After",
+        "Vary": "Origin",
+    }
 
 
 class _HeadAsGet:

@@ -37,7 +37,7 @@ class IdempotencyGuard:
             raise ValueError("event id must not be empty")
         return f"idem:{self._namespace}:{event_id}"
 
-    def claim(self, event_id: str) -> "Claim | None":
+    def claim(self, event_id: str) -> Claim | None:
         """The claim on a first delivery; None when the event was already processed.
 
         Raises `EventInFlight` while another delivery holds an unexpired claim.

@@ -41,7 +41,9 @@ class CallUsage:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidUsage(f"{field} must be a non-negative integer, got {value!r}")
         if self.cached_input_tokens + self.cache_write_tokens > self.input_tokens:
-            raise InvalidUsage("cached_input_tokens + cache_write_tokens cannot exceed input_tokens (they are part of it)")
+            raise InvalidUsage(
+                "cached_input_tokens + cache_write_tokens cannot exceed input_tokens (they are part of it)"
+            )
         if self.reasoning_tokens > self.output_tokens:
             raise InvalidUsage("reasoning_tokens cannot exceed output_tokens (they are part of it)")
 
@@ -71,11 +73,21 @@ def price(call: CallUsage) -> Price:
     except LookupError as exc:
         return Price(UNPRICED, None, None, None, catalog_version(), str(exc))
     if rates is None:  # exactly on a tier boundary: let the catalog decide which side
-        input_usd, output_usd = _catalog_cost(provider, call.model, call.input_tokens, call.output_tokens,
-                                              call.cached_input_tokens, call.cache_write_tokens)
+        input_usd, output_usd = _catalog_cost(
+            provider,
+            call.model,
+            call.input_tokens,
+            call.output_tokens,
+            call.cached_input_tokens,
+            call.cache_write_tokens,
+        )
     else:
         plain = call.input_tokens - call.cached_input_tokens - call.cache_write_tokens
-        input_usd = plain * rates.input + call.cached_input_tokens * rates.cache_read + call.cache_write_tokens * rates.cache_write
+        input_usd = (
+            plain * rates.input
+            + call.cached_input_tokens * rates.cache_read
+            + call.cache_write_tokens * rates.cache_write
+        )
         output_usd = call.output_tokens * rates.output
     factor = BATCH_DISCOUNT.get(provider, Decimal(1)) if call.batch else Decimal(1)
     input_usd, output_usd = input_usd * factor, output_usd * factor
@@ -152,8 +164,9 @@ def _tier_starts(provider: str, model: str, day: str) -> frozenset[int]:
 
     _, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
     prices = info.get_prices(dt.datetime.now(dt.timezone.utc))
-    return frozenset(tier.start for value in vars(prices).values() if isinstance(value, TieredPrices)
-                     for tier in value.tiers)
+    return frozenset(
+        tier.start for value in vars(prices).values() if isinstance(value, TieredPrices) for tier in value.tiers
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -170,8 +183,16 @@ def _unit_prices(provider: str, model: str, day: str, tier_start: int) -> UnitPr
 def _catalog_cost(provider, model, input_tokens, output_tokens, cache_read, cache_write) -> tuple[Decimal, Decimal]:
     from genai_prices import Usage, calc_price
 
-    result = calc_price(Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read,
-                              cache_write_tokens=cache_write), model_ref=model, provider_id=provider)
+    result = calc_price(
+        Usage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+        ),
+        model_ref=model,
+        provider_id=provider,
+    )
     return Decimal(result.input_price), Decimal(result.output_price)
 
 

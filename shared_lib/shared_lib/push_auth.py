@@ -16,8 +16,12 @@ class PushRefused(Exception):
 
 
 class PushAuthenticator:
-    def __init__(self, shared_token: str | Callable[[], str | None] | None, service_account: str | None = None,
-                 audience: str | None = None):
+    def __init__(
+        self,
+        shared_token: str | Callable[[], str | None] | None,
+        service_account: str | None = None,
+        audience: str | None = None,
+    ):
         # A callable is read at the first push: a component that is never pushed to never
         # needs the secret.
         self._shared_token = shared_token

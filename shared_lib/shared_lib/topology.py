@@ -210,8 +210,13 @@ class _Parser:
 
     def parse_defaults(self, body: Any) -> dict:
         """The one place defaults live: this parser and Terraform both read them."""
-        fallback = {"ack_deadline_seconds": 60, "minimum_backoff_seconds": 10, "maximum_backoff_seconds": 600,
-                    "timeout_seconds": 60, "memory_mb": 256}
+        fallback = {
+            "ack_deadline_seconds": 60,
+            "minimum_backoff_seconds": 10,
+            "maximum_backoff_seconds": 600,
+            "timeout_seconds": 60,
+            "memory_mb": 256,
+        }
         if not isinstance(body, Mapping):
             self.problem("defaults", "missing: needs 'subscription' and 'function' defaults")
             return fallback
@@ -221,12 +226,28 @@ class _Parser:
         self.keys("defaults.subscription", sub, {"ack_deadline_seconds", "retry_policy"}, set())
         self.keys("defaults.function", fn, {"timeout_seconds", "memory_mb"}, set())
         retry = sub.get("retry_policy") if isinstance(sub.get("retry_policy"), Mapping) else {}
-        self.keys("defaults.subscription.retry_policy", retry, {"minimum_backoff_seconds", "maximum_backoff_seconds"}, set())
+        self.keys(
+            "defaults.subscription.retry_policy", retry, {"minimum_backoff_seconds", "maximum_backoff_seconds"}, set()
+        )
         return {
-            "ack_deadline_seconds": self.integer("defaults.subscription.ack_deadline_seconds", sub.get("ack_deadline_seconds", 60), 10, 600),
-            "minimum_backoff_seconds": self.integer("defaults.subscription.retry_policy.minimum_backoff_seconds", retry.get("minimum_backoff_seconds", 10), 0, 600),
-            "maximum_backoff_seconds": self.integer("defaults.subscription.retry_policy.maximum_backoff_seconds", retry.get("maximum_backoff_seconds", 600), 0, 600),
-            "timeout_seconds": self.integer("defaults.function.timeout_seconds", fn.get("timeout_seconds", 60), 1, 3600),
+            "ack_deadline_seconds": self.integer(
+                "defaults.subscription.ack_deadline_seconds", sub.get("ack_deadline_seconds", 60), 10, 600
+            ),
+            "minimum_backoff_seconds": self.integer(
+                "defaults.subscription.retry_policy.minimum_backoff_seconds",
+                retry.get("minimum_backoff_seconds", 10),
+                0,
+                600,
+            ),
+            "maximum_backoff_seconds": self.integer(
+                "defaults.subscription.retry_policy.maximum_backoff_seconds",
+                retry.get("maximum_backoff_seconds", 600),
+                0,
+                600,
+            ),
+            "timeout_seconds": self.integer(
+                "defaults.function.timeout_seconds", fn.get("timeout_seconds", 60), 1, 3600
+            ),
             "memory_mb": self.integer("defaults.function.memory_mb", fn.get("memory_mb", 256), 128, 32768),
         }
 
@@ -252,24 +273,40 @@ class _Parser:
         where = f"functions.{name}"
         if not _NAME.match(name):
             self.problem(where, "function names are lowercase letters, digits and -")
-        self.keys(where, body, {"component", "entry_point", "trigger"},
-                  {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses", "local_host", "schedule"})
+        self.keys(
+            where,
+            body,
+            {"component", "entry_point", "trigger"},
+            {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses", "local_host", "schedule"},
+        )
         trigger = body.get("trigger")
         if trigger is not None and trigger not in TRIGGERS:
             self.problem(f"{where}.trigger", f"must be one of {', '.join(TRIGGERS)}, got {trigger!r}")
         schedule = body.get("schedule")
         if (trigger == "schedule") != (schedule is not None):
             self.problem(f"{where}.schedule", "a function has a schedule exactly when its trigger is 'schedule'")
-        elif schedule is not None and not (isinstance(schedule, str) and len(schedule.split()) == 5
-                                           and all(_CRON_FIELD.match(f) for f in schedule.split())):
+        elif schedule is not None and not (
+            isinstance(schedule, str)
+            and len(schedule.split()) == 5
+            and all(_CRON_FIELD.match(f) for f in schedule.split())
+        ):
             self.problem(f"{where}.schedule", f"must be a cron expression of five fields, got {schedule!r}")
         return Function(
             name=name,
-            component=self.string(f"{where}.component", body.get("component", "x"), _COMPONENT, "must be a folder name under functions/"),
-            entry_point=self.string(f"{where}.entry_point", body.get("entry_point", "x"), re.compile(r"^[A-Za-z_]\w*$"), "must be a Python identifier"),
+            component=self.string(
+                f"{where}.component", body.get("component", "x"), _COMPONENT, "must be a folder name under functions/"
+            ),
+            entry_point=self.string(
+                f"{where}.entry_point",
+                body.get("entry_point", "x"),
+                re.compile(r"^[A-Za-z_]\w*$"),
+                "must be a Python identifier",
+            ),
             trigger=str(trigger),
             secrets=self.names(f"{where}.secrets", body.get("secrets", [])),
-            timeout_seconds=self.integer(f"{where}.timeout_seconds", body.get("timeout_seconds", self.defaults["timeout_seconds"]), 1, 3600),
+            timeout_seconds=self.integer(
+                f"{where}.timeout_seconds", body.get("timeout_seconds", self.defaults["timeout_seconds"]), 1, 3600
+            ),
             memory_mb=self.integer(f"{where}.memory_mb", body.get("memory_mb", self.defaults["memory_mb"]), 128, 32768),
             publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
             uses=self.datastores(f"{where}.uses", body.get("uses", [])),
@@ -284,7 +321,9 @@ class _Parser:
         self.keys(where, body, {"component"}, {"secrets", "publishes", "uses"})
         return Service(
             name=name,
-            component=self.string(f"{where}.component", body.get("component", "x"), _COMPONENT, "must be a folder name"),
+            component=self.string(
+                f"{where}.component", body.get("component", "x"), _COMPONENT, "must be a folder name"
+            ),
             secrets=self.names(f"{where}.secrets", body.get("secrets", [])),
             publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
             uses=self.datastores(f"{where}.uses", body.get("uses", [])),
@@ -311,8 +350,18 @@ class _Parser:
         if isinstance(retry, Mapping):
             self.keys(f"{where}.retry_policy", retry, set(), {"minimum_backoff_seconds", "maximum_backoff_seconds"})
             policy = RetryPolicy(
-                self.integer(f"{where}.retry_policy.minimum_backoff_seconds", retry.get("minimum_backoff_seconds", self.defaults["minimum_backoff_seconds"]), 0, 600),
-                self.integer(f"{where}.retry_policy.maximum_backoff_seconds", retry.get("maximum_backoff_seconds", self.defaults["maximum_backoff_seconds"]), 0, 600),
+                self.integer(
+                    f"{where}.retry_policy.minimum_backoff_seconds",
+                    retry.get("minimum_backoff_seconds", self.defaults["minimum_backoff_seconds"]),
+                    0,
+                    600,
+                ),
+                self.integer(
+                    f"{where}.retry_policy.maximum_backoff_seconds",
+                    retry.get("maximum_backoff_seconds", self.defaults["maximum_backoff_seconds"]),
+                    0,
+                    600,
+                ),
             )
             if policy.minimum_backoff_seconds > policy.maximum_backoff_seconds:
                 self.problem(f"{where}.retry_policy", "minimum_backoff_seconds exceeds maximum_backoff_seconds")
@@ -323,7 +372,12 @@ class _Parser:
             name=name,
             topic=str(body.get("topic")),
             push=self.push(f"{where}.push", body.get("push")),
-            ack_deadline_seconds=self.integer(f"{where}.ack_deadline_seconds", body.get("ack_deadline_seconds", self.defaults["ack_deadline_seconds"]), 10, 600),
+            ack_deadline_seconds=self.integer(
+                f"{where}.ack_deadline_seconds",
+                body.get("ack_deadline_seconds", self.defaults["ack_deadline_seconds"]),
+                10,
+                600,
+            ),
             retry_policy=policy,
             dead_letter=self.dead_letter(f"{where}.dead_letter", body.get("dead_letter")),
         )
@@ -373,20 +427,33 @@ class _Parser:
                 if function is None:
                     self.problem(f"{where}.push.function", f"unknown function {sub.push.function!r}")
                 elif function.trigger != "pubsub":
-                    self.problem(f"{where}.push.function", f"function {function.name!r} has trigger {function.trigger!r}, not 'pubsub'")
+                    self.problem(
+                        f"{where}.push.function",
+                        f"function {function.name!r} has trigger {function.trigger!r}, not 'pubsub'",
+                    )
             if sub.push and sub.push.service is not None and sub.push.service not in services:
                 self.problem(f"{where}.push.service", f"unknown service {sub.push.service!r}")
         for function in functions.values():
             if function.local_host is None:
                 continue
             host = functions.get(function.local_host)
-            if host is None or host.trigger != "http" or function.trigger == "schedule" or host.component != function.component or host.local_host:
-                self.problem(f"functions.{function.name}.local_host",
-                             "must name an HTTP function of the same component that runs in its own process")
+            if (
+                host is None
+                or host.trigger != "http"
+                or function.trigger == "schedule"
+                or host.component != function.component
+                or host.local_host
+            ):
+                self.problem(
+                    f"functions.{function.name}.local_host",
+                    "must name an HTTP function of the same component that runs in its own process",
+                )
         pushed = {s.push.function for s in subscriptions.values() if s.push and s.push.function}
         for function in functions.values():
             if function.trigger == "pubsub" and function.name not in pushed:
-                self.problem(f"functions.{function.name}.trigger", "a pubsub function needs a subscription that pushes to it")
+                self.problem(
+                    f"functions.{function.name}.trigger", "a pubsub function needs a subscription that pushes to it"
+                )
         for kind, owners in (("functions", functions), ("services", services)):
             for owner in owners.values():
                 for secret in owner.secrets:

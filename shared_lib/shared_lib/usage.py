@@ -21,18 +21,51 @@ STATUSES = ("success", "error", "timeout", "rate_limited", "cancelled")
 # Why the model stopped (optional): its own end of answer, the output limit (max_tokens or the
 # context), a tool call, the provider's content filter, or an error mid-answer.
 FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "error")
-PROVIDERS = ("openai", "anthropic", "google", "gemini", "azure", "bedrock", "vertex", "mistral", "cohere", "groq",
-             "together", "deepseek", "xai", "fireworks", "openrouter", "other")
+PROVIDERS = (
+    "openai",
+    "anthropic",
+    "google",
+    "gemini",
+    "azure",
+    "bedrock",
+    "vertex",
+    "mistral",
+    "cohere",
+    "groq",
+    "together",
+    "deepseek",
+    "xai",
+    "fireworks",
+    "openrouter",
+    "other",
+)
 # Finish reasons as providers spell them (OpenAI, Anthropic, Gemini/Vertex, Bedrock, Mistral,
 # Cohere), lower-cased -> the usage event's.
 PROVIDER_FINISH_REASONS = {
-    "stop": "stop", "end_turn": "stop", "stop_sequence": "stop", "complete": "stop", "eos": "stop",
-    "length": "length", "max_tokens": "length", "model_length": "length", "max_output_tokens": "length",
-    "tool_calls": "tool_calls", "tool_use": "tool_calls", "function_call": "tool_calls", "tool_call": "tool_calls",
-    "content_filter": "content_filter", "safety": "content_filter", "recitation": "content_filter",
-    "blocklist": "content_filter", "prohibited_content": "content_filter", "spii": "content_filter",
-    "refusal": "content_filter", "guardrail_intervened": "content_filter", "content_filtered": "content_filter",
-    "error": "error", "malformed_function_call": "error",
+    "stop": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "complete": "stop",
+    "eos": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "model_length": "length",
+    "max_output_tokens": "length",
+    "tool_calls": "tool_calls",
+    "tool_use": "tool_calls",
+    "function_call": "tool_calls",
+    "tool_call": "tool_calls",
+    "content_filter": "content_filter",
+    "safety": "content_filter",
+    "recitation": "content_filter",
+    "blocklist": "content_filter",
+    "prohibited_content": "content_filter",
+    "spii": "content_filter",
+    "refusal": "content_filter",
+    "guardrail_intervened": "content_filter",
+    "content_filtered": "content_filter",
+    "error": "error",
+    "malformed_function_call": "error",
 }
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_AGE = dt.timedelta(days=400)
@@ -64,9 +97,30 @@ MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE = 50, 128, 1024
 _ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _HASH = re.compile(r"^[0-9A-Za-z_:+/=-]{1,128}$")
 _KNOWN = {
-    "event_id", "timestamp", "org_id", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
-    "cached_input_tokens", "reasoning_tokens", "cache_write_tokens", "latency_ms", "ttft_ms", "status", "cost_usd",
-    "price_version", "prompt_hash", "prefix_hash", "max_tokens", "interactive", "metadata", "batch", "finish_reason",
+    "event_id",
+    "timestamp",
+    "org_id",
+    "user_id",
+    "feature",
+    "provider",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "reasoning_tokens",
+    "cache_write_tokens",
+    "latency_ms",
+    "ttft_ms",
+    "status",
+    "cost_usd",
+    "price_version",
+    "prompt_hash",
+    "prefix_hash",
+    "max_tokens",
+    "interactive",
+    "metadata",
+    "batch",
+    "finish_reason",
 }
 
 
@@ -148,8 +202,15 @@ def parse_row(row: Any, org_id: str, now: dt.datetime, check_window: bool = True
     status = _text(row, "status", default="success")
     if status not in STATUSES:
         raise InvalidRow(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-    input_tokens, output_tokens = _count(row, "input_tokens", required=True), _count(row, "output_tokens", required=True)
-    cached, writes, reasoning = _count(row, "cached_input_tokens"), _count(row, "cache_write_tokens"), _count(row, "reasoning_tokens")
+    input_tokens, output_tokens = (
+        _count(row, "input_tokens", required=True),
+        _count(row, "output_tokens", required=True),
+    )
+    cached, writes, reasoning = (
+        _count(row, "cached_input_tokens"),
+        _count(row, "cache_write_tokens"),
+        _count(row, "reasoning_tokens"),
+    )
     if cached + writes > input_tokens:
         raise InvalidRow("cached_input_tokens + cache_write_tokens cannot exceed input_tokens (they are part of it)")
     if reasoning > output_tokens:
@@ -285,8 +346,12 @@ def _metadata(value) -> dict[str, str]:
         return {}
     if not isinstance(value, Mapping) or len(value) > MAX_METADATA_ENTRIES:
         raise InvalidRow(f"metadata must be an object of at most {MAX_METADATA_ENTRIES} string values")
-    if not all(isinstance(k, str) and isinstance(v, str) and len(k) <= MAX_METADATA_KEY and len(v) <= MAX_METADATA_VALUE
-               for k, v in value.items()):
-        raise InvalidRow(f"metadata keys and values must be strings (keys ≤ {MAX_METADATA_KEY}, "
-                         f"values ≤ {MAX_METADATA_VALUE} characters)")
+    if not all(
+        isinstance(k, str) and isinstance(v, str) and len(k) <= MAX_METADATA_KEY and len(v) <= MAX_METADATA_VALUE
+        for k, v in value.items()
+    ):
+        raise InvalidRow(
+            f"metadata keys and values must be strings (keys ≤ {MAX_METADATA_KEY}, "
+            f"values ≤ {MAX_METADATA_VALUE} characters)"
+        )
     return {_storable(k, "metadata"): _storable(v, f"metadata[{k!r}]") for k, v in value.items()}

@@ -58,16 +58,27 @@ def usage(unique: str) -> list[dict]:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     rows, n = [], 0
     for days_ago, feature, model, tokens, count in [
-        (0, "support", "gpt-4o", (1200, 400), 3), (1, "support", "gpt-4o-mini", (5000, 900), 7),
-        (2, "search", "gpt-4o", (800, 150), 4), (4, "search", "gpt-4o-mini", (300, 80), 5),
+        (0, "support", "gpt-4o", (1200, 400), 3),
+        (1, "support", "gpt-4o-mini", (5000, 900), 7),
+        (2, "search", "gpt-4o", (800, 150), 4),
+        (4, "search", "gpt-4o-mini", (300, 80), 5),
         (1, "search", "acme-private-7b", (1000, 100), 2),
     ]:
         for _ in range(count):
             n += 1
             moment = now - dt.timedelta(days=days_ago, minutes=n)
-            rows.append({"event_id": f"{unique}-{n}", "timestamp": moment.isoformat().replace("+00:00", "Z"),
-                         "provider": "openai" if model.startswith("gpt") else "other", "model": model,
-                         "input_tokens": tokens[0], "output_tokens": tokens[1], "latency_ms": 300 + n, "feature": feature})
+            rows.append(
+                {
+                    "event_id": f"{unique}-{n}",
+                    "timestamp": moment.isoformat().replace("+00:00", "Z"),
+                    "provider": "openai" if model.startswith("gpt") else "other",
+                    "model": model,
+                    "input_tokens": tokens[0],
+                    "output_tokens": tokens[1],
+                    "latency_ms": 300 + n,
+                    "feature": feature,
+                }
+            )
     return rows
 
 
@@ -80,9 +91,19 @@ def seeded(platform, http, unique):
     rows = usage(unique)
     accepted = http.post(f"{analytics}/api/usage", json=rows, headers=headers)
     assert accepted.status_code == 200 and accepted.json()["accepted"] == len(rows), accepted.text
-    eventually(lambda: http.get(f"{analytics}/api/usage/summary", headers=headers).json()["totals"]["calls"] >= len(rows), 60,
-               interval=0.5, what="the usage stored")
-    return {"email": email, "headers": headers, "analytics": analytics, "relay": url_of(platform, "relay"), "calls": len(rows)}
+    eventually(
+        lambda: http.get(f"{analytics}/api/usage/summary", headers=headers).json()["totals"]["calls"] >= len(rows),
+        60,
+        interval=0.5,
+        what="the usage stored",
+    )
+    return {
+        "email": email,
+        "headers": headers,
+        "analytics": analytics,
+        "relay": url_of(platform, "relay"),
+        "calls": len(rows),
+    }
 
 
 def open_page(browser, relay: str, viewport: dict):  # noqa: F811
@@ -122,7 +143,9 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     # The page's own range, asked again of analytics: the same numbers, to the cent.
     body = page.locator("#dashboard-body")
     window = {"from": body.get_attribute("data-from"), "to": body.get_attribute("data-to")}
-    ask = lambda path, **params: http.get(f"{seeded['analytics']}{path}", params={**window, **params}, headers=seeded["headers"]).json()  # noqa: E731
+    ask = lambda path, **params: http.get(
+        f"{seeded['analytics']}{path}", params={**window, **params}, headers=seeded["headers"]
+    ).json()  # noqa: E731
     features, models = ask("/api/usage/summary", group_by="feature"), ask("/api/usage/summary", group_by="model")
     total = Decimal(features["totals"]["cost_usd"])
     assert total > 0 and features["unpriced"]["calls"] == 2
@@ -132,15 +155,25 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     for group in features["groups"]:
         row = page.get_by_role("table", name="Top features").get_by_role("row", name=re.compile(f"^{group['key']} "))
         shown = f"{cents(group['cost_usd'])} + 2 unpriced" if group["unpriced_calls"] else cents(group["cost_usd"])
-        expect(row).to_have_text(re.compile(rf"{group['key']}\s*{group['calls']}\s*{re.escape(shown)}\s*{re.escape(share(group['cost_usd'], total))}"))
+        expect(row).to_have_text(
+            re.compile(
+                rf"{group['key']}\s*{group['calls']}\s*{re.escape(shown)}\s*{re.escape(share(group['cost_usd'], total))}"
+            )
+        )
     for group in models["groups"]:
-        row = page.get_by_role("table", name="Top models").get_by_role("row", name=re.compile(f"^{re.escape(group['key'])} "))
+        row = page.get_by_role("table", name="Top models").get_by_role(
+            "row", name=re.compile(f"^{re.escape(group['key'])} ")
+        )
         if group["key"] == "acme-private-7b":  # nobody prices it: never $0.00
             expect(row).to_have_text(re.compile(r"acme-private-7b\s*2\s*unknown price\s*—"))
         else:
-            expect(row).to_have_text(re.compile(rf"{re.escape(cents(group['cost_usd']))}\s*{re.escape(share(group['cost_usd'], total))}$"))
+            expect(row).to_have_text(
+                re.compile(rf"{re.escape(cents(group['cost_usd']))}\s*{re.escape(share(group['cost_usd'], total))}$")
+            )
     unpriced = page.get_by_role("table", name="Unpriced calls by model")
-    expect(unpriced.get_by_role("row", name=re.compile("^acme-private-7b"))).to_have_text(re.compile(r"acme-private-7b\s*other · search\s*2\s*2,200\s*unknown price$"))
+    expect(unpriced.get_by_role("row", name=re.compile("^acme-private-7b"))).to_have_text(
+        re.compile(r"acme-private-7b\s*other · search\s*2\s*2,200\s*unknown price$")
+    )
     assert "$0.00" not in unpriced.inner_text()
 
     # The stacked days add up to the same total (from the daily series, summed exactly).
@@ -148,8 +181,11 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     assert sum(Decimal(p["cost_usd"]) for s in series["series"] for p in s["points"]) == total
     chart = page.get_by_role("img", name=re.compile(r"^Spend per day by feature, last 30 days: "))
     expect(chart).to_have_attribute("aria-label", re.compile(re.escape(f"{cents(total)} in all; ")))
-    month = http.get(f"{seeded['analytics']}/api/usage/summary", headers=seeded["headers"],
-                     params={"from": body.get_attribute("data-month-from"), "to": window["to"]}).json()
+    month = http.get(
+        f"{seeded['analytics']}/api/usage/summary",
+        headers=seeded["headers"],
+        params={"from": body.get_attribute("data-month-from"), "to": window["to"]},
+    ).json()
     expect(page.locator(".figure.budget .value")).to_have_text(cents(month["totals"]["cost_usd"]))
     expect(page.locator(".figure.budget .detail")).to_contain_text("no budget set")
     assert figures.count() >= 4
@@ -163,12 +199,18 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     expect(page).to_have_url(re.compile(r"\?view=dashboard&days=7&by=model$"))
     expect(page.get_by_role("heading", name="Spend per day by model")).to_be_visible()
     page.reload()
-    expect(page.get_by_role("img", name=re.compile(r"^Spend per day by model, last 7 days: "))).to_be_visible(timeout=20000)
+    expect(page.get_by_role("img", name=re.compile(r"^Spend per day by model, last 7 days: "))).to_be_visible(
+        timeout=20000
+    )
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
     legend = page.get_by_role("list", name="Legend")
-    for group in ask("/api/usage/summary", group_by="model", **{"from": page.locator("#dashboard-body").get_attribute("data-from")})["groups"]:
+    for group in ask(
+        "/api/usage/summary", group_by="model", **{"from": page.locator("#dashboard-body").get_attribute("data-from")}
+    )["groups"]:
         shown = "unknown price" if group["key"] == "acme-private-7b" else cents(group["cost_usd"])
-        expect(legend.get_by_role("listitem").filter(has_text=group["key"] + " ").first).to_have_text(f"{group['key']} {shown}")
+        expect(legend.get_by_role("listitem").filter(has_text=group["key"] + " ").first).to_have_text(
+            f"{group['key']} {shown}"
+        )
     assert "$0.00" not in legend.inner_text()  # the model nobody prices is not charted as free
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / f"dashboard-by-model-{size}.png"), full_page=True)
@@ -193,7 +235,7 @@ def test_money_is_summed_exactly_and_shown_to_the_cent(browser, platform):  # no
     assert run('NetraMoney.usd(NetraMoney.parse("1234567.994999"))') == "$1,234,567.99"
     assert run('NetraMoney.usd(NetraMoney.parse("0"))') == "$0.00"
     assert run('NetraMoney.usd(NetraMoney.parse("-2.5"))') == "−$2.50"
-    assert run('NetraMoney.parse("12.3abc")') is None and run('NetraMoney.parse(null)') is None
+    assert run('NetraMoney.parse("12.3abc")') is None and run("NetraMoney.parse(null)") is None
     # Shares to one decimal, half up: 1/3 is 33.3%, 2/3 is 66.7%, 1/8 is 12.5%; no total, no share.
     assert run('NetraMoney.share(NetraMoney.parse("1"), NetraMoney.parse("3"))') == "33.3%"
     assert run('NetraMoney.share(NetraMoney.parse("2"), NetraMoney.parse("3"))') == "66.7%"
@@ -223,7 +265,8 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(page.get_by_label("Example: send usage with curl")).to_contain_text(f"Bearer {key}")
     expect(page.get_by_label("Example: import an export file")).to_contain_text(f"NETRA_API_KEY={key} netra import")
     expect(page.get_by_label("Example: export OpenTelemetry traces to Netra")).to_contain_text(
-        f"OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer%20{key}\"")
+        f'OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20{key}"'
+    )
     page.get_by_role("button", name="Copy key").click()
     expect(page.locator("#new-key")).to_contain_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == key
@@ -235,8 +278,14 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     assert serious_violations(page, axe_source) == []
 
     # The key works, and only until it is revoked; after a reload it is never shown again.
-    event = {"event_id": f"key-{size}-{time.time_ns()}", "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
-             "provider": "openai", "model": "gpt-4o", "input_tokens": 1, "output_tokens": 1}
+    event = {
+        "event_id": f"key-{size}-{time.time_ns()}",
+        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 1,
+        "output_tokens": 1,
+    }
     assert http.post(f"{seeded['analytics']}/api/usage", json=[event], headers=bearer(key)).status_code == 200
     page.reload()
     expect(page.get_by_role("row", name=re.compile(f"^{name} "))).to_be_visible()
@@ -249,7 +298,10 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     assert http.post(f"{seeded['analytics']}/api/usage", json=[event], headers=bearer(key)).status_code == 401
 
     # A read key: write unchecked, read checked; it is listed with its one scope, reads, cannot write.
-    write_box, read_box = page.get_by_role("checkbox", name="send usage"), page.get_by_role("checkbox", name="read usage")
+    write_box, read_box = (
+        page.get_by_role("checkbox", name="send usage"),
+        page.get_by_role("checkbox", name="read usage"),
+    )
     expect(write_box).to_be_checked()
     expect(read_box).not_to_be_checked()
     reader_name = f"reader {size}"
@@ -283,7 +335,8 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(page.get_by_label("Catalog model 1")).to_have_value("gpt-4o")
     expect(page.get_by_label("Name as sent 2")).to_have_value("")  # the empty row to add one
     assert http.get(f"{seeded['analytics']}/api/usage/model-names", headers=seeded["headers"]).json() == {
-        "aliases": {f"prod-gpt4o-{size}": "gpt-4o"}}
+        "aliases": {f"prod-gpt4o-{size}": "gpt-4o"}
+    }
 
     # A budget: a bad amount is explained and not saved; a good one shows on the dashboard.
     page.get_by_label("Budget per month (USD)").fill("12.345")
@@ -303,7 +356,9 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     expect(detail).to_contain_text("of $1,250.50 budget", timeout=20000)
     spent = Decimal(page.locator(".figure.budget .value").inner_text().lstrip("$").replace(",", ""))
     assert Decimal(0) < spent < Decimal("1.25")
-    expect(detail).to_have_text(re.compile(r"of \$1,250\.50 budget · < 0\.1%$"))  # cents of it: a share too small to print
+    expect(detail).to_have_text(
+        re.compile(r"of \$1,250\.50 budget · < 0\.1%$")
+    )  # cents of it: a share too small to print
     page.screenshot(path=str(tmp_path / f"dashboard-budget-{size}.png"), full_page=True)
     page.go_back()  # back to settings, by the browser's own history
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
@@ -315,8 +370,11 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     page.get_by_role("link", name="Dashboard").click()
     expect(detail).to_contain_text("of $0.03 budget", timeout=20000)
     body = page.locator("#dashboard-body")
-    month = http.get(f"{seeded['analytics']}/api/usage/summary", headers=seeded["headers"],
-                     params={"from": body.get_attribute("data-month-from"), "to": body.get_attribute("data-to")}).json()
+    month = http.get(
+        f"{seeded['analytics']}/api/usage/summary",
+        headers=seeded["headers"],
+        params={"from": body.get_attribute("data-month-from"), "to": body.get_attribute("data-to")},
+    ).json()
     assert Decimal(month["totals"]["cost_usd"]) > Decimal("0.03")
     expect(detail).to_have_text(f"of $0.03 budget · {share(month['totals']['cost_usd'], '0.03')}")
     expect(page.locator(".figure.budget")).to_have_class(re.compile(r"\bover\b"))

@@ -16,8 +16,27 @@ from tests.conftest import FIXTURES, FUNCTION_DIRS, TEST_DATABASE_URL, TEST_REDI
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.platform
-EXPECTED = {"pubsub-emulator", "firestore-emulator", "secretmanager-emulator", "oauth-emulator", "recorder", "failing", "hello", "auth", "chat", "relay", "analytics",
-            "llm-emulator", "supervisor", "triage", "data", "optimization", "actions", "reporting", "sweeper"}
+EXPECTED = {
+    "pubsub-emulator",
+    "firestore-emulator",
+    "secretmanager-emulator",
+    "oauth-emulator",
+    "recorder",
+    "failing",
+    "hello",
+    "auth",
+    "chat",
+    "relay",
+    "analytics",
+    "llm-emulator",
+    "supervisor",
+    "triage",
+    "data",
+    "optimization",
+    "actions",
+    "reporting",
+    "sweeper",
+}
 
 
 @pytest.fixture
@@ -88,7 +107,11 @@ def test_up_detached_status_env_down(cli_env, tmp_path):
 
 def test_ctrl_c_stops_everything(cli_env, tmp_path):
     foreground = subprocess.Popen(
-        [sys.executable, "-m", "emulators.cli", "up"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, "-m", "emulators.cli", "up"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     state_file = tmp_path / ".netra" / "run" / "state.json"
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pytest
-
 from emulators.demo import DemoOptions, seed_demo
 from shared_lib.clients.firestore import firestore_client
 from tests.helpers import url_of
@@ -16,13 +14,17 @@ from tests.helpers import url_of
 QUESTION = "How can we cut our LLM costs by 30%?"
 
 
-
-def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_report(platform, settings, browser, unique, tmp_path):
+def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_report(
+    platform, settings, browser, unique, tmp_path
+):
     from playwright.sync_api import expect
 
     email = f"browser-{unique}@example.com"
-    key = seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path / "key.json", email=email, seed=5, days=14,
-                                                                     calls_per_day=500), say=lambda _: None)
+    key = seed_demo(
+        lambda name: url_of(platform, name),
+        DemoOptions(tmp_path / "key.json", email=email, seed=5, days=14, calls_per_day=500),
+        say=lambda _: None,
+    )
     relay = url_of(platform, "relay")
     page = browser.new_page()
     page.goto(relay)
@@ -60,8 +62,10 @@ def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_rep
     expect(report.get_by_role("img", name=re.compile(r"^Spend by model: "))).to_be_visible()
     # Each progress event shows once, even those a redelivery may have sent again.
     texts = message.locator(".timeline li").all_inner_texts()
-    assert texts.count("triage started") == 1 and texts.count("reporting done: " + "Report ready: "
-                                                               f"{len(result['recommendations'])} recommendations") == 1
+    assert (
+        texts.count("triage started") == 1
+        and texts.count("reporting done: " + f"Report ready: {len(result['recommendations'])} recommendations") == 1
+    )
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)  # kept with the test's tmp files
 
     # A reload rebuilds the page from the API: the open thread (from the URL), the run's stored

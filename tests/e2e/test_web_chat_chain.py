@@ -78,8 +78,11 @@ def email(platform, tmp_path_factory) -> str:
     import uuid
 
     email = f"chain-{uuid.uuid4().hex[:10]}@example.com"
-    seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path_factory.mktemp("demo") / "key.json", email=email,
-                                                               seed=7, days=14, calls_per_day=300), say=lambda _: None)
+    seed_demo(
+        lambda name: url_of(platform, name),
+        DemoOptions(tmp_path_factory.mktemp("demo") / "key.json", email=email, seed=7, days=14, calls_per_day=300),
+        say=lambda _: None,
+    )
     return email
 
 
@@ -106,7 +109,9 @@ class Conversation:
         box.click()
         box.press_sequentially(question)
         box.press("Enter")
-        message = self.page.locator(".message", has=self.page.locator(".text", has_text=re.compile(f"^{re.escape(question)}$")))
+        message = self.page.locator(
+            ".message", has=self.page.locator(".text", has_text=re.compile(f"^{re.escape(question)}$"))
+        )
         expect(message).to_have_count(1)
         expect(message).to_have_attribute("data-run-id", re.compile(".+"), timeout=15000)
         expect(box).to_have_value("")
@@ -115,9 +120,12 @@ class Conversation:
         # The answer comes into view by itself: its heading on screen, above the composer.
         heading = report.locator("h3")
         expect(heading).to_be_in_viewport()
-        self.page.wait_for_function("""(h) => { const b = h.getBoundingClientRect();
+        self.page.wait_for_function(
+            """(h) => { const b = h.getBoundingClientRect();
             return b.top >= 0 && b.bottom <= document.getElementById('composer').getBoundingClientRect().top; }""",
-                                    arg=heading.element_handle(), timeout=5000)
+            arg=heading.element_handle(),
+            timeout=5000,
+        )
         run = self.run(message.get_attribute("data-run-id"))
         assert run["status"] == "completed", run
         result = run["result"]
@@ -135,14 +143,19 @@ def check_breakdown(report, r: dict) -> None:
     from playwright.sync_api import expect
 
     assert (r["dimension"], r["metric"]) == ("model", "spend")
-    expect(report.locator(".figures")).to_have_text(f"Total {usd(r['total_cost_usd'])} over {count(r['total_calls'])} calls.")
+    expect(report.locator(".figures")).to_have_text(
+        f"Total {usd(r['total_cost_usd'])} over {count(r['total_calls'])} calls."
+    )
     table = report.get_by_role("table", name=re.compile("^Spend by model"))
     expect(table).to_be_visible()
     top = [x for x in r["rows"] if x["key"] != "other"]
     assert top
     for x in top:
         expect(table.get_by_role("row", name=re.compile(f"^{re.escape(x['key'])} "))).to_have_text(
-            re.compile(rf"^{re.escape(x['key'])}\s*{re.escape(count(x['calls']))}\s*{re.escape(usd(x['cost_usd']))}\s*{re.escape(pct(x['share_pct']))}"))
+            re.compile(
+                rf"^{re.escape(x['key'])}\s*{re.escape(count(x['calls']))}\s*{re.escape(usd(x['cost_usd']))}\s*{re.escape(pct(x['share_pct']))}"
+            )
+        )
     chart = report.get_by_role("img", name=re.compile("^Spend by model: "))
     expect(chart).to_be_visible()
     first = top[0]
@@ -154,7 +167,8 @@ def check_change(report, r: dict) -> None:
 
     cur, prev = r["current"], r["previous"]
     expect(report.locator(".figures")).to_have_text(
-        f"{usd(prev['cost_usd'])} → {usd(cur['cost_usd'])}: {signed_usd(r['delta_usd'])} ({signed_pct(r['delta_pct'])})")
+        f"{usd(prev['cost_usd'])} → {usd(cur['cost_usd'])}: {signed_usd(r['delta_usd'])} ({signed_pct(r['delta_pct'])})"
+    )
     # The delta is the difference of the two totals the page shows, to the cent.
     assert Decimal(r["delta_usd"]) == Decimal(cur["cost_usd"]) - Decimal(prev["cost_usd"])
     expect(row(report, "Current")).to_contain_text(usd(cur["cost_usd"]))
@@ -171,14 +185,18 @@ def check_plan(report, r: dict) -> None:
     from playwright.sync_api import expect
 
     expect(report.locator(".figures")).to_contain_text(
-        f"spend {usd(r['total_spend_usd'])}, projected savings {usd(r['projected_savings_usd'])} ({pct(r['projected_savings_pct'])}).")
+        f"spend {usd(r['total_spend_usd'])}, projected savings {usd(r['projected_savings_usd'])} ({pct(r['projected_savings_pct'])})."
+    )
     recs = r["recommendations"]
     assert len(recs) >= 2
     table = report.get_by_role("table", name="Recommendations, by savings")
     expect(table.locator("tbody tr")).to_have_count(len(recs))
     for i, x in enumerate(recs):
-        expect(table.locator("tbody tr").nth(i)).to_have_text(re.compile(
-            rf"^{re.escape(x['title'])}\s*{re.escape(usd(x['savings_usd']))} \({re.escape(pct(x['savings_pct']))}\)"))
+        expect(table.locator("tbody tr").nth(i)).to_have_text(
+            re.compile(
+                rf"^{re.escape(x['title'])}\s*{re.escape(usd(x['savings_usd']))} \({re.escape(pct(x['savings_pct']))}\)"
+            )
+        )
     # Each lever's bar is the exact sum of its recommendations, to the cent (Flex, the batching lever on the
     # synchronous API, has its own bar).
     levers: dict[str, Decimal] = {}
@@ -202,12 +220,23 @@ def check_what_if(report, r: dict, plan: dict) -> None:
 
     assert r["scenario"]["type"] == "top_n" and r["priced"]
     expect(report.locator(".scenario")).to_have_text("Scenario: Apply only the top 2 recommendations of the plan")
-    saving = f"{usd(r['savings_usd'])} ({pct(r['savings_pct'])})" if r.get("savings_pct") is not None else usd(r["savings_usd"])
-    expect(report.locator(".figures")).to_have_text(f"{usd(r['current_cost_usd'])} → {usd(r['projected_cost_usd'])}: saves {saving}.")
+    saving = (
+        f"{usd(r['savings_usd'])} ({pct(r['savings_pct'])})"
+        if r.get("savings_pct") is not None
+        else usd(r["savings_usd"])
+    )
+    expect(report.locator(".figures")).to_have_text(
+        f"{usd(r['current_cost_usd'])} → {usd(r['projected_cost_usd'])}: saves {saving}."
+    )
     expect(row(report, "Saving")).to_contain_text(saving)
     expect(row(report, "Current cost")).to_contain_text(usd(r["current_cost_usd"]))
-    expect(report.get_by_role("img", name=f"Current and projected cost: Current {usd(r['current_cost_usd'])}, "
-                                          f"Projected {usd(r['projected_cost_usd'])}")).to_be_visible()
+    expect(
+        report.get_by_role(
+            "img",
+            name=f"Current and projected cost: Current {usd(r['current_cost_usd'])}, "
+            f"Projected {usd(r['projected_cost_usd'])}",
+        )
+    ).to_be_visible()
     # The two recommendations it applies, each with its saving; no column of "—" for calls the plan does not count.
     changes = report.get_by_role("table", name="What the scenario changes")
     expect(changes.locator("tbody tr")).to_have_count(len(r["affected"]))
@@ -225,8 +254,17 @@ def check_latency(report, r: dict) -> None:
 
     o = r["overall"]
     overall = report.get_by_role("table", name="Latency overall").locator("tbody tr")
-    expect(overall).to_have_text([re.compile(rf"^{re.escape(name)}.*{re.escape(ms(o[key]))}$") for name, key in
-                                  (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"), ("p95 time to first token", "p95_ttft_ms"))])
+    expect(overall).to_have_text(
+        [
+            re.compile(rf"^{re.escape(name)}.*{re.escape(ms(o[key]))}$")
+            for name, key in (
+                ("p50", "p50_ms"),
+                ("p95", "p95_ms"),
+                ("p99", "p99_ms"),
+                ("p95 time to first token", "p95_ttft_ms"),
+            )
+        ]
+    )
     assert r["by_model"]
     table = report.get_by_role("table", name="Latency by model")
     expect(table.locator("tbody tr")).to_have_count(len(r["by_model"]))
@@ -242,15 +280,25 @@ def check_forecast(report, r: dict) -> None:
     if r.get("projected_month_usd") is not None:
         expect(row(report, "Projected month")).to_contain_text(usd(r["projected_month_usd"]))
         expect(report.locator(".figures")).to_contain_text(
-            f"Month to date {usd(r['month_to_date_usd'])}; projected month {usd(r['projected_month_usd'])}")
+            f"Month to date {usd(r['month_to_date_usd'])}; projected month {usd(r['projected_month_usd'])}"
+        )
     expect(report.get_by_role("table", name="Forecast")).to_be_visible()
-    expect(report.get_by_role("img", name=re.compile(f"^Month to date, projected and budget: Month to date {re.escape(usd(r['month_to_date_usd']))}"))).to_be_visible()
+    expect(
+        report.get_by_role(
+            "img",
+            name=re.compile(
+                f"^Month to date, projected and budget: Month to date {re.escape(usd(r['month_to_date_usd']))}"
+            ),
+        )
+    ).to_be_visible()
 
 
 def check_overview(report, r: dict) -> None:
     from playwright.sync_api import expect
 
-    expect(report.locator(".figures")).to_contain_text(f"Spend {usd(r['total_spend_usd'])} over {count(r['total_calls'])} calls")
+    expect(report.locator(".figures")).to_contain_text(
+        f"Spend {usd(r['total_spend_usd'])} over {count(r['total_calls'])} calls"
+    )
     h = r["headline_saving"]
     if isinstance(h, dict) and Decimal(str(h.get("savings_usd") or 0)) > 0:
         expect(report.locator(".figures")).to_contain_text(f"Netra found {usd(h['savings_usd'])} of savings")
@@ -259,8 +307,11 @@ def check_overview(report, r: dict) -> None:
     table = report.get_by_role("table", name="Top features")
     expect(table.locator("tbody tr")).to_have_count(len(features))
     for i, f in enumerate(features):
-        expect(table.locator("tbody tr").nth(i)).to_have_text(re.compile(
-            rf"^{re.escape(str(f['key']))}\s*{re.escape(count(f['calls']))}\s*{re.escape(usd(f['cost_usd']))}"))
+        expect(table.locator("tbody tr").nth(i)).to_have_text(
+            re.compile(
+                rf"^{re.escape(str(f['key']))}\s*{re.escape(count(f['calls']))}\s*{re.escape(usd(f['cost_usd']))}"
+            )
+        )
     expect(report.get_by_role("img", name=re.compile("^Spend by feature: "))).to_be_visible()
     expect(report).not_to_contain_text("$0.00 of savings")
 
@@ -280,7 +331,9 @@ QUESTIONS = [
 ]
 
 
-def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(platform, browser, email, http, axe_source, tmp_path):  # noqa: F811
+def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(
+    platform, browser, email, http, axe_source, tmp_path
+):  # noqa: F811
     from playwright.sync_api import expect
 
     relay, chat = url_of(platform, "relay"), url_of(platform, "chat")
@@ -298,22 +351,29 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
     talk = Conversation(page, chat, http)
     # Money is summed and rounded from the decimal strings, never through floats: as floats,
     # 1.048163 + 1.466837 is 2.5149999…, which would show $2.51 for a lever that saves $2.515.
-    assert page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
+    assert (
+        page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
         {title: 'a', lever: 'batching', savings_usd: '1.048163'}, {title: 'b', lever: 'batching', savings_usd: '1.466837'}]})
-        .querySelector('svg[role=img]').getAttribute('aria-label')""") == "Savings by lever: Batch API $2.52"
+        .querySelector('svg[role=img]').getAttribute('aria-label')""")
+        == "Savings by lever: Batch API $2.52"
+    )
     # Flex (the batching lever with change.service_tier "flex") is named as itself, not as the batch API.
-    assert page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
+    assert (
+        page.evaluate("""NetraReport.render({kind: 'plan', recommendations: [
         {title: 'f', lever: 'batching', savings_usd: '0.325', change: {service_tier: 'flex', batch_api: false}},
         {title: 'b', lever: 'batching', savings_usd: '1', change: {batch_api: true}}]})
-        .querySelector('svg[role=img]').getAttribute('aria-label')""") == "Savings by lever: Flex processing $0.33, Batch API $1.00"
+        .querySelector('svg[role=img]').getAttribute('aria-label')""")
+        == "Savings by lever: Flex processing $0.33, Batch API $1.00"
+    )
     # Nothing saved a month: no "$0.00 a month" sentence; a saving gets one.
     figures = """(m) => NetraReport.render({kind: 'plan', period: {from: '2026-11-06', to: '2026-11-20', days: 14},
         projected_savings_usd: m, projected_savings_pct: 0, projected_savings_monthly_usd: m, recommendations: []})
         .querySelector('p.figures').textContent"""
     assert "a month" not in page.evaluate(figures, "0") and "a month" not in page.evaluate(figures, "0.004")
     assert "$0.78 a month at this rate." in page.evaluate(figures, "0.782679")
-    assert page.evaluate("[NetraReport.usd('1.005'), NetraReport.centsInText('saves $252.425000'), NetraReport.usd('-0.015')]") == \
-        ["$1.01", "saves $252.43", "−$0.02"]  # a negative amount with the minus sign its signed form uses
+    assert page.evaluate(
+        "[NetraReport.usd('1.005'), NetraReport.centsInText('saves $252.425000'), NetraReport.usd('-0.015')]"
+    ) == ["$1.01", "saves $252.43", "−$0.02"]  # a negative amount with the minus sign its signed form uses
 
     answers: dict[str, dict] = {}
     for question, kind in QUESTIONS:
@@ -336,7 +396,9 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
             expect(message.locator(".tag")).to_have_text("follow-up")
             kept = [field for field, source in result["query"]["sources"].items() if source == "context"]
             assert kept, result["query"]
-            expect(report.locator(".follow-up")).to_have_text(re.compile("^Follow-up: kept the .+ from the previous question$"))
+            expect(report.locator(".follow-up")).to_have_text(
+                re.compile("^Follow-up: kept the .+ from the previous question$")
+            )
             assert result["period"] == answers["plan"]["period"]
         elif kind == "latency":
             check_latency(report, result)
@@ -358,7 +420,9 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(pla
         assert serious_violations(page, axe_source) == [], size  # every kind of real answer, at both widths
         page.evaluate("document.getElementById('composer').style.position = 'static'")
         for i, shown in enumerate(page.locator(".message").all()):
-            shown.screenshot(path=str(tmp_path / f"chain-{size}-{i:02d}-{shown.locator('.report').get_attribute('data-kind')}.png"))
+            shown.screenshot(
+                path=str(tmp_path / f"chain-{size}-{i:02d}-{shown.locator('.report').get_attribute('data-kind')}.png")
+            )
         page.evaluate("document.getElementById('composer').style.position = ''")
     page.set_viewport_size(DESKTOP)
 

@@ -16,10 +16,11 @@ import uuid
 import httpx
 import pytest
 
-from netra_agents.query import Period, Query, Scenario, Unresolved
 from shared_lib.events import ClientEvent
 from tests.helpers import bearer, dev_login, url_of
 from tests.integration.relay.conftest import envelope
+
+from netra_agents.query import Period, Query, Scenario, Unresolved
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -30,130 +31,322 @@ NOVEMBER = Period(dt.date(2026, 11, 1), dt.date(2026, 11, 23), "this month")
 
 def base(kind: str, question: str, query: Query, narrative: str, **fields) -> dict:
     """A report as the contract has it: the common fields of every kind, then the kind's."""
-    return {"kind": kind, "question": question, "query": query.to_json(), "period": query.period.to_json(),
-            "narrative": narrative, "warnings": [], "next_steps": [], **fields}
+    return {
+        "kind": kind,
+        "question": question,
+        "query": query.to_json(),
+        "period": query.period.to_json(),
+        "narrative": narrative,
+        "warnings": [],
+        "next_steps": [],
+        **fields,
+    }
 
 
 def breakdown_report() -> dict:
-    query = Query("breakdown", LAST_7, dimensions=("feature",), sources={"kind": "parser", "period": "parser", "dimensions": "parser"})
-    return base("breakdown", "Show me spend by feature for the last 7 days", query,
-                "Over the last 7 days you spent $250.00; doc-qa took 60.0% of it.",
-                metric="spend", dimension="feature", total_cost_usd="250.00", total_calls=10000,
-                rows=[{"key": "doc-qa", "calls": 6000, "cost_usd": "150.00", "share_pct": 60.0, "value": "150.00",
-                       "within": {"dimension": "model", "rows": [
-                           {"key": "gpt-4o", "calls": 1000, "cost_usd": "100.00", "share_pct": 66.67, "value": "100.00"},
-                           {"key": "gpt-4o-mini", "calls": 5000, "cost_usd": "50.00", "share_pct": 33.33, "value": "50.00"}]}},
-                      {"key": "summarize", "calls": 2500, "cost_usd": "62.50", "share_pct": 25.0, "value": "62.50"},
-                      {"key": "other", "calls": 1500, "cost_usd": "37.50", "share_pct": 15.0, "value": "37.50", "groups": 3}],
-                next_steps=["1. Ask “why is doc-qa so expensive?”"])
+    query = Query(
+        "breakdown",
+        LAST_7,
+        dimensions=("feature",),
+        sources={"kind": "parser", "period": "parser", "dimensions": "parser"},
+    )
+    return base(
+        "breakdown",
+        "Show me spend by feature for the last 7 days",
+        query,
+        "Over the last 7 days you spent $250.00; doc-qa took 60.0% of it.",
+        metric="spend",
+        dimension="feature",
+        total_cost_usd="250.00",
+        total_calls=10000,
+        rows=[
+            {
+                "key": "doc-qa",
+                "calls": 6000,
+                "cost_usd": "150.00",
+                "share_pct": 60.0,
+                "value": "150.00",
+                "within": {
+                    "dimension": "model",
+                    "rows": [
+                        {"key": "gpt-4o", "calls": 1000, "cost_usd": "100.00", "share_pct": 66.67, "value": "100.00"},
+                        {
+                            "key": "gpt-4o-mini",
+                            "calls": 5000,
+                            "cost_usd": "50.00",
+                            "share_pct": 33.33,
+                            "value": "50.00",
+                        },
+                    ],
+                },
+            },
+            {"key": "summarize", "calls": 2500, "cost_usd": "62.50", "share_pct": 25.0, "value": "62.50"},
+            {"key": "other", "calls": 1500, "cost_usd": "37.50", "share_pct": 15.0, "value": "37.50", "groups": 3},
+        ],
+        next_steps=["1. Ask “why is doc-qa so expensive?”"],
+    )
 
 
 def follow_up_report() -> dict:
     # "and last week?": the period is new, the dimension and metric come from the turn before.
-    query = Query("breakdown", WEEK_BEFORE, dimensions=("feature",),
-                  sources={"kind": "context", "period": "parser", "dimensions": "context", "metric": "context"})
-    return base("breakdown", "and last week?", query, "The week before you spent $180.25; doc-qa took 70.0% of it.",
-                metric="spend", dimension="feature", total_cost_usd="180.25", total_calls=7000,
-                rows=[{"key": "doc-qa", "calls": 5000, "cost_usd": "126.18", "share_pct": 70.0},
-                      {"key": "summarize", "calls": 2000, "cost_usd": "54.07", "share_pct": 30.0}])
+    query = Query(
+        "breakdown",
+        WEEK_BEFORE,
+        dimensions=("feature",),
+        sources={"kind": "context", "period": "parser", "dimensions": "context", "metric": "context"},
+    )
+    return base(
+        "breakdown",
+        "and last week?",
+        query,
+        "The week before you spent $180.25; doc-qa took 70.0% of it.",
+        metric="spend",
+        dimension="feature",
+        total_cost_usd="180.25",
+        total_calls=7000,
+        rows=[
+            {"key": "doc-qa", "calls": 5000, "cost_usd": "126.18", "share_pct": 70.0},
+            {"key": "summarize", "calls": 2000, "cost_usd": "54.07", "share_pct": 30.0},
+        ],
+    )
 
 
 def change_report() -> dict:
-    query = Query("change", LAST_7, comparison=WEEK_BEFORE, sources={"kind": "parser", "period": "parser", "comparison": "parser"})
-    return base("change", "What happened last week?", query, "Spend rose $60.00 (50.0%), mostly doc-qa's extra calls.",
-                current={"from": "2026-11-16", "to": "2026-11-23", "cost_usd": "180.00", "calls": 9000},
-                previous={"from": "2026-11-09", "to": "2026-11-16", "cost_usd": "120.00", "calls": 8000},
-                delta_usd="60.00", delta_pct=50.0, delta_calls=1000,
-                # Each dimension explains the whole $60.00 on its own.
-                drivers=[{"dimension": "feature", "key": "doc-qa", "delta_usd": "45.00", "effect": "volume"},
-                         {"dimension": "model", "key": "gpt-4o", "delta_usd": "35.00", "effect": "volume"},
-                         {"dimension": "feature", "key": "summarize", "delta_usd": "25.00", "effect": "new"},
-                         {"dimension": "model", "key": "gpt-4o", "delta_usd": "25.00", "effect": "mix"},
-                         {"dimension": "feature", "key": "legacy-bot", "delta_usd": "-10.00", "effect": "gone"}],
-                effects={"feature": {"volume": "45.00", "mix": "0", "size": "0", "new": "25.00", "gone": "-10.00"},
-                         "model": {"volume": "35.00", "mix": "25.00", "size": "0", "new": "0", "gone": "0"}},
-                spikes=[{"date": "2026-11-20", "cost_usd": "45.00", "typical_day_usd": "17.50", "times_typical": 2.57}])
+    query = Query(
+        "change", LAST_7, comparison=WEEK_BEFORE, sources={"kind": "parser", "period": "parser", "comparison": "parser"}
+    )
+    return base(
+        "change",
+        "What happened last week?",
+        query,
+        "Spend rose $60.00 (50.0%), mostly doc-qa's extra calls.",
+        current={"from": "2026-11-16", "to": "2026-11-23", "cost_usd": "180.00", "calls": 9000},
+        previous={"from": "2026-11-09", "to": "2026-11-16", "cost_usd": "120.00", "calls": 8000},
+        delta_usd="60.00",
+        delta_pct=50.0,
+        delta_calls=1000,
+        # Each dimension explains the whole $60.00 on its own.
+        drivers=[
+            {"dimension": "feature", "key": "doc-qa", "delta_usd": "45.00", "effect": "volume"},
+            {"dimension": "model", "key": "gpt-4o", "delta_usd": "35.00", "effect": "volume"},
+            {"dimension": "feature", "key": "summarize", "delta_usd": "25.00", "effect": "new"},
+            {"dimension": "model", "key": "gpt-4o", "delta_usd": "25.00", "effect": "mix"},
+            {"dimension": "feature", "key": "legacy-bot", "delta_usd": "-10.00", "effect": "gone"},
+        ],
+        effects={
+            "feature": {"volume": "45.00", "mix": "0", "size": "0", "new": "25.00", "gone": "-10.00"},
+            "model": {"volume": "35.00", "mix": "25.00", "size": "0", "new": "0", "gone": "0"},
+        },
+        spikes=[{"date": "2026-11-20", "cost_usd": "45.00", "typical_day_usd": "17.50", "times_typical": 2.57}],
+    )
 
 
 def what_if_report() -> dict:
     scenario = Scenario("move_model", feature="classify", from_model="gpt-4o", to_model="gpt-4o-mini")
-    query = Query("what_if", LAST_7, scenario=scenario, filters={"feature": ("classify",)}, sources={"kind": "parser", "scenario": "parser"})
-    return base("what_if", "What if we move classify to gpt-4o-mini?", query, "Moving classify to gpt-4o-mini would save $37.40 a week.",
-                scenario=scenario.to_json(), priced=True, current_cost_usd="40.00", projected_cost_usd="2.60", savings_usd="37.40",
-                savings_pct=93.5, affected=[{"feature": "classify", "model": "gpt-4o", "to_model": "gpt-4o-mini", "calls": 5000,
-                                             "savings_usd": "37.40"}],
-                assumptions=["Same calls and tokens per call as the last 7 days", "gpt-4o-mini at $0.15 / $0.60 per million tokens"])
+    query = Query(
+        "what_if",
+        LAST_7,
+        scenario=scenario,
+        filters={"feature": ("classify",)},
+        sources={"kind": "parser", "scenario": "parser"},
+    )
+    return base(
+        "what_if",
+        "What if we move classify to gpt-4o-mini?",
+        query,
+        "Moving classify to gpt-4o-mini would save $37.40 a week.",
+        scenario=scenario.to_json(),
+        priced=True,
+        current_cost_usd="40.00",
+        projected_cost_usd="2.60",
+        savings_usd="37.40",
+        savings_pct=93.5,
+        affected=[
+            {"feature": "classify", "model": "gpt-4o", "to_model": "gpt-4o-mini", "calls": 5000, "savings_usd": "37.40"}
+        ],
+        assumptions=[
+            "Same calls and tokens per call as the last 7 days",
+            "gpt-4o-mini at $0.15 / $0.60 per million tokens",
+        ],
+    )
 
 
 def unpriced_what_if_report() -> dict:
     scenario = Scenario("move_model", feature="classify", from_model="gpt-4o", to_model="acme-llm-9")
-    query = Query("what_if", LAST_7, scenario=scenario, unresolved=(Unresolved("model", "acme-llm-9", ("gpt-4o-mini",)),),
-                  sources={"kind": "parser", "scenario": "parser"})
-    return base("what_if", "what if classify ran on acme-llm-9?", query, "Netra has no price for acme-llm-9.",
-                scenario=scenario.to_json(), priced=False, current_cost_usd="40.00", projected_cost_usd=None, savings_usd=None,
-                savings_pct=None, affected=[], unpriced_models=["acme-llm-9"],
-                assumptions=["Netra cannot price acme-llm-9: the price catalog does not know it, so the move cannot be priced."],
-                warnings=["Your data has no model named “acme-llm-9”; the closest: gpt-4o-mini."])
+    query = Query(
+        "what_if",
+        LAST_7,
+        scenario=scenario,
+        unresolved=(Unresolved("model", "acme-llm-9", ("gpt-4o-mini",)),),
+        sources={"kind": "parser", "scenario": "parser"},
+    )
+    return base(
+        "what_if",
+        "what if classify ran on acme-llm-9?",
+        query,
+        "Netra has no price for acme-llm-9.",
+        scenario=scenario.to_json(),
+        priced=False,
+        current_cost_usd="40.00",
+        projected_cost_usd=None,
+        savings_usd=None,
+        savings_pct=None,
+        affected=[],
+        unpriced_models=["acme-llm-9"],
+        assumptions=[
+            "Netra cannot price acme-llm-9: the price catalog does not know it, so the move cannot be priced."
+        ],
+        warnings=["Your data has no model named “acme-llm-9”; the closest: gpt-4o-mini."],
+    )
 
 
 def latency_report() -> dict:
     query = Query("latency", LAST_7, metric="latency", sources={"kind": "parser", "metric": "parser"})
-    return base("latency", "why is doc-qa slow?", query, "p95 latency is 4.20 s; gpt-4o's tail is the slowest.",
-                overall={"p50_ms": 850, "p95_ms": 4200, "p99_ms": 9100, "p95_ttft_ms": 1300, "calls": 10000},
-                by_model=[{"key": "gpt-4o", "calls": 4000, "p50_ms": 1200, "p95_ms": 5200, "p99_ms": 11000, "p95_ttft_ms": 1600},
-                          {"key": "gpt-4o-mini", "calls": 6000, "p50_ms": 600, "p95_ms": 1900, "p99_ms": 3300, "p95_ttft_ms": 700}],
-                by_feature=[{"key": "doc-qa", "calls": 6000, "p50_ms": 1000, "p95_ms": 4800, "p99_ms": 9900, "p95_ttft_ms": 1500}],
-                findings=[{"feature": "doc-qa", "model": "gpt-4o", "finding": "doc-qa on gpt-4o: p95 5.20 s, 1.60 s to the first token.",
-                           "fixes": ["Stream the response so users see the first tokens sooner.", "Try gpt-4o-mini: smaller models answer faster."]}])
+    return base(
+        "latency",
+        "why is doc-qa slow?",
+        query,
+        "p95 latency is 4.20 s; gpt-4o's tail is the slowest.",
+        overall={"p50_ms": 850, "p95_ms": 4200, "p99_ms": 9100, "p95_ttft_ms": 1300, "calls": 10000},
+        by_model=[
+            {"key": "gpt-4o", "calls": 4000, "p50_ms": 1200, "p95_ms": 5200, "p99_ms": 11000, "p95_ttft_ms": 1600},
+            {"key": "gpt-4o-mini", "calls": 6000, "p50_ms": 600, "p95_ms": 1900, "p99_ms": 3300, "p95_ttft_ms": 700},
+        ],
+        by_feature=[
+            {"key": "doc-qa", "calls": 6000, "p50_ms": 1000, "p95_ms": 4800, "p99_ms": 9900, "p95_ttft_ms": 1500}
+        ],
+        findings=[
+            {
+                "feature": "doc-qa",
+                "model": "gpt-4o",
+                "finding": "doc-qa on gpt-4o: p95 5.20 s, 1.60 s to the first token.",
+                "fixes": [
+                    "Stream the response so users see the first tokens sooner.",
+                    "Try gpt-4o-mini: smaller models answer faster.",
+                ],
+            }
+        ],
+    )
 
 
 def forecast_report() -> dict:
     query = Query("forecast", NOVEMBER, budget_usd="1000.00", sources={"kind": "parser", "budget_usd": "parser"})
-    return base("forecast", "will we stay under $1000 this month?", query, "At this pace November ends at $1,190.40, over budget on Nov 26.",
-                month_to_date_usd="873.00", projected_month_usd="1190.40", method="daily mean by weekday over 8 weeks",
-                backtest_error_pct=6.2, budget_usd="1000.00", run_out_date="2026-11-26", today="2026-11-23", month="2026-11",
-                history_days=52, daily_forecast=[{"date": f"2026-11-{d}", "cost_usd": "39.80"} for d in range(23, 31)])
+    return base(
+        "forecast",
+        "will we stay under $1000 this month?",
+        query,
+        "At this pace November ends at $1,190.40, over budget on Nov 26.",
+        month_to_date_usd="873.00",
+        projected_month_usd="1190.40",
+        method="daily mean by weekday over 8 weeks",
+        backtest_error_pct=6.2,
+        budget_usd="1000.00",
+        run_out_date="2026-11-26",
+        today="2026-11-23",
+        month="2026-11",
+        history_days=52,
+        daily_forecast=[{"date": f"2026-11-{d}", "cost_usd": "39.80"} for d in range(23, 31)],
+    )
 
 
 def overview_report() -> dict:
     query = Query("overview", NOVEMBER, confident=False, sources={"kind": "default"})
-    return base("overview", "hi", query, "This month you spent $873.00 on 41,000 calls; Netra found $252.43 of savings.",
-                total_spend_usd="873.00", total_calls=41000, projected_savings_usd="252.43", projected_savings_pct=28.9,
-                top_features=[{"key": "doc-qa", "calls": 21000, "cost_usd": "512.00", "share_pct": 58.6},
-                              {"key": "summarize", "calls": 12000, "cost_usd": "241.00", "share_pct": 27.6}],
-                headline_saving={"savings_usd": "252.43", "savings_pct": 28.9, "recommendations": 2,
-                                 "largest": {"title": "Cache doc-qa's repeated prompts", "lever": "prompt_caching", "savings_usd": "212.00"}},
-                examples=["Which features cost the most?", "What happened last week?"],
-                next_steps=["Ask, for example: “Which features cost the most?”", "Ask, for example: “What happened last week?”"])
+    return base(
+        "overview",
+        "hi",
+        query,
+        "This month you spent $873.00 on 41,000 calls; Netra found $252.43 of savings.",
+        total_spend_usd="873.00",
+        total_calls=41000,
+        projected_savings_usd="252.43",
+        projected_savings_pct=28.9,
+        top_features=[
+            {"key": "doc-qa", "calls": 21000, "cost_usd": "512.00", "share_pct": 58.6},
+            {"key": "summarize", "calls": 12000, "cost_usd": "241.00", "share_pct": 27.6},
+        ],
+        headline_saving={
+            "savings_usd": "252.43",
+            "savings_pct": 28.9,
+            "recommendations": 2,
+            "largest": {"title": "Cache doc-qa's repeated prompts", "lever": "prompt_caching", "savings_usd": "212.00"},
+        },
+        examples=["Which features cost the most?", "What happened last week?"],
+        next_steps=[
+            "Ask, for example: “Which features cost the most?”",
+            "Ask, for example: “What happened last week?”",
+        ],
+    )
 
 
 def guidance_report() -> dict:
     query = Query("guidance", LAST_7, sources={"kind": "default"})
-    return base("guidance", "how much did we spend?", query, "Netra found no LLM usage for your organisation yet.",
-                total_calls=0, total_spend_usd="0", recommendations=[],
-                warnings=["No usage was found between Nov 16, 2026 and Nov 23, 2026."],
-                next_steps=["Send one event per LLM call to POST /api/usage.", "Or import an export: netra import FILE."])
+    return base(
+        "guidance",
+        "how much did we spend?",
+        query,
+        "Netra found no LLM usage for your organisation yet.",
+        total_calls=0,
+        total_spend_usd="0",
+        recommendations=[],
+        warnings=["No usage was found between Nov 16, 2026 and Nov 23, 2026."],
+        next_steps=["Send one event per LLM call to POST /api/usage.", "Or import an export: netra import FILE."],
+    )
 
 
 def plan_report() -> dict:
     query = Query("plan", LAST_7, sources={"kind": "parser"})
-    return base("plan", "cut our bill", query, "Two changes would save $252.43.", total_spend_usd="873.00", total_calls=41000,
-                target_reduction_pct=None, target_usd=None, meets_target=None,
-                projected_savings_usd="252.428179", projected_savings_pct=28.9,
-                recommendations=[{"id": "r1", "lever": "prompt_caching", "title": "Cache doc-qa's shared prefix",
-                                  "workload": {"feature": "doc-qa", "model": "gpt-4o"},
-                                  "affected_calls": 21000, "current_cost_usd": "512.00", "projected_cost_usd": "300.00",
-                                  "savings_usd": "212.00", "savings_pct": 41.4, "confidence": "high", "risk": "low",
-                                  "evidence": ["82% of prompts share a 3,000-token prefix"], "change": {"cache": "prefix"},
-                                  "actions": [{"phase": "Try", "detail": "Move the shared instructions to the start of the prompt"}]},
-                                 {"id": "r2", "lever": "model_rightsizing", "title": "classify on gpt-4o-mini",
-                                  "workload": {"feature": "classify", "model": "gpt-4o"},
-                                  "affected_calls": 5000, "current_cost_usd": "43.00", "projected_cost_usd": "2.571821",
-                                  "savings_usd": "40.428179", "savings_pct": 94.0, "confidence": "medium", "risk": "medium",
-                                  "evidence": ["gpt-4o-mini matched 97% of the labels on a replay"],
-                                  "change": {"from_model": "gpt-4o", "to_model": "gpt-4o-mini"}, "actions": []}],
-                latency_findings=[], spend_by_model=[{"model": "gpt-4o", "calls": 30000, "cost_usd": "800.00", "unpriced_calls": 0},
-                                                     {"model": "acme-llm-9", "calls": 100, "cost_usd": "0", "unpriced_calls": 100}])
+    return base(
+        "plan",
+        "cut our bill",
+        query,
+        "Two changes would save $252.43.",
+        total_spend_usd="873.00",
+        total_calls=41000,
+        target_reduction_pct=None,
+        target_usd=None,
+        meets_target=None,
+        projected_savings_usd="252.428179",
+        projected_savings_pct=28.9,
+        recommendations=[
+            {
+                "id": "r1",
+                "lever": "prompt_caching",
+                "title": "Cache doc-qa's shared prefix",
+                "workload": {"feature": "doc-qa", "model": "gpt-4o"},
+                "affected_calls": 21000,
+                "current_cost_usd": "512.00",
+                "projected_cost_usd": "300.00",
+                "savings_usd": "212.00",
+                "savings_pct": 41.4,
+                "confidence": "high",
+                "risk": "low",
+                "evidence": ["82% of prompts share a 3,000-token prefix"],
+                "change": {"cache": "prefix"},
+                "actions": [{"phase": "Try", "detail": "Move the shared instructions to the start of the prompt"}],
+            },
+            {
+                "id": "r2",
+                "lever": "model_rightsizing",
+                "title": "classify on gpt-4o-mini",
+                "workload": {"feature": "classify", "model": "gpt-4o"},
+                "affected_calls": 5000,
+                "current_cost_usd": "43.00",
+                "projected_cost_usd": "2.571821",
+                "savings_usd": "40.428179",
+                "savings_pct": 94.0,
+                "confidence": "medium",
+                "risk": "medium",
+                "evidence": ["gpt-4o-mini matched 97% of the labels on a replay"],
+                "change": {"from_model": "gpt-4o", "to_model": "gpt-4o-mini"},
+                "actions": [],
+            },
+        ],
+        latency_findings=[],
+        spend_by_model=[
+            {"model": "gpt-4o", "calls": 30000, "cost_usd": "800.00", "unpriced_calls": 0},
+            {"model": "acme-llm-9", "calls": 100, "cost_usd": "0", "unpriced_calls": 100},
+        ],
+    )
 
 
 def contract_errors(report: dict) -> list[str]:
@@ -181,7 +374,13 @@ class Pusher:
         """A message, its run's progress and its final report, as a run delivers them; the run id."""
         assert contract_errors(report) == [], contract_errors(report)
         run_id, message_id = f"run-{uuid.uuid4().hex[:10]}", f"msg-{uuid.uuid4().hex[:10]}"
-        message = {"message_id": message_id, "run_id": run_id, "thread_id": self.thread_id, "text": report["question"], "role": "user"}
+        message = {
+            "message_id": message_id,
+            "run_id": run_id,
+            "thread_id": self.thread_id,
+            "text": report["question"],
+            "role": "user",
+        }
         self.event("message_created", {"message": message}, run_id)
         self.event("agent_started", {"agent": "triage"}, run_id)
         self.event("agent_thinking", {"agent": "optimizer", "message": "Found $252.428179 of savings"}, run_id)
@@ -223,10 +422,19 @@ def signed_in(platform, browser, unique, http, chat_url):  # noqa: F811
     expect(page.locator("#thread-title")).to_have_text("Every kind of answer")
     expect(page.locator(".threads li[aria-current='true']")).to_have_attribute("data-thread-id", thread["thread_id"])
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
-    user_id = page.evaluate("JSON.parse(atob(JSON.parse(sessionStorage.getItem('netra.tokens')).access_token.split('.')[1]"
-                            ".replace(/-/g, '+').replace(/_/g, '/'))).sub")
-    yield {"page": page, "thread_id": thread["thread_id"], "user_id": user_id, "email": email, "errors": errors, "api": api,
-           "relay": relay}
+    user_id = page.evaluate(
+        "JSON.parse(atob(JSON.parse(sessionStorage.getItem('netra.tokens')).access_token.split('.')[1]"
+        ".replace(/-/g, '+').replace(/_/g, '/'))).sub"
+    )
+    yield {
+        "page": page,
+        "thread_id": thread["thread_id"],
+        "user_id": user_id,
+        "email": email,
+        "errors": errors,
+        "api": api,
+        "relay": relay,
+    }
     page.close()
 
 
@@ -252,12 +460,20 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.locator(".query")).to_have_text("Spend by feature · the last 7 days")
     row = report.get_by_role("row", name=re.compile("^doc-qa"))
     expect(row).to_have_text(re.compile(r"doc-qa\s*6,000\s*\$150\.00\s*60\.0%"))
-    expect(report.get_by_role("row", name=re.compile("^Other"))).to_have_text(re.compile(r"Other \(3 more\)\s*1,500\s*\$37\.50"))
+    expect(report.get_by_role("row", name=re.compile("^Other"))).to_have_text(
+        re.compile(r"Other \(3 more\)\s*1,500\s*\$37\.50")
+    )
     # "where does our spend go": each top feature split by model, shares of that feature.
     expect(report.get_by_role("table", name="Spend by feature, then model")).to_be_visible()
-    expect(report.get_by_role("row", name=re.compile("^↳ gpt-4o "))).to_have_text(re.compile(r"↳ gpt-4o\s*1,000\s*\$100\.00\s*66\.7% of doc-qa"))
-    expect(report.get_by_role("img", name=re.compile(r"^Spend by feature: doc-qa \$150\.00 · 60\.0%, summarize \$62\.50"))).to_be_visible()
-    expect(report.locator(".next-steps li")).to_have_text(["Ask “why is doc-qa so expensive?”"])  # no "1." after the number
+    expect(report.get_by_role("row", name=re.compile("^↳ gpt-4o "))).to_have_text(
+        re.compile(r"↳ gpt-4o\s*1,000\s*\$100\.00\s*66\.7% of doc-qa")
+    )
+    expect(
+        report.get_by_role("img", name=re.compile(r"^Spend by feature: doc-qa \$150\.00 · 60\.0%, summarize \$62\.50"))
+    ).to_be_visible()
+    expect(report.locator(".next-steps li")).to_have_text(
+        ["Ask “why is doc-qa so expensive?”"]
+    )  # no "1." after the number
     box = page.locator(f".message[data-run-id='{run}']")
     expect(box.locator(".timeline li", has_text="optimizer")).to_have_text("optimizer: Found $252.43 of savings")
 
@@ -270,7 +486,9 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(follow).to_have_class(re.compile("follow-up"))
     expect(follow.locator(".tag")).to_have_text("follow-up")
     expect(report.locator(".query")).to_have_text("Spend by feature · the week before")
-    expect(report.locator(".follow-up")).to_have_text("Follow-up: kept the kind of answer, breakdown and measure from the previous question")
+    expect(report.locator(".follow-up")).to_have_text(
+        "Follow-up: kept the kind of answer, breakdown and measure from the previous question"
+    )
     expect(report.get_by_role("row", name=re.compile("^doc-qa"))).to_contain_text("$126.18")
     expect(page.locator(".threads li")).to_have_count(1)
 
@@ -281,15 +499,31 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.get_by_role("row", name=re.compile("^Current"))).to_contain_text("$180.00")
     expect(report.get_by_role("row", name=re.compile("^Previous"))).to_contain_text("$120.00")
     expect(report.get_by_role("row", name=re.compile("^Change"))).to_contain_text("+1,000")
-    expect(report.get_by_role("row", name=re.compile("^doc-qa"))).to_have_text(re.compile(r"doc-qa\s*Feature\s*Volume \(more or fewer calls\)\s*\+\$45\.00"))
-    expect(report.get_by_role("row", name=re.compile("^Current"))).to_contain_text("Nov 16 – Nov 22, 2026")  # `to` is exclusive
+    expect(report.get_by_role("row", name=re.compile("^doc-qa"))).to_have_text(
+        re.compile(r"doc-qa\s*Feature\s*Volume \(more or fewer calls\)\s*\+\$45\.00")
+    )
+    expect(report.get_by_role("row", name=re.compile("^Current"))).to_contain_text(
+        "Nov 16 – Nov 22, 2026"
+    )  # `to` is exclusive
     expect(report.get_by_role("row", name=re.compile("^legacy-bot"))).to_contain_text("−$10.00")
     # One dimension charted (each explains the whole change alone), and the change split by effect.
-    expect(report.get_by_role("img", name="Drivers of the change, by feature: doc-qa · Volume +$45.00, summarize · New +$25.00, "
-                                          "legacy-bot · Gone −$10.00")).to_be_visible()
-    expect(report.get_by_role("img", name="How the change splits (by model): Volume: more or fewer calls +$35.00, "
-                                          "Mix: pricier or cheaper models +$25.00")).to_be_visible()
-    expect(report.get_by_role("row", name=re.compile("^Nov 20, 2026"))).to_have_text(re.compile(r"\$45\.00\s*2\.6× a typical day \(\$17\.50\)"))
+    expect(
+        report.get_by_role(
+            "img",
+            name="Drivers of the change, by feature: doc-qa · Volume +$45.00, summarize · New +$25.00, "
+            "legacy-bot · Gone −$10.00",
+        )
+    ).to_be_visible()
+    expect(
+        report.get_by_role(
+            "img",
+            name="How the change splits (by model): Volume: more or fewer calls +$35.00, "
+            "Mix: pricier or cheaper models +$25.00",
+        )
+    ).to_be_visible()
+    expect(report.get_by_role("row", name=re.compile("^Nov 20, 2026"))).to_have_text(
+        re.compile(r"\$45\.00\s*2\.6× a typical day \(\$17\.50\)")
+    )
     expect(report.get_by_role("img", name=re.compile(r"^Cost per period: "))).to_be_visible()
 
     # what-if: the scenario in words, current → projected, the saving, the assumptions.
@@ -298,7 +532,9 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.locator(".scenario")).to_have_text("Scenario: Move classify from gpt-4o to gpt-4o-mini")
     expect(report.locator(".figures")).to_have_text("$40.00 → $2.60: saves $37.40 (93.5%).")
     expect(report.get_by_role("row", name=re.compile("^Saving"))).to_contain_text("$37.40 (93.5%)")
-    expect(report.get_by_role("img", name="Current and projected cost: Current $40.00, Projected $2.60")).to_be_visible()
+    expect(
+        report.get_by_role("img", name="Current and projected cost: Current $40.00, Projected $2.60")
+    ).to_be_visible()
     expect(report.get_by_role("list", name="Assumptions").locator("li")).to_have_count(2)
     expect(report.get_by_role("row", name=re.compile("^classify on gpt-4o → gpt-4o-mini"))).to_contain_text("$37.40")
 
@@ -308,7 +544,9 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.locator(".warning", has_text="Netra cannot price acme-llm-9")).to_be_visible()
     expect(report.locator(".warning", has_text="no model named “acme-llm-9”; the closest: gpt-4o-mini")).to_be_visible()
     expect(report.get_by_role("row", name=re.compile("^Projected cost"))).to_contain_text("cannot price")
-    expect(report.get_by_role("img", name="Current and projected cost: Current $40.00, Projected cannot price")).to_be_visible()
+    expect(
+        report.get_by_role("img", name="Current and projected cost: Current $40.00, Projected cannot price")
+    ).to_be_visible()
     expect(report).not_to_contain_text("$0.00")
 
     # latency: overall percentiles, by model and feature, findings.
@@ -316,8 +554,12 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     report = region(run, "Latency report")
     expect(report.get_by_role("row", name=re.compile("^p99"))).to_contain_text("9.10\u00a0s")
     expect(report.get_by_role("row", name=re.compile("^p95 time to first token"))).to_contain_text("1.30\u00a0s")
-    expect(report.get_by_role("table", name="Latency by model").get_by_role("row", name=re.compile("^gpt-4o "))).to_contain_text("11.00\u00a0s")
-    expect(report.get_by_role("img", name="p95 latency by model: gpt-4o 5.20\u00a0s, gpt-4o-mini 1.90\u00a0s")).to_be_visible()
+    expect(
+        report.get_by_role("table", name="Latency by model").get_by_role("row", name=re.compile("^gpt-4o "))
+    ).to_contain_text("11.00\u00a0s")
+    expect(
+        report.get_by_role("img", name="p95 latency by model: gpt-4o 5.20\u00a0s, gpt-4o-mini 1.90\u00a0s")
+    ).to_be_visible()
     expect(report.get_by_role("img", name=re.compile(r"^p95 latency by feature: doc-qa 4\.80\ss"))).to_be_visible()
     expect(report.get_by_role("list", name="Latency findings")).to_contain_text("doc-qa on gpt-4o: p95 5.20 s")
     expect(report.get_by_role("list", name="Latency findings")).to_contain_text("Stream the response")
@@ -330,9 +572,19 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report.get_by_role("row", name=re.compile("^Backtest error"))).to_contain_text("±6.2%")
     expect(report.get_by_role("row", name=re.compile("^Run-out date"))).to_contain_text("Nov 26, 2026")
     expect(report.locator(".method")).to_have_text("Method: daily mean by weekday over 8 weeks")
-    expect(report.get_by_role("img", name="Month to date, projected and budget: Month to date $873.00, "
-                                          "Projected month $1,190.40, Budget $1,000.00")).to_be_visible()
-    expect(report.get_by_role("img", name=re.compile(r"^Projected cost per day, to month end: Nov 23, 2026 \$39\.80, .*Nov 30, 2026 \$39\.80$"))).to_be_visible()
+    expect(
+        report.get_by_role(
+            "img",
+            name="Month to date, projected and budget: Month to date $873.00, "
+            "Projected month $1,190.40, Budget $1,000.00",
+        )
+    ).to_be_visible()
+    expect(
+        report.get_by_role(
+            "img",
+            name=re.compile(r"^Projected cost per day, to month end: Nov 23, 2026 \$39\.80, .*Nov 30, 2026 \$39\.80$"),
+        )
+    ).to_be_visible()
 
     # plan: lever names in words, money to the cent, an unpriced model never charted as $0.00.
     run = push.turn(plan_report())
@@ -340,31 +592,45 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     expect(report).to_contain_text("projected savings $252.43 (28.9%)")
     expect(report.get_by_role("row", name=re.compile("^Cache doc-qa"))).to_contain_text("Prompt caching")
     expect(report).not_to_contain_text("prompt_caching")
-    expect(report.get_by_role("img", name="Savings by lever: Prompt caching $212.00, Cheaper model $40.43")).to_be_visible()
-    expect(report.get_by_role("img", name="Spend by model: gpt-4o $800.00, acme-llm-9 (unpriced) unknown price")).to_be_visible()
+    expect(
+        report.get_by_role("img", name="Savings by lever: Prompt caching $212.00, Cheaper model $40.43")
+    ).to_be_visible()
+    expect(
+        report.get_by_role("img", name="Spend by model: gpt-4o $800.00, acme-llm-9 (unpriced) unknown price")
+    ).to_be_visible()
 
     # guidance: what to send.
     run = push.turn(guidance_report())
     report = region(run, "Getting started")
-    expect(report.get_by_role("table", name="What to send for each LLM call")).to_contain_text("input_tokens, output_tokens")
+    expect(report.get_by_role("table", name="What to send for each LLM call")).to_contain_text(
+        "input_tokens, output_tokens"
+    )
     expect(report.locator(".next-steps li")).to_have_count(2)
 
     # overview: spend, top features, the headline saving, example questions that ask themselves.
     run = push.turn(overview_report())
     report = region(run, "Overview")
-    expect(report.locator(".figures")).to_have_text("Spend $873.00 over 41,000 calls; Netra found $252.43 of savings, led by “Cache doc-qa's repeated prompts”.")
+    expect(report.locator(".figures")).to_have_text(
+        "Spend $873.00 over 41,000 calls; Netra found $252.43 of savings, led by “Cache doc-qa's repeated prompts”."
+    )
     expect(report.get_by_role("row", name=re.compile("^doc-qa"))).to_contain_text("$512.00")
     expect(report.get_by_role("img", name="Spend by feature: doc-qa $512.00, summarize $241.00")).to_be_visible()
-    expect(report.get_by_role("list", name="Next steps")).to_have_count(0)  # the examples are buttons, not repeated as steps
+    expect(report.get_by_role("list", name="Next steps")).to_have_count(
+        0
+    )  # the examples are buttons, not repeated as steps
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         no_sideways_scroll(page)
         page.screenshot(path=str(tmp_path / f"kinds-{size}.png"), full_page=True)
-        page.screenshot(path=str(tmp_path / f"screen-{size}.png"))  # what a person sees: the latest answer and the composer
+        page.screenshot(
+            path=str(tmp_path / f"screen-{size}.png")
+        )  # what a person sees: the latest answer and the composer
         # One picture per turn for a reviewer, without the composer that stays over the thread.
         page.evaluate("document.getElementById('composer').style.position = 'static'")
         for i, shown in enumerate(page.locator(".message").all()):
-            shown.screenshot(path=str(tmp_path / f"{size}-{i:02d}-{shown.locator('.report').get_attribute('data-kind')}.png"))
+            shown.screenshot(
+                path=str(tmp_path / f"{size}-{i:02d}-{shown.locator('.report').get_attribute('data-kind')}.png")
+            )
         page.evaluate("document.getElementById('composer').style.position = ''")
     page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name="Dark mode").click()
@@ -381,7 +647,9 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     print(f"screenshots: {tmp_path}")
 
 
-def test_a_message_keeps_one_idempotency_key_through_429_and_a_503_that_was_processed(platform, signed_in, chat_url, http):
+def test_a_message_keeps_one_idempotency_key_through_429_and_a_503_that_was_processed(
+    platform, signed_in, chat_url, http
+):
     """Issue 14 item 8: a 429 is waited out (Retry-After, the user told) and a 503 after the
     message was saved is retried with the same key: one message, one run."""
     from playwright.sync_api import expect
@@ -396,14 +664,29 @@ def test_a_message_keeps_one_idempotency_key_through_429_and_a_503_that_was_proc
             return route_.continue_()
         seen.append({"key": request.headers.get("idempotency-key")})
         if len(seen) == 1:  # refused, nothing stored: chat's 429 (its Retry-After header is not exposed cross-origin)
-            return route_.fulfill(status=429, headers={"Access-Control-Allow-Origin": origin, "Retry-After": "2", "Content-Type": "application/json"},
-                                  body=json.dumps({"error": {"code": "rate_limited", "message": "too many messages; nothing was saved, retry in "
-                                                                                                  "2 s (the same Idempotency-Key is safe)"}}))
+            return route_.fulfill(
+                status=429,
+                headers={"Access-Control-Allow-Origin": origin, "Retry-After": "2", "Content-Type": "application/json"},
+                body=json.dumps(
+                    {
+                        "error": {
+                            "code": "rate_limited",
+                            "message": "too many messages; nothing was saved, retry in "
+                            "2 s (the same Idempotency-Key is safe)",
+                        }
+                    }
+                ),
+            )
         if len(seen) == 2:  # processed by chat, but the answer that reaches the browser is a 503
             real = route_.fetch()
             seen[-1]["real"] = real.json()
-            return route_.fulfill(response=real, status=503,
-                                  body=json.dumps({"error": {"code": "queue_unavailable", "message": "retry with the same Idempotency-Key"}}))
+            return route_.fulfill(
+                response=real,
+                status=503,
+                body=json.dumps(
+                    {"error": {"code": "queue_unavailable", "message": "retry with the same Idempotency-Key"}}
+                ),
+            )
         real = route_.fetch()
         seen[-1]["real"] = real.json()
         return route_.fulfill(response=real)
@@ -462,13 +745,18 @@ def test_phone_width_theme_label_and_signed_out_page(platform, browser, tmp_path
     page.close()
 
 
-def test_a_late_answer_of_a_thread_no_longer_open_is_dropped_and_new_thread_leaves_none_empty(signed_in, http, chat_url):
+def test_a_late_answer_of_a_thread_no_longer_open_is_dropped_and_new_thread_leaves_none_empty(
+    signed_in, http, chat_url
+):
     """Issue 13: switching threads quickly never shows the previous thread's late answer; the
     open thread survives a reload; "New thread" creates nothing until a message is sent."""
     from playwright.sync_api import expect
 
     page = signed_in["page"]
-    alpha, beta = (http.post(f"{chat_url}/api/threads", json={"title": title}, headers=signed_in["api"]).json() for title in ("Alpha", "Beta"))
+    alpha, beta = (
+        http.post(f"{chat_url}/api/threads", json={"title": title}, headers=signed_in["api"]).json()
+        for title in ("Alpha", "Beta")
+    )
     page.reload()
     expect(page.locator(".threads li")).to_have_count(3)
     held = []

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_summary_bench_runs_on_a_small_warehouse():
-    done = subprocess.run([sys.executable, "-m", "bench.summary", "2000", "1"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=170)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.summary", "2000", "1"], cwd=ROOT, capture_output=True, text=True, timeout=170
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert sum(line.startswith("BENCH_JSON ") for line in done.stdout.splitlines()) == 5

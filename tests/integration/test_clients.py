@@ -11,7 +11,6 @@ from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.clients.postgres import connection_factory
 from shared_lib.config import ConfigError, load_settings
 from shared_lib.idempotency import EventInFlight, IdempotencyGuard
-
 from tests.conftest import TEST_DATABASE_URL
 
 SOCKET_DIR = Path("/var/run/postgresql")

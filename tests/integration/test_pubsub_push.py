@@ -18,7 +18,9 @@ def test_published_message_reaches_the_function_through_its_push_subscription(se
         topic_path(settings, "test-events"), b'{"hello": "netra"}', test_key=unique, origin="test"
     ).result(timeout=10)
 
-    raw = eventually(lambda: redis.lrange(f"recorder:{unique}", 0, -1), timeout=30, what="the recorder function saw the message")
+    raw = eventually(
+        lambda: redis.lrange(f"recorder:{unique}", 0, -1), timeout=30, what="the recorder function saw the message"
+    )
     assert len(raw) == 1
     entry = json.loads(raw[0])
     assert entry["message_id"] == message_id

@@ -23,7 +23,11 @@ def project(unique) -> str:
 
 def _create(client, project, secret_id="api-key", labels=None):
     return client.create_secret(
-        request={"parent": project, "secret_id": secret_id, "secret": {"replication": {"automatic": {}}, "labels": labels or {}}}
+        request={
+            "parent": project,
+            "secret_id": secret_id,
+            "secret": {"replication": {"automatic": {}}, "labels": labels or {}},
+        }
     )
 
 
@@ -82,7 +86,12 @@ def test_disable_enable_destroy_a_version(client, project):
     destroyed = client.destroy_secret_version(request={"name": version.name})
     assert destroyed.state == SecretVersion.State.DESTROYED
     assert destroyed.destroy_time.year >= 2024
-    for call in (client.access_secret_version, client.enable_secret_version, client.disable_secret_version, client.destroy_secret_version):
+    for call in (
+        client.access_secret_version,
+        client.enable_secret_version,
+        client.disable_secret_version,
+        client.destroy_secret_version,
+    ):
         with pytest.raises(exceptions.FailedPrecondition):
             call(request={"name": version.name})
 
@@ -100,7 +109,11 @@ def test_checksums_are_verified_on_add(client, project):
     [
         ("get_secret", lambda p: {"name": f"{p}/secrets/missing"}, exceptions.NotFound),
         ("delete_secret", lambda p: {"name": f"{p}/secrets/missing"}, exceptions.NotFound),
-        ("add_secret_version", lambda p: {"parent": f"{p}/secrets/missing", "payload": {"data": b"x"}}, exceptions.NotFound),
+        (
+            "add_secret_version",
+            lambda p: {"parent": f"{p}/secrets/missing", "payload": {"data": b"x"}},
+            exceptions.NotFound,
+        ),
         ("access_secret_version", lambda p: {"name": f"{p}/secrets/missing/versions/latest"}, exceptions.NotFound),
         ("get_secret", lambda p: {"name": "not-a-resource-name"}, exceptions.InvalidArgument),
         ("list_secrets", lambda p: {"parent": "projects"}, exceptions.InvalidArgument),

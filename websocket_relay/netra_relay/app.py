@@ -70,10 +70,14 @@ WATCH = web.AppKey("watch", RevocationWatch)
 LEASE_HEARTBEATS = 3  # a socket's lease outlives this many missed renewals
 
 
-def build_app(settings: RelaySettings, redis, push: PushAuthenticator, guard, revocations, public_config: dict) -> web.Application:
+def build_app(
+    settings: RelaySettings, redis, push: PushAuthenticator, guard, revocations, public_config: dict
+) -> web.Application:
     """`redis` is an asyncio client; `guard` (IdempotencyGuard) and `revocations`
     (shared_lib.auth.Revocations) are blocking, called in threads."""
-    app = web.Application(client_max_size=MAX_PUSH_BYTES, middlewares=[_page_policy(content_security_policy(public_config))])
+    app = web.Application(
+        client_max_size=MAX_PUSH_BYTES, middlewares=[_page_policy(content_security_policy(public_config))]
+    )
     app[SETTINGS], app[REDIS], app[PUSH], app[GUARD], app[PUBLIC] = settings, redis, push, guard, public_config
     app[REVOCATIONS] = revocations
     app[STREAMS] = UserStreams(redis, settings.stream_length)
@@ -101,11 +105,18 @@ def content_security_policy(public_config: dict) -> str:
     """What the web app may load and call: its own files (no inline script or style), and
     requests only to this origin (the socket included) and the APIs /config.json names."""
     apis = sorted({_origin(public_config.get(name)) for name in ("auth_url", "chat_url", "analytics_url")} - {None})
-    return "; ".join([
-        "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-        "connect-src " + " ".join(["'self'", *apis]),
-        "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src " + " ".join(["'self'", *apis]),
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def _origin(url) -> str | None:
@@ -144,7 +155,10 @@ async def _stop(app: web.Application) -> None:
 async def _close_sockets(app: web.Application) -> None:
     # SIGTERM: tell every client to reconnect elsewhere (1012 = service restart).
     await asyncio.gather(
-        *(c.socket.close(code=WSCloseCode.SERVICE_RESTART, message=b"relay restarting") for c in app[HUB].connections()),
+        *(
+            c.socket.close(code=WSCloseCode.SERVICE_RESTART, message=b"relay restarting")
+            for c in app[HUB].connections()
+        ),
         return_exceptions=True,
     )
 
@@ -349,7 +363,9 @@ async def _client_message(app: web.Application, connection: Connection, text: st
     except (ValueError, TypeError, KeyError) as exc:
         reason = f": {exc}" if isinstance(exc, ValueError) else ""
         connection.release()
-        connection.offer(_control("error", {"code": "not_json", "message": f"messages are JSON objects with a type{reason}"}))
+        connection.offer(
+            _control("error", {"code": "not_json", "message": f"messages are JSON objects with a type{reason}"})
+        )
         return
     if kind == "resume":
         await _resume(app, connection, message.get("last_event_id"))
@@ -358,7 +374,9 @@ async def _client_message(app: web.Application, connection: Connection, text: st
     if kind == "ping":
         connection.offer(_control("pong", {}))
     else:
-        connection.offer(_control("error", {"code": "unknown_type", "message": f"unknown message type {str(kind)[:60]!r}"}))
+        connection.offer(
+            _control("error", {"code": "unknown_type", "message": f"unknown message type {str(kind)[:60]!r}"})
+        )
 
 
 async def _resume(app: web.Application, connection: Connection, last_event_id) -> None:
@@ -366,7 +384,9 @@ async def _resume(app: web.Application, connection: Connection, last_event_id) -
         parse_event_id(last_event_id)
     except ValueError:
         connection.release()
-        connection.offer(_control("error", {"code": "invalid_event_id", "message": "last_event_id must be an event id we sent"}))
+        connection.offer(
+            _control("error", {"code": "invalid_event_id", "message": "last_event_id must be an event id we sent"})
+        )
         return
     connection.resuming = True
     replay = await app[STREAMS].after(connection.user_id, last_event_id)

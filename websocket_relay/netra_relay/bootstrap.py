@@ -36,7 +36,11 @@ def build(environ=None):
     app = build_app(
         settings,
         # A blocking pool: a burst of handshakes waits for a connection instead of failing.
-        redis_async.Redis(connection_pool=redis_async.BlockingConnectionPool.from_url(shared.redis_url, max_connections=64, timeout=10)),
+        redis_async.Redis(
+            connection_pool=redis_async.BlockingConnectionPool.from_url(
+                shared.redis_url, max_connections=64, timeout=10
+            )
+        ),
         PushAuthenticator(shared_token, settings.push_service_account, settings.push_audience),
         IdempotencyGuard(blocking, "relay-push"),
         Revocations(blocking),

@@ -67,7 +67,9 @@ class Connection:
             self.queue.put_nowait(message.text)
         except asyncio.QueueFull:
             self.closing = True
-            asyncio.get_running_loop().create_task(self.socket.close(code=RESUME_CODE, message=b"send queue overflow: resume"))
+            asyncio.get_running_loop().create_task(
+                self.socket.close(code=RESUME_CODE, message=b"send queue overflow: resume")
+            )
 
     async def resume(self, replay: list[Outgoing]) -> None:
         """Send the replayed events, then whatever arrived live meanwhile, each once, in order."""
@@ -139,7 +141,11 @@ class Hub:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._listen()), loop.create_task(self._deliver()), loop.create_task(self._sweep())]
+        self._tasks = [
+            loop.create_task(self._listen()),
+            loop.create_task(self._deliver()),
+            loop.create_task(self._sweep()),
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -189,7 +195,7 @@ class Hub:
                 async for item in pubsub.listen():
                     if item.get("type") == "pmessage":
                         channel = item["channel"].decode() if isinstance(item["channel"], bytes) else item["channel"]
-                        self.notify(channel[len(CHANNEL_PREFIX):])
+                        self.notify(channel[len(CHANNEL_PREFIX) :])
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise

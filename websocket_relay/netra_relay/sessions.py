@@ -20,8 +20,13 @@ log = logging.getLogger("netra.relay")
 
 
 class RevocationWatch:
-    def __init__(self, redis, is_revoked: Callable[[str], Awaitable[bool]], held_sessions: Callable[[], Iterable[str]],
-                 end_session: Callable[[str], Awaitable[None]]):
+    def __init__(
+        self,
+        redis,
+        is_revoked: Callable[[str], Awaitable[bool]],
+        held_sessions: Callable[[], Iterable[str]],
+        end_session: Callable[[str], Awaitable[None]],
+    ):
         self._redis = redis  # redis.asyncio client
         self._is_revoked = is_revoked
         self._held_sessions = held_sessions

@@ -37,7 +37,9 @@ def load_relay_settings(shared: Settings, environ: Mapping[str, str] | None = No
     if account and not audience:
         read.problems.append("RELAY_PUSH_AUDIENCE is required with RELAY_PUSH_SERVICE_ACCOUNT (the OIDC audience)")
     if not account and not shared.is_local:
-        read.problems.append("RELAY_PUSH_SERVICE_ACCOUNT is required outside local and test: pushes must carry Pub/Sub's OIDC token")
+        read.problems.append(
+            "RELAY_PUSH_SERVICE_ACCOUNT is required outside local and test: pushes must carry Pub/Sub's OIDC token"
+        )
     values = dict(
         port=read.integer("port", ("PORT",), 8080, 1, 65535),
         allowed_origins=origins,

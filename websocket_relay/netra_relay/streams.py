@@ -23,7 +23,9 @@ def parse_event_id(event_id: str) -> tuple[int, int]:
     """`<ms>-<seq>` as Redis would accept it, else ValueError: an id Redis refuses must
     never reach XRANGE."""
     if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
-        raise ValueError(f"not an event id: {event_id[:60]!r}" if isinstance(event_id, str) else "an event id is a string")
+        raise ValueError(
+            f"not an event id: {event_id[:60]!r}" if isinstance(event_id, str) else "an event id is a string"
+        )
     ms, seq = (int(part) for part in event_id.split("-"))
     if ms > MAX_ID_PART or seq > MAX_ID_PART:
         raise ValueError("an event id part is beyond 64 bits")
@@ -38,7 +40,9 @@ class UserStreams:
     async def append(self, event: ClientEvent) -> dict:
         """Store the event in the user's stream, then tell every instance; returns the wire message."""
         body = event.to_message()
-        event_id = await self._redis.xadd(stream_key(event.user_id), {"e": body}, maxlen=self._max_length, approximate=True)
+        event_id = await self._redis.xadd(
+            stream_key(event.user_id), {"e": body}, maxlen=self._max_length, approximate=True
+        )
         event_id = event_id.decode() if isinstance(event_id, bytes) else event_id
         # The channel only wakes up the instances holding this user's sockets; they read
         # the event from the stream, so a lost notification cannot lose the event.

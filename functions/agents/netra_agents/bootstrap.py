@@ -58,8 +58,13 @@ class Agents:
     deadlines: Deadlines
 
     def runtime(self) -> StepRuntime:
-        return StepRuntime(self.store, self.publisher, self.settings.project_id, self.guard,
-                           chaos=self.redis if self.settings.is_local else None)
+        return StepRuntime(
+            self.store,
+            self.publisher,
+            self.settings.project_id,
+            self.guard,
+            chaos=self.redis if self.settings.is_local else None,
+        )
 
     def supervisor(self) -> SupervisorContext:
         return SupervisorContext(self.store, self.publisher, self.settings.project_id, self.credentials)
@@ -109,8 +114,9 @@ def configuration(environ: Mapping[str, str] | None = None) -> Configuration:
     # Tests shorten every deadline (steps, start, resend) to see a stranded run fail in seconds.
     percent = read.integer("deadline_percent", ("AGENT_DEADLINE_PERCENT",), 100, 1, 100)
     read.check()
-    return Configuration(settings, analytics_url.rstrip("/") if analytics_url else None, percent,
-                         read_llm_config(settings, environ))
+    return Configuration(
+        settings, analytics_url.rstrip("/") if analytics_url else None, percent, read_llm_config(settings, environ)
+    )
 
 
 def build(config: Configuration | None = None) -> Agents:
@@ -144,7 +150,9 @@ def _gateway(llm: LlmConfig, settings: Settings, http: httpx.Client, redis: Redi
     # Only the steps that ask a model (triage, reporting) pay for the gateway and the price catalog (~20 ms).
     from shared_lib.llm.factory import build_gateway
 
-    return build_gateway(llm, settings, http, redis, publisher, SecretReader(secret_manager_client(settings), settings.project_id))
+    return build_gateway(
+        llm, settings, http, redis, publisher, SecretReader(secret_manager_client(settings), settings.project_id)
+    )
 
 
 def _scaled_deadlines(percent: int) -> Deadlines:

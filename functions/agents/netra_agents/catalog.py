@@ -49,7 +49,11 @@ SOURCES = (
 
 # The agents' own LLM calls (classifying, phrasing): small, fast models, one per provider,
 # in the order the gateway falls back through them.
-AGENT_CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"), Route("gemini", "gemini-2.5-flash"))
+AGENT_CHAIN = (
+    Route("openai", "gpt-4o-mini"),
+    Route("anthropic", "claude-haiku-4-5"),
+    Route("gemini", "gemini-2.5-flash"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +76,8 @@ DOWNGRADES = {
     ("google", "gemini-2.5-pro"): Downgrade("gemini-2.5-flash", _SMALL_TASKS),
     ("google", "gemini-1.5-pro"): Downgrade("gemini-1.5-flash", _SMALL_TASKS),
 }
+
+
 def downgrade(provider: str, model: str) -> Downgrade | None:
     # Usage is stored under the price catalog's model ids (claude-sonnet-4 as claude-sonnet-4-0,
     # a dated id as its model): both sides are compared as the catalog names them.
@@ -127,8 +133,12 @@ def cache_options(provider: str) -> list[tuple[int, Decimal | None]]:
 # Anthropic's minimum cacheable prompt per model (docs.anthropic.com/en/docs/build-with-claude/
 # prompt-caching, "Cache limitations"): 4,096 for Opus 4.5/4.6 and Haiku 4.5, 2,048 for Haiku
 # 3/3.5, 1,024 for the Sonnets and earlier Opus models. First match of the name wins.
-_ANTHROPIC_MIN_PREFIX = (("claude-opus-4-5", 4096), ("claude-opus-4-6", 4096), ("claude-haiku-4-5", 4096),
-                         ("haiku", 2048))
+_ANTHROPIC_MIN_PREFIX = (
+    ("claude-opus-4-5", 4096),
+    ("claude-opus-4-6", 4096),
+    ("claude-haiku-4-5", 4096),
+    ("haiku", 2048),
+)
 
 
 def min_cached_prefix(provider: str, model: str) -> int:
@@ -187,8 +197,11 @@ def extended_retention(model: str) -> bool:
 # of those, not a figure either source states for every task: hence medium confidence at most,
 # and the rollout measures the real saving.
 REASONING_SAVED_SHARE = Decimal("0.5")
-REASONING_SOURCES = ("https://platform.openai.com/docs/guides/reasoning", "https://arxiv.org/abs/2508.10925",
-                     "https://arxiv.org/abs/2502.15631")
+REASONING_SOURCES = (
+    "https://platform.openai.com/docs/guides/reasoning",
+    "https://arxiv.org/abs/2508.10925",
+    "https://arxiv.org/abs/2502.15631",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,16 +219,24 @@ class ReasoningKnob:
 #   Gemini 3 (high by default) (ai.google.dev/gemini-api/docs/thinking).
 # Other providers: none known here, and the recommendation says so.
 _REASONING_KNOBS = {
-    "openai": ReasoningKnob("reasoning_effort (Chat Completions) or reasoning.effort (Responses API) one level below "
-                            "the one sent today (medium when none is sent)",
-                            "https://platform.openai.com/docs/guides/reasoning"),
-    "anthropic": ReasoningKnob("a smaller extended-thinking budget, thinking.budget_tokens (at least 1,024), than the "
-                               "one sent today", "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking"),
+    "openai": ReasoningKnob(
+        "reasoning_effort (Chat Completions) or reasoning.effort (Responses API) one level below "
+        "the one sent today (medium when none is sent)",
+        "https://platform.openai.com/docs/guides/reasoning",
+    ),
+    "anthropic": ReasoningKnob(
+        "a smaller extended-thinking budget, thinking.budget_tokens (at least 1,024), than the one sent today",
+        "https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking",
+    ),
 }
-_GEMINI_BUDGET = ReasoningKnob("a smaller thinkingConfig.thinkingBudget than the one sent today (dynamic when none is sent)",
-                               "https://ai.google.dev/gemini-api/docs/thinking")
-_GEMINI_LEVEL = ReasoningKnob("a lower thinkingConfig.thinkingLevel than the one sent today (high when none is sent)",
-                              "https://ai.google.dev/gemini-api/docs/thinking")
+_GEMINI_BUDGET = ReasoningKnob(
+    "a smaller thinkingConfig.thinkingBudget than the one sent today (dynamic when none is sent)",
+    "https://ai.google.dev/gemini-api/docs/thinking",
+)
+_GEMINI_LEVEL = ReasoningKnob(
+    "a lower thinkingConfig.thinkingLevel than the one sent today (high when none is sent)",
+    "https://ai.google.dev/gemini-api/docs/thinking",
+)
 
 
 def reasoning_knob(provider: str, model: str) -> ReasoningKnob | None:
@@ -243,9 +264,13 @@ def flex_factor(provider: str, model: str) -> Decimal | None:
         return None
     today = dt.date.today()
     # The Flex price in force today: of the variants already started, the latest.
-    started = [(getattr(v.constraint, "start_date", None) or dt.date.min, v) for v in info.price_variants or []
-               if v.when.get("service_tier") == "flex" and v.prices.input_mtok
-               and (getattr(v.constraint, "start_date", None) or dt.date.min) <= today]
+    started = [
+        (getattr(v.constraint, "start_date", None) or dt.date.min, v)
+        for v in info.price_variants or []
+        if v.when.get("service_tier") == "flex"
+        and v.prices.input_mtok
+        and (getattr(v.constraint, "start_date", None) or dt.date.min) <= today
+    ]
     standard = info.get_prices(dt.datetime.now(dt.timezone.utc)).input_mtok
     if not started or not standard:
         return None

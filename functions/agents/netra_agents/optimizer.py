@@ -63,8 +63,15 @@ from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, provider_id, unit_pri
 from netra_agents import catalog
 from netra_agents.answers.money import dollars, share, usd
 
-LEVERS = ("error_waste", "response_caching", "model_rightsizing", "reasoning_effort", "output_caps", "prompt_caching",
-          "batching")
+LEVERS = (
+    "error_waste",
+    "response_caching",
+    "model_rightsizing",
+    "reasoning_effort",
+    "output_caps",
+    "prompt_caching",
+    "batching",
+)
 
 # Thresholds: what makes a pattern worth a recommendation rather than noise.
 MIN_CALLS = 50  # successful calls a workload needs before its profile says anything
@@ -109,13 +116,22 @@ class Tokens:
         return cls(counts["input_tokens"] - cached - written, cached, written, counts["output_tokens"])
 
     def cost(self, rates: UnitPrices, factor: Decimal) -> Decimal:
-        return (self.plain * rates.input + self.cached * rates.cache_read + self.written * rates.cache_write
-                + self.written_1h * rates.input * catalog.LONG_CACHE_WRITE + self.output * rates.output) * factor
+        return (
+            self.plain * rates.input
+            + self.cached * rates.cache_read
+            + self.written * rates.cache_write
+            + self.written_1h * rates.input * catalog.LONG_CACHE_WRITE
+            + self.output * rates.output
+        ) * factor
 
     def minus(self, other: Tokens) -> Tokens:
-        return Tokens(max(0, self.plain - other.plain), max(0, self.cached - other.cached),
-                      max(0, self.written - other.written), max(0, self.output - other.output),
-                      max(0, self.written_1h - other.written_1h))
+        return Tokens(
+            max(0, self.plain - other.plain),
+            max(0, self.cached - other.cached),
+            max(0, self.written - other.written),
+            max(0, self.output - other.output),
+            max(0, self.written_1h - other.written_1h),
+        )
 
     @property
     def input(self) -> int:
@@ -164,17 +180,23 @@ class Recommendation:
         key = "|".join(str(w[k]) for k in ("feature", "provider", "model", "interactive", "batch"))
         return {
             "id": f"{self.lever}-{hashlib.sha256(key.encode()).hexdigest()[:10]}",
-            "lever": self.lever, "title": self.title,
+            "lever": self.lever,
+            "title": self.title,
             # success_calls: the pool of recent prompts an evaluation can draw from (actions.evaluation).
-            "workload": {**{k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
-                         "success_calls": w["success_calls"]},
+            "workload": {
+                **{k: w[k] for k in ("feature", "provider", "model", "interactive", "batch")},
+                "success_calls": w["success_calls"],
+            },
             "affected_calls": self.affected_calls,
             "current_cost_usd": usd(self.current_cost),
             "projected_cost_usd": usd(self.current_cost - self.savings),
             "savings_usd": usd(self.savings),
             "savings_monthly_usd": None if self.monthly is None else usd(self.monthly),
             "savings_pct": share(self.savings, self.current_cost),
-            "confidence": self.confidence, "risk": self.risk, "evidence": self.evidence, "change": self.change,
+            "confidence": self.confidence,
+            "risk": self.risk,
+            "evidence": self.evidence,
+            "change": self.change,
             "actions": [],
         }
 
@@ -206,8 +228,10 @@ def optimize(profile: dict) -> dict:
     small = [w for w in workloads if w["success_calls"] < MIN_CALLS and not w["unpriced_calls"]]
     if small:
         cost = sum((Decimal(w["cost_usd"]) for w in small), ZERO)
-        notes.append(f"{len(small)} workloads with fewer than {MIN_CALLS} successful calls ({dollars(cost)}, "
-                     f"{share(cost, total)}% of spend) are too small to judge and got no recommendation.")
+        notes.append(
+            f"{len(small)} workloads with fewer than {MIN_CALLS} successful calls ({dollars(cost)}, "
+            f"{share(cost, total)}% of spend) are too small to judge and got no recommendation."
+        )
     return {
         "total_spend_usd": usd(total),
         "projected_savings_usd": usd(saved),
@@ -244,7 +268,9 @@ def workload_state(w: dict) -> _Workload | None:
     if rates is None:  # on a tier boundary exactly: the next token decides
         rates = unit_prices(provider_id(w["provider"]), w["model"], w["tokens"]["input_tokens"] // calls + 1)
     factor = BATCH_DISCOUNT.get(provider_id(w["provider"]), Decimal(1)) if w["batch"] else Decimal(1)
-    return _Workload(w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"], w.get("reasoning_tokens", 0))
+    return _Workload(
+        w, w["model"], rates, factor, Tokens.of(w["tokens"]), w["success_calls"], w.get("reasoning_tokens", 0)
+    )
 
 
 def success_reasoning(w: dict) -> int:
@@ -281,6 +307,7 @@ def monthly(amount: Decimal, days: Decimal | None) -> Decimal | None:
 
 # --- the levers, in order -------------------------------------------------------------------
 
+
 def _error_waste(state: _Workload) -> Recommendation | None:
     failures = state.profile["failures"]
     billed, calls = failures["billed_calls"], state.profile["calls"]
@@ -292,13 +319,19 @@ def _error_waste(state: _Workload) -> Recommendation | None:
     # The failed calls' reasoning goes with them: lowering the effort cannot save it again.
     state.reasoning = min(state.reasoning, success_reasoning(state.profile))
     return _recommend(
-        "error_waste", state, before, billed,
+        "error_waste",
+        state,
+        before,
+        billed,
         f"Stop paying for failed {state.model} calls in {state.profile['feature']}",
-        "high", "low",
-        [f"{billed} of {calls} calls ({billed / calls:.1%}) failed after the provider billed them "
-         f"({wasted.input + wasted.output:,} tokens).",
-         "Failed calls are retried, so each one is paid twice; raise the client timeout, stream the response, "
-         "or retry only before tokens are produced."],
+        "high",
+        "low",
+        [
+            f"{billed} of {calls} calls ({billed / calls:.1%}) failed after the provider billed them "
+            f"({wasted.input + wasted.output:,} tokens).",
+            "Failed calls are retried, so each one is paid twice; raise the client timeout, stream the response, "
+            "or retry only before tokens are produced.",
+        ],
         {"failed_calls_per_period": billed},
     )
 
@@ -313,13 +346,19 @@ def _response_caching(state: _Workload) -> Recommendation | None:
     state.calls -= repeats["calls"]
     share = repeats["calls"] / success
     return _recommend(
-        "response_caching", state, before, repeats["calls"],
+        "response_caching",
+        state,
+        before,
+        repeats["calls"],
         f"Cache answers to repeated {state.profile['feature']} prompts",
-        "high" if share >= 0.2 else "medium", "medium",
-        [f"{repeats['calls']:,} of {success:,} successful calls ({share:.1%}) repeat a prompt already answered "
-         "in the period (same prompt_hash, same model).",
-         "An exact-match cache keyed on the prompt hash answers them without a model call; "
-         "expire entries when the underlying content changes."],
+        "high" if share >= 0.2 else "medium",
+        "medium",
+        [
+            f"{repeats['calls']:,} of {success:,} successful calls ({share:.1%}) repeat a prompt already answered "
+            "in the period (same prompt_hash, same model).",
+            "An exact-match cache keyed on the prompt hash answers them without a model call; "
+            "expire entries when the underlying content changes.",
+        ],
         {"cacheable_calls": repeats["calls"]},
     )
 
@@ -331,7 +370,12 @@ def _model_rightsizing(state: _Workload) -> Recommendation | None:
         return None
     cv = (out["stddev"] or 0) / out["mean"] if out["mean"] else 0
     reasoning = w["reasoning_tokens"] / max(1, w["tokens"]["output_tokens"])
-    if out["mean"] > SIMPLE_OUTPUT_MEAN or out["p95"] > SIMPLE_OUTPUT_P95 or cv > SIMPLE_OUTPUT_CV or reasoning > REASONING_SHARE:
+    if (
+        out["mean"] > SIMPLE_OUTPUT_MEAN
+        or out["p95"] > SIMPLE_OUTPUT_P95
+        or cv > SIMPLE_OUTPUT_CV
+        or reasoning > REASONING_SHARE
+    ):
         return None
     try:
         rates = unit_prices(state.provider, target.target, state.tokens.input // max(1, state.calls) + 1)
@@ -341,16 +385,22 @@ def _model_rightsizing(state: _Workload) -> Recommendation | None:
     original = state.model
     state.model, state.rates = target.target, rates
     return _recommend(
-        "model_rightsizing", state, before, state.calls,
+        "model_rightsizing",
+        state,
+        before,
+        state.calls,
         f"Move {w['feature']} from {original} to {target.target}",
-        "medium", "medium",
-        [f"Outputs are short and steady: mean {out['mean']:.0f} tokens, p95 {out['p95']:.0f}, "
-         f"coefficient of variation {cv:.2f} over {w['success_calls']:,} calls.",
-         f"{target.target} is the same provider's model for {target.tier}; "
-         f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix.",
-         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay "
-         f"a sample of recent {w['feature']} prompts on both models and move only if {target.target} is no worse "
-         "on the team's own quality metric (labels, fields, or graded answers)."],
+        "medium",
+        "medium",
+        [
+            f"Outputs are short and steady: mean {out['mean']:.0f} tokens, p95 {out['p95']:.0f}, "
+            f"coefficient of variation {cv:.2f} over {w['success_calls']:,} calls.",
+            f"{target.target} is the same provider's model for {target.tier}; "
+            f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix.",
+            "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay "
+            f"a sample of recent {w['feature']} prompts on both models and move only if {target.target} is no worse "
+            "on the team's own quality metric (labels, fields, or graded answers).",
+        ],
         {"from_model": original, "to_model": target.target},
     )
 
@@ -388,20 +438,31 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
         f"Priced on a stated assumption, not a measurement of this traffic: one effort step down saves "
         f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
         "measurements show reasoning length growing markedly with each effort step ("
-        + ", ".join(catalog.REASONING_SOURCES) + ").",
-        f"The setting: {setting} ({knob.source}). The usage does not show the level sent today." if knob else
-        f"{state.provider} documents no reasoning-effort setting the catalog knows of for {state.model}: the saving needs "
+        + ", ".join(catalog.REASONING_SOURCES)
+        + ").",
+        f"The setting: {setting} ({knob.source}). The usage does not show the level sent today."
+        if knob
+        else f"{state.provider} documents no reasoning-effort setting the catalog knows of for {state.model}: the saving needs "
         "one (or a prompt that asks for brief reasoning), so it is low confidence.",
         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
         f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
-        "own quality metric; the reasoning tokens it reports give the real saving."]
+        "own quality metric; the reasoning tokens it reports give the real saving.",
+    ]
     return _recommend(
-        "reasoning_effort", state, before, state.calls,
+        "reasoning_effort",
+        state,
+        before,
+        state.calls,
         f"Lower the reasoning effort of {w['feature']} on {state.model}",
-        "medium" if knob else "low", "medium", evidence,
-        {"reasoning_effort": "lower", "knob": knob.setting if knob else None,
-         "knob_source": knob.source if knob else None,
-         "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE)},
+        "medium" if knob else "low",
+        "medium",
+        evidence,
+        {
+            "reasoning_effort": "lower",
+            "knob": knob.setting if knob else None,
+            "knob_source": knob.source if knob else None,
+            "assumed_reasoning_saved_share": float(catalog.REASONING_SAVED_SHARE),
+        },
     )
 
 
@@ -440,29 +501,47 @@ def _output_caps(state: _Workload) -> Recommendation | None:
     state.tokens = dataclasses.replace(state.tokens, output=state.tokens.output - excess)
     p50 = w["output"]["p50"] or 0
     truncated = 2 * cut >= tail["calls"]
-    evidence = [f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
-                f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens."]
+    evidence = [
+        f"{tail['calls']} of {success:,} calls ({tail['calls'] / success:.1%}) ran past {tail['cap_tokens']:,} tokens "
+        f"({excess:,} tokens beyond), while the median answer is {p50:.0f} tokens."
+    ]
     if cut:
-        evidence.append(f"{cut} of them stopped at their limit (finish_reason length, or as many tokens as max_tokens): "
-                        "those answers were cut off already.")
+        evidence.append(
+            f"{cut} of them stopped at their limit (finish_reason length, or as many tokens as max_tokens): "
+            "those answers were cut off already."
+        )
     if separated:
-        evidence.append(f"The tail is separated from the body: no call produced between {tail['body_max_tokens']:,} and "
-                        f"{tail['tail_min_tokens']:,} tokens, the signature of runaway generation rather than long answers.")
-    evidence.append(f"max_tokens is {w['output']['max_tokens_p50']:.0f} today." if w["output"]["max_tokens_p50"] else
-                    "No max_tokens is set today.")
+        evidence.append(
+            f"The tail is separated from the body: no call produced between {tail['body_max_tokens']:,} and "
+            f"{tail['tail_min_tokens']:,} tokens, the signature of runaway generation rather than long answers."
+        )
+    evidence.append(
+        f"max_tokens is {w['output']['max_tokens_p50']:.0f} today."
+        if w["output"]["max_tokens_p50"]
+        else "No max_tokens is set today."
+    )
     if state.output_cut:
-        evidence.append(f"Counted after the lower reasoning effort: with {state.output_cut:.0%} less output per call, "
-                        f"{excess:,} of the tail's {tail['excess_tokens']:,} tokens past the cap remain (no token is "
-                        "saved twice).")
+        evidence.append(
+            f"Counted after the lower reasoning effort: with {state.output_cut:.0%} less output per call, "
+            f"{excess:,} of the tail's {tail['excess_tokens']:,} tokens past the cap remain (no token is "
+            "saved twice)."
+        )
     high = truncated and tail["calls"] >= HIGH_CONFIDENCE_TAIL
     if not high:
-        evidence.append("Validate first: read a sample of the calls past the cap; cap only if they are repetition or "
-                        "runaway text, not answers users need in full.")
+        evidence.append(
+            "Validate first: read a sample of the calls past the cap; cap only if they are repetition or "
+            "runaway text, not answers users need in full."
+        )
     return _recommend(
-        "output_caps", state, before, tail["calls"],
+        "output_caps",
+        state,
+        before,
+        tail["calls"],
         f"Cap {w['feature']} outputs at {tail['cap_tokens']:,} tokens",
-        "high" if high else "medium", "low" if truncated else "medium",
-        evidence, {"max_tokens": tail["cap_tokens"]},
+        "high" if high else "medium",
+        "low" if truncated else "medium",
+        evidence,
+        {"max_tokens": tail["cap_tokens"]},
     )
 
 
@@ -485,15 +564,21 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     # A workload that writes or reads the provider cache already caches: on sparse traffic its
     # prefixes are mostly written again (few reads), which must not read as "not cached".
     tokens = w["tokens"]
-    if tokens["input_tokens"] and (tokens["cache_write_tokens"] + tokens["cached_input_tokens"]) >= CACHED_ALREADY * tokens["input_tokens"]:
+    if (
+        tokens["input_tokens"]
+        and (tokens["cache_write_tokens"] + tokens["cached_input_tokens"]) >= CACHED_ALREADY * tokens["input_tokens"]
+    ):
         return None
     # Each cache the provider offers (lifetime since last use, write price per token): the one
     # that saves most on the gaps observed (Anthropic: 5 minutes at 1.25x, or 1 hour at 2x).
     # OpenAI's 24-hour retention where the model has it; options the profile has no write counts for
     # (a profile from before a lifetime was counted) are left out rather than guessed.
     counted = set(w["prefixes"][0]["cache_writes"])
-    options = [(ttl, multiplier * state.rates.input if multiplier else state.rates.cache_write)
-               for ttl, multiplier in catalog.cache_options_for(state.provider, state.model) if str(ttl) in counted]
+    options = [
+        (ttl, multiplier * state.rates.input if multiplier else state.rates.cache_write)
+        for ttl, multiplier in catalog.cache_options_for(state.provider, state.model)
+        if str(ttl) in counted
+    ]
     plans = [plan for plan in (_caching_plan(state, ttl, write) for ttl, write in options) if plan[0] > 0]
     if not plans:
         return None
@@ -504,25 +589,42 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
     moved_write = min(writes_total, state.tokens.plain - moved_read)
     long_lived = ttl == catalog.LONG_CACHE_TTL_SECONDS and state.provider == "anthropic"  # written at 2x
     state.tokens = dataclasses.replace(
-        state.tokens, plain=state.tokens.plain - moved_read - moved_write, cached=state.tokens.cached + moved_read,
+        state.tokens,
+        plain=state.tokens.plain - moved_read - moved_write,
+        cached=state.tokens.cached + moved_read,
         written=state.tokens.written + (0 if long_lived else moved_write),
-        written_1h=state.tokens.written_1h + (moved_write if long_lived else 0))
-    evidence.append(f"A call after more than {_lifetime(ttl)} without one writes the cache; the rest read the prefix at "
-                    f"{rates.cache_read / rates.input:.0%} of the input price.")
+        written_1h=state.tokens.written_1h + (moved_write if long_lived else 0),
+    )
+    evidence.append(
+        f"A call after more than {_lifetime(ttl)} without one writes the cache; the rest read the prefix at "
+        f"{rates.cache_read / rates.input:.0%} of the input price."
+    )
     if state.provider in catalog.IMPLICIT_CACHE_PROVIDERS:
-        evidence.append("Gemini caches shared prefixes implicitly (no write or storage charge): keeping the shared prefix "
-                        "byte-identical at the start of every prompt is the whole change.")
+        evidence.append(
+            "Gemini caches shared prefixes implicitly (no write or storage charge): keeping the shared prefix "
+            "byte-identical at the start of every prompt is the whole change."
+        )
     if ttl == catalog.EXTENDED_CACHE_TTL_SECONDS:
-        evidence.append(f"{state.model} offers extended retention (prompt_cache_retention=\"24h\") at no extra charge: "
-                        "prefixes stay cached across the gaps between sessions.")
+        evidence.append(
+            f'{state.model} offers extended retention (prompt_cache_retention="24h") at no extra charge: '
+            "prefixes stay cached across the gaps between sessions."
+        )
     if len(options) > 1:
-        evidence.append(f"The {_lifetime(ttl)} cache saves most on these gaps (compared with "
-                        + ", ".join(_lifetime(other) for other, _ in options if other != ttl) + ").")
+        evidence.append(
+            f"The {_lifetime(ttl)} cache saves most on these gaps (compared with "
+            + ", ".join(_lifetime(other) for other, _ in options if other != ttl)
+            + ")."
+        )
     return _recommend(
-        "prompt_caching", state, before, affected,
+        "prompt_caching",
+        state,
+        before,
+        affected,
         f"Turn on prompt caching for the shared {w['feature']} prefix",
-        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium", "low",
-        evidence, {"cache_prefix": True, "provider": state.provider, "cache_ttl_seconds": ttl},
+        "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium",
+        "low",
+        evidence,
+        {"cache_prefix": True, "provider": state.provider, "cache_ttl_seconds": ttl},
     )
 
 
@@ -547,18 +649,25 @@ def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
         calls = round(prefix["calls"] * remaining)
         writes = min(calls, prefix["cache_writes"][str(ttl)])
         reads = calls - writes
-        saving = (reads * length * (rates.input - rates.cache_read)
-                  - writes * length * max(ZERO, write_rate - rates.input)) * state.factor
+        saving = (
+            reads * length * (rates.input - rates.cache_read) - writes * length * max(ZERO, write_rate - rates.input)
+        ) * state.factor
         if saving <= 0:
             continue
         total += saving
-        reads_total, writes_total, affected = reads_total + reads * length, writes_total + writes * length, affected + calls
+        reads_total, writes_total, affected = (
+            reads_total + reads * length,
+            writes_total + writes * length,
+            affected + calls,
+        )
         gap = prefix.get("median_gap_seconds")
-        evidence.append(f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
-                        f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
-                        f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
-                        f"{_lifetime(ttl)} after the previous one (each writes the cache again)"
-                        + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."))
+        evidence.append(
+            f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
+            f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
+            f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
+            f"{_lifetime(ttl)} after the previous one (each writes the cache again)"
+            + (f", median gap between calls {gap:,.0f} s." if gap is not None else ".")
+        )
     return total, ttl, reads_total, writes_total, affected, evidence
 
 
@@ -578,39 +687,66 @@ def _batching(state: _Workload) -> Recommendation | None:
             return None
         before = state.cost
         state.factor = state.factor * discount
-        evidence = [f"All {w['calls']:,} calls are non-interactive and none used the batch API.",
-                    f"Batch requests cost {discount:.0%} of the interactive price ({state.provider}: {turnaround})."]
+        evidence = [
+            f"All {w['calls']:,} calls are non-interactive and none used the batch API.",
+            f"Batch requests cost {discount:.0%} of the interactive price ({state.provider}: {turnaround}).",
+        ]
         if flex is not None:
-            evidence.append(f"Flex processing (service_tier=\"flex\") bills {state.model} at the same {flex:.0%} on the "
-                            "ordinary synchronous API: the choice when rewriting the job for batch files is not worth it.")
-        return _recommend("batching", state, before, state.calls, f"Send {w['feature']} through the {state.provider} batch API",
-                          "high", "low", evidence, {"batch_api": True, "flex": flex is not None, "turnaround": turnaround})
+            evidence.append(
+                f'Flex processing (service_tier="flex") bills {state.model} at the same {flex:.0%} on the '
+                "ordinary synchronous API: the choice when rewriting the job for batch files is not worth it."
+            )
+        return _recommend(
+            "batching",
+            state,
+            before,
+            state.calls,
+            f"Send {w['feature']} through the {state.provider} batch API",
+            "high",
+            "low",
+            evidence,
+            {"batch_api": True, "flex": flex is not None, "turnaround": turnaround},
+        )
     if flex is None or w["latency"]["p95_ttft_ms"] is not None or not state.ttft_elsewhere:
         return None
     before = state.cost
     state.factor = state.factor * flex
     return _recommend(
-        "batching", state, before, state.calls,
+        "batching",
+        state,
+        before,
+        state.calls,
         f"Run {w['feature']} on OpenAI Flex processing",
-        "medium", "medium",
-        [f"{w['calls']:,} calls are flagged interactive but none streamed (no time to first token), while the org's "
-         "other workloads report it: nobody appears to watch these answers arrive.",
-         f"Flex processing (service_tier=\"flex\") bills {state.model} at {flex:.0%} of the standard price on the same "
-         f"synchronous API; responses are slower (p95 today {(w['latency']['p95_ms'] or 0) / 1000:.1f} s) and may be "
-         "refused when capacity is short (429: retry with backoff, or fall back to the standard tier).",
-         "Validate first: confirm with the feature's owner that a slower answer is acceptable."],
+        "medium",
+        "medium",
+        [
+            f"{w['calls']:,} calls are flagged interactive but none streamed (no time to first token), while the org's "
+            "other workloads report it: nobody appears to watch these answers arrive.",
+            f'Flex processing (service_tier="flex") bills {state.model} at {flex:.0%} of the standard price on the same '
+            f"synchronous API; responses are slower (p95 today {(w['latency']['p95_ms'] or 0) / 1000:.1f} s) and may be "
+            "refused when capacity is short (429: retry with backoff, or fall back to the standard tier).",
+            "Validate first: confirm with the feature's owner that a slower answer is acceptable.",
+        ],
         {"flex": True, "service_tier": "flex", "batch_api": False},
     )
 
 
-_LEVERS = {"error_waste": _error_waste, "response_caching": _response_caching, "model_rightsizing": _model_rightsizing,
-           "reasoning_effort": _reasoning_effort, "output_caps": _output_caps, "prompt_caching": _prompt_caching, "batching": _batching}
+_LEVERS = {
+    "error_waste": _error_waste,
+    "response_caching": _response_caching,
+    "model_rightsizing": _model_rightsizing,
+    "reasoning_effort": _reasoning_effort,
+    "output_caps": _output_caps,
+    "prompt_caching": _prompt_caching,
+    "batching": _batching,
+}
 
 
 def _recommend(lever, state, before, affected, title, confidence, risk, evidence, change) -> Recommendation:
     """The lever has changed `state`; what it saved is the cost before minus after."""
-    return Recommendation(lever, state.profile, title, affected, before, before - state.cost, None, confidence, risk,
-                          evidence, change)
+    return Recommendation(
+        lever, state.profile, title, affected, before, before - state.cost, None, confidence, risk, evidence, change
+    )
 
 
 def _prefix_length(prefix: dict) -> tuple[int, bool]:
@@ -629,6 +765,7 @@ def _ratio(rates: UnitPrices, tokens: Tokens, before: Decimal, factor: Decimal) 
 
 # --- findings and warnings ------------------------------------------------------------------
 
+
 def latency_findings(workloads: list[dict]) -> list[dict]:
     findings = []
     for w in workloads:
@@ -641,15 +778,25 @@ def latency_findings(workloads: list[dict]) -> list[dict]:
             continue
         said = []
         if slow_ttft:
-            said.append(f"p95 time to first token {lat['p95_ttft_ms'] / 1000:.1f} s (p50 {lat['p50_ttft_ms'] / 1000:.1f} s)")
+            said.append(
+                f"p95 time to first token {lat['p95_ttft_ms'] / 1000:.1f} s (p50 {lat['p50_ttft_ms'] / 1000:.1f} s)"
+            )
         if slow:
             said.append(f"p95 latency {lat['p95_ms'] / 1000:.1f} s (p50 {lat['p50_ms'] / 1000:.1f} s)")
-        findings.append({
-            "feature": w["feature"], "model": w["model"], "p50_latency_ms": lat["p50_ms"], "p95_latency_ms": lat["p95_ms"],
-            "p50_ttft_ms": lat["p50_ttft_ms"], "p95_ttft_ms": lat["p95_ttft_ms"],
-            "finding": f"{w['feature']} on {w['model']}: " + "; ".join(said) + ". Stream responses, shorten or cache the "
-                       "prompt prefix, and cap outputs to cut it.",
-        })
+        findings.append(
+            {
+                "feature": w["feature"],
+                "model": w["model"],
+                "p50_latency_ms": lat["p50_ms"],
+                "p95_latency_ms": lat["p95_ms"],
+                "p50_ttft_ms": lat["p50_ttft_ms"],
+                "p95_ttft_ms": lat["p95_ttft_ms"],
+                "finding": f"{w['feature']} on {w['model']}: "
+                + "; ".join(said)
+                + ". Stream responses, shorten or cache the "
+                "prompt prefix, and cap outputs to cut it.",
+            }
+        )
     return sorted(findings, key=lambda f: -(f["p95_latency_ms"] or 0))
 
 
@@ -660,8 +807,10 @@ def _unpriced_warnings(workloads: list[dict]) -> list[str]:
     calls = sum(w["unpriced_calls"] for w in unpriced)
     tokens = sum(w["tokens"]["input_tokens"] + w["tokens"]["output_tokens"] for w in unpriced)
     models = ", ".join(sorted({f"{w['provider']}/{w['model']}" for w in unpriced}))
-    return [f"{calls:,} calls ({tokens:,} tokens) on models without a known price ({models}) are not in the totals "
-            "and got no recommendation; send cost_usd with those calls to include them."]
+    return [
+        f"{calls:,} calls ({tokens:,} tokens) on models without a known price ({models}) are not in the totals "
+        "and got no recommendation; send cost_usd with those calls to include them."
+    ]
 
 
 def _data_gaps(workloads: list[dict]) -> list[str]:

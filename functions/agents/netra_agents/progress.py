@@ -23,8 +23,14 @@ class Progress:
         self._futures: list = []
 
     def emit(self, kind: str, payload: dict, name: str) -> None:
-        event = ClientEvent(self._user, kind, {"agent": self.agent, **payload}, thread_id=self._thread, run_id=self._run,
-                            key=f"{self._run}/{self.agent}/{name}")
+        event = ClientEvent(
+            self._user,
+            kind,
+            {"agent": self.agent, **payload},
+            thread_id=self._thread,
+            run_id=self._run,
+            key=f"{self._run}/{self.agent}/{name}",
+        )
         self._futures.append(publish_client_event(self._publisher, self._project, event))
 
     def started(self, message: str) -> None:
@@ -40,8 +46,11 @@ class Progress:
         self.emit("tool_executing", {"tool": tool, "message": message}, f"tool/{tool}/executing")
         started, said = time.monotonic(), {}
         yield said
-        self.emit("tool_completed", {"tool": tool, "duration_ms": int((time.monotonic() - started) * 1000), **said},
-                  f"tool/{tool}/completed")
+        self.emit(
+            "tool_completed",
+            {"tool": tool, "duration_ms": int((time.monotonic() - started) * 1000), **said},
+            f"tool/{tool}/completed",
+        )
 
     def completed(self, message: str, **facts) -> None:
         self.emit("agent_completed", {"message": message, **facts}, "completed")

@@ -99,7 +99,9 @@ class Query:
     period: Period
     comparison: Period | None = None
     dimensions: tuple[str, ...] = ()
-    filters: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # dimension -> names in the org's data
+    filters: dict[str, tuple[str, ...]] = dataclasses.field(
+        default_factory=dict
+    )  # dimension -> names in the org's data
     metric: Metric = "spend"
     target: Target | None = None
     budget_usd: str | None = None
@@ -143,7 +145,10 @@ class Query:
             budget_usd=body.get("budget_usd"),
             scenario=Scenario(**scenario) if scenario else None,
             top_n=body.get("top_n"),
-            unresolved=tuple(Unresolved(u["dimension"], u["text"], tuple(u.get("closest") or ())) for u in body.get("unresolved") or ()),
+            unresolved=tuple(
+                Unresolved(u["dimension"], u["text"], tuple(u.get("closest") or ()))
+                for u in body.get("unresolved") or ()
+            ),
             sources=dict(body.get("sources") or {}),
             confident=bool(body.get("confident", True)),
         )

@@ -68,8 +68,15 @@ def write_report(task: StepTask, progress: Progress, ctx: ReportingContext) -> t
     return report, {"kind": report["kind"], "recommendations": recommendations}
 
 
-_KIND_NAMES = {"breakdown": "a breakdown", "change": "a comparison", "what_if": "a what-if", "latency": "latency",
-               "forecast": "a forecast", "overview": "an overview", "guidance": "how to send usage"}
+_KIND_NAMES = {
+    "breakdown": "a breakdown",
+    "change": "a comparison",
+    "what_if": "a what-if",
+    "latency": "latency",
+    "forecast": "a forecast",
+    "overview": "an overview",
+    "guidance": "how to send usage",
+}
 
 
 def compose(question: str, query: dict, data: dict, found: dict | None, plans: dict) -> dict:
@@ -79,18 +86,32 @@ def compose(question: str, query: dict, data: dict, found: dict | None, plans: d
     if not data["summary"]["totals"]["calls"] and not org.get("calls"):
         return _guidance(base, period)
     body = answer(query, data, found, plans)
-    report = {**base, **body, "warnings": [*_bad_input(query, data, period), *body["warnings"], *data.get("warnings", [])]}
+    report = {
+        **base,
+        **body,
+        "warnings": [*_bad_input(query, data, period), *body["warnings"], *data.get("warnings", [])],
+    }
     unpriced = data.get("unpriced") or {}
     if unpriced.get("calls") and not any("without a known price" in w for w in report["warnings"]):
-        report["warnings"].append(f"{unpriced['calls']:,} calls ({unpriced['tokens']:,} tokens) have no known price and are "
-                                  "not in the totals.")
+        report["warnings"].append(
+            f"{unpriced['calls']:,} calls ({unpriced['tokens']:,} tokens) have no known price and are "
+            "not in the totals."
+        )
     return report
 
 
 def _guidance(base: dict, period: dict) -> dict:
-    return {**base, "kind": "guidance", "total_calls": 0, "total_spend_usd": "0", "recommendations": [],
-            "warnings": [f"No usage was found for your organisation between {period['from'][:10]} and {period['to'][:10]}."],
-            "next_steps": list(GUIDANCE_STEPS)}
+    return {
+        **base,
+        "kind": "guidance",
+        "total_calls": 0,
+        "total_spend_usd": "0",
+        "recommendations": [],
+        "warnings": [
+            f"No usage was found for your organisation between {period['from'][:10]} and {period['to'][:10]}."
+        ],
+        "next_steps": list(GUIDANCE_STEPS),
+    }
 
 
 def _bad_input(query: dict, data: dict, period: dict) -> list[str]:
@@ -98,21 +119,29 @@ def _bad_input(query: dict, data: dict, period: dict) -> list[str]:
     said = []
     for missing in query.get("unresolved") or []:
         closest = missing.get("closest") or []
-        said.append(f"Your data has no {missing['dimension']} named “{missing['text']}”"
-                    + (f"; the closest: {', '.join(closest)}." if closest else "."))
+        said.append(
+            f"Your data has no {missing['dimension']} named “{missing['text']}”"
+            + (f"; the closest: {', '.join(closest)}." if closest else ".")
+        )
     org = data.get("org") or {}
     if not data["summary"]["totals"]["calls"] and org.get("calls"):
-        said.append(f"No usage between {day_span(period)}; your usage runs from {org['first']} to {org['last']} "
-                    f"({org['calls']:,} calls): ask about those days.")
+        said.append(
+            f"No usage between {day_span(period)}; your usage runs from {org['first']} to {org['last']} "
+            f"({org['calls']:,} calls): ask about those days."
+        )
     return said
 
 
 def narrative(ctx: ReportingContext, task: StepTask, report: dict) -> tuple[str, str]:
     """(text, source): the LLM's when it keeps to the facts, else the template's."""
     facts = {k: v for k, v in report.items() if k not in _NOT_FACTS}
-    request = LlmRequest(task.org_id, "reporting",
-                         Prompt(SYSTEM, [{"role": "user", "content": json.dumps(facts, default=str)[:12000]}], 400),
-                         AGENT_CHAIN, run_id=task.run_id)
+    request = LlmRequest(
+        task.org_id,
+        "reporting",
+        Prompt(SYSTEM, [{"role": "user", "content": json.dumps(facts, default=str)[:12000]}], 400),
+        AGENT_CHAIN,
+        run_id=task.run_id,
+    )
     try:
         answered = ctx.gateway().complete(request)
     except (LlmUnavailable, BudgetExhausted):
@@ -135,8 +164,9 @@ def _numbers_in(text: str, rounded: bool = False) -> set[str]:
         found.add(number)
         if rounded and "." in number:
             value = Decimal(number)
-            found |= {format(value.quantize(Decimal("0.01")), "f"), format(value.quantize(Decimal("0.1")), "f"),
-                      format(value.quantize(Decimal("1")), "f")}
+            found |= {
+                format(value.quantize(Decimal("0.01")), "f"),
+                format(value.quantize(Decimal("0.1")), "f"),
+                format(value.quantize(Decimal("1")), "f"),
+            }
     return found
-
-

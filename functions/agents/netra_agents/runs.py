@@ -57,12 +57,27 @@ def no_outputs(step: str) -> None:
 def on_request(run_id: str, run: dict, question: str, now: dt.datetime) -> Outcome:
     if run.get("status") == "pending":
         return Outcome(
-            {"status": "running", "question": question, "plan": ["triage"], "steps": [_dispatched("triage", now)],
-             "started_at": now, "updated_at": now},
+            {
+                "status": "running",
+                "question": question,
+                "plan": ["triage"],
+                "steps": [_dispatched("triage", now)],
+                "started_at": now,
+                "updated_at": now,
+            },
             ["triage"],
-            [Event("agent_started", {"agent": "supervisor", "message": "Working on your question"}, f"{run_id}/supervisor/started"),
-             Event("agent_thinking", {"agent": "supervisor", "message": "Asking triage what the question needs"},
-                   f"{run_id}/supervisor/thinking/triage")],
+            [
+                Event(
+                    "agent_started",
+                    {"agent": "supervisor", "message": "Working on your question"},
+                    f"{run_id}/supervisor/started",
+                ),
+                Event(
+                    "agent_thinking",
+                    {"agent": "supervisor", "message": "Asking triage what the question needs"},
+                    f"{run_id}/supervisor/thinking/triage",
+                ),
+            ],
         )
     return obligations(run_id, run, now)
 
@@ -75,7 +90,13 @@ def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime, outp
     if entry is None or entry["status"] != "dispatched":
         return obligations(run_id, run, now)  # a duplicate, or a step this run never asked for
     if now > as_utc(entry["deadline_at"]):
-        return fail(run_id, steps, result.step, f"the {result.step} step took longer than {STEP_TIMEOUT_SECONDS[result.step]} s", now)
+        return fail(
+            run_id,
+            steps,
+            result.step,
+            f"the {result.step} step took longer than {STEP_TIMEOUT_SECONDS[result.step]} s",
+            now,
+        )
     if result.status == "failed":
         return fail(run_id, steps, result.step, result.error or f"the {result.step} step failed", now)
     entry.update(status="completed", completed_at=now, summary=result.summary)
@@ -85,17 +106,34 @@ def on_result(run_id: str, run: dict, result: StepResult, now: dt.datetime, outp
         changes["query"] = resolved_query(result.summary.get("verdict") or {}, now.date())
         plan = ["triage", *plan_for(changes["query"])]
     if result.step == "data" and not result.summary.get("calls"):
-        plan = plan[:plan.index("data") + 1] + ["reporting"]  # no usage: straight to the guidance report
+        plan = plan[: plan.index("data") + 1] + ["reporting"]  # no usage: straight to the guidance report
     position = plan.index(result.step)
     if position + 1 == len(plan):
         # The run's result is the report: what GET /api/runs/{id} and the final_report event carry.
-        return Outcome({**changes, "status": "completed", "steps": steps, "plan": plan, "result": outputs("reporting"),
-                        "completed_at": now, "updated_at": now}, completed=True)
+        return Outcome(
+            {
+                **changes,
+                "status": "completed",
+                "steps": steps,
+                "plan": plan,
+                "result": outputs("reporting"),
+                "completed_at": now,
+                "updated_at": now,
+            },
+            completed=True,
+        )
     following = plan[position + 1]
     steps.append(_dispatched(following, now))
     return Outcome(
-        {**changes, "steps": steps, "plan": plan, "updated_at": now}, [following],
-        [Event("agent_thinking", {"agent": "supervisor", "message": _NEXT[following]}, f"{run_id}/supervisor/thinking/{following}")],
+        {**changes, "steps": steps, "plan": plan, "updated_at": now},
+        [following],
+        [
+            Event(
+                "agent_thinking",
+                {"agent": "supervisor", "message": _NEXT[following]},
+                f"{run_id}/supervisor/thinking/{following}",
+            )
+        ],
     )
 
 
@@ -119,8 +157,13 @@ def obligations(run_id: str, run: dict, now: dt.datetime) -> Outcome:
     steps = [dict(s) for s in run.get("steps", [])]
     late = [s for s in steps if s["status"] == "dispatched" and now > as_utc(s["deadline_at"])]
     if late:
-        return fail(run_id, steps, late[0]["name"],
-                    f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s", now)
+        return fail(
+            run_id,
+            steps,
+            late[0]["name"],
+            f"the {late[0]['name']} step took longer than {STEP_TIMEOUT_SECONDS[late[0]['name']]} s",
+            now,
+        )
     return Outcome(dispatch=[s["name"] for s in steps if s["status"] == "dispatched" and not sent.get(s["name"])])
 
 
@@ -137,8 +180,12 @@ _NEXT = {
 
 
 def _dispatched(step: str, now: dt.datetime) -> dict:
-    return {"name": step, "status": "dispatched", "dispatched_at": now,
-            "deadline_at": now + dt.timedelta(seconds=STEP_TIMEOUT_SECONDS[step])}
+    return {
+        "name": step,
+        "status": "dispatched",
+        "dispatched_at": now,
+        "deadline_at": now + dt.timedelta(seconds=STEP_TIMEOUT_SECONDS[step]),
+    }
 
 
 def fail(run_id: str, steps: list[dict], step: str, message: str, now: dt.datetime) -> Outcome:
@@ -147,13 +194,22 @@ def fail(run_id: str, steps: list[dict], step: str, message: str, now: dt.dateti
         if entry["name"] == step and entry["status"] == "dispatched":
             entry.update(status="failed", completed_at=now, error=message)
     error = {"step": step, "message": message}
-    return Outcome({"status": "failed", "steps": steps, "error": error, "completed_at": now, "updated_at": now},
-                   events=[_error_event(run_id, error)])
+    return Outcome(
+        {"status": "failed", "steps": steps, "error": error, "completed_at": now, "updated_at": now},
+        events=[_error_event(run_id, error)],
+    )
 
 
 def _error_event(run_id: str, error: dict) -> Event:
-    return Event("agent_error", {"agent": error.get("step", "supervisor"), "message": error.get("message", "the run failed"),
-                                 "recoverable": False}, f"{run_id}/supervisor/error")
+    return Event(
+        "agent_error",
+        {
+            "agent": error.get("step", "supervisor"),
+            "message": error.get("message", "the run failed"),
+            "recoverable": False,
+        },
+        f"{run_id}/supervisor/error",
+    )
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
@@ -198,7 +254,9 @@ class RunStore:
             if outcome.changes:
                 foreign = foreign_fields(outcome.changes)
                 if foreign:
-                    raise ValueError(f"the supervisor does not own {', '.join(sorted(foreign))} of a run (contracts.runs)")
+                    raise ValueError(
+                        f"the supervisor does not own {', '.join(sorted(foreign))} of a run (contracts.runs)"
+                    )
                 transaction.update(ref, outcome.changes)
                 run = {**run, **outcome.changes}
             return run, outcome
@@ -227,10 +285,13 @@ class RunStore:
         only, so no composite index."""
         from google.cloud import firestore
 
-        snapshots = (self._db.collection(COLLECTION)
-                     .where(filter=firestore.FieldFilter("thread_id", "==", thread_id))
-                     .where(filter=firestore.FieldFilter("user_id", "==", user_id))
-                     .select(["created_at", "query"]).stream())
+        snapshots = (
+            self._db.collection(COLLECTION)
+            .where(filter=firestore.FieldFilter("thread_id", "==", thread_id))
+            .where(filter=firestore.FieldFilter("user_id", "==", user_id))
+            .select(["created_at", "query"])
+            .stream()
+        )
         return [(s.id, s.to_dict()) for s in snapshots]
 
     def output(self, run_id: str, step: str) -> dict | None:
@@ -248,8 +309,13 @@ class RunStore:
         """Runs in `status` not updated since `before`, oldest first."""
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query = (self._db.collection(COLLECTION).where(filter=FieldFilter("status", "==", status))
-                 .where(filter=FieldFilter("updated_at", "<", before)).order_by("updated_at").limit(limit))
+        query = (
+            self._db.collection(COLLECTION)
+            .where(filter=FieldFilter("status", "==", status))
+            .where(filter=FieldFilter("updated_at", "<", before))
+            .order_by("updated_at")
+            .limit(limit)
+        )
         return [snapshot.id for snapshot in query.stream()]
 
     def ended_owing(self, since: dt.datetime, before: dt.datetime, limit: int = 500) -> list[str]:
@@ -257,14 +323,20 @@ class RunStore:
         marked sent (its sender died, or the bus was down)."""
         from google.cloud.firestore_v1.base_query import FieldFilter
 
-        query = (self._db.collection(COLLECTION).where(filter=FieldFilter("status", "in", list(TERMINAL)))
-                 .where(filter=FieldFilter("updated_at", ">=", since)).where(filter=FieldFilter("updated_at", "<", before))
-                 .select(["status", "sent"]).limit(limit))
+        query = (
+            self._db.collection(COLLECTION)
+            .where(filter=FieldFilter("status", "in", list(TERMINAL)))
+            .where(filter=FieldFilter("updated_at", ">=", since))
+            .where(filter=FieldFilter("updated_at", "<", before))
+            .select(["status", "sent"])
+            .limit(limit)
+        )
         return [snapshot.id for snapshot in query.stream() if owes_last_word(snapshot.to_dict() or {})]
 
 
 def owes_last_word(run: dict) -> bool:
     """An ended run whose final report or error was never marked sent."""
     sent = run.get("sent") or {}
-    return (run.get("status") == "failed" and not sent.get(ERROR)) or \
-        (run.get("status") == "completed" and not sent.get(FINAL_REPORT))
+    return (run.get("status") == "failed" and not sent.get(ERROR)) or (
+        run.get("status") == "completed" and not sent.get(FINAL_REPORT)
+    )

@@ -61,8 +61,9 @@ class PriorOutputs:
     store: RunStore
 
 
-def run_step(message: PubSubMessage, agent: str, start_message: str, work: Step[Context], context: Context,
-             runtime: StepRuntime) -> None:
+def run_step(
+    message: PubSubMessage, agent: str, start_message: str, work: Step[Context], context: Context, runtime: StepRuntime
+) -> None:
     task = StepTask.parse(message.json())
     if task.step != agent:
         raise InvalidMessage(f"the {agent} agent was sent a {task.step} step")
@@ -100,5 +101,6 @@ def _chaos(runtime: StepRuntime, task: StepTask) -> None:
 
 
 def _publish_result(runtime: StepRuntime, result: dict) -> None:
-    runtime.publisher.publish(path(runtime.project_id, AGENT_RESULTS), json.dumps(result).encode(),
-                              run_id=result["run_id"]).result(timeout=30)
+    runtime.publisher.publish(
+        path(runtime.project_id, AGENT_RESULTS), json.dumps(result).encode(), run_id=result["run_id"]
+    ).result(timeout=30)

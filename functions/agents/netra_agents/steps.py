@@ -49,5 +49,8 @@ def resolved_query(verdict: dict, today: dt.date) -> dict:
     period = Period(end - dt.timedelta(days=days), end, f"the last {days} days")
     kind = "overview" if verdict.get("category") == "general" else "plan"
     target = (verdict.get("entities") or {}).get("target_reduction_pct")
-    return {**Query(kind, period).to_json(), "target": {"pct": target, "usd": None} if target else None,
-            "sources": {"kind": "default", "period": "default"}}
+    return {
+        **Query(kind, period).to_json(),
+        "target": {"pct": target, "usd": None} if target else None,
+        "sources": {"kind": "default", "period": "default"},
+    }

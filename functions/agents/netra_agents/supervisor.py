@@ -8,15 +8,25 @@ import json
 import logging
 from typing import Any
 
-from shared_lib.contracts.runs import TERMINAL
 from shared_lib.contracts.agents import AgentRequest, InvalidMessage, StepResult, StepTask, is_result
+from shared_lib.contracts.runs import TERMINAL
 from shared_lib.contracts.topics import agent_step, path
 from shared_lib.envelope import PubSubMessage
 from shared_lib.events import ClientEvent, publish_client_event
 
 from netra_agents.credentials import RunCredentials
-from netra_agents.runs import (ERROR, FINAL_REPORT, Event, Outcome, RunNotFound, RunStore, Transition, on_dead_letter,
-                               on_request, on_result)
+from netra_agents.runs import (
+    ERROR,
+    FINAL_REPORT,
+    Event,
+    Outcome,
+    RunNotFound,
+    RunStore,
+    Transition,
+    on_dead_letter,
+    on_request,
+    on_result,
+)
 
 log = logging.getLogger("netra.agents.supervisor")
 DEAD_LETTER_ATTRIBUTE = "CloudPubSubDeadLetterSourceSubscription"
@@ -65,8 +75,9 @@ def _start(ctx: SupervisorContext, request: AgentRequest) -> None:
         ctx.credentials.forget(request.run_id)
 
 
-def follow(ctx: SupervisorContext, run_id: str, transition: Transition,
-           send_timeout: float = 30) -> tuple[dict, Outcome] | None:
+def follow(
+    ctx: SupervisorContext, run_id: str, transition: Transition, send_timeout: float = 30
+) -> tuple[dict, Outcome] | None:
     """Apply a transition to the run and send what it owes (the sweeper's path too)."""
     try:
         run, outcome = ctx.store.apply(run_id, transition)
@@ -83,18 +94,35 @@ def _send(ctx: SupervisorContext, run_id: str, run: dict, outcome: Outcome, time
     futures, sent = [], list(outcome.dispatch)
     for step in outcome.dispatch:
         task = StepTask(run_id, step, run["user_id"], run["org_id"], run["thread_id"])
-        futures.append(ctx.publisher.publish(path(ctx.project_id, agent_step(step)), json.dumps(task.to_json()).encode(),
-                                             run_id=run_id))
+        futures.append(
+            ctx.publisher.publish(
+                path(ctx.project_id, agent_step(step)), json.dumps(task.to_json()).encode(), run_id=run_id
+            )
+        )
     events = list(outcome.events)
     if any(e.type == "agent_error" for e in events):
         sent.append(ERROR)
     if outcome.completed:
-        events += [Event("final_report", {"report": run.get("result") or {}}, f"{run_id}/supervisor/final_report"),
-                   Event("agent_completed", {"agent": "supervisor", "message": "Done"}, f"{run_id}/supervisor/completed")]
+        events += [
+            Event("final_report", {"report": run.get("result") or {}}, f"{run_id}/supervisor/final_report"),
+            Event("agent_completed", {"agent": "supervisor", "message": "Done"}, f"{run_id}/supervisor/completed"),
+        ]
         sent.append(FINAL_REPORT)
     for event in events:
-        futures.append(publish_client_event(ctx.publisher, ctx.project_id, ClientEvent(
-            run["user_id"], event.type, event.payload, thread_id=run.get("thread_id"), run_id=run_id, key=event.key)))
+        futures.append(
+            publish_client_event(
+                ctx.publisher,
+                ctx.project_id,
+                ClientEvent(
+                    run["user_id"],
+                    event.type,
+                    event.payload,
+                    thread_id=run.get("thread_id"),
+                    run_id=run_id,
+                    key=event.key,
+                ),
+            )
+        )
     for future in futures:
         future.result(timeout=timeout)
     ctx.store.mark_sent(run_id, sent)

@@ -59,16 +59,22 @@ class SweepReport:
 def sweep(ctx: SupervisorContext, deadlines: Deadlines, now: dt.datetime | None = None) -> SweepReport:
     now = now or dt.datetime.now(dt.timezone.utc)
     store, report = ctx.store, SweepReport()
-    stale = [*store.quiet_since("running", now - dt.timedelta(seconds=deadlines.quiet_seconds)),
-             *store.quiet_since("pending", now - dt.timedelta(seconds=deadlines.start_seconds))]
+    stale = [
+        *store.quiet_since("running", now - dt.timedelta(seconds=deadlines.quiet_seconds)),
+        *store.quiet_since("pending", now - dt.timedelta(seconds=deadlines.start_seconds)),
+    ]
     for run_id in stale:
         _settle(ctx, run_id, lambda run, at, _, run_id=run_id: expire(run_id, run, at, deadlines.start_seconds), report)
     owing = store.ended_owing(now - RESEND_WINDOW, now - dt.timedelta(seconds=deadlines.resend_after_seconds))
     for run_id in owing:
         _settle(ctx, run_id, lambda run, at, _, run_id=run_id: obligations(run_id, run, at), report)
     if report.failed or report.resent or report.errors:
-        log.info("sweep: failed %d runs, resent for %d, %d could not be sent", len(report.failed), len(report.resent),
-                 len(report.errors))
+        log.info(
+            "sweep: failed %d runs, resent for %d, %d could not be sent",
+            len(report.failed),
+            len(report.resent),
+            len(report.errors),
+        )
     return report
 
 
@@ -76,10 +82,18 @@ def expire(run_id: str, run: dict, now: dt.datetime, start_seconds: float) -> Ou
     """The sweep's transition: a pending run past its start deadline fails; anything else
     is what the run owes (a running run past a step's deadline fails there)."""
     created = run.get("created_at")
-    if run.get("status") == "pending" and isinstance(created, dt.datetime) \
-            and now - as_utc(created) > dt.timedelta(seconds=start_seconds):
-        return fail(run_id, [dict(s) for s in run.get("steps", [])], "supervisor",
-                     f"the request was not picked up within {start_seconds:g} s", now)
+    if (
+        run.get("status") == "pending"
+        and isinstance(created, dt.datetime)
+        and now - as_utc(created) > dt.timedelta(seconds=start_seconds)
+    ):
+        return fail(
+            run_id,
+            [dict(s) for s in run.get("steps", [])],
+            "supervisor",
+            f"the request was not picked up within {start_seconds:g} s",
+            now,
+        )
     return obligations(run_id, run, now)
 
 

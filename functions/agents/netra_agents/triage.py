@@ -28,8 +28,16 @@ from netra_agents.understanding import OrgNames, understand
 NAMES_WINDOW_DAYS = 90
 MAX_NAMES = 500  # per dimension, the costliest first: a question names what matters
 # The categories the steps before issue 11 plan and report from (kept until they read `query`).
-CATEGORY = {"overview": "general", "guidance": "general", "latency": "latency", "breakdown": "usage_analysis",
-            "plan": "cost", "change": "cost", "what_if": "cost", "forecast": "cost"}
+CATEGORY = {
+    "overview": "general",
+    "guidance": "general",
+    "latency": "latency",
+    "breakdown": "usage_analysis",
+    "plan": "cost",
+    "change": "cost",
+    "what_if": "cost",
+    "forecast": "cost",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,21 +53,33 @@ def triage(task: StepTask, progress: Progress, ctx: TriageContext) -> tuple[Tria
     progress.thinking("Reading the question", "question")
     with progress.tool("org_names", "Reading the names in your data") as said:
         names = org_names(task, ctx.usage)
-        said.update(features=len(names.features), models=len(names.models), providers=len(names.providers),
-                    users=len(names.users))
+        said.update(
+            features=len(names.features),
+            models=len(names.models),
+            providers=len(names.providers),
+            users=len(names.users),
+        )
     previous = previous_query(ctx.store, task.run_id, run)
     if previous is not None:
         progress.thinking(f"Reading it as a follow-up to: {describe(previous)}", "follow_up")
     asked: dict = {}
-    query = understand(question, today=dt.datetime.now(dt.timezone.utc).date(), names=names, previous=previous,
-                       llm=_llm(task, progress, ctx, asked) if question.strip() else None)
+    query = understand(
+        question,
+        today=dt.datetime.now(dt.timezone.utc).date(),
+        names=names,
+        previous=previous,
+        llm=_llm(task, progress, ctx, asked) if question.strip() else None,
+    )
     verdict: TriageOutput = {
         "query": query.to_json(),
         "category": CATEGORY[query.kind],
         "intent": describe(query),
         "source": asked.get("source", "parser"),
-        "entities": {"models": list(query.filters.get("model", ())),
-                     "target_reduction_pct": query.target.pct if query.target else None, "days": query.period.days},
+        "entities": {
+            "models": list(query.filters.get("model", ())),
+            "target_reduction_pct": query.target.pct if query.target else None,
+            "days": query.period.days,
+        },
         "needs_usage_data": True,
     }
     progress.completed(f"Understood: {describe(query)}", kind=query.kind, confident=query.confident)
@@ -68,9 +88,16 @@ def triage(task: StepTask, progress: Progress, ctx: TriageContext) -> tuple[Tria
 
 def describe(query: Query) -> str:
     """One line: what the query asks ("breakdown of calls by feature, the last 7 days, feature doc-qa")."""
-    what = {"plan": "savings plan", "breakdown": f"breakdown of {query.metric.replace('_', ' ')}",
-            "change": f"change in {query.metric.replace('_', ' ')}", "what_if": "what-if", "latency": "latency",
-            "forecast": "forecast", "overview": "overview", "guidance": "guidance"}[query.kind]
+    what = {
+        "plan": "savings plan",
+        "breakdown": f"breakdown of {query.metric.replace('_', ' ')}",
+        "change": f"change in {query.metric.replace('_', ' ')}",
+        "what_if": "what-if",
+        "latency": "latency",
+        "forecast": "forecast",
+        "overview": "overview",
+        "guidance": "guidance",
+    }[query.kind]
     parts = [what + (f" by {' and '.join(query.dimensions)}" if query.dimensions else "")]
     parts.append(query.period.label or f"{query.period.start} to {query.period.end}")
     if query.comparison:
@@ -100,17 +127,30 @@ def previous_query(store: RunStore, run_id: str, run: dict) -> Query | None:
     has one: the run document's resolved `query`, else what its triage understood."""
     if not run.get("thread_id") or run.get("created_at") is None:
         return None
-    return latest_query(store.thread_runs(run["thread_id"], run.get("user_id")), run_id, run["created_at"],
-                        lambda earlier_id: store.output(earlier_id, "triage"))
+    return latest_query(
+        store.thread_runs(run["thread_id"], run.get("user_id")),
+        run_id,
+        run["created_at"],
+        lambda earlier_id: store.output(earlier_id, "triage"),
+    )
 
 
-def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime,
-                 triage_output: Callable[[str], dict | None]) -> Query | None:
+def latest_query(
+    runs: list[tuple[str, dict]], run_id: str, created: dt.datetime, triage_output: Callable[[str], dict | None]
+) -> Query | None:
     """Among a thread's runs, the query of the latest one created before `created` that has
     one (a few are tried: a run that failed before triage has none)."""
-    earlier = sorted(((as_utc(data["created_at"]), earlier_id, data) for earlier_id, data in runs
-                      if earlier_id != run_id and isinstance(data.get("created_at"), dt.datetime)
-                      and as_utc(data["created_at"]) < as_utc(created)), key=lambda e: e[:2], reverse=True)
+    earlier = sorted(
+        (
+            (as_utc(data["created_at"]), earlier_id, data)
+            for earlier_id, data in runs
+            if earlier_id != run_id
+            and isinstance(data.get("created_at"), dt.datetime)
+            and as_utc(data["created_at"]) < as_utc(created)
+        ),
+        key=lambda e: e[:2],
+        reverse=True,
+    )
     for _, earlier_id, data in earlier[:5]:
         body = data.get("query") or (triage_output(earlier_id) or {}).get("query")
         if isinstance(body, dict):
@@ -121,16 +161,24 @@ def latest_query(runs: list[tuple[str, dict]], run_id: str, created: dt.datetime
     return None
 
 
-def _llm(task: StepTask, progress: Progress, ctx: TriageContext, asked: dict) -> Callable[[str, str, dict], dict | None]:
+def _llm(
+    task: StepTask, progress: Progress, ctx: TriageContext, asked: dict
+) -> Callable[[str, str, dict], dict | None]:
     """The LLM as understanding asks it: (system, question, schema) -> the JSON answered, or
     None when no model answers or the org's LLM budget is spent (the parse stands)."""
 
     def answer(system: str, question: str, schema: dict) -> dict | None:
         with progress.tool("read_question_with_llm", "Asking a model to read an unclear question") as said:
             try:
-                completion = ctx.gateway().complete(LlmRequest(
-                    task.org_id, "triage", Prompt(system, [{"role": "user", "content": question}], 400, schema, "query"),
-                    AGENT_CHAIN, run_id=task.run_id))
+                completion = ctx.gateway().complete(
+                    LlmRequest(
+                        task.org_id,
+                        "triage",
+                        Prompt(system, [{"role": "user", "content": question}], 400, schema, "query"),
+                        AGENT_CHAIN,
+                        run_id=task.run_id,
+                    )
+                )
             except (LlmUnavailable, BudgetExhausted) as exc:
                 progress.thinking("No model answered; going by what the question says", "fallback")
                 said["fallback"] = str(exc)[:300]

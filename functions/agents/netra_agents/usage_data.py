@@ -45,7 +45,9 @@ def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[Da
     reads = ctx.usage.for_run(task.run_id)
     now = dt.datetime.now(dt.timezone.utc)
     today = now.date()
-    query = ctx.store.run(task.run_id).get("query") or resolved_query(ctx.store.output(task.run_id, "triage") or {}, today)
+    query = ctx.store.run(task.run_id).get("query") or resolved_query(
+        ctx.store.output(task.run_id, "triage") or {}, today
+    )
 
     def read(path: str, period: dict, **params) -> dict:
         window = {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00"}
@@ -57,8 +59,10 @@ def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[Da
         data["stored_budget_usd"] = ctx.org_settings.monthly_budget(task.org_id)
     calls = data["summary"]["totals"]["calls"]
     period = query["period"]
-    progress.completed(f"{calls:,} calls, {dollars(data['summary']['totals']['cost_usd'])} in {period.get('label') or period['days']}",
-                       calls=calls)
+    progress.completed(
+        f"{calls:,} calls, {dollars(data['summary']['totals']['cost_usd'])} in {period.get('label') or period['days']}",
+        calls=calls,
+    )
     return data, {"calls": calls, "cost_usd": data["summary"]["totals"]["cost_usd"]}
 
 
@@ -77,8 +81,9 @@ def gather(query: dict, read: Read, progress: Progress, today: dt.date, now: dt.
     with progress.tool("usage_summary", "Spend by model") as said:
         data["summary"] = data["by"]["model"] = summary("model")
         said.update(calls=data["summary"]["totals"]["calls"], cost_usd=data["summary"]["totals"]["cost_usd"])
-    wanted = {"breakdown": dimensions[:1], "change": ["feature"], "latency": ["feature"],
-              "overview": ["feature"]}.get(kind, [])
+    wanted = {"breakdown": dimensions[:1], "change": ["feature"], "latency": ["feature"], "overview": ["feature"]}.get(
+        kind, []
+    )
     for dimension in wanted:
         if dimension not in data["by"]:
             with progress.tool(f"usage_by_{dimension}", f"Usage by {dimension}") as said:
@@ -109,22 +114,32 @@ def gather(query: dict, read: Read, progress: Progress, today: dt.date, now: dt.
             profile = read("/api/usage/profile", period)
             # Whether anyone watches answers arrive is the org's question, so the workloads that
             # stream are counted before the filter (Flex rests on it: see optimizer._batching).
-            data["profile"] = {**profile, "workloads": _matching(profile["workloads"], query.get("filters") or {}),
-                               **covered(profile, now), "filtered": _filtered(query.get("filters") or {}),
-                               "streaming_workloads": sum(1 for w in profile["workloads"]
-                                                          if (w.get("latency") or {}).get("p95_ttft_ms") is not None)}
+            data["profile"] = {
+                **profile,
+                "workloads": _matching(profile["workloads"], query.get("filters") or {}),
+                **covered(profile, now),
+                "filtered": _filtered(query.get("filters") or {}),
+                "streaming_workloads": sum(
+                    1 for w in profile["workloads"] if (w.get("latency") or {}).get("p95_ttft_ms") is not None
+                ),
+            }
             said.update(workloads=len(data["profile"]["workloads"]))
         with progress.tool("unpriced_calls", "Checking for calls without a price") as said:
             data["unpriced"] = read("/api/usage/unpriced", period)
             if filters:
                 # The listing covers the whole org; the counts that matter are the filtered calls'.
                 only = data["summary"]["unpriced"]
-                data["unpriced"] = {**data["unpriced"], "calls": only["calls"], "tokens": only["tokens"],
-                                    "models": data["unpriced"]["models"] if only["calls"] else []}
+                data["unpriced"] = {
+                    **data["unpriced"],
+                    "calls": only["calls"],
+                    "tokens": only["tokens"],
+                    "models": data["unpriced"]["models"] if only["calls"] else [],
+                }
             said.update(calls=data["unpriced"]["calls"])
         if (query.get("filters") or {}).get("user"):
-            data["warnings"].append("Savings are computed per workload, which has no user: the user filter is not applied "
-                                    "to them.")
+            data["warnings"].append(
+                "Savings are computed per workload, which has no user: the user filter is not applied to them."
+            )
     else:
         data["profile"], data["unpriced"] = {"workloads": []}, {"calls": 0, "tokens": 0, "models": []}
     if not calls:
@@ -156,12 +171,19 @@ def _days(series: dict) -> list[dict]:
 
 
 def _matching(workloads: list[dict], filters: dict) -> list[dict]:
-    return [w for w in workloads if all(w[d] in names for d, names in filters.items() if d in ("feature", "model", "provider") and names)]
+    return [
+        w
+        for w in workloads
+        if all(w[d] in names for d, names in filters.items() if d in ("feature", "model", "provider") and names)
+    ]
 
 
 def _extent(read: Read, today: dt.date) -> dict:
     """The days the org has usage on, to name when the asked period has none."""
-    window = {"from": (today - dt.timedelta(days=EXTENT_DAYS)).isoformat(), "to": (today + dt.timedelta(days=1)).isoformat()}
+    window = {
+        "from": (today - dt.timedelta(days=EXTENT_DAYS)).isoformat(),
+        "to": (today + dt.timedelta(days=1)).isoformat(),
+    }
     by_day = read("/api/usage/summary", window, group_by="day")
     days = sorted(g["key"] for g in by_day["groups"] if g["calls"])
     return {"calls": by_day["totals"]["calls"], "first": days[0] if days else None, "last": days[-1] if days else None}

@@ -4,7 +4,6 @@ its collaborators, built from it lazily, once per instance."""
 from __future__ import annotations
 
 import logging
-
 from typing import TYPE_CHECKING
 
 from shared_lib.config import Settings, load_settings

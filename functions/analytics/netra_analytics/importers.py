@@ -23,16 +23,36 @@ from shared_lib import safejson
 from shared_lib.usage import InvalidRow, finish_reason_of
 
 # Model name prefixes that tell the provider when an export does not.
-_PROVIDER_BY_PREFIX = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"), ("chatgpt", "openai"),
-                       ("claude", "anthropic"), ("gemini", "google"), ("mistral", "mistral"), ("deepseek", "deepseek"))
-_LITELLM_PROVIDERS = {"vertex_ai": "vertex", "vertex_ai_beta": "vertex", "gemini": "google", "azure_ai": "azure", "bedrock_converse": "bedrock"}
+_PROVIDER_BY_PREFIX = (
+    ("gpt-", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("chatgpt", "openai"),
+    ("claude", "anthropic"),
+    ("gemini", "google"),
+    ("mistral", "mistral"),
+    ("deepseek", "deepseek"),
+)
+_LITELLM_PROVIDERS = {
+    "vertex_ai": "vertex",
+    "vertex_ai_beta": "vertex",
+    "gemini": "google",
+    "azure_ai": "azure",
+    "bedrock_converse": "bedrock",
+}
 FORMATS: dict[str, tuple[str, ...]] = {
     "openai": ("id", "created", "model", "usage.prompt_tokens", "usage.completion_tokens"),
     "litellm": ("request_id", "startTime", "model", "prompt_tokens", "completion_tokens"),
     "langfuse": ("id", "startTime", "model", "usageDetails (or usage, or promptTokens)"),
     "openai_batch": ("custom_id", "response.body (a chat completion: id, created, model, usage)"),
-    "anthropic": ("type \"message\"", "id", "model", "usage.input_tokens", "usage.output_tokens (bare, or under "
-                  "\"response\" next to \"timestamp\" or \"created_at\")"),
+    "anthropic": (
+        'type "message"',
+        "id",
+        "model",
+        "usage.input_tokens",
+        'usage.output_tokens (bare, or under "response" next to "timestamp" or "created_at")',
+    ),
 }
 
 
@@ -72,7 +92,9 @@ def _csv(text: str) -> list[dict]:
     csv.field_size_limit(8 * 1024 * 1024)  # a LiteLLM row can carry whole messages
     reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
-        rows = [{key: _cell(key, value) for key, value in row.items() if key and value not in (None, "")} for row in reader]
+        rows = [
+            {key: _cell(key, value) for key, value in row.items() if key and value not in (None, "")} for row in reader
+        ]
     except csv.Error as exc:
         raise ImportFormatError(f"malformed CSV in the record after line {reader.line_num}: {exc}") from None
     if not reader.fieldnames or len(reader.fieldnames) < 2:
@@ -111,12 +133,16 @@ def detect(items: list[Any]) -> str:
     matches = {name: sum(_looks_like(name, item) for item in readable) for name in FORMATS}
     best = max(matches, key=matches.get)
     if not matches[best]:
-        raise ImportFormatError("could not tell the format; records of each need: "
-                                + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in FORMATS.items()))
+        raise ImportFormatError(
+            "could not tell the format; records of each need: "
+            + "; ".join(f"{name}: {', '.join(fields)}" for name, fields in FORMATS.items())
+        )
     return best
 
 
-def convert(format_name: str | None, items: list[Any], feature: str | None = None, timestamp: str | None = None) -> list[Any]:
+def convert(
+    format_name: str | None, items: list[Any], feature: str | None = None, timestamp: str | None = None
+) -> list[Any]:
     """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row).
     Without a format name, the records' shape tells it. `timestamp` (ISO 8601) files records
     that carry no time of their own (bare Anthropic responses) under that time."""
@@ -125,9 +151,13 @@ def convert(format_name: str | None, items: list[Any], feature: str | None = Non
     format_name = format_name or detect(items)
     if format_name not in FORMATS:
         raise ImportFormatError(f"unknown format {format_name!r}; one of {', '.join(FORMATS)}")
-    converter: Callable[[Mapping], dict] = {"openai": _openai, "litellm": _litellm, "langfuse": _langfuse,
-                                            "openai_batch": _openai_batch,
-                                            "anthropic": lambda item: _anthropic(item, timestamp)}[format_name]
+    converter: Callable[[Mapping], dict] = {
+        "openai": _openai,
+        "litellm": _litellm,
+        "langfuse": _langfuse,
+        "openai_batch": _openai_batch,
+        "anthropic": lambda item: _anthropic(item, timestamp),
+    }[format_name]
     readable = [item for item in items if isinstance(item, Mapping)]
     if not readable:
         raise ImportFormatError("the file is not JSON or JSON lines: no record in it could be read as a JSON object")
@@ -135,7 +165,8 @@ def convert(format_name: str | None, items: list[Any], feature: str | None = Non
         others = [name for name in FORMATS if name != format_name and any(_looks_like(name, item) for item in readable)]
         hint = f" (it looks like a {others[0]} export)" if others else ""
         raise ImportFormatError(
-            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}{hint}")
+            f"this is not a {format_name} export: records need {', '.join(FORMATS[format_name])}{hint}"
+        )
     if format_name == "anthropic" and timestamp is None and not any(_anthropic_time(item) for item in readable):
         raise ImportFormatError(_UNTIMED)
     rows = []
@@ -199,19 +230,21 @@ def _openai(item: Mapping) -> dict:
     usage = item.get("usage") or {}
     prompt_details = usage.get("prompt_tokens_details") or {}
     completion_details = usage.get("completion_tokens_details") or {}
-    return _without_none({
-        "event_id": item.get("id"),
-        "timestamp": item.get("created"),
-        "provider": "openai",
-        "model": item.get("model"),
-        "input_tokens": usage.get("prompt_tokens"),
-        "output_tokens": usage.get("completion_tokens"),
-        "cached_input_tokens": prompt_details.get("cached_tokens"),
-        "reasoning_tokens": completion_details.get("reasoning_tokens"),
-        "finish_reason": finish_reason_of(_first_choice(item).get("finish_reason")),
-        "user_id": (item.get("metadata") or {}).get("user_id"),
-        "feature": (item.get("metadata") or {}).get("feature"),
-    })
+    return _without_none(
+        {
+            "event_id": item.get("id"),
+            "timestamp": item.get("created"),
+            "provider": "openai",
+            "model": item.get("model"),
+            "input_tokens": usage.get("prompt_tokens"),
+            "output_tokens": usage.get("completion_tokens"),
+            "cached_input_tokens": prompt_details.get("cached_tokens"),
+            "reasoning_tokens": completion_details.get("reasoning_tokens"),
+            "finish_reason": finish_reason_of(_first_choice(item).get("finish_reason")),
+            "user_id": (item.get("metadata") or {}).get("user_id"),
+            "feature": (item.get("metadata") or {}).get("feature"),
+        }
+    )
 
 
 def _first_choice(item: Mapping) -> Mapping:
@@ -227,17 +260,21 @@ def _openai_batch(item: Mapping) -> dict:
     body = response.get("body")
     if not isinstance(body, Mapping) or not isinstance(body.get("usage"), Mapping):
         error = item.get("error") or (body or {}).get("error") or {}
-        raise InvalidRow(f"request {item.get('custom_id')!r} failed ({response.get('status_code') or error.get('code')}): "
-                         f"{error.get('message') or 'no response body'}"[:300])
+        raise InvalidRow(
+            f"request {item.get('custom_id')!r} failed ({response.get('status_code') or error.get('code')}): "
+            f"{error.get('message') or 'no response body'}"[:300]
+        )
     row = _openai(body)
     row["batch"] = True
     row.setdefault("event_id", item.get("custom_id"))
     return row
 
 
-_UNTIMED = ("Anthropic Messages responses carry no time of the call: pass timestamp= (ISO 8601, e.g. "
-            "2026-11-20T10:00:00Z) to file them under, or import the log records that wrap each response as "
-            "{\"timestamp\": ..., \"response\": {...}}")
+_UNTIMED = (
+    "Anthropic Messages responses carry no time of the call: pass timestamp= (ISO 8601, e.g. "
+    "2026-11-20T10:00:00Z) to file them under, or import the log records that wrap each response as "
+    '{"timestamp": ..., "response": {...}}'
+)
 
 
 def _check_timestamp(value: str) -> None:
@@ -271,33 +308,42 @@ def _anthropic(item: Mapping, timestamp: str | None) -> dict:
     if message is None:
         inner = item["response"] if isinstance(item.get("response"), Mapping) else item
         error = inner["error"] if isinstance(inner.get("error"), Mapping) else {}  # an API error logged as the response
-        raise InvalidRow(f"not an Anthropic message ({error.get('type') or 'no usage'}): "
-                         f"{error.get('message') or 'records need type message with usage'}"[:300])
+        raise InvalidRow(
+            f"not an Anthropic message ({error.get('type') or 'no usage'}): "
+            f"{error.get('message') or 'records need type message with usage'}"[:300]
+        )
     usage = message["usage"]
     when = _anthropic_time(item) or timestamp
     if when is None:
-        raise InvalidRow(f"response {message.get('id')!r} has no time: pass timestamp= or wrap it as "
-                         "{\"timestamp\": ..., \"response\": {...}}")
-    read, written, plain = (usage.get("cache_read_input_tokens"), usage.get("cache_creation_input_tokens"),
-                            usage.get("input_tokens"))
+        raise InvalidRow(
+            f"response {message.get('id')!r} has no time: pass timestamp= or wrap it as "
+            '{"timestamp": ..., "response": {...}}'
+        )
+    read, written, plain = (
+        usage.get("cache_read_input_tokens"),
+        usage.get("cache_creation_input_tokens"),
+        usage.get("input_tokens"),
+    )
     if isinstance(plain, int) and not isinstance(plain, bool):
         plain += sum(n for n in (read, written) if isinstance(n, int) and not isinstance(n, bool))
-    return _without_none({
-        "event_id": message.get("id"),
-        "timestamp": when,
-        "provider": "anthropic",
-        "model": message.get("model"),
-        "input_tokens": plain,
-        "output_tokens": usage.get("output_tokens"),
-        "cached_input_tokens": read,
-        "cache_write_tokens": written,
-        "reasoning_tokens": (usage.get("output_tokens_details") or {}).get("thinking_tokens"),
-        "batch": True if usage.get("service_tier") == "batch" else None,
-        "finish_reason": finish_reason_of(message.get("stop_reason")),
-        "latency_ms": item.get("latency_ms"),
-        "user_id": item.get("user_id"),
-        "feature": item.get("feature"),
-    })
+    return _without_none(
+        {
+            "event_id": message.get("id"),
+            "timestamp": when,
+            "provider": "anthropic",
+            "model": message.get("model"),
+            "input_tokens": plain,
+            "output_tokens": usage.get("output_tokens"),
+            "cached_input_tokens": read,
+            "cache_write_tokens": written,
+            "reasoning_tokens": (usage.get("output_tokens_details") or {}).get("thinking_tokens"),
+            "batch": True if usage.get("service_tier") == "batch" else None,
+            "finish_reason": finish_reason_of(message.get("stop_reason")),
+            "latency_ms": item.get("latency_ms"),
+            "user_id": item.get("user_id"),
+            "feature": item.get("feature"),
+        }
+    )
 
 
 def _litellm(item: Mapping) -> dict:
@@ -315,28 +361,38 @@ def _litellm(item: Mapping) -> dict:
     # LiteLLM's usage object (litellm.types.utils.Usage) carries Anthropic's cache counts as
     # cache_read_input_tokens / cache_creation_input_tokens, OpenAI's as
     # prompt_tokens_details.cached_tokens; a spend log row may also have them at the top.
-    cached = _first(usage.get("cache_read_input_tokens"), item.get("cache_read_input_tokens"),
-                    (usage.get("prompt_tokens_details") or {}).get("cached_tokens"))
+    cached = _first(
+        usage.get("cache_read_input_tokens"),
+        item.get("cache_read_input_tokens"),
+        (usage.get("prompt_tokens_details") or {}).get("cached_tokens"),
+    )
     written = _first(usage.get("cache_creation_input_tokens"), item.get("cache_creation_input_tokens"))
     prompt = item.get("prompt_tokens")
-    if isinstance(prompt, int) and isinstance(cached, int) and isinstance(written or 0, int) and cached + (written or 0) > prompt:
+    if (
+        isinstance(prompt, int)
+        and isinstance(cached, int)
+        and isinstance(written or 0, int)
+        and cached + (written or 0) > prompt
+    ):
         prompt += cached + (written or 0)  # counted apart from the prompt, as Anthropic's API does
-    return _without_none({
-        "event_id": item.get("request_id"),
-        "timestamp": start,
-        "provider": provider,
-        "model": model.split("/", 1)[1] if "/" in model else model,
-        "input_tokens": prompt,
-        "output_tokens": item.get("completion_tokens"),
-        "cached_input_tokens": cached,
-        "cache_write_tokens": written,
-        "cost_usd": str(item["spend"]) if item.get("spend") is not None else None,
-        "latency_ms": _millis(start, item.get("endTime") or item.get("end_time")),
-        "ttft_ms": _millis(start, item.get("completionStartTime")),
-        "user_id": item.get("end_user") or item.get("user") or None,
-        "feature": tags[0] if tags else None,
-        "status": "error" if str(item.get("status", "success")).lower() in ("failure", "error") else "success",
-    })
+    return _without_none(
+        {
+            "event_id": item.get("request_id"),
+            "timestamp": start,
+            "provider": provider,
+            "model": model.split("/", 1)[1] if "/" in model else model,
+            "input_tokens": prompt,
+            "output_tokens": item.get("completion_tokens"),
+            "cached_input_tokens": cached,
+            "cache_write_tokens": written,
+            "cost_usd": str(item["spend"]) if item.get("spend") is not None else None,
+            "latency_ms": _millis(start, item.get("endTime") or item.get("end_time")),
+            "ttft_ms": _millis(start, item.get("completionStartTime")),
+            "user_id": item.get("end_user") or item.get("user") or None,
+            "feature": tags[0] if tags else None,
+            "status": "error" if str(item.get("status", "success")).lower() in ("failure", "error") else "success",
+        }
+    )
 
 
 def _langfuse(item: Mapping) -> dict:
@@ -344,8 +400,11 @@ def _langfuse(item: Mapping) -> dict:
     `GET /api/public/observations` and the UI's export give it: id, name, startTime, endTime,
     completionStartTime, model, usageDetails (or the older usage / promptTokens /
     completionTokens), calculatedTotalCost or costDetails.total, userId, level)."""
-    details = item.get("usageDetails") or item.get("usage") or {
-        "input": item.get("promptTokens"), "output": item.get("completionTokens")}
+    details = (
+        item.get("usageDetails")
+        or item.get("usage")
+        or {"input": item.get("promptTokens"), "output": item.get("completionTokens")}
+    )
     details = {k: v for k, v in details.items() if isinstance(v, int)}
     # Langfuse's own rule: every usage type whose name contains "input" is input (cached
     # reads and writes too), every one containing "output" is output (reasoning too).
@@ -356,24 +415,30 @@ def _langfuse(item: Mapping) -> dict:
     reasoning = sum(v for k, v in details.items() if "output" in k and "reasoning" in k)
     model = item.get("model") or item.get("providedModelName")
     start = item.get("startTime")
-    cost = item.get("calculatedTotalCost") if item.get("calculatedTotalCost") is not None else (item.get("costDetails") or {}).get("total")
-    return _without_none({
-        "event_id": item.get("id"),
-        "timestamp": start,
-        "provider": _provider(model),
-        "model": model,
-        "input_tokens": input_tokens if details else None,
-        "output_tokens": output if details else None,
-        "cached_input_tokens": cached,
-        "cache_write_tokens": written,
-        "reasoning_tokens": reasoning,
-        "cost_usd": str(cost) if cost is not None else None,
-        "latency_ms": _millis(start, item.get("endTime")),
-        "ttft_ms": _millis(start, item.get("completionStartTime")),
-        "user_id": item.get("userId"),
-        "feature": item.get("name"),
-        "status": "error" if item.get("level") == "ERROR" else "success",
-    })
+    cost = (
+        item.get("calculatedTotalCost")
+        if item.get("calculatedTotalCost") is not None
+        else (item.get("costDetails") or {}).get("total")
+    )
+    return _without_none(
+        {
+            "event_id": item.get("id"),
+            "timestamp": start,
+            "provider": _provider(model),
+            "model": model,
+            "input_tokens": input_tokens if details else None,
+            "output_tokens": output if details else None,
+            "cached_input_tokens": cached,
+            "cache_write_tokens": written,
+            "reasoning_tokens": reasoning,
+            "cost_usd": str(cost) if cost is not None else None,
+            "latency_ms": _millis(start, item.get("endTime")),
+            "ttft_ms": _millis(start, item.get("completionStartTime")),
+            "user_id": item.get("userId"),
+            "feature": item.get("name"),
+            "status": "error" if item.get("level") == "ERROR" else "success",
+        }
+    )
 
 
 def _first(*values):

@@ -52,8 +52,9 @@ def validated(body) -> dict[str, str]:
 
 
 def stored(client, org_id: str) -> dict[str, str]:
-    rows = client.query("SELECT aliases FROM model_aliases FINAL WHERE org_id = {org:String}",
-                        parameters={"org": org_id}).result_rows
+    rows = client.query(
+        "SELECT aliases FROM model_aliases FINAL WHERE org_id = {org:String}", parameters={"org": org_id}
+    ).result_rows
     return dict(rows[0][0]) if rows else {}
 
 

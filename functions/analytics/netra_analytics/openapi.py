@@ -2,63 +2,196 @@
 
 # ISO 8601 dates or times from 2000-01-01 to 2100-01-01 (anything else is a 400); `to`
 # defaults to now and `from` to 30 days before `to`.
-_RANGE = [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-          {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}]
-_FILTERS = [{"name": name, "in": "query", "style": "form", "explode": True,
-             "description": f"only calls of these {name}s (repeat the parameter or separate names with commas)",
-             "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 50}}
-            for name in ("feature", "model", "provider", "user")]
+_RANGE = [
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+]
+_FILTERS = [
+    {
+        "name": name,
+        "in": "query",
+        "style": "form",
+        "explode": True,
+        "description": f"only calls of these {name}s (repeat the parameter or separate names with commas)",
+        "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 50},
+    }
+    for name in ("feature", "model", "provider", "user")
+]
 # Every read authenticates: 401 for a bad token, 403 for a delegated token without
 # usage:read, 503 when the signing keys cannot be fetched.
 _READ_ERRORS = (400, 401, 403, 503)
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _MEASURES = {
     "type": "object",
-    "properties": {name: {"type": kind} for name, kind in [
-        ("calls", "integer"), ("input_tokens", "integer"), ("output_tokens", "integer"), ("cached_input_tokens", "integer"),
-        ("cost_usd", "string"), ("error_rate", "number")]}
+    "properties": {
+        name: {"type": kind}
+        for name, kind in [
+            ("calls", "integer"),
+            ("input_tokens", "integer"),
+            ("output_tokens", "integer"),
+            ("cached_input_tokens", "integer"),
+            ("cost_usd", "string"),
+            ("error_rate", "number"),
+        ]
+    }
     # No calls, no percentile.
-    | {name: {"type": ["number", "null"]} for name in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms")},
+    | {
+        name: {"type": ["number", "null"]}
+        for name in ("p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "p50_ttft_ms", "p95_ttft_ms")
+    },
 }
 _STRING, _INTEGER, _STRINGS = {"type": "string"}, {"type": "integer"}, {"type": "array", "items": {"type": "string"}}
 # Statistics of no value at all (no call with a latency, no successful call) are null, not 0.
 _STAT = {"type": ["number", "null"]}
-_SUMMARY_GROUP = {**_MEASURES, "properties": {**_MEASURES["properties"], "key": {"type": ["string", "null"]},
-                                              "unpriced_calls": _INTEGER}}
+_SUMMARY_GROUP = {
+    **_MEASURES,
+    "properties": {**_MEASURES["properties"], "key": {"type": ["string", "null"]}, "unpriced_calls": _INTEGER},
+}
 _RANGE_ANSWER = {"from": _STRING, "to": _STRING}
 _TOKENS = {"type": "object", "additionalProperties": _INTEGER}
-_WORKLOAD = {"type": "object", "required": ["feature", "provider", "model", "interactive", "batch", "calls", "cost_usd"], "properties": {
-    "feature": _STRING, "provider": _STRING, "model": _STRING, "interactive": {"type": "boolean"}, "batch": {"type": "boolean"},
-    "calls": _INTEGER, "success_calls": _INTEGER, "cost_usd": _STRING, "unpriced_calls": _INTEGER, "tokens": _TOKENS,
-    "output": {"type": "object", "properties": {name: _STAT for name in ("mean", "stddev", "p50", "p95", "p99", "max_tokens_p50")}},
-    "latency": {"type": "object", "properties": {name: _STAT for name in ("p50_ms", "p95_ms", "p50_ttft_ms", "p95_ttft_ms")}},
-    "output_tail": {"type": "object", "properties": {"body_max_tokens": {"type": ["integer", "null"]},
-                                                     "tail_min_tokens": {"type": ["integer", "null"]}}},
-    "prefixes": {"type": "array", "items": {"type": "object", "properties": {
-        "prefix_tokens_reported": {"type": ["integer", "null"]}, "median_gap_seconds": _STAT}}}}}
+_WORKLOAD = {
+    "type": "object",
+    "required": ["feature", "provider", "model", "interactive", "batch", "calls", "cost_usd"],
+    "properties": {
+        "feature": _STRING,
+        "provider": _STRING,
+        "model": _STRING,
+        "interactive": {"type": "boolean"},
+        "batch": {"type": "boolean"},
+        "calls": _INTEGER,
+        "success_calls": _INTEGER,
+        "cost_usd": _STRING,
+        "unpriced_calls": _INTEGER,
+        "tokens": _TOKENS,
+        "output": {
+            "type": "object",
+            "properties": {name: _STAT for name in ("mean", "stddev", "p50", "p95", "p99", "max_tokens_p50")},
+        },
+        "latency": {
+            "type": "object",
+            "properties": {name: _STAT for name in ("p50_ms", "p95_ms", "p50_ttft_ms", "p95_ttft_ms")},
+        },
+        "output_tail": {
+            "type": "object",
+            "properties": {
+                "body_max_tokens": {"type": ["integer", "null"]},
+                "tail_min_tokens": {"type": ["integer", "null"]},
+            },
+        },
+        "prefixes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"prefix_tokens_reported": {"type": ["integer", "null"]}, "median_gap_seconds": _STAT},
+            },
+        },
+    },
+}
 _ANSWERS = {
-    "prompts": {"type": "object", "required": ["from", "to", "duplicate_prompts", "shared_prefixes"], "properties": {
-        **_RANGE_ANSWER,
-        "duplicate_prompts": {"type": "array", "items": {"type": "object", "properties": {
-            "prompt_hash": _STRING, "calls": _INTEGER, "repeat_calls": _INTEGER, "cost_usd": _STRING,
-            "repeat_cost_usd": _STRING, "models": _STRINGS, "features": _STRINGS}}},
-        "shared_prefixes": {"type": "array", "items": {"type": "object", "properties": {
-            "prefix_hash": _STRING, "calls": _INTEGER, "input_tokens": _INTEGER, "cached_input_tokens": _INTEGER,
-            "cached_share": {"type": "number"}, "models": _STRINGS}}}}},
-    "timeseries": {"type": "object", "required": ["from", "to", "interval", "group_by", "series"], "properties": {
-        **_RANGE_ANSWER, "interval": {"enum": ["day", "hour"]}, "group_by": {"type": ["string", "null"]},
-        "series": {"type": "array", "items": {"type": "object", "required": ["key", "points"], "properties": {
-            "key": {"type": ["string", "null"]},
-            "points": {"type": "array", "items": {"type": "object", "properties": {
-                "bucket": _STRING, "calls": _INTEGER, "errors": _INTEGER, "input_tokens": _INTEGER,
-                "output_tokens": _INTEGER, "cost_usd": _STRING}}}}}}}},
-    "unpriced": {"type": "object", "required": ["from", "to", "calls", "tokens", "models"], "properties": {
-        **_RANGE_ANSWER, "calls": _INTEGER, "tokens": _INTEGER,
-        "models": {"type": "array", "items": {"type": "object", "properties": {
-            "provider": _STRING, "model": _STRING, "calls": _INTEGER, "input_tokens": _INTEGER, "output_tokens": _INTEGER,
-            "first_seen": _STRING, "last_seen": _STRING, "features": _STRINGS, "reason": _STRING}}}}},
-    "profile": {"type": "object", "required": ["from", "to", "tail_factor", "workloads"], "properties": {
-        **_RANGE_ANSWER, "tail_factor": {"type": "number"}, "workloads": {"type": "array", "items": _WORKLOAD}}},
+    "prompts": {
+        "type": "object",
+        "required": ["from", "to", "duplicate_prompts", "shared_prefixes"],
+        "properties": {
+            **_RANGE_ANSWER,
+            "duplicate_prompts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "prompt_hash": _STRING,
+                        "calls": _INTEGER,
+                        "repeat_calls": _INTEGER,
+                        "cost_usd": _STRING,
+                        "repeat_cost_usd": _STRING,
+                        "models": _STRINGS,
+                        "features": _STRINGS,
+                    },
+                },
+            },
+            "shared_prefixes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "prefix_hash": _STRING,
+                        "calls": _INTEGER,
+                        "input_tokens": _INTEGER,
+                        "cached_input_tokens": _INTEGER,
+                        "cached_share": {"type": "number"},
+                        "models": _STRINGS,
+                    },
+                },
+            },
+        },
+    },
+    "timeseries": {
+        "type": "object",
+        "required": ["from", "to", "interval", "group_by", "series"],
+        "properties": {
+            **_RANGE_ANSWER,
+            "interval": {"enum": ["day", "hour"]},
+            "group_by": {"type": ["string", "null"]},
+            "series": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "points"],
+                    "properties": {
+                        "key": {"type": ["string", "null"]},
+                        "points": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "bucket": _STRING,
+                                    "calls": _INTEGER,
+                                    "errors": _INTEGER,
+                                    "input_tokens": _INTEGER,
+                                    "output_tokens": _INTEGER,
+                                    "cost_usd": _STRING,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "unpriced": {
+        "type": "object",
+        "required": ["from", "to", "calls", "tokens", "models"],
+        "properties": {
+            **_RANGE_ANSWER,
+            "calls": _INTEGER,
+            "tokens": _INTEGER,
+            "models": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "provider": _STRING,
+                        "model": _STRING,
+                        "calls": _INTEGER,
+                        "input_tokens": _INTEGER,
+                        "output_tokens": _INTEGER,
+                        "first_seen": _STRING,
+                        "last_seen": _STRING,
+                        "features": _STRINGS,
+                        "reason": _STRING,
+                    },
+                },
+            },
+        },
+    },
+    "profile": {
+        "type": "object",
+        "required": ["from", "to", "tail_factor", "workloads"],
+        "properties": {
+            **_RANGE_ANSWER,
+            "tail_factor": {"type": "number"},
+            "workloads": {"type": "array", "items": _WORKLOAD},
+        },
+    },
 }
 
 
@@ -67,113 +200,271 @@ def _answer(description: str, schema: dict) -> dict:
 
 
 # An org's own model name as its calls send it -> the catalog's model id.
-_ALIASES = {"type": "object", "required": ["aliases"], "properties": {"aliases": {
-    "type": "object", "maxProperties": 200, "propertyNames": {"minLength": 1, "maxLength": 200},
-    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200}}}}
+_ALIASES = {
+    "type": "object",
+    "required": ["aliases"],
+    "properties": {
+        "aliases": {
+            "type": "object",
+            "maxProperties": 200,
+            "propertyNames": {"minLength": 1, "maxLength": 200},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200},
+        }
+    },
+}
 
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Netra analytics", "version": "1"},
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a user's access token, an org API key, or (reads) an agent's delegated token with usage:read"}},
-        "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
-            "type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}},
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a user's access token, an org API key, or (reads) an agent's delegated token with usage:read",
+            }
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            }
+        },
     },
     "paths": {
         "/health": {"get": {"responses": {"200": _answer("OK", {"type": "object", "required": ["status"]})}}},
-        "/api/usage": {"post": {
-            "security": [{"bearer": []}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "array"}},
-                                                          "application/x-ndjson": {"schema": {"type": "string"}}}},
-            "responses": {"200": {"description": "accepted and rejected rows", "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"accepted": {"type": "integer"}, "rejected": {"type": "array", "items": {
-                    "type": "object", "properties": {"index": {"type": "integer"}, "error": {"type": "string"}}}}}}}}},
-                **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
-        }},
-        "/api/usage/import": {"post": {
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "format", "in": "query", "description": "default: told by the records' shape",
-                            "schema": {"enum": ["openai", "openai_batch", "litellm", "langfuse", "anthropic"]}},
-                           {"name": "feature", "in": "query", "schema": {"type": "string"}},
-                           {"name": "timestamp", "in": "query", "description": "when the calls of records without a time of "
-                            "their own were made (bare Anthropic Messages responses)", "schema": {"type": "string", "format": "date-time"}}],
-            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-                                                          "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "responses": {"200": {"description": "accepted (new events), duplicates (event ids already stored or repeated in "
-                                                 "the file; re-sent, a re-send replaces) and rejected rows", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "accepted": {"type": "integer"}, "duplicates": {"type": "integer"}, "rejected": {"type": "array"}}}}}},
-                **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
-        }},
-        "/v1/traces": {"post": {
-            "security": [{"bearer": []}],
-            "description": "OTLP/HTTP traces (https://opentelemetry.io/docs/specs/otlp/#otlphttp): each LLM-call span "
-                           "(GenAI semantic conventions, OpenLLMetry or OpenInference attributes) is one usage event; other "
-                           "spans are skipped. gzip Content-Encoding accepted. An org API key needs usage:write.",
-            "requestBody": {"required": True, "content": {"application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
-                                                          "application/json": {"schema": {"type": "object"}}}},
-            "responses": {"200": {"description": "ExportTraceServiceResponse (partial_success: spans rejected, and why)",
-                                  "content": {"application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
-                                              "application/json": {"schema": {"type": "object"}}}},
-                          **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
-        }},
-        "/api/usage/prompts": {"get": {
-            "security": [{"bearer": []}],
-            "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
-            "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-                           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}}],
-            "responses": {"200": _answer("duplicate_prompts and shared_prefixes", _ANSWERS["prompts"]), **{str(c): _ERROR for c in _READ_ERRORS}},
-        }},
-        "/api/usage/timeseries": {"get": {
-            "security": [{"bearer": []}],
-            "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
-            "parameters": [*_RANGE, {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
-                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}}, *_FILTERS],
-            "responses": {"200": _answer("series of points", _ANSWERS["timeseries"]), **{str(c): _ERROR for c in _READ_ERRORS}},
-        }},
-        "/api/usage/unpriced": {"get": {
-            "security": [{"bearer": []}],
-            "description": "Calls whose model the price catalog does not know, per provider and model.",
-            "parameters": _RANGE,
-            "responses": {"200": _answer("unpriced calls and tokens", _ANSWERS["unpriced"]), **{str(c): _ERROR for c in _READ_ERRORS}},
-        }},
-        "/api/usage/profile": {"get": {
-            "security": [{"bearer": []}],
-            "description": "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
-                           "billed failures, repeated prompts, output tail and shared prefixes: what the optimizer reads.",
-            "parameters": _RANGE,
-            "responses": {"200": _answer("workloads", _ANSWERS["profile"]), **{str(c): _ERROR for c in _READ_ERRORS}},
-        }},
+        "/api/usage": {
+            "post": {
+                "security": [{"bearer": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"type": "array"}},
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "accepted and rejected rows",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "accepted": {"type": "integer"},
+                                        "rejected": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "index": {"type": "integer"},
+                                                    "error": {"type": "string"},
+                                                },
+                                            },
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                },
+            }
+        },
+        "/api/usage/import": {
+            "post": {
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "description": "default: told by the records' shape",
+                        "schema": {"enum": ["openai", "openai_batch", "litellm", "langfuse", "anthropic"]},
+                    },
+                    {"name": "feature", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "timestamp",
+                        "in": "query",
+                        "description": "when the calls of records without a time of "
+                        "their own were made (bare Anthropic Messages responses)",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                        },
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "accepted (new events), duplicates (event ids already stored or repeated in "
+                        "the file; re-sent, a re-send replaces) and rejected rows",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "accepted": {"type": "integer"},
+                                        "duplicates": {"type": "integer"},
+                                        "rejected": {"type": "array"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                },
+            }
+        },
+        "/v1/traces": {
+            "post": {
+                "security": [{"bearer": []}],
+                "description": "OTLP/HTTP traces (https://opentelemetry.io/docs/specs/otlp/#otlphttp): each LLM-call span "
+                "(GenAI semantic conventions, OpenLLMetry or OpenInference attributes) is one usage event; other "
+                "spans are skipped. gzip Content-Encoding accepted. An org API key needs usage:write.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                        "application/json": {"schema": {"type": "object"}},
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "ExportTraceServiceResponse (partial_success: spans rejected, and why)",
+                        "content": {
+                            "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+                            "application/json": {"schema": {"type": "object"}},
+                        },
+                    },
+                    **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                },
+            }
+        },
+        "/api/usage/prompts": {
+            "get": {
+                "security": [{"bearer": []}],
+                "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
+                "parameters": [
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                ],
+                "responses": {
+                    "200": _answer("duplicate_prompts and shared_prefixes", _ANSWERS["prompts"]),
+                    **{str(c): _ERROR for c in _READ_ERRORS},
+                },
+            }
+        },
+        "/api/usage/timeseries": {
+            "get": {
+                "security": [{"bearer": []}],
+                "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
+                "parameters": [
+                    *_RANGE,
+                    {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
+                    {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}},
+                    *_FILTERS,
+                ],
+                "responses": {
+                    "200": _answer("series of points", _ANSWERS["timeseries"]),
+                    **{str(c): _ERROR for c in _READ_ERRORS},
+                },
+            }
+        },
+        "/api/usage/unpriced": {
+            "get": {
+                "security": [{"bearer": []}],
+                "description": "Calls whose model the price catalog does not know, per provider and model.",
+                "parameters": _RANGE,
+                "responses": {
+                    "200": _answer("unpriced calls and tokens", _ANSWERS["unpriced"]),
+                    **{str(c): _ERROR for c in _READ_ERRORS},
+                },
+            }
+        },
+        "/api/usage/profile": {
+            "get": {
+                "security": [{"bearer": []}],
+                "description": "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
+                "billed failures, repeated prompts, output tail and shared prefixes: what the optimizer reads.",
+                "parameters": _RANGE,
+                "responses": {
+                    "200": _answer("workloads", _ANSWERS["profile"]),
+                    **{str(c): _ERROR for c in _READ_ERRORS},
+                },
+            }
+        },
         "/api/usage/model-names": {
             "get": {
                 "security": [{"bearer": []}],
                 "description": "The org's own model names (Azure deployment names, a proxy's aliases) and the catalog model "
-                               "each is priced and grouped as.",
-                "responses": {"200": {"description": "the mapping", "content": {"application/json": {"schema": _ALIASES}}},
-                              **{str(c): _ERROR for c in _READ_ERRORS}},
+                "each is priced and grouped as.",
+                "responses": {
+                    "200": {"description": "the mapping", "content": {"application/json": {"schema": _ALIASES}}},
+                    **{str(c): _ERROR for c in _READ_ERRORS},
+                },
             },
             "put": {
                 "security": [{"bearer": []}],
                 "description": "Replace the org's mapping (a signed-in user of the org; not an API key). Every target must be "
-                               "a model the price catalog knows. Applied at ingest to calls stored from now on (within a "
-                               "minute on every instance); calls stored before keep the model they were stored with. The "
-                               "name as sent stays in the call's metadata.model_as_sent.",
+                "a model the price catalog knows. Applied at ingest to calls stored from now on (within a "
+                "minute on every instance); calls stored before keep the model they were stored with. The "
+                "name as sent stays in the call's metadata.model_as_sent.",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ALIASES}}},
-                "responses": {"200": {"description": "the mapping stored", "content": {"application/json": {"schema": _ALIASES}}},
-                              **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)}},
+                "responses": {
+                    "200": {"description": "the mapping stored", "content": {"application/json": {"schema": _ALIASES}}},
+                    **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                },
             },
         },
-        "/api/usage/summary": {"get": {
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-                           {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-                           {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature", "user", "day"]}},
-                           *_FILTERS],
-            "responses": {"200": {"description": "summary", "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"},
-                                                 "groups": {"type": "array", "items": _SUMMARY_GROUP}, "totals": _MEASURES,
-                                                 "unpriced": {"type": "object", "properties": {"calls": _INTEGER, "tokens": _INTEGER}}}}}}},
-                **{str(c): _ERROR for c in _READ_ERRORS}},
-        }},
+        "/api/usage/summary": {
+            "get": {
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                    {
+                        "name": "group_by",
+                        "in": "query",
+                        "schema": {"enum": ["model", "provider", "feature", "user", "day"]},
+                    },
+                    *_FILTERS,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "summary",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "from": {"type": "string"},
+                                        "to": {"type": "string"},
+                                        "groups": {"type": "array", "items": _SUMMARY_GROUP},
+                                        "totals": _MEASURES,
+                                        "unpriced": {
+                                            "type": "object",
+                                            "properties": {"calls": _INTEGER, "tokens": _INTEGER},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **{str(c): _ERROR for c in _READ_ERRORS},
+                },
+            }
+        },
     },
 }

@@ -39,12 +39,21 @@ _MODEL = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
 _PROVIDER = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _INPUT = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
 _OUTPUT = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
-_CACHE_READ = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-               "llm.token_count.prompt_details.cache_read")
-_CACHE_WRITE = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
-                "llm.token_count.prompt_details.cache_write")
-_REASONING = ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
-              "llm.token_count.completion_details.reasoning")
+_CACHE_READ = (
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "llm.token_count.prompt_details.cache_read",
+)
+_CACHE_WRITE = (
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+    "llm.token_count.prompt_details.cache_write",
+)
+_REASONING = (
+    "gen_ai.usage.reasoning.output_tokens",
+    "gen_ai.usage.reasoning_tokens",
+    "llm.token_count.completion_details.reasoning",
+)
 _FINISH = "gen_ai.response.finish_reasons"
 _TOKENS = _INPUT + _OUTPUT + _CACHE_READ + _CACHE_WRITE + _REASONING
 # Time to first token of a streamed call, in seconds: the GenAI conventions' span attribute
@@ -54,15 +63,46 @@ _TOKENS = _INPUT + _OUTPUT + _CACHE_READ + _CACHE_WRITE + _REASONING
 _TTFT = ("gen_ai.response.time_to_first_chunk", "gen_ai.response.time_to_first_token")
 # gen_ai.provider.name / gen_ai.system values (and OpenInference's) -> our provider names.
 _PROVIDERS = {
-    "openai": "openai", "anthropic": "anthropic", "aws.bedrock": "bedrock", "bedrock": "bedrock",
-    "azure.ai.openai": "azure", "azure.ai.inference": "azure", "az.ai.openai": "azure", "az.ai.inference": "azure",
-    "azure": "azure", "gcp.gemini": "google", "gemini": "google", "google": "google", "gcp.vertex_ai": "vertex",
-    "vertex_ai": "vertex", "vertexai": "vertex", "gcp.gen_ai": "google", "mistral_ai": "mistral", "mistralai": "mistral",
-    "mistral": "mistral", "cohere": "cohere", "groq": "groq", "deepseek": "deepseek", "x_ai": "xai", "xai": "xai",
-    "together": "together", "together_ai": "together", "fireworks": "fireworks", "openrouter": "openrouter",
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "aws.bedrock": "bedrock",
+    "bedrock": "bedrock",
+    "azure.ai.openai": "azure",
+    "azure.ai.inference": "azure",
+    "az.ai.openai": "azure",
+    "az.ai.inference": "azure",
+    "azure": "azure",
+    "gcp.gemini": "google",
+    "gemini": "google",
+    "google": "google",
+    "gcp.vertex_ai": "vertex",
+    "vertex_ai": "vertex",
+    "vertexai": "vertex",
+    "gcp.gen_ai": "google",
+    "mistral_ai": "mistral",
+    "mistralai": "mistral",
+    "mistral": "mistral",
+    "cohere": "cohere",
+    "groq": "groq",
+    "deepseek": "deepseek",
+    "x_ai": "xai",
+    "xai": "xai",
+    "together": "together",
+    "together_ai": "together",
+    "fireworks": "fireworks",
+    "openrouter": "openrouter",
 }
-_PREFIXES = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"), ("chatgpt", "openai"),
-             ("claude", "anthropic"), ("gemini", "google"), ("mistral", "mistral"), ("deepseek", "deepseek"))
+_PREFIXES = (
+    ("gpt-", "openai"),
+    ("o1", "openai"),
+    ("o3", "openai"),
+    ("o4", "openai"),
+    ("chatgpt", "openai"),
+    ("claude", "anthropic"),
+    ("gemini", "google"),
+    ("mistral", "mistral"),
+    ("deepseek", "deepseek"),
+)
 
 
 @dataclasses.dataclass
@@ -232,7 +272,9 @@ def _finish_reason(pairs) -> str | None:
             continue
         kind = pair.value.WhichOneof("value")
         if kind == "array_value":
-            first = next((v.string_value for v in pair.value.array_value.values if v.WhichOneof("value") == "string_value"), "")
+            first = next(
+                (v.string_value for v in pair.value.array_value.values if v.WhichOneof("value") == "string_value"), ""
+            )
         else:
             first = pair.value.string_value if kind == "string_value" else ""
         return finish_reason_of(first)

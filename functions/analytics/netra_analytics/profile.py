@@ -33,7 +33,9 @@ MAX_PREFIXES = 500
 CACHE_TTLS = (300, 3600, 86400)
 _KEY = ", ".join(WORKLOAD)
 _AT_MAX = "max_tokens IS NOT NULL AND output_tokens >= max_tokens"
-_WHERE = f"org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}} AND timestamp < {{end:DateTime64(3)}} AND {LIVE}"
+_WHERE = (
+    f"org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}} AND timestamp < {{end:DateTime64(3)}} AND {LIVE}"
+)
 _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
 
 
@@ -43,7 +45,9 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     from the histogram and the calls near its cap; prefixes from the calls."""
     parameters = {"org": org_id, "start": start, "end": end}
     workloads, totals = {}, {}
-    for row in client.query(_TOTALS.format(source=rollup_source(start, end, parameters)), parameters=parameters).named_results():
+    for row in client.query(
+        _TOTALS.format(source=rollup_source(start, end, parameters)), parameters=parameters
+    ).named_results():
         workloads[_key(row)], totals[_key(row)] = _workload(row), row
 
     _exact_small_workloads(client, parameters, workloads, totals)
@@ -56,14 +60,20 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     firsts = _first_calls(client, parameters)
     for key, workload in workloads.items():
         row, first = totals[key], firsts.get(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
-        workload["repeats"] = {"calls": int(row["hs_calls"]) - first["calls"],
-                               "cost_usd": money(_decimal(row["hs_cost"]) - first["cost"]),
-                               "tokens": {t: int(row[f"hs_{t}_"]) - first[t] for t in _TOKENS}}
+        workload["repeats"] = {
+            "calls": int(row["hs_calls"]) - first["calls"],
+            "cost_usd": money(_decimal(row["hs_cost"]) - first["cost"]),
+            "tokens": {t: int(row[f"hs_{t}_"]) - first[t] for t in _TOKENS},
+        }
     _output_tails(client, parameters, workloads, totals)
     for workload, prefix in _prefixes(client, parameters, workloads):
         workload["prefixes"].append(prefix)
-    return {"from": start.isoformat(), "to": end.isoformat(), "tail_factor": TAIL_FACTOR,
-            "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"]))}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "tail_factor": TAIL_FACTOR,
+        "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"])),
+    }
 
 
 def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
@@ -80,15 +90,21 @@ def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
         for kind in _TOKENS:
             into[kind] += int(row[f"{kind}_"])
 
-    cancelled = [row[0] for row in client.query(
-        "SELECT DISTINCT cityHash64(event_id) FROM usage_events WHERE org_id = {org:String} AND sign = -1",
-        parameters=parameters).result_rows]
+    cancelled = [
+        row[0]
+        for row in client.query(
+            "SELECT DISTINCT cityHash64(event_id) FROM usage_events WHERE org_id = {org:String} AND sign = -1",
+            parameters=parameters,
+        ).result_rows
+    ]
     stale = set()
     for row in client.query(_FIRSTS, parameters={**parameters, **bounds, "cancelled": cancelled}).named_results():
         add(_key(row), row, int(row["calls_"]))
         stale.update((_key(row), prompt) for prompt in row["stale_"])
     if stale:
-        for row in client.query(_LIVE_FIRSTS, parameters={**parameters, "hashes": sorted({h for _, h in stale})}).named_results():
+        for row in client.query(
+            _LIVE_FIRSTS, parameters={**parameters, "hashes": sorted({h for _, h in stale})}
+        ).named_results():
             if (_key(row), row["prompt_hash"]) in stale and bounds["start_key"] <= row["at_"] < bounds["end_key"]:
                 add(_key(row), row, 1)
     return found
@@ -105,16 +121,23 @@ def _prefixes(client, parameters: dict, workloads: dict) -> list[tuple[dict, dic
     5-minute rollup (the median gap exact for prefixes of up to 1,000 calls, else within 1%, gaps inside a
     slot taken as evenly spaced),
     or from the calls for a prefix that has a cancelled call (rollup minima cannot be undone)."""
-    stale = [row[0] for row in client.query(
-        "SELECT DISTINCT prefix_hash FROM usage_events WHERE org_id = {org:String} AND sign = -1 AND prefix_hash != ''",
-        parameters=parameters).result_rows]
+    stale = [
+        row[0]
+        for row in client.query(
+            "SELECT DISTINCT prefix_hash FROM usage_events WHERE org_id = {org:String} AND sign = -1 AND prefix_hash != ''",
+            parameters=parameters,
+        ).result_rows
+    ]
     found = []
     source = _prefix_slots(parameters)
-    for row in client.query(_PREFIXES.format(source=source),
-                            parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
+    for row in client.query(
+        _PREFIXES.format(source=source), parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
+    ).named_results():
         found.append((row, _median_gap(row)))
     if stale:
-        for row in client.query(_LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}).named_results():
+        for row in client.query(
+            _LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
+        ).named_results():
             found.append((row, None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"])))
     found.sort(key=lambda item: (-int(item[0]["input_"]), item[0]["prefix_hash"]))
     return [(workloads[_key(row)], _prefix(row, gap)) for row, gap in found[:MAX_PREFIXES] if _key(row) in workloads]
@@ -141,11 +164,14 @@ def _median_gap(row) -> float | None:
 def _prefix(row, gap_ms: float | None) -> dict:
     hinted = percentile(row["hint_n"], row["hint_s"], 0.5) if "hint_n" in row else row["hinted"]
     return {
-        "prefix_hash": row["prefix_hash"], "calls": int(row["calls"]),
+        "prefix_hash": row["prefix_hash"],
+        "calls": int(row["calls"]),
         # The shared prefix is at most the shortest prompt that carries it; callers that
         # know its length say so in metadata.prefix_tokens (median of what they said).
-        "prefix_tokens_max": int(row["min_input"]), "prefix_tokens_reported": int(hinted or 0) or None,
-        "mean_input_tokens": round(int(row["input_"]) / int(row["calls"]), 1), "input_tokens": int(row["input_"]),
+        "prefix_tokens_max": int(row["min_input"]),
+        "prefix_tokens_reported": int(hinted or 0) or None,
+        "mean_input_tokens": round(int(row["input_"]) / int(row["calls"]), 1),
+        "input_tokens": int(row["input_"]),
         "cached_input_tokens": int(row["cached_"]),
         # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
         "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
@@ -164,15 +190,25 @@ def _prefix_slots(parameters: dict) -> str:
     first = first if first == start else first + _SLOT
     last = end.replace(minute=end.minute - end.minute % 5, second=0, microsecond=0)
     parameters.update(m_first=first, m_last=last)
-    calls = (f"SELECT {rollup_select('usage_prefix_slots_mv')} FROM usage_events AS e WHERE org_id = {{org:String}} "
-             f"AND {LIVE} AND e.status = 'success' AND e.prefix_hash != '' AND {{range}} "
-             "GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, slot")
+    calls = (
+        f"SELECT {rollup_select('usage_prefix_slots_mv')} FROM usage_events AS e WHERE org_id = {{org:String}} "
+        f"AND {LIVE} AND e.status = 'success' AND e.prefix_hash != '' AND {{range}} "
+        "GROUP BY org_id, feature, provider, model, interactive, batch, prefix_hash, slot"
+    )
     if first >= last:
         return calls.replace("{range}", "timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}")
-    whole = ("SELECT * FROM usage_prefix_slots WHERE org_id = {org:String} AND slot >= {m_first:DateTime} "
-             "AND slot < {m_last:DateTime}")
-    edges = [edge for edge, wanted in (("(timestamp >= {start:DateTime64(3)} AND timestamp < {m_first:DateTime64(3)})", start < first),
-                                      ("(timestamp >= {m_last:DateTime64(3)} AND timestamp < {end:DateTime64(3)})", last < end)) if wanted]
+    whole = (
+        "SELECT * FROM usage_prefix_slots WHERE org_id = {org:String} AND slot >= {m_first:DateTime} "
+        "AND slot < {m_last:DateTime}"
+    )
+    edges = [
+        edge
+        for edge, wanted in (
+            ("(timestamp >= {start:DateTime64(3)} AND timestamp < {m_first:DateTime64(3)})", start < first),
+            ("(timestamp >= {m_last:DateTime64(3)} AND timestamp < {end:DateTime64(3)})", last < end),
+        )
+        if wanted
+    ]
     return whole if not edges else f"{whole} UNION ALL {calls.replace('{range}', '(' + ' OR '.join(edges) + ')')}"
 
 
@@ -189,16 +225,24 @@ def _exact_small_workloads(client, parameters: dict, workloads: dict, totals: di
     small = [key for key, row in totals.items() if int(row["calls_"]) <= EXACT_UP_TO]
     if not small:
         return
-    rows = client.query(_EXACT, parameters={**parameters, "small": [_tail_key(workloads[k]) for k in small]}).named_results()
+    rows = client.query(
+        _EXACT, parameters={**parameters, "small": [_tail_key(workloads[k]) for k in small]}
+    ).named_results()
     for row in rows:
         key = _key(row)
         if key not in workloads:
             continue
         workload = workloads[key]
-        workload["output"].update({level: _float(row[f"out_{level}"]) for level in ("p50", "p95", "p99")},
-                                  max_tokens_p50=_float(row["max_p50"]))
-        workload["latency"] = {"p50_ms": _float(row["lat_p50"]), "p95_ms": _float(row["lat_p95"]),
-                               "p50_ttft_ms": _float(row["ttft_p50"]), "p95_ttft_ms": _float(row["ttft_p95"])}
+        workload["output"].update(
+            {level: _float(row[f"out_{level}"]) for level in ("p50", "p95", "p99")},
+            max_tokens_p50=_float(row["max_p50"]),
+        )
+        workload["latency"] = {
+            "p50_ms": _float(row["lat_p50"]),
+            "p95_ms": _float(row["lat_p95"]),
+            "p50_ttft_ms": _float(row["ttft_p50"]),
+            "p95_ttft_ms": _float(row["ttft_p95"]),
+        }
 
 
 def _float(value) -> float | None:
@@ -212,8 +256,9 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
     output at or below the cap and the shortest above it) are read one by one."""
     # Without cancellations in the org (the usual case) every +1 row is live: the rollup's
     # longest output is exact, and the pass over the calls need not read event ids.
-    cancelled = client.query("SELECT count() FROM usage_events WHERE org_id = {org:String} AND sign = -1",
-                             parameters=parameters).result_rows[0][0]
+    cancelled = client.query(
+        "SELECT count() FROM usage_events WHERE org_id = {org:String} AND sign = -1", parameters=parameters
+    ).result_rows[0][0]
     windows = {}
     for key, workload in workloads.items():
         p50 = workload["output"]["p50"]
@@ -221,8 +266,14 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
             continue
         cap, counts, longest = int(TAIL_FACTOR * p50), totals[key]["out_n"], int(totals[key]["out_max"] or 0)
         if not cancelled and longest <= cap:  # no output beyond the cap: nothing to read
-            workload["output_tail"] = {"cap_tokens": cap, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
-                                       "body_max_tokens": longest, "tail_min_tokens": None}
+            workload["output_tail"] = {
+                "cap_tokens": cap,
+                "calls": 0,
+                "excess_tokens": 0,
+                "truncated_calls": 0,
+                "body_max_tokens": longest,
+                "tail_min_tokens": None,
+            }
             continue
         at = bucket(cap)
         below = [b for b, n in counts.items() if n > 0 and b < at - 1]
@@ -230,13 +281,24 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
         windows[key] = (cap, max(below, default=max(at - 1, 0)), min(above, default=at + 1))
     if not windows:
         return
-    near = {_key(row): row for row in client.query(_TAIL if cancelled else _TAIL.replace(LIVE, "sign = 1"), parameters={
-        **parameters, "tail_keys": [_tail_key(workloads[k]) for k in windows],
-        "caps": [w[0] for w in windows.values()], "lows": [w[1] for w in windows.values()],
-        "highs": [w[2] for w in windows.values()],
-        # Values that can lie in those buckets, a bucket wider either side (cheap to test first).
-        "least": math.floor(1.01 ** (min(w[1] for w in windows.values()) - 2)) if min(w[1] for w in windows.values()) > 1 else 0,
-        "most": math.ceil(1.01 ** (max(w[2] for w in windows.values()) + 1)) + 1}).named_results()}
+    near = {
+        _key(row): row
+        for row in client.query(
+            _TAIL if cancelled else _TAIL.replace(LIVE, "sign = 1"),
+            parameters={
+                **parameters,
+                "tail_keys": [_tail_key(workloads[k]) for k in windows],
+                "caps": [w[0] for w in windows.values()],
+                "lows": [w[1] for w in windows.values()],
+                "highs": [w[2] for w in windows.values()],
+                # Values that can lie in those buckets, a bucket wider either side (cheap to test first).
+                "least": math.floor(1.01 ** (min(w[1] for w in windows.values()) - 2))
+                if min(w[1] for w in windows.values()) > 1
+                else 0,
+                "most": math.ceil(1.01 ** (max(w[2] for w in windows.values()) + 1)) + 1,
+            },
+        ).named_results()
+    }
     for key, (cap, low, high) in windows.items():
         row, sums = totals[key], totals[key]["out_s"]
         counts, truncated = row["out_n"], row["trunc_n"]
@@ -247,13 +309,22 @@ def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> No
         body_calls = sum(n for b, n in counts.items() if b < low)
         body_max = tail_min = None
         if key in near:
-            calls, excess, cut = calls + int(near[key]["tail_calls"]), excess + int(near[key]["excess"] or 0), cut + int(near[key]["tail_truncated"])
+            calls, excess, cut = (
+                calls + int(near[key]["tail_calls"]),
+                excess + int(near[key]["excess"] or 0),
+                cut + int(near[key]["tail_truncated"]),
+            )
             body_calls += int(near[key]["body_calls"])
             body_max = int(near[key]["body_max"]) if int(near[key]["body_calls"]) else None
             tail_min = int(near[key]["tail_min"]) if int(near[key]["tail_calls"]) else None
-        workloads[key]["output_tail"] = {"cap_tokens": cap, "calls": calls, "excess_tokens": excess, "truncated_calls": cut,
-                                         "body_max_tokens": body_max if body_calls else None,
-                                         "tail_min_tokens": tail_min if calls else None}
+        workloads[key]["output_tail"] = {
+            "cap_tokens": cap,
+            "calls": calls,
+            "excess_tokens": excess,
+            "truncated_calls": cut,
+            "body_max_tokens": body_max if body_calls else None,
+            "tail_min_tokens": tail_min if calls else None,
+        }
 
 
 def bucket(value: int) -> int:
@@ -284,32 +355,54 @@ def _output(row) -> dict:
     n = int(row["success_calls_"])
     mean = int(row["out_sum"]) / n if n else None
     variance = max(float(row["out_squares"]) / n - mean * mean, 0.0) if n else None
-    return {"mean": mean, "stddev": None if variance is None else variance ** 0.5,
-            **{f"p{round(level * 100)}": percentile(row["out_n"], row["out_s"], level) for level in (0.5, 0.95, 0.99)},
-            "max_tokens_p50": percentile(row["max_n"], row["max_s"], 0.5)}
+    return {
+        "mean": mean,
+        "stddev": None if variance is None else variance**0.5,
+        **{f"p{round(level * 100)}": percentile(row["out_n"], row["out_s"], level) for level in (0.5, 0.95, 0.99)},
+        "max_tokens_p50": percentile(row["max_n"], row["max_s"], 0.5),
+    }
 
 
 def _workload(row) -> dict:
     return {
         **{k: (bool(row[k]) if k in ("interactive", "batch") else row[k]) for k in WORKLOAD},
-        "calls": int(row["calls_"]), "success_calls": int(row["success_calls_"]),
-        "cost_usd": money(row["cost_"]), "unpriced_calls": int(row["unpriced_calls_"]),
+        "calls": int(row["calls_"]),
+        "success_calls": int(row["success_calls_"]),
+        "cost_usd": money(row["cost_"]),
+        "unpriced_calls": int(row["unpriced_calls_"]),
         # How many calls said what they asked (prompt_hash) and what prefix they share.
-        "calls_with_prompt_hash": int(row["hashed_prompts_"]), "calls_with_prefix_hash": int(row["hashed_prefixes_"]),
+        "calls_with_prompt_hash": int(row["hashed_prompts_"]),
+        "calls_with_prefix_hash": int(row["hashed_prefixes_"]),
         "tokens": _tokens(row, "all_"),
         "reasoning_tokens": int(row["reasoning_"]),
-        "output": {**_output(row),
-                   # Successful calls that stopped at their limit: said so (finish_reason `length`), or
-                   # produced as many tokens as max_tokens allowed.
-                   "length_calls": int(row["length_calls_"]), "at_max_tokens_calls": int(row["at_max_calls_"])},
-        "failures": {"calls": int(row["failed_calls_"]), "billed_calls": int(row["billed_failures_"]),
-                     "cost_usd": money(row["failed_cost"]), "tokens": _tokens(row, "failed_", "_")},
-        "latency": {"p50_ms": percentile(row["lat_n"], row["lat_s"], 0.5), "p95_ms": percentile(row["lat_n"], row["lat_s"], 0.95),
-                    "p50_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.5),
-                    "p95_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.95)},
+        "output": {
+            **_output(row),
+            # Successful calls that stopped at their limit: said so (finish_reason `length`), or
+            # produced as many tokens as max_tokens allowed.
+            "length_calls": int(row["length_calls_"]),
+            "at_max_tokens_calls": int(row["at_max_calls_"]),
+        },
+        "failures": {
+            "calls": int(row["failed_calls_"]),
+            "billed_calls": int(row["billed_failures_"]),
+            "cost_usd": money(row["failed_cost"]),
+            "tokens": _tokens(row, "failed_", "_"),
+        },
+        "latency": {
+            "p50_ms": percentile(row["lat_n"], row["lat_s"], 0.5),
+            "p95_ms": percentile(row["lat_n"], row["lat_s"], 0.95),
+            "p50_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.5),
+            "p95_ttft_ms": percentile(row["ttft_n_"], row["ttft_s_"], 0.95),
+        },
         "repeats": {"calls": 0, "cost_usd": "0", "tokens": dict.fromkeys(_TOKENS, 0)},
-        "output_tail": {"cap_tokens": 0, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
-                        "body_max_tokens": None, "tail_min_tokens": None},
+        "output_tail": {
+            "cap_tokens": 0,
+            "calls": 0,
+            "excess_tokens": 0,
+            "truncated_calls": 0,
+            "body_max_tokens": None,
+            "tail_min_tokens": None,
+        },
         "prefixes": [],
     }
 
@@ -359,8 +452,7 @@ GROUP BY {_KEY}, prompt_hash
 
 # Exact (nearest-rank) percentiles of the small workloads (spelt as _tail_key); NULL where a
 # workload has no value (no successful call, no max_tokens, no latency or TTFT).
-_SPELT = ("concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F', "
-          "toString(batch))")
+_SPELT = "concat(feature, '\\x1F', provider, '\\x1F', model, '\\x1F', toString(interactive), '\\x1F', toString(batch))"
 _EXACT = f"""
 SELECT {_KEY},
        quantileExactIf(0.5)(toNullable(output_tokens), status = 'success') AS out_p50,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from shared_lib import safejson
-from shared_lib.envelope import EnvelopeError, from_http
 from shared_lib.access import Access
+from shared_lib.envelope import EnvelopeError, from_http
 from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
@@ -43,8 +43,11 @@ def accept_usage(service, call: Call):
 
 def import_usage(service, call: Call):
     args = call.request.args
-    return json_response(service.import_usage(call.caller, args.get("format"), _file(call.request), args.get("feature"),
-                                              args.get("timestamp")))
+    return json_response(
+        service.import_usage(
+            call.caller, args.get("format"), _file(call.request), args.get("feature"), args.get("timestamp")
+        )
+    )
 
 
 def export_traces(service, call: Call):
@@ -61,14 +64,24 @@ def _filters(call: Call) -> dict[str, list[str]]:
 
 
 def summary(service, call: Call):
-    return json_response(service.usage_summary(call.caller, *_period(call), _filters(call),
-                                               group_by=call.request.args.get("group_by", "model")))
+    return json_response(
+        service.usage_summary(
+            call.caller, *_period(call), _filters(call), group_by=call.request.args.get("group_by", "model")
+        )
+    )
 
 
 def timeseries(service, call: Call):
     args = call.request.args
-    return json_response(service.usage_timeseries(call.caller, *_period(call), _filters(call),
-                                                  interval=args.get("interval", "day"), group_by=args.get("group_by") or None))
+    return json_response(
+        service.usage_timeseries(
+            call.caller,
+            *_period(call),
+            _filters(call),
+            interval=args.get("interval", "day"),
+            group_by=args.get("group_by") or None,
+        )
+    )
 
 
 def prompts(service, call: Call):

@@ -41,7 +41,9 @@ class AnalyticsService:
 
     # --- ingest ---------------------------------------------------------------------
 
-    def import_usage(self, caller: Principal, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None) -> dict:
+    def import_usage(
+        self, caller: Principal, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None
+    ) -> dict:
         """An export file of a known tool, converted to usage rows, then accepted like any.
         `timestamp` files records without a time of their own (bare Anthropic responses)."""
         try:
@@ -50,7 +52,9 @@ class AnalyticsService:
             raise Invalid("wrong_format", str(exc)) from None
         return self._accept(caller, rows, count_duplicates=True)
 
-    def export_traces(self, caller: Principal, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int):
+    def export_traces(
+        self, caller: Principal, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int
+    ):
         """OTLP/HTTP traces: each LLM-call span is a usage event (an exporter's retry of the
         same spans is the same event ids, counted once); other spans are skipped."""
         from netra_analytics import otlp
@@ -58,7 +62,9 @@ class AnalyticsService:
         spans = otlp.usage_rows(otlp.decode(otlp.body(raw, content_encoding, max_bytes), content_type))
         answer = self._accept(caller, spans.rows)
         rejected = answer["rejected"]
-        notes = [f"{len(rejected)} span(s) rejected: " + "; ".join(r["error"] for r in rejected[:5])] if rejected else []
+        notes = (
+            [f"{len(rejected)} span(s) rejected: " + "; ".join(r["error"] for r in rejected[:5])] if rejected else []
+        )
         if spans.skipped:
             notes.append(f"{spans.skipped} of {spans.total} span(s) skipped: not LLM calls")
         return otlp.response(len(rejected), ". ".join(notes), content_type)
@@ -76,13 +82,17 @@ class AnalyticsService:
         duplicates = self._duplicates(caller.org_id, events) if count_duplicates else None
         topic = topics.path(self.project_id, USAGE_TOPIC)
         accepted_at = self.clock().isoformat()
-        futures = [self.publisher.publish(topic, body, org_id=caller.org_id)
-                   for body in _messages(caller.org_id, accepted_at, events)]
+        futures = [
+            self.publisher.publish(topic, body, org_id=caller.org_id)
+            for body in _messages(caller.org_id, accepted_at, events)
+        ]
         try:
             for future in futures:
                 future.result(timeout=30)
-        except Exception:
-            raise Unavailable("queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)") from None
+        except Exception:  # noqa: BLE001 - any publish failure means not queued
+            raise Unavailable(
+                "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)"
+            ) from None
         if duplicates is None:
             return {"accepted": len(events), "rejected": rejected}
         return {"accepted": len(events) - duplicates, "duplicates": duplicates, "rejected": rejected}
@@ -105,7 +115,11 @@ class AnalyticsService:
         versions of an event is the later one.
         """
         body = message.json()
-        if not isinstance(body, Mapping) or not isinstance(body.get("org_id"), str) or not isinstance(body.get("events"), list):
+        if (
+            not isinstance(body, Mapping)
+            or not isinstance(body.get("org_id"), str)
+            or not isinstance(body.get("events"), list)
+        ):
             raise ValueError("a usage batch is {org_id, events: [...]}")
         now = self.clock()
         events, refused = [], []
@@ -114,17 +128,26 @@ class AnalyticsService:
                 if not isinstance(row, Mapping):
                     raise InvalidRow("a usage event must be a JSON object")
                 # Validated at intake; re-read without the time window (a retried batch may have aged).
-                events.append(parse_row({k: v for k, v in row.items() if v not in (None, "")}, body["org_id"], now,
-                                        check_window=False))
+                events.append(
+                    parse_row(
+                        {k: v for k, v in row.items() if v not in (None, "")}, body["org_id"], now, check_window=False
+                    )
+                )
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
         aliases = {body["org_id"]: model_aliases.for_org(self.warehouse_client, body["org_id"])}
-        stored = warehouse.insert(self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases,
-                                  lock=self.ingest_lock)
+        stored = warehouse.insert(
+            self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases, lock=self.ingest_lock
+        )
         refused += stored.refused
         for row in refused:
-            log.warning("usage row not stored: org %s event %s (message %s): %s", body["org_id"], row["event_id"],
-                        message.message_id, row["error"])
+            log.warning(
+                "usage row not stored: org %s event %s (message %s): %s",
+                body["org_id"],
+                row["event_id"],
+                message.message_id,
+                row["error"],
+            )
         return {"stored": stored.rows, "refused": refused}
 
     # --- the org's own model names ----------------------------------------------------
@@ -152,15 +175,28 @@ class AnalyticsService:
     # A read names its period as the caller wrote it (`start`/`end`: ISO 8601 or None for
     # the default window) and its filters as dimension -> names (repeated or comma-separated).
 
-    def usage_summary(self, caller: Principal, start: str | None, end: str | None, filters: Mapping[str, Sequence[str]],
-                      group_by: str = "model") -> dict:
+    def usage_summary(
+        self,
+        caller: Principal,
+        start: str | None,
+        end: str | None,
+        filters: Mapping[str, Sequence[str]],
+        group_by: str = "model",
+    ) -> dict:
         start_at, end_at = self._window(start, end)
         if group_by not in warehouse.GROUPS:
             raise Invalid("invalid_group_by", f"group_by must be one of {', '.join(warehouse.GROUPS)}")
         return warehouse.summary(self.warehouse_client, caller.org_id, start_at, end_at, group_by, _filters(filters))
 
-    def usage_timeseries(self, caller: Principal, start: str | None, end: str | None, filters: Mapping[str, Sequence[str]],
-                         interval: str = "day", group_by: str | None = None) -> dict:
+    def usage_timeseries(
+        self,
+        caller: Principal,
+        start: str | None,
+        end: str | None,
+        filters: Mapping[str, Sequence[str]],
+        interval: str = "day",
+        group_by: str | None = None,
+    ) -> dict:
         start_at, end_at = self._window(start, end)
         if interval not in warehouse.SERIES_INTERVALS:
             raise Invalid("invalid_interval", f"interval must be one of {', '.join(warehouse.SERIES_INTERVALS)}")
@@ -168,12 +204,17 @@ class AnalyticsService:
             raise Invalid("invalid_group_by", f"group_by must be one of {', '.join(warehouse.SERIES_GROUPS)}")
         if interval == "hour" and end_at - start_at > MAX_HOURLY_RANGE:
             raise Invalid("invalid_range", f"hourly series cover at most {MAX_HOURLY_RANGE.days} days")
-        return warehouse.timeseries(self.warehouse_client, caller.org_id, start_at, end_at, interval, group_by, _filters(filters))
+        return warehouse.timeseries(
+            self.warehouse_client, caller.org_id, start_at, end_at, interval, group_by, _filters(filters)
+        )
 
     def prompt_statistics(self, caller: Principal, start: str | None, end: str | None) -> dict:
         start_at, end_at = self._window(start, end)
-        return {"from": start_at.isoformat(), "to": end_at.isoformat(),
-                **warehouse.repeated_prompts(self.warehouse_client, caller.org_id, start_at, end_at)}
+        return {
+            "from": start_at.isoformat(),
+            "to": end_at.isoformat(),
+            **warehouse.repeated_prompts(self.warehouse_client, caller.org_id, start_at, end_at),
+        }
 
     def unpriced_calls(self, caller: Principal, start: str | None, end: str | None) -> dict:
         start_at, end_at = self._window(start, end)
@@ -258,8 +299,10 @@ def _filters(given: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     for dimension in warehouse.FILTERS:
         names = [n.strip() for value in given.get(dimension, ()) for n in value.split(",") if n.strip()]
         if len(names) > MAX_FILTER_NAMES or any(len(n) > MAX_FILTER_NAME for n in names):
-            raise Invalid("invalid_filter", f"{dimension}: at most {MAX_FILTER_NAMES} names of at most "
-                                                  f"{MAX_FILTER_NAME} characters")
+            raise Invalid(
+                "invalid_filter",
+                f"{dimension}: at most {MAX_FILTER_NAMES} names of at most {MAX_FILTER_NAME} characters",
+            )
         if names:
             found[dimension] = sorted(set(names))
     return found

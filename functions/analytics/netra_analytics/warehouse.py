@@ -20,17 +20,48 @@ from shared_lib.usage import UsageEvent
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Metadata key of a model name as the call sent it, when stored under the catalog's name.
 MODEL_AS_SENT = "model_as_sent"
-GROUPS = {"model": "model", "provider": "provider", "feature": "feature", "user": "user_id", "day": "toString(toDate(timestamp))"}
+GROUPS = {
+    "model": "model",
+    "provider": "provider",
+    "feature": "feature",
+    "user": "user_id",
+    "day": "toString(toDate(timestamp))",
+}
 SERIES_INTERVALS = ("day", "hour")
 SERIES_GROUPS = ("model", "provider", "feature")
 # Filters a read may take: dimension -> column (several names of one dimension match any).
 FILTERS = {"feature": "feature", "model": "model", "provider": "provider", "user": "user_id"}
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 COLUMNS = [
-    "event_id", "org_id", "timestamp", "user_id", "feature", "provider", "model", "input_tokens", "output_tokens",
-    "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "latency_ms", "ttft_ms", "status",
-    "provided_cost_usd", "computed_cost_usd", "cost_usd", "cost_status", "price_version", "prompt_hash", "prefix_hash",
-    "max_tokens", "finish_reason", "interactive", "batch", "metadata", "ingested_at", "accepted_at",
+    "event_id",
+    "org_id",
+    "timestamp",
+    "user_id",
+    "feature",
+    "provider",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "latency_ms",
+    "ttft_ms",
+    "status",
+    "provided_cost_usd",
+    "computed_cost_usd",
+    "cost_usd",
+    "cost_status",
+    "price_version",
+    "prompt_hash",
+    "prefix_hash",
+    "max_tokens",
+    "finish_reason",
+    "interactive",
+    "batch",
+    "metadata",
+    "ingested_at",
+    "accepted_at",
 ]
 
 
@@ -43,8 +74,10 @@ def migrate(client, wait_seconds: float = 120.0) -> list[int]:
     recorded after `wait_seconds` (an instance died mid-migration) stops start-up with
     its name, for a person to look at.
     """
-    client.command("CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) "
-                   "ENGINE = MergeTree ORDER BY version")
+    client.command(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) "
+        "ENGINE = MergeTree ORDER BY version"
+    )
     done = []
     for path in sorted(MIGRATIONS.iterdir()):
         found = _NAME.match(path.name)
@@ -71,8 +104,10 @@ def _claim(client, version: int) -> bool:
     from clickhouse_connect.driver.exceptions import DatabaseError
 
     try:
-        client.command(f"CREATE TABLE schema_migration_claim_{version:04d} (at DateTime DEFAULT now()) "
-                       "ENGINE = MergeTree ORDER BY tuple()")
+        client.command(
+            f"CREATE TABLE schema_migration_claim_{version:04d} (at DateTime DEFAULT now()) "
+            "ENGINE = MergeTree ORDER BY tuple()"
+        )
     except DatabaseError as exc:
         if "TABLE_ALREADY_EXISTS" in str(exc) or getattr(exc, "code", None) == 57:
             return False
@@ -86,8 +121,10 @@ def _wait_applied(client, version: int, wait_seconds: float) -> None:
     deadline = time.monotonic() + wait_seconds
     while version not in _applied(client):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"warehouse migration {version} was claimed (schema_migration_claim_{version:04d}) "
-                               f"but not recorded as applied within {wait_seconds:.0f} s")
+            raise RuntimeError(
+                f"warehouse migration {version} was claimed (schema_migration_claim_{version:04d}) "
+                f"but not recorded as applied within {wait_seconds:.0f} s"
+            )
         time.sleep(0.5)
 
 
@@ -95,7 +132,7 @@ def _statements(sql: str) -> list[str]:
     """The statements of a migration file: separated by a ';' that ends a line."""
     parts = re.split(r";[ \t]*$", sql, flags=re.MULTILINE)
     code = (re.sub(r"--[^\n]*", "", part).strip() for part in parts)
-    return [part.strip() for part, text in zip(parts, code) if text]
+    return [part.strip() for part, text in zip(parts, code, strict=False) if text]
 
 
 def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] | None = None) -> list:
@@ -107,25 +144,63 @@ def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] |
     model, metadata = canonical_model(event.provider, named), dict(event.metadata)
     if model != event.model:
         metadata.setdefault(MODEL_AS_SENT, event.model)
-    catalog = price(CallUsage(event.provider, model, event.input_tokens, event.output_tokens,
-                              event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens, event.batch))
+    catalog = price(
+        CallUsage(
+            event.provider,
+            model,
+            event.input_tokens,
+            event.output_tokens,
+            event.cached_input_tokens,
+            event.cache_write_tokens,
+            event.reasoning_tokens,
+            event.batch,
+        )
+    )
     computed = catalog.cost_usd if catalog.status == PRICED else None
     if event.cost_usd is not None:
         cost, status, version = event.cost_usd, "provided", event.price_version or catalog.price_version
     else:
         cost, status, version = computed, catalog.status, catalog.price_version
     return [
-        event.event_id, event.org_id, event.timestamp, event.user_id, event.feature, event.provider, model,
-        event.input_tokens, event.output_tokens, event.cached_input_tokens, event.cache_write_tokens, event.reasoning_tokens,
-        event.latency_ms, event.ttft_ms, event.status, event.cost_usd, computed, cost, status, version,
-        event.prompt_hash or "", event.prefix_hash or "", event.max_tokens, event.finish_reason, event.interactive, event.batch,
-        metadata, now,
+        event.event_id,
+        event.org_id,
+        event.timestamp,
+        event.user_id,
+        event.feature,
+        event.provider,
+        model,
+        event.input_tokens,
+        event.output_tokens,
+        event.cached_input_tokens,
+        event.cache_write_tokens,
+        event.reasoning_tokens,
+        event.latency_ms,
+        event.ttft_ms,
+        event.status,
+        event.cost_usd,
+        computed,
+        cost,
+        status,
+        version,
+        event.prompt_hash or "",
+        event.prefix_hash or "",
+        event.max_tokens,
+        event.finish_reason,
+        event.interactive,
+        event.batch,
+        metadata,
+        now,
     ]
 
 
-def insert(client, events: list[UsageEvent], accepted_at: dt.datetime | None = None,
-           now: dt.datetime | None = None, aliases: Mapping[str, Mapping[str, str]] | None = None,
-           lock=None) -> Stored:
+def insert(
+    client,
+    events: list[UsageEvent],
+    accepted_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    aliases: Mapping[str, Mapping[str, str]] | None = None,
+    lock=None,
+) -> Stored:
     """Store events so that each event id counts once in every view (ADR 0008).
 
     Under the org's lock (`lock(org_id)`, a context manager; by default one per process:
@@ -167,8 +242,14 @@ def _process_lock(org_id: str):
         yield
 
 
-def _insert_org(client, org_id: str, events: list[UsageEvent], accepted_at: dt.datetime, now: dt.datetime,
-                aliases: Mapping[str, str] | None) -> Stored:
+def _insert_org(
+    client,
+    org_id: str,
+    events: list[UsageEvent],
+    accepted_at: dt.datetime,
+    now: dt.datetime,
+    aliases: Mapping[str, str] | None,
+) -> Stored:
     current = _current_rows(client, org_id, [event.event_id for event in events])
     units = []  # per event, the rows that must go in together: [+new] or [-old, +new]
     for event in events:
@@ -204,9 +285,10 @@ def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) 
     found = {}
     for i in range(0, len(event_ids), chunk):
         for row in client.query(
-                f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
-                "WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
-                parameters={"org": org_id, "ids": event_ids[i:i + chunk]}).result_rows:
+            f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
+            "WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
+            parameters={"org": org_id, "ids": event_ids[i : i + chunk]},
+        ).result_rows:
             if row[_SIGN] == 1:  # not filtered in SQL: a condition on sign must not act before FINAL
                 found[row[0]] = list(row)
     return found
@@ -265,9 +347,13 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
     granules that can hold them."""
     found = set()
     for i in range(0, len(event_ids), chunk):
-        found.update(row[0] for row in client.query(
-            "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
-            parameters={"org": org_id, "ids": event_ids[i:i + chunk]}).result_rows)
+        found.update(
+            row[0]
+            for row in client.query(
+                "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
+                parameters={"org": org_id, "ids": event_ids[i : i + chunk]},
+            ).result_rows
+        )
     return found
 
 
@@ -275,15 +361,19 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
 # since (a cancellation, the -1 row, carries the event id and accepted_at of the version it
 # cancels, ADR 0008). Exact because the consumer writes each version once; cancellations
 # are few (re-sends) and vanish with their pairs when parts merge.
-LIVE = ("sign = 1 AND (event_id, accepted_at) NOT IN (SELECT event_id, accepted_at FROM usage_events "
-        "WHERE org_id = {org:String} AND sign = -1)")
+LIVE = (
+    "sign = 1 AND (event_id, accepted_at) NOT IN (SELECT event_id, accepted_at FROM usage_events "
+    "WHERE org_id = {org:String} AND sign = -1)"
+)
 
 
 def rollup_select(view: str) -> str:
     """A rollup's select list, read from the migration that defines its view (one place):
     the edges of a range are computed from the calls with the very same expressions."""
     sql = (MIGRATIONS / "0008_hourly_rollup.sql").read_text()
-    return re.search(rf"CREATE MATERIALIZED VIEW {view} TO \w+ AS\s+SELECT(.*?)\s+FROM usage_events AS e", sql, re.S).group(1)
+    return re.search(
+        rf"CREATE MATERIALIZED VIEW {view} TO \w+ AS\s+SELECT(.*?)\s+FROM usage_events AS e", sql, re.S
+    ).group(1)
 
 
 ROLLUP = rollup_select("usage_hourly_mv")
@@ -292,8 +382,9 @@ ROLLUP_COLUMNS = _DIMENSIONS + [name for name in re.findall(r"\bAS (\w+)\s*(?:,|
 HOUR = dt.timedelta(hours=1)
 
 
-def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where: str = "",
-                  by_user: bool = False, hourly: bool = False) -> str:
+def rollup_source(
+    start: dt.datetime, end: dt.datetime, parameters: dict, where: str = "", by_user: bool = False, hourly: bool = False
+) -> str:
     """A subquery of rollup rows (plus `user_id`) covering exactly [start, end) of the org
     `{org:String}`: whole days from usage_daily_rollup (unless `hourly` buckets are wanted),
     whole hours from usage_hourly, the partial hours at either edge (or the whole range when
@@ -301,26 +392,46 @@ def rollup_source(start: dt.datetime, end: dt.datetime, parameters: dict, where:
     `where`: extra conditions on columns all share (feature, model, ...)."""
     first, last = _ceil_hour(start), end.replace(minute=0, second=0, microsecond=0)
     parameters.update(r_start=start, r_end=end, r_first=first, r_last=last)
-    calls = (f"SELECT {ROLLUP}, user_id FROM usage_events AS e WHERE org_id = {{org:String}} AND {LIVE}{where} AND "
-             "{range} GROUP BY " + ", ".join([*_DIMENSIONS, "user_id"]))
+    calls = (
+        f"SELECT {ROLLUP}, user_id FROM usage_events AS e WHERE org_id = {{org:String}} AND {LIVE}{where} AND "
+        "{range} GROUP BY " + ", ".join([*_DIMENSIONS, "user_id"])
+    )
     if by_user or first >= last:
         return calls.replace("{range}", "timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)}")
     rows = f"SELECT {', '.join(ROLLUP_COLUMNS)}, '' AS user_id FROM <table> WHERE org_id = {{org:String}}{where} AND <range>"
     day_first, day_last = _ceil_day(first), last.replace(hour=0)
     parts = []
     if hourly or day_first >= day_last:
-        parts.append(rows.replace("<table>", "usage_hourly").replace("<range>", "hour >= {r_first:DateTime} AND hour < {r_last:DateTime}"))
+        parts.append(
+            rows.replace("<table>", "usage_hourly").replace(
+                "<range>", "hour >= {r_first:DateTime} AND hour < {r_last:DateTime}"
+            )
+        )
     else:
         parameters.update(r_day_first=day_first, r_day_last=day_last)
-        parts.append(rows.replace("<table>", "usage_daily_rollup")
-                     .replace("<range>", "hour >= {r_day_first:DateTime} AND hour < {r_day_last:DateTime}"))
-        hours = [edge for edge, wanted in (("(hour >= {r_first:DateTime} AND hour < {r_day_first:DateTime})", first < day_first),
-                                          ("(hour >= {r_day_last:DateTime} AND hour < {r_last:DateTime})", day_last < last)) if wanted]
+        parts.append(
+            rows.replace("<table>", "usage_daily_rollup").replace(
+                "<range>", "hour >= {r_day_first:DateTime} AND hour < {r_day_last:DateTime}"
+            )
+        )
+        hours = [
+            edge
+            for edge, wanted in (
+                ("(hour >= {r_first:DateTime} AND hour < {r_day_first:DateTime})", first < day_first),
+                ("(hour >= {r_day_last:DateTime} AND hour < {r_last:DateTime})", day_last < last),
+            )
+            if wanted
+        ]
         if hours:
             parts.append(rows.replace("<table>", "usage_hourly").replace("<range>", "(" + " OR ".join(hours) + ")"))
-    edges = [edge for edge, wanted in (("(timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_first:DateTime64(3)})", start < first),
-                                      ("(timestamp >= {r_last:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)})", last < end))
-             if wanted]
+    edges = [
+        edge
+        for edge, wanted in (
+            ("(timestamp >= {r_start:DateTime64(3)} AND timestamp < {r_first:DateTime64(3)})", start < first),
+            ("(timestamp >= {r_last:DateTime64(3)} AND timestamp < {r_end:DateTime64(3)})", last < end),
+        )
+        if wanted
+    ]
     if edges:
         parts.append(calls.replace("{range}", "(" + " OR ".join(edges) + ")"))
     return " UNION ALL ".join(parts)
@@ -352,8 +463,14 @@ def percentile(counts: Mapping[int, int], sums: Mapping[int, int], level: float)
     return None  # unreachable: rank < total
 
 
-def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by: str,
-            filters: dict[str, list[str]] | None = None) -> dict:
+def summary(
+    client,
+    org_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    group_by: str,
+    filters: dict[str, list[str]] | None = None,
+) -> dict:
     """Calls, tokens, cost, latency percentiles and error rate per group and in total, of the
     calls matching `filters` (dimension -> names; any name of a dimension matches).
 
@@ -385,11 +502,13 @@ def summary(client, org_id: str, start: dt.datetime, end: dt.datetime, group_by:
     key = "toString(toDate(hour))" if group_by == "day" else GROUPS[group_by]
     # Groups and total in one query, so both read the same rows: as two queries, a batch
     # stored between them gave totals with calls and no group holding them.
-    rows = list(client.query(
-        f"SELECT {key} AS key, grouping(key) AS is_total, {measures} FROM ({source}) "
-        "GROUP BY GROUPING SETS ((key), ()) ORDER BY is_total, cost_usd_ DESC, key",
-        parameters=parameters,
-    ).named_results())
+    rows = list(
+        client.query(
+            f"SELECT {key} AS key, grouping(key) AS is_total, {measures} FROM ({source}) "
+            "GROUP BY GROUPING SETS ((key), ()) ORDER BY is_total, cost_usd_ DESC, key",
+            parameters=parameters,
+        ).named_results()
+    )
     groups = [row for row in rows if not row["is_total"] and row["calls_"]]
     totals = next(row for row in rows if row["is_total"])  # present even when no call matches
     total = _shape(totals)
@@ -410,8 +529,10 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
     exact-response cache could have saved. For prefixes, `cached_share` is how much of
     their input the provider already served from its prompt cache.
     """
-    where = ("org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)} "
-             "AND status = 'success'")
+    where = (
+        "org_id = {org:String} AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)} "
+        "AND status = 'success'"
+    )
     parameters = {"org": org_id, "start": start, "end": end, "limit": limit}
     prompts = client.query(
         f"""SELECT prompt_hash, count() AS calls, sum(cost_usd) AS cost_, argMin(cost_usd, timestamp) AS first_cost_,
@@ -428,26 +549,44 @@ def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, 
         parameters=parameters,
     ).named_results()
     duplicates = [
-        {"prompt_hash": r["prompt_hash"], "calls": int(r["calls"]), "repeat_calls": int(r["calls"]) - 1,
-         "cost_usd": money(r["cost_"]),
-         "repeat_cost_usd": money(Decimal(r["cost_"] or 0) - Decimal(r["first_cost_"] or 0)),
-         "models": sorted(r["models"]), "features": sorted(r["features"])}
+        {
+            "prompt_hash": r["prompt_hash"],
+            "calls": int(r["calls"]),
+            "repeat_calls": int(r["calls"]) - 1,
+            "cost_usd": money(r["cost_"]),
+            "repeat_cost_usd": money(Decimal(r["cost_"] or 0) - Decimal(r["first_cost_"] or 0)),
+            "models": sorted(r["models"]),
+            "features": sorted(r["features"]),
+        }
         for r in prompts
     ]
     return {
         "duplicate_prompts": sorted(duplicates, key=lambda p: (-Decimal(p["repeat_cost_usd"]), p["prompt_hash"])),
         "shared_prefixes": [
-            {"prefix_hash": r["prefix_hash"], "calls": int(r["calls"]), "input_tokens": int(r["input_tokens_"]),
-             "cached_input_tokens": int(r["cached_"]),
-             "cached_share": round(int(r["cached_"]) / int(r["input_tokens_"]), 4) if int(r["input_tokens_"]) else 0.0,
-             "models": sorted(r["models"])}
+            {
+                "prefix_hash": r["prefix_hash"],
+                "calls": int(r["calls"]),
+                "input_tokens": int(r["input_tokens_"]),
+                "cached_input_tokens": int(r["cached_"]),
+                "cached_share": round(int(r["cached_"]) / int(r["input_tokens_"]), 4)
+                if int(r["input_tokens_"])
+                else 0.0,
+                "models": sorted(r["models"]),
+            }
             for r in prefixes
         ],
     }
 
 
-def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interval: str, group_by: str | None,
-               filters: dict[str, list[str]] | None = None) -> dict:
+def timeseries(
+    client,
+    org_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    interval: str,
+    group_by: str | None,
+    filters: dict[str, list[str]] | None = None,
+) -> dict:
     """Calls, errors, tokens and cost per day (whole UTC days that overlap the range) or per
     hour (exactly the range), of the calls matching `filters`, from the hourly rollup (the
     partial hours at the edges, and reads filtered by user, from the calls)."""
@@ -459,24 +598,39 @@ def timeseries(client, org_id: str, start: dt.datetime, end: dt.datetime, interv
     parameters = {"org": org_id}
     if interval == "day":
         first_day = start.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        last_day = (end - dt.timedelta(milliseconds=1)).astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        last_day = (
+            (end - dt.timedelta(milliseconds=1))
+            .astimezone(dt.timezone.utc)
+            .replace(hour=0, minute=0, second=0, microsecond=0)
+        )
         start, end, bucket = first_day, last_day + dt.timedelta(days=1), "toString(toDate(hour))"
     else:
         bucket = "formatDateTime(hour, '%Y-%m-%dT%H:00:00Z')"
-    source = rollup_source(start, end, parameters, _filtered(filters, parameters), "user" in (filters or {}),
-                           hourly=interval == "hour")
+    source = rollup_source(
+        start, end, parameters, _filtered(filters, parameters), "user" in (filters or {}), hourly=interval == "hour"
+    )
     sql = f"""SELECT {bucket} AS bucket, {key} AS key, sum(calls) AS calls_, sum(failed_calls) AS errors_,
                      sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_, sum(cost_usd) AS cost_
               FROM ({source}) GROUP BY bucket, key HAVING calls_ != 0 ORDER BY key, bucket"""
     series: dict[str, list] = {}
     for row in client.query(sql, parameters=parameters).named_results():
-        series.setdefault(row["key"], []).append({
-            "bucket": row["bucket"], "calls": int(row["calls_"]), "errors": int(row["errors_"]),
-            "input_tokens": int(row["input_tokens_"]), "output_tokens": int(row["output_tokens_"]),
-            "cost_usd": money(row["cost_"]),
-        })
-    return {"from": asked[0].isoformat(), "to": asked[1].isoformat(), "interval": interval, "group_by": group_by,
-            "series": [{"key": key if group_by else None, "points": points} for key, points in series.items()]}
+        series.setdefault(row["key"], []).append(
+            {
+                "bucket": row["bucket"],
+                "calls": int(row["calls_"]),
+                "errors": int(row["errors_"]),
+                "input_tokens": int(row["input_tokens_"]),
+                "output_tokens": int(row["output_tokens_"]),
+                "cost_usd": money(row["cost_"]),
+            }
+        )
+    return {
+        "from": asked[0].isoformat(),
+        "to": asked[1].isoformat(),
+        "interval": interval,
+        "group_by": group_by,
+        "series": [{"key": key if group_by else None, "points": points} for key, points in series.items()],
+    }
 
 
 def unpriced(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
@@ -484,20 +638,34 @@ def unpriced(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
     rows = client.query(
         """SELECT provider, model, count() AS calls, sum(input_tokens) AS input_tokens_, sum(output_tokens) AS output_tokens_,
                   min(timestamp) AS first_seen, max(timestamp) AS last_seen, groupUniqArray(feature) AS features
-           FROM usage_events WHERE org_id = {org:String} AND """ + LIVE + """ AND timestamp >= {start:DateTime64(3)}
+           FROM usage_events WHERE org_id = {org:String} AND """
+        + LIVE
+        + """ AND timestamp >= {start:DateTime64(3)}
                 AND timestamp < {end:DateTime64(3)} AND cost_status = 'unpriced'
            GROUP BY provider, model ORDER BY calls DESC, provider, model""",
         parameters={"org": org_id, "start": start, "end": end},
     ).named_results()
     models = [
-        {"provider": r["provider"], "model": r["model"], "calls": int(r["calls"]), "input_tokens": int(r["input_tokens_"]),
-         "output_tokens": int(r["output_tokens_"]), "first_seen": _iso(r["first_seen"]), "last_seen": _iso(r["last_seen"]),
-         "features": sorted(r["features"]),
-         "reason": "the price catalog does not know this model; send cost_usd with each call or ask us to add it"}
+        {
+            "provider": r["provider"],
+            "model": r["model"],
+            "calls": int(r["calls"]),
+            "input_tokens": int(r["input_tokens_"]),
+            "output_tokens": int(r["output_tokens_"]),
+            "first_seen": _iso(r["first_seen"]),
+            "last_seen": _iso(r["last_seen"]),
+            "features": sorted(r["features"]),
+            "reason": "the price catalog does not know this model; send cost_usd with each call or ask us to add it",
+        }
         for r in rows
     ]
-    return {"from": start.isoformat(), "to": end.isoformat(), "calls": sum(m["calls"] for m in models),
-            "tokens": sum(m["input_tokens"] + m["output_tokens"] for m in models), "models": models}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "calls": sum(m["calls"] for m in models),
+        "tokens": sum(m["input_tokens"] + m["output_tokens"] for m in models),
+        "models": models,
+    }
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -4,7 +4,6 @@ collaborators, built from it lazily, once per instance."""
 from __future__ import annotations
 
 import logging
-
 from typing import TYPE_CHECKING
 
 from shared_lib.config import Settings, load_settings
@@ -79,7 +78,12 @@ def build(environ=None) -> AuthService:
         settings=auth_settings,
         store=AuthStore(ConnectionPool(connect)),
         keys=keys,
-        issuer=TokenIssuer(keys, TokenPolicy(shared.token_issuer, shared.token_audience, auth_settings.access_ttl, auth_settings.refresh_ttl)),
+        issuer=TokenIssuer(
+            keys,
+            TokenPolicy(
+                shared.token_issuer, shared.token_audience, auth_settings.access_ttl, auth_settings.refresh_ttl
+            ),
+        ),
         verifier=verifier,
         revocations=revocations,
         flows=FlowStore(redis),

@@ -30,8 +30,13 @@ OPENAPI = {
             "Error": {
                 "type": "object",
                 "required": ["error"],
-                "properties": {"error": {"type": "object", "required": ["code", "message"],
-                                         "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
             },
             "TokenResponse": {
                 "type": "object",
@@ -46,10 +51,16 @@ OPENAPI = {
             },
             "ApiKey": {
                 "type": "object",
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "display": {"type": "string"},
-                               "permissions": {"type": "array", "items": {"type": "string"}},
-                               "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]},
-                               "revoked_at": {"type": ["string", "null"]}, "key": {"type": "string", "description": "only in the create answer"}},
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "display": {"type": "string"},
+                    "permissions": {"type": "array", "items": {"type": "string"}},
+                    "created_at": {"type": "string"},
+                    "last_used_at": {"type": ["string", "null"]},
+                    "revoked_at": {"type": ["string", "null"]},
+                    "key": {"type": "string", "description": "only in the create answer"},
+                },
             },
         },
     },
@@ -73,65 +84,155 @@ OPENAPI = {
                     {"name": "code", "in": "query", "schema": {"type": "string"}},
                     {"name": "error", "in": "query", "schema": {"type": "string"}},
                 ],
-                "responses": {"302": {"description": "to the app, tokens or error in the fragment"}, **_errors(400, 404, 429, 503)},
+                "responses": {
+                    "302": {"description": "to the app, tokens or error in the fragment"},
+                    **_errors(400, 404, 429, 503),
+                },
             }
         },
         "/auth/dev/login": {
             "post": {
                 "description": "Only when NETRA_ENV is local or test.",
-                "requestBody": _body({"type": "object", "additionalProperties": False,
-                                      "properties": {"email": {"type": "string", "format": "email"}, "name": {"type": "string"}}}, required=False),
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"email": {"type": "string", "format": "email"}, "name": {"type": "string"}},
+                    },
+                    required=False,
+                ),
                 "responses": {"200": _json(_TOKENS), **_errors(400, 404, 413, 415, 429)},
             }
         },
         "/auth/refresh": {
             "post": {
-                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["refresh_token"],
-                                      "properties": {"refresh_token": {"type": "string"}}}),
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["refresh_token"],
+                        "properties": {"refresh_token": {"type": "string"}},
+                    }
+                ),
                 "responses": {"200": _json(_TOKENS), **_errors(400, 401, 413, 415, 429)},
             }
         },
-        "/auth/logout": {"post": {"security": _SECURE, "responses": {
-            "200": _json({"type": "object", "required": ["revoked"], "properties": {"revoked": {"const": True}}}), **_errors(401, 503)}}},
-        "/auth/me": {"get": {"security": _SECURE, "responses": {
-            "200": _json({"type": "object", "required": ["user_id", "email", "name", "provider"]}), **_errors(401, 503)}}},
+        "/auth/logout": {
+            "post": {
+                "security": _SECURE,
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "required": ["revoked"], "properties": {"revoked": {"const": True}}}
+                    ),
+                    **_errors(401, 503),
+                },
+            }
+        },
+        "/auth/me": {
+            "get": {
+                "security": _SECURE,
+                "responses": {
+                    "200": _json({"type": "object", "required": ["user_id", "email", "name", "provider"]}),
+                    **_errors(401, 503),
+                },
+            }
+        },
         "/auth/token-exchange": {
             "post": {
                 "security": _SECURE,
                 "description": "The caller's access token for a short-lived, read-only token the agents of a run present to analytics.",
-                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["scope"],
-                                      "properties": {"scope": {"type": "string"}, "actor": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$"}}}),
-                "responses": {"200": _json({"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"]}),
-                              **_errors(400, 401, 413, 415, 429, 503)},
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["scope"],
+                        "properties": {
+                            "scope": {"type": "string"},
+                            "actor": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$"},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _json({"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"]}),
+                    **_errors(400, 401, 413, 415, 429, 503),
+                },
             }
         },
         "/auth/validate": {
             "post": {
-                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["token"], "properties": {"token": {"type": "string"}}}),
-                "responses": {"200": _json({"type": "object", "required": ["valid"], "properties": {"valid": {"type": "boolean"}, "user_id": {}, "org_id": {}, "permissions": {}, "expires_at": {}, "error": {}}}),
-                              **_errors(400, 413, 415, 503)},
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["token"],
+                        "properties": {"token": {"type": "string"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["valid"],
+                            "properties": {
+                                "valid": {"type": "boolean"},
+                                "user_id": {},
+                                "org_id": {},
+                                "permissions": {},
+                                "expires_at": {},
+                                "error": {},
+                            },
+                        }
+                    ),
+                    **_errors(400, 413, 415, 503),
+                },
             }
         },
         "/auth/.well-known/jwks.json": {"get": {"responses": {"200": _json({"type": "object", "required": ["keys"]})}}},
         "/auth/api-keys": {
-            "get": {"security": _SECURE, "responses": {
-                "200": _json({"type": "object", "required": ["api_keys"], "properties": {"api_keys": {"type": "array", "items": _API_KEY}}}),
-                **_errors(401, 503)}},
+            "get": {
+                "security": _SECURE,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["api_keys"],
+                            "properties": {"api_keys": {"type": "array", "items": _API_KEY}},
+                        }
+                    ),
+                    **_errors(401, 503),
+                },
+            },
             "post": {
                 "security": _SECURE,
-                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["name"],
-                                      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
-                                                     "scopes": {"type": "array", "minItems": 1, "uniqueItems": True,
-                                                                "items": {"enum": ["usage:write", "usage:read"]},
-                                                                "default": ["usage:write"],
-                                                                "description": "what the key may do; its permissions are exactly these"}}}),
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name"],
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                            "scopes": {
+                                "type": "array",
+                                "minItems": 1,
+                                "uniqueItems": True,
+                                "items": {"enum": ["usage:write", "usage:read"]},
+                                "default": ["usage:write"],
+                                "description": "what the key may do; its permissions are exactly these",
+                            },
+                        },
+                    }
+                ),
                 "responses": {"201": _json(_API_KEY), **_errors(400, 401, 413, 415, 503)},
             },
         },
-        "/auth/api-keys/{key_id}": {"delete": {
-            "security": _SECURE,
-            "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
-            "responses": {"200": _json(_API_KEY), **_errors(401, 404, 503)},
-        }},
+        "/auth/api-keys/{key_id}": {
+            "delete": {
+                "security": _SECURE,
+                "parameters": [
+                    {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+                ],
+                "responses": {"200": _json(_API_KEY), **_errors(401, 404, 503)},
+            }
+        },
     },
 }

@@ -58,11 +58,15 @@ def _exchange(session, token_url: str, code: str, verifier: str) -> dict:
     from requests import RequestException
 
     try:
-        return session.fetch_token(token_url, code=code, code_verifier=verifier, headers={"Accept": "application/json"}, timeout=10)
+        return session.fetch_token(
+            token_url, code=code, code_verifier=verifier, headers={"Accept": "application/json"}, timeout=10
+        )
     except OAuthError as exc:
         raise ProviderFailure("provider_error", f"the provider refused the code: {exc.error}") from None
     except (RequestException, ValueError) as exc:
-        raise ProviderFailure("provider_unavailable", f"the provider could not be reached: {type(exc).__name__}") from None
+        raise ProviderFailure(
+            "provider_unavailable", f"the provider could not be reached: {type(exc).__name__}"
+        ) from None
 
 
 class GoogleProvider:
@@ -87,11 +91,15 @@ class GoogleProvider:
                     response.raise_for_status()
                     self._discovery = response.json()
                 except (httpx.HTTPError, ValueError) as exc:
-                    raise ProviderFailure("provider_unavailable", f"OpenID discovery failed: {type(exc).__name__}") from None
+                    raise ProviderFailure(
+                        "provider_unavailable", f"OpenID discovery failed: {type(exc).__name__}"
+                    ) from None
                 self._jwks = JwksKeys(self._discovery["jwks_uri"], http=self._http)
             return self._discovery
 
-    def authorization_url(self, redirect_uri: str, state: str, verifier: str, nonce: str, login_hint: str | None) -> str:
+    def authorization_url(
+        self, redirect_uri: str, state: str, verifier: str, nonce: str, login_hint: str | None
+    ) -> str:
         extra = {"login_hint": login_hint} if login_hint else {}
         url, _ = _session(self._credentials, redirect_uri, self.scope).create_authorization_url(
             self._metadata()["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce, **extra
@@ -102,7 +110,9 @@ class GoogleProvider:
         import jwt
 
         metadata = self._metadata()
-        token = _exchange(_session(self._credentials, redirect_uri, self.scope), metadata["token_endpoint"], code, verifier)
+        token = _exchange(
+            _session(self._credentials, redirect_uri, self.scope), metadata["token_endpoint"], code, verifier
+        )
         id_token = token.get("id_token")
         if not id_token:
             raise ProviderFailure("provider_error", "the provider returned no ID token")
@@ -123,7 +133,9 @@ class GoogleProvider:
             raise ProviderFailure("invalid_id_token", "the ID token nonce does not match this sign-in")
         if not claims.get("email"):
             raise ProviderFailure("email_not_verified", "the Google account has no email")
-        return ProviderIdentity("google", str(claims["sub"]), claims["email"], claims.get("email_verified") is True, claims.get("name", ""))
+        return ProviderIdentity(
+            "google", str(claims["sub"]), claims["email"], claims.get("email_verified") is True, claims.get("name", "")
+        )
 
 
 class GitHubProvider:
@@ -136,7 +148,9 @@ class GitHubProvider:
         self._token_url = token_url
         self._api_url = api_url.rstrip("/")
 
-    def authorization_url(self, redirect_uri: str, state: str, verifier: str, nonce: str, login_hint: str | None) -> str:
+    def authorization_url(
+        self, redirect_uri: str, state: str, verifier: str, nonce: str, login_hint: str | None
+    ) -> str:
         extra = {"login": login_hint} if login_hint else {}
         url, _ = _session(self._credentials, redirect_uri, self.scope).create_authorization_url(
             self._authorize_url, state=state, code_verifier=verifier, **extra
@@ -160,4 +174,6 @@ class GitHubProvider:
         primary = next((e for e in addresses if e.get("primary")), None)
         if primary is None or not primary.get("verified"):
             raise ProviderFailure("email_not_verified", "the GitHub account's primary email is not verified")
-        return ProviderIdentity("github", str(profile["id"]), primary["email"], True, profile.get("name") or profile.get("login", ""))
+        return ProviderIdentity(
+            "github", str(profile["id"]), primary["email"], True, profile.get("name") or profile.get("login", "")
+        )

@@ -37,12 +37,16 @@ def jwks(service, call: Call):
 
 def login(service, call: Call):
     args = call.request.args
-    url, cookie = service.login_redirect(call.args["provider"], args.get("redirect_uri"), args.get("login_hint"), _ip(service, call))
+    url, cookie = service.login_redirect(
+        call.args["provider"], args.get("redirect_uri"), args.get("login_hint"), _ip(service, call)
+    )
     return _redirect(url, cookie)
 
 
 def callback(service, call: Call):
-    return _redirect(*service.callback_redirect(call.args["provider"], call.request.args, call.request.cookies, _ip(service, call)))
+    return _redirect(
+        *service.callback_redirect(call.args["provider"], call.request.args, call.request.cookies, _ip(service, call))
+    )
 
 
 def dev_login(service, call: Call):

@@ -65,8 +65,9 @@ class AuthService:
     def limit(self, action: str, client_ip: str) -> None:
         decision = self.limiter.hit(f"{action}:{client_ip}")
         if not decision.allowed:
-            raise RateLimited("rate_limited", f"too many {action} requests; retry in {decision.retry_after} s",
-                              decision.retry_after)
+            raise RateLimited(
+                "rate_limited", f"too many {action} requests; retry in {decision.retry_after} s", decision.retry_after
+            )
 
     def _provider(self, name: str):
         if name not in ("google", "github"):
@@ -88,7 +89,9 @@ class AuthService:
         user = self.store.sign_in("dev", email, email, name)
         return self._start_session(user, "dev", client_ip)
 
-    def login_redirect(self, provider_name: str, redirect_uri: str | None, login_hint: str | None, client_ip: str) -> tuple[str, str]:
+    def login_redirect(
+        self, provider_name: str, redirect_uri: str | None, login_hint: str | None, client_ip: str
+    ) -> tuple[str, str]:
         """Where to send the browser (the provider), and the Set-Cookie that binds this
         sign-in to that browser."""
         provider = self._provider(provider_name)
@@ -99,7 +102,13 @@ class AuthService:
             raise Invalid("redirect_uri_not_allowed", "redirect_uri is not on the allow-list")
         state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(16)
         binding, binding_hash = new_binding()
-        flow = {"provider": provider_name, "verifier": verifier, "nonce": nonce, "redirect_uri": redirect_uri, "binding": binding_hash}
+        flow = {
+            "provider": provider_name,
+            "verifier": verifier,
+            "nonce": nonce,
+            "redirect_uri": redirect_uri,
+            "binding": binding_hash,
+        }
         try:
             url = provider.authorization_url(self._callback_url(provider_name), state, verifier, nonce, login_hint)
         except ProviderFailure as exc:
@@ -107,7 +116,9 @@ class AuthService:
         self.flows.put(state, flow)
         return url, binding_cookie(cookie_name(state), binding, *self._cookie_scope(provider_name))
 
-    def callback_redirect(self, provider_name: str, params: Mapping[str, str], cookies: Mapping[str, str], client_ip: str) -> tuple[str, str]:
+    def callback_redirect(
+        self, provider_name: str, params: Mapping[str, str], cookies: Mapping[str, str], client_ip: str
+    ) -> tuple[str, str]:
         """Where to send the browser (the app with tokens, or the app with an error), and
         the Set-Cookie that clears this sign-in's binding."""
         provider = self._provider(provider_name)
@@ -127,21 +138,30 @@ class AuthService:
             # Another browser holds this code and state: never sign it in, and leave the flow
             # to the browser that started it.
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason="browser_mismatch")
-            return _with_fragment(back, error="browser_mismatch",
-                                  error_description="This sign-in was started in another browser. Sign in again here."), cleared
+            return _with_fragment(
+                back,
+                error="browser_mismatch",
+                error_description="This sign-in was started in another browser. Sign in again here.",
+            ), cleared
         if self.flows.take(state) is None:  # the same browser's other callback took it first
             raise Invalid("invalid_state", "the sign-in state is unknown, expired or already used; start again")
         return self._finish_sign_in(provider, provider_name, flow, params, client_ip), cleared
 
-    def _finish_sign_in(self, provider, provider_name: str, flow: dict, params: Mapping[str, str], client_ip: str) -> str:
+    def _finish_sign_in(
+        self, provider, provider_name: str, flow: dict, params: Mapping[str, str], client_ip: str
+    ) -> str:
         back = flow["redirect_uri"]
         if params.get("error"):
             self.store.audit("sign_in_failed", client_ip=client_ip, provider=provider_name, reason=params["error"])
-            return _with_fragment(back, error=params["error"][:64], error_description="The provider did not sign you in.")
+            return _with_fragment(
+                back, error=params["error"][:64], error_description="The provider did not sign you in."
+            )
         if not params.get("code"):
             return _with_fragment(back, error="invalid_request", error_description="The provider sent no code.")
         try:
-            identity = provider.identity(params["code"], self._callback_url(provider_name), flow["verifier"], flow["nonce"])
+            identity = provider.identity(
+                params["code"], self._callback_url(provider_name), flow["verifier"], flow["nonce"]
+            )
             if not identity.email_verified:
                 raise ProviderFailure("email_not_verified", "the account's email is not verified")
         except ProviderFailure as exc:
@@ -183,7 +203,9 @@ class AuthService:
             if exc.reason == "reused":
                 self.revocations.revoke(exc.session_id, self.settings.refresh_ttl)
                 self.store.audit("refresh_reuse", exc.user_id, exc.session_id, client_ip)
-                raise InvalidToken("refresh_token_reused", "this refresh token was already used; the session is revoked") from None
+                raise InvalidToken(
+                    "refresh_token_reused", "this refresh token was already used; the session is revoked"
+                ) from None
             if exc.reason == "revoked":
                 raise InvalidToken("token_revoked", "the session of this token was revoked") from None
             raise InvalidToken("invalid_token", "the refresh token is not known") from None
@@ -216,7 +238,13 @@ class AuthService:
         session = self.store.session(principal.session_id)
         if user is None or session is None:
             raise InvalidToken("invalid_token", "the user of this token no longer exists")
-        return {"user_id": user.id, "email": user.email, "name": user.name, "provider": session.provider, "org_id": user.org_id}
+        return {
+            "user_id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "provider": session.provider,
+            "org_id": user.org_id,
+        }
 
     def validate(self, token: str) -> dict:
         """For components that prefer a call: cached at most 5 minutes, never past the

@@ -42,11 +42,17 @@ def load_auth_settings(shared: Settings, environ: Mapping[str, str] | None = Non
         redirect_allowlist=allowlist,
         google_client_id=read.text("google_client_id", ("OAUTH_GOOGLE_CLIENT_ID",)),
         google_discovery_url=read.text(
-            "google_discovery_url", ("OAUTH_GOOGLE_DISCOVERY_URL",), "https://accounts.google.com/.well-known/openid-configuration"
+            "google_discovery_url",
+            ("OAUTH_GOOGLE_DISCOVERY_URL",),
+            "https://accounts.google.com/.well-known/openid-configuration",
         ),
         github_client_id=read.text("github_client_id", ("OAUTH_GITHUB_CLIENT_ID",)),
-        github_authorize_url=read.text("github_authorize_url", ("OAUTH_GITHUB_AUTHORIZE_URL",), "https://github.com/login/oauth/authorize"),
-        github_token_url=read.text("github_token_url", ("OAUTH_GITHUB_TOKEN_URL",), "https://github.com/login/oauth/access_token"),
+        github_authorize_url=read.text(
+            "github_authorize_url", ("OAUTH_GITHUB_AUTHORIZE_URL",), "https://github.com/login/oauth/authorize"
+        ),
+        github_token_url=read.text(
+            "github_token_url", ("OAUTH_GITHUB_TOKEN_URL",), "https://github.com/login/oauth/access_token"
+        ),
         github_api_url=read.text("github_api_url", ("OAUTH_GITHUB_API_URL",), "https://api.github.com"),
         rate_limit_per_minute=read.integer("rate_limit_per_minute", ("AUTH_RATE_LIMIT_PER_MINUTE",), 30, 1, 100000),
         dev_login=shared.is_local,

@@ -96,7 +96,8 @@ class AuthStore:
     def _create_user(self, cur, email: str, name: str):
         org_id, user_id = uuid.uuid4(), uuid.uuid4()
         cur.execute(
-            "INSERT INTO auth.orgs (id, name, personal) VALUES (%s, %s, true)", (org_id, f"{name or email}'s organization")
+            "INSERT INTO auth.orgs (id, name, personal) VALUES (%s, %s, true)",
+            (org_id, f"{name or email}'s organization"),
         )
         cur.execute(
             "INSERT INTO auth.users (id, email, name, org_id) VALUES (%s, %s, %s, %s) "
@@ -169,13 +170,17 @@ class AuthStore:
 
     def session(self, session_id: str) -> Session | None:
         with self._pool.transaction() as cur:
-            cur.execute("SELECT id, user_id, org_id, provider, revoked_at FROM auth.sessions WHERE id = %s", (session_id,))
+            cur.execute(
+                "SELECT id, user_id, org_id, provider, revoked_at FROM auth.sessions WHERE id = %s", (session_id,)
+            )
             row = cur.fetchone()
         return Session(str(row[0]), str(row[1]), str(row[2]), row[3], row[4] is not None) if row else None
 
     # --- API keys -------------------------------------------------------------------
 
-    def create_api_key(self, org_id: str, user_id: str, name: str, display: str, key_hash: bytes, permissions: tuple[str, ...]) -> ApiKey:
+    def create_api_key(
+        self, org_id: str, user_id: str, name: str, display: str, key_hash: bytes, permissions: tuple[str, ...]
+    ) -> ApiKey:
         with self._pool.transaction() as cur:
             cur.execute(
                 "INSERT INTO auth.api_keys (id, org_id, name, display, key_hash, permissions, created_by) "
@@ -186,7 +191,9 @@ class AuthStore:
 
     def api_keys(self, org_id: str) -> list[ApiKey]:
         with self._pool.transaction() as cur:
-            cur.execute(f"SELECT {_KEY_COLUMNS} FROM auth.api_keys WHERE org_id = %s ORDER BY created_at DESC", (org_id,))
+            cur.execute(
+                f"SELECT {_KEY_COLUMNS} FROM auth.api_keys WHERE org_id = %s ORDER BY created_at DESC", (org_id,)
+            )
             return [_api_key(row) for row in cur.fetchall()]
 
     def revoke_api_key(self, org_id: str, key_id: str) -> ApiKey | None:
@@ -210,7 +217,14 @@ class AuthStore:
 
     # --- audit ----------------------------------------------------------------------
 
-    def audit(self, event: str, user_id: str | None = None, session_id: str | None = None, client_ip: str | None = None, **detail) -> None:
+    def audit(
+        self,
+        event: str,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        client_ip: str | None = None,
+        **detail,
+    ) -> None:
         with self._pool.transaction() as cur:
             cur.execute(
                 "INSERT INTO auth.audit_log (event, user_id, session_id, client_ip, detail) VALUES (%s, %s, %s, %s, %s::jsonb)",

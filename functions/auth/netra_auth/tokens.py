@@ -78,13 +78,29 @@ class TokenIssuer:
         the same session: logging out or revoking the session ends it too."""
         now = int(self._clock())
         expires = min(now + ttl, now + self.policy.refresh_ttl)
-        token = self._sign({
-            "typ": DELEGATED, "aud": self.policy.audience, "sub": user.user_id, "sid": user.session_id,
-            "org_id": user.org_id, "email": user.email, "permissions": scopes,
-            "act": {"sub": actor}, "iat": now, "nbf": now, "exp": expires, "jti": secrets.token_urlsafe(16),
-        })
-        return {"access_token": token, "token_type": "Bearer", "expires_in": expires - now, "scope": " ".join(scopes),
-                "issued_token_type": "urn:netra:token-type:delegated"}
+        token = self._sign(
+            {
+                "typ": DELEGATED,
+                "aud": self.policy.audience,
+                "sub": user.user_id,
+                "sid": user.session_id,
+                "org_id": user.org_id,
+                "email": user.email,
+                "permissions": scopes,
+                "act": {"sub": actor},
+                "iat": now,
+                "nbf": now,
+                "exp": expires,
+                "jti": secrets.token_urlsafe(16),
+            }
+        )
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": expires - now,
+            "scope": " ".join(scopes),
+            "issued_token_type": "urn:netra:token-type:delegated",
+        }
 
     def _sign(self, claims: dict) -> str:
         import jwt

@@ -46,8 +46,9 @@ def build(environ=None) -> ChatService:
         publisher=publisher_client(config),
         redis=redis,
         project_id=config.project_id,
-        delegate=lambda access_token: exchange_token(config.auth_url, {"Authorization": f"Bearer {access_token}"},
-                                                     "usage:read", "agents", http=http),
+        delegate=lambda access_token: exchange_token(
+            config.auth_url, {"Authorization": f"Bearer {access_token}"}, "usage:read", "agents", http=http
+        ),
         org_settings=OrgSettings(db),
     )
 

@@ -28,31 +28,67 @@ def _body(schema, required=True):
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
-_THREAD = {"type": "object", "required": ["thread_id", "title", "created_at", "updated_at", "message_count"],
-           "properties": {"thread_id": {"type": "string"}, "title": {"type": "string"}, "created_at": _WHEN,
-                          "updated_at": _WHEN, "message_count": {"type": "integer"}}}
-_MESSAGE = {"type": "object", "required": ["message_id", "thread_id", "role", "text", "created_at", "run_id"],
-            "properties": {"message_id": {"type": "string"}, "thread_id": {"type": "string"}, "role": {"type": "string"},
-                           "text": {"type": "string"}, "created_at": _WHEN, "run_id": {"type": ["string", "null"]}}}
-_RUN = {"type": "object", "required": ["run_id", "thread_id", "message_id", "status", "steps"],
-        "properties": {"run_id": {"type": "string"}, "thread_id": {"type": ["string", "null"]},
-                       "message_id": {"type": ["string", "null"]}, "status": {"type": ["string", "null"]},
-                       "plan": {"type": "array"}, "query": {"type": ["object", "null"]}, "steps": {"type": "array"},
-                       "result": {}, "error": {},
-                       "created_at": _WHEN, "updated_at": _WHEN}}
+_THREAD = {
+    "type": "object",
+    "required": ["thread_id", "title", "created_at", "updated_at", "message_count"],
+    "properties": {
+        "thread_id": {"type": "string"},
+        "title": {"type": "string"},
+        "created_at": _WHEN,
+        "updated_at": _WHEN,
+        "message_count": {"type": "integer"},
+    },
+}
+_MESSAGE = {
+    "type": "object",
+    "required": ["message_id", "thread_id", "role", "text", "created_at", "run_id"],
+    "properties": {
+        "message_id": {"type": "string"},
+        "thread_id": {"type": "string"},
+        "role": {"type": "string"},
+        "text": {"type": "string"},
+        "created_at": _WHEN,
+        "run_id": {"type": ["string", "null"]},
+    },
+}
+_RUN = {
+    "type": "object",
+    "required": ["run_id", "thread_id", "message_id", "status", "steps"],
+    "properties": {
+        "run_id": {"type": "string"},
+        "thread_id": {"type": ["string", "null"]},
+        "message_id": {"type": ["string", "null"]},
+        "status": {"type": ["string", "null"]},
+        "plan": {"type": "array"},
+        "query": {"type": ["object", "null"]},
+        "steps": {"type": "array"},
+        "result": {},
+        "error": {},
+        "created_at": _WHEN,
+        "updated_at": _WHEN,
+    },
+}
 _TITLE = {"type": "string", "maxLength": 200}
-_PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
-         {"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": _ID}]
+_PAGE = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    {"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": _ID},
+]
 _SECURE = [{"bearer": []}]
 # The org's monthly LLM budget in USD, exact: a decimal string with two places, or null (none set).
 _BUDGET = {"type": ["string", "null"], "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["1500.00"]}
-_SETTINGS = {"type": "object", "required": ["monthly_budget_usd"], "properties": {
-    "monthly_budget_usd": _BUDGET, "updated_at": {"type": ["string", "null"]}}}
+_SETTINGS = {
+    "type": "object",
+    "required": ["monthly_budget_usd"],
+    "properties": {"monthly_budget_usd": _BUDGET, "updated_at": {"type": ["string", "null"]}},
+}
 
 
 def _page_of(name, item):
-    return {"type": "object", "required": [name, "next_cursor"],
-            "properties": {name: {"type": "array", "items": item}, "next_cursor": {"type": ["string", "null"]}}}
+    return {
+        "type": "object",
+        "required": [name, "next_cursor"],
+        "properties": {name: {"type": "array", "items": item}, "next_cursor": {"type": ["string", "null"]}},
+    }
 
 
 OPENAPI = {
@@ -60,16 +96,33 @@ OPENAPI = {
     "info": {"title": "Netra chat", "version": "1"},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-        "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
-            "type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            }
+        },
     },
     "paths": {
         "/health": {"get": {"responses": {"200": _json({"type": "object"})}}},
         "/api/threads": {
-            "get": {"security": _SECURE, "parameters": _PAGE, "responses": {"200": _json(_page_of("threads", _THREAD)), **_errors(400)}},
+            "get": {
+                "security": _SECURE,
+                "parameters": _PAGE,
+                "responses": {"200": _json(_page_of("threads", _THREAD)), **_errors(400)},
+            },
             "post": {
                 "security": _SECURE,
-                "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {"title": _TITLE}}, required=False),
+                "requestBody": _body(
+                    {"type": "object", "additionalProperties": False, "properties": {"title": _TITLE}}, required=False
+                ),
                 "responses": {"201": _json(_THREAD), **_errors(400, 413, 415)},
             },
         },
@@ -78,24 +131,52 @@ OPENAPI = {
             "get": {"security": _SECURE, "responses": {"200": _json(_THREAD), **_errors(404)}},
             "patch": {
                 "security": _SECURE,
-                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["title"],
-                                      "properties": {"title": {**_TITLE, "minLength": 1}}}),
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["title"],
+                        "properties": {"title": {**_TITLE, "minLength": 1}},
+                    }
+                ),
                 "responses": {"200": _json(_THREAD), **_errors(400, 404, 413, 415)},
             },
             "delete": {"security": _SECURE, "responses": {"204": {"description": "deleted"}, **_errors(404)}},
         },
         "/api/threads/{thread_id}/messages": {
             "parameters": [_path("thread_id")],
-            "get": {"security": _SECURE, "parameters": _PAGE, "responses": {"200": _json(_page_of("messages", _MESSAGE)), **_errors(400, 404)}},
+            "get": {
+                "security": _SECURE,
+                "parameters": _PAGE,
+                "responses": {"200": _json(_page_of("messages", _MESSAGE)), **_errors(400, 404)},
+            },
             "post": {
                 "security": _SECURE,
-                "parameters": [{"name": "Idempotency-Key", "in": "header",
-                                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"}}],
-                "requestBody": _body({"type": "object", "additionalProperties": False, "required": ["text"],
-                                      "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}}}),
-                "responses": {"202": _json({"type": "object", "required": ["message_id", "run_id"],
-                                            "properties": {"message_id": {"type": "string"}, "run_id": {"type": "string"}}}),
-                              **_errors(400, 404, 409, 413, 415, 429)},
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+                    }
+                ],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["text"],
+                        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 10000}},
+                    }
+                ),
+                "responses": {
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "required": ["message_id", "run_id"],
+                            "properties": {"message_id": {"type": "string"}, "run_id": {"type": "string"}},
+                        }
+                    ),
+                    **_errors(400, 404, 409, 413, 415, 429),
+                },
             },
         },
         "/api/runs/{run_id}": {
@@ -106,13 +187,31 @@ OPENAPI = {
             "get": {"security": _SECURE, "responses": {"200": _json(_SETTINGS), **_errors(403)}},
             "put": {
                 "security": _SECURE,
-                "requestBody": _body({"type": "object", "required": ["monthly_budget_usd"], "additionalProperties": False,
-                                      "properties": {"monthly_budget_usd": _BUDGET}}),
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["monthly_budget_usd"],
+                        "additionalProperties": False,
+                        "properties": {"monthly_budget_usd": _BUDGET},
+                    }
+                ),
                 "responses": {"200": _json(_SETTINGS), **_errors(400, 403, 413, 415)},
             },
         },
-        "/api/ws-ticket": {"post": {"security": _SECURE, "responses": {
-            "200": _json({"type": "object", "required": ["ticket", "expires_in"],
-                          "properties": {"ticket": {"type": "string"}, "expires_in": {"type": "integer"}}}), **_errors()}}},
+        "/api/ws-ticket": {
+            "post": {
+                "security": _SECURE,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["ticket", "expires_in"],
+                            "properties": {"ticket": {"type": "string"}, "expires_in": {"type": "integer"}},
+                        }
+                    ),
+                    **_errors(),
+                },
+            }
+        },
     },
 }

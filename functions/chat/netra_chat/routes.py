@@ -59,8 +59,9 @@ def post_message(service, call: Call):
 
     body = json_object(call.request, {"text": str}, required=("text",), max_bytes=MAX_BODY)
     headers = call.request.headers
-    posted = service.post_message(call.caller, call.args["thread_id"], body["text"], headers.get("Idempotency-Key"),
-                                  bearer_token(headers))
+    posted = service.post_message(
+        call.caller, call.args["thread_id"], body["text"], headers.get("Idempotency-Key"), bearer_token(headers)
+    )
     return json_response(posted, 202)
 
 

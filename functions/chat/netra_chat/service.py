@@ -8,13 +8,13 @@ import json
 import logging
 import re
 import secrets
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 
 from shared_lib.auth import Authenticator, InvalidToken, Principal
 from shared_lib.contracts import tickets, topics
-from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unavailable
 from shared_lib.contracts.agents import AgentRequest
+from shared_lib.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unavailable
 from shared_lib.events import ClientEvent, publish_client_event
 
 from netra_chat import store as stored
@@ -55,12 +55,16 @@ class ChatService:
 
     def delete_thread(self, user: Principal, thread_id: str) -> None:
         self._owned(lambda: self.store.delete_thread(user.user_id, thread_id))
-        self._notify(ClientEvent(user.user_id, "thread_updated", {"thread_id": thread_id, "deleted": True}, thread_id=thread_id))
+        self._notify(
+            ClientEvent(user.user_id, "thread_updated", {"thread_id": thread_id, "deleted": True}, thread_id=thread_id)
+        )
 
     # --- messages -------------------------------------------------------------------
 
     def list_messages(self, user: Principal, thread_id: str, limit: int, cursor: str | None) -> dict:
-        messages, after = self._page(lambda: self._owned(lambda: self.store.messages(user.user_id, thread_id, limit, cursor)))
+        messages, after = self._page(
+            lambda: self._owned(lambda: self.store.messages(user.user_id, thread_id, limit, cursor))
+        )
         return {"messages": messages, "next_cursor": after}
 
     def post_message(self, user: Principal, thread_id: str, text: str, key: str | None, access_token: str) -> dict:
@@ -83,18 +87,34 @@ class ChatService:
             # Publish after the commit; a replayed POST republishes until one succeeds
             # (the supervisor is idempotent on run_id), so a message never waits unseen. One
             # that is never retried is failed by the agents' sweeper past its start deadline.
-            request = AgentRequest(posted.run_id, thread_id, posted.message_id, user.user_id, user.org_id,
-                                   granted["access_token"] if granted is not None else None,
-                                   granted["expires_in"] if granted is not None else None)
+            request = AgentRequest(
+                posted.run_id,
+                thread_id,
+                posted.message_id,
+                user.user_id,
+                user.org_id,
+                granted["access_token"] if granted is not None else None,
+                granted["expires_in"] if granted is not None else None,
+            )
             try:
-                self.publisher.publish(topics.path(self.project_id, topics.AGENT_REQUESTS), json.dumps(request.to_json()).encode(),
-                                       run_id=posted.run_id).result(timeout=30)
-            except Exception:
-                raise Unavailable("queue_unavailable", "the message is saved but could not be queued; retry with the same Idempotency-Key") from None
+                self.publisher.publish(
+                    topics.path(self.project_id, topics.AGENT_REQUESTS),
+                    json.dumps(request.to_json()).encode(),
+                    run_id=posted.run_id,
+                ).result(timeout=30)
+            except Exception:  # noqa: BLE001 - any publish failure means not queued
+                raise Unavailable(
+                    "queue_unavailable",
+                    "the message is saved but could not be queued; retry with the same Idempotency-Key",
+                ) from None
             self.store.mark_published(posted.run_id)
             if posted.created:
                 message = self.store.message(thread_id, posted.message_id)
-                self._notify(ClientEvent(user.user_id, "message_created", {"message": message}, thread_id=thread_id, run_id=posted.run_id))
+                self._notify(
+                    ClientEvent(
+                        user.user_id, "message_created", {"message": message}, thread_id=thread_id, run_id=posted.run_id
+                    )
+                )
         return {"message_id": posted.message_id, "run_id": posted.run_id}
 
     def _delegated(self, access_token: str) -> dict | None:
@@ -106,10 +126,17 @@ class ChatService:
             return self.delegate(access_token)
         except InvalidToken as exc:
             if exc.retry_after is not None:  # auth's rate limit: say when, as auth did
-                raise RateLimited("rate_limited", f"too many messages; nothing was saved, retry in {exc.retry_after} s "
-                                  "(the same Idempotency-Key is safe)", exc.retry_after) from None
-            raise Unavailable("delegation_unavailable", f"nothing was saved: the agents' access could not be granted "
-                           f"({exc.message}); retry (the same Idempotency-Key is safe)") from None
+                raise RateLimited(
+                    "rate_limited",
+                    f"too many messages; nothing was saved, retry in {exc.retry_after} s "
+                    "(the same Idempotency-Key is safe)",
+                    exc.retry_after,
+                ) from None
+            raise Unavailable(
+                "delegation_unavailable",
+                f"nothing was saved: the agents' access could not be granted "
+                f"({exc.message}); retry (the same Idempotency-Key is safe)",
+            ) from None
 
     def get_run(self, user: Principal, run_id: str) -> dict:
         return self._owned(lambda: self.store.run(user.user_id, run_id))
@@ -180,8 +207,11 @@ def monthly_budget(value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _BUDGET.match(value.strip()):
-        raise Invalid("invalid_budget", "monthly_budget_usd must be null or a decimal string such as \"1500.00\" "
-                       "(not negative, at most 2 decimal places)")
+        raise Invalid(
+            "invalid_budget",
+            'monthly_budget_usd must be null or a decimal string such as "1500.00" '
+            "(not negative, at most 2 decimal places)",
+        )
     amount = Decimal(value.strip())
     if amount > MAX_BUDGET:
         raise Invalid("invalid_budget", "monthly_budget_usd must be at most 1000000000")

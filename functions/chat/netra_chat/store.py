@@ -72,7 +72,9 @@ def run_view(run_id: str, data: dict) -> dict:
         "status": data.get("status"),
         "plan": data.get("plan", []),
         "query": data.get("query"),  # the question as understood (kind, period, filters, …, with sources)
-        "steps": [{k: _iso(v) if isinstance(v, dt.datetime) else v for k, v in step.items()} for step in data.get("steps", [])],
+        "steps": [
+            {k: _iso(v) if isinstance(v, dt.datetime) else v for k, v in step.items()} for step in data.get("steps", [])
+        ],
         "result": data.get("result"),
         "error": data.get("error"),
         "created_at": _iso(data.get("created_at")),
@@ -90,8 +92,15 @@ class ChatStore:
     def create_thread(self, user_id: str, org_id: str, title: str) -> dict:
         now = self._clock()
         thread_id = uuid.uuid4().hex
-        data = {"user_id": user_id, "org_id": org_id, "title": title, "created_at": now, "updated_at": now,
-                "message_count": 0, "deleted": False}
+        data = {
+            "user_id": user_id,
+            "org_id": org_id,
+            "title": title,
+            "created_at": now,
+            "updated_at": now,
+            "message_count": 0,
+            "deleted": False,
+        }
         self._db.collection("threads").document(thread_id).create(data)
         return thread_view(thread_id, data)
 
@@ -175,12 +184,25 @@ class ChatStore:
         message_id, run_id, now = uuid.uuid4().hex, uuid.uuid4().hex, self._clock()
         batch = self._db.batch()
         if key_ref is not None:
-            batch.create(key_ref, {"thread_id": thread_id, "message_id": message_id, "run_id": run_id, "created_at": now})
+            batch.create(
+                key_ref, {"thread_id": thread_id, "message_id": message_id, "run_id": run_id, "created_at": now}
+            )
         # seq orders messages of the same instant; a tie (concurrent posts) falls back to the id.
-        batch.create(thread_ref.collection("messages").document(message_id),
-                     {"user_id": user_id, "role": "user", "text": text, "created_at": now, "seq": data.get("message_count", 0),
-                      "run_id": run_id})
-        batch.create(self._db.collection(runs.COLLECTION).document(run_id), runs.new_run(user_id, org_id, thread_id, message_id, now))
+        batch.create(
+            thread_ref.collection("messages").document(message_id),
+            {
+                "user_id": user_id,
+                "role": "user",
+                "text": text,
+                "created_at": now,
+                "seq": data.get("message_count", 0),
+                "run_id": run_id,
+            },
+        )
+        batch.create(
+            self._db.collection(runs.COLLECTION).document(run_id),
+            runs.new_run(user_id, org_id, thread_id, message_id, now),
+        )
         changes = {"updated_at": now, "message_count": firestore.Increment(1)}
         if not data.get("title"):
             changes["title"] = _title_from(text)

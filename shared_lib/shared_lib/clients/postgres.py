@@ -106,7 +106,12 @@ def _cloud_sql_factory(instance: str, args: dict[str, Any]) -> Callable[[], Any]
 
     def connect():
         return connector.connect(
-            instance, "pg8000", user=args["user"], password=args.get("password"), db=args["database"], enable_iam_auth=iam
+            instance,
+            "pg8000",
+            user=args["user"],
+            password=args.get("password"),
+            db=args["database"],
+            enable_iam_auth=iam,
         )
 
     return connect
@@ -133,7 +138,7 @@ class ConnectionPool:
         except BaseException:
             try:
                 connection.rollback()
-            except Exception:
+            except Exception:  # noqa: BLE001 - a connection that cannot roll back is broken
                 connection.close()  # broken: never reuse it
             else:
                 self._give_back(connection)

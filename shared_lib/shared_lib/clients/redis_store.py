@@ -10,4 +10,6 @@ def redis_client(settings: Settings):
 
     if not settings.redis_url:
         raise ConfigError(["REDIS_URL is not set"])
-    return redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+    return redis.Redis.from_url(
+        settings.redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )

@@ -45,8 +45,15 @@ class AgentRequest:
     @classmethod
     def parse(cls, body: Any) -> AgentRequest:
         try:
-            return cls(body["run_id"], body["thread_id"], body["message_id"], body.get("user_id"), body.get("org_id"),
-                       body.get("delegated_token") or None, body.get("delegated_expires_in"))
+            return cls(
+                body["run_id"],
+                body["thread_id"],
+                body["message_id"],
+                body.get("user_id"),
+                body.get("org_id"),
+                body.get("delegated_token") or None,
+                body.get("delegated_expires_in"),
+            )
         except (KeyError, TypeError):
             raise InvalidMessage("a request needs run_id, thread_id and message_id") from None
 
@@ -55,8 +62,13 @@ class AgentRequest:
         return int(self.delegated_expires_in or DELEGATION_SECONDS)
 
     def to_json(self) -> dict:
-        body = {"run_id": self.run_id, "thread_id": self.thread_id, "message_id": self.message_id,
-                "user_id": self.user_id, "org_id": self.org_id}
+        body = {
+            "run_id": self.run_id,
+            "thread_id": self.thread_id,
+            "message_id": self.message_id,
+            "user_id": self.user_id,
+            "org_id": self.org_id,
+        }
         if self.delegated_token is not None:
             body.update(delegated_token=self.delegated_token, delegated_expires_in=self.delegated_expires_in)
         return body

@@ -65,14 +65,37 @@ class RunDocument(TypedDict, total=False):
 
 
 CHAT_FIELDS = frozenset({"user_id", "org_id", "thread_id", "message_id", "created_at", "published"})
-AGENT_FIELDS = frozenset({"status", "steps", "result", "updated_at", "question", "plan", "query", "error", "started_at",
-                          "completed_at", "sent"})
+AGENT_FIELDS = frozenset(
+    {
+        "status",
+        "steps",
+        "result",
+        "updated_at",
+        "question",
+        "plan",
+        "query",
+        "error",
+        "started_at",
+        "completed_at",
+        "sent",
+    }
+)
 
 
 def new_run(user_id: str, org_id: str, thread_id: str, message_id: str, now: dt.datetime) -> RunDocument:
     """The document chat creates for a posted message: pending, nothing sent yet."""
-    return {"user_id": user_id, "org_id": org_id, "thread_id": thread_id, "message_id": message_id, "status": PENDING,
-            "steps": [], "result": None, "published": False, "created_at": now, "updated_at": now}
+    return {
+        "user_id": user_id,
+        "org_id": org_id,
+        "thread_id": thread_id,
+        "message_id": message_id,
+        "status": PENDING,
+        "steps": [],
+        "result": None,
+        "published": False,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def foreign_fields(changes: dict[str, Any]) -> set[str]:

@@ -19,7 +19,6 @@ from typing import TypedDict
 from shared_lib.contracts import report_errors
 from shared_lib.contracts.agents import STEPS
 
-
 # `from` is a keyword: the functional form spells the field names.
 Period = TypedDict("Period", {"from": str, "to": str, "days": int, "label": str})
 
@@ -101,7 +100,9 @@ def output_errors(step: str, output: dict) -> list[str]:
     import jsonschema  # a heavy SDK: loaded at the first check, not at cold start
 
     validator = jsonschema.Draft202012Validator(output_schema(step), format_checker=jsonschema.FormatChecker())
-    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(output)'}: {e.message}" for e in validator.iter_errors(output)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path)) or '(output)'}: {e.message}" for e in validator.iter_errors(output)
+    ]
     if step == "reporting" and not errors:
         errors = report_errors(output)
     return errors

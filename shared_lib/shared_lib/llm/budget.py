@@ -54,8 +54,11 @@ class Budget:
         committed, limit = self._keys(org_id)
         amount = _micros(worst_case_usd)
         if int(self._redis.eval(_RESERVE, 2, committed, limit, amount, self._default, 40 * 86400)) < 0:
-            raise BudgetExhausted(org_id, Decimal(int(self._redis.get(limit) or self._default)) * MICRO,
-                                  Decimal(int(self._redis.get(committed) or 0)) * MICRO)
+            raise BudgetExhausted(
+                org_id,
+                Decimal(int(self._redis.get(limit) or self._default)) * MICRO,
+                Decimal(int(self._redis.get(committed) or 0)) * MICRO,
+            )
         return Reservation(committed, amount)
 
     def settle(self, reservation: Reservation, actual_usd: Decimal) -> None:

@@ -59,8 +59,9 @@ class ProviderKeys:
         return None
 
 
-def build_gateway(config: LlmConfig, settings: Settings, http: httpx.Client, redis: Redis, publisher: Any,
-                  secrets: SecretReader) -> LlmGateway:
+def build_gateway(
+    config: LlmConfig, settings: Settings, http: httpx.Client, redis: Redis, publisher: Any, secrets: SecretReader
+) -> LlmGateway:
     """The gateway on the component's own HTTP client (built in its composition root)."""
     topic = path(settings.project_id, USAGE_EVENTS)
 
@@ -68,5 +69,10 @@ def build_gateway(config: LlmConfig, settings: Settings, http: httpx.Client, red
         body = json.dumps({"org_id": config.self_org_id, "events": [event]}).encode()
         publisher.publish(topic, body, org_id=config.self_org_id).result(timeout=10)
 
-    return LlmGateway(http, ProviderKeys(secrets, config.emulator_url), Budget(redis, config.monthly_budget_usd), meter,
-                      timeout_seconds=float(config.timeout_seconds))
+    return LlmGateway(
+        http,
+        ProviderKeys(secrets, config.emulator_url),
+        Budget(redis, config.monthly_budget_usd),
+        meter,
+        timeout_seconds=float(config.timeout_seconds),
+    )

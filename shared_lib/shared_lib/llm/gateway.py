@@ -26,8 +26,10 @@ from shared_lib.pricing import PRICED, CallUsage, price, provider_id
 log = logging.getLogger("netra.llm")
 # Reserved per token when the catalog does not know a model: the dearest list prices.
 UNKNOWN_INPUT_USD, UNKNOWN_OUTPUT_USD = Decimal("0.000015"), Decimal("0.000075")
-REPAIR = ("Your previous answer was not valid JSON for the required schema ({problem}). "
-          "Answer again with only the corrected JSON object.")
+REPAIR = (
+    "Your previous answer was not valid JSON for the required schema ({problem}). "
+    "Answer again with only the corrected JSON object."
+)
 
 
 class LlmUnavailable(RuntimeError):
@@ -84,7 +86,9 @@ class LlmGateway:
                 attempts.append(f"{route.provider}/{route.model}: invalid structured output ({exc})")
         raise LlmUnavailable(attempts)
 
-    def _on_route(self, request: LlmRequest, route: Route, endpoint: tuple[str, str], attempts: list[str]) -> Completion:
+    def _on_route(
+        self, request: LlmRequest, route: Route, endpoint: tuple[str, str], attempts: list[str]
+    ) -> Completion:
         prompt, tries = request.prompt, 0
         for repairing in (False, True):
             reply, latency, used = self._with_retries(request, route, endpoint, prompt)
@@ -97,11 +101,19 @@ class LlmGateway:
             if repairing:
                 raise _InvalidOutput(problem)
             attempts.append(f"{route.provider}/{route.model}: invalid structured output, asked to repair ({problem})")
-            prompt = dataclasses.replace(prompt, messages=[*prompt.messages, {"role": "assistant", "content": reply.text},
-                                                           {"role": "user", "content": REPAIR.format(problem=problem)}])
+            prompt = dataclasses.replace(
+                prompt,
+                messages=[
+                    *prompt.messages,
+                    {"role": "assistant", "content": reply.text},
+                    {"role": "user", "content": REPAIR.format(problem=problem)},
+                ],
+            )
         raise AssertionError("unreachable")
 
-    def _with_retries(self, request: LlmRequest, route: Route, endpoint: tuple[str, str], prompt: Prompt) -> tuple[Reply, int, int]:
+    def _with_retries(
+        self, request: LlmRequest, route: Route, endpoint: tuple[str, str], prompt: Prompt
+    ) -> tuple[Reply, int, int]:
         base_url, key = endpoint
         for attempt in range(1, self.max_attempts + 1):
             reservation = self.budget.reserve(request.org_id, self._worst_case(route, prompt))
@@ -110,8 +122,13 @@ class LlmGateway:
                 reply = call(self.http, base_url, key, route, prompt, self.timeout_seconds)
             except ProviderError as exc:
                 self.budget.settle(reservation, Decimal(0))
-                self._meter(request, route, None, _elapsed(started), "timeout" if exc.timeout else
-                            "rate_limited" if exc.status == 429 else "error")
+                self._meter(
+                    request,
+                    route,
+                    None,
+                    _elapsed(started),
+                    "timeout" if exc.timeout else "rate_limited" if exc.status == 429 else "error",
+                )
                 if not exc.retryable or attempt == self.max_attempts:
                     raise
                 delay = exc.retry_after if exc.retry_after is not None else self.backoff_seconds * 2 ** (attempt - 1)
@@ -125,28 +142,48 @@ class LlmGateway:
 
     def _worst_case(self, route: Route, prompt: Prompt) -> Decimal:
         # A token is at least ~3 characters of English; the output is at most max_tokens.
-        text = prompt.system + "".join(str(m.get("content", "")) for m in prompt.messages) + json.dumps(prompt.schema or {})
+        text = (
+            prompt.system
+            + "".join(str(m.get("content", "")) for m in prompt.messages)
+            + json.dumps(prompt.schema or {})
+        )
         estimate = price(CallUsage(route.provider, route.model, len(text) // 3 + 50, prompt.max_tokens))
         if estimate.status == PRICED:
             return estimate.cost_usd
         return (len(text) // 3 + 50) * UNKNOWN_INPUT_USD + prompt.max_tokens * UNKNOWN_OUTPUT_USD
 
     def _cost(self, route: Route, reply: Reply) -> Decimal:
-        result = price(CallUsage(route.provider, route.model, reply.input_tokens, reply.output_tokens,
-                                 reply.cached_input_tokens, reply.cache_write_tokens, reply.reasoning_tokens))
+        result = price(
+            CallUsage(
+                route.provider,
+                route.model,
+                reply.input_tokens,
+                reply.output_tokens,
+                reply.cached_input_tokens,
+                reply.cache_write_tokens,
+                reply.reasoning_tokens,
+            )
+        )
         return result.cost_usd if result.status == PRICED else Decimal(0)
 
     def _meter(self, request: LlmRequest, route: Route, reply: Reply | None, latency_ms: int, status: str) -> None:
         """Netra's own LLM spend, as a usage event of Netra's org (the customer in metadata)."""
         event = {
-            "event_id": f"llm-{uuid.uuid4().hex}", "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
-            "user_id": f"agent:{request.purpose}", "feature": f"agents/{request.purpose}",
-            "provider": provider_id(route.provider), "model": route.model,
-            "input_tokens": reply.input_tokens if reply else 0, "output_tokens": reply.output_tokens if reply else 0,
+            "event_id": f"llm-{uuid.uuid4().hex}",
+            "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "user_id": f"agent:{request.purpose}",
+            "feature": f"agents/{request.purpose}",
+            "provider": provider_id(route.provider),
+            "model": route.model,
+            "input_tokens": reply.input_tokens if reply else 0,
+            "output_tokens": reply.output_tokens if reply else 0,
             "cached_input_tokens": reply.cached_input_tokens if reply else 0,
             "cache_write_tokens": reply.cache_write_tokens if reply else 0,
             "reasoning_tokens": reply.reasoning_tokens if reply else 0,
-            "latency_ms": latency_ms, "status": status, "max_tokens": request.prompt.max_tokens, "interactive": True,
+            "latency_ms": latency_ms,
+            "status": status,
+            "max_tokens": request.prompt.max_tokens,
+            "interactive": True,
             "metadata": {"customer_org": request.org_id, **({"run_id": request.run_id} if request.run_id else {})},
         }
         try:

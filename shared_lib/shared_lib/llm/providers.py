@@ -34,7 +34,9 @@ class Reply:
 
 
 class ProviderError(Exception):
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None, timeout: bool = False):
+    def __init__(
+        self, message: str, status: int | None = None, retry_after: float | None = None, timeout: bool = False
+    ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
@@ -72,8 +74,11 @@ def _post(http, url: str, headers: dict, body: dict, timeout: float) -> dict:
         raise ProviderError(f"{type(exc).__name__}: {exc}") from None
     if response.status_code >= 400:
         retry_after = response.headers.get("retry-after")
-        raise ProviderError(f"HTTP {response.status_code}: {response.text[:300]}", response.status_code,
-                            float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None)
+        raise ProviderError(
+            f"HTTP {response.status_code}: {response.text[:300]}",
+            response.status_code,
+            float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None,
+        )
     try:
         return response.json()
     except ValueError:
@@ -89,24 +94,38 @@ def _openai(http, base_url: str, key: str, route: Route, prompt: Prompt, timeout
         ("max_completion_tokens" if route.provider == "openai" else "max_tokens"): prompt.max_tokens,
     }
     if prompt.schema is not None:
-        body["response_format"] = {"type": "json_schema",
-                                   "json_schema": {"name": prompt.schema_name, "schema": prompt.schema, "strict": True}}
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": prompt.schema_name, "schema": prompt.schema, "strict": True},
+        }
     answer = _post(http, f"{base_url}/chat/completions", {"Authorization": f"Bearer {key}"}, body, timeout)
     try:
         text = answer["choices"][0]["message"].get("content") or ""
         usage = answer["usage"]
     except (KeyError, IndexError, TypeError):
         raise ProviderError("the answer has no choices or usage") from None
-    return Reply(text, int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)),
-                 int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0), 0,
-                 int((usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0))
+    return Reply(
+        text,
+        int(usage.get("prompt_tokens", 0)),
+        int(usage.get("completion_tokens", 0)),
+        int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0),
+        0,
+        int((usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0),
+    )
 
 
 def _anthropic(http, base_url: str, key: str, route: Route, prompt: Prompt, timeout: float) -> Reply:
-    body = {"model": route.model, "system": prompt.system, "messages": prompt.messages,
-            "max_tokens": prompt.max_tokens, "temperature": prompt.temperature}
+    body = {
+        "model": route.model,
+        "system": prompt.system,
+        "messages": prompt.messages,
+        "max_tokens": prompt.max_tokens,
+        "temperature": prompt.temperature,
+    }
     if prompt.schema is not None:
-        body["tools"] = [{"name": prompt.schema_name, "description": "Answer by calling this tool.", "input_schema": prompt.schema}]
+        body["tools"] = [
+            {"name": prompt.schema_name, "description": "Answer by calling this tool.", "input_schema": prompt.schema}
+        ]
         body["tool_choice"] = {"type": "tool", "name": prompt.schema_name}
     headers = {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION}
     answer = _post(http, f"{base_url}/messages", headers, body, timeout)
@@ -117,4 +136,6 @@ def _anthropic(http, base_url: str, key: str, route: Route, prompt: Prompt, time
     tool = next((b for b in blocks if b.get("type") == "tool_use"), None)
     text = json.dumps(tool["input"]) if tool else "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
     cached, written = int(usage.get("cache_read_input_tokens") or 0), int(usage.get("cache_creation_input_tokens") or 0)
-    return Reply(text, int(usage.get("input_tokens", 0)) + cached + written, int(usage.get("output_tokens", 0)), cached, written)
+    return Reply(
+        text, int(usage.get("input_tokens", 0)) + cached + written, int(usage.get("output_tokens", 0)), cached, written
+    )

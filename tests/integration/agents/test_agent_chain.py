@@ -17,7 +17,6 @@ import pytest
 
 from emulators.demo import DemoOptions, seed_demo
 from emulators.workload import LEVERS
-from netra_relay.streams import stream_key
 from shared_lib.clients.pubsub import publisher_client
 from shared_lib.contracts.agents import STEPS
 from shared_lib.contracts.client_events import wire_errors
@@ -26,6 +25,8 @@ from shared_lib.events import ClientEvent
 from shared_lib.llm.budget import Budget
 from tests.conftest import TEST_REDIS_URL
 from tests.helpers import bearer, dev_login, eventually, probe, url_of
+
+from netra_relay.streams import stream_key
 
 pytestmark = pytest.mark.platform
 RUN_TIMEOUT = 120.0
@@ -47,7 +48,9 @@ def sign_in(http, platform, email: str) -> dict:
 def ask(http, platform, who: dict, text: str) -> dict:
     chat = url_of(platform, "chat")
     thread = http.post(f"{chat}/api/threads", json={}, headers=who["headers"]).json()
-    posted = http.post(f"{chat}/api/threads/{thread['thread_id']}/messages", json={"text": text}, headers=who["headers"])
+    posted = http.post(
+        f"{chat}/api/threads/{thread['thread_id']}/messages", json={"text": text}, headers=who["headers"]
+    )
     assert posted.status_code == 202, posted.text
     return {**posted.json(), "thread_id": thread["thread_id"]}
 
@@ -67,9 +70,13 @@ def finished(http, platform, who: dict, run_id: str, timeout: float = RUN_TIMEOU
 def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: float = 20.0) -> list[dict]:
     """What the relay delivered (and would replay) to the user's sockets for this run;
     with `until`, once an event of that type is there (the relay works asynchronously)."""
+
     def mine() -> list[dict]:
-        return [e for e in map(json.loads, (fields[b"e"] for _, fields in redis.xrange(stream_key(user_id))))
-                if e.get("run_id") == run_id]
+        return [
+            e
+            for e in map(json.loads, (fields[b"e"] for _, fields in redis.xrange(stream_key(user_id))))
+            if e.get("run_id") == run_id
+        ]
 
     def arrived() -> list[dict] | None:
         events = mine()
@@ -107,10 +114,15 @@ def redis_commands():
         client.close()
 
 
-def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform, redis, firestore_db, tmp_path, unique):
+def test_a_question_on_demo_usage_returns_the_answer_keys_savings(
+    http, platform, redis, firestore_db, tmp_path, unique
+):
     email = f"chain-{unique}@example.com"
-    key = seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path / "key.json", email=email, seed=21, days=14,
-                                                                     calls_per_day=600), say=lambda _: None)
+    key = seed_demo(
+        lambda name: url_of(platform, name),
+        DemoOptions(tmp_path / "key.json", email=email, seed=21, days=14, calls_per_day=600),
+        say=lambda _: None,
+    )
     who = sign_in(http, platform, email)
     asked = ask(http, platform, who, "How can we cut our LLM costs by 30%?")
     run = finished(http, platform, who, asked["run_id"])
@@ -144,13 +156,17 @@ def test_a_question_on_demo_usage_returns_the_answer_keys_savings(http, platform
     assert {"tool_executing", "tool_completed", "agent_thinking", "agent_completed"} <= set(kinds)
     assert "agent_error" not in kinds
     # Every event of the run, as a socket receives it (live or replayed), keeps its type's schema.
-    delivered = [ClientEvent.from_message(fields[b"e"]).wire(event_id.decode())
-                 for event_id, fields in redis.xrange(stream_key(who["user"]["user_id"]))]
+    delivered = [
+        ClientEvent.from_message(fields[b"e"]).wire(event_id.decode())
+        for event_id, fields in redis.xrange(stream_key(who["user"]["user_id"]))
+    ]
     mine = [m for m in delivered if m.get("run_id") == asked["run_id"]]
     assert len(mine) >= len(events)
     assert {f"{m['type']} {m['event_id']}": errors for m in mine if (errors := wire_errors(m))} == {}
     # The delegated token is dropped with the run.
-    eventually(lambda: not redis.exists(f"run-credential:{asked['run_id']}"), 10, what="the run's delegated token dropped")
+    eventually(
+        lambda: not redis.exists(f"run-credential:{asked['run_id']}"), 10, what="the run's delegated token dropped"
+    )
 
 
 def test_an_org_without_usage_gets_a_guidance_report(http, platform, unique):
@@ -181,9 +197,15 @@ def test_failing_llms_never_stop_the_answer(http, platform, llm_url, settings, u
     requests = httpx.get(f"{llm_url}/_emulator/requests", params={"match": unique}).json()["count"]
     assert requests == (9 if PARSER else 10)  # the parser asks no model; before it, the report's one call succeeded
     # Netra metered every call as usage of its own org, failures included.
-    batches = [json.loads(m.data) for m in probe(settings, "usage-events-probe",
-                                                 lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]),
-                                                 want=requests)]
+    batches = [
+        json.loads(m.data)
+        for m in probe(
+            settings,
+            "usage-events-probe",
+            lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]),
+            want=requests,
+        )
+    ]
     assert {b["org_id"] for b in batches} == {"netra"}
     metered = [e for b in batches for e in b["events"]]
     assert sorted(e["status"] for e in metered) == ["error"] * 9 + ["success"] * (requests - 9)
@@ -201,7 +223,11 @@ def test_an_exhausted_budget_calls_no_model(http, platform, redis, llm_url, uniq
         assert run["status"] == "completed" and run["result"]["narrative"]
         return
     assert run["status"] == "failed" and run["error"]["step"] == "triage" and "budget" in run["error"]["message"]
-    errors = [e for e in stream(redis, who["user"]["user_id"], asked["run_id"], until="agent_error") if e["type"] == "agent_error"]
+    errors = [
+        e
+        for e in stream(redis, who["user"]["user_id"], asked["run_id"], until="agent_error")
+        if e["type"] == "agent_error"
+    ]
     assert errors and "budget" in errors[-1]["payload"]["message"]
 
 
@@ -210,8 +236,11 @@ def test_a_step_that_crashes_mid_run_is_redelivered_and_the_run_completes(http, 
     chat = url_of(platform, "chat")
     thread = http.post(f"{chat}/api/threads", json={}, headers=who["headers"]).json()
     redis.set(f"chaos:crash:{thread['thread_id']}/reporting", 1)  # armed for this thread's next reporting step
-    posted = http.post(f"{chat}/api/threads/{thread['thread_id']}/messages", json={"text": "Where does our spend go?"},
-                       headers=who["headers"]).json()
+    posted = http.post(
+        f"{chat}/api/threads/{thread['thread_id']}/messages",
+        json={"text": "Where does our spend go?"},
+        headers=who["headers"],
+    ).json()
     run = finished(http, platform, who, posted["run_id"])
     assert run["status"] == "completed" and not redis.exists(f"chaos:crash:{thread['thread_id']}/reporting")
     events = stream(redis, who["user"]["user_id"], posted["run_id"], until="final_report")
@@ -225,26 +254,49 @@ def test_a_poison_message_is_dead_lettered_and_fails_the_run(http, platform, red
     who = sign_in(http, platform, f"poison-{unique}@example.com")
     run_id, now = f"run-{unique}", dt.datetime.now(dt.timezone.utc)
     firestore_db.collection("runs").document(run_id).set(
-        {"user_id": who["user"]["user_id"], "org_id": who["user"]["org_id"], "thread_id": f"t-{unique}", "message_id": "m",
-         "status": "pending", "steps": [], "result": None, "published": True, "created_at": now, "updated_at": now})
+        {
+            "user_id": who["user"]["user_id"],
+            "org_id": who["user"]["org_id"],
+            "thread_id": f"t-{unique}",
+            "message_id": "m",
+            "status": "pending",
+            "steps": [],
+            "result": None,
+            "published": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
     # A request without its thread and message can never be processed.
-    publisher_client(settings).publish(f"projects/{settings.project_id}/topics/agent-requests",
-                                       json.dumps({"run_id": run_id}).encode()).result(10)
+    publisher_client(settings).publish(
+        f"projects/{settings.project_id}/topics/agent-requests", json.dumps({"run_id": run_id}).encode()
+    ).result(10)
     document = firestore_db.collection("runs").document(run_id)
-    run = eventually(lambda: (current := document.get().to_dict())["status"] == "failed" and current, 90, interval=0.5,
-                     what=lambda: f"the poisoned run failed (it is {document.get().to_dict()})")
+    run = eventually(
+        lambda: (current := document.get().to_dict())["status"] == "failed" and current,
+        90,
+        interval=0.5,
+        what=lambda: f"the poisoned run failed (it is {document.get().to_dict()})",
+    )
     assert "repeated attempts" in run["error"]["message"]
-    errors = [e for e in stream(redis, who["user"]["user_id"], run_id, until="agent_error") if e["type"] == "agent_error"]
+    errors = [
+        e for e in stream(redis, who["user"]["user_id"], run_id, until="agent_error") if e["type"] == "agent_error"
+    ]
     assert len(errors) == 1
 
 
-def test_every_message_delivered_twice_leaves_the_same_final_state(http, platform, redis, firestore_db, settings, unique):
+def test_every_message_delivered_twice_leaves_the_same_final_state(
+    http, platform, redis, firestore_db, settings, unique
+):
     who = sign_in(http, platform, f"twice-{unique}@example.com")
     asked = ask(http, platform, who, "Which models do we use most?")
     assert finished(http, platform, who, asked["run_id"])["status"] == "completed"
     document = firestore_db.collection("runs").document(asked["run_id"])
-    eventually(lambda: (document.get().to_dict().get("sent") or {}).get("final_report"), 20,  # marked once published
-               what="the final report marked sent")
+    eventually(
+        lambda: (document.get().to_dict().get("sent") or {}).get("final_report"),
+        20,  # marked once published
+        what="the final report marked sent",
+    )
     before_run = document.get().to_dict()
     before_events = stream(redis, who["user"]["user_id"], asked["run_id"], until="final_report")
     publisher = publisher_client(settings)
@@ -258,22 +310,36 @@ def test_every_message_delivered_twice_leaves_the_same_final_state(http, platfor
     sent = {topic: drain(topic) for topic in topics}
     drain("client-events")
     assert {topic: len(messages) for topic, messages in sent.items()} == {
-        "agent-requests": 1, "agent-triage": 1, "agent-data": 1, "agent-reporting": 1, "agent-results": 3}  # no usage
+        "agent-requests": 1,
+        "agent-triage": 1,
+        "agent-data": 1,
+        "agent-reporting": 1,
+        "agent-results": 3,
+    }  # no usage
     run_id = asked["run_id"]
     with redis_commands() as seen:
         for topic, messages in sent.items():
             for message in messages:
-                publisher.publish(f"projects/{settings.project_id}/topics/{topic}", message.data, **dict(message.attributes)).result(10)
+                publisher.publish(
+                    f"projects/{settings.project_id}/topics/{topic}", message.data, **dict(message.attributes)
+                ).result(10)
 
         def handled() -> bool:
             """Each step's redelivery looked up its claim, and the request's dropped the delegated
             token it carried (the run has ended): the agents handled them. A handled result
             leaves no trace in Redis; the results went out first."""
             commands = list(seen)
-            steps = all(any(f"idem:agent-step:{run_id}/{step}" in c for c in commands) for step in ("triage", "data", "reporting"))
+            steps = all(
+                any(f"idem:agent-step:{run_id}/{step}" in c for c in commands)
+                for step in ("triage", "data", "reporting")
+            )
             return steps and any(c.startswith("DEL") and f"run-credential:{run_id}" in c for c in commands)
 
-        eventually(handled, 30, what=lambda: f"the redelivered steps and request handled; Redis saw {[c for c in seen if run_id in c]}")
+        eventually(
+            handled,
+            30,
+            what=lambda: f"the redelivered steps and request handled; Redis saw {[c for c in seen if run_id in c]}",
+        )
 
     assert document.get().to_dict() == before_run
     assert not redis.exists(f"run-credential:{run_id}")  # an ended run's read access is not kept again

@@ -12,10 +12,11 @@ from decimal import Decimal
 import pytest
 
 from emulators.demo import DemoOptions, seed_demo
-from netra_agents.steps import PLANS
 from shared_lib.contracts import report_errors
 from tests.helpers import url_of
 from tests.integration.agents.test_agent_chain import finished, sign_in
+
+from netra_agents.steps import PLANS
 
 pytest.importorskip("netra_agents.understanding", reason="the question parser (issue 11, Build 1) is not in this tree")
 pytestmark = pytest.mark.platform
@@ -26,14 +27,19 @@ def who(platform, tmp_path_factory):
     import httpx
 
     email = f"kinds-{uuid.uuid4().hex[:10]}@example.com"
-    seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path_factory.mktemp("demo") / "key.json", email=email,
-                                                               seed=5, days=21, calls_per_day=400), say=lambda _: None)
+    seed_demo(
+        lambda name: url_of(platform, name),
+        DemoOptions(tmp_path_factory.mktemp("demo") / "key.json", email=email, seed=5, days=21, calls_per_day=400),
+        say=lambda _: None,
+    )
     with httpx.Client(timeout=60) as http:
         return sign_in(http, platform, email)
 
 
 def post(http, platform, who, thread_id: str, text: str) -> dict:
-    answer = http.post(f"{url_of(platform, 'chat')}/api/threads/{thread_id}/messages", json={"text": text}, headers=who["headers"])
+    answer = http.post(
+        f"{url_of(platform, 'chat')}/api/threads/{thread_id}/messages", json={"text": text}, headers=who["headers"]
+    )
     assert answer.status_code == 202, answer.text
     run = finished(http, platform, who, answer.json()["run_id"])
     assert run["status"] == "completed", run
@@ -50,8 +56,11 @@ def thread(http, platform, who) -> str:
 
 
 def summary(http, platform, who, period: dict, **params) -> dict:
-    answer = http.get(f"{url_of(platform, 'analytics')}/api/usage/summary", headers=who["headers"],
-                      params={"from": f"{period['from'][:10]}T00:00:00+00:00", "to": f"{period['to'][:10]}T00:00:00+00:00", **params})
+    answer = http.get(
+        f"{url_of(platform, 'analytics')}/api/usage/summary",
+        headers=who["headers"],
+        params={"from": f"{period['from'][:10]}T00:00:00+00:00", "to": f"{period['to'][:10]}T00:00:00+00:00", **params},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -61,7 +70,9 @@ def test_a_breakdown_through_the_chain_has_the_rows_of_the_summary(http, platfor
     assert (report["kind"], report["dimension"], report["period"]["days"]) == ("breakdown", "model", 7)
     independent = summary(http, platform, who, report["period"], group_by="model")
     shown = [r for r in report["rows"] if r["key"] != "other"]
-    assert [(r["key"], r["calls"], r["cost_usd"]) for r in shown] == [(g["key"], g["calls"], g["cost_usd"]) for g in independent["groups"][:len(shown)]]
+    assert [(r["key"], r["calls"], r["cost_usd"]) for r in shown] == [
+        (g["key"], g["calls"], g["cost_usd"]) for g in independent["groups"][: len(shown)]
+    ]
     assert report["total_cost_usd"] == independent["totals"]["cost_usd"]
 
 
@@ -84,12 +95,15 @@ def test_only_the_top_two_as_a_follow_up_saves_the_plans_two_largest(http, platf
     assert Decimal(follow_up["savings_usd"]) == sum(largest)
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("Why is our time to first token so slow?", "latency"),
-    ("What will we spend by the end of the month?", "forecast"),
-    ("hi, what can you do?", "overview"),
-    ("Should we move our nightly jobs to the batch API?", "what_if"),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Why is our time to first token so slow?", "latency"),
+        ("What will we spend by the end of the month?", "forecast"),
+        ("hi, what can you do?", "overview"),
+        ("Should we move our nightly jobs to the batch API?", "what_if"),
+    ],
+)
 def test_the_other_kinds_through_the_chain(http, platform, who, question, kind):
     report = post(http, platform, who, thread(http, platform, who), question)
     assert report["kind"] == kind
@@ -102,8 +116,10 @@ def test_the_other_kinds_through_the_chain(http, platform, who, question, kind):
 def llm_faults(platform, match: str, **fault) -> None:
     import httpx
 
-    httpx.post(f"{url_of(platform, 'llm-emulator')}/_emulator/faults",
-               json={"faults": [{"match": match, "times": 50, **fault}]}).raise_for_status()
+    httpx.post(
+        f"{url_of(platform, 'llm-emulator')}/_emulator/faults",
+        json={"faults": [{"match": match, "times": 50, **fault}]},
+    ).raise_for_status()
 
 
 @pytest.mark.parametrize("llm", ["emulator", "none answers", "nonsense"])
@@ -119,7 +135,9 @@ def test_the_same_numbers_with_a_model_without_one_and_with_one_answering_nonsen
 
     emulator = url_of(platform, "llm-emulator")
     try:
-        report = post(http, platform, who, thread(http, platform, who), f"Show me spend by feature for the last 14 days ({tag})")
+        report = post(
+            http, platform, who, thread(http, platform, who), f"Show me spend by feature for the last 14 days ({tag})"
+        )
         asked = httpx.get(f"{emulator}/_emulator/requests", params={"match": tag}).json()["count"]
     finally:
         httpx.delete(f"{emulator}/_emulator/faults").raise_for_status()
@@ -127,7 +145,9 @@ def test_the_same_numbers_with_a_model_without_one_and_with_one_answering_nonsen
     assert (report["kind"], report["dimension"], report["period"]["days"]) == ("breakdown", "feature", 14)
     independent = summary(http, platform, who, report["period"], group_by="feature")
     shown = [r for r in report["rows"] if r["key"] != "other"]
-    assert [(r["key"], r["cost_usd"]) for r in shown] == [(g["key"], g["cost_usd"]) for g in independent["groups"][:len(shown)]]
+    assert [(r["key"], r["cost_usd"]) for r in shown] == [
+        (g["key"], g["cost_usd"]) for g in independent["groups"][: len(shown)]
+    ]
     assert report["total_cost_usd"] == independent["totals"]["cost_usd"]
 
 
@@ -137,7 +157,9 @@ def test_a_forecast_is_held_against_the_budget_the_org_stored(http, platform, wh
     assert stored.status_code == 200, stored.text
     try:
         report = post(http, platform, who, thread(http, platform, who), "What will we spend by the end of the month?")
-        stated = post(http, platform, who, thread(http, platform, who), "Will we stay under a $900,000 budget this month?")
+        stated = post(
+            http, platform, who, thread(http, platform, who), "Will we stay under a $900,000 budget this month?"
+        )
     finally:
         http.put(f"{chat}/api/settings", json={"monthly_budget_usd": None}, headers=who["headers"])
     assert (report["kind"], report["budget_usd"]) == ("forecast", "12.50")

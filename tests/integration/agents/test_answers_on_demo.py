@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import uuid
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from emulators.demo import DemoOptions, seed_demo
-from netra_agents.optimizer import optimize
-from netra_agents.query import Period, Query, Scenario, Unresolved
-from netra_agents.reporting import compose
-from netra_agents.answers.prose import template
-from netra_agents.usage_data import gather
 from shared_lib.contracts import report_errors
 from shared_lib.contracts.steps import output_errors
 from tests.helpers import bearer, dev_login, url_of
+
+from netra_agents.answers.prose import template
+from netra_agents.optimizer import optimize
+from netra_agents.query import Period, Query, Scenario, Unresolved
+from netra_agents.reporting import compose
+from netra_agents.usage_data import gather
 
 pytestmark = pytest.mark.platform
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -46,8 +47,11 @@ def demo(platform, tmp_path_factory):
     import httpx
 
     email = f"answers-{uuid.uuid4().hex[:10]}@example.com"
-    key = seed_demo(lambda name: url_of(platform, name), DemoOptions(tmp_path_factory.mktemp("demo") / "key.json", email=email,
-                                                                     seed=11, days=14, calls_per_day=400), say=lambda _: None)
+    key = seed_demo(
+        lambda name: url_of(platform, name),
+        DemoOptions(tmp_path_factory.mktemp("demo") / "key.json", email=email, seed=11, days=14, calls_per_day=400),
+        say=lambda _: None,
+    )
     with httpx.Client(timeout=60) as http:
         token = dev_login(http, url_of(platform, "auth"), email)["access_token"]
     return {"key": key, "headers": bearer(token), "analytics": url_of(platform, "analytics")}
@@ -59,6 +63,7 @@ def reader(http, demo):
         answer = http.get(f"{demo['analytics']}{path}", params={**window, **params}, headers=demo["headers"])
         assert answer.status_code == 200, answer.text
         return answer.json()
+
     return read
 
 
@@ -77,14 +82,18 @@ def test_a_breakdown_has_the_rows_of_the_summary(http, demo):
     report = answer_to(http, demo, Query("breakdown", WEEK, dimensions=("feature", "model"), top_n=3))
     independent = reader(http, demo)("/api/usage/summary", WEEK.to_json(), group_by="feature")
     groups = independent["groups"]  # ranked by cost, as a spend breakdown ranks them
-    assert [(r["key"], r["calls"], r["cost_usd"]) for r in report["rows"][:3]] == [(g["key"], g["calls"], g["cost_usd"]) for g in groups[:3]]
+    assert [(r["key"], r["calls"], r["cost_usd"]) for r in report["rows"][:3]] == [
+        (g["key"], g["calls"], g["cost_usd"]) for g in groups[:3]
+    ]
     other = report["rows"][3]
     assert other["key"] == "other" and other["calls"] == sum(g["calls"] for g in groups[3:])
     assert Decimal(other["cost_usd"]) == sum(Decimal(g["cost_usd"]) for g in groups[3:])
     assert report["total_cost_usd"] == independent["totals"]["cost_usd"]
     top = groups[0]["key"]
     within = reader(http, demo)("/api/usage/summary", WEEK.to_json(), group_by="model", feature=top)
-    assert [(r["key"], r["cost_usd"]) for r in report["rows"][0]["within"]["rows"]] == [(g["key"], g["cost_usd"]) for g in within["groups"][:3]]
+    assert [(r["key"], r["cost_usd"]) for r in report["rows"][0]["within"]["rows"]] == [
+        (g["key"], g["cost_usd"]) for g in within["groups"][:3]
+    ]
 
 
 def test_a_change_has_the_delta_of_the_two_periods_totals(http, demo):
@@ -95,7 +104,9 @@ def test_a_change_has_the_delta_of_the_two_periods_totals(http, demo):
     assert Decimal(report["delta_usd"]) == Decimal(now["cost_usd"]) - Decimal(before["cost_usd"])
     assert (report["current"]["calls"], report["previous"]["calls"]) == (now["calls"], before["calls"])
     for dimension in ("feature", "model"):
-        assert sum(Decimal(d["delta_usd"]) for d in report["drivers"] if d["dimension"] == dimension) == Decimal(report["delta_usd"])
+        assert sum(Decimal(d["delta_usd"]) for d in report["drivers"] if d["dimension"] == dimension) == Decimal(
+            report["delta_usd"]
+        )
 
 
 def test_only_the_top_two_saves_the_two_largest_savings_of_the_plan(http, demo):
@@ -106,15 +117,23 @@ def test_only_the_top_two_saves_the_two_largest_savings_of_the_plan(http, demo):
     assert Decimal(report["projected_cost_usd"]) == Decimal(report["current_cost_usd"]) - sum(largest)
 
 
-@pytest.mark.parametrize("query", [
-    Query("plan", WEEK),
-    Query("overview", WEEK),
-    Query("latency", WEEK, metric="latency"),
-    Query("forecast", WEEK, budget_usd="1"),
-    Query("what_if", WEEK, scenario=Scenario("move_model", feature="ticket-triage", from_model="gpt-4o", to_model="gpt-4o-mini")),
-    Query("what_if", WEEK, scenario=Scenario("move_model", feature="ticket-triage", to_model="acme-llm-9")),
-    Query("what_if", WEEK, scenario=Scenario("batch", feature="nightly-enrichment")),
-], ids=lambda q: q.kind + (f"-{q.scenario.type}" if q.scenario else ""))
+@pytest.mark.parametrize(
+    "query",
+    [
+        Query("plan", WEEK),
+        Query("overview", WEEK),
+        Query("latency", WEEK, metric="latency"),
+        Query("forecast", WEEK, budget_usd="1"),
+        Query(
+            "what_if",
+            WEEK,
+            scenario=Scenario("move_model", feature="ticket-triage", from_model="gpt-4o", to_model="gpt-4o-mini"),
+        ),
+        Query("what_if", WEEK, scenario=Scenario("move_model", feature="ticket-triage", to_model="acme-llm-9")),
+        Query("what_if", WEEK, scenario=Scenario("batch", feature="nightly-enrichment")),
+    ],
+    ids=lambda q: q.kind + (f"-{q.scenario.type}" if q.scenario else ""),
+)
 def test_every_other_kind_answers_on_demo_data(http, demo, query):
     report = answer_to(http, demo, query)
     assert report["kind"] == query.kind and report["narrative"]
@@ -133,8 +152,10 @@ def test_every_other_kind_answers_on_demo_data(http, demo, query):
 
 
 def test_bad_input_names_the_closest_and_the_period_with_data(http, demo):
-    missing = dataclasses.replace(Query("breakdown", WEEK, dimensions=("model",)),
-                                  unresolved=(Unresolved("feature", "doc-qa", ("doc-summarizer",)),))
+    missing = dataclasses.replace(
+        Query("breakdown", WEEK, dimensions=("model",)),
+        unresolved=(Unresolved("feature", "doc-qa", ("doc-summarizer",)),),
+    )
     report = answer_to(http, demo, missing)
     assert report["narrative"].startswith("Your data has no feature named “doc-qa”; the closest: doc-summarizer.")
     long_ago = Period(TODAY - dt.timedelta(days=200), TODAY - dt.timedelta(days=190), "that week")

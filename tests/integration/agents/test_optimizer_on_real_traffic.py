@@ -16,12 +16,13 @@ import random
 
 import pytest
 
-from netra_agents.optimizer import optimize, runaway_evidence
-from netra_analytics import warehouse
-from netra_analytics.profile import workload_profile
 from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
 from shared_lib.usage import parse_batch
+
+from netra_agents.optimizer import optimize, runaway_evidence
+from netra_analytics import warehouse
+from netra_analytics.profile import workload_profile
 
 TRACE = json.loads((pathlib.Path(__file__).parent / "data" / "azure_llm_inference_2023.json").read_text())
 START = dt.datetime(2026, 11, 16, 18, tzinfo=dt.timezone.utc)
@@ -47,11 +48,19 @@ def events(seed: int) -> list[dict]:
             moment = START
             for i in range(trace["requests"]):
                 moment += dt.timedelta(seconds=rng.expovariate(rate))
-                out.append({"event_id": f"{name}-{model}-{i}", "timestamp": moment.isoformat(), "provider": provider,
-                            "model": model, "feature": name,
-                            "input_tokens": draw(rng, trace["quantiles"], trace["context_tokens"]),
-                            "output_tokens": draw(rng, trace["quantiles"], trace["generated_tokens"]),
-                            "latency_ms": rng.randint(300, 9000), "interactive": True})
+                out.append(
+                    {
+                        "event_id": f"{name}-{model}-{i}",
+                        "timestamp": moment.isoformat(),
+                        "provider": provider,
+                        "model": model,
+                        "feature": name,
+                        "input_tokens": draw(rng, trace["quantiles"], trace["context_tokens"]),
+                        "output_tokens": draw(rng, trace["quantiles"], trace["generated_tokens"]),
+                        "latency_ms": rng.randint(300, 9000),
+                        "interactive": True,
+                    }
+                )
     return out
 
 
@@ -75,8 +84,9 @@ def test_no_lever_claims_a_saving_the_trace_cannot_support(tmp_path, seed):
     assert runaway_evidence(conversation) is None  # a natural tail, not a runaway one
 
     report = optimize(profile)
-    assert report["recommendations"] == [], [(r["lever"], r["workload"]["feature"], r["savings_usd"])
-                                             for r in report["recommendations"]]
+    assert report["recommendations"] == [], [
+        (r["lever"], r["workload"]["feature"], r["savings_usd"]) for r in report["recommendations"]
+    ]
     assert report["projected_savings_usd"] == "0"
     # What the data lacks is said, rather than guessed around.
     assert any("prompt_hash" in w for w in report["warnings"]) and any("prefix_hash" in w for w in report["warnings"])

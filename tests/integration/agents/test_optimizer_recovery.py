@@ -12,24 +12,33 @@ from decimal import Decimal
 import pytest
 
 from emulators.workload import LEVERS, WorkloadSettings, generate
-from netra_agents.optimizer import optimize
-from netra_analytics import warehouse
-from netra_analytics.profile import workload_profile
 from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
 from shared_lib.usage import parse_batch
+
+from netra_agents.optimizer import optimize
+from netra_analytics import warehouse
+from netra_analytics.profile import workload_profile
 
 END = dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)
 SETTINGS = [
     WorkloadSettings("org-seed-1", seed=1, days=30, calls_per_day=1500),
     WorkloadSettings("org-seed-2", seed=2, days=14, calls_per_day=3000),
-    WorkloadSettings("org-seed-3", seed=3, days=30, calls_per_day=1000,
-                     inject=frozenset(LEVERS) - {"batching", "response_caching"}),
-    WorkloadSettings("org-seed-4", seed=4, days=21, calls_per_day=2000,
-                     inject=frozenset({"model_rightsizing", "prompt_caching", "error_waste"})),
+    WorkloadSettings(
+        "org-seed-3", seed=3, days=30, calls_per_day=1000, inject=frozenset(LEVERS) - {"batching", "response_caching"}
+    ),
+    WorkloadSettings(
+        "org-seed-4",
+        seed=4,
+        days=21,
+        calls_per_day=2000,
+        inject=frozenset({"model_rightsizing", "prompt_caching", "error_waste"}),
+    ),
     WorkloadSettings("org-seed-5", seed=5, days=10, calls_per_day=400),  # sparse: prompt caching may not pay
     WorkloadSettings("org-seed-6", seed=6, days=14, calls_per_day=1200, inject=frozenset()),  # nothing to claim
-    WorkloadSettings("org-seed-7", seed=7, days=21, calls_per_day=1500, inject=frozenset({"reasoning_effort", "batching"})),
+    WorkloadSettings(
+        "org-seed-7", seed=7, days=21, calls_per_day=1500, inject=frozenset({"reasoning_effort", "batching"})
+    ),
     WorkloadSettings("org-seed-8", seed=8, days=30, calls_per_day=2500),
 ]
 # Per seed and lever: (injected, found), printed as a table after the last seed (pytest -s).
@@ -63,8 +72,11 @@ def test_recovers_the_injected_savings(client, settings):
             assert found[lever] == 0, f"{lever}: claimed ${found[lever]} where nothing was injected"
         else:
             # Cents: recommendations are rounded to the cent each.
-            assert injected[lever] * Decimal("0.95") - Decimal("0.05") <= found[lever] <= injected[lever] * Decimal("1.05") + Decimal("0.05"), \
-                f"{lever}: found ${found[lever]}, injected ${injected[lever]}"
+            assert (
+                injected[lever] * Decimal("0.95") - Decimal("0.05")
+                <= found[lever]
+                <= injected[lever] * Decimal("1.05") + Decimal("0.05")
+            ), f"{lever}: found ${found[lever]}, injected ${injected[lever]}"
     # Per workload too: each injected inefficiency found on its own feature (the tutor's 1-hour cache,
     # the copilot's 24-hour retention, Gemini's implicit cache, the router's effort, the grader's Flex),
     # and nothing claimed on a feature where nothing was injected.
@@ -73,7 +85,7 @@ def test_recovers_the_injected_savings(client, settings):
         at = (recommendation["lever"], recommendation["workload"]["feature"])
         by_feature[at] = by_feature.get(at, Decimal(0)) + Decimal(recommendation["savings_usd"])
     keyed = {(i["lever"], i["feature"]): Decimal(i["savings_usd"]) for i in key["inefficiencies"]}
-    assert set(by_feature) == set(keyed), (sorted(set(by_feature) ^ set(keyed)))
+    assert set(by_feature) == set(keyed), sorted(set(by_feature) ^ set(keyed))
     for at, amount in keyed.items():
         assert abs(by_feature[at] - amount) <= amount * Decimal("0.05") + Decimal("0.05"), (at, by_feature[at], amount)
     total_found, total_injected = sum(found.values()), Decimal(key["total_savings_usd"])
@@ -95,14 +107,20 @@ def test_accuracy_table_across_seeds():
     for lever in LEVERS:
         cells = []
         for injected, found in (ACCURACY[org][lever] for org in ACCURACY):
-            cells.append(f"{'none':>14}" if injected == 0 and found == 0 else
-                         f"{'CLAIMED ' + str(found):>14}" if injected == 0 else f"{float(found / injected):>14.4f}")
+            cells.append(
+                f"{'none':>14}"
+                if injected == 0 and found == 0
+                else f"{'CLAIMED ' + str(found):>14}"
+                if injected == 0
+                else f"{float(found / injected):>14.4f}"
+            )
         lines.append(f"{lever:18} " + " ".join(cells))
     print("\nfound / injected per lever and seed\n" + "\n".join(lines))
     for org, levers in ACCURACY.items():
         for lever, (injected, found) in levers.items():
-            assert (found == 0) if injected == 0 else abs(found - injected) <= injected * Decimal("0.05") + Decimal("0.05"), \
-                (org, lever, injected, found)
+            assert (
+                (found == 0) if injected == 0 else abs(found - injected) <= injected * Decimal("0.05") + Decimal("0.05")
+            ), (org, lever, injected, found)
 
 
 def test_output_caps_only_where_outputs_run_away(client):
@@ -114,15 +132,23 @@ def test_output_caps_only_where_outputs_run_away(client):
     org, start = "org-caps", END - dt.timedelta(days=1)
 
     def call(i: int, feature: str, output: int, **extra) -> dict:
-        return {"event_id": f"{feature}-{i}", "timestamp": (start + dt.timedelta(seconds=60 * i)).isoformat(),
-                "provider": "google", "model": "gemini-2.5-flash", "feature": feature, "input_tokens": 1000,
-                "output_tokens": output, **extra}
+        return {
+            "event_id": f"{feature}-{i}",
+            "timestamp": (start + dt.timedelta(seconds=60 * i)).isoformat(),
+            "provider": "google",
+            "model": "gemini-2.5-flash",
+            "feature": feature,
+            "input_tokens": 1000,
+            "output_tokens": output,
+            **extra,
+        }
 
     # Log-normal, median 300, sigma 1: 8.3% of calls beyond 4x the median, with no gap before them.
     natural = [call(i, "chat", round(300 * math.exp(NormalDist().inv_cdf((i + 0.5) / 1000)))) for i in range(1000)]
     # 963 summaries of 250..350 tokens and 37 that ran to their max_tokens.
-    runaway = ([call(i, "summaries", 250 + (i * 101) // 963, max_tokens=4096, finish_reason="stop") for i in range(963)]
-               + [call(963 + i, "summaries", 4096, max_tokens=4096, finish_reason="length") for i in range(37)])
+    runaway = [
+        call(i, "summaries", 250 + (i * 101) // 963, max_tokens=4096, finish_reason="stop") for i in range(963)
+    ] + [call(963 + i, "summaries", 4096, max_tokens=4096, finish_reason="length") for i in range(37)]
     events, rejected = parse_batch(natural + runaway, org, END + dt.timedelta(minutes=1))
     assert rejected == []
     warehouse.insert(client, events)
@@ -133,4 +159,5 @@ def test_output_caps_only_where_outputs_run_away(client):
     caps = [r for r in optimize(profile)["recommendations"] if r["lever"] == "output_caps"]
     # Median (nearest rank) 302, cap 1,208: 37 x (4,096 - 1,208) = 106,856 tokens x $2.50/M = $0.26714
     assert [(r["workload"]["feature"], r["savings_usd"], r["change"], r["confidence"]) for r in caps] == [
-        ("summaries", "0.26714", {"max_tokens": 1208}, "high")]
+        ("summaries", "0.26714", {"max_tokens": 1208}, "high")
+    ]

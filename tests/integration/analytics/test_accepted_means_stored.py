@@ -12,7 +12,16 @@ import time
 
 import pytest
 
-from shared_lib.usage import COLUMNS, MAX_COST_USD, MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE, MAX_TEXT, PROVIDERS, STATUSES
+from shared_lib.usage import (
+    COLUMNS,
+    MAX_COST_USD,
+    MAX_METADATA_ENTRIES,
+    MAX_METADATA_KEY,
+    MAX_METADATA_VALUE,
+    MAX_TEXT,
+    PROVIDERS,
+    STATUSES,
+)
 from tests.helpers import bearer, dev_login, eventually, url_of
 
 UINT32_MAX = 2**32 - 1
@@ -63,8 +72,12 @@ def calls(http, url, owner) -> int:
 
 def stored(http, url, owner, expected: int) -> None:
     """Once the org has `expected` calls stored (the consumer writes asynchronously)."""
-    eventually(lambda: calls(http, url, owner) == expected, timeout=30, interval=0.3,
-               what=lambda: f"{expected} calls stored; the org has {window(http, url, owner)['totals']}")
+    eventually(
+        lambda: calls(http, url, owner) == expected,
+        timeout=30,
+        interval=0.3,
+        what=lambda: f"{expected} calls stored; the org has {window(http, url, owner)['totals']}",
+    )
 
 
 def daily_calls(http, url, owner) -> int:
@@ -72,8 +85,16 @@ def daily_calls(http, url, owner) -> int:
 
 
 def event(unique: str, n, **fields) -> dict:
-    return {"event_id": f"{unique}-{n}", "timestamp": (now() - dt.timedelta(hours=1)).isoformat(), "provider": "openai",
-            "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "latency_ms": 100, **fields}
+    return {
+        "event_id": f"{unique}-{n}",
+        "timestamp": (now() - dt.timedelta(hours=1)).isoformat(),
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 1000,
+        "output_tokens": 500,
+        "latency_ms": 100,
+        **fields,
+    }
 
 
 def as_json(value) -> dict:
@@ -82,9 +103,15 @@ def as_json(value) -> dict:
 
 
 def test_a_bad_row_is_rejected_with_its_index_and_the_valid_one_stored(http, analytics_url, owner, unique):
-    rows = [event(unique, 0, feature="good"), event(unique, 1, latency_ms=5_000_000_000), event(unique, 2, feature="\ud800x")]
+    rows = [
+        event(unique, 0, feature="good"),
+        event(unique, 1, latency_ms=5_000_000_000),
+        event(unique, 2, feature="\ud800x"),
+    ]
     body = as_json(rows)
-    answer = http.post(f"{analytics_url}/api/usage", content=body["content"], headers={**owner["headers"], **body["headers"]})
+    answer = http.post(
+        f"{analytics_url}/api/usage", content=body["content"], headers={**owner["headers"], **body["headers"]}
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["accepted"] == 1 and [r["index"] for r in answer.json()["rejected"]] == [1, 2]
     stored(http, analytics_url, owner, 1)
@@ -96,8 +123,13 @@ def rows_at_the_limits(unique: str) -> dict[str, dict]:
     big = COLUMNS["input_tokens"][1]
     start = now()
     kinds = {
-        "max-tokens": dict(input_tokens=big, cached_input_tokens=big // 2, cache_write_tokens=big - big // 2,
-                           output_tokens=big, reasoning_tokens=big),
+        "max-tokens": dict(
+            input_tokens=big,
+            cached_input_tokens=big // 2,
+            cache_write_tokens=big - big // 2,
+            output_tokens=big,
+            reasoning_tokens=big,
+        ),
         "max-latency": dict(latency_ms=UINT32_MAX, ttft_ms=UINT32_MAX, max_tokens=UINT32_MAX),
         "zero": dict(input_tokens=0, output_tokens=0, latency_ms=0, ttft_ms=0, max_tokens=0),
         "max-cost": dict(cost_usd=str(MAX_COST_USD), price_version="p" * MAX_TEXT),
@@ -105,8 +137,12 @@ def rows_at_the_limits(unique: str) -> dict[str, dict]:
         "unpriced": dict(model="gpt-99-" + "x" * (MAX_TEXT - 7)),
         "batch": dict(batch=True, interactive=False),
         "hashes": dict(prompt_hash="h" * 128, prefix_hash="=" * 128),
-        "metadata": dict(metadata={f"{n:03d}" + "🔑" * (MAX_METADATA_KEY - 3): "🙂" * MAX_METADATA_VALUE
-                                   for n in range(MAX_METADATA_ENTRIES)}),
+        "metadata": dict(
+            metadata={
+                f"{n:03d}" + "🔑" * (MAX_METADATA_KEY - 3): "🙂" * MAX_METADATA_VALUE
+                for n in range(MAX_METADATA_ENTRIES)
+            }
+        ),
         "text": dict(user_id="ü" * MAX_TEXT, event_id="~" * 120 + unique[:8]),
         "oldest": dict(timestamp=(start - dt.timedelta(days=399, hours=23)).isoformat()),
         "newest": dict(timestamp=(start + dt.timedelta(minutes=4)).isoformat()),
@@ -114,7 +150,9 @@ def rows_at_the_limits(unique: str) -> dict[str, dict]:
         **{f"status-{s}": dict(status=s) for s in STATUSES},
         **{f"provider-{p}": dict(provider=p.upper(), model=f"model-{p}") for p in PROVIDERS},
     }
-    rows = {f"{unique}-{kind}": event(unique, kind, feature=f"{unique}-{kind}", **fields) for kind, fields in kinds.items()}
+    rows = {
+        f"{unique}-{kind}": event(unique, kind, feature=f"{unique}-{kind}", **fields) for kind, fields in kinds.items()
+    }
     longest = "😀" * (MAX_TEXT - 1) + "z"  # the longest feature name, in astral characters
     rows[longest] = event(unique, "longest-feature", feature=longest)
     return rows
@@ -129,13 +167,19 @@ def test_every_row_kind_accepted_at_its_limits_is_queryable(http, analytics_url,
     assert set(groups) == set(rows)
     for feature, row in rows.items():
         got = groups[feature]
-        assert (got["calls"], got["input_tokens"], got["output_tokens"]) == (1, row["input_tokens"], row["output_tokens"]), feature
+        assert (got["calls"], got["input_tokens"], got["output_tokens"]) == (
+            1,
+            row["input_tokens"],
+            row["output_tokens"],
+        ), feature
     assert groups[f"{unique}-max-latency"]["p95_latency_ms"] == UINT32_MAX
     assert groups[f"{unique}-max-cost"]["cost_usd"] == str(MAX_COST_USD)
     assert groups[f"{unique}-fine-cost"]["cost_usd"] == "0.000000002"
     series = window(http, analytics_url, owner, "timeseries", group_by="feature")["series"]
     assert {s["key"]: sum(p["calls"] for p in s["points"]) for s in series} == dict.fromkeys(rows, 1)
-    assert window(http, analytics_url, owner, "unpriced")["calls"] == 1 + len(PROVIDERS)  # gpt-99-… and model-<provider>
+    assert window(http, analytics_url, owner, "unpriced")["calls"] == 1 + len(
+        PROVIDERS
+    )  # gpt-99-… and model-<provider>
     profile = window(http, analytics_url, owner, "profile")
     assert sum(w["calls"] for w in profile["workloads"]) == len(rows)
 
@@ -165,20 +209,27 @@ def test_concurrent_duplicate_posts_are_counted_once_in_every_view(http, analyti
 
 def test_an_event_id_resent_with_another_timestamp_replaces_the_first(http, analytics_url, owner, unique):
     earlier = (now() - dt.timedelta(days=2)).isoformat()
-    first = [event(unique, 1, timestamp=earlier, model="gpt-99-turbo", prompt_hash="p"),
-             event(unique, 2, timestamp=earlier, model="gpt-99-turbo", prompt_hash="p")]
+    first = [
+        event(unique, 1, timestamp=earlier, model="gpt-99-turbo", prompt_hash="p"),
+        event(unique, 2, timestamp=earlier, model="gpt-99-turbo", prompt_hash="p"),
+    ]
     http.post(f"{analytics_url}/api/usage", json=first, headers=owner["headers"]).raise_for_status()
     stored(http, analytics_url, owner, 2)
-    http.post(f"{analytics_url}/api/usage", json=[event(unique, 1, prompt_hash="q")], headers=owner["headers"]).raise_for_status()
+    http.post(
+        f"{analytics_url}/api/usage", json=[event(unique, 1, prompt_hash="q")], headers=owner["headers"]
+    ).raise_for_status()
 
     def moved():
         return {g["key"]: g["calls"] for g in window(http, analytics_url, owner, group_by="model")["groups"]} == {
-            "gpt-4o": 1, "gpt-99-turbo": 1}
+            "gpt-4o": 1,
+            "gpt-99-turbo": 1,
+        }
 
     eventually(moved, timeout=30, interval=0.3, what="the re-sent event counted under its new model only")
     days = [p for s in window(http, analytics_url, owner, "timeseries")["series"] for p in s["points"]]
     assert sorted((p["bucket"], p["calls"]) for p in days) == sorted(
-        [(earlier[:10], 1), ((now() - dt.timedelta(hours=1)).date().isoformat(), 1)])
+        [(earlier[:10], 1), ((now() - dt.timedelta(hours=1)).date().isoformat(), 1)]
+    )
     assert window(http, analytics_url, owner, "unpriced")["calls"] == 1
     assert window(http, analytics_url, owner, "prompts")["duplicate_prompts"] == []  # "p" is asked once now
     assert sum(w["calls"] for w in window(http, analytics_url, owner, "profile")["workloads"]) == 2
@@ -186,8 +237,10 @@ def test_an_event_id_resent_with_another_timestamp_replaces_the_first(http, anal
 
 def envelope(org_id: str, events: list, message_id: str) -> dict:
     body = json.dumps({"org_id": org_id, "accepted_at": now().isoformat(), "events": events}).encode()
-    return {"message": {"data": base64.b64encode(body).decode(), "messageId": message_id, "publishTime": now().isoformat()},
-            "subscription": "projects/netra-local/subscriptions/analytics-usage-events"}
+    return {
+        "message": {"data": base64.b64encode(body).decode(), "messageId": message_id, "publishTime": now().isoformat()},
+        "subscription": "projects/netra-local/subscriptions/analytics-usage-events",
+    }
 
 
 def test_the_consumer_push_route_takes_only_pubsubs_pushes(http, analytics_url, owner, unique, settings, push_token):
@@ -196,7 +249,9 @@ def test_the_consumer_push_route_takes_only_pubsubs_pushes(http, analytics_url, 
     for params in ({}, {"token": "wrong"}, {"token": push_token[:-1]}):
         refused = http.post(route, params=params, json=forged)
         assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthenticated"
-    real = http.post(route, params={"token": push_token}, json=envelope(owner["org_id"], [event(unique, "real")], f"{unique}-real"))
+    real = http.post(
+        route, params={"token": push_token}, json=envelope(owner["org_id"], [event(unique, "real")], f"{unique}-real")
+    )
     assert real.status_code == 200 and real.json() == {"stored": 1, "refused": []}
     http.post(f"{analytics_url}/api/usage", json=[event(unique, "api")], headers=owner["headers"]).raise_for_status()
     stored(http, analytics_url, owner, 2)  # the pushed one and the API's: the wiring works
@@ -204,15 +259,28 @@ def test_the_consumer_push_route_takes_only_pubsubs_pushes(http, analytics_url, 
     assert calls(http, analytics_url, owner) == 2  # never the forged one
 
 
-def test_a_row_the_consumer_cannot_store_is_set_aside_and_the_rest_stored(http, analytics_url, owner, unique, settings,
-                                                                           push_token, caplog):
+def test_a_row_the_consumer_cannot_store_is_set_aside_and_the_rest_stored(
+    http, analytics_url, owner, unique, settings, push_token, caplog
+):
     """A batch queued before today's limits (or by another producer): its bad rows fail alone."""
-    rows = [event(unique, 1), event(unique, "big", latency_ms=5_000_000_000), event(unique, "text", feature="\ud800x"),
-            event(unique, 2), "not a row"]
-    pushed = http.post(f"{analytics_url}/projects/{settings.project_id}/topics/usage-events", params={"token": push_token},
-                       **as_json(envelope(owner["org_id"], rows, f"{unique}-mixed")))
+    rows = [
+        event(unique, 1),
+        event(unique, "big", latency_ms=5_000_000_000),
+        event(unique, "text", feature="\ud800x"),
+        event(unique, 2),
+        "not a row",
+    ]
+    pushed = http.post(
+        f"{analytics_url}/projects/{settings.project_id}/topics/usage-events",
+        params={"token": push_token},
+        **as_json(envelope(owner["org_id"], rows, f"{unique}-mixed")),
+    )
     assert pushed.status_code == 200, pushed.text
     result = pushed.json()
     assert result["stored"] == 2
-    assert [(r["index"], r["event_id"]) for r in result["refused"]] == [(1, f"{unique}-big"), (2, f"{unique}-text"), (4, None)]
+    assert [(r["index"], r["event_id"]) for r in result["refused"]] == [
+        (1, f"{unique}-big"),
+        (2, f"{unique}-text"),
+        (4, None),
+    ]
     assert calls(http, analytics_url, owner) == 2

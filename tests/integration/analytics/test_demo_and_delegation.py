@@ -19,7 +19,9 @@ def test_seed_demo_is_queryable_with_the_answer_keys_costs(platform, http, tmp_p
     headers = bearer(dev_login(http, url_of(platform, "auth"), email)["access_token"])
     analytics = url_of(platform, "analytics")
     window = {"from": key["period"]["from"], "to": key["period"]["to"]}
-    summary = http.get(f"{analytics}/api/usage/summary", params={**window, "group_by": "feature"}, headers=headers).json()
+    summary = http.get(
+        f"{analytics}/api/usage/summary", params={**window, "group_by": "feature"}, headers=headers
+    ).json()
     assert summary["totals"]["calls"] == key["calls"]
     # The warehouse keeps cost to the nano-dollar; the key rounds to the micro-dollar.
     assert abs(float(summary["totals"]["cost_usd"]) - float(key["total_cost_usd"])) < 1e-5
@@ -37,8 +39,14 @@ def test_a_delegated_token_reads_the_users_usage_only(platform, http, unique):
     auth, analytics = url_of(platform, "auth"), url_of(platform, "analytics")
     tokens = dev_login(http, auth, f"delegate-{unique}@example.com")
     user = bearer(tokens["access_token"])
-    row = {"event_id": f"{unique}-1", "timestamp": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat(),
-           "provider": "openai", "model": "gpt-4o", "input_tokens": 10, "output_tokens": 10}
+    row = {
+        "event_id": f"{unique}-1",
+        "timestamp": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat(),
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 10,
+        "output_tokens": 10,
+    }
     assert http.post(f"{analytics}/api/usage", json=[row], headers=user).json()["accepted"] == 1
 
     exchanged = http.post(f"{auth}/auth/token-exchange", json={"scope": "usage:read", "actor": "data"}, headers=user)
@@ -47,7 +55,10 @@ def test_a_delegated_token_reads_the_users_usage_only(platform, http, unique):
     agent = bearer(exchanged.json()["access_token"])
 
     assert http.get(f"{analytics}/api/usage/profile", headers=agent).status_code == 200
-    assert http.get(f"{analytics}/api/usage/summary", headers=agent).json()["totals"]["calls"] in (0, 1)  # ingest is async
+    assert http.get(f"{analytics}/api/usage/summary", headers=agent).json()["totals"]["calls"] in (
+        0,
+        1,
+    )  # ingest is async
     # Reads only: it cannot write usage, act as the user elsewhere, or be exchanged again.
     refused = http.post(f"{analytics}/api/usage", json=[row], headers=agent)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "wrong_token_type"

@@ -3,7 +3,6 @@ out through the summary API, scoped to the caller's org."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.helpers import bearer, dev_login, eventually, probe, url_of
@@ -21,19 +20,36 @@ def owner(http, auth_url, unique):
 
 
 def rows(unique: str, *ids: int) -> list[dict]:
-    return [{"event_id": f"{unique}-{n}", "timestamp": "2026-11-20T10:00:00Z", "provider": "openai", "model": "gpt-4o",
-             "input_tokens": 1000, "output_tokens": 500, "latency_ms": 100 * n, "feature": "support"} for n in ids]
+    return [
+        {
+            "event_id": f"{unique}-{n}",
+            "timestamp": "2026-11-20T10:00:00Z",
+            "provider": "openai",
+            "model": "gpt-4o",
+            "input_tokens": 1000,
+            "output_tokens": 500,
+            "latency_ms": 100 * n,
+            "feature": "support",
+        }
+        for n in ids
+    ]
 
 
 def summary(http, url, headers) -> dict:
-    return http.get(f"{url}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01", "group_by": "feature"},
-                    headers=headers).json()
+    return http.get(
+        f"{url}/api/usage/summary",
+        params={"from": "2026-11-01", "to": "2026-12-01", "group_by": "feature"},
+        headers=headers,
+    ).json()
 
 
 def wait_for_calls(http, url, headers, expected: int, timeout: float = 30.0) -> dict:
-    return eventually(lambda: (report := summary(http, url, headers))["totals"]["calls"] == expected and report,
-                      timeout=timeout, interval=0.3,
-                      what=lambda: f"expected {expected} calls, have {summary(http, url, headers)['totals']}")
+    return eventually(
+        lambda: (report := summary(http, url, headers))["totals"]["calls"] == expected and report,
+        timeout=timeout,
+        interval=0.3,
+        what=lambda: f"expected {expected} calls, have {summary(http, url, headers)['totals']}",
+    )
 
 
 def test_ingest_then_query_with_exact_costs_and_redelivery_counted_once(http, analytics_url, owner, unique):
@@ -55,10 +71,15 @@ def test_ingest_then_query_with_exact_costs_and_redelivery_counted_once(http, an
 def test_ndjson_and_org_api_keys(http, analytics_url, auth_url, owner, unique):
     key = http.post(f"{auth_url}/auth/api-keys", json={"name": "ingest"}, headers=owner).json()["key"]
     lines = "\n".join([__import__("json").dumps(r) for r in rows(unique, 1, 2)] + ["{not json"]) + "\n"
-    answer = http.post(f"{analytics_url}/api/usage", content=lines.encode(),
-                       headers={**bearer(key), "Content-Type": "application/x-ndjson"})
+    answer = http.post(
+        f"{analytics_url}/api/usage",
+        content=lines.encode(),
+        headers={**bearer(key), "Content-Type": "application/x-ndjson"},
+    )
     assert answer.status_code == 200, answer.text
-    assert answer.json()["accepted"] == 2 and answer.json()["rejected"] == [{"index": 2, "error": "a usage event must be a JSON object"}]
+    assert answer.json()["accepted"] == 2 and answer.json()["rejected"] == [
+        {"index": 2, "error": "a usage event must be a JSON object"}
+    ]
     wait_for_calls(http, analytics_url, owner, 2)  # the key's org is the owner's org
 
 
@@ -83,7 +104,11 @@ def test_one_org_never_sees_another(http, analytics_url, auth_url, owner, unique
     ("kwargs", "status", "code"),
     [
         ({"content": b"[]", "headers": {"Content-Type": "text/csv"}}, 415, "unsupported_media_type"),
-        ({"content": b"[" + b" " * (5 * 1024 * 1024) + b"]", "headers": {"Content-Type": "application/json"}}, 413, "payload_too_large"),
+        (
+            {"content": b"[" + b" " * (5 * 1024 * 1024) + b"]", "headers": {"Content-Type": "application/json"}},
+            413,
+            "payload_too_large",
+        ),
         ({"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 400, "malformed_json"),
         ({"json": {"event_id": "x"}}, 400, "invalid_body"),
     ],
@@ -96,8 +121,11 @@ def test_bad_bodies_get_a_json_4xx(http, analytics_url, owner, kwargs, status, c
 
 def test_queries_check_their_parameters_and_the_caller(http, analytics_url, owner):
     assert http.get(f"{analytics_url}/api/usage/summary").status_code == 401
-    for params, code in [({"group_by": "colour"}, "invalid_group_by"), ({"from": "yesterday"}, "invalid_range"),
-                         ({"from": "2026-12-01", "to": "2026-11-01"}, "invalid_range")]:
+    for params, code in [
+        ({"group_by": "colour"}, "invalid_group_by"),
+        ({"from": "yesterday"}, "invalid_range"),
+        ({"from": "2026-12-01", "to": "2026-11-01"}, "invalid_range"),
+    ]:
         response = http.get(f"{analytics_url}/api/usage/summary", params=params, headers=owner)
         assert response.status_code == 400 and response.json()["error"]["code"] == code
 
@@ -106,23 +134,39 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
     from pathlib import Path
 
     fixture = Path(__file__).resolve().parents[2] / "fixtures" / "imports" / "litellm_spend_logs.json"
-    answer = http.post(f"{analytics_url}/api/usage/import", params={"format": "litellm"}, headers=owner,
-                       files={"file": ("spend.json", fixture.read_bytes(), "application/json")})
+    answer = http.post(
+        f"{analytics_url}/api/usage/import",
+        params={"format": "litellm"},
+        headers=owner,
+        files={"file": ("spend.json", fixture.read_bytes(), "application/json")},
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
     report = wait_for_calls(http, analytics_url, owner, 2)
-    assert report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5  # LiteLLM's spend, as provided
+    assert (
+        report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5
+    )  # LiteLLM's spend, as provided
     # The same file again, its format told by its shape: both events are already stored.
-    again = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("spend.json", fixture.read_bytes())})
+    again = http.post(
+        f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("spend.json", fixture.read_bytes())}
+    )
     assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
     # The CSV export of the same table: the same two calls and a third.
-    as_csv = http.post(f"{analytics_url}/api/usage/import", headers=owner,
-                       files={"file": ("spend.csv", fixture.with_suffix(".csv").read_bytes(), "text/csv")})
+    as_csv = http.post(
+        f"{analytics_url}/api/usage/import",
+        headers=owner,
+        files={"file": ("spend.csv", fixture.with_suffix(".csv").read_bytes(), "text/csv")},
+    )
     assert as_csv.status_code == 200 and as_csv.json() == {"accepted": 1, "duplicates": 2, "rejected": []}
     wait_for_calls(http, analytics_url, owner, 3)
     empty = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("empty.json", b"\n")})
-    assert empty.status_code == 400 and empty.json()["error"] == {"code": "wrong_format", "message": "the file is empty: there is nothing to import"}
-    wrong = http.post(f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes())
+    assert empty.status_code == 400 and empty.json()["error"] == {
+        "code": "wrong_format",
+        "message": "the file is empty: there is nothing to import",
+    }
+    wrong = http.post(
+        f"{analytics_url}/api/usage/import", params={"format": "langfuse"}, headers=owner, content=fixture.read_bytes()
+    )
     assert wrong.status_code == 400 and "records need id, startTime, model" in wrong.json()["error"]["message"]
 
 
@@ -135,21 +179,47 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     key = http.post(f"{auth_url}/auth/api-keys", json={"name": "cli"}, headers=owner).json()["key"]
     fixture = Path(__file__).resolve().parents[2] / "fixtures" / "imports" / "openai_chat_completions.jsonl"
     env = {**os.environ, "NETRA_WORKSPACE": str(platform.ws.root), "NETRA_API_KEY": key}
-    result = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture)],
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulators.cli", "import", str(fixture)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 1", "  record 2: input_tokens is required"]
+    assert result.stdout.splitlines() == [
+        "accepted 2 events, 0 duplicates, rejected 1",
+        "  record 2: input_tokens is required",
+    ]
     wait_for_calls(http, analytics_url, owner, 2)
-    wrong = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
-                           env=env, capture_output=True, text=True, timeout=60)
+    wrong = subprocess.run(
+        [sys.executable, "-m", "emulators.cli", "import", str(fixture), "--format", "litellm"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert wrong.returncode == 1 and "records need request_id" in wrong.stderr
     # Bare Anthropic responses: refused without the time to file them under, taken with --timestamp.
     bare = fixture.with_name("anthropic_messages.json")
-    untimed = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(bare)], env=env, capture_output=True, text=True, timeout=60)
+    untimed = subprocess.run(
+        [sys.executable, "-m", "emulators.cli", "import", str(bare)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert untimed.returncode == 1 and "pass timestamp=" in untimed.stderr
-    timed = subprocess.run([sys.executable, "-m", "emulators.cli", "import", str(bare), "--timestamp", "2026-11-21T08:30:00Z"],
-                           env=env, capture_output=True, text=True, timeout=60)
-    assert timed.returncode == 0 and timed.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 0"], timed.stderr
+    timed = subprocess.run(
+        [sys.executable, "-m", "emulators.cli", "import", str(bare), "--timestamp", "2026-11-21T08:30:00Z"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert timed.returncode == 0 and timed.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 0"], (
+        timed.stderr
+    )
     wait_for_calls(http, analytics_url, owner, 4)
 
 
@@ -157,8 +227,12 @@ def test_prompt_statistics_over_http(http, analytics_url, owner, unique):
     repeated = [{**row, "prompt_hash": f"{unique}-same"} for row in rows(unique, 1, 2)]
     http.post(f"{analytics_url}/api/usage", json=repeated, headers=owner).raise_for_status()
     wait_for_calls(http, analytics_url, owner, 2)
-    found = http.get(f"{analytics_url}/api/usage/prompts", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=owner).json()
-    assert [(p["prompt_hash"], p["repeat_calls"], p["repeat_cost_usd"]) for p in found["duplicate_prompts"]] == [(f"{unique}-same", 1, "0.0075")]
+    found = http.get(
+        f"{analytics_url}/api/usage/prompts", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=owner
+    ).json()
+    assert [(p["prompt_hash"], p["repeat_calls"], p["repeat_cost_usd"]) for p in found["duplicate_prompts"]] == [
+        (f"{unique}-same", 1, "0.0075")
+    ]
 
 
 def test_every_queued_message_delivered_again_changes_nothing(http, analytics_url, owner, unique, settings, platform):
@@ -170,20 +244,32 @@ def test_every_queued_message_delivered_again_changes_nothing(http, analytics_ur
     push_token = yaml.safe_load(platform.ws.secrets_file.read_text())["relay-push-token"]
     assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3), headers=owner).json()["accepted"] == 3
     before = wait_for_calls(http, analytics_url, owner, 3)
-    delivered = probe(settings, "usage-events-probe", lambda b: any(e["event_id"].startswith(unique) for e in b["events"]), want=1)
+    delivered = probe(
+        settings, "usage-events-probe", lambda b: any(e["event_id"].startswith(unique) for e in b["events"]), want=1
+    )
     assert delivered
     for message in delivered:  # the consumer's push route, as the emulator calls it, with the same id and time
-        envelope = {"message": {"data": base64.b64encode(message.data).decode(), "attributes": dict(message.attributes),
-                                "messageId": message.message_id, "publishTime": message.publish_time.isoformat()},
-                    "subscription": "projects/netra-local/subscriptions/analytics-usage-events"}
-        pushed = http.post(f"{analytics_url}/projects/{settings.project_id}/topics/usage-events", json=envelope,
-                           params={"token": push_token})
+        envelope = {
+            "message": {
+                "data": base64.b64encode(message.data).decode(),
+                "attributes": dict(message.attributes),
+                "messageId": message.message_id,
+                "publishTime": message.publish_time.isoformat(),
+            },
+            "subscription": "projects/netra-local/subscriptions/analytics-usage-events",
+        }
+        pushed = http.post(
+            f"{analytics_url}/projects/{settings.project_id}/topics/usage-events",
+            json=envelope,
+            params={"token": push_token},
+        )
         # Written again, and collapsed with the first copy on (org_id, event_id).
         assert pushed.status_code == 200 and pushed.json() == {"stored": 3, "refused": []}
     after = summary(http, analytics_url, owner)
     assert after["totals"] == before["totals"]
-    daily = http.get(f"{analytics_url}/api/usage/timeseries", params={"from": "2026-11-01", "to": "2026-12-01"},
-                     headers=owner).json()
+    daily = http.get(
+        f"{analytics_url}/api/usage/timeseries", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=owner
+    ).json()
     assert sum(p["calls"] for p in daily["series"][0]["points"]) == 3  # the rollup did not count them twice
 
 
@@ -191,19 +277,29 @@ def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, an
     from pathlib import Path
 
     fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
-    log = http.post(f"{analytics_url}/api/usage/import", headers=owner,
-                    files={"file": ("messages.jsonl", (fixtures / "anthropic_messages_log.jsonl").read_bytes())})
+    log = http.post(
+        f"{analytics_url}/api/usage/import",
+        headers=owner,
+        files={"file": ("messages.jsonl", (fixtures / "anthropic_messages_log.jsonl").read_bytes())},
+    )
     assert log.status_code == 200, log.text
-    assert log.json() == {"accepted": 3, "duplicates": 0, "rejected": [
-        {"index": 3, "error": "not an Anthropic message (overloaded_error): Overloaded"}]}
+    assert log.json() == {
+        "accepted": 3,
+        "duplicates": 0,
+        "rejected": [{"index": 3, "error": "not an Anthropic message (overloaded_error): Overloaded"}],
+    }
     # 0.018 + 0.0057 + 0.0045, as worked in tests/unit/analytics/test_importers.py
     assert wait_for_calls(http, analytics_url, owner, 3)["totals"]["cost_usd"] == "0.0282"
     bare = (fixtures / "anthropic_messages.json").read_bytes()
     untimed = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("messages.json", bare)})
     assert untimed.status_code == 400 and untimed.json()["error"]["code"] == "wrong_format"
     assert "carry no time of the call: pass timestamp=" in untimed.json()["error"]["message"]
-    timed = http.post(f"{analytics_url}/api/usage/import", params={"timestamp": "2026-11-21T08:30:00Z"}, headers=owner,
-                      files={"file": ("messages.json", bare)})
+    timed = http.post(
+        f"{analytics_url}/api/usage/import",
+        params={"timestamp": "2026-11-21T08:30:00Z"},
+        headers=owner,
+        files={"file": ("messages.json", bare)},
+    )
     assert timed.status_code == 200 and timed.json() == {"accepted": 2, "duplicates": 0, "rejected": []}, timed.text
     # + 0.018 + 0.0057: the same token counts as the log's first two calls
     assert wait_for_calls(http, analytics_url, owner, 5)["totals"]["cost_usd"] == "0.0519"

@@ -10,8 +10,9 @@ import uuid
 import pytest
 import redis
 
-from netra_analytics.ingest_lock import LockTimeout, RedisOrgLock
 from tests.conftest import TEST_REDIS_URL
+
+from netra_analytics.ingest_lock import LockTimeout, RedisOrgLock
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-""""Accepted means stored", on a real ClickHouse engine (embedded chDB): the validator's
+""" "Accepted means stored", on a real ClickHouse engine (embedded chDB): the validator's
 limits are the columns' types, a row the warehouse refuses fails alone, and an event id is
 stored once in every view — redelivered, delivered concurrently, or re-sent changed."""
 
@@ -11,11 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from netra_analytics import warehouse
-from netra_analytics.profile import workload_profile
 from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
 from shared_lib.usage import COLUMNS, COST_COLUMN, MAX_COST_USD, parse_batch
+
+from netra_analytics import warehouse
+from netra_analytics.profile import workload_profile
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
@@ -31,8 +32,21 @@ def client(tmp_path):
 
 
 def events(org: str, *rows: dict):
-    accepted, rejected = parse_batch([{"timestamp": "2026-11-20T10:00:00Z", "provider": "openai", "model": "gpt-4o",
-                                       "input_tokens": 1000, "output_tokens": 500, **r} for r in rows], org, NOW)
+    accepted, rejected = parse_batch(
+        [
+            {
+                "timestamp": "2026-11-20T10:00:00Z",
+                "provider": "openai",
+                "model": "gpt-4o",
+                "input_tokens": 1000,
+                "output_tokens": 500,
+                **r,
+            }
+            for r in rows
+        ],
+        org,
+        NOW,
+    )
     assert rejected == []
     return accepted
 
@@ -42,18 +56,29 @@ def views(client, org: str) -> dict:
     summary = warehouse.summary(client, org, START, END, "model")["totals"]
     daily = warehouse.timeseries(client, org, START, END, "day", None)["series"]
     return {
-        "summary": summary["calls"], "summary_cost": summary["cost_usd"],
+        "summary": summary["calls"],
+        "summary_cost": summary["cost_usd"],
         "days": [(p["bucket"], p["calls"]) for s in daily for p in s["points"]],
-        "hourly": sum(p["calls"] for s in warehouse.timeseries(client, org, START, END, "hour", None)["series"] for p in s["points"]),
+        "hourly": sum(
+            p["calls"]
+            for s in warehouse.timeseries(client, org, START, END, "hour", None)["series"]
+            for p in s["points"]
+        ),
         "profile": sum(w["calls"] for w in workload_profile(client, org, START, END)["workloads"]),
         "unpriced": warehouse.unpriced(client, org, START, END)["calls"],
-        "prompts": [(p["prompt_hash"], p["calls"]) for p in warehouse.repeated_prompts(client, org, START, END)["duplicate_prompts"]],
+        "prompts": [
+            (p["prompt_hash"], p["calls"])
+            for p in warehouse.repeated_prompts(client, org, START, END)["duplicate_prompts"]
+        ],
     }
 
 
 def test_the_validators_limits_are_the_warehouse_column_types(client):
-    stored = dict(client.query("SELECT name, type FROM system.columns WHERE database = currentDatabase() "
-                               "AND table = 'usage_events'").result_rows)
+    stored = dict(
+        client.query(
+            "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'usage_events'"
+        ).result_rows
+    )
     for field, (column_type, limit) in COLUMNS.items():
         assert stored[field] == column_type, field
         assert limit <= {"UInt32": 2**32 - 1, "UInt64": 2**64 - 1}[column_type.removeprefix("Nullable(").rstrip(")")]
@@ -70,7 +95,7 @@ def test_a_row_the_warehouse_refuses_fails_alone(client):
     stored = warehouse.insert(client, good[:3] + [bad] + good[3:])
     assert stored.rows == 7 and [r["event_id"] for r in stored.refused] == ["i-bad"]
     assert views(client, "org-i")["summary"] == 7
-    with pytest.raises(Exception):  # alone in its batch: retried (then dead-lettered) as the batch it is
+    with pytest.raises(Exception):  # noqa: B017 - whatever the warehouse raises; alone in its batch: retried (then dead-lettered) as the batch it is
         warehouse.insert(client, [bad])
 
 
@@ -82,8 +107,15 @@ def test_an_event_resent_changed_replaces_it_in_every_view(client):
     # x1 again, a day later, priced model, other prompt: it moves, it is not added.
     resent = events("org-x", {"event_id": "x1", "timestamp": "2026-11-21T09:00:00Z", "prompt_hash": "other"})
     warehouse.insert(client, resent, accepted_at=NOW + LATER)
-    expected = {"summary": 2, "summary_cost": "0.0075", "days": [("2026-11-20", 1), ("2026-11-21", 1)], "hourly": 2,
-                "profile": 2, "unpriced": 1, "prompts": []}
+    expected = {
+        "summary": 2,
+        "summary_cost": "0.0075",
+        "days": [("2026-11-20", 1), ("2026-11-21", 1)],
+        "hourly": 2,
+        "profile": 2,
+        "unpriced": 1,
+        "prompts": [],
+    }
     assert views(client, "org-x") == expected
     # A late redelivery of the first version (accepted earlier) does not undo the re-send.
     warehouse.insert(client, first, accepted_at=NOW)
@@ -103,7 +135,12 @@ def test_concurrent_duplicate_deliveries_count_once(client):
     seen = views(client, "org-c")
     # 200 x (1000 * 2.5/M + 500 * 10/M) = 200 x 0.0075
     assert (seen["summary"], seen["days"], seen["hourly"], seen["profile"], seen["summary_cost"]) == (
-        200, [("2026-11-20", 200)], 200, 200, "1.5")
+        200,
+        [("2026-11-20", 200)],
+        200,
+        200,
+        "1.5",
+    )
 
 
 @pytest.fixture
@@ -115,7 +152,9 @@ def unmigrated(tmp_path):
 
 def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
     client = unmigrated
-    client.command("CREATE TABLE schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version")
+    client.command(
+        "CREATE TABLE schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version"
+    )
     for version, path in enumerate(sorted(warehouse.MIGRATIONS.glob("000[123]_*.sql")), start=1):
         client.command(path.read_text())
         client.insert("schema_migrations", [[version]], column_names=["version"])
@@ -123,7 +162,9 @@ def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
     # The old layout has neither accepted_at (0004) nor finish_reason (0006).
     kept = [i for i, name in enumerate(warehouse.COLUMNS[:-1]) if name != "finish_reason"]
     rows = [[row[i] for i in kept] for row in (warehouse.priced_row(e, NOW) for e in old)]
-    client.insert("usage_events", rows + rows[:1], column_names=[warehouse.COLUMNS[i] for i in kept])  # m1 stored twice by the old race
+    client.insert(
+        "usage_events", rows + rows[:1], column_names=[warehouse.COLUMNS[i] for i in kept]
+    )  # m1 stored twice by the old race
     assert warehouse.migrate(client) == [4, 5, 6, 7, 8]
     assert views(client, "org-m")["days"] == [("2026-11-20", 1), ("2026-11-21", 1)]
     warehouse.insert(client, old[:1])  # redelivered after the migration
@@ -138,7 +179,16 @@ def test_instances_starting_together_apply_each_migration_once(unmigrated):
     for thread in threads:
         thread.join(timeout=120)
     assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+    ]
     warehouse.insert(unmigrated, events("org-s", {"event_id": "s1"}))
     assert views(unmigrated, "org-s")["days"] == [("2026-11-20", 1)]
 
@@ -158,14 +208,32 @@ def test_a_prompts_first_call_resent_later_moves_which_calls_are_repeats(client)
         [workload] = workload_profile(client, "org-r", START, END)["workloads"]
         return workload["repeats"]["calls"], workload["repeats"]["tokens"]["output_tokens"]
 
-    warehouse.insert(client, events("org-r", *({**base, "event_id": f"r{n}", "timestamp": f"2026-11-20T10:{n * 5:02d}:00Z",
-                                                "output_tokens": 100 * n} for n in (1, 2, 3))), accepted_at=NOW)
+    warehouse.insert(
+        client,
+        events(
+            "org-r",
+            *(
+                {**base, "event_id": f"r{n}", "timestamp": f"2026-11-20T10:{n * 5:02d}:00Z", "output_tokens": 100 * n}
+                for n in (1, 2, 3)
+            ),
+        ),
+        accepted_at=NOW,
+    )
     assert repeats() == (2, 500)  # r2 and r3 after r1
-    warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100}),
-                     accepted_at=NOW + LATER)
+    warehouse.insert(
+        client,
+        events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100}),
+        accepted_at=NOW + LATER,
+    )
     assert repeats() == (2, 400)  # r2 is first now: r3 and r1 repeat it
-    warehouse.insert(client, events("org-r", {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100,
-                                              "prompt_hash": "q"}), accepted_at=NOW + 2 * LATER)
+    warehouse.insert(
+        client,
+        events(
+            "org-r",
+            {**base, "event_id": "r1", "timestamp": "2026-11-20T10:20:00Z", "output_tokens": 100, "prompt_hash": "q"},
+        ),
+        accepted_at=NOW + 2 * LATER,
+    )
     assert repeats() == (1, 300)  # r1 asks another prompt, the first of its own
 
 
@@ -178,38 +246,84 @@ def test_a_prefix_call_resent_at_another_time_moves_its_cache_gaps(client):
         [prefix] = [p for w in workload_profile(client, "org-p", START, END)["workloads"] for p in w["prefixes"]]
         return prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]
 
-    warehouse.insert(client, events("org-p", *({**base, "event_id": f"p{n}", "timestamp": f"2026-11-20T10:{n * 10:02d}:00Z"}
-                                               for n in (0, 1, 2))), accepted_at=NOW)
+    warehouse.insert(
+        client,
+        events(
+            "org-p", *({**base, "event_id": f"p{n}", "timestamp": f"2026-11-20T10:{n * 10:02d}:00Z"} for n in (0, 1, 2))
+        ),
+        accepted_at=NOW,
+    )
     assert writes() == (3, {"300": 3, "3600": 1, "86400": 1}, 600.0)  # gaps 10 and 10 minutes
-    warehouse.insert(client, events("org-p", {**base, "event_id": "p1", "timestamp": "2026-11-20T10:02:00Z"}),
-                     accepted_at=NOW + LATER)
+    warehouse.insert(
+        client,
+        events("org-p", {**base, "event_id": "p1", "timestamp": "2026-11-20T10:02:00Z"}),
+        accepted_at=NOW + LATER,
+    )
     assert writes() == (3, {"300": 2, "3600": 1, "86400": 1}, 1080.0)  # gaps 2 and 18 minutes
 
 
 def test_a_range_cut_inside_hours_and_minutes_counts_exactly_its_calls(client):
     """Whole hours come from the rollup, the partial ones at either edge from the calls."""
-    warehouse.insert(client, events("org-e", *({"event_id": f"e{n}", "timestamp": f"2026-11-20T{9 + n // 60:02d}:{n % 60:02d}:30Z",
-                                                "prefix_hash": "E", "output_tokens": n + 1} for n in range(180))))
-    start, end = dt.datetime(2026, 11, 20, 9, 30, 15, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 20, 11, 10, tzinfo=dt.timezone.utc)
+    warehouse.insert(
+        client,
+        events(
+            "org-e",
+            *(
+                {
+                    "event_id": f"e{n}",
+                    "timestamp": f"2026-11-20T{9 + n // 60:02d}:{n % 60:02d}:30Z",
+                    "prefix_hash": "E",
+                    "output_tokens": n + 1,
+                }
+                for n in range(180)
+            ),
+        ),
+    )
+    start, end = (
+        dt.datetime(2026, 11, 20, 9, 30, 15, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 11, 20, 11, 10, tzinfo=dt.timezone.utc),
+    )
     # 09:30:30 .. 11:09:30: 30 calls in the first hour, 60 in the second, 10 in the third
     assert warehouse.summary(client, "org-e", start, end, "model")["totals"]["calls"] == 100
-    assert [p["calls"] for s in warehouse.timeseries(client, "org-e", start, end, "hour", None)["series"] for p in s["points"]] == [30, 60, 10]
+    assert [
+        p["calls"]
+        for s in warehouse.timeseries(client, "org-e", start, end, "hour", None)["series"]
+        for p in s["points"]
+    ] == [30, 60, 10]
     [workload] = workload_profile(client, "org-e", start, end)["workloads"]
     assert workload["calls"] == 100 and workload["prefixes"][0]["calls"] == 100
-    assert workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1, "86400": 1} and workload["prefixes"][0]["median_gap_seconds"] == 60.0
+    assert (
+        workload["prefixes"][0]["cache_writes"] == {"300": 1, "3600": 1, "86400": 1}
+        and workload["prefixes"][0]["median_gap_seconds"] == 60.0
+    )
     assert workload["output"]["p50"] == 81.0  # outputs 31..130, nearest rank: the 51st
     # No output beyond 4 x 81: the tail is known from the rollup's longest output alone.
-    assert workload["output_tail"] == {"cap_tokens": 324, "calls": 0, "excess_tokens": 0, "truncated_calls": 0,
-                                       "body_max_tokens": 130, "tail_min_tokens": None}
+    assert workload["output_tail"] == {
+        "cap_tokens": 324,
+        "calls": 0,
+        "excess_tokens": 0,
+        "truncated_calls": 0,
+        "body_max_tokens": 130,
+        "tail_min_tokens": None,
+    }
 
 
 def test_days_hours_and_edges_add_up_over_a_filtered_range(client):
     """A range of whole days, whole hours either side and partial hours at its edges reads
     three sources (daily and hourly rollups, the calls): each call counts once."""
-    rows = [{"event_id": f"d{n}", "timestamp": f"2026-11-{10 + n // 24:02d}T{n % 24:02d}:20:00Z",
-             "feature": "a" if n % 2 else "b"} for n in range(24 * 5)]  # one call an hour, 10th to 14th
+    rows = [
+        {
+            "event_id": f"d{n}",
+            "timestamp": f"2026-11-{10 + n // 24:02d}T{n % 24:02d}:20:00Z",
+            "feature": "a" if n % 2 else "b",
+        }
+        for n in range(24 * 5)
+    ]  # one call an hour, 10th to 14th
     warehouse.insert(client, events("org-d", *rows))
-    start, end = dt.datetime(2026, 11, 10, 21, 30, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 14, 2, 10, tzinfo=dt.timezone.utc)
+    start, end = (
+        dt.datetime(2026, 11, 10, 21, 30, tzinfo=dt.timezone.utc),
+        dt.datetime(2026, 11, 14, 2, 10, tzinfo=dt.timezone.utc),
+    )
     # 10th 22:20, 23:20; 11th-13th: 72; 14th 00:20, 01:20 (02:20 is after the end): 76 calls, half of them "a"
     assert warehouse.summary(client, "org-d", start, end, "feature")["totals"]["calls"] == 76
     assert warehouse.summary(client, "org-d", start, end, "feature", {"feature": ["a"]})["totals"]["calls"] == 38
@@ -221,8 +335,9 @@ def test_concurrent_deliveries_under_the_redis_lock_count_once(client):
     """As consumer instances scaled out would store them: each holding the org's Redis lock."""
     import redis
 
-    from netra_analytics.ingest_lock import RedisOrgLock
     from tests.conftest import TEST_REDIS_URL
+
+    from netra_analytics.ingest_lock import RedisOrgLock
 
     lock = RedisOrgLock(redis.Redis.from_url(TEST_REDIS_URL))
     batch = events("org-rl", *({"event_id": f"rl{n}"} for n in range(100)))

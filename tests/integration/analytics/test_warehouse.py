@@ -10,10 +10,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from netra_analytics import warehouse
 from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
 from shared_lib.usage import parse_batch
+
+from netra_analytics import warehouse
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
@@ -22,11 +23,19 @@ START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026,
 SERVER_DSN = os.environ.get("NETRA_TEST_CLICKHOUSE_DSN")
 
 
-@pytest.fixture(scope="module", params=[
-    "chdb",
-    pytest.param("server", marks=[pytest.mark.clickhouse_server,
-                                  pytest.mark.skipif(not SERVER_DSN, reason="set NETRA_TEST_CLICKHOUSE_DSN to a ClickHouse server")]),
-])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "chdb",
+        pytest.param(
+            "server",
+            marks=[
+                pytest.mark.clickhouse_server,
+                pytest.mark.skipif(not SERVER_DSN, reason="set NETRA_TEST_CLICKHOUSE_DSN to a ClickHouse server"),
+            ],
+        ),
+    ],
+)
 def client(request, tmp_path_factory):
     """The same suite on embedded chDB and, opted in, on a real server (a fresh database)."""
     if request.param == "chdb":
@@ -47,7 +56,9 @@ def _with_database(dsn: str, database: str) -> str:
 
 
 def events(org: str, *rows: dict):
-    accepted, rejected = parse_batch([{"timestamp": "2026-11-20T10:00:00Z", "provider": "openai", **r} for r in rows], org, NOW)
+    accepted, rejected = parse_batch(
+        [{"timestamp": "2026-11-20T10:00:00Z", "provider": "openai", **r} for r in rows], org, NOW
+    )
     assert rejected == []
     return accepted
 
@@ -56,14 +67,38 @@ def test_summary_by_model_with_hand_worked_costs(client):
     org_a = events(
         "org-a",
         {"event_id": "a1", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "latency_ms": 100},
-        {"event_id": "a2", "model": "gpt-4o", "input_tokens": 5000, "cached_input_tokens": 4000, "output_tokens": 1000, "latency_ms": 300},
-        {"event_id": "a3", "model": "gpt-4o-mini", "input_tokens": 1_000_000, "output_tokens": 1_000_000, "batch": True,
-         "latency_ms": 200, "status": "error", "interactive": False},
+        {
+            "event_id": "a2",
+            "model": "gpt-4o",
+            "input_tokens": 5000,
+            "cached_input_tokens": 4000,
+            "output_tokens": 1000,
+            "latency_ms": 300,
+        },
+        {
+            "event_id": "a3",
+            "model": "gpt-4o-mini",
+            "input_tokens": 1_000_000,
+            "output_tokens": 1_000_000,
+            "batch": True,
+            "latency_ms": 200,
+            "status": "error",
+            "interactive": False,
+        },
         {"event_id": "a4", "model": "gpt-99-turbo", "input_tokens": 10, "output_tokens": 10, "latency_ms": 400},
-        {"event_id": "a5", "provider": "anthropic", "model": "claude-3-5-haiku-latest", "input_tokens": 10, "output_tokens": 10,
-         "cost_usd": "0.5", "latency_ms": 500},
+        {
+            "event_id": "a5",
+            "provider": "anthropic",
+            "model": "claude-3-5-haiku-latest",
+            "input_tokens": 10,
+            "output_tokens": 10,
+            "cost_usd": "0.5",
+            "latency_ms": 500,
+        },
     )
-    org_b = events("org-b", {"event_id": "b1", "model": "gpt-4o", "input_tokens": 10_000_000, "output_tokens": 0, "latency_ms": 9})
+    org_b = events(
+        "org-b", {"event_id": "b1", "model": "gpt-4o", "input_tokens": 10_000_000, "output_tokens": 0, "latency_ms": 9}
+    )
     warehouse.insert(client, org_a + org_b)
     warehouse.insert(client, org_a[:2])  # a redelivery of a1 and a2
 
@@ -80,7 +115,10 @@ def test_summary_by_model_with_hand_worked_costs(client):
     totals = report["totals"]
     assert totals["calls"] == 5 and totals["cost_usd"] == "0.9" and totals["error_rate"] == 0.2
     # latencies [100, 200, 300, 400, 500]: p50 = [floor(2.5)] = 300, p95 = [floor(4.75)] = 500
-    assert totals["input_tokens"] == 1_006_020 and (totals["p50_latency_ms"], totals["p95_latency_ms"]) == (300.0, 500.0)
+    assert totals["input_tokens"] == 1_006_020 and (totals["p50_latency_ms"], totals["p95_latency_ms"]) == (
+        300.0,
+        500.0,
+    )
     assert totals["p99_latency_ms"] == 500.0
     assert (totals["p50_ttft_ms"], totals["p95_ttft_ms"]) == (None, None)  # no call reported a TTFT
     assert report["unpriced"] == {"calls": 1, "tokens": 20}
@@ -92,10 +130,17 @@ def test_summary_by_model_with_hand_worked_costs(client):
 
 
 def test_provided_and_computed_costs_are_kept_side_by_side(client):
-    warehouse.insert(client, events("org-d", {"event_id": "d1", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500,
-                                              "cost_usd": "0.01"}))
-    row = client.query("SELECT provided_cost_usd, computed_cost_usd, cost_usd, cost_status, price_version FROM usage_events FINAL "
-                       "WHERE org_id = 'org-d'").result_rows[0]
+    warehouse.insert(
+        client,
+        events(
+            "org-d",
+            {"event_id": "d1", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "cost_usd": "0.01"},
+        ),
+    )
+    row = client.query(
+        "SELECT provided_cost_usd, computed_cost_usd, cost_usd, cost_status, price_version FROM usage_events FINAL "
+        "WHERE org_id = 'org-d'"
+    ).result_rows[0]
     assert [str(v) for v in row[:3]] == ["0.010000000", "0.007500000", "0.010000000"]
     assert row[3] == "provided" and row[4].startswith("genai-prices/")
 
@@ -107,28 +152,84 @@ def test_group_by_is_checked(client):
 
 def test_repeated_prompts_and_shared_prefixes(client):
     base = {"model": "gpt-4o", "output_tokens": 500, "latency_ms": 10}
-    warehouse.insert(client, events(
-        "org-p",
-        {**base, "event_id": "p1", "timestamp": "2026-11-20T10:00:00Z", "input_tokens": 1000, "prompt_hash": "h1", "prefix_hash": "x"},
-        {**base, "event_id": "p2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 1000, "prompt_hash": "h1", "prefix_hash": "x",
-         "cached_input_tokens": 800},
-        {**base, "event_id": "p3", "timestamp": "2026-11-20T10:02:00Z", "input_tokens": 1000, "prompt_hash": "h1", "prefix_hash": "x"},
-        {**base, "event_id": "p4", "timestamp": "2026-11-20T10:03:00Z", "input_tokens": 1000, "prompt_hash": "h2"},
-        {**base, "event_id": "p5", "timestamp": "2026-11-20T10:04:00Z", "input_tokens": 1000, "prompt_hash": "h1", "status": "error"},
-    ))
+    warehouse.insert(
+        client,
+        events(
+            "org-p",
+            {
+                **base,
+                "event_id": "p1",
+                "timestamp": "2026-11-20T10:00:00Z",
+                "input_tokens": 1000,
+                "prompt_hash": "h1",
+                "prefix_hash": "x",
+            },
+            {
+                **base,
+                "event_id": "p2",
+                "timestamp": "2026-11-20T10:01:00Z",
+                "input_tokens": 1000,
+                "prompt_hash": "h1",
+                "prefix_hash": "x",
+                "cached_input_tokens": 800,
+            },
+            {
+                **base,
+                "event_id": "p3",
+                "timestamp": "2026-11-20T10:02:00Z",
+                "input_tokens": 1000,
+                "prompt_hash": "h1",
+                "prefix_hash": "x",
+            },
+            {**base, "event_id": "p4", "timestamp": "2026-11-20T10:03:00Z", "input_tokens": 1000, "prompt_hash": "h2"},
+            {
+                **base,
+                "event_id": "p5",
+                "timestamp": "2026-11-20T10:04:00Z",
+                "input_tokens": 1000,
+                "prompt_hash": "h1",
+                "status": "error",
+            },
+        ),
+    )
     found = warehouse.repeated_prompts(client, "org-p", START, END)
     # h1 succeeded 3 times: 0.0075 (first) + 0.0065 (800 cached: 200*2.5/M + 800*1.25/M + 500*10/M) + 0.0075
-    assert found["duplicate_prompts"] == [{"prompt_hash": "h1", "calls": 3, "repeat_calls": 2, "cost_usd": "0.0215",
-                                           "repeat_cost_usd": "0.014", "models": ["gpt-4o"], "features": ["default"]}]
-    assert found["shared_prefixes"] == [{"prefix_hash": "x", "calls": 3, "input_tokens": 3000, "cached_input_tokens": 800,
-                                         "cached_share": 0.2667, "models": ["gpt-4o"]}]
+    assert found["duplicate_prompts"] == [
+        {
+            "prompt_hash": "h1",
+            "calls": 3,
+            "repeat_calls": 2,
+            "cost_usd": "0.0215",
+            "repeat_cost_usd": "0.014",
+            "models": ["gpt-4o"],
+            "features": ["default"],
+        }
+    ]
+    assert found["shared_prefixes"] == [
+        {
+            "prefix_hash": "x",
+            "calls": 3,
+            "input_tokens": 3000,
+            "cached_input_tokens": 800,
+            "cached_share": 0.2667,
+            "models": ["gpt-4o"],
+        }
+    ]
     assert warehouse.repeated_prompts(client, "org-a", START, END)["duplicate_prompts"] == []
 
 
 def test_ttft_percentiles_skip_calls_that_did_not_report_one(client):
     base = {"model": "gpt-4o", "input_tokens": 10, "output_tokens": 10, "latency_ms": 1000}
-    warehouse.insert(client, events("org-t", {**base, "event_id": "t1", "ttft_ms": 100}, {**base, "event_id": "t2", "ttft_ms": 300},
-                                     {**base, "event_id": "t3", "ttft_ms": 200}, {**base, "event_id": "t4"}))
+    warehouse.insert(
+        client,
+        events(
+            "org-t",
+            {**base, "event_id": "t1", "ttft_ms": 100},
+            {**base, "event_id": "t2", "ttft_ms": 300},
+            {**base, "event_id": "t3", "ttft_ms": 200},
+            {**base, "event_id": "t4"},
+        ),
+    )
     totals = warehouse.summary(client, "org-t", START, END, "model")["totals"]
     # reported TTFTs sorted [100, 200, 300]: p50 = [floor(1.5)] = 200, p95 = [floor(2.85)] = 300
     assert (totals["calls"], totals["p50_ttft_ms"], totals["p95_ttft_ms"]) == (4, 200.0, 300.0)
@@ -138,59 +239,114 @@ def test_calls_without_a_latency_are_left_out_of_latency_percentiles(client):
     from netra_analytics.profile import workload_profile
 
     base = {"model": "gpt-4o", "input_tokens": 10, "output_tokens": 10, "feature": "timed"}
-    warehouse.insert(client, events("org-l", {**base, "event_id": "l1", "latency_ms": 100}, {**base, "event_id": "l2", "latency_ms": 300},
-                                     {**base, "event_id": "l3"}, {**base, "event_id": "l4", "feature": "untimed"}))
+    warehouse.insert(
+        client,
+        events(
+            "org-l",
+            {**base, "event_id": "l1", "latency_ms": 100},
+            {**base, "event_id": "l2", "latency_ms": 300},
+            {**base, "event_id": "l3"},
+            {**base, "event_id": "l4", "feature": "untimed"},
+        ),
+    )
     report = warehouse.summary(client, "org-l", START, END, "feature")
     # timed latencies [100, 300] (l3 sent none): p50 = [floor(1.0)] = 300; were l3 a 0, [0, 100, 300] would give 100
     timed, untimed = sorted(report["groups"], key=lambda g: g["key"])
     assert (timed["calls"], timed["p50_latency_ms"], timed["p95_latency_ms"]) == (3, 300.0, 300.0)
-    assert (untimed["calls"], untimed["p50_latency_ms"], untimed["p99_latency_ms"], untimed["p50_ttft_ms"]) == (1, None, None, None)
+    assert (untimed["calls"], untimed["p50_latency_ms"], untimed["p99_latency_ms"], untimed["p50_ttft_ms"]) == (
+        1,
+        None,
+        None,
+        None,
+    )
     assert report["totals"]["p50_latency_ms"] == 300.0
     latency = {w["feature"]: w["latency"] for w in workload_profile(client, "org-l", START, END)["workloads"]}
-    assert latency["timed"]["p50_ms"] == 300.0 and latency["untimed"] == {"p50_ms": None, "p95_ms": None,
-                                                                          "p50_ttft_ms": None, "p95_ttft_ms": None}
+    assert latency["timed"]["p50_ms"] == 300.0 and latency["untimed"] == {
+        "p50_ms": None,
+        "p95_ms": None,
+        "p50_ttft_ms": None,
+        "p95_ttft_ms": None,
+    }
 
 
 def test_daily_rollup_counts_a_redelivered_event_once(client):
     base = {"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 500, "latency_ms": 10}
-    batch = events("org-r",
-                   {**base, "event_id": "r1", "timestamp": "2026-11-20T10:00:00Z"},
-                   {**base, "event_id": "r2", "timestamp": "2026-11-20T23:59:59Z", "status": "error"},
-                   {**base, "event_id": "r3", "timestamp": "2026-11-21T00:00:00Z", "model": "gpt-99-turbo"})
+    batch = events(
+        "org-r",
+        {**base, "event_id": "r1", "timestamp": "2026-11-20T10:00:00Z"},
+        {**base, "event_id": "r2", "timestamp": "2026-11-20T23:59:59Z", "status": "error"},
+        {**base, "event_id": "r3", "timestamp": "2026-11-21T00:00:00Z", "model": "gpt-99-turbo"},
+    )
     assert warehouse.insert(client, batch).rows == 3
     warehouse.insert(client, batch)  # the whole batch again
     warehouse.insert(client, batch[1:] + batch[1:])  # part of it, twice within one batch
 
     daily = warehouse.timeseries(client, "org-r", START, END, "day", None)
     # each gpt-4o call: 1000*2.5/M + 500*10/M = 0.0075; the unknown model is unpriced (0, counted apart)
-    assert daily["series"] == [{"key": None, "points": [
-        {"bucket": "2026-11-20", "calls": 2, "errors": 1, "input_tokens": 2000, "output_tokens": 1000, "cost_usd": "0.015"},
-        {"bucket": "2026-11-21", "calls": 1, "errors": 0, "input_tokens": 1000, "output_tokens": 500, "cost_usd": "0"},
-    ]}]
+    assert daily["series"] == [
+        {
+            "key": None,
+            "points": [
+                {
+                    "bucket": "2026-11-20",
+                    "calls": 2,
+                    "errors": 1,
+                    "input_tokens": 2000,
+                    "output_tokens": 1000,
+                    "cost_usd": "0.015",
+                },
+                {
+                    "bucket": "2026-11-21",
+                    "calls": 1,
+                    "errors": 0,
+                    "input_tokens": 1000,
+                    "output_tokens": 500,
+                    "cost_usd": "0",
+                },
+            ],
+        }
+    ]
     hourly = warehouse.timeseries(client, "org-r", START, END, "hour", "model")
     assert [(s["key"], [p["bucket"] for p in s["points"]]) for s in hourly["series"]] == [
-        ("gpt-4o", ["2026-11-20T10:00:00Z", "2026-11-20T23:00:00Z"]), ("gpt-99-turbo", ["2026-11-21T00:00:00Z"])]
+        ("gpt-4o", ["2026-11-20T10:00:00Z", "2026-11-20T23:00:00Z"]),
+        ("gpt-99-turbo", ["2026-11-21T00:00:00Z"]),
+    ]
     # The rollup and the calls agree.
     assert warehouse.summary(client, "org-r", START, END, "day")["totals"]["calls"] == 3
     # A day series covers whole days overlapping the range; an hour series exactly the range.
     late = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc)
-    assert [p["bucket"] for p in warehouse.timeseries(client, "org-r", late, END, "day", None)["series"][0]["points"]] == [
-        "2026-11-20", "2026-11-21"]
+    assert [
+        p["bucket"] for p in warehouse.timeseries(client, "org-r", late, END, "day", None)["series"][0]["points"]
+    ] == ["2026-11-20", "2026-11-21"]
     assert len(warehouse.timeseries(client, "org-r", late, END, "hour", None)["series"][0]["points"]) == 2
 
 
 def test_unpriced_calls_are_listed_per_model(client):
-    warehouse.insert(client, events(
-        "org-u",
-        {"event_id": "u1", "model": "gpt-99-turbo", "input_tokens": 100, "output_tokens": 10, "feature": "chat"},
-        {"event_id": "u2", "model": "gpt-99-turbo", "input_tokens": 200, "output_tokens": 20, "feature": "search",
-         "timestamp": "2026-11-21T08:00:00Z"},
-        {"event_id": "u3", "model": "gpt-4o", "input_tokens": 100, "output_tokens": 10},
-    ))
+    warehouse.insert(
+        client,
+        events(
+            "org-u",
+            {"event_id": "u1", "model": "gpt-99-turbo", "input_tokens": 100, "output_tokens": 10, "feature": "chat"},
+            {
+                "event_id": "u2",
+                "model": "gpt-99-turbo",
+                "input_tokens": 200,
+                "output_tokens": 20,
+                "feature": "search",
+                "timestamp": "2026-11-21T08:00:00Z",
+            },
+            {"event_id": "u3", "model": "gpt-4o", "input_tokens": 100, "output_tokens": 10},
+        ),
+    )
     found = warehouse.unpriced(client, "org-u", START, END)
     assert (found["calls"], found["tokens"]) == (2, 330)
     [model] = found["models"]
-    assert (model["provider"], model["model"], model["calls"], model["features"]) == ("openai", "gpt-99-turbo", 2, ["chat", "search"])
+    assert (model["provider"], model["model"], model["calls"], model["features"]) == (
+        "openai",
+        "gpt-99-turbo",
+        2,
+        ["chat", "search"],
+    )
     assert (model["first_seen"], model["last_seen"]) == ("2026-11-20T10:00:00Z", "2026-11-21T08:00:00Z")
     assert warehouse.unpriced(client, "org-a", START, END)["calls"] == 1  # org-a's own gpt-99-turbo call only
 
@@ -198,20 +354,82 @@ def test_unpriced_calls_are_listed_per_model(client):
 def test_workload_profile_with_hand_worked_numbers(client):
     from netra_analytics.profile import workload_profile
 
-    base = {"model": "gpt-4o", "feature": "triage", "latency_ms": 100, "prefix_hash": "sys", "metadata": {"prefix_tokens": "1800"}}
+    base = {
+        "model": "gpt-4o",
+        "feature": "triage",
+        "latency_ms": 100,
+        "prefix_hash": "sys",
+        "metadata": {"prefix_tokens": "1800"},
+    }
     rows = [  # outputs 10, 20, 30, 40 and a runaway 1000; a billed timeout; h1 asked three times
-        {**base, "event_id": "w1", "timestamp": "2026-11-20T10:00:00Z", "input_tokens": 2000, "output_tokens": 10, "prompt_hash": "h1"},
-        {**base, "event_id": "w2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 2000, "output_tokens": 20, "prompt_hash": "h1",
-         "cached_input_tokens": 1000},
-        {**base, "event_id": "w3", "timestamp": "2026-11-20T10:07:00Z", "input_tokens": 2100, "output_tokens": 30, "prompt_hash": "h1"},
-        {**base, "event_id": "w4", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 2500, "output_tokens": 40, "prompt_hash": "h2",
-         "max_tokens": 40},
-        {**base, "event_id": "w5", "timestamp": "2026-11-20T11:01:00Z", "input_tokens": 3000, "output_tokens": 1000,
-         "finish_reason": "length"},
-        {**base, "event_id": "w6", "timestamp": "2026-11-20T11:02:00Z", "input_tokens": 4000, "output_tokens": 100, "status": "timeout",
-         "finish_reason": "length", "max_tokens": 100},
-        {**base, "event_id": "w7", "timestamp": "2026-11-20T11:03:00Z", "input_tokens": 0, "output_tokens": 0, "status": "rate_limited"},
-        {**base, "event_id": "w8", "model": "gpt-4o-mini", "interactive": False, "input_tokens": 10, "output_tokens": 10},
+        {
+            **base,
+            "event_id": "w1",
+            "timestamp": "2026-11-20T10:00:00Z",
+            "input_tokens": 2000,
+            "output_tokens": 10,
+            "prompt_hash": "h1",
+        },
+        {
+            **base,
+            "event_id": "w2",
+            "timestamp": "2026-11-20T10:01:00Z",
+            "input_tokens": 2000,
+            "output_tokens": 20,
+            "prompt_hash": "h1",
+            "cached_input_tokens": 1000,
+        },
+        {
+            **base,
+            "event_id": "w3",
+            "timestamp": "2026-11-20T10:07:00Z",
+            "input_tokens": 2100,
+            "output_tokens": 30,
+            "prompt_hash": "h1",
+        },
+        {
+            **base,
+            "event_id": "w4",
+            "timestamp": "2026-11-20T11:00:00Z",
+            "input_tokens": 2500,
+            "output_tokens": 40,
+            "prompt_hash": "h2",
+            "max_tokens": 40,
+        },
+        {
+            **base,
+            "event_id": "w5",
+            "timestamp": "2026-11-20T11:01:00Z",
+            "input_tokens": 3000,
+            "output_tokens": 1000,
+            "finish_reason": "length",
+        },
+        {
+            **base,
+            "event_id": "w6",
+            "timestamp": "2026-11-20T11:02:00Z",
+            "input_tokens": 4000,
+            "output_tokens": 100,
+            "status": "timeout",
+            "finish_reason": "length",
+            "max_tokens": 100,
+        },
+        {
+            **base,
+            "event_id": "w7",
+            "timestamp": "2026-11-20T11:03:00Z",
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "status": "rate_limited",
+        },
+        {
+            **base,
+            "event_id": "w8",
+            "model": "gpt-4o-mini",
+            "interactive": False,
+            "input_tokens": 10,
+            "output_tokens": 10,
+        },
     ]
     warehouse.insert(client, events("org-w", *rows))
     profile = workload_profile(client, "org-w", START, END)
@@ -219,30 +437,56 @@ def test_workload_profile_with_hand_worked_numbers(client):
     assert [(w["model"], w["interactive"]) for w in profile["workloads"]] == [("gpt-4o", True), ("gpt-4o-mini", False)]
     assert (triage["calls"], triage["success_calls"]) == (7, 5)
     assert (triage["calls_with_prompt_hash"], triage["calls_with_prefix_hash"]) == (4, 7)
-    assert triage["tokens"] == {"input_tokens": 15600, "cached_input_tokens": 1000, "cache_write_tokens": 0, "output_tokens": 1200}
+    assert triage["tokens"] == {
+        "input_tokens": 15600,
+        "cached_input_tokens": 1000,
+        "cache_write_tokens": 0,
+        "output_tokens": 1200,
+    }
     # Successful outputs [10, 20, 30, 40, 1000]: nearest-rank p50 = [floor(2.5)] = 30; mean 220
     assert (triage["output"]["p50"], triage["output"]["mean"], triage["output"]["p99"]) == (30.0, 220.0, 1000.0)
     # The timeout was billed: 4000*2.5/M + 100*10/M = 0.011; the rate-limited call was not.
-    assert triage["failures"] == {"calls": 2, "billed_calls": 1, "cost_usd": "0.011",
-                                  "tokens": {"input_tokens": 4000, "cached_input_tokens": 0, "cache_write_tokens": 0,
-                                             "output_tokens": 100}}
+    assert triage["failures"] == {
+        "calls": 2,
+        "billed_calls": 1,
+        "cost_usd": "0.011",
+        "tokens": {"input_tokens": 4000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 100},
+    }
     # h1 after its first: w2 (1000*2.5/M + 1000*1.25/M + 20*10/M = 0.00395) and w3 (2100*2.5/M + 30*10/M = 0.00555)
-    assert triage["repeats"] == {"calls": 2, "cost_usd": "0.0095",
-                                 "tokens": {"input_tokens": 4100, "cached_input_tokens": 1000, "cache_write_tokens": 0,
-                                            "output_tokens": 50}}
+    assert triage["repeats"] == {
+        "calls": 2,
+        "cost_usd": "0.0095",
+        "tokens": {"input_tokens": 4100, "cached_input_tokens": 1000, "cache_write_tokens": 0, "output_tokens": 50},
+    }
     # Stopped at their limit, successful calls only: w5 said `length`, w4 produced its max_tokens (40);
     # the timeout w6 did both and is not counted.
     assert (triage["output"]["length_calls"], triage["output"]["at_max_tokens_calls"]) == (1, 1)
     # Tail: the cap is 4 x p50 = 120 tokens; only the runaway exceeds it, by 880, and it ended `length`.
     # Either side of the cap: the body's longest output is 40, the tail's shortest 1000.
-    assert triage["output_tail"] == {"cap_tokens": 120, "calls": 1, "excess_tokens": 880, "truncated_calls": 1,
-                                     "body_max_tokens": 40, "tail_min_tokens": 1000}
+    assert triage["output_tail"] == {
+        "cap_tokens": 120,
+        "calls": 1,
+        "excess_tokens": 880,
+        "truncated_calls": 1,
+        "body_max_tokens": 40,
+        "tail_min_tokens": 1000,
+    }
     # Five successful calls share the prefix at 10:00, 10:01, 10:07, 11:00, 11:01: gaps -, 1, 6, 53 and 1 minutes.
     # A 5-minute cache (since last use) is written by the first call and after the 6- and 53-minute gaps;
     # a 1-hour (and a 24-hour) cache by the first only. Median of the four gaps [1, 1, 6, 53] min (nearest rank: the 3rd): 6 min.
-    assert triage["prefixes"] == [{"prefix_hash": "sys", "calls": 5, "prefix_tokens_max": 2000, "prefix_tokens_reported": 1800,
-                                   "mean_input_tokens": 2320.0, "input_tokens": 11600, "cached_input_tokens": 1000,
-                                   "cache_writes": {"300": 3, "3600": 1, "86400": 1}, "median_gap_seconds": 360.0}]
+    assert triage["prefixes"] == [
+        {
+            "prefix_hash": "sys",
+            "calls": 5,
+            "prefix_tokens_max": 2000,
+            "prefix_tokens_reported": 1800,
+            "mean_input_tokens": 2320.0,
+            "input_tokens": 11600,
+            "cached_input_tokens": 1000,
+            "cache_writes": {"300": 3, "3600": 1, "86400": 1},
+            "median_gap_seconds": 360.0,
+        }
+    ]
     assert workload_profile(client, "org-none", START, END)["workloads"] == []
 
 
@@ -250,12 +494,20 @@ def test_cache_writes_follow_the_gaps_between_a_prefixs_calls_not_the_clock(clie
     from netra_analytics.profile import workload_profile
 
     base = {"model": "gpt-4o", "feature": "chat", "input_tokens": 2000, "output_tokens": 10, "prefix_hash": "s"}
-    times = ["10:03:00", "10:04:30", "10:06:00", "10:08:00",  # a session across the 10:05 boundary: gaps 1.5, 1.5, 2 min
-             "10:13:00.001",  # 5 min 0.001 s after the last: the cache has expired
-             "10:18:00.001",  # exactly 5 min: still alive (a write only after a gap *longer* than the lifetime)
-             "11:30:00", "12:29:00"]  # 72 and 59 minutes: a 1-hour cache survives the second only
+    times = [
+        "10:03:00",
+        "10:04:30",
+        "10:06:00",
+        "10:08:00",  # a session across the 10:05 boundary: gaps 1.5, 1.5, 2 min
+        "10:13:00.001",  # 5 min 0.001 s after the last: the cache has expired
+        "10:18:00.001",  # exactly 5 min: still alive (a write only after a gap *longer* than the lifetime)
+        "11:30:00",
+        "12:29:00",
+    ]  # 72 and 59 minutes: a 1-hour cache survives the second only
     rows = [{**base, "event_id": f"g{i}", "timestamp": f"2026-11-20T{t}Z"} for i, t in enumerate(times)]
-    rows.append({**base, "event_id": "g-other", "prefix_hash": "t", "timestamp": "2026-11-20T10:04:00Z"})  # another prefix
+    rows.append(
+        {**base, "event_id": "g-other", "prefix_hash": "t", "timestamp": "2026-11-20T10:04:00Z"}
+    )  # another prefix
     warehouse.insert(client, events("org-g", *rows))
     [prefix] = [p for w in workload_profile(client, "org-g", START, END)["workloads"] for p in w["prefixes"]]
     # 5 minutes: the first call, 10:13:00.001, 11:30 and 12:29 (4; the clock's 5-minute windows with traffic,
@@ -263,4 +515,8 @@ def test_cache_writes_follow_the_gaps_between_a_prefixs_calls_not_the_clock(clie
     # 24 hours: the first call only.
     # Gaps sorted: 90, 90, 120, 300, 300.001, 3540, 4319.999 s; nearest-rank median (the 4th): 300 s.
     assert (prefix["prefix_hash"], prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]) == (
-        "s", 8, {"300": 4, "3600": 2, "86400": 1}, 300.0)
+        "s",
+        8,
+        {"300": 4, "3600": 2, "86400": 1},
+        300.0,
+    )

@@ -25,18 +25,31 @@ def create(http, auth_url, owner, **body):
 
 
 def event(unique: str) -> dict:
-    return {"event_id": f"{unique}-scoped", "timestamp": "2026-11-20T10:00:00Z", "provider": "openai", "model": "gpt-4o",
-            "input_tokens": 1000, "output_tokens": 500, "latency_ms": 100, "feature": "support"}
+    return {
+        "event_id": f"{unique}-scoped",
+        "timestamp": "2026-11-20T10:00:00Z",
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 1000,
+        "output_tokens": 500,
+        "latency_ms": 100,
+        "feature": "support",
+    }
 
 
 def summary(http, analytics_url, headers):
-    return http.get(f"{analytics_url}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=headers)
+    return http.get(
+        f"{analytics_url}/api/usage/summary", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=headers
+    )
 
 
 def test_a_key_holds_exactly_the_scopes_it_was_created_with(http, auth_url, redis, owner):
     component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis)
-    for asked, held in ((None, ["usage:write"]), (["usage:read"], ["usage:read"]),
-                        (["usage:read", "usage:write", "usage:read"], ["usage:write", "usage:read"])):
+    for asked, held in (
+        (None, ["usage:write"]),
+        (["usage:read"], ["usage:read"]),
+        (["usage:read", "usage:write", "usage:read"], ["usage:write", "usage:read"]),
+    ):
         created = create(http, auth_url, owner, **({} if asked is None else {"scopes": asked}))
         assert created.status_code == 201, created.text
         key = created.json()
@@ -69,8 +82,13 @@ def test_a_read_key_reads_the_orgs_summary_and_cannot_write(http, auth_url, anal
     answer = eventually(shown, 30, interval=0.3, what="the owner's call shown to the read key")
     assert answer.status_code == 200, answer.text
     # The key reads its own org's numbers, the same the owner sees.
-    assert answer.json()["totals"]["calls"] == 1 and answer.json()["totals"] == summary(http, analytics_url, owner).json()["totals"]
-    refused = http.post(f"{analytics_url}/api/usage", json=[{**event(unique), "event_id": f"{unique}-by-reader"}], headers=reader)
+    assert (
+        answer.json()["totals"]["calls"] == 1
+        and answer.json()["totals"] == summary(http, analytics_url, owner).json()["totals"]
+    )
+    refused = http.post(
+        f"{analytics_url}/api/usage", json=[{**event(unique), "event_id": f"{unique}-by-reader"}], headers=reader
+    )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden", refused.text
 
 
@@ -80,8 +98,12 @@ def test_a_write_key_writes_and_cannot_read(http, auth_url, analytics_url, owner
     assert written.status_code == 200 and written.json()["accepted"] == 1, written.text
     refused = summary(http, analytics_url, writer)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden", refused.text
-    eventually(lambda: summary(http, analytics_url, owner).json()["totals"]["calls"] >= 1, 30, interval=0.3,
-               what="the write key's call stored for its org")
+    eventually(
+        lambda: summary(http, analytics_url, owner).json()["totals"]["calls"] >= 1,
+        30,
+        interval=0.3,
+        what="the write key's call stored for its org",
+    )
 
 
 def test_a_key_with_both_scopes_reads_and_writes(http, auth_url, analytics_url, owner, unique):

@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 import flask
 import pytest
 
-from netra_auth import bootstrap, routes
-from netra_auth.migrate import migrate
 from shared_lib.clients.postgres import connection_factory
 from shared_lib.config import load_settings
 from tests.conftest import APP_CALLBACK
+
+from netra_auth import bootstrap, routes
+from netra_auth.migrate import migrate
 
 
 @pytest.fixture
@@ -54,7 +55,9 @@ def frozen_limits(service, unique):
     """The service with its real Redis limiter on a frozen clock, in a namespace of its own."""
     from shared_lib.ratelimit import RateLimiter
 
-    limiter = RateLimiter(service.redis, f"auth-{unique}", service.settings.rate_limit_per_minute, 60, clock=lambda: FROZEN_AT)
+    limiter = RateLimiter(
+        service.redis, f"auth-{unique}", service.settings.rate_limit_per_minute, 60, clock=lambda: FROZEN_AT
+    )
     return dataclasses.replace(service, limiter=limiter)
 
 
@@ -68,7 +71,9 @@ def call(service, path, method="GET", ip="203.0.113.7", **kwargs):
 def test_login_is_rate_limited_per_client_ip(service, unique):
     service = frozen_limits(service, unique)
     ip = "198.51.100.7"
-    statuses = [call(service, "/auth/dev/login", "POST", ip=ip, json={"email": f"rl-{unique}@example.com"})[0] for _ in range(4)]
+    statuses = [
+        call(service, "/auth/dev/login", "POST", ip=ip, json={"email": f"rl-{unique}@example.com"})[0] for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     status, body, headers = call(service, "/auth/dev/login", "POST", ip=ip, json={})
     assert status == 429 and body["error"]["code"] == "rate_limited" and headers["Retry-After"] == str(RETRY_AFTER)
@@ -77,8 +82,10 @@ def test_login_is_rate_limited_per_client_ip(service, unique):
 
 def _logins(service, forwarded_for: list[str], ip: str, unique: str) -> list[int]:
     email = f"xff-{unique}@example.com"
-    return [call(service, "/auth/dev/login", "POST", ip=ip, headers={"X-Forwarded-For": xff}, json={"email": email})[0]
-            for xff in forwarded_for]
+    return [
+        call(service, "/auth/dev/login", "POST", ip=ip, headers={"X-Forwarded-For": xff}, json={"email": email})[0]
+        for xff in forwarded_for
+    ]
 
 
 def test_rotating_x_forwarded_for_gives_no_fresh_login_budget(service, unique):
@@ -123,14 +130,23 @@ def test_migrations_are_applied_once(settings):
 
 
 def test_concurrent_use_of_one_refresh_token_leaves_one_winner_and_revokes_the_family(service, unique):
-    status, tokens, _ = call(service, "/auth/dev/login", "POST", ip=f"race-{unique}", json={"email": f"race-{unique}@example.com"})
+    status, tokens, _ = call(
+        service, "/auth/dev/login", "POST", ip=f"race-{unique}", json={"email": f"race-{unique}@example.com"}
+    )
     assert status == 200
     results, barrier = [], threading.Barrier(2)
 
     def use():
         barrier.wait()
-        results.append(call(service, "/auth/refresh", "POST", ip=f"race-{unique}-{threading.get_ident()}",
-                            json={"refresh_token": tokens["refresh_token"]}))
+        results.append(
+            call(
+                service,
+                "/auth/refresh",
+                "POST",
+                ip=f"race-{unique}-{threading.get_ident()}",
+                json={"refresh_token": tokens["refresh_token"]},
+            )
+        )
 
     threads = [threading.Thread(target=use) for _ in range(2)]
     for thread in threads:
@@ -142,7 +158,9 @@ def test_concurrent_use_of_one_refresh_token_leaves_one_winner_and_revokes_the_f
 
 
 def test_the_audit_log_records_sign_ins_refreshes_and_reuse(service, settings, unique):
-    _, tokens, _ = call(service, "/auth/dev/login", "POST", ip=f"audit-{unique}", json={"email": f"audit-{unique}@example.com"})
+    _, tokens, _ = call(
+        service, "/auth/dev/login", "POST", ip=f"audit-{unique}", json={"email": f"audit-{unique}@example.com"}
+    )
     call(service, "/auth/refresh", "POST", ip=f"audit-{unique}", json={"refresh_token": tokens["refresh_token"]})
     call(service, "/auth/refresh", "POST", ip=f"audit-{unique}", json={"refresh_token": tokens["refresh_token"]})
     connection = connection_factory(load_settings({"DATABASE_URL": settings.database_url}))()
@@ -162,15 +180,25 @@ def test_over_https_the_sign_in_cookie_is_secure_and_scoped_to_the_public_callba
 
 def test_every_rate_limit_answers_429_with_retry_after_and_the_json_error(build, unique):
     service = frozen_limits(build(OAUTH_GITHUB_CLIENT_ID="netra-github-test"), unique)
-    _, tokens, _ = call(service, "/auth/dev/login", "POST", ip="192.0.2.200", json={"email": f"limits-{unique}@example.com"})
+    _, tokens, _ = call(
+        service, "/auth/dev/login", "POST", ip="192.0.2.200", json={"email": f"limits-{unique}@example.com"}
+    )
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     # Each from an address of its own: dev login and provider login share one budget.
     limited = {
-        "dev login": lambda: call(service, "/auth/dev/login", "POST", ip="192.0.2.1", json={"email": f"limits-{unique}@example.com"}),
-        "login": lambda: call(service, "/auth/login/github?" + urlencode({"redirect_uri": APP_CALLBACK}), ip="192.0.2.2"),
+        "dev login": lambda: call(
+            service, "/auth/dev/login", "POST", ip="192.0.2.1", json={"email": f"limits-{unique}@example.com"}
+        ),
+        "login": lambda: call(
+            service, "/auth/login/github?" + urlencode({"redirect_uri": APP_CALLBACK}), ip="192.0.2.2"
+        ),
         "callback": lambda: call(service, "/auth/callback/github?state=unknown&code=x", ip="192.0.2.3"),
-        "refresh": lambda: call(service, "/auth/refresh", "POST", ip="192.0.2.4", json={"refresh_token": "not-a-token"}),
-        "token exchange": lambda: call(service, "/auth/token-exchange", "POST", ip="192.0.2.5", headers=bearer, json={"scope": "usage:read"}),
+        "refresh": lambda: call(
+            service, "/auth/refresh", "POST", ip="192.0.2.4", json={"refresh_token": "not-a-token"}
+        ),
+        "token exchange": lambda: call(
+            service, "/auth/token-exchange", "POST", ip="192.0.2.5", headers=bearer, json={"scope": "usage:read"}
+        ),
     }
     for name, request in limited.items():
         within = [request()[0] for _ in range(3)]
@@ -189,11 +217,17 @@ def test_the_token_exchange_client_carries_retry_after_to_the_caller(build, uniq
 
     service = frozen_limits(build(), unique)
     app = flask.Flask("auth-wsgi")
-    app.add_url_rule("/<path:path>", "auth", lambda path: routes.dispatch(flask.request, lambda: service), methods=["GET", "POST"])
-    _, tokens, _ = call(service, "/auth/dev/login", "POST", ip="192.0.2.201", json={"email": f"exchange-{unique}@example.com"})
+    app.add_url_rule(
+        "/<path:path>", "auth", lambda path: routes.dispatch(flask.request, lambda: service), methods=["GET", "POST"]
+    )
+    _, tokens, _ = call(
+        service, "/auth/dev/login", "POST", ip="192.0.2.201", json={"email": f"exchange-{unique}@example.com"}
+    )
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://auth.invalid") as client:
-        granted = [exchange_token("http://auth.invalid", headers, "usage:read", "agents", http=client) for _ in range(3)]
+        granted = [
+            exchange_token("http://auth.invalid", headers, "usage:read", "agents", http=client) for _ in range(3)
+        ]
         with pytest.raises(InvalidToken) as refused:
             exchange_token("http://auth.invalid", headers, "usage:read", "agents", http=client)
     assert all(grant["access_token"] for grant in granted)

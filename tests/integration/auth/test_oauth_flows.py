@@ -122,15 +122,32 @@ def test_the_provider_refuses_a_code_without_its_pkce_verifier(http, oauth_url, 
     redirect = "http://127.0.0.1:9/cb"
 
     def code() -> str:
-        authorize = http.get(f"{oauth_url}/google/authorize", params={
-            "response_type": "code", "client_id": LOCAL_CLIENT_IDS["google"], "redirect_uri": redirect, "scope": "openid email",
-            "state": "s", "code_challenge": challenge, "code_challenge_method": "S256", "login_hint": "alice@example.com"})
+        authorize = http.get(
+            f"{oauth_url}/google/authorize",
+            params={
+                "response_type": "code",
+                "client_id": LOCAL_CLIENT_IDS["google"],
+                "redirect_uri": redirect,
+                "scope": "openid email",
+                "state": "s",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "login_hint": "alice@example.com",
+            },
+        )
         return dict(parse_qsl(urlsplit(authorize.headers["Location"]).query))["code"]
 
-    form = {"grant_type": "authorization_code", "redirect_uri": redirect, "client_id": LOCAL_CLIENT_IDS["google"], "client_secret": secret}
+    form = {
+        "grant_type": "authorization_code",
+        "redirect_uri": redirect,
+        "client_id": LOCAL_CLIENT_IDS["google"],
+        "client_secret": secret,
+    }
     missing = http.post(f"{oauth_url}/google/token", data={**form, "code": code()})
     assert missing.status_code == 400 and "code_verifier is required" in missing.json()["error_description"]
-    wrong = http.post(f"{oauth_url}/google/token", data={**form, "code": code(), "code_verifier": secrets.token_urlsafe(48)})
+    wrong = http.post(
+        f"{oauth_url}/google/token", data={**form, "code": code(), "code_verifier": secrets.token_urlsafe(48)}
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     right = http.post(f"{oauth_url}/google/token", data={**form, "code": code(), "code_verifier": verifier})
     assert right.status_code == 200 and right.json()["id_token"]
@@ -144,7 +161,10 @@ def _code_and_state(client, auth_url: str, provider: str, hint: str) -> str:
     return callback
 
 
-@pytest.mark.parametrize(("provider", "hint", "email"), [("google", "alice@example.com", "alice@example.com"), ("github", "alice", "alice@example.com")])
+@pytest.mark.parametrize(
+    ("provider", "hint", "email"),
+    [("google", "alice@example.com", "alice@example.com"), ("github", "alice", "alice@example.com")],
+)
 def test_another_browser_cannot_use_the_code_and_state_of_a_sign_in(http, auth_url, provider, hint, email):
     # Login CSRF: B (no cookies) opens the callback URL A was handed, e.g. through a link.
     callback = _code_and_state(http, auth_url, provider, hint)

@@ -37,7 +37,10 @@ def test_logout_revokes_the_session_everywhere(http, auth_url, unique):
     assert http.post(f"{auth_url}/auth/logout", headers=bearer(tokens["access_token"])).json() == {"revoked": True}
     me = http.get(f"{auth_url}/auth/me", headers=bearer(tokens["access_token"]))
     assert me.status_code == 401 and error_code(me) == "token_revoked"
-    assert http.post(f"{auth_url}/auth/validate", json={"token": tokens["access_token"]}).json() == {"valid": False, "error": "token_revoked"}
+    assert http.post(f"{auth_url}/auth/validate", json={"token": tokens["access_token"]}).json() == {
+        "valid": False,
+        "error": "token_revoked",
+    }
     refresh = http.post(f"{auth_url}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refresh.status_code == 401 and error_code(refresh) == "token_revoked"
 
@@ -48,7 +51,10 @@ def test_validate_answers_the_contract(http, auth_url, unique):
     assert answer["valid"] is True
     assert answer["user_id"] == tokens["user"]["user_id"] and answer["org_id"] == tokens["user"]["org_id"]
     assert answer["permissions"] == [] and isinstance(answer["expires_at"], int)
-    assert http.post(f"{auth_url}/auth/validate", json={"token": "garbage"}).json() == {"valid": False, "error": "malformed_token"}
+    assert http.post(f"{auth_url}/auth/validate", json={"token": "garbage"}).json() == {
+        "valid": False,
+        "error": "malformed_token",
+    }
     refresh_as_access = http.post(f"{auth_url}/auth/validate", json={"token": tokens["refresh_token"]}).json()
     assert refresh_as_access == {"valid": False, "error": "wrong_token_type"}
 
@@ -88,14 +94,19 @@ def test_org_api_keys_are_shown_once_hashed_and_revocable(http, auth_url, redis,
     assert foreign.status_code == 404
     revoked = http.delete(f"{auth_url}/auth/api-keys/{key['id']}", headers=bearer(owner["access_token"]))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
-    assert http.post(f"{auth_url}/auth/validate", json={"token": key["key"]}).json() == {"valid": False, "error": "invalid_api_key"}
+    assert http.post(f"{auth_url}/auth/validate", json={"token": key["key"]}).json() == {
+        "valid": False,
+        "error": "invalid_api_key",
+    }
 
 
 def test_an_org_api_key_cannot_open_a_websocket(http, auth_url, chat_url, unique):
     # Sockets start from chat's single-use ticket, which only a person's access token gets:
     # so revoking a machine key has no socket to close.
     owner = dev_login(http, auth_url, f"key-socket-{unique}@example.com")
-    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "ingest"}, headers=bearer(owner["access_token"])).json()["key"]
+    key = http.post(f"{auth_url}/auth/api-keys", json={"name": "ingest"}, headers=bearer(owner["access_token"])).json()[
+        "key"
+    ]
     refused = http.post(f"{chat_url}/api/ws-ticket", headers=bearer(key))
     assert refused.status_code == 401 and error_code(refused) == "api_key_not_accepted"
     assert http.post(f"{chat_url}/api/ws-ticket", headers=bearer(owner["access_token"])).json()["ticket"]
@@ -111,8 +122,20 @@ def test_jwks_and_openapi_are_served(http, auth_url):
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status", "code"),
     [
-        ("post", "/auth/refresh", {"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400, "malformed_json"),
-        ("post", "/auth/refresh", {"content": b"refresh_token=x", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415, "unsupported_media_type"),
+        (
+            "post",
+            "/auth/refresh",
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+            400,
+            "malformed_json",
+        ),
+        (
+            "post",
+            "/auth/refresh",
+            {"content": b"refresh_token=x", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+            415,
+            "unsupported_media_type",
+        ),
         ("post", "/auth/refresh", {"json": {}}, 400, "missing_field"),
         ("post", "/auth/refresh", {"json": {"refresh_token": 42}}, 400, "invalid_field"),
         ("post", "/auth/refresh", {"json": {"refresh_token": "x", "extra": 1}}, 400, "unknown_field"),
@@ -160,7 +183,9 @@ def _forged(auth_url: str, http, tokens: dict) -> dict[str, str]:
 
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     jwk = http.get(f"{auth_url}/auth/.well-known/jwks.json").json()["keys"][0]
-    public_pem = jwt.PyJWK(jwk).key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = jwt.PyJWK(jwk).key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     hs_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': jwk['kid']}).encode())}.{b64(json.dumps(claims).encode())}"
     header, payload, signature = tokens["access_token"].split(".")
     elevated = {**claims, "org_id": "00000000-0000-0000-0000-000000000000"}
@@ -173,8 +198,15 @@ def _forged(auth_url: str, http, tokens: dict) -> dict[str, str]:
 
 def test_forged_tokens_are_refused_by_the_running_function(http, auth_url, unique):
     tokens = dev_login(http, auth_url, f"forge-{unique}@example.com")
-    expected = {"alg_none": "unsupported_algorithm", "hs256_public_key": "unsupported_algorithm", "tampered": "bad_signature"}
+    expected = {
+        "alg_none": "unsupported_algorithm",
+        "hs256_public_key": "unsupported_algorithm",
+        "tampered": "bad_signature",
+    }
     for name, token in _forged(auth_url, http, tokens).items():
         response = http.get(f"{auth_url}/auth/me", headers=bearer(token))
         assert response.status_code == 401 and error_code(response) == expected[name], name
-        assert http.post(f"{auth_url}/auth/validate", json={"token": token}).json() == {"valid": False, "error": expected[name]}
+        assert http.post(f"{auth_url}/auth/validate", json={"token": token}).json() == {
+            "valid": False,
+            "error": expected[name],
+        }

@@ -11,8 +11,6 @@ import pytest
 from tests.helpers import bearer, url_of
 
 
-
-
 def _start_sign_in(page, relay: str, provider: str = "GitHub") -> None:
     page.goto(relay)
     page.get_by_role("button", name=f"Continue with {provider}").click()

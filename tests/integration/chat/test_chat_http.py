@@ -38,7 +38,9 @@ def pulled(settings, subscription: str, match, timeout: float = 20.0) -> list[di
                 found.append(body)
                 subscriber.acknowledge(request={"subscription": path, "ack_ids": [received.ack_id]})
             else:
-                subscriber.modify_ack_deadline(request={"subscription": path, "ack_ids": [received.ack_id], "ack_deadline_seconds": 0})
+                subscriber.modify_ack_deadline(
+                    request={"subscription": path, "ack_ids": [received.ack_id], "ack_deadline_seconds": 0}
+                )
         return found
 
     return eventually(pull, timeout, interval=0, what=f"a matching message on {subscription}")
@@ -50,7 +52,9 @@ def test_thread_lifecycle(http, chat_url, user):
     thread = created.json()
     assert thread["title"] == "Cut costs" and thread["message_count"] == 0
     assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json() == thread
-    renamed = http.patch(f"{chat_url}/api/threads/{thread['thread_id']}", json={"title": "Q3 spend"}, headers=user["headers"])
+    renamed = http.patch(
+        f"{chat_url}/api/threads/{thread['thread_id']}", json={"title": "Q3 spend"}, headers=user["headers"]
+    )
     assert renamed.json()["title"] == "Q3 spend"
     assert http.delete(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).status_code == 204
     gone = http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"])
@@ -74,7 +78,10 @@ def test_head_is_as_safe_as_get(http, chat_url, user):
 
 
 def test_threads_page_newest_first_with_a_cursor(http, chat_url, user):
-    ids = [http.post(f"{chat_url}/api/threads", json={"title": f"t{i}"}, headers=user["headers"]).json()["thread_id"] for i in range(5)]
+    ids = [
+        http.post(f"{chat_url}/api/threads", json={"title": f"t{i}"}, headers=user["headers"]).json()["thread_id"]
+        for i in range(5)
+    ]
     first = http.get(f"{chat_url}/api/threads?limit=2", headers=user["headers"]).json()
     second = http.get(f"{chat_url}/api/threads?limit=2&cursor={first['next_cursor']}", headers=user["headers"]).json()
     third = http.get(f"{chat_url}/api/threads?limit=2&cursor={second['next_cursor']}", headers=user["headers"]).json()
@@ -84,24 +91,45 @@ def test_threads_page_newest_first_with_a_cursor(http, chat_url, user):
 
 def test_posting_a_message_stores_it_creates_a_run_and_queues_it(http, chat_url, user, settings):
     thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
-    answer = http.post(f"{chat_url}/api/threads/{thread['thread_id']}/messages", json={"text": "Where does my LLM spend go?"},
-                       headers=user["headers"])
+    answer = http.post(
+        f"{chat_url}/api/threads/{thread['thread_id']}/messages",
+        json={"text": "Where does my LLM spend go?"},
+        headers=user["headers"],
+    )
     assert answer.status_code == 202
     ids = answer.json()
-    messages = http.get(f"{chat_url}/api/threads/{thread['thread_id']}/messages", headers=user["headers"]).json()["messages"]
-    assert [(m["message_id"], m["text"], m["run_id"]) for m in messages] == [(ids["message_id"], "Where does my LLM spend go?", ids["run_id"])]
-    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["title"] == "Where does my LLM spend go?"
+    messages = http.get(f"{chat_url}/api/threads/{thread['thread_id']}/messages", headers=user["headers"]).json()[
+        "messages"
+    ]
+    assert [(m["message_id"], m["text"], m["run_id"]) for m in messages] == [
+        (ids["message_id"], "Where does my LLM spend go?", ids["run_id"])
+    ]
+    assert (
+        http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["title"]
+        == "Where does my LLM spend go?"
+    )
     run = http.get(f"{chat_url}/api/runs/{ids['run_id']}", headers=user["headers"]).json()
-    assert run["status"] in ("pending", "running", "completed") and run["thread_id"] == thread["thread_id"]  # the agents run it
+    assert (
+        run["status"] in ("pending", "running", "completed") and run["thread_id"] == thread["thread_id"]
+    )  # the agents run it
 
     [request] = pulled(settings, "agent-requests-probe", lambda body: body.get("run_id") == ids["run_id"])
     token, expires_in = request.pop("delegated_token"), request.pop("delegated_expires_in")
-    assert request == {"run_id": ids["run_id"], "thread_id": thread["thread_id"], "message_id": ids["message_id"],
-                       "user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"]}
+    assert request == {
+        "run_id": ids["run_id"],
+        "thread_id": thread["thread_id"],
+        "message_id": ids["message_id"],
+        "user_id": user["user"]["user_id"],
+        "org_id": user["user"]["org_id"],
+    }
     # The agents' read-only token for this run: the user's, delegated, an hour at most.
     claims = jwt.decode(token, options={"verify_signature": False})
     assert (claims["typ"], claims["sub"], claims["permissions"], claims["act"]) == (
-        "delegated", user["user"]["user_id"], ["usage:read"], {"sub": "agents"})
+        "delegated",
+        user["user"]["user_id"],
+        ["usage:read"],
+        {"sub": "agents"},
+    )
     assert 0 < expires_in <= 3600
     events = pulled(settings, "client-events-probe", lambda body: body.get("run_id") == ids["run_id"])
     assert events[0]["type"] == "message_created" and events[0]["user_id"] == user["user"]["user_id"]
@@ -144,12 +172,16 @@ def test_a_burst_of_posts_to_one_thread_is_stored_whole(http, chat_url, user, un
     assert all(len(pair) == 1 for pair in ids.values()), ids  # a repeated key answers the first post's ids
     messages = http.get(url, headers=user["headers"]).json()["messages"]
     assert sorted(m["text"] for m in messages) == [f"question {i}" for i in range(6)]
-    assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["message_count"] == 6
+    assert (
+        http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).json()["message_count"] == 6
+    )
 
 
 def test_another_users_thread_and_run_are_404(http, chat_url, user, stranger):
     thread = http.post(f"{chat_url}/api/threads", json={}, headers=user["headers"]).json()
-    ids = http.post(f"{chat_url}/api/threads/{thread['thread_id']}/messages", json={"text": "mine"}, headers=user["headers"]).json()
+    ids = http.post(
+        f"{chat_url}/api/threads/{thread['thread_id']}/messages", json={"text": "mine"}, headers=user["headers"]
+    ).json()
     for method, path, kwargs in [
         ("get", f"/api/threads/{thread['thread_id']}", {}),
         ("patch", f"/api/threads/{thread['thread_id']}", {"json": {"title": "theirs"}}),
@@ -163,7 +195,9 @@ def test_another_users_thread_and_run_are_404(http, chat_url, user, stranger):
     assert http.get(f"{chat_url}/api/threads/{thread['thread_id']}", headers=user["headers"]).status_code == 200
     foreign_cursor = http.get(f"{chat_url}/api/threads?cursor={thread['thread_id']}", headers=stranger["headers"])
     assert foreign_cursor.status_code == 400 and foreign_cursor.json()["error"]["code"] == "invalid_cursor"
-    assert [t["thread_id"] for t in http.get(f"{chat_url}/api/threads", headers=stranger["headers"]).json()["threads"]] == []
+    assert [
+        t["thread_id"] for t in http.get(f"{chat_url}/api/threads", headers=stranger["headers"]).json()["threads"]
+    ] == []
 
 
 def test_a_ws_ticket_is_single_use_material_for_the_relay(http, chat_url, user, redis):
@@ -171,7 +205,11 @@ def test_a_ws_ticket_is_single_use_material_for_the_relay(http, chat_url, user, 
     assert answer["expires_in"] == 60 and len(answer["ticket"]) >= 40
     stored = json.loads(redis.get(f"ws-ticket:{answer['ticket']}"))
     # The session lets the relay refuse the ticket, and close its sockets, once the session is revoked.
-    assert stored == {"user_id": user["user"]["user_id"], "org_id": user["user"]["org_id"], "session_id": stored["session_id"]}
+    assert stored == {
+        "user_id": user["user"]["user_id"],
+        "org_id": user["user"]["org_id"],
+        "session_id": stored["session_id"],
+    }
     assert stored["session_id"]
     assert 0 < redis.ttl(f"ws-ticket:{answer['ticket']}") <= 60
 
@@ -179,14 +217,32 @@ def test_a_ws_ticket_is_single_use_material_for_the_relay(http, chat_url, user, 
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status", "code"),
     [
-        ("post", "/messages", {"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 400, "malformed_json"),
-        ("post", "/messages", {"content": b"text=hi", "headers": {"Content-Type": "text/plain"}}, 415, "unsupported_media_type"),
+        (
+            "post",
+            "/messages",
+            {"content": b"{bad", "headers": {"Content-Type": "application/json"}},
+            400,
+            "malformed_json",
+        ),
+        (
+            "post",
+            "/messages",
+            {"content": b"text=hi", "headers": {"Content-Type": "text/plain"}},
+            415,
+            "unsupported_media_type",
+        ),
         ("post", "/messages", {"json": {"text": 5}}, 400, "invalid_field"),
         ("post", "/messages", {"json": {}}, 400, "missing_field"),
         ("post", "/messages", {"json": {"text": "   "}}, 400, "invalid_field"),
         ("post", "/messages", {"json": {"text": "x" * 10_001}}, 400, "text_too_long"),
         ("post", "/messages", {"json": {"text": "x" * 70_000}}, 413, "payload_too_large"),
-        ("post", "/messages", {"json": {"text": "hi"}, "headers": {"Idempotency-Key": "k" * 201}}, 400, "invalid_idempotency_key"),
+        (
+            "post",
+            "/messages",
+            {"json": {"text": "hi"}, "headers": {"Idempotency-Key": "k" * 201}},
+            400,
+            "invalid_idempotency_key",
+        ),
         ("patch", "", {"json": {"title": ""}}, 400, "invalid_field"),
         ("patch", "", {"json": {"name": "x"}}, 400, "unknown_field"),
         ("get", "/messages?limit=0", {}, 400, "invalid_limit"),
@@ -205,7 +261,10 @@ def test_unknown_thread_and_bad_tokens_are_refused(http, chat_url, auth_url, use
     assert http.get(f"{chat_url}/api/threads/nope", headers=user["headers"]).status_code == 404
     assert http.get(f"{chat_url}/api/threads").json()["error"]["code"] == "missing_token"
     assert http.get(f"{chat_url}/api/threads", headers=bearer("garbage")).json()["error"]["code"] == "malformed_token"
-    assert http.get(f"{chat_url}/api/threads", headers=bearer(user["refresh_token"])).json()["error"]["code"] == "wrong_token_type"
+    assert (
+        http.get(f"{chat_url}/api/threads", headers=bearer(user["refresh_token"])).json()["error"]["code"]
+        == "wrong_token_type"
+    )
     other = dev_login(http, auth_url, f"revoked-{unique}@example.com")
     http.post(f"{auth_url}/auth/logout", headers=bearer(other["access_token"]))
     revoked = http.get(f"{chat_url}/api/threads", headers=bearer(other["access_token"]))

@@ -44,8 +44,12 @@ def platform(tmp_path_factory):
     }
     for name in ("PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST", "CLICKHOUSE_DSN"):
         environ.pop(name, None)
-    options = PlatformOptions(Workspace(tmp_path_factory.mktemp("faults")), FIXTURES / "topology.yaml", FUNCTION_DIRS,
-                              restart=RestartPolicy(first_delay=RESTART_DELAY, max_delay=RESTART_DELAY))
+    options = PlatformOptions(
+        Workspace(tmp_path_factory.mktemp("faults")),
+        FIXTURES / "topology.yaml",
+        FUNCTION_DIRS,
+        restart=RestartPolicy(first_delay=RESTART_DELAY, max_delay=RESTART_DELAY),
+    )
     said: list[str] = []  # what `netra up` would print (restarts, give-ups): shown when a test fails
     supervisor = Supervisor(options, environ=environ, say=said.append)
     supervisor.said = said

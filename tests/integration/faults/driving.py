@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from netra_relay.streams import stream_key
 from tests.helpers import bearer, dev_login, eventually, url_of
+
+from netra_relay.streams import stream_key
 
 
 def sign_in(http, platform, email: str) -> dict:
@@ -22,8 +23,9 @@ def new_thread(http, platform, who: dict) -> str:
 
 def ask(http, platform, who: dict, text: str) -> dict:
     thread_id = new_thread(http, platform, who)
-    posted = http.post(f"{url_of(platform, 'chat')}/api/threads/{thread_id}/messages", json={"text": text},
-                       headers=who["headers"])
+    posted = http.post(
+        f"{url_of(platform, 'chat')}/api/threads/{thread_id}/messages", json={"text": text}, headers=who["headers"]
+    )
     assert posted.status_code == 202, posted.text
     return {**posted.json(), "thread_id": thread_id}
 
@@ -62,14 +64,26 @@ def stream(redis, user_id: str, run_id: str, until: str | None = None, timeout: 
     return eventually(arrived, timeout, what=lambda: f"a {until} for run {run_id} (have {[e['type'] for e in mine()]})")
 
 
-def stranded_run(firestore_db, who: dict, run_id: str, status: str, quiet_for: float, steps: list | None = None,
-                 **fields) -> None:
+def stranded_run(
+    firestore_db, who: dict, run_id: str, status: str, quiet_for: float, steps: list | None = None, **fields
+) -> None:
     """A run as a lost message leaves it: nothing will arrive for it any more."""
     then = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=quiet_for)
     firestore_db.collection("runs").document(run_id).set(
-        {"user_id": who["user"]["user_id"], "org_id": who["user"]["org_id"], "thread_id": f"t-{run_id}",
-         "message_id": "m", "status": status, "steps": steps or [], "result": None, "published": True,
-         "created_at": then, "updated_at": then, **fields})
+        {
+            "user_id": who["user"]["user_id"],
+            "org_id": who["user"]["org_id"],
+            "thread_id": f"t-{run_id}",
+            "message_id": "m",
+            "status": status,
+            "steps": steps or [],
+            "result": None,
+            "published": True,
+            "created_at": then,
+            "updated_at": then,
+            **fields,
+        }
+    )
 
 
 def said(platform) -> str:

@@ -26,8 +26,9 @@ def use_up_exchanges(http, platform, who: dict) -> int:
     auth = url_of(platform, "auth")
     while True:
         for _ in range(2 * EXCHANGES_PER_MINUTE):
-            answer = http.post(f"{auth}/auth/token-exchange", json={"scope": "usage:read", "actor": "agents"},
-                               headers=who["headers"])
+            answer = http.post(
+                f"{auth}/auth/token-exchange", json={"scope": "usage:read", "actor": "agents"}, headers=who["headers"]
+            )
             if answer.status_code == 429:
                 break
             assert answer.status_code == 200, answer.text
@@ -48,12 +49,16 @@ def let_the_window_pass(redis, user_id: str, retry_after: int) -> None:
 
 
 def test_over_the_limit_a_message_is_refused_with_retry_after_and_nothing_is_left_pending(
-        http, platform, redis, firestore_db, unique):
+    http, platform, redis, firestore_db, unique
+):
     who = sign_in(http, platform, f"chatty-{unique}@example.com")
     chat, user_id = url_of(platform, "chat"), who["user"]["user_id"]
     thread_id = new_thread(http, platform, who)
-    post = lambda: http.post(f"{chat}/api/threads/{thread_id}/messages", json={"text": "Where does our spend go?"},  # noqa: E731
-                             headers={**who["headers"], "Idempotency-Key": f"msg-{unique}"})
+    post = lambda: http.post(
+        f"{chat}/api/threads/{thread_id}/messages",
+        json={"text": "Where does our spend go?"},  # noqa: E731
+        headers={**who["headers"], "Idempotency-Key": f"msg-{unique}"},
+    )
     use_up_exchanges(http, platform, who)
 
     refused = post()

@@ -32,41 +32,56 @@ def unclear(unique: str) -> str:
 def slow_triage(platform, unique: str) -> None:
     """The next model call about `unique` (triage's) answers after 4 s: the run waits mid-step."""
     llm = url_of(platform, "llm-emulator")
-    httpx.post(f"{llm}/_emulator/faults", json={"faults": [{"match": unique, "latency_ms": 4000, "times": 1}]}).raise_for_status()
+    httpx.post(
+        f"{llm}/_emulator/faults", json={"faults": [{"match": unique, "latency_ms": 4000, "times": 1}]}
+    ).raise_for_status()
 
 
 def in_triage(platform, unique: str, timeout: float = 20.0) -> None:
     llm = url_of(platform, "llm-emulator")
-    eventually(lambda: httpx.get(f"{llm}/_emulator/requests", params={"match": unique}).json()["count"] >= 1, timeout,
-               interval=0.05, what="triage called a model")
+    eventually(
+        lambda: httpx.get(f"{llm}/_emulator/requests", params={"match": unique}).json()["count"] >= 1,
+        timeout,
+        interval=0.05,
+        what="triage called a model",
+    )
 
 
 def back(platform, name: str, restarts: int, timeout: float) -> dict:
     """Once the launcher has restarted `name` and it answers again: its `netra status` entry."""
     item = child(platform, name)
-    eventually(lambda: item.lifecycle.restarts >= restarts and item.process.running() and health.probe(item.record()), timeout,
-               interval=0.1, what=lambda: f"{name} back\n{said(platform)}")
+    eventually(
+        lambda: item.lifecycle.restarts >= restarts and item.process.running() and health.probe(item.record()),
+        timeout,
+        interval=0.1,
+        what=lambda: f"{name} back\n{said(platform)}",
+    )
     return next(s for s in launcher.status(platform.ws)["services"] if s["name"] == name)
 
 
 def told(redis, who: dict, run: dict, timeout: float = 30.0) -> list[dict]:
     """The run's outcome as the user's stream has it: one final report, or one error."""
     last_word = "final_report" if run["status"] == "completed" else "agent_error"
-    said_once = [e for e in stream(redis, who["user"]["user_id"], run["run_id"], until=last_word, timeout=timeout)
-                 if e["type"] == last_word]
+    said_once = [
+        e
+        for e in stream(redis, who["user"]["user_id"], run["run_id"], until=last_word, timeout=timeout)
+        if e["type"] == last_word
+    ]
     assert len(said_once) == 1, said_once
     return said_once
 
 
-def test_twenty_questions_from_five_users_at_once_all_complete_and_each_sees_only_their_own(http, platform, redis, unique):
+def test_twenty_questions_from_five_users_at_once_all_complete_and_each_sees_only_their_own(
+    http, platform, redis, unique
+):
     users = [sign_in(http, platform, f"crowd{n}-{unique}@example.com") for n in range(5)]
     asks = [(who, f"How do we reduce our LLM spend? ({n})") for who in users for n in range(4)]
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
         asked = list(pool.map(lambda a: ask(http, platform, *a), asks))
-    runs = [finished(http, platform, who, a["run_id"], timeout=90) for (who, _), a in zip(asks, asked)]
+    runs = [finished(http, platform, who, a["run_id"], timeout=90) for (who, _), a in zip(asks, asked, strict=False)]
     assert [r["status"] for r in runs] == ["completed"] * 20, [r.get("error") for r in runs]
     for who in users:
-        mine = [a for (w, _), a in zip(asks, asked) if w is who]
+        mine = [a for (w, _), a in zip(asks, asked, strict=False) if w is who]
         for a in mine:
             told(redis, who, {"run_id": a["run_id"], "status": "completed"})
         seen = events(redis, who["user"]["user_id"])
@@ -95,7 +110,8 @@ def test_an_agent_killed_mid_run_is_restarted_and_the_run_ends_with_its_outcome_
 
 
 def test_a_killed_bus_fails_the_run_within_its_deadline_and_the_error_reaches_the_user_once_it_is_back(
-        http, platform, redis, unique):
+    http, platform, redis, unique
+):
     who = sign_in(http, platform, f"busless-{unique}@example.com")
     slow_triage(platform, unique)
     asked = ask(http, platform, who, unclear(unique))

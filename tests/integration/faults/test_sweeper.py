@@ -22,27 +22,46 @@ SETTLE = SWEEP_SECONDS + 8  # a sweep, and the error's way through the bus and t
 
 def wait_for_status(firestore_db, run_id: str, status: str, timeout: float) -> dict:
     document = firestore_db.collection("runs").document(run_id)
-    return eventually(lambda: (run := document.get().to_dict())["status"] == status and run, timeout, interval=0.1,
-                      what=lambda: f"{run_id} {status} (it is {document.get().to_dict()['status']})")
+    return eventually(
+        lambda: (run := document.get().to_dict())["status"] == status and run,
+        timeout,
+        interval=0.1,
+        what=lambda: f"{run_id} {status} (it is {document.get().to_dict()['status']})",
+    )
 
 
 def errors_of(redis, who: dict, run_id: str) -> list[dict]:
-    return [e for e in stream(redis, who["user"]["user_id"], run_id, until="agent_error", timeout=SETTLE)
-            if e["type"] == "agent_error"]
+    return [
+        e
+        for e in stream(redis, who["user"]["user_id"], run_id, until="agent_error", timeout=SETTLE)
+        if e["type"] == "agent_error"
+    ]
 
 
 def dispatched(step: str, seconds_ago: float, deadline_in: float) -> dict:
     now = dt.datetime.now(dt.timezone.utc)
-    return {"name": step, "status": "dispatched", "dispatched_at": now - dt.timedelta(seconds=seconds_ago),
-            "deadline_at": now + dt.timedelta(seconds=deadline_in)}
+    return {
+        "name": step,
+        "status": "dispatched",
+        "dispatched_at": now - dt.timedelta(seconds=seconds_ago),
+        "deadline_at": now + dt.timedelta(seconds=deadline_in),
+    }
 
 
 def test_a_run_whose_step_message_was_lost_fails_once_with_an_agent_error(http, platform, redis, firestore_db, unique):
     who = sign_in(http, platform, f"lost-{unique}@example.com")
     run_id = f"lost-{unique}"
     # The triage step went out 10 s ago and its result never came back (deadline: 9 s).
-    stranded_run(firestore_db, who, run_id, "running", TRIAGE_DEADLINE + 1, plan=["triage"], sent={"triage": True},
-                 steps=[dispatched("triage", TRIAGE_DEADLINE + 1, -1)])
+    stranded_run(
+        firestore_db,
+        who,
+        run_id,
+        "running",
+        TRIAGE_DEADLINE + 1,
+        plan=["triage"],
+        sent={"triage": True},
+        steps=[dispatched("triage", TRIAGE_DEADLINE + 1, -1)],
+    )
     run = wait_for_status(firestore_db, run_id, "failed", SETTLE)
     assert run["error"]["step"] == "triage" and "took longer than 9" in run["error"]["message"], run["error"]
     assert run["steps"][0]["status"] == "failed"
@@ -66,8 +85,16 @@ def test_runs_within_their_deadlines_are_left_alone(http, platform, firestore_db
     who = sign_in(http, platform, f"patient-{unique}@example.com")
     # Quiet long enough to be looked at, but its optimization step has 30 s left; and a
     # request that has waited 5 s of its 30.
-    stranded_run(firestore_db, who, f"busy-{unique}", "running", 20, plan=["triage", "data", "optimization"],
-                 sent={"optimization": True}, steps=[dispatched("optimization", 15, 30)])
+    stranded_run(
+        firestore_db,
+        who,
+        f"busy-{unique}",
+        "running",
+        20,
+        plan=["triage", "data", "optimization"],
+        sent={"optimization": True},
+        steps=[dispatched("optimization", 15, 30)],
+    )
     stranded_run(firestore_db, who, f"queued-{unique}", "pending", 5)
     time.sleep(4 * SWEEP_SECONDS)
     for run_id, status in ((f"busy-{unique}", "running"), (f"queued-{unique}", "pending")):
@@ -77,8 +104,16 @@ def test_runs_within_their_deadlines_are_left_alone(http, platform, firestore_db
 def test_sweeps_at_once_fail_a_run_once(http, platform, redis, firestore_db, unique):
     who = sign_in(http, platform, f"twice-{unique}@example.com")
     run_id = f"raced-{unique}"
-    stranded_run(firestore_db, who, run_id, "running", 20, plan=["triage", "data"], sent={"data": True},
-                 steps=[dispatched("data", 20, -5)])
+    stranded_run(
+        firestore_db,
+        who,
+        run_id,
+        "running",
+        20,
+        plan=["triage", "data"],
+        sent={"data": True},
+        steps=[dispatched("data", 20, -5)],
+    )
     sweeper = url_of(platform, "sweeper")
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda _: httpx.post(sweeper, json={}, timeout=30), range(6)))
@@ -94,12 +129,23 @@ def test_an_error_the_bus_lost_is_sent_again(http, platform, redis, firestore_db
     who = sign_in(http, platform, f"resend-{unique}@example.com")
     run_id = f"unsent-{unique}"
     # Failed 10 s ago; the error was never marked sent (the bus was down when it was due).
-    stranded_run(firestore_db, who, run_id, "failed", 10, error={"step": "data", "message": "the data step took too long"},
-                 sent={"data": True})
+    stranded_run(
+        firestore_db,
+        who,
+        run_id,
+        "failed",
+        10,
+        error={"step": "data", "message": "the data step took too long"},
+        sent={"data": True},
+    )
     (error,) = errors_of(redis, who, run_id)
     assert error["payload"]["message"] == "the data step took too long"
-    eventually(lambda: (firestore_db.collection("runs").document(run_id).get().to_dict().get("sent") or {}).get("error"),
-               SETTLE, interval=0.1, what="the error marked sent")
+    eventually(
+        lambda: (firestore_db.collection("runs").document(run_id).get().to_dict().get("sent") or {}).get("error"),
+        SETTLE,
+        interval=0.1,
+        what="the error marked sent",
+    )
 
 
 def test_the_sweeper_answers_only_a_post(platform):

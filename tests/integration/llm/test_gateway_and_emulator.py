@@ -16,8 +16,15 @@ from shared_lib.llm.budget import Budget, BudgetExhausted
 from shared_lib.llm.gateway import LlmGateway, LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import EMULATOR_PATHS, Prompt, Route
 
-SCHEMA = {"type": "object", "additionalProperties": False, "required": ["category", "confidence"],
-          "properties": {"category": {"enum": ["general", "cost", "latency"]}, "confidence": {"type": "number", "minimum": 0}}}
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["category", "confidence"],
+    "properties": {
+        "category": {"enum": ["general", "cost", "latency"]},
+        "confidence": {"type": "number", "minimum": 0},
+    },
+}
 CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"))
 
 
@@ -36,15 +43,26 @@ def emulator():
 @pytest.fixture
 def gateway(emulator, redis):
     metered, slept = [], []
-    gateway = LlmGateway(httpx.Client(), lambda provider: (emulator + EMULATOR_PATHS[provider], "k"),
-                         Budget(redis, Decimal("1")), metered.append, timeout_seconds=1.0, sleep=slept.append)
+    gateway = LlmGateway(
+        httpx.Client(),
+        lambda provider: (emulator + EMULATOR_PATHS[provider], "k"),
+        Budget(redis, Decimal("1")),
+        metered.append,
+        timeout_seconds=1.0,
+        sleep=slept.append,
+    )
     gateway.metered, gateway.slept = metered, slept
     return gateway
 
 
 def ask(unique: str, text: str, schema=SCHEMA, chain=CHAIN, org=None) -> LlmRequest:
-    return LlmRequest(org or f"org-{unique}", "triage", Prompt(f"Classify. [{unique}]", [{"role": "user", "content": text}], 200,
-                                                               schema, "triage"), chain, run_id="run-1")
+    return LlmRequest(
+        org or f"org-{unique}",
+        "triage",
+        Prompt(f"Classify. [{unique}]", [{"role": "user", "content": text}], 200, schema, "triage"),
+        chain,
+        run_id="run-1",
+    )
 
 
 def faults(emulator, *items):
@@ -60,7 +78,12 @@ def test_structured_answer_is_valid_metered_and_costed(gateway, unique):
     assert done.data["category"] == "latency"  # the emulator picks the option the user named
     assert done.route == CHAIN[0] and done.attempts == 1 and done.cost_usd > 0
     [event] = gateway.metered
-    assert (event["feature"], event["provider"], event["model"], event["status"]) == ("agents/triage", "openai", "gpt-4o-mini", "success")
+    assert (event["feature"], event["provider"], event["model"], event["status"]) == (
+        "agents/triage",
+        "openai",
+        "gpt-4o-mini",
+        "success",
+    )
     assert event["metadata"] == {"customer_org": f"org-{unique}", "run_id": "run-1"} and event["input_tokens"] > 0
 
 
@@ -134,14 +157,25 @@ def test_concurrent_reservations_cannot_overspend(redis, unique):
 
 
 def test_emulator_streams_carry_usage(emulator, unique):
-    body = {"model": "gpt-4o", "stream": True, "stream_options": {"include_usage": True},
-            "messages": [{"role": "user", "content": f"hello {unique}"}]}
-    with httpx.stream("POST", f"{emulator}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}) as response:
+    body = {
+        "model": "gpt-4o",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": f"hello {unique}"}],
+    }
+    with httpx.stream(
+        "POST", f"{emulator}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
+    ) as response:
         chunks = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: {")]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
     assert text.startswith("Emulated answer") and chunks[-1]["usage"]["completion_tokens"] > 0
 
-    anthropic = {"model": "claude-haiku-4-5", "max_tokens": 50, "stream": True, "messages": [{"role": "user", "content": unique}]}
+    anthropic = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 50,
+        "stream": True,
+        "messages": [{"role": "user", "content": unique}],
+    }
     with httpx.stream("POST", f"{emulator}/v1/messages", json=anthropic, headers={"x-api-key": "k"}) as response:
         events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
     assert events[0]["type"] == "message_start" and events[0]["message"]["usage"]["input_tokens"] > 0

@@ -9,7 +9,6 @@ import gzip
 import threading
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from tests.helpers import bearer, dev_login, eventually, url_of
@@ -87,15 +86,27 @@ def calls(emulator: str, provider, instrumentor, unique: str, n: int, cache_key:
     a cache key, after a shared system prompt of ~1,250 tokens that the emulator caches."""
     import openai
 
-    system = [{"role": "system", "content": f"You answer for shop {unique}. " + "Be brief and exact. " * 250}] if cache_key else []
+    system = (
+        [{"role": "system", "content": f"You answer for shop {unique}. " + "Be brief and exact. " * 250}]
+        if cache_key
+        else []
+    )
     extra = {"prompt_cache_key": cache_key} if cache_key else {}
     instrumentor.instrument(tracer_provider=provider)
     try:
         client = openai.OpenAI(base_url=f"{emulator}/v1", api_key="emulator", max_retries=0)
         with provider.get_tracer("app").start_as_current_span("POST /checkout"):
-            answers = [client.chat.completions.create(model="gpt-4o-mini", messages=[
-                *system, {"role": "user", "content": f"Summarise order {i} of {unique} " + "in detail " * i}], **extra)
-                for i in range(n)]
+            answers = [
+                client.chat.completions.create(
+                    model="gpt-4o-mini",
+                    messages=[
+                        *system,
+                        {"role": "user", "content": f"Summarise order {i} of {unique} " + "in detail " * i},
+                    ],
+                    **extra,
+                )
+                for i in range(n)
+            ]
         client.close()
     finally:
         instrumentor.uninstrument()
@@ -103,15 +114,20 @@ def calls(emulator: str, provider, instrumentor, unique: str, n: int, cache_key:
 
 
 def summary(http, analytics_url, owner, feature: str) -> dict:
-    response = http.get(f"{analytics_url}/api/usage/summary", params={"group_by": "model", "feature": feature}, headers=owner)
+    response = http.get(
+        f"{analytics_url}/api/usage/summary", params={"group_by": "model", "feature": feature}, headers=owner
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def wait_for(http, analytics_url, owner, feature: str, calls_wanted: int, timeout: float = 30.0) -> dict:
-    return eventually(lambda: (report := summary(http, analytics_url, owner, feature))["totals"]["calls"] == calls_wanted and report,
-                      timeout=timeout, interval=0.3,
-                      what=lambda: f"expected {calls_wanted} calls, have {summary(http, analytics_url, owner, feature)['totals']}")
+    return eventually(
+        lambda: (report := summary(http, analytics_url, owner, feature))["totals"]["calls"] == calls_wanted and report,
+        timeout=timeout,
+        interval=0.3,
+        what=lambda: f"expected {calls_wanted} calls, have {summary(http, analytics_url, owner, feature)['totals']}",
+    )
 
 
 def expected_cost(answers, cached: int = 0) -> str:
@@ -120,7 +136,9 @@ def expected_cost(answers, cached: int = 0) -> str:
     return str(((prompt - cached) * INPUT + cached * CACHED + completion * OUTPUT).normalize())
 
 
-def test_instrumented_openai_calls_arrive_priced_and_a_retry_counts_once(http, emulator, analytics_url, owner, producer, unique):
+def test_instrumented_openai_calls_arrive_priced_and_a_retry_counts_once(
+    http, emulator, analytics_url, owner, producer, unique
+):
     make, instrumentor = producer
     service = f"checkout-{unique}"
     provider, exporter, kept = make(service)
@@ -161,11 +179,17 @@ def test_a_second_producer_reports_cached_tokens(http, emulator, analytics_url, 
     report = wait_for(http, analytics_url, owner, service, 3)
     [group] = report["groups"]
     assert (group["key"], group["input_tokens"], group["output_tokens"], group["cached_input_tokens"]) == (
-        "gpt-4o-mini", sum(a.usage.prompt_tokens for a in answers), sum(a.usage.completion_tokens for a in answers), sum(cached))
+        "gpt-4o-mini",
+        sum(a.usage.prompt_tokens for a in answers),
+        sum(a.usage.completion_tokens for a in answers),
+        sum(cached),
+    )
     assert report["totals"]["cost_usd"] == expected_cost(answers, sum(cached))
 
 
-def test_the_json_encoding_of_the_same_spans_and_what_the_answer_says(http, emulator, analytics_url, owner, key, producer, unique):
+def test_the_json_encoding_of_the_same_spans_and_what_the_answer_says(
+    http, emulator, analytics_url, owner, key, producer, unique
+):
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
     make, instrumentor = producer
@@ -174,8 +198,11 @@ def test_the_json_encoding_of_the_same_spans_and_what_the_answer_says(http, emul
     exporter.shutdown()  # only kept: these spans reach analytics as JSON below
     answers = calls(emulator, provider, instrumentor, unique, 2)
     body = otlp_json(encode_spans(kept.get_finished_spans()))
-    response = http.post(f"{analytics_url}/v1/traces", content=gzip.compress(body),
-                         headers={**bearer(key), "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    response = http.post(
+        f"{analytics_url}/v1/traces",
+        content=gzip.compress(body),
+        headers={**bearer(key), "Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/json", response.text
     # Nothing rejected; the skipped checkout span is said in error_message (the spec's warning).
     assert response.json() == {"partialSuccess": {"errorMessage": "1 of 3 span(s) skipped: not LLM calls"}}
@@ -194,14 +221,22 @@ def test_a_span_with_a_bad_value_is_rejected_and_the_rest_stored(http, analytics
     provider, exporter, kept = make(service)
     exporter.shutdown()
     tracer = provider.get_tracer("app")
-    good = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini",
-            "gen_ai.usage.input_tokens": 10_000, "gen_ai.usage.output_tokens": 500,
-            "gen_ai.usage.cache_read.input_tokens": 8_000}
+    good = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 10_000,
+        "gen_ai.usage.output_tokens": 500,
+        "gen_ai.usage.cache_read.input_tokens": 8_000,
+    }
     for attributes in (good, {**good, "gen_ai.usage.output_tokens": -1}):
         with tracer.start_as_current_span("chat gpt-4o-mini", attributes=attributes):
             pass
-    response = http.post(f"{analytics_url}/v1/traces", content=encode_spans(kept.get_finished_spans()).SerializeToString(),
-                         headers={**bearer(key), "Content-Type": "application/x-protobuf"})
+    response = http.post(
+        f"{analytics_url}/v1/traces",
+        content=encode_spans(kept.get_finished_spans()).SerializeToString(),
+        headers={**bearer(key), "Content-Type": "application/x-protobuf"},
+    )
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/x-protobuf"
     partial = ExportTraceServiceResponse.FromString(response.content).partial_success
     assert partial.rejected_spans == 1
@@ -217,8 +252,9 @@ def test_only_org_api_keys_that_may_write_and_only_otlp_bodies(http, analytics_u
     assert http.post(url, content=b"", headers={"Content-Type": "application/x-protobuf"}).status_code == 401
     assert http.post(url, content=b"{}", headers={**bearer(key), "Content-Type": "text/plain"}).status_code == 415
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))
-    response = http.post(url, content=bomb, headers={**bearer(key), "Content-Type": "application/x-protobuf",
-                                                     "Content-Encoding": "gzip"})
+    response = http.post(
+        url, content=bomb, headers={**bearer(key), "Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+    )
     assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
     empty = http.post(url, content=b"", headers={**bearer(key), "Content-Type": "application/x-protobuf"})
     assert empty.status_code == 200 and empty.content == b""  # an empty request, an empty (all accepted) answer

@@ -81,12 +81,25 @@ def push(push_token):
 def relay_instance(platform, relay_url, **env_overrides: str):
     """Another relay instance on the same Redis, with its own settings if given."""
     port = free_port()
-    env = {**os.environ, **platform.child_env, "PORT": str(port), "RELAY_ALLOWED_ORIGINS": relay_url, "PYTHONUNBUFFERED": "1",
-           **env_overrides}
-    process = subprocess.Popen([sys.executable, str(ROOT / "websocket_relay" / "main.py")], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = {
+        **os.environ,
+        **platform.child_env,
+        "PORT": str(port),
+        "RELAY_ALLOWED_ORIGINS": relay_url,
+        "PYTHONUNBUFFERED": "1",
+        **env_overrides,
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "websocket_relay" / "main.py")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        eventually(lambda: port_open("127.0.0.1", port), 10, interval=0.05, what=f"the relay instance listening on {port}")
+        eventually(
+            lambda: port_open("127.0.0.1", port), 10, interval=0.05, what=f"the relay instance listening on {port}"
+        )
         yield {"url": f"http://127.0.0.1:{port}", "process": process}
     finally:
         stop_group(process.pid, timeout=5)

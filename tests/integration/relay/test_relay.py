@@ -28,8 +28,11 @@ def test_an_event_published_to_client_events_reaches_the_users_socket(relay_url,
             assert first["type"] == "connection_established" and first["event_id"] is None
             await socket.send(json.dumps({"type": "ping"}))
             assert (await receive(socket, 1, kinds=("pong",)))[0]["type"] == "pong"
-            publish_client_event(publisher_client(settings), settings.project_id,
-                                 ClientEvent(user["user_id"], "agent_started", {"agent": "triage"}, thread_id="t1", run_id="r1")).result(10)
+            publish_client_event(
+                publisher_client(settings),
+                settings.project_id,
+                ClientEvent(user["user_id"], "agent_started", {"agent": "triage"}, thread_id="t1", run_id="r1"),
+            ).result(10)
             event = (await receive(socket, 1, kinds=("agent_started",)))[0]
             assert event["payload"] == {"agent": "triage"} and event["thread_id"] == "t1" and event["run_id"] == "r1"
             assert event["event_id"] and isinstance(event["ts"], float)
@@ -37,7 +40,9 @@ def test_an_event_published_to_client_events_reaches_the_users_socket(relay_url,
     asyncio.run(scenario())
 
 
-def test_an_event_pushed_to_one_instance_reaches_a_socket_on_another(relay_url, second_relay, origin, ticket, user, push):
+def test_an_event_pushed_to_one_instance_reaches_a_socket_on_another(
+    relay_url, second_relay, origin, ticket, user, push
+):
     async def scenario():
         async with connect(ws_url(second_relay["url"], ticket()), origin=origin) as socket:
             await receive(socket, 1, kinds=("connection_established",))
@@ -98,7 +103,10 @@ def test_a_redelivered_push_is_appended_once(relay_url, origin, ticket, user, pu
             await socket.send(json.dumps({"type": "ping"}))
             await receive(socket, 1, kinds=("pong",))
             for _ in range(3):
-                assert push(relay_url, thinking(user["user_id"], 7), message_id=f"same-message-{unique}").status_code == 204
+                assert (
+                    push(relay_url, thinking(user["user_id"], 7), message_id=f"same-message-{unique}").status_code
+                    == 204
+                )
             push(relay_url, thinking(user["user_id"], 8))
             assert [m["payload"]["n"] for m in await receive(socket, 2, kinds=STREAM_EVENTS)] == [7, 8]
 
@@ -166,10 +174,17 @@ def test_pushes_are_authenticated_and_checked(relay_url, push_token, user):
     event = thinking(user["user_id"], 1)
     assert httpx.post(f"{relay_url}/pubsub/push", json=envelope(event)).status_code == 401
     assert httpx.post(f"{relay_url}/pubsub/push", params={"token": "wrong"}, json=envelope(event)).status_code == 401
-    bad = httpx.post(f"{relay_url}/pubsub/push", params={"token": push_token}, content=b"{}", headers={"Content-Type": "application/json"})
+    bad = httpx.post(
+        f"{relay_url}/pubsub/push",
+        params={"token": push_token},
+        content=b"{}",
+        headers={"Content-Type": "application/json"},
+    )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_event"
     wrong_type = envelope(event)
-    wrong_type["message"]["data"] = __import__("base64").b64encode(json.dumps({"user_id": "u", "type": "nope", "payload": {}}).encode()).decode()
+    wrong_type["message"]["data"] = (
+        __import__("base64").b64encode(json.dumps({"user_id": "u", "type": "nope", "payload": {}}).encode()).decode()
+    )
     assert httpx.post(f"{relay_url}/pubsub/push", params={"token": push_token}, json=wrong_type).status_code == 400
 
 

@@ -51,6 +51,14 @@ def test_the_page_itself_has_no_inline_script_or_style(http, relay_url):
 
 
 def test_origins_are_reduced_to_scheme_and_host_and_junk_is_left_out():
-    policy = directives(content_security_policy({"auth_url": "https://auth.example.com/base/", "chat_url": None,
-                                                 "analytics_url": "javascript:alert(1)", "dev_login": False}))
+    policy = directives(
+        content_security_policy(
+            {
+                "auth_url": "https://auth.example.com/base/",
+                "chat_url": None,
+                "analytics_url": "javascript:alert(1)",
+                "dev_login": False,
+            }
+        )
+    )
     assert policy["connect-src"] == ["'self'", "https://auth.example.com"]

@@ -42,7 +42,9 @@ def test_connects_with_an_out_of_range_last_event_id_leave_no_socket_behind(rela
     async def scenario():
         baseline = sockets_held(relay_url)
         for _ in range(20):
-            async with connect(ws_url(relay_url, ticket(), last_event_id="99999999999999999999-0"), origin=origin) as socket:
+            async with connect(
+                ws_url(relay_url, ticket(), last_event_id="99999999999999999999-0"), origin=origin
+            ) as socket:
                 error = (await receive(socket, 1, kinds=("error",)))[0]
                 assert error["payload"]["code"] == "invalid_event_id"
         assert await settle(relay_url, baseline) == baseline
@@ -50,10 +52,23 @@ def test_connects_with_an_out_of_range_last_event_id_leave_no_socket_behind(rela
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("last_event_id", [
-    f"{MAX_ID_PART + 1}-0", f"0-{MAX_ID_PART + 1}", "1-2-3", "-1-0", "1", "1-", "१२-3", " 1-0", "1-0\n",
-])
-def test_a_malformed_last_event_id_in_the_url_gets_an_error_and_the_socket_stays(relay_url, origin, ticket, last_event_id):
+@pytest.mark.parametrize(
+    "last_event_id",
+    [
+        f"{MAX_ID_PART + 1}-0",
+        f"0-{MAX_ID_PART + 1}",
+        "1-2-3",
+        "-1-0",
+        "1",
+        "1-",
+        "१२-3",
+        " 1-0",
+        "1-0\n",
+    ],
+)
+def test_a_malformed_last_event_id_in_the_url_gets_an_error_and_the_socket_stays(
+    relay_url, origin, ticket, last_event_id
+):
     async def scenario():
         async with connect(ws_url(relay_url, ticket(), last_event_id=quote(last_event_id)), origin=origin) as socket:
             error = (await receive(socket, 1, kinds=("error",)))[0]
@@ -97,17 +112,28 @@ def test_a_frame_nested_60k_deep_gets_an_error_and_the_socket_stays(relay_url, o
     asyncio.run(scenario())
 
 
-def test_a_push_nested_60k_deep_is_refused_with_400_and_the_relay_goes_on(relay_url, origin, ticket, user, push, push_token):
+def test_a_push_nested_60k_deep_is_refused_with_400_and_the_relay_goes_on(
+    relay_url, origin, ticket, user, push, push_token
+):
     from shared_lib.events import ClientEvent
 
     deep_envelope = b'{"message":' + b"[" * DEEP + b"]" * DEEP + b"}"
     deep_event = envelope(ClientEvent(user["user_id"], "agent_thinking", {}))
     deep_event["message"]["data"] = base64.b64encode(
-        ('{"user_id":"%s","type":"agent_thinking","payload":{"a":' % user["user_id"] + "[" * DEEP + "]" * DEEP + "}}").encode()
+        (
+            '{{"user_id":"{}","type":"agent_thinking","payload":{{"a":'.format(user["user_id"])
+            + "[" * DEEP
+            + "]" * DEEP
+            + "}}"
+        ).encode()
     ).decode()
     for body in (deep_envelope, json.dumps(deep_event).encode()):
-        answer = httpx.post(f"{relay_url}/pubsub/push", params={"token": push_token}, content=body,
-                            headers={"Content-Type": "application/json"})
+        answer = httpx.post(
+            f"{relay_url}/pubsub/push",
+            params={"token": push_token},
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
         assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_event"
 
     async def scenario():
@@ -119,7 +145,9 @@ def test_a_push_nested_60k_deep_is_refused_with_400_and_the_relay_goes_on(relay_
     asyncio.run(scenario())
 
 
-def test_a_users_sockets_are_capped_across_instances(relay_url, second_relay, origin, ticket, http, chat_url, auth_url, unique):
+def test_a_users_sockets_are_capped_across_instances(
+    relay_url, second_relay, origin, ticket, http, chat_url, auth_url, unique
+):
     from tests.helpers import bearer, dev_login
 
     async def opened(base: str, ticket_: str):
@@ -157,7 +185,10 @@ def test_the_sockets_of_a_crashed_instance_stop_counting_once_their_leases_lapse
     async def scenario():
         client = redis.asyncio.Redis.from_url(settings.redis_url)
         try:
-            crashed, alive = SocketLeases(client, 3, 30, clock=lambda: now[0]), SocketLeases(client, 3, 30, clock=lambda: now[0])
+            crashed, alive = (
+                SocketLeases(client, 3, 30, clock=lambda: now[0]),
+                SocketLeases(client, 3, 30, clock=lambda: now[0]),
+            )
             assert [await crashed.take(user, f"c{n}") for n in range(2)] == [True, True]
             assert await alive.take(user, "a0") and not await alive.take(user, "a1")
             now[0] += 20

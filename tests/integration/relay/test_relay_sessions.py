@@ -19,12 +19,15 @@ async def opened(base: str, ticket: str, origin: str):
 
 
 def test_logout_closes_the_sessions_sockets_on_every_instance_and_no_other(
-        relay_url, second_relay, origin, ticket, user, http, auth_url, chat_url):
+    relay_url, second_relay, origin, ticket, user, http, auth_url, chat_url
+):
     other_session = bearer(dev_login(http, auth_url, f"{user['email']}")["access_token"])
 
     async def scenario():
         here, there = await opened(relay_url, ticket(), origin), await opened(second_relay["url"], ticket(), origin)
-        kept = await opened(relay_url, http.post(f"{chat_url}/api/ws-ticket", headers=other_session).json()["ticket"], origin)
+        kept = await opened(
+            relay_url, http.post(f"{chat_url}/api/ws-ticket", headers=other_session).json()["ticket"], origin
+        )
         try:
             assert http.post(f"{auth_url}/auth/logout", headers=user["headers"]).status_code == 200
             assert await close_frame(here, timeout=5) == (4003, "session ended")

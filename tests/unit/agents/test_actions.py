@@ -4,9 +4,15 @@ from netra_agents.actions import rollout
 
 
 def caching(ttl: int) -> dict:
-    return {"lever": "prompt_caching", "workload": {"feature": "support-bot", "provider": "anthropic", "model": "claude-sonnet-4-5"},
-            "change": {"provider": "anthropic", "cache_ttl_seconds": ttl}, "savings_usd": "10", "affected_calls": 100,
-            "current_cost_usd": "20", "projected_cost_usd": "10"}
+    return {
+        "lever": "prompt_caching",
+        "workload": {"feature": "support-bot", "provider": "anthropic", "model": "claude-sonnet-4-5"},
+        "change": {"provider": "anthropic", "cache_ttl_seconds": ttl},
+        "savings_usd": "10",
+        "affected_calls": 100,
+        "current_cost_usd": "20",
+        "projected_cost_usd": "10",
+    }
 
 
 def test_the_one_hour_cache_is_asked_for_and_validated_within_the_hour():
@@ -33,27 +39,46 @@ def test_the_non_inferiority_sample_size_is_the_textbook_formula():
 
 
 def rightsizing(calls: int) -> dict:
-    return {"id": "r", "lever": "model_rightsizing", "confidence": "medium", "affected_calls": 5000,
-            "workload": {"feature": "triage", "provider": "openai", "model": "gpt-4o", "success_calls": calls},
-            "change": {"from_model": "gpt-4o", "to_model": "gpt-4o-mini"}}
+    return {
+        "id": "r",
+        "lever": "model_rightsizing",
+        "confidence": "medium",
+        "affected_calls": 5000,
+        "workload": {"feature": "triage", "provider": "openai", "model": "gpt-4o", "success_calls": calls},
+        "change": {"from_model": "gpt-4o", "to_model": "gpt-4o-mini"},
+    }
 
 
 def test_a_quality_risking_change_is_evaluated_first_against_the_teams_labels():
     steps = {s["phase"]: s["detail"] for s in rollout(rightsizing(5000))}
-    assert steps["validate"].startswith("Evaluate first: replay 446 recent triage prompts on both settings and grade "
-                                        "every answer against the team's labels")
+    assert steps["validate"].startswith(
+        "Evaluate first: replay 446 recent triage prompts on both settings and grade "
+        "every answer against the team's labels"
+    )
     # Power is the chance of showing non-inferiority when the new setting is as good; alpha, of adopting a worse one.
-    assert ("446 prompts per arm give 80% power to show the new setting is at most 5 points worse when it is in fact "
-            "as good, with a 5% chance of adopting one that is 5 points worse") in steps["validate"]
+    assert (
+        "446 prompts per arm give 80% power to show the new setting is at most 5 points worse when it is in fact "
+        "as good, with a 5% chance of adopting one that is 5 points worse"
+    ) in steps["validate"]
     # Both arms are graded against labels: "matches the current answer" would make today's model right by definition.
     assert "current answer" not in steps["validate"] and "collect" not in steps["validate"]
     # The workload made 300 successful calls (whatever the recommendation's own count): too few prompts, said so.
-    assert "more than the 300 successful triage calls of the period" in {
-        s["phase"]: s["detail"] for s in rollout(rightsizing(300))}["validate"]
-    effort = {"id": "e", "lever": "reasoning_effort", "confidence": "medium", "affected_calls": 1000,
-              "workload": {"feature": "router", "provider": "openai", "model": "o4-mini", "success_calls": 1000},
-              "change": {"reasoning_effort": "lower", "knob": "reasoning_effort one step lower (medium to low)",
-                         "assumed_reasoning_saved_share": 0.5}}
+    assert (
+        "more than the 300 successful triage calls of the period"
+        in {s["phase"]: s["detail"] for s in rollout(rightsizing(300))}["validate"]
+    )
+    effort = {
+        "id": "e",
+        "lever": "reasoning_effort",
+        "confidence": "medium",
+        "affected_calls": 1000,
+        "workload": {"feature": "router", "provider": "openai", "model": "o4-mini", "success_calls": 1000},
+        "change": {
+            "reasoning_effort": "lower",
+            "knob": "reasoning_effort one step lower (medium to low)",
+            "assumed_reasoning_saved_share": 0.5,
+        },
+    }
     steps = {s["phase"]: s["detail"] for s in rollout(effort)}
     assert "reasoning_effort one step lower" in steps["change"] and "446" in steps["validate"]
     assert "against the assumed 50%" in steps["watch"] and "more than 5 points" in steps["rollback"]
@@ -75,25 +100,44 @@ def test_an_output_cap_is_checked_on_one_sample_of_answers():
     # ln(0.05) / ln(0.99) = -2.99573 / -0.01005 = 298.07 -> 299 answers; ln(0.05) / ln(0.95) = 58.4 -> 59.
     assert (truncation_sample_size(0.01, 0.05), truncation_sample_size(0.05, 0.05)) == (299, 59)
     # 37 runaways in a workload of 1,000 successful calls: the sample comes from the workload's answers, not the tail.
-    cap = {"id": "c", "lever": "output_caps", "confidence": "high", "affected_calls": 37,
-           "workload": {"feature": "summaries", "provider": "google", "model": "gemini-2.5-flash", "success_calls": 1000},
-           "change": {"max_tokens": 1208}}
+    cap = {
+        "id": "c",
+        "lever": "output_caps",
+        "confidence": "high",
+        "affected_calls": 37,
+        "workload": {"feature": "summaries", "provider": "google", "model": "gemini-2.5-flash", "success_calls": 1000},
+        "change": {"max_tokens": 1208},
+    }
     check = evaluation(cap)
-    assert (check["kind"], check["sample_size"], check["limit"], check["enough_traffic"]) == ("truncation_check", 299, 0.01, True)
+    assert (check["kind"], check["sample_size"], check["limit"], check["enough_traffic"]) == (
+        "truncation_check",
+        299,
+        0.01,
+        True,
+    )
     assert "baseline_success" not in check  # no second arm, no assumed success rate
     validate = {s["phase"]: s["detail"] for s in rollout(cap)}["validate"]
-    assert validate.startswith("Evaluate first: read 299 recent summaries answers drawn at random and count those the cap "
-                               "of 1,208 tokens would cut short of a complete answer")
+    assert validate.startswith(
+        "Evaluate first: read 299 recent summaries answers drawn at random and count those the cap "
+        "of 1,208 tokens would cut short of a complete answer"
+    )
     assert "below 1%: with 299 answers, none may be cut short" in validate
     few = {**cap, "workload": {**cap["workload"], "success_calls": 200}}
     assert evaluation(few)["enough_traffic"] is False and "more than the 200 successful" in rollout(few)[1]["detail"]
 
 
 def test_batch_rollouts_name_the_providers_turnaround_and_flex():
-    job = {"lever": "batching", "workload": {"feature": "enrich", "provider": "anthropic"}, "change": {"batch_api": True}}
+    job = {
+        "lever": "batching",
+        "workload": {"feature": "enrich", "provider": "anthropic"},
+        "change": {"batch_api": True},
+    }
     assert "most batches within 1 hour, at most 24 hours" in rollout(job)[0]["detail"]
-    flex = {"lever": "batching", "workload": {"feature": "grader", "provider": "openai"},
-            "change": {"flex": True, "service_tier": "flex", "batch_api": False}}
+    flex = {
+        "lever": "batching",
+        "workload": {"feature": "grader", "provider": "openai"},
+        "change": {"flex": True, "service_tier": "flex", "batch_api": False},
+    }
     assert 'service_tier="flex"' in rollout(flex)[0]["detail"]
 
 

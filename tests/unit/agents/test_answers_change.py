@@ -13,8 +13,13 @@ def g(key, calls, cost):
 
 
 def summary(*groups):
-    return {"groups": list(groups), "totals": {"calls": sum(x["calls"] for x in groups),
-                                               "cost_usd": str(sum(Decimal(x["cost_usd"]) for x in groups))}}
+    return {
+        "groups": list(groups),
+        "totals": {
+            "calls": sum(x["calls"] for x in groups),
+            "cost_usd": str(sum(Decimal(x["cost_usd"]) for x in groups)),
+        },
+    }
 
 
 def test_volume_mix_and_size_by_hand():
@@ -52,12 +57,24 @@ def test_the_answer_delta_drivers_and_spikes():
     now = {"model": summary(g("gpt-4o", 150, "180"), g("mini", 150, "15"))}
     before = {"model": summary(g("gpt-4o", 100, "100"), g("mini", 100, "10"))}
     days = [{"bucket": f"2026-11-{d:02d}", "cost_usd": c} for d, c in [(18, "20"), (19, "21"), (20, "60"), (21, "19")]]
-    earlier = [{"bucket": f"2026-11-{d:02d}", "cost_usd": c} for d, c in [(14, "18"), (15, "20"), (16, "22"), (17, "20")]]
-    answer = change({"from": "2026-11-18", "to": "2026-11-22"}, {"from": "2026-11-14", "to": "2026-11-18"}, now, before, days, earlier)
+    earlier = [
+        {"bucket": f"2026-11-{d:02d}", "cost_usd": c} for d, c in [(14, "18"), (15, "20"), (16, "22"), (17, "20")]
+    ]
+    answer = change(
+        {"from": "2026-11-18", "to": "2026-11-22"},
+        {"from": "2026-11-14", "to": "2026-11-18"},
+        now,
+        before,
+        days,
+        earlier,
+    )
     assert (answer["delta_usd"], answer["delta_pct"], answer["delta_calls"]) == ("85", 77.27, 100)
     assert answer["current"] == {"from": "2026-11-18", "to": "2026-11-22", "cost_usd": "195", "calls": 300}
     assert [(d["key"], d["effect"], d["delta_usd"]) for d in answer["drivers"]] == [
-        ("gpt-4o", "volume", "50"), ("gpt-4o", "size", "30"), ("mini", "volume", "5")]
+        ("gpt-4o", "volume", "50"),
+        ("gpt-4o", "size", "30"),
+        ("mini", "volume", "5"),
+    ]
     assert sum(Decimal(d["delta_usd"]) for d in answer["drivers"]) == Decimal(answer["delta_usd"])
     assert answer["effects"]["model"] == {"volume": "55", "mix": "0", "size": "30", "new": "0", "gone": "0"}
     # Median of the eight days = 20; 60 >= 1.5 x 20 is the one spike.
@@ -67,7 +84,14 @@ def test_the_answer_delta_drivers_and_spikes():
 
 def test_too_few_days_give_no_spikes_and_no_previous_gives_no_percent():
     assert spikes([{"bucket": "2026-11-01", "cost_usd": "9"}], []) == []
-    answer = change({"from": "a", "to": "b"}, {"from": "c", "to": "d"}, {"feature": summary(g("x", 2, "4"))},
-                    {"feature": {"groups": [], "totals": {"calls": 0, "cost_usd": "0"}}}, [], [])
-    assert answer["delta_pct"] is None and answer["drivers"] == [{"dimension": "feature", "key": "x", "effect": "new",
-                                                                  "delta_usd": "4"}]
+    answer = change(
+        {"from": "a", "to": "b"},
+        {"from": "c", "to": "d"},
+        {"feature": summary(g("x", 2, "4"))},
+        {"feature": {"groups": [], "totals": {"calls": 0, "cost_usd": "0"}}},
+        [],
+        [],
+    )
+    assert answer["delta_pct"] is None and answer["drivers"] == [
+        {"dimension": "feature", "key": "x", "effect": "new", "delta_usd": "4"}
+    ]

@@ -26,7 +26,9 @@ def test_month_end_follows_the_weekly_rhythm_and_the_backtest_is_exact_on_it():
     assert answer["projected_month_usd"] == "237"
     assert [d["cost_usd"] for d in answer["daily_forecast"]] == ["10", "10", "10", "3", "3", "10"]
     assert answer["backtest_error_pct"] == 0.0 and "Seasonal mean" in answer["method"]
-    assert [d["date"] for d in answer["daily"]][::24] == ["2026-11-01", "2026-11-25"] and answer["daily"][-1]["cost_usd"] == "4"
+    assert [d["date"] for d in answer["daily"]][::24] == ["2026-11-01", "2026-11-25"] and answer["daily"][-1][
+        "cost_usd"
+    ] == "4"
     assert "budget_usd" not in answer
 
 

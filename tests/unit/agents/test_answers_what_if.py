@@ -6,19 +6,27 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from netra_agents.answers.what_if import what_if
-from netra_agents.optimizer import optimize
 from tests.unit.agents.test_levers import SHORT, workload
 
-REPEATS = {"calls": 300, "cost_usd": "0.675",
-           "tokens": {"input_tokens": 150_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 30_000}}
+from netra_agents.answers.what_if import what_if
+from netra_agents.optimizer import optimize
+
+REPEATS = {
+    "calls": 300,
+    "cost_usd": "0.675",
+    "tokens": {"input_tokens": 150_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 30_000},
+}
 
 
 def profile():
     # triage: 500k in x 2.5/M + 20k out x 10/M = $1.45; chat: 500k x 2.5/M + 400k x 10/M = $5.25
-    return {"workloads": [workload(feature="triage", cost_usd="1.45", tokens={"output_tokens": 20_000}, output=SHORT),
-                          workload(feature="chat", cost_usd="5.25", repeats=REPEATS, interactive=True),
-                          workload(feature="nightly", cost_usd="5.25", interactive=False)]}
+    return {
+        "workloads": [
+            workload(feature="triage", cost_usd="1.45", tokens={"output_tokens": 20_000}, output=SHORT),
+            workload(feature="chat", cost_usd="5.25", repeats=REPEATS, interactive=True),
+            workload(feature="nightly", cost_usd="5.25", interactive=False),
+        ]
+    }
 
 
 def test_only_the_top_two_saves_exactly_the_two_largest_savings():
@@ -33,8 +41,11 @@ def test_only_the_top_two_saves_exactly_the_two_largest_savings():
 
 
 def test_moving_a_feature_to_another_model_reprices_its_tokens():
-    answer = what_if({"type": "move_model", "feature": "triage", "from_model": "gpt-4o", "to_model": "gpt-4o-mini"},
-                     profile(), optimize(profile()))
+    answer = what_if(
+        {"type": "move_model", "feature": "triage", "from_model": "gpt-4o", "to_model": "gpt-4o-mini"},
+        profile(),
+        optimize(profile()),
+    )
     # gpt-4o-mini: 500k x 0.15/M + 20k x 0.6/M = 0.087; saving 1.45 - 0.087
     assert (answer["savings_usd"], answer["affected"][0]["projected_cost_usd"]) == ("1.363", "0.087")
     assert answer["projected_cost_usd"] == str(Decimal("11.95") - Decimal("1.363"))
@@ -44,7 +55,9 @@ def test_moving_a_feature_to_another_model_reprices_its_tokens():
 
 
 def test_an_unknown_model_cannot_be_priced_never_zero():
-    answer = what_if({"type": "move_model", "feature": "triage", "to_model": "acme-llm-9"}, profile(), optimize(profile()))
+    answer = what_if(
+        {"type": "move_model", "feature": "triage", "to_model": "acme-llm-9"}, profile(), optimize(profile())
+    )
     assert answer["priced"] is False and answer["savings_usd"] is None and answer["projected_cost_usd"] is None
     assert "cannot price acme-llm-9" in answer["assumptions"][0]
 
@@ -59,6 +72,12 @@ def test_caching_and_batching_a_feature():
 
 
 def test_moving_calls_whose_model_has_no_price_cannot_be_priced():
-    acme = {"workloads": [workload(feature="chat", provider="acme", model="acme-llm-1", cost_usd="0", unpriced_calls=1000)]}
+    acme = {
+        "workloads": [workload(feature="chat", provider="acme", model="acme-llm-1", cost_usd="0", unpriced_calls=1000)]
+    }
     answer = what_if({"type": "move_model", "feature": "chat", "to_model": "gpt-4o-mini"}, acme, None)
-    assert answer["priced"] is False and answer["savings_usd"] is None and "acme-llm-1 has no known price" in answer["assumptions"][0]
+    assert (
+        answer["priced"] is False
+        and answer["savings_usd"] is None
+        and "acme-llm-1 has no known price" in answer["assumptions"][0]
+    )

@@ -10,11 +10,14 @@ from shared_lib.config import ConfigError
 from netra_agents.bootstrap import configuration
 
 
-@pytest.mark.parametrize(("name", "value", "said"), [
-    ("LLM_MONTHLY_BUDGET_USD", "lots", "LLM_MONTHLY_BUDGET_USD must be a number of dollars, got 'lots'"),
-    ("LLM_TIMEOUT_SECONDS", "0", "LLM_TIMEOUT_SECONDS must be an integer from 1 to 600, got '0'"),
-    ("AGENT_DEADLINE_PERCENT", "150", "AGENT_DEADLINE_PERCENT must be an integer from 1 to 100, got '150'"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("LLM_MONTHLY_BUDGET_USD", "lots", "LLM_MONTHLY_BUDGET_USD must be a number of dollars, got 'lots'"),
+        ("LLM_TIMEOUT_SECONDS", "0", "LLM_TIMEOUT_SECONDS must be an integer from 1 to 600, got '0'"),
+        ("AGENT_DEADLINE_PERCENT", "150", "AGENT_DEADLINE_PERCENT must be an integer from 1 to 100, got '150'"),
+    ],
+)
 def test_a_bad_setting_fails_the_cold_start_with_its_name(name, value, said):
     with pytest.raises(ConfigError) as raised:
         configuration({"NETRA_ENV": "test", name: value})
@@ -23,7 +26,9 @@ def test_a_bad_setting_fails_the_cold_start_with_its_name(name, value, said):
 
 def test_the_llm_emulator_is_refused_outside_local_runs():
     with pytest.raises(ConfigError) as raised:
-        configuration({"NETRA_ENV": "production", "NETRA_PROJECT_ID": "netra-prod", "LLM_EMULATOR_URL": "http://127.0.0.1:9"})
+        configuration(
+            {"NETRA_ENV": "production", "NETRA_PROJECT_ID": "netra-prod", "LLM_EMULATOR_URL": "http://127.0.0.1:9"}
+        )
     assert raised.value.problems == ["LLM_EMULATOR_URL is for local runs only"]
 
 
@@ -36,9 +41,16 @@ def test_loading_the_entry_module_validates_the_settings(tmp_path):
 
     agents_dir = Path(__file__).resolve().parents[3] / "functions" / "agents"
     env = {**os.environ, "NETRA_ENV": "test", "LLM_MONTHLY_BUDGET_USD": "lots"}
-    loaded = subprocess.run([sys.executable, "-c", "import main"], cwd=agents_dir, env=env, capture_output=True, text=True,
-                            timeout=60)
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import main"], cwd=agents_dir, env=env, capture_output=True, text=True, timeout=60
+    )
     assert loaded.returncode != 0 and "LLM_MONTHLY_BUDGET_USD must be a number of dollars" in loaded.stderr
-    fine = subprocess.run([sys.executable, "-c", "import main"], cwd=agents_dir, env={**os.environ, "NETRA_ENV": "test"},
-                          capture_output=True, text=True, timeout=60)
+    fine = subprocess.run(
+        [sys.executable, "-c", "import main"],
+        cwd=agents_dir,
+        env={**os.environ, "NETRA_ENV": "test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert fine.returncode == 0, fine.stderr

@@ -13,17 +13,37 @@ from netra_agents.optimizer import optimize
 
 def workload(**changes) -> dict:
     base = {
-        "feature": "f", "provider": "openai", "model": "gpt-4o", "interactive": True, "batch": False,
-        "calls": 1000, "success_calls": 1000, "cost_usd": "1", "unpriced_calls": 0,
-        "calls_with_prompt_hash": 1000, "calls_with_prefix_hash": 1000,
-        "tokens": {"input_tokens": 500_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 400_000},
+        "feature": "f",
+        "provider": "openai",
+        "model": "gpt-4o",
+        "interactive": True,
+        "batch": False,
+        "calls": 1000,
+        "success_calls": 1000,
+        "cost_usd": "1",
+        "unpriced_calls": 0,
+        "calls_with_prompt_hash": 1000,
+        "calls_with_prefix_hash": 1000,
+        "tokens": {
+            "input_tokens": 500_000,
+            "cached_input_tokens": 0,
+            "cache_write_tokens": 0,
+            "output_tokens": 400_000,
+        },
         "reasoning_tokens": 0,
         "output": {"mean": 400.0, "stddev": 100.0, "p50": 400.0, "p95": 600.0, "p99": 700.0, "max_tokens_p50": None},
-        "failures": {"calls": 0, "billed_calls": 0, "cost_usd": "0",
-                     "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0}},
+        "failures": {
+            "calls": 0,
+            "billed_calls": 0,
+            "cost_usd": "0",
+            "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0},
+        },
         "latency": {"p50_ms": 800.0, "p95_ms": 2000.0, "p50_ttft_ms": 300.0, "p95_ttft_ms": 600.0},
-        "repeats": {"calls": 0, "cost_usd": "0",
-                    "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0}},
+        "repeats": {
+            "calls": 0,
+            "cost_usd": "0",
+            "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0},
+        },
         "output_tail": {"cap_tokens": 1600, "calls": 0, "excess_tokens": 0},
         "prefixes": [],
     }
@@ -57,16 +77,23 @@ def test_model_rightsizing_prices_the_same_tokens_on_the_smaller_model():
 
 
 def test_response_caching_saves_the_repeated_calls():
-    repeats = {"calls": 300, "cost_usd": "0.675",
-               "tokens": {"input_tokens": 150_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 30_000}}
+    repeats = {
+        "calls": 300,
+        "cost_usd": "0.675",
+        "tokens": {"input_tokens": 150_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 30_000},
+    }
     r = levers(workload(repeats=repeats))["response_caching"]
     # 150k x 2.5/M + 30k x 10/M
     assert (r["savings_usd"], r["affected_calls"], r["confidence"]) == ("0.675", 300, "high")
 
 
 def test_error_waste_is_the_cost_of_billed_failures_above_the_threshold():
-    failures = {"calls": 50, "billed_calls": 50, "cost_usd": "0.225",
-                "tokens": {"input_tokens": 100_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 10_000}}
+    failures = {
+        "calls": 50,
+        "billed_calls": 50,
+        "cost_usd": "0.225",
+        "tokens": {"input_tokens": 100_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 10_000},
+    }
     r = levers(workload(provider="google", model="gemini-2.5-pro", failures=failures))["error_waste"]
     assert r["savings_usd"] == "0.225"  # 100k x 1.25/M + 10k x 10/M
     few = {**failures, "billed_calls": 10}  # 1%: noise, not a pattern
@@ -90,15 +117,33 @@ def tail_of(outputs: list[int], max_tokens: int | None = None, length: int = 0) 
     tail = [o for o in ordered if o > cap]
     at_max = [o for o in tail if max_tokens is not None and o >= max_tokens]
     return {
-        "success_calls": len(outputs), "calls": len(outputs), "calls_with_prompt_hash": 0,
-        "tokens": {"input_tokens": 1000 * len(outputs), "cached_input_tokens": 0, "cache_write_tokens": 0,
-                   "output_tokens": sum(outputs)},
-        "output": {"mean": sum(outputs) / len(outputs), "stddev": 0.0, "p50": float(p50), "p95": float(ordered[int(0.95 * len(ordered))]),
-                   "p99": float(ordered[int(0.99 * len(ordered))]), "max_tokens_p50": max_tokens,
-                   "length_calls": length, "at_max_tokens_calls": len(at_max)},
-        "output_tail": {"cap_tokens": cap, "calls": len(tail), "excess_tokens": sum(o - cap for o in tail),
-                        "truncated_calls": max(length, len(at_max)),
-                        "body_max_tokens": max(o for o in ordered if o <= cap), "tail_min_tokens": min(tail) if tail else None},
+        "success_calls": len(outputs),
+        "calls": len(outputs),
+        "calls_with_prompt_hash": 0,
+        "tokens": {
+            "input_tokens": 1000 * len(outputs),
+            "cached_input_tokens": 0,
+            "cache_write_tokens": 0,
+            "output_tokens": sum(outputs),
+        },
+        "output": {
+            "mean": sum(outputs) / len(outputs),
+            "stddev": 0.0,
+            "p50": float(p50),
+            "p95": float(ordered[int(0.95 * len(ordered))]),
+            "p99": float(ordered[int(0.99 * len(ordered))]),
+            "max_tokens_p50": max_tokens,
+            "length_calls": length,
+            "at_max_tokens_calls": len(at_max),
+        },
+        "output_tail": {
+            "cap_tokens": cap,
+            "calls": len(tail),
+            "excess_tokens": sum(o - cap for o in tail),
+            "truncated_calls": max(length, len(at_max)),
+            "body_max_tokens": max(o for o in ordered if o <= cap),
+            "tail_min_tokens": min(tail) if tail else None,
+        },
     }
 
 
@@ -116,7 +161,10 @@ def test_a_smooth_heavy_tail_gets_no_cap():
     # Log-normal, median 300, sigma 1: P(output > 4 x median) = P(Z > ln 4 = 1.386) = 8.3%: under the
     # 10% share that used to read as "a rare tail", yet these are simply long answers.
     shape = tail_of(lognormal(1000, 300, 1.0))
-    assert shape["output_tail"]["calls"] == 83 and shape["output_tail"]["tail_min_tokens"] < 2 * shape["output_tail"]["body_max_tokens"]
+    assert (
+        shape["output_tail"]["calls"] == 83
+        and shape["output_tail"]["tail_min_tokens"] < 2 * shape["output_tail"]["body_max_tokens"]
+    )
     assert "output_caps" not in levers(workload(**FLASH, **shape))
 
 
@@ -141,23 +189,43 @@ def test_a_separated_tail_without_a_limit_is_a_medium_confidence_cap():
     assert any(e.startswith("Validate first") for e in r["evidence"])
     # A tail the body reaches (80 answers spread up to 1,220, the cap 1,224, then 20 at 1,300..2,250): no gap,
     # no limit hit: long answers, no cap.
-    near = tail_of([250 + (i * 101) // 900 for i in range(900)] + [351 + 11 * i for i in range(80)]
-                   + [1300 + 50 * i for i in range(20)])
-    assert (near["output_tail"]["calls"], near["output_tail"]["body_max_tokens"], near["output_tail"]["tail_min_tokens"]) == (
-        20, 1220, 1300)
+    near = tail_of(
+        [250 + (i * 101) // 900 for i in range(900)]
+        + [351 + 11 * i for i in range(80)]
+        + [1300 + 50 * i for i in range(20)]
+    )
+    assert (
+        near["output_tail"]["calls"],
+        near["output_tail"]["body_max_tokens"],
+        near["output_tail"]["tail_min_tokens"],
+    ) == (20, 1220, 1300)
     assert "output_caps" not in levers(workload(**FLASH, **near))
 
 
 def test_a_tail_that_is_the_normal_length_is_not_capped_even_when_cut():
-    common = {"cap_tokens": 800, "calls": 200, "excess_tokens": 500_000, "truncated_calls": 200,
-              "body_max_tokens": 800, "tail_min_tokens": 801}  # 20% of calls: that is the normal length
+    common = {
+        "cap_tokens": 800,
+        "calls": 200,
+        "excess_tokens": 500_000,
+        "truncated_calls": 200,
+        "body_max_tokens": 800,
+        "tail_min_tokens": 801,
+    }  # 20% of calls: that is the normal length
     assert "output_caps" not in levers(workload(**FLASH, output_tail=common))
 
 
 def test_prompt_caching_reads_the_prefix_and_pays_one_write_after_each_gap_past_the_ttl():
-    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
-              "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
+    prefix = {
+        "prefix_hash": "p",
+        "calls": 1000,
+        "prefix_tokens_max": 3050,
+        "prefix_tokens_reported": 3000,
+        "mean_input_tokens": 3500.0,
+        "input_tokens": 3_500_000,
+        "cached_input_tokens": 0,
+        "cache_writes": {"300": 100, "3600": 90},
+        "median_gap_seconds": 30.0,
+    }
     chat = dict(provider="anthropic", model="claude-sonnet-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
     r = levers(workload(**chat))["prompt_caching"]
     # 5-minute cache: 100 writes (calls after a gap over 5 min), 900 reads.
@@ -166,12 +234,15 @@ def test_prompt_caching_reads_the_prefix_and_pays_one_write_after_each_gap_past_
     assert (r["savings_usd"], r["confidence"], r["change"]["cache_ttl_seconds"]) == ("7.065", "high", 300)
     # Gaps between 5 and 60 minutes: 100 writes for a 5-minute cache, 10 for a 1-hour one.
     # 990 x 3000 x 2.7/M = 8.019, less 10 x 3000 x (6 - 3)/M = 0.09: 7.929 > 7.065, so the 1-hour cache.
-    hourly = levers(workload(**{**chat, "prefixes": [{**prefix, "cache_writes": {"300": 100, "3600": 10}}]}))["prompt_caching"]
+    hourly = levers(workload(**{**chat, "prefixes": [{**prefix, "cache_writes": {"300": 100, "3600": 10}}]}))[
+        "prompt_caching"
+    ]
     assert (hourly["savings_usd"], hourly["change"]["cache_ttl_seconds"]) == ("7.929", 3600)
     # OpenAI offers no 1-hour cache here: the same gaps on gpt-4o price 5-minute writes (no write premium).
     # 900 x 3000 x (2.5 - 1.25)/M = 3.375
-    openai = levers(workload(prefixes=[{**prefix, "cache_writes": {"300": 100, "3600": 10}}],
-                             tokens={"input_tokens": 3_500_000}))["prompt_caching"]
+    openai = levers(
+        workload(prefixes=[{**prefix, "cache_writes": {"300": 100, "3600": 10}}], tokens={"input_tokens": 3_500_000})
+    )["prompt_caching"]
     assert (openai["savings_usd"], openai["change"]["cache_ttl_seconds"]) == ("3.375", 300)
     cached = {**prefix, "cached_input_tokens": 2_000_000}
     assert "prompt_caching" not in levers(workload(**{**chat, "prefixes": [cached]}))  # already cached
@@ -182,12 +253,18 @@ def test_prompt_caching_reads_the_prefix_and_pays_one_write_after_each_gap_past_
 
 
 def test_levers_apply_in_sequence_so_no_call_is_counted_twice():
-    repeats = {"calls": 100, "cost_usd": "0.145",
-               "tokens": {"input_tokens": 50_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 2_000}}
+    repeats = {
+        "calls": 100,
+        "cost_usd": "0.145",
+        "tokens": {"input_tokens": 50_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 2_000},
+    }
     found = levers(workload(tokens={"output_tokens": 20_000}, output=SHORT, repeats=repeats))
     assert found["response_caching"]["savings_usd"] == "0.145"  # 50k x 2.5/M + 2k x 10/M
     # What is left (450k in, 18k out) moves to gpt-4o-mini: 1.305 - 0.0783 = 1.2267
-    assert (found["model_rightsizing"]["current_cost_usd"], found["model_rightsizing"]["savings_usd"]) == ("1.305", "1.2267")
+    assert (found["model_rightsizing"]["current_cost_usd"], found["model_rightsizing"]["savings_usd"]) == (
+        "1.305",
+        "1.2267",
+    )
 
 
 def test_unpriced_workloads_get_a_warning_not_a_guess():
@@ -197,8 +274,11 @@ def test_unpriced_workloads_get_a_warning_not_a_guess():
 
 
 def test_missing_hashes_and_ttft_are_named_as_gaps():
-    bare = workload(calls_with_prompt_hash=0, calls_with_prefix_hash=0,
-                    latency={"p50_ms": 1.0, "p95_ms": 2.0, "p50_ttft_ms": None, "p95_ttft_ms": None})
+    bare = workload(
+        calls_with_prompt_hash=0,
+        calls_with_prefix_hash=0,
+        latency={"p50_ms": 1.0, "p95_ms": 2.0, "p50_ttft_ms": None, "p95_ttft_ms": None},
+    )
     warnings = optimize({"workloads": [bare]})["warnings"]
     assert any("prompt_hash" in w for w in warnings) and any("prefix_hash" in w for w in warnings)
     assert any("ttft_ms" in w for w in warnings)
@@ -218,13 +298,23 @@ def test_workloads_too_small_to_judge_are_named():
 def test_the_minimum_cacheable_prefix_is_the_models():
     from netra_agents.catalog import min_cached_prefix
 
-    assert [min_cached_prefix("anthropic", m) for m in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-3-5-haiku",
-                                                         "claude-opus-4-5", "claude-opus-4-1")] == [1024, 4096, 2048, 4096, 1024]
+    assert [
+        min_cached_prefix("anthropic", m)
+        for m in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-3-5-haiku", "claude-opus-4-5", "claude-opus-4-1")
+    ] == [1024, 4096, 2048, 4096, 1024]
     assert [min_cached_prefix(p, m) for p, m in (("openai", "gpt-4o"), ("google", "gemini-2.5-pro"))] == [1024, 2048]
     # A 3,000-token prefix is cached on Sonnet 4.5 (the test above) but not on Haiku 4.5.
-    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
-              "cache_writes": {"300": 100, "3600": 90}, "median_gap_seconds": 30.0}
+    prefix = {
+        "prefix_hash": "p",
+        "calls": 1000,
+        "prefix_tokens_max": 3050,
+        "prefix_tokens_reported": 3000,
+        "mean_input_tokens": 3500.0,
+        "input_tokens": 3_500_000,
+        "cached_input_tokens": 0,
+        "cache_writes": {"300": 100, "3600": 90},
+        "median_gap_seconds": 30.0,
+    }
     haiku = dict(provider="anthropic", model="claude-haiku-4-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
     assert "prompt_caching" not in levers(workload(**haiku))
 
@@ -234,8 +324,12 @@ REASONER = {"provider": "openai", "model": "o4-mini"}  # $1.10 in / $4.40 out pe
 
 def test_reasoning_that_dwarfs_short_answers_is_priced_on_the_stated_assumption():
     # 1,000 calls: 2,000 reasoning + 80 visible tokens each (reasoning 96% of the output), 500 input tokens.
-    heavy = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_080_000}, reasoning_tokens=2_000_000,
-                     output={"mean": 2080.0, "stddev": 400.0, "p50": 2080.0, "p95": 2800.0, "p99": 3000.0})
+    heavy = workload(
+        **REASONER,
+        tokens={"input_tokens": 500_000, "output_tokens": 2_080_000},
+        reasoning_tokens=2_000_000,
+        output={"mean": 2080.0, "stddev": 400.0, "p50": 2080.0, "p95": 2800.0, "p99": 3000.0},
+    )
     r = levers(heavy)["reasoning_effort"]
     # Half the reasoning tokens: 1,000,000 x $4.40/M = $4.40 of $0.55 + $9.152 = $9.702.
     assert (r["savings_usd"], r["current_cost_usd"], r["affected_calls"]) == ("4.4", "9.702", 1000)
@@ -243,7 +337,9 @@ def test_reasoning_that_dwarfs_short_answers_is_priced_on_the_stated_assumption(
     assert r["change"]["assumed_reasoning_saved_share"] == 0.5
     assert any("stated assumption" in e and "arxiv.org" in e for e in r["evidence"])
     # Long visible answers (700 tokens) behind the same reasoning: the reasoning serves them, no claim.
-    long_answers = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_700_000}, reasoning_tokens=2_000_000)
+    long_answers = workload(
+        **REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_700_000}, reasoning_tokens=2_000_000
+    )
     assert "reasoning_effort" not in levers(long_answers)
     # Reasoning under 3/4 of the output: not dominant.
     light = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 200_000}, reasoning_tokens=100_000)
@@ -255,7 +351,9 @@ def test_reasoning_that_dwarfs_short_answers_is_priced_on_the_stated_assumption(
 def test_savings_are_also_stated_per_month_at_the_run_rate():
     job = dict(model="gpt-4.1-mini", interactive=False, tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
     # 0.36 saved over a 14-day period: 0.36 x 30.4375 / 14 = 0.782679 (to the micro-dollar) a month.
-    report = optimize({"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": [workload(**job)]})
+    report = optimize(
+        {"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": [workload(**job)]}
+    )
     [r] = report["recommendations"]
     assert (r["savings_usd"], r["savings_monthly_usd"]) == ("0.36", "0.782679")
     assert (report["projected_savings_monthly_usd"], report["period_days"]) == ("0.782679", 14.0)
@@ -265,8 +363,13 @@ def test_savings_are_also_stated_per_month_at_the_run_rate():
 
 def test_flex_for_interactive_flagged_traffic_nobody_streams():
     quiet = {"p50_ms": 3000.0, "p95_ms": 9000.0, "p50_ttft_ms": None, "p95_ttft_ms": None}
-    grader = workload(feature="grader", provider="openai", model="gpt-5-mini", latency=quiet,
-                      tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+    grader = workload(
+        feature="grader",
+        provider="openai",
+        model="gpt-5-mini",
+        latency=quiet,
+        tokens={"input_tokens": 1_000_000, "output_tokens": 200_000},
+    )
     chat = workload(feature="chat")  # streams: the org reports time to first token
     report = optimize({"workloads": [grader, chat]})
     [flex] = [r for r in report["recommendations"] if r["lever"] == "batching"]
@@ -276,50 +379,96 @@ def test_flex_for_interactive_flagged_traffic_nobody_streams():
     # When no workload of the org reports ttft, its absence says nothing: no claim.
     assert "batching" not in levers(grader)
     # A model the catalog has no Flex price for: no claim.
-    assert not [r for r in optimize({"workloads": [{**grader, "model": "gpt-4.1-mini"}, chat]})["recommendations"]
-                if r["lever"] == "batching"]
+    assert not [
+        r
+        for r in optimize({"workloads": [{**grader, "model": "gpt-4.1-mini"}, chat]})["recommendations"]
+        if r["lever"] == "batching"
+    ]
     # Already batched: never claimed again.
-    assert not [r for r in optimize({"workloads": [{**grader, "batch": True}, chat]})["recommendations"]
-                if r["lever"] == "batching"]
+    assert not [
+        r
+        for r in optimize({"workloads": [{**grader, "batch": True}, chat]})["recommendations"]
+        if r["lever"] == "batching"
+    ]
 
 
 def test_openai_extended_retention_and_gemini_implicit_caching():
-    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
-              "cache_writes": {"300": 100, "3600": 40, "86400": 5}, "median_gap_seconds": 30.0}
+    prefix = {
+        "prefix_hash": "p",
+        "calls": 1000,
+        "prefix_tokens_max": 3050,
+        "prefix_tokens_reported": 3000,
+        "mean_input_tokens": 3500.0,
+        "input_tokens": 3_500_000,
+        "cached_input_tokens": 0,
+        "cache_writes": {"300": 100, "3600": 40, "86400": 5},
+        "median_gap_seconds": 30.0,
+    }
     # gpt-5 ($1.25 in, $0.125 cached): retention for a day leaves 5 writes, 995 reads x 3000 x 1.125/M = 3.358125.
-    r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))["prompt_caching"]
+    r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))[
+        "prompt_caching"
+    ]
     assert (r["savings_usd"], r["change"]["cache_ttl_seconds"]) == ("3.358125", 86400)
     # gpt-5-mini is not listed for extended retention: the 5-minute cache, 900 reads x 3000 x 0.225/M = 0.6075.
-    mini = levers(workload(provider="openai", model="gpt-5-mini", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))
-    assert (mini["prompt_caching"]["savings_usd"], mini["prompt_caching"]["change"]["cache_ttl_seconds"]) == ("0.6075", 300)
+    mini = levers(
+        workload(provider="openai", model="gpt-5-mini", tokens={"input_tokens": 3_500_000}, prefixes=[prefix])
+    )
+    assert (mini["prompt_caching"]["savings_usd"], mini["prompt_caching"]["change"]["cache_ttl_seconds"]) == (
+        "0.6075",
+        300,
+    )
     # Gemini 2.5 Flash ($0.30 in, $0.03 cached, no write charge): implicit caching, 900 x 3000 x 0.27/M = 0.729.
     g = levers(workload(**FLASH, tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))["prompt_caching"]
     assert g["savings_usd"] == "0.729" and any("implicitly" in e for e in g["evidence"])
     # A profile that counted no 24-hour writes: the option is left out, not guessed.
     old = {**prefix, "cache_writes": {"300": 100, "3600": 40}}
-    r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[old]))["prompt_caching"]
+    r = levers(workload(provider="openai", model="gpt-5", tokens={"input_tokens": 3_500_000}, prefixes=[old]))[
+        "prompt_caching"
+    ]
     assert r["change"]["cache_ttl_seconds"] == 300
 
 
 def test_a_workload_that_already_caches_is_not_claimed_even_when_sparse():
     # Caching is on, but calls come more than 5 minutes apart: 900 of 1,000 calls wrote the 3,000-token
     # prefix, 100 read it. The reads are 3% of the input: only the writes show the cache is on.
-    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 300_000,
-              "cache_writes": {"300": 900, "3600": 300}, "median_gap_seconds": 900.0}
-    sparse = workload(provider="anthropic", model="claude-sonnet-4-5", prefixes=[prefix],
-                      tokens={"input_tokens": 3_500_000, "cached_input_tokens": 300_000, "cache_write_tokens": 2_700_000})
+    prefix = {
+        "prefix_hash": "p",
+        "calls": 1000,
+        "prefix_tokens_max": 3050,
+        "prefix_tokens_reported": 3000,
+        "mean_input_tokens": 3500.0,
+        "input_tokens": 3_500_000,
+        "cached_input_tokens": 300_000,
+        "cache_writes": {"300": 900, "3600": 300},
+        "median_gap_seconds": 900.0,
+    }
+    sparse = workload(
+        provider="anthropic",
+        model="claude-sonnet-4-5",
+        prefixes=[prefix],
+        tokens={"input_tokens": 3_500_000, "cached_input_tokens": 300_000, "cache_write_tokens": 2_700_000},
+    )
     assert "prompt_caching" not in levers(sparse)
 
 
 def test_lower_effort_saves_only_the_reasoning_of_calls_still_made():
     # 1,000 calls on o4-mini, 100 of them billed failures (10%: error_waste removes them). Successful calls:
     # 900 x (2,000 reasoning + 80 visible); failed ones 2,000 reasoning each, and 50,000 input tokens in all.
-    failures = {"calls": 100, "billed_calls": 100, "cost_usd": "0.935",
-                "tokens": {"input_tokens": 50_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 200_000}}
-    heavy = workload(**REASONER, calls=1000, success_calls=900, failures=failures, reasoning_tokens=2_000_000,
-                     success_reasoning_tokens=1_800_000, tokens={"input_tokens": 500_000, "output_tokens": 2_072_000})
+    failures = {
+        "calls": 100,
+        "billed_calls": 100,
+        "cost_usd": "0.935",
+        "tokens": {"input_tokens": 50_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 200_000},
+    }
+    heavy = workload(
+        **REASONER,
+        calls=1000,
+        success_calls=900,
+        failures=failures,
+        reasoning_tokens=2_000_000,
+        success_reasoning_tokens=1_800_000,
+        tokens={"input_tokens": 500_000, "output_tokens": 2_072_000},
+    )
     found = levers(heavy)
     assert found["error_waste"]["savings_usd"] == "0.935"  # 50k x 1.1/M + 200k x 4.4/M
     # Half the successful calls' reasoning: 900,000 x $4.40/M = $3.96 (not half of all 2,000,000: $4.40), of what
@@ -334,12 +483,29 @@ def test_lower_effort_saves_only_the_reasoning_of_calls_still_made():
 def test_an_output_cap_after_lower_effort_counts_only_the_tail_left():
     # o4-mini, 1,000 calls, 2,000,000 output tokens of which 1,800,000 reasoning (200 visible per call). 37 runaways
     # ran to max_tokens = 20,000 (finish_reason length) past a cap of 5,200: 37 x 14,800 = 547,600 tokens past it.
-    tail = {"cap_tokens": 5200, "calls": 37, "excess_tokens": 547_600, "truncated_calls": 37,
-            "body_max_tokens": 3000, "tail_min_tokens": 20_000}
-    both = workload(**REASONER, tokens={"input_tokens": 500_000, "output_tokens": 2_000_000}, reasoning_tokens=1_800_000,
-                    success_reasoning_tokens=1_800_000, output_tail=tail,
-                    output={"mean": 2000.0, "stddev": 3000.0, "p50": 1300.0, "p95": 3000.0, "p99": 20_000.0,
-                            "max_tokens_p50": 20_000})
+    tail = {
+        "cap_tokens": 5200,
+        "calls": 37,
+        "excess_tokens": 547_600,
+        "truncated_calls": 37,
+        "body_max_tokens": 3000,
+        "tail_min_tokens": 20_000,
+    }
+    both = workload(
+        **REASONER,
+        tokens={"input_tokens": 500_000, "output_tokens": 2_000_000},
+        reasoning_tokens=1_800_000,
+        success_reasoning_tokens=1_800_000,
+        output_tail=tail,
+        output={
+            "mean": 2000.0,
+            "stddev": 3000.0,
+            "p50": 1300.0,
+            "p95": 3000.0,
+            "p99": 20_000.0,
+            "max_tokens_p50": 20_000,
+        },
+    )
     found = levers(both)
     # Lower effort: 900,000 tokens (half the reasoning) x $4.40/M = $3.96, 45% of each call's output.
     assert found["reasoning_effort"]["savings_usd"] == "3.96"
@@ -352,11 +518,18 @@ def test_an_output_cap_after_lower_effort_counts_only_the_tail_left():
 
 def test_flex_asks_whether_the_whole_org_streams_not_the_filtered_subset():
     quiet = {"p50_ms": 3000.0, "p95_ms": 9000.0, "p50_ttft_ms": None, "p95_ttft_ms": None}
-    grader = workload(feature="grader", model="gpt-5-mini", latency=quiet, tokens={"input_tokens": 1_000_000, "output_tokens": 200_000})
+    grader = workload(
+        feature="grader",
+        model="gpt-5-mini",
+        latency=quiet,
+        tokens={"input_tokens": 1_000_000, "output_tokens": 200_000},
+    )
     # "Can we save on grader?": the profile holds grader alone, but the data step counted 3 streaming workloads
     # in the org before the filter: nobody watches grader's answers arrive, Flex saves 0.325 (as unfiltered).
     found = optimize({"workloads": [grader], "filtered": True, "streaming_workloads": 3})["recommendations"]
-    assert [(r["lever"], r["savings_usd"], r["change"].get("service_tier")) for r in found] == [("batching", "0.325", "flex")]
+    assert [(r["lever"], r["savings_usd"], r["change"].get("service_tier")) for r in found] == [
+        ("batching", "0.325", "flex")
+    ]
     # The org streams nowhere: its silence says nothing.
     assert optimize({"workloads": [grader], "filtered": True, "streaming_workloads": 0})["recommendations"] == []
     # A filtered profile without the org's count cannot tell: no claim on that ground.
@@ -371,7 +544,9 @@ def test_the_effort_setting_is_named_per_provider_and_never_assumed():
         return levers(workload(provider=provider, model=model, **shape))["reasoning_effort"]
 
     openai = effort("openai", "o4-mini")
-    assert openai["change"]["knob"].startswith("reasoning_effort (Chat Completions) or reasoning.effort (Responses API)")
+    assert openai["change"]["knob"].startswith(
+        "reasoning_effort (Chat Completions) or reasoning.effort (Responses API)"
+    )
     assert openai["change"]["knob_source"] == "https://platform.openai.com/docs/guides/reasoning"
     # The usage never shows the level sent today: no "medium to low".
     assert all("medium to low" not in text for text in [openai["change"]["knob"], *openai["evidence"]])
@@ -392,13 +567,36 @@ def test_24_hour_retention_follows_the_guides_list_and_dated_ids():
         return EXTENDED_CACHE_TTL_SECONDS in [ttl for ttl, _ in cache_options_for("openai", model)]
 
     # Listed (platform.openai.com/docs/guides/prompt-caching): as sent, dated, or a codex/chat id of gpt-5.1.
-    assert all(day(m) for m in ("gpt-4.1", "gpt-4.1-2025-04-14", "gpt-5-2025-08-07", "gpt-5.1", "gpt-5.1-codex",
-                                "gpt-5.1-chat-latest", "gpt-5-codex"))
+    assert all(
+        day(m)
+        for m in (
+            "gpt-4.1",
+            "gpt-4.1-2025-04-14",
+            "gpt-5-2025-08-07",
+            "gpt-5.1",
+            "gpt-5.1-codex",
+            "gpt-5.1-chat-latest",
+            "gpt-5-codex",
+        )
+    )
     # Not listed: minis and nanos (gpt-5.1-codex-mini included) and families the list does not name.
-    assert not any(day(m) for m in ("gpt-5.1-codex-mini", "gpt-5.1-mini", "gpt-4.1-mini-2025-04-14", "gpt-5-nano", "gpt-5.2"))
-    prefix = {"prefix_hash": "p", "calls": 1000, "prefix_tokens_max": 3050, "prefix_tokens_reported": 3000,
-              "mean_input_tokens": 3500.0, "input_tokens": 3_500_000, "cached_input_tokens": 0,
-              "cache_writes": {"300": 100, "3600": 40, "86400": 5}, "median_gap_seconds": 30.0}
+    assert not any(
+        day(m) for m in ("gpt-5.1-codex-mini", "gpt-5.1-mini", "gpt-4.1-mini-2025-04-14", "gpt-5-nano", "gpt-5.2")
+    )
+    prefix = {
+        "prefix_hash": "p",
+        "calls": 1000,
+        "prefix_tokens_max": 3050,
+        "prefix_tokens_reported": 3000,
+        "mean_input_tokens": 3500.0,
+        "input_tokens": 3_500_000,
+        "cached_input_tokens": 0,
+        "cache_writes": {"300": 100, "3600": 40, "86400": 5},
+        "median_gap_seconds": 30.0,
+    }
     # gpt-4.1 under its dated id ($2 in, $0.50 cached): a day's retention, 995 reads x 3000 x 1.5/M = 4.4775.
     dated = levers(workload(model="gpt-4.1-2025-04-14", tokens={"input_tokens": 3_500_000}, prefixes=[prefix]))
-    assert (dated["prompt_caching"]["savings_usd"], dated["prompt_caching"]["change"]["cache_ttl_seconds"]) == ("4.4775", 86400)
+    assert (dated["prompt_caching"]["savings_usd"], dated["prompt_caching"]["change"]["cache_ttl_seconds"]) == (
+        "4.4775",
+        86400,
+    )

@@ -7,20 +7,35 @@ from netra_agents.answers.plan import plan
 from netra_agents.answers.prose import template
 from netra_agents.optimizer import optimize
 
-
 JOB = {
-    "feature": "enrich", "provider": "openai", "model": "gpt-4.1-mini", "interactive": False, "batch": False,
-    "calls": 1000, "success_calls": 1000, "cost_usd": "0.72", "unpriced_calls": 0,
-    "calls_with_prompt_hash": 0, "calls_with_prefix_hash": 0,
+    "feature": "enrich",
+    "provider": "openai",
+    "model": "gpt-4.1-mini",
+    "interactive": False,
+    "batch": False,
+    "calls": 1000,
+    "success_calls": 1000,
+    "cost_usd": "0.72",
+    "unpriced_calls": 0,
+    "calls_with_prompt_hash": 0,
+    "calls_with_prefix_hash": 0,
     "tokens": {"input_tokens": 1_000_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 200_000},
     "reasoning_tokens": 0,
     "output": {"mean": 200.0, "stddev": 150.0, "p50": 200.0, "p95": 600.0, "p99": 700.0, "max_tokens_p50": None},
-    "failures": {"calls": 0, "billed_calls": 0, "cost_usd": "0",
-                 "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0}},
+    "failures": {
+        "calls": 0,
+        "billed_calls": 0,
+        "cost_usd": "0",
+        "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0},
+    },
     "latency": {"p50_ms": 800.0, "p95_ms": 2000.0, "p50_ttft_ms": None, "p95_ttft_ms": None},
-    "repeats": {"calls": 0, "cost_usd": "0",
-                "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0}},
-    "output_tail": {"cap_tokens": 800, "calls": 0, "excess_tokens": 0}, "prefixes": [],
+    "repeats": {
+        "calls": 0,
+        "cost_usd": "0",
+        "tokens": {"input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0},
+    },
+    "output_tail": {"cap_tokens": 800, "calls": 0, "excess_tokens": 0},
+    "prefixes": [],
 }
 PERIOD = {"from": "2026-11-06", "to": "2026-11-20", "days": 14}
 SUMMARY = {"totals": {"calls": 1000, "cost_usd": "0.72"}, "groups": []}
@@ -47,8 +62,10 @@ def test_a_monthly_dollar_target_is_compared_with_the_monthly_saving():
     assert met["meets_target"] is True and "$0.50 a month target" in template(met)
     short = plan_for({"pct": None, "usd": "1", "per": "month"})
     assert short["meets_target"] is False
-    assert "The changes found save $0.78 a month at this rate (50.0% of spend), short of the $1.00 a month asked for." \
+    assert (
+        "The changes found save $0.78 a month at this rate (50.0% of spend), short of the $1.00 a month asked for."
         in short["warnings"]
+    )
     # A target without "a month" is the period's: $0.36 against $0.50.
     assert plan_for({"pct": None, "usd": "0.5", "per": None})["meets_target"] is False
 

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
+from shared_lib.contracts.agents import StepResult
+
 from netra_agents.query import Period, Query
 from netra_agents.runs import on_request, on_result
 from netra_agents.steps import resolved_query
-from shared_lib.contracts.agents import StepResult
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc)
 PERIOD = Period(dt.date(2026, 11, 18), dt.date(2026, 11, 25), "the last 7 days")
@@ -31,15 +32,18 @@ def walk(query: dict | None, calls: int = 10) -> tuple[dict, list[str]]:
     return run, dispatched
 
 
-@pytest.mark.parametrize("kind, steps", [
-    ("plan", ["triage", "data", "optimization", "actions", "reporting"]),
-    ("what_if", ["triage", "data", "optimization", "reporting"]),
-    ("overview", ["triage", "data", "optimization", "reporting"]),
-    ("breakdown", ["triage", "data", "reporting"]),
-    ("change", ["triage", "data", "reporting"]),
-    ("latency", ["triage", "data", "reporting"]),
-    ("forecast", ["triage", "data", "reporting"]),
-])
+@pytest.mark.parametrize(
+    "kind, steps",
+    [
+        ("plan", ["triage", "data", "optimization", "actions", "reporting"]),
+        ("what_if", ["triage", "data", "optimization", "reporting"]),
+        ("overview", ["triage", "data", "optimization", "reporting"]),
+        ("breakdown", ["triage", "data", "reporting"]),
+        ("change", ["triage", "data", "reporting"]),
+        ("latency", ["triage", "data", "reporting"]),
+        ("forecast", ["triage", "data", "reporting"]),
+    ],
+)
 def test_each_kind_takes_only_the_steps_it_needs(kind, steps):
     query = Query(kind, PERIOD, dimensions=("feature",)).to_json()
     run, dispatched = walk(query)
@@ -54,7 +58,9 @@ def test_without_usage_every_kind_goes_straight_to_reporting(kind):
 
 
 def test_a_verdict_without_a_query_is_read_as_today_a_plan_or_an_overview_over_its_days():
-    plan = resolved_query({"category": "cost", "entities": {"days": 7, "target_reduction_pct": 30.0}}, dt.date(2026, 11, 25))
+    plan = resolved_query(
+        {"category": "cost", "entities": {"days": 7, "target_reduction_pct": 30.0}}, dt.date(2026, 11, 25)
+    )
     assert plan["kind"] == "plan" and plan["target"] == {"pct": 30.0, "usd": None}
     assert plan["period"] == {"from": "2026-11-19", "to": "2026-11-26", "days": 7, "label": "the last 7 days"}
     overview = resolved_query({"category": "general"}, dt.date(2026, 11, 25))

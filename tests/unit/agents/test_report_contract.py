@@ -8,15 +8,18 @@ import dataclasses
 
 import pytest
 
-from netra_agents.answers.prose import template
-from netra_agents.reporting import compose
 from shared_lib.contracts import REPORT_KINDS, report_errors, report_schema
 from tests.unit.agents.report_fixtures import QUERIES, data_for, found
+
+from netra_agents.answers.prose import template
+from netra_agents.reporting import compose
 
 
 def report_of(kind: str, calls: int = 3000) -> dict:
     needs_plan = kind in ("plan", "what_if", "overview")
-    report = compose(f"a {kind} question", QUERIES[kind].to_json(), data_for(kind, calls), found() if needs_plan else None, {})
+    report = compose(
+        f"a {kind} question", QUERIES[kind].to_json(), data_for(kind, calls), found() if needs_plan else None, {}
+    )
     report["narrative"] = template(report)
     return report
 
@@ -35,7 +38,9 @@ def test_guidance_keeps_its_schema():
 
 def test_the_schemas_require_the_contract_fields():
     for kind in REPORT_KINDS:
-        assert {"kind", "question", "query", "period", "narrative", "warnings", "next_steps"} <= set(report_schema(kind)["required"])
+        assert {"kind", "question", "query", "period", "narrative", "warnings", "next_steps"} <= set(
+            report_schema(kind)["required"]
+        )
     report = report_of("breakdown")
     del report["rows"]
     assert any("'rows' is a required property" in e for e in report_errors(report))
@@ -45,13 +50,18 @@ def test_the_schemas_require_the_contract_fields():
     report = report_of("what_if")
     report["savings_usd"] = 12.5  # money is a decimal string, never a float
     assert report_errors(report)
-    assert report_errors({"kind": "analysis"}) == ["kind must be one of plan, breakdown, change, what_if, latency, "
-                                                   "forecast, overview, guidance, got 'analysis'"]
+    assert report_errors({"kind": "analysis"}) == [
+        "kind must be one of plan, breakdown, change, what_if, latency, forecast, overview, guidance, got 'analysis'"
+    ]
 
 
 def test_an_unpriced_what_if_keeps_the_schema_with_null_amounts():
-    query = dataclasses.replace(QUERIES["what_if"], scenario=dataclasses.replace(QUERIES["what_if"].scenario, type="move_model",
-                                                                               feature="chat", to_model="acme-llm-9"))
+    query = dataclasses.replace(
+        QUERIES["what_if"],
+        scenario=dataclasses.replace(
+            QUERIES["what_if"].scenario, type="move_model", feature="chat", to_model="acme-llm-9"
+        ),
+    )
     report = compose("what if chat used acme-llm-9?", query.to_json(), data_for("what_if"), found(), {})
     report["narrative"] = template(report)
     assert report["priced"] is False and report["savings_usd"] is None and report_errors(report) == []

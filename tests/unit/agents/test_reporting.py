@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from netra_agents.answers.prose import during, plural, template
-from netra_agents.reporting import compose, narrative
 from shared_lib.llm.gateway import LlmUnavailable
 from tests.unit.agents.report_fixtures import QUERIES, data_for, found, unresolved
+
+from netra_agents.answers.prose import during, plural, template
+from netra_agents.reporting import compose, narrative
 
 
 def ctx_answering(text: str | None):
@@ -16,6 +17,7 @@ def ctx_answering(text: str | None):
         if text is None:
             raise LlmUnavailable(["all down"])
         return SimpleNamespace(text=text, route=SimpleNamespace(model="gpt-4o-mini"))
+
     return SimpleNamespace(gateway=lambda: SimpleNamespace(complete=complete))
 
 
@@ -28,7 +30,12 @@ def report(kind="plan"):
 
 def test_the_plan_carries_the_optimizers_numbers_and_the_target():
     r = report()
-    assert (r["kind"], r["total_spend_usd"], r["projected_savings_usd"], r["meets_target"]) == ("plan", "11.95", "3.988", True)  # batch nightly 5.25 / 2 + triage to mini 1.363
+    assert (r["kind"], r["total_spend_usd"], r["projected_savings_usd"], r["meets_target"]) == (
+        "plan",
+        "11.95",
+        "3.988",
+        True,
+    )  # batch nightly 5.25 / 2 + triage to mini 1.363
     assert r["spend_by_model"] == [{"model": "gpt-4o", "calls": 3000, "cost_usd": "11.95", "unpriced_calls": 0}]
     assert r["period"] == {"from": "2026-11-18", "to": "2026-11-25", "days": 7, "label": "the last 7 days"}
     assert r["query"]["target"] == {"pct": 30.0, "usd": None, "per": None}
@@ -49,10 +56,16 @@ def test_an_invented_figure_or_no_figure_falls_back_to_the_template():
 
 
 def test_templates_use_plurals_the_asked_period_and_keep_latency_apart():
-    assert (plural(1, "change"), plural(2, "change"), plural(1, "other feature")) == ("1 change", "2 changes", "1 other feature")
+    assert (plural(1, "change"), plural(2, "change"), plural(1, "other feature")) == (
+        "1 change",
+        "2 changes",
+        "1 other feature",
+    )
     plan = template(report())
     cost, latency = plan.split("\n\n")
-    assert "the last 7 days (Nov 18 – Nov 24, 2026)" in cost and "latency" not in cost and "p95 latency 15.0 s" in latency
+    assert (
+        "the last 7 days (Nov 18 – Nov 24, 2026)" in cost and "latency" not in cost and "p95 latency 15.0 s" in latency
+    )
     breakdown = template(report("breakdown"))
     assert "1 other feature: together $1.45 (12.1%)" in breakdown and "The largest is chat $5.25 (43.9%)" in breakdown
     change = template(report("change"))
@@ -70,8 +83,10 @@ def test_a_period_without_usage_names_the_period_that_has_it():
     data["by"] = {"feature": data["summary"], "model": data["summary"]}
     r = compose("spend last week", QUERIES["breakdown"].to_json(), data, None, {})
     assert r["kind"] == "breakdown" and r["rows"] == []
-    assert r["warnings"][0] == ("No usage between Nov 18 – Nov 24, 2026; your usage runs from 2026-10-01 to 2026-10-30 "
-                                "(5,000 calls): ask about those days.")
+    assert r["warnings"][0] == (
+        "No usage between Nov 18 – Nov 24, 2026; your usage runs from 2026-10-01 to 2026-10-30 "
+        "(5,000 calls): ask about those days."
+    )
     assert template(r).startswith("No usage between")
 
 

@@ -40,6 +40,11 @@ def test_only_the_completing_transition_reads_the_report():
         asked.append(step)
         return REPORT
 
-    run = {**new_run("u1", "o1", "t1", "m1", NOW), **on_request("r", new_run("u1", "o1", "t1", "m1", NOW), "q", NOW).changes}
-    triaged = on_result("r", run, StepResult("r", "triage", "completed", {"verdict": {"category": "cost"}}), NOW, outputs)
+    run = {
+        **new_run("u1", "o1", "t1", "m1", NOW),
+        **on_request("r", new_run("u1", "o1", "t1", "m1", NOW), "q", NOW).changes,
+    }
+    triaged = on_result(
+        "r", run, StepResult("r", "triage", "completed", {"verdict": {"category": "cost"}}), NOW, outputs
+    )
     assert asked == [] and "result" not in triaged.changes

@@ -8,10 +8,10 @@ import types
 from decimal import Decimal
 
 import pytest
-from shared_lib.llm.budget import BudgetExhausted
-from shared_lib.llm.gateway import LlmUnavailable
 
 from shared_lib.contracts.agents import StepResult, StepTask
+from shared_lib.llm.budget import BudgetExhausted
+from shared_lib.llm.gateway import LlmUnavailable
 
 from netra_agents.analytics import UsageApi
 from netra_agents.credentials import RunCredentials
@@ -35,11 +35,17 @@ def test_a_run_walks_its_plan_and_completes():
     started = on_request("r", run, "cut costs", NOW)
     assert started.dispatch == ["triage"] and [e.type for e in started.events] == ["agent_started", "agent_thinking"]
     run = apply(run, started)
-    assert on_request("r", run, "cut costs", NOW).dispatch == ["triage"]  # redelivered before the dispatch was marked sent
+    assert on_request("r", run, "cut costs", NOW).dispatch == [
+        "triage"
+    ]  # redelivered before the dispatch was marked sent
     assert on_request("r", run, "cut costs", NOW).changes is None
     assert on_request("r", {**run, "sent": {"triage": True}}, "cut costs", NOW) == Outcome()  # after: nothing to send
-    for step, summary, following in [("triage", {"verdict": {"category": "cost"}}, "data"), ("data", {"calls": 10}, "optimization"),
-                                     ("optimization", {}, "actions"), ("actions", {}, "reporting")]:
+    for step, summary, following in [
+        ("triage", {"verdict": {"category": "cost"}}, "data"),
+        ("data", {"calls": 10}, "optimization"),
+        ("optimization", {}, "actions"),
+        ("actions", {}, "reporting"),
+    ]:
         outcome = on_result("r", run, result(step, **summary), NOW)
         assert outcome.dispatch == [following]
         run = apply(run, outcome)
@@ -48,8 +54,17 @@ def test_a_run_walks_its_plan_and_completes():
     run = apply(run, done)
     again = on_result("r", run, result("reporting"), NOW)  # duplicate before the report was marked sent: owed again
     assert again.completed and again.changes is None
-    sent = {**run, "sent": {"triage": True, "data": True, "optimization": True, "actions": True, "reporting": True,
-                            "final_report": True}}
+    sent = {
+        **run,
+        "sent": {
+            "triage": True,
+            "data": True,
+            "optimization": True,
+            "actions": True,
+            "reporting": True,
+            "final_report": True,
+        },
+    }
     assert on_result("r", sent, result("reporting"), NOW) == on_request("r", sent, "cut costs", NOW) == Outcome()
 
 
@@ -67,7 +82,10 @@ def test_a_general_question_or_no_usage_shortens_the_plan():
 def test_failures_late_results_and_dead_letters_fail_the_run_once():
     run = apply({"status": "pending"}, on_request("r", {"status": "pending"}, "q", NOW))
     failed = on_result("r", run, StepResult("r", "triage", "failed", {}, "budget spent"), NOW)
-    assert failed.changes["status"] == "failed" and failed.changes["error"] == {"step": "triage", "message": "budget spent"}
+    assert failed.changes["status"] == "failed" and failed.changes["error"] == {
+        "step": "triage",
+        "message": "budget spent",
+    }
     assert [e.type for e in failed.events] == ["agent_error"]
     ended = apply(run, failed)
     assert obligations("r", ended, NOW).events[0].key == failed.events[0].key  # resent under the same key
@@ -97,8 +115,12 @@ class FakeResponse:
 class FakeAnalytics:
     """`/api/usage/summary?group_by=…` answering the groups of a fixed org."""
 
-    GROUPS = {"feature": ["support-chat", "doc-qa", "nightly-enrichment"], "model": ["gpt-4o", "gpt-4o-mini-2024-07-18"],
-              "provider": ["openai", "anthropic"], "user": ["user-01"]}
+    GROUPS = {
+        "feature": ["support-chat", "doc-qa", "nightly-enrichment"],
+        "model": ["gpt-4o", "gpt-4o-mini-2024-07-18"],
+        "provider": ["openai", "anthropic"],
+        "user": ["user-01"],
+    }
 
     def __init__(self, status_code: int = 200):
         self.status_code, self.requests = status_code, []
@@ -162,21 +184,30 @@ TASK = StepTask("run-1", "triage", "user-1", "org-1", "thread-1")
 
 def context(question: str, gateway=None, http=None, token=b"delegated-token"):
     credentials = RunCredentials(FakeRedis({"run-credential:run-1": token} if token else {}))
-    return TriageContext(FakeStore({"question": question}), UsageApi(http or FakeAnalytics(), "http://analytics", credentials),
-                         lambda: gateway or FakeGateway())
+    return TriageContext(
+        FakeStore({"question": question}),
+        UsageApi(http or FakeAnalytics(), "http://analytics", credentials),
+        lambda: gateway or FakeGateway(),
+    )
 
 
 def test_triage_reads_the_orgs_names_with_the_delegated_token_and_understands_without_an_llm():
     gateway, http = FakeGateway(error=AssertionError("no LLM call for a clear question")), FakeAnalytics()
     progress = FakeProgress()
-    output, summary = triage(TASK, progress, context("Show me spend on doc qa by model for the last 7 days", gateway, http))
+    output, summary = triage(
+        TASK, progress, context("Show me spend on doc qa by model for the last 7 days", gateway, http)
+    )
     assert [p["group_by"] for _, p, _ in http.requests] == ["feature", "model", "provider", "user"]
     assert all(h == {"Authorization": "Bearer delegated-token"} for _, _, h in http.requests)
     assert all(url == "http://analytics/api/usage/summary" for url, _, _ in http.requests)
     start, end = (dt.datetime.fromisoformat(http.requests[0][1][k]) for k in ("from", "to"))
     assert end - start == dt.timedelta(days=90)
     query = output["query"]
-    assert query["kind"] == "breakdown" and query["dimensions"] == ["model"] and query["filters"] == {"feature": ["doc-qa"]}
+    assert (
+        query["kind"] == "breakdown"
+        and query["dimensions"] == ["model"]
+        and query["filters"] == {"feature": ["doc-qa"]}
+    )
     assert query["period"]["days"] == 7 and query["sources"]["filters"] == "parser"
     assert summary == {"verdict": output} and summary["verdict"]["query"]["kind"] == "breakdown"
     assert output["source"] == "parser" and gateway.requests == []
@@ -186,18 +217,37 @@ def test_triage_reads_the_orgs_names_with_the_delegated_token_and_understands_wi
 
 
 def test_triage_asks_the_llm_only_when_unsure_and_never_over_the_parser():
-    gateway = FakeGateway({"kind": "plan", "period_from": None, "period_to": None, "dimensions": [],
-                           "filters": {"feature": [], "model": [], "provider": [], "user": []}, "metric": None, "top_n": None,
-                           "target_pct": 25, "target_usd": None, "budget_usd": None, "scenario": None})
+    gateway = FakeGateway(
+        {
+            "kind": "plan",
+            "period_from": None,
+            "period_to": None,
+            "dimensions": [],
+            "filters": {"feature": [], "model": [], "provider": [], "user": []},
+            "metric": None,
+            "top_n": None,
+            "target_pct": 25,
+            "target_usd": None,
+            "budget_usd": None,
+            "scenario": None,
+        }
+    )
     output, _ = triage(TASK, FakeProgress(), context("zorp blorp, last week?", gateway))
-    assert len(gateway.requests) == 1 and gateway.requests[0].prompt.schema["properties"]["kind"]["enum"][0] == "overview"
+    assert (
+        len(gateway.requests) == 1 and gateway.requests[0].prompt.schema["properties"]["kind"]["enum"][0] == "overview"
+    )
     query = output["query"]
     assert query["kind"] == "plan" and query["sources"]["kind"] == "llm" and output["source"] == "llm:emulated-model"
     assert query["period"]["days"] == 7 and query["sources"]["period"] == "parser"  # last week, as the parser read it
-    assert query["target"] == {"pct": 25.0, "usd": None, "per": None} and output["entities"]["target_reduction_pct"] == 25.0
+    assert (
+        query["target"] == {"pct": 25.0, "usd": None, "per": None}
+        and output["entities"]["target_reduction_pct"] == 25.0
+    )
 
 
-@pytest.mark.parametrize("error", [LlmUnavailable(["openai/gpt: 503"]), BudgetExhausted("org-1", Decimal("5"), Decimal("5"))])
+@pytest.mark.parametrize(
+    "error", [LlmUnavailable(["openai/gpt: 503"]), BudgetExhausted("org-1", Decimal("5"), Decimal("5"))]
+)
 def test_an_llm_that_fails_leaves_the_parse(error):
     output, _ = triage(TASK, FakeProgress(), context("zorp blorp", FakeGateway(error=error)))
     assert output["query"]["kind"] == "overview" and output["source"] == "parser" and not output["query"]["confident"]
@@ -218,11 +268,13 @@ def test_the_previous_query_is_the_latest_earlier_runs_in_the_thread():
 
     breakdown = {"kind": "breakdown", "period": {"from": "2026-11-20", "to": "2026-11-27"}, "dimensions": ["model"]}
     plan = {"kind": "plan", "period": {"from": "2026-11-01", "to": "2026-11-27"}}
-    runs = [("a", {"created_at": at(1), "query": plan}),
-            ("b", {"created_at": at(2), "query": breakdown}),
-            ("c", {"created_at": at(3)}),  # failed before triage: no query
-            ("now", {"created_at": at(4)}),
-            ("later", {"created_at": at(5), "query": plan})]
+    runs = [
+        ("a", {"created_at": at(1), "query": plan}),
+        ("b", {"created_at": at(2), "query": breakdown}),
+        ("c", {"created_at": at(3)}),  # failed before triage: no query
+        ("now", {"created_at": at(4)}),
+        ("later", {"created_at": at(5), "query": plan}),
+    ]
     assert latest_query(runs, "now", at(4), lambda run_id: None).dimensions == ("model",)
     # A run whose document has no query yet: what its triage understood.
     outputs = {"c": {"query": plan}}
@@ -235,7 +287,9 @@ def test_a_query_is_described_in_one_line():
     from netra_agents.query import Period, Query, Scenario
 
     week = Period(dt.date(2026, 11, 16), dt.date(2026, 11, 23), "last week")
-    assert describe(Query("breakdown", week, dimensions=("model",), filters={"feature": ("doc-qa",)}, metric="calls")) == \
-        "breakdown of calls by model, last week, feature doc-qa"
+    assert (
+        describe(Query("breakdown", week, dimensions=("model",), filters={"feature": ("doc-qa",)}, metric="calls"))
+        == "breakdown of calls by model, last week, feature doc-qa"
+    )
     assert describe(Query("change", week, week.previous())) == "change in spend, last week, against the 7 days before"
     assert describe(Query("what_if", week, scenario=Scenario("cache", feature="doc-qa"))) == "what-if, last week, cache"

@@ -8,6 +8,9 @@ import pytest
 from shared_lib.contracts.agents import StepTask
 from shared_lib.contracts.steps import output_errors
 from shared_lib.llm.gateway import LlmUnavailable
+from tests.unit.agents.report_fixtures import QUERIES, data_for
+from tests.unit.agents.test_runs_and_triage import FakeProgress, context
+from tests.unit.agents.test_usage_data import TODAY, WEEK, Silent, recording
 
 from netra_agents.actions import plan_rollouts
 from netra_agents.optimization import find_savings
@@ -16,9 +19,6 @@ from netra_agents.reporting import ReportingContext, write_report
 from netra_agents.runtime import PriorOutputs
 from netra_agents.triage import triage
 from netra_agents.usage_data import gather
-from tests.unit.agents.report_fixtures import QUERIES, data_for
-from tests.unit.agents.test_runs_and_triage import FakeProgress, context
-from tests.unit.agents.test_usage_data import TODAY, WEEK, Silent, recording
 
 
 class Outputs:
@@ -38,17 +38,27 @@ def task(step: str) -> StepTask:
     return StepTask("run-1", step, "user-1", "org-1", "thread-1")
 
 
-@pytest.mark.parametrize("question", ["Show me spend on doc qa by model for the last 7 days", "How can we cut costs by 30%?",
-                                      "zorp blorp"])
+@pytest.mark.parametrize(
+    "question", ["Show me spend on doc qa by model for the last 7 days", "How can we cut costs by 30%?", "zorp blorp"]
+)
 def test_triage_output_keeps_its_contract(question):
     output, summary = triage(task("triage"), FakeProgress(), context(question))
     assert output_errors("triage", output) == [] and summary == {"verdict": output}
 
 
-@pytest.mark.parametrize("query", [
-    Query("breakdown", WEEK, dimensions=("feature", "model")), Query("change", WEEK, comparison=WEEK.previous()),
-    Query("what_if", WEEK, filters={"feature": ("chat",)}, scenario=Scenario("top_n", n=2)), Query("forecast", WEEK),
-    Query("latency", WEEK), Query("overview", WEEK), Query("plan", WEEK)], ids=lambda q: q.kind)
+@pytest.mark.parametrize(
+    "query",
+    [
+        Query("breakdown", WEEK, dimensions=("feature", "model")),
+        Query("change", WEEK, comparison=WEEK.previous()),
+        Query("what_if", WEEK, filters={"feature": ("chat",)}, scenario=Scenario("top_n", n=2)),
+        Query("forecast", WEEK),
+        Query("latency", WEEK),
+        Query("overview", WEEK),
+        Query("plan", WEEK),
+    ],
+    ids=lambda q: q.kind,
+)
 def test_the_data_output_of_every_kind_keeps_its_contract(query):
     _, read = recording()
     assert output_errors("data", gather(query.to_json(), read, Silent(), TODAY)) == []
@@ -61,8 +71,9 @@ def test_an_empty_periods_data_output_keeps_its_contract():
 
 
 def test_the_contract_names_every_lever():
-    from netra_agents.optimizer import LEVERS
     from shared_lib.contracts.steps import output_schema
+
+    from netra_agents.optimizer import LEVERS
 
     assert output_schema("optimization")["$defs"]["recommendation"]["properties"]["lever"]["enum"] == list(LEVERS)
 
@@ -71,7 +82,10 @@ def test_optimization_and_actions_outputs_keep_their_contract():
     data = data_for("plan")
     found, summary = find_savings(task("optimization"), FakeProgress(), PriorOutputs(Outputs({}, data=data)))
     assert output_errors("optimization", found) == [] and found["recommendations"]
-    assert summary == {"recommendations": len(found["recommendations"]), "projected_savings_usd": found["projected_savings_usd"]}
+    assert summary == {
+        "recommendations": len(found["recommendations"]),
+        "projected_savings_usd": found["projected_savings_usd"],
+    }
     plans, summary = plan_rollouts(task("actions"), FakeProgress(), PriorOutputs(Outputs({}, optimization=found)))
     assert output_errors("actions", plans) == [] and summary == {"plans": len(found["recommendations"])}
 

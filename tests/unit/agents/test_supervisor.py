@@ -77,8 +77,20 @@ def supervisor(runs: Runs):
 def test_a_request_keeps_the_token_for_its_lifetime_and_dispatches_triage():
     runs = Runs(new_run("u1", "o1", "t1", "m1", NOW))
     ctx, publisher, redis = supervisor(runs)
-    supervise(message({"run_id": "r1", "thread_id": "t1", "message_id": "m1", "user_id": "u1", "org_id": "o1",
-                       "delegated_token": "tok", "delegated_expires_in": 1800}), ctx)
+    supervise(
+        message(
+            {
+                "run_id": "r1",
+                "thread_id": "t1",
+                "message_id": "m1",
+                "user_id": "u1",
+                "org_id": "o1",
+                "delegated_token": "tok",
+                "delegated_expires_in": 1800,
+            }
+        ),
+        ctx,
+    )
     assert (redis.values, redis.expiry) == ({"run-credential:r1": "tok"}, {"run-credential:r1": 1800})
     assert runs.doc["status"] == "running" and runs.doc["question"] == "How do we reduce our LLM spend?"
     assert publisher.sent[0] == ("agent-triage", StepTask("r1", "triage", "u1", "o1", "t1").to_json())
@@ -86,12 +98,25 @@ def test_a_request_keeps_the_token_for_its_lifetime_and_dispatches_triage():
 
 
 def test_the_last_result_completes_the_run_with_the_report_and_drops_the_token():
-    run = {**new_run("u1", "o1", "t1", "m1", NOW), "status": "running", "plan": ["triage", "data", "reporting"],
-           "steps": [{"name": "reporting", "status": "dispatched", "dispatched_at": NOW, "deadline_at": NOW + dt.timedelta(minutes=5)}]}
+    run = {
+        **new_run("u1", "o1", "t1", "m1", NOW),
+        "status": "running",
+        "plan": ["triage", "data", "reporting"],
+        "steps": [
+            {
+                "name": "reporting",
+                "status": "dispatched",
+                "dispatched_at": NOW,
+                "deadline_at": NOW + dt.timedelta(minutes=5),
+            }
+        ],
+    }
     runs = Runs(run, {"reporting": REPORT})
     ctx, publisher, redis = supervisor(runs)
     redis.set("run-credential:r1", "tok")
-    supervise(message(StepResult("r1", "reporting", "completed", {"kind": "guidance", "recommendations": 0}).to_json()), ctx)
+    supervise(
+        message(StepResult("r1", "reporting", "completed", {"kind": "guidance", "recommendations": 0}).to_json()), ctx
+    )
     assert runs.doc["status"] == "completed" and runs.doc["result"] == REPORT
     final = [body for topic, body in publisher.sent if topic == "client-events" and body["type"] == "final_report"]
     assert final[0]["payload"]["report"] == REPORT and runs.sent == ["final_report"] and redis.values == {}
@@ -100,8 +125,20 @@ def test_the_last_result_completes_the_run_with_the_report_and_drops_the_token()
 def test_a_request_redelivered_after_its_run_ended_does_not_keep_the_token():
     runs = Runs({**new_run("u1", "o1", "t1", "m1", NOW), "status": "completed", "result": REPORT})
     ctx, publisher, redis = supervisor(runs)
-    supervise(message({"run_id": "r1", "thread_id": "t1", "message_id": "m1", "user_id": "u1", "org_id": "o1",
-                       "delegated_token": "tok", "delegated_expires_in": 1800}), ctx)
+    supervise(
+        message(
+            {
+                "run_id": "r1",
+                "thread_id": "t1",
+                "message_id": "m1",
+                "user_id": "u1",
+                "org_id": "o1",
+                "delegated_token": "tok",
+                "delegated_expires_in": 1800,
+            }
+        ),
+        ctx,
+    )
     assert redis.values == {} and runs.doc["status"] == "completed"
     assert [topic for topic, _ in publisher.sent if topic.startswith("agent-")] == []
 

@@ -15,8 +15,15 @@ from netra_agents.understanding.evaluation import Corpus, score
 
 TODAY = dt.date(2026, 11, 27)  # a Friday
 NAMES = OrgNames(
-    features=("support-chat", "ticket-triage", "doc-qa", "doc-summarizer", "nightly-enrichment", "faq-answers",
-              "weekly-report"),
+    features=(
+        "support-chat",
+        "ticket-triage",
+        "doc-qa",
+        "doc-summarizer",
+        "nightly-enrichment",
+        "faq-answers",
+        "weekly-report",
+    ),
     models=("gpt-4o", "gpt-4o-mini-2024-07-18", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-flash"),
     providers=("openai", "anthropic", "google", "other"),
     users=("user-01", "user-07"),
@@ -33,6 +40,7 @@ def days(query_period: Period) -> tuple[str, str]:
 
 
 # --- the corpus ----------------------------------------------------------------------------
+
 
 def test_the_corpus_is_understood():
     corpus = Corpus.from_json(yaml.safe_load(CORPUS.read_text()))
@@ -65,32 +73,36 @@ def test_the_corpus_scorer_counts_a_wrong_parse_as_wrong():
 
 # --- periods, worked by hand against Friday 2026-11-27 ------------------------------------
 
-@pytest.mark.parametrize(("text", "start", "end"), [
-    ("spend yesterday", "2026-11-26", "2026-11-27"),
-    ("spend today", "2026-11-27", "2026-11-28"),
-    ("spend this week", "2026-11-23", "2026-11-28"),  # Monday 23rd to the end of today
-    ("spend last week", "2026-11-16", "2026-11-23"),  # the calendar week before
-    ("spend over the past week", "2026-11-21", "2026-11-28"),  # rolling 7 days, today included
-    ("spend this month", "2026-11-01", "2026-11-28"),
-    ("spend last month", "2026-10-01", "2026-11-01"),
-    ("spend since Nov 3", "2026-11-03", "2026-11-28"),
-    ("spend in the past 14 days", "2026-11-14", "2026-11-28"),
-    ("spend in the last 7 days", "2026-11-21", "2026-11-28"),
-    ("spend in Q3", "2026-07-01", "2026-10-01"),
-    ("spend in Q4", "2026-10-01", "2026-11-28"),  # the current quarter runs to today
-    ("spend in October", "2026-10-01", "2026-11-01"),
-    ("spend in december", "2025-12-01", "2026-01-01"),  # a month still to come this year: last year's
-    ("spend 2026-10-01 to 2026-10-15", "2026-10-01", "2026-10-16"),  # the last day named is included
-    ("spend between nov 1 and nov 10", "2026-11-01", "2026-11-11"),
-    ("spend on Nov 20th", "2026-11-20", "2026-11-21"),
-    ("spend since december 5", "2025-12-05", "2026-11-28"),
-    ("spend last quarter", "2026-07-01", "2026-10-01"),
-    ("spend this year", "2026-01-01", "2026-11-28"),
-    ("spend last year", "2025-01-01", "2026-01-01"),
-    ("spend in the last 2 weeks", "2026-11-14", "2026-11-28"),
-    ("spend month to date", "2026-11-01", "2026-11-28"),
-    ("spend by model", "2026-10-29", "2026-11-28"),  # nothing said: the last 30 days
-])
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("spend yesterday", "2026-11-26", "2026-11-27"),
+        ("spend today", "2026-11-27", "2026-11-28"),
+        ("spend this week", "2026-11-23", "2026-11-28"),  # Monday 23rd to the end of today
+        ("spend last week", "2026-11-16", "2026-11-23"),  # the calendar week before
+        ("spend over the past week", "2026-11-21", "2026-11-28"),  # rolling 7 days, today included
+        ("spend this month", "2026-11-01", "2026-11-28"),
+        ("spend last month", "2026-10-01", "2026-11-01"),
+        ("spend since Nov 3", "2026-11-03", "2026-11-28"),
+        ("spend in the past 14 days", "2026-11-14", "2026-11-28"),
+        ("spend in the last 7 days", "2026-11-21", "2026-11-28"),
+        ("spend in Q3", "2026-07-01", "2026-10-01"),
+        ("spend in Q4", "2026-10-01", "2026-11-28"),  # the current quarter runs to today
+        ("spend in October", "2026-10-01", "2026-11-01"),
+        ("spend in december", "2025-12-01", "2026-01-01"),  # a month still to come this year: last year's
+        ("spend 2026-10-01 to 2026-10-15", "2026-10-01", "2026-10-16"),  # the last day named is included
+        ("spend between nov 1 and nov 10", "2026-11-01", "2026-11-11"),
+        ("spend on Nov 20th", "2026-11-20", "2026-11-21"),
+        ("spend since december 5", "2025-12-05", "2026-11-28"),
+        ("spend last quarter", "2026-07-01", "2026-10-01"),
+        ("spend this year", "2026-01-01", "2026-11-28"),
+        ("spend last year", "2025-01-01", "2026-01-01"),
+        ("spend in the last 2 weeks", "2026-11-14", "2026-11-28"),
+        ("spend month to date", "2026-11-01", "2026-11-28"),
+        ("spend by model", "2026-10-29", "2026-11-28"),  # nothing said: the last 30 days
+    ],
+)
 def test_periods(text, start, end):
     assert days(ask(text).period) == (start, end)
 
@@ -104,21 +116,37 @@ def test_a_period_with_no_date_in_the_text_is_the_default_and_says_so():
 def test_a_year_boundary_and_a_leap_day():
     january = understand("spend last week", today=dt.date(2027, 1, 3), names=NAMES)  # a Sunday
     assert days(january.period) == ("2026-12-21", "2026-12-28")
-    assert days(understand("spend last month", today=dt.date(2027, 1, 3), names=NAMES).period) == ("2026-12-01", "2027-01-01")
-    assert days(understand("spend on feb 29", today=dt.date(2028, 3, 5), names=NAMES).period) == ("2028-02-29", "2028-03-01")
-    assert days(understand("spend in Q4", today=dt.date(2027, 2, 1), names=NAMES).period) == ("2026-10-01", "2027-01-01")
+    assert days(understand("spend last month", today=dt.date(2027, 1, 3), names=NAMES).period) == (
+        "2026-12-01",
+        "2027-01-01",
+    )
+    assert days(understand("spend on feb 29", today=dt.date(2028, 3, 5), names=NAMES).period) == (
+        "2028-02-29",
+        "2028-03-01",
+    )
+    assert days(understand("spend in Q4", today=dt.date(2027, 2, 1), names=NAMES).period) == (
+        "2026-10-01",
+        "2027-01-01",
+    )
 
 
-@pytest.mark.parametrize(("text", "period", "comparison"), [
-    ("this month vs last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-11-01")),
-    ("why did spend double last week", ("2026-11-16", "2026-11-23"), ("2026-11-09", "2026-11-16")),
-    ("what happened in the last 7 days", ("2026-11-21", "2026-11-28"), ("2026-11-14", "2026-11-21")),
-    ("Why is our OpenAI bill so high this month?", ("2026-11-01", "2026-11-28"), ("2026-10-05", "2026-11-01")),
-    ("compared to last week, are we spending more", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-23")),
-    ("September compared to October", ("2026-10-01", "2026-11-01"), ("2026-09-01", "2026-10-01")),  # later vs earlier
-    ("spend this week vs the same days last week", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-21")),
-    ("spend this month vs the same period last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-10-28")),
-])
+@pytest.mark.parametrize(
+    ("text", "period", "comparison"),
+    [
+        ("this month vs last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-11-01")),
+        ("why did spend double last week", ("2026-11-16", "2026-11-23"), ("2026-11-09", "2026-11-16")),
+        ("what happened in the last 7 days", ("2026-11-21", "2026-11-28"), ("2026-11-14", "2026-11-21")),
+        ("Why is our OpenAI bill so high this month?", ("2026-11-01", "2026-11-28"), ("2026-10-05", "2026-11-01")),
+        ("compared to last week, are we spending more", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-23")),
+        (
+            "September compared to October",
+            ("2026-10-01", "2026-11-01"),
+            ("2026-09-01", "2026-10-01"),
+        ),  # later vs earlier
+        ("spend this week vs the same days last week", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-21")),
+        ("spend this month vs the same period last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-10-28")),
+    ],
+)
 def test_comparisons(text, period, comparison):
     query = ask(text)
     assert query.kind == "change" and days(query.period) == period and days(query.comparison) == comparison
@@ -130,21 +158,25 @@ def test_only_a_change_has_a_comparison():
 
 # --- names ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "dimension", "name"), [
-    ("spend on doc qa", "feature", "doc-qa"),
-    ("spend on DOC-QA", "feature", "doc-qa"),
-    ("spend on doc_qa", "feature", "doc-qa"),
-    ("spend on Support Chat", "feature", "support-chat"),
-    ("spend on the nightly jobs", "feature", "nightly-enrichment"),  # one distinctive word
-    ("spend on gpt-4o-mini", "model", "gpt-4o-mini-2024-07-18"),  # the org's dated id
-    ("spend on gpt 4o mini", "model", "gpt-4o-mini-2024-07-18"),
-    ("spend on GPT-4o", "model", "gpt-4o"),  # not the mini
-    ("spend on sonnet", "model", "claude-sonnet-4-5"),
-    ("our OpenAI bill", "provider", "openai"),
-    ("spend on open ai", "provider", "openai"),
-    ("how much on claude", "provider", "anthropic"),
-    ("what did user-07 spend", "user", "user-07"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "dimension", "name"),
+    [
+        ("spend on doc qa", "feature", "doc-qa"),
+        ("spend on DOC-QA", "feature", "doc-qa"),
+        ("spend on doc_qa", "feature", "doc-qa"),
+        ("spend on Support Chat", "feature", "support-chat"),
+        ("spend on the nightly jobs", "feature", "nightly-enrichment"),  # one distinctive word
+        ("spend on gpt-4o-mini", "model", "gpt-4o-mini-2024-07-18"),  # the org's dated id
+        ("spend on gpt 4o mini", "model", "gpt-4o-mini-2024-07-18"),
+        ("spend on GPT-4o", "model", "gpt-4o"),  # not the mini
+        ("spend on sonnet", "model", "claude-sonnet-4-5"),
+        ("our OpenAI bill", "provider", "openai"),
+        ("spend on open ai", "provider", "openai"),
+        ("how much on claude", "provider", "anthropic"),
+        ("what did user-07 spend", "user", "user-07"),
+    ],
+)
 def test_names_resolve_to_the_orgs_own(text, dimension, name):
     assert ask(text).filters == {dimension: (name,)}
 
@@ -176,10 +208,13 @@ def test_a_scenario_may_name_a_model_the_org_does_not_use_yet():
     assert query.unresolved == () and query.filters == {}
 
 
-@pytest.mark.parametrize(("text", "scenario", "unknown"), [
-    ("what if we cache search bot", Scenario("cache"), "search bot"),
-    ("what if we move search-bot to gpt-4o", Scenario("move_model", to_model="gpt-4o"), "search-bot"),
-])
+@pytest.mark.parametrize(
+    ("text", "scenario", "unknown"),
+    [
+        ("what if we cache search bot", Scenario("cache"), "search bot"),
+        ("what if we move search-bot to gpt-4o", Scenario("move_model", to_model="gpt-4o"), "search-bot"),
+    ],
+)
 def test_a_scenario_on_a_workload_the_org_does_not_have_says_so(text, scenario, unknown):
     query = ask(text)
     assert query.kind == "what_if" and query.scenario == scenario  # never silently "all of it"
@@ -188,16 +223,22 @@ def test_a_scenario_on_a_workload_the_org_does_not_have_says_so(text, scenario, 
 
 
 # Another org's names: what the demo's names cannot show.
-OTHER_ORG = OrgNames(features=("classify-ticket", "summarize-doc", "rag-search", "chat-support"),
-                     models=("gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5"), providers=("openai", "anthropic"))
+OTHER_ORG = OrgNames(
+    features=("classify-ticket", "summarize-doc", "rag-search", "chat-support"),
+    models=("gpt-4o", "claude-haiku-4-5", "claude-sonnet-4-5"),
+    providers=("openai", "anthropic"),
+)
 
 
-@pytest.mark.parametrize(("text", "names", "feature"), [
-    ("Can we use a cheaper model for classification?", OTHER_ORG, "classify-ticket"),
-    ("Can we use a cheaper model for classification?", NAMES, "ticket-triage"),  # triage is classifying
-    ("how much do summaries cost", OTHER_ORG, "summarize-doc"),
-    ("spend on retrieval", OTHER_ORG, "rag-search"),
-])
+@pytest.mark.parametrize(
+    ("text", "names", "feature"),
+    [
+        ("Can we use a cheaper model for classification?", OTHER_ORG, "classify-ticket"),
+        ("Can we use a cheaper model for classification?", NAMES, "ticket-triage"),  # triage is classifying
+        ("how much do summaries cost", OTHER_ORG, "summarize-doc"),
+        ("spend on retrieval", OTHER_ORG, "rag-search"),
+    ],
+)
 def test_a_word_for_the_same_job_finds_the_orgs_feature(text, names, feature):
     assert understand(text, today=TODAY, names=names).filters == {"feature": (feature,)}
 
@@ -208,30 +249,50 @@ def test_a_word_for_a_job_two_features_do_names_neither():
     assert understand("summary please", today=TODAY, names=OTHER_ORG).kind == "overview"  # not summarize-doc
 
 
-SECOND_ORG = OrgNames(features=("summarize-call", "search-kb", "chat-widget", "classify-ticket"),
-                      models=("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022"),
-                      providers=("openai", "anthropic"), users=("alice@acme.com", "bob@acme.com", "svc-batch"))
+SECOND_ORG = OrgNames(
+    features=("summarize-call", "search-kb", "chat-widget", "classify-ticket"),
+    models=("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022"),
+    providers=("openai", "anthropic"),
+    users=("alice@acme.com", "bob@acme.com", "svc-batch"),
+)
 
 
 def test_the_second_held_out_batchs_misses_in_their_org():
     def asked(text, previous=None):
         return understand(text, today=TODAY, names=SECOND_ORG, previous=previous)
 
-    assert asked("how much did alice spend last week").filters == {"user": ("alice@acme.com",)}  # not acme: both have it
+    assert asked("how much did alice spend last week").filters == {
+        "user": ("alice@acme.com",)
+    }  # not acme: both have it
     move = asked("could we run the call summaries on 4o mini")  # "call" is the feature's word, not the metric
-    assert (move.kind, move.scenario, move.metric) == ("what_if", Scenario("move_model", feature="summarize-call",
-                                                                           to_model="gpt-4o-mini"), "spend")
+    assert (move.kind, move.scenario, move.metric) == (
+        "what_if",
+        Scenario("move_model", feature="summarize-call", to_model="gpt-4o-mini"),
+        "spend",
+    )
     overkill = asked("is sonnet overkill for ticket classification")
-    assert (overkill.kind, overkill.filters) == ("plan", {"feature": ("classify-ticket",),
-                                                          "model": ("claude-3-5-sonnet-20241022",)})
-    again = asked("and with 4o mini?", Query("what_if", move.period, scenario=Scenario(
-        "move_model", feature="chat-widget", to_model="claude-3-5-haiku-20241022")))
+    assert (overkill.kind, overkill.filters) == (
+        "plan",
+        {"feature": ("classify-ticket",), "model": ("claude-3-5-sonnet-20241022",)},
+    )
+    again = asked(
+        "and with 4o mini?",
+        Query(
+            "what_if",
+            move.period,
+            scenario=Scenario("move_model", feature="chat-widget", to_model="claude-3-5-haiku-20241022"),
+        ),
+    )
     assert again.scenario == Scenario("move_model", feature="chat-widget", to_model="gpt-4o-mini")
     assert asked("spend on 4o").filters == {"model": ("gpt-4o",)} and asked("save 41%").filters == {}
 
 
-THIRD_ORG = OrgNames(features=("resume-parser", "job-match", "candidate-chat"), models=("gpt-4.1", "gpt-4.1-nano"),
-                     providers=("openai",), users=("recruiting-svc",))
+THIRD_ORG = OrgNames(
+    features=("resume-parser", "job-match", "candidate-chat"),
+    models=("gpt-4.1", "gpt-4.1-nano"),
+    providers=("openai",),
+    users=("recruiting-svc",),
+)
 
 
 def test_the_third_held_out_batchs_misses_in_their_org():
@@ -240,9 +301,12 @@ def test_the_third_held_out_batchs_misses_in_their_org():
 
     # "matching" is the org's job-match, not a typo of "batching"
     assert (asked("is job matching slow?").kind, asked("is job matching slow?").filters) == (
-        "latency", {"feature": ("job-match",)})
-    assert asked("try gpt-4.1-nano for job matching").scenario == Scenario("move_model", feature="job-match",
-                                                                           to_model="gpt-4.1-nano")
+        "latency",
+        {"feature": ("job-match",)},
+    )
+    assert asked("try gpt-4.1-nano for job matching").scenario == Scenario(
+        "move_model", feature="job-match", to_model="gpt-4.1-nano"
+    )
     # A typo keeps its first letter: in an org without the word, "matching" is still no "batching".
     assert understand("what does the matching cost", today=TODAY, names=OrgNames()).scenario is None
     assert asked("spedn by modl this mnth").dimensions == ("model",)
@@ -252,12 +316,15 @@ def test_the_third_held_out_batchs_misses_in_their_org():
     assert ask("which projects cost the most").kind == "breakdown"  # "projects" is no typo of "projected"
 
 
-@pytest.mark.parametrize(("text", "start"), [
-    ("spend on the 24th", "2026-11-24"),
-    ("spend on the 27th", "2026-11-27"),  # today
-    ("spend on the 28th", "2026-10-28"),  # not yet this month: last month's
-    ("spend on the 31st", "2026-10-31"),  # November has none
-])
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("spend on the 24th", "2026-11-24"),
+        ("spend on the 27th", "2026-11-27"),  # today
+        ("spend on the 28th", "2026-10-28"),  # not yet this month: last month's
+        ("spend on the 31st", "2026-10-31"),  # November has none
+    ],
+)
 def test_a_day_of_the_month_is_the_latest_one_up_to_today(text, start):
     period = ask(text).period
     assert days(period) == (start, (dt.date.fromisoformat(start) + dt.timedelta(days=1)).isoformat())
@@ -269,7 +336,9 @@ def test_an_ordinal_that_ranks_is_no_day():
 
 def test_an_arrow_between_two_models_is_a_move():
     query = ask("model swap for support chat: gpt-4o -> claude-haiku-4-5?")
-    assert query.scenario == Scenario("move_model", feature="support-chat", from_model="gpt-4o", to_model="claude-haiku-4-5")
+    assert query.scenario == Scenario(
+        "move_model", feature="support-chat", from_model="gpt-4o", to_model="claude-haiku-4-5"
+    )
 
 
 def test_a_follow_up_for_the_whole_org_drops_the_filters():
@@ -278,14 +347,18 @@ def test_a_follow_up_for_the_whole_org_drops_the_filters():
     assert ask("and for anthropic?", previous).filters == {"feature": ("support-chat",), "provider": ("anthropic",)}
 
 
-SHOP = OrgNames(features=("image-captions", "order-status-bot"), models=("gpt-4o", "claude-3-7-sonnet",
-                "gemini-2.5-flash", "gemini-2.5-flash-lite"), providers=("openai", "anthropic", "google"))
+SHOP = OrgNames(
+    features=("image-captions", "order-status-bot"),
+    models=("gpt-4o", "claude-3-7-sonnet", "gemini-2.5-flash", "gemini-2.5-flash-lite"),
+    providers=("openai", "anthropic", "google"),
+)
 
 
 def test_the_fifth_held_out_batchs_misses_in_their_org():
     query = understand("move image captions off sonnet onto flash lite", today=TODAY, names=SHOP)
-    assert query.scenario == Scenario("move_model", feature="image-captions", from_model="claude-3-7-sonnet",
-                                      to_model="gemini-2.5-flash-lite")  # the lite one, not flash
+    assert query.scenario == Scenario(
+        "move_model", feature="image-captions", from_model="claude-3-7-sonnet", to_model="gemini-2.5-flash-lite"
+    )  # the lite one, not flash
     assert understand("spend on flash", today=TODAY, names=SHOP).filters == {}  # two models share it: neither
 
 
@@ -307,13 +380,16 @@ def test_a_family_word_before_a_model_is_part_of_the_model():
     assert ask("claude spend").filters == {"provider": ("anthropic",)}
 
 
-@pytest.mark.parametrize(("text", "scenario"), [
-    ("is caching worth it for doc-qa?", Scenario("cache", feature="doc-qa")),
-    ("does it make sense to batch the nightly enrichment job", Scenario("batch", feature="nightly-enrichment")),
-    ("caching for support chat?", Scenario("cache", feature="support-chat")),
-    ("is batching worth it", Scenario("batch")),
-    ("price out moving support chat to gpt-4o", Scenario("move_model", feature="support-chat", to_model="gpt-4o")),
-])
+@pytest.mark.parametrize(
+    ("text", "scenario"),
+    [
+        ("is caching worth it for doc-qa?", Scenario("cache", feature="doc-qa")),
+        ("does it make sense to batch the nightly enrichment job", Scenario("batch", feature="nightly-enrichment")),
+        ("caching for support chat?", Scenario("cache", feature="support-chat")),
+        ("is batching worth it", Scenario("batch")),
+        ("price out moving support chat to gpt-4o", Scenario("move_model", feature="support-chat", to_model="gpt-4o")),
+    ],
+)
 def test_a_lever_weighed_or_stated_with_its_workload_is_a_what_if(text, scenario):
     query = ask(text)
     assert (query.kind, query.scenario, query.filters) == ("what_if", scenario, {})
@@ -332,18 +408,22 @@ def test_common_words_are_not_names():
 
 # --- kinds and fields ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("Can we use a cheaper model for classification?", "plan"),
-    ("Show me spend by model for the last 7 days", "breakdown"),
-    ("Should we move our nightly jobs to the batch API?", "what_if"),
-    ("Which features cost the most?", "breakdown"),
-    ("What happened last week?", "change"),
-    ("why is p95 latency so high", "latency"),
-    ("our budget is $2,000, will we make it?", "forecast"),
-    ("hi", "overview"),
-    ("what can you do?", "overview"),
-    ("zxqv plorb", "overview"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Can we use a cheaper model for classification?", "plan"),
+        ("Show me spend by model for the last 7 days", "breakdown"),
+        ("Should we move our nightly jobs to the batch API?", "what_if"),
+        ("Which features cost the most?", "breakdown"),
+        ("What happened last week?", "change"),
+        ("why is p95 latency so high", "latency"),
+        ("our budget is $2,000, will we make it?", "forecast"),
+        ("hi", "overview"),
+        ("what can you do?", "overview"),
+        ("zxqv plorb", "overview"),
+    ],
+)
 def test_kinds(text, kind):
     assert ask(text).kind == kind
 
@@ -364,21 +444,29 @@ def test_amounts_targets_budgets_and_top_n():
     assert (top.kind, top.top_n, top.dimensions, top.metric) == ("breakdown", 5, ("feature",), "calls")
 
 
-@pytest.mark.parametrize(("text", "scenario"), [
-    ("what if we move summarize to gpt-4o-mini", Scenario("move_model", feature="doc-summarizer",
-                                                           to_model="gpt-4o-mini-2024-07-18")),
-    ("what if we cache doc-qa", Scenario("cache", feature="doc-qa")),
-    ("move nightly jobs to the batch API", Scenario("batch", feature="nightly-enrichment")),
-    ("what if we only do the top two", Scenario("top_n", n=2)),
-    ("what if everything on sonnet went to haiku", Scenario("move_model", from_model="claude-sonnet-4-5",
-                                                             to_model="claude-haiku-4-5")),
-])
+@pytest.mark.parametrize(
+    ("text", "scenario"),
+    [
+        (
+            "what if we move summarize to gpt-4o-mini",
+            Scenario("move_model", feature="doc-summarizer", to_model="gpt-4o-mini-2024-07-18"),
+        ),
+        ("what if we cache doc-qa", Scenario("cache", feature="doc-qa")),
+        ("move nightly jobs to the batch API", Scenario("batch", feature="nightly-enrichment")),
+        ("what if we only do the top two", Scenario("top_n", n=2)),
+        (
+            "what if everything on sonnet went to haiku",
+            Scenario("move_model", from_model="claude-sonnet-4-5", to_model="claude-haiku-4-5"),
+        ),
+    ],
+)
 def test_scenarios(text, scenario):
     query = ask(text)
     assert query.kind == "what_if" and query.scenario == scenario and query.filters == {}
 
 
 # --- follow-ups ----------------------------------------------------------------------------
+
 
 def test_follow_ups_modify_the_previous_query():
     first = ask("spend by feature in the last 7 days for openai")
@@ -407,7 +495,9 @@ def test_only_the_top_two_after_a_plan_is_a_what_if_and_after_a_breakdown_a_top_
     plan = ask("how can we save on anthropic this month")
     top = ask("and what if we only do the top two?", plan)
     assert top.kind == "what_if" and top.scenario == Scenario("top_n", n=2)
-    assert top.filters == {"provider": ("anthropic",)} and top.period == plan.period and top.sources["period"] == "context"
+    assert (
+        top.filters == {"provider": ("anthropic",)} and top.period == plan.period and top.sources["period"] == "context"
+    )
     breakdown = ask("spend by feature")
     only = ask("only the top two", breakdown)
     assert (only.kind, only.top_n, only.scenario) == ("breakdown", 2, None)
@@ -428,6 +518,7 @@ def test_a_follow_up_that_says_nothing_keeps_the_previous_kind_but_is_not_confid
 
 # --- the LLM: asked only when unsure, never overriding the parser ---------------------------
 
+
 class FakeLlm:
     def __init__(self, answer=None, error: Exception | None = None):
         self.answer, self.error, self.calls = answer, error, []
@@ -440,9 +531,19 @@ class FakeLlm:
 
 
 def llm_answer(**fields) -> dict:
-    body = {"kind": "overview", "period_from": None, "period_to": None, "dimensions": [],
-            "filters": {"feature": [], "model": [], "provider": [], "user": []}, "metric": None, "top_n": None,
-            "target_pct": None, "target_usd": None, "budget_usd": None, "scenario": None}
+    body = {
+        "kind": "overview",
+        "period_from": None,
+        "period_to": None,
+        "dimensions": [],
+        "filters": {"feature": [], "model": [], "provider": [], "user": []},
+        "metric": None,
+        "top_n": None,
+        "target_pct": None,
+        "target_usd": None,
+        "budget_usd": None,
+        "scenario": None,
+    }
     body.update(fields)
     return body
 
@@ -453,8 +554,16 @@ def test_no_llm_call_when_the_parse_is_confident():
 
 
 def test_the_llm_fills_what_the_parser_left_open_and_sources_say_so():
-    llm = FakeLlm(llm_answer(kind="breakdown", period_from="2026-11-01", period_to="2026-11-14", dimensions=["feature"],
-                             filters={"feature": ["Doc QA"], "model": [], "provider": [], "user": []}, metric="calls"))
+    llm = FakeLlm(
+        llm_answer(
+            kind="breakdown",
+            period_from="2026-11-01",
+            period_to="2026-11-14",
+            dimensions=["feature"],
+            filters={"feature": ["Doc QA"], "model": [], "provider": [], "user": []},
+            metric="calls",
+        )
+    )
     query = ask("zorp the blorp", llm=llm)
     assert len(llm.calls) == 1 and llm.calls[0][1] == "zorp the blorp" and llm.calls[0][2] == schema()
     assert query.kind == "breakdown" and days(query.period) == ("2026-11-01", "2026-11-15")
@@ -465,8 +574,15 @@ def test_the_llm_fills_what_the_parser_left_open_and_sources_say_so():
 
 def test_the_llm_never_overrides_a_field_the_parser_read():
     # "hmm, last week?": no kind signal, but a period the parser read.
-    llm = FakeLlm(llm_answer(kind="plan", period_from="2026-01-01", period_to="2026-01-31", target_pct=20,
-                             filters={"feature": ["support-chat"], "model": [], "provider": [], "user": []}))
+    llm = FakeLlm(
+        llm_answer(
+            kind="plan",
+            period_from="2026-01-01",
+            period_to="2026-01-31",
+            target_pct=20,
+            filters={"feature": ["support-chat"], "model": [], "provider": [], "user": []},
+        )
+    )
     query = ask("hmm, last week?", llm=llm)
     assert llm.calls and query.kind == "plan" and query.sources["kind"] == "llm"
     assert days(query.period) == ("2026-11-16", "2026-11-23") and query.sources["period"] == "parser"
@@ -480,15 +596,22 @@ def test_the_llm_does_not_override_what_the_previous_turn_settled():
     assert query.period == previous.period and query.dimensions == ("feature",)  # context, not the LLM's
 
 
-@pytest.mark.parametrize("answer", [
-    None, "breakdown", [], {"kind": "guidance"}, {"kind": "delete everything"},
-    llm_answer(period_from="2026-13-45", period_to="yesterday"),
-    llm_answer(period_from="2026-11-20", period_to="2026-11-01"),  # backwards
-    llm_answer(period_from="2031-01-01", period_to="2031-01-31"),  # the future
-    llm_answer(filters={"feature": ["no-such-feature"], "model": ["gpt-9"], "provider": [], "user": []}),
-    llm_answer(dimensions=["colour"], metric="vibes", top_n=-3, target_pct=400, budget_usd="lots"),
-    llm_answer(scenario={"type": "teleport", "feature": None, "from_model": None, "to_model": None, "n": None}),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        "breakdown",
+        [],
+        {"kind": "guidance"},
+        {"kind": "delete everything"},
+        llm_answer(period_from="2026-13-45", period_to="yesterday"),
+        llm_answer(period_from="2026-11-20", period_to="2026-11-01"),  # backwards
+        llm_answer(period_from="2031-01-01", period_to="2031-01-31"),  # the future
+        llm_answer(filters={"feature": ["no-such-feature"], "model": ["gpt-9"], "provider": [], "user": []}),
+        llm_answer(dimensions=["colour"], metric="vibes", top_n=-3, target_pct=400, budget_usd="lots"),
+        llm_answer(scenario={"type": "teleport", "feature": None, "from_model": None, "to_model": None, "n": None}),
+    ],
+)
 def test_a_nonsense_answer_leaves_the_parse_as_it_is(answer):
     plain = ask("zorp the blorp")
     query = ask("zorp the blorp", llm=FakeLlm(answer))
@@ -512,9 +635,11 @@ def test_the_package_is_pure():
     import sys
 
     agents = Path(__file__).resolve().parents[3] / "functions" / "agents"
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); import netra_agents.understanding; "
-            "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
-            "('google', 'httpx', 'redis', 'requests', 'shared_lib', 'sqlalchemy', 'psycopg', 'socket')))")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); import netra_agents.understanding; "
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in "
+        "('google', 'httpx', 'redis', 'requests', 'shared_lib', 'sqlalchemy', 'psycopg', 'socket')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code, str(agents)], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]", loaded.stdout
 
@@ -522,5 +647,6 @@ def test_the_package_is_pure():
 def test_a_dollar_target_the_llm_reads_is_a_months_when_the_question_says_so():
     llm = FakeLlm(llm_answer(kind="plan", target_usd="700"))
     assert ask("zorp the blorp by seven hundred bucks-ish a month", llm=llm).target == Target(usd="700", per="month")
-    assert ask("zorp the blorp by seven hundred bucks-ish", llm=FakeLlm(llm_answer(kind="plan", target_usd="700"))).target \
-        == Target(usd="700")
+    assert ask(
+        "zorp the blorp by seven hundred bucks-ish", llm=FakeLlm(llm_answer(kind="plan", target_usd="700"))
+    ).target == Target(usd="700")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from netra_analytics.importers import ImportFormatError, convert, detect, records
 from shared_lib.usage import parse_batch
+
+from netra_analytics.importers import ImportFormatError, convert, detect, records
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
@@ -21,7 +22,13 @@ def imported(format_name: str, filename: str, feature: str | None = None):
 def test_openai_chat_completions():
     events, rejected = imported("openai", "openai_chat_completions.jsonl", feature="imported")
     first, second = events
-    assert (first.event_id, first.model, first.input_tokens, first.cached_input_tokens, first.output_tokens) == ("chatcmpl-A1", "gpt-4o", 5000, 4000, 1000)
+    assert (first.event_id, first.model, first.input_tokens, first.cached_input_tokens, first.output_tokens) == (
+        "chatcmpl-A1",
+        "gpt-4o",
+        5000,
+        4000,
+        1000,
+    )
     assert (first.feature, first.user_id) == ("support-bot", "u-7")
     assert first.timestamp == dt.datetime.fromtimestamp(1795600000, dt.timezone.utc)
     assert (second.reasoning_tokens, second.output_tokens, second.feature) == (1500, 2000, "imported")
@@ -33,9 +40,19 @@ def test_litellm_spend_logs():
     events, rejected = imported("litellm", "litellm_spend_logs.json")
     assert rejected == []
     first, second = events
-    assert (first.provider, first.model, first.cost_usd, first.cached_input_tokens) == ("openai", "gpt-4o", Decimal("0.0075"), 200)
+    assert (first.provider, first.model, first.cost_usd, first.cached_input_tokens) == (
+        "openai",
+        "gpt-4o",
+        Decimal("0.0075"),
+        200,
+    )
     assert (first.latency_ms, first.ttft_ms, first.feature, first.user_id) == (1250, 300, "checkout-assistant", "u-1")
-    assert (second.provider, second.model, second.status, second.latency_ms) == ("vertex", "gemini-2.5-flash", "error", 30000)
+    assert (second.provider, second.model, second.status, second.latency_ms) == (
+        "vertex",
+        "gemini-2.5-flash",
+        "error",
+        30000,
+    )
 
 
 def test_langfuse_observations():
@@ -43,8 +60,19 @@ def test_langfuse_observations():
     assert rejected == []
     first, second = events
     # Langfuse counts every "input…" usage type as input: 5,000 + 2,000 read + 3,000 written.
-    assert (first.input_tokens, first.cached_input_tokens, first.cache_write_tokens, first.output_tokens) == (10_000, 2000, 3000, 100)
-    assert (first.provider, first.cost_usd, first.latency_ms, first.ttft_ms, first.feature) == ("anthropic", Decimal("0.00756"), 2000, 400, "summarize-ticket")
+    assert (first.input_tokens, first.cached_input_tokens, first.cache_write_tokens, first.output_tokens) == (
+        10_000,
+        2000,
+        3000,
+        100,
+    )
+    assert (first.provider, first.cost_usd, first.latency_ms, first.ttft_ms, first.feature) == (
+        "anthropic",
+        Decimal("0.00756"),
+        2000,
+        400,
+        "summarize-ticket",
+    )
     assert (second.provider, second.status, second.cost_usd) == ("openai", "error", None)
 
 
@@ -55,23 +83,99 @@ def test_the_wrong_format_names_the_columns_it_expected():
         convert("csv", [])
 
 
-@pytest.mark.parametrize(("format_name", "good", "odd"), [
-    ("openai", {"id": "ok", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 10, "completion_tokens": 5}},
-     [{"id": "a", "created": 1795600000, "model": "gpt-4o", "usage": "lots"},
-      {"id": "b", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 1, "completion_tokens": 1,
-                                                                       "prompt_tokens_details": [1]}},
-      {"id": "c", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 1, "completion_tokens": 1}, "metadata": "x"}]),
-    ("litellm", {"request_id": "ok", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "prompt_tokens": 10, "completion_tokens": 5},
-     [{"request_id": "a", "startTime": "2026-11-25T10:00:00Z", "model": 42, "prompt_tokens": 1, "completion_tokens": 1},
-      {"request_id": "b", "startTime": 7, "endTime": "2026-11-25T10:00:01Z", "model": "gpt-4o", "prompt_tokens": 1, "completion_tokens": 1},
-      {"request_id": "c", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "prompt_tokens": "1", "completion_tokens": 1}]),
-    ("langfuse", {"id": "ok", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": {"input": 10, "output": 5}},
-     [{"id": "a", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": [10, 5]},
-      {"id": "b", "startTime": "2026-11-25T10:00:00Z", "model": ["gpt-4o"], "usageDetails": {"input": 1, "output": 1}},
-      {"id": "c", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": {"input": 1, "output": 1}, "costDetails": 3}]),
-])
+@pytest.mark.parametrize(
+    ("format_name", "good", "odd"),
+    [
+        (
+            "openai",
+            {
+                "id": "ok",
+                "created": 1795600000,
+                "model": "gpt-4o",
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+            },
+            [
+                {"id": "a", "created": 1795600000, "model": "gpt-4o", "usage": "lots"},
+                {
+                    "id": "b",
+                    "created": 1795600000,
+                    "model": "gpt-4o",
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "prompt_tokens_details": [1]},
+                },
+                {
+                    "id": "c",
+                    "created": 1795600000,
+                    "model": "gpt-4o",
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+                    "metadata": "x",
+                },
+            ],
+        ),
+        (
+            "litellm",
+            {
+                "request_id": "ok",
+                "startTime": "2026-11-25T10:00:00Z",
+                "model": "gpt-4o",
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+            },
+            [
+                {
+                    "request_id": "a",
+                    "startTime": "2026-11-25T10:00:00Z",
+                    "model": 42,
+                    "prompt_tokens": 1,
+                    "completion_tokens": 1,
+                },
+                {
+                    "request_id": "b",
+                    "startTime": 7,
+                    "endTime": "2026-11-25T10:00:01Z",
+                    "model": "gpt-4o",
+                    "prompt_tokens": 1,
+                    "completion_tokens": 1,
+                },
+                {
+                    "request_id": "c",
+                    "startTime": "2026-11-25T10:00:00Z",
+                    "model": "gpt-4o",
+                    "prompt_tokens": "1",
+                    "completion_tokens": 1,
+                },
+            ],
+        ),
+        (
+            "langfuse",
+            {
+                "id": "ok",
+                "startTime": "2026-11-25T10:00:00Z",
+                "model": "gpt-4o",
+                "usageDetails": {"input": 10, "output": 5},
+            },
+            [
+                {"id": "a", "startTime": "2026-11-25T10:00:00Z", "model": "gpt-4o", "usageDetails": [10, 5]},
+                {
+                    "id": "b",
+                    "startTime": "2026-11-25T10:00:00Z",
+                    "model": ["gpt-4o"],
+                    "usageDetails": {"input": 1, "output": 1},
+                },
+                {
+                    "id": "c",
+                    "startTime": "2026-11-25T10:00:00Z",
+                    "model": "gpt-4o",
+                    "usageDetails": {"input": 1, "output": 1},
+                    "costDetails": 3,
+                },
+            ],
+        ),
+    ],
+)
 def test_a_record_with_unexpected_types_fails_alone(format_name, good, odd):
-    events, rejected = parse_batch(convert(format_name, [good, *odd, good | {"id": "ok2", "request_id": "ok2"}]), "org-x", NOW)
+    events, rejected = parse_batch(
+        convert(format_name, [good, *odd, good | {"id": "ok2", "request_id": "ok2"}]), "org-x", NOW
+    )
     assert len(events) == 2 and [r["index"] for r in rejected] == [1, 2, 3]
     assert all(r["error"] for r in rejected)
 
@@ -83,8 +187,11 @@ def test_records_are_parsed_with_the_bounded_parser():
 
 
 def test_the_format_is_told_by_the_records_when_not_named():
-    for name, filename in [("openai", "openai_chat_completions.jsonl"), ("litellm", "litellm_spend_logs.json"),
-                           ("langfuse", "langfuse_observations.json")]:
+    for name, filename in [
+        ("openai", "openai_chat_completions.jsonl"),
+        ("litellm", "litellm_spend_logs.json"),
+        ("langfuse", "langfuse_observations.json"),
+    ]:
         items = records((FIXTURES / filename).read_bytes())
         assert detect(items) == name
         assert convert(None, items) == convert(name, items)
@@ -105,18 +212,39 @@ def test_file_level_errors_name_the_problem():
 def test_litellm_anthropic_cache_counts_land_in_cache_columns():
     # A LiteLLM spend log row of an Anthropic call: the usage object as litellm.types.utils.Usage
     # serialises it (prompt_tokens already includes the cache reads and writes).
-    row = {"request_id": "ll-a", "startTime": "2026-11-20T10:00:00Z", "model": "anthropic/claude-sonnet-4-5",
-           "custom_llm_provider": "anthropic", "prompt_tokens": 6000, "completion_tokens": 300,
-           "metadata": {"usage_object": {"prompt_tokens": 6000, "completion_tokens": 300, "cache_read_input_tokens": 4800,
-                                         "cache_creation_input_tokens": 200,
-                                         "prompt_tokens_details": {"cached_tokens": 4800}}}}
-    apart = {**row, "request_id": "ll-b", "prompt_tokens": 1000,
-             "metadata": {"usage_object": {"cache_read_input_tokens": 4800, "cache_creation_input_tokens": 200}}}
+    row = {
+        "request_id": "ll-a",
+        "startTime": "2026-11-20T10:00:00Z",
+        "model": "anthropic/claude-sonnet-4-5",
+        "custom_llm_provider": "anthropic",
+        "prompt_tokens": 6000,
+        "completion_tokens": 300,
+        "metadata": {
+            "usage_object": {
+                "prompt_tokens": 6000,
+                "completion_tokens": 300,
+                "cache_read_input_tokens": 4800,
+                "cache_creation_input_tokens": 200,
+                "prompt_tokens_details": {"cached_tokens": 4800},
+            }
+        },
+    }
+    apart = {
+        **row,
+        "request_id": "ll-b",
+        "prompt_tokens": 1000,
+        "metadata": {"usage_object": {"cache_read_input_tokens": 4800, "cache_creation_input_tokens": 200}},
+    }
     events, rejected = parse_batch(convert("litellm", [row, apart]), "org-x", NOW)
     assert rejected == []
     for event in events:
-        assert (event.provider, event.model, event.input_tokens, event.cached_input_tokens, event.cache_write_tokens) == (
-            "anthropic", "claude-sonnet-4-5", 6000, 4800, 200)
+        assert (
+            event.provider,
+            event.model,
+            event.input_tokens,
+            event.cached_input_tokens,
+            event.cache_write_tokens,
+        ) == ("anthropic", "claude-sonnet-4-5", 6000, 4800, 200)
 
 
 def test_csv_exports_read_as_their_json_exports_do():
@@ -128,21 +256,30 @@ def test_csv_exports_read_as_their_json_exports_do():
         assert detect(from_csv) == name
         csv_events, csv_rejected = parse_batch(convert(None, from_csv), "org-x", NOW)
         json_events, _ = imported(name, f"{stem}.json")
-        assert csv_rejected == [] and csv_events[:len(json_events)] == json_events
+        assert csv_rejected == [] and csv_events[: len(json_events)] == json_events
     anthropic = csv_events_of("litellm_spend_logs.csv")[2]
-    assert (anthropic.provider, anthropic.model, anthropic.input_tokens, anthropic.cached_input_tokens,
-            anthropic.cache_write_tokens, anthropic.feature) == ("anthropic", "claude-sonnet-4-5-20250929", 6000, 4800, 200, "support-bot")
+    assert (
+        anthropic.provider,
+        anthropic.model,
+        anthropic.input_tokens,
+        anthropic.cached_input_tokens,
+        anthropic.cache_write_tokens,
+        anthropic.feature,
+    ) == ("anthropic", "claude-sonnet-4-5-20250929", 6000, 4800, 200, "support-bot")
 
 
 def csv_events_of(filename: str):
     return parse_batch(convert(None, records((FIXTURES / filename).read_bytes())), "org-x", NOW)[0]
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (b"request_id,startTime\n", "the CSV has a header but no rows"),
-    (b"just some text\n", "neither JSON, JSON lines nor CSV"),
-    (b'request_id,model\n"ll-1,gpt-4o\n', "malformed CSV in the record after line 1: unexpected end of data"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"request_id,startTime\n", "the CSV has a header but no rows"),
+        (b"just some text\n", "neither JSON, JSON lines nor CSV"),
+        (b'request_id,model\n"ll-1,gpt-4o\n', "malformed CSV in the record after line 1: unexpected end of data"),
+    ],
+)
 def test_csv_file_level_errors(raw, message):
     with pytest.raises(ImportFormatError, match=message):
         records(raw)
@@ -162,14 +299,20 @@ def test_openai_batch_output_is_batch_priced_and_failed_requests_say_why():
     assert detect(items) == "openai_batch"
     events, rejected = parse_batch(convert(None, items), "org-x", NOW)
     assert [(e.event_id, e.batch, e.input_tokens, e.cached_input_tokens) for e in events] == [
-        ("chatcmpl-B1", True, 1000, 0), ("chatcmpl-B2", True, 3000, 2048)]
+        ("chatcmpl-B1", True, 1000, 0),
+        ("chatcmpl-B2", True, 3000, 2048),
+    ]
     # gpt-4o-mini, half price in a batch: (1,000 x 0.15 + 200 x 0.60) / M / 2 = 0.000135;
     # (952 x 0.15 + 2,048 x 0.075 + 100 x 0.60) / M / 2 = 0.0001782
     assert [priced_row(e, NOW)[17] for e in events] == [D("0.000135"), D("0.0001782")]
     assert rejected == [
         {"index": 2, "error": "request 'ticket-3' failed (400): Invalid 'messages': empty array."},
-        {"index": 3, "error": "request 'ticket-4' failed (batch_expired): This request could not be executed before the "
-                              "completion window expired."}]
+        {
+            "index": 3,
+            "error": "request 'ticket-4' failed (batch_expired): This request could not be executed before the "
+            "completion window expired.",
+        },
+    ]
 
 
 def test_anthropic_messages_log_adds_cache_tokens_back_and_prices_them():
@@ -182,12 +325,17 @@ def test_anthropic_messages_log_adds_cache_tokens_back_and_prices_them():
     assert detect(items) == "anthropic"
     events, rejected = parse_batch(convert(None, items), "org-x", NOW)
     # Anthropic's input_tokens leaves out cache reads and writes; Netra's counts every prompt token.
-    assert [(e.event_id, e.model, e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.output_tokens, e.batch)
-            for e in events] == [
+    assert [
+        (e.event_id, e.model, e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.output_tokens, e.batch)
+        for e in events
+    ] == [
         ("msg_01XFDUDYJgAACzvnptvVoYEL", "claude-sonnet-4-5-20250929", 3000, 0, 2000, 500, False),
         ("msg_01Bq9w7TJ6X1Ab3LcR4pVn2M", "claude-sonnet-4-5-20250929", 2200, 2000, 0, 300, False),
-        ("msg_01Hk3Zr8QeWm5Ts2Yd7uGc4N", "claude-haiku-4-5-20251001", 4000, 0, 0, 1000, True)]
-    assert [e.timestamp for e in events] == [dt.datetime(2026, 11, 20, 10, m, tzinfo=dt.timezone.utc) for m in (0, 5, 6)]
+        ("msg_01Hk3Zr8QeWm5Ts2Yd7uGc4N", "claude-haiku-4-5-20251001", 4000, 0, 0, 1000, True),
+    ]
+    assert [e.timestamp for e in events] == [
+        dt.datetime(2026, 11, 20, 10, m, tzinfo=dt.timezone.utc) for m in (0, 5, 6)
+    ]
     assert (events[0].provider, events[0].feature, events[2].reasoning_tokens) == ("anthropic", "support-bot", 400)
     assert [e.finish_reason for e in events] == ["stop", "stop", "length"]  # Anthropic's stop_reason in our words
     # Sonnet 4.5 per M: $3 in, $3.75 cache write, $0.30 cache read, $15 out; Haiku 4.5: $1 in, $5 out, half in a batch.
@@ -207,15 +355,24 @@ def test_bare_anthropic_responses_need_the_time_to_file_them_under():
     events, rejected = parse_batch(convert("anthropic", items, "summaries", "2026-11-21T08:30:00Z"), "org-x", NOW)
     assert rejected == []
     assert [(e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.feature) for e in events] == [
-        (3000, 0, 2000, "summaries"), (2200, 2000, 0, "summaries")]
+        (3000, 0, 2000, "summaries"),
+        (2200, 2000, 0, "summaries"),
+    ]
     assert {e.timestamp for e in events} == {dt.datetime(2026, 11, 21, 8, 30, tzinfo=dt.timezone.utc)}
     # A bare response among timed records fails alone, saying why.
     mixed = [{"timestamp": "2026-11-21T08:30:00Z", "response": items[0]}, items[1]]
     _, rejected = parse_batch(convert(None, mixed), "org-x", NOW)
-    assert rejected == [{"index": 1, "error": "response 'msg_01Pz4sW9eKt2Hn6Qb8vYc1Dr' has no time: pass timestamp= or wrap it "
-                                              "as {\"timestamp\": ..., \"response\": {...}}"}]
+    assert rejected == [
+        {
+            "index": 1,
+            "error": "response 'msg_01Pz4sW9eKt2Hn6Qb8vYc1Dr' has no time: pass timestamp= or wrap it "
+            'as {"timestamp": ..., "response": {...}}',
+        }
+    ]
 
 
 def test_an_openai_file_named_anthropic_says_what_it_looks_like():
-    with pytest.raises(ImportFormatError, match="not a anthropic export: records need type \"message\".*looks like a openai export"):
+    with pytest.raises(
+        ImportFormatError, match='not a anthropic export: records need type "message".*looks like a openai export'
+    ):
         convert("anthropic", records((FIXTURES / "openai_chat_completions.jsonl").read_bytes()))

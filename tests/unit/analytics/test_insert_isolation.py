@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from clickhouse_connect.driver.exceptions import DataError, OperationalError
 
-from netra_analytics import warehouse
 from shared_lib.usage import parse_batch
+
+from netra_analytics import warehouse
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -32,8 +33,21 @@ class Warehouse:
 
 
 def batch(n: int):
-    events, _ = parse_batch([{"event_id": f"e{i}", "timestamp": "2026-11-25T11:00:00Z", "provider": "openai",
-                              "model": "gpt-4o", "input_tokens": 1, "output_tokens": 1} for i in range(n)], "org", NOW)
+    events, _ = parse_batch(
+        [
+            {
+                "event_id": f"e{i}",
+                "timestamp": "2026-11-25T11:00:00Z",
+                "provider": "openai",
+                "model": "gpt-4o",
+                "input_tokens": 1,
+                "output_tokens": 1,
+            }
+            for i in range(n)
+        ],
+        "org",
+        NOW,
+    )
     return events
 
 

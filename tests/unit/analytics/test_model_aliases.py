@@ -5,51 +5,74 @@ from decimal import Decimal
 
 import pytest
 
+from shared_lib.usage import parse_row
+
 from netra_analytics import model_aliases
 from netra_analytics.warehouse import priced_row
-from shared_lib.usage import parse_row
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def event(model: str, provider: str = "openai"):
-    return parse_row({"event_id": "e1", "timestamp": "2026-11-25T10:00:00Z", "provider": provider, "model": model,
-                      "input_tokens": 1000, "output_tokens": 500}, "org-x", NOW)
+    return parse_row(
+        {
+            "event_id": "e1",
+            "timestamp": "2026-11-25T10:00:00Z",
+            "provider": provider,
+            "model": model,
+            "input_tokens": 1000,
+            "output_tokens": 500,
+        },
+        "org-x",
+        NOW,
+    )
 
 
 def test_a_deployment_name_is_priced_and_grouped_as_its_model_and_kept_as_sent():
     row = priced_row(event("prod-gpt4o-eu"), NOW, {"prod-gpt4o-eu": "gpt-4o"})
     # 1,000 x 2.50/M + 500 x 10/M
-    assert (row[6], row[-2], row[17], row[18]) == ("gpt-4o", {"model_as_sent": "prod-gpt4o-eu"}, Decimal("0.0075"), "priced")
+    assert (row[6], row[-2], row[17], row[18]) == (
+        "gpt-4o",
+        {"model_as_sent": "prod-gpt4o-eu"},
+        Decimal("0.0075"),
+        "priced",
+    )
     # A dated target still resolves to the catalog's model.
     row = priced_row(event("mini"), NOW, {"mini": "gpt-4o-mini-2024-07-18"})
     assert (row[6], row[-2], row[17]) == ("gpt-4o-mini", {"model_as_sent": "mini"}, Decimal("0.00045"))
 
 
 def test_without_the_mapping_the_name_is_unpriced_and_other_names_are_untouched():
-    assert (priced_row(event("prod-gpt4o-eu"), NOW)[6], priced_row(event("prod-gpt4o-eu"), NOW)[18]) == \
-        ("prod-gpt4o-eu", "unpriced")
+    assert (priced_row(event("prod-gpt4o-eu"), NOW)[6], priced_row(event("prod-gpt4o-eu"), NOW)[18]) == (
+        "prod-gpt4o-eu",
+        "unpriced",
+    )
     row = priced_row(event("gpt-4o-mini"), NOW, {"prod-gpt4o-eu": "gpt-4o"})
     assert (row[6], row[-2]) == ("gpt-4o-mini", {})
 
 
 def test_a_valid_mapping_is_trimmed():
-    assert model_aliases.validated({"aliases": {" prod-gpt4o-eu ": "gpt-4o", "claude": "claude-sonnet-4-5"}}) == \
-        {"prod-gpt4o-eu": "gpt-4o", "claude": "claude-sonnet-4-5"}
+    assert model_aliases.validated({"aliases": {" prod-gpt4o-eu ": "gpt-4o", "claude": "claude-sonnet-4-5"}}) == {
+        "prod-gpt4o-eu": "gpt-4o",
+        "claude": "claude-sonnet-4-5",
+    }
     assert model_aliases.validated({"aliases": {}}) == {}
 
 
-@pytest.mark.parametrize(("body", "says"), [
-    ({"aliases": {"prod": "no-such-model-xyz"}}, "not a model the price catalog knows"),
-    ({"aliases": {"prod": 4}}, "must be a string"),
-    ({"aliases": {"": "gpt-4o"}}, "1 to 200 characters"),
-    ({"aliases": {"x" * 201: "gpt-4o"}}, "1 to 200 characters"),
-    ({"aliases": {"gpt-4o": "gpt-4o"}}, "mapped to itself"),
-    ({"aliases": {f"d{i}": "gpt-4o" for i in range(201)}}, "at most 200"),
-    ({"aliases": ["prod", "gpt-4o"]}, "send {"),
-    ({"prod": "gpt-4o"}, "send {"),
-    ([], "send {"),
-])
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"aliases": {"prod": "no-such-model-xyz"}}, "not a model the price catalog knows"),
+        ({"aliases": {"prod": 4}}, "must be a string"),
+        ({"aliases": {"": "gpt-4o"}}, "1 to 200 characters"),
+        ({"aliases": {"x" * 201: "gpt-4o"}}, "1 to 200 characters"),
+        ({"aliases": {"gpt-4o": "gpt-4o"}}, "mapped to itself"),
+        ({"aliases": {f"d{i}": "gpt-4o" for i in range(201)}}, "at most 200"),
+        ({"aliases": ["prod", "gpt-4o"]}, "send {"),
+        ({"prod": "gpt-4o"}, "send {"),
+        ([], "send {"),
+    ],
+)
 def test_a_bad_mapping_is_refused_saying_why(body, says):
     with pytest.raises(model_aliases.InvalidAliases, match=None) as refused:
         model_aliases.validated(body)

@@ -10,9 +10,10 @@ import json
 
 import pytest
 
-from netra_analytics import otlp
 from shared_lib.http import ApiError
 from shared_lib.usage import parse_batch
+
+from netra_analytics import otlp
 
 NOW = dt.datetime.now(dt.timezone.utc)
 
@@ -56,33 +57,77 @@ def exported(spans: list[tuple[str, dict, bool]], resource: dict | None = None):
     return encode_spans(memory.get_finished_spans())
 
 
-SEMCONV = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-sonnet-4-5",
-           "gen_ai.response.model": "claude-sonnet-4-5-20250929", "gen_ai.usage.input_tokens": 6000,
-           "gen_ai.usage.output_tokens": 300, "gen_ai.usage.cache_read.input_tokens": 4800,
-           "gen_ai.usage.cache_creation.input_tokens": 200, "gen_ai.usage.reasoning.output_tokens": 120,
-           "netra.feature": "support", "enduser.id": "u-1"}
-OLDER = {"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.prompt_tokens": 1000,
-         "gen_ai.usage.completion_tokens": 50, "user.id": "u-2"}
-OPENINFERENCE = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o", "llm.provider": "openai",
-                 "llm.token_count.prompt": 900, "llm.token_count.completion": 40,
-                 "llm.token_count.prompt_details.cache_read": 512, "llm.token_count.completion_details.reasoning": 10}
+SEMCONV = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "anthropic",
+    "gen_ai.request.model": "claude-sonnet-4-5",
+    "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+    "gen_ai.usage.input_tokens": 6000,
+    "gen_ai.usage.output_tokens": 300,
+    "gen_ai.usage.cache_read.input_tokens": 4800,
+    "gen_ai.usage.cache_creation.input_tokens": 200,
+    "gen_ai.usage.reasoning.output_tokens": 120,
+    "netra.feature": "support",
+    "enduser.id": "u-1",
+}
+OLDER = {
+    "gen_ai.system": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.usage.prompt_tokens": 1000,
+    "gen_ai.usage.completion_tokens": 50,
+    "user.id": "u-2",
+}
+OPENINFERENCE = {
+    "openinference.span.kind": "LLM",
+    "llm.model_name": "gpt-4o",
+    "llm.provider": "openai",
+    "llm.token_count.prompt": 900,
+    "llm.token_count.completion": 40,
+    "llm.token_count.prompt_details.cache_read": 512,
+    "llm.token_count.completion_details.reasoning": 10,
+}
 
 
 def test_each_attribute_family_maps_to_the_same_usage_fields():
-    spans = otlp.usage_rows(exported([("chat", SEMCONV, False), ("openai.chat", OLDER, False), ("ChatCompletion", OPENINFERENCE, False),
-                                      ("GET /orders", {"http.request.method": "GET"}, False)]))
+    spans = otlp.usage_rows(
+        exported(
+            [
+                ("chat", SEMCONV, False),
+                ("openai.chat", OLDER, False),
+                ("ChatCompletion", OPENINFERENCE, False),
+                ("GET /orders", {"http.request.method": "GET"}, False),
+            ]
+        )
+    )
     assert (spans.total, spans.skipped) == (4, 1)
     events, rejected = parse_batch(spans.rows, "org-x", NOW)
     assert rejected == []
     semconv, older, openinference = events
-    assert (semconv.provider, semconv.model, semconv.input_tokens, semconv.output_tokens, semconv.cached_input_tokens,
-            semconv.cache_write_tokens, semconv.reasoning_tokens) == ("anthropic", "claude-sonnet-4-5-20250929", 6000, 300, 4800, 200, 120)
+    assert (
+        semconv.provider,
+        semconv.model,
+        semconv.input_tokens,
+        semconv.output_tokens,
+        semconv.cached_input_tokens,
+        semconv.cache_write_tokens,
+        semconv.reasoning_tokens,
+    ) == ("anthropic", "claude-sonnet-4-5-20250929", 6000, 300, 4800, 200, 120)
     assert (semconv.feature, semconv.user_id, semconv.latency_ms, semconv.status) == ("support", "u-1", 1250, "success")
     assert semconv.metadata == {"operation": "chat"}
     assert (older.provider, older.model, older.input_tokens, older.output_tokens, older.feature, older.user_id) == (
-        "openai", "gpt-4o-mini", 1000, 50, "checkout", "u-2")  # feature: the resource's service.name
-    assert (openinference.model, openinference.input_tokens, openinference.cached_input_tokens,
-            openinference.reasoning_tokens) == ("gpt-4o", 900, 512, 10)
+        "openai",
+        "gpt-4o-mini",
+        1000,
+        50,
+        "checkout",
+        "u-2",
+    )  # feature: the resource's service.name
+    assert (
+        openinference.model,
+        openinference.input_tokens,
+        openinference.cached_input_tokens,
+        openinference.reasoning_tokens,
+    ) == ("gpt-4o", 900, 512, 10)
     assert len({e.event_id for e in events}) == 3 and all(e.event_id.startswith("otel-") for e in events)
 
 
@@ -96,7 +141,12 @@ def test_cache_counted_apart_from_the_input_is_added_to_it():
 def test_resource_feature_wins_over_service_name_and_a_failed_span_is_a_failed_call():
     failed = {"gen_ai.request.model": "gpt-4o", "gen_ai.provider.name": "openai"}  # no usage: the call failed
     [row] = otlp.usage_rows(exported([("chat", failed, True)], {"service.name": "api", "netra.feature": "search"})).rows
-    assert (row["feature"], row["status"], row["input_tokens"], row["output_tokens"]) == ("search", "rate_limited", 0, 0)
+    assert (row["feature"], row["status"], row["input_tokens"], row["output_tokens"]) == (
+        "search",
+        "rate_limited",
+        0,
+        0,
+    )
 
 
 def test_time_to_first_token_from_the_span_attribute_and_missing_is_not_zero():
@@ -104,20 +154,33 @@ def test_time_to_first_token_from_the_span_attribute_and_missing_is_not_zero():
     sentry = {**OLDER, "gen_ai.response.time_to_first_token": 1}  # an int of seconds
     late = {**OLDER, "gen_ai.response.time_to_first_chunk": 1.5}  # after the span's 1.25 s end
     bad = {**OLDER, "gen_ai.response.time_to_first_chunk": -0.1}
-    spans = otlp.usage_rows(exported([("chat", streamed, False), ("chat", sentry, False), ("chat", OLDER, False),
-                                      ("chat", late, False), ("chat", bad, False)]))
+    spans = otlp.usage_rows(
+        exported(
+            [
+                ("chat", streamed, False),
+                ("chat", sentry, False),
+                ("chat", OLDER, False),
+                ("chat", late, False),
+                ("chat", bad, False),
+            ]
+        )
+    )
     events, rejected = parse_batch(spans.rows, "org-x", NOW)
     # 0.3125 s is 312.5 ms, rounded half to even: 312; 1 s is 1000 ms; none given stays none, never 0.
     assert [(e.ttft_ms, e.latency_ms) for e in events] == [(312, 1250), (1000, 1250), (None, 1250)]
     assert [r["index"] for r in rejected] == [3, 4]
     assert rejected[0]["error"] == "ttft_ms cannot exceed latency_ms"
     assert rejected[1]["error"].startswith("span ")
-    assert rejected[1]["error"].endswith(": gen_ai.response.time_to_first_chunk must be seconds between 0 and a day, got -0.1")
+    assert rejected[1]["error"].endswith(
+        ": gen_ai.response.time_to_first_chunk must be seconds between 0 and a day, got -0.1"
+    )
 
 
 def test_a_bad_value_rejects_its_span_only():
     bad = {**OLDER, "gen_ai.usage.prompt_tokens": -3}
-    spans = otlp.usage_rows(exported([("chat", bad, False), ("chat", OLDER, False), ("chat", {"gen_ai.request.model": "gpt-4o"}, False)]))
+    spans = otlp.usage_rows(
+        exported([("chat", bad, False), ("chat", OLDER, False), ("chat", {"gen_ai.request.model": "gpt-4o"}, False)])
+    )
     events, rejected = parse_batch(spans.rows, "org-x", NOW)
     assert len(events) == 1 and [r["index"] for r in rejected] == [0, 2]
     assert "gen_ai.usage.prompt_tokens must be a non-negative integer, got -3" in rejected[0]["error"]
@@ -131,13 +194,16 @@ def test_json_encoding_reads_as_the_protobuf_does():
     assert from_json == from_protobuf and len(from_json) == 2
 
 
-@pytest.mark.parametrize(("raw", "content_type", "code"), [
-    (b"\xff\xff\xff", otlp.PROTOBUF, "malformed_protobuf"),
-    (b"{bad", otlp.JSON, "malformed_json"),
-    (b"[]", otlp.JSON, "invalid_body"),
-    (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}', otlp.JSON, "invalid_body"),
-    (b'{"resourceSpans": 7}', otlp.JSON, "invalid_body"),
-])
+@pytest.mark.parametrize(
+    ("raw", "content_type", "code"),
+    [
+        (b"\xff\xff\xff", otlp.PROTOBUF, "malformed_protobuf"),
+        (b"{bad", otlp.JSON, "malformed_json"),
+        (b"[]", otlp.JSON, "invalid_body"),
+        (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}', otlp.JSON, "invalid_body"),
+        (b'{"resourceSpans": 7}', otlp.JSON, "invalid_body"),
+    ],
+)
 def test_bodies_that_are_not_otlp_are_a_400(raw, content_type, code):
     with pytest.raises(ApiError) as caught:
         otlp.decode(raw, content_type)
@@ -164,16 +230,25 @@ def test_the_response_is_an_export_trace_service_response():
     assert status == 200 and headers["Content-Type"] == otlp.PROTOBUF
     assert (answer.partial_success.rejected_spans, answer.partial_success.error_message) == (2, "2 span(s) rejected")
     assert json.loads(otlp.response(0, "", otlp.JSON)[0]) == {}
-    assert json.loads(otlp.response(1, "why", otlp.JSON)[0]) == {"partialSuccess": {"rejectedSpans": "1", "errorMessage": "why"}}
+    assert json.loads(otlp.response(1, "why", otlp.JSON)[0]) == {
+        "partialSuccess": {"rejectedSpans": "1", "errorMessage": "why"}
+    }
 
 
-@pytest.mark.parametrize("document", [
-    {"resourceSpans": [{"resource": 5}]},
-    {"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "a", "value": {"intValue": "9" * 30}}]}]}]}]},
-    {"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "-1"}]}]}]},
-    {"resourceSpans": [{"scopeSpans": [{"spans": ["x", 3, None]}]}]},
-    {"resourceSpans": [{"scopeSpans": [{"spans": [{"links": [{"traceId": "xyz"}]}]}]}]},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"resourceSpans": [{"resource": 5}]},
+        {
+            "resourceSpans": [
+                {"scopeSpans": [{"spans": [{"attributes": [{"key": "a", "value": {"intValue": "9" * 30}}]}]}]}
+            ]
+        },
+        {"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "-1"}]}]}]},
+        {"resourceSpans": [{"scopeSpans": [{"spans": ["x", 3, None]}]}]},
+        {"resourceSpans": [{"scopeSpans": [{"spans": [{"links": [{"traceId": "xyz"}]}]}]}]},
+    ],
+)
 def test_hostile_json_is_a_400_never_an_exception(document):
     with pytest.raises(ApiError) as caught:
         otlp.decode(json.dumps(document).encode(), otlp.JSON)
@@ -198,13 +273,17 @@ def test_extreme_times_and_ids_reject_the_span_only():
 
 
 def test_the_first_choices_finish_reason_is_read_and_mapped_to_the_usage_events():
-    spans = otlp.usage_rows(exported([
-        ("chat", {**SEMCONV, "gen_ai.response.finish_reasons": ("max_tokens",)}, False),  # Anthropic's spelling
-        ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("tool_calls", "stop")}, False),  # first choice's
-        ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("STOP",)}, False),  # Gemini's
-        ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("something_new",)}, False),  # unknown: left out
-        ("chat", OLDER, False),
-    ]))
+    spans = otlp.usage_rows(
+        exported(
+            [
+                ("chat", {**SEMCONV, "gen_ai.response.finish_reasons": ("max_tokens",)}, False),  # Anthropic's spelling
+                ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("tool_calls", "stop")}, False),  # first choice's
+                ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("STOP",)}, False),  # Gemini's
+                ("chat", {**OLDER, "gen_ai.response.finish_reasons": ("something_new",)}, False),  # unknown: left out
+                ("chat", OLDER, False),
+            ]
+        )
+    )
     events, rejected = parse_batch(spans.rows, "org-x", NOW)
     assert rejected == []
     assert [e.finish_reason for e in events] == ["length", "tool_calls", "stop", None, None]

@@ -20,10 +20,14 @@ class Answers:
 
 
 def test_a_workload_that_appears_after_the_totals_is_left_out():
-    late = Answers({
-        profile._TOTALS: [],
-        profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
-        profile._FIRSTS: [{**WORKLOAD, "calls_": 1, "cost_": 1, "stale_": [], **{f"{t}_": 1 for t in profile._TOKENS}}],
-    })
+    late = Answers(
+        {
+            profile._TOTALS: [],
+            profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
+            profile._FIRSTS: [
+                {**WORKLOAD, "calls_": 1, "cost_": 1, "stale_": [], **{f"{t}_": 1 for t in profile._TOKENS}}
+            ],
+        }
+    )
     now = dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
     assert profile.workload_profile(late, "org", now - dt.timedelta(days=1), now)["workloads"] == []

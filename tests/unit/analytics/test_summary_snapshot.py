@@ -14,9 +14,20 @@ class OneQuery:
 
     def query(self, sql, parameters=None):
         self.sql.append(sql)
-        measures = {"calls_": 2, "input_tokens_": 10, "output_tokens_": 5, "cached_input_tokens_": 0, "cost_usd_": "0.5",
-                    "latency_n_": {300: 2}, "latency_s_": {300: 200}, "ttft_n_": {}, "ttft_s_": {},
-                    "failed_calls_": 0, "unpriced_calls_": 0, "unpriced_tokens_": 0}
+        measures = {
+            "calls_": 2,
+            "input_tokens_": 10,
+            "output_tokens_": 5,
+            "cached_input_tokens_": 0,
+            "cost_usd_": "0.5",
+            "latency_n_": {300: 2},
+            "latency_s_": {300: 200},
+            "ttft_n_": {},
+            "ttft_s_": {},
+            "failed_calls_": 0,
+            "unpriced_calls_": 0,
+            "unpriced_tokens_": 0,
+        }
         rows = [{"key": "support", "is_total": 0, **measures}, {"key": "", "is_total": 1, **measures}]
         return type("Result", (), {"named_results": lambda _self: iter(rows)})()
 

@@ -11,8 +11,15 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def row(**changes):
-    return {"event_id": "e", "timestamp": "2026-11-25T11:00:00Z", "provider": "openai", "model": "gpt-4o",
-            "input_tokens": 10, "output_tokens": 10, **changes}
+    return {
+        "event_id": "e",
+        "timestamp": "2026-11-25T11:00:00Z",
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 10,
+        "output_tokens": 10,
+        **changes,
+    }
 
 
 def outcome(**changes):
@@ -25,7 +32,8 @@ def test_uint32_columns_take_up_to_their_maximum(field):
     at_limit = {"latency_ms": 2**32 - 1, field: 2**32 - 1}  # a TTFT needs a latency at least as long
     assert getattr(outcome(**at_limit), field) == 2**32 - 1
     assert outcome(**{**at_limit, field: 2**32}) == (
-        f"{field} must be at most 4294967295 (stored as {COLUMNS[field][0]}), got 4294967296")
+        f"{field} must be at most 4294967295 (stored as {COLUMNS[field][0]}), got 4294967296"
+    )
 
 
 def test_token_counts_are_bounded_within_their_column():
@@ -45,7 +53,7 @@ def test_a_lone_surrogate_is_refused_in_every_text_field(field):
 def test_metadata_keys_and_values_must_be_storable():
     assert "lone UTF-16 surrogate" in outcome(metadata={"k": "\udfff"})
     assert "lone UTF-16 surrogate" in outcome(metadata={"\ud83d": "v"})
-    assert outcome(metadata={"k": "\U0001F600"}).metadata == {"k": "\U0001F600"}
+    assert outcome(metadata={"k": "\U0001f600"}).metadata == {"k": "\U0001f600"}
 
 
 def test_cost_fits_its_decimal_column():
@@ -65,12 +73,24 @@ def test_timestamps_the_warehouse_cannot_hold_are_refused_even_outside_the_windo
 
 
 def test_finish_reason_is_optional_and_one_of_the_known_values():
-    base = {"event_id": "e", "timestamp": "2026-11-25T10:00:00Z", "provider": "openai", "model": "gpt-4o",
-            "input_tokens": 1, "output_tokens": 1}
-    rows = [base, {**base, "finish_reason": "length"}, {**base, "finish_reason": "end_turn"}, {**base, "finish_reason": 3}]
+    base = {
+        "event_id": "e",
+        "timestamp": "2026-11-25T10:00:00Z",
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 1,
+        "output_tokens": 1,
+    }
+    rows = [
+        base,
+        {**base, "finish_reason": "length"},
+        {**base, "finish_reason": "end_turn"},
+        {**base, "finish_reason": 3},
+    ]
     accepted, rejected = parse_batch(rows, "org", dt.datetime(2026, 11, 25, 12, tzinfo=dt.timezone.utc))
     assert [e.finish_reason for e in accepted] == [None, "length"]
     assert [r["index"] for r in rejected] == [2, 3]
-    assert rejected[0]["error"] == ("finish_reason must be one of stop, length, tool_calls, content_filter, error, "
-                                    "got 'end_turn'")
+    assert rejected[0]["error"] == (
+        "finish_reason must be one of stop, length, tool_calls, content_filter, error, got 'end_turn'"
+    )
     assert accepted[1].to_json()["finish_reason"] == "length"

@@ -3,15 +3,26 @@
 import datetime as dt
 import json
 
-from netra_analytics.service import EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES, _messages
 from shared_lib.usage import parse_batch
+
+from netra_analytics.service import EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES, _messages
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def accepted(n: int, **fields):
-    rows = [{"event_id": f"e{i}", "timestamp": "2026-11-25T11:00:00Z", "provider": "openai", "model": "gpt-4o",
-             "input_tokens": 1, "output_tokens": 1, **fields} for i in range(n)]
+    rows = [
+        {
+            "event_id": f"e{i}",
+            "timestamp": "2026-11-25T11:00:00Z",
+            "provider": "openai",
+            "model": "gpt-4o",
+            "input_tokens": 1,
+            "output_tokens": 1,
+            **fields,
+        }
+        for i in range(n)
+    ]
     events, rejected = parse_batch(rows, "org", NOW)
     assert rejected == []
     return events

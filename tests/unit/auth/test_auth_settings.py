@@ -1,7 +1,8 @@
 import pytest
 
-from netra_auth.settings import load_auth_settings
 from shared_lib.config import ConfigError, load_settings
+
+from netra_auth.settings import load_auth_settings
 
 
 def test_dev_login_exists_only_in_local_and_test():
@@ -20,7 +21,9 @@ def test_defaults_point_at_the_real_providers_and_fifteen_minute_tokens():
 
 def test_bad_values_are_all_reported():
     with pytest.raises(ConfigError) as caught:
-        load_auth_settings(load_settings({}), {"AUTH_ACCESS_TTL_SECONDS": "5", "AUTH_REDIRECT_ALLOWLIST": "http://evil.example/cb"})
+        load_auth_settings(
+            load_settings({}), {"AUTH_ACCESS_TTL_SECONDS": "5", "AUTH_REDIRECT_ALLOWLIST": "http://evil.example/cb"}
+        )
     problems = "\n".join(caught.value.problems)
     assert "AUTH_PUBLIC_URL (or AUTH_URL) is required" in problems
     assert "AUTH_ACCESS_TTL_SECONDS must be an integer from 60 to 86400" in problems

@@ -14,10 +14,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from shared_lib.auth import REFRESH, REVOCATION_CHANNEL, InvalidToken, JwksKeys, Revocations, TokenVerifier
+
 from netra_auth.keys import KeyRing
 from netra_auth.store import User
 from netra_auth.tokens import TokenIssuer, TokenPolicy
-from shared_lib.auth import REVOCATION_CHANNEL, REFRESH, InvalidToken, JwksKeys, Revocations, TokenVerifier
 
 ISSUER, AUDIENCE = "https://auth.netra.test", "netra-api"
 USER = User("u-1", "ann@example.com", "Ann", "org-1")
@@ -25,7 +26,9 @@ USER = User("u-1", "ann@example.com", "Ann", "org-1")
 
 def pem_key() -> tuple[object, str]:
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return key, pem
 
 
@@ -77,7 +80,12 @@ def test_a_fresh_access_token_verifies_into_a_principal():
     _, issuer, verifier, _, _ = make()
     pair = issuer.pair(USER, "s-1", "r-1")
     principal = verifier.principal(pair["access_token"])
-    assert (principal.user_id, principal.org_id, principal.session_id, principal.kind) == ("u-1", "org-1", "s-1", "user")
+    assert (principal.user_id, principal.org_id, principal.session_id, principal.kind) == (
+        "u-1",
+        "org-1",
+        "s-1",
+        "user",
+    )
     assert principal.expires_at - time.time() == pytest.approx(900, abs=2)
     assert verifier.verify(pair["refresh_token"], REFRESH)["jti"] == "r-1"
     assert pair["token_type"] == "Bearer" and pair["expires_in"] == 900
@@ -98,8 +106,12 @@ def test_alg_none_is_refused():
 def test_hs256_signed_with_the_public_key_is_refused():
     ring, issuer, verifier, _, _ = make()
     claims = jwt.decode(issuer.pair(USER, "s", "r")["access_token"], options={"verify_signature": False})
-    public_pem = ring.public_key("k1").public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': 'k1', 'typ': 'JWT'}).encode())}.{b64(json.dumps(claims).encode())}"
+    public_pem = ring.public_key("k1").public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    signing_input = (
+        f"{b64(json.dumps({'alg': 'HS256', 'kid': 'k1', 'typ': 'JWT'}).encode())}.{b64(json.dumps(claims).encode())}"
+    )
     signature = b64(hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest())
     assert code_of(verifier, f"{signing_input}.{signature}") == "unsupported_algorithm"
 
@@ -174,9 +186,11 @@ def test_key_rotation_old_tokens_verify_until_their_key_is_retired():
 def test_the_key_ring_refuses_keys_that_are_not_p256():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    rsa_pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    rsa_pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     with pytest.raises(ValueError, match="not an EC P-256 key"):
         KeyRing(lambda: json.dumps([{"kid": "r", "pem": rsa_pem}]).encode()).signing_key()
 
@@ -190,8 +204,12 @@ def test_jwks_keys_refetch_an_unknown_kid_but_not_on_every_request():
         return httpx.Response(200, json=ring.jwks())
 
     now = [0.0]
-    keys = JwksKeys("https://auth.test/auth/.well-known/jwks.json", http=httpx.Client(transport=httpx.MockTransport(serve)),
-                    min_refetch_seconds=30, clock=lambda: now[0])
+    keys = JwksKeys(
+        "https://auth.test/auth/.well-known/jwks.json",
+        http=httpx.Client(transport=httpx.MockTransport(serve)),
+        min_refetch_seconds=30,
+        clock=lambda: now[0],
+    )
     verifier = TokenVerifier(keys, ISSUER, AUDIENCE, None)
     assert verifier.verify(issuer.pair(USER, "s", "r")["access_token"])
     assert len(calls) == 1

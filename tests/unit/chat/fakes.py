@@ -71,7 +71,7 @@ class Store:
         if cursor is not None:
             if cursor not in mine:
                 raise BadCursor(cursor)
-            mine = mine[mine.index(cursor) + 1:]
+            mine = mine[mine.index(cursor) + 1 :]
         page = [self.thread(user_id, tid) for tid in mine[:limit]]
         return page, (page[-1]["thread_id"] if len(mine) > limit else None)
 
@@ -95,7 +95,13 @@ class Store:
         self._owned(user_id, thread_id)
         message_id, run_id = self._id("m"), self._id("r")
         self.messages_by_thread[thread_id].append({"message_id": message_id, "text": text, "run_id": run_id})
-        self.runs[run_id] = {"run_id": run_id, "user_id": user_id, "thread_id": thread_id, "status": "pending", "published": False}
+        self.runs[run_id] = {
+            "run_id": run_id,
+            "user_id": user_id,
+            "thread_id": thread_id,
+            "status": "pending",
+            "published": False,
+        }
         if idempotency_key is not None:
             self.keys[idempotency_key] = (thread_id, message_id, run_id)
         return Posted(thread_id, message_id, run_id, True, False)
@@ -175,8 +181,15 @@ class Delegation:
 
 
 def chat_service() -> ChatService:
-    return ChatService(store=Store(), authenticator=authenticator(), publisher=Publisher(), redis=Redis(),
-                       project_id="netra-test", delegate=Delegation(), org_settings=OrgSettings())
+    return ChatService(
+        store=Store(),
+        authenticator=authenticator(),
+        publisher=Publisher(),
+        redis=Redis(),
+        project_id="netra-test",
+        delegate=Delegation(),
+        org_settings=OrgSettings(),
+    )
 
 
 def api_key_headers() -> dict[str, str]:

@@ -10,14 +10,17 @@ from shared_lib.topology import parse_topology
 TOPOLOGY = parse_topology(
     {
         "defaults": {
-            "subscription": {"ack_deadline_seconds": 60, "retry_policy": {"minimum_backoff_seconds": 10, "maximum_backoff_seconds": 600}},
+            "subscription": {
+                "ack_deadline_seconds": 60,
+                "retry_policy": {"minimum_backoff_seconds": 10, "maximum_backoff_seconds": 600},
+            },
             "function": {"timeout_seconds": 60, "memory_mb": 256},
         },
         "secrets": {
             "push-token": {"description": "t"},
             "signing-keys": {"description": "k", "local": "ec_p256_pem"},
             "provider-key": {"description": "p", "local": "unset"},
-        }
+        },
     }
 )
 

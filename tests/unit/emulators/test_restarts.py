@@ -40,21 +40,28 @@ def _platform(tmp_path, argv: list[str], policy: RestartPolicy) -> Supervisor:
     ws = Workspace(tmp_path)
     supervisor = Supervisor(PlatformOptions(ws, restart=policy), environ=dict(os.environ), say=lambda _: None)
     process = ManagedProcess("child", argv, ws.logs_dir / "child.log").start()
-    supervisor.started.append(Started("child", "function", process, "127.0.0.1", None, "http://127.0.0.1:9",
-                                      {"type": "process"}))
+    supervisor.started.append(
+        Started("child", "function", process, "127.0.0.1", None, "http://127.0.0.1:9", {"type": "process"})
+    )
     supervisor._write_state(ready=True)
     return supervisor
 
 
 def test_a_killed_child_is_restarted_and_status_shows_restarts_and_last_exit(tmp_path, capsys, monkeypatch):
-    supervisor = _platform(tmp_path, [sys.executable, "-c", "import time; time.sleep(60)"], RestartPolicy(first_delay=0.2))
+    supervisor = _platform(
+        tmp_path, [sys.executable, "-c", "import time; time.sleep(60)"], RestartPolicy(first_delay=0.2)
+    )
     child = supervisor.started[0]
     first = child.process.pid
     supervisor.watch()
     try:
         os.kill(first, signal.SIGKILL)
-        eventually(lambda: child.lifecycle.restarts == 1 and child.process.running(), 10, interval=0.05,
-                   what="the killed child restarted once")
+        eventually(
+            lambda: child.lifecycle.restarts == 1 and child.process.running(),
+            10,
+            interval=0.05,
+            what="the killed child restarted once",
+        )
         assert child.process.pid != first
         report = launcher.status(supervisor.ws)
         (service,) = report["services"]

@@ -19,8 +19,12 @@ def injected():
 
 
 def gaps(events: list[dict], feature: str) -> list[float]:
-    times = sorted(dt.datetime.fromisoformat(e["timestamp"]) for e in events if e["feature"] == feature and e["status"] == "success")
-    return [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    times = sorted(
+        dt.datetime.fromisoformat(e["timestamp"])
+        for e in events
+        if e["feature"] == feature and e["status"] == "success"
+    )
+    return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
 
 
 def test_sessions_have_gaps_either_side_of_five_and_sixty_minutes(injected):
@@ -54,8 +58,11 @@ def test_reasoning_that_dwarfs_answers_only_where_injected(injected):
     claimed = {(i["lever"], i["feature"]) for i in injected.answer_key["inefficiencies"]}
     assert ("reasoning_effort", "intent-router") in claimed
     assert not {f for lever, f in claimed if lever == "reasoning_effort"} - {"intent-router"}
-    efficient = generate(WorkloadSettings("org-w", seed=3, days=7, calls_per_day=800, end=END,
-                                          inject=frozenset(LEVERS) - {"reasoning_effort"}))
+    efficient = generate(
+        WorkloadSettings(
+            "org-w", seed=3, days=7, calls_per_day=800, end=END, inject=frozenset(LEVERS) - {"reasoning_effort"}
+        )
+    )
     assert reasoning_share(efficient.events, "intent-router") < 0.75
     assert Decimal(efficient.answer_key["levers"]["reasoning_effort"]) == 0
 

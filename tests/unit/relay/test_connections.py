@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 import json
 
 from netra_relay.connections import RESUME_CODE, Connection, TokenBucket, outgoing

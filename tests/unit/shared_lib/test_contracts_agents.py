@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import pytest
 
-from shared_lib.contracts.agents import (DELEGATION_SECONDS, AgentRequest, InvalidMessage, StepResult, StepTask,
-                                         is_result)
+from shared_lib.contracts.agents import (
+    DELEGATION_SECONDS,
+    AgentRequest,
+    InvalidMessage,
+    StepResult,
+    StepTask,
+    is_result,
+)
 
-CHAT_REQUEST = {"run_id": "r1", "thread_id": "t1", "message_id": "m1", "user_id": "u1", "org_id": "o1",
-                "delegated_token": "tok", "delegated_expires_in": 1800}
+CHAT_REQUEST = {
+    "run_id": "r1",
+    "thread_id": "t1",
+    "message_id": "m1",
+    "user_id": "u1",
+    "org_id": "o1",
+    "delegated_token": "tok",
+    "delegated_expires_in": 1800,
+}
 
 
 def test_a_request_as_chat_publishes_it_round_trips():

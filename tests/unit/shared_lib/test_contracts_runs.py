@@ -18,8 +18,18 @@ def test_every_field_of_the_document_has_one_owner():
 
 def test_chat_creates_a_pending_run_with_nothing_sent():
     run = new_run("u1", "o1", "t1", "m1", NOW)
-    assert run == {"user_id": "u1", "org_id": "o1", "thread_id": "t1", "message_id": "m1", "status": PENDING, "steps": [],
-                   "result": None, "published": False, "created_at": NOW, "updated_at": NOW}
+    assert run == {
+        "user_id": "u1",
+        "org_id": "o1",
+        "thread_id": "t1",
+        "message_id": "m1",
+        "status": PENDING,
+        "steps": [],
+        "result": None,
+        "published": False,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
     assert set(run) <= set(typing.get_type_hints(RunDocument))
 
 

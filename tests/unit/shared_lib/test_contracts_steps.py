@@ -9,8 +9,14 @@ import jsonschema
 import pytest
 
 from shared_lib.contracts.agents import STEPS
-from shared_lib.contracts.steps import (ActionsOutput, DataOutput, OptimizationOutput, TriageOutput, output_errors,
-                                        output_schema)
+from shared_lib.contracts.steps import (
+    ActionsOutput,
+    DataOutput,
+    OptimizationOutput,
+    TriageOutput,
+    output_errors,
+    output_schema,
+)
 
 SHAPES = {"triage": TriageOutput, "data": DataOutput, "optimization": OptimizationOutput, "actions": ActionsOutput}
 
@@ -36,16 +42,33 @@ def test_a_broken_output_is_named_where_it_breaks():
     plans = {"plans": {"rec-1": [{"phase": "change", "detail": "Route x to y."}]}}
     assert output_errors("actions", plans) == []
     assert output_errors("actions", {"plans": {"rec-1": [{"phase": "pray", "detail": "x"}]}}) == [
-        "plans/rec-1/0/phase: 'pray' is not one of ['change', 'validate', 'watch', 'rollback']"]
-    errors = output_errors("optimization", {"total_spend_usd": "$12", "projected_savings_usd": "1", "projected_savings_pct": 8.3,
-                                            "projected_savings_monthly_usd": None,
-                                            "recommendations": [], "latency_findings": [], "warnings": []})
+        "plans/rec-1/0/phase: 'pray' is not one of ['change', 'validate', 'watch', 'rollback']"
+    ]
+    errors = output_errors(
+        "optimization",
+        {
+            "total_spend_usd": "$12",
+            "projected_savings_usd": "1",
+            "projected_savings_pct": 8.3,
+            "projected_savings_monthly_usd": None,
+            "recommendations": [],
+            "latency_findings": [],
+            "warnings": [],
+        },
+    )
     assert len(errors) == 1 and errors[0].startswith("total_spend_usd: '$12' does not match")
 
 
 def test_the_reporting_output_is_held_to_its_report_kinds_schema():
-    report = {"kind": "guidance", "question": "q", "query": {}, "period": {"from": "2026-11-01", "to": "2026-11-08", "days": 7},
-              "narrative": "", "warnings": [], "next_steps": []}
+    report = {
+        "kind": "guidance",
+        "question": "q",
+        "query": {},
+        "period": {"from": "2026-11-01", "to": "2026-11-08", "days": 7},
+        "narrative": "",
+        "warnings": [],
+        "next_steps": [],
+    }
     assert output_errors("reporting", {**report, "kind": "poem"})[0].startswith("kind: 'poem' is not one of")
     errors = output_errors("reporting", report)  # keeps the step schema, not guidance's own fields
     assert errors and all(not e.startswith("kind") for e in errors)

@@ -24,7 +24,10 @@ def test_wrapped_push_envelope():
 def test_cloudevent_object_as_functions_framework_builds_it():
     event = CloudEvent(
         {"type": CLOUDEVENT_PUBSUB_TYPE, "source": "//pubsub.googleapis.com/projects/p/topics/t", "id": "42"},
-        {"message": {k: v for k, v in MESSAGE.items() if k != "messageId"}, "subscription": "projects/p/subscriptions/s"},
+        {
+            "message": {k: v for k, v in MESSAGE.items() if k != "messageId"},
+            "subscription": "projects/p/subscriptions/s",
+        },
     )
     message = from_cloudevent(event)
     assert message.message_id == "42"  # taken from the event id when the message lacks it
@@ -68,10 +71,18 @@ def test_raw_push_over_http():
         ({}, json.dumps({"message": {"data": DATA}}).encode(), "no 'messageId'"),
         ({}, json.dumps({"message": {"messageId": "1", "data": "%%%"}}).encode(), "not valid base64"),
         ({}, json.dumps({"message": {"messageId": "1", "data": 7}}).encode(), "must be a base64 string"),
-        ({}, json.dumps({"message": {"messageId": "1", "attributes": {"a": 1}}}).encode(), "'attributes' must map strings"),
+        (
+            {},
+            json.dumps({"message": {"messageId": "1", "attributes": {"a": 1}}}).encode(),
+            "'attributes' must map strings",
+        ),
         ({"Content-Type": "text/plain"}, b"hi", "unsupported content type 'text/plain'"),
         ({"ce-id": "1", "ce-type": CLOUDEVENT_PUBSUB_TYPE}, b"{}", "lacks headers: ce-source, ce-specversion"),
-        ({"content-type": "application/cloudevents+json"}, b'{"id": "1"}', "lacks attributes: source, type, specversion"),
+        (
+            {"content-type": "application/cloudevents+json"},
+            b'{"id": "1"}',
+            "lacks attributes: source, type, specversion",
+        ),
         (
             {"ce-id": "1", "ce-source": "s", "ce-type": "com.example.other", "ce-specversion": "1.0"},
             b"{}",

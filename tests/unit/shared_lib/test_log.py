@@ -32,7 +32,13 @@ def test_configuring_twice_does_not_duplicate_lines():
 
 
 def test_trace_id_from_either_header():
-    assert trace_id_from_headers({"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}) == "0af7651916cd43dd8448eb211c80319c"
-    assert trace_id_from_headers({"X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/1;o=1"}) == "105445aa7843bc8bf206b12000100000"
+    assert (
+        trace_id_from_headers({"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"})
+        == "0af7651916cd43dd8448eb211c80319c"
+    )
+    assert (
+        trace_id_from_headers({"X-Cloud-Trace-Context": "105445aa7843bc8bf206b12000100000/1;o=1"})
+        == "105445aa7843bc8bf206b12000100000"
+    )
     assert trace_id_from_headers({"traceparent": "garbage"}) is None
     assert trace_id_from_headers({}) is None

@@ -17,7 +17,12 @@ def test_unix_socket_drops_every_ssl_parameter():
 
 
 def test_database_defaults_to_the_user_and_host_to_loopback():
-    assert connect_args("postgres://alice@") == {"user": "alice", "database": "alice", "host": "127.0.0.1", "port": 5432}
+    assert connect_args("postgres://alice@") == {
+        "user": "alice",
+        "database": "alice",
+        "host": "127.0.0.1",
+        "port": 5432,
+    }
 
 
 @pytest.mark.parametrize("query", ["", "?sslmode=disable", "?sslmode=prefer", "?ssl=false"])

@@ -7,15 +7,18 @@ def test_ordinary_json_parses():
     assert loads(b'{"a": [1, 2.5, "x", null, true]}') == {"a": [1, 2.5, "x", None, True]}
 
 
-@pytest.mark.parametrize("raw, why", [
-    ("[" * 100_000 + "]" * 100_000, "nested deeper"),
-    ("[" * 40 + "]" * 40, "nested deeper"),
-    ("1" * 5_000, "longer than"),
-    ("1." + "1" * 5_000, "longer than"),
-    ('{"a": NaN}', "NaN"),
-    (b"\xff\xfe", "UTF-8"),
-    ("{bad", "Expecting"),
-])
+@pytest.mark.parametrize(
+    "raw, why",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested deeper"),
+        ("[" * 40 + "]" * 40, "nested deeper"),
+        ("1" * 5_000, "longer than"),
+        ("1." + "1" * 5_000, "longer than"),
+        ('{"a": NaN}', "NaN"),
+        (b"\xff\xfe", "UTF-8"),
+        ("{bad", "Expecting"),
+    ],
+)
 def test_hostile_json_is_refused_with_a_reason(raw, why):
     with pytest.raises(JsonRefused, match=why):
         loads(raw)

@@ -10,13 +10,20 @@ from shared_lib.auth import InvalidToken, exchange_token
 
 def refusing(status: int, headers: dict | None = None) -> httpx.Client:
     body = {"error": {"code": "rate_limited" if status == 429 else "invalid_token", "message": "no"}}
-    return httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body, headers=headers)))
+    return httpx.Client(
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body, headers=headers))
+    )
 
 
-@pytest.mark.parametrize(("retry_after", "expected"), [("14", 14), ("", 60), ("9" * 5000, 60), ("Wed, 21 Oct 2015 07:28:00 GMT", 60),
-                                                       ("86400", 3600)])
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [("14", 14), ("", 60), ("9" * 5000, 60), ("Wed, 21 Oct 2015 07:28:00 GMT", 60), ("86400", 3600)],
+)
 def test_a_rate_limited_exchange_carries_auths_retry_after(retry_after, expected):
-    with refusing(429, {"Retry-After": retry_after} if retry_after else None) as client, pytest.raises(InvalidToken) as refused:
+    with (
+        refusing(429, {"Retry-After": retry_after} if retry_after else None) as client,
+        pytest.raises(InvalidToken) as refused,
+    ):
         exchange_token("http://auth", {"Authorization": "Bearer t"}, "usage:read", "agents", http=client)
     assert (refused.value.code, refused.value.retry_after) == ("rate_limited", expected)
 

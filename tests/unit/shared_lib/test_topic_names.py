@@ -6,8 +6,14 @@ from shared_lib.topology import load_topology
 
 def test_every_named_topic_is_in_the_topology():
     declared = set(load_topology().topics)
-    named = {topics.AGENT_REQUESTS, topics.AGENT_RESULTS, topics.AGENT_DEAD_LETTER, topics.CLIENT_EVENTS,
-             topics.USAGE_EVENTS, *(topics.agent_step(step) for step in topics.AGENT_STEPS)}
+    named = {
+        topics.AGENT_REQUESTS,
+        topics.AGENT_RESULTS,
+        topics.AGENT_DEAD_LETTER,
+        topics.CLIENT_EVENTS,
+        topics.USAGE_EVENTS,
+        *(topics.agent_step(step) for step in topics.AGENT_STEPS),
+    }
     assert named - declared == set()
 
 

@@ -37,14 +37,38 @@ def test_a_good_row_is_normalised_and_takes_the_callers_org():
     accepted, rejected = parse_batch([row(cost_usd="0.0175")], "org-a", NOW)
     assert rejected == []
     event = accepted[0]
-    assert (event.org_id, event.provider, event.cost_usd, event.timestamp) == ("org-a", "openai", Decimal("0.0175"), NOW - dt.timedelta(minutes=1))
+    assert (event.org_id, event.provider, event.cost_usd, event.timestamp) == (
+        "org-a",
+        "openai",
+        Decimal("0.0175"),
+        NOW - dt.timedelta(minutes=1),
+    )
     assert event.to_json()["timestamp"] == "2026-11-25T11:59:00+00:00"
 
 
 def test_defaults_for_optional_fields():
-    event = parse_batch([{"event_id": "e", "timestamp": NOW.timestamp(), "provider": "anthropic", "model": "m",
-                          "input_tokens": 1, "output_tokens": 1}], "org", NOW)[0][0]
-    assert (event.feature, event.status, event.interactive, event.batch, event.cost_usd, event.ttft_ms) == ("default", "success", True, False, None, None)
+    event = parse_batch(
+        [
+            {
+                "event_id": "e",
+                "timestamp": NOW.timestamp(),
+                "provider": "anthropic",
+                "model": "m",
+                "input_tokens": 1,
+                "output_tokens": 1,
+            }
+        ],
+        "org",
+        NOW,
+    )[0][0]
+    assert (event.feature, event.status, event.interactive, event.batch, event.cost_usd, event.ttft_ms) == (
+        "default",
+        "success",
+        True,
+        False,
+        None,
+        None,
+    )
 
 
 def test_bad_rows_are_rejected_with_their_reason_and_good_rows_kept():

@@ -71,9 +71,9 @@ def for_parts(expression: str) -> dict[str, str] | None:
     (_, at_in), (_, at_colon), (_, at_arrow) = separators[:3]
     at_if = next((i for s, i in separators[3:] if s == " if "), None)
     return {
-        "collection": body[at_in + 4:at_colon],
-        "key": body[at_colon + 1:at_arrow],
-        "condition": body[at_if + 4:] if at_if is not None else "",
+        "collection": body[at_in + 4 : at_colon],
+        "key": body[at_colon + 1 : at_arrow],
+        "condition": body[at_if + 4 :] if at_if is not None else "",
     }
 
 
@@ -129,8 +129,11 @@ class PlanTime:
             return {f"var.{single.group(2)} <- {c}" for c in self.keys_computed(context, passed, seen)}
         parts = for_parts(text)
         if parts:
-            return (self.keys_computed(module, parts["collection"].strip(), seen)
-                    | self.computed(module, parts["key"], seen) | self.computed(module, parts["condition"], seen))
+            return (
+                self.keys_computed(module, parts["collection"].strip(), seen)
+                | self.computed(module, parts["key"], seen)
+                | self.computed(module, parts["condition"], seen)
+            )
         return self.computed(module, text, seen)
 
     def unknown_keys(self) -> list[str]:

@@ -33,7 +33,11 @@ class Publish:
 
 
 def component_dir(component: str) -> Path:
-    return ROOT / component if (ROOT / component).is_dir() and component == "websocket_relay" else ROOT / "functions" / component
+    return (
+        ROOT / component
+        if (ROOT / component).is_dir() and component == "websocket_relay"
+        else ROOT / "functions" / component
+    )
 
 
 @cache
@@ -87,7 +91,9 @@ class _Resolver:
     def __init__(self, modules: dict[str, Path]):
         self.modules = modules
 
-    def _definitions(self, module: str) -> tuple[dict[str, ast.expr], dict[str, tuple[str, str]], dict[str, ast.FunctionDef]]:
+    def _definitions(
+        self, module: str
+    ) -> tuple[dict[str, ast.expr], dict[str, tuple[str, str]], dict[str, ast.FunctionDef]]:
         tree = _parse(self.modules[module])
         constants, imported, functions = {}, {}, {}
         for node in tree.body:
@@ -128,7 +134,9 @@ class _Resolver:
             else:
                 owner, name = self._locate(module, node.func.id, where)
             if (owner, name) not in CALL_DOMAINS:
-                raise Unresolved(f"{where}: {owner}.{name}(...) names a topic; declare its argument's values in CALL_DOMAINS")
+                raise Unresolved(
+                    f"{where}: {owner}.{name}(...) names a topic; declare its argument's values in CALL_DOMAINS"
+                )
             function = self._definitions(owner)[2][name]
             returned = [n.value for n in ast.walk(function) if isinstance(n, ast.Return)]
             domain = self.strings(owner, self._definitions(owner)[0][CALL_DOMAINS[owner, name]], where)
@@ -168,8 +176,11 @@ def _enclosing_functions(tree: ast.Module) -> dict[ast.AST, ast.FunctionDef]:
 
 
 def _called_names(node: ast.AST) -> set[str]:
-    return {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
-            for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
+    return {
+        n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))
+    }
 
 
 def _sites(modules: dict[str, Path]) -> tuple[list[tuple[str, ast.AST, Publish]], dict[tuple[str, str], int]]:
@@ -197,7 +208,9 @@ def _sites(modules: dict[str, Path]) -> tuple[list[tuple[str, ast.AST, Publish]]
                     if isinstance(topic.value, ast.Name) and topic.value.id in parameters:
                         helpers[module, function.name] = parameters.index(topic.value.id)
                         continue
-                    sites += [(module, top, Publish(t, where)) for t in sorted(resolver.strings(module, topic.value, where))]
+                    sites += [
+                        (module, top, Publish(t, where)) for t in sorted(resolver.strings(module, topic.value, where))
+                    ]
     for module, path in sorted(modules.items()):
         for top in _parse(path).body:
             for node in ast.walk(top):
@@ -206,7 +219,10 @@ def _sites(modules: dict[str, Path]) -> tuple[list[tuple[str, ast.AST, Publish]]
                     for (_, helper), position in helpers.items():
                         if name == helper and position < len(node.args):
                             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-                            sites += [(module, top, Publish(t, where)) for t in sorted(resolver.strings(module, node.args[position], where))]
+                            sites += [
+                                (module, top, Publish(t, where))
+                                for t in sorted(resolver.strings(module, node.args[position], where))
+                            ]
     return sites, helpers
 
 
@@ -224,12 +240,19 @@ def publishes(component: str) -> list[Publish]:
     for module, top, publish in sites:
         if module.startswith("shared_lib.") and isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
             publishers.setdefault(top.name, []).append(publish)
-    shared_tops = [top for m in modules if m.startswith("shared_lib.") for top in _parse(modules[m]).body
-                   if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    shared_tops = [
+        top
+        for m in modules
+        if m.startswith("shared_lib.")
+        for top in _parse(modules[m]).body
+        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
     while True:
         grown = False
         for top in shared_tops:
-            inherited = [p for name in _called_names(top) & set(publishers) if name != top.name for p in publishers[name]]
+            inherited = [
+                p for name in _called_names(top) & set(publishers) if name != top.name for p in publishers[name]
+            ]
             known = publishers.setdefault(top.name, [])
             new = [p for p in inherited if p not in known]
             if new:

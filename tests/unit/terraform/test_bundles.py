@@ -40,4 +40,6 @@ def test_a_deploy_refuses_a_topology_whose_components_are_not_built(tmp_path):
     built = {p.name for p in (ROOT / "functions").iterdir() if (p / "main.py").is_file()}
     assert "auth" in built and "auth" not in missing
     assert set(missing).isdisjoint(built)
-    assert build_bundles.main(["--require-topology", str(ROOT / "shared_lib" / "shared_lib" / "topology.yaml"), "--out", str(tmp_path)]) == (1 if missing else 0)
+    assert build_bundles.main(
+        ["--require-topology", str(ROOT / "shared_lib" / "shared_lib" / "topology.yaml"), "--out", str(tmp_path)]
+    ) == (1 if missing else 0)

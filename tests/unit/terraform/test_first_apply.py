@@ -9,8 +9,17 @@ import shutil
 import pytest
 
 from shared_lib.topology import load_topology
-
-from tests.unit.terraform.hcl import ENVIRONMENTS, MODULES, ROOT, TERRAFORM, blocks, load, locals_of, module_calls, tf_files
+from tests.unit.terraform.hcl import (
+    ENVIRONMENTS,
+    MODULES,
+    ROOT,
+    TERRAFORM,
+    blocks,
+    load,
+    locals_of,
+    module_calls,
+    tf_files,
+)
 from tests.unit.terraform.plan_time import PlanTime
 
 TOPOLOGY = load_topology()
@@ -23,6 +32,7 @@ def _depends_on(call: dict) -> set[str]:
 
 # -- plan: for_each keys -----------------------------------------------------------------
 
+
 def test_no_for_each_key_depends_on_something_computed():
     assert PlanTime(MODULES).unknown_keys() == []
 
@@ -32,12 +42,21 @@ def test_the_key_check_catches_for_each_over_service_account_emails(tmp_path):
     modules = tmp_path / "modules"
     shutil.copytree(MODULES, modules)
     users = modules / "database" / "users.tf"
-    users.write_text(users.read_text().replace("for_each       = var.iam_users", "for_each       = toset(values(var.iam_users))", 1))
+    users.write_text(
+        users.read_text().replace("for_each       = var.iam_users", "for_each       = toset(values(var.iam_users))", 1)
+    )
     topics = modules / "pubsub" / "topics.tf"
-    topics.write_text(topics.read_text().replace(
-        "for_each = var.publishers", 'for_each = { for pair in values(var.publishers) : "${pair.topic} ${pair.member}" => pair }'))
+    topics.write_text(
+        topics.read_text().replace(
+            "for_each = var.publishers",
+            'for_each = { for pair in values(var.publishers) : "${pair.topic} ${pair.member}" => pair }',
+        )
+    )
     problems = PlanTime(modules).unknown_keys()
-    assert [p.split(" for_each")[0] for p in problems] == ["database: google_sql_user.iam", "pubsub: google_pubsub_topic_iam_member.publisher"]
+    assert [p.split(" for_each")[0] for p in problems] == [
+        "database: google_sql_user.iam",
+        "pubsub: google_pubsub_topic_iam_member.publisher",
+    ]
 
 
 def test_a_map_with_known_keys_and_computed_values_passes_the_key_check():
@@ -48,6 +67,7 @@ def test_a_map_with_known_keys_and_computed_values_passes_the_key_check():
 
 
 # -- apply: Cloud SQL edition, grants for IAM users -------------------------------------------
+
 
 def test_a_custom_tier_runs_on_the_enterprise_edition():
     settings = blocks(MODULES / "database", "resource")["google_sql_database_instance.main"]["settings"][0]
@@ -72,6 +92,7 @@ def test_iam_database_users_can_create_their_schema():
 
 
 # -- apply: ordering ---------------------------------------------------------------------------
+
 
 def test_every_module_waits_for_the_apis():
     for name, call in module_calls(PLATFORM).items():
@@ -102,9 +123,13 @@ def test_mounted_secrets_are_bootstrapped_before_the_full_apply():
 
 # -- apply: builds -----------------------------------------------------------------------------
 
+
 def test_functions_are_built_by_their_own_build_service_account():
     function = blocks(MODULES / "functions", "resource")["google_cloudfunctions2_function.function"]
-    assert function["build_config"][0]["service_account"] == "projects/${var.project_id}/serviceAccounts/${var.build_service_account}"
+    assert (
+        function["build_config"][0]["service_account"]
+        == "projects/${var.project_id}/serviceAccounts/${var.build_service_account}"
+    )
     assert module_calls(PLATFORM)["functions"]["build_service_account"] == "${module.identities.builder_email}"
     identities = blocks(MODULES / "identities", "resource")
     assert "google_service_account.builder" in identities
@@ -124,12 +149,15 @@ def test_the_relay_image_has_a_repository_and_the_deploy_pushes_there():
     # Built as the builder (not the default Cloud Build account), from a bucket it may read.
     assert '--service-account "projects/$project/serviceAccounts/$builder"' in deploy
     assert 'builder="function-builder@$project.iam.gserviceaccount.com"' in deploy
-    assert blocks(MODULES / "identities", "resource")["google_service_account.builder"]["account_id"] == "function-builder"
+    assert (
+        blocks(MODULES / "identities", "resource")["google_service_account.builder"]["account_id"] == "function-builder"
+    )
     bucket = build["google_storage_bucket.sources"]["name"].replace("${var.project_id}", "$project")
     assert f'--gcs-source-staging-dir "gs://{bucket}/' in deploy
 
 
 # -- behaviour: invokers, push URLs, traffic ----------------------------------------------------
+
 
 def test_no_public_iam_member_that_domain_restricted_sharing_refuses():
     for path in tf_files():
@@ -163,10 +191,13 @@ def test_traffic_is_moved_by_the_release_not_by_terraform():
     function = blocks(MODULES / "functions", "resource")["google_cloudfunctions2_function.function"]
     assert function["service_config"][0]["all_traffic_on_latest_revision"] is False
     relay = blocks(MODULES / "relay", "resource")["google_cloud_run_v2_service.relay"]
-    assert "traffic" in relay["lifecycle"][0]["ignore_changes"][0] or relay["lifecycle"][0]["ignore_changes"] == ["${traffic}"]
+    assert "traffic" in relay["lifecycle"][0]["ignore_changes"][0] or relay["lifecycle"][0]["ignore_changes"] == [
+        "${traffic}"
+    ]
 
 
 # -- provider ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("folder", [PLATFORM, TERRAFORM / "environments" / "_root"])
 def test_the_provider_is_pinned_to_one_major(folder):

@@ -8,7 +8,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -33,8 +32,16 @@ class FakeRun(release.Gcloud):
             return None
         traffic = [dict(e) for e in state["traffic"]]
         for tag, revision in state.get("tags", {}).items():
-            traffic.append({"revisionName": revision, "percent": 0, "tag": tag, "url": f"https://{tag}---{name}.run.app"})
-        return {"status": {"traffic": traffic, "latestCreatedRevisionName": state["latest"], "latestReadyRevisionName": state["latest"]}}
+            traffic.append(
+                {"revisionName": revision, "percent": 0, "tag": tag, "url": f"https://{tag}---{name}.run.app"}
+            )
+        return {
+            "status": {
+                "traffic": traffic,
+                "latestCreatedRevisionName": state["latest"],
+                "latestReadyRevisionName": state["latest"],
+            }
+        }
 
     def revision_ready(self, revision):
         return revision in self.ready
@@ -61,13 +68,17 @@ def _service(serving: str, latest: str, *, latest_routing: bool = False) -> dict
 
 
 def test_pin_turns_latest_routing_into_the_serving_revision():
-    cloud = FakeRun({"relay": _service("relay-1", "relay-1", latest_routing=True), "chat": _service("chat-1", "chat-1")})
+    cloud = FakeRun(
+        {"relay": _service("relay-1", "relay-1", latest_routing=True), "chat": _service("chat-1", "chat-1")}
+    )
     release.pin(cloud, ["relay", "chat", "not-created-yet"])
     assert cloud.commands == [("route", "relay", {"relay-1": 100})]
 
 
 def test_new_revisions_are_checked_on_their_tagged_url_before_any_traffic_moves():
-    cloud = FakeRun({"chat": _service("chat-1", "chat-2"), "triage": _service("triage-1", "triage-2")}, ready={"triage-2"})
+    cloud = FakeRun(
+        {"chat": _service("chat-1", "chat-2"), "triage": _service("triage-1", "triage-2")}, ready={"triage-2"}
+    )
     checked = []
     status = release.promote(cloud, ["chat"], ["triage"], check=lambda url: checked.append(url) or True)
     assert status == 0
@@ -135,10 +146,28 @@ def stubbed(tmp_path):
         (root / "scripts" / script).symlink_to(ROOT / "scripts" / script)
     staging = root / "terraform" / "environments" / "staging"
     staging.mkdir(parents=True)
-    (staging / "terraform.tfvars").write_text((ROOT / "terraform" / "environments" / "staging" / "terraform.tfvars").read_text())
+    (staging / "terraform.tfvars").write_text(
+        (ROOT / "terraform" / "environments" / "staging" / "terraform.tfvars").read_text()
+    )
     (staging / ".terraform.lock.hcl").write_text("# stand-in: terraform is a stub here\n")
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "init", "-q", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "t"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "t",
+        ],
+        check=True,
+    )
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool in ("terraform", "gcloud"):
@@ -150,8 +179,14 @@ def stubbed(tmp_path):
     env.pop("CI", None)
 
     def run(*args, stdin="", ci=False):
-        result = subprocess.run([str(root / "scripts" / "deploy"), *args], input=stdin, capture_output=True, text=True,
-                                env={**env, **({"CI": "true"} if ci else {})}, timeout=120)
+        result = subprocess.run(
+            [str(root / "scripts" / "deploy"), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**env, **({"CI": "true"} if ci else {})},
+            timeout=120,
+        )
         return result, log.read_text().splitlines()
 
     return run

@@ -15,10 +15,19 @@ from pathlib import Path
 import pytest
 
 from shared_lib.topology import DEFAULT_PATH, load_topology
-
 from tests.unit.terraform.hcl import (
-    ENVIRONMENTS, MODULES, ROOT, TERRAFORM, blocks, load, locals_of, module_calls, passed_arguments,
-    referenced_variables, tf_files, variables,
+    ENVIRONMENTS,
+    MODULES,
+    ROOT,
+    TERRAFORM,
+    blocks,
+    load,
+    locals_of,
+    module_calls,
+    passed_arguments,
+    referenced_variables,
+    tf_files,
+    variables,
 )
 
 TOPOLOGY = load_topology()
@@ -59,7 +68,10 @@ def test_every_topology_entry_has_its_resource(kind, expression, module, argumen
     assert getattr(TOPOLOGY, kind), f"the topology declares no {kind}"
     local_name = expression.removeprefix("${local.").removesuffix("}")
     if not local_name.startswith("topology."):
-        assert locals_of(PLATFORM)[local_name] in (f"${{local.topology.{kind}}}", f"${{try(local.topology.{kind}, {{}})}}")
+        assert locals_of(PLATFORM)[local_name] in (
+            f"${{local.topology.{kind}}}",
+            f"${{try(local.topology.{kind}, {{}})}}",
+        )
     assert module_calls(PLATFORM)[module][argument] == expression
     assert blocks(MODULES / module, "resource")[resource]["for_each"] == f"${{var.{argument}}}"
 
@@ -72,7 +84,10 @@ def test_every_topology_service_has_its_module():
 
 def test_push_targets_and_dead_letters_are_wired():
     subscription = blocks(MODULES / "pubsub", "resource")["google_pubsub_subscription.subscription"]
-    assert subscription["dynamic"][0]["push_config"]["content"][0]["oidc_token"][0]["service_account_email"] == "${var.push_invoker}"
+    assert (
+        subscription["dynamic"][0]["push_config"]["content"][0]["oidc_token"][0]["service_account_email"]
+        == "${var.push_invoker}"
+    )
     assert "dead_letter_policy" in subscription["dynamic"][1]
     iam = blocks(MODULES / "pubsub", "resource")
     assert "google_pubsub_topic_iam_member.dead_letter_publisher" in iam
@@ -90,7 +105,9 @@ def test_every_root_variable_is_declared_used_and_set(env):
     declared = set(variables(root))
     values = load(root / "terraform.tfvars")
     assert referenced_variables(root) == declared
-    assert set(values) == declared, f"set but undeclared: {set(values) - declared}; declared but unset: {declared - set(values)}"
+    assert set(values) == declared, (
+        f"set but undeclared: {set(values) - declared}; declared but unset: {declared - set(values)}"
+    )
 
 
 def test_both_environments_share_their_root_and_differ_only_in_values():
@@ -112,7 +129,11 @@ def _module_folders_and_calls():
             yield caller, name, call
 
 
-@pytest.mark.parametrize(("caller", "name", "call"), list(_module_folders_and_calls()), ids=lambda v: getattr(v, "name", v) if not isinstance(v, dict) else "")
+@pytest.mark.parametrize(
+    ("caller", "name", "call"),
+    list(_module_folders_and_calls()),
+    ids=lambda v: getattr(v, "name", v) if not isinstance(v, dict) else "",
+)
 def test_module_calls_pass_exactly_the_declared_variables(caller, name, call):
     module_dir = (caller / call["source"]).resolve()
     declared = variables(module_dir)
@@ -170,7 +191,11 @@ def test_the_secret_scan_would_catch_a_written_secret():
 
 
 def _checkov() -> str:
-    for candidate in (os.environ.get("NETRA_CHECKOV"), str(ROOT / ".venv" / "checkov" / "bin" / "checkov"), shutil.which("checkov")):
+    for candidate in (
+        os.environ.get("NETRA_CHECKOV"),
+        str(ROOT / ".venv" / "checkov" / "bin" / "checkov"),
+        shutil.which("checkov"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     pytest.fail("checkov is not installed: `make test` installs it into .venv/checkov")
@@ -179,14 +204,19 @@ def _checkov() -> str:
 def run_checkov(directory: Path) -> dict:
     result = subprocess.run(
         [_checkov(), "-d", str(directory), "--config-file", str(TERRAFORM / ".checkov.yaml"), "-o", "json", "--quiet"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     report = json.loads(result.stdout) if result.stdout.strip() else {}
     report = report[0] if isinstance(report, list) else report
     # checkov exits 0 on a syntax error: the parsing_errors in its report are what count.
     return {
         "parsing_errors": report.get("summary", {}).get("parsing_errors", 0),
-        "failed": [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report.get("results", {}).get("failed_checks", [])],
+        "failed": [
+            f"{c['check_id']} {c['resource']} ({c['file_path']})"
+            for c in report.get("results", {}).get("failed_checks", [])
+        ],
         "passed": report.get("summary", {}).get("passed", 0),
     }
 
@@ -206,7 +236,7 @@ def test_a_syntax_error_is_caught_even_though_checkov_exits_zero(tmp_path):
 def test_every_skipped_check_is_justified():
     lines = (TERRAFORM / ".checkov.yaml").read_text().splitlines()
     skip_at = lines.index("skip-check:")
-    for index, line in enumerate(lines[skip_at + 1:], start=skip_at + 1):
+    for index, line in enumerate(lines[skip_at + 1 :], start=skip_at + 1):
         if line.strip().startswith("- CKV"):
             previous = lines[index - 1].strip()
             assert previous.startswith("#") or previous.startswith("- CKV"), f"{line.strip()} has no justification"
@@ -217,7 +247,10 @@ def test_scheduled_functions_are_called_by_cloud_scheduler_with_oidc_and_invoked
     assert [f.name for f in scheduled] == ["sweeper"]
     resources = blocks(MODULES / "functions", "resource")
     job = resources["google_cloud_scheduler_job.schedule"]
-    assert locals_of(MODULES / "functions")["scheduled"] == '${{for name, f in var.functions : name => f if f.trigger == "schedule"}}'
+    assert (
+        locals_of(MODULES / "functions")["scheduled"]
+        == '${{for name, f in var.functions : name => f if f.trigger == "schedule"}}'
+    )
     assert job["for_each"] == "${local.scheduled}" and job["schedule"] == "${each.value.schedule}"
     target = job["http_target"][0]
     run_app = "${google_cloudfunctions2_function.function[each.key].service_config[0].uri}"
@@ -232,11 +265,18 @@ def test_scheduled_functions_are_called_by_cloud_scheduler_with_oidc_and_invoked
 def test_the_sweepers_query_has_its_firestore_index():
     index = blocks(MODULES / "firestore", "resource")["google_firestore_index.runs_by_status_and_update"]
     assert index["collection"] == "runs"
-    assert [(f["field_path"], f["order"]) for f in index["fields"]] == [("status", "ASCENDING"), ("updated_at", "ASCENDING")]
+    assert [(f["field_path"], f["order"]) for f in index["fields"]] == [
+        ("status", "ASCENDING"),
+        ("updated_at", "ASCENDING"),
+    ]
 
 
 def test_no_terraform_file_is_ignored_by_git():
     # `build/` in .gitignore once swallowed a module named build: it passed here, absent from the commit.
-    ignored = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--others", "--ignored", "--exclude-standard", "terraform", "scripts"],
-                             capture_output=True, text=True, check=True).stdout.split()
+    ignored = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "--others", "--ignored", "--exclude-standard", "terraform", "scripts"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert [p for p in ignored if "__pycache__/" not in p] == []

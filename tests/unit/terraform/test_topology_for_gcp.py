@@ -9,7 +9,6 @@ import dataclasses
 import pytest
 
 from shared_lib.topology import Topology, load_topology
-
 from tests.unit.terraform.publishes import publishes
 
 TOPOLOGY = load_topology()
@@ -37,7 +36,9 @@ def short_ack_deadlines(topology: Topology) -> list[str]:
         if sub.push and sub.push.function:
             timeout = topology.functions[sub.push.function].timeout_seconds
             if sub.ack_deadline_seconds < timeout:
-                problems.append(f"{sub.name}: ack deadline {sub.ack_deadline_seconds}s < {sub.push.function} timeout {timeout}s")
+                problems.append(
+                    f"{sub.name}: ack deadline {sub.ack_deadline_seconds}s < {sub.push.function} timeout {timeout}s"
+                )
     return problems
 
 
@@ -48,7 +49,12 @@ def test_every_topic_the_code_publishes_to_is_granted():
 def test_the_code_is_read_for_its_topics():
     # The check reads real publish sites: chat's two, the agents' step, result and event topics.
     assert {p.topic for p in publishes("chat")} == {"agent-requests", "client-events"}
-    assert {p.topic for p in publishes("agents")} >= {"agent-results", "client-events", "agent-triage", "agent-reporting"}
+    assert {p.topic for p in publishes("agents")} >= {
+        "agent-results",
+        "client-events",
+        "agent-triage",
+        "agent-reporting",
+    }
     assert {p.topic for p in publishes("analytics")} == {"usage-events"}
     assert publishes("websocket_relay") == []  # it parses events from shared_lib.events, never publishes
 
@@ -58,7 +64,9 @@ def test_a_component_publishing_to_a_topic_it_is_not_granted_fails():
     chat = dataclasses.replace(TOPOLOGY.functions["chat"], publishes=("agent-requests",))
     before = dataclasses.replace(TOPOLOGY, functions={**TOPOLOGY.functions, "chat": chat})
     problems = ungranted(before)
-    assert len(problems) == 1 and problems[0].startswith("chat publishes to client-events (shared_lib/shared_lib/events.py:")
+    assert len(problems) == 1 and problems[0].startswith(
+        "chat publishes to client-events (shared_lib/shared_lib/events.py:"
+    )
 
 
 def test_the_grant_check_catches_an_unknown_topic_expression(tmp_path, monkeypatch):
@@ -67,7 +75,9 @@ def test_the_grant_check_catches_an_unknown_topic_expression(tmp_path, monkeypat
 
     component = tmp_path / "functions" / "mystery" / "netra_mystery"
     component.mkdir(parents=True)
-    (component / "send.py").write_text("def send(p, project, pick):\n    p.publish(f'projects/{project}/topics/{pick()}', b'')\n")
+    (component / "send.py").write_text(
+        "def send(p, project, pick):\n    p.publish(f'projects/{project}/topics/{pick()}', b'')\n"
+    )
     monkeypatch.setattr(module, "ROOT", tmp_path)
     with pytest.raises(module.Unresolved):
         module.publishes("mystery")
@@ -80,5 +90,7 @@ def test_push_ack_deadlines_cover_the_function_timeouts():
 def test_the_ack_deadline_check_catches_the_reported_deadlines():
     # Issue 18: the supervisor's subscriptions waited 60 s for a 120 s function.
     sub = TOPOLOGY.subscriptions["supervisor-agent-requests"]
-    before = dataclasses.replace(TOPOLOGY, subscriptions={**TOPOLOGY.subscriptions, sub.name: dataclasses.replace(sub, ack_deadline_seconds=60)})
+    before = dataclasses.replace(
+        TOPOLOGY, subscriptions={**TOPOLOGY.subscriptions, sub.name: dataclasses.replace(sub, ack_deadline_seconds=60)}
+    )
     assert short_ack_deadlines(before) == ["supervisor-agent-requests: ack deadline 60s < supervisor timeout 120s"]

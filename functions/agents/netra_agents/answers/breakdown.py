@@ -21,7 +21,10 @@ ADDITIVE = ("spend", "calls", "tokens")
 def dimensions_of(query: dict) -> list[str]:
     """The dimensions asked for; unnamed, spend goes by feature then by model within the top
     features ("where does our spend go"), anything else by feature."""
-    return list(query.get("dimensions") or (["feature", "model"] if (query.get("metric") or "spend") == "spend" else ["feature"]))
+    return list(
+        query.get("dimensions")
+        or (["feature", "model"] if (query.get("metric") or "spend") == "spend" else ["feature"])
+    )
 
 
 def metric_value(group: dict, metric: str):
@@ -39,9 +42,12 @@ def metric_value(group: dict, metric: str):
 def row(group: dict, metric: str, whole) -> dict:
     value = metric_value(group, metric)
     return {
-        "key": group["key"], "calls": group["calls"], "cost_usd": group["cost_usd"],
+        "key": group["key"],
+        "calls": group["calls"],
+        "cost_usd": group["cost_usd"],
         "tokens": group["input_tokens"] + group["output_tokens"],
-        "p50_latency_ms": group.get("p50_latency_ms"), "p95_latency_ms": group.get("p95_latency_ms"),
+        "p50_latency_ms": group.get("p50_latency_ms"),
+        "p95_latency_ms": group.get("p95_latency_ms"),
         "error_rate": group.get("error_rate"),
         "value": exact(value) if isinstance(value, Decimal) else value,
         # Latency and error rate do not add up: their rows show their share of the calls.
@@ -49,8 +55,14 @@ def row(group: dict, metric: str, whole) -> dict:
     }
 
 
-def breakdown(metric: str, dimension: str, summary: dict, top_n: int | None = None,
-              within: dict[str, dict] | None = None, within_dimension: str | None = None) -> dict:
+def breakdown(
+    metric: str,
+    dimension: str,
+    summary: dict,
+    top_n: int | None = None,
+    within: dict[str, dict] | None = None,
+    within_dimension: str | None = None,
+) -> dict:
     groups = list(summary["groups"])
     totals = summary["totals"]
     ranked = sorted(groups, key=lambda g: (-metric_value(g, metric), str(g["key"])))
@@ -59,23 +71,39 @@ def breakdown(metric: str, dimension: str, summary: dict, top_n: int | None = No
     rows = [row(g, metric, whole) for g in ranked[:limit]]
     rest = ranked[limit:]
     if rest:
-        other = {"key": "other", "calls": sum(g["calls"] for g in rest),
-                 "cost_usd": exact(sum((Decimal(g["cost_usd"]) for g in rest), ZERO)),
-                 "input_tokens": sum(g["input_tokens"] for g in rest), "output_tokens": sum(g["output_tokens"] for g in rest),
-                 "p50_latency_ms": None, "p95_latency_ms": None,
-                 "error_rate": (sum(g["error_rate"] * g["calls"] for g in rest) / sum(g["calls"] for g in rest)
-                                if sum(g["calls"] for g in rest) else 0.0)}
-        rows.append({**row(other, metric, whole), "groups": len(rest)} if metric in ADDITIVE else
-                    {**row(other, "calls", totals["calls"]), "value": None, "groups": len(rest)})
+        other = {
+            "key": "other",
+            "calls": sum(g["calls"] for g in rest),
+            "cost_usd": exact(sum((Decimal(g["cost_usd"]) for g in rest), ZERO)),
+            "input_tokens": sum(g["input_tokens"] for g in rest),
+            "output_tokens": sum(g["output_tokens"] for g in rest),
+            "p50_latency_ms": None,
+            "p95_latency_ms": None,
+            "error_rate": (
+                sum(g["error_rate"] * g["calls"] for g in rest) / sum(g["calls"] for g in rest)
+                if sum(g["calls"] for g in rest)
+                else 0.0
+            ),
+        }
+        rows.append(
+            {**row(other, metric, whole), "groups": len(rest)}
+            if metric in ADDITIVE
+            else {**row(other, "calls", totals["calls"]), "value": None, "groups": len(rest)}
+        )
     if within and within_dimension:
         for entry in rows:
             inner = within.get(entry["key"])
             if inner is not None:
-                entry["within"] = {"dimension": within_dimension,
-                                   "rows": breakdown(metric, within_dimension, inner, SPLIT_TOP)["rows"]}
+                entry["within"] = {
+                    "dimension": within_dimension,
+                    "rows": breakdown(metric, within_dimension, inner, SPLIT_TOP)["rows"],
+                }
     return {
-        "metric": metric, "dimension": dimension, "rows": rows,
-        "total_cost_usd": totals["cost_usd"], "total_calls": totals["calls"],
+        "metric": metric,
+        "dimension": dimension,
+        "rows": rows,
+        "total_cost_usd": totals["cost_usd"],
+        "total_calls": totals["calls"],
         "total_tokens": totals["input_tokens"] + totals["output_tokens"],
         "groups": len(groups),
     }

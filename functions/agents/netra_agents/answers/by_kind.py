@@ -23,24 +23,45 @@ def answer(query: dict, data: dict, found: dict | None, plans: dict) -> dict:
     if kind == "breakdown":
         dimensions = dimensions_of(query)
         second = dimensions[1] if len(dimensions) > 1 else None
-        return {**breakdown(query.get("metric") or "spend", dimensions[0], by[dimensions[0]], query.get("top_n"),
-                            data.get("within"), second), "warnings": [], "next_steps": []}
+        return {
+            **breakdown(
+                query.get("metric") or "spend",
+                dimensions[0],
+                by[dimensions[0]],
+                query.get("top_n"),
+                data.get("within"),
+                second,
+            ),
+            "warnings": [],
+            "next_steps": [],
+        }
     if kind == "change":
         previous = data["previous"]
-        return {**change(data["period"], previous["period"], by, previous["by"], data.get("daily", []),
-                         previous.get("daily", [])), "warnings": [], "next_steps": []}
+        return {
+            **change(
+                data["period"], previous["period"], by, previous["by"], data.get("daily", []), previous.get("daily", [])
+            ),
+            "warnings": [],
+            "next_steps": [],
+        }
     if kind == "what_if":
         scenario = query.get("scenario") or {"type": "top_n", "n": 3}
         return {**what_if(scenario, data.get("profile") or EMPTY_PROFILE, found), "warnings": [], "next_steps": []}
     if kind == "latency":
-        return {**latency(data["summary"]["totals"], by["model"], by["feature"], data.get("profile") or EMPTY_PROFILE),
-                "warnings": [], "next_steps": []}
+        return {
+            **latency(data["summary"]["totals"], by["model"], by["feature"], data.get("profile") or EMPTY_PROFILE),
+            "warnings": [],
+            "next_steps": [],
+        }
     if kind == "forecast":
         budget = query.get("budget_usd") or data.get("stored_budget_usd")
         result = forecast(data.get("history_daily", []), dt.date.fromisoformat(data["today"]), budget)
         return {**result, "warnings": result.pop("warnings"), "next_steps": []}
     if kind == "overview":
         result = overview(by["feature"], found)
-        return {**result, "warnings": list((found or {}).get("warnings", [])),
-                "next_steps": [f"Ask, for example: “{q}”" for q in result["examples"]]}
+        return {
+            **result,
+            "warnings": list((found or {}).get("warnings", [])),
+            "next_steps": [f"Ask, for example: “{q}”" for q in result["examples"]],
+        }
     return plan(query, data["summary"], found, plans)

@@ -56,8 +56,12 @@ def decompose(current: list[dict], previous: list[dict]) -> dict[str, dict[str, 
 
 
 def drivers(dimension: str, parts: dict[str, dict[str, Decimal]]) -> list[dict]:
-    out = [{"dimension": dimension, "key": key, "effect": effect, "delta_usd": exact(amount)}
-           for key, effects in parts.items() for effect, amount in effects.items() if amount]
+    out = [
+        {"dimension": dimension, "key": key, "effect": effect, "delta_usd": exact(amount)}
+        for key, effects in parts.items()
+        for effect, amount in effects.items()
+        if amount
+    ]
     return sorted(out, key=lambda d: (-abs(Decimal(d["delta_usd"])), str(d["key"]), d["effect"]))
 
 
@@ -67,14 +71,27 @@ def spikes(days: list[dict], reference: list[dict]) -> list[dict]:
     if len(costs) < MIN_DAYS_FOR_SPIKES:
         return []
     typical = statistics.median(costs)
-    found = [{"date": d["bucket"][:10], "cost_usd": d["cost_usd"], "typical_day_usd": exact(typical),
-              "times_typical": round(float(Decimal(d["cost_usd"]) / typical), 2) if typical else None}
-             for d in days if Decimal(d["cost_usd"]) >= typical * SPIKE_FACTOR and Decimal(d["cost_usd"]) > 0]
+    found = [
+        {
+            "date": d["bucket"][:10],
+            "cost_usd": d["cost_usd"],
+            "typical_day_usd": exact(typical),
+            "times_typical": round(float(Decimal(d["cost_usd"]) / typical), 2) if typical else None,
+        }
+        for d in days
+        if Decimal(d["cost_usd"]) >= typical * SPIKE_FACTOR and Decimal(d["cost_usd"]) > 0
+    ]
     return sorted(found, key=lambda s: -Decimal(s["cost_usd"]))[:MAX_SPIKES]
 
 
-def change(current_period: dict, previous_period: dict, current: dict[str, dict], previous: dict[str, dict],
-           current_days: list[dict], previous_days: list[dict]) -> dict:
+def change(
+    current_period: dict,
+    previous_period: dict,
+    current: dict[str, dict],
+    previous: dict[str, dict],
+    current_days: list[dict],
+    previous_days: list[dict],
+) -> dict:
     """`current`/`previous`: dimension -> summary of that period grouped by it (same filters)."""
     any_dimension = next(iter(current))
     now_total, before_total = current[any_dimension]["totals"], previous[any_dimension]["totals"]
@@ -83,12 +100,22 @@ def change(current_period: dict, previous_period: dict, current: dict[str, dict]
     for dimension in current:
         parts = decompose(current[dimension]["groups"], previous[dimension]["groups"])
         found += drivers(dimension, parts)
-        totals[dimension] = {effect: exact(sum((p.get(effect, ZERO) for p in parts.values()), ZERO)) for effect in EFFECTS}
+        totals[dimension] = {
+            effect: exact(sum((p.get(effect, ZERO) for p in parts.values()), ZERO)) for effect in EFFECTS
+        }
     return {
-        "current": {"from": current_period["from"], "to": current_period["to"], "cost_usd": now_total["cost_usd"],
-                    "calls": now_total["calls"]},
-        "previous": {"from": previous_period["from"], "to": previous_period["to"], "cost_usd": before_total["cost_usd"],
-                     "calls": before_total["calls"]},
+        "current": {
+            "from": current_period["from"],
+            "to": current_period["to"],
+            "cost_usd": now_total["cost_usd"],
+            "calls": now_total["calls"],
+        },
+        "previous": {
+            "from": previous_period["from"],
+            "to": previous_period["to"],
+            "cost_usd": before_total["cost_usd"],
+            "calls": before_total["calls"],
+        },
         "delta_usd": exact(c1 - c0),
         "delta_pct": change_pct(c1, c0),
         "delta_calls": now_total["calls"] - before_total["calls"],

@@ -23,9 +23,11 @@ WINDOW = 28
 MIN_LEVEL_DAYS = 7
 MIN_SEASONAL_DAYS = 14
 HORIZON = 7
-METHOD = ("Seasonal mean: the mean daily spend of the last 28 complete days (or what history there is, at least 7), "
-          "times a weekday factor (each weekday's mean over the same days divided by the overall mean, with 14+ days). "
-          "The month end is the actual spend to yesterday plus that forecast for every day from today.")
+METHOD = (
+    "Seasonal mean: the mean daily spend of the last 28 complete days (or what history there is, at least 7), "
+    "times a weekday factor (each weekday's mean over the same days divided by the overall mean, with 14+ days). "
+    "The month end is the actual spend to yesterday plus that forecast for every day from today."
+)
 CENT = Decimal("0.000001")
 
 
@@ -79,13 +81,18 @@ def forecast(daily: list[dict], today: dt.date, budget_usd: str | None = None) -
         daily_forecast = [(d, predict(d)) for d in remaining]
         projected = before_today + sum((v for _, v in daily_forecast), ZERO)
     answer = {
-        "today": today.isoformat(), "month": f"{today:%Y-%m}",
+        "today": today.isoformat(),
+        "month": f"{today:%Y-%m}",
         "month_to_date_usd": exact(to_date),
         "projected_month_usd": _money(projected) if projected is not None else None,
         "method": METHOD,
         "backtest_error_pct": backtest({d: v for d, v in history.items() if d < today}, today),
         "history_days": len([d for d in history if d < today]),
-        "daily": [{"date": d.isoformat(), "cost_usd": exact(v)} for d, v in sorted(history.items()) if month_start <= d <= today],
+        "daily": [
+            {"date": d.isoformat(), "cost_usd": exact(v)}
+            for d, v in sorted(history.items())
+            if month_start <= d <= today
+        ],
         "daily_forecast": [{"date": d.isoformat(), "cost_usd": _money(v)} for d, v in daily_forecast],
         "warnings": warnings,
     }

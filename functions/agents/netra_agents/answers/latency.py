@@ -11,9 +11,14 @@ LONG_OUTPUT = 500  # tokens: a mean answer this long is most of the wait
 
 
 def _row(group: dict) -> dict:
-    return {"key": group["key"], "calls": group["calls"], "p50_ms": group.get("p50_latency_ms"),
-            "p95_ms": group.get("p95_latency_ms"), "p99_ms": group.get("p99_latency_ms"),
-            "p95_ttft_ms": group.get("p95_ttft_ms")}
+    return {
+        "key": group["key"],
+        "calls": group["calls"],
+        "p50_ms": group.get("p50_latency_ms"),
+        "p95_ms": group.get("p95_latency_ms"),
+        "p99_ms": group.get("p99_latency_ms"),
+        "p95_ttft_ms": group.get("p95_ttft_ms"),
+    }
 
 
 def fixes(workload: dict) -> list[str]:
@@ -23,10 +28,14 @@ def fixes(workload: dict) -> list[str]:
     if workload["interactive"] and lat.get("p95_ttft_ms") is not None and lat["p95_ttft_ms"] > SLOW_TTFT_MS:
         said.append("Stream the response so users see the first tokens sooner.")
     if workload["prefixes"]:
-        said.append("Cache the shared prompt prefix (provider prompt caching cuts time to first token on long prompts).")
+        said.append(
+            "Cache the shared prompt prefix (provider prompt caching cuts time to first token on long prompts)."
+        )
     if (out.get("mean") or 0) > LONG_OUTPUT or workload["output_tail"]["calls"]:
-        said.append(f"Cap outputs (max_tokens): the slowest calls are the longest answers (mean {out.get('mean') or 0:,.0f} "
-                    "tokens).")
+        said.append(
+            f"Cap outputs (max_tokens): the slowest calls are the longest answers (mean {out.get('mean') or 0:,.0f} "
+            "tokens)."
+        )
     smaller = catalog.downgrade(workload["provider"], workload["model"])
     if smaller:
         said.append(f"Try {smaller.target}: smaller models answer faster, for {smaller.tier}.")
@@ -34,8 +43,13 @@ def fixes(workload: dict) -> list[str]:
 
 
 def latency(totals: dict, by_model: dict, by_feature: dict, profile: dict) -> dict:
-    overall = {"p50_ms": totals.get("p50_latency_ms"), "p95_ms": totals.get("p95_latency_ms"),
-               "p99_ms": totals.get("p99_latency_ms"), "p95_ttft_ms": totals.get("p95_ttft_ms"), "calls": totals["calls"]}
+    overall = {
+        "p50_ms": totals.get("p50_latency_ms"),
+        "p95_ms": totals.get("p95_latency_ms"),
+        "p99_ms": totals.get("p99_latency_ms"),
+        "p95_ttft_ms": totals.get("p95_ttft_ms"),
+        "calls": totals["calls"],
+    }
     models = sorted((_row(g) for g in by_model["groups"]), key=lambda r: -(r["p95_ms"] or 0))
     features = sorted((_row(g) for g in by_feature["groups"]), key=lambda r: -(r["p95_ms"] or 0))
     workloads = {(w["feature"], w["model"]): w for w in profile.get("workloads", [])}
@@ -45,7 +59,9 @@ def latency(totals: dict, by_model: dict, by_feature: dict, profile: dict) -> di
     p95 = overall["p95_ms"]
     tail = {
         "p99_ms": overall["p99_ms"],
-        "p99_over_p50": round(overall["p99_ms"] / overall["p50_ms"], 2) if overall["p99_ms"] and overall["p50_ms"] else None,
+        "p99_over_p50": round(overall["p99_ms"] / overall["p50_ms"], 2)
+        if overall["p99_ms"] and overall["p50_ms"]
+        else None,
         # The features whose p95 is past the org's p95: where the slow tail lives.
         "features": [r for r in features if p95 is not None and (r["p95_ms"] or 0) > p95][:TAIL_ROWS],
         "thresholds": {"p95_ms": SLOW_P95_MS, "p95_ttft_ms": SLOW_TTFT_MS},

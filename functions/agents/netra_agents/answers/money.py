@@ -39,7 +39,7 @@ def change_pct(current: Decimal, previous: Decimal) -> float | None:
 
 
 def day_span(period: dict) -> str:
-    """"Nov 18 – Nov 24, 2026" for a period whose `to` is exclusive."""
+    """ "Nov 18 – Nov 24, 2026" for a period whose `to` is exclusive."""
     start = dt.date.fromisoformat(period["from"][:10])
     last = dt.date.fromisoformat(period["to"][:10]) - dt.timedelta(days=1)
     if last <= start:

@@ -13,19 +13,34 @@ TOP_FEATURES = 5
 def overview(by_feature: dict, found: dict | None) -> dict:
     totals = by_feature["totals"]
     features = sorted(by_feature["groups"], key=lambda g: (-Decimal(g["cost_usd"]), g["key"]))
-    top = [{"key": g["key"], "calls": g["calls"], "cost_usd": g["cost_usd"],
-            "share_pct": share(Decimal(g["cost_usd"]), Decimal(totals["cost_usd"]))} for g in features[:TOP_FEATURES]]
+    top = [
+        {
+            "key": g["key"],
+            "calls": g["calls"],
+            "cost_usd": g["cost_usd"],
+            "share_pct": share(Decimal(g["cost_usd"]), Decimal(totals["cost_usd"])),
+        }
+        for g in features[:TOP_FEATURES]
+    ]
     recommendations = (found or {}).get("recommendations", [])
     headline = None
     if recommendations:
-        headline = {"savings_usd": found["projected_savings_usd"], "savings_pct": found["projected_savings_pct"],
-                    "recommendations": len(recommendations), "largest": {k: recommendations[0][k] for k in
-                                                                         ("title", "lever", "savings_usd")}}
-    return {"total_spend_usd": totals["cost_usd"], "total_calls": totals["calls"], "top_features": top,
-            "headline_saving": headline, "examples": examples(top, recommendations),
-            # What a plan states too, so a page that shows any report's spend and savings shows the real ones.
-            "projected_savings_usd": found["projected_savings_usd"] if found else "0",
-            "projected_savings_pct": found["projected_savings_pct"] if found else 0.0}
+        headline = {
+            "savings_usd": found["projected_savings_usd"],
+            "savings_pct": found["projected_savings_pct"],
+            "recommendations": len(recommendations),
+            "largest": {k: recommendations[0][k] for k in ("title", "lever", "savings_usd")},
+        }
+    return {
+        "total_spend_usd": totals["cost_usd"],
+        "total_calls": totals["calls"],
+        "top_features": top,
+        "headline_saving": headline,
+        "examples": examples(top, recommendations),
+        # What a plan states too, so a page that shows any report's spend and savings shows the real ones.
+        "projected_savings_usd": found["projected_savings_usd"] if found else "0",
+        "projected_savings_pct": found["projected_savings_pct"] if found else 0.0,
+    }
 
 
 def examples(top: list[dict], recommendations: list[dict]) -> list[str]:
@@ -36,7 +51,9 @@ def examples(top: list[dict], recommendations: list[dict]) -> list[str]:
     moves = [r for r in recommendations if r["lever"] == "model_rightsizing"]
     if moves:
         change = moves[0]["change"]
-        said.append(f"What if we move {moves[0]['workload']['feature']} from {change['from_model']} to {change['to_model']}?")
+        said.append(
+            f"What if we move {moves[0]['workload']['feature']} from {change['from_model']} to {change['to_model']}?"
+        )
     if len(recommendations) >= 2:
         said.append("What do we save if we only do the top two recommendations?")
     if len(top) > 1:

@@ -30,19 +30,25 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
         meets = saved_pct >= target_pct
     elif found and target_usd and per_month:
         if monthly is None:  # the period's length is unknown: no run rate to compare
-            warnings.append(f"The savings could not be stated per month, so the {dollars(target_usd)} a month asked for "
-                            "was not compared.")
+            warnings.append(
+                f"The savings could not be stated per month, so the {dollars(target_usd)} a month asked for "
+                "was not compared."
+            )
         else:
             meets = Decimal(monthly) >= Decimal(target_usd)
     elif found and target_usd:
         meets = Decimal(saved) >= Decimal(target_usd)
     if meets is False:
         if per_month:
-            warnings.append(f"The changes found save {dollars(monthly)} a month at this rate ({saved_pct}% of spend), "
-                            f"short of the {dollars(target_usd)} a month asked for.")
+            warnings.append(
+                f"The changes found save {dollars(monthly)} a month at this rate ({saved_pct}% of spend), "
+                f"short of the {dollars(target_usd)} a month asked for."
+            )
         else:
             asked = f"{target_pct:g}%" if target_pct else dollars(target_usd)
-            warnings.append(f"The changes found save {dollars(saved)} ({saved_pct}% of spend), short of the {asked} asked for.")
+            warnings.append(
+                f"The changes found save {dollars(saved)} ({saved_pct}% of spend), short of the {asked} asked for."
+            )
     return {
         "total_calls": summary["totals"]["calls"],
         "total_spend_usd": total,
@@ -56,14 +62,30 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
         "meets_target": meets,
         "recommendations": recommendations,
         "latency_findings": (found or {}).get("latency_findings", []),
-        "spend_by_model": [{"model": g["key"], "calls": g["calls"], "cost_usd": usd(Decimal(g["cost_usd"])),
-                            "unpriced_calls": g.get("unpriced_calls", 0)} for g in summary.get("groups", [])],
-        "latency_by_model": [{"model": g["key"], "calls": g["calls"], "p50_latency_ms": g.get("p50_latency_ms"),
-                              "p95_latency_ms": g.get("p95_latency_ms"), "p95_ttft_ms": g.get("p95_ttft_ms")}
-                             for g in sorted(summary.get("groups", []), key=lambda g: -(g.get("p95_latency_ms") or 0))],
+        "spend_by_model": [
+            {
+                "model": g["key"],
+                "calls": g["calls"],
+                "cost_usd": usd(Decimal(g["cost_usd"])),
+                "unpriced_calls": g.get("unpriced_calls", 0),
+            }
+            for g in summary.get("groups", [])
+        ],
+        "latency_by_model": [
+            {
+                "model": g["key"],
+                "calls": g["calls"],
+                "p50_latency_ms": g.get("p50_latency_ms"),
+                "p95_latency_ms": g.get("p95_latency_ms"),
+                "p95_ttft_ms": g.get("p95_ttft_ms"),
+            }
+            for g in sorted(summary.get("groups", []), key=lambda g: -(g.get("p95_latency_ms") or 0))
+        ],
         "warnings": warnings,
-        "next_steps": [f"{i}. {r['title']} — saves {dollars(r['savings_usd'])}"
-                       + (f" ({dollars(r['savings_monthly_usd'])} a month)"
-                          if worth_saying(r.get("savings_monthly_usd")) else "")
-                       + f" ({r['confidence']} confidence)" for i, r in enumerate(recommendations[:3], 1)],
+        "next_steps": [
+            f"{i}. {r['title']} — saves {dollars(r['savings_usd'])}"
+            + (f" ({dollars(r['savings_monthly_usd'])} a month)" if worth_saying(r.get("savings_monthly_usd")) else "")
+            + f" ({r['confidence']} confidence)"
+            for i, r in enumerate(recommendations[:3], 1)
+        ],
     }

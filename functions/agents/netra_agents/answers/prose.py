@@ -6,17 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from netra_agents.answers.money import day_span
-from netra_agents.answers.money import dollars
+from netra_agents.answers.money import day_span, dollars
 from netra_agents.answers.plan import worth_saying
 
-METRIC_NAMES = {"spend": "Spend", "calls": "Calls", "tokens": "Tokens", "latency": "p95 latency", "error_rate": "Error rate"}
-
+METRIC_NAMES = {
+    "spend": "Spend",
+    "calls": "Calls",
+    "tokens": "Tokens",
+    "latency": "p95 latency",
+    "error_rate": "Error rate",
+}
 
 
 def percent(value) -> str:
     """A share as the web app shows it, to one decimal, so prose and tables agree."""
     return f"{float(value):.1f}%"
+
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
@@ -62,26 +67,35 @@ def _lead(report: dict) -> list[str]:
 
 
 def _guidance(report):
-    return [f"Netra found no LLM usage for your organisation {during(report['period'])}, so there is nothing to analyse "
-            "yet. Send your usage events or import an export, then ask again."]
+    return [
+        f"Netra found no LLM usage for your organisation {during(report['period'])}, so there is nothing to analyse "
+        "yet. Send your usage events or import an export, then ask again."
+    ]
 
 
 def _plan(report):
-    text = (f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
-            f"{dollars(report['total_spend_usd'])}.")
+    text = (
+        f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
+        f"{dollars(report['total_spend_usd'])}."
+    )
     recs = report["recommendations"]
     if not recs:
         text += " No change passed the evidence bar for a recommendation."
     else:
         top = recs[0]
         monthly = report.get("projected_savings_monthly_usd")
-        text += (f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
-                 f"({percent(report['projected_savings_pct'])} of spend"
-                 + (f"; {dollars(monthly)} a month at this rate" if worth_saying(monthly) else "")
-                 + f"); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}.")
+        text += (
+            f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
+            f"({percent(report['projected_savings_pct'])} of spend"
+            + (f"; {dollars(monthly)} a month at this rate" if worth_saying(monthly) else "")
+            + f"); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}."
+        )
         if report.get("meets_target") is not None:
-            asked = (f"{report['target_reduction_pct']:g}%" if report.get("target_reduction_pct")
-                     else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else ""))
+            asked = (
+                f"{report['target_reduction_pct']:g}%"
+                if report.get("target_reduction_pct")
+                else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else "")
+            )
             text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
     latency = [f["finding"] for f in report["latency_findings"][:2]]
     return [*_lead(report), text, " ".join(latency)]
@@ -93,8 +107,10 @@ def _breakdown(report):
     dimension, metric = report["dimension"], report["metric"]
     if not rows:
         return [*_lead(report), f"No usage {during(report['period'])} to break down by {dimension}."]
-    head = (f"{METRIC_NAMES[metric]} by {dimension} {during(report['period'])}: {dollars(report['total_cost_usd'])} over "
-            f"{plural(report['total_calls'], 'call')}.")
+    head = (
+        f"{METRIC_NAMES[metric]} by {dimension} {during(report['period'])}: {dollars(report['total_cost_usd'])} over "
+        f"{plural(report['total_calls'], 'call')}."
+    )
 
     def quote(r):
         if metric == "spend":
@@ -113,16 +129,26 @@ def _breakdown(report):
     text += "."
     if other:
         rest = f"{plural(other['groups'], 'other ' + dimension)}"
-        text += f" {rest[:1].upper()}{rest[1:]}: {quote({**other, 'key': 'together'})}." if metric in ("spend", "calls", "tokens") \
+        text += (
+            f" {rest[:1].upper()}{rest[1:]}: {quote({**other, 'key': 'together'})}."
+            if metric in ("spend", "calls", "tokens")
             else f" {plural(other['groups'], 'other ' + dimension)} make {plural(other['calls'], 'call')}."
+        )
     within = [r for r in rows if r.get("within")]
-    split = " ".join(f"Within {r['key']}: " + ", ".join(f"{w['key']} {dollars(w['cost_usd'])}" for w in r["within"]["rows"]) + "."
-                     for r in within)
+    split = " ".join(
+        f"Within {r['key']}: " + ", ".join(f"{w['key']} {dollars(w['cost_usd'])}" for w in r["within"]["rows"]) + "."
+        for r in within
+    )
     return [*_lead(report), text, split]
 
 
-_EFFECTS = {"volume": "volume (calls)", "mix": "model mix", "size": "size (tokens per call)", "new": "new models",
-            "gone": "models no longer used"}
+_EFFECTS = {
+    "volume": "volume (calls)",
+    "mix": "model mix",
+    "size": "size (tokens per call)",
+    "new": "new models",
+    "gone": "models no longer used",
+}
 
 
 def _signed(amount: Decimal) -> str:
@@ -134,9 +160,11 @@ def _change(report):
     direction = "rose" if delta > 0 else "fell" if delta < 0 else "did not change"
     pct = f" ({percent(abs(report['delta_pct']))})" if report["delta_pct"] is not None and delta else ""
     amount = f" {dollars(abs(delta))}{pct}" if delta else ""
-    text = (f"Spend {direction}{amount}: {dollars(current['cost_usd'])} {during(report['period'])} against "
-            f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
-            f"{previous['calls']:,}.")
+    text = (
+        f"Spend {direction}{amount}: {dollars(current['cost_usd'])} {during(report['period'])} against "
+        f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
+        f"{previous['calls']:,}."
+    )
     effects = report["effects"].get("model") or {}
     parts = [f"{_EFFECTS[e]} {_signed(Decimal(v))}" for e, v in effects.items() if Decimal(v)]
     why = f"By model: {', '.join(parts)}." if parts else ""
@@ -150,8 +178,11 @@ def _change(report):
     spikes = report["spikes"]
     spiked = ""
     if spikes:
-        spiked = (f"{plural(len(spikes), 'day')} spiked: " + ", ".join(f"{_date(s['date'])} ({dollars(s['cost_usd'])})" for s in spikes)
-                  + f", against a typical day of {dollars(spikes[0]['typical_day_usd'])}.")
+        spiked = (
+            f"{plural(len(spikes), 'day')} spiked: "
+            + ", ".join(f"{_date(s['date'])} ({dollars(s['cost_usd'])})" for s in spikes)
+            + f", against a typical day of {dollars(spikes[0]['typical_day_usd'])}."
+        )
     return [*_lead(report), text, why.strip(), spiked]
 
 
@@ -168,8 +199,10 @@ def _what_if(report):
         what = f"Caching {scenario.get('feature') or 'every feature'}'s repeated prompts"
     else:
         what = f"Moving {scenario.get('feature') or 'every feature'} to a batch API"
-    text = (f"{what} would save {dollars(report['savings_usd'])} ({percent(report['savings_pct'])} of spend) "
-            f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}.")
+    text = (
+        f"{what} would save {dollars(report['savings_usd'])} ({percent(report['savings_pct'])} of spend) "
+        f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}."
+    )
     return [*_lead(report), text, " ".join(report["assumptions"][:2])]
 
 
@@ -177,14 +210,20 @@ def _latency(report):
     o = report["overall"]
     if not o["calls"]:
         return [*_lead(report), f"No calls {during(report['period'])} to measure."]
-    text = (f"{during(report['period'], capital=True)}, p50 latency was {seconds(o['p50_ms'])}, p95 {seconds(o['p95_ms'])} and p99 "
-            f"{seconds(o['p99_ms'])} over {plural(o['calls'], 'call')}.")
+    text = (
+        f"{during(report['period'], capital=True)}, p50 latency was {seconds(o['p50_ms'])}, p95 {seconds(o['p95_ms'])} and p99 "
+        f"{seconds(o['p99_ms'])} over {plural(o['calls'], 'call')}."
+    )
     if o["p95_ttft_ms"] is not None:
         text += f" p95 time to first token was {seconds(o['p95_ttft_ms'])}."
     slowest = report["by_model"][0] if report["by_model"] else None
     tail = f"The slowest model is {slowest['key']} (p95 {seconds(slowest['p95_ms'])})." if slowest else ""
     if report["tail"]["features"]:
-        tail += " The slow tail is in " + ", ".join(f"{r['key']} (p95 {seconds(r['p95_ms'])})" for r in report["tail"]["features"]) + "."
+        tail += (
+            " The slow tail is in "
+            + ", ".join(f"{r['key']} (p95 {seconds(r['p95_ms'])})" for r in report["tail"]["features"])
+            + "."
+        )
     fixes = ""
     if report["findings"]:
         first = report["findings"][0]
@@ -196,29 +235,54 @@ def _forecast(report):
     month = dt.date.fromisoformat(report["today"]).strftime("%B %Y")
     text = f"In {month} you have spent {dollars(report['month_to_date_usd'])} so far."
     if report["projected_month_usd"] is not None:
-        error = (f"; its backtested error on your history is {percent(report['backtest_error_pct'])}"
-                 if report["backtest_error_pct"] is not None else "")
-        text += (f" At this pace the month ends near {dollars(report['projected_month_usd'])} (a seasonal mean over your "
-                 f"daily spend with a weekly rhythm{error}).")
+        error = (
+            f"; its backtested error on your history is {percent(report['backtest_error_pct'])}"
+            if report["backtest_error_pct"] is not None
+            else ""
+        )
+        text += (
+            f" At this pace the month ends near {dollars(report['projected_month_usd'])} (a seasonal mean over your "
+            f"daily spend with a weekly rhythm{error})."
+        )
     budget = ""
     if report.get("budget_usd") is not None:
-        budget = (f"Your {dollars(report['budget_usd'])} budget runs out on {_date(report['run_out_date'])}."
-                  if report["run_out_date"] else f"Your {dollars(report['budget_usd'])} budget lasts the month.")
+        budget = (
+            f"Your {dollars(report['budget_usd'])} budget runs out on {_date(report['run_out_date'])}."
+            if report["run_out_date"]
+            else f"Your {dollars(report['budget_usd'])} budget lasts the month."
+        )
     return [*_lead(report), text, budget]
 
 
 def _overview(report):
-    text = (f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
-            f"{dollars(report['total_spend_usd'])}.")
+    text = (
+        f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
+        f"{dollars(report['total_spend_usd'])}."
+    )
     if report["top_features"]:
-        text += " Most of it went to " + ", ".join(f"{f['key']} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3]) + "."
+        text += (
+            " Most of it went to "
+            + ", ".join(f"{f['key']} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3])
+            + "."
+        )
     headline = report["headline_saving"]
-    saving = (f"Netra found {plural(headline['recommendations'], 'change')} that would save {dollars(headline['savings_usd'])} "
-              f"({percent(headline['savings_pct'])} of spend); the largest, “{headline['largest']['title']}”, saves "
-              f"{dollars(headline['largest']['savings_usd'])}." if headline else
-              "No change passed the evidence bar for a recommendation yet.")
+    saving = (
+        f"Netra found {plural(headline['recommendations'], 'change')} that would save {dollars(headline['savings_usd'])} "
+        f"({percent(headline['savings_pct'])} of spend); the largest, “{headline['largest']['title']}”, saves "
+        f"{dollars(headline['largest']['savings_usd'])}."
+        if headline
+        else "No change passed the evidence bar for a recommendation yet."
+    )
     return [*_lead(report), text, saving, "Ask about a breakdown, a change, a what-if, latency or a forecast."]
 
 
-_BY_KIND = {"guidance": _guidance, "plan": _plan, "breakdown": _breakdown, "change": _change, "what_if": _what_if,
-            "latency": _latency, "forecast": _forecast, "overview": _overview}
+_BY_KIND = {
+    "guidance": _guidance,
+    "plan": _plan,
+    "breakdown": _breakdown,
+    "change": _change,
+    "what_if": _what_if,
+    "latency": _latency,
+    "forecast": _forecast,
+    "overview": _overview,
+}

@@ -20,8 +20,7 @@ from decimal import Decimal
 from shared_lib.pricing import BATCH_DISCOUNT, unit_prices
 
 from netra_agents import catalog
-from netra_agents.answers.money import ZERO, share
-from netra_agents.answers.money import usd
+from netra_agents.answers.money import ZERO, share, usd
 from netra_agents.optimizer import Tokens, workload_state
 
 
@@ -62,13 +61,27 @@ def _top_n(scenario: dict, found: dict) -> dict:
     n = max(1, int(scenario.get("n") or 1))
     chosen = recommendations[:n]
     saving = sum((Decimal(r["savings_usd"]) for r in chosen), ZERO)
-    assumptions = [f"Applies the {len(chosen)} largest of the plan's {len(recommendations)} recommendations, as the plan "
-                   "prices them; each call's saving is counted under one lever only."]
+    assumptions = [
+        f"Applies the {len(chosen)} largest of the plan's {len(recommendations)} recommendations, as the plan "
+        "prices them; each call's saving is counted under one lever only."
+    ]
     if len(chosen) < n:
         assumptions.append(f"The plan has only {len(recommendations)} recommendations.")
-    return {"saving": saving, "assumptions": assumptions,
-            "affected": [{"id": r["id"], "title": r["title"], "lever": r["lever"], "feature": r["workload"]["feature"],
-                          "model": r["workload"]["model"], "savings_usd": r["savings_usd"]} for r in chosen]}
+    return {
+        "saving": saving,
+        "assumptions": assumptions,
+        "affected": [
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "lever": r["lever"],
+                "feature": r["workload"]["feature"],
+                "model": r["workload"]["model"],
+                "savings_usd": r["savings_usd"],
+            }
+            for r in chosen
+        ],
+    }
 
 
 def _move_model(scenario: dict, scope: list[dict]) -> dict:
@@ -80,8 +93,10 @@ def _move_model(scenario: dict, scope: list[dict]) -> dict:
         return _unpriced([f"No usage matches the scenario ({_where(scenario)})."])
     provider = catalog.provider_of(target, scope[0]["provider"])
     if provider is None:
-        return _unpriced([f"Netra cannot price {target}: the price catalog does not know it, so the move cannot be priced."],
-                         unpriced_models=[target])
+        return _unpriced(
+            [f"Netra cannot price {target}: the price catalog does not know it, so the move cannot be priced."],
+            unpriced_models=[target],
+        )
     saving, affected, assumptions = ZERO, [], []
     unpriced = sorted({w["model"] for w in scope if workload_state(w) is None})
     for w in scope:
@@ -92,20 +107,38 @@ def _move_model(scenario: dict, scope: list[dict]) -> dict:
         try:
             rates = unit_prices(provider, target, state.tokens.input // calls + 1)
         except LookupError:
-            return _unpriced([f"Netra cannot price {target} for this workload's prompt size."], unpriced_models=[target])
+            return _unpriced(
+                [f"Netra cannot price {target} for this workload's prompt size."], unpriced_models=[target]
+            )
         before = state.cost
         after = state.tokens.cost(rates, state.factor)
         saving += before - after
-        affected.append({"feature": w["feature"], "model": w["model"], "to_model": target, "calls": w["calls"],
-                         "current_cost_usd": usd(before), "projected_cost_usd": usd(after), "savings_usd": usd(before - after)})
+        affected.append(
+            {
+                "feature": w["feature"],
+                "model": w["model"],
+                "to_model": target,
+                "calls": w["calls"],
+                "current_cost_usd": usd(before),
+                "projected_cost_usd": usd(after),
+                "savings_usd": usd(before - after),
+            }
+        )
     if unpriced and not affected:
-        return _unpriced([f"Netra cannot price this move: {', '.join(unpriced)} has no known price, so what these calls "
-                          "cost today is unknown."], unpriced_models=unpriced)
+        return _unpriced(
+            [
+                f"Netra cannot price this move: {', '.join(unpriced)} has no known price, so what these calls "
+                "cost today is unknown."
+            ],
+            unpriced_models=unpriced,
+        )
     if unpriced:
         assumptions.append(f"Calls on {', '.join(unpriced)} have no known price and are left out.")
-    assumptions += [f"Each call keeps its tokens of each kind (input, cached, output) and is billed at {target}'s "
-                    f"{provider} prices.",
-                    f"Assumes {target} answers these calls acceptably: validate on a sample before switching."]
+    assumptions += [
+        f"Each call keeps its tokens of each kind (input, cached, output) and is billed at {target}'s "
+        f"{provider} prices.",
+        f"Assumes {target} answers these calls acceptably: validate on a sample before switching.",
+    ]
     return {"saving": saving, "affected": affected, "assumptions": assumptions}
 
 
@@ -118,10 +151,20 @@ def _cache(scope: list[dict]) -> dict:
         before = state.cost
         after = dataclasses.replace(state, tokens=state.tokens.minus(Tokens.of(w["repeats"]["tokens"]))).cost
         saving += before - after
-        affected.append({"feature": w["feature"], "model": w["model"], "calls": w["repeats"]["calls"],
-                         "current_cost_usd": usd(before), "projected_cost_usd": usd(after), "savings_usd": usd(before - after)})
-    assumptions = ["Every repeated prompt (same prompt_hash and model in the period) is answered from an exact-match "
-                   "cache instead of a model call; the cache's own cost is not counted."]
+        affected.append(
+            {
+                "feature": w["feature"],
+                "model": w["model"],
+                "calls": w["repeats"]["calls"],
+                "current_cost_usd": usd(before),
+                "projected_cost_usd": usd(after),
+                "savings_usd": usd(before - after),
+            }
+        )
+    assumptions = [
+        "Every repeated prompt (same prompt_hash and model in the period) is answered from an exact-match "
+        "cache instead of a model call; the cache's own cost is not counted."
+    ]
     if not affected:
         assumptions.append("No repeated prompts were found in this scope (calls need prompt_hash to be matched).")
     return {"saving": saving, "affected": affected, "assumptions": assumptions}
@@ -139,8 +182,16 @@ def _batch(scope: list[dict]) -> dict:
         saving += before - after
         if w["interactive"]:
             interactive.append(w["feature"])
-        affected.append({"feature": w["feature"], "model": w["model"], "calls": w["calls"], "current_cost_usd": usd(before),
-                         "projected_cost_usd": usd(after), "savings_usd": usd(before - after)})
+        affected.append(
+            {
+                "feature": w["feature"],
+                "model": w["model"],
+                "calls": w["calls"],
+                "current_cost_usd": usd(before),
+                "projected_cost_usd": usd(after),
+                "savings_usd": usd(before - after),
+            }
+        )
     assumptions = ["Batch APIs bill 50% of the live price and return results within 24 hours."]
     if interactive:
         assumptions.append(f"{', '.join(sorted(set(interactive)))} serves users live: they would wait for the batch.")
@@ -152,4 +203,3 @@ def _batch(scope: list[dict]) -> dict:
 def _where(scenario: dict) -> str:
     said = [f"{k.replace('_', ' ')} {v}" for k, v in scenario.items() if v and k != "type"]
     return ", ".join(said) or "everything"
-

@@ -9,7 +9,6 @@ signal is an LLM asked, and it fills only what code left at its default. Pure: n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from netra_agents.query import Query
 from netra_agents.understanding.consult import LlmAnswer, consult, schema
@@ -19,8 +18,9 @@ from netra_agents.understanding.parse import read, settle
 __all__ = ["LlmAnswer", "OrgNames", "schema", "understand"]
 
 
-def understand(text: str, *, today: dt.date, names: OrgNames, previous: Query | None = None,
-               llm: LlmAnswer | None = None) -> Query:
+def understand(
+    text: str, *, today: dt.date, names: OrgNames, previous: Query | None = None, llm: LlmAnswer | None = None
+) -> Query:
     """The query `text` asks, on `today` (UTC), for an org with `names`, in a thread whose
     previous turn asked `previous`. `llm(system, question, schema) -> dict | None` is asked
     only when the parse is not confident; its failures and nonsense leave the parse as is."""

@@ -44,35 +44,63 @@ def schema() -> dict:
     amount = {"type": "string", "description": "US dollars, digits only, e.g. 2500"}
     names = {"type": "array", "items": {"type": "string"}, "maxItems": 10}
     return {
-        "type": "object", "additionalProperties": False,
-        "required": ["kind", "period_from", "period_to", "dimensions", "filters", "metric", "top_n", "target_pct",
-                     "target_usd", "budget_usd", "scenario"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "kind",
+            "period_from",
+            "period_to",
+            "dimensions",
+            "filters",
+            "metric",
+            "top_n",
+            "target_pct",
+            "target_usd",
+            "budget_usd",
+            "scenario",
+        ],
         "properties": {
             "kind": {"type": "string", "enum": list(ASKABLE_KINDS)},
             "period_from": nullable(date),
             "period_to": nullable(date),
             "dimensions": {"type": "array", "items": {"type": "string", "enum": list(DIMENSIONS)}, "maxItems": 2},
-            "filters": {"type": "object", "additionalProperties": False, "required": list(FILTERS),
-                        "properties": {f: names for f in FILTERS}},
+            "filters": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": list(FILTERS),
+                "properties": {f: names for f in FILTERS},
+            },
             "metric": nullable({"type": "string", "enum": list(METRICS)}),
             "top_n": nullable({"type": "integer", "minimum": 1, "maximum": 100}),
             "target_pct": nullable({"type": "number", "exclusiveMinimum": 0, "maximum": 100}),
             "target_usd": nullable(amount),
             "budget_usd": nullable(amount),
-            "scenario": nullable({
-                "type": "object", "additionalProperties": False, "required": ["type", "feature", "from_model", "to_model", "n"],
-                "properties": {"type": {"type": "string", "enum": list(SCENARIOS)}, "feature": nullable({"type": "string"}),
-                               "from_model": nullable({"type": "string"}),
-                               "to_model": nullable({"type": "string"}),
-                               "n": nullable({"type": "integer", "minimum": 1, "maximum": 100})}}),
+            "scenario": nullable(
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["type", "feature", "from_model", "to_model", "n"],
+                    "properties": {
+                        "type": {"type": "string", "enum": list(SCENARIOS)},
+                        "feature": nullable({"type": "string"}),
+                        "from_model": nullable({"type": "string"}),
+                        "to_model": nullable({"type": "string"}),
+                        "n": nullable({"type": "integer", "minimum": 1, "maximum": 100}),
+                    },
+                }
+            ),
         },
     }
 
 
 def system_prompt(today: dt.date, names: OrgNames) -> str:
     listed = lambda values: ", ".join(values[:40]) or "none"  # noqa: E731
-    return SYSTEM.format(today=today.isoformat(), features=listed(names.features), models=listed(names.models),
-                         providers=listed(names.providers))
+    return SYSTEM.format(
+        today=today.isoformat(),
+        features=listed(names.features),
+        models=listed(names.models),
+        providers=listed(names.providers),
+    )
 
 
 def consult(llm: LlmAnswer, text: str, query: Query, today: dt.date, names: OrgNames) -> Query:
@@ -115,14 +143,21 @@ def merge(query: Query, answer: dict, today: dt.date, names: OrgNames, text: str
         resolved = {}
         for dimension in FILTERS:
             values = filters.get(dimension)
-            found = sorted({n for v in values if isinstance(v, str) and (n := resolve(v, dimension, names))}) \
-                if isinstance(values, list) else []
+            found = (
+                sorted({n for v in values if isinstance(v, str) and (n := resolve(v, dimension, names))})
+                if isinstance(values, list)
+                else []
+            )
             if found:
                 resolved[dimension] = tuple(found)
         if resolved:
             changes["filters"], sources["filters"] = resolved, "llm"
-    if open_("metric") and final_kind in ("breakdown", "change") and answer.get("metric") in METRICS \
-            and answer["metric"] != "latency":
+    if (
+        open_("metric")
+        and final_kind in ("breakdown", "change")
+        and answer.get("metric") in METRICS
+        and answer["metric"] != "latency"
+    ):
         changes["metric"], sources["metric"] = answer["metric"], "llm"
     if final_kind == "latency":
         changes["metric"] = "latency"
@@ -186,6 +221,9 @@ def _scenario(body, names: OrgNames) -> Scenario | None:
         return Scenario("top_n", n=body["n"]) if _count(body.get("n")) else None
     if kind == "move_model":
         to_model = model(body.get("to_model"))
-        return Scenario("move_model", feature=feature, from_model=model(body.get("from_model")), to_model=to_model) \
-            if to_model else None
+        return (
+            Scenario("move_model", feature=feature, from_model=model(body.get("from_model")), to_model=to_model)
+            if to_model
+            else None
+        )
     return Scenario(kind, feature=feature)

@@ -15,8 +15,19 @@ from netra_agents.query import DEFAULT_DAYS, Period, Query, Scenario, Target
 from netra_agents.understanding.names import OrgNames
 from netra_agents.understanding.periods import before
 
-FIELDS = ("kind", "period", "comparison", "dimensions", "filters", "metric", "top_n", "target", "budget_usd", "scenario",
-          "unresolved")
+FIELDS = (
+    "kind",
+    "period",
+    "comparison",
+    "dimensions",
+    "filters",
+    "metric",
+    "top_n",
+    "target",
+    "budget_usd",
+    "scenario",
+    "unresolved",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,9 +39,11 @@ class Corpus:
     @classmethod
     def from_json(cls, body: dict) -> Corpus:
         names = body["names"]
-        return cls(_date(body["today"]), OrgNames(*(tuple(names.get(k) or ()) for k in ("features", "models", "providers",
-                                                                                        "users"))),
-                   tuple(body["cases"]))
+        return cls(
+            _date(body["today"]),
+            OrgNames(*(tuple(names.get(k) or ()) for k in ("features", "models", "providers", "users"))),
+            tuple(body["cases"]),
+        )
 
 
 @dataclasses.dataclass
@@ -71,7 +84,9 @@ def _period(value: str | None) -> Period | None:
 def expected(case: dict, today: dt.date) -> dict:
     """The comparable form of a case's expected query, defaults filled in."""
     kind = case["kind"]
-    period = _period(case.get("period")) or Period(today - dt.timedelta(days=DEFAULT_DAYS - 1), today + dt.timedelta(days=1), "")
+    period = _period(case.get("period")) or Period(
+        today - dt.timedelta(days=DEFAULT_DAYS - 1), today + dt.timedelta(days=1), ""
+    )
     comparison = _period(case.get("comparison")) or (before(period) if kind == "change" else None)
     target = case.get("target") or None
     scenario = case.get("scenario") or None
@@ -83,8 +98,13 @@ def expected(case: dict, today: dt.date) -> dict:
         "filters": {k: tuple(sorted(v)) for k, v in (case.get("filters") or {}).items()},
         "metric": case.get("metric") or ("latency" if kind == "latency" else "spend"),
         "top_n": case.get("top_n"),
-        "target": (float(target["pct"]) if target.get("pct") is not None else None, target.get("usd"), target.get("per"))
-        if target else None,
+        "target": (
+            float(target["pct"]) if target.get("pct") is not None else None,
+            target.get("usd"),
+            target.get("per"),
+        )
+        if target
+        else None,
         "budget_usd": case.get("budget_usd"),
         "scenario": Scenario(**scenario) if scenario else None,
         "unresolved": tuple(sorted(case.get("unresolved") or ())),
@@ -115,10 +135,16 @@ def previous_query(case: dict, today: dt.date) -> Query | None:
     want = expected(short, today)
     target = want["target"]
     return Query(
-        kind=want["kind"], period=Period(*want["period"], ""),
+        kind=want["kind"],
+        period=Period(*want["period"], ""),
         comparison=Period(*want["comparison"], "") if want["comparison"] else None,
-        dimensions=want["dimensions"], filters=want["filters"], metric=want["metric"], top_n=want["top_n"],
-        target=Target(*target) if target else None, budget_usd=want["budget_usd"], scenario=want["scenario"],
+        dimensions=want["dimensions"],
+        filters=want["filters"],
+        metric=want["metric"],
+        top_n=want["top_n"],
+        target=Target(*target) if target else None,
+        budget_usd=want["budget_usd"],
+        scenario=want["scenario"],
     )
 
 
@@ -133,8 +159,14 @@ def score(corpus: Corpus, parse: Callable[[str, Query | None], Query]) -> Score:
         wrong = [f for f in FIELDS if got[f] != want[f]]
         result.fields += len(FIELDS)
         result.fields_right += len(FIELDS) - len(wrong)
-        stated = [f for f in FIELDS if f in case or f == "kind" or (f == "comparison" and want["kind"] == "change")
-                  or (f == "metric" and want["kind"] == "latency")]
+        stated = [
+            f
+            for f in FIELDS
+            if f in case
+            or f == "kind"
+            or (f == "comparison" and want["kind"] == "change")
+            or (f == "metric" and want["kind"] == "latency")
+        ]
         result.stated += len(stated)
         result.stated_right += sum(got[f] == want[f] for f in stated)
         if wrong:

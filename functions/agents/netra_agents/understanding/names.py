@@ -20,19 +20,35 @@ from netra_agents.query import FILTERS, Unresolved
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
 _DATED = re.compile(r"-(?:20\d\d-?\d\d-?\d\d|latest)$")
 # Provider words besides the provider's own name (model families name their maker).
-PROVIDER_WORDS = {"openai": ("open ai", "gpt", "chatgpt"), "anthropic": ("claude",),
-                  "google": ("gemini", "vertex", "gcp")}
+PROVIDER_WORDS = {
+    "openai": ("open ai", "gpt", "chatgpt"),
+    "anthropic": ("claude",),
+    "google": ("gemini", "vertex", "gcp"),
+}
 # Providers a question may name that an org may not use (then: unresolved, not ignored).
-KNOWN_PROVIDERS = {"openai": "openai", "open ai": "openai", "anthropic": "anthropic", "google": "google",
-                   "mistral": "mistral", "cohere": "cohere", "groq": "groq", "azure": "azure", "bedrock": "bedrock",
-                   "deepseek": "deepseek", "xai": "xai", "perplexity": "perplexity", "together": None}
+KNOWN_PROVIDERS = {
+    "openai": "openai",
+    "open ai": "openai",
+    "anthropic": "anthropic",
+    "google": "google",
+    "mistral": "mistral",
+    "cohere": "cohere",
+    "groq": "groq",
+    "azure": "azure",
+    "bedrock": "bedrock",
+    "deepseek": "deepseek",
+    "xai": "xai",
+    "perplexity": "perplexity",
+    "together": None,
+}
 PROVIDER_WORD = re.compile(r"\b(" + "|".join(k.replace(" ", r"\s+") for k, v in KNOWN_PROVIDERS.items() if v) + r")\b")
 # Words too common in questions to stand for a name on their own.
 _COMMON = frozenset(
     "report reports answer answers tool tools chat assistant assistants agent agents data model models feature features "
     "api job jobs prompt prompts user users cost costs spend usage call calls token tokens weekly daily monthly doc docs "
     "mini pro max large small latest test tests team teams openai google anthropic other batch cache caching llm llms "
-    "app apps bot".split())
+    "app apps bot".split()
+)
 # Names too vague to be meant when the word is used ("other" is a provider in the data).
 _VAGUE = frozenset({"other", "unknown", "none", "default", "test"})
 _FAMILIES = frozenset({"gpt", "claude", "gemini"})
@@ -53,7 +69,9 @@ _SAME_JOB = (
     "support helpdesk",
 )
 # Model ids that are not the org's: a family word and a version joined by hyphens.
-MODEL_ID = re.compile(r"\b(?:gpt|claude|gemini|llama|mistral|mixtral|command|deepseek|qwen|grok|phi|o[1-9])(?:-[a-z0-9.]{1,30}){1,8}\b")
+MODEL_ID = re.compile(
+    r"\b(?:gpt|claude|gemini|llama|mistral|mixtral|command|deepseek|qwen|grok|phi|o[1-9])(?:-[a-z0-9.]{1,30}){1,8}\b"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,8 +106,25 @@ def undated(model: str) -> str:
 
 
 def stem(word: str) -> str:
-    for suffix in ("izations", "ization", "ations", "ation", "izers", "izer", "ize", "ing", "ions", "ion", "ment", "ers",
-                   "er", "es", "ed", "s", "e"):
+    for suffix in (
+        "izations",
+        "ization",
+        "ations",
+        "ation",
+        "izers",
+        "izer",
+        "ize",
+        "ing",
+        "ions",
+        "ion",
+        "ment",
+        "ers",
+        "er",
+        "es",
+        "ed",
+        "s",
+        "e",
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
@@ -156,7 +191,11 @@ def find(text: str, names: OrgNames) -> list[Mention]:
             if hit:  # with the words around it that are the same name's ("the call summaries")
                 own = _own_stems(hit[1])
                 first, last = i, i + 1
-                while first > 0 and (not found or found[-1].end <= tokens[first - 1][1]) and stem(tokens[first - 1][0]) in own:
+                while (
+                    first > 0
+                    and (not found or found[-1].end <= tokens[first - 1][1])
+                    and stem(tokens[first - 1][0]) in own
+                ):
                     first -= 1
                 while last < len(tokens) and stem(tokens[last][0]) in own:
                     last += 1
@@ -179,12 +218,17 @@ def _own_stems(name: str) -> frozenset[str]:
 
 
 def _family_first(found: list[Mention], text: str) -> list[Mention]:
-    """"claude haiku": the provider word is part of the model that follows it, not a filter of its own."""
+    """ "claude haiku": the provider word is part of the model that follows it, not a filter of its own."""
     merged: list[Mention] = []
     for mention in found:
         last = merged[-1] if merged else None
-        if (last is not None and last.dimension == "provider" and mention.dimension == "model"
-                and not text[last.end:mention.start].strip() and compact(text[last.start:last.end]) in compact(mention.name)):
+        if (
+            last is not None
+            and last.dimension == "provider"
+            and mention.dimension == "model"
+            and not text[last.end : mention.start].strip()
+            and compact(text[last.start : last.end]) in compact(mention.name)
+        ):
             merged[-1] = Mention(last.start, mention.end, "model", mention.name)
         else:
             merged.append(mention)

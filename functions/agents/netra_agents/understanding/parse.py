@@ -17,28 +17,135 @@ from netra_agents.understanding import periods, scenarios, signals
 from netra_agents.understanding.names import OrgNames
 
 # Shorthand and the words the signals look for, for correcting typos ("reduse", "latancy").
-_SHORTHAND = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "wek": "week", "wk": "week", "mnth": "month",
-              "mth": "month", "hw": "how", "hwo": "how", "teh": "the", "adn": "and", "whats": "what is", "what's": "what is", "r": "are", "u": "you",
-              "hw": "how", "pls": "please", "plz": "please", "thx": "thanks", "cuz": "because", "vs": "vs",
-              "mo": "month", "wk": "week", "yday": "yesterday", "ystd": "yesterday", "tmrw": "tomorrow"}
+_SHORTHAND = {
+    "wat": "what",
+    "wht": "what",
+    "waht": "what",
+    "whta": "what",
+    "wek": "week",
+    "wk": "week",
+    "mnth": "month",
+    "mth": "month",
+    "hw": "how",
+    "hwo": "how",
+    "teh": "the",
+    "adn": "and",
+    "whats": "what is",
+    "what's": "what is",
+    "r": "are",
+    "u": "you",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "cuz": "because",
+    "vs": "vs",
+    "mo": "month",
+    "yday": "yesterday",
+    "ystd": "yesterday",
+    "tmrw": "tomorrow",
+}
 _VOCABULARY = (
-    "latency", "latencies", "reduce", "model", "models", "feature", "features", "spend", "spending", "costs", "savings",
-    "forecast", "budget", "provider", "providers", "tokens", "calls", "breakdown", "compare", "compared", "increase",
-    "expensive", "cheaper", "optimize", "recommendations", "yesterday", "month", "week", "quarter", "caching", "batch",
-    "summary", "overview", "error", "errors", "requests", "daily", "slowest", "doubled", "jumped", "happened", "changed",
-    "projected", "estimate", "predict", "compared", "versus", "usage", "users", "which", "should", "switch", "move",
-    "would", "where", "total", "spent", "today", "since", "between", "through", "speed", "first", "token", "change",
-    "faster", "cheapest", "could", "feature", "cache", "cached", "batching", "batched", "happen", "spenders", "spender", "cheap", "price", "prices", "priced", "pricey", "spends", "seven", "times", "thing", "things")
+    "latency",
+    "latencies",
+    "reduce",
+    "model",
+    "models",
+    "feature",
+    "features",
+    "spend",
+    "spending",
+    "costs",
+    "savings",
+    "forecast",
+    "budget",
+    "provider",
+    "providers",
+    "tokens",
+    "calls",
+    "breakdown",
+    "compare",
+    "compared",
+    "increase",
+    "expensive",
+    "cheaper",
+    "optimize",
+    "recommendations",
+    "yesterday",
+    "month",
+    "week",
+    "quarter",
+    "caching",
+    "batch",
+    "summary",
+    "overview",
+    "error",
+    "errors",
+    "requests",
+    "daily",
+    "slowest",
+    "doubled",
+    "jumped",
+    "happened",
+    "changed",
+    "projected",
+    "estimate",
+    "predict",
+    "compared",
+    "versus",
+    "usage",
+    "users",
+    "which",
+    "should",
+    "switch",
+    "move",
+    "would",
+    "where",
+    "total",
+    "spent",
+    "today",
+    "since",
+    "between",
+    "through",
+    "speed",
+    "first",
+    "token",
+    "change",
+    "faster",
+    "cheapest",
+    "could",
+    "feature",
+    "cache",
+    "cached",
+    "batching",
+    "batched",
+    "happen",
+    "spenders",
+    "spender",
+    "cheap",
+    "price",
+    "prices",
+    "priced",
+    "pricey",
+    "spends",
+    "seven",
+    "times",
+    "thing",
+    "things",
+)
 # English words one edit from a signal word: never typos of it ("which projects cost most" is no forecast).
 _REAL_WORDS = frozenset("think world project projects protect protected protects modest batches".split())
 _WORD = re.compile(r"[a-z][a-z']*")
-FOLLOW_UP = re.compile(r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
-                       r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
-                       r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)"
-                       r"|\b(?:cach|batch|mov|switch)\w*\s+it\b"  # "what would caching it save?"
-                       r"|\b(?:break|split|show|sort|group|slice)\s+(?:it|this)\b")  # "break it down by provider"
-COMPARED_TO = re.compile(r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
-                         r"relative\s+to|over)\s*$")
+FOLLOW_UP = re.compile(
+    r"^\W*(?:and|what\s+about|how\s+about|ok(?:ay)?|same|now|also|then|but|so|instead|only|just|"
+    r"what\s+if\s+we\s+only)\b|\binstead\b|\bthe\s+same\b|\bsame\s+(?:for|thing|but)\b"
+    r"|\b(?:that|those|these|them)\b(?!\s+(?:week|month|day|quarter|year)s?\b)"
+    r"|\b(?:cach|batch|mov|switch)\w*\s+it\b"  # "what would caching it save?"
+    r"|\b(?:break|split|show|sort|group|slice)\s+(?:it|this)\b"
+)  # "break it down by provider"
+COMPARED_TO = re.compile(
+    r"(?:vs\.?|versus|compared\s+(?:to|with)|compare(?:d)?\s+(?:it\s+)?(?:to|with)|than|since|against|"
+    r"relative\s+to|over)\s*$"
+)
 # Where a question names a feature or model we may not have ("the feature search-bot").
 _NAMED = (
     re.compile(r"\b(?:feature|workload)\s+['\"`]?([a-z][a-z0-9]{0,40}(?:[-_.][a-z0-9]{1,40}){1,8})"),
@@ -49,19 +156,45 @@ _NAMED = (
 )
 _NOT_IN_NAMES = frozenset(
     "most least expensive costly biggest largest costliest cheapest slowest fastest top main new old whole same first "
-    "last other each every one single entire busiest worst best used popular active".split())
+    "last other each every one single entire busiest worst best used popular active".split()
+)
 # A workload a cache or batch scenario names that is not one of the org's ("cache doc qa").
 _SCENARIO_OBJECT = (
-    re.compile(r"\b(?:cache|caching|cached|batch|batching|batched)\s+(?:(?:the|our|for|on|of)\s+)*"
-               r"([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s*(?:$|[?.!,]|\s+(?:and|too|also|as\s+well|instead)\b)"),
+    re.compile(
+        r"\b(?:cache|caching|cached|batch|batching|batched)\s+(?:(?:the|our|for|on|of)\s+)*"
+        r"([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s*(?:$|[?.!,]|\s+(?:and|too|also|as\s+well|instead)\b)"
+    ),
     scenarios.MOVE_UNKNOWN,
 )
 _NOT_OBJECTS = frozenset(
     "it them everything all more prompt prompts response responses system calls requests results answers outputs "
     "stuff things this that those these save help cut reduce be work api apis endpoint mode jobs job traffic "
-    "everything all it them".split())
-_NOT_NAMES = frozenset({"cost-wise", "right-size", "rightsize", "month-end", "to-date", "week-over-week", "time-to-first",
-                        "the", "this", "that", "our", "each", "every", "a", "an", "my", "all", "which", "what", "it"})
+    "everything all it them".split()
+)
+_NOT_NAMES = frozenset(
+    {
+        "cost-wise",
+        "right-size",
+        "rightsize",
+        "month-end",
+        "to-date",
+        "week-over-week",
+        "time-to-first",
+        "the",
+        "this",
+        "that",
+        "our",
+        "each",
+        "every",
+        "a",
+        "an",
+        "my",
+        "all",
+        "which",
+        "what",
+        "it",
+    }
+)
 # A message that only splits: "per feature?", "by model" (the previous answer, split).
 SPLIT_ONLY = re.compile(r"^\W*(?:and\s+|now\s+|ok\s+)?(?:by|per|for\s+each|split\s+by|broken\s+down\s+by)\s+\w+\W*$")
 NAME_VERSUS_NAME = re.compile(r"zq\d+q\s*(?:vs\.?|versus|compared\s+(?:to|with)|against)\s*zq\d+q")
@@ -91,8 +224,17 @@ class Reading:
 
     @property
     def states_anything(self) -> bool:
-        return bool(self.periods or self.dimensions or self.filters or self.unresolved or self.metric or self.top_n
-                    or self.percent or self.money or self.scenario)
+        return bool(
+            self.periods
+            or self.dimensions
+            or self.filters
+            or self.unresolved
+            or self.metric
+            or self.top_n
+            or self.percent
+            or self.money
+            or self.scenario
+        )
 
 
 _CONTRACTION = re.compile(r"\b(where|what|how|who|which|why|when|that|there|it)'s\b")
@@ -119,7 +261,9 @@ def normalize(text: str, names: OrgNames) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _name_words(names: OrgNames) -> frozenset[str]:
-    return frozenset(t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower()))
+    return frozenset(
+        t for n in (*names.features, *names.models, *names.providers) for t in re.findall(r"[a-z]+", n.lower())
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -135,8 +279,11 @@ def _inserted(word: str) -> str:
     if word in _VOCABULARY or sum(c in "aeiou" for c in word) > 1:
         return word
     for candidate in _VOCABULARY:
-        if (len(candidate) == 5 and candidate[0] == word[0]
-                and any(candidate[i] in "aeiou" and candidate[:i] + candidate[i + 1:] == word for i in range(1, 4))):
+        if (
+            len(candidate) == 5
+            and candidate[0] == word[0]
+            and any(candidate[i] in "aeiou" and candidate[:i] + candidate[i + 1 :] == word for i in range(1, 4))
+        ):
             return candidate
     return word
 
@@ -173,10 +320,18 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     reading.dimensions = signals.dimensions(masked)
     reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
     only_top = signals.only_top(masked)
-    if only_top is None and previous is not None and previous.scenario is not None and previous.scenario.type == "top_n":
+    if (
+        only_top is None
+        and previous is not None
+        and previous.scenario is not None
+        and previous.scenario.type == "top_n"
+    ):
         only_top = signals.top_n(masked)  # "and the top 4?" after "only the top two"
-    top_scenario = only_top is not None and not reading.dimensions and (
-        previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
+    top_scenario = (
+        only_top is not None
+        and not reading.dimensions
+        and (previous is None or previous.kind in ("plan", "what_if") or bool(signals.HYPOTHETICAL.search(masked)))
+    )
     if top_scenario:
         scenario, used = Scenario("top_n", n=only_top), set()
     else:
@@ -185,12 +340,21 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     reading.kind, reading.strong = _kind(masked, scenario, top_scenario, reading, previous)
     if reading.kind == "what_if":
         reading.scenario = scenario
-        if scenario is not None and scenario.type != "top_n" and scenario.feature is None and scenario.from_model is None:
+        if (
+            scenario is not None
+            and scenario.type != "top_n"
+            and scenario.feature is None
+            and scenario.from_model is None
+        ):
             pattern = _SCENARIO_OBJECT[scenario.type == "move_model"]
             unknown = pattern.search(masked)
             words = unknown.group(1).split() if unknown else []
-            if (words and not set(words) & _NOT_OBJECTS and not any(w.startswith("zq") for w in words)
-                    and all(u.text != unknown.group(1) for u in reading.unresolved)):
+            if (
+                words
+                and not set(words) & _NOT_OBJECTS
+                and not any(w.startswith("zq") for w in words)
+                and all(u.text != unknown.group(1) for u in reading.unresolved)
+            ):
                 reading.unresolved.append(org_names.unresolved("feature", unknown.group(1), names))
     else:  # a scenario's names in another kind of question are filters ("is caching worth it for doc-qa")
         _filters(reading, [s if i in used else None for i, s in enumerate(slots)], set(), names)
@@ -250,17 +414,30 @@ def _filters(reading: Reading, slots: list[scenarios.Slot | None], used: set[int
     for pattern in _NAMED:
         for m in pattern.finditer(reading.masked):
             word = m.group(1)
-            if (word not in _NOT_NAMES and not word.startswith("zq") and not word.isdigit() and word not in seen
-                    and not set(word.split()) & _NOT_IN_NAMES and "zq" not in word):
+            if (
+                word not in _NOT_NAMES
+                and not word.startswith("zq")
+                and not word.isdigit()
+                and word not in seen
+                and not set(word.split()) & _NOT_IN_NAMES
+                and "zq" not in word
+            ):
                 seen.add(word)
                 reading.unresolved.append(org_names.unresolved("feature", word, names))
 
 
-def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: Reading,
-          previous: Query | None) -> tuple[str | None, bool]:
-    if top_scenario or (scenario is not None and (signals.HYPOTHETICAL.search(masked) or signals.IMPERATIVE.search(masked)
-                                                  or (previous is not None and reading.follow_up_marker)
-                                                  or _names_its_workload(scenario, masked))):
+def _kind(
+    masked: str, scenario: Scenario | None, top_scenario: bool, reading: Reading, previous: Query | None
+) -> tuple[str | None, bool]:
+    if top_scenario or (
+        scenario is not None
+        and (
+            signals.HYPOTHETICAL.search(masked)
+            or signals.IMPERATIVE.search(masked)
+            or (previous is not None and reading.follow_up_marker)
+            or _names_its_workload(scenario, masked)
+        )
+    ):
         return "what_if", True
     if previous is not None and previous.kind in ("plan", "what_if") and signals.ALL_OF_THEM.search(masked):
         return "plan", True
@@ -270,8 +447,12 @@ def _kind(masked: str, scenario: Scenario | None, top_scenario: bool, reading: R
         return "forecast", True
     if NAME_VERSUS_NAME.search(masked) and len([f for f in reading.periods if f.period]) < 2:
         return "breakdown", True  # "openai vs anthropic": two names side by side, not two periods
-    if (signals.CHANGE.search(masked) or signals.WHY_HIGH.search(masked) or any(f.relation == "over" for f in reading.periods)
-            or (previous is not None and signals.WHY_ALONE.search(masked))):
+    if (
+        signals.CHANGE.search(masked)
+        or signals.WHY_HIGH.search(masked)
+        or any(f.relation == "over" for f in reading.periods)
+        or (previous is not None and signals.WHY_ALONE.search(masked))
+    ):
         return "change", True
     if signals.WHERE_IT_GOES.search(masked):
         return "breakdown", True
@@ -319,8 +500,13 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         sources[field] = "default"
         return default
 
-    keeps_kind = base is not None and reading.kind == "breakdown" and (
-        reading.follow_up_marker or (bool(SPLIT_ONLY.search(reading.masked)) and base.kind in ("change", "latency")))
+    keeps_kind = (
+        base is not None
+        and reading.kind == "breakdown"
+        and (
+            reading.follow_up_marker or (bool(SPLIT_ONLY.search(reading.masked)) and base.kind in ("change", "latency"))
+        )
+    )
     # A question of some length that names its own kind and no follow-up marker asks afresh
     # ("how much did the foobar feature cost" after a latency question is about spend).
     asks_afresh = reading.kind is not None and not reading.follow_up_marker and len(reading.text.split()) > 6
@@ -339,7 +525,11 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         comparison = take("comparison", None, None, None)
 
     stated_dimensions = tuple(reading.dimensions) or None
-    if stated_dimensions is None and kind in ("breakdown", "change", "latency"):  # "the split between openai and anthropic"
+    if stated_dimensions is None and kind in (
+        "breakdown",
+        "change",
+        "latency",
+    ):  # "the split between openai and anthropic"
         named = [d for d, values in reading.filters.items() if len(values) >= 2]
         stated_dimensions = tuple(named[:1]) or None
     if kind in ("plan", "what_if", "forecast", "overview"):  # answers by lever or in total: "which model should X use"
@@ -347,20 +537,45 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     else:
         dimensions = take("dimensions", stated_dimensions, base.dimensions if base else None, ())
     # "and for the whole org?": the previous turn's filters are dropped
-    filters: dict[str, tuple[str, ...]] = dict(base.filters) if base and not signals.WHOLE.search(reading.masked) else {}
+    filters: dict[str, tuple[str, ...]] = (
+        dict(base.filters) if base and not signals.WHOLE.search(reading.masked) else {}
+    )
     stated_scenario = reading.scenario
-    if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
-            and base.scenario.type != "top_n" and reading.filters.get("feature")):  # "and for the code assistant?"
+    if (
+        base is not None
+        and kind == "what_if"
+        and stated_scenario is None
+        and base.scenario is not None
+        and base.scenario.type != "top_n"
+        and reading.filters.get("feature")
+    ):  # "and for the code assistant?"
         stated_scenario = dataclasses.replace(base.scenario, feature=reading.filters.pop("feature")[0])
-    if (base is not None and kind == "what_if" and stated_scenario is None and base.scenario is not None
-            and base.scenario.type == "move_model" and len(reading.filters.get("model", ())) == 1):  # "haiku instead?"
+    if (
+        base is not None
+        and kind == "what_if"
+        and stated_scenario is None
+        and base.scenario is not None
+        and base.scenario.type == "move_model"
+        and len(reading.filters.get("model", ())) == 1
+    ):  # "haiku instead?"
         stated_scenario = dataclasses.replace(base.scenario, to_model=reading.filters.pop("model")[0])
-    if (base is not None and stated_scenario is not None and stated_scenario.type in ("cache", "batch")
-            and stated_scenario.feature is None and base.scenario is not None and base.scenario.feature is not None
-            and not reading.unresolved):  # "and batching?" after caching one feature
+    if (
+        base is not None
+        and stated_scenario is not None
+        and stated_scenario.type in ("cache", "batch")
+        and stated_scenario.feature is None
+        and base.scenario is not None
+        and base.scenario.feature is not None
+        and not reading.unresolved
+    ):  # "and batching?" after caching one feature
         stated_scenario = dataclasses.replace(stated_scenario, feature=base.scenario.feature)
-    if (base is not None and stated_scenario is not None and stated_scenario.type != "top_n"
-            and stated_scenario.feature is None and len(filters.get("feature", ())) == 1):  # "what would batching it save?"
+    if (
+        base is not None
+        and stated_scenario is not None
+        and stated_scenario.type != "top_n"
+        and stated_scenario.feature is None
+        and len(filters.get("feature", ())) == 1
+    ):  # "what would batching it save?"
         stated_scenario = dataclasses.replace(stated_scenario, feature=filters.pop("feature")[0])
     for dimension, values in reading.filters.items():
         filters[dimension] = tuple(sorted(values))
@@ -381,9 +596,21 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     # A budget carries over only to another forecast: a latency answer has no use for one.
     budget = take("budget_usd", budget_stated, base.budget_usd if base and kind == "forecast" else None, None)
     scenario = take("scenario", stated_scenario, base.scenario if base and kind == "what_if" else None, None)
-    return Query(kind=kind, period=period, comparison=comparison, dimensions=dimensions, filters=filters, metric=metric,
-                 target=target, budget_usd=budget, scenario=scenario, top_n=top_n, unresolved=tuple(reading.unresolved),
-                 sources=sources, confident=confident)
+    return Query(
+        kind=kind,
+        period=period,
+        comparison=comparison,
+        dimensions=dimensions,
+        filters=filters,
+        metric=metric,
+        target=target,
+        budget_usd=budget,
+        scenario=scenario,
+        top_n=top_n,
+        unresolved=tuple(reading.unresolved),
+        sources=sources,
+        confident=confident,
+    )
 
 
 def follows(reading: Reading) -> bool:
@@ -391,8 +618,9 @@ def follows(reading: Reading) -> bool:
     it says so ("and …", "what about …", "instead", "those"), names no kind of its own, or is
     a few words long. A greeting or "what can you do" always starts afresh."""
     words = len(reading.text.split())
-    return reading.kind != "overview" and (reading.follow_up_marker or not reading.strong or words <= 4
-                                           or (not reading.states_anything and words <= 6))
+    return reading.kind != "overview" and (
+        reading.follow_up_marker or not reading.strong or words <= 4 or (not reading.states_anything and words <= 6)
+    )
 
 
 def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
@@ -401,8 +629,12 @@ def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
     target = None
     if reading.percent is not None and (reading.target_word or kind in ("plan", "what_if")):
         target = Target(pct=reading.percent)
-    elif reading.money is not None and not reading.budget_word and kind != "forecast" and (
-            reading.target_word or kind in ("plan", "what_if")):
+    elif (
+        reading.money is not None
+        and not reading.budget_word
+        and kind != "forecast"
+        and (reading.target_word or kind in ("plan", "what_if"))
+    ):
         target = Target(usd=reading.money, per="month" if reading.monthly else None)
     budget = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
     return target, budget
@@ -414,8 +646,9 @@ def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) ->
     relative = [f for f in reading.periods if f.period is None]
     if kind == "change" and named:
         first = named[0]
-        compared = first.relation == "last" and (COMPARED_TO.search(_before(reading, first))
-                                                 or reading.masked.startswith("since", first.at))
+        compared = first.relation == "last" and (
+            COMPARED_TO.search(_before(reading, first)) or reading.masked.startswith("since", first.at)
+        )
         if len(named) >= 2:  # the later against the earlier, whichever was said first
             later, earlier = sorted(named[:2], key=lambda f: f.period.start, reverse=True)
             return later.period, earlier.period

@@ -13,17 +13,40 @@ import re
 
 from netra_agents.query import Period
 
-NUMBERS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
-           "sixty": 60, "ninety": 90}
+NUMBERS = {
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
 _N = r"(\d{1,3}|" + "|".join(NUMBERS) + r")"
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
-          r"|nov(?:ember)?|dec(?:ember)?)")
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)"
+)
 _FULL_MONTH = r"(january|february|march|april|june|july|august|september|october|november|december)"
-_DATE = (rf"(?:{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(20\d\d))?"
-         rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s+(20\d\d))?"
-         rf"|(20\d\d)-(\d{{1,2}})-(\d{{1,2}}))")
+_DATE = (
+    rf"(?:{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(20\d\d))?"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s+(20\d\d))?"
+    rf"|(20\d\d)-(\d{{1,2}})-(\d{{1,2}}))"
+)
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365}
 
 
@@ -68,11 +91,21 @@ def calendar(unit: str, today: dt.date, back: int = 0) -> Period:
         end = dt.date(after // 12, after % 12 + 1, 1)
     end = min(end, today + dt.timedelta(days=1))
     if back == 0:
-        label = {"day": "today", "week": "this week", "month": "this month", "quarter": "this quarter",
-                 "year": "this year"}[unit]
+        label = {
+            "day": "today",
+            "week": "this week",
+            "month": "this month",
+            "quarter": "this quarter",
+            "year": "this year",
+        }[unit]
     elif back == 1:
-        label = {"day": "yesterday", "week": "last week", "month": "last month", "quarter": "last quarter",
-                 "year": "last year"}[unit]
+        label = {
+            "day": "yesterday",
+            "week": "last week",
+            "month": "last month",
+            "quarter": "last quarter",
+            "year": "last year",
+        }[unit]
     else:
         label = f"{start.isoformat()} to {(end - dt.timedelta(days=1)).isoformat()}"
     return Period(start, end, label)
@@ -130,15 +163,35 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("since_last", re.compile(r"\bsince\s+(?:the\s+)?(?:last|previous|prior)\s+(week|month|quarter|year)\b")),
     ("date", re.compile(rf"\b(?:on\s+)?{_DATE}")),
     # "on the 24th": the latest such day of the month, up to today (not "the 3rd largest")
-    ("day_of_month", re.compile(r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:most|least|largest|biggest|"
-                                r"highest|lowest|top|best|worst|cheapest|priciest|costliest|slowest|fastest)\b)")),
-    ("rolling", re.compile(rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior|recent)\s+{_N}\s+"
-                           r"(days?|weeks?|months?)\b")),
+    (
+        "day_of_month",
+        re.compile(
+            r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:most|least|largest|biggest|"
+            r"highest|lowest|top|best|worst|cheapest|priciest|costliest|slowest|fastest)\b)"
+        ),
+    ),
+    (
+        "rolling",
+        re.compile(
+            rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior|recent)\s+{_N}\s+"
+            r"(days?|weeks?|months?)\b"
+        ),
+    ),
     ("n_before", re.compile(rf"\b(?:the\s+)?{_N}\s+(days?|weeks?|months?)\s+(?:before|prior)\b")),
-    ("same", re.compile(r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates|point)\s+(?:last|the\s+previous|a|one)\s+"
-                        r"(week|month|year)(?:\s+(?:ago|before))?\b")),
-    ("before", re.compile(r"\b(?:the\s+)?(day|week|month|quarter|year|period)\s+(?:before|prior)\b"
-                          r"|\b(?:the\s+)?(?:previous|prior|preceding)\s+(period)\b")),
+    (
+        "same",
+        re.compile(
+            r"\b(?:the\s+)?same\s+(?:period|days?|time|stretch|dates|point)\s+(?:last|the\s+previous|a|one)\s+"
+            r"(week|month|year)(?:\s+(?:ago|before))?\b"
+        ),
+    ),
+    (
+        "before",
+        re.compile(
+            r"\b(?:the\s+)?(day|week|month|quarter|year|period)\s+(?:before|prior)\b"
+            r"|\b(?:the\s+)?(?:previous|prior|preceding)\s+(period)\b"
+        ),
+    ),
     ("over", re.compile(r"\b(week|month)[\s-]+(?:over|on)[\s-]+(?:week|month)\b|\b(wow|mom)\b")),
     ("past_unit", re.compile(r"\b(?:the\s+)?past\s+(week|fortnight|month|quarter|year)\b")),
     ("last_unit", re.compile(r"\b(?:the\s+)?(?:last|previous|prior)\s+(week|month|quarter|year)\b")),
@@ -146,9 +199,17 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("to_date", re.compile(r"\b(week|month|quarter|year)[\s-]+to[\s-]+date\b|\b(wtd|mtd|qtd|ytd)\b")),
     ("month_end", re.compile(r"\b(?:end\s+of\s+(?:the\s+)?month|month[\s-]+end|eom)\b")),
     ("yesterday", re.compile(r"\byesterday\b")),
-    ("since_weekday", re.compile(r"\b(?:since|after|starting)\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|"
-                                 r"saturday|sunday)\b")),
-    ("weekday", re.compile(r"\b(?:on\s+|last\s+|this\s+past\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")),
+    (
+        "since_weekday",
+        re.compile(
+            r"\b(?:since|after|starting)\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|"
+            r"saturday|sunday)\b"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(r"\b(?:on\s+|last\s+|this\s+past\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"),
+    ),
     ("today", re.compile(r"\btoday\b")),
     ("quarter", re.compile(r"\bq([1-4])(?:\s+(20\d\d))?\b")),
     ("month", re.compile(rf"\b(?:(?:in|during|for|of|since)\s+{_MONTH}|{_FULL_MONTH})(?:\s+(20\d\d))?\b")),
@@ -206,8 +267,14 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, None, "same", g[0])
     if kind == "before":
         unit = g[0] or g[1]
-        return Found(at, end, None, "before", unit if unit in ("week", "month", "quarter", "year") else None,
-                     _UNIT_DAYS.get(unit))
+        return Found(
+            at,
+            end,
+            None,
+            "before",
+            unit if unit in ("week", "month", "quarter", "year") else None,
+            _UNIT_DAYS.get(unit),
+        )
     if kind == "over":
         unit = g[0] or {"wow": "week", "mom": "month"}[g[1]]
         return Found(at, end, rolling(today, _UNIT_DAYS[unit]), "over", unit)

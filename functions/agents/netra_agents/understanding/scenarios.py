@@ -13,24 +13,38 @@ import re
 from netra_agents.query import Scenario
 
 _SLOT = r"zq(\d+)q"
-_VERB = (r"(?:move|moves|moving|moved|switch|switches|switching|switched|migrate|migrating|migrated|put|route|routing|"
-         r"swap|swapping|swapped|downgrade|downgrading|run|running|change|changing|send|sending|shift|shifting)")
+_VERB = (
+    r"(?:move|moves|moving|moved|switch|switches|switching|switched|migrate|migrating|migrated|put|route|routing|"
+    r"swap|swapping|swapped|downgrade|downgrading|run|running|change|changing|send|sending|shift|shifting)"
+)
 _FILLER = r"(?:\s+(?:all|the|our|of|whole|entire|everything|on|from|over|traffic|calls|jobs?|feature|workload|requests|stuff|model|that))*"
 MOVE = (
-    re.compile(rf"\b{_VERB}{_FILLER}\s+{_SLOT}{_FILLER}(?:\s+from\s+{_SLOT})?\s+(?:over\s+)?(?:to|onto|into|on|with)"
-               rf"\s+(?:the\s+|a\s+)?{_SLOT}"),
-    re.compile(rf"{_SLOT}{_FILLER}\s+(?:went|go|goes|moved|switched|used|uses|use|ran|run|runs|were\s+on|was\s+on|ran\s+on|be\s+on)\s+"
-               rf"(?:to\s+|on\s+|over\s+to\s+)?(?:the\s+|a\s+)?{_SLOT}"),
-    re.compile(rf"\b{_VERB}\s+(?:everything|all(?:\s+(?:of\s+)?(?:our\s+|the\s+)?(?:traffic|calls|requests|workloads|features))?|"
-               rf"it\s+all)\s+(?:over\s+)?(?:to|onto)\s+(?:the\s+|a\s+)?{_SLOT}"),
-    re.compile(rf"\b(?:use|using|used|try|trying)\s+(?:the\s+)?{_SLOT}\s+(?:for|on|in|with)\s+(?:the\s+|our\s+)?{_SLOT}"),
+    re.compile(
+        rf"\b{_VERB}{_FILLER}\s+{_SLOT}{_FILLER}(?:\s+from\s+{_SLOT})?\s+(?:over\s+)?(?:to|onto|into|on|with)"
+        rf"\s+(?:the\s+|a\s+)?{_SLOT}"
+    ),
+    re.compile(
+        rf"{_SLOT}{_FILLER}\s+(?:went|go|goes|moved|switched|used|uses|use|ran|run|runs|were\s+on|was\s+on|ran\s+on|be\s+on)\s+"
+        rf"(?:to\s+|on\s+|over\s+to\s+)?(?:the\s+|a\s+)?{_SLOT}"
+    ),
+    re.compile(
+        rf"\b{_VERB}\s+(?:everything|all(?:\s+(?:of\s+)?(?:our\s+|the\s+)?(?:traffic|calls|requests|workloads|features))?|"
+        rf"it\s+all)\s+(?:over\s+)?(?:to|onto)\s+(?:the\s+|a\s+)?{_SLOT}"
+    ),
+    re.compile(
+        rf"\b(?:use|using|used|try|trying)\s+(?:the\s+)?{_SLOT}\s+(?:for|on|in|with)\s+(?:the\s+|our\s+)?{_SLOT}"
+    ),
 )
 # "stop using gpt-5 for X and use gpt-4.1": the model named here is the one moved away from.
-AWAY = re.compile(rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off(?:\s+of)?|replace|replacing|replaced|"
-                  rf"swap\s+out|drop|dropping|ditch|ditching)\s+(?:the\s+|our\s+)?{_SLOT}")
+AWAY = re.compile(
+    rf"\b(?:stop(?:ped|ping)?\s+using|instead\s+of|away\s+from|off(?:\s+of)?|replace|replacing|replaced|"
+    rf"swap\s+out|drop|dropping|ditch|ditching)\s+(?:the\s+|our\s+)?{_SLOT}"
+)
 # "move doc qa to gpt-4o" in an org without doc-qa: the workload as written, to say it is unknown.
-MOVE_UNKNOWN = re.compile(rf"\b{_VERB}\s+(?:the\s+|our\s+)?([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s+(?:over\s+)?(?:to|onto)\s+"
-                          rf"(?:the\s+|a\s+)?{_SLOT}")
+MOVE_UNKNOWN = re.compile(
+    rf"\b{_VERB}\s+(?:the\s+|our\s+)?([a-z][a-z0-9]*(?:[\s_-][a-z0-9]+)?)\s+(?:over\s+)?(?:to|onto)\s+"
+    rf"(?:the\s+|a\s+)?{_SLOT}"
+)
 # "gpt-5 -> gpt-4.1": one model to another, written as an arrow.
 ARROW = re.compile(rf"{_SLOT}\s*(?:->|-->|=>|→)\s*{_SLOT}")
 BATCH = re.compile(r"\bbatch(?:es|ed|ing)?\b|\bbatch\s+api\b|\boffline\s+(?:api|processing)\b")
@@ -51,19 +65,30 @@ def find(masked: str, slots: list[Slot]) -> tuple[Scenario | None, set[int]]:
     features = [i for i, s in enumerate(slots) if s.dimension == "feature"]
     if BATCH.search(masked):
         return Scenario("batch", feature=slots[features[0]].name if features else None), set(features[:1])
-    away = next((int(m.group(1)) for m in AWAY.finditer(masked)
-                 if slots[int(m.group(1))].dimension in ("model", "model?")), None)
-    arrow = next((m for m in ARROW.finditer(masked)
-                  if all(slots[int(g)].dimension in ("model", "model?") for g in m.groups())), None)
+    away = next(
+        (int(m.group(1)) for m in AWAY.finditer(masked) if slots[int(m.group(1))].dimension in ("model", "model?")),
+        None,
+    )
+    arrow = next(
+        (m for m in ARROW.finditer(masked) if all(slots[int(g)].dimension in ("model", "model?") for g in m.groups())),
+        None,
+    )
     if away is None and arrow is not None:
         away = int(arrow.group(1))
     if away is not None:
-        target = int(arrow.group(2)) if arrow is not None and int(arrow.group(1)) == away else next(
-            (i for i, s in enumerate(slots) if i != away and s.dimension in ("model", "model?")), None)
+        target = (
+            int(arrow.group(2))
+            if arrow is not None and int(arrow.group(1)) == away
+            else next((i for i, s in enumerate(slots) if i != away and s.dimension in ("model", "model?")), None)
+        )
         if target is not None:
             feature = features[0] if features else None
-            scenario = Scenario("move_model", feature=slots[feature].name if feature is not None else None,
-                                from_model=slots[away].name, to_model=slots[target].name)
+            scenario = Scenario(
+                "move_model",
+                feature=slots[feature].name if feature is not None else None,
+                from_model=slots[away].name,
+                to_model=slots[target].name,
+            )
             return scenario, {away, target} | ({feature} if feature is not None else set())
     for number, pattern in enumerate(MOVE):
         for m in pattern.finditer(masked):
