@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 from collections.abc import Mapping, Sequence
 
 from shared_lib.auth import Authenticator, Principal
-from shared_lib.contracts import topics
+from shared_lib.contracts import topics, usage_events
 from shared_lib.envelope import PubSubMessage
 from shared_lib.errors import Forbidden, Invalid, Unavailable
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
@@ -18,11 +17,6 @@ from netra_analytics import importers, model_aliases, warehouse
 
 log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = topics.USAGE_EVENTS
-# Larger messages would pay (each delivery is one insert feeding four rollup views, whose
-# cost is mostly per insert: 500 events ~110 us an event, 5,000 ~17 us on embedded chDB),
-# but a pull of several 5,000-event messages passed gRPC's 4 MB receive limit (ADR 0008).
-EVENTS_PER_MESSAGE = 500
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DEFAULT_WINDOW = dt.timedelta(days=30)
 MAX_HOURLY_RANGE = dt.timedelta(days=31)
 
@@ -81,10 +75,10 @@ class AnalyticsService:
         # Counted before queuing, or the consumer could store this very batch first.
         duplicates = self._duplicates(caller.org_id, events) if count_duplicates else None
         topic = topics.path(self.project_id, USAGE_TOPIC)
-        accepted_at = self.clock().isoformat()
+        accepted_at = self.clock()
         futures = [
             self.publisher.publish(topic, body, org_id=caller.org_id)
-            for body in _messages(caller.org_id, accepted_at, events)
+            for body in usage_events.messages(caller.org_id, (event.to_json() for event in events), accepted_at)
         ]
         try:
             for future in futures:
@@ -114,36 +108,30 @@ class AnalyticsService:
         stored. Event ids make a redelivery harmless; `accepted_at` says which of two
         versions of an event is the later one.
         """
-        body = message.json()
-        if (
-            not isinstance(body, Mapping)
-            or not isinstance(body.get("org_id"), str)
-            or not isinstance(body.get("events"), list)
-        ):
-            raise ValueError("a usage batch is {org_id, events: [...]}")
+        batch = usage_events.parse(message.json(), message.publish_time)
         now = self.clock()
         events, refused = [], []
-        for index, row in enumerate(body["events"]):
+        for index, row in enumerate(batch.rows):
             try:
                 if not isinstance(row, Mapping):
                     raise InvalidRow("a usage event must be a JSON object")
                 # Validated at intake; re-read without the time window (a retried batch may have aged).
                 events.append(
                     parse_row(
-                        {k: v for k, v in row.items() if v not in (None, "")}, body["org_id"], now, check_window=False
+                        {k: v for k, v in row.items() if v not in (None, "")}, batch.org_id, now, check_window=False
                     )
                 )
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
-        aliases = {body["org_id"]: model_aliases.for_org(self.warehouse_client, body["org_id"])}
+        aliases = {batch.org_id: model_aliases.for_org(self.warehouse_client, batch.org_id)}
         stored = warehouse.insert(
-            self.warehouse_client, events, _accepted_at(body, message) or now, now, aliases, lock=self.ingest_lock
+            self.warehouse_client, events, batch.accepted_at or now, now, aliases, lock=self.ingest_lock
         )
         refused += stored.refused
         for row in refused:
             log.warning(
                 "usage row not stored: org %s event %s (message %s): %s",
-                body["org_id"],
+                batch.org_id,
                 row["event_id"],
                 message.message_id,
                 row["error"],
@@ -232,35 +220,6 @@ class AnalyticsService:
         if start_at >= end_at:
             raise Invalid("invalid_range", "'from' must be before 'to'")
         return start_at, end_at
-
-
-def _messages(org_id: str, accepted_at: str, events) -> list[bytes]:
-    """The Pub/Sub messages of accepted events: at most EVENTS_PER_MESSAGE each and far
-    below Pub/Sub's 10 MB (one event is at most ~0.3 MB of UTF-8)."""
-    head = json.dumps({"org_id": org_id, "accepted_at": accepted_at})[:-1].encode() + b', "events": ['
-    messages, chunk, size = [], [], len(head)
-    for event in events:
-        encoded = json.dumps(event.to_json(), ensure_ascii=False).encode()
-        if chunk and (len(chunk) == EVENTS_PER_MESSAGE or size + len(encoded) + 1 > MAX_MESSAGE_BYTES):
-            messages.append(head + b",".join(chunk) + b"]}")
-            chunk, size = [], len(head)
-        chunk.append(encoded)
-        size += len(encoded) + 1
-    if chunk:
-        messages.append(head + b",".join(chunk) + b"]}")
-    return messages
-
-
-def _accepted_at(body, message: PubSubMessage) -> dt.datetime | None:
-    """When intake accepted the batch (older producers: when Pub/Sub took the message)."""
-    for value in (body.get("accepted_at"), message.publish_time):
-        if isinstance(value, str):
-            try:
-                moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-    return None
 
 
 def _event_id(row) -> str | None:

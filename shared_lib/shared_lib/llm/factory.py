@@ -9,12 +9,12 @@ redeploy). Locally, providers without a key are served by the LLM emulator
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from shared_lib.config import Settings
+from shared_lib.contracts import usage_events
 from shared_lib.contracts.topics import USAGE_EVENTS, path
 from shared_lib.llm.budget import Budget
 from shared_lib.llm.config import LlmConfig
@@ -66,7 +66,7 @@ def build_gateway(
     topic = path(settings.project_id, USAGE_EVENTS)
 
     def meter(event: dict) -> None:
-        body = json.dumps({"org_id": config.self_org_id, "events": [event]}).encode()
+        [body] = usage_events.messages(config.self_org_id, [event])
         publisher.publish(topic, body, org_id=config.self_org_id).result(timeout=10)
 
     return LlmGateway(
