@@ -39,7 +39,9 @@ def benchmarks(repeat: int):
 
         warm_token = fresh_tokens(1)[0]
         per_request([warm_token])  # cached from here on
-        verifier = TokenVerifier(JwksKeys(f"{auth_url}/auth/.well-known/jwks.json"), auth_url, DEFAULT_AUDIENCE, None)
+        verifier = TokenVerifier(
+            JwksKeys(f"{auth_url}/auth/.well-known/jwks.json", client), auth_url, DEFAULT_AUDIENCE, None
+        )
         verifier.verify(warm_token)  # JWKS fetched once, as in a warm instance
 
         def offline(tokens: list[str]) -> float:

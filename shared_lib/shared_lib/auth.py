@@ -89,9 +89,8 @@ class JwksKeys:
     """Public keys by `kid` from a JWKS URL: cached, refetched on an unknown kid at most
     once per `min_refetch_seconds` so a flood of forged kids cannot hammer auth."""
 
-    def __init__(
-        self, url: str, http=None, ttl_seconds: float = 600, min_refetch_seconds: float = 30, clock=time.monotonic
-    ):
+    def __init__(self, url: str, http, ttl_seconds: float = 600, min_refetch_seconds: float = 30, clock=time.monotonic):
+        # `http`: the component's one httpx.Client, built in its composition root.
         self._url = url
         self._http = http
         self._ttl = ttl_seconds
@@ -118,9 +117,8 @@ class JwksKeys:
         import httpx
         import jwt
 
-        client = self._http or httpx
         try:
-            response = client.get(self._url, timeout=5.0)
+            response = self._http.get(self._url, timeout=5.0)
             response.raise_for_status()
             keyset = jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
@@ -223,6 +221,9 @@ class Authenticator:
     key checked by auth's `/auth/validate`."""
 
     def __init__(self, verifier: TokenVerifier, validate_url: str | None, http=None):
+        # API keys are checked over `http`, the component's one client: one is needed with a URL.
+        if validate_url and http is None:
+            raise ValueError("checking API keys at a validate_url needs the component's HTTP client")
         self._verifier = verifier
         self._validate_url = validate_url
         self._http = http
@@ -253,9 +254,8 @@ class Authenticator:
 
         if not self._validate_url:
             raise InvalidToken("keys_unavailable", "API keys cannot be checked: AUTH_URL is not configured")
-        client = self._http or httpx
         try:
-            response = client.post(self._validate_url, json={"token": token}, timeout=5.0)
+            response = self._http.post(self._validate_url, json={"token": token}, timeout=5.0)
             response.raise_for_status()
             answer = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -271,14 +271,13 @@ class Authenticator:
         )
 
 
-def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor: str, http=None) -> dict:
+def exchange_token(auth_url: str, headers: Mapping[str, str], scope: str, actor: str, http) -> dict:
     """A delegated token for `actor` from the caller's access token (auth's token exchange):
     `{"access_token", "expires_in", "scope", …}`. Raises InvalidToken when refused."""
     import httpx
 
-    client = http or httpx
     try:
-        response = client.post(
+        response = http.post(
             f"{auth_url}/auth/token-exchange",
             json={"scope": scope, "actor": actor},
             headers={"Authorization": f"Bearer {bearer_token(headers)}"},
@@ -315,7 +314,7 @@ def _token_type(token: str) -> str | None:
         return None
 
 
-def authenticator(settings, redis, http=None) -> Authenticator:
+def authenticator(settings, redis, http) -> Authenticator:
     """The standard Authenticator for a component: JWKS and validation from AUTH_URL, over
     `http` (the component's one httpx.Client, built in its composition root)."""
     if not settings.auth_url:

@@ -184,7 +184,7 @@ OPENAPI = {
             "get": {"security": _SECURE, "responses": {"200": _json(_RUN), **_errors(404)}},
         },
         "/api/settings": {
-            "get": {"security": _SECURE, "responses": {"200": _json(_SETTINGS), **_errors(403)}},
+            "get": {"security": _SECURE, "responses": {"200": _json(_SETTINGS), **_errors()}},
             "put": {
                 "security": _SECURE,
                 "requestBody": _body(
@@ -195,7 +195,7 @@ OPENAPI = {
                         "properties": {"monthly_budget_usd": _BUDGET},
                     }
                 ),
-                "responses": {"200": _json(_SETTINGS), **_errors(400, 403, 413, 415)},
+                "responses": {"200": _json(_SETTINGS), **_errors(400, 413, 415)},
             },
         },
         "/api/ws-ticket": {

@@ -44,7 +44,7 @@ def summary(http, analytics_url, headers):
 
 
 def test_a_key_holds_exactly_the_scopes_it_was_created_with(http, auth_url, redis, owner):
-    component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis)
+    component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis, http)
     for asked, held in (
         (None, ["usage:write"]),
         (["usage:read"], ["usage:read"]),

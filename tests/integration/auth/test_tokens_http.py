@@ -61,7 +61,7 @@ def test_validate_answers_the_contract(http, auth_url, unique):
 
 def test_tokens_verify_in_other_components_through_shared_lib_auth(http, auth_url, redis, unique):
     tokens = dev_login(http, auth_url, f"shared-{unique}@example.com")
-    component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis)
+    component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis, http)
     principal = component.authenticate(bearer(tokens["access_token"]))
     assert principal.user_id == tokens["user"]["user_id"] and principal.kind == "user"
     with pytest.raises(InvalidToken) as caught:
@@ -83,7 +83,7 @@ def test_org_api_keys_are_shown_once_hashed_and_revocable(http, auth_url, redis,
     listed = http.get(f"{auth_url}/auth/api-keys", headers=bearer(owner["access_token"])).json()["api_keys"]
     assert [k["id"] for k in listed] == [key["id"]] and "key" not in listed[0]
 
-    component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis)
+    component = authenticator(load_settings({"AUTH_URL": auth_url, "NETRA_ENV": "test"}), redis, http)
     machine = component.authenticate(bearer(key["key"]), allow_api_key=True)
     assert (machine.kind, machine.org_id, machine.permissions) == ("api_key", owner["user"]["org_id"], ("usage:write",))
     with pytest.raises(InvalidToken, match="access token"):
