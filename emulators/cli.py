@@ -203,7 +203,7 @@ def _env(ws: Workspace) -> int:
 
 
 def _import(ws: Workspace, args) -> int:
-    import httpx
+    import httpx  # heavy: kept off the start of every `netra` command
 
     if not args.file.is_file():
         print(f"netra: no file {args.file}", file=sys.stderr)

@@ -28,7 +28,7 @@ class DemoOptions:
 
 def seed_demo(url: Callable[[str], str], options: DemoOptions, say: Callable[[str], None] = print) -> dict | None:
     """Generate, send and wait until stored; returns the answer key (None when skipped)."""
-    import httpx
+    import httpx  # heavy: the CLI imports this module, and only seed-demo needs it
 
     with httpx.Client(timeout=120) as http:
         signed_in = http.post(f"{url('auth')}/auth/dev/login", json={"email": options.email} if options.email else {})

@@ -5,10 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 
+from werkzeug.serving import make_server
+
 
 def serve(app, host: str, port: int, name: str) -> int:
-    from werkzeug.serving import make_server
-
     server = make_server(host, port, app, threaded=True)
     print(f"{name} listening on http://{host}:{port}", flush=True)
     # shutdown() waits for serve_forever to return: call it off the signal handler's thread.

@@ -28,6 +28,8 @@ import sys
 import threading
 import time
 
+from flask import Flask, Response, jsonify, request
+
 from emulators.llm.answers import count_tokens, json_for, text_answer
 from emulators.serving import serve
 
@@ -66,8 +68,6 @@ class EmulatorState:
 
 
 def create_app(state: EmulatorState):
-    from flask import Flask, Response, jsonify, request
-
     app = Flask("llm-emulator")
 
     def error(status: int, kind: str, message: str, anthropic: bool):

@@ -15,12 +15,18 @@ import base64
 import dataclasses
 import hashlib
 import html
+import json
 import secrets
 import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+
+import jwt
+import yaml
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, jsonify, redirect, request
 
 from emulators.oauth.identities import TestIdentity, find, for_provider
 from emulators.serving import serve
@@ -49,8 +55,6 @@ class Client:
 
 class ProviderState:
     def __init__(self, clients: dict[str, Client]):
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
         self.clients = clients  # provider -> registered client
         self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "emulator-" + secrets.token_hex(4)
@@ -73,8 +77,6 @@ class ProviderState:
 
 
 def create_app(state: ProviderState):
-    from flask import Flask, jsonify, redirect, request
-
     app = Flask("oauth-emulator")
 
     def base() -> str:
@@ -195,10 +197,6 @@ def create_app(state: ProviderState):
 
     @app.get("/google/jwks")
     def jwks():
-        import json
-
-        import jwt
-
         key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(state.signing_key.public_key()))
         key.update(kid=state.kid, use="sig", alg="RS256")
         return {"keys": [key]}
@@ -259,8 +257,6 @@ def create_app(state: ProviderState):
 
 
 def _id_token(state: ProviderState, grant: Grant, issuer: str) -> str:
-    import jwt
-
     now = int(time.time())
     claims = {
         "iss": issuer,
@@ -278,8 +274,6 @@ def _id_token(state: ProviderState, grant: Grant, issuer: str) -> str:
 
 
 def _token_error(provider: str, code: str, description: str, status: int):
-    from flask import jsonify
-
     if provider == "github":  # GitHub answers errors with 200 and an error body
         return jsonify({"error": code, "error_description": description}), 200
     return jsonify({"error": code, "error_description": description}), status
@@ -311,8 +305,6 @@ def _sign_in_page(provider: str, params) -> str:
 
 def load_clients(secrets_file: Path | None) -> dict[str, Client]:
     """Client registrations: fixed local client ids, secrets from the local secrets file."""
-    import yaml
-
     values = yaml.safe_load(secrets_file.read_text()) if secrets_file and secrets_file.exists() else {}
     values = values or {}
     return {

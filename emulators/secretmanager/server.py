@@ -14,6 +14,7 @@ from concurrent import futures
 from pathlib import Path
 
 import grpc
+import yaml
 from google.cloud.secretmanager_v1 import types
 from google.protobuf import empty_pb2, timestamp_pb2
 
@@ -148,8 +149,6 @@ def build_server(store: SecretStore, address: str) -> tuple[grpc.Server, int]:
 
 def seed(store: SecretStore, project: str, path: Path) -> int:
     """Create one secret with one version per `name: value` in a YAML file; returns the count."""
-    import yaml
-
     values = yaml.safe_load(path.read_text()) or {}
     if not isinstance(values, dict):
         raise SystemExit(f"{path}: expected a mapping of secret name to value")

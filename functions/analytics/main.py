@@ -3,6 +3,8 @@
 
 import functions_framework
 
+from shared_lib.envelope import from_cloudevent
+
 from netra_analytics import bootstrap, routes
 
 # Read and validated at cold start: a bad setting stops the instance, named, before any request.
@@ -16,6 +18,4 @@ def analytics_api(request):
 
 @functions_framework.cloud_event
 def ingest_usage(event):
-    from shared_lib.envelope import from_cloudevent
-
     bootstrap.service().store_usage(from_cloudevent(event))

@@ -15,7 +15,9 @@ keeps its good records.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -86,9 +88,6 @@ def _csv(text: str) -> list[dict]:
     """CSV rows under their header's names: the JSON exports' field names, with JSON columns
     (LiteLLM's metadata and request_tags, Langfuse's usageDetails) as JSON text and token
     counts as numbers. Empty cells are absent fields."""
-    import csv
-    import io
-
     csv.field_size_limit(8 * 1024 * 1024)  # a LiteLLM row can carry whole messages
     reader = csv.DictReader(io.StringIO(text), strict=True)
     try:

@@ -17,6 +17,9 @@ A span is an LLM call when it names a model or counts tokens; any other span (HT
 chain step) is skipped and counted. Per the conventions, input tokens include cache reads
 and writes; a producer that counts them apart (Anthropic's API does) is recognised by the
 cache exceeding the input, and they are added.
+
+protobuf and opentelemetry-proto are imported where a body is decoded or answered: heavy SDKs,
+kept off the cold start.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import json
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -345,6 +349,4 @@ def response(rejected: int, message: str, content_type: str):
         answer.partial_success.error_message = message
     if content_type == PROTOBUF:
         return answer.SerializeToString(), 200, {"Content-Type": PROTOBUF, "Cache-Control": "no-store"}
-    import json
-
     return json.dumps(json_format.MessageToDict(answer)), 200, {"Content-Type": JSON, "Cache-Control": "no-store"}

@@ -13,7 +13,8 @@ from shared_lib.envelope import PubSubMessage
 from shared_lib.errors import Forbidden, Invalid, Unavailable
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
-from netra_analytics import importers, model_aliases, warehouse
+from netra_analytics import importers, model_aliases, otlp, warehouse
+from netra_analytics.profile import workload_profile
 
 log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = topics.USAGE_EVENTS
@@ -51,8 +52,6 @@ class AnalyticsService:
     ):
         """OTLP/HTTP traces: each LLM-call span is a usage event (an exporter's retry of the
         same spans is the same event ids, counted once); other spans are skipped."""
-        from netra_analytics import otlp
-
         spans = otlp.usage_rows(otlp.decode(otlp.body(raw, content_encoding, max_bytes), content_type))
         answer = self._accept(caller, spans.rows)
         rejected = answer["rejected"]
@@ -209,8 +208,6 @@ class AnalyticsService:
         return warehouse.unpriced(self.warehouse_client, caller.org_id, start_at, end_at)
 
     def workload_profile(self, caller: Principal, start: str | None, end: str | None) -> dict:
-        from netra_analytics.profile import workload_profile
-
         start_at, end_at = self._window(start, end)
         return workload_profile(self.warehouse_client, caller.org_id, start_at, end_at)
 

@@ -10,9 +10,12 @@ import dataclasses
 import datetime as dt
 import re
 import threading
+import time
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+
+from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
 from shared_lib.pricing import PRICED, CallUsage, canonical_model, price
 from shared_lib.usage import UsageEvent
@@ -101,8 +104,6 @@ def _applied(client) -> set[int]:
 
 
 def _claim(client, version: int) -> bool:
-    from clickhouse_connect.driver.exceptions import DatabaseError
-
     try:
         client.command(
             f"CREATE TABLE schema_migration_claim_{version:04d} (at DateTime DEFAULT now()) "
@@ -116,8 +117,6 @@ def _claim(client, version: int) -> bool:
 
 
 def _wait_applied(client, version: int, wait_seconds: float) -> None:
-    import time
-
     deadline = time.monotonic() + wait_seconds
     while version not in _applied(client):
         if time.monotonic() > deadline:
@@ -325,8 +324,6 @@ def _isolate(client, units: list[tuple[UsageEvent, list[list]]]) -> tuple[int, l
 
 def _unavailable(exc: Exception) -> bool:
     """The warehouse could not be reached: no row is to blame."""
-    from clickhouse_connect.driver.exceptions import OperationalError
-
     return isinstance(exc, (OperationalError, ConnectionError, TimeoutError))
 
 
