@@ -71,5 +71,5 @@ def test_a_second_dimension_splits_the_top_rows():
     answer = breakdown("spend", "feature", SUMMARY, top_n=2, within=within, within_dimension="model")
     chat = answer["rows"][0]["within"]
     assert chat["dimension"] == "model"
-    assert [(r["key"], r["share_pct"]) for r in chat["rows"]] == [("gpt-4o", 83.33), ("gpt-4o-mini", 16.67)]
+    assert [(r["key"], r["share_pct"]) for r in chat["rows"]] == [("gpt-4o", 83.3), ("gpt-4o-mini", 16.7)]
     assert "within" not in answer["rows"][1]

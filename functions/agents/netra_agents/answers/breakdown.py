@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from netra_agents.answers.money import ZERO, exact, share
+from netra_agents.answers.money import ZERO, exact, shown_share
 
 DEFAULT_TOP = 5
 SPLIT_TOP = 3  # top rows split by the second dimension
@@ -51,7 +51,7 @@ def row(group: dict, metric: str, whole) -> dict:
         "error_rate": group.get("error_rate"),
         "value": exact(value) if isinstance(value, Decimal) else value,
         # Latency and error rate do not add up: their rows show their share of the calls.
-        "share_pct": share(value if metric in ADDITIVE else group["calls"], whole),
+        "share_pct": shown_share(value if metric in ADDITIVE else group["calls"], whole),
     }
 
 

@@ -5,7 +5,7 @@ the agents format money."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal(0)
 
@@ -31,6 +31,15 @@ def usd(amount: Decimal) -> str:
 def share(part: Decimal | int, whole: Decimal | int) -> float:
     """`part` as a percent of `whole`, to two decimals (0 when there is no whole)."""
     return round(float(Decimal(part) / Decimal(whole) * 100), 2) if whole else 0.0
+
+
+def shown_share(part: Decimal | int, whole: Decimal | int) -> float:
+    """`part` as a percent of `whole` to one decimal, rounded half up from the exact values:
+    what the web app shows, and how its dashboard rounds the same share, so the two agree
+    (a share rounded to two decimals first, then to one, could differ by 0.1)."""
+    if not whole:
+        return 0.0
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def change_pct(current: Decimal, previous: Decimal) -> float | None:

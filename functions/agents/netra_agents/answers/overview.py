@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from netra_agents.answers.money import share
+from netra_agents.answers.money import shown_share
 
 TOP_FEATURES = 5
 
@@ -18,7 +18,7 @@ def overview(by_feature: dict, found: dict | None) -> dict:
             "key": g["key"],
             "calls": g["calls"],
             "cost_usd": g["cost_usd"],
-            "share_pct": share(Decimal(g["cost_usd"]), Decimal(totals["cost_usd"])),
+            "share_pct": shown_share(Decimal(g["cost_usd"]), Decimal(totals["cost_usd"])),
         }
         for g in features[:TOP_FEATURES]
     ]
