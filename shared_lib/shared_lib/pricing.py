@@ -80,6 +80,7 @@ def price(call: CallUsage) -> Price:
             call.output_tokens,
             call.cached_input_tokens,
             call.cache_write_tokens,
+            _today(),
         )
     else:
         plain = call.input_tokens - call.cached_input_tokens - call.cache_write_tokens
@@ -163,7 +164,7 @@ def _tier_starts(provider: str, model: str, day: str) -> frozenset[int]:
     from genai_prices.types import TieredPrices
 
     _, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
-    prices = info.get_prices(dt.datetime.now(dt.timezone.utc))
+    prices = info.get_prices(_priced_at(day))
     return frozenset(
         tier.start for value in vars(prices).values() if isinstance(value, TieredPrices) for tier in value.tiers
     )
@@ -173,14 +174,16 @@ def _tier_starts(provider: str, model: str, day: str) -> frozenset[int]:
 def _unit_prices(provider: str, model: str, day: str, tier_start: int) -> UnitPrices:
     # Probe with a prompt just inside the tier; costs are linear in each token kind there.
     size = tier_start + 1
-    base_in, _ = _catalog_cost(provider, model, size, 0, 0, 0)
-    read_in, _ = _catalog_cost(provider, model, size, 0, size, 0)
-    write_in, _ = _catalog_cost(provider, model, size, 0, 0, size)
-    _, out = _catalog_cost(provider, model, size, size, 0, 0)
+    base_in, _ = _catalog_cost(provider, model, size, 0, 0, 0, day)
+    read_in, _ = _catalog_cost(provider, model, size, 0, size, 0, day)
+    write_in, _ = _catalog_cost(provider, model, size, 0, 0, size, day)
+    _, out = _catalog_cost(provider, model, size, size, 0, 0, day)
     return UnitPrices(base_in / size, read_in / size, write_in / size, out / size)
 
 
-def _catalog_cost(provider, model, input_tokens, output_tokens, cache_read, cache_write) -> tuple[Decimal, Decimal]:
+def _catalog_cost(
+    provider, model, input_tokens, output_tokens, cache_read, cache_write, day: str
+) -> tuple[Decimal, Decimal]:
     from genai_prices import Usage, calc_price
 
     result = calc_price(
@@ -192,8 +195,17 @@ def _catalog_cost(provider, model, input_tokens, output_tokens, cache_read, cach
         ),
         model_ref=model,
         provider_id=provider,
+        genai_request_timestamp=_priced_at(day),
     )
     return Decimal(result.input_price), Decimal(result.output_price)
+
+
+def _priced_at(day: str) -> dt.datetime:
+    """The moment a day's prices are read at: noon UTC. The catalog has time-of-day prices
+    (DeepSeek's off-peak hours); read at whatever hour a process first priced a call, the
+    day's cached unit prices would differ by the hour it started. Noon gives the standard
+    price, the same whenever it is read."""
+    return dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.timezone.utc)
 
 
 def _today() -> str:

@@ -118,3 +118,11 @@ def test_unit_prices_agree_with_the_catalogs_own_calculation(provider, model):
         )
         assert ours.input_usd == reference.input_price, (size, cached, written)
         assert ours.output_usd == reference.output_price, (size, output)
+
+
+def test_prices_do_not_depend_on_the_hour_they_are_read_at():
+    # The catalog prices DeepSeek lower in its off-peak hours (16:30-00:30 UTC); a day's unit
+    # prices are read at noon, so a process that starts pricing at 17:00 agrees with one at 09:00.
+    from shared_lib.pricing import unit_prices
+
+    assert unit_prices("deepseek", "deepseek-reasoner").output * 1_000_000 == Decimal("2.19")
