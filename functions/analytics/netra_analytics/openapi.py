@@ -195,6 +195,16 @@ _ANSWERS = {
 }
 
 
+def _read(description: str, parameters: list, answer: str, schema: dict) -> dict:
+    """A read of the org's usage: a bearer token, its parameters, one answer and the read errors."""
+    return {
+        "security": [{"bearer": []}],
+        "description": description,
+        "parameters": parameters,
+        "responses": {"200": _answer(answer, schema), **{str(c): _ERROR for c in _READ_ERRORS}},
+    }
+
+
 def _answer(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -353,57 +363,45 @@ OPENAPI = {
             }
         },
         "/api/usage/prompts": {
-            "get": {
-                "security": [{"bearer": []}],
-                "description": "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
-                "parameters": [
+            "get": _read(
+                "Prompts sent more than once (prompt_hash) and shared prompt prefixes (prefix_hash), successful calls only.",
+                [
                     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                 ],
-                "responses": {
-                    "200": _answer("duplicate_prompts and shared_prefixes", _ANSWERS["prompts"]),
-                    **{str(c): _ERROR for c in _READ_ERRORS},
-                },
-            }
+                "duplicate_prompts and shared_prefixes",
+                _ANSWERS["prompts"],
+            )
         },
         "/api/usage/timeseries": {
-            "get": {
-                "security": [{"bearer": []}],
-                "description": "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
-                "parameters": [
+            "get": _read(
+                "Calls, errors, tokens and cost per day (daily rollup: whole UTC days) or hour (exact range, at most 31 days).",
+                [
                     *_RANGE,
                     {"name": "interval", "in": "query", "schema": {"enum": ["day", "hour"]}},
                     {"name": "group_by", "in": "query", "schema": {"enum": ["model", "provider", "feature"]}},
                     *_FILTERS,
                 ],
-                "responses": {
-                    "200": _answer("series of points", _ANSWERS["timeseries"]),
-                    **{str(c): _ERROR for c in _READ_ERRORS},
-                },
-            }
+                "series of points",
+                _ANSWERS["timeseries"],
+            )
         },
         "/api/usage/unpriced": {
-            "get": {
-                "security": [{"bearer": []}],
-                "description": "Calls whose model the price catalog does not know, per provider and model.",
-                "parameters": _RANGE,
-                "responses": {
-                    "200": _answer("unpriced calls and tokens", _ANSWERS["unpriced"]),
-                    **{str(c): _ERROR for c in _READ_ERRORS},
-                },
-            }
+            "get": _read(
+                "Calls whose model the price catalog does not know, per provider and model.",
+                _RANGE,
+                "unpriced calls and tokens",
+                _ANSWERS["unpriced"],
+            )
         },
         "/api/usage/profile": {
-            "get": {
-                "security": [{"bearer": []}],
-                "description": "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
+            "get": _read(
+                "Per workload (feature, provider, model, interactive, batch): tokens by kind, output distribution, "
                 "billed failures, repeated prompts, output tail and shared prefixes: what the optimizer reads.",
-                "parameters": _RANGE,
-                "responses": {
-                    "200": _answer("workloads", _ANSWERS["profile"]),
-                    **{str(c): _ERROR for c in _READ_ERRORS},
-                },
-            }
+                _RANGE,
+                "workloads",
+                _ANSWERS["profile"],
+            )
         },
         "/api/usage/model-names": {
             "get": {
