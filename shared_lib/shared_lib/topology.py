@@ -86,6 +86,9 @@ class Function:
     timeout_seconds: int
     memory_mb: int
     publishes: tuple[str, ...] = ()
+    # Requests one instance serves at once (GCP gives such an instance a whole CPU). The
+    # usage consumer takes several, so deliveries that arrive together share one write.
+    concurrency: int = 1
     uses: tuple[str, ...] = ()
     # Locally served by that HTTP function's process (embedded chDB opens its data path in
     # one process only); deployed, every function is its own service.
@@ -277,7 +280,7 @@ class _Parser:
             where,
             body,
             {"component", "entry_point", "trigger"},
-            {"secrets", "timeout_seconds", "memory_mb", "publishes", "uses", "local_host", "schedule"},
+            {"secrets", "timeout_seconds", "memory_mb", "concurrency", "publishes", "uses", "local_host", "schedule"},
         )
         trigger = body.get("trigger")
         if trigger is not None and trigger not in TRIGGERS:
@@ -308,6 +311,7 @@ class _Parser:
                 f"{where}.timeout_seconds", body.get("timeout_seconds", self.defaults["timeout_seconds"]), 1, 3600
             ),
             memory_mb=self.integer(f"{where}.memory_mb", body.get("memory_mb", self.defaults["memory_mb"]), 128, 32768),
+            concurrency=self.integer(f"{where}.concurrency", body.get("concurrency", 1), 1, 1000),
             publishes=self.names(f"{where}.publishes", body.get("publishes", [])),
             uses=self.datastores(f"{where}.uses", body.get("uses", [])),
             local_host=body.get("local_host"),

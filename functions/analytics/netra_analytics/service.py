@@ -14,6 +14,7 @@ from shared_lib.errors import Forbidden, Invalid, Unavailable
 from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
 from netra_analytics import importers, model_aliases, otlp, warehouse
+from netra_analytics.group_commit import GroupCommit
 from netra_analytics.profile import workload_profile
 
 log = logging.getLogger("netra.analytics")
@@ -33,6 +34,16 @@ class AnalyticsService:
     # The consumer's per-org lock where instances scale out (ingest_lock.RedisOrgLock);
     # None: one lock per process (warehouse.insert), enough for the one local process.
     ingest_lock: object = None
+
+    def __post_init__(self):
+        # Deliveries of one org that arrive while its previous write runs are written
+        # together: one insert, whose cost is mostly fixed, for all of them.
+        self._deliveries = GroupCommit(self._store_deliveries, size=lambda item: len(item[0].events))
+
+    def _store_deliveries(self, org_id: str, items) -> list[warehouse.Stored]:
+        deliveries = [delivery for delivery, _ in items]
+        aliases = {org_id: items[-1][1]}  # the org's names as the last delivery read them
+        return warehouse.insert_deliveries(self.warehouse_client, deliveries, self.clock(), aliases, self.ingest_lock)
 
     # --- ingest ---------------------------------------------------------------------
 
@@ -122,10 +133,8 @@ class AnalyticsService:
                 )
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
-        aliases = {batch.org_id: model_aliases.for_org(self.warehouse_client, batch.org_id)}
-        stored = warehouse.insert(
-            self.warehouse_client, events, batch.accepted_at or now, now, aliases, lock=self.ingest_lock
-        )
+        aliases = model_aliases.for_org(self.warehouse_client, batch.org_id)
+        stored = self._deliveries.submit(batch.org_id, (warehouse.Delivery(events, batch.accepted_at or now), aliases))
         refused += stored.refused
         for row in refused:
             log.warning(

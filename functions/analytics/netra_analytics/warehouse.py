@@ -192,6 +192,15 @@ def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] |
     ]
 
 
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """Events accepted together (one Pub/Sub message): `accepted_at` is when intake accepted
+    them (a redelivery carries its original one, so it never undoes a later re-send)."""
+
+    events: list[UsageEvent]
+    accepted_at: dt.datetime
+
+
 def insert(
     client,
     events: list[UsageEvent],
@@ -200,33 +209,58 @@ def insert(
     aliases: Mapping[str, Mapping[str, str]] | None = None,
     lock=None,
 ) -> Stored:
-    """Store events so that each event id counts once in every view (ADR 0008).
+    """Store events accepted together: `insert_deliveries` of one delivery."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return insert_deliveries(client, [Delivery(events, accepted_at or now)], now, aliases, lock)[0]
+
+
+def insert_deliveries(
+    client,
+    deliveries: list[Delivery],
+    now: dt.datetime | None = None,
+    aliases: Mapping[str, Mapping[str, str]] | None = None,
+    lock=None,
+) -> list[Stored]:
+    """Store deliveries so that each event id counts once in every view (ADR 0008); one
+    `Stored` per delivery.
 
     Under the org's lock (`lock(org_id)`, a context manager; by default one per process:
-    the consumer locally is one process, in GCP a Redis lock is passed) the batch's event
-    ids are looked up by key, and only what changes is written: a new event as a +1 row,
-    a re-send accepted later than the stored version as the old row cancelled (-1) and
-    the new one (+1), an identical or older redelivery not at all. `accepted_at` is when
-    intake accepted the request (a redelivery carries its original one, so it never undoes
-    a later re-send); within a batch the later row wins. The hourly rollup is fed from the
-    same insert (a materialized view summing by sign). One insert is one part, so a batch
-    is stored whole or not at all; when the warehouse refuses it, the rows it refuses alone
-    are set aside. `aliases`: each org's own model names (org id -> name as sent -> model).
+    the consumer locally is one process, in GCP a Redis lock is passed) the event ids are
+    looked up by key, and only what changes is written: a new event as a +1 row, a re-send
+    accepted later than the stored version as the old row cancelled (-1) and the new one
+    (+1), an identical or older redelivery not at all. Among the deliveries, the version
+    accepted last wins (within one, the later row). The rollups are fed from the same
+    insert (materialized views summing by sign). One insert per org is one part, so the
+    deliveries are stored whole or not at all; when the warehouse refuses it, the rows it
+    refuses alone are set aside, each reported by the delivery that carried it. `aliases`:
+    each org's own model names (org id -> name as sent -> model).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    accepted_at = accepted_at or now
-    latest = {}
-    for event in events:  # within a batch the later row of an event id wins, as across batches
-        latest[(event.org_id, event.event_id)] = event
-    by_org: dict[str, list[UsageEvent]] = {}
-    for event in latest.values():
-        by_org.setdefault(event.org_id, []).append(event)
-    total = Stored(0, [])
-    for org_id, org_events in by_org.items():
+    latest: dict[tuple[str, str], tuple[UsageEvent, dt.datetime, int]] = {}
+    for index, delivery in enumerate(deliveries):
+        for event in delivery.events:
+            key = (event.org_id, event.event_id)
+            kept = latest.get(key)
+            if kept is None or _instant(kept[1]) <= _instant(delivery.accepted_at):
+                latest[key] = (event, delivery.accepted_at, index)
+    by_org: dict[str, list[tuple[UsageEvent, dt.datetime]]] = {}
+    for event, accepted_at, _ in latest.values():
+        by_org.setdefault(event.org_id, []).append((event, accepted_at))
+    refused: list[dict] = []
+    for org_id, versions in by_org.items():
         with (lock or _process_lock)(org_id):
-            stored = _insert_org(client, org_id, org_events, accepted_at, now, (aliases or {}).get(org_id))
-        total = Stored(total.rows + stored.rows, total.refused + stored.refused)
-    return total
+            refused += _insert_org(client, org_id, versions, now, (aliases or {}).get(org_id))
+    # A refused row is reported by the delivery whose version was written; an event id
+    # counts once per delivery.
+    refused_by: list[list[dict]] = [[] for _ in deliveries]
+    for row in refused:
+        refused_by[latest[(row["org_id"], row["event_id"])][2]].append(
+            {"event_id": row["event_id"], "error": row["error"]}
+        )
+    return [
+        Stored(len({(e.org_id, e.event_id) for e in delivery.events}) - len(own), own)
+        for delivery, own in zip(deliveries, refused_by, strict=True)
+    ]
 
 
 _LOCKS: dict[str, threading.Lock] = {}
@@ -244,14 +278,15 @@ def _process_lock(org_id: str):
 def _insert_org(
     client,
     org_id: str,
-    events: list[UsageEvent],
-    accepted_at: dt.datetime,
+    versions: list[tuple[UsageEvent, dt.datetime]],
     now: dt.datetime,
     aliases: Mapping[str, str] | None,
-) -> Stored:
-    current = _current_rows(client, org_id, [event.event_id for event in events])
+) -> list[dict]:
+    """Write what changes for these versions (one per event id) of one org; returns the rows
+    the warehouse refused alone: [{"org_id", "event_id", "error"}]."""
+    current = _current_rows(client, org_id, [event.event_id for event, _ in versions])
     units = []  # per event, the rows that must go in together: [+new] or [-old, +new]
-    for event in events:
+    for event, accepted_at in versions:
         row = priced_row(event, now, aliases) + [accepted_at, 1]
         old = current.get(event.event_id)
         if old is None:
@@ -260,19 +295,18 @@ def _insert_org(
             units.append((event, [old[:_SIGN] + [-1], row]))
         # else: this version or a later one is stored already
     if not units:
-        return Stored(len(events), [])
+        return []
     try:
         _write(client, [row for _, rows in units for row in rows])
-        return Stored(len(events), [])
+        return []
     except Exception as exc:
         if _unavailable(exc) or len(units) == 1:
             raise  # the warehouse, not a row: retried as a whole
         middle = len(units) // 2
         (stored, refused), (more, also) = _isolate(client, units[:middle]), _isolate(client, units[middle:])
-        stored, refused = stored + more, refused + also
-        if not stored:
+        if not stored + more:
             raise  # nothing went in: more likely the warehouse than every row
-        return Stored(stored + len(events) - len(units), refused)
+        return [{"org_id": org_id, **row} for row in refused + also]
 
 
 _ACCEPTED, _SIGN = len(COLUMNS) - 1, len(COLUMNS)

@@ -11,7 +11,12 @@ from shared_lib.config import Settings
 def _grpc_channel(settings: Settings):
     import grpc
 
-    return grpc.insecure_channel(settings.pubsub_emulator_host)
+    # gRPC's default 4 MB receive limit is below what a pull of a few usage batches returns
+    # (up to 4 MB each); the SDK's own channel to Pub/Sub has no limit either.
+    return grpc.insecure_channel(
+        settings.pubsub_emulator_host,
+        options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)],
+    )
 
 
 def publisher_client(settings: Settings):

@@ -37,6 +37,9 @@ resource "google_cloudfunctions2_function" "function" {
   service_config {
     available_memory                 = "${try(each.value.memory_mb, var.function_defaults.memory_mb)}M"
     timeout_seconds                  = try(each.value.timeout_seconds, var.function_defaults.timeout_seconds)
+    # More than one request at a time needs a whole CPU on Cloud Run functions.
+    max_instance_request_concurrency = try(each.value.concurrency, 1)
+    available_cpu                    = try(each.value.concurrency, 1) > 1 ? "1" : null
     min_instance_count               = lookup(var.min_instances, each.key, 0)
     max_instance_count               = var.max_instances
     service_account_email            = var.service_accounts[each.key]

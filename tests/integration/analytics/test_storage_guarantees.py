@@ -143,6 +143,28 @@ def test_concurrent_duplicate_deliveries_count_once(client):
     )
 
 
+def test_deliveries_written_together_keep_the_version_accepted_last(client):
+    # The consumer writes deliveries that arrive together in one insert (group commit).
+    first = warehouse.Delivery(events("org-g", {"event_id": "g1"}, {"event_id": "g2"}), NOW)
+    resent = warehouse.Delivery(
+        events("org-g", {"event_id": "g2", "timestamp": "2026-11-21T10:00:00Z"}, {"event_id": "g3"}), NOW + LATER
+    )
+    late = warehouse.Delivery(events("org-g", {"event_id": "g1", "timestamp": "2026-11-22T10:00:00Z"}), NOW - LATER)
+    bad = dataclasses.replace(resent.events[1], event_id="g-bad", latency_ms=5_000_000_000)
+    also = warehouse.Delivery([bad, *events("org-g", {"event_id": "g4"})], NOW)
+    stored = warehouse.insert_deliveries(client, [first, resent, late, also], NOW)
+    assert [(s.rows, [r["event_id"] for r in s.refused]) for s in stored] == [
+        (2, []),
+        (2, []),
+        (1, []),  # g1 here was accepted before `first` took it: `first`'s version stays
+        (1, ["g-bad"]),
+    ]
+    # g1 as first sent (the late one was accepted before it), g2 as re-sent, g3, g4.
+    assert views(client, "org-g")["days"] == [("2026-11-20", 3), ("2026-11-21", 1)]
+    warehouse.insert(client, first.events, accepted_at=NOW)  # a redelivery changes nothing
+    assert views(client, "org-g")["days"] == [("2026-11-20", 3), ("2026-11-21", 1)]
+
+
 @pytest.fixture
 def unmigrated(tmp_path):
     client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path}"}))

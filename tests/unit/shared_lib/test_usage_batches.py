@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from shared_lib.contracts import usage_events
 from shared_lib.contracts.usage_events import EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES, InvalidBatch, messages, parse
 from shared_lib.usage import parse_batch
 
@@ -29,7 +30,7 @@ def accepted(n: int, **fields):
     return events
 
 
-def test_large_events_are_split_by_size_and_small_ones_by_count():
+def test_large_events_are_split_by_size_and_small_ones_by_count(monkeypatch):
     # ~200 KB of 4-byte characters each: written as UTF-8, not as \\ud83d\\ude42 escapes (3x the bytes).
     big = accepted(60, metadata={f"k{n}": "🙂" * 1024 for n in range(50)})
     sent = messages("org", [e.to_json() for e in big], NOW)
@@ -37,8 +38,13 @@ def test_large_events_are_split_by_size_and_small_ones_by_count():
     bodies = [json.loads(m) for m in sent]
     assert [e["event_id"] for b in bodies for e in b["events"]] == [e.event_id for e in big]
     assert {(b["org_id"], b["accepted_at"]) for b in bodies} == {("org", NOW.isoformat())}
+    # Real small events fill the byte budget before the count one (~420 bytes each here).
     small = messages("org", [e.to_json() for e in accepted(EVENTS_PER_MESSAGE + 1)], NOW)
-    assert [len(json.loads(m)["events"]) for m in small] == [EVENTS_PER_MESSAGE, 1]
+    assert sum(len(json.loads(m)["events"]) for m in small) == EVENTS_PER_MESSAGE + 1
+    assert all(len(m) <= MAX_MESSAGE_BYTES for m in small)
+    monkeypatch.setattr(usage_events, "EVENTS_PER_MESSAGE", 50)
+    counted = messages("org", [e.to_json() for e in accepted(101)], NOW)
+    assert [len(json.loads(m)["events"]) for m in counted] == [50, 50, 1]
 
 
 def test_a_batch_reads_back_with_when_it_was_accepted():
