@@ -157,7 +157,9 @@ class UsageEvent:
     finish_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
+        # Field by field, not dataclasses.asdict: its deep copy cost ~40 us an event, more
+        # than validating the event (every accepted event is encoded once for the queue).
+        out = dict(vars(self))  # the fields, in their order (no __slots__)
         out["timestamp"] = self.timestamp.isoformat()
         out["cost_usd"] = None if self.cost_usd is None else str(self.cost_usd)
         out["metadata"] = dict(self.metadata)

@@ -1,9 +1,10 @@
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 
-from shared_lib.usage import InvalidRow, parse_batch
+from shared_lib.usage import InvalidRow, parse_batch, parse_row
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -44,6 +45,18 @@ def test_a_good_row_is_normalised_and_takes_the_callers_org():
         NOW - dt.timedelta(minutes=1),
     )
     assert event.to_json()["timestamp"] == "2026-11-25T11:59:00+00:00"
+
+
+def test_an_event_reads_back_from_its_queued_json_unchanged():
+    # What intake queues (to_json) is what the consumer validates again (parse_row).
+    [event], _ = parse_batch(
+        [row(cost_usd="0.0175", price_version="v9", finish_reason="length", cache_write_tokens=7, batch=True)],
+        "org-a",
+        NOW,
+    )
+    queued = json.loads(json.dumps(event.to_json()))
+    assert list(queued)[:3] == ["event_id", "timestamp", "org_id"] and queued["cost_usd"] == "0.0175"
+    assert parse_row({k: v for k, v in queued.items() if v is not None}, "org-a", NOW, check_window=False) == event
 
 
 def test_defaults_for_optional_fields():
