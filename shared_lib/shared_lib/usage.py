@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -184,19 +183,28 @@ def parse_batch(rows: Any, org_id: str, now: dt.datetime | None = None) -> tuple
     if not isinstance(rows, list):
         raise InvalidRow("the body must be a JSON array (or NDJSON) of usage events")
     now = now or dt.datetime.now(dt.timezone.utc)
-    accepted, rejected = [], []
+    accepted, rejected, moments = [], [], {}
     for index, row in enumerate(rows):
         try:
             if isinstance(row, InvalidRow):
                 raise row
-            accepted.append(parse_row(row, org_id, now))
+            accepted.append(parse_row(row, org_id, now, moments=moments))
         except InvalidRow as exc:
             rejected.append({"index": index, "error": str(exc)})
     return accepted, rejected
 
 
-def parse_row(row: Any, org_id: str, now: dt.datetime, check_window: bool = True) -> UsageEvent:
+def parse_row(
+    row: Any,
+    org_id: str,
+    now: dt.datetime,
+    check_window: bool = True,
+    *,
+    moments: dict[str, dt.datetime] | None = None,
+) -> UsageEvent:
     """One validated event; `check_window=False` when re-reading an event accepted earlier.
+    `moments`: the timestamp strings of a batch read so far, kept by its caller (as
+    `parse_batch` does), so that a time the batch repeats is read once.
 
     The checks run in a fixed order (the first failing one is the row's reason), and the
     common case of each is the first thing tried: this runs twice per event on the ingest
@@ -233,7 +241,7 @@ def parse_row(row: Any, org_id: str, now: dt.datetime, check_window: bool = True
     finish_reason = get("finish_reason")
     if finish_reason is not None and finish_reason not in FINISH_REASONS:
         raise InvalidRow(f"finish_reason must be one of {', '.join(FINISH_REASONS)}, got {finish_reason!r}")
-    timestamp = _timestamp(get("timestamp"), now, check_window)
+    timestamp = _timestamp(get("timestamp"), now, check_window, moments)
     user_id = _text(row, "user_id", False, "") or ""
     feature = _text(row, "feature", False, "default") or "default"
     model = _text(row, "model", True)
@@ -359,21 +367,16 @@ def _money(value) -> Decimal:
     return amount if stored == amount else stored
 
 
-def _timestamp(value, now: dt.datetime, check_window: bool = True) -> dt.datetime:
-    if isinstance(value, str):
-        return _iso_timestamp(value, now, check_window)
-    return _in_window(_moment(value), now, check_window)
-
-
-@functools.lru_cache(maxsize=4096)
-def _iso_timestamp(value: str, now: dt.datetime, check_window: bool) -> dt.datetime:
-    """`_timestamp` of a string, remembered: a batch's rows (read with one `now`) often
-    share a timestamp (a report per hour, an import's rounded times), and a datetime is
-    immutable. A refused string raises each time (exceptions are not cached)."""
-    return _in_window(_moment(value), now, check_window)
-
-
-def _in_window(moment: dt.datetime, now: dt.datetime, check_window: bool) -> dt.datetime:
+def _timestamp(value, now: dt.datetime, check_window: bool, moments: dict[str, dt.datetime] | None) -> dt.datetime:
+    # A batch's rows often share a time (a report per hour, an import's rounded times):
+    # each string is read once per batch. Only what is read is kept, so a refused one
+    # is refused in every row that has it.
+    if moments is not None and type(value) is str:
+        moment = moments.get(value)
+        if moment is None:
+            moment = moments[value] = _moment(value)
+    else:
+        moment = _moment(value)
     if not check_window:
         return moment
     if moment > now + MAX_FUTURE:

@@ -118,6 +118,11 @@ def test_a_repeated_timestamp_is_read_once_and_checked_against_each_now():
     # A refused string is refused each time, not once.
     _, rejected = parse_batch([{**row, "timestamp": "yesterday"} for row in rows], "org-a", NOW)
     assert [r["error"] for r in rejected] == ["timestamp must be ISO 8601 or epoch seconds, got 'yesterday'"] * 3
+    # A caller reading a batch row by row (the consumer) keeps the times read so far.
+    moments: dict = {}
+    for row in rows:
+        parse_row(row, "org-a", NOW, check_window=False, moments=moments)
+    assert moments == {"2026-11-25T12:04:00+00:00": NOW + dt.timedelta(minutes=4)}
 
 
 def test_empty_metadata_is_each_events_own_empty_mapping():
