@@ -66,33 +66,144 @@ def catalog_version() -> str:
 
 
 def price(call: CallUsage) -> Price:
-    provider = provider_id(call.provider)
-    call = dataclasses.replace(call, model=canonical_model(call.provider, call.model))
-    try:
-        rates = unit_prices(provider, call.model, call.input_tokens)
-    except LookupError as exc:
-        return Price(UNPRICED, None, None, None, catalog_version(), str(exc))
-    if rates is None:  # exactly on a tier boundary: let the catalog decide which side
-        input_usd, output_usd = _catalog_cost(
-            provider,
-            call.model,
-            call.input_tokens,
-            call.output_tokens,
-            call.cached_input_tokens,
-            call.cache_write_tokens,
-            _today(),
+    return PriceBook().price(
+        call.provider,
+        call.model,
+        call.input_tokens,
+        call.output_tokens,
+        call.cached_input_tokens,
+        call.cache_write_tokens,
+        call.batch,
+    )
+
+
+class PriceBook:
+    """One day's catalog prices for many calls, as `price` prices each one.
+
+    What a call's price depends on besides its token counts (the provider's catalog id, the
+    model's catalog name, its price tiers, the tier's unit prices, the batch discount) is
+    looked up once per distinct provider and model as sent, not per call: in a batch of
+    usage events a few models recur thousands of times, and the look-ups cost more than the
+    arithmetic. The day is fixed when the book is made (today, by default), so one batch is
+    priced on one day's prices even across midnight.
+    """
+
+    def __init__(self, day: str | None = None) -> None:
+        self.day = day or _today()
+        self.version = catalog_version()
+        self._models: dict[tuple[str, str], _ModelPrices] = {}
+
+    def price(
+        self,
+        provider: str,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        cached_input_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        batch: bool = False,
+    ) -> Price:
+        """The price of one call; its counts as `CallUsage` holds them (a validated
+        `UsageEvent`'s are): not checked again here."""
+        split = self._split(
+            provider, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, batch
         )
-    else:
-        plain = call.input_tokens - call.cached_input_tokens - call.cache_write_tokens
-        input_usd = (
-            plain * rates.input
-            + call.cached_input_tokens * rates.cache_read
-            + call.cache_write_tokens * rates.cache_write
+        if isinstance(split, Price):
+            return split  # unpriced
+        input_usd, output_usd = split
+        return Price(PRICED, input_usd + output_usd, input_usd, output_usd, self.version)
+
+    def cost(
+        self,
+        provider: str,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        cached_input_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        batch: bool = False,
+    ) -> Decimal | None:
+        """`price(...).cost_usd` of a priced call, None of an unpriced one, without making
+        a Price (which costs as much as the arithmetic): what storing a batch needs."""
+        split = self._split(
+            provider, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, batch
         )
-        output_usd = call.output_tokens * rates.output
-    factor = BATCH_DISCOUNT.get(provider, Decimal(1)) if call.batch else Decimal(1)
-    input_usd, output_usd = input_usd * factor, output_usd * factor
-    return Price(PRICED, input_usd + output_usd, input_usd, output_usd, catalog_version())
+        return None if isinstance(split, Price) else split[0] + split[1]
+
+    def _split(
+        self, provider, model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, batch
+    ) -> tuple[Decimal, Decimal] | Price:
+        """(input USD, output USD) of a call, or the Price of an unpriced one."""
+        found = self._models.get((provider, model))
+        if found is None:
+            found = self._models[(provider, model)] = _ModelPrices.of(provider, model, self.day)
+        rates = found.rates(input_tokens)
+        if isinstance(rates, Price):
+            return rates
+        if rates is None:  # exactly on a tier boundary: let the catalog decide which side
+            input_usd, output_usd = _catalog_cost(
+                found.provider,
+                found.model,
+                input_tokens,
+                output_tokens,
+                cached_input_tokens,
+                cache_write_tokens,
+                self.day,
+            )
+        else:
+            plain = input_tokens - cached_input_tokens - cache_write_tokens
+            input_usd = (
+                plain * rates.input + cached_input_tokens * rates.cache_read + cache_write_tokens * rates.cache_write
+            )
+            output_usd = output_tokens * rates.output
+        # Outside a batch nothing is multiplied: x * 1 would keep x's digits and exponent.
+        if batch:
+            return input_usd * found.batch_factor, output_usd * found.batch_factor
+        return input_usd, output_usd
+
+
+_ONE = Decimal(1)
+
+
+class _ModelPrices:
+    """A model's prices on one day, under the catalog's names of its provider and model:
+    its tier starts, and each tier's unit prices once a call needs them."""
+
+    def __init__(self, provider: str, model: str, day: str) -> None:
+        self.provider, self.model, self.day = provider, model, day
+        self.batch_factor = BATCH_DISCOUNT.get(provider, _ONE)
+        self.version = catalog_version()
+        self._tiers: dict[int, UnitPrices | Price] = {}
+        try:
+            self._starts: frozenset[int] | Price = _tier_starts(provider, model, day)
+        except LookupError as exc:  # a model the catalog does not know: each call of it is unpriced
+            self._starts = self._unpriced(exc)
+
+    @classmethod
+    def of(cls, provider: str, model: str, day: str) -> _ModelPrices:
+        """For a provider and model as a call names them."""
+        return cls(provider_id(provider), canonical_model(provider, model), day)
+
+    def rates(self, input_tokens: int) -> UnitPrices | Price | None:
+        """What `unit_prices` answers for a call of this prompt size: its tier's unit prices,
+        None exactly on a tier boundary, or (for its LookupError) the unpriced Price."""
+        starts = self._starts
+        if isinstance(starts, Price):
+            return starts
+        tier_start = _tier_start(starts, input_tokens)
+        if tier_start is None:
+            return None
+        rates = self._tiers.get(tier_start)
+        if rates is None:
+            try:
+                rates = _unit_prices(self.provider, self.model, self.day, tier_start)
+            except LookupError as exc:
+                rates = self._unpriced(exc)
+            self._tiers[tier_start] = rates
+        return rates
+
+    def _unpriced(self, exc: LookupError) -> Price:
+        return Price(UNPRICED, None, None, None, self.version, str(exc))
 
 
 def canonical_model(provider: str, model: str) -> str:
@@ -152,10 +263,17 @@ def unit_prices(provider: str, model: str, input_tokens: int = 0) -> UnitPrices 
     per call), then a call's cost is four multiplications. Raises LookupError when unknown.
     """
     starts = _tier_starts(provider, model, _today())
+    tier_start = _tier_start(starts, input_tokens)
+    return None if tier_start is None else _unit_prices(provider, model, _today(), tier_start)
+
+
+def _tier_start(starts: frozenset[int], input_tokens: int) -> int | None:
+    """Where the price tier of a prompt of this size starts; None exactly on a boundary."""
+    if not starts:
+        return 0  # one price for every prompt size, as most models have
     if input_tokens in starts:
         return None
-    tier_start = max((s for s in starts if s < input_tokens), default=0)
-    return _unit_prices(provider, model, _today(), tier_start)
+    return max((s for s in starts if s < input_tokens), default=0)
 
 
 @functools.lru_cache(maxsize=4096)

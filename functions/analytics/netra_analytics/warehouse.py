@@ -11,13 +11,13 @@ import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from shared_lib.pricing import PRICED, CallUsage, canonical_model, price
+from shared_lib.pricing import PRICED, UNPRICED, PriceBook, canonical_model
 from shared_lib.usage import UsageEvent
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -136,30 +136,50 @@ def _statements(sql: str) -> list[str]:
 
 def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] | None = None) -> list:
     """The warehouse row of an event: the provided cost and the catalog's, side by side."""
-    # Stored under the catalog's name of its model (one group for gpt-4o-mini and
-    # gpt-4o-mini-2024-07-18, and for an org's own name of it: `aliases`), the name as
-    # sent kept in metadata.
-    named = (aliases or {}).get(event.model, event.model)
-    model, metadata = canonical_model(event.provider, named), dict(event.metadata)
-    if model != event.model:
-        metadata.setdefault(MODEL_AS_SENT, event.model)
-    catalog = price(
-        CallUsage(
+    return priced_rows([event], now, aliases)[0]
+
+
+def priced_rows(events: Iterable[UsageEvent], now: dt.datetime, aliases: Mapping[str, str] | None = None) -> list[list]:
+    """The warehouse rows of a batch of events, each as `priced_row` makes it: the stored
+    name and the prices of each provider and model are looked up once per batch (on one
+    day's prices), not per event. `aliases`: the org's own model names (name as sent ->
+    model)."""
+    book = PriceBook()
+    names: dict[tuple[str, str], str] = {}
+    rows = []
+    for event in events:
+        model = names.get((event.provider, event.model))
+        if model is None:
+            model = names[(event.provider, event.model)] = _stored_model(event.provider, event.model, aliases)
+        computed = book.cost(
             event.provider,
             model,
             event.input_tokens,
             event.output_tokens,
             event.cached_input_tokens,
             event.cache_write_tokens,
-            event.reasoning_tokens,
             event.batch,
         )
-    )
-    computed = catalog.cost_usd if catalog.status == PRICED else None
+        rows.append(_row(event, model, computed, book.version, now))
+    return rows
+
+
+def _stored_model(provider: str, model: str, aliases: Mapping[str, str] | None) -> str:
+    # Stored under the catalog's name of its model (one group for gpt-4o-mini and
+    # gpt-4o-mini-2024-07-18, and for an org's own name of it: `aliases`), the name as
+    # sent kept in metadata.
+    return canonical_model(provider, (aliases or {}).get(model, model))
+
+
+def _row(event: UsageEvent, model: str, computed: Decimal | None, catalog_version: str, now: dt.datetime) -> list:
+    """`computed`: the catalog's cost of the event, None when it has no price for it."""
+    metadata = dict(event.metadata)
+    if model != event.model:
+        metadata.setdefault(MODEL_AS_SENT, event.model)
     if event.cost_usd is not None:
-        cost, status, version = event.cost_usd, "provided", event.price_version or catalog.price_version
+        cost, status, version = event.cost_usd, "provided", event.price_version or catalog_version
     else:
-        cost, status, version = computed, catalog.status, catalog.price_version
+        cost, status, version = computed, PRICED if computed is not None else UNPRICED, catalog_version
     return [
         event.event_id,
         event.org_id,
