@@ -35,8 +35,10 @@ def migrate(client, wait_seconds: float = 120.0, cluster: str | None = None) -> 
     warehouse (CLICKHOUSE_CLUSTER), None on one node.
     """
     layout = Layout(cluster)
-    _check_layout(client, layout)
-    client.command(layout.render(BOOKKEEPING))
+    if not _check_layout(client, layout):
+        # Only while it is missing: on a cluster every DDL waits for every replica, and an
+        # instance must start while one is down.
+        client.command(layout.render(BOOKKEEPING))
     done = []
     for path in sorted(MIGRATIONS.iterdir()):
         found = _NAME.match(path.name)
@@ -55,8 +57,9 @@ def migrate(client, wait_seconds: float = 120.0, cluster: str | None = None) -> 
     return done
 
 
-def _check_layout(client, layout: Layout) -> None:
-    """Stop before any DDL where the layout cannot be the warehouse's.
+def _check_layout(client, layout: Layout) -> bool:
+    """Stop before any DDL where the layout cannot be the warehouse's; whether the warehouse
+    has its bookkeeping table yet.
 
     The bookkeeping table's engine records the layout a warehouse was created with: tables
     made on one node are not replicated, and naming a cluster later would only add replicas
@@ -81,6 +84,7 @@ def _check_layout(client, layout: Layout) -> None:
         raise RuntimeError(
             f"the warehouse was created on a cluster (schema_migrations is {bookkeeping}): set CLICKHOUSE_CLUSTER"
         )
+    return bool(bookkeeping)
 
 
 def _applied(client) -> set[int]:

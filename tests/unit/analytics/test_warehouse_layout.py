@@ -1,5 +1,7 @@
 """The migrations as each warehouse layout runs them (ADR 0013), against hand-written DDL."""
 
+import re
+
 import pytest
 
 from netra_analytics import schema
@@ -119,3 +121,58 @@ def test_statements_a_cluster_cannot_take_are_refused(statement):
 def test_a_cluster_name_is_checked(name):
     with pytest.raises(ValueError):
         Layout(name)
+
+
+class RecordingWarehouse:
+    """Answers the runner's two questions (the database's and bookkeeping's engines; the
+    versions applied) and records every statement it is sent."""
+
+    def __init__(self, database_engine: str, bookkeeping_engine: str, applied: set[int]):
+        self.engines, self.applied, self.commands = (database_engine, bookkeeping_engine), applied, []
+
+    def query(self, sql):
+        rows = [self.engines] if "system.databases" in sql else [(v,) for v in sorted(self.applied)]
+        return type("Result", (), {"result_rows": rows})()
+
+    def command(self, sql):
+        self.commands.append(sql)
+
+    def insert(self, table, rows, column_names):
+        self.applied.add(rows[0][0])
+
+
+def test_a_new_warehouse_on_a_cluster_gets_every_schema_statement_on_every_replica():
+    warehouse = RecordingWarehouse("Atomic", "", set())
+    assert schema.migrate(warehouse, cluster="netra") == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert warehouse.commands[0] == CLUSTER.render(schema.BOOKKEEPING)
+    assert warehouse.commands[1].startswith("CREATE TABLE schema_migration_claim_0001 ON CLUSTER 'netra' (")
+    migrations = _every_statement()[1:]
+    claims = [c for c in warehouse.commands if "schema_migration_claim_" in c]
+    assert len(claims) == 8 and len(warehouse.commands) == 1 + len(claims) + len(migrations)
+    inserts = [c for c in warehouse.commands if "ON CLUSTER" not in c]
+    assert [re.search(r"INSERT INTO \w+", c).group() for c in inserts] == [
+        "INSERT INTO usage_events_by_id",
+        "INSERT INTO usage_events",
+    ]
+
+
+def test_a_migrated_warehouse_starts_without_any_ddl():
+    # On a cluster every DDL waits for every replica: an instance starts with one of them down.
+    warehouse = RecordingWarehouse("Atomic", "ReplicatedMergeTree", set(range(1, 9)))
+    assert schema.migrate(warehouse, cluster="netra") == []
+    assert warehouse.commands == []
+
+
+@pytest.mark.parametrize(
+    ("engines", "cluster", "problem"),
+    [
+        (("Replicated", ""), "netra", "leave CLICKHOUSE_CLUSTER unset"),  # ClickHouse Cloud
+        (("Atomic", "MergeTree"), "netra", "created on one node"),
+        (("Atomic", "ReplicatedMergeTree"), None, "set CLICKHOUSE_CLUSTER"),
+    ],
+)
+def test_a_layout_the_warehouse_was_not_created_with_stops_before_any_ddl(engines, cluster, problem):
+    warehouse = RecordingWarehouse(*engines, set())
+    with pytest.raises(RuntimeError, match=problem):
+        schema.migrate(warehouse, cluster=cluster)
+    assert warehouse.commands == []
