@@ -39,10 +39,11 @@ def migrate(client, wait_seconds: float = 120.0, cluster: str | None = None) -> 
         # Only while it is missing: on a cluster every DDL waits for every replica, and an
         # instance must start while one is down.
         client.command(layout.render(BOOKKEEPING))
+    applied = _applied(client)  # read once: a version applied stays applied
     done = []
     for path in sorted(MIGRATIONS.iterdir()):
         found = _NAME.match(path.name)
-        if not found or int(found.group(1)) in _applied(client):
+        if not found or int(found.group(1)) in applied:
             continue
         version = int(found.group(1))
         if not _claim(client, version, layout):
@@ -66,15 +67,12 @@ def _check_layout(client, layout: Layout) -> bool:
     of the tables to come. A Replicated database (ClickHouse Cloud's) replicates DDL itself
     and takes no `ON CLUSTER`.
     """
-    database, bookkeeping = client.query(
-        "SELECT (SELECT any(engine) FROM system.databases WHERE name = currentDatabase()), "
-        "(SELECT any(engine) FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations')"
-    ).result_rows[0]
-    if layout.cluster is not None and database == "Replicated":
+    if layout.cluster is not None and _engine(client, "databases", "name = currentDatabase()") == "Replicated":
         raise RuntimeError(
             f"the warehouse database replicates its DDL itself (ENGINE = Replicated, as on ClickHouse Cloud): "
             f"leave CLICKHOUSE_CLUSTER unset instead of {layout.cluster!r}"
         )
+    bookkeeping = _engine(client, "tables", "database = currentDatabase() AND name = 'schema_migrations'")
     if bookkeeping and layout.cluster is not None and not bookkeeping.startswith("Replicated"):
         raise RuntimeError(
             f"the warehouse was created on one node (schema_migrations is {bookkeeping}), its tables are not "
@@ -85,6 +83,12 @@ def _check_layout(client, layout: Layout) -> bool:
             f"the warehouse was created on a cluster (schema_migrations is {bookkeeping}): set CLICKHOUSE_CLUSTER"
         )
     return bool(bookkeeping)
+
+
+def _engine(client, system_table: str, where: str) -> str:
+    """The engine of a system.databases or system.tables row ('' when there is none)."""
+    rows = client.query(f"SELECT engine FROM system.{system_table} WHERE {where}").result_rows
+    return rows[0][0] if rows else ""
 
 
 def _applied(client) -> set[int]:

@@ -131,7 +131,11 @@ class RecordingWarehouse:
         self.engines, self.applied, self.commands = (database_engine, bookkeeping_engine), applied, []
 
     def query(self, sql):
-        rows = [self.engines] if "system.databases" in sql else [(v,) for v in sorted(self.applied)]
+        if "FROM system." in sql:
+            engine = self.engines[0 if "system.databases" in sql else 1]
+            rows = [(engine,)] if engine else []
+        else:
+            rows = [(v,) for v in sorted(self.applied)]
         return type("Result", (), {"result_rows": rows})()
 
     def command(self, sql):
