@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 from collections.abc import Mapping
 from typing import Literal, get_args
 
@@ -19,6 +20,8 @@ ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 LOCAL_PROJECT_ID = "netra-local"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_AUDIENCE = "netra-api"
+# A ClickHouse cluster as the servers' remote_servers names it, or the macro naming it.
+CLICKHOUSE_CLUSTER_NAME = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\{[A-Za-z0-9_]+\})$")
 
 
 class ConfigError(ValueError):
@@ -83,6 +86,9 @@ class Settings:
     cloud_sql_instance: str | None
     redis_url: str | None
     clickhouse_dsn: str | None
+    # The cluster whose replicas hold the warehouse (self-managed; ADR 0013). None: one node
+    # (chDB, one server, ClickHouse Cloud, which replicates by itself).
+    clickhouse_cluster: str | None
     auth_url: str | None  # base URL of the auth function (JWKS, /auth/validate)
     token_issuer: str  # `iss` of Netra's tokens
     token_audience: str  # `aud` of Netra's access tokens
@@ -147,6 +153,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         auth_url = auth_url.rstrip("/")
         if deployed and not auth_url.startswith("https://"):
             read.problems.append(f"AUTH_URL must be https:// when NETRA_ENV={env}")
+    clickhouse_dsn = read.text("clickhouse_dsn", ("CLICKHOUSE_DSN",))
+    clickhouse_cluster = read.text("clickhouse_cluster", ("CLICKHOUSE_CLUSTER",))
+    if clickhouse_cluster is not None:
+        if not CLICKHOUSE_CLUSTER_NAME.match(clickhouse_cluster):
+            read.problems.append(
+                f"CLICKHOUSE_CLUSTER must be a cluster name (letters, digits, _ . -) or a macro such as {{cluster}}, "
+                f"got {clickhouse_cluster!r}"
+            )
+        if not (clickhouse_dsn or "").startswith(("http://", "https://")):
+            read.problems.append("CLICKHOUSE_CLUSTER needs CLICKHOUSE_DSN to name a server (http:// or https://)")
     issuer = read.text("token_issuer", ("AUTH_TOKEN_ISSUER",), auth_url or f"netra-{env}")
     settings_values = dict(
         env=env,
@@ -156,7 +172,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=read.text("database_url", ("DATABASE_URL",)),
         cloud_sql_instance=read.text("cloud_sql_instance", ("CLOUD_SQL_INSTANCE",)),
         redis_url=read.text("redis_url", ("REDIS_URL",)),
-        clickhouse_dsn=read.text("clickhouse_dsn", ("CLICKHOUSE_DSN",)),
+        clickhouse_dsn=clickhouse_dsn,
+        clickhouse_cluster=clickhouse_cluster,
         auth_url=auth_url,
         token_issuer=issuer,
         token_audience=read.text("token_audience", ("AUTH_TOKEN_AUDIENCE",), DEFAULT_AUDIENCE),

@@ -45,7 +45,7 @@ def build(environ=None) -> AnalyticsService:
     config = settings() if environ is None else configuration(environ)
     configure_logging(config.project_id, config.log_level)
     client = clickhouse_client(config)
-    applied = warehouse.migrate(client)
+    applied = warehouse.migrate(client, cluster=config.clickhouse_cluster)
     if applied:
         log.info("applied warehouse migrations %s", applied)
     redis = redis_client(config)

@@ -1,4 +1,4 @@
-"""The usage warehouse: versioned migrations, inserts priced at ingest, org-scoped summaries.
+"""The usage warehouse: inserts priced at ingest, org-scoped summaries (its schema: `schema`).
 
 Every read takes the org id and filters on it first; there is no query without one.
 """
@@ -10,17 +10,16 @@ import dataclasses
 import datetime as dt
 import re
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
 
-from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+from clickhouse_connect.driver.exceptions import OperationalError
 
 from shared_lib.pricing import PRICED, UNPRICED, PriceBook, canonical_model
 from shared_lib.usage import UsageEvent
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+from netra_analytics.schema import MIGRATIONS, migrate  # noqa: F401 (callers migrate through the warehouse)
+
 # Metadata key of a model name as the call sent it, when stored under the catalog's name.
 MODEL_AS_SENT = "model_as_sent"
 GROUPS = {
@@ -34,7 +33,6 @@ SERIES_INTERVALS = ("day", "hour")
 SERIES_GROUPS = ("model", "provider", "feature")
 # Filters a read may take: dimension -> column (several names of one dimension match any).
 FILTERS = {"feature": "feature", "model": "model", "provider": "provider", "user": "user_id"}
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 COLUMNS = [
     "event_id",
     "org_id",
@@ -66,72 +64,6 @@ COLUMNS = [
     "ingested_at",
     "accepted_at",
 ]
-
-
-def migrate(client, wait_seconds: float = 120.0) -> list[int]:
-    """Apply pending migrations in order; returns the versions applied now.
-
-    Several instances start at once in GCP (the API and the consumer, each scaled out):
-    each migration is claimed first by creating its claim table, which only one of them
-    can do; the others wait until it is recorded as applied. A claim without its version
-    recorded after `wait_seconds` (an instance died mid-migration) stops start-up with
-    its name, for a person to look at.
-    """
-    client.command(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime DEFAULT now()) "
-        "ENGINE = MergeTree ORDER BY version"
-    )
-    done = []
-    for path in sorted(MIGRATIONS.iterdir()):
-        found = _NAME.match(path.name)
-        if not found or int(found.group(1)) in _applied(client):
-            continue
-        version = int(found.group(1))
-        if not _claim(client, version):
-            _wait_applied(client, version, wait_seconds)
-            continue
-        if version in _applied(client):  # applied between our first look and the claim
-            continue
-        for statement in _statements(path.read_text()):
-            client.command(statement)
-        client.insert("schema_migrations", [[version]], column_names=["version"])
-        done.append(version)
-    return done
-
-
-def _applied(client) -> set[int]:
-    return {row[0] for row in client.query("SELECT version FROM schema_migrations").result_rows}
-
-
-def _claim(client, version: int) -> bool:
-    try:
-        client.command(
-            f"CREATE TABLE schema_migration_claim_{version:04d} (at DateTime DEFAULT now()) "
-            "ENGINE = MergeTree ORDER BY tuple()"
-        )
-    except DatabaseError as exc:
-        if "TABLE_ALREADY_EXISTS" in str(exc) or getattr(exc, "code", None) == 57:
-            return False
-        raise
-    return True
-
-
-def _wait_applied(client, version: int, wait_seconds: float) -> None:
-    deadline = time.monotonic() + wait_seconds
-    while version not in _applied(client):
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"warehouse migration {version} was claimed (schema_migration_claim_{version:04d}) "
-                f"but not recorded as applied within {wait_seconds:.0f} s"
-            )
-        time.sleep(0.5)
-
-
-def _statements(sql: str) -> list[str]:
-    """The statements of a migration file: separated by a ';' that ends a line."""
-    parts = re.split(r";[ \t]*$", sql, flags=re.MULTILINE)
-    code = (re.sub(r"--[^\n]*", "", part).strip() for part in parts)
-    return [part.strip() for part, text in zip(parts, code, strict=False) if text]
 
 
 def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] | None = None) -> list:

@@ -1,4 +1,8 @@
-"""ClickHouse client: `chdb:///abs/path` (embedded engine) or an `http(s)://` server DSN."""
+"""ClickHouse client: `chdb:///abs/path` (embedded engine) or an `http(s)://` server DSN.
+
+`https://user:password@host/database` is TLS, on 8443 unless the DSN names a port: what
+ClickHouse Cloud serves.
+"""
 
 from __future__ import annotations
 
@@ -21,4 +25,8 @@ def clickhouse_client(settings: Settings):
         raise ConfigError(["CLICKHOUSE_DSN for chdb needs an absolute data path: chdb:///abs/path"])
     import clickhouse_connect
 
-    return clickhouse_connect.get_client(dsn=dsn)
+    if scheme == "chdb":
+        return clickhouse_connect.get_client(dsn=dsn)
+    # The scheme says TLS or not: clickhouse-connect reads it from the port only, and would
+    # send an https DSN without a port in the clear to 8123.
+    return clickhouse_connect.get_client(dsn=dsn, interface=scheme)

@@ -137,6 +137,15 @@ variable "trusted_proxy_hops" {
   }
 }
 
+variable "clickhouse_cluster" {
+  description = "The self-managed ClickHouse cluster whose replicas hold the warehouse (CLICKHOUSE_CLUSTER; ADR 0013). Empty: one node, or ClickHouse Cloud, which replicates by itself."
+  type        = string
+  validation {
+    condition     = can(regex("^([A-Za-z0-9_][A-Za-z0-9_.-]*|\\{[A-Za-z0-9_]+\\})?$", var.clickhouse_cluster))
+    error_message = "clickhouse_cluster must be empty, a cluster name (letters, digits, _ . -) or a macro such as {cluster}."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of every component."
   type        = string

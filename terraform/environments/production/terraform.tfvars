@@ -21,6 +21,7 @@ llm_monthly_budget_usd      = 200
 google_oauth_client_id      = "netra-production.apps.googleusercontent.com"
 github_oauth_client_id      = "Iv1.netraproduction"
 trusted_proxy_hops          = 1
+clickhouse_cluster          = "" # ClickHouse Cloud (ADR 0013)
 log_level                   = "INFO"
 alert_email                 = "oncall@netra.example"
 alert_error_rate_per_second = 0.5

@@ -21,6 +21,7 @@ llm_monthly_budget_usd      = 25
 google_oauth_client_id      = "netra-staging.apps.googleusercontent.com"
 github_oauth_client_id      = "Iv1.netrastaging"
 trusted_proxy_hops          = 1
+clickhouse_cluster          = "" # ClickHouse Cloud (ADR 0013)
 log_level                   = "DEBUG"
 alert_email                 = "oncall-staging@netra.example"
 alert_error_rate_per_second = 1

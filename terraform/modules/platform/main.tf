@@ -106,26 +106,27 @@ module "functions" {
   min_instances         = var.function_min_instances
   max_instances         = var.function_max_instances
   labels                = local.labels
+  # clickhouse: a named cluster reaches what migrates the warehouse (ADR 0013); none for one node or ClickHouse Cloud.
   datastore_env = {
     postgres   = { CLOUD_SQL_INSTANCE = module.database.connection_name, DATABASE_NAME = module.database.database_name }
     redis      = { REDIS_URL = module.redis.url }
     firestore  = {}
-    clickhouse = {}
+    clickhouse = var.clickhouse_cluster == "" ? {} : { CLICKHOUSE_CLUSTER = var.clickhouse_cluster }
   }
   environment_variables = {
-    NETRA_ENV                = var.environment
-    NETRA_PROJECT_ID         = var.project_id
-    AUTH_URL                 = local.function_urls["auth"]
-    AUTH_PUBLIC_URL          = local.function_urls["auth"]
-    AUTH_REDIRECT_ALLOWLIST  = join(",", var.auth_redirect_allowlist)
-    CORS_ALLOWED_ORIGINS     = join(",", var.relay_allowed_origins)
-    AUTH_ACCESS_TTL_SECONDS  = tostring(var.access_token_ttl_seconds)
-    ANALYTICS_URL            = local.function_urls["analytics"]
-    LLM_MONTHLY_BUDGET_USD   = tostring(var.llm_monthly_budget_usd)
-    OAUTH_GOOGLE_CLIENT_ID   = var.google_oauth_client_id
-    OAUTH_GITHUB_CLIENT_ID   = var.github_oauth_client_id
-    TRUSTED_PROXY_HOPS       = tostring(var.trusted_proxy_hops)
-    LOG_LEVEL                = var.log_level
+    NETRA_ENV               = var.environment
+    NETRA_PROJECT_ID        = var.project_id
+    AUTH_URL                = local.function_urls["auth"]
+    AUTH_PUBLIC_URL         = local.function_urls["auth"]
+    AUTH_REDIRECT_ALLOWLIST = join(",", var.auth_redirect_allowlist)
+    CORS_ALLOWED_ORIGINS    = join(",", var.relay_allowed_origins)
+    AUTH_ACCESS_TTL_SECONDS = tostring(var.access_token_ttl_seconds)
+    ANALYTICS_URL           = local.function_urls["analytics"]
+    LLM_MONTHLY_BUDGET_USD  = tostring(var.llm_monthly_budget_usd)
+    OAUTH_GOOGLE_CLIENT_ID  = var.google_oauth_client_id
+    OAUTH_GITHUB_CLIENT_ID  = var.github_oauth_client_id
+    TRUSTED_PROXY_HOPS      = tostring(var.trusted_proxy_hops)
+    LOG_LEVEL               = var.log_level
   }
   # Strings (secret names, the connector id) do not order modules: say it. The artifacts module
   # holds the builder's read grant on the bundles.

@@ -1,11 +1,17 @@
 """The usage warehouse on a real ClickHouse engine (embedded chDB): exact costs, no double
-counting on redelivery, unpriced calls flagged, one org never sees another's usage."""
+counting on redelivery, unpriced calls flagged, one org never sees another's usage.
+
+Opted in, the same suite runs on a server: NETRA_TEST_CLICKHOUSE_DSN (http(s)://, a ClickHouse
+Cloud service included) and, for a self-managed cluster, NETRA_TEST_CLICKHOUSE_CLUSTER (ADR 0013).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
+from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -14,13 +20,15 @@ from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
 from shared_lib.usage import parse_batch
 
-from netra_analytics import warehouse
+from netra_analytics import schema, warehouse
+from netra_analytics.layout import Layout
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
 
 
 SERVER_DSN = os.environ.get("NETRA_TEST_CLICKHOUSE_DSN")
+SERVER_CLUSTER = os.environ.get("NETRA_TEST_CLICKHOUSE_CLUSTER") or None
 
 
 @pytest.fixture(
@@ -38,16 +46,26 @@ SERVER_DSN = os.environ.get("NETRA_TEST_CLICKHOUSE_DSN")
 )
 def client(request, tmp_path_factory):
     """The same suite on embedded chDB and, opted in, on a real server (a fresh database)."""
+    cluster = None if request.param == "chdb" else SERVER_CLUSTER
     if request.param == "chdb":
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": f"chdb://{tmp_path_factory.mktemp('warehouse')}"}))
     else:
         database = f"netra_test_{uuid.uuid4().hex[:12]}"
-        clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(f"CREATE DATABASE {database}")
+        on_cluster = f" ON CLUSTER '{cluster}'" if cluster else ""
+        clickhouse_client(load_settings({"CLICKHOUSE_DSN": SERVER_DSN})).command(
+            f"CREATE DATABASE {database}{on_cluster}"
+        )
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
-        request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}"))
-    assert warehouse.migrate(client) == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert warehouse.migrate(client) == []
+        request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}{on_cluster} SYNC"))
+    assert warehouse.migrate(client, cluster=cluster) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert warehouse.migrate(client, cluster=cluster) == []
     return client
+
+
+@pytest.fixture
+def cluster(request) -> str | None:
+    """The cluster the `client` warehouse was created on (None: one node)."""
+    return SERVER_CLUSTER if request.node.callspec.params["client"] == "server" else None
 
 
 def _with_database(dsn: str, database: str) -> str:
@@ -520,3 +538,136 @@ def test_cache_writes_follow_the_gaps_between_a_prefixs_calls_not_the_clock(clie
         {"300": 4, "3600": 2, "86400": 1},
         300.0,
     )
+
+
+def test_the_rollup_tables_hold_each_call_once_after_a_re_send(client):
+    """What ADR 0008's tables hold, read back directly: on a server or a cluster this is what
+    the materialized views wrote into (replicated) target tables."""
+    from netra_analytics.profile import workload_profile
+
+    base = {"model": "gpt-4o", "latency_ms": 100, "prefix_hash": "s1", "prompt_hash": "p1"}
+    first, second = {**base, "event_id": "t1", "timestamp": "2026-11-20T10:00:00Z"}, {**base, "event_id": "t2"}
+    warehouse.insert(
+        client,
+        events(
+            "org-rollups",
+            {**first, "input_tokens": 1000, "output_tokens": 100},
+            {**second, "timestamp": "2026-11-20T10:02:00Z", "input_tokens": 1200, "output_tokens": 200},
+            {**base, "event_id": "t3", "timestamp": "2026-11-20T11:00:00Z", "input_tokens": 500, "output_tokens": 50}
+            | {"prompt_hash": "p2", "status": "error"},
+        ),
+        accepted_at=NOW,
+    )
+    resent = {**second, "timestamp": "2026-11-20T10:02:00Z", "input_tokens": 1200, "output_tokens": 300}
+    warehouse.insert(client, events("org-rollups", resent), accepted_at=NOW + dt.timedelta(minutes=1))
+
+    def rows(sql: str) -> list[tuple]:
+        return client.query(sql, parameters={"org": "org-rollups"}).result_rows
+
+    # gpt-4o: t1 1000*2.5/M + 100*10/M = 0.0035; t2 as re-sent 1200*2.5/M + 300*10/M = 0.006;
+    # the failed t3 billed 500*2.5/M + 50*10/M = 0.00175. t2's first version is cancelled (-1).
+    assert rows(
+        "SELECT toString(hour), sum(calls), sum(failed_calls), sum(output_tokens), sum(cost_usd) FROM usage_hourly "
+        "WHERE org_id = {org:String} GROUP BY hour ORDER BY hour"
+    ) == [
+        ("2026-11-20 10:00:00", 2, 0, 400, Decimal("0.0095")),
+        ("2026-11-20 11:00:00", 1, 1, 50, Decimal("0.00175")),
+    ]
+    assert rows(
+        "SELECT toString(hour), sum(calls), sum(output_tokens), sum(cost_usd) FROM usage_daily_rollup "
+        "WHERE org_id = {org:String} GROUP BY hour"
+    ) == [("2026-11-20 00:00:00", 3, 450, Decimal("0.01125"))]
+    # p1's first successful call is t1; the failed p2 has none.
+    assert rows(
+        "SELECT any(prompt_hash), argMinMerge(first_output), argMinMerge(first_input) FROM usage_prompt_firsts "
+        "WHERE org_id = {org:String} GROUP BY prompt_key"
+    ) == [("p1", 100, 1000)]
+    # Slot 10:00 saw t1, t2 and t2 re-sent (a slot's min/max are not taken back: cancelled
+    # prefixes are read from the calls).
+    ms = int(dt.datetime(2026, 11, 20, 10, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    assert rows(
+        "SELECT toString(slot), sum(calls), sum(input_sum), min(min_input), min(first_ms), max(last_ms) "
+        "FROM usage_prefix_slots WHERE org_id = {org:String} GROUP BY slot"
+    ) == [("2026-11-20 10:00:00", 3, 3400, 1000, ms, ms + 120_000)]
+
+    totals = warehouse.summary(client, "org-rollups", START, END, "model")["totals"]
+    assert (totals["calls"], totals["cost_usd"]) == (3, "0.01125")
+    [workload] = workload_profile(client, "org-rollups", START, END)["workloads"]
+    assert workload["repeats"] == {
+        "calls": 1,
+        "cost_usd": "0.006",
+        "tokens": {"input_tokens": 1200, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 300},
+    }
+    [prefix] = workload["prefixes"]
+    # t1 and t2 as re-sent, 2 minutes apart: one write for every cache lifetime.
+    assert (prefix["calls"], prefix["input_tokens"], prefix["cache_writes"], prefix["median_gap_seconds"]) == (
+        2,
+        2200,
+        {"300": 1, "3600": 1, "86400": 1},
+        120.0,
+    )
+
+
+def _schema(client) -> list[tuple]:
+    return client.query(
+        "SELECT name, engine, create_table_query, metadata_modification_time FROM system.tables "
+        "WHERE database = currentDatabase() ORDER BY name"
+    ).result_rows
+
+
+def test_the_tables_reads_rely_on_have_the_engines_of_the_layout(client, cluster):
+    engines = {name: engine for name, engine, *_ in _schema(client)}
+    expected = {
+        "usage_events": "CollapsingMergeTree",
+        "usage_hourly": "AggregatingMergeTree",
+        "usage_daily_rollup": "AggregatingMergeTree",
+        "usage_prompt_firsts": "AggregatingMergeTree",
+        "usage_prefix_slots": "AggregatingMergeTree",
+        "model_aliases": "ReplacingMergeTree",
+        "schema_migrations": "MergeTree",
+        **{f"schema_migration_claim_{v:04d}": "MergeTree" for v in range(1, 9)},
+    }
+    views = {"usage_hourly_mv", "usage_daily_rollup_mv", "usage_prompt_firsts_mv", "usage_prefix_slots_mv"}
+    assert set(engines) == set(expected) | views  # nothing of the old layouts left
+    assert {engines[name] for name in views} == {"MaterializedView"}
+    # One node keeps the engines as written (ClickHouse Cloud reports them as Shared*); a
+    # cluster's are Replicated.
+    forms = ("Replicated",) if cluster else ("", "Shared")
+    assert {
+        name: engines[name] for name, engine in expected.items() if engines[name] not in {f + engine for f in forms}
+    } == {}
+
+
+def test_a_migrated_warehouse_migrates_nothing_again_and_refuses_another_layout(client, cluster):
+    before = _schema(client)
+    assert warehouse.migrate(client, cluster=cluster) == []
+    (database,) = client.query("SELECT engine FROM system.databases WHERE name = currentDatabase()").result_rows[0]
+    if cluster:
+        refusal = "set CLICKHOUSE_CLUSTER"
+    else:  # ClickHouse Cloud's databases replicate their DDL themselves
+        refusal = "leave CLICKHOUSE_CLUSTER unset" if database == "Replicated" else "created on one node"
+    with pytest.raises(RuntimeError, match=refusal):
+        warehouse.migrate(client, cluster=None if cluster else "netra")
+    assert _schema(client) == before
+
+
+def test_every_statement_rendered_for_a_cluster_is_clickhouse_sql(client):
+    # No cluster to run them on here: the engine's own parser reads each one (a misplaced
+    # ON CLUSTER is a syntax error), and each table's engine is the Replicated one.
+    layout = Layout("netra")
+    statements = [schema.BOOKKEEPING] + [
+        statement
+        for path in sorted(schema.MIGRATIONS.glob("*.sql"))
+        for statement in schema._statements(path.read_text())
+    ]
+    engines = []
+    for statement in statements:
+        tree = "\n".join(row[0] for row in client.query(f"EXPLAIN AST {layout.render(statement)}").result_rows)
+        engines += re.findall(r"Function (\w*MergeTree)", tree)
+    assert sorted(set(engines)) == [
+        "ReplicatedAggregatingMergeTree",
+        "ReplicatedCollapsingMergeTree",
+        "ReplicatedMergeTree",
+        "ReplicatedReplacingMergeTree",
+        "ReplicatedSummingMergeTree",
+    ]
