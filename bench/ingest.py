@@ -75,7 +75,7 @@ def benchmarks(repeat: int):
                 ).json()["totals"]["calls"]
                 < events
             ):
-                time.sleep(0.02)  # often enough to see when, seldom enough not to slow the consumer
+                time.sleep(0.05)  # each look is a summary query, which would slow the consumer down
             return (time.perf_counter() - started) / events
 
         with tempfile.TemporaryDirectory() as data:

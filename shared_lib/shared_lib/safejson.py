@@ -65,5 +65,6 @@ def _depth_over(value: Any, limit: int) -> bool:
             continue
         if depth > limit:
             return True
-        pending.extend((child, depth + 1) for child in children)
+        # Only containers can nest: scalars (most of a usage body) are not queued.
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False

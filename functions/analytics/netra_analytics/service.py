@@ -120,7 +120,7 @@ class AnalyticsService:
         """
         batch = usage_events.parse(message.json(), message.publish_time)
         now = self.clock()
-        events, refused = [], []
+        events, refused, moments = [], [], {}  # moments: the batch's timestamps, each read once
         for index, row in enumerate(batch.rows):
             try:
                 if not isinstance(row, Mapping):
@@ -128,7 +128,11 @@ class AnalyticsService:
                 # Validated at intake; re-read without the time window (a retried batch may have aged).
                 events.append(
                     parse_row(
-                        {k: v for k, v in row.items() if v not in (None, "")}, batch.org_id, now, check_window=False
+                        {k: v for k, v in row.items() if v not in (None, "")},
+                        batch.org_id,
+                        now,
+                        check_window=False,
+                        moments=moments,
                     )
                 )
             except InvalidRow as exc:

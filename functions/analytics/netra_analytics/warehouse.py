@@ -238,8 +238,9 @@ def _insert_org(
     the warehouse refused alone: [{"org_id", "event_id", "error"}]."""
     current = _current_rows(client, org_id, [event.event_id for event, _ in versions])
     units = []  # per event, the rows that must go in together: [+new] or [-old, +new]
-    for event, accepted_at in versions:
-        row = priced_row(event, now, aliases) + [accepted_at, 1]
+    priced = priced_rows((event for event, _ in versions), now, aliases)
+    for (event, accepted_at), row in zip(versions, priced, strict=True):
+        row += [accepted_at, 1]
         old = current.get(event.event_id)
         if old is None:
             units.append((event, [row]))
@@ -264,6 +265,12 @@ def _insert_org(
 _ACCEPTED, _SIGN = len(COLUMNS) - 1, len(COLUMNS)
 
 
+# A chunk of event ids as one space-separated string: an event id is printable ASCII
+# without a space (shared_lib.usage), and one String parameter costs a fraction of an
+# Array(String) of thousands of elements to pass and parse.
+_IDS = "(SELECT arrayJoin(splitByChar(' ', {ids:String})))"
+
+
 def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> dict[str, list]:
     """The stored row of each of these event ids (those the org has): FINAL over the
     granules the event-id index keeps, not over the org's history."""
@@ -271,8 +278,8 @@ def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) 
     for i in range(0, len(event_ids), chunk):
         for row in client.query(
             f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
-            "WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
-            parameters={"org": org_id, "ids": event_ids[i : i + chunk]},
+            f"WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
+            parameters={"org": org_id, "ids": " ".join(event_ids[i : i + chunk])},
         ).result_rows:
             if row[_SIGN] == 1:  # not filtered in SQL: a condition on sign must not act before FINAL
                 found[row[0]] = list(row)
@@ -333,8 +340,8 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
         found.update(
             row[0]
             for row in client.query(
-                "SELECT DISTINCT event_id FROM usage_events WHERE org_id = {org:String} AND event_id IN {ids:Array(String)}",
-                parameters={"org": org_id, "ids": event_ids[i : i + chunk]},
+                f"SELECT DISTINCT event_id FROM usage_events WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
+                parameters={"org": org_id, "ids": " ".join(event_ids[i : i + chunk])},
             ).result_rows
         )
     return found
