@@ -271,6 +271,14 @@ _ACCEPTED, _SIGN = len(COLUMNS) - 1, len(COLUMNS)
 _IDS = "(SELECT arrayJoin(splitByChar(' ', {ids:String})))"
 
 
+# On replicas (a cluster, ClickHouse Cloud) the lookup must see the org's previous write
+# wherever it lands, or a re-send within the replication lag would count twice (ADR 0013):
+# writes are acknowledged by a majority of replicas, and the lookup reads only from a
+# replica that has every quorum write. A single node ignores both.
+_QUORUM = {"insert_quorum": "auto"}
+_READ_YOUR_WRITES = {"select_sequential_consistency": 1}
+
+
 def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> dict[str, list]:
     """The stored row of each of these event ids (those the org has): FINAL over the
     granules the event-id index keeps, not over the org's history."""
@@ -280,6 +288,7 @@ def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) 
             f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
             f"WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
             parameters={"org": org_id, "ids": " ".join(event_ids[i : i + chunk])},
+            settings=_READ_YOUR_WRITES,
         ).result_rows:
             if row[_SIGN] == 1:  # not filtered in SQL: a condition on sign must not act before FINAL
                 found[row[0]] = list(row)
@@ -297,7 +306,7 @@ class Stored:
 
 
 def _write(client, rows: list[list]) -> None:
-    client.insert("usage_events", rows, column_names=[*COLUMNS, "sign"])
+    client.insert("usage_events", rows, column_names=[*COLUMNS, "sign"], settings=_QUORUM)
 
 
 def _isolate(client, units: list[tuple[UsageEvent, list[list]]]) -> tuple[int, list[dict]]:

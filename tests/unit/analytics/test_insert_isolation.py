@@ -19,11 +19,14 @@ class Warehouse:
 
     def __init__(self, refuse=lambda row: False, down=False):
         self.rows, self.refuse, self.down, self.inserts = [], refuse, down, 0
+        self.settings = []  # (what, settings) of each call
 
-    def query(self, sql, parameters=None):
+    def query(self, sql, parameters=None, settings=None):
+        self.settings.append(("lookup", settings))
         return type("Result", (), {"result_rows": []})()
 
-    def insert(self, table, rows, column_names):
+    def insert(self, table, rows, column_names, settings=None):
+        self.settings.append(("insert", settings))
         self.inserts += 1
         if self.down:
             raise OperationalError("connection refused")
@@ -66,3 +69,13 @@ def test_a_warehouse_that_is_down_or_refuses_everything_fails_the_batch():
     with pytest.raises(DataError):
         warehouse.insert(everything, batch(8), NOW)
     assert everything.rows == []
+
+
+def test_on_replicas_the_lookup_sees_every_acknowledged_write():
+    # ADR 0013: quorum inserts, and a lookup served only by a replica that has them all.
+    store = Warehouse()
+    warehouse.insert(store, batch(3), NOW)
+    assert store.settings == [
+        ("lookup", {"select_sequential_consistency": 1}),
+        ("insert", {"insert_quorum": "auto"}),
+    ]
