@@ -26,20 +26,22 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         except UnicodeDecodeError as exc:
             raise JsonRefused(f"not UTF-8: {exc}") from None
     try:
-        value = json.loads(raw, parse_int=_integer, parse_float=_float, parse_constant=_constant)
+        # Integers are converted by the parser itself (Python refuses more than 4,300
+        # digits, so no conversion runs long) and held to the limit in one walk with the
+        # depth: a hook called for every integer cost more than the walk.
+        value = json.loads(raw, parse_float=_float, parse_constant=_constant)
     except RecursionError:
         raise JsonRefused(f"nested deeper than {max_depth} levels") from None
     except json.JSONDecodeError as exc:
         raise JsonRefused(str(exc)) from None
-    if _depth_over(value, max_depth):
-        raise JsonRefused(f"nested deeper than {max_depth} levels")
+    except JsonRefused:
+        raise
+    except ValueError as exc:  # an integer past Python's own digit limit
+        raise JsonRefused(f"a number longer than {MAX_NUMBER_CHARS} characters") from exc
+    problem = _beyond_limits(value, max_depth)
+    if problem:
+        raise JsonRefused(problem)
     return value
-
-
-def _integer(text: str) -> int:
-    if len(text) > MAX_NUMBER_CHARS:
-        raise JsonRefused(f"a number longer than {MAX_NUMBER_CHARS} characters")
-    return int(text)
 
 
 def _float(text: str) -> float:
@@ -52,19 +54,22 @@ def _constant(name: str):
     raise JsonRefused(f"{name} is not JSON")
 
 
-def _depth_over(value: Any, limit: int) -> bool:
-    """Walks iteratively: the check itself must not recurse."""
-    pending = [(value, 1)]
+# An integer written in at most MAX_NUMBER_CHARS characters, a minus sign included.
+_INT_ABOVE, _INT_BELOW = 10**MAX_NUMBER_CHARS, -(10 ** (MAX_NUMBER_CHARS - 1))
+
+
+def _beyond_limits(value: Any, limit: int) -> str | None:
+    """Nesting deeper than `limit`, or an integer longer than MAX_NUMBER_CHARS; walks
+    iteratively: the check itself must not recurse."""
+    pending = [([value], 0)]  # the value as the child of a level 0, so a scalar is checked too
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if depth > limit:
-            return True
-        # Only containers can nest: scalars (most of a usage body) are not queued.
-        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
+            return f"nested deeper than {limit} levels"
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                pending.append((child, depth + 1))
+            elif kind is int and not _INT_BELOW < child < _INT_ABOVE:
+                return f"a number longer than {MAX_NUMBER_CHARS} characters"
+    return None
