@@ -108,11 +108,15 @@ def _first_calls(client, parameters: dict, cancelled: Cancellations) -> dict[tup
         for kind in _TOKENS:
             into[kind] += int(row[f"{kind}_"])
 
-    # Without cancellations no first call can be stale: its event's state is not read.
-    stale_first = _STALE_FIRST if cancelled.events else "false"
+    # Without cancellations no first call is stale: neither its event nor its prompt is read.
+    stale_first, stale_prompts = (
+        ("has({cancelled:Array(UInt64)}, finalizeAggregation(first_event))", "groupArrayIf(prompt_hash, stale)")
+        if cancelled.events
+        else ("false", "emptyArrayString()")
+    )
     stale = set()
     for row in client.query(
-        _FIRSTS.replace("{stale_first}", stale_first),
+        _FIRSTS.replace("{stale_first}", stale_first).replace("{stale_prompts}", stale_prompts),
         parameters={**parameters, **bounds, "cancelled": cancelled.events},
     ).named_results():
         add(_key(row), row, int(row["calls_"]))
@@ -430,11 +434,10 @@ FROM usage_events WHERE org_id = {org:String} AND sign = -1
 # are) are streamed in parallel rather than hashed again (~4x faster at 600k prompts); the
 # range is tested in the aggregates, not in WHERE, which FINAL may apply before merging.
 _FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)"
-_STALE_FIRST = "has({cancelled:Array(UInt64)}, finalizeAggregation(first_event))"
 _FIRSTS = f"""
 SELECT {_KEY}, countIf(in_range) AS calls_, sumIf(finalizeAggregation(first_cost), in_range) AS cost_,
        {", ".join(f"sumIf(finalizeAggregation({state}), in_range) AS {t}_" for state, t in zip(_FIRST_STATES, _TOKENS, strict=True))},
-       groupArrayIf(prompt_hash, stale) AS stale_
+       {{stale_prompts}} AS stale_
 FROM (SELECT *, {{stale_first}} AS stale,
              NOT stale AND first_key >= {{start_key:Int64}} AND first_key < {{end_key:Int64}} AS in_range
       FROM usage_prompt_firsts FINAL WHERE org_id = {{org:String}})

@@ -15,7 +15,8 @@ class Answers:
         self.rows = rows
 
     def query(self, sql, parameters=None):
-        found = next((rows for known, rows in self.rows.items() if known.split("FROM")[0] == sql.split("FROM")[0]), [])
+        # Known by the text before its first alias (placeholders come later).
+        found = next((rows for known, rows in self.rows.items() if known.split(" AS ")[0] == sql.split(" AS ")[0]), [])
         return type(
             "Result",
             (),
