@@ -38,8 +38,17 @@ _WHERE = (
     f"org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}} AND timestamp < {{end:DateTime64(3)}} AND {LIVE}"
 )
 _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
-# usage_prompt_firsts' states of the first call's tokens, as _TOKENS.
-_FIRST_STATES = ("first_input", "first_cached_input", "first_cache_write", "first_output")
+# What a prompt's first call cost and used: usage_prompt_firsts' state, the alias the first
+# calls' sum is read as, and the period's total over hashed successful calls (_TOTALS).
+_FIRST_VALUES = (
+    ("first_cost", "cost_", "hs_cost"),
+    *(
+        (state, f"{kind}_", f"hs_{kind}_")
+        for state, kind in zip(
+            ("first_input", "first_cached_input", "first_cache_write", "first_output"), _TOKENS, strict=True
+        )
+    ),
+)
 
 
 def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
@@ -61,7 +70,7 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
         # totals have not seen; the totals decide which workloads there are.
         return ((workloads[_key(row)], row) for row in rows if _key(row) in workloads)
 
-    firsts = _first_calls(client, parameters, cancelled)
+    firsts = _first_calls(client, parameters, cancelled, totals)
     for key, workload in workloads.items():
         row, first = totals[key], firsts.get(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
         workload["repeats"] = {
@@ -94,7 +103,7 @@ def _cancellations(client, parameters: dict) -> Cancellations:
     return Cancellations(int(count), sorted(events), sorted(prefixes))
 
 
-def _first_calls(client, parameters: dict, cancelled: Cancellations) -> dict[tuple, dict]:
+def _first_calls(client, parameters: dict, cancelled: Cancellations, totals: dict) -> dict[tuple, dict]:
     """Per workload, the prompts (workload and prompt hash) whose first successful call ever
     falls in the period, and what those first calls cost: the calls that were not repeats.
     A first call whose event has a cancelled version (a re-send) is recomputed from the calls."""
@@ -114,9 +123,19 @@ def _first_calls(client, parameters: dict, cancelled: Cancellations) -> dict[tup
         if cancelled.events
         else ("false", "emptyArrayString()")
     )
+    # The first calls in the period are among its hashed successful calls: a measure those
+    # total 0 (cache writes, say) is 0 in each (none is negative), and its state is not read.
+    values = ", ".join(
+        f"sumIf(finalizeAggregation({state}), in_range) AS {alias}"
+        if any(row[total] for row in totals.values())
+        else f"0 AS {alias}"
+        for state, alias, total in _FIRST_VALUES
+    )
     stale = set()
     for row in client.query(
-        _FIRSTS.replace("{stale_first}", stale_first).replace("{stale_prompts}", stale_prompts),
+        _FIRSTS.replace("{stale_first}", stale_first)
+        .replace("{stale_prompts}", stale_prompts)
+        .replace("{first_values}", values),
         parameters={**parameters, **bounds, "cancelled": cancelled.events},
     ).named_results():
         add(_key(row), row, int(row["calls_"]))
@@ -435,9 +454,7 @@ FROM usage_events WHERE org_id = {org:String} AND sign = -1
 # range is tested in the aggregates, not in WHERE, which FINAL may apply before merging.
 _FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)"
 _FIRSTS = f"""
-SELECT {_KEY}, countIf(in_range) AS calls_, sumIf(finalizeAggregation(first_cost), in_range) AS cost_,
-       {", ".join(f"sumIf(finalizeAggregation({state}), in_range) AS {t}_" for state, t in zip(_FIRST_STATES, _TOKENS, strict=True))},
-       {{stale_prompts}} AS stale_
+SELECT {_KEY}, countIf(in_range) AS calls_, {{first_values}}, {{stale_prompts}} AS stale_
 FROM (SELECT *, {{stale_first}} AS stale,
              NOT stale AND first_key >= {{start_key:Int64}} AND first_key < {{end_key:Int64}} AS in_range
       FROM usage_prompt_firsts FINAL WHERE org_id = {{org:String}})
