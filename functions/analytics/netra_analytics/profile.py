@@ -6,7 +6,7 @@ One entry per workload — calls sharing feature, provider, model, `interactive`
 length distribution, billed failures, repeated prompts (successful calls whose prompt had
 been answered before, in the period or earlier: what a standing response cache would have
 served) and the long output tail; and the shared prompt prefixes of each workload. Read
-from the rollups of ADR 0008, never with FINAL.
+from the rollups of ADR 0008 (never FINAL over the calls).
 
 Runaway evidence for the output tail (calls beyond `TAIL_FACTOR` x the median output):
 how many successful calls ended `length` and how many reached their max_tokens (over the
@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import NamedTuple
 
 from netra_analytics.warehouse import LIVE, money, percentile, rollup_select, rollup_source
 
@@ -37,13 +38,25 @@ _WHERE = (
     f"org_id = {{org:String}} AND timestamp >= {{start:DateTime64(3)}} AND timestamp < {{end:DateTime64(3)}} AND {LIVE}"
 )
 _TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
+# What a prompt's first call cost and used: usage_prompt_firsts' state, the alias the first
+# calls' sum is read as, and the period's total over hashed successful calls (_TOTALS).
+_FIRST_VALUES = (
+    ("first_cost", "cost_", "hs_cost"),
+    *(
+        (state, f"{kind}_", f"hs_{kind}_")
+        for state, kind in zip(
+            ("first_input", "first_cached_input", "first_cache_write", "first_output"), _TOKENS, strict=True
+        )
+    ),
+)
 
 
 def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) -> dict:
     """Totals, distributions and latency from the hourly rollup (percentiles within 1%,
     warehouse.percentile), repeats from it and each prompt's first call, the output tail
-    from the histogram and the calls near its cap; prefixes from the calls."""
+    from the histogram and the calls near its cap; prefixes from the 5-minute slots."""
     parameters = {"org": org_id, "start": start, "end": end}
+    cancelled = _cancellations(client, parameters)
     workloads, totals = {}, {}
     for row in client.query(
         _TOTALS.format(source=rollup_source(start, end, parameters)), parameters=parameters
@@ -57,7 +70,7 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
         # totals have not seen; the totals decide which workloads there are.
         return ((workloads[_key(row)], row) for row in rows if _key(row) in workloads)
 
-    firsts = _first_calls(client, parameters)
+    firsts = _first_calls(client, parameters, cancelled, totals)
     for key, workload in workloads.items():
         row, first = totals[key], firsts.get(key, {"calls": 0, "cost": Decimal(0), **dict.fromkeys(_TOKENS, 0)})
         workload["repeats"] = {
@@ -65,8 +78,8 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
             "cost_usd": money(_decimal(row["hs_cost"]) - first["cost"]),
             "tokens": {t: int(row[f"hs_{t}_"]) - first[t] for t in _TOKENS},
         }
-    _output_tails(client, parameters, workloads, totals)
-    for workload, prefix in _prefixes(client, parameters, workloads):
+    _output_tails(client, parameters, workloads, totals, cancelled)
+    for workload, prefix in _prefixes(client, parameters, workloads, cancelled):
         workload["prefixes"].append(prefix)
     return {
         "from": start.isoformat(),
@@ -76,7 +89,21 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     }
 
 
-def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
+class Cancellations(NamedTuple):
+    """The org's cancelled versions (-1 rows, ADR 0008; usually none): how many, the hashes
+    of their event ids, and the prefixes they touch."""
+
+    count: int
+    events: list[int]
+    prefixes: list[str]
+
+
+def _cancellations(client, parameters: dict) -> Cancellations:
+    [(count, events, prefixes)] = client.query(_CANCELLED, parameters=parameters).result_rows
+    return Cancellations(int(count), sorted(events), sorted(prefixes))
+
+
+def _first_calls(client, parameters: dict, cancelled: Cancellations, totals: dict) -> dict[tuple, dict]:
     """Per workload, the prompts (workload and prompt hash) whose first successful call ever
     falls in the period, and what those first calls cost: the calls that were not repeats.
     A first call whose event has a cancelled version (a re-send) is recomputed from the calls."""
@@ -90,15 +117,27 @@ def _first_calls(client, parameters: dict) -> dict[tuple, dict]:
         for kind in _TOKENS:
             into[kind] += int(row[f"{kind}_"])
 
-    cancelled = [
-        row[0]
-        for row in client.query(
-            "SELECT DISTINCT cityHash64(event_id) FROM usage_events WHERE org_id = {org:String} AND sign = -1",
-            parameters=parameters,
-        ).result_rows
-    ]
+    # Without cancellations no first call is stale: neither its event nor its prompt is read.
+    stale_first, stale_prompts = (
+        ("has({cancelled:Array(UInt64)}, finalizeAggregation(first_event))", "groupArrayIf(prompt_hash, stale)")
+        if cancelled.events
+        else ("false", "emptyArrayString()")
+    )
+    # The first calls in the period are among its hashed successful calls: a measure those
+    # total 0 (cache writes, say) is 0 in each (none is negative), and its state is not read.
+    values = ", ".join(
+        f"sumIf(finalizeAggregation({state}), in_range) AS {alias}"
+        if any(row[total] for row in totals.values())
+        else f"0 AS {alias}"
+        for state, alias, total in _FIRST_VALUES
+    )
     stale = set()
-    for row in client.query(_FIRSTS, parameters={**parameters, **bounds, "cancelled": cancelled}).named_results():
+    for row in client.query(
+        _FIRSTS.replace("{stale_first}", stale_first)
+        .replace("{stale_prompts}", stale_prompts)
+        .replace("{first_values}", values),
+        parameters={**parameters, **bounds, "cancelled": cancelled.events},
+    ).named_results():
         add(_key(row), row, int(row["calls_"]))
         stale.update((_key(row), prompt) for prompt in row["stale_"])
     if stale:
@@ -116,66 +155,43 @@ def _key_at(moment: dt.datetime) -> int:
     return milliseconds * 2097152
 
 
-def _prefixes(client, parameters: dict, workloads: dict) -> list[tuple[dict, dict]]:
+def _prefixes(client, parameters: dict, workloads: dict, cancelled: Cancellations) -> list[tuple[dict, dict]]:
     """The MAX_PREFIXES prefixes with the most input, each with its workload: from the
-    5-minute rollup (the median gap exact for prefixes of up to 1,000 calls, else within 1%, gaps inside a
-    slot taken as evenly spaced),
-    or from the calls for a prefix that has a cancelled call (rollup minima cannot be undone)."""
-    stale = [
-        row[0]
-        for row in client.query(
-            "SELECT DISTINCT prefix_hash FROM usage_events WHERE org_id = {org:String} AND sign = -1 AND prefix_hash != ''",
-            parameters=parameters,
-        ).result_rows
-    ]
-    found = []
-    source = _prefix_slots(parameters)
-    for row in client.query(
-        _PREFIXES.format(source=source), parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
-    ).named_results():
-        found.append((row, _median_gap(row)))
+    5-minute rollup (gaps inside a slot taken as evenly spaced), or from the calls for a
+    prefix that has a cancelled call (rollup minima cannot be undone)."""
+    stale = cancelled.prefixes
+    found = list(
+        client.query(
+            _PREFIXES.format(source=_prefix_slots(parameters)),
+            parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES},
+        ).named_results()
+    )
     if stale:
-        for row in client.query(
-            _LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
-        ).named_results():
-            found.append((row, None if row["gap_p50_ms"] is None else float(row["gap_p50_ms"])))
-    found.sort(key=lambda item: (-int(item[0]["input_"]), item[0]["prefix_hash"]))
-    return [(workloads[_key(row)], _prefix(row, gap)) for row, gap in found[:MAX_PREFIXES] if _key(row) in workloads]
+        found.extend(
+            client.query(
+                _LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
+            ).named_results()
+        )
+    found.sort(key=lambda row: (-int(row["input_"]), row["prefix_hash"]))
+    return [(workloads[_key(row)], _prefix(row)) for row in found[:MAX_PREFIXES] if _key(row) in workloads]
 
 
-def _median_gap(row) -> float | None:
-    """Nearest-rank median of a prefix's gaps (value, how many): exact from the gaps when a
-    prefix has few, else from their histograms (within 1%)."""
-    if not row["few_gaps"]:
-        counts, sums = dict(row["inter_n"]), dict(row["inter_s"])
-        for bucket_, n in row["intra_n"].items():
-            counts[bucket_] = counts.get(bucket_, 0) + n
-            sums[bucket_] = sums.get(bucket_, 0) + row["intra_s"][bucket_]
-        return percentile(counts, sums, 0.5)
-    gaps = sorted(row["few_gaps"])
-    rank, seen = sum(n for _, n in gaps) // 2, 0
-    for value, n in gaps:
-        seen += n
-        if seen > rank:
-            return float(value)
-    return None
-
-
-def _prefix(row, gap_ms: float | None) -> dict:
-    hinted = percentile(row["hint_n"], row["hint_s"], 0.5) if "hint_n" in row else row["hinted"]
+def _prefix(row) -> dict:
+    hinted = percentile(row["hint_n_"], row["hint_s_"], 0.5) if "hint_n_" in row else row["hinted"]
+    gap_ms = row["gap_p50_ms"]
     return {
         "prefix_hash": row["prefix_hash"],
-        "calls": int(row["calls"]),
+        "calls": int(row["calls_"]),
         # The shared prefix is at most the shortest prompt that carries it; callers that
         # know its length say so in metadata.prefix_tokens (median of what they said).
-        "prefix_tokens_max": int(row["min_input"]),
+        "prefix_tokens_max": int(row["min_input_"]),
         "prefix_tokens_reported": int(hinted or 0) or None,
-        "mean_input_tokens": round(int(row["input_"]) / int(row["calls"]), 1),
+        "mean_input_tokens": round(int(row["input_"]) / int(row["calls_"]), 1),
         "input_tokens": int(row["input_"]),
         "cached_input_tokens": int(row["cached_"]),
         # Cache writes were the prefix cached for ttl seconds since last use, by ttl.
         "cache_writes": {str(ttl): int(row[f"writes_{ttl}"]) for ttl in CACHE_TTLS},
-        "median_gap_seconds": None if gap_ms is None else gap_ms / 1000,
+        "median_gap_seconds": None if gap_ms is None else float(gap_ms) / 1000,
     }
 
 
@@ -183,8 +199,9 @@ _SLOT = dt.timedelta(minutes=5)
 
 
 def _prefix_slots(parameters: dict) -> str:
-    """Prefix rows per 5 minutes covering [start, end): whole slots from the rollup, the
-    partial slots at the edges from the calls (the rollup's own expressions)."""
+    """One row per prefix and 5 minutes covering [start, end): whole slots from the rollup
+    (FINAL merges a slot's rows from parts not merged yet: cheap once they are), the partial
+    slots at the edges from the calls (the rollup's own expressions)."""
     start, end = parameters["start"], parameters["end"]
     first = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
     first = first if first == start else first + _SLOT
@@ -198,7 +215,7 @@ def _prefix_slots(parameters: dict) -> str:
     if first >= last:
         return calls.replace("{range}", "timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)}")
     whole = (
-        "SELECT * FROM usage_prefix_slots WHERE org_id = {org:String} AND slot >= {m_first:DateTime} "
+        "SELECT * FROM usage_prefix_slots FINAL WHERE org_id = {org:String} AND slot >= {m_first:DateTime} "
         "AND slot < {m_last:DateTime}"
     )
     edges = [
@@ -249,16 +266,14 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _output_tails(client, parameters: dict, workloads: dict, totals: dict) -> None:
+def _output_tails(client, parameters: dict, workloads: dict, totals: dict, cancellations: Cancellations) -> None:
     """The output beyond TAIL_FACTOR x the median, exact: whole histogram buckets clear of
     the cap are counted from the rollup; the calls in the few buckets around it (the cap's,
     its neighbours, and the nearest non-empty bucket either side, which hold the longest
     output at or below the cap and the shortest above it) are read one by one."""
     # Without cancellations in the org (the usual case) every +1 row is live: the rollup's
     # longest output is exact, and the pass over the calls need not read event ids.
-    cancelled = client.query(
-        "SELECT count() FROM usage_events WHERE org_id = {org:String} AND sign = -1", parameters=parameters
-    ).result_rows[0][0]
+    cancelled = cancellations.count
     windows = {}
     for key, workload in workloads.items():
         p50 = workload["output"]["p50"]
@@ -426,20 +441,23 @@ FROM ({{source}})
 GROUP BY {_KEY} HAVING calls_ != 0
 """
 
+_CANCELLED = """
+SELECT count(), groupUniqArray(cityHash64(event_id)), groupUniqArrayIf(prefix_hash, prefix_hash != '')
+FROM usage_events WHERE org_id = {org:String} AND sign = -1
+"""
+
 # Each prompt's (workload and prompt hash) first successful call ever, if it falls in the
 # period or its event was re-sent since (`stale`: {cancelled} are the hashes of event ids
-# with a cancelled version, usually none). Keys as usage_prompt_firsts orders calls.
+# with a cancelled version). Keys as usage_prompt_firsts orders calls. FINAL, not GROUP BY:
+# the same merge of a prompt's rows, but rows already merged (one per prompt once the parts
+# are) are streamed in parallel rather than hashed again (~4x faster at 600k prompts); the
+# range is tested in the aggregates, not in WHERE, which FINAL may apply before merging.
 _FIRST_KEY = "toUnixTimestamp64Milli(timestamp) * 2097152 + toInt64(cityHash64(event_id) % 2097152)"
 _FIRSTS = f"""
-SELECT {_KEY}, countIf(in_range) AS calls_, sumIf(cost_, in_range) AS cost_,
-       {", ".join(f"sumIf({t}_, in_range) AS {t}_" for t in _TOKENS)}, groupArrayIf(prompt_hash, stale) AS stale_
-FROM (SELECT {_KEY}, prompt_key, any(prompt_hash) AS prompt_hash, min(first_key) AS at_, argMinMerge(first_event) AS event_,
-             argMinMerge(first_cost) AS cost_, argMinMerge(first_input) AS input_tokens_,
-             argMinMerge(first_cached_input) AS cached_input_tokens_, argMinMerge(first_cache_write) AS cache_write_tokens_,
-             argMinMerge(first_output) AS output_tokens_,
-             has({{cancelled:Array(UInt64)}}, event_) AS stale,
-             NOT stale AND at_ >= {{start_key:Int64}} AND at_ < {{end_key:Int64}} AS in_range
-      FROM usage_prompt_firsts WHERE org_id = {{org:String}} GROUP BY {_KEY}, prompt_key)
+SELECT {_KEY}, countIf(in_range) AS calls_, {{first_values}}, {{stale_prompts}} AS stale_
+FROM (SELECT *, {{stale_first}} AS stale,
+             NOT stale AND first_key >= {{start_key:Int64}} AND first_key < {{end_key:Int64}} AS in_range
+      FROM usage_prompt_firsts FINAL WHERE org_id = {{org:String}})
 GROUP BY {_KEY}
 """
 
@@ -485,39 +503,37 @@ WHERE at_ > 0 AND {_BUCKET} BETWEEN {{lows:Array(UInt16)}}[at_] AND {{highs:Arra
 GROUP BY {_KEY}
 """
 
-# Per prefix, from its 5-minute slots in time order (a window over slots, not calls): gaps
-# between slots are exact (this slot's first call minus the previous one's last; the first
-# slot's previous is 0, so its first call writes); a provider cache whose entry lives `ttl`
-# since last use is written by the first call and after every gap longer than `ttl` (no
-# gap inside a slot is longer than 5 minutes, the shortest lifetime counted). The gap
-# distribution for the median: gaps between slots, and a slot of c calls as c - 1 gaps of
-# its mean. `{source}` is _prefix_slots.
+# Per prefix, from its 5-minute slots (one row each, `{source}` is _prefix_slots) in time
+# order: slots do not overlap, so their first and their last calls sort alike. Gaps between
+# slots are exact (a slot's first call minus the previous slot's last); a provider cache
+# whose entry lives `ttl` since last use is written by the first call and after every gap
+# longer than `ttl` (no gap inside a slot is longer than 5 minutes, the shortest lifetime
+# counted). The median gap, nearest rank over the calls - 1 gaps: those between slots, and
+# a slot of c calls as c - 1 gaps of its mean; ranks are running sums of the weights of the
+# sorted gaps (arrayReduceInRanges: chDB's build has no arrayCumSum).
 assert min(CACHE_TTLS) >= 300  # the slots of usage_prefix_slots
 _PREFIXES = f"""
-SELECT {_KEY}, prefix_hash, sum(c) AS calls, min(mi) AS min_input, sum(si) AS input_, sum(sc) AS cached_,
-       sumMap(hn) AS hint_n, sumMap(hs) AS hint_s,
-       {", ".join(f"countIf(gap > {ttl * 1000}) AS writes_{ttl}" for ttl in CACHE_TTLS)},
-       sumMapIf(map(if(gap = 0, 0, toUInt16(1 + floor(log(greatest(gap, 1)) / log(1.01)))), toInt64(1)), previous != 0) AS inter_n, sumMapIf(map(if(gap = 0, 0, toUInt16(1 + floor(log(greatest(gap, 1)) / log(1.01)))), gap), previous != 0) AS inter_s,
-       sumMapIf(map(if(intra = 0, 0, toUInt16(1 + floor(log(greatest(intra, 1)) / log(1.01)))), c - 1), c > 1) AS intra_n, sumMapIf(map(if(intra = 0, 0, toUInt16(1 + floor(log(greatest(intra, 1)) / log(1.01)))), intra * (c - 1)), c > 1) AS intra_s,
-       if(sum(c) <= 1001, arrayConcat(groupArrayIf((gap, toInt64(1)), previous != 0), groupArrayIf((intra, c - 1), c > 1)), [])
-           AS few_gaps
-FROM (
-    SELECT *, f - previous AS gap, intDiv(l - f, greatest(c - 1, 1)) AS intra
-    FROM (SELECT *, lagInFrame(l, 1, toInt64(0)) OVER calls AS previous
-          FROM (SELECT {_KEY}, prefix_hash, cityHash64({_KEY}, prefix_hash) AS pk_, slot, toInt64(sum(calls)) AS c, min(min_input) AS mi, sum(input_sum) AS si,
-                       sum(cached_sum) AS sc, min(first_ms) AS f, max(last_ms) AS l, sumMap(hint_n) AS hn, sumMap(hint_s) AS hs
-                FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}} GROUP BY {_KEY}, prefix_hash, slot)
-          -- Partitioned by one number for the prefix (a 64-bit hash): twice as fast as by its six columns.
-          WINDOW calls AS (PARTITION BY pk_ ORDER BY slot ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
-)
-GROUP BY {_KEY}, prefix_hash HAVING calls > 1
-ORDER BY input_ DESC, prefix_hash LIMIT {{{{limit:UInt32}}}}
+SELECT * EXCEPT (firsts_, lasts_, counts_, between_, gaps_, weights_, ranks_) FROM (
+SELECT {_KEY}, prefix_hash, sum(calls) AS calls_, min(min_input) AS min_input_, sum(input_sum) AS input_,
+       sum(cached_sum) AS cached_, sumMap(hint_n) AS hint_n_, sumMap(hint_s) AS hint_s_,
+       arraySort(groupArray(first_ms)) AS firsts_, arraySort(groupArray(last_ms)) AS lasts_,
+       arraySort((c, f) -> f, groupArray(calls), groupArray(first_ms)) AS counts_,
+       arrayMap((f, l) -> f - l, arrayPopFront(firsts_), arrayPopBack(lasts_)) AS between_,
+       {", ".join(f"1 + arrayCount(gap -> gap > {ttl * 1000}, between_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
+       arrayConcat(between_, arrayMap((l, f, c) -> intDiv(l - f, greatest(c - 1, 1)), lasts_, firsts_, counts_)) AS gaps_,
+       arrayConcat(arrayMap(gap -> toInt64(1), between_), arrayMap(c -> c - 1, counts_)) AS weights_,
+       arrayReduceInRanges('sum', arrayMap(i -> (1, i), arrayEnumerate(gaps_)), arraySort((w, g) -> g, weights_, gaps_))
+           AS ranks_,
+       arraySort(gaps_)[arrayFirstIndex(seen -> seen > intDiv(calls_ - 1, 2), ranks_)] AS gap_p50_ms
+FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}}
+GROUP BY {_KEY}, prefix_hash HAVING calls_ > 1
+ORDER BY input_ DESC, prefix_hash LIMIT {{{{limit:UInt32}}}})
 """
 
 # A prefix with a cancelled call, from its calls: each call's gap since the previous one of
 # its prefix (times sorted, differenced), exact.
 _LIVE_PREFIXES = f"""
-SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input,
+SELECT {_KEY}, prefix_hash, count() AS calls_, min(input_tokens) AS min_input_,
        quantileExactIf(0.5)(toUInt32OrZero(metadata['prefix_tokens']), mapContains(metadata, 'prefix_tokens')) AS hinted,
        sum(input_tokens) AS input_, sum(cached_input_tokens) AS cached_,
        arraySort(groupArray(toUnixTimestamp64Milli(timestamp))) AS times_,
@@ -525,6 +541,6 @@ SELECT {_KEY}, prefix_hash, count() AS calls, min(input_tokens) AS min_input,
        {", ".join(f"1 + arrayCount(gap -> gap > {ttl * 1000}, gaps_) AS writes_{ttl}" for ttl in CACHE_TTLS)},
        gaps_[intDiv(length(gaps_), 2) + 1] AS gap_p50_ms
 FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash IN {{stale:Array(String)}}
-GROUP BY {_KEY}, prefix_hash HAVING calls > 1
+GROUP BY {_KEY}, prefix_hash HAVING calls_ > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """

@@ -259,6 +259,34 @@ def test_a_prompts_first_call_resent_later_moves_which_calls_are_repeats(client)
     assert repeats() == (1, 300)  # r1 asks another prompt, the first of its own
 
 
+def test_a_prompts_and_a_slots_rows_stored_by_separate_inserts_are_merged_by_the_read(client):
+    """The prompt and prefix rollups hold a row per insert until their parts merge, which a
+    server does in the background, never on cue: the profile merges them as it reads."""
+    for table in ("usage_prompt_firsts", "usage_prefix_slots"):
+        client.command(f"SYSTEM STOP MERGES {table}")
+    base = {"prompt_hash": "q", "prefix_hash": "P", "input_tokens": 2000}
+    for event_id, at, output in (("m1", "10:02:00", 100), ("m2", "10:01:00", 200), ("m3", "10:20:00", 300)):
+        warehouse.insert(
+            client,
+            events("org-m", {**base, "event_id": event_id, "timestamp": f"2026-11-20T{at}Z", "output_tokens": output}),
+        )
+    for table in ("usage_prompt_firsts", "usage_prefix_slots"):  # one row per insert: nothing merged them
+        assert client.query(f"SELECT count() FROM {table} WHERE org_id = 'org-m'").result_rows == [(3,)]
+    [workload] = workload_profile(client, "org-m", START, END)["workloads"]
+    # m2 (10:01), stored second, is the prompt's first call: m1 (2000 x 2.5/M + 100 x 10/M = 0.006)
+    # and m3 (0.005 + 300 x 10/M = 0.008) repeat it.
+    assert (workload["repeats"]["calls"], workload["repeats"]["cost_usd"]) == (2, "0.014")
+    assert workload["repeats"]["tokens"]["output_tokens"] == 400
+    # Slot 10:00 holds m2 and m1 (a 1-minute gap), slot 10:20 m3, 18 minutes after m1. A 5-minute
+    # cache is written by the first call and after the 18-minute gap; gaps [60, 1080] s, nearest rank: 1080.
+    [prefix] = workload["prefixes"]
+    assert (prefix["calls"], prefix["cache_writes"], prefix["median_gap_seconds"]) == (
+        3,
+        {"300": 2, "3600": 1, "86400": 1},
+        1080.0,
+    )
+
+
 def test_a_prefix_call_resent_at_another_time_moves_its_cache_gaps(client):
     """Prefix gaps come from a per-minute rollup whose minima cannot be undone: a prefix with
     a re-sent call is read from the calls, so its gaps follow the call's latest time."""
