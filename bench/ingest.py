@@ -7,13 +7,21 @@ rollup views, in an embedded chDB, in the same run. Reported as seconds per even
 End to end in two shapes: a client sending 5,000 events in requests of 1,000 (the cost of
 each request's round trip and each insert's fixed part shows), and one sending 50,000 in
 requests of 5,000 (~1 MB bodies, as an exporter or an import sends them: the sustained
-rate, which is what "near the storage limit" is about)."""
+rate, which is what "near the storage limit" is about).
+
+Beside them, the floor the local platform puts under any such pipeline: the same rows as
+HTTP requests of 5,000 to a bare receiver, and as the queue's message bodies published
+through the Pub/Sub emulator to a push receiver that only acknowledges (no validation, no
+pricing, no storage), against the same raw insert."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.server
+import json
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -44,13 +52,44 @@ def _rows(run: str, count: int = EVENTS) -> list[dict]:
     ]
 
 
+class _Receiver(http.server.ThreadingHTTPServer):
+    """Takes POSTs, reads each body whole and answers 204: counts what arrived."""
+
+    def __init__(self):
+        self.arrived, self.lock = 0, threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(handler):  # noqa: N805 - the server's handler, named apart from the server
+                handler.rfile.read(int(handler.headers["Content-Length"]))
+                handler.send_response(204)
+                handler.end_headers()
+                with self.lock:
+                    self.arrived += 1
+
+            def log_message(handler, *args):  # noqa: N805
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+    def wait_for(self, count: int) -> None:
+        while self.arrived < count:
+            time.sleep(0.002)
+
+
 def benchmarks(repeat: int):
     from bench.harness import compare
     from bench.running_platform import RunningPlatform
 
     sys.path.insert(0, str(ROOT / "functions" / "analytics"))
     from shared_lib.clients.clickhouse import clickhouse_client
+    from shared_lib.clients.pubsub import publisher_client, subscriber_client
     from shared_lib.config import load_settings
+    from shared_lib.contracts import usage_events
     from shared_lib.usage import parse_batch
 
     from netra_analytics import warehouse
@@ -76,6 +115,43 @@ def benchmarks(repeat: int):
                 < events
             ):
                 time.sleep(0.05)  # each look is a summary query, which would slow the consumer down
+            return (time.perf_counter() - started) / events
+
+        env = {
+            line.split("=", 1)[0].removeprefix("export "): line.split("=", 1)[1].strip("'")
+            for line in platform.env_lines()
+        }
+        settings = load_settings(env)
+        publisher, subscriber, receiver = publisher_client(settings), subscriber_client(settings), _Receiver()
+        topic = f"projects/{settings.project_id}/topics/bench-ingest-floor"
+        publisher.create_topic(request={"name": topic})
+        subscriber.create_subscription(
+            request={
+                "name": f"projects/{settings.project_id}/subscriptions/bench-ingest-floor",
+                "topic": topic,
+                "push_config": {"push_endpoint": receiver.url},
+                "ack_deadline_seconds": 60,
+            }
+        )
+
+        def http_floor(events: int, per_request: int = 5000) -> float:
+            bodies = [
+                json.dumps(_rows(uuid.uuid4().hex[:8], events)[i : i + per_request]).encode()
+                for i in range(0, events, per_request)
+            ]
+            started, before = time.perf_counter(), receiver.arrived
+            for body in bodies:
+                client.post(receiver.url, content=body, headers={"Content-Type": "application/json"})
+            receiver.wait_for(before + len(bodies))
+            return (time.perf_counter() - started) / events
+
+        def queue_floor(events: int) -> float:
+            parsed, _ = parse_batch(_rows(uuid.uuid4().hex[:8], events), "org-bench", dt.datetime.now(dt.timezone.utc))
+            bodies = usage_events.messages("org-bench", [e.to_json() for e in parsed], dt.datetime.now(dt.timezone.utc))
+            started, before = time.perf_counter(), receiver.arrived
+            for future in [publisher.publish(topic, body, org_id="org-bench") for body in bodies]:
+                future.result(timeout=60)
+            receiver.wait_for(before + len(bodies))
             return (time.perf_counter() - started) / events
 
         with tempfile.TemporaryDirectory() as data:
@@ -107,6 +183,21 @@ def benchmarks(repeat: int):
                     lambda events=events: raw_insert(events),
                     repeat,
                 )
+            floor = 50_000
+            yield compare(
+                f"floor: HTTP requests of 5,000 to a bare receiver, s/event ({floor:,})",
+                lambda: http_floor(floor),
+                "raw clickhouse-connect insert, s/event",
+                lambda: raw_insert(floor),
+                repeat,
+            )
+            yield compare(
+                f"floor: the queue's messages through the Pub/Sub emulator to a bare push receiver, s/event ({floor:,})",
+                lambda: queue_floor(floor),
+                "raw clickhouse-connect insert, s/event",
+                lambda: raw_insert(floor),
+                repeat,
+            )
             yield compare(
                 f"consumer storage step, s/event ({EVENTS:,} in one message)",
                 stored,

@@ -18,6 +18,7 @@ import pytest
 from emulators.demo import DemoOptions, seed_demo
 from emulators.workload import LEVERS
 from shared_lib.clients.pubsub import publisher_client
+from shared_lib.contracts import usage_events
 from shared_lib.contracts.agents import STEPS
 from shared_lib.contracts.client_events import wire_errors
 from shared_lib.contracts.steps import output_errors
@@ -202,12 +203,12 @@ def test_failing_llms_never_stop_the_answer(http, platform, llm_url, settings, u
         for m in probe(
             settings,
             "usage-events-probe",
-            lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in b["events"]),
+            lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in usage_events.parse(b).rows),
             want=requests,
         )
     ]
     assert {b["org_id"] for b in batches} == {"netra"}
-    metered = [e for b in batches for e in b["events"]]
+    metered = [e for b in batches for e in usage_events.parse(b).rows]
     assert sorted(e["status"] for e in metered) == ["error"] * 9 + ["success"] * (requests - 9)
     assert {e["feature"] for e in metered} <= {"agents/triage", "agents/reporting"}
     assert {e["metadata"]["customer_org"] for e in metered} == {who["user"]["org_id"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared_lib.contracts import usage_events
 from tests.helpers import bearer, dev_login, eventually, probe, url_of
 
 
@@ -245,7 +246,10 @@ def test_every_queued_message_delivered_again_changes_nothing(http, analytics_ur
     assert http.post(f"{analytics_url}/api/usage", json=rows(unique, 1, 2, 3), headers=owner).json()["accepted"] == 3
     before = wait_for_calls(http, analytics_url, owner, 3)
     delivered = probe(
-        settings, "usage-events-probe", lambda b: any(e["event_id"].startswith(unique) for e in b["events"]), want=1
+        settings,
+        "usage-events-probe",
+        lambda b: any(e["event_id"].startswith(unique) for e in usage_events.parse(b).rows),
+        want=1,
     )
     assert delivered
     for message in delivered:  # the consumer's push route, as the emulator calls it, with the same id and time

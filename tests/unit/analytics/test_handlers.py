@@ -14,7 +14,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from shared_lib.auth import API_KEY_PREFIX, Authenticator, InvalidToken, Principal
-from shared_lib.contracts import topics
+from shared_lib.contracts import topics, usage_events
 
 from netra_analytics import routes
 from netra_analytics.service import AnalyticsService
@@ -121,7 +121,7 @@ def test_an_accepted_batch_is_queued_under_the_callers_org(service):
     assert (status, answer["accepted"], [r["index"] for r in answer["rejected"]]) == (200, 2, [2])
     [(topic, data, attributes)] = service.publisher.sent
     assert topic == topics.path("netra-test", topics.USAGE_EVENTS) and attributes == {"org_id": "org-a"}
-    assert [e["event_id"] for e in json.loads(data)["events"]] == ["e1", "e2"]
+    assert [r["event_id"] for r in usage_events.parse(json.loads(data)).rows] == ["e1", "e2"]
 
 
 @pytest.mark.parametrize(

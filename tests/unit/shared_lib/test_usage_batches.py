@@ -6,7 +6,14 @@ import json
 import pytest
 
 from shared_lib.contracts import usage_events
-from shared_lib.contracts.usage_events import EVENTS_PER_MESSAGE, MAX_MESSAGE_BYTES, InvalidBatch, messages, parse
+from shared_lib.contracts.usage_events import (
+    EVENTS_PER_MESSAGE,
+    MAX_MESSAGE_BYTES,
+    InvalidBatch,
+    UsageBatch,
+    messages,
+    parse,
+)
 from shared_lib.usage import parse_batch
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
@@ -36,15 +43,15 @@ def test_large_events_are_split_by_size_and_small_ones_by_count(monkeypatch):
     sent = messages("org", [e.to_json() for e in big], NOW)
     assert len(sent) > 1 and all(len(m) <= MAX_MESSAGE_BYTES for m in sent)
     bodies = [json.loads(m) for m in sent]
-    assert [e["event_id"] for b in bodies for e in b["events"]] == [e.event_id for e in big]
+    assert [r["event_id"] for b in bodies for r in parse(b).rows] == [e.event_id for e in big]
     assert {(b["org_id"], b["accepted_at"]) for b in bodies} == {("org", NOW.isoformat())}
-    # Real small events fill the byte budget before the count one (~420 bytes each here).
+    # Small events: the count bounds a message (positional rows are ~200 bytes each).
     small = messages("org", [e.to_json() for e in accepted(EVENTS_PER_MESSAGE + 1)], NOW)
-    assert sum(len(json.loads(m)["events"]) for m in small) == EVENTS_PER_MESSAGE + 1
+    assert sum(len(json.loads(m)["rows"]) for m in small) == EVENTS_PER_MESSAGE + 1
     assert all(len(m) <= MAX_MESSAGE_BYTES for m in small)
     monkeypatch.setattr(usage_events, "EVENTS_PER_MESSAGE", 50)
     counted = messages("org", [e.to_json() for e in accepted(101)], NOW)
-    assert [len(json.loads(m)["events"]) for m in counted] == [50, 50, 1]
+    assert [len(json.loads(m)["rows"]) for m in counted] == [50, 50, 1]
 
 
 def test_a_batch_reads_back_with_when_it_was_accepted():
@@ -60,8 +67,49 @@ def test_without_acceptance_the_publish_time_stands_in():
     assert parse(json.loads(body)).accepted_at is None
 
 
+def test_rows_travel_as_values_in_the_order_of_the_fields_and_read_back_as_objects():
+    events = accepted(2)
+    [body] = messages("org", [e.to_json() for e in events], NOW)
+    sent = json.loads(body)
+    assert sent["fields"][:3] == ["event_id", "timestamp", "org_id"]
+    assert [row[:3] for row in sent["rows"]] == [
+        ["e0", "2026-11-25T11:00:00+00:00", "org"],
+        ["e1", "2026-11-25T11:00:00+00:00", "org"],
+    ]
+    assert parse(sent).rows == [e.to_json() for e in events]
+
+
+def test_rows_with_different_fields_leave_null_where_a_row_has_none():
+    # The LLM gateway meters a raw row; any producer may leave fields out.
+    [body] = messages("org", [{"event_id": "a", "model": "m"}, {"event_id": "b", "feature": "f"}])
+    assert parse(json.loads(body)).rows == [
+        {"event_id": "a", "model": "m", "feature": None},
+        {"event_id": "b", "model": None, "feature": "f"},
+    ]
+
+
+def test_a_batch_queued_in_the_earlier_form_still_reads():
+    earlier = {"org_id": "org", "accepted_at": NOW.isoformat(), "events": [{"event_id": "e0"}, "junk"]}
+    assert parse(earlier) == UsageBatch("org", [{"event_id": "e0"}, "junk"], NOW)
+
+
+def test_a_row_that_is_not_one_value_per_field_is_left_for_the_consumer_to_refuse():
+    batch = parse({"org_id": "org", "fields": ["event_id", "model"], "rows": [["a", "m"], ["b"], {"x": 1}, 7]})
+    assert batch.rows == [{"event_id": "a", "model": "m"}, ["b"], {"x": 1}, 7]
+
+
 @pytest.mark.parametrize(
-    "body", [None, [], {"events": []}, {"org_id": "org"}, {"org_id": 7, "events": []}, {"org_id": "o", "events": {}}]
+    "body",
+    [
+        None,
+        [],
+        {"events": []},
+        {"org_id": "org"},
+        {"org_id": 7, "events": []},
+        {"org_id": "o", "events": {}},
+        {"org_id": "o", "fields": ["a"], "rows": {}},
+        {"org_id": "o", "fields": [1], "rows": []},
+    ],
 )
 def test_what_is_not_a_batch_is_refused_whole(body):
     with pytest.raises(InvalidBatch):
