@@ -13,10 +13,13 @@ import pytest
 
 from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
+from shared_lib.contracts import usage_events
+from shared_lib.envelope import PubSubMessage
 from shared_lib.usage import COLUMNS, COST_COLUMN, MAX_COST_USD, parse_batch
 
 from netra_analytics import warehouse
 from netra_analytics.profile import workload_profile
+from netra_analytics.service import AnalyticsService
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 START, END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
@@ -163,6 +166,34 @@ def test_deliveries_written_together_keep_the_version_accepted_last(client):
     assert views(client, "org-g")["days"] == [("2026-11-20", 3), ("2026-11-21", 1)]
     warehouse.insert(client, first.events, accepted_at=NOW)  # a redelivery changes nothing
     assert views(client, "org-g")["days"] == [("2026-11-20", 3), ("2026-11-21", 1)]
+
+
+def test_the_consumer_answers_each_of_many_concurrent_deliveries_for_its_own_rows(client):
+    # Pushes that arrive while an org's write runs share the next write (group commit):
+    # each is answered for its own rows, once they are stored; a redelivery and a re-send
+    # among them count once, the version accepted last wins.
+    service = AnalyticsService(authenticator=None, publisher=None, project_id="p", warehouse_client=client)
+
+    def push(n: int, rows: list[dict], accepted_at: dt.datetime) -> PubSubMessage:
+        events_json = [e.to_json() for e in events("org-k", *rows)]
+        [body] = usage_events.messages("org-k", events_json, accepted_at)
+        return PubSubMessage(f"m{n}", body, {"org_id": "org-k"}, NOW.isoformat())
+
+    batches = [[{"event_id": f"k{n}-{i}"} for i in range(300)] for n in range(8)]
+    resent = [{"event_id": "k0-0", "timestamp": "2026-11-21T10:00:00Z"}]  # k0-0 moved a day, accepted later
+    deliveries = [push(n, rows, NOW) for n, rows in enumerate(batches)]
+    deliveries += [push(8, batches[3], NOW), push(9, resent, NOW + LATER)]  # a redelivery, a re-send
+    answers: dict[int, dict] = {}
+    threads = [
+        threading.Thread(target=lambda n=n, m=m: answers.__setitem__(n, service.store_usage(m)))
+        for n, m in enumerate(deliveries)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [answers[n] for n in range(10)] == [{"stored": 300, "refused": []}] * 9 + [{"stored": 1, "refused": []}]
+    assert views(client, "org-k")["days"] == [("2026-11-20", 2399), ("2026-11-21", 1)]
 
 
 @pytest.fixture
