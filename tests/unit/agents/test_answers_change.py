@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from netra_agents.answers.change import change, decompose, spikes
+from netra_agents.answers.prose import template
 
 
 def g(key, calls, cost):
@@ -85,8 +86,8 @@ def test_the_answer_delta_drivers_and_spikes():
 def test_too_few_days_give_no_spikes_and_no_previous_gives_no_percent():
     assert spikes([{"bucket": "2026-11-01", "cost_usd": "9"}], []) == []
     answer = change(
-        {"from": "a", "to": "b"},
-        {"from": "c", "to": "d"},
+        {"from": "2026-11-08", "to": "2026-11-15"},
+        {"from": "2026-11-01", "to": "2026-11-08"},
         {"feature": summary(g("x", 2, "4"))},
         {"feature": {"groups": [], "totals": {"calls": 0, "cost_usd": "0"}}},
         [],
@@ -95,3 +96,37 @@ def test_too_few_days_give_no_spikes_and_no_previous_gives_no_percent():
     assert answer["delta_pct"] is None and answer["drivers"] == [
         {"dimension": "feature", "key": "x", "effect": "new", "delta_usd": "4"}
     ]
+
+
+def test_periods_of_different_lengths_are_also_compared_per_day():
+    # This week so far (Nov 23-27, 5 days) at $153.55 against all of last week (7 days) at
+    # $198.84: the total fell $45.29, but per day spend rose: 153.55 / 5 = 30.71 against
+    # 198.84 / 7 = 28.405714..., +8.11%.
+    answer = change(
+        {"from": "2026-11-23", "to": "2026-11-28"},
+        {"from": "2026-11-16", "to": "2026-11-23"},
+        {"model": summary(g("m", 500, "153.55"))},
+        {"model": summary(g("m", 700, "198.84"))},
+        [],
+        [],
+    )
+    assert answer["delta_usd"] == "-45.29"
+    assert answer["per_day"] == {
+        "current_days": 5,
+        "previous_days": 7,
+        "current_usd": "30.71",
+        "previous_usd": "28.405714",
+        "pct": 8.11,
+    }
+    text = template({**answer, "kind": "change", "period": {"from": "2026-11-23", "to": "2026-11-28", "days": 5}})
+    assert "The periods differ in length (5 days against 7): per day, spend rose 8.1% ($30.71 against $28.41)." in text
+    # Equal lengths compare as totals only.
+    same = change(
+        {"from": "2026-11-16", "to": "2026-11-23"},
+        {"from": "2026-11-09", "to": "2026-11-16"},
+        {"model": summary(g("m", 1, "1"))},
+        {"model": summary(g("m", 1, "2"))},
+        [],
+        [],
+    )
+    assert same["per_day"] is None

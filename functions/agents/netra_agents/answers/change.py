@@ -1,5 +1,6 @@
 """A change: the period against the previous one, the delta, what drove it and the days
-that spiked.
+that spiked; when the two periods differ in length (this week so far against all of last
+week), spend per day too, so that a shorter period is not read as a fall.
 
 The decomposition, per dimension (feature, model), is exact: for the keys present in both
 periods, with n calls, c cost and N the calls of all those keys,
@@ -17,6 +18,7 @@ every dimension's drivers, add up to the delta exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -84,6 +86,26 @@ def spikes(days: list[dict], reference: list[dict]) -> list[dict]:
     return sorted(found, key=lambda s: -Decimal(s["cost_usd"]))[:MAX_SPIKES]
 
 
+def per_day(current_period: dict, previous_period: dict, now_usd: Decimal, before_usd: Decimal) -> dict | None:
+    """Spend per day in each period (to the micro-dollar) and its change; None when the
+    periods have the same number of days (the totals compare as they are)."""
+    days_now, days_before = _days(current_period), _days(previous_period)
+    if days_now == days_before or not days_now or not days_before:
+        return None
+    now_rate, before_rate = now_usd / days_now, before_usd / days_before
+    return {
+        "current_days": days_now,
+        "previous_days": days_before,
+        "current_usd": exact(now_rate.quantize(MICRO, ROUND_HALF_EVEN)),
+        "previous_usd": exact(before_rate.quantize(MICRO, ROUND_HALF_EVEN)),
+        "pct": change_pct(now_rate, before_rate),
+    }
+
+
+def _days(period: dict) -> int:
+    return (dt.date.fromisoformat(period["to"][:10]) - dt.date.fromisoformat(period["from"][:10])).days
+
+
 def change(
     current_period: dict,
     previous_period: dict,
@@ -119,6 +141,7 @@ def change(
         "delta_usd": exact(c1 - c0),
         "delta_pct": change_pct(c1, c0),
         "delta_calls": now_total["calls"] - before_total["calls"],
+        "per_day": per_day(current_period, previous_period, c1, c0),
         "drivers": found,
         "effects": totals,  # dimension -> effect -> amount; each dimension's effects add up to delta_usd
         "spikes": spikes(current_days, previous_days),

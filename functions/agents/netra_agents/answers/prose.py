@@ -165,6 +165,14 @@ def _change(report):
         f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
         f"{previous['calls']:,}."
     )
+    rate = report.get("per_day")
+    if rate and rate["pct"] is not None:
+        moved = "rose" if rate["pct"] > 0 else "fell" if rate["pct"] < 0 else "did not change"
+        by = f" {percent(abs(rate['pct']))}" if rate["pct"] else ""
+        text += (
+            f" The periods differ in length ({rate['current_days']} days against {rate['previous_days']}): per day, "
+            f"spend {moved}{by} ({dollars(rate['current_usd'])} against {dollars(rate['previous_usd'])})."
+        )
     effects = report["effects"].get("model") or {}
     parts = [f"{_EFFECTS[e]} {_signed(Decimal(v))}" for e, v in effects.items() if Decimal(v)]
     why = f"By model: {', '.join(parts)}." if parts else ""
