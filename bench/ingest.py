@@ -117,11 +117,7 @@ def benchmarks(repeat: int):
                 time.sleep(0.05)  # each look is a summary query, which would slow the consumer down
             return (time.perf_counter() - started) / events
 
-        env = {
-            line.split("=", 1)[0].removeprefix("export "): line.split("=", 1)[1].strip("'")
-            for line in platform.env_lines()
-        }
-        settings = load_settings(env)
+        settings = platform.settings()
         publisher, subscriber, receiver = publisher_client(settings), subscriber_client(settings), _Receiver()
         topic = f"projects/{settings.project_id}/topics/bench-ingest-floor"
         publisher.create_topic(request={"name": topic})

@@ -101,7 +101,6 @@ def benchmarks(repeat: int):
     from bench.running_platform import RunningPlatform
     from emulators.demo import DemoOptions, seed_demo
     from shared_lib.clients.pubsub import publisher_client
-    from shared_lib.config import load_settings
 
     folder = tempfile.TemporaryDirectory()
     topology = _bench_topology(Path(folder.name))
@@ -120,11 +119,7 @@ def benchmarks(repeat: int):
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         chat, relay = platform.url("chat"), platform.url("relay")
         thread = http.post(f"{chat}/api/threads", json={}, headers=headers).json()["thread_id"]
-        env = {
-            line.split("=", 1)[0].removeprefix("export "): line.split("=", 1)[1].strip("'")
-            for line in platform.env_lines()
-        }
-        settings = load_settings(env)
+        settings = platform.settings()
         publisher = publisher_client(settings)
 
         def ticket() -> str:

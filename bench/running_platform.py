@@ -38,6 +38,13 @@ class RunningPlatform:
         )
         return [line for line in result.stdout.splitlines() if line.startswith("export ")]
 
+    def settings(self):
+        """Settings that reach this platform's emulators, as a component reads them."""
+        from shared_lib.config import load_settings
+
+        exports = (line.removeprefix("export ").split("=", 1) for line in self.env_lines())
+        return load_settings({name: value.strip("'") for name, value in exports})
+
     def secret(self, name: str) -> str:
         import yaml
 

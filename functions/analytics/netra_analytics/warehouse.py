@@ -271,6 +271,12 @@ _ACCEPTED, _SIGN = len(COLUMNS) - 1, len(COLUMNS)
 _IDS = "(SELECT arrayJoin(splitByChar(' ', {ids:String})))"
 
 
+def _id_chunks(event_ids: list[str], chunk: int):
+    """The `{ids:String}` parameter of each chunk of event ids."""
+    for i in range(0, len(event_ids), chunk):
+        yield " ".join(event_ids[i : i + chunk])
+
+
 # On replicas (a cluster, ClickHouse Cloud) the lookup must see the org's previous write
 # wherever it lands, or a re-send within the replication lag would count twice (ADR 0013):
 # writes are acknowledged by a majority of replicas, and the lookup reads only from a
@@ -283,11 +289,11 @@ def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) 
     """The stored row of each of these event ids (those the org has): FINAL over the
     granules the event-id index keeps, not over the org's history."""
     found = {}
-    for i in range(0, len(event_ids), chunk):
+    for ids in _id_chunks(event_ids, chunk):
         for row in client.query(
             f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
             f"WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
-            parameters={"org": org_id, "ids": " ".join(event_ids[i : i + chunk])},
+            parameters={"org": org_id, "ids": ids},
             settings=_READ_YOUR_WRITES,
         ).result_rows:
             if row[_SIGN] == 1:  # not filtered in SQL: a condition on sign must not act before FINAL
@@ -345,12 +351,12 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
     """Which of these event ids the org already has: the event-id index keeps only the
     granules that can hold them."""
     found = set()
-    for i in range(0, len(event_ids), chunk):
+    for ids in _id_chunks(event_ids, chunk):
         found.update(
             row[0]
             for row in client.query(
                 f"SELECT DISTINCT event_id FROM usage_events WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
-                parameters={"org": org_id, "ids": " ".join(event_ids[i : i + chunk])},
+                parameters={"org": org_id, "ids": ids},
             ).result_rows
         )
     return found
