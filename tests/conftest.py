@@ -103,9 +103,9 @@ def unique() -> str:
 
 @pytest.fixture
 def http():
-    import httpx
+    from shared_lib.clients.http import http_client
 
-    with httpx.Client(timeout=10) as client:
+    with http_client(timeout=10) as client:
         yield client
 
 

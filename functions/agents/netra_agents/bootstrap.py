@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from shared_lib.clients.firestore import firestore_client
+from shared_lib.clients.http import http_client
 from shared_lib.clients.pubsub import publisher_client
 from shared_lib.clients.redis_store import redis_client
 from shared_lib.clients.secret_manager import secret_manager_client
@@ -120,15 +121,13 @@ def configuration(environ: Mapping[str, str] | None = None) -> Configuration:
 
 
 def build(config: Configuration | None = None) -> Agents:
-    import httpx  # ~0.1 s: only when the instance builds its clients
-
     config = config or configuration()
     settings, llm = config.settings, config.llm
     configure_logging(settings.project_id, settings.log_level)
     deadlines = _scaled_deadlines(config.deadline_percent)
     redis = redis_client(settings)
     publisher = publisher_client(settings)
-    http = httpx.Client()  # the one HTTP client: analytics reads and the LLM providers
+    http = http_client()  # the one HTTP client: analytics reads and the LLM providers
     credentials = RunCredentials(redis)
     db = firestore_client(settings)
     return Agents(

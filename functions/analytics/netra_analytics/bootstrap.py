@@ -30,10 +30,9 @@ settings = per_instance(configuration)
 
 
 def build(environ=None) -> AnalyticsService:
-    import httpx
-
     from shared_lib.auth import authenticator
     from shared_lib.clients.clickhouse import clickhouse_client
+    from shared_lib.clients.http import http_client
     from shared_lib.clients.pubsub import publisher_client
     from shared_lib.clients.redis_store import redis_client
     from shared_lib.log import configure_logging
@@ -51,7 +50,7 @@ def build(environ=None) -> AnalyticsService:
     redis = redis_client(config)
     return AnalyticsService(
         # One HTTP client for the instance: auth's signing keys and API-key checks.
-        authenticator=authenticator(config, redis, httpx.Client()),
+        authenticator=authenticator(config, redis, http_client()),
         publisher=publisher_client(config),
         project_id=config.project_id,
         warehouse_client=client,

@@ -29,9 +29,8 @@ settings = per_instance(configuration)
 def build(environ=None) -> AuthService:
     # Imported here, not at the top: the service graph (~16 ms of modules) and httpx (a heavy
     # SDK) load with the first request that needs them, so cold start and /health skip them.
-    import httpx
-
     from shared_lib.auth import Authenticator, Revocations, TokenVerifier
+    from shared_lib.clients.http import http_client
     from shared_lib.clients.postgres import ConnectionPool, connection_factory
     from shared_lib.clients.redis_store import redis_client
     from shared_lib.clients.secret_manager import secret_manager_client
@@ -58,7 +57,7 @@ def build(environ=None) -> AuthService:
     keys = KeyRing(lambda: secrets.get(SECRET_NAME, cached=False))
     revocations = Revocations(redis)
     # The one HTTP client of this instance: OpenID discovery and the providers' keys.
-    http = httpx.Client(timeout=10.0)
+    http = http_client(timeout=10.0)
     providers: dict[str, object] = {}
     if auth_settings.google_client_id:
         providers["google"] = GoogleProvider(

@@ -23,10 +23,9 @@ settings = per_instance(configuration)
 def build(environ=None) -> ChatService:
     # Imported here, not at the top: the service graph (~12 ms of modules) and httpx (a heavy
     # SDK) load with the first request that needs them, so cold start and /health skip them.
-    import httpx
-
     from shared_lib.auth import authenticator, exchange_token
     from shared_lib.clients.firestore import firestore_client
+    from shared_lib.clients.http import http_client
     from shared_lib.clients.pubsub import publisher_client
     from shared_lib.clients.redis_store import redis_client
     from shared_lib.log import configure_logging
@@ -39,7 +38,7 @@ def build(environ=None) -> ChatService:
     redis = redis_client(config)
     db = firestore_client(config)
     # The one HTTP client of this instance: auth's signing keys, API-key checks, token exchange.
-    http = httpx.Client()
+    http = http_client()
     return ChatService(
         store=ChatStore(db),
         authenticator=authenticator(config, redis, http),
