@@ -11,7 +11,7 @@ from shared_lib.auth import Authenticator, Principal
 from shared_lib.contracts import topics, usage_events
 from shared_lib.envelope import PubSubMessage
 from shared_lib.errors import Forbidden, Invalid, Unavailable
-from shared_lib.usage import InvalidRow, parse_batch, parse_row
+from shared_lib.usage import EVENT_FIELDS, InvalidRow, parse_batch, parse_row
 
 from netra_analytics import importers, model_aliases, otlp, warehouse
 from netra_analytics.group_commit import GroupCommit
@@ -88,7 +88,9 @@ class AnalyticsService:
         accepted_at = self.clock()
         futures = [
             self.publisher.publish(topic, body, org_id=caller.org_id)
-            for body in usage_events.messages(caller.org_id, (event.to_json() for event in events), accepted_at)
+            for body in usage_events.positional_messages(
+                caller.org_id, EVENT_FIELDS, [event.json_values() for event in events], accepted_at
+            )
         ]
         try:
             for future in futures:
@@ -123,18 +125,9 @@ class AnalyticsService:
         events, refused, moments = [], [], {}  # moments: the batch's timestamps, each read once
         for index, row in enumerate(batch.rows):
             try:
-                if not isinstance(row, Mapping):
-                    raise InvalidRow("a usage event must be a JSON object")
-                # Validated at intake; re-read without the time window (a retried batch may have aged).
-                events.append(
-                    parse_row(
-                        {k: v for k, v in row.items() if v not in (None, "")},
-                        batch.org_id,
-                        now,
-                        check_window=False,
-                        moments=moments,
-                    )
-                )
+                # Validated at intake; re-read without the time window (a retried batch may
+                # have aged). parse_row refuses a row that is not an object.
+                events.append(parse_row(row, batch.org_id, now, check_window=False, moments=moments))
             except InvalidRow as exc:
                 refused.append({"index": index, "event_id": _event_id(row), "error": str(exc)})
         aliases = model_aliases.for_org(self.warehouse_client, batch.org_id)

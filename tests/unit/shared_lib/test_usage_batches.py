@@ -76,20 +76,49 @@ def test_rows_travel_as_values_in_the_order_of_the_fields_and_read_back_as_objec
         ["e0", "2026-11-25T11:00:00+00:00", "org"],
         ["e1", "2026-11-25T11:00:00+00:00", "org"],
     ]
-    assert parse(sent).rows == [e.to_json() for e in events]
+    # Read back without the fields an event leaves null or empty: as the event never had them.
+    assert parse(sent).rows == [{k: v for k, v in e.to_json().items() if v is not None and v != ""} for e in events]
+
+
+def test_intake_sends_each_event_as_its_values_and_the_consumer_reads_back_the_same_event():
+    from shared_lib.usage import EVENT_FIELDS, parse_row
+
+    events = accepted(1) + accepted(
+        1,
+        user_id="u-7",
+        cost_usd="0.001234567",
+        price_version="p1",
+        prompt_hash="abc",
+        prefix_hash="def",
+        ttft_ms=5,
+        latency_ms=9,
+        max_tokens=64,
+        finish_reason="length",
+        status="error",
+        interactive=False,
+        batch=True,
+        cached_input_tokens=1,
+        metadata={"team": "search", "note": "ünïcode"},
+    )
+    [body] = usage_events.positional_messages("org", EVENT_FIELDS, [e.json_values() for e in events], NOW)
+    sent = json.loads(body)
+    assert sent["fields"] == list(EVENT_FIELDS) and sent["accepted_at"] == NOW.isoformat()
+    batch = parse(sent)
+    assert [parse_row(row, "org", NOW, check_window=False) for row in batch.rows] == events
+    # The objects' form of the same events reads back as the same events.
+    objects = parse(json.loads(messages("org", [e.to_json() for e in events], NOW)[0]))
+    assert [parse_row(row, "org", NOW, check_window=False) for row in objects.rows] == events
 
 
 def test_rows_with_different_fields_leave_null_where_a_row_has_none():
     # The LLM gateway meters a raw row; any producer may leave fields out.
     [body] = messages("org", [{"event_id": "a", "model": "m"}, {"event_id": "b", "feature": "f"}])
-    assert parse(json.loads(body)).rows == [
-        {"event_id": "a", "model": "m", "feature": None},
-        {"event_id": "b", "model": None, "feature": "f"},
-    ]
+    assert json.loads(body)["rows"] == [["a", "m", None], ["b", None, "f"]]
+    assert parse(json.loads(body)).rows == [{"event_id": "a", "model": "m"}, {"event_id": "b", "feature": "f"}]
 
 
 def test_a_batch_queued_in_the_earlier_form_still_reads():
-    earlier = {"org_id": "org", "accepted_at": NOW.isoformat(), "events": [{"event_id": "e0"}, "junk"]}
+    earlier = {"org_id": "org", "accepted_at": NOW.isoformat(), "events": [{"event_id": "e0", "user_id": ""}, "junk"]}
     assert parse(earlier) == UsageBatch("org", [{"event_id": "e0"}, "junk"], NOW)
 
 
