@@ -286,10 +286,13 @@ _READ_YOUR_WRITES = {"select_sequential_consistency": 1}
 
 
 def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> dict[str, list]:
-    """The stored row of each of these event ids (those the org has): FINAL over the
-    granules the event-id index keeps, not over the org's history."""
+    """The stored row of each of these event ids (those the org has). Most of a batch is
+    new: which ids are stored at all is asked first, without FINAL (a quarter of the cost,
+    and one query for a whole message), and the rows of those alone are read with FINAL
+    over the granules the event-id index keeps, not over the org's history."""
+    present = sorted(stored_event_ids(client, org_id, event_ids))
     found = {}
-    for ids in _id_chunks(event_ids, chunk):
+    for ids in _id_chunks(present, chunk):
         for row in client.query(
             f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
             f"WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
@@ -347,9 +350,10 @@ def _filtered(filters: dict[str, list[str]] | None, parameters: dict) -> str:
     return clause
 
 
-def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> set[str]:
-    """Which of these event ids the org already has: the event-id index keeps only the
-    granules that can hold them."""
+def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 10_000) -> set[str]:
+    """Which of these event ids the org has any row of: the event-id index keeps only the
+    granules that can hold them. A query costs mostly per granule, so a whole message's
+    ids (up to 10,000) go in one."""
     found = set()
     for ids in _id_chunks(event_ids, chunk):
         found.update(
@@ -357,6 +361,7 @@ def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 200
             for row in client.query(
                 f"SELECT DISTINCT event_id FROM usage_events WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
                 parameters={"org": org_id, "ids": ids},
+                settings=_READ_YOUR_WRITES,
             ).result_rows
         )
     return found
