@@ -43,9 +43,10 @@ def eventually(
         time.sleep(interval)
 
 
-def probe(settings, subscription: str, match, want: int | None = None, timeout: float = 20.0) -> list:
+def probe(settings, subscription: str, match, want: int | None = None, timeout: float = 20.0, decode=None) -> list:
     """Messages on a probe (pull) subscription whose JSON body `match`es, acknowledging all
-    it pulls: until `want` matched, or (without `want`) until the subscription is empty."""
+    it pulls: until `want` matched, or (without `want`) until the subscription is empty.
+    `decode`: the body of a message's data (json.loads; usage batches: usage_events.decode)."""
     from shared_lib.clients.pubsub import subscriber_client
 
     subscriber, found = subscriber_client(settings), []
@@ -56,7 +57,7 @@ def probe(settings, subscription: str, match, want: int | None = None, timeout: 
         pulled = subscriber.pull(request={"subscription": path, "max_messages": 5}, timeout=5).received_messages
         if not pulled and want is None:
             break
-        found += [r.message for r in pulled if match(json.loads(r.message.data))]
+        found += [r.message for r in pulled if match((decode or json.loads)(r.message.data))]
         if pulled:
             subscriber.acknowledge(request={"subscription": path, "ack_ids": [r.ack_id for r in pulled]})
     return found

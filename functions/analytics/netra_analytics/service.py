@@ -120,7 +120,7 @@ class AnalyticsService:
         stored. Event ids make a redelivery harmless; `accepted_at` says which of two
         versions of an event is the later one.
         """
-        batch = usage_events.parse(message.json(), message.publish_time)
+        batch = usage_events.parse(usage_events.decode(message.data), message.publish_time)
         now = self.clock()
         events, refused, moments = [], [], {}  # moments: the batch's timestamps, each read once
         for index, row in enumerate(batch.rows):

@@ -199,12 +199,13 @@ def test_failing_llms_never_stop_the_answer(http, platform, llm_url, settings, u
     assert requests == (9 if PARSER else 10)  # the parser asks no model; before it, the report's one call succeeded
     # Netra metered every call as usage of its own org, failures included.
     batches = [
-        json.loads(m.data)
+        usage_events.decode(m.data)
         for m in probe(
             settings,
             "usage-events-probe",
-            lambda b: any(e["metadata"].get("run_id") == run["run_id"] for e in usage_events.parse(b).rows),
+            lambda b: any(e.get("metadata", {}).get("run_id") == run["run_id"] for e in usage_events.parse(b).rows),
             want=requests,
+            decode=usage_events.decode,
         )
     ]
     assert {b["org_id"] for b in batches} == {"netra"}

@@ -250,6 +250,7 @@ def test_every_queued_message_delivered_again_changes_nothing(http, analytics_ur
         "usage-events-probe",
         lambda b: any(e["event_id"].startswith(unique) for e in usage_events.parse(b).rows),
         want=1,
+        decode=usage_events.decode,
     )
     assert delivered
     for message in delivered:  # the consumer's push route, as the emulator calls it, with the same id and time

@@ -121,7 +121,7 @@ def test_an_accepted_batch_is_queued_under_the_callers_org(service):
     assert (status, answer["accepted"], [r["index"] for r in answer["rejected"]]) == (200, 2, [2])
     [(topic, data, attributes)] = service.publisher.sent
     assert topic == topics.path("netra-test", topics.USAGE_EVENTS) and attributes == {"org_id": "org-a"}
-    assert [r["event_id"] for r in usage_events.parse(json.loads(data)).rows] == ["e1", "e2"]
+    assert [r["event_id"] for r in usage_events.parse(usage_events.decode(data)).rows] == ["e1", "e2"]
 
 
 @pytest.mark.parametrize(

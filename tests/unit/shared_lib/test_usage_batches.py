@@ -1,6 +1,7 @@
 """Usage batches on the usage-events topic: bounded in count and bytes, read back as sent."""
 
 import datetime as dt
+import gzip
 import json
 
 import pytest
@@ -11,6 +12,7 @@ from shared_lib.contracts.usage_events import (
     MAX_MESSAGE_BYTES,
     InvalidBatch,
     UsageBatch,
+    decode,
     messages,
     parse,
 )
@@ -41,36 +43,36 @@ def test_large_events_are_split_by_size_and_small_ones_by_count(monkeypatch):
     # ~200 KB of 4-byte characters each: written as UTF-8, not as \\ud83d\\ude42 escapes (3x the bytes).
     big = accepted(60, metadata={f"k{n}": "🙂" * 1024 for n in range(50)})
     sent = messages("org", [e.to_json() for e in big], NOW)
-    assert len(sent) > 1 and all(len(m) <= MAX_MESSAGE_BYTES for m in sent)
-    bodies = [json.loads(m) for m in sent]
+    assert len(sent) > 1 and all(len(gzip.decompress(m)) <= MAX_MESSAGE_BYTES for m in sent)
+    bodies = [decode(m) for m in sent]
     assert [r["event_id"] for b in bodies for r in parse(b).rows] == [e.event_id for e in big]
     assert {(b["org_id"], b["accepted_at"]) for b in bodies} == {("org", NOW.isoformat())}
     # Small events: the count bounds a message (positional rows are ~200 bytes each).
     small = messages("org", [e.to_json() for e in accepted(EVENTS_PER_MESSAGE + 1)], NOW)
-    assert sum(len(json.loads(m)["rows"]) for m in small) == EVENTS_PER_MESSAGE + 1
-    assert all(len(m) <= MAX_MESSAGE_BYTES for m in small)
+    assert sum(len(decode(m)["rows"]) for m in small) == EVENTS_PER_MESSAGE + 1
+    assert all(len(gzip.decompress(m)) <= MAX_MESSAGE_BYTES for m in small)
     monkeypatch.setattr(usage_events, "EVENTS_PER_MESSAGE", 50)
     counted = messages("org", [e.to_json() for e in accepted(101)], NOW)
-    assert [len(json.loads(m)["rows"]) for m in counted] == [50, 50, 1]
+    assert [len(decode(m)["rows"]) for m in counted] == [50, 50, 1]
 
 
 def test_a_batch_reads_back_with_when_it_was_accepted():
     [body] = messages("org", [e.to_json() for e in accepted(2)], NOW)
-    batch = parse(json.loads(body), published_at="2026-11-25T12:00:05Z")
+    batch = parse(decode(body), published_at="2026-11-25T12:00:05Z")
     assert (batch.org_id, [r["event_id"] for r in batch.rows], batch.accepted_at) == ("org", ["e0", "e1"], NOW)
 
 
 def test_without_acceptance_the_publish_time_stands_in():
     [body] = messages("org", [e.to_json() for e in accepted(1)])
-    assert "accepted_at" not in json.loads(body)
-    assert parse(json.loads(body), published_at="2026-11-25T12:00:05Z").accepted_at == NOW + dt.timedelta(seconds=5)
-    assert parse(json.loads(body)).accepted_at is None
+    assert "accepted_at" not in decode(body)
+    assert parse(decode(body), published_at="2026-11-25T12:00:05Z").accepted_at == NOW + dt.timedelta(seconds=5)
+    assert parse(decode(body)).accepted_at is None
 
 
 def test_rows_travel_as_values_in_the_order_of_the_fields_and_read_back_as_objects():
     events = accepted(2)
     [body] = messages("org", [e.to_json() for e in events], NOW)
-    sent = json.loads(body)
+    sent = decode(body)
     assert sent["fields"][:3] == ["event_id", "timestamp", "org_id"]
     assert [row[:3] for row in sent["rows"]] == [
         ["e0", "2026-11-25T11:00:00+00:00", "org"],
@@ -101,20 +103,20 @@ def test_intake_sends_each_event_as_its_values_and_the_consumer_reads_back_the_s
         metadata={"team": "search", "note": "ünïcode"},
     )
     [body] = usage_events.positional_messages("org", EVENT_FIELDS, [e.json_values() for e in events], NOW)
-    sent = json.loads(body)
+    sent = decode(body)
     assert sent["fields"] == list(EVENT_FIELDS) and sent["accepted_at"] == NOW.isoformat()
     batch = parse(sent)
     assert [parse_row(row, "org", NOW, check_window=False) for row in batch.rows] == events
     # The objects' form of the same events reads back as the same events.
-    objects = parse(json.loads(messages("org", [e.to_json() for e in events], NOW)[0]))
+    objects = parse(decode(messages("org", [e.to_json() for e in events], NOW)[0]))
     assert [parse_row(row, "org", NOW, check_window=False) for row in objects.rows] == events
 
 
 def test_rows_with_different_fields_leave_null_where_a_row_has_none():
     # The LLM gateway meters a raw row; any producer may leave fields out.
     [body] = messages("org", [{"event_id": "a", "model": "m"}, {"event_id": "b", "feature": "f"}])
-    assert json.loads(body)["rows"] == [["a", "m", None], ["b", None, "f"]]
-    assert parse(json.loads(body)).rows == [{"event_id": "a", "model": "m"}, {"event_id": "b", "feature": "f"}]
+    assert decode(body)["rows"] == [["a", "m", None], ["b", None, "f"]]
+    assert parse(decode(body)).rows == [{"event_id": "a", "model": "m"}, {"event_id": "b", "feature": "f"}]
 
 
 def test_a_batch_queued_in_the_earlier_form_still_reads():
@@ -143,3 +145,26 @@ def test_a_row_that_is_not_one_value_per_field_is_left_for_the_consumer_to_refus
 def test_what_is_not_a_batch_is_refused_whole(body):
     with pytest.raises(InvalidBatch):
         parse(body)
+
+
+def test_a_batch_travels_compressed_and_reads_back_compressed_or_not():
+    events = accepted(500, metadata={"team": "search"})
+    [body] = messages("org", [e.to_json() for e in events], NOW)
+    plain = gzip.decompress(body)
+    assert body[:2] == b"\x1f\x8b" and len(body) * 4 < len(plain)  # repetitive rows shrink well
+    assert decode(body) == decode(plain) == json.loads(plain)  # a batch queued before compression reads too
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"\x1f\x8b" + b"not gzip at all", "does not decompress"),
+        (gzip.compress(b'{"org_id": "o", "rows": []}')[:-12], "cut short"),
+        (gzip.compress(b" " * (usage_events.MAX_DECODED_BYTES + 1), compresslevel=1), "cut short or over"),
+        (gzip.compress(b"[[[[" * 40), "not JSON"),
+        (b"\xff\xfe", "not JSON"),
+    ],
+)
+def test_data_that_is_not_a_batch_is_refused_before_it_is_held_whole(data, problem):
+    with pytest.raises(InvalidBatch, match=problem):
+        decode(data)
