@@ -21,8 +21,8 @@ def _grpc_channel(settings: Settings):
 
 # Every publisher here waits for its message's acknowledgement before it answers (intake's
 # 202, a step's hand-off), so the SDK's wait of 10 ms for more messages to batch is 10 ms on
-# each such answer: a sequential client sending 1,000 events a request waited 10 ms of each
-# request's ~40. Messages published within the same millisecond still go together.
+# each such answer (a message over 1 MB goes at once; a usage batch of 1,000 events waited).
+# Messages published within the same millisecond still go together.
 MAX_BATCH_LATENCY_SECONDS = 0.001
 
 
