@@ -327,5 +327,6 @@ def _priced_at(day: str) -> dt.datetime:
 
 
 def _today() -> str:
-    # Catalog prices can change on a date; unit prices are re-derived each day.
-    return dt.date.today().isoformat()
+    # Catalog prices can change on a date; unit prices are re-derived each day. The UTC
+    # day, as calls are dated, not the machine's.
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()

@@ -72,17 +72,22 @@ def priced_row(event: UsageEvent, now: dt.datetime, aliases: Mapping[str, str] |
 
 
 def priced_rows(events: Iterable[UsageEvent], now: dt.datetime, aliases: Mapping[str, str] | None = None) -> list[list]:
-    """The warehouse rows of a batch of events, each as `priced_row` makes it: the stored
-    name and the prices of each provider and model are looked up once per batch (on one
-    day's prices), not per event. `aliases`: the org's own model names (name as sent ->
-    model)."""
-    book = PriceBook()
+    """The warehouse rows of a batch of events, each as `priced_row` makes it. A call is
+    priced on the prices of its own day (UTC), not the day it is stored: an export of last
+    month imported today costs what it cost then (the catalog dates price changes). The
+    stored name and the prices of each provider and model are looked up once per batch and
+    day, not per event. `aliases`: the org's own model names (name as sent -> model)."""
+    books: dict[dt.date, PriceBook] = {}
     names: dict[tuple[str, str], str] = {}
     rows = []
     for event in events:
         model = names.get((event.provider, event.model))
         if model is None:
             model = names[(event.provider, event.model)] = _stored_model(event.provider, event.model, aliases)
+        day = event.timestamp.date()  # validated timestamps are UTC
+        book = books.get(day)
+        if book is None:
+            book = books[day] = PriceBook(day.isoformat())
         computed = book.cost(
             event.provider,
             model,

@@ -102,3 +102,28 @@ def test_the_rows_of_a_batch_name_price_and_account_for_each_event():
         ["c", "gpt-4o", Decimal("0.5"), Decimal("0.0075"), Decimal("0.5"), "provided", "inv-7", {}],
         ["d", "gpt-4o", Decimal("0.5"), Decimal("0.0075"), Decimal("0.5"), "provided", version, {}],
     ]
+
+
+def test_a_call_is_priced_on_its_own_day_whenever_it_is_stored():
+    # claude-opus-4-6 dropped its long-context tier on 2026-03-13 (the catalog dates it):
+    # 1M input and 1M output tokens cost 1M x $10/M + 1M x $37.50/M = $47.50 on the 12th,
+    # 1M x $5/M + 1M x $25/M = $30.00 from the 13th. Stored in November, each keeps its day's.
+    calls = [
+        {
+            "event_id": f"opus-{day}",
+            "timestamp": f"2026-03-{day}T23:30:00+00:00" if day == 12 else f"2026-03-{day}T00:30:00+01:00",
+            "provider": "anthropic",
+            "model": "claude-opus-4-6",
+            "input_tokens": 1_000_000,
+            "output_tokens": 1_000_000,
+        }
+        for day in (12, 13)
+    ]
+    events, rejected = parse_batch(calls, "org-x", dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone.utc))
+    assert rejected == []
+    costs = [row[COLUMNS.index("cost_usd")] for row in priced_rows(events, NOW)]
+    # The second call, 00:30 on the 13th at +01:00, is 23:30 on the 12th in UTC: the 12th's price.
+    assert costs == [Decimal("47.5"), Decimal("47.5")]
+    later = [{**calls[1], "timestamp": "2026-03-13T00:30:00Z"}]
+    [row] = priced_rows(parse_batch(later, "org-x", NOW)[0], NOW)
+    assert row[COLUMNS.index("cost_usd")] == Decimal("30")
