@@ -159,8 +159,13 @@ function threadItem(t) {
   const item = document.createElement("li");
   item.dataset.threadId = t.thread_id;
   item.setAttribute("aria-current", String(t.thread_id === state.threadId));
-  const open = button(t.title || "Untitled thread", () => openThread(t.thread_id).catch(showError), "open");
+  const open = button("", () => openThread(t.thread_id).catch(showError), "open");
   open.title = t.title || "Untitled thread";
+  // Clamped inside the button's padding: clamped on the button itself, a third line peeked
+  // out through the padding, cut in half.
+  const label = document.createElement("span");
+  label.textContent = open.title;
+  open.append(label);
   // The title gets the row; its actions wait in a menu.
   const menu = document.createElement("details");
   menu.className = "menu";

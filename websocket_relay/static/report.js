@@ -323,14 +323,24 @@ const NetraReport = (() => {
 
   function renderChange(box, r) {
     const cur = r.current || {}, prev = r.previous || {};
-    const direction = num(r.delta_usd) > 0 ? "up" : num(r.delta_usd) < 0 ? "down" : "flat";
-    box.append(el("p", { class: `figures delta ${direction}` }, `${usd(prev.cost_usd)} → ${usd(cur.cost_usd)}: ${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`));
-    box.append(table("Current against previous period", [["Period"], ["Dates"], ["Calls", true], ["Cost", true]], [
+    const towards = (v) => (num(v) > 0 ? "up" : num(v) < 0 ? "down" : "flat");
+    // Periods of different lengths (this week so far against all of last week): the totals'
+    // difference is mostly the missing days, so it is not coloured as good or bad news;
+    // spend per day is, on its own line.
+    const rate = r.per_day && typeof r.per_day === "object" ? r.per_day : null;
+    box.append(el("p", { class: `figures delta ${rate ? "flat" : towards(r.delta_usd)}` }, `${usd(prev.cost_usd)} → ${usd(cur.cost_usd)}: ${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`));
+    if (rate) {
+      box.append(el("p", { class: `per-day delta ${towards(rate.pct)}` },
+        `Per day: ${usd(rate.previous_usd)} → ${usd(rate.current_usd)}: ${signedPct(rate.pct)} (${count(rate.current_days)} days against ${count(rate.previous_days)})`));
+    }
+    const rows = [
       ["Current", span(cur.from, cur.to), count(cur.calls), usd(cur.cost_usd)],
       ["Previous", span(prev.from, prev.to), count(prev.calls), usd(prev.cost_usd)],
       ["Change", "", known(cur.calls) && known(prev.calls) ? `${num(cur.calls) - num(prev.calls) >= 0 ? "+" : "−"}${count(Math.abs(num(cur.calls) - num(prev.calls)))}` : "—",
         `${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`],
-    ]));
+    ];
+    if (rate) rows.push(["Per day", `${count(rate.current_days)} days against ${count(rate.previous_days)}`, "", `${usd(rate.current_usd)} against ${usd(rate.previous_usd)} (${signedPct(rate.pct)})`]);
+    box.append(table("Current against previous period", [["Period"], ["Dates"], ["Calls", true], ["Cost", true]], rows));
     box.append(barChart("Cost per period", [{ label: `Previous · ${span(prev.from, prev.to)}`, value: prev.cost_usd, cls: "bar muted" },
       { label: `Current · ${span(cur.from, cur.to)}`, value: cur.cost_usd }]));
     const drivers = list(r.drivers);

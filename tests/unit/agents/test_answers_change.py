@@ -119,7 +119,12 @@ def test_periods_of_different_lengths_are_also_compared_per_day():
         "pct": 8.11,
     }
     text = template({**answer, "kind": "change", "period": {"from": "2026-11-23", "to": "2026-11-28", "days": 5}})
-    assert "The periods differ in length (5 days against 7): per day, spend rose 8.1% ($30.71 against $28.41)." in text
+    # Spend per day leads: the totals' difference is mostly the two missing days.
+    assert text.split("\n\n")[0].endswith(
+        "Per day, spend rose 8.1%: $30.71 a day over the 5 days in Nov 23 – Nov 27, 2026 against $28.41 over "
+        "the 7 days of Nov 16 – Nov 22, 2026. In total $153.55 against $198.84 ($45.29, 22.8% less over the "
+        "different number of days), with 500 calls against 700."
+    ), text
     # Equal lengths compare as totals only.
     same = change(
         {"from": "2026-11-16", "to": "2026-11-23"},

@@ -151,6 +151,13 @@ _EFFECTS = {
 }
 
 
+def _total_moved(delta: Decimal, pct: float | None) -> str:
+    if not delta:
+        return ""
+    share = f", {percent(abs(pct))}" if pct is not None else ""
+    return f" ({dollars(abs(delta))}{share} {'more' if delta > 0 else 'less'} over the different number of days)"
+
+
 def _signed(amount: Decimal) -> str:
     return f"{'+' if amount > 0 else '−'}{dollars(abs(amount))}"
 
@@ -167,11 +174,16 @@ def _change(report):
     )
     rate = report.get("per_day")
     if rate and rate["pct"] is not None:
+        # Periods of different lengths: the totals' difference is mostly the missing days, so
+        # the like-for-like figure, spend per day, leads.
         moved = "rose" if rate["pct"] > 0 else "fell" if rate["pct"] < 0 else "did not change"
         by = f" {percent(abs(rate['pct']))}" if rate["pct"] else ""
-        text += (
-            f" The periods differ in length ({rate['current_days']} days against {rate['previous_days']}): per day, "
-            f"spend {moved}{by} ({dollars(rate['current_usd'])} against {dollars(rate['previous_usd'])})."
+        text = (
+            f"Per day, spend {moved}{by}: {dollars(rate['current_usd'])} a day over the {rate['current_days']} days "
+            f"{during(report['period'])} against {dollars(rate['previous_usd'])} over the {rate['previous_days']} "
+            f"days of {day_span(previous)}. In total {dollars(current['cost_usd'])} against "
+            f"{dollars(previous['cost_usd'])}{_total_moved(delta, report['delta_pct'])}, with "
+            f"{plural(current['calls'], 'call')} against {previous['calls']:,}."
         )
     effects = report["effects"].get("model") or {}
     parts = [f"{_EFFECTS[e]} {_signed(Decimal(v))}" for e, v in effects.items() if Decimal(v)]
