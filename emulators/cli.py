@@ -235,7 +235,8 @@ def _import(ws: Workspace, args) -> int:
         f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {len(body['rejected'])}"
     )
     for row in body["rejected"]:
-        print(f"  record {row['index']}: {row['error']}")
+        # Counted from 1, as a person counts a file's records (the API's index is the list's, from 0).
+        print(f"  record {row['index'] + 1}: {row['error']}")
     return 0
 
 

@@ -457,7 +457,15 @@ async function sendText(text) {
 
 function send(event) {
   event.preventDefault();
-  return sendText($("message-text").value.trim());
+  const box = $("message-text");
+  const text = box.value.trim();
+  if (!text) {
+    // Only spaces pass the box's `required`: emptied, the browser says what is missing.
+    box.value = "";
+    box.reportValidity();
+    return Promise.resolve();
+  }
+  return sendText(text);
 }
 
 // A question picked from a report (an example) is asked in the same thread.

@@ -183,10 +183,12 @@ const NetraDashboard = (() => {
     const grand = M.sum(dayTotals);
     chart.setAttribute("aria-label", `Spend per day by ${by}, ${rangeWords}: ${M.usd(grand)} in all; ` +
       layers.map((l) => `${l.label} ${words(layerTotal(l))}`).join(", "));
+    // The amounts go on after the bars, haloed: drawn first, the bars hid the middle one.
+    const amounts = [];
     for (const fraction of [1, 0.5, 0]) {
       const y = top + height * (1 - fraction);
       chart.append(svg("line", { x1: "0", x2: "100%", y1: y, y2: y, class: "axis" }));
-      if (fraction) chart.append(svg("text", { x: 0, y: y - 4, class: "tick" }, M.usd(M.parse((max * fraction).toFixed(2)))));
+      if (fraction) amounts.push(svg("text", { x: 0, y: y - 4, class: "tick amount" }, M.usd(M.parse((max * fraction).toFixed(2)))));
     }
     const step = 100 / days.length;
     days.forEach((d, i) => {
@@ -201,6 +203,7 @@ const NetraDashboard = (() => {
         chart.append(rect);
       }
     });
+    chart.append(...amounts);
     const ticks = [[0, "start"], [Math.floor((days.length - 1) / 2), "middle"], [days.length - 1, "end"]];
     for (const [i, anchor] of ticks) {
       const x = anchor === "start" ? "0" : anchor === "end" ? "100%" : `${(i + 0.5) * step}%`;

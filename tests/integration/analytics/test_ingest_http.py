@@ -190,7 +190,7 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "accepted 2 events, 0 duplicates, rejected 1",
-        "  record 2: input_tokens is required",
+        "  record 3: input_tokens is required",  # the third line of the file
     ]
     wait_for_calls(http, analytics_url, owner, 2)
     wrong = subprocess.run(

@@ -89,3 +89,16 @@ def test_an_overview_names_the_orgs_own_features_and_the_headline_saving():
     assert "What if we move ticket-triage from gpt-4o to gpt-4o-mini?" in answer["examples"]
     assert any("nightly" in e for e in answer["examples"])
     assert overview(by_feature, None)["headline_saving"] is None
+
+
+def test_an_overview_of_a_message_with_no_question_in_it_says_so():
+    from netra_agents.answers.prose import template
+
+    by_feature = {"groups": [g("nightly", 1000, "5.25")], "totals": {"calls": 1000, "cost_usd": "5.25"}}
+    period = {"from": "2026-10-29", "to": "2026-11-28", "days": 30}
+    report = {**overview(by_feature, None), "kind": "overview", "period": period}
+    nothing = {name: "default" for name in ("kind", "period", "comparison", "dimensions", "filters")}
+    unrecognised = template({**report, "query": {"sources": nothing}})
+    assert unrecognised.startswith("Netra did not find a question about your usage in that, so here is an overview.")
+    asked = template({**report, "query": {"sources": {**nothing, "kind": "parser"}}})  # "give me an overview"
+    assert "did not find a question" not in asked and "1,000 LLM calls costing $5.25" in asked

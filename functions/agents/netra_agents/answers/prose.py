@@ -279,6 +279,10 @@ def _overview(report):
         f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
         f"{dollars(report['total_spend_usd'])}."
     )
+    sources = (report.get("query") or {}).get("sources") or {}
+    if sources and set(sources.values()) == {"default"}:
+        # Nothing in the message was understood: say so, rather than answer as if it had been.
+        text = "Netra did not find a question about your usage in that, so here is an overview. " + text
     if report["top_features"]:
         text += (
             " Most of it went to "
