@@ -274,12 +274,24 @@ _ACCEPTED, _SIGN = len(COLUMNS) - 1, len(COLUMNS)
 # without a space (shared_lib.usage), and one String parameter costs a fraction of an
 # Array(String) of thousands of elements to pass and parse.
 _IDS = "(SELECT arrayJoin(splitByChar(' ', {ids:String})))"
+# A query costs mostly per granule, so as many ids as fit go in one. Over HTTP the parameter
+# travels in the URL, which a server takes up to 1 MiB of (`http_max_uri_size`): 256 KiB of
+# ids stays under it even with every character percent-encoded. ~7,000 UUIDs, or a whole
+# bench message.
+MAX_IDS_BYTES = 256 * 1024
 
 
-def _id_chunks(event_ids: list[str], chunk: int):
-    """The `{ids:String}` parameter of each chunk of event ids."""
-    for i in range(0, len(event_ids), chunk):
-        yield " ".join(event_ids[i : i + chunk])
+def _id_chunks(event_ids: list[str], max_bytes: int = MAX_IDS_BYTES):
+    """The `{ids:String}` parameter of each chunk of event ids, at most `max_bytes` each
+    (an id is at most 128 characters, so every chunk holds at least one)."""
+    start, size = 0, 0
+    for i, event_id in enumerate(event_ids):
+        if size + len(event_id) + 1 > max_bytes and i > start:
+            yield " ".join(event_ids[start:i])
+            start, size = i, 0
+        size += len(event_id) + 1
+    if start < len(event_ids):
+        yield " ".join(event_ids[start:])
 
 
 # On replicas (a cluster, ClickHouse Cloud) the lookup must see the org's previous write
@@ -290,14 +302,14 @@ _QUORUM = {"insert_quorum": "auto"}
 _READ_YOUR_WRITES = {"select_sequential_consistency": 1}
 
 
-def _current_rows(client, org_id: str, event_ids: list[str], chunk: int = 2000) -> dict[str, list]:
+def _current_rows(client, org_id: str, event_ids: list[str]) -> dict[str, list]:
     """The stored row of each of these event ids (those the org has). Most of a batch is
     new: which ids are stored at all is asked first, without FINAL (a quarter of the cost,
     and one query for a whole message), and the rows of those alone are read with FINAL
     over the granules the event-id index keeps, not over the org's history."""
     present = sorted(stored_event_ids(client, org_id, event_ids))
     found = {}
-    for ids in _id_chunks(present, chunk):
+    for ids in _id_chunks(present):
         for row in client.query(
             f"SELECT {', '.join(COLUMNS)}, sign FROM usage_events FINAL "
             f"WHERE org_id = {{org:String}} AND event_id IN {_IDS}",
@@ -355,12 +367,11 @@ def _filtered(filters: dict[str, list[str]] | None, parameters: dict) -> str:
     return clause
 
 
-def stored_event_ids(client, org_id: str, event_ids: list[str], chunk: int = 10_000) -> set[str]:
+def stored_event_ids(client, org_id: str, event_ids: list[str]) -> set[str]:
     """Which of these event ids the org has any row of: the event-id index keeps only the
-    granules that can hold them. A query costs mostly per granule, so a whole message's
-    ids (up to 10,000) go in one."""
+    granules that can hold them."""
     found = set()
-    for ids in _id_chunks(event_ids, chunk):
+    for ids in _id_chunks(event_ids):
         found.update(
             row[0]
             for row in client.query(

@@ -28,6 +28,5 @@ def clickhouse_client(settings: Settings):
     if scheme == "chdb":
         return clickhouse_connect.get_client(dsn=dsn)
     # The scheme says TLS or not: clickhouse-connect reads it from the port only, and would
-    # send an https DSN without a port in the clear to 8123. Query parameters go in the
-    # POST body, not the URL: a batch's event ids are up to ~1 MB of them.
-    return clickhouse_connect.get_client(dsn=dsn, interface=scheme, form_encode_query_params=True)
+    # send an https DSN without a port in the clear to 8123.
+    return clickhouse_connect.get_client(dsn=dsn, interface=scheme)
