@@ -143,7 +143,12 @@ def benchmarks(repeat: int):
 
         def queue_floor(events: int) -> float:
             parsed, _ = parse_batch(_rows(uuid.uuid4().hex[:8], events), "org-bench", dt.datetime.now(dt.timezone.utc))
-            bodies = usage_events.messages("org-bench", [e.to_json() for e in parsed], dt.datetime.now(dt.timezone.utc))
+            bodies = usage_events.messages(
+                "org-bench",
+                [e.to_json() for e in parsed],
+                dt.datetime.now(dt.timezone.utc),
+                compress=settings.usage_batch_encoding == "gzip",  # as intake queues them
+            )
             started, before = time.perf_counter(), receiver.arrived
             for future in [publisher.publish(topic, body, org_id="org-bench") for body in bodies]:
                 future.result(timeout=60)

@@ -20,6 +20,7 @@ ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 LOCAL_PROJECT_ID = "netra-local"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_AUDIENCE = "netra-api"
+USAGE_BATCH_ENCODINGS = ("gzip", "json")
 # A ClickHouse cluster as the servers' remote_servers names it, or the macro naming it.
 CLICKHOUSE_CLUSTER_NAME = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\{[A-Za-z0-9_]+\})$")
 
@@ -96,6 +97,11 @@ class Settings:
     # Proxies in front of the components that each append to X-Forwarded-For (Google's front
     # end: 1; behind an external load balancer as well: 2). 0: use the peer address.
     trusted_proxy_hops: int
+    # How usage batches are written on `usage-events` (`contracts.usage_events`): "gzip" or
+    # "json". Every consumer reads both; a producer writes gzip only once every consumer that
+    # may read its messages does, so deployed the default stays "json" for a release (a
+    # rollback to one before gzip would dead-letter compressed batches). Locally: gzip.
+    usage_batch_encoding: str
     # field name -> where its value came from ("env:NAME" or "default")
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
 
@@ -179,6 +185,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         token_audience=read.text("token_audience", ("AUTH_TOKEN_AUDIENCE",), DEFAULT_AUDIENCE),
         cors_allowed_origins=read.items("cors_allowed_origins", ("CORS_ALLOWED_ORIGINS",)),
         trusted_proxy_hops=read.integer("trusted_proxy_hops", ("TRUSTED_PROXY_HOPS",), 0, 0, 10),
+        usage_batch_encoding=read.choice(
+            "usage_batch_encoding", ("USAGE_BATCH_ENCODING",), "gzip" if local else "json", USAGE_BATCH_ENCODINGS
+        ),
     )
     read.check()
     return Settings(**settings_values, sources=read.sources)  # type: ignore[arg-type]

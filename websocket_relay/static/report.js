@@ -20,6 +20,7 @@ const NetraReport = (() => {
   const usd = (v) => (known(v) ? `${num(v) < 0 ? "−" : ""}${absUsd(v)}` : "unknown price");
   const signedUsd = (v) => (known(v) ? `${num(v) > 0 ? "+" : num(v) < 0 ? "−" : ""}${absUsd(v)}` : "—");
   const pct = (v) => (known(v) ? `${num(v).toFixed(1)}%` : "—");
+  const dayCount = (n) => `${count(n)} day${num(n) === 1 ? "" : "s"}`;
   const signedPct = (v) => (known(v) ? `${num(v) > 0 ? "+" : num(v) < 0 ? "−" : ""}${Math.abs(num(v)).toFixed(1)}%` : "—");
   const count = (v) => (known(v) ? num(v).toLocaleString("en-US") : "—");
   // A no-break space: "1.20 s" never splits over two lines in a narrow column.
@@ -331,7 +332,7 @@ const NetraReport = (() => {
     box.append(el("p", { class: `figures delta ${rate ? "flat" : towards(r.delta_usd)}` }, `${usd(prev.cost_usd)} → ${usd(cur.cost_usd)}: ${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`));
     if (rate) {
       box.append(el("p", { class: `per-day delta ${towards(rate.pct)}` },
-        `Per day: ${usd(rate.previous_usd)} → ${usd(rate.current_usd)}: ${signedPct(rate.pct)} (${count(rate.current_days)} days against ${count(rate.previous_days)})`));
+        `Per day: ${usd(rate.previous_usd)} → ${usd(rate.current_usd)}: ${signedPct(rate.pct)} (${dayCount(rate.current_days)} against ${dayCount(rate.previous_days)})`));
     }
     const rows = [
       ["Current", span(cur.from, cur.to), count(cur.calls), usd(cur.cost_usd)],
@@ -339,7 +340,7 @@ const NetraReport = (() => {
       ["Change", "", known(cur.calls) && known(prev.calls) ? `${num(cur.calls) - num(prev.calls) >= 0 ? "+" : "−"}${count(Math.abs(num(cur.calls) - num(prev.calls)))}` : "—",
         `${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`],
     ];
-    if (rate) rows.push(["Per day", `${count(rate.current_days)} days against ${count(rate.previous_days)}`, "", `${usd(rate.current_usd)} against ${usd(rate.previous_usd)} (${signedPct(rate.pct)})`]);
+    if (rate) rows.push(["Per day", `${dayCount(rate.current_days)} against ${dayCount(rate.previous_days)}`, "", `${usd(rate.current_usd)} against ${usd(rate.previous_usd)} (${signedPct(rate.pct)})`]);
     box.append(table("Current against previous period", [["Period"], ["Dates"], ["Calls", true], ["Cost", true]], rows));
     box.append(barChart("Cost per period", [{ label: `Previous · ${span(prev.from, prev.to)}`, value: prev.cost_usd, cls: "bar muted" },
       { label: `Current · ${span(cur.from, cur.to)}`, value: cur.cost_usd }]));

@@ -61,6 +61,7 @@ def build(environ=None) -> AnalyticsService:
         # Deployed, consumer instances scale out: they store an org's batches one at a time
         # (ADR 0008). Locally the consumer is this one process, and a lock per process does.
         ingest_lock=None if config.is_local else RedisOrgLock(redis),
+        compress_batches=config.usage_batch_encoding == "gzip",
     )
 
 

@@ -34,6 +34,8 @@ class AnalyticsService:
     # The consumer's per-org lock where instances scale out (ingest_lock.RedisOrgLock);
     # None: one lock per process (warehouse.insert), enough for the one local process.
     ingest_lock: object = None
+    # Queue batches gzip-compressed (Settings.usage_batch_encoding): once every consumer reads them.
+    compress_batches: bool = False
 
     def __post_init__(self):
         # Deliveries of one org that arrive while its previous write runs are written
@@ -89,7 +91,11 @@ class AnalyticsService:
         futures = [
             self.publisher.publish(topic, body, org_id=caller.org_id)
             for body in usage_events.positional_messages(
-                caller.org_id, EVENT_FIELDS, [event.json_values() for event in events], accepted_at
+                caller.org_id,
+                EVENT_FIELDS,
+                [event.json_values() for event in events],
+                accepted_at,
+                compress=self.compress_batches,
             )
         ]
         try:

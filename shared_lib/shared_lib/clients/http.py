@@ -16,10 +16,13 @@ if TYPE_CHECKING:  # httpx costs ~0.1 s of import: paid in the call below
     import httpx
 
 REPEATABLE = frozenset({"GET", "HEAD", "OPTIONS"})
+# What httpx.Client hands its own transport, and leaves unused when given one: ours takes them.
+_TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits")
 
 
 def http_client(**options: Any) -> httpx.Client:
-    """An httpx.Client (same options) whose idempotent requests survive a dropped keep-alive."""
+    """An httpx.Client (same options) whose idempotent requests survive a dropped keep-alive.
+    Environment proxies are not mounted: our components call each other and Google directly."""
     import httpx
 
     class SendsReadsAgain(httpx.HTTPTransport):
@@ -31,4 +34,5 @@ def http_client(**options: Any) -> httpx.Client:
                     raise
                 return super().handle_request(request)
 
-    return httpx.Client(transport=SendsReadsAgain(), **options)
+    transport = SendsReadsAgain(**{name: options.pop(name) for name in _TRANSPORT_OPTIONS if name in options})
+    return httpx.Client(transport=transport, **options)

@@ -11,10 +11,10 @@ batches queued before this one carry. The message carries the attribute `org_id`
 `accepted_at` (when intake accepted the batch) says which of two versions of an event is
 the later one; a producer without it leaves the consumer Pub/Sub's publish time.
 
-The message data is that JSON gzip-compressed (level 1: ~0.5 us per event to compress,
-usage rows shrink 4-10x), so Pub/Sub carries and bills a fraction of the bytes and the
-push, base64 and all, is as much smaller; `decode` reads it, and the plain JSON of batches
-queued before this (gzip's first two bytes can never begin JSON text).
+The message data is that JSON, gzip-compressed where the producer's settings say so
+(`Settings.usage_batch_encoding`; level 1: ~0.5 us per event to compress, usage rows shrink
+4-10x), so Pub/Sub carries and bills a fraction of the bytes and the push, base64 and all,
+is as much smaller. `decode` reads either (gzip's first two bytes can never begin JSON).
 """
 
 from __future__ import annotations
@@ -56,16 +56,25 @@ class UsageBatch:
     accepted_at: dt.datetime | None
 
 
-def messages(org_id: str, rows: Iterable[Mapping[str, Any]], accepted_at: dt.datetime | None = None) -> list[bytes]:
+def messages(
+    org_id: str, rows: Iterable[Mapping[str, Any]], accepted_at: dt.datetime | None = None, *, compress: bool = False
+) -> list[bytes]:
     """The Pub/Sub message bodies of these rows: at most EVENTS_PER_MESSAGE rows and
-    MAX_MESSAGE_BYTES each (an event alone over it, which validation rules out, goes alone)."""
+    MAX_MESSAGE_BYTES of JSON each (an event alone over it, which validation rules out, goes
+    alone); gzip-compressed when `compress`."""
     rows = list(rows)
     fields = list(dict.fromkeys(name for row in rows for name in row))
-    return positional_messages(org_id, fields, [[row.get(name) for name in fields] for row in rows], accepted_at)
+    values = [[row.get(name) for name in fields] for row in rows]
+    return positional_messages(org_id, fields, values, accepted_at, compress=compress)
 
 
 def positional_messages(
-    org_id: str, fields: Sequence[str], values: list[list[Any]], accepted_at: dt.datetime | None = None
+    org_id: str,
+    fields: Sequence[str],
+    values: list[list[Any]],
+    accepted_at: dt.datetime | None = None,
+    *,
+    compress: bool = False,
 ) -> list[bytes]:
     """`messages` of rows given as their values in the order of `fields`: what intake sends,
     each validated event's `UsageEvent.json_values()`, with no dict built per event."""
@@ -74,14 +83,14 @@ def positional_messages(
     bodies: list[bytes] = []
     for start in range(0, len(values), EVENTS_PER_MESSAGE):
         bodies += _bodies(header, fields, values[start : start + EVENTS_PER_MESSAGE])
-    return bodies
+    return [gzip.compress(body, compresslevel=1, mtime=0) for body in bodies] if compress else bodies
 
 
 def _bodies(header: dict, fields: list[str], values: list[list]) -> list[bytes]:
     # Encoded whole (one call for thousands of rows); halved only when over the bytes.
     body = _ENCODER.encode({**header, "fields": fields, "rows": values}).encode()
     if len(body) <= MAX_MESSAGE_BYTES or len(values) == 1:
-        return [gzip.compress(body, compresslevel=1, mtime=0)]
+        return [body]
     middle = len(values) // 2
     return _bodies(header, fields, values[:middle]) + _bodies(header, fields, values[middle:])
 
@@ -96,6 +105,8 @@ def decode(data: bytes) -> Any:
             raise InvalidBatch(f"a usage batch that does not decompress: {exc}") from None
         if not inflater.eof:
             raise InvalidBatch(f"a usage batch that is cut short or over {MAX_DECODED_BYTES} bytes decompressed")
+        if inflater.unused_data:  # a second member or trailing bytes: rows that would go unread
+            raise InvalidBatch("a usage batch with data after its compressed body")
     try:
         return loads(data)
     except JsonRefused as exc:

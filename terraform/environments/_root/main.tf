@@ -35,6 +35,7 @@ module "platform" {
   github_oauth_client_id      = var.github_oauth_client_id
   trusted_proxy_hops          = var.trusted_proxy_hops
   log_level                   = var.log_level
+  usage_batch_encoding        = var.usage_batch_encoding
   clickhouse_cluster          = var.clickhouse_cluster
   alert_email                 = var.alert_email
   alert_error_rate_per_second = var.alert_error_rate_per_second

@@ -146,6 +146,15 @@ variable "clickhouse_cluster" {
   }
 }
 
+variable "usage_batch_encoding" {
+  description = "How intake writes usage batches on usage-events (USAGE_BATCH_ENCODING): json, or gzip once every consumer deployed reads gzip (ADR 0014)."
+  type        = string
+  validation {
+    condition     = contains(["json", "gzip"], var.usage_batch_encoding)
+    error_message = "usage_batch_encoding must be json or gzip."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of every component."
   type        = string

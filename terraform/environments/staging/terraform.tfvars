@@ -23,5 +23,6 @@ github_oauth_client_id      = "Iv1.netrastaging"
 trusted_proxy_hops          = 1
 clickhouse_cluster          = "" # ClickHouse Cloud (ADR 0013)
 log_level                   = "DEBUG"
+usage_batch_encoding        = "json" # gzip once every analytics-ingest reads it (ADR 0014)
 alert_email                 = "oncall-staging@netra.example"
 alert_error_rate_per_second = 1

@@ -126,6 +126,7 @@ module "functions" {
     OAUTH_GOOGLE_CLIENT_ID  = var.google_oauth_client_id
     OAUTH_GITHUB_CLIENT_ID  = var.github_oauth_client_id
     TRUSTED_PROXY_HOPS      = tostring(var.trusted_proxy_hops)
+    USAGE_BATCH_ENCODING    = var.usage_batch_encoding
     LOG_LEVEL               = var.log_level
   }
   # Strings (secret names, the connector id) do not order modules: say it. The artifacts module

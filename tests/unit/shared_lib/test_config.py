@@ -68,3 +68,13 @@ def test_describe_masks_passwords_but_keeps_sources():
     described = settings.describe()
     assert described["database_url"] == {"value": "postgresql://netra:***@db:5432/netra", "source": "env:DATABASE_URL"}
     assert "hunter2" not in repr(described)
+
+
+def test_usage_batches_are_compressed_locally_and_deployed_only_when_asked():
+    assert load_settings({}).usage_batch_encoding == "gzip"
+    deployed = {"NETRA_ENV": "production", "NETRA_PROJECT_ID": "p"}
+    # A rollback to a consumer that reads only JSON must not find gzip batches queued.
+    assert load_settings(deployed).usage_batch_encoding == "json"
+    assert load_settings({**deployed, "USAGE_BATCH_ENCODING": "gzip"}).usage_batch_encoding == "gzip"
+    with pytest.raises(ConfigError, match="USAGE_BATCH_ENCODING must be one of gzip, json"):
+        load_settings({"USAGE_BATCH_ENCODING": "zstd"})

@@ -43,14 +43,14 @@ def test_large_events_are_split_by_size_and_small_ones_by_count(monkeypatch):
     # ~200 KB of 4-byte characters each: written as UTF-8, not as \\ud83d\\ude42 escapes (3x the bytes).
     big = accepted(60, metadata={f"k{n}": "🙂" * 1024 for n in range(50)})
     sent = messages("org", [e.to_json() for e in big], NOW)
-    assert len(sent) > 1 and all(len(gzip.decompress(m)) <= MAX_MESSAGE_BYTES for m in sent)
+    assert len(sent) > 1 and all(len(m) <= MAX_MESSAGE_BYTES for m in sent)
     bodies = [decode(m) for m in sent]
     assert [r["event_id"] for b in bodies for r in parse(b).rows] == [e.event_id for e in big]
     assert {(b["org_id"], b["accepted_at"]) for b in bodies} == {("org", NOW.isoformat())}
     # Small events: the count bounds a message (positional rows are ~200 bytes each).
     small = messages("org", [e.to_json() for e in accepted(EVENTS_PER_MESSAGE + 1)], NOW)
     assert sum(len(decode(m)["rows"]) for m in small) == EVENTS_PER_MESSAGE + 1
-    assert all(len(gzip.decompress(m)) <= MAX_MESSAGE_BYTES for m in small)
+    assert all(len(m) <= MAX_MESSAGE_BYTES for m in small)
     monkeypatch.setattr(usage_events, "EVENTS_PER_MESSAGE", 50)
     counted = messages("org", [e.to_json() for e in accepted(101)], NOW)
     assert [len(decode(m)["rows"]) for m in counted] == [50, 50, 1]
@@ -149,10 +149,11 @@ def test_what_is_not_a_batch_is_refused_whole(body):
 
 def test_a_batch_travels_compressed_and_reads_back_compressed_or_not():
     events = accepted(500, metadata={"team": "search"})
-    [body] = messages("org", [e.to_json() for e in events], NOW)
+    [body] = messages("org", [e.to_json() for e in events], NOW, compress=True)
     plain = gzip.decompress(body)
     assert body[:2] == b"\x1f\x8b" and len(body) * 4 < len(plain)  # repetitive rows shrink well
     assert decode(body) == decode(plain) == json.loads(plain)  # a batch queued before compression reads too
+    assert messages("org", [e.to_json() for e in events], NOW) == [plain]  # uncompressed unless asked
 
 
 @pytest.mark.parametrize(
@@ -162,6 +163,7 @@ def test_a_batch_travels_compressed_and_reads_back_compressed_or_not():
         (gzip.compress(b'{"org_id": "o", "rows": []}')[:-12], "cut short"),
         (gzip.compress(b" " * (usage_events.MAX_DECODED_BYTES + 1), compresslevel=1), "cut short or over"),
         (gzip.compress(b"[[[[" * 40), "not JSON"),
+        (gzip.compress(b'{"org_id": "o"}') + gzip.compress(b"{}"), "data after its compressed body"),
         (b"\xff\xfe", "not JSON"),
     ],
 )

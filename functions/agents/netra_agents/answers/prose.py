@@ -151,6 +151,10 @@ _EFFECTS = {
 }
 
 
+def _days_of(days: int) -> str:
+    return "the one day" if days == 1 else f"the {days} days"
+
+
 def _total_moved(delta: Decimal, pct: float | None) -> str:
     if not delta:
         return ""
@@ -179,9 +183,9 @@ def _change(report):
         moved = "rose" if rate["pct"] > 0 else "fell" if rate["pct"] < 0 else "did not change"
         by = f" {percent(abs(rate['pct']))}" if rate["pct"] else ""
         text = (
-            f"Per day, spend {moved}{by}: {dollars(rate['current_usd'])} a day over the {rate['current_days']} days "
-            f"{during(report['period'])} against {dollars(rate['previous_usd'])} over the {rate['previous_days']} "
-            f"days of {day_span(previous)}. In total {dollars(current['cost_usd'])} against "
+            f"Per day, spend {moved}{by}: {dollars(rate['current_usd'])} a day over "
+            f"{_days_of(rate['current_days'])} {during(report['period'])} against {dollars(rate['previous_usd'])} "
+            f"over {_days_of(rate['previous_days'])} of {day_span(previous)}. In total {dollars(current['cost_usd'])} against "
             f"{dollars(previous['cost_usd'])}{_total_moved(delta, report['delta_pct'])}, with "
             f"{plural(current['calls'], 'call')} against {previous['calls']:,}."
         )
