@@ -12,10 +12,19 @@ def _grpc_channel(settings: Settings):
     import grpc
 
     # gRPC's default 4 MB receive limit is below what a pull of a few usage batches returns
-    # (up to 4 MB each); the SDK's own channel to Pub/Sub has no limit either.
+    # (up to 4 MB each); the SDK's own channel to Pub/Sub has no limit either. The launcher
+    # restarts a dead emulator within seconds: gRPC's reconnect backoff (growing to 120 s)
+    # would leave a component unable to publish long after it is back, failing the next
+    # step's deadline, so a reconnect is tried at least every second.
     return grpc.insecure_channel(
         settings.pubsub_emulator_host,
-        options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)],
+        options=[
+            ("grpc.max_receive_message_length", -1),
+            ("grpc.max_send_message_length", -1),
+            ("grpc.initial_reconnect_backoff_ms", 100),
+            ("grpc.min_reconnect_backoff_ms", 100),
+            ("grpc.max_reconnect_backoff_ms", 1000),
+        ],
     )
 
 
