@@ -90,7 +90,7 @@ def benchmarks(repeat: int):
     from shared_lib.clients.pubsub import publisher_client, subscriber_client
     from shared_lib.config import load_settings
     from shared_lib.contracts import usage_events
-    from shared_lib.usage import parse_batch
+    from shared_lib.usage import EVENT_FIELDS, parse_batch
 
     from netra_analytics import warehouse
 
@@ -143,11 +143,12 @@ def benchmarks(repeat: int):
 
         def queue_floor(events: int) -> float:
             parsed, _ = parse_batch(_rows(uuid.uuid4().hex[:8], events), "org-bench", dt.datetime.now(dt.timezone.utc))
-            bodies = usage_events.messages(
+            bodies = usage_events.positional_messages(  # as intake queues them
                 "org-bench",
-                [e.to_json() for e in parsed],
+                EVENT_FIELDS,
+                [e.json_values() for e in parsed],
                 dt.datetime.now(dt.timezone.utc),
-                compress=settings.usage_batch_encoding == "gzip",  # as intake queues them
+                compress=settings.usage_batch_encoding == "gzip",
             )
             started, before = time.perf_counter(), receiver.arrived
             for future in [publisher.publish(topic, body, org_id="org-bench") for body in bodies]:
