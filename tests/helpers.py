@@ -61,3 +61,34 @@ def probe(settings, subscription: str, match, want: int | None = None, timeout: 
         if pulled:
             subscriber.acknowledge(request={"subscription": path, "ack_ids": [r.ack_id for r in pulled]})
     return found
+
+
+class PageErrors(list):
+    """What went wrong in a browser page, as it happened: its uncaught exceptions and console
+    errors (the list), and every request that failed or was answered 400 or above
+    (`requests`, "METHOD URL → status"). Chromium's console says only "Failed to load
+    resource: … 503"; `str()` adds which request that was, for a test's failure message."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.requests: list[str] = []
+        page.on("pageerror", lambda error: self.append(str(error)))
+        page.on("console", self._console)
+        page.on("response", self._response)
+        page.on("requestfailed", lambda r: self.requests.append(f"{r.method} {r.url} → failed: {r.failure}"))
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            url = (message.location or {}).get("url")
+            self.append(f"{message.text} ({url})" if url else message.text)
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.requests.append(f"{response.request.method} {response.url} → {response.status}")
+
+    def unexpected(self, *allowed: str) -> list[str]:
+        """The errors that name none of `allowed` (e.g. "favicon")."""
+        return [e for e in self if not any(a in e for a in allowed)]
+
+    def __str__(self) -> str:
+        return "\n".join([*self, f"requests that failed or were refused: {self.requests or 'none'}"])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import bearer, dev_login, eventually, url_of
+from tests.helpers import PageErrors, bearer, dev_login, eventually, url_of
 
 ROOT = Path(__file__).resolve().parents[2]
 # Installed by `make test` from tests/e2e/browser/package.json (and its lock).
@@ -110,9 +110,7 @@ def open_page(browser, relay: str, viewport: dict):  # noqa: F811
     context = browser.new_context(viewport=viewport)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=relay)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = PageErrors(page)
     return context, page, errors
 
 
@@ -218,7 +216,7 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     expect(page.get_by_role("button", name="Light mode")).to_be_visible()
     page.screenshot(path=str(tmp_path / f"dashboard-dark-{size}.png"), full_page=True)
     assert serious_violations(page, axe_source) == []
-    assert errors == []
+    assert not errors, str(errors)
     context.close()
 
 
@@ -378,7 +376,7 @@ def test_settings_create_a_key_shown_once_revoke_it_and_set_a_budget(browser, se
     assert Decimal(month["totals"]["cost_usd"]) > Decimal("0.03")
     expect(detail).to_have_text(f"of $0.03 budget · {share(month['totals']['cost_usd'], '0.03')}")
     expect(page.locator(".figure.budget")).to_have_class(re.compile(r"\bover\b"))
-    assert errors == []
+    assert not errors, str(errors)
     context.close()
 
 
@@ -411,5 +409,5 @@ def test_signed_out_and_thread_views_pass_axe(browser, platform, http, chat_url,
     assert serious_violations(page, axe_source) == []
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / f"thread-{size}.png"), full_page=True)
-    assert errors == []
+    assert not errors, str(errors)
     context.close()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from emulators.demo import DemoOptions, seed_demo
 from shared_lib.clients.firestore import firestore_client
-from tests.helpers import url_of
+from tests.helpers import PageErrors, url_of
 
 QUESTION = "How can we cut our LLM costs by 30%?"
 
@@ -27,6 +27,7 @@ def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_rep
     )
     relay = url_of(platform, "relay")
     page = browser.new_page()
+    errors = PageErrors(page)
     page.goto(relay)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Developer sign-in (local only): email").fill(email)
@@ -84,4 +85,21 @@ def test_a_question_on_demo_data_streams_the_run_and_renders_the_answer_keys_rep
     page.get_by_role("button", name="Dark mode").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     expect(page.get_by_role("button", name="Light mode")).to_be_visible()
+    assert not errors.unexpected("favicon"), str(errors)
+    page.close()
+
+
+def test_a_console_error_of_a_failed_load_is_reported_with_its_request(platform, browser, unique):
+    """Chromium's console says only "Failed to load resource: … 404": the failure message a
+    browser test prints names the request (method, URL, status), so the next one is found."""
+    relay = url_of(platform, "relay")
+    page = browser.new_page()
+    errors = PageErrors(page)
+    page.goto(relay)
+    missing = f"{relay}/no-such-thing-{unique}"
+    # Both events reach `errors` first (its listeners were registered first), then these waits.
+    with page.expect_console_message(lambda m: m.type == "error"), page.expect_response(missing):
+        assert page.evaluate("(url) => fetch(url, {method: 'POST'}).then((r) => r.status)", missing) == 404
+    assert errors.unexpected("favicon") and all(missing in e for e in errors.unexpected("favicon")), errors
+    assert f"POST {missing} → 404" in str(errors)
     page.close()

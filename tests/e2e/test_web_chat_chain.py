@@ -18,7 +18,7 @@ import pytest
 
 from emulators.demo import DemoOptions, seed_demo
 from tests.e2e.test_dashboard import axe_source, serious_violations  # noqa: F401  (axe-core, as the other views use it)
-from tests.helpers import url_of
+from tests.helpers import PageErrors, url_of
 
 pytest.importorskip("netra_agents.understanding", reason="the question parser (issue 11) is not in this tree")
 pytestmark = pytest.mark.platform
@@ -339,9 +339,7 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(
     relay, chat = url_of(platform, "relay"), url_of(platform, "chat")
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = PageErrors(page)
     page.goto(relay)
     page.get_by_label("Developer sign-in (local only): email").fill(email)
     page.get_by_role("button", name="Sign in as developer").click()
@@ -443,6 +441,6 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(
     check_what_if(follow.locator(".report"), answers["what_if"], answers["plan"])
     check_overview(page.locator(".message").nth(6).locator(".report"), answers["overview"])
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
-    assert not [e for e in errors if "favicon" not in e], errors
+    assert not errors.unexpected("favicon"), str(errors)
     print(f"screenshots: {tmp_path}")
     context.close()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from shared_lib.events import ClientEvent
-from tests.helpers import bearer, dev_login, url_of
+from tests.helpers import PageErrors, bearer, dev_login, url_of
 from tests.integration.relay.conftest import envelope
 
 from netra_agents.query import Period, Query, Scenario, Unresolved
@@ -403,9 +403,7 @@ def signed_in(platform, browser, unique, http, chat_url):  # noqa: F811
     email = f"kinds-{unique}@example.com"
     relay = url_of(platform, "relay")
     page = browser.new_page(viewport=DESKTOP)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = PageErrors(page)
     served = page.goto(relay)
     # The relay's Content-Security-Policy holds (a violation is a console error, refused below).
     assert "script-src 'self';" in served.headers["content-security-policy"]
@@ -643,7 +641,7 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     asked = page.locator(".message", has_text="Which features cost the most?").last
     expect(asked).to_have_attribute("data-run-id", re.compile(".+"), timeout=15000)
     expect(page.locator(".threads li")).to_have_count(1)
-    assert not [e for e in signed_in["errors"] if "favicon" not in e], signed_in["errors"]
+    assert not signed_in["errors"].unexpected("favicon"), str(signed_in["errors"])
     print(f"screenshots: {tmp_path}")
 
 
