@@ -23,7 +23,7 @@ from typing import Any
 
 from shared_lib.access import USER, Access  # noqa: F401 - USER re-exported: who most endpoints admit
 from shared_lib.config import ConfigError
-from shared_lib.errors import Forbidden
+from shared_lib.errors import Forbidden, RateLimited
 
 ALGORITHMS = ["ES256"]
 ACCESS, REFRESH, DELEGATED = "access", "refresh", "delegated"
@@ -220,13 +220,16 @@ class Authenticator:
     """What an HTTP component uses: a user's access token verified locally, an org API
     key checked by auth's `/auth/validate`."""
 
-    def __init__(self, verifier: TokenVerifier, validate_url: str | None, http=None):
+    def __init__(self, verifier: TokenVerifier, validate_url: str | None, http=None, trusted_proxy_hops: int = 0):
         # API keys are checked over `http`, the component's one client: one is needed with a URL.
         if validate_url and http is None:
             raise ValueError("checking API keys at a validate_url needs the component's HTTP client")
         self._verifier = verifier
         self._validate_url = validate_url
         self._http = http
+        # Behind proxies, the client's address is in the headers: auth counts a client's
+        # refused keys per client, not all of ours under this component's address.
+        self._trusted_proxy_hops = trusted_proxy_hops
 
     def authenticate(
         self, headers: Mapping[str, str], allow_api_key: bool = False, allow_delegated: bool = False
@@ -235,7 +238,7 @@ class Authenticator:
         if token.startswith(API_KEY_PREFIX):
             if not allow_api_key:
                 raise InvalidToken("api_key_not_accepted", "this endpoint needs a user's access token")
-            return self._validate_remotely(token)
+            return self._validate_remotely(token, headers)
         if allow_delegated and _token_type(token) == DELEGATED:
             return self._verifier.principal(token, DELEGATED)
         return self._verifier.principal(token)
@@ -249,13 +252,21 @@ class Authenticator:
             raise Forbidden("forbidden", f"this {noun} may not {access.scope_allows or 'use ' + access.scope}")
         return caller
 
-    def _validate_remotely(self, token: str) -> Principal:
+    def _validate_remotely(self, token: str, headers: Mapping[str, str]) -> Principal:
         import httpx
 
         if not self._validate_url:
             raise InvalidToken("keys_unavailable", "API keys cannot be checked: AUTH_URL is not configured")
+        body = {"token": token}
+        client = _forwarded_client(headers, self._trusted_proxy_hops)
+        if client:
+            body["client_ip"] = client
         try:
-            response = self._http.post(self._validate_url, json={"token": token}, timeout=5.0)
+            response = self._http.post(self._validate_url, json=body, timeout=5.0)
+            if response.status_code == 429:
+                # This client has spent its refused validations: it waits, it is not unauthenticated.
+                retry_after = _retry_after(response.headers.get("Retry-After", ""))
+                raise RateLimited("rate_limited", f"too many refused API keys; retry in {retry_after} s", retry_after)
             response.raise_for_status()
             answer = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -304,6 +315,26 @@ def _retry_after(value: str) -> int:
     return min(int(value), 3600) if value.isdigit() and len(value) <= 6 else 60
 
 
+class _Forwarded:
+    """A request as far as its headers tell: the peer is not among them."""
+
+    remote_addr = None
+
+    def __init__(self, headers: Mapping[str, str]):
+        self.headers = headers
+
+
+def _forwarded_client(headers: Mapping[str, str], trusted_hops: int) -> str | None:
+    """The client's address as our proxies wrote it (shared_lib.http.client_ip's rule); None
+    without proxies, where auth sees the client's own address anyway, or without the header."""
+    if trusted_hops < 1:
+        return None
+    from shared_lib.http import client_ip
+
+    client = client_ip(_Forwarded(headers), trusted_hops)
+    return None if client == "unknown" else client
+
+
 def _token_type(token: str) -> str | None:
     """The claimed `typ`, unverified: only picks which verification applies."""
     import jwt
@@ -325,4 +356,6 @@ def authenticator(settings, redis, http) -> Authenticator:
         settings.token_audience,
         Revocations(redis),
     )
-    return Authenticator(verifier, f"{settings.auth_url}/auth/validate", http=http)
+    return Authenticator(
+        verifier, f"{settings.auth_url}/auth/validate", http=http, trusted_proxy_hops=settings.trusted_proxy_hops
+    )

@@ -27,8 +27,19 @@ class RateLimiter:
         self._clock = clock
 
     def hit(self, subject: str) -> Decision:
+        """Counts one request of `subject`: allowed while the window's count is within the limit."""
+        key, retry_after = self._window_of(subject)
+        count = int(self._redis.eval(_HIT, 1, key, self._window))
+        return Decision(count <= self._limit, max(0, self._limit - count), retry_after)
+
+    def standing(self, subject: str) -> Decision:
+        """Whether one more request of `subject` would be allowed, without counting one: for
+        budgets spent only by some outcomes (a failed guess), checked before the work."""
+        key, retry_after = self._window_of(subject)
+        count = int(self._redis.get(key) or 0)
+        return Decision(count < self._limit, max(0, self._limit - count), retry_after)
+
+    def _window_of(self, subject: str) -> tuple[str, int]:
         now = int(self._clock())
         window = now // self._window
-        count = int(self._redis.eval(_HIT, 1, f"rl:{self._name}:{subject}:{window}", self._window))
-        retry_after = (window + 1) * self._window - now
-        return Decision(count <= self._limit, max(0, self._limit - count), retry_after)
+        return f"rl:{self._name}:{subject}:{window}", (window + 1) * self._window - now

@@ -41,6 +41,7 @@ def build(environ=None) -> AuthService:
     from netra_auth.flows import FlowStore
     from netra_auth.keys import SECRET_NAME, KeyRing
     from netra_auth.migrate import migrate
+    from netra_auth.misses import MissBudget
     from netra_auth.providers import ClientCredentials, GitHubProvider, GoogleProvider
     from netra_auth.service import AuthService
     from netra_auth.store import AuthStore
@@ -91,6 +92,10 @@ def build(environ=None) -> AuthService:
         redis=redis,
         # Auth verifies its own tokens locally; an org API key is never a caller of its routes.
         authenticator=Authenticator(verifier, validate_url=None),
+        misses=MissBudget(
+            RateLimiter(redis, "auth-validate-misses", auth_settings.validate_misses_per_minute, 60),
+            RateLimiter(redis, "auth-validate-caller-misses", auth_settings.validate_caller_misses_per_minute, 60),
+        ),
     )
 
 

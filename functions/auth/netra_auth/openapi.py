@@ -165,7 +165,12 @@ OPENAPI = {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["token"],
-                        "properties": {"token": {"type": "string"}},
+                        "properties": {
+                            "token": {"type": "string"},
+                            # A component validating for its own client names it: refusals
+                            # are then counted per client, not all under the component.
+                            "client_ip": {"type": "string"},
+                        },
                     }
                 ),
                 "responses": {
@@ -183,7 +188,7 @@ OPENAPI = {
                             },
                         }
                     ),
-                    **_errors(400, 413, 415, 503),
+                    **_errors(400, 413, 415, 429, 503),
                 },
             }
         },

@@ -75,8 +75,9 @@ def me(service, call: Call):
 
 
 def validate(service, call: Call):
-    body = json_object(call.request, {"token": str}, required=("token",))
-    return json_response(service.validate(body["token"]))
+    body = json_object(call.request, {"token": str, "client_ip": str}, required=("token",))
+    client = (body.get("client_ip") or "")[:64] or None  # the client a component validates for
+    return json_response(service.validate(body["token"], _ip(service, call), client))
 
 
 def list_api_keys(service, call: Call):

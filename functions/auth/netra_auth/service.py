@@ -18,17 +18,22 @@ from shared_lib.ratelimit import RateLimiter
 
 from netra_auth.flows import FlowStore, binding_cookie, bound_to, cleared_cookie, cookie_name, new_binding
 from netra_auth.keys import KeyRing
+from netra_auth.misses import MissBudget
 from netra_auth.providers import ProviderFailure
 from netra_auth.settings import AuthSettings
 from netra_auth.store import AuthStore, RefreshRejected
 from netra_auth.tokens import TokenIssuer
 
 VALIDATION_CACHE_SECONDS = 300
+# How long an unknown API key is remembered as unknown: its next presentations cost no
+# database read. Short, though creating a key clears its entry anyway.
+UNKNOWN_KEY_CACHE_SECONDS = 60
 # What an org API key may be given; a key holds exactly the scopes it was created with.
 API_KEY_SCOPES = ("usage:write", "usage:read")
 DEFAULT_API_KEY_SCOPES = ("usage:write",)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}$")
 _VALIDATION = "auth:validation:"
+_UNKNOWN_KEY = "auth:unknown-api-key:"
 
 
 # What a delegated token may carry: reads only. One hour bounds a run.
@@ -39,6 +44,10 @@ _ACTOR = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_key_secret() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 @dataclasses.dataclass
@@ -54,7 +63,9 @@ class AuthService:
     providers: Mapping[str, object]
     redis: object
     authenticator: Authenticator  # admits callers: this function's own access tokens, verified locally
+    misses: MissBudget  # refused validations per client and per caller
     clock: object = time.time
+    new_secret: object = new_api_key_secret  # () -> an API key's secret
 
     def close(self) -> None:
         self.store.close()
@@ -246,19 +257,32 @@ class AuthService:
             "org_id": user.org_id,
         }
 
-    def validate(self, token: str) -> dict:
+    def validate(self, token: str, caller_ip: str, client_ip: str | None = None) -> dict:
         """For components that prefer a call: cached at most 5 minutes, never past the
-        token's expiry, and a revoked session is refused even while cached."""
-        cache_key = _VALIDATION + _digest(token)
-        cached = self.redis.get(cache_key)
+        token's expiry, and a revoked session is refused even while cached. Refusals spend
+        the budget of `client_ip` (the client a component validates for) under `caller_ip`;
+        once it is spent, whatever is not cached as valid is answered 429."""
+        digest = _digest(token)
+        cache_key = _VALIDATION + digest
+        is_api_key = token.startswith(API_KEY_PREFIX)
+        # One round trip: the answer cached as valid, and whether this API key is known unknown.
+        cached, unknown = (*self.redis.mget([cache_key, _UNKNOWN_KEY + digest] if is_api_key else [cache_key]), None)[
+            :2
+        ]
         if cached is not None:
             answer = json.loads(cached)
             if answer.get("session_id") and self.revocations.is_revoked(answer["session_id"]):
                 return {"valid": False, "error": "token_revoked"}
             return _public(answer)
+        self.misses.check(caller_ip, client_ip)
         try:
-            principal = self._api_key(token) if token.startswith(API_KEY_PREFIX) else self.verifier.principal(token)
+            if unknown is not None:
+                raise InvalidToken("invalid_api_key", "the API key is unknown or revoked")
+            principal = self._api_key(token) if is_api_key else self.verifier.principal(token)
         except InvalidToken as exc:
+            self.misses.spend(caller_ip, client_ip)
+            if is_api_key and unknown is None:
+                self.redis.set(_UNKNOWN_KEY + digest, "1", ex=UNKNOWN_KEY_CACHE_SECONDS)
             return {"valid": False, "error": exc.code}
         answer = {**principal.as_validation(), "session_id": principal.session_id}
         ttl = VALIDATION_CACHE_SECONDS
@@ -284,11 +308,14 @@ class AuthService:
         if not 1 <= len(name) <= 100:
             raise Invalid("invalid_field", "field 'name' must be 1-100 characters")
         scopes = _api_key_scopes(scopes)
-        secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        secret = self.new_secret()
         display = secret[: len(API_KEY_PREFIX) + 4] + "…"
         key = self.store.create_api_key(
             principal.org_id, principal.user_id, name, display, hashlib.sha256(secret.encode()).digest(), scopes
         )
+        # Nobody but this caller learns the secret, and only from this answer: clearing its
+        # "unknown" entry now means no validation can find one afterwards.
+        self.redis.delete(_UNKNOWN_KEY + key.key_hash.hex())
         self.store.audit("api_key_created", principal.user_id, principal.session_id, client_ip, api_key_id=key.id)
         return {**key.public(), "key": secret}  # shown once, never stored in clear
 

@@ -21,6 +21,10 @@ class AuthSettings:
     github_token_url: str
     github_api_url: str
     rate_limit_per_minute: int
+    # Refused validations a minute: per client (the caller's address, or the client a caller
+    # names), and per caller whatever clients it names (see netra_auth.misses).
+    validate_misses_per_minute: int
+    validate_caller_misses_per_minute: int
     dev_login: bool
     trusted_proxy_hops: int  # the shared setting: where the client's address is read from
     sources: Mapping[str, str] = dataclasses.field(compare=False, repr=False)
@@ -55,6 +59,12 @@ def load_auth_settings(shared: Settings, environ: Mapping[str, str] | None = Non
         ),
         github_api_url=read.text("github_api_url", ("OAUTH_GITHUB_API_URL",), "https://api.github.com"),
         rate_limit_per_minute=read.integer("rate_limit_per_minute", ("AUTH_RATE_LIMIT_PER_MINUTE",), 30, 1, 100000),
+        validate_misses_per_minute=read.integer(
+            "validate_misses_per_minute", ("AUTH_VALIDATE_MISSES_PER_MINUTE",), 60, 1, 100000
+        ),
+        validate_caller_misses_per_minute=read.integer(
+            "validate_caller_misses_per_minute", ("AUTH_VALIDATE_CALLER_MISSES_PER_MINUTE",), 1200, 1, 1000000
+        ),
         dev_login=shared.is_local,
         trusted_proxy_hops=shared.trusted_proxy_hops,
     )

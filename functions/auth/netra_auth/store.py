@@ -207,10 +207,18 @@ class AuthStore:
         return _api_key(row) if row else None
 
     def api_key_by_hash(self, key_hash: bytes) -> ApiKey | None:
+        """The live key with this hash, its use recorded; an unknown hash is a read only."""
         with self._pool.transaction() as cur:
             cur.execute(
-                f"UPDATE auth.api_keys SET last_used_at = now() WHERE key_hash = %s AND revoked_at IS NULL RETURNING {_KEY_COLUMNS}",
-                (key_hash,),
+                f"SELECT {_KEY_COLUMNS} FROM auth.api_keys WHERE key_hash = %s AND revoked_at IS NULL", (key_hash,)
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            # Revoked in between: the UPDATE finds no live row and the key is refused.
+            cur.execute(
+                f"UPDATE auth.api_keys SET last_used_at = now() WHERE id = %s AND revoked_at IS NULL RETURNING {_KEY_COLUMNS}",
+                (row[0],),
             )
             row = cur.fetchone()
         return _api_key(row) if row else None
