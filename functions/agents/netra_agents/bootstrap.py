@@ -10,6 +10,7 @@ their imports are most of a cold start.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from shared_lib.instance import per_instance
 from shared_lib.llm.config import LlmConfig, read_llm_config
 from shared_lib.log import configure_logging
 from shared_lib.org_settings import OrgSettings
+from shared_lib.push_auth import PushAuthenticator
 from shared_lib.secrets import SecretReader
 
 from netra_agents.analytics import UsageApi
@@ -41,6 +43,9 @@ if TYPE_CHECKING:  # imported where the clients are built: their SDKs are most o
     from shared_lib.llm.gateway import LlmGateway
 
 _STANDARD_STEP_TIMEOUTS = dict(STEP_TIMEOUT_SECONDS)
+# The launcher's shared push token (local and test runs; OIDC deployed).
+PUSH_TOKEN_SECRET = "relay-push-token"
+_SERVICE_ACCOUNT = re.compile(r"^[^@\s]+@[a-z0-9.-]+\.gserviceaccount\.com$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +109,13 @@ class Configuration:
     analytics_url: str | None
     deadline_percent: int
     llm: LlmConfig
+    # Deployed: the one identity whose OIDC token may call this function (Pub/Sub's push
+    # identity, or the scheduler's for the sweeper: the member Cloud Run's invoker binding
+    # names), and the audience the token must carry (None: the URL the call was sent to,
+    # which is what the push subscriptions and the scheduler job mint it for). Locally
+    # neither: the launcher's shared token.
+    invoker: str | None = None
+    invoker_audience: str | None = None
 
 
 def configuration(environ: Mapping[str, str] | None = None) -> Configuration:
@@ -114,9 +126,38 @@ def configuration(environ: Mapping[str, str] | None = None) -> Configuration:
     analytics_url = read.text("analytics_url", ("ANALYTICS_URL",))
     # Tests shorten every deadline (steps, start, resend) to see a stranded run fail in seconds.
     percent = read.integer("deadline_percent", ("AGENT_DEADLINE_PERCENT",), 100, 1, 100)
+    invoker = read.text("invoker", ("INVOKER_SERVICE_ACCOUNT",))
+    audience = read.text("invoker_audience", ("INVOKER_AUDIENCE",))
+    if invoker is None and not settings.is_local:
+        read.problems.append(
+            f"INVOKER_SERVICE_ACCOUNT is required when NETRA_ENV={settings.env}: "
+            "the identity whose OIDC token may push to the agents (or call the sweeper)"
+        )
+    if invoker is not None and not _SERVICE_ACCOUNT.match(invoker):
+        read.problems.append(f"INVOKER_SERVICE_ACCOUNT must be a service account email, got {invoker!r}")
+    if audience is not None and invoker is None:
+        read.problems.append("INVOKER_AUDIENCE needs INVOKER_SERVICE_ACCOUNT (it is the OIDC token's audience)")
     read.check()
     return Configuration(
-        settings, analytics_url.rstrip("/") if analytics_url else None, percent, read_llm_config(settings, environ)
+        settings,
+        analytics_url.rstrip("/") if analytics_url else None,
+        percent,
+        read_llm_config(settings, environ),
+        invoker,
+        audience,
+    )
+
+
+def push_authenticator(config: Configuration) -> PushAuthenticator:
+    """Who may call an entry point; built before (and without) any client of the agents,
+    so a refused call costs a comparison. Locally the shared token is read from Secret
+    Manager at the first call."""
+    configure_logging(config.settings.project_id, config.settings.log_level)
+    if config.invoker:
+        return PushAuthenticator(None, config.invoker, config.invoker_audience)
+    settings = config.settings
+    return PushAuthenticator(
+        lambda: SecretReader(secret_manager_client(settings), settings.project_id).get_text(PUSH_TOKEN_SECRET)
     )
 
 
@@ -163,4 +204,5 @@ def _scaled_deadlines(percent: int) -> Deadlines:
 
 # Once per instance: `main` reads the configuration at import, the first event builds the clients.
 configure = per_instance(configuration)
+pushes = per_instance(lambda: push_authenticator(configure()))
 agents = per_instance(lambda: build(configure()))

@@ -1,5 +1,9 @@
 """The supervisor: receives chat's requests, the agents' results and dead letters, moves
-the run through its state machine and sends what the transition asks for."""
+the run through its state machine and sends what the transition asks for.
+
+A request is the run's own or nothing: the run must exist and be the request's user's, in
+their org, for their thread and message, before its delegated token is kept (a request
+for no run, or for someone else's, is dropped and keeps nothing)."""
 
 from __future__ import annotations
 
@@ -64,15 +68,36 @@ def supervise(message: PubSubMessage, ctx: SupervisorContext) -> None:
 
 
 def _start(ctx: SupervisorContext, request: AgentRequest) -> None:
-    if request.delegated_token:
+    try:
+        run = ctx.store.run(request.run_id)
+    except RunNotFound:
+        log.warning("request for unknown run %s dropped", request.run_id)
+        return
+    if not _requested_by_owner(run, request):
+        # Never log the request's token (nor its claimed ids: they are not the run's).
+        log.warning("request for run %s dropped: its user, org, thread or message is not the run's", request.run_id)
+        return
+    if request.delegated_token and run.get("status") not in TERMINAL:
         # Kept for the steps that read usage while the token lives; never written to Firestore.
+        # Before the transition: the triage it dispatches reads it.
         ctx.credentials.keep(request.run_id, request.delegated_token, request.delegation_seconds)
     question = ctx.store.question(request.thread_id, request.message_id)
     followed = follow(ctx, request.run_id, lambda run, now, _: on_request(request.run_id, run, question, now))
     if followed is None or followed[0].get("status") in TERMINAL:
-        # A request redelivered after its run ended (or for no run): the read access it
-        # carried ended with the run, so it is not kept for the token's remaining hour.
+        # A request redelivered after its run ended: the read access it carried ended with
+        # the run, so it is not kept for the token's remaining hour.
         ctx.credentials.forget(request.run_id)
+
+
+def _requested_by_owner(run: dict, request: AgentRequest) -> bool:
+    """Chat creates the run and sends its request with the same four ids (contracts.runs)."""
+    claimed = (request.user_id, request.org_id, request.thread_id, request.message_id)
+    return None not in claimed and claimed == (
+        run.get("user_id"),
+        run.get("org_id"),
+        run.get("thread_id"),
+        run.get("message_id"),
+    )
 
 
 def follow(

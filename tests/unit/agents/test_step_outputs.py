@@ -106,3 +106,152 @@ def test_the_reporting_output_of_every_kind_keeps_its_contract(kind):
 class Unavailable:
     def complete(self, request):
         raise LlmUnavailable(["no model in a unit test"])
+
+
+# --- what a step that fails leaves, and whether it is retried (runtime.run_step) ----------
+
+
+class Sent:
+    def result(self, timeout=None):
+        return None
+
+
+class Bus:
+    def __init__(self):
+        self.sent = []
+
+    def publish(self, topic, data, **attributes):
+        import json
+
+        self.sent.append((topic.rsplit("/", 1)[-1], json.loads(data)))
+        return Sent()
+
+
+class Claims:
+    """IdempotencyGuard's behaviour: one claim per key, finished or released."""
+
+    def __init__(self):
+        self.finished, self.released, self.claimed = [], [], []
+
+    def claim(self, key):
+        self.claimed.append(key)
+        guard = self
+
+        class Claim:
+            def finish(self):
+                guard.finished.append(key)
+
+            def release(self):
+                guard.released.append(key)
+
+        return Claim()
+
+
+class Runs:
+    def __init__(self, run: dict):
+        self.doc, self.saved = run, {}
+
+    def run(self, run_id):
+        return self.doc
+
+    def save_output(self, run_id, step, output):
+        self.saved[step] = output
+
+
+def run_once(work, run: dict | None = None):
+    import json
+
+    from shared_lib.envelope import PubSubMessage
+
+    from netra_agents.runtime import StepRuntime, run_step
+
+    runs, bus, claims = Runs(run or {"user_id": "user-1", "org_id": "org-1", "thread_id": "thread-1"}), Bus(), Claims()
+    message = PubSubMessage("1", json.dumps(task("optimization").to_json()).encode(), {})
+    outcome = None
+    try:
+        run_step(message, "optimization", "Looking for savings", work, None, StepRuntime(runs, bus, "p", claims))
+    except Exception as exc:  # noqa: BLE001 - what the push answer is made of
+        outcome = exc
+    results = [body for topic, body in bus.sent if topic == "agent-results"]
+    return outcome, results, runs, claims
+
+
+def failing(exc: BaseException):
+    def work(task, progress, ctx):
+        raise exc
+
+    return work
+
+
+@pytest.mark.parametrize(
+    "bug",
+    [
+        KeyError("groups"),
+        TypeError("unsupported operand"),
+        AttributeError("x"),
+        ZeroDivisionError(),
+        RuntimeError("no"),
+    ],
+)
+def test_a_step_that_fails_on_a_bug_answers_a_failed_result_at_once(bug):
+    raised, results, runs, claims = run_once(failing(bug))
+    assert raised is None  # acknowledged: no redelivery would fix it
+    (result,) = results
+    assert result["status"] == "failed" and result["step"] == "optimization"
+    assert f"internal error ({type(bug).__name__})" in result["error"] and "not retried" in result["error"]
+    assert runs.saved == {"optimization": {"error": result["error"]}}
+    assert claims.finished == ["run-1/optimization"] and claims.released == []
+
+
+def _http_error(status: int):
+    import httpx
+
+    request = httpx.Request("GET", "http://analytics/api/usage/summary")
+    return httpx.HTTPStatusError("status", request=request, response=httpx.Response(status, request=request))
+
+
+def _transient_errors():
+    import httpx
+    import redis
+    from google.api_core import exceptions as api
+    from google.auth.exceptions import TransportError
+
+    return [
+        ConnectionResetError(),
+        TimeoutError(),  # a publish's future.result(timeout)
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+        _http_error(503),
+        _http_error(429),
+        api.ServiceUnavailable("emulator down"),
+        api.DeadlineExceeded("slow"),
+        api.RetryError("gave up", cause=None),
+        TransportError("metadata server"),
+        redis.exceptions.ConnectionError("down"),
+        redis.exceptions.TimeoutError("slow"),
+    ]
+
+
+@pytest.mark.parametrize("error", _transient_errors(), ids=lambda e: type(e).__name__)
+def test_a_transient_failure_is_left_to_a_redelivery(error):
+    raised, results, runs, claims = run_once(failing(error))
+    assert raised is error and results == [] and runs.saved == {}
+    assert claims.released == ["run-1/optimization"] and claims.finished == []
+
+
+def test_a_client_error_from_a_service_is_a_bug_not_a_retry():
+    raised, results, _, _ = run_once(failing(_http_error(400)))
+    assert raised is None and "internal error (HTTPStatusError)" in results[0]["error"]
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        {"user_id": "someone-else", "org_id": "org-1", "thread_id": "thread-1"},
+        {"user_id": "user-1", "org_id": "org-2", "thread_id": "thread-1"},
+    ],
+)
+def test_a_task_for_someone_elses_run_is_dropped_unclaimed(run):
+    worked = []
+    raised, results, runs, claims = run_once(lambda *args: worked.append(1), run)
+    assert raised is None and worked == [] and results == [] and claims.claimed == []

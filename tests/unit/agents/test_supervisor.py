@@ -1,5 +1,6 @@
 """The supervisor on in-memory collaborators: a request keeps the run's token and starts
-triage on its topic; a result moves the run; the end of a run drops the token."""
+triage on its topic; a result moves the run; the end of a run drops the token; a request
+for no run, or for someone else's, keeps nothing (not even for a moment)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from shared_lib.contracts.runs import new_run
 from shared_lib.envelope import PubSubMessage
 
 from netra_agents.credentials import RunCredentials
+from netra_agents.runs import RunNotFound
 from netra_agents.supervisor import SupervisorContext, supervise
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.timezone.utc)
@@ -35,10 +37,11 @@ class Publisher:
 
 class Redis:
     def __init__(self):
-        self.values, self.expiry = {}, {}
+        self.values, self.expiry, self.written = {}, {}, []
 
     def set(self, key, value, ex=None):
         self.values[key], self.expiry[key] = value, ex
+        self.written.append(key)  # every write, even one deleted afterwards
 
     def get(self, key):
         return self.values.get(key)
@@ -50,10 +53,17 @@ class Redis:
 class Runs:
     """RunStore's behaviour: transitions applied to one document, outputs beside it."""
 
-    def __init__(self, run: dict, outputs: dict | None = None):
+    def __init__(self, run: dict | None, outputs: dict | None = None):
         self.doc, self.outputs, self.sent = run, outputs or {}, []
 
+    def run(self, run_id):
+        if self.doc is None:
+            raise RunNotFound(run_id)
+        return self.doc
+
     def apply(self, run_id, transition):
+        if self.doc is None:
+            raise RunNotFound(run_id)
         outcome = transition(self.doc, NOW, self.outputs.get)
         self.doc = {**self.doc, **(outcome.changes or {})}
         return self.doc, outcome
@@ -147,3 +157,50 @@ def test_a_request_without_its_message_is_invalid():
     ctx, _, _ = supervisor(Runs(new_run("u1", "o1", "t1", "m1", NOW)))
     with pytest.raises(InvalidMessage, match="needs run_id, thread_id and message_id"):
         supervise(message({"run_id": "r1"}), ctx)
+
+
+def request(**changed) -> dict:
+    return {
+        "run_id": "r1",
+        "thread_id": "t1",
+        "message_id": "m1",
+        "user_id": "u1",
+        "org_id": "o1",
+        "delegated_token": "forged",
+        "delegated_expires_in": 1800,
+        **changed,
+    }
+
+
+def test_a_request_for_no_run_keeps_no_token_and_sends_nothing():
+    runs = Runs(None)
+    ctx, publisher, redis = supervisor(runs)
+    supervise(message(request()), ctx)
+    assert redis.written == [] and publisher.sent == []
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        {"user_id": "intruder"},
+        {"org_id": "other-org"},
+        {"thread_id": "someone-elses-thread"},
+        {"message_id": "another-message"},
+        {"user_id": None},
+        {"org_id": None},
+    ],
+)
+def test_a_request_for_someone_elses_run_keeps_no_token_and_does_not_start_it(claimed):
+    runs = Runs(new_run("u1", "o1", "t1", "m1", NOW))
+    ctx, publisher, redis = supervisor(runs)
+    supervise(message(request(**claimed)), ctx)
+    assert redis.written == [] and publisher.sent == []
+    assert runs.doc["status"] == "pending"
+
+
+def test_a_request_for_someone_elses_running_run_does_not_replace_its_token():
+    runs = Runs({**new_run("u1", "o1", "t1", "m1", NOW), "status": "running", "steps": []})
+    ctx, _, redis = supervisor(runs)
+    redis.set("run-credential:r1", "the-owners")
+    supervise(message(request(user_id="intruder", org_id="o2")), ctx)
+    assert redis.values == {"run-credential:r1": "the-owners"}
