@@ -9,10 +9,8 @@ locals {
     "${pair.function} ${pair.secret}" => pair
   }
   firestore_users = { for name, f in var.functions : name => f if contains(try(f.uses, []), "firestore") }
-  invokers = { for name, f in var.functions : name => {
-    pubsub   = "serviceAccount:${var.push_invoker}"
-    schedule = "serviceAccount:${var.scheduler_invoker}"
-  }[f.trigger] if f.trigger != "http" }
+  # The same identity the function itself checks the caller's OIDC token against (functions.tf).
+  invokers = { for name, f in var.functions : name => "serviceAccount:${local.invoker_accounts[f.trigger]}" if f.trigger != "http" }
 }
 
 resource "google_secret_manager_secret_iam_member" "accessor" {

@@ -1,9 +1,16 @@
 locals {
+  # The one identity that may invoke a Pub/Sub or scheduled function (access.tf's invoker
+  # binding): the function checks the caller's OIDC token against it as well.
+  invoker_accounts = { pubsub = var.push_invoker, schedule = var.scheduler_invoker }
   # Environment a function gets from the datastores the topology says it uses.
   function_env = {
     for name, f in var.functions : name => merge(
       var.environment_variables,
       merge([for store in try(f.uses, []) : var.datastore_env[store]]...),
+      # Its OIDC audience is the run.app URL pushes and the scheduler are sent to (see
+      # modules/pubsub): the function checks it against the URL it was called at, since it
+      # cannot be given its own URL here.
+      f.trigger == "http" ? {} : { INVOKER_SERVICE_ACCOUNT = local.invoker_accounts[f.trigger] },
       contains(try(f.uses, []), "postgres") ? {
         DATABASE_URL = "postgresql://${urlencode(trimsuffix(var.service_accounts[name], ".gserviceaccount.com"))}@/${var.datastore_env.postgres.DATABASE_NAME}"
       } : {},
@@ -23,7 +30,9 @@ resource "google_cloudfunctions2_function" "function" {
     entry_point     = each.value.entry_point
     service_account = "projects/${var.project_id}/serviceAccounts/${var.build_service_account}"
     environment_variables = {
-      # A Pub/Sub target is served as a CloudEvent function behind its own push subscription.
+      # A Pub/Sub target sits behind its own push subscription. The entry point's decorator
+      # overrides this: the agents' are HTTP functions that authenticate and decode the push
+      # themselves (functions/agents/main.py), analytics' consumer a CloudEvent one.
       GOOGLE_FUNCTION_SIGNATURE_TYPE = each.value.trigger == "pubsub" ? "cloudevent" : "http"
     }
     source {
@@ -35,8 +44,8 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   service_config {
-    available_memory                 = "${try(each.value.memory_mb, var.function_defaults.memory_mb)}M"
-    timeout_seconds                  = try(each.value.timeout_seconds, var.function_defaults.timeout_seconds)
+    available_memory = "${try(each.value.memory_mb, var.function_defaults.memory_mb)}M"
+    timeout_seconds  = try(each.value.timeout_seconds, var.function_defaults.timeout_seconds)
     # More than one request at a time needs a whole CPU on Cloud Run functions.
     max_instance_request_concurrency = try(each.value.concurrency, 1)
     available_cpu                    = try(each.value.concurrency, 1) > 1 ? "1" : null
@@ -45,13 +54,13 @@ resource "google_cloudfunctions2_function" "function" {
     service_account_email            = var.service_accounts[each.key]
     # Pub/Sub pushes and Cloud Scheduler count as internal traffic when sent to the run.app
     # URL (service_config uri), which is where modules/pubsub and the scheduler send them.
-    ingress_settings                 = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
-    vpc_connector                    = var.vpc_connector
-    vpc_connector_egress_settings    = "PRIVATE_RANGES_ONLY"
+    ingress_settings              = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+    vpc_connector                 = var.vpc_connector
+    vpc_connector_egress_settings = "PRIVATE_RANGES_ONLY"
     # A new revision gets no traffic: scripts/release.py health-checks it on a tagged URL, then
     # moves traffic. Traffic is never managed here, so a rollback is not undone by an apply.
-    all_traffic_on_latest_revision   = false
-    environment_variables            = local.function_env[each.key]
+    all_traffic_on_latest_revision = false
+    environment_variables          = local.function_env[each.key]
 
     dynamic "secret_environment_variables" {
       for_each = [for secret in try(each.value.secrets, []) : secret if try(var.secrets[secret].env, null) != null]

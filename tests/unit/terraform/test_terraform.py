@@ -256,10 +256,33 @@ def test_scheduled_functions_are_called_by_cloud_scheduler_with_oidc_and_invoked
     run_app = "${google_cloudfunctions2_function.function[each.key].service_config[0].uri}"
     assert target["http_method"] == "POST" and target["uri"] == run_app
     assert target["oidc_token"][0] == {"service_account_email": "${var.scheduler_invoker}", "audience": run_app}
-    invokers = locals_of(MODULES / "functions")["invokers"]
-    assert "schedule" in invokers and "serviceAccount:${var.scheduler_invoker}" in invokers
+    functions = locals_of(MODULES / "functions")
+    assert functions["invoker_accounts"]["schedule"] == "${var.scheduler_invoker}"
+    assert '"serviceAccount:${local.invoker_accounts[f.trigger]}" if f.trigger != "http"' in functions["invokers"]
     calls = module_calls(PLATFORM)["functions"]
     assert calls["scheduler_invoker"] == "${module.identities.scheduler_invoker_email}"
+
+
+def test_a_pushed_or_scheduled_function_is_told_the_one_identity_that_may_invoke_it():
+    """Cloud Run's invoker binding and the function's own OIDC check name the same account
+    (netra_agents.bootstrap reads it): Pub/Sub's push identity, or the scheduler's."""
+    functions = locals_of(MODULES / "functions")
+    assert functions["invoker_accounts"] == {"pubsub": "${var.push_invoker}", "schedule": "${var.scheduler_invoker}"}
+    assert {f.trigger for f in TOPOLOGY.functions.values()} - {"http"} <= set(functions["invoker_accounts"])
+    assert (
+        'f.trigger == "http" ? {} : {INVOKER_SERVICE_ACCOUNT = local.invoker_accounts[f.trigger]}'
+        in functions["function_env"]
+    )
+    assert "local.invoker_accounts[f.trigger]" in functions["invokers"]
+    resource = blocks(MODULES / "functions", "resource")["google_cloudfunctions2_function.function"]
+    assert resource["service_config"][0]["environment_variables"] == "${local.function_env[each.key]}"
+    bootstrap = (ROOT / "functions" / "agents" / "netra_agents" / "bootstrap.py").read_text()
+    assert '("INVOKER_SERVICE_ACCOUNT",)' in bootstrap
+    # The OIDC audience stays each function's run.app URL, which the function checks the token
+    # against as the URL it was called at (no INVOKER_AUDIENCE needed).
+    subscriptions = locals_of(MODULES / "pubsub")["push"]
+    assert "audience = try(var.push_urls[sub.push.function]" in subscriptions
+    assert "INVOKER_AUDIENCE" not in functions["function_env"]
 
 
 def test_the_sweepers_query_has_its_firestore_index():
