@@ -3,8 +3,11 @@
 GET /ws?ticket=…[&last_event_id=…]  a user's socket (Origin allow-listed, single-use ticket)
 POST /pubsub/push                   client events from Pub/Sub (authenticated)
 GET /health, GET /config.json       liveness; what the web app needs to find auth, chat and analytics
-GET /                               the web app (static files), every answer with a
-                                    Content-Security-Policy (no inline script, no framing)
+GET /                               the web app (static files)
+
+Every answer but a socket's carries a Content-Security-Policy (no inline script, no framing)
+and nosniff; every error, aiohttp's own included, is `{"error": {"code", "message"}}`
+(netra_relay.answers).
 
 Close codes: 1008 bad origin, ticket or session at open, or a message flood; 1009 a frame
 over the size limit; 1011 a relay error (reconnect); 1012 relay restarting (reconnect);
@@ -39,6 +42,7 @@ from shared_lib.events import ClientEvent, InvalidEvent, dedupe_key
 from shared_lib.idempotency import EventInFlight
 from shared_lib.push_auth import PushAuthenticator, PushRefused
 
+from netra_relay.answers import answers, error_response
 from netra_relay.connections import (
     SESSION_ENDED_CODE,
     TOO_MANY_SOCKETS_CODE,
@@ -67,6 +71,7 @@ PUBLIC = web.AppKey("public", dict)
 REVOCATIONS = web.AppKey("revocations", object)
 LEASES = web.AppKey("leases", SocketLeases)
 WATCH = web.AppKey("watch", RevocationWatch)
+FILES = web.AppKey("files", dict)
 LEASE_HEARTBEATS = 3  # a socket's lease outlives this many missed renewals
 
 
@@ -75,9 +80,7 @@ def build_app(
 ) -> web.Application:
     """`redis` is an asyncio client; `guard` (IdempotencyGuard) and `revocations`
     (shared_lib.auth.Revocations) are blocking, called in threads."""
-    app = web.Application(
-        client_max_size=MAX_PUSH_BYTES, middlewares=[_page_policy(content_security_policy(public_config))]
-    )
+    app = web.Application(client_max_size=MAX_PUSH_BYTES, middlewares=[answers(content_security_policy(public_config))])
     app[SETTINGS], app[REDIS], app[PUSH], app[GUARD], app[PUBLIC] = settings, redis, push, guard, public_config
     app[REVOCATIONS] = revocations
     app[STREAMS] = UserStreams(redis, settings.stream_length)
@@ -94,7 +97,8 @@ def build_app(
     app.router.add_get("/health", health)
     app.router.add_get("/config.json", config)
     app.router.add_get("/", index)
-    app.router.add_static("/static/", STATIC, show_index=False)
+    app[FILES] = _static_files(STATIC)
+    app.router.add_get("/static/{name:.+}", static_file)
     app.on_startup.append(_start)
     app.on_shutdown.append(_close_sockets)
     app.on_cleanup.append(_stop)
@@ -124,18 +128,6 @@ def _origin(url) -> str | None:
         return None
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def _page_policy(policy: str):
-    @web.middleware
-    async def middleware(request: web.Request, handler):
-        response = await handler(request)
-        if not isinstance(response, web.WebSocketResponse):  # the socket's handshake is already sent
-            response.headers["Content-Security-Policy"] = policy
-            response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
-
-    return middleware
 
 
 async def _start(app: web.Application) -> None:
@@ -192,6 +184,20 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+def _static_files(root: Path) -> dict[str, Path]:
+    """The web app's files by their path under /static/, listed when the relay starts: only
+    these are served (no directory, nothing outside), and anything else is a JSON 404, where
+    aiohttp's static route would answer a missing file with an empty octet-stream."""
+    return {path.relative_to(root).as_posix(): path for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+async def static_file(request: web.Request) -> web.FileResponse:
+    path = request.app[FILES].get(request.match_info["name"])
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
 # --- Pub/Sub push ----------------------------------------------------------------------
 
 
@@ -235,7 +241,7 @@ def _json_object(raw: bytes, what: str) -> dict:
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    return error_response(status, code, message)
 
 
 # --- sockets ---------------------------------------------------------------------------
