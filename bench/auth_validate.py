@@ -1,5 +1,7 @@
-"""Token validation: `/auth/validate` with a warm cache vs cold, and offline verification
-through `shared_lib.auth` against the same tokens, on a platform started for the run.
+"""Token validation: `/auth/validate` with a warm cache vs cold, offline verification
+through `shared_lib.auth` against the same tokens, and an org API key against guesses of
+unknown keys (each new, or one repeated), on a platform started for the run. The budget of
+refused validations is lifted for the run: the guesses measure what a miss costs, not the 429.
 
 Each measurement is the mean time per operation over a batch; the harness repeats it and
 alternates subject and baseline.
@@ -7,6 +9,7 @@ alternates subject and baseline.
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import httpx
@@ -17,10 +20,11 @@ BATCH = 200
 def benchmarks(repeat: int):
     from bench.harness import compare
     from bench.running_platform import RunningPlatform
-    from shared_lib.auth import JwksKeys, TokenVerifier
+    from shared_lib.auth import API_KEY_PREFIX, JwksKeys, TokenVerifier
     from shared_lib.config import DEFAULT_AUDIENCE
 
-    with RunningPlatform() as platform, httpx.Client(timeout=10) as client:
+    misses = {"AUTH_VALIDATE_MISSES_PER_MINUTE": "100000", "AUTH_VALIDATE_CALLER_MISSES_PER_MINUTE": "1000000"}
+    with RunningPlatform(**misses) as platform, httpx.Client(timeout=10) as client:
         auth_url = platform.url("auth")
 
         def fresh_tokens(count: int) -> list[str]:
@@ -31,10 +35,10 @@ def benchmarks(repeat: int):
                 for i in range(count)
             ]
 
-        def per_request(tokens: list[str]) -> float:
+        def per_request(tokens: list[str], valid: bool = True) -> float:
             started = time.perf_counter()
             for token in tokens:
-                assert client.post(f"{auth_url}/auth/validate", json={"token": token}).json()["valid"]
+                assert client.post(f"{auth_url}/auth/validate", json={"token": token}).json()["valid"] is valid
             return (time.perf_counter() - started) / len(tokens)
 
         warm_token = fresh_tokens(1)[0]
@@ -64,5 +68,27 @@ def benchmarks(repeat: int):
             lambda: offline(tokens),
             "validate over HTTP, warm cache",
             lambda: per_request([warm_token] * BATCH),
+            repeat,
+        )
+        owner = {"Authorization": f"Bearer {warm_token}"}
+        api_key = client.post(f"{auth_url}/auth/api-keys", json={"name": "bench"}, headers=owner).json()["key"]
+        per_request([api_key])  # cached from here on
+
+        def guesses(count: int) -> list[str]:
+            return [API_KEY_PREFIX + secrets.token_urlsafe(32) for _ in range(count)]
+
+        repeated = guesses(1)[0]
+        yield compare(
+            "validate an unknown API key, new each time",
+            lambda: per_request(guesses(BATCH), valid=False),
+            "validate an API key over HTTP, warm cache",
+            lambda: per_request([api_key] * BATCH),
+            repeat,
+        )
+        yield compare(
+            "validate an unknown API key, repeated",
+            lambda: per_request([repeated] * BATCH, valid=False),
+            "validate an API key over HTTP, warm cache",
+            lambda: per_request([api_key] * BATCH),
             repeat,
         )
