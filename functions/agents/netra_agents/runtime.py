@@ -83,13 +83,14 @@ def run_step(
         # Its progress would go to the task's user, with the run's usage token: never run it.
         log.warning("%s step for run %s dropped: its user, org or thread is not the run's", agent, task.run_id)
         return
-    if run.get("status") in TERMINAL:
-        log.info("run %s already ended; %s step skipped", task.run_id, agent)
-        return
     claim = runtime.guard.claim(f"{task.run_id}/{task.step}")  # EventInFlight propagates: try later
     if claim is None:
         return
     try:
+        if run.get("status") in TERMINAL:
+            log.info("run %s already ended; %s step skipped", task.run_id, agent)
+            claim.finish()
+            return
         progress = Progress(runtime.publisher, runtime.project_id, task.user_id, task.thread_id, task.run_id, agent)
         progress.started(start_message)
         try:
