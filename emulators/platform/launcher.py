@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -531,12 +532,17 @@ class Supervisor:
         self.say("netra: pubsub-emulator is back; topics and subscriptions created again")
 
     def _call_scheduled(self, item: Started) -> None:
+        # Authenticated as a push is (Cloud Scheduler's OIDC token in GCP); the URL holds
+        # the token, so only the name is ever said.
+        query = f"?{urllib.parse.urlencode({'token': self._push_token})}" if self._push_token else ""
         request = urllib.request.Request(
-            item.url, data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+            item.url + query, data=b"{}", method="POST", headers={"Content-Type": "application/json"}
         )
         try:
             with urllib.request.urlopen(request, timeout=120):
                 pass
+        except urllib.error.HTTPError as exc:
+            self.say(f"netra: scheduled call of {item.name} failed: HTTP {exc.code}")
         except (urllib.error.URLError, OSError) as exc:
             self.say(f"netra: scheduled call of {item.name} failed: {exc}")
 
