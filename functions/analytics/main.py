@@ -8,7 +8,7 @@ from shared_lib.envelope import from_cloudevent
 from netra_analytics import bootstrap, routes
 
 # Read and validated at cold start: a bad setting stops the instance, named, before any request.
-SETTINGS = bootstrap.settings()
+SETTINGS, _OWN = bootstrap.settings()
 
 
 @functions_framework.http

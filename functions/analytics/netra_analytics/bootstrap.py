@@ -15,15 +15,19 @@ from shared_lib.config import Settings, load_settings
 from shared_lib.instance import per_instance
 from shared_lib.push_auth import PushAuthenticator  # loaded at cold start by routes already
 
+from netra_analytics.settings import AnalyticsSettings, load_analytics_settings
+
 if TYPE_CHECKING:  # the service, the warehouse and the importers load with the first request
     from netra_analytics.service import AnalyticsService
 
 log = logging.getLogger("netra.analytics")
 
 
-def configuration(environ=None) -> Settings:
-    """Every setting analytics reads, validated: a bad one raises ConfigError naming it."""
-    return load_settings(environ)
+def configuration(environ=None) -> tuple[Settings, AnalyticsSettings]:
+    """Every setting analytics reads, shared and its own, validated: a bad one raises
+    ConfigError naming it."""
+    shared = load_settings(environ)
+    return shared, load_analytics_settings(shared, environ)
 
 
 settings = per_instance(configuration)
@@ -39,9 +43,10 @@ def build(environ=None) -> AnalyticsService:
 
     from netra_analytics import warehouse
     from netra_analytics.ingest_lock import RedisOrgLock
+    from netra_analytics.intake_limits import IntakeLimits
     from netra_analytics.service import AnalyticsService
 
-    config = settings() if environ is None else configuration(environ)
+    config, own = settings() if environ is None else configuration(environ)
     configure_logging(config.project_id, config.log_level)
     client = clickhouse_client(config)
     applied = warehouse.migrate(client, cluster=config.clickhouse_cluster)
@@ -62,6 +67,8 @@ def build(environ=None) -> AnalyticsService:
         # (ADR 0008). Locally the consumer is this one process, and a lock per process does.
         ingest_lock=None if config.is_local else RedisOrgLock(redis),
         compress_batches=config.usage_batch_encoding == "gzip",
+        # Per key and per org, shared by every instance (netra_analytics.settings).
+        intake_limits=IntakeLimits.of(redis, own),
     )
 
 

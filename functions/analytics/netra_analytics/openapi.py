@@ -21,6 +21,12 @@ _FILTERS = [
 # usage:read, 503 when the signing keys cannot be fetched.
 _READ_ERRORS = (400, 401, 403, 503)
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+# Intake's limits per key and per org (netra_analytics.settings): nothing of a refused request is kept.
+_RATE_LIMITED = {
+    **_ERROR,
+    "description": "too many intake requests from this key or org; nothing of this one was accepted",
+    "headers": {"Retry-After": {"description": "seconds until one is accepted", "schema": {"type": "integer"}}},
+}
 _MEASURES = {
     "type": "object",
     "properties": {
@@ -87,7 +93,20 @@ _WORKLOAD = {
         },
     },
 }
+_NAMES = {"type": "array", "items": _STRING}
 _ANSWERS = {
+    "names": {
+        "type": "object",
+        "required": ["from", "to", "names"],
+        "properties": {
+            **_RANGE_ANSWER,
+            "names": {
+                "type": "object",
+                "required": ["feature", "model", "provider", "user"],
+                "properties": {"feature": _NAMES, "model": _NAMES, "provider": _NAMES, "user": _NAMES},
+            },
+        },
+    },
     "prompts": {
         "type": "object",
         "required": ["from", "to", "duplicate_prompts", "shared_prefixes"],
@@ -269,8 +288,10 @@ OPENAPI = {
                                     "type": "object",
                                     "properties": {
                                         "accepted": {"type": "integer"},
+                                        "rejected_count": {"type": "integer"},
                                         "rejected": {
                                             "type": "array",
+                                            "description": "the first 100 rejected rows (rejected_count counts all)",
                                             "items": {
                                                 "type": "object",
                                                 "properties": {
@@ -285,6 +306,7 @@ OPENAPI = {
                         },
                     },
                     **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                    "429": _RATE_LIMITED,
                 },
             }
         },
@@ -327,13 +349,15 @@ OPENAPI = {
                                     "properties": {
                                         "accepted": {"type": "integer"},
                                         "duplicates": {"type": "integer"},
-                                        "rejected": {"type": "array"},
+                                        "rejected_count": {"type": "integer"},
+                                        "rejected": {"type": "array", "description": "the first 100 rejected rows"},
                                     },
                                 }
                             }
                         },
                     },
                     **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                    "429": _RATE_LIMITED,
                 },
             }
         },
@@ -359,8 +383,21 @@ OPENAPI = {
                         },
                     },
                     **{str(c): _ERROR for c in (400, 401, 403, 413, 415, 503)},
+                    "429": _RATE_LIMITED,
                 },
             }
+        },
+        "/api/usage/names": {
+            "get": _read(
+                "The names in the org's calls of the period (features, models, providers, users), the costliest "
+                "first, at most `limit` of each: what a question may name, in one read.",
+                [
+                    *_RANGE,
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                ],
+                "names per dimension",
+                _ANSWERS["names"],
+            )
         },
         "/api/usage/prompts": {
             "get": _read(

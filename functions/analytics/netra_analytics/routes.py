@@ -7,7 +7,7 @@ import logging
 from shared_lib import safejson
 from shared_lib.access import Access
 from shared_lib.envelope import EnvelopeError, from_http
-from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, json_response, read_json
+from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, int_param, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
 from netra_analytics.openapi import OPENAPI
@@ -21,6 +21,7 @@ RULES = [
     # OTLP/HTTP: exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
     ("/v1/traces", "otlp_traces", ["POST"]),
     ("/api/usage/summary", "summary", ["GET"]),
+    ("/api/usage/names", "names", ["GET"]),
     ("/api/usage/prompts", "prompts", ["GET"]),
     ("/api/usage/timeseries", "timeseries", ["GET"]),
     ("/api/usage/unpriced", "unpriced", ["GET"]),
@@ -37,11 +38,17 @@ READ = Access(api_key=True, delegated=True, scope="usage:read", scope_allows="re
 CHANGE = Access(api_key=True)
 
 
+# Intake counts each request against its key's and org's limits before reading the body: a
+# refused request (429, Retry-After) costs no parsing and queues nothing.
+
+
 def accept_usage(service, call: Call):
+    service.admit_intake(call.caller, call.request.headers)
     return json_response(service.accept_usage(call.caller, _rows(call.request)))
 
 
 def import_usage(service, call: Call):
+    service.admit_intake(call.caller, call.request.headers)
     args = call.request.args
     return json_response(
         service.import_usage(
@@ -51,6 +58,7 @@ def import_usage(service, call: Call):
 
 
 def export_traces(service, call: Call):
+    service.admit_intake(call.caller, call.request.headers)
     return _traces(call.request, call.caller, service)
 
 
@@ -69,6 +77,17 @@ def summary(service, call: Call):
             call.caller, *_period(call), _filters(call), group_by=call.request.args.get("group_by", "model")
         )
     )
+
+
+# What triage asks for by default: the 500 costliest names of each dimension.
+DEFAULT_NAMES = 500
+
+
+def names(service, call: Call):
+    from netra_analytics.service import MAX_NAMES  # the service loads with the first request
+
+    limit = int_param(call.request.args, "limit", DEFAULT_NAMES, 1, MAX_NAMES)
+    return json_response(service.usage_names(call.caller, *_period(call), limit))
 
 
 def timeseries(service, call: Call):
@@ -119,6 +138,7 @@ HANDLERS = {
     ("import", "POST"): Endpoint(import_usage, WRITE),
     ("otlp_traces", "POST"): Endpoint(export_traces, WRITE),
     ("summary", "GET"): Endpoint(summary, READ),
+    ("names", "GET"): Endpoint(names, READ),
     ("prompts", "GET"): Endpoint(prompts, READ),
     ("timeseries", "GET"): Endpoint(timeseries, READ),
     ("unpriced", "GET"): Endpoint(unpriced, READ),

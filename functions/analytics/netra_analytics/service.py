@@ -21,6 +21,11 @@ log = logging.getLogger("netra.analytics")
 USAGE_TOPIC = topics.USAGE_EVENTS
 DEFAULT_WINDOW = dt.timedelta(days=30)
 MAX_HOURLY_RANGE = dt.timedelta(days=31)
+# An answer lists this many rejected rows in full, and counts them all (`rejected_count`):
+# 200,000 lines of `{}` (400 KB) were answered with 10 MB of identical rejections.
+MAX_LISTED_REJECTIONS = 100
+# Names per dimension a names read may ask for (the costliest first).
+MAX_NAMES = 1000
 
 
 @dataclasses.dataclass
@@ -36,6 +41,8 @@ class AnalyticsService:
     ingest_lock: object = None
     # Queue batches gzip-compressed (Settings.usage_batch_encoding): once every consumer reads them.
     compress_batches: bool = False
+    # Intake's requests per key and per org (intake_limits.IntakeLimits); None: unlimited.
+    intake_limits: object = None
 
     def __post_init__(self):
         # Deliveries of one org that arrive while its previous write runs are written
@@ -48,6 +55,12 @@ class AnalyticsService:
         return warehouse.insert_deliveries(self.warehouse_client, deliveries, self.clock(), aliases, self.ingest_lock)
 
     # --- ingest ---------------------------------------------------------------------
+
+    def admit_intake(self, caller: Principal, headers) -> None:
+        """Counts one intake request against its key's and its org's limits (RateLimited
+        when either is spent); called before the body is read, so a refusal is whole."""
+        if self.intake_limits is not None:
+            self.intake_limits.check(caller, headers)
 
     def import_usage(
         self, caller: Principal, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None
@@ -67,13 +80,11 @@ class AnalyticsService:
         same spans is the same event ids, counted once); other spans are skipped."""
         spans = otlp.usage_rows(otlp.decode(otlp.body(raw, content_encoding, max_bytes), content_type))
         answer = self._accept(caller, spans.rows)
-        rejected = answer["rejected"]
-        notes = (
-            [f"{len(rejected)} span(s) rejected: " + "; ".join(r["error"] for r in rejected[:5])] if rejected else []
-        )
+        rejected, count = answer["rejected"], answer["rejected_count"]
+        notes = [f"{count} span(s) rejected: " + "; ".join(r["error"] for r in rejected[:5])] if count else []
         if spans.skipped:
             notes.append(f"{spans.skipped} of {spans.total} span(s) skipped: not LLM calls")
-        return otlp.response(len(rejected), ". ".join(notes), content_type)
+        return otlp.response(count, ". ".join(notes), content_type)
 
     def accept_usage(self, caller: Principal, rows) -> dict:
         """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
@@ -105,9 +116,11 @@ class AnalyticsService:
             raise Unavailable(
                 "queue_unavailable", "the usage could not be queued; send it again (event ids make it safe)"
             ) from None
-        if duplicates is None:
-            return {"accepted": len(events), "rejected": rejected}
-        return {"accepted": len(events) - duplicates, "duplicates": duplicates, "rejected": rejected}
+        answer = {"accepted": len(events) - (duplicates or 0)}
+        if duplicates is not None:
+            answer["duplicates"] = duplicates
+        # The first rejections in full (each names its row's index), and how many there were.
+        return {**answer, "rejected": rejected[:MAX_LISTED_REJECTIONS], "rejected_count": len(rejected)}
 
     def _duplicates(self, org_id: str, events) -> int:
         """Events whose id is already stored, or came earlier in the same request. They are
@@ -206,6 +219,18 @@ class AnalyticsService:
         return warehouse.timeseries(
             self.warehouse_client, caller.org_id, start_at, end_at, interval, group_by, _filters(filters)
         )
+
+    def usage_names(self, caller: Principal, start: str | None, end: str | None, limit: int) -> dict:
+        """The names in the org's calls of the period, per dimension, the costliest first:
+        what a question may name (triage reads them in this one call)."""
+        start_at, end_at = self._window(start, end)
+        if not 1 <= limit <= MAX_NAMES:
+            raise Invalid("invalid_limit", f"limit must be an integer from 1 to {MAX_NAMES}")
+        return {
+            "from": start_at.isoformat(),
+            "to": end_at.isoformat(),
+            "names": warehouse.names(self.warehouse_client, caller.org_id, start_at, end_at, limit),
+        }
 
     def prompt_statistics(self, caller: Principal, start: str | None, end: str | None) -> dict:
         start_at, end_at = self._window(start, end)

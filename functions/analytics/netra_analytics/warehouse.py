@@ -548,6 +548,40 @@ def summary(
     }
 
 
+NAMED = ("feature", "model", "provider", "user")
+
+
+def names(client, org_id: str, start: dt.datetime, end: dt.datetime, limit: int) -> dict[str, list[str]]:
+    """The names of each dimension (feature, model, provider, user) among the org's calls in
+    [start, end), the costliest first (then by name), at most `limit` each; "" is no name.
+
+    One query: features, models and providers from the rollups (the edges of the range from
+    the calls, as `summary` reads them), users from the calls, which alone keep them. Only
+    names of calls that still count: a re-sent call's previous version names nothing."""
+    parameters = {"org": org_id, "start": start, "end": end, "limit": limit}
+    source = rollup_source(start, end, parameters)
+    # The three rollup dimensions unpivoted: each row is counted under each of its names.
+    rolled = (
+        "SELECT pair.1 AS dimension, pair.2 AS name, sum(cost_usd) AS cost_, sum(calls) AS calls_ "
+        f"FROM ({source}) ARRAY JOIN [('feature', toString(feature)), ('model', toString(model)), "
+        "('provider', toString(provider))] AS pair GROUP BY dimension, name"
+    )
+    users = (
+        "SELECT 'user' AS dimension, user_id AS name, sum(cost_usd) AS cost_, toInt64(count()) AS calls_ "
+        f"FROM usage_events WHERE org_id = {{org:String}} AND {LIVE} "
+        "AND timestamp >= {start:DateTime64(3)} AND timestamp < {end:DateTime64(3)} GROUP BY user_id"
+    )
+    rows = client.query(
+        f"SELECT dimension, name FROM ({rolled} UNION ALL {users}) WHERE calls_ != 0 AND name != '' "
+        "ORDER BY dimension, cost_ DESC, name LIMIT {limit:UInt32} BY dimension",
+        parameters=parameters,
+    ).result_rows
+    found: dict[str, list[str]] = {dimension: [] for dimension in NAMED}
+    for dimension, name in rows:
+        found[dimension].append(name)
+    return found
+
+
 def repeated_prompts(client, org_id: str, start: dt.datetime, end: dt.datetime, limit: int = 50) -> dict:
     """Prompts sent more than once (same `prompt_hash`) and shared prompt prefixes.
 

@@ -142,7 +142,7 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
         files={"file": ("spend.json", fixture.read_bytes(), "application/json")},
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": [], "rejected_count": 0}
     report = wait_for_calls(http, analytics_url, owner, 2)
     assert (
         report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5
@@ -151,14 +151,24 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
     again = http.post(
         f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("spend.json", fixture.read_bytes())}
     )
-    assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    assert again.status_code == 200 and again.json() == {
+        "accepted": 0,
+        "duplicates": 2,
+        "rejected": [],
+        "rejected_count": 0,
+    }
     # The CSV export of the same table: the same two calls and a third.
     as_csv = http.post(
         f"{analytics_url}/api/usage/import",
         headers=owner,
         files={"file": ("spend.csv", fixture.with_suffix(".csv").read_bytes(), "text/csv")},
     )
-    assert as_csv.status_code == 200 and as_csv.json() == {"accepted": 1, "duplicates": 2, "rejected": []}
+    assert as_csv.status_code == 200 and as_csv.json() == {
+        "accepted": 1,
+        "duplicates": 2,
+        "rejected": [],
+        "rejected_count": 0,
+    }
     wait_for_calls(http, analytics_url, owner, 3)
     empty = http.post(f"{analytics_url}/api/usage/import", headers=owner, files={"file": ("empty.json", b"\n")})
     assert empty.status_code == 400 and empty.json()["error"] == {
@@ -292,6 +302,7 @@ def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, an
         "accepted": 3,
         "duplicates": 0,
         "rejected": [{"index": 3, "error": "not an Anthropic message (overloaded_error): Overloaded"}],
+        "rejected_count": 1,
     }
     # 0.018 + 0.0057 + 0.0045, as worked in tests/unit/analytics/test_importers.py
     assert wait_for_calls(http, analytics_url, owner, 3)["totals"]["cost_usd"] == "0.0282"
@@ -305,6 +316,11 @@ def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, an
         headers=owner,
         files={"file": ("messages.json", bare)},
     )
-    assert timed.status_code == 200 and timed.json() == {"accepted": 2, "duplicates": 0, "rejected": []}, timed.text
+    assert timed.status_code == 200 and timed.json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": [],
+        "rejected_count": 0,
+    }, timed.text
     # + 0.018 + 0.0057: the same token counts as the log's first two calls
     assert wait_for_calls(http, analytics_url, owner, 5)["totals"]["cost_usd"] == "0.0519"

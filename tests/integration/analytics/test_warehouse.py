@@ -671,3 +671,63 @@ def test_every_statement_rendered_for_a_cluster_is_clickhouse_sql(client):
         "ReplicatedReplacingMergeTree",
         "ReplicatedSummingMergeTree",
     ]
+
+
+def test_names_of_each_dimension_costliest_first_from_calls_that_still_count(client):
+    """What triage reads in one call: each dimension's names in the period, the costliest
+    first. A re-sent call that moved to another feature no longer names its first one."""
+    org = "org-names"
+
+    def calls(org: str, *rows: dict):
+        return events(org, *({"input_tokens": 0, "output_tokens": 0, **r} for r in rows))
+
+    warehouse.insert(
+        client,
+        calls(
+            org,
+            # Whole days (the daily rollup), an edge hour and an edge minute of the range.
+            {"event_id": "n1", "feature": "search", "model": "gpt-4o", "user_id": "ann", "input_tokens": 1000},
+            {"event_id": "n2", "feature": "chat", "model": "gpt-4o-mini", "user_id": "bob", "input_tokens": 1000}
+            | {"timestamp": "2026-11-25T11:30:00Z"},
+            {"event_id": "n3", "feature": "draft", "model": "gpt-4o", "user_id": "cy", "input_tokens": 100}
+            | {"provider": "anthropic", "model": "claude-3-5-haiku-latest", "timestamp": "2026-11-01T00:00:05Z"},
+            {"event_id": "n4", "feature": "moved", "model": "gpt-4o", "input_tokens": 9_000_000},
+            # Outside the period: names nothing.
+            {
+                "event_id": "n6",
+                "feature": "later",
+                "model": "o1",
+                "user_id": "fay",
+                "timestamp": "2026-11-25T11:50:00Z",
+            },
+            {"event_id": "n5", "feature": "old", "model": "o1", "user_id": "dee", "timestamp": "2026-10-31T23:59:59Z"},
+        )
+        + calls("org-other", {"event_id": "x1", "feature": "theirs", "model": "gpt-4o", "user_id": "eve"}),
+        accepted_at=NOW,
+    )
+    resent = {"event_id": "n4", "feature": "search", "model": "gpt-4o", "input_tokens": 9_000_000}
+    warehouse.insert(client, calls(org, resent), accepted_at=NOW + dt.timedelta(minutes=1))
+
+    end = dt.datetime(2026, 11, 25, 11, 45, tzinfo=dt.timezone.utc)
+    # Costs: search (n1 + n4 re-sent) 0.0025 + 22.5; chat 1000 * 0.15/M; draft (haiku) 100 * 0.8/M.
+    assert warehouse.names(client, org, START, end, 10) == {
+        "feature": ["search", "chat", "draft"],
+        "model": ["gpt-4o", "gpt-4o-mini", "claude-3-5-haiku-latest"],
+        "provider": ["openai", "anthropic"],
+        "user": ["ann", "bob", "cy"],
+    }
+    assert warehouse.names(client, org, START, end, 1) == {
+        "feature": ["search"],
+        "model": ["gpt-4o"],
+        "provider": ["openai"],
+        "user": ["ann"],
+    }
+    # A period within one hour: from the calls alone.
+    hour = dt.datetime(2026, 11, 25, 11, 15, tzinfo=dt.timezone.utc)
+    assert warehouse.names(client, org, hour, end, 10)["feature"] == ["chat"]
+    assert warehouse.names(client, "org-nobody", START, end, 10) == {
+        "feature": [],
+        "model": [],
+        "provider": [],
+        "user": [],
+    }

@@ -51,6 +51,8 @@ def test_every_read_answers_as_its_schema_says_for_an_org_with_usage(platform, h
         ("timeseries", {}),
         ("timeseries", {"interval": "hour", "group_by": "model"}),
         ("prompts", {}),
+        ("names", {}),
+        ("names", {"limit": 1}),
         ("unpriced", {}),
         ("profile", {}),
     ]
@@ -71,6 +73,7 @@ def test_every_read_answers_as_its_schema_says_for_an_org_with_usage(platform, h
             "summary": body.get("groups"),
             "timeseries": body.get("series"),
             "prompts": body.get("duplicate_prompts"),
+            "names": body.get("names", {}).get("model"),
             "unpriced": body.get("models"),
             "profile": body.get("workloads"),
         }
@@ -78,3 +81,15 @@ def test_every_read_answers_as_its_schema_says_for_an_org_with_usage(platform, h
     summary = http.get(f"{analytics}/api/usage/summary", params={"group_by": "model"}, headers=owner).json()
     # The documented nulls are real: a model whose only call has no latency has no percentile.
     assert {g["key"]: g["p50_latency_ms"] for g in summary["groups"]}["gpt-4o-mini"] is None
+    # The names triage reads, the costliest first (the unpriced model costs nothing), and one each.
+    names = http.get(f"{analytics}/api/usage/names", headers=owner).json()["names"]
+    assert names == {
+        "feature": ["support", "search"],
+        "model": ["gpt-4o", "gpt-4o-mini", "acme-private-7b"],
+        "provider": ["openai", "other"],
+        "user": [],
+    }
+    one = http.get(f"{analytics}/api/usage/names", params={"limit": 1}, headers=owner).json()["names"]
+    assert one == {"feature": ["support"], "model": ["gpt-4o"], "provider": ["openai"], "user": []}
+    refused = http.get(f"{analytics}/api/usage/names", params={"limit": 0}, headers=owner)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_limit"

@@ -113,7 +113,7 @@ class FakeResponse:
 
 
 class FakeAnalytics:
-    """`/api/usage/summary?group_by=…` answering the groups of a fixed org."""
+    """`/api/usage/names` answering the names of a fixed org."""
 
     GROUPS = {
         "feature": ["support-chat", "doc-qa", "nightly-enrichment"],
@@ -129,7 +129,7 @@ class FakeAnalytics:
         self.requests.append((url, params, headers))
         if self.status_code != 200:
             return FakeResponse(self.status_code, {"error": {"code": "forbidden", "message": "no access"}})
-        return FakeResponse(200, {"groups": [{"key": k} for k in self.GROUPS[params["group_by"]]]})
+        return FakeResponse(200, {"from": params["from"], "to": params["to"], "names": self.GROUPS})
 
 
 class FakeStore:
@@ -197,10 +197,11 @@ def test_triage_reads_the_orgs_names_with_the_delegated_token_and_understands_wi
     output, summary = triage(
         TASK, progress, context("Show me spend on doc qa by model for the last 7 days", gateway, http)
     )
-    assert [p["group_by"] for _, p, _ in http.requests] == ["feature", "model", "provider", "user"]
-    assert all(h == {"Authorization": "Bearer delegated-token"} for _, _, h in http.requests)
-    assert all(url == "http://analytics/api/usage/summary" for url, _, _ in http.requests)
-    start, end = (dt.datetime.fromisoformat(http.requests[0][1][k]) for k in ("from", "to"))
+    # One read of every dimension's names, with the run's token (four summaries before).
+    [(url, params, headers)] = http.requests
+    assert url == "http://analytics/api/usage/names" and headers == {"Authorization": "Bearer delegated-token"}
+    assert params["limit"] == 500
+    start, end = (dt.datetime.fromisoformat(params[k]) for k in ("from", "to"))
     assert end - start == dt.timedelta(days=90)
     query = output["query"]
     assert (
