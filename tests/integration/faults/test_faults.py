@@ -1,6 +1,7 @@
 """Faults on the local platform: many users at once, an agent killed mid-run, the bus killed
-mid-run. Deadlines are at 5% (triage 9 s), the sweeper runs every second and a crashed
-child comes back after 8 s (see conftest)."""
+mid-run. Deadlines are short, measured when the suite starts (triage 9 s on an idle
+machine), the sweeper runs every second and a crashed child comes back after triage's
+deadline (see conftest)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pytest
 
 from emulators.platform import health, launcher
 from tests.helpers import eventually, url_of
-from tests.integration.faults.conftest import RESTART_DELAY, SWEEP_SECONDS, TRIAGE_DEADLINE
+from tests.integration.faults.calibration import step_times
+from tests.integration.faults.conftest import SWEEP_SECONDS
 from tests.integration.faults.driving import ask, events, finished, run_of, said, sign_in, stream
 
 pytestmark = pytest.mark.platform
@@ -72,14 +74,15 @@ def told(redis, who: dict, run: dict, timeout: float = 30.0) -> list[dict]:
 
 
 def test_twenty_questions_from_five_users_at_once_all_complete_and_each_sees_only_their_own(
-    http, platform, redis, unique
+    http, platform, deadlines, redis, unique
 ):
     users = [sign_in(http, platform, f"crowd{n}-{unique}@example.com") for n in range(5)]
     asks = [(who, f"How do we reduce our LLM spend? ({n})") for who in users for n in range(4)]
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
         asked = list(pool.map(lambda a: ask(http, platform, *a), asks))
     runs = [finished(http, platform, who, a["run_id"], timeout=90) for (who, _), a in zip(asks, asked, strict=False)]
-    assert [r["status"] for r in runs] == ["completed"] * 20, [r.get("error") for r in runs]
+    failed = [(r["run_id"], r["error"], step_times([r])) for r in runs if r["status"] != "completed"]
+    assert not failed, f"{len(failed)} of 20 failed: {failed}\n{deadlines}; slowest here: {step_times(runs)}"
     for who in users:
         mine = [a for (w, _), a in zip(asks, asked, strict=False) if w is who]
         for a in mine:
@@ -89,7 +92,9 @@ def test_twenty_questions_from_five_users_at_once_all_complete_and_each_sees_onl
         assert {e["thread_id"] for e in seen if e.get("thread_id")} == {a["thread_id"] for a in mine}
 
 
-def test_an_agent_killed_mid_run_is_restarted_and_the_run_ends_with_its_outcome_told(http, platform, redis, unique):
+def test_an_agent_killed_mid_run_is_restarted_and_the_run_ends_with_its_outcome_told(
+    http, platform, deadlines, restart_delay, redis, unique
+):
     who = sign_in(http, platform, f"killed-{unique}@example.com")
     slow_triage(platform, unique)
     asked = ask(http, platform, who, unclear(unique))
@@ -98,10 +103,10 @@ def test_an_agent_killed_mid_run_is_restarted_and_the_run_ends_with_its_outcome_
     killed_pid = triage.process.pid
     os.killpg(killed_pid, signal.SIGKILL)  # kill -9, workers and all
 
-    status = back(platform, "triage", 1, timeout=RESTART_DELAY + 30)
+    status = back(platform, "triage", 1, timeout=restart_delay + 30)
     assert status["pid"] != killed_pid and status["restarts"] == 1 and status["last_exit_code"] == -signal.SIGKILL
     assert status["state"] == "healthy"
-    run = finished(http, platform, who, asked["run_id"], timeout=TRIAGE_DEADLINE + RESTART_DELAY + 30)
+    run = finished(http, platform, who, asked["run_id"], timeout=deadlines.triage + restart_delay + 30)
     told(redis, who, run)
     # The restarted agent serves the next question.
     again = ask(http, platform, who, "Which models do we use most?")
@@ -110,7 +115,7 @@ def test_an_agent_killed_mid_run_is_restarted_and_the_run_ends_with_its_outcome_
 
 
 def test_a_killed_bus_fails_the_run_within_its_deadline_and_the_error_reaches_the_user_once_it_is_back(
-    http, platform, redis, unique
+    http, platform, deadlines, restart_delay, redis, unique
 ):
     who = sign_in(http, platform, f"busless-{unique}@example.com")
     slow_triage(platform, unique)
@@ -122,13 +127,14 @@ def test_a_killed_bus_fails_the_run_within_its_deadline_and_the_error_reaches_th
     killed_at = time.monotonic()
 
     # Whatever triage sends now is lost; the sweeper (no bus needed) fails the run on time.
-    run = finished(http, platform, who, asked["run_id"], timeout=TRIAGE_DEADLINE + SWEEP_SECONDS + 10)
-    assert time.monotonic() - killed_at <= TRIAGE_DEADLINE + SWEEP_SECONDS + 5, said(platform)
+    run = finished(http, platform, who, asked["run_id"], timeout=deadlines.triage + SWEEP_SECONDS + 10)
+    assert time.monotonic() - killed_at <= deadlines.triage + SWEEP_SECONDS + 5, said(platform)
     assert run["status"] == "failed" and run["error"]["step"] == "triage", run
-    assert "took longer than 9" in run["error"]["message"] and dispatched["name"] == "triage"
+    assert run["error"]["message"] == f"the triage step took longer than {deadlines.triage} s"
+    assert dispatched["name"] == "triage"
 
     # The launcher brings the bus back (empty: it wires it again); the error then reaches the user, once.
-    back(platform, "pubsub-emulator", 1, timeout=RESTART_DELAY + 30)
+    back(platform, "pubsub-emulator", 1, timeout=restart_delay + 30)
     (error,) = told(redis, who, run, timeout=40)
     assert error["payload"]["agent"] == "triage"
     # And the platform works again.
