@@ -64,6 +64,7 @@ def platform(platform, tmp_path_factory):
     supervisor.said = said
     supervisor.deadlines, supervisor.restart_delay = deadlines, restart_delay
     said.append(f"fault suite: {deadlines}; a crashed child comes back after {restart_delay:g} s")
+    print(said[-1])  # seen with -s: what the suite measured on this machine now
     try:
         supervisor.start()
     except BaseException:
