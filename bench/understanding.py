@@ -73,6 +73,19 @@ def benchmarks(repeat: int):
             body.get("first_score"),
         )
 
+    # The fresh sets, written from the product description alone for three orgs (issue 31).
+    from bench import fresh_questions
+
+    for label, path in fresh_questions.batches():
+        _fresh_accuracy(
+            label,
+            {
+                "parser": lambda q, names: understand(q, today=fresh_questions.TODAY, names=names),
+                "baseline": lambda q, names: baseline(q, None),
+            },
+            path,
+        )
+
     cases = [(str(c["q"]), previous_query(c, corpus.today)) for c in corpus.cases]
     parser(*cases[0])  # the name index is built once per org, as in a warm instance
 
@@ -137,6 +150,36 @@ def _accuracy(label: str, corpus, parser, baseline, first: dict | None) -> None:
                     for what in ("kinds", "fields", "stated")
                 },
                 **({f"first_{what}": first[what] for what in ("kinds", "fields", "stated")} if first else {}),
+            }
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _fresh_accuracy(label: str, parsers: dict, path) -> None:
+    """Kinds, stated fields and confidently wrong answers on one fresh set (bench.fresh_questions)."""
+    from bench.fresh_questions import score
+
+    results = {name: score(path, parse) for name, parse in parsers.items()}
+    print(f"understanding {label}: {results['parser'].cases} questions", file=sys.stderr)
+    for name, result in results.items():
+        print(
+            f"  {name:<9} kinds {result.kinds_pct:5.1f}%   stated fields {result.stated_pct:5.1f}% "
+            f"({result.stated})   confidently wrong {result.confidently_wrong_pct:5.1f}%",
+            file=sys.stderr,
+        )
+    print(
+        "ACCURACY_JSON "
+        + json.dumps(
+            {
+                "name": f"understanding {label} accuracy",
+                "cases": results["parser"].cases,
+                **{
+                    f"{name}_{what}": round(getattr(result, f"{what}_pct"), 2)
+                    for name, result in results.items()
+                    for what in ("kinds", "stated", "confidently_wrong")
+                },
             }
         ),
         file=sys.stderr,

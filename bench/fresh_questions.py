@@ -1,0 +1,167 @@
+"""Scoring understanding on the fresh question sets (tests/unit/agents/understanding_fresh/):
+written from the product description alone, in the writer's own vocabulary, for three orgs.
+
+Their expectations are converted to Netra's `Query` here; every assumption the conversion
+makes is written down, and none is taken from the parser:
+
+- Kinds: the writer's eight are Netra's, except `unclear` (ask back, or say what Netra
+  does), which is Netra's `guidance`. A question marked `ambiguous` is right in any kind it
+  lists as `acceptable`.
+- Periods (today 2026-12-07, a Monday; ends exclusive): rolling windows end with today
+  (`last_7_days`: Dec 1 to Dec 8); weeks start on Monday; `range:A..B` includes B;
+  `default` (no period said) states nothing. A forecast's period is the time forecast, which
+  `Query` does not hold: not scored.
+- Metrics: cost is `spend`; input, output and all tokens are `tokens`; every latency
+  statistic is `latency`; calls and error rate as named. Stated only where the writer set one.
+- Scenarios: `switch_model` is `move_model`, `cache` and `batch` as named; `cap_output` and
+  `traffic_growth` have no `Query` type yet, so a what-if of theirs cannot be read right.
+  Only the type is scored: its details are the writer's own keys.
+- Filters and dimensions as stated (a what-if's target names sit in its scenario: not scored).
+
+"Confidently wrong": the kind is wrong and the answer is not `guidance` (which asks back).
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+FRESH = Path(__file__).resolve().parents[1] / "tests" / "unit" / "agents" / "understanding_fresh"
+TODAY = dt.date(2026, 12, 7)
+KINDS = {"unclear": "guidance"}
+METRICS = {
+    "cost": "spend",
+    "calls": "calls",
+    "error_rate": "error_rate",
+    "tokens": "tokens",
+    "input_tokens": "tokens",
+    "output_tokens": "tokens",
+}
+SCENARIOS = {"switch_model": "move_model", "cache": "cache", "batch": "batch"}
+
+
+@dataclasses.dataclass
+class FreshScore:
+    cases: int = 0
+    kinds_right: int = 0
+    stated: int = 0
+    stated_right: int = 0
+    confidently_wrong: int = 0
+
+    def pct(self, part: int, whole: int) -> float:
+        return 100.0 * part / whole if whole else 0.0
+
+    @property
+    def kinds_pct(self) -> float:
+        return self.pct(self.kinds_right, self.cases)
+
+    @property
+    def stated_pct(self) -> float:
+        return self.pct(self.stated_right, self.stated)
+
+    @property
+    def confidently_wrong_pct(self) -> float:
+        return self.pct(self.confidently_wrong, self.cases)
+
+
+def period(text: str | None, today: dt.date = TODAY) -> tuple[dt.date, dt.date] | None:
+    """The writer's period vocabulary as [start, end) dates; None for `default`."""
+    if not text or text == "default":
+        return None
+    day = dt.timedelta(days=1)
+    tomorrow = today + day
+    month_start = today.replace(day=1)
+    quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    week_start = today - dt.timedelta(days=today.weekday())
+    fixed = {
+        "today": (today, tomorrow),
+        "yesterday": (today - day, today),
+        "this_week": (week_start, tomorrow),
+        "last_week": (week_start - 7 * day, week_start),
+        "this_month": (month_start, tomorrow),
+        "last_month": ((month_start - day).replace(day=1), month_start),
+        "last_7_days": (today - 6 * day, tomorrow),
+        "last_30_days": (today - 29 * day, tomorrow),
+        "last_90_days": (today - 89 * day, tomorrow),
+        "this_quarter": (quarter_start, tomorrow),
+        "last_quarter": (_months_before(quarter_start, 3), quarter_start),
+        "year_to_date": (dt.date(today.year, 1, 1), tomorrow),
+    }
+    if text in fixed:
+        return fixed[text]
+    kind, _, value = text.partition(":")
+    if kind == "month":
+        year, month = (int(part) for part in value.split("-"))
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]) + day
+    if kind == "range":
+        start, end = value.split("..")
+        return dt.date.fromisoformat(start), dt.date.fromisoformat(end) + day
+    raise ValueError(f"not a period of the fresh sets: {text!r}")
+
+
+def _months_before(first: dt.date, months: int) -> dt.date:
+    index = first.year * 12 + first.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def stated(expect: dict) -> dict:
+    """The fields the writer stated, in `Query`'s terms (see the module's assumptions)."""
+    kind = KINDS.get(expect["kind"], expect["kind"])
+    fields: dict = {}
+    if kind != "forecast" and (when := period(expect.get("period"))):
+        fields["period"] = when
+    if kind == "change" and (other := period(expect.get("comparison"))):
+        fields["comparison"] = other
+    if expect.get("dimensions"):
+        fields["dimensions"] = tuple(expect["dimensions"])
+    if expect.get("filters") and kind != "what_if":
+        fields["filters"] = {k: tuple(sorted(v)) for k, v in expect["filters"].items()}
+    if metric := expect.get("metric"):
+        fields["metric"] = "latency" if metric.startswith("latency") else METRICS.get(metric, metric)
+    if kind == "what_if" and expect.get("scenario"):
+        fields["scenario"] = SCENARIOS.get(expect["scenario"].get("type"), expect["scenario"].get("type"))
+    return fields
+
+
+def observed(query) -> dict:
+    return {
+        "period": (query.period.start, query.period.end),
+        "comparison": (query.comparison.start, query.comparison.end) if query.comparison else None,
+        "dimensions": tuple(query.dimensions),
+        "filters": {k: tuple(sorted(v)) for k, v in query.filters.items() if v},
+        "metric": query.metric,
+        "scenario": query.scenario.type if query.scenario else None,
+    }
+
+
+def batches() -> list[tuple[str, Path]]:
+    """dev, then final_1; final_2 stays sealed until the new design is in (issue 31)."""
+    return [(f"fresh {name}", FRESH / f"{name}.yaml") for name in ("dev", "final_1")]
+
+
+def score(path: Path, parse) -> FreshScore:
+    """`parse(question, names) -> Query` over one file of the fresh sets."""
+    from netra_agents.understanding.names import OrgNames
+
+    body = yaml.safe_load(path.read_text())
+    names = {
+        org: OrgNames(*(tuple(n.get(k) or ()) for k in ("features", "models", "providers", "users")))
+        for org, n in body["orgs"].items()
+    }
+    result = FreshScore()
+    for case in body["questions"]:
+        expect = case["expect"]
+        query = parse(str(case["question"]), names[case["org"]])
+        kinds = {KINDS.get(k, k) for k in [expect["kind"], *(expect.get("acceptable") or [])]}
+        result.cases += 1
+        right = query.kind in kinds
+        result.kinds_right += right
+        result.confidently_wrong += not right and query.kind != "guidance"
+        want, got = stated(expect), observed(query)
+        result.stated += len(want)
+        result.stated_right += sum(got[field] == value for field, value in want.items())
+    return result
