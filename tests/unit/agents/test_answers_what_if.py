@@ -59,7 +59,7 @@ def test_an_unknown_model_cannot_be_priced_never_zero():
         {"type": "move_model", "feature": "triage", "to_model": "acme-llm-9"}, profile(), optimize(profile())
     )
     assert answer["priced"] is False and answer["savings_usd"] is None and answer["projected_cost_usd"] is None
-    assert "cannot price acme-llm-9" in answer["assumptions"][0]
+    assert "cannot price “acme-llm-9”" in answer["assumptions"][0]
 
 
 def test_caching_and_batching_a_feature():
@@ -79,5 +79,5 @@ def test_moving_calls_whose_model_has_no_price_cannot_be_priced():
     assert (
         answer["priced"] is False
         and answer["savings_usd"] is None
-        and "acme-llm-1 has no known price" in answer["assumptions"][0]
+        and "“acme-llm-1” has no known price" in answer["assumptions"][0]
     )

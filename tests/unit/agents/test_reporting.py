@@ -67,14 +67,14 @@ def test_templates_use_plurals_the_asked_period_and_keep_latency_apart():
         "the last 7 days (Nov 18 – Nov 24, 2026)" in cost and "latency" not in cost and "p95 latency 15.0 s" in latency
     )
     breakdown = template(report("breakdown"))
-    assert "1 other feature: together $1.45 (12.1%)" in breakdown and "The largest is chat $5.25 (43.9%)" in breakdown
+    assert "1 other feature: together $1.45 (12.1%)" in breakdown and "The largest is “chat” $5.25 (43.9%)" in breakdown
     change = template(report("change"))
     assert "Spend rose $4.45 (59.3%)" in change and "1 day spiked: Nov 20 ($4.45)" in change
 
 
 def test_a_name_the_data_lacks_is_said_first_with_the_closest():
     r = compose("spend of doc-qa", unresolved("breakdown"), data_for("breakdown"), None, {})
-    assert r["warnings"][0] == "Your data has no feature named “doc-qa”; the closest: doc-summarizer, faq-answers."
+    assert r["warnings"][0] == "Your data has no feature named “doc-qa”; the closest: “doc-summarizer”, “faq-answers”."
     assert template(r).startswith("Your data has no feature named “doc-qa”")
 
 
@@ -102,7 +102,7 @@ def test_periods_read_as_the_question_said_them():
     assert during({**week, "label": "since Nov 16"}) == "since Nov 16 (Nov 16 – Nov 22, 2026)"
     assert during({"from": "2026-11-20", "to": "2026-11-21", "days": 1, "label": ""}) == "on Nov 20, 2026"
     change = template(report("change"))
-    assert "The features that moved most: nightly +$2.25, ticket-triage +$1.45, chat +$0.75." in change
+    assert "The features that moved most: “nightly” +$2.25, “ticket-triage” +$1.45, “chat” +$0.75." in change
 
 
 def test_the_model_may_phrase_any_kind_with_the_figures_it_was_given():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from netra_agents.answers.money import shown_share
+from netra_agents.answers.quoting import plain
 
 TOP_FEATURES = 5
 
@@ -44,11 +45,19 @@ def overview(by_feature: dict, found: dict | None) -> dict:
 
 
 def examples(top: list[dict], recommendations: list[dict]) -> list[str]:
-    """Questions that fit this org's data: its real feature and model names."""
+    """Questions that fit this org's data: its real feature and model names, as one would type
+    them (unquoted, so that asking the example reads it as typed). A name that is not plain
+    (spaces, quotes, a sentence) is left out rather than put in a question as Netra's words."""
     said = ["Where does our spend go this month?"]
-    if top:
-        said.append(f"Why did {top[0]['key']} cost more last week?")
-    moves = [r for r in recommendations if r["lever"] == "model_rightsizing"]
+    features = [f["key"] for f in top if plain(f["key"])]
+    if features:
+        said.append(f"Why did {features[0]} cost more last week?")
+    moves = [
+        r
+        for r in recommendations
+        if r["lever"] == "model_rightsizing"
+        and all(plain(n) for n in (r["workload"]["feature"], r["change"]["from_model"], r["change"]["to_model"]))
+    ]
     if moves:
         change = moves[0]["change"]
         said.append(
@@ -56,7 +65,7 @@ def examples(top: list[dict], recommendations: list[dict]) -> list[str]:
         )
     if len(recommendations) >= 2:
         said.append("What do we save if we only do the top two recommendations?")
-    if len(top) > 1:
-        said.append(f"How slow is {top[1]['key']}?")
+    if len(features) > 1:
+        said.append(f"How slow is {features[1]}?")
     said.append("What will we spend by the end of the month?")
     return said

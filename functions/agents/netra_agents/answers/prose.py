@@ -1,5 +1,6 @@
 """The template narrative of every kind: money to the cent, the period as the question said
-it, plurals that agree, and cost and latency in separate paragraphs."""
+it, plurals that agree, cost and latency in separate paragraphs, and every name from usage
+data quoted as a name (`quoting.name`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 from netra_agents.answers.money import day_span, dollars
 from netra_agents.answers.plan import worth_saying
+from netra_agents.answers.quoting import name, set_apart
 
 METRIC_NAMES = {
     "spend": "Spend",
@@ -88,7 +90,7 @@ def _plan(report):
             f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
             f"({percent(report['projected_savings_pct'])} of spend"
             + (f"; {dollars(monthly)} a month at this rate" if worth_saying(monthly) else "")
-            + f"); the largest, “{top['title']}”, saves {dollars(top['savings_usd'])}."
+            + f"); the largest, {_title(top)}, saves {dollars(top['savings_usd'])}."
         )
         if report.get("meets_target") is not None:
             asked = (
@@ -97,13 +99,20 @@ def _plan(report):
                 else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else "")
             )
             text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
-    latency = [f["finding"] for f in report["latency_findings"][:2]]
+    latency = [set_apart(f["finding"], (f["feature"], f["model"])) for f in report["latency_findings"][:2]]
     return [*_lead(report), text, " ".join(latency)]
 
 
+def _title(recommendation: dict) -> str:
+    """A recommendation's title (the optimizer's words, with names in them) quoted as a whole."""
+    return name(recommendation["title"], limit=200)
+
+
 def _breakdown(report):
-    rows = [r for r in report["rows"] if r["key"] != "other"]
-    other = next((r for r in report["rows"] if r["key"] == "other"), None)
+    # The rest row is the one that counts groups: a real group may be named "other" (importers
+    # name an unknown provider so).
+    rows = [r for r in report["rows"] if "groups" not in r]
+    other = next((r for r in report["rows"] if "groups" in r), None)
     dimension, metric = report["dimension"], report["metric"]
     if not rows:
         return [*_lead(report), f"No usage {during(report['period'])} to break down by {dimension}."]
@@ -112,16 +121,17 @@ def _breakdown(report):
         f"{plural(report['total_calls'], 'call')}."
     )
 
-    def quote(r):
+    def quote(r, key=None):
+        key = key or name(r["key"])
         if metric == "spend":
-            return f"{r['key']} {dollars(r['cost_usd'])} ({percent(r['share_pct'])})"
+            return f"{key} {dollars(r['cost_usd'])} ({percent(r['share_pct'])})"
         if metric == "calls":
-            return f"{r['key']} {plural(r['calls'], 'call')} ({percent(r['share_pct'])})"
+            return f"{key} {plural(r['calls'], 'call')} ({percent(r['share_pct'])})"
         if metric == "tokens":
-            return f"{r['key']} {plural(r['tokens'], 'token')} ({percent(r['share_pct'])})"
+            return f"{key} {plural(r['tokens'], 'token')} ({percent(r['share_pct'])})"
         if metric == "latency":
-            return f"{r['key']} {seconds(r['p95_latency_ms'])}"
-        return f"{r['key']} {r['error_rate'] * 100:.2f}%"
+            return f"{key} {seconds(r['p95_latency_ms'])}"
+        return f"{key} {(r['error_rate'] or 0) * 100:.2f}%"
 
     text = head + f" The largest is {quote(rows[0])}"
     if len(rows) > 1:
@@ -130,13 +140,17 @@ def _breakdown(report):
     if other:
         rest = f"{plural(other['groups'], 'other ' + dimension)}"
         text += (
-            f" {rest[:1].upper()}{rest[1:]}: {quote({**other, 'key': 'together'})}."
+            f" {rest[:1].upper()}{rest[1:]}: {quote(other, 'together')}."
             if metric in ("spend", "calls", "tokens")
             else f" {plural(other['groups'], 'other ' + dimension)} make {plural(other['calls'], 'call')}."
         )
     within = [r for r in rows if r.get("within")]
     split = " ".join(
-        f"Within {r['key']}: " + ", ".join(f"{w['key']} {dollars(w['cost_usd'])}" for w in r["within"]["rows"]) + "."
+        f"Within {name(r['key'])}: "
+        + ", ".join(
+            f"{'the rest' if 'groups' in w else name(w['key'])} {dollars(w['cost_usd'])}" for w in r["within"]["rows"]
+        )
+        + "."
         for r in within
     )
     return [*_lead(report), text, split]
@@ -198,7 +212,7 @@ def _change(report):
             by_feature[d["key"]] = by_feature.get(d["key"], Decimal(0)) + Decimal(d["delta_usd"])
     moved = sorted(((k, v) for k, v in by_feature.items() if v), key=lambda kv: (-abs(kv[1]), str(kv[0])))[:3]
     if moved:
-        why += " The features that moved most: " + ", ".join(f"{k} {_signed(v)}" for k, v in moved) + "."
+        why += " The features that moved most: " + ", ".join(f"{name(k)} {_signed(v)}" for k, v in moved) + "."
     spikes = report["spikes"]
     spiked = ""
     if spikes:
@@ -218,16 +232,21 @@ def _what_if(report):
     if kind == "top_n":
         what = f"Doing only the top {plural(len(report['affected']), 'recommendation')}"
     elif kind == "move_model":
-        what = f"Moving {scenario.get('feature') or 'every workload'}{' from ' + scenario['from_model'] if scenario.get('from_model') else ''} to {scenario['to_model']}"
+        source = f" from {name(scenario['from_model'])}" if scenario.get("from_model") else ""
+        what = f"Moving {_scope(scenario, 'every workload')}{source} to {name(scenario['to_model'])}"
     elif kind == "cache":
-        what = f"Caching {scenario.get('feature') or 'every feature'}'s repeated prompts"
+        what = f"Caching the repeated prompts of {_scope(scenario, 'every feature')}"
     else:
-        what = f"Moving {scenario.get('feature') or 'every feature'} to a batch API"
+        what = f"Moving {_scope(scenario, 'every feature')} to a batch API"
     text = (
         f"{what} would save {dollars(report['savings_usd'])} ({percent(report['savings_pct'])} of spend) "
         f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}."
     )
     return [*_lead(report), text, " ".join(report["assumptions"][:2])]
+
+
+def _scope(scenario: dict, everything: str) -> str:
+    return name(scenario["feature"]) if scenario.get("feature") else everything
 
 
 def _latency(report):
@@ -241,17 +260,17 @@ def _latency(report):
     if o["p95_ttft_ms"] is not None:
         text += f" p95 time to first token was {seconds(o['p95_ttft_ms'])}."
     slowest = report["by_model"][0] if report["by_model"] else None
-    tail = f"The slowest model is {slowest['key']} (p95 {seconds(slowest['p95_ms'])})." if slowest else ""
+    tail = f"The slowest model is {name(slowest['key'])} (p95 {seconds(slowest['p95_ms'])})." if slowest else ""
     if report["tail"]["features"]:
         tail += (
             " The slow tail is in "
-            + ", ".join(f"{r['key']} (p95 {seconds(r['p95_ms'])})" for r in report["tail"]["features"])
+            + ", ".join(f"{name(r['key'])} (p95 {seconds(r['p95_ms'])})" for r in report["tail"]["features"])
             + "."
         )
     fixes = ""
     if report["findings"]:
         first = report["findings"][0]
-        fixes = f"To cut {first['feature']}'s wait: " + " ".join(first["fixes"][:3])
+        fixes = f"To cut the wait of {name(first['feature'])}: " + " ".join(first["fixes"][:3])
     return [*_lead(report), text, tail.strip(), fixes]
 
 
@@ -290,13 +309,13 @@ def _overview(report):
     if report["top_features"]:
         text += (
             " Most of it went to "
-            + ", ".join(f"{f['key']} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3])
+            + ", ".join(f"{name(f['key'])} ({dollars(f['cost_usd'])})" for f in report["top_features"][:3])
             + "."
         )
     headline = report["headline_saving"]
     saving = (
         f"Netra found {plural(headline['recommendations'], 'change')} that would save {dollars(headline['savings_usd'])} "
-        f"({percent(headline['savings_pct'])} of spend); the largest, “{headline['largest']['title']}”, saves "
+        f"({percent(headline['savings_pct'])} of spend); the largest, {_title(headline['largest'])}, saves "
         f"{dollars(headline['largest']['savings_usd'])}."
         if headline
         else "No change passed the evidence bar for a recommendation yet."

@@ -21,6 +21,7 @@ from shared_lib.pricing import BATCH_DISCOUNT, unit_prices
 
 from netra_agents import catalog
 from netra_agents.answers.money import ZERO, share, usd
+from netra_agents.answers.quoting import name, names
 from netra_agents.optimizer import Tokens, workload_state
 
 
@@ -39,7 +40,7 @@ def what_if(scenario: dict, profile: dict, found: dict | None) -> dict:
         elif kind == "batch":
             result = _batch(scope)
         else:
-            result = _unpriced([f"Netra cannot price a scenario of type {kind!r}."])
+            result = _unpriced([f"Netra cannot price a scenario of type {name(kind)}."])
     saving = result.pop("saving")
     return {
         "scenario": scenario,
@@ -94,7 +95,7 @@ def _move_model(scenario: dict, scope: list[dict]) -> dict:
     provider = catalog.provider_of(target, scope[0]["provider"])
     if provider is None:
         return _unpriced(
-            [f"Netra cannot price {target}: the price catalog does not know it, so the move cannot be priced."],
+            [f"Netra cannot price {name(target)}: the price catalog does not know it, so the move cannot be priced."],
             unpriced_models=[target],
         )
     saving, affected, assumptions = ZERO, [], []
@@ -108,7 +109,7 @@ def _move_model(scenario: dict, scope: list[dict]) -> dict:
             rates = unit_prices(provider, target, state.tokens.input // calls + 1)
         except LookupError:
             return _unpriced(
-                [f"Netra cannot price {target} for this workload's prompt size."], unpriced_models=[target]
+                [f"Netra cannot price {name(target)} for this workload's prompt size."], unpriced_models=[target]
             )
         before = state.cost
         after = state.tokens.cost(rates, state.factor)
@@ -127,17 +128,17 @@ def _move_model(scenario: dict, scope: list[dict]) -> dict:
     if unpriced and not affected:
         return _unpriced(
             [
-                f"Netra cannot price this move: {', '.join(unpriced)} has no known price, so what these calls "
+                f"Netra cannot price this move: {names(unpriced)} has no known price, so what these calls "
                 "cost today is unknown."
             ],
             unpriced_models=unpriced,
         )
     if unpriced:
-        assumptions.append(f"Calls on {', '.join(unpriced)} have no known price and are left out.")
+        assumptions.append(f"Calls on {names(unpriced)} have no known price and are left out.")
     assumptions += [
-        f"Each call keeps its tokens of each kind (input, cached, output) and is billed at {target}'s "
-        f"{provider} prices.",
-        f"Assumes {target} answers these calls acceptably: validate on a sample before switching.",
+        f"Each call keeps its tokens of each kind (input, cached, output) and is billed at the {provider} prices "
+        f"of {name(target)}.",
+        f"Assumes {name(target)} answers these calls acceptably: validate on a sample before switching.",
     ]
     return {"saving": saving, "affected": affected, "assumptions": assumptions}
 
@@ -194,12 +195,12 @@ def _batch(scope: list[dict]) -> dict:
         )
     assumptions = ["Batch APIs bill 50% of the live price and return results within 24 hours."]
     if interactive:
-        assumptions.append(f"{', '.join(sorted(set(interactive)))} serves users live: they would wait for the batch.")
+        assumptions.append(f"{names(sorted(set(interactive)))} serves users live: they would wait for the batch.")
     if not affected:
         assumptions.append("Nothing in this scope can move: it already uses a batch API or its provider has none.")
     return {"saving": saving, "affected": affected, "assumptions": assumptions}
 
 
 def _where(scenario: dict) -> str:
-    said = [f"{k.replace('_', ' ')} {v}" for k, v in scenario.items() if v and k != "type"]
+    said = [f"{k.replace('_', ' ')} {v if k == 'n' else name(v)}" for k, v in scenario.items() if v and k != "type"]
     return ", ".join(said) or "everything"
