@@ -157,7 +157,7 @@ def test_bad_input_names_the_closest_and_the_period_with_data(http, demo):
         unresolved=(Unresolved("feature", "doc-qa", ("doc-summarizer",)),),
     )
     report = answer_to(http, demo, missing)
-    assert report["narrative"].startswith("Your data has no feature named “doc-qa”; the closest: doc-summarizer.")
+    assert report["narrative"].startswith("Your data has no feature named “doc-qa”; the closest: “doc-summarizer”.")
     long_ago = Period(TODAY - dt.timedelta(days=200), TODAY - dt.timedelta(days=190), "that week")
     empty = answer_to(http, demo, Query("breakdown", long_ago, dimensions=("feature",)))
     assert empty["kind"] == "breakdown" and empty["rows"] == []
