@@ -187,6 +187,8 @@ def _status(ws: Workspace, as_json: bool) -> int:
                 else "?"
             )
             line += f"  (restarts {service.get('restarts', 0)}, last exit {service.get('last_exit_code')} at {when})"
+        if service.get("reason"):
+            line += f"  ({service['reason']})"
         print(line)
     print(f"logs: {Path(report['run_dir']) / 'logs'}")
     return 0

@@ -586,6 +586,7 @@ def status(ws: Workspace) -> dict:
         return {"run_dir": str(ws.run_dir), "running": False, "services": []}
     services = []
     for record in state.get("services", []):
+        reason = None
         if record.get("gave_up"):
             current = "crashed"  # kept crashing: reported, not restarted
         elif record.get("restarting"):
@@ -595,11 +596,13 @@ def status(ws: Workspace) -> dict:
         elif not state.get("ready"):
             current = "starting"
         else:
-            current = "healthy" if health.probe(record) else "unhealthy"
+            checked = health.check(record)
+            current, reason = ("healthy" if checked.ok else "unhealthy"), checked.reason
         services.append(
             {
                 "name": record["name"],
                 "state": current,
+                "reason": reason,  # why it is unhealthy
                 "pid": record["pid"],
                 "url": record["url"],
                 "log": record["log"],
