@@ -17,6 +17,7 @@ from tests.helpers import eventually
 
 pytestmark = pytest.mark.platform
 EXPECTED = {
+    "front-end",
     "pubsub-emulator",
     "firestore-emulator",
     "secretmanager-emulator",
