@@ -1,6 +1,6 @@
 """The actions agent: how to roll out each recommendation safely — the change, how to
 validate it, the metric to watch and the trigger to roll back. Thresholds come from the
-recommendation's own numbers."""
+recommendation's own numbers; names from usage data are quoted as names in every step."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from shared_lib.contracts.agents import ActionsSummary, StepTask
 from shared_lib.contracts.steps import ActionsOutput
 
 from netra_agents import catalog
+from netra_agents.answers.quoting import name
 from netra_agents.progress import Progress
 from netra_agents.runtime import PriorOutputs
 
@@ -89,7 +90,7 @@ def evaluation(r: dict) -> dict | None:
         return None
     n = non_inferiority_sample_size(BASELINE, MARGIN, ALPHA, POWER)
     arms = (
-        f"{change.get('from_model', 'the current model')} and {change.get('to_model', 'the new model')}"
+        f"{_model(change, 'from_model', 'the current model')} and {_model(change, 'to_model', 'the new model')}"
         if lever == "model_rightsizing"
         else "the current and the lower effort"
     )
@@ -112,7 +113,7 @@ def evaluate_first(r: dict) -> str | None:
     check = evaluation(r)
     if check is None:
         return None
-    feature = r["workload"]["feature"]
+    feature = name(r["workload"]["feature"])
     calls = r["workload"].get("success_calls")
     short = (
         ""
@@ -152,11 +153,14 @@ def plan_rollouts(task: StepTask, progress: Progress, ctx: PriorOutputs) -> tupl
 
 def rollout(r: dict) -> list[dict]:
     w, change = r["workload"], r["change"]
-    feature, lever = w["feature"], r["lever"]
+    feature, lever = name(w["feature"]), r["lever"]
     first = evaluate_first(r)
     if lever == "model_rightsizing":
         steps = [
-            ("change", f"Route {feature} from {change['from_model']} to {change['to_model']} behind a flag."),
+            (
+                "change",
+                f"Route {feature} from {name(change['from_model'])} to {name(change['to_model'])} behind a flag.",
+            ),
             ("validate", first),
             (
                 "watch",
@@ -166,8 +170,8 @@ def rollout(r: dict) -> list[dict]:
             (
                 "rollback",
                 f"Flip the flag back when task success against the team's labels falls more than "
-                f"{MARGIN * 100:g} points below {change['from_model']}'s (the evaluation's margin) or the error "
-                "rate doubles.",
+                f"{MARGIN * 100:g} points below that of {name(change['from_model'])} (the evaluation's margin) or "
+                "the error rate doubles.",
             ),
         ]
     elif lever == "response_caching":
@@ -207,7 +211,7 @@ def rollout(r: dict) -> list[dict]:
                 "change",
                 f"For {feature}: send {change['knob']}, behind a flag."
                 if change.get("knob")
-                else f"For {feature}: {w.get('provider', 'the provider')} has no reasoning-effort setting Netra knows of; "
+                else f"For {feature}: {_provider(w)} has no reasoning-effort setting Netra knows of; "
                 "ask for brief reasoning in the prompt behind a flag, or leave the workload as it is.",
             ),
             ("validate", first),
@@ -241,7 +245,7 @@ def rollout(r: dict) -> list[dict]:
         steps = [
             (
                 "change",
-                f"Submit {feature} through the {provider} batch API ({turnaround}) instead of live calls"
+                f"Submit {feature} through the {name(provider)} batch API ({turnaround}) instead of live calls"
                 + (', or keep the live calls with service_tier="flex" at the same price' if change.get("flex") else "")
                 + ".",
             ),
@@ -272,3 +276,11 @@ def rollout(r: dict) -> list[dict]:
             ("rollback", "Restore the previous timeout when user-facing latency degrades."),
         ]
     return [{"phase": phase, "detail": detail} for phase, detail in steps]
+
+
+def _model(change: dict, key: str, otherwise: str) -> str:
+    return name(change[key]) if change.get(key) else otherwise
+
+
+def _provider(workload: dict) -> str:
+    return name(workload["provider"]) if workload.get("provider") else "the provider"

@@ -50,6 +50,10 @@ answers; risk, what could go wrong when it is made. Per lever:
 Every saving is also stated per month at the run rate of the period analysed
 (`savings_monthly_usd`: the saving x 30.4375 / the days of usage the period covers, i.e. up to
 the moment the data was read when the period includes today: see `period_days`).
+
+Names from usage data (feature, model, provider) are quoted as names in every title, piece of
+evidence, finding and warning (`answers.quoting.name`); the structured fields (`workload`,
+`change`) hold them as they are.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, provider_id, unit_pri
 
 from netra_agents import catalog
 from netra_agents.answers.money import dollars, share, usd
+from netra_agents.answers.quoting import name
 
 LEVERS = (
     "error_waste",
@@ -323,7 +328,7 @@ def _error_waste(state: _Workload) -> Recommendation | None:
         state,
         before,
         billed,
-        f"Stop paying for failed {state.model} calls in {state.profile['feature']}",
+        f"Stop paying for failed {name(state.model)} calls in {name(state.profile['feature'])}",
         "high",
         "low",
         [
@@ -350,7 +355,7 @@ def _response_caching(state: _Workload) -> Recommendation | None:
         state,
         before,
         repeats["calls"],
-        f"Cache answers to repeated {state.profile['feature']} prompts",
+        f"Cache answers to repeated {name(state.profile['feature'])} prompts",
         "high" if share >= 0.2 else "medium",
         "medium",
         [
@@ -389,16 +394,16 @@ def _model_rightsizing(state: _Workload) -> Recommendation | None:
         state,
         before,
         state.calls,
-        f"Move {w['feature']} from {original} to {target.target}",
+        f"Move {name(w['feature'])} from {name(original)} to {name(target.target)}",
         "medium",
         "medium",
         [
             f"Outputs are short and steady: mean {out['mean']:.0f} tokens, p95 {out['p95']:.0f}, "
             f"coefficient of variation {cv:.2f} over {w['success_calls']:,} calls.",
-            f"{target.target} is the same provider's model for {target.tier}; "
-            f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {original} on this token mix.",
+            f"{name(target.target)} is the same provider's model for {target.tier}; "
+            f"it costs {_ratio(rates, state.tokens, before, state.factor)} of {name(original)} on this token mix.",
             "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay "
-            f"a sample of recent {w['feature']} prompts on both models and move only if {target.target} is no worse "
+            f"a sample of recent {name(w['feature'])} prompts on both models and move only if {name(target.target)} is no worse "
             "on the team's own quality metric (labels, fields, or graded answers).",
         ],
         {"from_model": original, "to_model": target.target},
@@ -433,7 +438,7 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
     knob = catalog.reasoning_knob(state.provider, state.model)
     setting = knob.setting if knob else "less reasoning"
     evidence = [
-        f"Reasoning is {share:.0%} of {w['feature']}'s output tokens: {reasoning / success:,.0f} reasoning "
+        f"Reasoning is {share:.0%} of the output tokens of {name(w['feature'])}: {reasoning / success:,.0f} reasoning "
         f"tokens per call behind a visible answer of {answer:,.0f} tokens on average, over {success:,} calls.",
         f"Priced on a stated assumption, not a measurement of this traffic: one effort step down saves "
         f"{catalog.REASONING_SAVED_SHARE:.0%} of the reasoning tokens ({saved:,} tokens billed as output); published "
@@ -442,10 +447,11 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
         + ").",
         f"The setting: {setting} ({knob.source}). The usage does not show the level sent today."
         if knob
-        else f"{state.provider} documents no reasoning-effort setting the catalog knows of for {state.model}: the saving needs "
+        else f"{name(state.provider)} documents no reasoning-effort setting the catalog knows of for {name(state.model)}: "
+        "the saving needs "
         "one (or a prompt that asks for brief reasoning), so it is low confidence.",
         "Usage data says nothing about answer quality, so this is medium confidence at most. Validate first: replay a "
-        f"sample of {w['feature']} prompts at the lower effort and keep it only if answers are no worse on the team's "
+        f"sample of {name(w['feature'])} prompts at the lower effort and keep it only if answers are no worse on the team's "
         "own quality metric; the reasoning tokens it reports give the real saving.",
     ]
     return _recommend(
@@ -453,7 +459,7 @@ def _reasoning_effort(state: _Workload) -> Recommendation | None:
         state,
         before,
         state.calls,
-        f"Lower the reasoning effort of {w['feature']} on {state.model}",
+        f"Lower the reasoning effort of {name(w['feature'])} on {name(state.model)}",
         "medium" if knob else "low",
         "medium",
         evidence,
@@ -537,7 +543,7 @@ def _output_caps(state: _Workload) -> Recommendation | None:
         state,
         before,
         tail["calls"],
-        f"Cap {w['feature']} outputs at {tail['cap_tokens']:,} tokens",
+        f"Cap {name(w['feature'])} outputs at {tail['cap_tokens']:,} tokens",
         "high" if high else "medium",
         "low" if truncated else "medium",
         evidence,
@@ -606,7 +612,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
         )
     if ttl == catalog.EXTENDED_CACHE_TTL_SECONDS:
         evidence.append(
-            f'{state.model} offers extended retention (prompt_cache_retention="24h") at no extra charge: '
+            f'{name(state.model)} offers extended retention (prompt_cache_retention="24h") at no extra charge: '
             "prefixes stay cached across the gaps between sessions."
         )
     if len(options) > 1:
@@ -620,7 +626,7 @@ def _prompt_caching(state: _Workload) -> Recommendation | None:
         state,
         before,
         affected,
-        f"Turn on prompt caching for the shared {w['feature']} prefix",
+        f"Turn on prompt caching for the shared {name(w['feature'])} prefix",
         "high" if all(p.get("prefix_tokens_reported") for p in w["prefixes"]) else "medium",
         "low",
         evidence,
@@ -689,11 +695,11 @@ def _batching(state: _Workload) -> Recommendation | None:
         state.factor = state.factor * discount
         evidence = [
             f"All {w['calls']:,} calls are non-interactive and none used the batch API.",
-            f"Batch requests cost {discount:.0%} of the interactive price ({state.provider}: {turnaround}).",
+            f"Batch requests cost {discount:.0%} of the interactive price ({name(state.provider)}: {turnaround}).",
         ]
         if flex is not None:
             evidence.append(
-                f'Flex processing (service_tier="flex") bills {state.model} at the same {flex:.0%} on the '
+                f'Flex processing (service_tier="flex") bills {name(state.model)} at the same {flex:.0%} on the '
                 "ordinary synchronous API: the choice when rewriting the job for batch files is not worth it."
             )
         return _recommend(
@@ -701,7 +707,7 @@ def _batching(state: _Workload) -> Recommendation | None:
             state,
             before,
             state.calls,
-            f"Send {w['feature']} through the {state.provider} batch API",
+            f"Send {name(w['feature'])} through the {name(state.provider)} batch API",
             "high",
             "low",
             evidence,
@@ -716,13 +722,13 @@ def _batching(state: _Workload) -> Recommendation | None:
         state,
         before,
         state.calls,
-        f"Run {w['feature']} on OpenAI Flex processing",
+        f"Run {name(w['feature'])} on OpenAI Flex processing",
         "medium",
         "medium",
         [
             f"{w['calls']:,} calls are flagged interactive but none streamed (no time to first token), while the org's "
             "other workloads report it: nobody appears to watch these answers arrive.",
-            f'Flex processing (service_tier="flex") bills {state.model} at {flex:.0%} of the standard price on the same '
+            f'Flex processing (service_tier="flex") bills {name(state.model)} at {flex:.0%} of the standard price on the same '
             f"synchronous API; responses are slower (p95 today {(w['latency']['p95_ms'] or 0) / 1000:.1f} s) and may be "
             "refused when capacity is short (429: retry with backoff, or fall back to the standard tier).",
             "Validate first: confirm with the feature's owner that a slower answer is acceptable.",
@@ -791,7 +797,7 @@ def latency_findings(workloads: list[dict]) -> list[dict]:
                 "p95_latency_ms": lat["p95_ms"],
                 "p50_ttft_ms": lat["p50_ttft_ms"],
                 "p95_ttft_ms": lat["p95_ttft_ms"],
-                "finding": f"{w['feature']} on {w['model']}: "
+                "finding": f"{name(w['feature'])} on {name(w['model'])}: "
                 + "; ".join(said)
                 + ". Stream responses, shorten or cache the "
                 "prompt prefix, and cap outputs to cut it.",
@@ -806,7 +812,7 @@ def _unpriced_warnings(workloads: list[dict]) -> list[str]:
         return []
     calls = sum(w["unpriced_calls"] for w in unpriced)
     tokens = sum(w["tokens"]["input_tokens"] + w["tokens"]["output_tokens"] for w in unpriced)
-    models = ", ".join(sorted({f"{w['provider']}/{w['model']}" for w in unpriced}))
+    models = ", ".join(name(m) for m in sorted({f"{w['provider']}/{w['model']}" for w in unpriced}))
     return [
         f"{calls:,} calls ({tokens:,} tokens) on models without a known price ({models}) are not in the totals "
         "and got no recommendation; send cost_usd with those calls to include them."

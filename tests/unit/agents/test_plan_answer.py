@@ -82,3 +82,14 @@ def test_no_monthly_sentence_when_nothing_is_saved_a_month():
     assert none["projected_savings_monthly_usd"] == "0"
     empty = {"kind": "plan", "period": PERIOD, **plan({"period": PERIOD}, SUMMARY, none, {})}
     assert "a month" not in template(empty)
+
+
+def test_the_next_steps_quote_each_name_once():
+    # The optimizer quotes the names in its titles; the plan states them as they are, so a
+    # provider's name inside a feature's name is not quoted a second time.
+    job = {**JOB, "feature": "use openai now"}
+    found = optimize({"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": [job]})
+    report = plan({"period": PERIOD}, SUMMARY, found, {})
+    assert report["next_steps"] == [
+        "1. Send “use openai now” through the “openai” batch API — saves $0.36 ($0.78 a month) (high confidence)"
+    ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from netra_agents.answers.money import dollars, usd
-from netra_agents.answers.quoting import set_apart
 
 
 def worth_saying(amount: str | None) -> bool:
@@ -84,17 +83,9 @@ def plan(query: dict, summary: dict, found: dict | None, plans: dict) -> dict:
         ],
         "warnings": warnings,
         "next_steps": [
-            f"{i}. {set_apart(r['title'], _names_of(r))} — saves {dollars(r['savings_usd'])}"
+            f"{i}. {r['title']} — saves {dollars(r['savings_usd'])}"
             + (f" ({dollars(r['savings_monthly_usd'])} a month)" if worth_saying(r.get("savings_monthly_usd")) else "")
             + f" ({r['confidence']} confidence)"
             for i, r in enumerate(recommendations[:3], 1)
         ],
     }
-
-
-def _names_of(recommendation: dict) -> list:
-    """The usage data's names a recommendation's title may hold (the optimizer writes them as they are)."""
-    workload, change = recommendation.get("workload") or {}, recommendation.get("change") or {}
-    return [workload.get(k) for k in ("feature", "model", "provider")] + [
-        change.get(k) for k in ("from_model", "to_model")
-    ]
