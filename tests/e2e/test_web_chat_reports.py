@@ -645,6 +645,57 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
     print(f"screenshots: {tmp_path}")
 
 
+def provider_breakdown_report() -> dict:
+    # A real provider named "other" (importers name an unknown provider so) beside the rest row,
+    # which the reporting side marks by the groups it stands for (its key is "other" too).
+    query = Query(
+        "breakdown",
+        LAST_7,
+        dimensions=("provider",),
+        sources={"kind": "parser", "period": "parser", "dimensions": "parser"},
+    )
+    return base(
+        "breakdown",
+        "Show me spend by provider for the last 7 days",
+        query,
+        "Over the last 7 days you spent $200.00; openai took 70.0% of it.",
+        metric="spend",
+        dimension="provider",
+        total_cost_usd="200.00",
+        total_calls=4000,
+        rows=[
+            {"key": "openai", "calls": 2800, "cost_usd": "140.00", "share_pct": 70.0, "value": "140.00"},
+            {"key": "other", "calls": 800, "cost_usd": "40.00", "share_pct": 20.0, "value": "40.00"},
+            {"key": "other", "calls": 400, "cost_usd": "20.00", "share_pct": 10.0, "value": "20.00", "groups": 2},
+        ],
+    )
+
+
+def test_a_group_named_other_is_a_group_and_only_the_rest_row_is_other(platform, signed_in, push_token):
+    from playwright.sync_api import expect
+
+    page = signed_in["page"]
+    push = Pusher(url_of(platform, "relay"), push_token, signed_in["user_id"], signed_in["thread_id"])
+    run = push.turn(provider_breakdown_report())
+    report = page.locator(f".message[data-run-id='{run}']").get_by_role("region", name="Breakdown report")
+    expect(report).to_be_visible(timeout=15000)
+    rows = report.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_have_text(re.compile(r"^other\s*800\s*\$40\.00\s*20\.0%"))
+    expect(rows.nth(1)).not_to_have_class(re.compile("other"))
+    expect(report.locator("tbody tr.other")).to_have_text(re.compile(r"^Other \(2 more\)\s*400\s*\$20\.00"))
+    expect(
+        report.get_by_role(
+            "img",
+            name="Spend by provider: openai $140.00 · 70.0%, other $40.00 · 20.0%, Other (2 more) $20.00 · 10.0%",
+        )
+    ).to_be_visible()
+    # The real group is drawn as a bar like any other; only the rest row is muted.
+    bars = report.locator("svg.chart rect")
+    assert [bars.nth(i).get_attribute("class") for i in range(3)] == ["bar", "bar", "bar muted"]
+    assert not signed_in["errors"].unexpected("favicon"), str(signed_in["errors"])
+
+
 def test_a_message_keeps_one_idempotency_key_through_429_and_a_503_that_was_processed(
     platform, signed_in, chat_url, http
 ):

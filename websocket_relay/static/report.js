@@ -296,13 +296,16 @@ const NetraReport = (() => {
     // Top rows, each optionally split by a second dimension (`within`: "by feature, then by model").
     const rows = [];
     const classes = [];
-    const label = (row) => (row.key === "other" ? (row.groups ? `Other (${row.groups} more)` : "Other") : row.key === null || row.key === undefined ? "(none)" : String(row.key));
+    // The rest row is the one that counts the groups it stands for: a real group may be named
+    // "other" (importers name an unknown provider so), and shows as itself.
+    const rest = (row) => typeof row.groups === "number";
+    const label = (row) => (rest(row) ? (row.groups ? `Other (${row.groups} more)` : "Other") : row.key === null || row.key === undefined ? "(none)" : String(row.key));
     let inner = null;
     for (const row of list(r.rows)) {
-      rows.push(row); classes.push(row.key === "other" ? "other" : null);
+      rows.push(row); classes.push(rest(row) ? "other" : null);
       const within = row.within && list(row.within.rows);
       if (within && within.length) inner = row.within.dimension || inner;
-      for (const child of within || list(row.children)) { rows.push({ ...child, key: `↳ ${label(child)}`, parent: label(row) }); classes.push("child"); }
+      for (const child of within || list(row.children)) { rows.push({ ...child, groups: undefined, key: `↳ ${label(child)}`, parent: label(row) }); classes.push("child"); }
     }
     const unpriced = (row) => row.unpriced_calls && row.unpriced_calls === row.calls;
     const by = `${r.dimension || "group"}${inner ? `, then ${inner}` : ""}`;
@@ -318,7 +321,7 @@ const NetraReport = (() => {
     box.append(barChart(`${METRICS[metric] || words(metric)} by ${r.dimension || "group"}`, top.map((row) => {
       const { value, format } = measure(row);
       const shown = metric === "spend" && unpriced(row) ? "unknown price" : `${format(value)}${known(row.share_pct) ? ` · ${pct(row.share_pct)}` : ""}`;
-      return { label: label(row), value: metric === "spend" && unpriced(row) ? null : value, shown, cls: row.key === "other" ? "bar muted" : "bar" };
+      return { label: label(row), value: metric === "spend" && unpriced(row) ? null : value, shown, cls: rest(row) ? "bar muted" : "bar" };
     }), measure({}).format));
   }
 
