@@ -189,7 +189,9 @@ class Saved(Outputs):
 @pytest.mark.parametrize("fails", [False, True])
 def test_the_runtimes_events_keep_their_contract(fails):
     publisher = Publisher()
-    store = Saved({"status": "running"}, optimization={"recommendations": []})
+    # The run's owner is the task's: a step runs only for its run's user, org and thread.
+    owner = {"user_id": "user-1", "org_id": "org-1", "thread_id": "thread-1"}
+    store = Saved({"status": "running", **owner}, optimization={"recommendations": []})
 
     def step(task, progress, ctx):
         if fails:

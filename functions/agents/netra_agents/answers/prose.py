@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from netra_agents.answers.money import day_span, dollars
 from netra_agents.answers.plan import worth_saying
-from netra_agents.answers.quoting import name, set_apart
+from netra_agents.answers.quoting import name
 
 METRIC_NAMES = {
     "spend": "Spend",
@@ -99,7 +99,7 @@ def _plan(report):
                 else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else "")
             )
             text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
-    latency = [set_apart(f["finding"], (f["feature"], f["model"])) for f in report["latency_findings"][:2]]
+    latency = [f["finding"] for f in report["latency_findings"][:2]]  # the optimizer quotes its names
     return [*_lead(report), text, " ".join(latency)]
 
 
