@@ -234,11 +234,13 @@ def _import(ws: Workspace, args) -> int:
         return 1
     # Duplicates: events whose id was already stored (re-sent; a re-send replaces).
     print(
-        f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {len(body['rejected'])}"
+        f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {body.get('rejected_count', len(body['rejected']))}"
     )
     for row in body["rejected"]:
         # Counted from 1, as a person counts a file's records (the API's index is the list's, from 0).
         print(f"  record {row['index'] + 1}: {row['error']}")
+    if body.get("rejected_count", 0) > len(body["rejected"]):
+        print(f"  (the first {len(body['rejected'])} of {body['rejected_count']} rejected records)")
     return 0
 
 

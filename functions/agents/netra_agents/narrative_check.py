@@ -177,8 +177,8 @@ def _computed(
         if _DATE.fullmatch(text):
             numbers |= {(Decimal(part), "") for part in text.split("-")}
         return
-    # The code's own sentence, names taken out first (the optimizer writes them as they are,
-    # the answers quoted), then the links it cites.
+    # The code's own sentence: names taken out first (as the data holds them, and quoted as the
+    # optimizer and the answers write them), then the links it cites.
     text = _QUOTED.sub(" ", names.sub(" ", text) if names else text)
     links |= {_link(m) for m in _LINK.finditer(text)}
     for raw in _NUMBER.findall(_LINK.sub(" ", text)):

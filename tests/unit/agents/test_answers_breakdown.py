@@ -73,3 +73,12 @@ def test_a_second_dimension_splits_the_top_rows():
     assert chat["dimension"] == "model"
     assert [(r["key"], r["share_pct"]) for r in chat["rows"]] == [("gpt-4o", 83.3), ("gpt-4o-mini", 16.7)]
     assert "within" not in answer["rows"][1]
+
+
+def test_a_real_group_named_other_keeps_its_split_off_the_rest_row():
+    named = {**SUMMARY, "groups": [group("other", 500, "70"), *SUMMARY["groups"]]}
+    within = {"other": {"groups": [group("gpt-4o", 500, "70")], "totals": SUMMARY["totals"]}}
+    answer = breakdown("spend", "provider", named, top_n=1, within=within, within_dimension="model")
+    real, rest = answer["rows"]
+    assert (real["key"], "groups" in real, rest["key"], rest["groups"]) == ("other", False, "other", 4)
+    assert real["within"]["rows"][0]["key"] == "gpt-4o" and "within" not in rest

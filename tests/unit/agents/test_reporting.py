@@ -66,6 +66,10 @@ def test_templates_use_plurals_the_asked_period_and_keep_latency_apart():
     assert (
         "the last 7 days (Nov 18 – Nov 24, 2026)" in cost and "latency" not in cost and "p95 latency 15.0 s" in latency
     )
+    # The largest change's title is the optimizer's, its names quoted once (not re-quoted, which
+    # would turn their quotes into apostrophes).
+    title = report()["recommendations"][0]["title"]
+    assert "“" in title and f"the largest saves $2.62: {title.rstrip('.')}." in cost and "'" not in cost
     breakdown = template(report("breakdown"))
     assert "1 other feature: together $1.45 (12.1%)" in breakdown and "The largest is “chat” $5.25 (43.9%)" in breakdown
     change = template(report("change"))

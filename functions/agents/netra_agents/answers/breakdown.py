@@ -92,7 +92,8 @@ def breakdown(
         )
     if within and within_dimension:
         for entry in rows:
-            inner = within.get(entry["key"])
+            # The rest row is keyed "other" too: a real group of that name's split is not the rest's.
+            inner = None if "groups" in entry else within.get(entry["key"])
             if inner is not None:
                 entry["within"] = {
                     "dimension": within_dimension,

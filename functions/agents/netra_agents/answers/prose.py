@@ -90,7 +90,7 @@ def _plan(report):
             f" {plural(len(recs), 'change')} would save {dollars(report['projected_savings_usd'])} "
             f"({percent(report['projected_savings_pct'])} of spend"
             + (f"; {dollars(monthly)} a month at this rate" if worth_saying(monthly) else "")
-            + f"); the largest, {_title(top)}, saves {dollars(top['savings_usd'])}."
+            + f"); the largest saves {dollars(top['savings_usd'])}: {_title(top)}."
         )
         if report.get("meets_target") is not None:
             asked = (
@@ -104,8 +104,9 @@ def _plan(report):
 
 
 def _title(recommendation: dict) -> str:
-    """A recommendation's title (the optimizer's words, with names in them) quoted as a whole."""
-    return name(recommendation["title"], limit=200)
+    """A recommendation's title as the optimizer wrote it: its names are quoted in it already
+    (quoting the whole again would turn their quotes into apostrophes), without a final stop."""
+    return str(recommendation["title"]).rstrip(".")
 
 
 def _breakdown(report):
@@ -315,8 +316,8 @@ def _overview(report):
     headline = report["headline_saving"]
     saving = (
         f"Netra found {plural(headline['recommendations'], 'change')} that would save {dollars(headline['savings_usd'])} "
-        f"({percent(headline['savings_pct'])} of spend); the largest, {_title(headline['largest'])}, saves "
-        f"{dollars(headline['largest']['savings_usd'])}."
+        f"({percent(headline['savings_pct'])} of spend); the largest saves "
+        f"{dollars(headline['largest']['savings_usd'])}: {_title(headline['largest'])}."
         if headline
         else "No change passed the evidence bar for a recommendation yet."
     )
