@@ -20,7 +20,7 @@ from shared_lib.events import ClientEvent
 from tests.helpers import PageErrors, bearer, dev_login, url_of
 from tests.integration.relay.conftest import envelope
 
-from netra_agents.query import Period, Query, Scenario, Unresolved
+from netra_agents.query import Choice, Clarification, Period, Query, Scenario, Unresolved
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -290,6 +290,23 @@ def guidance_report() -> dict:
         recommendations=[],
         warnings=["No usage was found between Nov 16, 2026 and Nov 23, 2026."],
         next_steps=["Send one event per LLM call to POST /api/usage.", "Or import an export: netra import FILE."],
+    )
+
+
+def clarify_report() -> dict:
+    choices = (
+        Choice("breakdown", "Where the money goes", "Spend by feature in the last 30 days"),
+        Choice("plan", "How to cut 25%", "How can we cut spend by 25%?"),
+    )
+    query = Query("clarify", LAST_7, sources={"kind": "parser"}, clarify=Clarification("unsure", choices))
+    return base(
+        "clarify",
+        "the bill, 25%",
+        query,
+        "I'm not sure which answer you want. Do you want where the money goes or how to cut 25%? Pick one below, "
+        "or ask in your own words.",
+        reason="unsure",
+        choices=[c.to_json() for c in choices],
     )
 
 
@@ -604,6 +621,18 @@ def test_every_answer_kind_renders_its_table_chart_and_figures(platform, signed_
         "input_tokens, output_tokens"
     )
     expect(report.locator(".next-steps li")).to_have_count(2)
+
+    # clarify: the question back, its choices as buttons (each asks its question, as the examples do).
+    run = push.turn(clarify_report())
+    report = region(run, "A question back")
+    expect(report.locator(".narrative")).to_contain_text("Do you want where the money goes or how to cut 25%?")
+    expect(report.get_by_role("group", name="Choose an answer").get_by_role("button")).to_have_text(
+        ["Where the money goes", "How to cut 25%"]
+    )
+    expect(report.get_by_role("button", name="How to cut 25%")).to_have_attribute(
+        "title", "How can we cut spend by 25%?"
+    )
+    expect(report.locator(".query")).to_have_count(0)  # nothing understood to summarise
 
     # overview: spend, top features, the headline saving, example questions that ask themselves.
     run = push.turn(overview_report())

@@ -83,6 +83,7 @@ const NetraReport = (() => {
     forecast: "Forecast report",
     overview: "Overview",
     guidance: "Getting started",
+    clarify: "A question back",
   };
 
   // --- DOM ----------------------------------------------------------------------------------
@@ -216,6 +217,7 @@ const NetraReport = (() => {
     else if (kind === "forecast") parts.push("Forecast");
     else if (kind === "overview") parts.push("Overview");
     else if (kind === "guidance") parts.push("Getting started");
+    else if (kind === "clarify") return "";  // nothing was understood yet: the question back says so
     const period = q.period || report.period;
     if (period && kind !== "guidance") parts.push(periodWords(period));
     if (q.comparison) parts.push(`vs ${periodWords(q.comparison)}`);
@@ -499,8 +501,20 @@ const NetraReport = (() => {
     box.append(table("What to send for each LLM call", [["Field"], ["What it is"]], fields));
   }
 
+  // Netra asks back: each choice is a button that asks its question in the same thread (typing works too).
+  function renderClarify(box, r, ask) {
+    const choices = list(r.choices).filter((c) => c && c.label && c.question);
+    if (!choices.length) return;
+    const buttons = choices.map((c) => {
+      const b = el("button", { type: "button", class: "choice", "data-kind": text(c.kind), title: text(c.question) }, text(c.label));
+      b.addEventListener("click", () => ask && ask(text(c.question)));
+      return b;
+    });
+    box.append(el("div", { class: "choices examples", role: "group", "aria-label": "Choose an answer" }, ...buttons));
+  }
+
   const RENDER = { plan: renderPlan, breakdown: renderBreakdown, change: renderChange, what_if: renderWhatIf, latency: renderLatency,
-    forecast: renderForecast, overview: renderOverview, guidance: renderGuidance };
+    forecast: renderForecast, overview: renderOverview, guidance: renderGuidance, clarify: renderClarify };
 
   // options.ask(text): asks a question in the same thread (overview's example buttons).
   function render(report, options = {}) {

@@ -13,8 +13,24 @@ import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
-Kind = Literal["plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance"]
-KINDS: tuple[str, ...] = ("plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance")
+Kind = Literal["plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance", "clarify"]
+# `clarify`: Netra asks back (the reading is unsure, or the question is no question Netra
+# answers) with a few choices instead of answering a question nobody asked.
+KINDS: tuple[str, ...] = (
+    "plan",
+    "breakdown",
+    "change",
+    "what_if",
+    "latency",
+    "forecast",
+    "overview",
+    "guidance",
+    "clarify",
+)
+# Why Netra asks back: a greeting, "what can you do", a request it cannot do, too vague to
+# read, or a reading torn between answers.
+ClarifyReason = Literal["greeting", "capability", "cannot_do", "vague", "unsure"]
+CLARIFY_REASONS: tuple[str, ...] = ("greeting", "capability", "cannot_do", "vague", "unsure")
 Dimension = Literal["feature", "model", "provider", "user", "day"]
 DIMENSIONS: tuple[str, ...] = ("feature", "model", "provider", "user", "day")
 Metric = Literal["spend", "calls", "tokens", "latency", "error_rate"]
@@ -94,6 +110,34 @@ class Unresolved:
 
 
 @dataclasses.dataclass(frozen=True)
+class Choice:
+    """One answer Netra offers when it asks back: the words on the button and the question
+    it sends into the thread when chosen (typed by the code, read back as that kind)."""
+
+    kind: str
+    label: str
+    question: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "label": self.label, "question": self.question}
+
+
+@dataclasses.dataclass(frozen=True)
+class Clarification:
+    reason: ClarifyReason
+    choices: tuple[Choice, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"reason": self.reason, "choices": [c.to_json() for c in self.choices]}
+
+    @classmethod
+    def from_json(cls, body: dict) -> Clarification:
+        return cls(
+            body["reason"], tuple(Choice(c["kind"], c["label"], c["question"]) for c in body.get("choices") or ())
+        )
+
+
+@dataclasses.dataclass(frozen=True)
 class Query:
     kind: Kind
     period: Period
@@ -113,6 +157,7 @@ class Query:
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
     # False: the parser found no kind signal, so an LLM was (or, with none, would have been) asked
     confident: bool = True
+    clarify: Clarification | None = None  # kind clarify: why Netra asks back, and what it offers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,6 +174,7 @@ class Query:
             "unresolved": [u.to_json() for u in self.unresolved],
             "sources": dict(self.sources),
             "confident": self.confident,
+            "clarify": self.clarify.to_json() if self.clarify else None,
         }
 
     @classmethod
@@ -151,4 +197,5 @@ class Query:
             ),
             sources=dict(body.get("sources") or {}),
             confident=bool(body.get("confident", True)),
+            clarify=Clarification.from_json(body["clarify"]) if body.get("clarify") else None,
         )

@@ -82,6 +82,7 @@ _KIND_NAMES = {
     "forecast": "a forecast",
     "overview": "an overview",
     "guidance": "how to send usage",
+    "clarify": "a question back",
 }
 
 
@@ -91,6 +92,8 @@ def compose(question: str, query: dict, data: dict, found: dict | None, plans: d
     org = data.get("org") or {}
     if not data["summary"]["totals"]["calls"] and not org.get("calls"):
         return _guidance(base, period)
+    if query["kind"] == "clarify":
+        return _clarify(base, query)
     body = answer(query, data, found, plans)
     report = {
         **base,
@@ -120,6 +123,19 @@ def _guidance(base: dict, period: dict) -> dict:
     }
 
 
+def _clarify(base: dict, query: dict) -> dict:
+    """Netra asks back: why, and the answers it offers (each a question the thread can send)."""
+    clarify = query.get("clarify") or {"reason": "vague", "choices": []}
+    return {
+        **base,
+        "kind": "clarify",
+        "reason": clarify["reason"],
+        "choices": list(clarify["choices"]),
+        "warnings": [],
+        "next_steps": [],
+    }
+
+
 def _bad_input(query: dict, data: dict, period: dict) -> list[str]:
     """What the question named that the data does not have, said first."""
     said = []
@@ -139,7 +155,10 @@ def _bad_input(query: dict, data: dict, period: dict) -> list[str]:
 
 
 def narrative(ctx: ReportingContext, task: StepTask, report: dict) -> tuple[str, str]:
-    """(text, source): the LLM's when it keeps to the facts, else the template's."""
+    """(text, source): the LLM's when it keeps to the facts, else the template's. Asking back
+    is the code's own sentence: no model rewords the choices it offers."""
+    if report["kind"] == "clarify":
+        return template(report), "template"
     facts = {k: v for k, v in report.items() if k not in _NOT_FACTS}
     request = LlmRequest(
         task.org_id,

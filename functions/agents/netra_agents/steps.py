@@ -27,6 +27,8 @@ PLANS: dict[str, tuple[str, ...]] = {
     "latency": ("data", "reporting"),
     "forecast": ("data", "reporting"),
     "guidance": ("data", "reporting"),
+    # Asking back needs no analysis; `data` says whether the org has usage (none: guidance).
+    "clarify": ("data", "reporting"),
 }
 
 

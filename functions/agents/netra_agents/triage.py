@@ -32,6 +32,7 @@ NAMED = ("feature", "model", "provider", "user")
 CATEGORY = {
     "overview": "general",
     "guidance": "general",
+    "clarify": "general",
     "latency": "latency",
     "breakdown": "usage_analysis",
     "plan": "cost",
@@ -98,6 +99,7 @@ def describe(query: Query) -> str:
         "forecast": "forecast",
         "overview": "overview",
         "guidance": "guidance",
+        "clarify": "a question back" + (f" ({query.clarify.reason.replace('_', ' ')})" if query.clarify else ""),
     }[query.kind]
     parts = [what + (f" by {' and '.join(query.dimensions)}" if query.dimensions else "")]
     parts.append(query.period.label or f"{query.period.start} to {query.period.end}")

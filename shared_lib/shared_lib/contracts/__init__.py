@@ -11,7 +11,7 @@ import functools
 import json
 from importlib import resources
 
-REPORT_KINDS = ("plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance")
+REPORT_KINDS = ("plan", "breakdown", "change", "what_if", "latency", "forecast", "overview", "guidance", "clarify")
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from decimal import Decimal
 from tests.unit.agents.test_levers import SHORT, workload
 
 from netra_agents.optimizer import optimize
-from netra_agents.query import Period, Query, Scenario, Target, Unresolved
+from netra_agents.query import Choice, Clarification, Period, Query, Scenario, Target, Unresolved
 
 PERIOD = Period(dt.date(2026, 11, 18), dt.date(2026, 11, 25), "the last 7 days")
 PREVIOUS = PERIOD.previous()
@@ -78,6 +78,17 @@ QUERIES = {
     "latency": Query("latency", PERIOD, metric="latency"),
     "forecast": Query("forecast", PERIOD, budget_usd="40"),
     "overview": Query("overview", PERIOD),
+    "clarify": Query(
+        "clarify",
+        PERIOD,
+        clarify=Clarification(
+            "unsure",
+            (
+                Choice("breakdown", "Where the money goes", "Spend by feature in the last 7 days"),
+                Choice("plan", "How to cut 25%", "How can we cut spend by 25%?"),
+            ),
+        ),
+    ),
 }
 
 

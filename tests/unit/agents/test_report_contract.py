@@ -51,8 +51,21 @@ def test_the_schemas_require_the_contract_fields():
     report["savings_usd"] = 12.5  # money is a decimal string, never a float
     assert report_errors(report)
     assert report_errors({"kind": "analysis"}) == [
-        "kind must be one of plan, breakdown, change, what_if, latency, forecast, overview, guidance, got 'analysis'"
+        "kind must be one of plan, breakdown, change, what_if, latency, forecast, overview, guidance, clarify, "
+        "got 'analysis'"
     ]
+
+
+def test_asking_back_offers_its_choices_as_questions_and_states_no_number():
+    report = report_of("clarify")
+    assert report_errors(report) == [] and report["reason"] == "unsure"
+    assert [c["kind"] for c in report["choices"]] == ["breakdown", "plan"]
+    assert report["narrative"] == (
+        "I'm not sure which answer you want. Do you want where the money goes or how to cut 25%? Pick one below, "
+        "or ask in your own words."
+    )
+    report["choices"] = [{"kind": "plan", "label": ""}]
+    assert report_errors(report)
 
 
 def test_an_unpriced_what_if_keeps_the_schema_with_null_amounts():

@@ -75,6 +75,34 @@ def _guidance(report):
     ]
 
 
+# What Netra says before the choices it offers, by why it asks back.
+_ASKING = {
+    "greeting": "Hello! I answer questions about your team's LLM usage: where the money goes, what changed, what "
+    "next month will cost, and how to spend less or wait less.",
+    "capability": "I read your team's LLM usage and answer in dollars and seconds: where the money goes, what "
+    "changed and why, what a coming month will cost, what a change would save, how to spend less, and where "
+    "the time goes.",
+    "cannot_do": "I can't do that: I read your team's LLM usage and answer questions about its cost and speed.",
+    "vague": "I'm not sure what you'd like to know.",
+    "unsure": "I'm not sure which answer you want.",
+}
+
+
+def _clarify(report):
+    labels = [c["label"][:1].lower() + c["label"][1:] for c in report["choices"]]
+    if not labels:
+        return [_ASKING[report["reason"]]]
+    offered = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    ask = (
+        f"Do you want {offered}?"
+        if report["reason"] == "unsure"
+        else f"The nearest I can do: {offered}."
+        if report["reason"] == "cannot_do"
+        else f"You could ask for {offered}."
+    )
+    return [f"{_ASKING[report['reason']]} {ask} Pick one below, or ask in your own words."]
+
+
 def _plan(report):
     text = (
         f"{during(report['period'], capital=True)} you made {plural(report['total_calls'], 'LLM call')} costing "
@@ -326,6 +354,7 @@ def _overview(report):
 
 _BY_KIND = {
     "guidance": _guidance,
+    "clarify": _clarify,
     "plan": _plan,
     "breakdown": _breakdown,
     "change": _change,
