@@ -5,7 +5,8 @@ Their expectations are converted to Netra's `Query` here; every assumption the c
 makes is written down, and none is taken from the parser:
 
 - Kinds: the writer's eight are Netra's, except `unclear` (ask back, or say what Netra
-  does), which is Netra's `guidance`. A question marked `ambiguous` is right in any kind it
+  does), which is Netra's `clarify` (before issue 31's design: `guidance`, which it never
+  answered with usage). A question marked `ambiguous` is right in any kind it
   lists as `acceptable`.
 - Periods (today 2026-12-07, a Monday; ends exclusive): rolling windows end with today
   (`last_7_days`: Dec 1 to Dec 8); weeks start on Monday; `range:A..B` includes B;
@@ -18,7 +19,7 @@ makes is written down, and none is taken from the parser:
   Only the type is scored: its details are the writer's own keys.
 - Filters and dimensions as stated (a what-if's target names sit in its scenario: not scored).
 
-"Confidently wrong": the kind is wrong and the answer is not `guidance` (which asks back).
+"Confidently wrong": the kind is wrong and the answer does not ask back (`clarify`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import yaml
 
 FRESH = Path(__file__).resolve().parents[1] / "tests" / "unit" / "agents" / "understanding_fresh"
 TODAY = dt.date(2026, 12, 7)
-KINDS = {"unclear": "guidance"}
+KINDS = {"unclear": "clarify"}
 METRICS = {
     "cost": "spend",
     "calls": "calls",
@@ -68,10 +69,18 @@ class FreshScore:
         return self.pct(self.confidently_wrong, self.cases)
 
 
-def period(text: str | None, today: dt.date = TODAY) -> tuple[dt.date, dt.date] | None:
-    """The writer's period vocabulary as [start, end) dates; None for `default`."""
+def period(text: str | None, today: dt.date = TODAY) -> tuple | None:
+    """The writer's period vocabulary as [start, end) dates; None for `default`. Hours
+    (`hours:N`, `range:…T06:00..…T12:00`) are times, which a `Query` of whole days never
+    equals: scored, and wrong until Netra reads hours."""
     if not text or text == "default":
         return None
+    text = str(text)
+    if text.startswith("hours:"):
+        return ("hours", int(text.partition(":")[2]))
+    if text.startswith("range:") and "T" in text:
+        start, end = text.partition(":")[2].split("..")
+        return dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
     day = dt.timedelta(days=1)
     tomorrow = today + day
     month_start = today.replace(day=1)
@@ -114,7 +123,13 @@ def stated(expect: dict) -> dict:
     fields: dict = {}
     if kind != "forecast" and (when := period(expect.get("period"))):
         fields["period"] = when
-    if kind == "change" and (other := period(expect.get("comparison"))):
+    if kind == "change" and expect.get("comparison") == "previous":  # the same length just before
+        if isinstance(fields.get("period"), tuple) and isinstance(fields["period"][0], dt.date):
+            start, end = fields["period"]
+            fields["comparison"] = (start - (end - start), start)
+        else:
+            fields["comparison"] = ("previous", fields.get("period"))
+    elif kind == "change" and (other := period(expect.get("comparison"))):
         fields["comparison"] = other
     if expect.get("dimensions"):
         fields["dimensions"] = tuple(expect["dimensions"])
@@ -123,7 +138,10 @@ def stated(expect: dict) -> dict:
     if metric := expect.get("metric"):
         fields["metric"] = "latency" if metric.startswith("latency") else METRICS.get(metric, metric)
     if kind == "what_if" and expect.get("scenario"):
-        fields["scenario"] = SCENARIOS.get(expect["scenario"].get("type"), expect["scenario"].get("type"))
+        said = expect["scenario"]
+        # Two scenarios combined ("and also cache it") are a list, in the order said.
+        types = [SCENARIOS.get(x.get("type"), x.get("type")) for x in (said if isinstance(said, list) else [said])]
+        fields["scenario"] = types[0] if len(types) == 1 else tuple(types)
     return fields
 
 
@@ -139,12 +157,14 @@ def observed(query) -> dict:
 
 
 def batches() -> list[tuple[str, Path]]:
-    """dev, then final_1; final_2 stays sealed until the new design is in (issue 31)."""
-    return [(f"fresh {name}", FRESH / f"{name}.yaml") for name in ("dev", "final_1")]
+    """dev and its follow-ups, then final_1 (spent as the baseline). final_2, final_3 and
+    followups_1 stay sealed until issue 31's design is in: each is scored once, then."""
+    return [(f"fresh {name}", FRESH / f"{name}.yaml") for name in ("dev", "followups_dev", "final_1")]
 
 
 def score(path: Path, parse) -> FreshScore:
-    """`parse(question, names) -> Query` over one file of the fresh sets."""
+    """`parse(question, names, previous) -> Query` over one file of the fresh sets. In a file
+    of follow-up pairs, the second turns are scored, each read after its first turn."""
     from netra_agents.understanding.names import OrgNames
 
     body = yaml.safe_load(path.read_text())
@@ -153,14 +173,22 @@ def score(path: Path, parse) -> FreshScore:
         for org, n in body["orgs"].items()
     }
     result = FreshScore()
-    for case in body["questions"]:
+    if "pairs" in body:
+        cases = []
+        for pair in body["pairs"]:
+            first, second = pair["turns"][:2]
+            previous = parse(str(first["question"]), names[pair["org"]], None)
+            cases.append((pair["org"], second, previous))
+    else:
+        cases = [(case["org"], case, None) for case in body["questions"]]
+    for org, case, previous in cases:
         expect = case["expect"]
-        query = parse(str(case["question"]), names[case["org"]])
+        query = parse(str(case["question"]), names[org], previous)
         kinds = {KINDS.get(k, k) for k in [expect["kind"], *(expect.get("acceptable") or [])]}
         result.cases += 1
         right = query.kind in kinds
         result.kinds_right += right
-        result.confidently_wrong += not right and query.kind != "guidance"
+        result.confidently_wrong += not right and query.kind not in ("clarify", "guidance")
         want, got = stated(expect), observed(query)
         result.stated += len(want)
         result.stated_right += sum(got[field] == value for field, value in want.items())

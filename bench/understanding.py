@@ -80,8 +80,10 @@ def benchmarks(repeat: int):
         _fresh_accuracy(
             label,
             {
-                "parser": lambda q, names: understand(q, today=fresh_questions.TODAY, names=names),
-                "baseline": lambda q, names: baseline(q, None),
+                "parser": lambda q, names, previous: understand(
+                    q, today=fresh_questions.TODAY, names=names, previous=previous
+                ),
+                "baseline": lambda q, names, previous: baseline(q, previous),
             },
             path,
         )

@@ -293,6 +293,18 @@ def check_forecast(report, r: dict) -> None:
     ).to_be_visible()
 
 
+def check_clarify(report, r: dict) -> None:
+    """Asked back: what Netra does, and its choices as buttons carrying their questions."""
+    from playwright.sync_api import expect
+
+    assert r["reason"] == "capability" and r["choices"], r
+    expect(report.locator(".narrative")).to_contain_text("I read your team's LLM usage")
+    buttons = report.get_by_role("group", name="Choose an answer").get_by_role("button")
+    expect(buttons).to_have_text([c["label"] for c in r["choices"]])
+    expect(buttons.first).to_have_attribute("title", r["choices"][0]["question"])
+    assert r["choices"][0]["question"] == QUESTIONS[-1][0]
+
+
 def check_overview(report, r: dict) -> None:
     from playwright.sync_api import expect
 
@@ -327,7 +339,9 @@ QUESTIONS = [
     ("and what if we only do the top two?", "what_if"),
     ("Why is our time to first token so slow?", "latency"),
     ("What will we spend by the end of the month?", "forecast"),
-    ("hi, what can you do?", "overview"),
+    ("hi, what can you do?", "clarify"),
+    # The first choice it offers, as its button asks it (the button itself: test_web_chat_reports).
+    ("Give me an overview of spend this month", "overview"),
 ]
 
 
@@ -404,6 +418,8 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(
             check_forecast(report, result)
         elif kind == "overview":
             check_overview(report, result)
+        elif kind == "clarify":
+            check_clarify(report, result)
     expect(page.locator(".threads li")).to_have_count(1)  # one thread, named by its first question
     thread_id = page.locator(".threads li[aria-current='true']").get_attribute("data-thread-id")
     assert thread_id
@@ -439,7 +455,8 @@ def test_real_questions_in_one_thread_render_each_kind_with_the_runs_figures(
     check_breakdown(page.locator(".message").nth(0).locator(".report"), answers["breakdown"])
     check_plan(page.locator(".message").nth(2).locator(".report"), answers["plan"])
     check_what_if(follow.locator(".report"), answers["what_if"], answers["plan"])
-    check_overview(page.locator(".message").nth(6).locator(".report"), answers["overview"])
+    check_clarify(page.locator(".message").nth(6).locator(".report"), answers["clarify"])
+    check_overview(page.locator(".message").nth(7).locator(".report"), answers["overview"])
     expect(page.get_by_role("status")).to_have_text("live", timeout=15000)
     assert not errors.unexpected("favicon"), str(errors)
     print(f"screenshots: {tmp_path}")

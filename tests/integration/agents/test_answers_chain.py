@@ -100,7 +100,8 @@ def test_only_the_top_two_as_a_follow_up_saves_the_plans_two_largest(http, platf
     [
         ("Why is our time to first token so slow?", "latency"),
         ("What will we spend by the end of the month?", "forecast"),
-        ("hi, what can you do?", "overview"),
+        ("hi, what can you do?", "clarify"),
+        ("Give me the big picture for this month", "overview"),
         ("Should we move our nightly jobs to the batch API?", "what_if"),
     ],
 )
@@ -109,6 +110,8 @@ def test_the_other_kinds_through_the_chain(http, platform, who, question, kind):
     assert report["kind"] == kind
     if kind == "overview":
         assert report["headline_saving"] and "$0.00" not in report["narrative"]
+    if kind == "clarify":  # asked back: what Netra does, with choices that ask for themselves
+        assert report["reason"] == "capability" and [c["kind"] for c in report["choices"]][:1] == ["overview"]
     if kind == "what_if":
         assert report["priced"] and Decimal(report["savings_usd"]) > 0
 

@@ -233,9 +233,9 @@ def test_triage_asks_the_llm_only_when_unsure_and_never_over_the_parser():
             "scenario": None,
         }
     )
-    output, _ = triage(TASK, FakeProgress(), context("zorp blorp, last week?", gateway))
+    output, _ = triage(TASK, FakeProgress(), context("zorp last week", gateway))
     assert (
-        len(gateway.requests) == 1 and gateway.requests[0].prompt.schema["properties"]["kind"]["enum"][0] == "overview"
+        len(gateway.requests) == 1 and gateway.requests[0].prompt.schema["properties"]["kind"]["enum"][0] == "unclear"
     )
     query = output["query"]
     assert query["kind"] == "plan" and query["sources"]["kind"] == "llm" and output["source"] == "llm:emulated-model"
@@ -250,8 +250,9 @@ def test_triage_asks_the_llm_only_when_unsure_and_never_over_the_parser():
     "error", [LlmUnavailable(["openai/gpt: 503"]), BudgetExhausted("org-1", Decimal("5"), Decimal("5"))]
 )
 def test_an_llm_that_fails_leaves_the_parse(error):
-    output, _ = triage(TASK, FakeProgress(), context("zorp blorp", FakeGateway(error=error)))
-    assert output["query"]["kind"] == "overview" and output["source"] == "parser" and not output["query"]["confident"]
+    output, _ = triage(TASK, FakeProgress(), context("zorp last week", FakeGateway(error=error)))
+    assert output["query"]["kind"] == "clarify" and output["source"] == "parser"  # asked back, never a guess
+    assert output["query"]["clarify"]["reason"] == "vague"
 
 
 def test_triage_fails_the_run_when_it_may_not_read_the_orgs_names():

@@ -24,12 +24,17 @@ log = logging.getLogger("netra.agents.understanding")
 # (system prompt, question, JSON schema) -> the JSON object answered, or None.
 LlmAnswer = Callable[[str, str, dict], "dict | None"]
 ASKABLE_KINDS = ("overview", "plan", "breakdown", "change", "what_if", "latency", "forecast")  # never guidance
+# The LLM's answer when the question asks none of them: Netra asks back (kind clarify). First
+# in the schema's enum, so a model that cannot read (the local emulator answers the first
+# option) leaves the question asked back, never answered as another.
+UNCLEAR = "unclear"
 _MAX_DAYS_BACK = 731
 _MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9.\-:/_]{0,80}$")
 SYSTEM = (
     "You read questions sent to Netra, which analyses a team's LLM API usage (spend, calls, tokens, latency, errors) "
     "to cut cost and latency. Today is {today} (UTC). Fill the fields the question states and leave the others null or "
-    "empty. kind: overview (greetings, help, unclear), plan (how to save), breakdown (spend/calls/tokens by a "
+    "empty. kind: unclear (a greeting, what Netra can do, a request that is no analysis of usage, or too vague to "
+    "tell), overview (the big picture: total and top drivers), plan (how to save), breakdown (spend/calls/tokens by a "
     "dimension), change (compared with an earlier period, why something went up), what_if (a scenario: move a workload "
     "to another model, cache, batch API, only the top N recommendations), latency, forecast (month end, budget). "
     "Dates are YYYY-MM-DD, period_to is the last day included. Names must be among: features {features}; models "
@@ -60,7 +65,7 @@ def schema() -> dict:
             "scenario",
         ],
         "properties": {
-            "kind": {"type": "string", "enum": list(ASKABLE_KINDS)},
+            "kind": {"type": "string", "enum": [UNCLEAR, *ASKABLE_KINDS]},
             "period_from": nullable(date),
             "period_to": nullable(date),
             "dimensions": {"type": "array", "items": {"type": "string", "enum": list(DIMENSIONS)}, "maxItems": 2},

@@ -221,6 +221,18 @@ class Reading:
     budget_word: bool = False
     target_word: bool = False
     scenario: Scenario | None = None
+    slots: list[str] = dataclasses.field(default_factory=list)  # the dimension of each name in `masked`
+    found_scenario: str | None = None  # the scenario's type the text describes, whatever the kind
+
+    @property
+    def facts(self) -> list[str]:
+        """What code found besides the words, as the intent model sees it."""
+        said = [f"period:{f.relation or 'named'}" for f in self.periods]
+        said += [f"dimension:{d}" for d in self.dimensions]
+        said += ["percent"] * (self.percent is not None) + ["money"] * (self.money is not None)
+        said += ["top_n"] * (self.top_n is not None) + [f"metric:{self.metric}"] * (self.metric is not None)
+        said += [f"scenario:{self.found_scenario}"] * (self.found_scenario is not None)
+        return said
 
     @property
     def states_anything(self) -> bool:
@@ -311,11 +323,14 @@ def _correction(word: str) -> str:
     return close[0]
 
 
-def read(question: str, today: dt.date, names: OrgNames, previous: Query | None) -> Reading:
+def read(question: str, today: dt.date, names: OrgNames, previous: Query | None, kind: str | None = None) -> Reading:
+    """What `question` states; `kind`, when given, is the kind decided elsewhere (the intent
+    model), so the scenario, filters and amounts are read as that kind reads them."""
     text = normalize(question, names)
     masked, slots = mask(text, names)
-    reading = Reading(text, masked)
+    reading = Reading(text, masked, slots=[s.dimension.rstrip("?") for s in slots])
     scenario, used = scenarios.find(masked, slots)
+    reading.found_scenario = scenario.type if scenario is not None else None
     reading.periods = periods.find(masked, today)
     reading.dimensions = signals.dimensions(masked)
     reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
@@ -337,7 +352,7 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None)
     else:
         reading.top_n = signals.top_n(masked)
     _filters(reading, slots, used, names)  # what the scenario does not use, for the kind to see
-    reading.kind, reading.strong = _kind(masked, scenario, top_scenario, reading, previous)
+    reading.kind, reading.strong = (kind, True) if kind else _kind(masked, scenario, top_scenario, reading, previous)
     if reading.kind == "what_if":
         reading.scenario = scenario
         if (
