@@ -85,6 +85,7 @@ def test_the_corpus_scorer_counts_a_wrong_parse_as_wrong():
         ("spend this month", "2026-11-01", "2026-11-28"),
         ("spend last month", "2026-10-01", "2026-11-01"),
         ("spend since Nov 3", "2026-11-03", "2026-11-28"),
+        ("spend since the 3rd", "2026-11-03", "2026-11-28"),  # an open range, not that one day
         ("spend in the past 14 days", "2026-11-14", "2026-11-28"),
         ("spend in the last 7 days", "2026-11-21", "2026-11-28"),
         ("spend in Q3", "2026-07-01", "2026-10-01"),
@@ -145,6 +146,10 @@ def test_a_year_boundary_and_a_leap_day():
         ),  # later vs earlier
         ("spend this week vs the same days last week", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-21")),
         ("spend this month vs the same period last month", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-10-28")),
+        ("nov vs oct - what changed", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-11-01")),  # short names
+        ("compare aug to oct spend", ("2026-10-01", "2026-11-01"), ("2026-08-01", "2026-09-01")),
+        ("our bill jumped this month compared to last", ("2026-11-01", "2026-11-28"), ("2026-10-01", "2026-11-01")),
+        ("what changed this week vs last", ("2026-11-23", "2026-11-28"), ("2026-11-16", "2026-11-23")),
     ],
 )
 def test_comparisons(text, period, comparison):
@@ -662,3 +667,10 @@ def test_a_dollar_target_the_llm_reads_is_a_months_when_the_question_says_so():
     assert ask(
         "zorp the blorp by seven hundred bucks-ish", llm=FakeLlm(llm_answer(kind="plan", target_usd="700"))
     ).target == Target(usd="700")
+
+
+def test_a_short_month_name_is_a_period_only_beside_another():
+    from netra_agents.understanding import periods
+
+    assert periods.find("may i see the bill", TODAY) == [] and periods.find("move it to mar", TODAY) == []
+    assert [f.period.label for f in periods.find("oct vs. sep", TODAY)] == ["October 2026", "September 2026"]

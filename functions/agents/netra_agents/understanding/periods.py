@@ -162,6 +162,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("since_date", re.compile(rf"\b(?:since|from|after|starting)\s+{_DATE}")),
     ("since_last", re.compile(r"\bsince\s+(?:the\s+)?(?:last|previous|prior)\s+(week|month|quarter|year)\b")),
     ("date", re.compile(rf"\b(?:on\s+)?{_DATE}")),
+    # "since the 1st": from that day of this month (or the last one before today) to today
+    ("since_day_of_month", re.compile(r"\b(?:since|from|after|starting)\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b")),
     # "on the 24th": the latest such day of the month, up to today (not "the 3rd largest")
     (
         "day_of_month",
@@ -213,6 +215,20 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("today", re.compile(r"\btoday\b")),
     ("quarter", re.compile(r"\bq([1-4])(?:\s+(20\d\d))?\b")),
     ("month", re.compile(rf"\b(?:(?:in|during|for|of|since)\s+{_MONTH}|{_FULL_MONTH})(?:\s+(20\d\d))?\b")),
+    # A short month name set against another ("nov vs oct", "compare aug to oct"): alone, "may"
+    # or "mar" is a word, so only as a pair (two periods, read by `find`).
+    (
+        "month_pair",
+        re.compile(rf"\b{_MONTH}\.?\s*(?:vs\.?|versus|against|compared\s+(?:to|with)|to|and)\s+{_MONTH}\b"),
+    ),
+    # "this month compared to last": the one before the unit said just before
+    (
+        "last_alone",
+        re.compile(
+            r"\b(?:compared\s+(?:to|with)|vs\.?|versus|against|than|over)\s+(?:the\s+)?(?:last|previous|prior)"
+            r"(?:\s+one)?\b(?!\s*(?:\d|week|month|quarter|year|day|fortnight|few|couple|several|one|two|three))"
+        ),
+    ),
 ]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SHORT = {"wtd": "week", "mtd": "month", "qtd": "quarter", "ytd": "year"}
@@ -226,11 +242,20 @@ def find(text: str, today: dt.date) -> list[Found]:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
+            if kind == "month_pair":
+                taken.append((m.start(), m.end()))
+                found += [Found(m.start(i), m.end(i), month_period(m.group(i), None, today)) for i in (1, 2)]
+                continue
             item = _read(kind, m, today)
             if item is not None:
                 taken.append((m.start(), m.end()))
                 found.append(item)
-    return sorted(found, key=lambda f: f.at)
+    found.sort(key=lambda f: f.at)
+    for i, item in enumerate(found):  # "last" alone is the unit said before it
+        if item.relation == "before" and item.unit is None and item.days is None and i:
+            unit = next((f.unit for f in reversed(found[:i]) if f.unit), None)
+            found[i] = dataclasses.replace(item, unit=unit, days=_UNIT_DAYS.get(unit) if unit == "week" else None)
+    return found
 
 
 def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
@@ -251,6 +276,11 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         return Found(at, end, Period(day, today + one, f"since {_day_label(day)}")) if day and day <= today else None
     if kind == "since_last":
         return Found(at, end, calendar(g[0], today, 1), "last", g[0])
+    if kind == "since_day_of_month":
+        day = _day_of_month(int(g[0]), today)
+        return Found(at, end, Period(day, today + one, f"since {_day_label(day)}")) if day else None
+    if kind == "last_alone":
+        return Found(at, end, None, "before")
     if kind == "day_of_month":
         day = _day_of_month(int(g[0]), today)
         return Found(at, end, Period(day, day + one, _day_label(day))) if day else None
