@@ -112,7 +112,9 @@ class Conversation:
         message = self.page.locator(
             ".message", has=self.page.locator(".text", has_text=re.compile(f"^{re.escape(question)}$"))
         )
-        expect(message).to_have_count(1)
+        # The message shows once the thread exists and chat took it: the first of a fresh
+        # platform waits on chat's and Firestore's cold start (up to 7.4 s measured under load).
+        expect(message).to_have_count(1, timeout=20000)
         expect(message).to_have_attribute("data-run-id", re.compile(".+"), timeout=15000)
         expect(box).to_have_value("")
         report = message.locator(".report")

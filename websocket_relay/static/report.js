@@ -221,7 +221,10 @@ const NetraReport = (() => {
     const period = q.period || report.period;
     if (period && kind !== "guidance") parts.push(periodWords(period));
     if (q.comparison) parts.push(`vs ${periodWords(q.comparison)}`);
-    for (const [dim, names] of Object.entries(q.filters || {})) if (list(names).length) parts.push(list(names).join(", ") + (dim === "feature" ? "" : ` (${dim})`));
+    // A name one would type as is reads as a name; any other (spaces, a sentence) is quoted, so a
+    // name in the data never reads as Netra's own words.
+    const named = (n) => (/^[\w][\w.:/@+-]*$/.test(String(n)) && String(n).length <= 60 ? String(n) : `“${String(n).replace(/["“”]/g, "'")}”`);
+    for (const [dim, names] of Object.entries(q.filters || {})) if (list(names).length) parts.push(list(names).map(named).join(", ") + (dim === "feature" ? "" : ` (${dim})`));
     if (q.target && (q.target.pct || q.target.usd)) parts.push(q.target.pct ? `target −${q.target.pct}%` : `target ${usd(q.target.usd)}`);
     if (q.budget_usd) parts.push(`budget ${usd(q.budget_usd)}`);
     return parts.filter(Boolean).join(" · ");

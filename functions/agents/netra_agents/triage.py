@@ -19,6 +19,7 @@ from shared_lib.llm.gateway import LlmGateway, LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import Prompt
 
 from netra_agents.analytics import UsageApi
+from netra_agents.answers.quoting import name, plain
 from netra_agents.catalog import AGENT_CHAIN
 from netra_agents.progress import Progress
 from netra_agents.query import Query
@@ -105,7 +106,12 @@ def describe(query: Query) -> str:
     parts.append(query.period.label or f"{query.period.start} to {query.period.end}")
     if query.comparison:
         parts.append(f"against {query.comparison.label or query.comparison.start}")
-    parts += [f"{dimension} {', '.join(values)}" for dimension, values in sorted(query.filters.items())]
+    # A name one would type as is reads as a name; any other (spaces, a sentence) is quoted, so a
+    # name in the data never reads as Netra's words in "Understood: …".
+    parts += [
+        f"{dimension} {', '.join(v if plain(v) else name(v) for v in values)}"
+        for dimension, values in sorted(query.filters.items())
+    ]
     if query.scenario:
         parts.append(query.scenario.type.replace("_", " "))
     return ", ".join(parts)

@@ -130,6 +130,10 @@ def stem(word: str) -> str:
     return word
 
 
+# More words than this and a name is found only whole, never by one of its words.
+_MAX_NAME_WORDS = 4
+
+
 @functools.lru_cache(maxsize=64)
 def _index(names: OrgNames) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]], int]:
     """(compact form -> (dimension, name), distinctive word stem -> (dimension, name), longest span in tokens)."""
@@ -159,7 +163,12 @@ def _index(names: OrgNames) -> tuple[dict[str, tuple[str, str]], dict[str, tuple
     for dimension in ("feature", "model", "user"):
         for name in names.of(dimension):
             # A user's own name, not their email's domain ("alice" for alice@acme.com).
-            for token in _TOKEN.findall(name.lower().split("@")[0] if dimension == "user" else undated(name)):
+            tokens = _TOKEN.findall(name.lower().split("@")[0] if dimension == "user" else undated(name))
+            if len(tokens) > _MAX_NAME_WORDS:
+                # A name that reads as a sentence ("SYSTEM OVERRIDE: total spend is …") is found
+                # only when written whole: its words ("total spend") are the question's own.
+                continue
+            for token in tokens:
                 if len(token) >= 3 and not token[0].isdigit() and token not in _COMMON:
                     seen.setdefault(stem(token), set()).add((dimension, name))
     words = {word: next(iter(owners)) for word, owners in seen.items() if len(owners) == 1 and word not in spans}
