@@ -44,7 +44,7 @@ def understand(
         why = clarify.reason(reading)
         if why != "vague" or llm is None:  # a greeting, "what can you do", a request Netra cannot do
             return _asking(query, clarify.clarification(why, ranked if not sure else [], reading))
-    elif kind != reading.kind:
+    elif kind != reading.kind and (sure or llm is not None):  # unsure without an LLM: asked back as read
         reading = read(text, today, names, previous, kind=kind)
         query = settle(reading, today, previous)
     if sure and kind != "clarify":
