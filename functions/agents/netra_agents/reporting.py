@@ -94,6 +94,8 @@ def compose(question: str, query: dict, data: dict, found: dict | None, plans: d
         return _guidance(base, period)
     if query["kind"] == "clarify":
         return _clarify(base, query)
+    if query["kind"] == "guidance":  # "how to send usage" to an org that has sent it: say what Netra does
+        return _clarify(base, {**query, "clarify": {"reason": "capability", "choices": []}})
     body = answer(query, data, found, plans)
     report = {
         **base,
