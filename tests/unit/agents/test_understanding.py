@@ -527,10 +527,18 @@ def test_a_new_question_in_a_thread_starts_afresh():
     assert ask("hi again, what can you do", plan).kind == "clarify"
 
 
-def test_a_follow_up_that_says_nothing_keeps_the_previous_kind_but_is_not_confident():
-    previous = ask("spend by model")
-    query = ask("hmm", previous)
-    assert query.kind == "breakdown" and query.sources["kind"] == "context" and not query.confident
+def test_a_message_in_a_thread_that_refers_to_nothing_is_read_on_its_own():
+    """Only a message that leans on the last answer ("and …", "yesterday?", "the first one")
+    takes its kind and fields; "hmm", a greeting or a request Netra cannot do is read as in a
+    new thread, never as the last answer run again (issue 31's web trial)."""
+    previous = ask("break down cost by provider and model for november")
+    assert ask("hmm", previous).kind == "clarify" and ask("whats the weather in paris", previous).kind == "clarify"
+    assert ask("can u email me a pdf of this", previous).clarify.reason == "cannot_do"
+    assert "context" not in ask("what did we spend yesterday", ask("forecast for Q1 next year")).sources.values()
+    for leaning in ("and by model?", "yesterday?", "for doc-qa"):
+        assert ask(leaning, previous).sources["kind"] == "context", leaning
+    plan = ask("we need to stay under $500/mo, how?")
+    assert ask("how sure are you about the first one?", plan).kind == "plan"
 
 
 # --- the LLM: asked only when unsure, never overriding the parser ---------------------------
@@ -609,7 +617,7 @@ def test_the_llm_never_overrides_a_field_the_parser_read():
 def test_the_llm_does_not_override_what_the_previous_turn_settled():
     previous = ask("spend by feature last week")
     llm = FakeLlm(llm_answer(kind="latency", period_from="2026-01-01", period_to="2026-01-31", dimensions=["user"]))
-    query = ask("hmm", previous, llm=llm)
+    query = ask("and?", previous, llm=llm)
     assert query.period == previous.period and query.dimensions == ("feature",)  # context, not the LLM's
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from netra_agents.query import Query
 from netra_agents.understanding import clarify, intent
 from netra_agents.understanding.consult import LlmAnswer, consult, schema
 from netra_agents.understanding.names import OrgNames
-from netra_agents.understanding.parse import Reading, follows, read, settle
+from netra_agents.understanding.parse import SPLIT_ONLY, Reading, follows, read, settle
 
 __all__ = ["LlmAnswer", "OrgNames", "schema", "understand"]
 
@@ -37,9 +38,16 @@ def understand(
     only when the reading is unsure; its failures and nonsense leave the reading as is."""
     reading = read(text, today, names, previous)
     query = settle(reading, today, previous)
-    if previous is not None and follows(reading):  # a follow-up: the thread's kind, read by code
-        return consult(llm, text, query, today, names) if not query.confident and llm is not None else query
     kind, sure, ranked = decide(reading)
+    if previous is not None and follows(reading):
+        if leans_on_previous(reading, sure and kind != "clarify"):  # a follow-up: the thread's kind, read by code
+            return consult(llm, text, query, today, names) if not query.confident and llm is not None else query
+        # Nothing in it refers back ("costs", "whats the weather", "email me a pdf of this"):
+        # it is read on its own, as in a new thread.
+        previous = None
+        reading = read(text, today, names, None)
+        query = settle(reading, today, None)
+        kind, sure, ranked = decide(reading)
     if kind == "clarify":
         why = clarify.reason(reading)
         if why != "vague" or llm is None:  # a greeting, "what can you do", a request Netra cannot do
@@ -57,6 +65,25 @@ def understand(
     if kind == "clarify":
         return _asking(query, clarify.clarification("vague", ranked if not sure else [], reading))
     return _asking(query, clarify.clarification("unsure", ranked, reading))
+
+
+def leans_on_previous(reading: Reading, sure_of_an_answer: bool) -> bool:
+    """Whether a message in a thread modifies the previous question: it says so ("and …",
+    "what about …", "only the top two", "why?", "by model"), or it is a few words that
+    state a period, a name or a split ("yesterday?", "for doc-qa") and no kind the model is
+    sure of."""
+    if reading.follow_up_marker or SPLIT_ONLY.search(reading.masked) or _REFERS_BACK.search(reading.masked):
+        return True
+    short = len(reading.text.split()) <= 4
+    return short and (bool(_WHY.search(reading.masked)) or (reading.states_anything and not sure_of_an_answer))
+
+
+# "how sure are you about the first one?", "who was behind it?": a reference to the last answer.
+_REFERS_BACK = re.compile(
+    r"\bthe\s+(?:first|second|third|last|top|other|cheapest|biggest|largest)\s+(?:one|two|three)\b"
+    r"|\b(?:this|that)\s+one\b|\b(?:behind|about|explain|caused?|drove|driving)\s+(?:it|that|this)\b"
+)
+_WHY = re.compile(r"^\W*(?:and\s+|but\s+|ok\s+|so\s+)?(?:why|how\s+come)\b")
 
 
 def decide(reading: Reading) -> tuple[str, bool, list[str]]:
