@@ -87,7 +87,8 @@ _WHY = re.compile(r"^\W*(?:and\s+|but\s+|ok\s+|so\s+)?(?:why|how\s+come)\b")
 
 
 def decide(reading: Reading) -> tuple[str, bool, list[str]]:
-    """(kind, sure, the kinds worth offering, likeliest first) from the model and the rules."""
+    """(kind, sure, the answer kinds worth offering, likeliest first), by the intent model; the
+    rules' reading reaches it only as features (the periods, amounts and names code found)."""
     p = intent.probabilities(reading.masked, reading.slots, reading.facts)
     ranked = sorted(p, key=p.get, reverse=True)
     best = ranked[0]
