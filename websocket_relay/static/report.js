@@ -188,7 +188,12 @@ const NetraReport = (() => {
     if (typeof s === "string") return s;
     const feature = s.feature ? `${s.feature}` : "all workloads";
     if (s.type === "move_model") return `Move ${feature}${s.from_model ? ` from ${s.from_model}` : ""} to ${s.to_model || "another model"}`;
+    if (s.type === "cache" && s.mode === "prompt") return `Turn on prompt caching for ${feature}`;
     if (s.type === "cache") return `Cache the repeated prompts of ${feature}`;
+    if (s.type === "traffic_growth") {
+      const scope = s.feature ? `${s.feature}'s traffic` : "All traffic";
+      return s.factor === 0 ? `Turn off ${s.feature || "everything"}` : `${scope} at ${s.factor}× today's`;
+    }
     if (s.type === "batch") return `Move ${feature} to a batch API`;
     if (s.type === "top_n") return `Apply only the top ${s.n || "N"} recommendations of the plan`;
     return s.description || words(s.type);
@@ -383,20 +388,28 @@ const NetraReport = (() => {
     }
   }
 
+  // A scenario that grows traffic costs more: its "saving" is negative, said as an extra cost.
+  function adds(r) { return known(r.savings_usd) && Number(r.savings_usd) < 0; }
+  function savedWords(r) {
+    const amount = adds(r) ? String(r.savings_usd).replace(/^-/, "") : r.savings_usd;
+    const share = known(r.savings_pct) ? ` (${pct(Math.abs(r.savings_pct))})` : "";
+    return adds(r) ? `costs ${usd(amount)}${share} more` : `saves ${usd(amount)}${share}`;
+  }
+
   function renderWhatIf(box, r) {
     const q = r.query || {};
     const scenario = scenarioWords(r.scenario) || scenarioWords(q.scenario);
     const priced = r.priced !== false && known(r.projected_cost_usd);
     box.append(el("p", { class: "scenario" }, el("strong", {}, "Scenario: "), scenario || "—"));
     box.append(el("p", { class: "figures" }, priced
-      ? `${usd(r.current_cost_usd)} → ${usd(r.projected_cost_usd)}: saves ${usd(r.savings_usd)}${known(r.savings_pct) ? ` (${pct(r.savings_pct)})` : ""}.`
+      ? `${usd(r.current_cost_usd)} → ${usd(r.projected_cost_usd)}: ${savedWords(r)}.`
       : `${usd(r.current_cost_usd)} today; Netra cannot price this scenario.`));
     // Why it cannot be priced, said plainly next to the numbers it replaces.
     if (!priced) for (const a of list(r.assumptions)) box.append(el("p", { class: "warning" }, centsInText(text(a))));
     box.append(table("Scenario priced", [["Figure"], ["Amount", true]], [
       ["Current cost", usd(r.current_cost_usd)],
       ["Projected cost", priced ? usd(r.projected_cost_usd) : "cannot price"],
-      ["Saving", priced ? `${usd(r.savings_usd)}${known(r.savings_pct) ? ` (${pct(r.savings_pct)})` : ""}` : "cannot price"],
+      [adds(r) ? "Extra cost" : "Saving", priced ? savedWords(r).replace(/^(saves|costs) /, "").replace(/ more$/, "") : "cannot price"],
     ]));
     box.append(barChart("Current and projected cost", [
       { label: "Current", value: r.current_cost_usd, cls: "bar muted" },

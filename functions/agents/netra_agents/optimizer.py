@@ -563,7 +563,8 @@ def _excess_left(tail: dict, cut: Decimal) -> int:
     return max(0, int(left))
 
 
-def _prompt_caching(state: _Workload) -> Recommendation | None:
+def prompt_caching(state: _Workload) -> Recommendation | None:
+    """The prompt-caching lever (it changes `state`); a what-if of prompt caching prices it too."""
     w = state.profile
     if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
         return None
@@ -743,7 +744,7 @@ _LEVERS = {
     "model_rightsizing": _model_rightsizing,
     "reasoning_effort": _reasoning_effort,
     "output_caps": _output_caps,
-    "prompt_caching": _prompt_caching,
+    "prompt_caching": prompt_caching,
     "batching": _batching,
 }
 

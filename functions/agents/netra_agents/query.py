@@ -37,8 +37,11 @@ Metric = Literal["spend", "calls", "tokens", "latency", "error_rate"]
 METRICS: tuple[str, ...] = ("spend", "calls", "tokens", "latency", "error_rate")
 # Filterable dimensions (a filter on `day` is a period).
 FILTERS: tuple[str, ...] = ("feature", "model", "provider", "user")
-ScenarioType = Literal["move_model", "cache", "batch", "top_n"]
-SCENARIOS: tuple[str, ...] = ("move_model", "cache", "batch", "top_n")
+ScenarioType = Literal["move_model", "cache", "batch", "top_n", "traffic_growth"]
+SCENARIOS: tuple[str, ...] = ("move_model", "cache", "batch", "top_n", "traffic_growth")
+# How a cache scenario caches: an exact-match response cache, or the provider's prompt caching
+# of shared prefixes (None: not said, priced as a response cache).
+CACHE_MODES: tuple[str, ...] = ("response", "prompt")
 Source = Literal["parser", "llm", "context", "default"]
 DEFAULT_DAYS = 30
 
@@ -84,14 +87,17 @@ class Target:
 @dataclasses.dataclass(frozen=True)
 class Scenario:
     """A what-if. move_model: `feature` (or all) from `from_model` to `to_model`; cache:
-    `feature`'s repeated prompts (or all); batch: `feature` to a batch API; top_n: only the
-    `n` largest recommendations of the plan."""
+    `feature`'s repeated prompts (or all), by `mode` (CACHE_MODES); batch: `feature` to a batch
+    API; top_n: only the `n` largest recommendations of the plan; traffic_growth: `feature`'s
+    (or all) calls times `factor` (2: traffic doubles, 0.5: halves, 0: turned off)."""
 
     type: ScenarioType
     feature: str | None = None
     from_model: str | None = None
     to_model: str | None = None
     n: int | None = None
+    mode: str | None = None
+    factor: float | None = None
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

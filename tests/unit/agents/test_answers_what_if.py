@@ -81,3 +81,62 @@ def test_moving_calls_whose_model_has_no_price_cannot_be_priced():
         and answer["savings_usd"] is None
         and "“acme-llm-1” has no known price" in answer["assumptions"][0]
     )
+
+
+def test_traffic_growth_scales_the_cost_of_what_it_names_and_costs_more():
+    # chat is $5.25 of $11.95: twice its traffic adds 5.25; the whole org at 1.5x adds 5.975.
+    doubled = what_if({"type": "traffic_growth", "feature": "chat", "factor": 2.0}, profile(), None)
+    assert (doubled["savings_usd"], doubled["projected_cost_usd"], doubled["priced"]) == ("-5.25", "17.2", True)
+    assert doubled["affected"] == [
+        {
+            "feature": "chat",
+            "model": "gpt-4o",
+            "calls": 1000,
+            "current_cost_usd": "5.25",
+            "projected_cost_usd": "10.5",
+            "savings_usd": "-5.25",
+        }
+    ]
+    everything = what_if({"type": "traffic_growth", "factor": 1.5}, profile(), None)
+    assert (everything["savings_usd"], everything["projected_cost_usd"]) == ("-5.975", "17.925")
+    off = what_if({"type": "traffic_growth", "feature": "nightly", "factor": 0.0}, profile(), None)
+    assert (off["savings_usd"], off["projected_cost_usd"]) == ("5.25", "6.7")
+    assert "turned off" in off["assumptions"][0]
+    nothing = what_if({"type": "traffic_growth", "feature": "ghost", "factor": 2.0}, profile(), None)
+    assert nothing["priced"] is False and nothing["savings_usd"] is None
+
+
+def test_prompt_caching_as_a_what_if_is_the_plans_own_lever_on_the_workload_as_it_is():
+    prefix = {
+        "prefix_hash": "p",
+        "calls": 1000,
+        "prefix_tokens_max": 3050,
+        "prefix_tokens_reported": 3000,
+        "mean_input_tokens": 3500.0,
+        "input_tokens": 3_500_000,
+        "cached_input_tokens": 0,
+        "cache_writes": {"300": 100, "3600": 90},
+        "median_gap_seconds": 30.0,
+    }
+    chat = workload(feature="chat", provider="anthropic", model="claude-sonnet-4-5", tokens={"input_tokens": 3_500_000})
+    chat["prefixes"] = [prefix]
+    usage = {"workloads": [chat]}
+    # As in test_levers: 900 reads x 3000 x (3 - 0.3)/M - 100 writes x 3000 x (3.75 - 3)/M = 7.065.
+    answer = what_if({"type": "cache", "feature": "chat", "mode": "prompt"}, usage, optimize(usage))
+    assert (answer["savings_usd"], answer["affected"][0]["calls"]) == ("7.065", 1000)
+    # A response cache of the same workload finds no repeated prompts: the two modes are priced apart.
+    assert what_if({"type": "cache", "feature": "chat"}, usage, None)["savings_usd"] == "0"
+    assert not any("The plan counts" in a for a in answer["assumptions"])  # the plan's figure is the same
+    # With 300 repeated prompts answered from a response cache first, the plan caches the prefix of the
+    # 700 calls left: 600 reads x 3000 x 2.7/M - 0.225 = 4.635. The what-if prices the lever alone and
+    # says what the plan counts.
+    chat["repeats"] = {
+        "calls": 300,
+        "cost_usd": "3.15",
+        "tokens": {"input_tokens": 1_050_000, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0},
+    }
+    plan = {r["lever"]: r["savings_usd"] for r in optimize(usage)["recommendations"]}
+    assert plan == {"prompt_caching": "4.635", "response_caching": "3.15"}
+    alone = what_if({"type": "cache", "feature": "chat", "mode": "prompt"}, usage, optimize(usage))
+    assert alone["savings_usd"] == "7.065"
+    assert any("The plan counts $4.64 for prompt caching" in a for a in alone["assumptions"])

@@ -115,3 +115,22 @@ def test_the_model_may_phrase_any_kind_with_the_figures_it_was_given():
     assert narrative(ctx_answering(text), TASK, change) == (text, "llm:gpt-4o-mini")
     invented, source = narrative(ctx_answering("Spend rose $9.99 because of chat."), TASK, change)
     assert "not in the facts" in source and invented.startswith("Spend rose $4.45 (59.3%)")
+
+
+def test_a_what_if_that_grows_traffic_says_what_it_adds_and_one_that_stops_a_feature_what_it_saves():
+    import dataclasses
+
+    from netra_agents.query import Scenario
+
+    def said(scenario):
+        query = dataclasses.replace(QUERIES["what_if"], scenario=scenario)
+        return template(compose("what if", query.to_json(), data_for("what_if"), found(), {}))
+
+    # chat is $5.25 of the fixtures' $11.95.
+    doubled = said(Scenario("traffic_growth", "chat", factor=2.0))
+    assert "Twice the traffic to “chat” would add $5.25 (43.9% of spend)" in doubled, doubled
+    assert "$11.95 would become $17.20" in doubled, doubled
+    off = said(Scenario("traffic_growth", "chat", factor=0.0))
+    assert "Turning off “chat” would save $5.25" in off, off
+    cached = said(Scenario("cache", mode="prompt"))
+    assert cached.count("Turning on prompt caching for every feature") == 1, cached

@@ -191,6 +191,9 @@ def test_a_hostile_feature_name_is_quoted_as_a_name_in_every_kind(kind):
         Scenario("batch", feature=HOSTILE),
         Scenario("move_model", feature=HOSTILE, to_model="gpt-4o-mini"),
         Scenario("move_model", feature=HOSTILE, to_model=HOSTILE),
+        Scenario("cache", feature=HOSTILE, mode="prompt"),
+        Scenario("traffic_growth", feature=HOSTILE, factor=2.0),
+        Scenario("traffic_growth", feature=HOSTILE, factor=0.0),
     ],
 )
 def test_a_what_if_about_a_hostile_feature_quotes_it(scenario):
@@ -308,8 +311,11 @@ def test_every_kind_by_every_metric_and_dimension_answers_a_schema_valid_report(
         [
             Scenario("move_model", "chat", None, "gpt-4o-mini"),
             Scenario("cache"),
+            Scenario("cache", mode="prompt"),
             Scenario("batch"),
             Scenario("top_n", n=2),
+            Scenario("traffic_growth", factor=2.0),
+            Scenario("traffic_growth", "chat", factor=0.5),
         ]
         if kind == "what_if"
         else [None]

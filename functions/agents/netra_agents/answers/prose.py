@@ -263,15 +263,35 @@ def _what_if(report):
     elif kind == "move_model":
         source = f" from {name(scenario['from_model'])}" if scenario.get("from_model") else ""
         what = f"Moving {_scope(scenario, 'every workload')}{source} to {name(scenario['to_model'])}"
+    elif kind == "cache" and scenario.get("mode") == "prompt":
+        what = f"Turning on prompt caching for {_scope(scenario, 'every feature')}"
     elif kind == "cache":
         what = f"Caching the repeated prompts of {_scope(scenario, 'every feature')}"
+    elif kind == "traffic_growth":
+        what = _traffic_words(scenario)
     else:
         what = f"Moving {_scope(scenario, 'every feature')} to a batch API"
-    text = (
-        f"{what} would save {dollars(report['savings_usd'])} ({percent(report['savings_pct'])} of spend) "
-        f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}."
-    )
+    if Decimal(report["savings_usd"]) < 0:
+        more = str(-Decimal(report["savings_usd"]))
+        text = (
+            f"{what} would add {dollars(more)} ({percent(-report['savings_pct'])} of spend) "
+            f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}."
+        )
+    else:
+        text = (
+            f"{what} would save {dollars(report['savings_usd'])} ({percent(report['savings_pct'])} of spend) "
+            f"{during(report['period'])}: {dollars(report['current_cost_usd'])} would become {dollars(report['projected_cost_usd'])}."
+        )
     return [*_lead(report), text, " ".join(report["assumptions"][:2])]
+
+
+def _traffic_words(scenario: dict) -> str:
+    factor = scenario.get("factor") or 0
+    if factor == 0:
+        return f"Turning off {_scope(scenario, 'every feature')}"
+    amount = {2: "Twice the", 3: "Three times the", 4: "Four times the", 0.5: "Half the"}.get(factor)
+    amount = amount or (f"{factor:g} times the" if factor == int(factor) else f"{factor:.0%} of today's")
+    return f"{amount} traffic" + (f" to {name(scenario['feature'])}" if scenario.get("feature") else "")
 
 
 def _scope(scenario: dict, everything: str) -> str:

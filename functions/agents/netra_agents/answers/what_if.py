@@ -5,8 +5,13 @@
 - `move_model`: a feature's (or every) workload on `from_model` (or any model) re-priced on
   `to_model` with the same tokens of each kind; a model without a price cannot be priced.
 - `cache`: every repeated prompt (same prompt_hash and model) of the feature answered from
-  an exact-match cache: those calls' tokens are not bought.
+  an exact-match cache: those calls' tokens are not bought. With `mode` "prompt": the
+  provider's prompt caching of shared prefixes, priced by the optimizer's own lever on each
+  workload as it is today (the plan prices it after the levers before it, so the two differ
+  where those levers touch the same calls; the answer says by how much).
 - `batch`: the feature's live calls sent through the provider's batch API at its discount.
+- `traffic_growth`: the feature's (or every) workload with `factor` times its calls, each
+  call priced as today; the saving is negative when traffic grows.
 
 `current_cost_usd` is the period's priced spend; the projection changes only what the
 scenario touches. An unpriceable scenario says so (`priced: false`), never $0.
@@ -20,9 +25,9 @@ from decimal import Decimal
 from shared_lib.pricing import BATCH_DISCOUNT, unit_prices
 
 from netra_agents import catalog
-from netra_agents.answers.money import ZERO, share, usd
+from netra_agents.answers.money import ZERO, dollars, share, usd
 from netra_agents.answers.quoting import name, names
-from netra_agents.optimizer import Tokens, workload_state
+from netra_agents.optimizer import Tokens, prompt_caching, workload_state
 
 
 def what_if(scenario: dict, profile: dict, found: dict | None) -> dict:
@@ -35,8 +40,12 @@ def what_if(scenario: dict, profile: dict, found: dict | None) -> dict:
         scope = [w for w in workloads if (not scenario.get("feature") or w["feature"] == scenario["feature"])]
         if kind == "move_model":
             result = _move_model(scenario, scope)
+        elif kind == "cache" and scenario.get("mode") == "prompt":
+            result = _prompt_caching(scope, found)
         elif kind == "cache":
             result = _cache(scope)
+        elif kind == "traffic_growth":
+            result = _traffic(scenario, scope)
         elif kind == "batch":
             result = _batch(scope)
         else:
@@ -169,6 +178,79 @@ def _cache(scope: list[dict]) -> dict:
     if not affected:
         assumptions.append("No repeated prompts were found in this scope (calls need prompt_hash to be matched).")
     return {"saving": saving, "affected": affected, "assumptions": assumptions}
+
+
+def _prompt_caching(scope: list[dict], found: dict | None) -> dict:
+    saving, affected, in_plan = ZERO, [], ZERO
+    planned = {
+        (r["workload"]["feature"], r["workload"]["model"]): Decimal(r["savings_usd"])
+        for r in (found or {}).get("recommendations", [])
+        if r["lever"] == "prompt_caching"
+    }
+    for w in scope:
+        state = workload_state(w)
+        found_here = prompt_caching(state) if state is not None else None
+        if found_here is None:
+            continue
+        saving += found_here.savings
+        in_plan += planned.get((w["feature"], w["model"]), ZERO)
+        affected.append(
+            {
+                "feature": w["feature"],
+                "model": w["model"],
+                "calls": found_here.affected_calls,
+                "current_cost_usd": usd(found_here.current_cost),
+                "projected_cost_usd": usd(found_here.current_cost - found_here.savings),
+                "savings_usd": usd(found_here.savings),
+            }
+        )
+    assumptions = [
+        "The provider's prompt caching of each shared prefix long enough to cache, at its cache write and read "
+        "prices, with the cache lifetime that saves most on the gaps between calls; each workload as it is today, "
+        "with no other change made."
+    ]
+    if not affected:
+        assumptions.append(
+            "No shared prefix in this scope would save by caching (too short, already cached, or calls too far apart)."
+        )
+    elif usd(in_plan) != usd(saving):
+        assumptions.append(
+            f"The plan counts {dollars(in_plan)} for prompt caching here: it prices caching after the changes it "
+            "lists before it, which already remove or re-price some of these calls."
+        )
+    return {"saving": saving, "affected": affected, "assumptions": assumptions}
+
+
+def _traffic(scenario: dict, scope: list[dict]) -> dict:
+    factor = Decimal(str(scenario.get("factor")))
+    if not scope:
+        return _unpriced([f"No usage matches the scenario ({_where(scenario)})."])
+    before = sum((Decimal(w["cost_usd"]) for w in scope), ZERO)
+    after = before * factor
+    affected = [
+        {
+            "feature": w["feature"],
+            "model": w["model"],
+            "calls": w["calls"],
+            "current_cost_usd": usd(Decimal(w["cost_usd"])),
+            "projected_cost_usd": usd(Decimal(w["cost_usd"]) * factor),
+            "savings_usd": usd(Decimal(w["cost_usd"]) * (1 - factor)),
+        }
+        for w in scope
+    ]
+    who = name(scenario["feature"]) if scenario.get("feature") else "every feature"
+    who = who[0].upper() + who[1:]
+    assumptions = [
+        (
+            f"{who} is turned off: its calls and their cost stop; nothing replaces them."
+            if factor == 0
+            else f"{who} makes {factor.normalize():f} times its calls of the period, each with the tokens and prices of "
+            "today's calls; nothing else changes (no volume discounts, rate limits or new caching)."
+        )
+    ]
+    if any(workload_state(w) is None for w in scope):
+        assumptions.append("Calls with no known price count at $0, as they do today.")
+    return {"saving": before - after, "affected": affected, "assumptions": assumptions}
 
 
 def _batch(scope: list[dict]) -> dict:

@@ -104,6 +104,9 @@ def _scope(reading: Reading) -> str:
 
 
 def _scenario_words(reading: Reading) -> str:
-    return {"cache": "caching", "batch": "the batch API", "move_model": "a cheaper model"}.get(
-        reading.found_scenario or "", "the change"
-    )
+    return {
+        "cache": "caching",
+        "batch": "the batch API",
+        "move_model": "a cheaper model",
+        "traffic_growth": "that change in traffic",
+    }.get(reading.found_scenario or "", "the change")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from netra_agents.query import DIMENSIONS, FILTERS, METRICS, SCENARIOS, Period, Query, Scenario, Target
+from netra_agents.query import CACHE_MODES, DIMENSIONS, FILTERS, METRICS, SCENARIOS, Period, Query, Scenario, Target
 from netra_agents.understanding.names import OrgNames, resolve
 from netra_agents.understanding.periods import before
 
@@ -36,7 +36,8 @@ SYSTEM = (
     "empty. kind: unclear (a greeting, what Netra can do, a request that is no analysis of usage, or too vague to "
     "tell), overview (the big picture: total and top drivers), plan (how to save), breakdown (spend/calls/tokens by a "
     "dimension), change (compared with an earlier period, why something went up), what_if (a scenario: move a workload "
-    "to another model, cache, batch API, only the top N recommendations), latency, forecast (month end, budget). "
+    "to another model, cache (mode response or prompt), batch API, only the top N recommendations, traffic_growth "
+    "(factor: 2 doubles, 0.5 halves, 0 turns the feature off)), latency, forecast (month end, budget). "
     "Dates are YYYY-MM-DD, period_to is the last day included. Names must be among: features {features}; models "
     "{models}; providers {providers}."
 )
@@ -84,13 +85,15 @@ def schema() -> dict:
                 {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["type", "feature", "from_model", "to_model", "n"],
+                    "required": ["type", "feature", "from_model", "to_model", "n", "mode", "factor"],
                     "properties": {
                         "type": {"type": "string", "enum": list(SCENARIOS)},
                         "feature": nullable({"type": "string"}),
                         "from_model": nullable({"type": "string"}),
                         "to_model": nullable({"type": "string"}),
                         "n": nullable({"type": "integer", "minimum": 1, "maximum": 100}),
+                        "mode": nullable({"type": "string", "enum": list(CACHE_MODES)}),
+                        "factor": nullable({"type": "number", "minimum": 0, "maximum": 1000}),
                     },
                 }
             ),
@@ -231,4 +234,10 @@ def _scenario(body, names: OrgNames) -> Scenario | None:
             if to_model
             else None
         )
+    if kind == "traffic_growth":
+        factor = body.get("factor")
+        valid = isinstance(factor, (int, float)) and not isinstance(factor, bool) and 0 <= factor <= 1000
+        return Scenario(kind, feature=feature, factor=round(float(factor), 4)) if valid else None
+    if kind == "cache":
+        return Scenario(kind, feature=feature, mode=body.get("mode") if body.get("mode") in CACHE_MODES else None)
     return Scenario(kind, feature=feature)
