@@ -230,7 +230,10 @@ const NetraReport = (() => {
     // name in the data never reads as Netra's own words.
     const named = (n) => (/^[\w][\w.:/@+-]*$/.test(String(n)) && String(n).length <= 60 ? String(n) : `“${String(n).replace(/["“”]/g, "'")}”`);
     for (const [dim, names] of Object.entries(q.filters || {})) if (list(names).length) parts.push(list(names).map(named).join(", ") + (dim === "feature" ? "" : ` (${dim})`));
-    if (q.target && (q.target.pct || q.target.usd)) parts.push(q.target.pct ? `target −${q.target.pct}%` : `target ${usd(q.target.usd)}`);
+    if (q.target && (q.target.pct || q.target.usd || q.target.level_usd)) {
+      const month = q.target.per === "month" ? " a month" : "";
+      parts.push(q.target.pct ? `target −${q.target.pct}%` : q.target.level_usd ? `target: down to ${usd(q.target.level_usd)}${month}` : `target ${usd(q.target.usd)}${month}`);
+    }
     if (q.budget_usd) parts.push(`budget ${usd(q.budget_usd)}`);
     return parts.filter(Boolean).join(" · ");
   }
@@ -255,6 +258,14 @@ const NetraReport = (() => {
       `projected savings ${usd(r.projected_savings_usd)} (${pct(r.projected_savings_pct)}).` +
       (someMoney(r.projected_savings_monthly_usd) ? ` ${usd(r.projected_savings_monthly_usd)} a month at this rate.` : "")));
     const recs = list(r.recommendations);
+    if (r.meets_target === true || r.meets_target === false) {
+      const month = r.target_per === "month" ? " a month" : "";
+      const asked = r.target_level_usd ? `spend down to ${usd(r.target_level_usd)}${month}` : r.target_reduction_pct ? `${r.target_reduction_pct}% off` : `${usd(r.target_usd)}${month} off`;
+      const n = r.recommendations_to_target;
+      box.append(el("p", { class: r.meets_target ? "figures" : "warning" }, r.meets_target
+        ? `Target (${asked}): ${n ? `met by the first ${n === 1 ? "change" : `${n} changes`}` : n === 0 ? "met already" : "met by all the changes"}; it needs ${usd(r.target_savings_usd)}${month}.`
+        : `Target (${asked}): ${usd(r.target_shortfall_usd)}${month} short with every change below; it needs ${usd(r.target_savings_usd)}${month}.`));
+    }
     if (recs.length) {
       // Savings next to the title: on a phone the table scrolls, and the saving is what is read.
       box.append(table("Recommendations, by savings",

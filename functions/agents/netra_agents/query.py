@@ -73,15 +73,17 @@ class Period:
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    """A savings target: a share of spend or an amount (a decimal string in USD). An amount is
-    over the period analysed, or a month when `per` is "month" ("save $500 a month")."""
+    """A savings target: a share of spend, an amount to take off, or a level to bring spend
+    down to (decimal strings in USD). An amount or level is over the period analysed, or a
+    month when `per` is "month" ("save $500 a month", "down to $3,000 a month")."""
 
     pct: float | None = None
     usd: str | None = None
     per: str | None = None  # "month", or None: the period analysed
+    level_usd: str | None = None
 
     def to_json(self) -> dict:
-        return {"pct": self.pct, "usd": self.usd, "per": self.per}
+        return {"pct": self.pct, "usd": self.usd, "per": self.per, "level_usd": self.level_usd}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,7 +195,9 @@ class Query:
             dimensions=tuple(body.get("dimensions") or ()),
             filters={k: tuple(v) for k, v in (body.get("filters") or {}).items()},
             metric=body.get("metric") or "spend",
-            target=Target(target.get("pct"), target.get("usd"), target.get("per")) if target else None,
+            target=Target(target.get("pct"), target.get("usd"), target.get("per"), target.get("level_usd"))
+            if target
+            else None,
             budget_usd=body.get("budget_usd"),
             scenario=Scenario(**scenario) if scenario else None,
             top_n=body.get("top_n"),

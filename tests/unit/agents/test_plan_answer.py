@@ -63,11 +63,33 @@ def test_a_monthly_dollar_target_is_compared_with_the_monthly_saving():
     short = plan_for({"pct": None, "usd": "1", "per": "month"})
     assert short["meets_target"] is False
     assert (
-        "The changes found save $0.78 a month at this rate (50.0% of spend), short of the $1.00 a month asked for."
-        in short["warnings"]
+        "The changes found save $0.78 a month at this rate (50.0% of spend), $0.22 a month short of the $1.00 a "
+        "month asked for." in short["warnings"]
     )
     # A target without "a month" is the period's: $0.36 against $0.50.
     assert plan_for({"pct": None, "usd": "0.5", "per": None})["meets_target"] is False
+
+
+def test_a_level_to_bring_spend_down_to_saves_what_spend_runs_above_it():
+    # $0.72 in 14 days runs at 0.72 x 30.4375 / 14 = $1.565357 a month; the batch API saves $0.782679 a month.
+    # Down to $1 a month needs 0.565357: the one change reaches it.
+    met = plan_for({"level_usd": "1", "per": "month"})
+    assert (met["meets_target"], met["target_savings_usd"], met["recommendations_to_target"]) == (True, "0.565357", 1)
+    assert "That brings spend down to $1.00 a month." in template(met)
+    # Down to $0.50 a month needs 1.065357: 0.282678 short.
+    short = plan_for({"level_usd": "0.5", "per": "month"})
+    assert (short["meets_target"], short["recommendations_to_target"]) == (False, None)
+    assert (
+        "The changes found save $0.78 a month at this rate (50.0% of spend), $0.28 a month short of bringing spend "
+        "from $1.57 a month down to $0.50 a month." in short["warnings"]
+    )
+    assert "That falls short of bringing spend down to $0.50 a month." in template(short)
+    # Already under the level: nothing needs saving.
+    under = plan_for({"level_usd": "2", "per": "month"})
+    assert (under["meets_target"], under["target_savings_usd"], under["recommendations_to_target"]) == (True, "0", 0)
+    # A level over the period analysed: $0.72 down to $0.50 needs 0.22, and the period's 0.36 is enough.
+    period = plan_for({"level_usd": "0.5"})
+    assert (period["meets_target"], period["target_savings_usd"], period["target_per"]) == (True, "0.22", None)
 
 
 def test_no_monthly_sentence_when_nothing_is_saved_a_month():

@@ -38,7 +38,7 @@ def test_the_plan_carries_the_optimizers_numbers_and_the_target():
     )  # batch nightly 5.25 / 2 + triage to mini 1.363
     assert r["spend_by_model"] == [{"model": "gpt-4o", "calls": 3000, "cost_usd": "11.95", "unpriced_calls": 0}]
     assert r["period"] == {"from": "2026-11-18", "to": "2026-11-25", "days": 7, "label": "the last 7 days"}
-    assert r["query"]["target"] == {"pct": 30.0, "usd": None, "per": None}
+    assert r["query"]["target"] == {"pct": 30.0, "usd": None, "per": None, "level_usd": None}
 
 
 def test_prose_with_the_given_figures_is_kept():

@@ -241,7 +241,7 @@ def test_triage_asks_the_llm_only_when_unsure_and_never_over_the_parser():
     assert query["kind"] == "plan" and query["sources"]["kind"] == "llm" and output["source"] == "llm:emulated-model"
     assert query["period"]["days"] == 7 and query["sources"]["period"] == "parser"  # last week, as the parser read it
     assert (
-        query["target"] == {"pct": 25.0, "usd": None, "per": None}
+        query["target"] == {"pct": 25.0, "usd": None, "per": None, "level_usd": None}
         and output["entities"]["target_reduction_pct"] == 25.0
     )
 

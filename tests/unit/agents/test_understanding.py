@@ -728,3 +728,22 @@ def test_traffic_that_grows_shrinks_or_stops_and_the_cache_a_question_means(text
 def test_traffic_that_grew_in_a_change_question_is_no_scenario_and_keeps_its_filter():
     query = ask("why did support chat calls double last week?")
     assert (query.kind, query.scenario, query.filters) == ("change", None, {"feature": ("support-chat",)})
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("we need the bill down to $3,000 a month. where do we start?", "3000"),
+        ("we may not go above $5k a month, what should we cut?", "5000"),
+        ("how do we keep support chat below $400 a month", "400"),
+        ("we're at 4k a month, need to be at 3k. what do we change", "3000"),
+    ],
+)
+def test_a_level_or_a_ceiling_on_spend_is_a_plans_monthly_target(text, level):
+    query = ask(text)
+    assert (query.kind, query.target, query.budget_usd) == ("plan", Target(per="month", level_usd=level), None)
+
+
+def test_an_amount_to_take_off_is_no_level():
+    assert ask("how can we save $500 a month").target == Target(usd="500", per="month")
+    assert ask("what will we spend this month, budget is 9k").budget_usd == "9000"

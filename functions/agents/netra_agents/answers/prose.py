@@ -121,12 +121,20 @@ def _plan(report):
             + f"); the largest saves {dollars(top['savings_usd'])}: {_title(top)}."
         )
         if report.get("meets_target") is not None:
-            asked = (
-                f"{report['target_reduction_pct']:g}%"
-                if report.get("target_reduction_pct")
-                else dollars(report["target_usd"]) + (" a month" if report.get("target_per") == "month" else "")
-            )
-            text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
+            month = " a month" if report.get("target_per") == "month" else ""
+            if report.get("target_level_usd"):
+                level = f"spend down to {dollars(report['target_level_usd'])}{month}"
+                text += f" That {'brings' if report['meets_target'] else 'falls short of bringing'} {level}."
+            else:
+                asked = (
+                    f"{report['target_reduction_pct']:g}%"
+                    if report.get("target_reduction_pct")
+                    else dollars(report["target_usd"]) + month
+                )
+                text += f" That {'meets' if report['meets_target'] else 'falls short of'} the {asked} target."
+            count = report.get("recommendations_to_target")
+            if report["meets_target"] and count and count < len(recs):
+                text += f" The first {plural(count, 'change')} reach it."
     latency = [f["finding"] for f in report["latency_findings"][:2]]  # the optimizer quotes its names
     return [*_lead(report), text, " ".join(latency)]
 

@@ -217,6 +217,7 @@ class Reading:
     top_n: int | None = None
     percent: float | None = None
     money: str | None = None
+    level: str | None = None  # the amount is a level to bring spend down to ("down to $3k a month")
     monthly: bool = False  # the amount is a month's ("save $500 a month")
     budget_word: bool = False
     target_word: bool = False
@@ -378,6 +379,7 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None,
         reading.metric = signals.metric(m.group(1)) or reading.metric
     reading.percent = signals.percent(masked)
     reading.money = signals.money(masked)
+    reading.level = signals.level(masked)
     reading.monthly = bool(signals.MONTHLY.search(masked))
     reading.budget_word = bool(signals.BUDGET.search(masked))
     reading.target_word = bool(signals.TARGET.search(masked))
@@ -640,9 +642,16 @@ def follows(reading: Reading) -> bool:
 
 def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
     """(target, budget) from the percent and dollar amount stated: a dollar amount is a
-    budget when the question says budget (or asks a forecast), else a savings target."""
+    budget when the question says budget (or asks a forecast), a level to bring spend down to
+    when a plan says so ("down to $3,000 a month"), else a savings target."""
     target = None
-    if reading.percent is not None and (reading.target_word or kind in ("plan", "what_if")):
+    ceiling = reading.level or (reading.money if reading.budget_word else None)
+    if kind == "plan" and reading.percent is None and ceiling is not None:
+        # A plan under a level or a ceiling ("down to $3k a month", "we may not go above $5k") saves
+        # what spend runs above it: a month's unless the question sets it over a period of its own.
+        said_period = any(f.period is not None for f in reading.periods)
+        target = Target(level_usd=ceiling, per="month" if reading.monthly or not said_period else None)
+    elif reading.percent is not None and (reading.target_word or kind in ("plan", "what_if")):
         target = Target(pct=reading.percent)
     elif (
         reading.money is not None
@@ -652,6 +661,8 @@ def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
     ):
         target = Target(usd=reading.money, per="month" if reading.monthly else None)
     budget = reading.money if reading.money is not None and (reading.budget_word or kind == "forecast") else None
+    if target is not None and target.level_usd is not None:
+        budget = None  # the ceiling is the plan's target
     return target, budget
 
 

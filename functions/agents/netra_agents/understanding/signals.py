@@ -176,13 +176,22 @@ MONEY = re.compile(
 # An amount per month: "$500 a month", "2k per month", "$3k/month", "monthly savings of $400".
 MONTHLY = re.compile(r"\b(?:a|per|each|every)\s+month\b|/\s*mo(?:nth)?\b|\bmonthly\b")
 BUDGET = re.compile(
-    r"\b(budget\w*|stay\s+(?:under|within|below)|go\s+over|exceed\w*|cap|limit|run\s+out|"
+    r"\b(budget\w*|stay\s+(?:under|within|below)|go\s+(?:over|above)|exceed\w*|cap|limit|run\s+out|"
     r"we\s+have|allowance|afford)\b"
 )
 TARGET = re.compile(
     r"\b(save|saving|savings|cut|reduce|trim|lower|shave|target|"
     r"(?:get|bring|need|want)\s+(?:\w+\s+){0,2}?down)\b"
 )  # "get costs down 40%", not "went down 40%"
+
+
+# A level to bring spend down to, said just before its amount: "down to $3,000 a month", "get the
+# bill under 2k/mo", "at most $800 a month".
+LEVEL = re.compile(
+    r"\b(?:down\s+to|(?:get|bring|keep|push|drive)\s+(?:\w+\s+){0,3}?(?:to|under|below|beneath)|under|below|beneath|"
+    r"at\s+most|no\s+more\s+than|max(?:imum)?\s+of|less\s+than|(?:need|needs|want|have)\s+to\s+(?:be|land|come\s+in)\s+at)"
+    r"\s+(?:about\s+|around\s+|roughly\s+|~\s*)?"
+)
 
 
 _UNIT_COST = re.compile(r"\b(?:per|a|each|every)\s+(?:call|request|token|1k\s+tokens|million\s+tokens)s?\b")
@@ -252,13 +261,22 @@ def percent(text: str) -> float | None:
 
 def money(text: str) -> str | None:
     """The first dollar amount, as a decimal string ("$5k" -> "5000", "$1,200.50" -> "1200.5")."""
-    for m in MONEY.finditer(text):
-        digits, suffix = next(((m.group(i), m.group(i + 1)) for i in (1, 3, 5) if m.group(i)), (None, None))
-        try:
-            value = Decimal(digits.replace(",", ""))
-        except (InvalidOperation, AttributeError):
-            continue
-        value *= {"k": 1000, "m": 1000000}.get(suffix or "", 1)
-        if 0 < value < Decimal("1e12"):
-            return format(value.normalize(), "f")
+    return next((amount for m in MONEY.finditer(text) if (amount := _amount(m)) is not None), None)
+
+
+def level(text: str) -> str | None:
+    """The amount a level phrase sets spend to ("down to $3k a month" -> "3000"), else None."""
+    for m in LEVEL.finditer(text):
+        if (found := MONEY.match(text, m.end())) and (amount := _amount(found)) is not None:
+            return amount
     return None
+
+
+def _amount(m: re.Match) -> str | None:
+    digits, suffix = next(((m.group(i), m.group(i + 1)) for i in (1, 3, 5) if m.group(i)), (None, None))
+    try:
+        value = Decimal(digits.replace(",", ""))
+    except (InvalidOperation, AttributeError):
+        return None
+    value *= {"k": 1000, "m": 1000000}.get(suffix or "", 1)
+    return format(value.normalize(), "f") if 0 < value < Decimal("1e12") else None
