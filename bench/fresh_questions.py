@@ -10,8 +10,11 @@ makes is written down, and none is taken from the parser:
   lists as `acceptable`.
 - Periods (today 2026-12-07, a Monday; ends exclusive): rolling windows end with today
   (`last_7_days`: Dec 1 to Dec 8); weeks start on Monday; `range:A..B` includes B;
-  `default` (no period said) states nothing. A forecast's period is the time forecast, which
-  `Query` does not hold: not scored.
+  `default` (no period said) states nothing. A forecast's period is the time forecast: its
+  `horizon` (`this_month`, "where December ends up", and `default`
+  are the month end, no horizon).
+- Plan targets and forecast budgets (the extension files): `{pct}`, `{usd, per}` and
+  `{level_usd, per}` are `Target`'s pct, usd and level_usd with `per`; `budget_usd` as stated.
 - Metrics: cost is `spend`; input, output and all tokens are `tokens`; every latency
   statistic is `latency`; calls and error rate as named. Stated only where the writer set one.
 - Scenarios: `switch_model` is `move_model`, `cache` and `batch` as named; `cap_output` and
@@ -123,6 +126,12 @@ def stated(expect: dict) -> dict:
     fields: dict = {}
     if kind != "forecast" and (when := period(expect.get("period"))):
         fields["period"] = when
+    if kind == "forecast" and expect.get("period") not in (None, "default", "this_month"):
+        fields["horizon"] = period(expect["period"])
+    if kind == "plan" and (target := expect.get("target")):
+        fields["target"] = _target(target.get("pct"), target.get("usd"), target.get("level_usd"), target.get("per"))
+    if kind == "forecast" and expect.get("budget_usd") is not None:
+        fields["budget_usd"] = _decimal(expect["budget_usd"])
     if kind == "change" and expect.get("comparison") == "previous":  # the same length just before
         if isinstance(fields.get("period"), tuple) and isinstance(fields["period"][0], dt.date):
             start, end = fields["period"]
@@ -145,8 +154,26 @@ def stated(expect: dict) -> dict:
     return fields
 
 
+def _decimal(value) -> str:
+    from decimal import Decimal
+
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _target(pct, usd, level, per) -> tuple:
+    if pct is not None:
+        return ("pct", float(pct))
+    if level is not None:
+        return ("level", _decimal(level), per)
+    return ("usd", _decimal(usd), per)
+
+
 def observed(query) -> dict:
+    target = query.target
     return {
+        "horizon": (query.horizon.start, query.horizon.end) if query.horizon else None,
+        "target": _target(target.pct, target.usd, target.level_usd, target.per) if target else None,
+        "budget_usd": query.budget_usd,
         "period": (query.period.start, query.period.end),
         "comparison": (query.comparison.start, query.comparison.end) if query.comparison else None,
         "dimensions": tuple(query.dimensions),

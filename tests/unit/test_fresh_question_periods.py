@@ -39,7 +39,14 @@ def test_last_quarter_crosses_a_year():
 
 
 def test_only_what_the_writer_stated_is_scored():
-    assert stated({"kind": "forecast", "period": "month:2027-01"}) == {}  # the forecast horizon: not in Query
+    # A forecast's period is its horizon; the month end ("this_month") and no period are no horizon.
+    assert stated({"kind": "forecast", "period": "month:2027-01"}) == {
+        "horizon": (dt.date(2027, 1, 1), dt.date(2027, 2, 1))
+    }
+    assert stated({"kind": "forecast", "period": "this_month"}) == stated({"kind": "forecast"}) == {}
+    assert stated({"kind": "plan", "target": {"level_usd": 3000, "per": "month"}}) == {
+        "target": ("level", "3000", "month")
+    }
     assert stated(
         {"kind": "breakdown", "metric": "latency_p95", "filters": {"feature": ["b", "a"]}, "period": "default"}
     ) == {"metric": "latency", "filters": {"feature": ("a", "b")}}

@@ -219,12 +219,12 @@ const NetraReport = (() => {
     else if (kind === "what_if") parts.push(`What if: ${scenarioWords(q.scenario || report.scenario) || "scenario"}`);
     else if (kind === "plan") parts.push("Savings plan");
     else if (kind === "latency") parts.push(dims.length ? `Latency by ${dims.join(", ")}` : "Latency");
-    else if (kind === "forecast") parts.push("Forecast");
+    else if (kind === "forecast") parts.push(q.horizon ? `Forecast of ${periodWords(q.horizon)}` : "Forecast");
     else if (kind === "overview") parts.push("Overview");
     else if (kind === "guidance") parts.push("Getting started");
     else if (kind === "clarify") return "";  // nothing was understood yet: the question back says so
     const period = q.period || report.period;
-    if (period && kind !== "guidance") parts.push(periodWords(period));
+    if (period && kind !== "guidance" && !(kind === "forecast" && q.horizon)) parts.push(periodWords(period));
     if (q.comparison) parts.push(`vs ${periodWords(q.comparison)}`);
     // A name one would type as is reads as a name; any other (spaces, a sentence) is quoted, so a
     // name in the data never reads as Netra's own words.
@@ -459,7 +459,29 @@ const NetraReport = (() => {
     }
   }
 
+  // A forecast of days still to come ("next month", "Q1 next year"): the horizon's total and its months.
+  function renderForecastAhead(box, r) {
+    const h = r.horizon;
+    const when = h.label || span(h.from, h.to);
+    const projected = known(r.projected_horizon_usd) ? usd(r.projected_horizon_usd) : "no projection yet";
+    const hasBudget = known(r.budget_usd);
+    box.append(el("p", { class: "figures" }, `Projected ${when}: ${projected}` +
+      (hasBudget ? (r.run_out_date ? `; the ${usd(r.budget_usd)} budget runs out on ${day(r.run_out_date)}.` : `; the ${usd(r.budget_usd)} budget lasts through ${when}.`) : ".")));
+    box.append(table("Forecast", [["Figure"], ["Value", true]], [
+      [`Projected ${when} (${h.days} days)`, projected],
+      ...list(r.horizon_months).map((m) => [`Projected ${m.month}`, usd(m.projected_usd)]),
+      ["Month to date", usd(r.month_to_date_usd)],
+      ["Backtest error", known(r.backtest_error_pct) ? `±${pct(r.backtest_error_pct)}` : "not enough history"],
+      ...(hasBudget ? [["Budget", usd(r.budget_usd)], ["Run-out date", r.run_out_date ? day(r.run_out_date) : `lasts through ${when}`]] : []),
+    ]));
+    if (r.method) box.append(el("p", { class: "method" }, el("strong", {}, "Method: "), String(r.method)));
+    if (list(r.horizon_months).length > 1) {
+      box.append(barChart("Projected cost by month", list(r.horizon_months).map((m) => ({ label: m.month, value: m.projected_usd }))));
+    }
+  }
+
   function renderForecast(box, r) {
+    if (r.horizon) return renderForecastAhead(box, r);
     const hasBudget = known(r.budget_usd);
     const lasts = hasBudget && !r.run_out_date;
     const projected = known(r.projected_month_usd) ? usd(r.projected_month_usd) : "no projection yet";

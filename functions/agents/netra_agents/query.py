@@ -159,9 +159,11 @@ class Query:
     budget_usd: str | None = None
     scenario: Scenario | None = None
     top_n: int | None = None  # rows to show in a breakdown (None: the answer's default)
+    # forecast: the days still to come it projects ("next month", "Q1 next year"); None: the month end
+    horizon: Period | None = None
     unresolved: tuple[Unresolved, ...] = ()
     # field -> Source, for kind, period, comparison, dimensions, filters, metric, top_n, target,
-    # budget_usd and scenario
+    # budget_usd, scenario and horizon
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
     # False: the parser found no kind signal, so an LLM was (or, with none, would have been) asked
     confident: bool = True
@@ -179,6 +181,7 @@ class Query:
             "budget_usd": self.budget_usd,
             "scenario": self.scenario.to_json() if self.scenario else None,
             "top_n": self.top_n,
+            "horizon": self.horizon.to_json() if self.horizon else None,
             "unresolved": [u.to_json() for u in self.unresolved],
             "sources": dict(self.sources),
             "confident": self.confident,
@@ -201,6 +204,7 @@ class Query:
             budget_usd=body.get("budget_usd"),
             scenario=Scenario(**scenario) if scenario else None,
             top_n=body.get("top_n"),
+            horizon=Period.from_json(body["horizon"]) if body.get("horizon") else None,
             unresolved=tuple(
                 Unresolved(u["dimension"], u["text"], tuple(u.get("closest") or ()))
                 for u in body.get("unresolved") or ()

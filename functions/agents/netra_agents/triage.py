@@ -97,13 +97,14 @@ def describe(query: Query) -> str:
         "change": f"change in {query.metric.replace('_', ' ')}",
         "what_if": "what-if",
         "latency": "latency",
-        "forecast": "forecast",
+        "forecast": f"forecast of {query.horizon.label}" if query.horizon else "forecast",
         "overview": "overview",
         "guidance": "guidance",
         "clarify": "a question back" + (f" ({query.clarify.reason.replace('_', ' ')})" if query.clarify else ""),
     }[query.kind]
     parts = [what + (f" by {' and '.join(query.dimensions)}" if query.dimensions else "")]
-    parts.append(query.period.label or f"{query.period.start} to {query.period.end}")
+    if not query.horizon:  # a forecast of days to come reads the past, but was asked about the future
+        parts.append(query.period.label or f"{query.period.start} to {query.period.end}")
     if query.comparison:
         parts.append(f"against {query.comparison.label or query.comparison.start}")
     # A name one would type as is reads as a name; any other (spaces, a sentence) is quoted, so a

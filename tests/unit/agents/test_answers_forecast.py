@@ -44,3 +44,21 @@ def test_too_little_history_says_so_instead_of_guessing():
     answer = forecast(history(dt.date(2026, 11, 21)), TODAY)
     assert answer["projected_month_usd"] is None and answer["backtest_error_pct"] is None
     assert len(answer["warnings"]) == 2 and answer["month_to_date_usd"] == "30"  # 3 + 3 + 10 + 10 + today's 4
+
+
+def test_a_horizon_still_to_come_is_projected_day_by_day_with_the_weekly_rhythm():
+    # January 2027: 21 weekdays x $10 + 10 weekend days x $3 = 240. Q1 2027: January 240; February
+    # 20 weekdays + 8 weekend days = 224; March 23 weekdays + 8 weekend days = 254; in all 718.
+    january = forecast(history(dt.date(2026, 10, 14)), TODAY, None, {"from": "2027-01-01", "to": "2027-02-01"})
+    assert (january["projected_horizon_usd"], january["horizon"]["days"]) == ("240", 31)
+    quarter = forecast(
+        history(dt.date(2026, 10, 14)), TODAY, "500", {"from": "2027-01-01", "to": "2027-04-01", "label": "Q1 2027"}
+    )
+    assert quarter["projected_horizon_usd"] == "718"
+    assert [m["projected_usd"] for m in quarter["horizon_months"]] == ["240", "224", "254"]
+    # $500 of the quarter: 464 by Feb 28 (240 + 224); Mar 1 is a Monday: 474, 484, 494, 504 on Thu Mar 4.
+    assert quarter["run_out_date"] == "2027-03-04"
+    assert any("run rate, not a prediction" in w for w in quarter["warnings"])
+    # A horizon that starts today projects from tomorrow: the rest of November is Thu 26 .. Mon 30.
+    rest = forecast(history(dt.date(2026, 10, 14)), TODAY, None, {"from": "2026-11-25", "to": "2026-12-01"})
+    assert (rest["projected_horizon_usd"], rest["horizon"]["from"]) == ("36", "2026-11-26")

@@ -134,3 +134,22 @@ def test_a_what_if_that_grows_traffic_says_what_it_adds_and_one_that_stops_a_fea
     assert "Turning off “chat” would save $5.25" in off, off
     cached = said(Scenario("cache", mode="prompt"))
     assert cached.count("Turning on prompt caching for every feature") == 1, cached
+
+
+def test_a_forecast_of_a_month_to_come_is_schema_valid_and_says_that_month():
+    import dataclasses
+    import datetime as dt
+
+    from shared_lib.contracts import report_errors
+
+    from netra_agents.query import Period
+
+    january = Period(dt.date(2027, 1, 1), dt.date(2027, 2, 1), "January 2027")
+    query = dataclasses.replace(QUERIES["forecast"], horizon=january, budget_usd="40")
+    report = compose("what will january cost?", query.to_json(), data_for("forecast"), None, {})
+    report["narrative"] = template(report)
+    assert report_errors(report) == [], report_errors(report)
+    # The fixtures' history is $1.50 a day: 31 days x 1.5 = 46.5, past the $40 budget on day 27.
+    assert (report["projected_horizon_usd"], report["run_out_date"]) == ("46.5", "2027-01-27")
+    assert "January 2027 (31 days) would cost about $46.50" in report["narrative"]
+    assert "Your $40.00 budget runs out on Jan 27, 2027." in report["narrative"]

@@ -747,3 +747,47 @@ def test_a_level_or_a_ceiling_on_spend_is_a_plans_monthly_target(text, level):
 def test_an_amount_to_take_off_is_no_level():
     assert ask("how can we save $500 a month").target == Target(usd="500", per="month")
     assert ask("what will we spend this month, budget is 9k").budget_usd == "9000"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        ("what will january cost us?", "2027-01-01", "2027-02-01", "January 2027"),  # this year's has passed
+        ("what will we spend next month", "2026-12-01", "2027-01-01", "December 2026"),
+        ("forecast for Q1 next year", "2027-01-01", "2027-04-01", "Q1 2027"),
+        ("projected spend for the next 30 days", "2026-11-28", "2026-12-28", "the next 30 days"),
+        ("where will the rest of the month land", "2026-11-28", "2026-12-01", "the rest of this month"),
+        ("how much will we spend in 2027", "2027-01-01", "2028-01-01", "2027"),
+        ("what's february 2027 looking like", "2027-02-01", "2027-03-01", "February 2027"),
+    ],
+)
+def test_a_forecast_projects_the_days_still_to_come_it_names(text, start, end, label):
+    query = ask(text)
+    assert (query.kind, query.horizon) == (
+        "forecast",
+        Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end), label),
+    )
+    assert query.period.end <= TODAY + dt.timedelta(days=1)  # the usage read is the past's
+
+
+def test_a_month_named_in_a_question_about_the_past_stays_in_the_past():
+    query = ask("what did we spend in january")
+    assert (query.horizon, days(query.period)) == (None, ("2026-01-01", "2026-02-01"))
+    assert ask("where will this month end up").horizon is None  # the month end, as before
+    assert days(ask("spend on february 2025").period) == ("2025-02-01", "2025-03-01")  # no "Feb 20"
+
+
+def test_a_follow_up_moves_a_forecasts_horizon_and_keeps_it_when_the_filter_drops():
+    january = ask("what's support chat gonna cost in january")
+    february = ask("and feb?", previous=january)
+    assert (february.kind, february.horizon.label, february.filters) == (
+        "forecast",
+        "February 2027",
+        {"feature": ("support-chat",)},
+    )
+    rest = ask("forecast for the rest of november on anthropic")
+    assert days(rest.horizon) == ("2026-11-28", "2026-12-01")
+    overall = ask("and overall?", previous=rest)
+    assert (overall.horizon, overall.filters) == (rest.horizon, {})
+    october = ask("spend by feature in october")
+    assert days(ask("and september?", previous=october).period) == ("2026-09-01", "2026-10-01")

@@ -55,7 +55,10 @@ def answer(query: dict, data: dict, found: dict | None, plans: dict) -> dict:
         }
     if kind == "forecast":
         budget = query.get("budget_usd") or data.get("stored_budget_usd")
-        result = forecast(data.get("history_daily", []), dt.date.fromisoformat(data["today"]), budget)
+        horizon = query.get("horizon")
+        if horizon is not None:  # a budget the question states is the horizon's; a stored one is the month's
+            budget = query.get("budget_usd")
+        result = forecast(data.get("history_daily", []), dt.date.fromisoformat(data["today"]), budget, horizon)
         return {**result, "warnings": result.pop("warnings"), "next_steps": []}
     if kind == "overview":
         result = overview(by["feature"], found)

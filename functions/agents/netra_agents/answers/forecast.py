@@ -8,6 +8,11 @@ day is not over until it ends). The backtest replays the method at every 7th day
 org's own history that has 14 days before and 7 after, and averages the error of the
 7-day total, in percent. With a budget, the run-out date is the first day the month's
 spend (actual, then forecast) passes it; None when it lasts the month.
+
+A horizon (days still to come: "next month", "Q1 next year", "the next 30 days") is projected
+day by day with the same model, so its total is the level times each weekday's factor over
+its days; a budget the question states is then the horizon's, and runs out on the first of
+its days the cumulative forecast passes it.
 """
 
 from __future__ import annotations
@@ -64,8 +69,9 @@ def backtest(history: dict[dt.date, Decimal], today: dt.date) -> float | None:
     return round(float(statistics.mean(errors) * 100), 1) if errors else None
 
 
-def forecast(daily: list[dict], today: dt.date, budget_usd: str | None = None) -> dict:
-    """`daily`: analytics' day points ({bucket, cost_usd}) up to today included."""
+def forecast(daily: list[dict], today: dt.date, budget_usd: str | None = None, horizon: dict | None = None) -> dict:
+    """`daily`: analytics' day points ({bucket, cost_usd}) up to today included; `horizon`:
+    a period ({from, to, label}, `to` exclusive) of days still to come, or None."""
     history = {dt.date.fromisoformat(p["bucket"][:10]): Decimal(p["cost_usd"]) for p in daily}
     month_start = today.replace(day=1)
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
@@ -98,9 +104,45 @@ def forecast(daily: list[dict], today: dt.date, budget_usd: str | None = None) -
     }
     if answer["backtest_error_pct"] is None:
         warnings.append("Not enough history (14 days before a week of actuals) to backtest the forecast.")
+    if horizon is not None:
+        answer.update(_ahead(predict, horizon, today, budget_usd, warnings))
+        return answer
     if budget_usd is not None:
         answer["budget_usd"] = budget_usd
         answer["run_out_date"] = _run_out(Decimal(budget_usd), history, month_start, today, daily_forecast)
+    return answer
+
+
+def _ahead(predict, horizon: dict, today: dt.date, budget_usd: str | None, warnings: list[str]) -> dict:
+    """The horizon's projection: its total, each calendar month's part, and the budget's run-out day."""
+    start = max(dt.date.fromisoformat(horizon["from"]), today + dt.timedelta(days=1))
+    end = dt.date.fromisoformat(horizon["to"])
+    days = [start + dt.timedelta(days=i) for i in range(max(0, (end - start).days))]
+    shown = {"from": start.isoformat(), "to": end.isoformat(), "days": len(days), "label": horizon.get("label", "")}
+    answer = {"horizon": shown, "projected_horizon_usd": None, "horizon_months": []}
+    if budget_usd is not None:
+        answer.update(budget_usd=budget_usd, run_out_date=None)
+    if predict is None or not days:
+        return answer
+    values = [(d, predict(d)) for d in days]
+    months: dict[str, Decimal] = {}
+    for d, v in values:
+        months[f"{d:%Y-%m}"] = months.get(f"{d:%Y-%m}", ZERO) + v
+    answer["projected_horizon_usd"] = _money(sum((v for _, v in values), ZERO))
+    answer["horizon_months"] = [{"month": m, "projected_usd": _money(v)} for m, v in months.items()]
+    if budget_usd is not None:
+        spent = ZERO
+        for d, v in values:
+            spent += v
+            if spent > Decimal(budget_usd):
+                answer["run_out_date"] = d.isoformat()
+                break
+    if (start - today).days > 31 or len(days) > 31:
+        warnings.append(
+            f"{horizon.get('label') or 'The horizon'} is projected at the daily level of the last {WINDOW} days with "
+            "its weekly rhythm: growth, launches and seasons beyond the week are not modelled, so treat it as a run "
+            "rate, not a prediction."
+        )
     return answer
 
 

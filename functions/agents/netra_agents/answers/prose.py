@@ -332,6 +332,8 @@ def _latency(report):
 
 
 def _forecast(report):
+    if report.get("horizon"):
+        return _forecast_ahead(report)
     month = dt.date.fromisoformat(report["today"]).strftime("%B %Y")
     text = f"In {month} you have spent {dollars(report['month_to_date_usd'])} so far."
     if report["projected_month_usd"] is not None:
@@ -350,6 +352,42 @@ def _forecast(report):
             f"Your {dollars(report['budget_usd'])} budget runs out on {_date(report['run_out_date'])}."
             if report["run_out_date"]
             else f"Your {dollars(report['budget_usd'])} budget lasts the month."
+        )
+    return [*_lead(report), text, budget]
+
+
+def _year_if_not(iso: str, today: str) -> str:
+    return "" if iso[:4] == today[:4] else f", {iso[:4]}"
+
+
+def _forecast_ahead(report):
+    horizon = report["horizon"]
+    when = horizon["label"] or f"{_date(horizon['from'])} to {_date(horizon['to'])}"
+    if report["projected_horizon_usd"] is None:
+        return [*_lead(report), f"Netra cannot project {when} yet: {report['warnings'][0]}"]
+    error = (
+        f"; its backtested error on your history is {percent(report['backtest_error_pct'])} over a week"
+        if report["backtest_error_pct"] is not None
+        else ""
+    )
+    text = (
+        f"At the pace of the last four weeks, {when} ({plural(horizon['days'], 'day')}) would cost about "
+        f"{dollars(report['projected_horizon_usd'])} (a seasonal mean over your daily spend with a weekly rhythm{error})."
+    )
+    months = report.get("horizon_months") or []
+    if len(months) > 1:
+        text += (
+            " By month: "
+            + ", ".join(f"{dt.date.fromisoformat(m['month'] + '-01'):%B} {dollars(m['projected_usd'])}" for m in months)
+            + "."
+        )
+    budget = ""
+    if report.get("budget_usd") is not None:
+        budget = (
+            f"Your {dollars(report['budget_usd'])} budget runs out on {_date(report['run_out_date'])}"
+            f"{_year_if_not(report['run_out_date'], report['today'])}."
+            if report["run_out_date"]
+            else f"Your {dollars(report['budget_usd'])} budget lasts through {when}."
         )
     return [*_lead(report), text, budget]
 

@@ -532,7 +532,16 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
     else:
         kind = take("kind", None, base.kind if base else None, "overview")
     confident = reading.kind is not None or (base is not None and reading.states_anything)
+    if kind in ("overview", "breakdown", "change") and _only_future(reading):
+        kind = take("kind", "forecast", None, None)  # days that have not happened: only a forecast tells them
 
+    forecasts = kind == "forecast"
+    horizon = take(
+        "horizon",
+        _horizon(reading, today) if forecasts else None,
+        base.horizon if forecasts and base is not None and base.kind == "forecast" else None,
+        None,
+    )
     period, comparison = _periods(reading, today, base, kind)
     period = take("period", period, base.period if base else None, default_period(today))
     if kind == "change":
@@ -624,6 +633,7 @@ def settle(reading: Reading, today: dt.date, previous: Query | None) -> Query:
         budget_usd=budget,
         scenario=scenario,
         top_n=top_n,
+        horizon=horizon,
         unresolved=tuple(reading.unresolved),
         sources=sources,
         confident=confident,
@@ -666,9 +676,34 @@ def _amounts(reading: Reading, kind: str) -> tuple[Target | None, str | None]:
     return target, budget
 
 
+def _only_future(reading: Reading) -> bool:
+    """The text names days still to come and no usage that happened."""
+    said = [f for f in reading.periods if f.period is not None]
+    return bool(said) and all(f.relation == "future" for f in said)
+
+
+def _horizon(reading: Reading, today: dt.date) -> Period | None:
+    """The days a forecast projects, as the text states them: days still to come ("next
+    month", "Q1 next year", "the next 30 days"), or a month or quarter named without a year
+    whose date this year has passed ("January" in December); None: the month end."""
+    for found in reading.periods:
+        if found.relation == "future":
+            return found.period
+        if (ahead := periods.next_occurrence(found, today)) is not None:
+            return ahead
+    return None
+
+
 def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) -> tuple[Period | None, Period | None]:
-    """(period, comparison) as the text states them; None where it does not."""
-    named = [f for f in reading.periods if f.period is not None]
+    """(period, comparison) as the text states them; None where it does not. Days still to
+    come are no period of usage (a forecast holds them as its horizon)."""
+    named = [
+        f
+        for f in reading.periods
+        if f.period is not None
+        and f.relation != "future"
+        and not (kind == "forecast" and periods.next_occurrence(f, today) is not None)
+    ]
     relative = [f for f in reading.periods if f.period is None]
     if kind == "change" and named:
         first = named[0]

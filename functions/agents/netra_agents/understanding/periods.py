@@ -43,7 +43,7 @@ _MONTH = (
 )
 _FULL_MONTH = r"(january|february|march|april|june|july|august|september|october|november|december)"
 _DATE = (
-    rf"(?:{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(20\d\d))?"
+    rf"(?:{_MONTH}\.?\s+(\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:,?\s+(20\d\d))?"
     rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s+(20\d\d))?"
     rf"|(20\d\d)-(\d{{1,2}})-(\d{{1,2}}))"
 )
@@ -54,7 +54,10 @@ _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, 
 class Found:
     """A period named in the question. `relation`: plain; `last` (the calendar one before
     this one, e.g. "last month", which a "vs"/"since" turns into the comparison of "this
-    month"); `before` (relative: "the week before" — `period` is None, `days` its length)."""
+    month"); `before` (relative: "the week before" — `period` is None, `days` its length);
+    `future` (days still to come: "next month", "the next 30 days", "Q1 next year", only a
+    forecast's). `movable`: a month or quarter named without a year, which a forecast reads
+    as the next one when this year's has passed ("January" in December)."""
 
     at: int
     end: int
@@ -62,6 +65,7 @@ class Found:
     relation: str = "plain"
     unit: str | None = None
     days: int | None = None
+    movable: bool = False
 
 
 def number(word: str) -> int:
@@ -158,6 +162,24 @@ def _day_label(day: dt.date) -> str:
 
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
+    # Days still to come (a forecast's horizon), before the patterns that read the same words as past.
+    ("next_named", re.compile(rf"\b(?:q([1-4])|{_MONTH})\s+(?:of\s+)?next\s+year\b")),
+    (
+        "next_n",
+        re.compile(
+            rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:next|coming|upcoming)\s+{_N}\s+(days?|weeks?|months?)\b"
+        ),
+    ),
+    ("next_unit", re.compile(r"\b(?:the\s+)?(?:next|coming|upcoming)\s+(week|month|quarter|year)\b")),
+    ("rest_of", re.compile(r"\b(?:the\s+)?rest\s+of\s+(?:the\s+|this\s+)?(week|month|quarter|year)\b")),
+    ("rest_of_month", re.compile(rf"\b(?:the\s+)?rest\s+of\s+{_MONTH}\b")),
+    # A month alone as a whole message that moves on from the last answer ("and feb?", "what about march")
+    (
+        "month_alone",
+        re.compile(
+            rf"^\s*(?:ok\s+|okay\s+|so\s+)?(?:and|what\s+about|how\s+about)\s+(?:in\s+|for\s+)?{_MONTH}\.?\s*\??\s*$"
+        ),
+    ),
     ("range", re.compile(rf"\b(?:from\s+|between\s+)?{_DATE}\s*(?:to|until|till|through|thru|-|–|and)\s*{_DATE}")),
     ("since_date", re.compile(rf"\b(?:since|from|after|starting)\s+{_DATE}")),
     ("since_last", re.compile(r"\bsince\s+(?:the\s+)?(?:last|previous|prior)\s+(week|month|quarter|year)\b")),
@@ -215,6 +237,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("today", re.compile(r"\btoday\b")),
     ("quarter", re.compile(r"\bq([1-4])(?:\s+(20\d\d))?\b")),
     ("month", re.compile(rf"\b(?:(?:in|during|for|of|since)\s+{_MONTH}|{_FULL_MONTH})(?:\s+(20\d\d))?\b")),
+    ("year", re.compile(r"\b(?:in|for|during|of|across)\s+(?:all\s+of\s+|the\s+whole\s+of\s+)?(20\d\d)\b")),
     # A short month name set against another ("nov vs oct", "compare aug to oct"): alone, "may"
     # or "mar" is a word, so only as a pair (two periods, read by `find`).
     (
@@ -332,11 +355,78 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
     if kind == "today":
         return Found(at, end, calendar("day", today), unit="day")
     if kind == "quarter":
-        return Found(at, end, quarter_period(int(g[0]), g[1], today))
+        return _named(at, end, quarter_period(int(g[0]), g[1], today), g[1], today)
     if kind == "month":
         name = g[0] or g[1]
-        return Found(at, end, month_period(name, g[2], today))
+        return _named(at, end, month_period(name, g[2], today), g[2], today)
+    if kind == "rest_of_month":
+        month = month_period(g[0], None, today)
+        if month.start <= today < month.end:
+            return Found(
+                at, end, Period(today + one, upcoming("month", today, 0).end, f"the rest of {month.label}"), "future"
+            )
+        return _named(at, end, month, None, today)
+    if kind == "month_alone":
+        return _named(at, end, month_period(g[0], None, today), None, today)
+    if kind == "year":
+        year = int(g[0])
+        if year > today.year:
+            return Found(at, end, Period(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), str(year)), "future", "year")
+        back = today.year - year
+        return Found(at, end, calendar("year", today, back) if back else calendar("year", today), unit="year")
+    if kind == "next_named":
+        year = str(today.year + 1)
+        named = quarter_period(int(g[0]), year, today) if g[0] else month_period(g[1], year, today)
+        return _named(at, end, named, year, today)
+    if kind == "next_n":
+        count, unit = number(g[0]), g[1].rstrip("s")
+        days = max(1, min(count * _UNIT_DAYS[unit], 731))
+        ahead = Period(today + one, today + one + dt.timedelta(days=days), f"the next {count} {g[1]}")
+        return Found(at, end, ahead, "future")
+    if kind == "next_unit":
+        return Found(at, end, upcoming(g[0], today), "future", g[0])
+    if kind == "rest_of":
+        whole = upcoming(g[0], today, 0)
+        return Found(at, end, Period(today + one, whole.end, f"the rest of this {g[0]}"), "future", g[0])
     raise AssertionError(kind)
+
+
+def upcoming(unit: str, today: dt.date, ahead: int = 1) -> Period:
+    """The whole calendar week/month/quarter/year `ahead` units after the current one (0: the
+    current one, to its end)."""
+    if unit == "week":
+        start = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7 * ahead)
+        return Period(start, start + dt.timedelta(days=7), "next week" if ahead == 1 else f"the week of {start:%b %-d}")
+    if unit == "year":
+        start = dt.date(today.year + ahead, 1, 1)
+        return Period(start, dt.date(start.year + 1, 1, 1), str(start.year))
+    size = 3 if unit == "quarter" else 1
+    index = today.year * 12 + (today.month - 1) // size * size + size * ahead
+    start, after = dt.date(index // 12, index % 12 + 1, 1), index + size
+    end = dt.date(after // 12, after % 12 + 1, 1)
+    label = f"Q{(start.month - 1) // 3 + 1} {start.year}" if unit == "quarter" else start.strftime("%B %Y")
+    return Period(start, end, label)
+
+
+def _named(at: int, end: int, period: Period, year: str | None, today: dt.date) -> Found:
+    """A named month or quarter: still to come when its year puts it after today (whole, not
+    cut at today), movable when no year was said."""
+    if period.start > today:
+        months = 3 if period.label.startswith("Q") else 1
+        index = period.start.year * 12 + period.start.month - 1 + months
+        whole = Period(period.start, dt.date(index // 12, index % 12 + 1, 1), period.label)
+        return Found(at, end, whole, "future")
+    return Found(at, end, period, movable=year is None)
+
+
+def next_occurrence(found: Found, today: dt.date) -> Period | None:
+    """A movable month or quarter that has passed this year, a year on ("January" in December
+    is January next year); None when it has not passed."""
+    period = found.period
+    if not found.movable or period is None or period.end > today:
+        return None
+    start, end = period.start.replace(year=period.start.year + 1), period.end.replace(year=period.end.year + 1)
+    return Period(start, end, f"{period.label.split()[0]} {start.year}")
 
 
 def same_period(period: Period, unit: str | None) -> Period:
