@@ -36,6 +36,8 @@ import yaml
 
 FRESH = Path(__file__).resolve().parents[1] / "tests" / "unit" / "agents" / "understanding_fresh"
 TODAY = dt.date(2026, 12, 7)
+# Spans within a day are read at noon UTC of TODAY (`understand`'s default `now`).
+NOW = dt.datetime(2026, 12, 7, 12)
 KINDS = {"unclear": "clarify"}
 METRICS = {
     "cost": "spend",
@@ -73,9 +75,9 @@ class FreshScore:
 
 
 def period(text: str | None, today: dt.date = TODAY) -> tuple | None:
-    """The writer's period vocabulary as [start, end) dates; None for `default`. Hours
-    (`hours:N`, `range:…T06:00..…T12:00`) are times, which a `Query` of whole days never
-    equals: scored, and wrong until Netra reads hours."""
+    """The writer's period vocabulary as [start, end) dates; None for `default`. Hours:
+    `hours:N` is ("hours", N), `range:…T06:00..…T12:00` naive UTC times (`same` accepts a
+    window of today that stops at now)."""
     if not text or text == "default":
         return None
     text = str(text)
@@ -154,6 +156,33 @@ def stated(expect: dict) -> dict:
     return fields
 
 
+def _span(when) -> tuple:
+    """A query's period in the writer's terms: dates, or naive UTC times for a span within
+    days, and ("hours", N) for the last N hours to now."""
+    if not getattr(when, "timed", False):
+        return when.start, when.end
+    start, end = (t.astimezone(dt.timezone.utc).replace(tzinfo=None) for t in (when.start, when.end))
+    if end == NOW and when.label.startswith("the last"):
+        return ("hours", round((end - start).total_seconds() / 3600))
+    return start, end
+
+
+def _compared(query):
+    if query.comparison is None:
+        return None
+    if query.period.timed and _span(query.period)[0] == "hours" and query.comparison.end == query.period.start:
+        return ("previous", _span(query.period))
+    return _span(query.comparison)
+
+
+def same(field: str, got, want) -> bool:
+    """A field as the writer stated it; a named time of today may stop at now ("this morning so far")."""
+    if got == want:
+        return True
+    timed = isinstance(got, tuple) and len(got) == 2 and all(isinstance(t, dt.datetime) for t in (*got, *want))
+    return field in ("period", "comparison") and timed and got[0] == want[0] and got[1] == NOW < want[1]
+
+
 def _decimal(value) -> str:
     from decimal import Decimal
 
@@ -174,8 +203,8 @@ def observed(query) -> dict:
         "horizon": (query.horizon.start, query.horizon.end) if query.horizon else None,
         "target": _target(target.pct, target.usd, target.level_usd, target.per) if target else None,
         "budget_usd": query.budget_usd,
-        "period": (query.period.start, query.period.end),
-        "comparison": (query.comparison.start, query.comparison.end) if query.comparison else None,
+        "period": _span(query.period),
+        "comparison": _compared(query),
         "dimensions": tuple(query.dimensions),
         "filters": {k: tuple(sorted(v)) for k, v in query.filters.items() if v},
         "metric": query.metric,
@@ -218,5 +247,5 @@ def score(path: Path, parse) -> FreshScore:
         result.confidently_wrong += not right and query.kind not in ("clarify", "guidance")
         want, got = stated(expect), observed(query)
         result.stated += len(want)
-        result.stated_right += sum(got[field] == value for field, value in want.items())
+        result.stated_right += sum(same(field, got[field], value) for field, value in want.items())
     return result

@@ -53,3 +53,18 @@ def test_only_what_the_writer_stated_is_scored():
     assert stated({"kind": "what_if", "scenario": {"type": "switch_model"}, "filters": {"feature": ["x"]}}) == {
         "scenario": "move_model"
     }
+
+
+def test_hours_are_scored_as_the_writer_states_them():
+    from bench.fresh_questions import NOW, TODAY, observed, period, same
+
+    from netra_agents.understanding import understand
+    from netra_agents.understanding.names import OrgNames
+
+    names = OrgNames(("chat",), ("gpt-4o",), ("openai",), ())
+    last = understand("spend in the last 6 hours", today=TODAY, names=names)
+    assert observed(last)["period"] == period("hours:6") == ("hours", 6)
+    morning = understand("what did we spend this morning", today=TODAY, names=names)
+    want = period("range:2026-12-07T06:00..2026-12-07T12:00")
+    assert same("period", observed(morning)["period"], want) and want[1] == NOW
+    assert not same("period", (dt.datetime(2026, 12, 7, 7), NOW), want)

@@ -48,8 +48,9 @@ DEFAULT_DAYS = 30
 
 @dataclasses.dataclass(frozen=True)
 class Period:
-    """Whole UTC days, `start` inclusive, `end` exclusive; `label` is how to say it
-    ("the last 7 days", "this month", "since Nov 3")."""
+    """Whole UTC days (dates), or a span within days (UTC datetimes: "the last 6 hours",
+    "this morning"); `start` inclusive, `end` exclusive; `label` is how to say it ("the last
+    7 days", "this month", "since Nov 3")."""
 
     start: dt.date
     end: dt.date
@@ -59,16 +60,32 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days
 
+    @property
+    def timed(self) -> bool:
+        return isinstance(self.start, dt.datetime)
+
     def to_json(self) -> dict:
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "days": self.days, "label": self.label}
 
     @classmethod
     def from_json(cls, body: dict) -> Period:
-        return cls(dt.date.fromisoformat(body["from"]), dt.date.fromisoformat(body["to"]), body.get("label", ""))
+        return cls(_moment(body["from"]), _moment(body["to"]), body.get("label", ""))
 
     def previous(self) -> Period:
         """The period of equal length just before this one."""
-        return Period(self.start - (self.end - self.start), self.start, f"the {self.days} days before")
+        length = self.end - self.start
+        if self.timed:
+            hours = length.total_seconds() / 3600
+            return Period(self.start - length, self.start, f"the {hours:g} hours before")
+        return Period(self.start - length, self.start, f"the {self.days} days before")
+
+
+def _moment(iso: str) -> dt.date:
+    """A period's bound: a date, or (with a time) a UTC datetime."""
+    if "T" not in iso:
+        return dt.date.fromisoformat(iso)
+    at = dt.datetime.fromisoformat(iso)
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclasses.dataclass(frozen=True)

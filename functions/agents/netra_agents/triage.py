@@ -66,9 +66,11 @@ def triage(task: StepTask, progress: Progress, ctx: TriageContext) -> tuple[Tria
     if previous is not None:
         progress.thinking(f"Reading it as a follow-up to: {describe(previous)}", "follow_up")
     asked: dict = {}
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     query = understand(
         question,
-        today=dt.datetime.now(dt.timezone.utc).date(),
+        today=now.date(),
+        now=now,
         names=names,
         previous=previous,
         llm=_llm(task, progress, ctx, asked) if question.strip() else None,

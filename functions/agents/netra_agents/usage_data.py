@@ -50,7 +50,7 @@ def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[Da
     )
 
     def read(path: str, period: dict, **params) -> dict:
-        window = {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00"}
+        window = {end: _instant(period[end]) for end in ("from", "to")}
         return reads.get(path, {**window, **params}, timeout=120)
 
     data = gather(query, read, progress, today, now=now)
@@ -145,6 +145,11 @@ def gather(query: dict, read: Read, progress: Progress, today: dt.date, now: dt.
     if not calls:
         data["org"] = _extent(read, today)
     return data
+
+
+def _instant(bound: str) -> str:
+    """A period's bound as analytics reads it: a day is its midnight UTC, a time is itself."""
+    return bound if "T" in bound else f"{bound}T00:00:00+00:00"
 
 
 def covered(profile: dict, now: dt.datetime | None) -> dict:

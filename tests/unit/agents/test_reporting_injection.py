@@ -24,7 +24,7 @@ from tests.unit.agents.test_usage_data import Silent
 
 from netra_agents.answers.prose import template
 from netra_agents.optimizer import optimize
-from netra_agents.query import DIMENSIONS, KINDS, METRICS, Scenario, Unresolved
+from netra_agents.query import DIMENSIONS, KINDS, METRICS, Period, Scenario, Unresolved
 from netra_agents.reporting import compose, narrative
 from netra_agents.understanding import OrgNames, understand
 from netra_agents.usage_data import gather
@@ -341,3 +341,34 @@ def test_every_kind_by_every_metric_and_dimension_answers_a_schema_valid_report(
                     report_errors(report),
                 )
                 assert report["narrative"], case
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_over_hours_answers_a_schema_valid_report(kind):
+    """A span within a day ("the last 6 hours", "this morning so far") is read with its times
+    and answers every kind as a schema-valid report that says the span."""
+    now = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.timezone.utc)
+    hours = Period(now - dt.timedelta(hours=6), now, "the last 6 hours")
+    seen = []
+
+    def reading(path, period, **params):
+        seen.append((period["from"], period["to"]))
+        return analytics(path, period, **params)
+
+    for dimension in DIMENSIONS:
+        query = dataclasses.replace(
+            QUERIES.get(kind, QUERIES["overview"]),
+            kind=kind,
+            period=hours,
+            comparison=hours.previous() if kind == "change" else None,
+            dimensions=(dimension,),
+        )
+        data = gather(query.to_json(), reading, Silent(), TODAY, now=now)
+        found = optimize(PROFILE) if kind in ("plan", "what_if", "overview") else None
+        report = compose(f"{kind} in the last 6 hours", query.to_json(), data, found, {})
+        report["narrative"] = template(report)
+        assert report_errors(report) == [], (kind, dimension, report_errors(report))
+        assert kind in ("guidance", "clarify", "forecast") or "the last 6 hours" in report["narrative"], report[
+            "narrative"
+        ]
+    assert ("2026-11-24T03:30:00+00:00", "2026-11-24T09:30:00+00:00") in seen

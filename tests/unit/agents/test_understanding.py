@@ -791,3 +791,41 @@ def test_a_follow_up_moves_a_forecasts_horizon_and_keeps_it_when_the_filter_drop
     assert (overall.horizon, overall.filters) == (rest.horizon, {})
     october = ask("spend by feature in october")
     assert days(ask("and september?", previous=october).period) == ("2026-09-01", "2026-10-01")
+
+
+NOW = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        ("spend in the last 6 hours", "2026-11-27T03:30", "2026-11-27T09:30", "the last 6 hours"),
+        ("errors in the past 48 hrs", "2026-11-25T09:30", "2026-11-27T09:30", "the last 48 hours"),
+        ("calls in the last 24h", "2026-11-26T09:30", "2026-11-27T09:30", "the last 24 hours"),
+        ("what did the last hour cost", "2026-11-27T08:30", "2026-11-27T09:30", "the last hour"),
+        ("what did we spend this morning", "2026-11-27T06:00", "2026-11-27T09:30", "this morning so far"),
+        ("cost yesterday afternoon", "2026-11-26T12:00", "2026-11-26T18:00", "yesterday afternoon"),
+        ("what ran last night", "2026-11-27T00:00", "2026-11-27T06:00", "last night"),
+    ],
+)
+def test_spans_within_a_day_are_read_with_their_times(text, start, end, label):
+    query = understand(text, today=TODAY, names=NAMES, now=NOW)
+    utc = dt.timezone.utc
+    assert query.period == Period(
+        dt.datetime.fromisoformat(start).replace(tzinfo=utc), dt.datetime.fromisoformat(end).replace(tzinfo=utc), label
+    )
+    assert Period.from_json(query.period.to_json()) == query.period
+
+
+def test_a_span_within_a_day_is_compared_like_for_like():
+    query = understand(
+        "how did spend change this morning compared with yesterday morning", today=TODAY, names=NAMES, now=NOW
+    )
+    assert query.kind == "change"
+    assert (query.comparison.start.isoformat(), query.comparison.end.isoformat()) == (
+        "2026-11-26T06:00:00+00:00",
+        "2026-11-26T09:30:00+00:00",
+    )
+    jumped = understand("why did costs jump in the last 6 hours", today=TODAY, names=NAMES, now=NOW)
+    assert (jumped.comparison.end, jumped.comparison.label) == (jumped.period.start, "the 6 hours before")
+    assert understand("this evening's spend", today=TODAY, names=NAMES, now=NOW).period.label != "this evening so far"

@@ -48,7 +48,12 @@ def change_pct(current: Decimal, previous: Decimal) -> float | None:
 
 
 def day_span(period: dict) -> str:
-    """ "Nov 18 – Nov 24, 2026" for a period whose `to` is exclusive."""
+    """ "Nov 18 – Nov 24, 2026" for a period whose `to` is exclusive; a span within days with
+    its times: "Nov 24, 2026, 03:30 – 09:30 UTC"."""
+    if "T" in period["from"]:
+        start, stop = (dt.datetime.fromisoformat(period[k]) for k in ("from", "to"))
+        stop_said = f"{stop:%H:%M}" if stop.date() == start.date() else f"{stop:%b} {stop.day}, {stop:%H:%M}"
+        return f"{start:%b} {start.day}, {start.year}, {start:%H:%M} – {stop_said} UTC"
     start = dt.date.fromisoformat(period["from"][:10])
     last = dt.date.fromisoformat(period["to"][:10]) - dt.timedelta(days=1)
     if last <= start:

@@ -31,12 +31,20 @@ CLOSE = 0.5
 
 
 def understand(
-    text: str, *, today: dt.date, names: OrgNames, previous: Query | None = None, llm: LlmAnswer | None = None
+    text: str,
+    *,
+    today: dt.date,
+    names: OrgNames,
+    previous: Query | None = None,
+    llm: LlmAnswer | None = None,
+    now: dt.datetime | None = None,
 ) -> Query:
     """The query `text` asks, on `today` (UTC), for an org with `names`, in a thread whose
     previous turn asked `previous`. `llm(system, question, schema) -> dict | None` is asked
-    only when the reading is unsure; its failures and nonsense leave the reading as is."""
-    reading = read(text, today, names, previous)
+    only when the reading is unsure; its failures and nonsense leave the reading as is.
+    `now` (UTC) places spans within a day ("the last 6 hours"); None: noon of `today`."""
+    now = now or dt.datetime.combine(today, dt.time(12), dt.timezone.utc)
+    reading = read(text, today, names, previous, now=now)
     query = settle(reading, today, previous)
     kind, sure, ranked = decide(reading)
     if previous is not None and follows(reading):
@@ -45,7 +53,7 @@ def understand(
         # Nothing in it refers back ("costs", "whats the weather", "email me a pdf of this"):
         # it is read on its own, as in a new thread.
         previous = None
-        reading = read(text, today, names, None)
+        reading = read(text, today, names, None, now=now)
         query = settle(reading, today, None)
         kind, sure, ranked = decide(reading)
     if kind == "clarify":
@@ -53,7 +61,7 @@ def understand(
         if why != "vague" or llm is None:  # a greeting, "what can you do", a request Netra cannot do
             return _asking(query, clarify.clarification(why, ranked if not sure else [], reading))
     elif kind != reading.kind and (sure or llm is not None):  # unsure without an LLM: asked back as read
-        reading = read(text, today, names, previous, kind=kind)
+        reading = read(text, today, names, previous, kind=kind, now=now)
         query = settle(reading, today, previous)
     if sure and kind != "clarify":
         return dataclasses.replace(query, confident=True)

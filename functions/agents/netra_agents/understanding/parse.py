@@ -324,7 +324,14 @@ def _correction(word: str) -> str:
     return close[0]
 
 
-def read(question: str, today: dt.date, names: OrgNames, previous: Query | None, kind: str | None = None) -> Reading:
+def read(
+    question: str,
+    today: dt.date,
+    names: OrgNames,
+    previous: Query | None,
+    kind: str | None = None,
+    now: dt.datetime | None = None,
+) -> Reading:
     """What `question` states; `kind`, when given, is the kind decided elsewhere (the intent
     model), so the scenario, filters and amounts are read as that kind reads them."""
     text = normalize(question, names)
@@ -332,7 +339,7 @@ def read(question: str, today: dt.date, names: OrgNames, previous: Query | None,
     reading = Reading(text, masked, slots=[s.dimension.rstrip("?") for s in slots])
     scenario, used = scenarios.find(masked, slots)
     reading.found_scenario = scenario.type if scenario is not None else None
-    reading.periods = periods.find(masked, today)
+    reading.periods = periods.find(masked, today, now)
     reading.dimensions = signals.dimensions(masked)
     reading.follow_up_marker = bool(FOLLOW_UP.search(masked))
     only_top = signals.only_top(masked)
@@ -712,7 +719,7 @@ def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) ->
         )
         if len(named) >= 2:  # the later against the earlier, whichever was said first
             later, earlier = sorted(named[:2], key=lambda f: f.period.start, reverse=True)
-            return later.period, earlier.period
+            return later.period, _as_long_as(earlier.period, later.period)
         same = [f for f in relative if f.relation == "same"]
         if same:  # "this week vs the same period last week"
             return first.period, periods.same_period(first.period, same[0].unit)
@@ -727,6 +734,15 @@ def _periods(reading: Reading, today: dt.date, base: Query | None, kind: str) ->
     if relative and base is not None:  # "and the week before?"
         return periods.shifted(base.period, relative[0]), None
     return None, None
+
+
+def _as_long_as(earlier: Period, later: Period) -> Period:
+    """A span within a day compared with one that stops at now ("this morning so far against
+    yesterday morning"): the earlier cut to the same length, so the two compare like for like."""
+    length = later.end - later.start
+    if not (earlier.timed and later.timed) or earlier.end - earlier.start <= length:
+        return earlier
+    return Period(earlier.start, earlier.start + length, f"{earlier.label} to the same time")
 
 
 def _before(reading: Reading, found: periods.Found) -> str:

@@ -162,6 +162,21 @@ def _day_label(day: dt.date) -> str:
 
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
+    # Spans within days: the last hours, a part of today or yesterday.
+    (
+        "hours",
+        re.compile(
+            rf"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+(?:{_N}\s*|(\d+)\s*)"
+            r"(?:hours?|hrs?|h)\b"
+        ),
+    ),
+    ("last_hour", re.compile(r"\b(?:in\s+|over\s+|for\s+|during\s+)?(?:the\s+)?(?:last|past)\s+hour\b")),
+    (
+        "part_of_day",
+        re.compile(
+            r"\b(this|yesterday|yesterday's|today's)\s+(morning|afternoon|evening)\b|\b(last\s+night|overnight)\b"
+        ),
+    ),
     # Days still to come (a forecast's horizon), before the patterns that read the same words as past.
     ("next_named", re.compile(rf"\b(?:q([1-4])|{_MONTH})\s+(?:of\s+)?next\s+year\b")),
     (
@@ -257,8 +272,10 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _SHORT = {"wtd": "week", "mtd": "month", "qtd": "quarter", "ytd": "year"}
 
 
-def find(text: str, today: dt.date) -> list[Found]:
-    """Every period the (lowercased, names masked) text names, in order of appearance."""
+def find(text: str, today: dt.date, now: dt.datetime | None = None) -> list[Found]:
+    """Every period the (lowercased, names masked) text names, in order of appearance; spans
+    within a day are placed by `now` (UTC; None: noon of `today`)."""
+    now = now or dt.datetime.combine(today, dt.time(12), dt.timezone.utc)
     taken: list[tuple[int, int]] = []
     found: list[Found] = []
     for kind, pattern in _PATTERNS:
@@ -269,7 +286,7 @@ def find(text: str, today: dt.date) -> list[Found]:
                 taken.append((m.start(), m.end()))
                 found += [Found(m.start(i), m.end(i), month_period(m.group(i), None, today)) for i in (1, 2)]
                 continue
-            item = _read(kind, m, today)
+            item = _within_day(kind, m, now) if kind in _WITHIN_DAY else _read(kind, m, today)
             if item is not None:
                 taken.append((m.start(), m.end()))
                 found.append(item)
@@ -389,6 +406,31 @@ def _read(kind: str, m: re.Match, today: dt.date) -> Found | None:
         whole = upcoming(g[0], today, 0)
         return Found(at, end, Period(today + one, whole.end, f"the rest of this {g[0]}"), "future", g[0])
     raise AssertionError(kind)
+
+
+_WITHIN_DAY = ("hours", "last_hour", "part_of_day")
+# The parts of a day, in UTC hours: [start, end).
+PARTS = {"night": (0, 6), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24)}
+
+
+def _within_day(kind: str, m: re.Match, now: dt.datetime) -> Found | None:
+    g = m.groups()
+    at, end = m.start(), m.end()
+    if kind in ("hours", "last_hour"):
+        hours = 1 if kind == "last_hour" else number(g[0]) if g[0] else int(g[1])
+        if not 0 < hours <= 24 * 14:
+            return None
+        label = "the last hour" if hours == 1 else f"the last {hours} hours"
+        return Found(at, end, Period(now - dt.timedelta(hours=hours), now, label), unit="hour")
+    part = g[1] or "night"
+    day = now.date() - dt.timedelta(days=1 if (g[0] or "").startswith("yesterday") else 0)
+    first, last = PARTS[part]
+    start = dt.datetime.combine(day, dt.time(0), dt.timezone.utc) + dt.timedelta(hours=first)
+    stop = min(start + dt.timedelta(hours=last - first), now)
+    if stop <= start:  # "this evening" in the morning: not yet begun
+        return None
+    words = "last night" if g[2] else f"{'yesterday' if day < now.date() else 'this'} {part}"
+    return Found(at, end, Period(start, stop, words + (" so far" if stop == now else "")), unit="hour")
 
 
 def upcoming(unit: str, today: dt.date, ahead: int = 1) -> Period:
