@@ -50,7 +50,7 @@ def read_usage(task: StepTask, progress: Progress, ctx: DataContext) -> tuple[Da
     )
 
     def read(path: str, period: dict, **params) -> dict:
-        window = {end: _instant(period[end]) for end in ("from", "to")}
+        window = {end: bound(period[end]) for end in ("from", "to")}
         return reads.get(path, {**window, **params}, timeout=120)
 
     data = gather(query, read, progress, today, now=now)
@@ -147,9 +147,9 @@ def gather(query: dict, read: Read, progress: Progress, today: dt.date, now: dt.
     return data
 
 
-def _instant(bound: str) -> str:
+def bound(value: str) -> str:
     """A period's bound as analytics reads it: a day is its midnight UTC, a time is itself."""
-    return bound if "T" in bound else f"{bound}T00:00:00+00:00"
+    return value if "T" in value else f"{value}T00:00:00+00:00"
 
 
 def covered(profile: dict, now: dt.datetime | None) -> dict:

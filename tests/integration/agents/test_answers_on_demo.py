@@ -21,7 +21,7 @@ from netra_agents.answers.prose import template
 from netra_agents.optimizer import optimize
 from netra_agents.query import Period, Query, Scenario, Unresolved
 from netra_agents.reporting import compose
-from netra_agents.usage_data import gather
+from netra_agents.usage_data import bound, gather
 
 pytestmark = pytest.mark.platform
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -59,7 +59,7 @@ def demo(platform, tmp_path_factory):
 
 def reader(http, demo):
     def read(path: str, period: dict, **params) -> dict:
-        window = {"from": f"{period['from']}T00:00:00+00:00", "to": f"{period['to']}T00:00:00+00:00"}
+        window = {end: bound(period[end]) for end in ("from", "to")}
         answer = http.get(f"{demo['analytics']}{path}", params={**window, **params}, headers=demo["headers"])
         assert answer.status_code == 200, answer.text
         return answer.json()
@@ -107,6 +107,24 @@ def test_a_change_has_the_delta_of_the_two_periods_totals(http, demo):
         assert sum(Decimal(d["delta_usd"]) for d in report["drivers"] if d["dimension"] == dimension) == Decimal(
             report["delta_usd"]
         )
+
+
+def test_a_change_over_the_last_hours_reads_those_hours(http, demo):
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    hours = Period(now - dt.timedelta(hours=30), now, "the last 30 hours")
+    report = answer_to(http, demo, Query("change", hours, comparison=hours.previous(), dimensions=("feature",)))
+    read = reader(http, demo)
+    current = read("/api/usage/summary", hours.to_json(), group_by="provider")["totals"]
+    before = read("/api/usage/summary", hours.previous().to_json(), group_by="provider")["totals"]
+    day = read(
+        "/api/usage/summary",
+        Period(now.date() - dt.timedelta(days=1), now.date() + dt.timedelta(days=1), "").to_json(),
+        group_by="provider",
+    )["totals"]
+    assert current["calls"] and current["calls"] != day["calls"]  # the hours, not whole days
+    assert (report["current"]["calls"], report["previous"]["calls"]) == (current["calls"], before["calls"])
+    assert Decimal(report["delta_usd"]) == Decimal(current["cost_usd"]) - Decimal(before["cost_usd"])
+    assert "the last 30 hours" in report["narrative"] and "UTC" in report["narrative"]
 
 
 def test_only_the_top_two_saves_the_two_largest_savings_of_the_plan(http, demo):
