@@ -189,6 +189,12 @@ def check_plan(report, r: dict) -> None:
     expect(report.locator(".figures")).to_contain_text(
         f"spend {usd(r['total_spend_usd'])}, projected savings {usd(r['projected_savings_usd'])} ({pct(r['projected_savings_pct'])})."
     )
+    if r.get("meets_target") is not None:  # the target line is its own, beside the figures
+        n = r.get("recommendations_to_target")
+        expect(report.locator(".target")).to_contain_text(
+            f"met by the first {'change' if n == 1 else f'{n} changes'}" if r["meets_target"] and n
+            else f"{usd(r['target_shortfall_usd'])}" if not r["meets_target"] else "met"
+        )
     recs = r["recommendations"]
     assert len(recs) >= 2
     table = report.get_by_role("table", name="Recommendations, by savings")

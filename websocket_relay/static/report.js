@@ -262,7 +262,7 @@ const NetraReport = (() => {
       const month = r.target_per === "month" ? " a month" : "";
       const asked = r.target_level_usd ? `spend down to ${usd(r.target_level_usd)}${month}` : r.target_reduction_pct ? `${r.target_reduction_pct}% off` : `${usd(r.target_usd)}${month} off`;
       const n = r.recommendations_to_target;
-      box.append(el("p", { class: r.meets_target ? "figures" : "warning" }, r.meets_target
+      box.append(el("p", { class: r.meets_target ? "target" : "target warning" }, r.meets_target
         ? `Target (${asked}): ${n ? `met by the first ${n === 1 ? "change" : `${n} changes`}` : n === 0 ? "met already" : "met by all the changes"}; it needs ${usd(r.target_savings_usd)}${month}.`
         : `Target (${asked}): ${usd(r.target_shortfall_usd)}${month} short with every change below; it needs ${usd(r.target_savings_usd)}${month}.`));
     }
