@@ -192,8 +192,11 @@ def check_plan(report, r: dict) -> None:
     if r.get("meets_target") is not None:  # the target line is its own, beside the figures
         n = r.get("recommendations_to_target")
         expect(report.locator(".target")).to_contain_text(
-            f"met by the first {'change' if n == 1 else f'{n} changes'}" if r["meets_target"] and n
-            else f"{usd(r['target_shortfall_usd'])}" if not r["meets_target"] else "met"
+            f"met by the first {'change' if n == 1 else f'{n} changes'}"
+            if r["meets_target"] and n
+            else f"{usd(r['target_shortfall_usd'])}"
+            if not r["meets_target"]
+            else "met"
         )
     recs = r["recommendations"]
     assert len(recs) >= 2
