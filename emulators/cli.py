@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     imports.add_argument("--feature", help="feature tag for records that carry none")
     imports.add_argument("--timestamp", help="ISO 8601 time for records that carry none (bare Anthropic responses)")
     imports.add_argument(
+        "--timezone",
+        help="zone of times written without one: Europe/Berlin or +02:00 (default: UTC for LiteLLM, Langfuse, OpenAI)",
+    )
+    imports.add_argument(
         "--api-key",
         default=os.environ.get("NETRA_API_KEY"),
         help="an org API key (default: $NETRA_API_KEY; locally, a developer sign-in)",
@@ -204,27 +208,35 @@ def _env(ws: Workspace) -> int:
     return 0
 
 
-def _import(ws: Workspace, args) -> int:
+def _import(ws: Workspace, args, http=None) -> int:
+    """Sends the file and prints the answer; `http`: the client to send with (a test's fake upstream)."""
     import httpx  # heavy: kept off the start of every `netra` command
 
+    if http is None:
+        with httpx.Client(timeout=120) as client:
+            return _import(ws, args, client)
     if not args.file.is_file():
         print(f"netra: no file {args.file}", file=sys.stderr)
         return 1
     credential = args.api_key
     if not credential:
-        signed_in = httpx.post(f"{ws.discovered_url('auth')}/auth/dev/login", json={}, timeout=30)
+        signed_in = http.post(f"{ws.discovered_url('auth')}/auth/dev/login", json={}, timeout=30)
         signed_in.raise_for_status()
         credential = signed_in.json()["access_token"]
     params = {
         name: value
-        for name, value in (("format", args.format), ("feature", args.feature), ("timestamp", args.timestamp))
+        for name, value in (
+            ("format", args.format),
+            ("feature", args.feature),
+            ("timestamp", args.timestamp),
+            ("timezone", args.timezone),
+        )
         if value
     }
     with open(args.file, "rb") as upload:
-        answer = httpx.post(
+        answer = http.post(
             f"{ws.discovered_url('analytics')}/api/usage/import",
             params=params,
-            timeout=120,
             headers={"Authorization": f"Bearer {credential}"},
             files={"file": (args.file.name, upload)},
         )
@@ -241,6 +253,8 @@ def _import(ws: Workspace, args) -> int:
         print(f"  record {row['index'] + 1}: {row['error']}")
     if body.get("rejected_count", 0) > len(body["rejected"]):
         print(f"  (the first {len(body['rejected'])} of {body['rejected_count']} rejected records)")
+    for note in body.get("notes", []):
+        print(f"  note: {note}")
     return 0
 
 

@@ -16,8 +16,11 @@ keeps its good records.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import re
+import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -58,8 +61,52 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The tools that store times in UTC and export them without a zone (LiteLLM's spend logs are
+# Prisma DateTime columns: SQL and CSV exports give `2026-12-06 09:00:00.000`): a zone-less
+# time from them is read as UTC unless the caller names the zone. Anthropic records are
+# written by the caller's own logging, whose zone nothing tells.
+STORED_IN_UTC = {
+    "litellm": "LiteLLM stores UTC",
+    "langfuse": "Langfuse stores UTC",
+    "openai": "OpenAI's exports are in UTC",
+    "openai_batch": "OpenAI's exports are in UTC",
+}
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
 class ImportFormatError(ValueError):
     """The file is not in the format asked for; the message names the expected fields."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Converted:
+    """The rows of an import, and what reading them assumed."""
+
+    rows: list[Any]
+    zoneless: int = 0  # records whose time had no zone, read in `zone`
+    zone: str | None = None  # the zone those were read in (its IANA name, UTC or UTC+02:00)
+    zone_reason: str | None = None  # why that zone: the tool stores UTC, or the caller said so
+
+
+def time_zone(text: str) -> dt.tzinfo:
+    """The zone a caller names for zone-less times: an IANA name (Europe/Berlin, UTC) or a
+    UTC offset (+02:00, -0530, Z)."""
+    name = text.strip()
+    if name.upper() in ("Z", "UTC"):
+        return dt.timezone.utc
+    offset = _OFFSET.match(name)
+    if offset and int(offset[2]) <= 14 and int(offset[3]) < 60:
+        sign = -1 if offset[1] == "-" else 1
+        return dt.timezone(sign * dt.timedelta(hours=int(offset[2]), minutes=int(offset[3])))
+    if not offset and 0 < len(name) <= 64:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # unknown, a path, a folder of zones
+            pass
+    raise ImportFormatError(
+        f"timezone must be an IANA time zone name (e.g. Europe/Berlin, UTC) or a UTC offset (e.g. +02:00), "
+        f"not {text[:40]!r}"
+    )
 
 
 def records(raw: bytes) -> list[Any]:
@@ -140,11 +187,17 @@ def detect(items: list[Any]) -> str:
 
 
 def convert(
-    format_name: str | None, items: list[Any], feature: str | None = None, timestamp: str | None = None
-) -> list[Any]:
+    format_name: str | None,
+    items: list[Any],
+    feature: str | None = None,
+    timestamp: str | None = None,
+    zone: dt.tzinfo | None = None,
+) -> Converted:
     """Rows for `shared_lib.usage.parse_batch` (a record that cannot be read stays as an error row).
     Without a format name, the records' shape tells it. `timestamp` (ISO 8601) files records
-    that carry no time of their own (bare Anthropic responses) under that time."""
+    that carry no time of their own (bare Anthropic responses) under that time. A time without
+    a zone is read in `zone`, else in UTC from a tool that stores UTC (`STORED_IN_UTC`); the
+    usage event itself still takes only times with a zone."""
     if timestamp is not None:
         _check_timestamp(timestamp)
     format_name = format_name or detect(items)
@@ -168,6 +221,7 @@ def convert(
         )
     if format_name == "anthropic" and timestamp is None and not any(_anthropic_time(item) for item in readable):
         raise ImportFormatError(_UNTIMED)
+    times = _ZonelessTimes(zone, format_name)
     rows = []
     for item in items:
         if not isinstance(item, Mapping):
@@ -185,8 +239,52 @@ def convert(
             continue
         if feature and "feature" not in row:
             row["feature"] = feature
-        rows.append(row)
-    return rows
+        rows.append(times.zoned(row))
+    return Converted(rows, times.count, times.name if times.count else None, times.reason if times.count else None)
+
+
+def notes(converted: Converted) -> list[str]:
+    """What an import assumed about its records, in sentences a person reads."""
+    said = []
+    if converted.zoneless:
+        said.append(
+            f"{converted.zoneless} records had times without a zone; read as {converted.zone} ({converted.zone_reason})"
+        )
+    return said
+
+
+class _ZonelessTimes:
+    """Gives a row's zone-less time the zone it was recorded in, and counts those rows."""
+
+    def __init__(self, zone: dt.tzinfo | None, format_name: str):
+        self.zone = zone if zone is not None else (dt.timezone.utc if format_name in STORED_IN_UTC else None)
+        self.name = str(self.zone) if self.zone is not None else None
+        self.reason = "as asked" if zone is not None else STORED_IN_UTC.get(format_name)
+        self.count = 0
+        self._naive: dict[str, dt.datetime | None] = {}  # an export's rows often share a time
+
+    def zoned(self, row: dict) -> dict | InvalidRow:
+        value = row.get("timestamp")
+        naive = self._naive_moment(value) if type(value) is str else None
+        if naive is None:
+            return row  # has a zone, or is no time at all: the usage event's own check says which
+        if self.zone is None:
+            return InvalidRow(
+                "the time has no zone and this format does not say which: pass timezone= "
+                "(e.g. UTC, Europe/Berlin or +02:00)"
+            )
+        self.count += 1
+        # A wall time that occurs twice (a clock set back) is read as the first of the two.
+        return {**row, "timestamp": naive.replace(tzinfo=self.zone).isoformat()}
+
+    def _naive_moment(self, value: str) -> dt.datetime | None:
+        if value not in self._naive:
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                moment = None
+            self._naive[value] = moment if moment is not None and moment.tzinfo is None else None
+        return self._naive[value]
 
 
 def _reason(exc: Exception) -> str:
@@ -214,11 +312,16 @@ def _millis(start: str | None, end: str | None) -> int | None:
     if not start or not end:
         return None
     try:
-        a = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
-        b = dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
+        a = _aware(dt.datetime.fromisoformat(start.replace("Z", "+00:00")))
+        b = _aware(dt.datetime.fromisoformat(end.replace("Z", "+00:00")))
     except ValueError:
         return None
     return max(0, round((b - a).total_seconds() * 1000))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # Two zone-less times of one record are in one zone: their difference is the same in any.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _openai(item: Mapping) -> dict:

@@ -328,6 +328,13 @@ OPENAPI = {
                         "their own were made (bare Anthropic Messages responses)",
                         "schema": {"type": "string", "format": "date-time"},
                     },
+                    {
+                        "name": "timezone",
+                        "in": "query",
+                        "description": "the zone of times written without one: an IANA name (Europe/Berlin) or a UTC "
+                        "offset (+02:00); default UTC for LiteLLM, Langfuse and OpenAI exports (those tools store UTC)",
+                        "schema": {"type": "string", "maxLength": 64},
+                    },
                 ],
                 "requestBody": {
                     "required": True,
@@ -351,6 +358,16 @@ OPENAPI = {
                                         "duplicates": {"type": "integer"},
                                         "rejected_count": {"type": "integer"},
                                         "rejected": {"type": "array", "description": "the first 100 rejected rows"},
+                                        "assumed_timezone": {
+                                            "type": ["string", "null"],
+                                            "description": "the zone times without one were read in (null: none "
+                                            "had to be)",
+                                        },
+                                        "notes": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                            "description": "what the import assumed, in sentences",
+                                        },
                                     },
                                 }
                             }

@@ -52,7 +52,12 @@ def import_usage(service, call: Call):
     args = call.request.args
     return json_response(
         service.import_usage(
-            call.caller, args.get("format"), _file(call.request), args.get("feature"), args.get("timestamp")
+            call.caller,
+            args.get("format"),
+            _file(call.request),
+            args.get("feature"),
+            args.get("timestamp"),
+            args.get("timezone"),
         )
     )
 

@@ -63,15 +63,28 @@ class AnalyticsService:
             self.intake_limits.check(caller, headers)
 
     def import_usage(
-        self, caller: Principal, format_name: str | None, raw: bytes, feature: str | None, timestamp: str | None = None
+        self,
+        caller: Principal,
+        format_name: str | None,
+        raw: bytes,
+        feature: str | None,
+        timestamp: str | None = None,
+        timezone: str | None = None,
     ) -> dict:
         """An export file of a known tool, converted to usage rows, then accepted like any.
-        `timestamp` files records without a time of their own (bare Anthropic responses)."""
+        `timestamp` files records without a time of their own (bare Anthropic responses);
+        `timezone` is the zone of times written without one (default: UTC for the tools that
+        store UTC). The answer says what the import assumed (`assumed_timezone`, `notes`)."""
         try:
-            rows = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None)
+            zone = importers.time_zone(timezone) if timezone else None
+        except importers.ImportFormatError as exc:
+            raise Invalid("invalid_timezone", str(exc)) from None
+        try:
+            converted = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None, zone)
         except importers.ImportFormatError as exc:
             raise Invalid("wrong_format", str(exc)) from None
-        return self._accept(caller, rows, count_duplicates=True)
+        answer = self._accept(caller, converted.rows, count_duplicates=True)
+        return {**answer, "assumed_timezone": converted.zone, "notes": importers.notes(converted)}
 
     def export_traces(
         self, caller: Principal, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int

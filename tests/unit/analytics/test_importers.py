@@ -8,14 +8,14 @@ import pytest
 
 from shared_lib.usage import parse_batch
 
-from netra_analytics.importers import ImportFormatError, convert, detect, records
+from netra_analytics.importers import ImportFormatError, convert, detect, notes, records, time_zone
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def imported(format_name: str, filename: str, feature: str | None = None):
-    rows = convert(format_name, records((FIXTURES / filename).read_bytes()), feature)
+    rows = convert(format_name, records((FIXTURES / filename).read_bytes()), feature).rows
     return parse_batch(rows, "org-x", NOW)
 
 
@@ -174,7 +174,7 @@ def test_the_wrong_format_names_the_columns_it_expected():
 )
 def test_a_record_with_unexpected_types_fails_alone(format_name, good, odd):
     events, rejected = parse_batch(
-        convert(format_name, [good, *odd, good | {"id": "ok2", "request_id": "ok2"}]), "org-x", NOW
+        convert(format_name, [good, *odd, good | {"id": "ok2", "request_id": "ok2"}]).rows, "org-x", NOW
     )
     assert len(events) == 2 and [r["index"] for r in rejected] == [1, 2, 3]
     assert all(r["error"] for r in rejected)
@@ -235,7 +235,7 @@ def test_litellm_anthropic_cache_counts_land_in_cache_columns():
         "prompt_tokens": 1000,
         "metadata": {"usage_object": {"cache_read_input_tokens": 4800, "cache_creation_input_tokens": 200}},
     }
-    events, rejected = parse_batch(convert("litellm", [row, apart]), "org-x", NOW)
+    events, rejected = parse_batch(convert("litellm", [row, apart]).rows, "org-x", NOW)
     assert rejected == []
     for event in events:
         assert (
@@ -254,7 +254,7 @@ def test_csv_exports_read_as_their_json_exports_do():
     for name, stem in [("litellm", "litellm_spend_logs"), ("langfuse", "langfuse_observations")]:
         from_csv = records((FIXTURES / f"{stem}.csv").read_bytes())
         assert detect(from_csv) == name
-        csv_events, csv_rejected = parse_batch(convert(None, from_csv), "org-x", NOW)
+        csv_events, csv_rejected = parse_batch(convert(None, from_csv).rows, "org-x", NOW)
         json_events, _ = imported(name, f"{stem}.json")
         assert csv_rejected == [] and csv_events[: len(json_events)] == json_events
     anthropic = csv_events_of("litellm_spend_logs.csv")[2]
@@ -269,7 +269,7 @@ def test_csv_exports_read_as_their_json_exports_do():
 
 
 def csv_events_of(filename: str):
-    return parse_batch(convert(None, records((FIXTURES / filename).read_bytes())), "org-x", NOW)[0]
+    return parse_batch(convert(None, records((FIXTURES / filename).read_bytes())).rows, "org-x", NOW)[0]
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_openai_batch_output_is_batch_priced_and_failed_requests_say_why():
 
     items = records((FIXTURES / "openai_batch_output.jsonl").read_bytes())
     assert detect(items) == "openai_batch"
-    events, rejected = parse_batch(convert(None, items), "org-x", NOW)
+    events, rejected = parse_batch(convert(None, items).rows, "org-x", NOW)
     assert [(e.event_id, e.batch, e.input_tokens, e.cached_input_tokens) for e in events] == [
         ("chatcmpl-B1", True, 1000, 0),
         ("chatcmpl-B2", True, 3000, 2048),
@@ -323,7 +323,7 @@ def test_anthropic_messages_log_adds_cache_tokens_back_and_prices_them():
     # Records as a logging tool writes them: {"timestamp" | "created_at", "response": <Messages API response>}.
     items = records((FIXTURES / "anthropic_messages_log.jsonl").read_bytes())
     assert detect(items) == "anthropic"
-    events, rejected = parse_batch(convert(None, items), "org-x", NOW)
+    events, rejected = parse_batch(convert(None, items).rows, "org-x", NOW)
     # Anthropic's input_tokens leaves out cache reads and writes; Netra's counts every prompt token.
     assert [
         (e.event_id, e.model, e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.output_tokens, e.batch)
@@ -352,7 +352,7 @@ def test_bare_anthropic_responses_need_the_time_to_file_them_under():
         convert(None, items)
     with pytest.raises(ImportFormatError, match="timestamp must be ISO 8601"):
         convert("anthropic", items, timestamp="yesterday")
-    events, rejected = parse_batch(convert("anthropic", items, "summaries", "2026-11-21T08:30:00Z"), "org-x", NOW)
+    events, rejected = parse_batch(convert("anthropic", items, "summaries", "2026-11-21T08:30:00Z").rows, "org-x", NOW)
     assert rejected == []
     assert [(e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.feature) for e in events] == [
         (3000, 0, 2000, "summaries"),
@@ -361,7 +361,7 @@ def test_bare_anthropic_responses_need_the_time_to_file_them_under():
     assert {e.timestamp for e in events} == {dt.datetime(2026, 11, 21, 8, 30, tzinfo=dt.timezone.utc)}
     # A bare response among timed records fails alone, saying why.
     mixed = [{"timestamp": "2026-11-21T08:30:00Z", "response": items[0]}, items[1]]
-    _, rejected = parse_batch(convert(None, mixed), "org-x", NOW)
+    _, rejected = parse_batch(convert(None, mixed).rows, "org-x", NOW)
     assert rejected == [
         {
             "index": 1,
@@ -376,3 +376,90 @@ def test_an_openai_file_named_anthropic_says_what_it_looks_like():
         ImportFormatError, match='not a anthropic export: records need type "message".*looks like a openai export'
     ):
         convert("anthropic", records((FIXTURES / "openai_chat_completions.jsonl").read_bytes()))
+
+
+# LiteLLM_SpendLogs as a SQL or CSV export writes it: Prisma DateTime columns, UTC, no zone.
+ZONELESS_SPEND_CSV = (
+    b"request_id,startTime,endTime,model,custom_llm_provider,prompt_tokens,completion_tokens,spend\n"
+    b"ll-1,2026-11-20 09:00:00.000,2026-11-20 09:00:01.250,gpt-4o,openai,1000,500,0.0075\n"
+    b"ll-2,2026-11-20 09:30:00.000,2026-11-20 09:30:00.400,gpt-4o,openai,1000,500,0.0075\n"
+    b"ll-3,2026-11-20T10:00:00.000Z,2026-11-20T10:00:00.100Z,gpt-4o,openai,1000,500,0.0075\n"
+)
+
+
+def utc(*fields) -> dt.datetime:
+    return dt.datetime(*fields, tzinfo=dt.timezone.utc)
+
+
+def test_zoneless_times_of_a_tool_that_stores_utc_are_read_as_utc_and_said_so():
+    converted = convert(None, records(ZONELESS_SPEND_CSV))
+    events, rejected = parse_batch(converted.rows, "org-x", NOW)
+    assert rejected == []
+    assert [e.timestamp for e in events] == [utc(2026, 11, 20, 9, 0), utc(2026, 11, 20, 9, 30), utc(2026, 11, 20, 10)]
+    assert [e.latency_ms for e in events] == [1250, 400, 100]
+    assert (converted.zoneless, converted.zone, converted.zone_reason) == (2, "UTC", "LiteLLM stores UTC")
+    assert notes(converted) == ["2 records had times without a zone; read as UTC (LiteLLM stores UTC)"]
+
+
+def test_langfuse_zoneless_times_are_utc_too():
+    observation = {
+        "id": "obs-1",
+        "startTime": "2026-11-20 11:00:00.000",
+        "endTime": "2026-11-20 11:00:02.000",
+        "model": "gpt-4o",
+        "usageDetails": {"input": 10, "output": 5},
+    }
+    converted = convert(None, [observation])
+    [event], _ = parse_batch(converted.rows, "org-x", NOW)
+    assert (event.timestamp, event.latency_ms, converted.zone_reason) == (
+        utc(2026, 11, 20, 11),
+        2000,
+        "Langfuse stores UTC",
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "name"),
+    [
+        # 09:00 in Berlin in November is CET, UTC+1: 08:00 UTC.
+        ("Europe/Berlin", utc(2026, 11, 20, 8, 0), "Europe/Berlin"),
+        ("+02:00", utc(2026, 11, 20, 7, 0), "UTC+02:00"),
+        ("-0530", utc(2026, 11, 20, 14, 30), "UTC-05:30"),
+        ("UTC", utc(2026, 11, 20, 9, 0), "UTC"),
+    ],
+)
+def test_a_named_zone_overrides_for_zoneless_times_only(zone, first, name):
+    converted = convert("litellm", records(ZONELESS_SPEND_CSV), zone=time_zone(zone))
+    events, _ = parse_batch(converted.rows, "org-x", NOW)
+    assert events[0].timestamp == first
+    assert events[2].timestamp == utc(2026, 11, 20, 10)  # it carried its zone: kept
+    assert notes(converted) == [f"2 records had times without a zone; read as {name} (as asked)"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Mars/Olympus", "+25:00", "+02:75", "/etc/passwd", "../zoneinfo", "Europe", " ", "x" * 100]
+)
+def test_a_zone_that_is_none_says_what_one_looks_like(text):
+    with pytest.raises(ImportFormatError, match="timezone must be an IANA time zone name .* or a UTC offset"):
+        time_zone(text)
+
+
+def test_times_with_a_zone_are_read_as_they_are_and_need_no_note():
+    converted = convert(None, records((FIXTURES / "litellm_spend_logs.csv").read_bytes()))
+    assert (converted.zoneless, converted.zone, notes(converted)) == (0, None, [])
+
+
+def test_zoneless_anthropic_log_times_need_the_zone_named():
+    # A logging tool's own times: nothing says their zone.
+    message = records((FIXTURES / "anthropic_messages.json").read_bytes())[0]
+    logged = [{"timestamp": "2026-11-20 10:00:00", "response": message}]
+    _, rejected = parse_batch(convert(None, logged).rows, "org-x", NOW)
+    assert rejected == [
+        {
+            "index": 0,
+            "error": "the time has no zone and this format does not say which: pass timezone= "
+            "(e.g. UTC, Europe/Berlin or +02:00)",
+        }
+    ]
+    [event], _ = parse_batch(convert(None, logged, zone=time_zone("America/New_York")).rows, "org-x", NOW)
+    assert event.timestamp == utc(2026, 11, 20, 15)  # EST, UTC-5

@@ -1,0 +1,86 @@
+"""`netra import`: what it sends and how it prints analytics' answer, against a fake analytics
+(an httpx MockTransport) in a temporary workspace; the answers are written here in the API's
+documented shape. The real route and answer are tested in tests/unit/analytics/test_import_answer.py."""
+
+from __future__ import annotations
+
+import argparse
+
+import httpx
+import pytest
+
+from emulators import cli
+from emulators.platform.workspace import Workspace
+
+
+class Analytics:
+    """Answers every import with `answer`; keeps the requests."""
+
+    def __init__(self, answer: dict, status: int = 200):
+        self.answer, self.status = answer, status
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(self.status, json=self.answer)
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    ws = Workspace(tmp_path)
+    ws.write_discovery("analytics", "127.0.0.1", 1, "http://analytics.test")
+    return ws
+
+
+@pytest.fixture
+def export(tmp_path):
+    path = tmp_path / "spend.csv"
+    path.write_text("request_id,startTime\nll-1,2026-11-20 09:00:00\n")
+    return path
+
+
+def netra_import(workspace, export, analytics, **options) -> int:
+    args = argparse.Namespace(file=export, format=None, feature=None, timestamp=None, timezone=None, api_key="key")
+    for name, value in options.items():
+        setattr(args, name, value)
+    with httpx.Client(transport=httpx.MockTransport(analytics)) as http:
+        return cli._import(workspace, args, http)
+
+
+def answer(**fields) -> dict:
+    return {"accepted": 0, "duplicates": 0, "rejected": [], "rejected_count": 0, "notes": [], **fields}
+
+
+def test_the_zone_is_sent_and_the_notes_are_printed(workspace, export, capsys):
+    note = "1 records had times without a zone; read as Europe/Berlin (as asked)"
+    analytics = Analytics(answer(accepted=1, assumed_timezone="Europe/Berlin", notes=[note]))
+    assert netra_import(workspace, export, analytics, timezone="Europe/Berlin") == 0
+    [request] = analytics.requests
+    assert request.url.params["timezone"] == "Europe/Berlin"
+    assert capsys.readouterr().out.splitlines() == [
+        "accepted 1 events, 0 duplicates, rejected 0",
+        f"  note: {note}",
+    ]
+
+
+def test_timezone_is_an_option_of_netra_import(monkeypatch, export):
+    seen = []
+    monkeypatch.setattr(cli, "_import", lambda ws, args: seen.append(args) or 0)
+    assert cli.main(["import", str(export), "--timezone", "+02:00"]) == 0
+    assert seen[0].timezone == "+02:00"
+
+
+def test_a_refused_import_prints_why_and_fails(workspace, export, capsys):
+    error = {"error": {"code": "invalid_timezone", "message": "timezone must be an IANA time zone name"}}
+    assert netra_import(workspace, export, Analytics(error, 400), timezone="Mars") == 1
+    assert capsys.readouterr().err == "netra: import refused: timezone must be an IANA time zone name\n"
+
+
+def test_the_request_is_the_file_and_the_key(workspace, export):
+    analytics = Analytics(answer(accepted=1))
+    netra_import(workspace, export, analytics, format="litellm")
+    [request] = analytics.requests
+    assert str(request.url).startswith("http://analytics.test/api/usage/import?")
+    assert dict(request.url.params) == {"format": "litellm"}
+    assert request.headers["Authorization"] == "Bearer key"
+    assert b"ll-1,2026-11-20 09:00:00" in request.read()
