@@ -1,0 +1,1 @@
+"""Independent reference computations that give the tests their answer keys (ADR 0017)."""
