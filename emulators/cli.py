@@ -248,14 +248,24 @@ def _import(ws: Workspace, args, http=None) -> int:
     print(
         f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {body.get('rejected_count', len(body['rejected']))}"
     )
-    for row in body["rejected"]:
-        # Counted from 1, as a person counts a file's records (the API's index is the list's, from 0).
-        print(f"  record {row['index'] + 1}: {row['error']}")
-    if body.get("rejected_count", 0) > len(body["rejected"]):
-        print(f"  (the first {len(body['rejected'])} of {body['rejected_count']} rejected records)")
+    groups = body.get("error_groups", [])
+    for group in groups:
+        print(f"  {_error_group(group)}")
+    unlisted = body.get("rejected_count", 0) - sum(group["count"] for group in groups)
+    if unlisted > 0:  # the answer lists the most common errors only
+        print(f"  {unlisted} more records with other errors")
     for note in body.get("notes", []):
         print(f"  note: {note}")
     return 0
+
+
+def _error_group(group: dict) -> str:
+    # Records counted from 1, as a person counts a file's (the API's indexes are the list's, from 0).
+    records = ", ".join(str(index + 1) for index in group["first_records"])
+    if group["count"] == 1:
+        return f"record {records}: {group['error']}"
+    more = ", …" if group["count"] > len(group["first_records"]) else ""
+    return f"{group['count']} records: {group['error']} (records {records}{more})"
 
 
 def _down(ws: Workspace) -> int:

@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import re
 import zoneinfo
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -241,6 +242,18 @@ def convert(
             row["feature"] = feature
         rows.append(times.zoned(row))
     return Converted(rows, times.count, times.name if times.count else None, times.reason if times.count else None)
+
+
+def error_groups(rejected: list[dict], limit: int) -> list[dict]:
+    """The rejections of one error each, most common first (the first met, on a tie): the
+    error, how many records had it and the indexes of the first five. At most `limit`."""
+    counts = Counter(rejection["error"] for rejection in rejected)
+    first: dict[str, list[int]] = {}
+    for rejection in rejected:
+        indexes = first.setdefault(rejection["error"], [])
+        if len(indexes) < 5:
+            indexes.append(rejection["index"])
+    return [{"error": error, "count": n, "first_records": first[error]} for error, n in counts.most_common(limit)]
 
 
 def notes(converted: Converted) -> list[str]:

@@ -358,6 +358,24 @@ OPENAPI = {
                                         "duplicates": {"type": "integer"},
                                         "rejected_count": {"type": "integer"},
                                         "rejected": {"type": "array", "description": "the first 100 rejected rows"},
+                                        "error_groups": {
+                                            "type": "array",
+                                            "description": "the rejections by error, most common first (at most "
+                                            "100 errors): each error once, with how many records had it and the "
+                                            "indexes of the first five",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "error": {"type": "string"},
+                                                    "count": {"type": "integer"},
+                                                    "first_records": {
+                                                        "type": "array",
+                                                        "items": {"type": "integer"},
+                                                        "maxItems": 5,
+                                                    },
+                                                },
+                                            },
+                                        },
                                         "assumed_timezone": {
                                             "type": ["string", "null"],
                                             "description": "the zone times without one were read in (null: none "

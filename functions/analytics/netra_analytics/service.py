@@ -83,8 +83,16 @@ class AnalyticsService:
             converted = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None, zone)
         except importers.ImportFormatError as exc:
             raise Invalid("wrong_format", str(exc)) from None
-        answer = self._accept(caller, converted.rows, count_duplicates=True)
-        return {**answer, "assumed_timezone": converted.zone, "notes": importers.notes(converted)}
+        answer, _, rejected = self._queue(caller, converted.rows, count_duplicates=True)
+        return {
+            **answer,
+            "rejected": rejected[:MAX_LISTED_REJECTIONS],
+            "rejected_count": len(rejected),
+            # A file's refusals are mostly many of a few kinds: each kind once, with its count.
+            "error_groups": importers.error_groups(rejected, MAX_LISTED_REJECTIONS),
+            "assumed_timezone": converted.zone,
+            "notes": importers.notes(converted),
+        }
 
     def export_traces(
         self, caller: Principal, raw: bytes, content_type: str, content_encoding: str | None, max_bytes: int
@@ -104,6 +112,12 @@ class AnalyticsService:
         return self._accept(caller, rows)
 
     def _accept(self, caller: Principal, rows, count_duplicates: bool = False) -> dict:
+        answer, _, rejected = self._queue(caller, rows, count_duplicates)
+        # The first rejections in full (each names its row's index), and how many there were.
+        return {**answer, "rejected": rejected[:MAX_LISTED_REJECTIONS], "rejected_count": len(rejected)}
+
+    def _queue(self, caller: Principal, rows, count_duplicates: bool) -> tuple[dict, list, list[dict]]:
+        """Queues the valid rows: (the answer's counts, the events queued, every rejection)."""
         try:
             events, rejected = parse_batch(rows, caller.org_id, self.clock())
         except InvalidRow as exc:
@@ -132,8 +146,7 @@ class AnalyticsService:
         answer = {"accepted": len(events) - (duplicates or 0)}
         if duplicates is not None:
             answer["duplicates"] = duplicates
-        # The first rejections in full (each names its row's index), and how many there were.
-        return {**answer, "rejected": rejected[:MAX_LISTED_REJECTIONS], "rejected_count": len(rejected)}
+        return answer, events, rejected
 
     def _duplicates(self, org_id: str, events) -> int:
         """Events whose id is already stored, or came earlier in the same request. They are

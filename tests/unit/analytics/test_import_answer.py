@@ -109,3 +109,20 @@ def test_a_zone_that_is_none_is_a_400_that_queues_nothing(service, zone):
     assert (status, answer["error"]["code"]) == (400, "invalid_timezone")
     assert answer["error"]["message"].startswith("timezone must be an IANA time zone name (e.g. Europe/Berlin, UTC)")
     assert service.publisher.sent == []
+
+
+def test_identical_errors_are_counted_once_and_every_rejection_still_listed_up_to_100(service):
+    good = b'{"id": "c-ok", "created": 1795600000, "model": "gpt-4o", "usage": {"prompt_tokens": 1, "completion_tokens": 1}}'
+    no_input = b'{"id": "c-%d", "created": 1795600000, "model": "gpt-4o", "usage": {"completion_tokens": 1}}'
+    lines = [good] + [no_input % n for n in range(120)] + [b"[1, 2]", b"[3]"]
+    status, answer = imported(service, b"\n".join(lines))
+    assert (status, answer["accepted"], answer["rejected_count"]) == (200, 1, 122)
+    assert [r["index"] for r in answer["rejected"]] == list(range(1, 101))
+    assert answer["error_groups"] == [
+        {"error": "input_tokens is required", "count": 120, "first_records": [1, 2, 3, 4, 5]},
+        {"error": "a usage event must be a JSON object", "count": 2, "first_records": [121, 122]},
+    ]
+
+
+def test_a_file_without_rejections_has_no_groups(service):
+    assert imported(service, SPEND_CSV)[1]["error_groups"] == []

@@ -8,7 +8,7 @@ import pytest
 
 from shared_lib.usage import parse_batch
 
-from netra_analytics.importers import ImportFormatError, convert, detect, notes, records, time_zone
+from netra_analytics.importers import ImportFormatError, convert, detect, error_groups, notes, records, time_zone
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
@@ -463,3 +463,20 @@ def test_zoneless_anthropic_log_times_need_the_zone_named():
     ]
     [event], _ = parse_batch(convert(None, logged, zone=time_zone("America/New_York")).rows, "org-x", NOW)
     assert event.timestamp == utc(2026, 11, 20, 15)  # EST, UTC-5
+
+
+def test_identical_errors_are_one_group_most_common_first():
+    rejected = [{"index": i, "error": "input_tokens is required"} for i in (0, 2, 3, 5, 6, 7, 9)]
+    rejected += [
+        {"index": 1, "error": "model is required"},
+        {"index": 4, "error": "a usage event must be a JSON object"},
+    ]
+    rejected += [{"index": 8, "error": "model is required"}]
+    rejected.sort(key=lambda r: r["index"])
+    assert error_groups(rejected, 100) == [
+        {"error": "input_tokens is required", "count": 7, "first_records": [0, 2, 3, 5, 6]},
+        {"error": "model is required", "count": 2, "first_records": [1, 8]},
+        {"error": "a usage event must be a JSON object", "count": 1, "first_records": [4]},
+    ]
+    assert [group["error"] for group in error_groups(rejected, 2)] == ["input_tokens is required", "model is required"]
+    assert error_groups([], 100) == []

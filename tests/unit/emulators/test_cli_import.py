@@ -84,3 +84,30 @@ def test_the_request_is_the_file_and_the_key(workspace, export):
     assert dict(request.url.params) == {"format": "litellm"}
     assert request.headers["Authorization"] == "Bearer key"
     assert b"ll-1,2026-11-20 09:00:00" in request.read()
+
+
+def test_identical_errors_print_once_with_their_count_and_first_records(workspace, export, capsys):
+    groups = [
+        {"error": "input_tokens is required", "count": 60, "first_records": [0, 1, 2, 3, 4]},
+        {"error": "model is required", "count": 2, "first_records": [70, 80]},
+        {"error": "a usage event must be a JSON object", "count": 1, "first_records": [99]},
+    ]
+    rejected = [{"index": i, "error": "input_tokens is required"} for i in range(60)]
+    analytics = Analytics(answer(accepted=5, rejected=rejected, rejected_count=63, error_groups=groups))
+    assert netra_import(workspace, export, analytics) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "accepted 5 events, 0 duplicates, rejected 63",
+        "  60 records: input_tokens is required (records 1, 2, 3, 4, 5, …)",
+        "  2 records: model is required (records 71, 81)",
+        "  record 100: a usage event must be a JSON object",
+    ]
+
+
+def test_errors_beyond_the_listed_groups_are_counted(workspace, export, capsys):
+    groups = [{"error": "model is required", "count": 3, "first_records": [0, 1, 2]}]
+    analytics = Analytics(answer(accepted=5, rejected_count=10, error_groups=groups))
+    netra_import(workspace, export, analytics)
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "  3 records: model is required (records 1, 2, 3)",
+        "  7 more records with other errors",
+    ]
