@@ -245,9 +245,8 @@ def _import(ws: Workspace, args, http=None) -> int:
         print(f"netra: import refused: {body['error']['message']}", file=sys.stderr)
         return 1
     # Duplicates: events whose id was already stored (re-sent; a re-send replaces).
-    print(
-        f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {body.get('rejected_count', len(body['rejected']))}"
-    )
+    rejected = body.get("rejected_count", len(body["rejected"]))
+    print(f"accepted {body['accepted']} events, {body.get('duplicates', 0)} duplicates, rejected {rejected}")
     groups = body.get("error_groups", [])
     for group in groups:
         print(f"  {_error_group(group)}")
@@ -256,6 +255,10 @@ def _import(ws: Workspace, args, http=None) -> int:
         print(f"  {unlisted} more records with other errors")
     for note in body.get("notes", []):
         print(f"  note: {note}")
+    # Duplicates were queued again (a re-send replaces): a file imported twice is no failure.
+    if body["accepted"] + body.get("duplicates", 0) == 0:
+        print(f"netra: nothing was imported: all {rejected} records were rejected", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -111,3 +111,19 @@ def test_errors_beyond_the_listed_groups_are_counted(workspace, export, capsys):
         "  3 records: model is required (records 1, 2, 3)",
         "  7 more records with other errors",
     ]
+
+
+def test_an_import_that_accepted_nothing_says_so_and_exits_2(workspace, export, capsys):
+    groups = [{"error": "input_tokens is required", "count": 3, "first_records": [0, 1, 2]}]
+    analytics = Analytics(answer(accepted=0, duplicates=0, rejected_count=3, error_groups=groups))
+    assert netra_import(workspace, export, analytics) == 2
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[0] == "accepted 0 events, 0 duplicates, rejected 3"
+    assert printed.err == "netra: nothing was imported: all 3 records were rejected\n"
+
+
+@pytest.mark.parametrize(("accepted", "duplicates"), [(1, 0), (0, 4)])
+def test_an_import_that_queued_events_exits_0(workspace, export, accepted, duplicates):
+    # Duplicates are queued again (a re-send replaces): importing a file twice is no failure.
+    analytics = Analytics(answer(accepted=accepted, duplicates=duplicates, rejected_count=3))
+    assert netra_import(workspace, export, analytics) == 0
