@@ -14,6 +14,25 @@ and volume_k + mix_k + size_k = c1_k - c0_k. A key only in the current period is
 (its whole cost), one only in the previous period `gone` (minus its cost). volume and mix
 are rounded to the micro-dollar and size takes the remainder, so every key's parts, and
 every dimension's drivers, add up to the delta exactly.
+
+Coverage (periods of whole days; a period of hours has none): `coverage` holds, for each
+period, the days of it that have begun at `now`, how many hold usage (a day point of the daily
+series), and the first and last of those. The rules that follow from it:
+
+- A period with no calls, against one with some: the delta is not a change in spend but the
+  start (or the end) of the usage; a caveat says so and names the first (or last) day.
+- A period is thinly covered when it holds usage on fewer than 80% of its begun days AND on
+  a smaller share of its days than the other period. The second condition keeps a team that
+  works on weekdays only (5 of 7 days, each week alike) from a caveat on every comparison:
+  its weeks are alike, so their totals compare. A thin period gets a caveat with its counts,
+  and both periods are also compared per day with usage (`per_day_covered`: each period's
+  spend over its days with usage).
+- Today is partial when the current period holds it and `now` is before its end: the
+  per-day figures (`per_day`, `per_day_covered`) leave today's spend and today out, so a
+  Monday at 02:00 is not read as a day of 2 hours; a current period of today only (no
+  complete day) is compared per hour covered instead (`per_hour`: its spend over the hours
+  to `now`, against the previous period's over all its hours). `per_day` is then given even
+  when the periods are of the same length.
 """
 
 from __future__ import annotations
@@ -24,12 +43,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from netra_agents.answers.money import ZERO, change_pct, exact
+from netra_agents.answers.prose import change_caveats
 
 EFFECTS = ("volume", "mix", "size", "new", "gone")
 MICRO = Decimal("0.000001")
 SPIKE_FACTOR = Decimal("1.5")  # a day at 1.5x the typical (median) day of both periods
 MIN_DAYS_FOR_SPIKES = 4
 MAX_SPIKES = 5
+COVERED_SHARE = Fraction(4, 5)  # under 80% of its days with usage, a period is thin (see above)
 
 
 def _micro(value: Fraction) -> Decimal:
@@ -86,20 +107,119 @@ def spikes(days: list[dict], reference: list[dict]) -> list[dict]:
     return sorted(found, key=lambda s: -Decimal(s["cost_usd"]))[:MAX_SPIKES]
 
 
-def per_day(current_period: dict, previous_period: dict, now_usd: Decimal, before_usd: Decimal) -> dict | None:
-    """Spend per day in each period (to the micro-dollar) and its change; None when the
-    periods have the same number of days (the totals compare as they are)."""
-    days_now, days_before = _days(current_period), _days(previous_period)
-    if days_now == days_before or not days_now or not days_before:
+def coverage(period: dict, days: list[dict], now: dt.datetime) -> dict | None:
+    """The period's days begun by `now`, how many hold usage, the first and last of them;
+    None for a period of hours (its day points hold hours outside it)."""
+    if "T" in period["from"]:
         return None
-    now_rate, before_rate = now_usd / days_now, before_usd / days_before
+    start = dt.date.fromisoformat(period["from"][:10])
+    end = min(dt.date.fromisoformat(period["to"][:10]), now.date() + dt.timedelta(days=1))
+    used = sorted({p["bucket"][:10] for p in days if start.isoformat() <= p["bucket"][:10] < end.isoformat()})
     return {
-        "current_days": days_now,
-        "previous_days": days_before,
+        "days": max(0, (end - start).days),
+        "days_with_data": len(used),
+        "first_day": used[0] if used else None,
+        "last_day": used[-1] if used else None,
+        "thin": False,  # set against the other period (`coverages`)
+    }
+
+
+def partial_today(period: dict, days: list[dict], now: dt.datetime) -> dict | None:
+    """Today, when the (day) period holds it and it is not over at `now`: the hours covered
+    (to `now`) and its spend so far."""
+    if "T" in period["from"]:
+        return None
+    today = now.date()
+    if not dt.date.fromisoformat(period["from"][:10]) <= today < dt.date.fromisoformat(period["to"][:10]):
+        return None
+    midnight = dt.datetime.combine(today, dt.time(), dt.timezone.utc)
+    spent = sum((Decimal(p["cost_usd"]) for p in days if p["bucket"][:10] == today.isoformat()), ZERO)
+    return {
+        "date": today.isoformat(),
+        "to": now.isoformat(timespec="minutes"),
+        "hours": round((now - midnight).total_seconds() / 3600, 2),
+        "cost_usd": exact(spent),
+    }
+
+
+def coverages(
+    current_period: dict,
+    previous_period: dict,
+    current_days: list[dict],
+    previous_days: list[dict],
+    now_total: dict,
+    before_total: dict,
+    now: dt.datetime,
+) -> dict | None:
+    """{"current", "previous"}: each period's coverage, marked thin against the other's; None
+    for periods of hours, or calls without their day points (coverage unknown)."""
+    now_cover, before_cover = coverage(current_period, current_days, now), coverage(previous_period, previous_days, now)
+    for cover, total in ((now_cover, now_total), (before_cover, before_total)):
+        if cover is None or (total["calls"] and not cover["days_with_data"]):
+            return None
+    now_cover["thin"], before_cover["thin"] = thin(now_cover, before_cover), thin(before_cover, now_cover)
+    return {"current": now_cover, "previous": before_cover}
+
+
+def thin(this: dict, other: dict) -> bool:
+    """Under 80% of its days with usage, and a smaller share than the other period's."""
+    if not this["days"] or not other["days"]:
+        return False
+    share = Fraction(this["days_with_data"], this["days"])
+    return share < COVERED_SHARE and share < Fraction(other["days_with_data"], other["days"])
+
+
+def _rate(now_usd: Decimal, now_units: int | float, before_usd: Decimal, before_units: int | float) -> dict:
+    now_rate, before_rate = now_usd / Decimal(str(now_units)), before_usd / Decimal(str(before_units))
+    return {
         "current_usd": exact(now_rate.quantize(MICRO, ROUND_HALF_EVEN)),
         "previous_usd": exact(before_rate.quantize(MICRO, ROUND_HALF_EVEN)),
         "pct": change_pct(now_rate, before_rate),
     }
+
+
+def per_day(
+    current_period: dict, previous_period: dict, now_usd: Decimal, before_usd: Decimal, today: dict | None = None
+) -> dict | None:
+    """Spend per day in each period (to the micro-dollar) and its change; None when the
+    periods have the same number of days and today is not partial (the totals compare as
+    they are), or when the current period has no complete day. A partial `today` is left
+    out: its spend and the day itself."""
+    days_now, days_before = _days(current_period), _days(previous_period)
+    if today is not None:
+        days_now = (dt.date.fromisoformat(today["date"]) - dt.date.fromisoformat(current_period["from"][:10])).days
+        now_usd -= Decimal(today["cost_usd"])
+    elif days_now == days_before:
+        return None
+    if days_now <= 0 or not days_before:
+        return None
+    return {"current_days": days_now, "previous_days": days_before, **_rate(now_usd, days_now, before_usd, days_before)}
+
+
+def per_hour(previous_period: dict, now_usd: Decimal, before_usd: Decimal, today: dict | None) -> dict | None:
+    """Spend per hour covered, when the current period is today so far (no complete day)."""
+    hours_before = _days(previous_period) * 24
+    if today is None or not today["hours"] or not hours_before:
+        return None
+    return {
+        "current_hours": today["hours"],
+        "previous_hours": hours_before,
+        **_rate(now_usd, today["hours"], before_usd, hours_before),
+    }
+
+
+def per_day_covered(
+    now_usd: Decimal, before_usd: Decimal, now_cover: dict, before_cover: dict, today: dict | None
+) -> dict | None:
+    """Spend per day with usage in each period; a partial today (and its spend) is left out.
+    None when a period has no complete day with usage."""
+    days_now, days_before = now_cover["days_with_data"], before_cover["days_with_data"]
+    if today is not None and today["date"] == now_cover["last_day"]:
+        days_now -= 1  # today, when it has usage, is the last day that has
+        now_usd -= Decimal(today["cost_usd"])
+    if days_now <= 0 or days_before <= 0:
+        return None
+    return {"current_days": days_now, "previous_days": days_before, **_rate(now_usd, days_now, before_usd, days_before)}
 
 
 def _days(period: dict) -> int:
@@ -113,8 +233,12 @@ def change(
     previous: dict[str, dict],
     current_days: list[dict],
     previous_days: list[dict],
+    now: dt.datetime | None = None,
 ) -> dict:
-    """`current`/`previous`: dimension -> summary of that period grouped by it (same filters)."""
+    """`current`/`previous`: dimension -> summary of that period grouped by it (same filters);
+    `*_days`: each period's day points; `now`: when the data was read (default: the clock),
+    which says what of the periods has begun and whether today is over."""
+    now = now or dt.datetime.now(dt.timezone.utc)
     any_dimension = next(iter(current))
     now_total, before_total = current[any_dimension]["totals"], previous[any_dimension]["totals"]
     c1, c0 = Decimal(now_total["cost_usd"]), Decimal(before_total["cost_usd"])
@@ -125,7 +249,18 @@ def change(
         totals[dimension] = {
             effect: exact(sum((p.get(effect, ZERO) for p in parts.values()), ZERO)) for effect in EFFECTS
         }
-    return {
+    cover = coverages(current_period, previous_period, current_days, previous_days, now_total, before_total, now)
+    today = partial_today(current_period, current_days, now)
+    rate = per_day(current_period, previous_period, c1, c0, today)
+    covered = None
+    if (
+        cover
+        and now_total["calls"]
+        and before_total["calls"]
+        and (cover["current"]["thin"] or cover["previous"]["thin"])
+    ):
+        covered = per_day_covered(c1, c0, cover["current"], cover["previous"], today)
+    answer = {
         "current": {
             "from": current_period["from"],
             "to": current_period["to"],
@@ -141,9 +276,14 @@ def change(
         "delta_usd": exact(c1 - c0),
         "delta_pct": change_pct(c1, c0),
         "delta_calls": now_total["calls"] - before_total["calls"],
-        "per_day": per_day(current_period, previous_period, c1, c0),
+        "coverage": cover,
+        "per_day": rate,
+        "per_day_covered": covered,
+        "per_hour": per_hour(previous_period, c1, c0, today) if today and rate is None else None,
+        "partial_today": today,
         "drivers": found,
         "effects": totals,  # dimension -> effect -> amount; each dimension's effects add up to delta_usd
         "spikes": spikes(current_days, previous_days),
         "daily": [{"date": d["bucket"][:10], "cost_usd": d["cost_usd"]} for d in current_days],  # for the chart
     }
+    return {**answer, "warnings": change_caveats(answer)}

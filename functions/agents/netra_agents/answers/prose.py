@@ -202,44 +202,161 @@ _EFFECTS = {
 }
 
 
-def _days_of(days: int) -> str:
-    return "the one day" if days == 1 else f"the {days} days"
+def _days_of(days: int, kind: str = "") -> str:
+    kind = f"{kind} " if kind else ""
+    return f"the one {kind}day" if days == 1 else f"the {days} {kind}days"
 
 
-def _total_moved(delta: Decimal, pct: float | None) -> str:
+def _total_moved(delta: Decimal, pct: float | None, why: str = "over the different number of days") -> str:
     if not delta:
         return ""
     share = f", {percent(abs(pct))}" if pct is not None else ""
-    return f" ({dollars(abs(delta))}{share} {'more' if delta > 0 else 'less'} over the different number of days)"
+    return f" ({dollars(abs(delta))}{share} {'more' if delta > 0 else 'less'} {why})"
 
 
 def _signed(amount: Decimal) -> str:
     return f"{'+' if amount > 0 else '−'}{dollars(abs(amount))}"
 
 
-def _change(report):
+def _on(iso: str) -> str:
+    day = dt.date.fromisoformat(iso[:10])
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def _moved(pct: float) -> str:
+    """ "rose 8.1%", "fell 99.7%", "did not change" """
+    return f"rose {percent(pct)}" if pct > 0 else f"fell {percent(-pct)}" if pct < 0 else "did not change"
+
+
+def _clock(today: dict) -> str:
+    return f"{dt.datetime.fromisoformat(today['to']):%H:%M} UTC"
+
+
+def _edges(side: dict, cover: dict) -> str:
+    """Where a thin period's usage lies, when it starts late or ends early: " (from Dec 6)",
+    " (to Dec 3)", " (Dec 2 to Dec 5)", " (only Dec 3)"; "" when its gaps are inside it."""
+    start = dt.date.fromisoformat(side["from"][:10])
+    last = (start + dt.timedelta(days=cover["days"] - 1)).isoformat()
+    late, early = cover["first_day"] > start.isoformat(), cover["last_day"] < last
+    first_said, last_said = _date(cover["first_day"]), _date(cover["last_day"])
+    if late and early:
+        return f" (only {first_said})" if cover["first_day"] == cover["last_day"] else f" ({first_said} to {last_said})"
+    return f" (from {first_said})" if late else f" (to {last_said})" if early else ""
+
+
+def leading_rate(report: dict) -> tuple[str, dict] | tuple[None, None]:
+    """The like-for-like figure a change leads with, when the totals do not compare as they
+    are: spend per day with usage (a thin period), per complete day (periods of different
+    lengths, or today not over), per hour (today so far, no complete day)."""
+    for field in ("per_day_covered", "per_day", "per_hour"):
+        rate = report.get(field)
+        if rate and rate["pct"] is not None:
+            return field, rate
+    return None, None
+
+
+def change_caveats(report: dict) -> list[str]:
+    """What a change's totals do not say: a period without usage, a period thin in usage
+    (its counts, and the comparison per day with usage), a today that is not over."""
+    current, previous = report["current"], report["previous"]
+    coverage, said = report.get("coverage") or {}, []
+    if current["calls"] and not previous["calls"]:
+        first = coverage.get("current", {}).get("first_day")
+        starts = f", and the usage compared starts on {_on(first)}" if first else ""
+        said.append(
+            f"There is no usage in {day_span(previous)}{starts}: the {dollars(current['cost_usd'])} is not a rise in "
+            "spend, there is no earlier spend to compare it with."
+        )
+    if previous["calls"] and not current["calls"]:
+        last = coverage.get("previous", {}).get("last_day")
+        ends = f" (the last usage compared is on {_on(last)})" if last else ""
+        said.append(
+            f"There is no usage in {day_span(current)}{ends}: usage stopped, or is no longer being sent; this is not "
+            "a fall in spend."
+        )
+    covered = report.get("per_day_covered")
+    for side, which, cover in (
+        (previous, "The previous period", coverage.get("previous") or {}),
+        (current, "This period", coverage.get("current") or {}),
+    ):
+        if not (cover.get("thin") and side["calls"]):
+            continue
+        so_far = " so far" if cover["days"] < _days_between(side) else ""
+        text = (
+            f"{which} ({day_span(side)}) holds usage on {cover['days_with_data']:,} of its "
+            f"{plural(cover['days'], 'day')}{so_far}{_edges(side, cover)}"
+        )
+        if covered and covered["pct"] is not None:
+            text += (
+                f", so spend is also compared per day with usage: {dollars(covered['current_usd'])} a day against "
+                f"{dollars(covered['previous_usd'])} ({'+' if covered['pct'] >= 0 else '−'}{percent(abs(covered['pct']))})"
+            )
+        said.append(text + ".")
+    today, (leading, _) = report.get("partial_today"), leading_rate(report)
+    if today and leading in ("per_day", "per_day_covered"):
+        said.append(f"Today (so far, to {_clock(today)}) is left out of the per-day figures.")
+    if today and leading == "per_hour":
+        said.append(
+            f"Today is not over (so far, to {_clock(today)}): spend is compared per hour covered, not as a whole day."
+        )
+    return said
+
+
+def _days_between(period: dict) -> int:
+    return (dt.date.fromisoformat(period["to"][:10]) - dt.date.fromisoformat(period["from"][:10])).days
+
+
+def _change_figures(report) -> str:
+    """The change's figures: the totals, or first the like-for-like rate when they do not
+    compare as they are (`leading_rate`), or the amounts alone when nothing came before."""
     delta, current, previous = Decimal(report["delta_usd"]), report["current"], report["previous"]
     direction = "rose" if delta > 0 else "fell" if delta < 0 else "did not change"
     pct = f" ({percent(abs(report['delta_pct']))})" if report["delta_pct"] is not None and delta else ""
     amount = f" {dollars(abs(delta))}{pct}" if delta else ""
+    calls = f"with {plural(current['calls'], 'call')} against {previous['calls']:,}"
     text = (
         f"Spend {direction}{amount}: {dollars(current['cost_usd'])} {during(report['period'])} against "
-        f"{dollars(previous['cost_usd'])} in {day_span(previous)}, with {plural(current['calls'], 'call')} against "
-        f"{previous['calls']:,}."
+        f"{dollars(previous['cost_usd'])} in {day_span(previous)}, {calls}."
     )
-    rate = report.get("per_day")
-    if rate and rate["pct"] is not None:
-        # Periods of different lengths: the totals' difference is mostly the missing days, so
-        # the like-for-like figure, spend per day, leads.
-        moved = "rose" if rate["pct"] > 0 else "fell" if rate["pct"] < 0 else "did not change"
-        by = f" {percent(abs(rate['pct']))}" if rate["pct"] else ""
+    today = report.get("partial_today")
+    leading, rate = leading_rate(report)
+    totals = f"In total {dollars(current['cost_usd'])} against {dollars(previous['cost_usd'])}"
+    if current["calls"] and not previous["calls"]:
+        # Nothing before to compare with: the amounts, not a rise (the caveat leads).
         text = (
-            f"Per day, spend {moved}{by}: {dollars(rate['current_usd'])} a day over "
-            f"{_days_of(rate['current_days'])} {during(report['period'])} against {dollars(rate['previous_usd'])} "
-            f"over {_days_of(rate['previous_days'])} of {day_span(previous)}. In total {dollars(current['cost_usd'])} against "
-            f"{dollars(previous['cost_usd'])}{_total_moved(delta, report['delta_pct'])}, with "
-            f"{plural(current['calls'], 'call')} against {previous['calls']:,}."
+            f"{during(report['period'], capital=True)} spend was {dollars(current['cost_usd'])}, with "
+            f"{plural(current['calls'], 'call')}, against no usage in {day_span(previous)}."
         )
+    elif leading == "per_day_covered":
+        # A period thin in usage: what compares is the days that have usage.
+        text = (
+            f"Per day with usage, spend {_moved(rate['pct'])}: {dollars(rate['current_usd'])} a day over "
+            f"{_days_of(rate['current_days'])} with usage {during(report['period'])} against "
+            f"{dollars(rate['previous_usd'])} over {_days_of(rate['previous_days'])} with usage of {day_span(previous)}. "
+            f"{totals}{_total_moved(delta, report['delta_pct'], 'over periods with usage on different days')}, {calls}."
+        )
+    elif leading == "per_day":
+        # Periods of different lengths, or today not over: the totals' difference is mostly the
+        # missing (or unfinished) days, so the like-for-like figure, spend per day, leads.
+        same = rate["current_days"] + (1 if today else 0) == _days_between(previous)
+        why = "with today not over" if today and same else "over the different number of days"
+        text = (
+            f"Per day, spend {_moved(rate['pct'])}: {dollars(rate['current_usd'])} a day over "
+            f"{_days_of(rate['current_days'], 'complete' if today else '')} {during(report['period'])} against "
+            f"{dollars(rate['previous_usd'])} over {_days_of(rate['previous_days'])} of {day_span(previous)}. "
+            f"{totals}{_total_moved(delta, report['delta_pct'], why)}, {calls}."
+        )
+    elif leading == "per_hour":
+        text = (
+            f"Per hour, spend {_moved(rate['pct'])}: {dollars(rate['current_usd'])} an hour over the "
+            f"{rate['current_hours']:g} hour{'' if rate['current_hours'] == 1 else 's'} so far today against {dollars(rate['previous_usd'])} an hour over "
+            f"{_days_of(rate['previous_hours'] // 24)} of {day_span(previous)}. "
+            f"{totals}{_total_moved(delta, report['delta_pct'], 'with today not over')}, {calls}."
+        )
+    return text
+
+
+def _change(report):
     effects = report["effects"].get("model") or {}
     parts = [f"{_EFFECTS[e]} {_signed(Decimal(v))}" for e, v in effects.items() if Decimal(v)]
     why = f"By model: {', '.join(parts)}." if parts else ""
@@ -258,7 +375,7 @@ def _change(report):
             + ", ".join(f"{_date(s['date'])} ({dollars(s['cost_usd'])})" for s in spikes)
             + f", against a typical day of {dollars(spikes[0]['typical_day_usd'])}."
         )
-    return [*_lead(report), text, why.strip(), spiked]
+    return [*_lead(report), " ".join(change_caveats(report)), _change_figures(report), why.strip(), spiked]
 
 
 def _what_if(report):
