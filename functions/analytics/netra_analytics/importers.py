@@ -112,7 +112,8 @@ def time_zone(text: str) -> dt.tzinfo:
 
 def records(raw: bytes) -> list[Any]:
     """A JSON array, a JSON object with a list under data/items/observations, JSON lines, or
-    CSV with a header row (what LiteLLM's and Langfuse's UIs export)."""
+    CSV with a header row (what LiteLLM's and Langfuse's UIs export). A line of JSON lines
+    that is not JSON is an InvalidRow in its place."""
     text = raw.decode("utf-8-sig", errors="replace").strip()
     if not text:
         raise ImportFormatError("the file is empty: there is nothing to import")
@@ -165,11 +166,17 @@ def _cell(key: str, value):
     return text
 
 
+# Where in its line json's message says the error is: left out, so that lines broken the
+# same way are one error (the record's index says which line).
+_AT = re.compile(r": line \d+ column \d+ \(char \d+\)$")
+
+
 def _line(line: str) -> Any:
+    """A JSON-lines record, or the InvalidRow saying it is not JSON."""
     try:
         return safejson.loads(line)
-    except safejson.JsonRefused:
-        return None
+    except safejson.JsonRefused as exc:
+        return InvalidRow(f"not valid JSON: {_AT.sub('', str(exc))}"[:200])
 
 
 def detect(items: list[Any]) -> str:
@@ -225,6 +232,9 @@ def convert(
     times = _ZonelessTimes(zone, format_name)
     rows = []
     for item in items:
+        if isinstance(item, InvalidRow):  # a line that is not JSON
+            rows.append(item)
+            continue
         if not isinstance(item, Mapping):
             rows.append(None)  # rejected by validation as "not an object"
             continue

@@ -91,6 +91,36 @@ _WORKLOAD = {
                 "properties": {"prefix_tokens_reported": {"type": ["integer", "null"]}, "median_gap_seconds": _STAT},
             },
         },
+        # Calls that carried a prefix_chain, replayed in time order through each caching policy
+        # the provider offers (ADR 0017); null when no call had a chain.
+        "caching": {
+            "type": ["object", "null"],
+            "properties": {
+                "calls_with_chain": _INTEGER,
+                "policies": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "policy": {"enum": ["prompt_end", "system", "system_and_prompt_end", "automatic"]},
+                            **{
+                                name: _INTEGER
+                                for name in (
+                                    "ttl_seconds",
+                                    "calls",
+                                    "input_tokens",
+                                    "calls_read",
+                                    "calls_written",
+                                    "read_tokens",
+                                    "written_tokens",
+                                    "breakpoints",
+                                )
+                            },
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 _NAMES = {"type": "array", "items": _STRING}

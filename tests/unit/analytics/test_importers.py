@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from shared_lib import safejson
 from shared_lib.usage import parse_batch
 
 from netra_analytics.importers import ImportFormatError, convert, detect, error_groups, notes, records, time_zone
@@ -182,8 +183,22 @@ def test_a_record_with_unexpected_types_fails_alone(format_name, good, odd):
 
 def test_records_are_parsed_with_the_bounded_parser():
     deep = b"[" * 10_000 + b"]" * 10_000
-    assert records(deep) == [None]  # not a document, read as one unreadable line: an error row, not a RecursionError
-    assert records(b'[{"id": 1' + b"1" * 5000 + b"}]") == [None]
+    # Not a document, read as one unreadable line: an error row, not a RecursionError.
+    assert [str(row) for row in records(deep)] == [f"not valid JSON: nested deeper than {safejson.MAX_DEPTH} levels"]
+    assert [str(row) for row in records(b'[{"id": 1' + b"1" * 5000 + b"}]")] == [
+        f"not valid JSON: a number longer than {safejson.MAX_NUMBER_CHARS} characters"
+    ]
+
+
+def test_a_broken_json_line_is_rejected_as_not_json_and_the_rest_is_read():
+    good = (FIXTURES / "openai_chat_completions.jsonl").read_bytes().splitlines()[0]
+    raw = b"\n".join([good, b'{"id": "chatcmpl-A2", "created": 1795600000,', b"", b"[1, 2]", b"{not json"])
+    _, rejected = parse_batch(convert(None, records(raw)).rows, "org-x", NOW)
+    assert rejected == [
+        {"index": 1, "error": "not valid JSON: Expecting property name enclosed in double quotes"},
+        {"index": 2, "error": "a usage event must be a JSON object"},  # JSON, but not a record
+        {"index": 3, "error": "not valid JSON: Expecting property name enclosed in double quotes"},
+    ]
 
 
 def test_the_format_is_told_by_the_records_when_not_named():
