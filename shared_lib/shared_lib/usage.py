@@ -93,6 +93,10 @@ MAX_COST_USD = Decimal("999999999.999999999")  # the largest Decimal(18, 9)
 # bounds what the consumer re-reads without the window.
 STORABLE_TIMES = (dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2300, 1, 1, tzinfo=dt.timezone.utc))
 MAX_TEXT = 512
+# A prefix chain (ADR 0017): positions at the end of the system prompt, of earlier messages or of
+# fixed blocks. 512 covers a 100-turn conversation and a 256K-token prompt in 512-token blocks.
+MAX_CHAIN = 512
+CHAIN_POSITIONS = ("system", "turn", "block")
 MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE = 50, 128, 1024
 _ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _HASH = re.compile(r"^[0-9A-Za-z_:+/=-]{1,128}$")
@@ -121,6 +125,7 @@ _KNOWN = {
     "metadata",
     "batch",
     "finish_reason",
+    "prefix_chain",
 }
 
 
@@ -158,6 +163,8 @@ class UsageEvent:
     batch: bool
     metadata: Mapping[str, str]
     finish_reason: str | None = None
+    # (hash, tokens, at) per position, tokens strictly increasing; () when the caller sent none.
+    prefix_chain: tuple[tuple[str, int, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         # Every field but these three is a str, int, bool or None: taken as it is, not
@@ -166,6 +173,7 @@ class UsageEvent:
         out["timestamp"] = self.timestamp.isoformat()
         out["cost_usd"] = None if self.cost_usd is None else str(self.cost_usd)
         out["metadata"] = dict(self.metadata)
+        out["prefix_chain"] = _chain_json(self.prefix_chain)
         return out
 
     def json_values(self) -> list[Any]:
@@ -196,7 +204,12 @@ class UsageEvent:
             self.batch,
             dict(self.metadata) if self.metadata else None,
             self.finish_reason,
+            _chain_json(self.prefix_chain),
         ]
+
+
+def _chain_json(chain: tuple[tuple[str, int, str], ...]) -> list[dict] | None:
+    return [{"hash": h, "tokens": n, "at": at} for h, n, at in chain] if chain else None
 
 
 EVENT_FIELDS = tuple(field.name for field in dataclasses.fields(UsageEvent))
@@ -284,6 +297,8 @@ def parse_row(
     batch = _flag(row, "batch", False) if "batch" in row else False
     metadata = get("metadata")
     metadata = _metadata(metadata) if metadata is not None else {}
+    chain = get("prefix_chain")
+    chain = _chain(chain, input_tokens) if chain is not None else ()
     # Positionally, each variable named as its field, in the fields' order: matching 24
     # keyword arguments costs ~1 us per event, a quarter of the whole (test_usage_rows
     # checks every value lands in its field).
@@ -312,6 +327,7 @@ def parse_row(
         batch,
         metadata,
         finish_reason,
+        chain,
     )
 
 
@@ -437,6 +453,30 @@ def _moment(value) -> dt.datetime:
     if not STORABLE_TIMES[0] <= moment < STORABLE_TIMES[1]:
         raise InvalidRow("timestamp must be between the years 1900 and 2299")
     return moment
+
+
+def _chain(value, input_tokens: int) -> tuple[tuple[str, int, str], ...]:
+    """A prefix chain as sent: [{"hash", "tokens", "at"?}], each hash that of the prompt's first
+    `tokens` tokens, `tokens` strictly increasing up to `input_tokens`; `at` defaults to "turn"."""
+    if not isinstance(value, list) or len(value) > MAX_CHAIN:
+        raise InvalidRow(f"prefix_chain must be a list of at most {MAX_CHAIN} positions")
+    chain, last = [], 0
+    for i, position in enumerate(value):
+        if not isinstance(position, Mapping) or not {"hash", "tokens"} <= set(position) <= {"hash", "tokens", "at"}:
+            raise InvalidRow(f'prefix_chain[{i}] must be {{"hash", "tokens", "at"?}}')
+        digest, tokens, at = position["hash"], position["tokens"], position.get("at", "turn")
+        if not isinstance(digest, str) or not _is_hash(digest):
+            raise InvalidRow(f"prefix_chain[{i}].hash must be 1-128 letters, digits or _:+/=-")
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or not last < tokens <= input_tokens:
+            raise InvalidRow(
+                f"prefix_chain[{i}].tokens must be an integer above the previous position's and at most "
+                f"input_tokens ({input_tokens}), got {tokens!r}"
+            )
+        if at not in CHAIN_POSITIONS:
+            raise InvalidRow(f"prefix_chain[{i}].at must be one of {', '.join(CHAIN_POSITIONS)}, got {at!r}")
+        chain.append((digest, tokens, at))
+        last = tokens
+    return tuple(chain)
 
 
 def _metadata(value) -> dict[str, str]:

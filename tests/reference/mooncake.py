@@ -16,6 +16,7 @@ import datetime as dt
 import gzip
 import json
 import math
+import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +35,12 @@ from tests.reference.prompt_cache import (
     simulate_openai,
 )
 
-TRACE = Path(__file__).parents[1] / "integration/agents/data/mooncake_conversation_trace.jsonl.gz"
+# Not committed (fetched public data stays out of the repository): NETRA_MOONCAKE_TRACE names a
+# copy, gzipped, of FAST25-release/traces/conversation_trace.jsonl.
+TRACE = Path(
+    os.environ.get("NETRA_MOONCAKE_TRACE")
+    or Path(__file__).parents[1] / "integration/agents/data/mooncake_conversation_trace.jsonl.gz"
+)
 BLOCK_TOKENS = 512
 START = dt.datetime(2026, 11, 16, 18, 0, 0, tzinfo=dt.timezone.utc)
 MODEL = "claude-sonnet-4-5"

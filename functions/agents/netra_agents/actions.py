@@ -192,7 +192,12 @@ def rollout(r: dict) -> list[dict]:
         hour = change.get("cache_ttl_seconds") == 3600  # the optimizer found the 1-hour cache pays on the gaps seen
         day = change.get("cache_ttl_seconds") == catalog.EXTENDED_CACHE_TTL_SECONDS
         marker = (
-            "mark the shared prefix with cache_control" + (' {"type": "ephemeral", "ttl": "1h"}' if hour else "")
+            (
+                f"put {change['breakpoints']}" + (' ({"type": "ephemeral", "ttl": "1h"})' if hour else "")
+                if change.get("cache_policy")  # where the simulation found the breakpoints pay most
+                else "mark the shared prefix with cache_control"
+                + (' {"type": "ephemeral", "ttl": "1h"}' if hour else "")
+            )
             if change.get("provider") == "anthropic"
             else "keep the shared prefix byte-identical at the start of every prompt (the provider caches it automatically"
             + (", Gemini implicitly with no write charge" if change.get("provider") == "google" else "")

@@ -30,6 +30,20 @@ from decimal import Decimal
 from shared_lib.llm.providers import Route
 from shared_lib.pricing import provider_id
 
+# What each provider caches of a prompt (minimums, lifetimes, write prices) is shared with the
+# warehouse's caching simulation: one place. The optimizer reads them as catalog.*.
+from shared_lib.prompt_caching import (  # noqa: F401
+    CACHE_TTL_SECONDS,
+    EXTENDED_CACHE_TTL_SECONDS,
+    IMPLICIT_CACHE_PROVIDERS,
+    LONG_CACHE_TTL_SECONDS,
+    LONG_CACHE_WRITE,
+    cache_options,
+    cache_options_for,
+    extended_retention,
+    min_cached_prefix,
+)
+
 SOURCES = (
     "https://platform.openai.com/docs/models",
     "https://platform.openai.com/docs/guides/prompt-caching",
@@ -111,78 +125,6 @@ def provider_of(model: str, hint: str | None = None) -> str | None:
     except LookupError:
         return None
     return provider.id
-
-
-CACHE_TTL_SECONDS = 300  # the profile counts writes for this lifetime (netra_analytics.profile.CACHE_TTLS)
-# Anthropic's 1-hour cache: writes cost 2x the base input price instead of 1.25x, reads the
-# same 0.1x (docs.anthropic.com/en/docs/build-with-claude/prompt-caching, "1-hour cache
-# duration"): worth it when gaps between 5 and 60 minutes would otherwise rewrite the prefix.
-LONG_CACHE_TTL_SECONDS = 3600
-LONG_CACHE_WRITE = Decimal(2)
-
-
-def cache_options(provider: str) -> list[tuple[int, Decimal | None]]:
-    """(lifetime in seconds since last use, write price as a multiple of the input price;
-    None: the catalog's cache-write price) of each prompt cache the provider offers."""
-    options: list[tuple[int, Decimal | None]] = [(CACHE_TTL_SECONDS, None)]
-    if provider_id(provider) == "anthropic":
-        options.append((LONG_CACHE_TTL_SECONDS, LONG_CACHE_WRITE))
-    return options
-
-
-# Anthropic's minimum cacheable prompt per model (docs.anthropic.com/en/docs/build-with-claude/
-# prompt-caching, "Cache limitations"): 4,096 for Opus 4.5/4.6 and Haiku 4.5, 2,048 for Haiku
-# 3/3.5, 1,024 for the Sonnets and earlier Opus models. First match of the name wins.
-_ANTHROPIC_MIN_PREFIX = (
-    ("claude-opus-4-5", 4096),
-    ("claude-opus-4-6", 4096),
-    ("claude-haiku-4-5", 4096),
-    ("haiku", 2048),
-)
-
-
-def min_cached_prefix(provider: str, model: str) -> int:
-    """The shortest prefix the provider will cache for this model."""
-    provider = provider_id(provider)
-    if provider == "anthropic":
-        return next((tokens for name, tokens in _ANTHROPIC_MIN_PREFIX if name in model), 1024)
-    if provider == "google" and "pro" in model:
-        return 2048
-    return 1024
-
-
-# OpenAI extended prompt-cache retention: `prompt_cache_retention="24h"` keeps a prefix up to 24
-# hours, at no extra charge (OpenAI writes cost the input price either way), on the models the
-# guide lists (platform.openai.com/docs/guides/prompt-caching, "Extended prompt cache
-# retention"): gpt-5.1 and its codex and chat ids, gpt-5, gpt-5-codex and gpt-4.1. Exactly those:
-# the minis and nanos are not listed, so they are not assumed, and neither is a later family
-# until the guide names it. A call's id is compared as sent and as the catalog names it (a dated
-# id such as gpt-4.1-2025-04-14 is gpt-4.1).
-EXTENDED_CACHE_TTL_SECONDS = 86400
-_EXTENDED_RETENTION = frozenset({"gpt-5.1", "gpt-5.1-codex", "gpt-5.1-chat-latest", "gpt-5", "gpt-5-codex", "gpt-4.1"})
-# Gemini 2.5 implicit caching: on by default, no cache-write or storage charge, cached reads at
-# the catalog's cache-read price, for prompts that share a prefix of at least the model's minimum
-# (ai.google.dev/gemini-api/docs/caching, "Implicit caching"). Its lifetime is not published:
-# priced as the 5-minute cache, the shortest any provider keeps.
-IMPLICIT_CACHE_PROVIDERS = ("google",)
-
-
-def cache_options_for(provider: str, model: str) -> list[tuple[int, Decimal | None]]:
-    """`cache_options` plus the model-specific ones (OpenAI's 24-hour retention)."""
-    options = cache_options(provider)
-    if provider_id(provider) == "openai" and extended_retention(model):
-        options.append((EXTENDED_CACHE_TTL_SECONDS, None))
-    return options
-
-
-def extended_retention(model: str) -> bool:
-    """Whether OpenAI lists the model for 24-hour prompt-cache retention."""
-    import re
-
-    from shared_lib.pricing import canonical_model
-
-    undated = re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model)  # gpt-4.1-2025-04-14, even where the catalog lacks the date
-    return bool({model, undated, canonical_model("openai", model)} & _EXTENDED_RETENTION)
 
 
 # Lowering reasoning effort one step (OpenAI reasoning_effort medium -> low; Anthropic a smaller

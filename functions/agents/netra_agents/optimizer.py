@@ -566,7 +566,8 @@ def _excess_left(tail: dict, cut: Decimal) -> int:
 def prompt_caching(state: _Workload) -> Recommendation | None:
     """The prompt-caching lever (it changes `state`); a what-if of prompt caching prices it too."""
     w = state.profile
-    if w["success_calls"] < MIN_CALLS or not w["prefixes"]:
+    simulated = w.get("caching") or {}
+    if w["success_calls"] < MIN_CALLS or not (w["prefixes"] or simulated.get("calls_with_chain")):
         return None
     # A workload that writes or reads the provider cache already caches: on sparse traffic its
     # prefixes are mostly written again (few reads), which must not read as "not cached".
@@ -576,6 +577,8 @@ def prompt_caching(state: _Workload) -> Recommendation | None:
         and (tokens["cache_write_tokens"] + tokens["cached_input_tokens"]) >= CACHED_ALREADY * tokens["input_tokens"]
     ):
         return None
+    if simulated.get("calls_with_chain"):
+        return _simulated_caching(state, simulated)
     # Each cache the provider offers (lifetime since last use, write price per token): the one
     # that saves most on the gaps observed (Anthropic: 5 minutes at 1.25x, or 1 hour at 2x).
     # OpenAI's 24-hour retention where the model has it; options the profile has no write counts for
@@ -632,6 +635,106 @@ def prompt_caching(state: _Workload) -> Recommendation | None:
         "low",
         evidence,
         {"cache_prefix": True, "provider": state.provider, "cache_ttl_seconds": ttl},
+    )
+
+
+# Where each policy of the simulation (ADR 0017) puts Anthropic's cache_control breakpoints.
+POLICY_WORDS = {
+    "prompt_end": "a cache_control breakpoint at the end of each prompt",
+    "system": "a cache_control breakpoint at the end of the system prompt",
+    "system_and_prompt_end": "cache_control breakpoints at the end of the system prompt and of each prompt",
+    "automatic": "the provider's automatic caching (shared prefix byte-identical at the start of every prompt)",
+}
+
+
+def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | None:
+    """Prompt caching priced from the warehouse's replay of the calls that carry a prefix chain
+    (every policy the provider offers, in time order): the policy that saves most, named."""
+    w, rates = state.profile, state.rates
+    writes = {
+        ttl: multiplier * rates.input if multiplier else rates.cache_write
+        for ttl, multiplier in catalog.cache_options_for(state.provider, state.model)
+    }
+    # Calls the earlier levers removed no longer read the prefix (as in _caching_plan).
+    remaining = Decimal(state.calls) / w["success_calls"] if w["success_calls"] else ZERO
+
+    def saving(tally: dict) -> Decimal:
+        premium = max(ZERO, writes.get(tally["ttl_seconds"], rates.cache_write) - rates.input)
+        if tally["policy"] == "automatic":
+            premium = ZERO  # OpenAI and Gemini charge no write
+        gained = tally["read_tokens"] * (rates.input - rates.cache_read) - tally["written_tokens"] * premium
+        return gained * remaining * state.factor
+
+    priced = sorted(
+        # A policy with nowhere to put its breakpoints (no system position) is not on offer.
+        (
+            (saving(t), t)
+            for t in simulated["policies"]
+            if t["ttl_seconds"] in writes and t["calls"] and (t["breakpoints"] or t["policy"] == "automatic")
+        ),
+        key=lambda pair: (-pair[0], pair[1]["policy"], pair[1]["ttl_seconds"]),
+    )
+    if not priced or priced[0][0] <= 0:
+        return None
+    _, best = priced[0]
+    before = state.cost
+    read = min(int(best["read_tokens"] * remaining), state.tokens.plain)
+    written = (
+        0 if best["policy"] == "automatic" else min(int(best["written_tokens"] * remaining), state.tokens.plain - read)
+    )
+    long_lived = best["ttl_seconds"] == catalog.LONG_CACHE_TTL_SECONDS and state.provider == "anthropic"
+    state.tokens = dataclasses.replace(
+        state.tokens,
+        plain=state.tokens.plain - read - written,
+        cached=state.tokens.cached + read,
+        written=state.tokens.written + (0 if long_lived else written),
+        written_1h=state.tokens.written_1h + (written if long_lived else 0),
+    )
+    chained, success = simulated["calls_with_chain"], w["success_calls"]
+    words = POLICY_WORDS[best["policy"]]
+    evidence = [
+        f"{chained:,} of the workload's {success:,} successful calls carry a prefix chain; each was replayed in "
+        f"time order against the provider's caching rules (lifetime refreshed on every hit, the model's "
+        f"{catalog.min_cached_prefix(state.provider, state.model):,}-token minimum).",
+        f"With {words} and the {_lifetime(best['ttl_seconds'])} cache: {best['calls_read']:,} calls read "
+        f"{best['read_tokens']:,} cached tokens, {best['calls_written']:,} write {best['written_tokens']:,}"
+        + (
+            " (no write charge)."
+            if best["policy"] == "automatic"
+            else f" at {writes[best['ttl_seconds']] / rates.input:.2f}x the input price."
+        ),
+    ]
+    if len(priced) > 1:
+        evidence.append(
+            "The other policies on the same calls: "
+            + "; ".join(
+                f"{POLICY_WORDS[t['policy']].split(' (')[0]}, {_lifetime(t['ttl_seconds'])}: {dollars(max(ZERO, amount))}"
+                for amount, t in priced[1:]
+            )
+            + "."
+        )
+    if chained < success:
+        evidence.append(
+            f"{success - chained:,} calls carry no chain and are not counted: the saving covers "
+            f"{chained / success:.0%} of the workload's calls."
+        )
+    change = {
+        "cache_prefix": True,
+        "provider": state.provider,
+        "cache_ttl_seconds": best["ttl_seconds"],
+        "cache_policy": best["policy"],
+        "breakpoints": words,
+    }
+    return _recommend(
+        "prompt_caching",
+        state,
+        before,
+        round(best["calls_read"] * remaining),
+        f"Turn on prompt caching for {name(w['feature'])}: {words}",
+        "high" if chained == success else "medium",
+        "low",
+        evidence,
+        change,
     )
 
 

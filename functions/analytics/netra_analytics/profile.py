@@ -23,6 +23,8 @@ import math
 from decimal import Decimal
 from typing import NamedTuple
 
+from shared_lib.prompt_caching import Simulation
+
 from netra_analytics.warehouse import LIVE, money, percentile, rollup_select, rollup_source
 
 WORKLOAD = ("feature", "provider", "model", "interactive", "batch")
@@ -81,6 +83,7 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     _output_tails(client, parameters, workloads, totals, cancelled)
     for workload, prefix in _prefixes(client, parameters, workloads, cancelled):
         workload["prefixes"].append(prefix)
+    _caching(client, parameters, workloads)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -174,6 +177,28 @@ def _prefixes(client, parameters: dict, workloads: dict, cancelled: Cancellation
         )
     found.sort(key=lambda row: (-int(row["input_"]), row["prefix_hash"]))
     return [(workloads[_key(row)], _prefix(row)) for row in found[:MAX_PREFIXES] if _key(row) in workloads]
+
+
+def _caching(client, parameters: dict, workloads: dict) -> None:
+    """Each workload's successful calls that carry a prefix chain, in time order (ties by event
+    id), through every caching policy its provider offers (ADR 0017): `caching` is how many
+    calls had a chain and what each policy read and wrote. Exact over every such call: no cap."""
+    current, simulation = None, None
+
+    def close() -> None:
+        if simulation is not None and current in workloads:
+            workloads[current]["caching"] = {
+                "calls_with_chain": simulation.seen,
+                "policies": [tally.as_dict() for tally in simulation.tallies],
+            }
+
+    for row in client.query(_CHAINED, parameters=parameters).result_rows:
+        key = (row[0], row[1], row[2], bool(row[3]), bool(row[4]))
+        if key != current:
+            close()
+            current, simulation = key, Simulation(row[1], row[2])
+        simulation.add(row[5], row[6], row[7], row[8], row[9])
+    close()
 
 
 def _prefix(row) -> dict:
@@ -419,6 +444,8 @@ def _workload(row) -> dict:
             "tail_min_tokens": None,
         },
         "prefixes": [],
+        # Set by _caching where calls carry a prefix chain.
+        "caching": None,
     }
 
 
@@ -544,3 +571,10 @@ FROM usage_events WHERE {_WHERE} AND status = 'success' AND prefix_hash IN {{sta
 GROUP BY {_KEY}, prefix_hash HAVING calls_ > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 """
+
+# The calls a caching simulation replays, per workload in time order.
+_CHAINED = f"""
+SELECT {_KEY}, toUnixTimestamp64Milli(timestamp) AS ms, input_tokens, prefix_chain_tokens, prefix_chain_hashes,
+       prefix_chain_at
+FROM usage_events WHERE {_WHERE} AND status = 'success' AND notEmpty(prefix_chain_tokens)
+ORDER BY {_KEY}, ms, event_id"""

@@ -212,13 +212,17 @@ def test_migrating_a_warehouse_of_the_old_layout_keeps_its_calls(unmigrated):
         client.command(path.read_text())
         client.insert("schema_migrations", [[version]], column_names=["version"])
     old = events("org-m", {"event_id": "m1"}, {"event_id": "m2", "timestamp": "2026-11-21T10:00:00Z"})
-    # The old layout has neither accepted_at (0004) nor finish_reason (0006).
-    kept = [i for i, name in enumerate(warehouse.COLUMNS[:-1]) if name != "finish_reason"]
+    # The old layout has neither accepted_at (0004), finish_reason (0006) nor the prefix chain (0009).
+    kept = [
+        i
+        for i, name in enumerate(warehouse.COLUMNS[:-1])
+        if name != "finish_reason" and not name.startswith("prefix_chain")
+    ]
     rows = [[row[i] for i in kept] for row in (warehouse.priced_row(e, NOW) for e in old)]
     client.insert(
         "usage_events", rows + rows[:1], column_names=[warehouse.COLUMNS[i] for i in kept]
     )  # m1 stored twice by the old race
-    assert warehouse.migrate(client) == [4, 5, 6, 7, 8]
+    assert warehouse.migrate(client) == [4, 5, 6, 7, 8, 9]
     assert views(client, "org-m")["days"] == [("2026-11-20", 1), ("2026-11-21", 1)]
     warehouse.insert(client, old[:1])  # redelivered after the migration
     assert views(client, "org-m")["summary"] == 2
@@ -231,7 +235,7 @@ def test_instances_starting_together_apply_each_migration_once(unmigrated):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert sorted(v for versions in applied for v in versions) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert sorted(r[0] for r in unmigrated.query("SELECT version FROM schema_migrations").result_rows) == [
         1,
         2,
@@ -241,6 +245,7 @@ def test_instances_starting_together_apply_each_migration_once(unmigrated):
         6,
         7,
         8,
+        9,
     ]
     warehouse.insert(unmigrated, events("org-s", {"event_id": "s1"}))
     assert views(unmigrated, "org-s")["days"] == [("2026-11-20", 1)]

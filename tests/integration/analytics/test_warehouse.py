@@ -57,7 +57,7 @@ def client(request, tmp_path_factory):
         )
         client = clickhouse_client(load_settings({"CLICKHOUSE_DSN": _with_database(SERVER_DSN, database)}))
         request.addfinalizer(lambda: client.command(f"DROP DATABASE {database}{on_cluster} SYNC"))
-    assert warehouse.migrate(client, cluster=cluster) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert warehouse.migrate(client, cluster=cluster) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert warehouse.migrate(client, cluster=cluster) == []
     return client
 
@@ -625,7 +625,7 @@ def test_the_tables_reads_rely_on_have_the_engines_of_the_layout(client, cluster
         "usage_prefix_slots": "AggregatingMergeTree",
         "model_aliases": "ReplacingMergeTree",
         "schema_migrations": "MergeTree",
-        **{f"schema_migration_claim_{v:04d}": "MergeTree" for v in range(1, 9)},
+        **{f"schema_migration_claim_{v:04d}": "MergeTree" for v in range(1, 10)},
     }
     views = {"usage_hourly_mv", "usage_daily_rollup_mv", "usage_prompt_firsts_mv", "usage_prefix_slots_mv"}
     assert set(engines) == set(expected) | views  # nothing of the old layouts left
@@ -731,3 +731,37 @@ def test_names_of_each_dimension_costliest_first_from_calls_that_still_count(cli
         "provider": [],
         "user": [],
     }
+
+
+def test_the_profile_replays_chained_calls_in_time_order_through_each_caching_policy(client):
+    # A conversation of three turns on claude-sonnet-4-5 (ADR 0017), sent out of order, one call
+    # re-sent with a changed chain (the later version counts), and a call of another workload.
+    from netra_analytics.profile import workload_profile
+
+    system = {"hash": "sys", "tokens": 1200, "at": "system"}
+    turn_1 = [system, {"hash": "a", "tokens": 3000}]
+    turn_2 = [*turn_1, {"hash": "b", "tokens": 5000}]
+    turn_3 = [*turn_2, {"hash": "c", "tokens": 7000}]
+    base = {"provider": "anthropic", "model": "claude-sonnet-4-5", "feature": "chat", "output_tokens": 50}
+    calls = [
+        {**base, "event_id": "c3", "timestamp": "2026-11-20T10:05:50Z", "input_tokens": 7000, "prefix_chain": turn_3},
+        {**base, "event_id": "c1", "timestamp": "2026-11-20T10:00:00Z", "input_tokens": 3000, "prefix_chain": turn_1},
+        {**base, "event_id": "c2", "timestamp": "2026-11-20T10:01:00Z", "input_tokens": 5000, "prefix_chain": turn_1},
+        {**base, "event_id": "plain", "timestamp": "2026-11-20T10:02:00Z", "input_tokens": 900},
+        {**base, "event_id": "other", "feature": "search", "input_tokens": 3000, "prefix_chain": turn_1},
+    ]
+    warehouse.insert(client, events("org-chain", *calls))
+    resent = {**calls[2], "prefix_chain": turn_2}
+    warehouse.insert(client, events("org-chain", resent))
+    chat = next(w for w in workload_profile(client, "org-chain", START, END)["workloads"] if w["feature"] == "chat")
+    assert chat["caching"]["calls_with_chain"] == 3
+    policies = {(p["policy"], p["ttl_seconds"]): p for p in chat["caching"]["policies"]}
+    # prompt_end, 5 minutes: t=0 writes 3,000; t=60 s reads 'a' (3,000), writes 2,000 ('b' lives to
+    # 360 s); t=350 s reads 'b' (5,000), writes 2,000.
+    end = policies[("prompt_end", 300)]
+    assert (end["calls"], end["read_tokens"], end["written_tokens"], end["calls_read"]) == (3, 8000, 7000, 2)
+    assert end["input_tokens"] == 15000
+    # system only: writes 1,200 once, reads it twice.
+    system_only = policies[("system", 300)]
+    assert (system_only["read_tokens"], system_only["written_tokens"]) == (2400, 1200)
+    assert set(policies) == {(n, t) for n in ("prompt_end", "system", "system_and_prompt_end") for t in (300, 3600)}

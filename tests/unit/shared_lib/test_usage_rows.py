@@ -34,6 +34,7 @@ ROW = {
     "batch": True,
     "metadata": {"region": "eu"},
     "finish_reason": "length",
+    "prefix_chain": [{"hash": "s1", "tokens": 1200, "at": "system"}, {"hash": "t1", "tokens": 4800}],
 }
 AS_JSON = {
     "event_id": "evt-1",
@@ -60,12 +61,16 @@ AS_JSON = {
     "batch": True,
     "metadata": {"region": "eu"},
     "finish_reason": "length",
+    "prefix_chain": [{"hash": "s1", "tokens": 1200, "at": "system"}, {"hash": "t1", "tokens": 4800, "at": "turn"}],
 }
+CHAIN = (("s1", 1200, "system"), ("t1", 4800, "turn"))
 
 
 def test_every_value_of_a_row_lands_in_its_own_field():
     event = parse_row(ROW, "org-a", NOW)
-    assert event == UsageEvent(**{**AS_JSON, "timestamp": NOW - dt.timedelta(minutes=1), "cost_usd": event.cost_usd})
+    assert event == UsageEvent(
+        **{**AS_JSON, "timestamp": NOW - dt.timedelta(minutes=1), "cost_usd": event.cost_usd, "prefix_chain": CHAIN}
+    )
     assert str(event.cost_usd) == "0.0175"
 
 
