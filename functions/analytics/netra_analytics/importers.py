@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import difflib
+import functools
 import io
 import re
 import zoneinfo
@@ -26,6 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared_lib import safejson
+from shared_lib.pricing import UNPRICED, PriceBook, provider_id
 from shared_lib.usage import InvalidRow, finish_reason_of
 
 # Model name prefixes that tell the provider when an export does not.
@@ -73,6 +76,8 @@ STORED_IN_UTC = {
     "openai_batch": "OpenAI's exports are in UTC",
 }
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+# The feature `shared_lib.usage` files a call under when it names none.
+DEFAULT_FEATURE = "default"
 
 
 class ImportFormatError(ValueError):
@@ -84,6 +89,7 @@ class Converted:
     """The rows of an import, and what reading them assumed."""
 
     rows: list[Any]
+    featureless: frozenset[int] = frozenset()  # indexes of the rows that name no feature
     zoneless: int = 0  # records whose time had no zone, read in `zone`
     zone: str | None = None  # the zone those were read in (its IANA name, UTC or UTC+02:00)
     zone_reason: str | None = None  # why that zone: the tool stores UTC, or the caller said so
@@ -230,7 +236,7 @@ def convert(
     if format_name == "anthropic" and timestamp is None and not any(_anthropic_time(item) for item in readable):
         raise ImportFormatError(_UNTIMED)
     times = _ZonelessTimes(zone, format_name)
-    rows = []
+    rows, featureless = [], set()
     for item in items:
         if isinstance(item, InvalidRow):  # a line that is not JSON
             rows.append(item)
@@ -250,8 +256,13 @@ def convert(
             continue
         if feature and "feature" not in row:
             row["feature"] = feature
+        if "feature" not in row:
+            featureless.add(len(rows))
         rows.append(times.zoned(row))
-    return Converted(rows, times.count, times.name if times.count else None, times.reason if times.count else None)
+    zoned = times.count > 0
+    return Converted(
+        rows, frozenset(featureless), times.count, times.name if zoned else None, times.reason if zoned else None
+    )
 
 
 def error_groups(rejected: list[dict], limit: int) -> list[dict]:
@@ -266,14 +277,62 @@ def error_groups(rejected: list[dict], limit: int) -> list[dict]:
     return [{"error": error, "count": n, "first_records": first[error]} for error, n in counts.most_common(limit)]
 
 
-def notes(converted: Converted) -> list[str]:
-    """What an import assumed about its records, in sentences a person reads."""
+def unknown_models(events, aliases: Mapping[str, str]) -> list[dict]:
+    """The models of accepted calls the price catalog does not know (after the org's own
+    names, `aliases`), most calls first: each with its calls and the catalog's closest name."""
+    calls = Counter((event.provider, event.model) for event in events)
+    book = PriceBook()
+    return [
+        {"model": model, "provider": provider, "calls": n, "closest": closest_model(provider, model)}
+        for (provider, model), n in calls.most_common()
+        if book.price(provider, aliases.get(model, model), 0, 0).status == UNPRICED
+    ]
+
+
+def closest_model(provider: str, model: str) -> str | None:
+    """The catalog's model of this provider whose name is nearest to `model` (a typo's), if any is near."""
+    name = model.rsplit("/", 1)[-1].lower()
+    closest = difflib.get_close_matches(name, _catalog_models(provider_id(provider)), n=1, cutoff=0.6)
+    return closest[0] if closest else None
+
+
+@functools.lru_cache(maxsize=64)
+def _catalog_models(provider: str) -> tuple[str, ...]:
+    from genai_prices import data_snapshot
+
+    try:
+        models = data_snapshot.get_snapshot().find_provider(None, provider, None).models
+    except LookupError:  # a provider the catalog has no prices of
+        return ()
+    return tuple(m.id for m in models if not m.id.endswith("-"))  # "ft:gpt-4o-mini-…" ids are name prefixes
+
+
+def notes(converted: Converted, rejected: list[dict], unknown: list[dict]) -> list[str]:
+    """What an import assumed about its records, and what it could not price, in sentences."""
     said = []
     if converted.zoneless:
         said.append(
-            f"{converted.zoneless} records had times without a zone; read as {converted.zone} ({converted.zone_reason})"
+            f"{_records(converted.zoneless)} had times without a zone; read as {converted.zone} "
+            f"({converted.zone_reason})"
+        )
+    untagged = len(converted.featureless - {rejection["index"] for rejection in rejected})
+    if untagged:
+        said.append(f"{_records(untagged)} had no feature; filed under {DEFAULT_FEATURE!r} (feature= names one)")
+    for model in unknown:
+        calls = f"{model['calls']} call{'s' if model['calls'] != 1 else ''}"
+        said.append(
+            f"`{model['model']}` ({calls}): not in the price catalog — "
+            + (
+                f"did you mean {model['closest']}?"
+                if model["closest"]
+                else "if it is your own name of a model, map it under Model names"
+            )
         )
     return said
+
+
+def _records(n: int) -> str:
+    return f"{n} record" if n == 1 else f"{n} records"
 
 
 class _ZonelessTimes:

@@ -411,10 +411,26 @@ OPENAPI = {
                                             "description": "the zone times without one were read in (null: none "
                                             "had to be)",
                                         },
+                                        "unknown_models": {
+                                            "type": "array",
+                                            "description": "models of accepted calls the price catalog does not "
+                                            "know (after the org's model names), most calls first, with the "
+                                            "catalog's nearest name of that provider (null: none near)",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "model": {"type": "string"},
+                                                    "provider": {"type": "string"},
+                                                    "calls": {"type": "integer"},
+                                                    "closest": {"type": ["string", "null"]},
+                                                },
+                                            },
+                                        },
                                         "notes": {
                                             "type": "array",
                                             "items": {"type": "string"},
-                                            "description": "what the import assumed, in sentences",
+                                            "description": "what the import assumed (zone-less times, calls filed "
+                                            "under the feature 'default') and could not price, in sentences",
                                         },
                                     },
                                 }

@@ -83,7 +83,8 @@ class AnalyticsService:
             converted = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None, zone)
         except importers.ImportFormatError as exc:
             raise Invalid("wrong_format", str(exc)) from None
-        answer, _, rejected = self._queue(caller, converted.rows, count_duplicates=True)
+        answer, events, rejected = self._queue(caller, converted.rows, count_duplicates=True)
+        unknown = importers.unknown_models(events, model_aliases.for_org(self.warehouse_client, caller.org_id))
         return {
             **answer,
             "rejected": rejected[:MAX_LISTED_REJECTIONS],
@@ -91,7 +92,8 @@ class AnalyticsService:
             # A file's refusals are mostly many of a few kinds: each kind once, with its count.
             "error_groups": importers.error_groups(rejected, MAX_LISTED_REJECTIONS),
             "assumed_timezone": converted.zone,
-            "notes": importers.notes(converted),
+            "unknown_models": unknown,
+            "notes": importers.notes(converted, rejected, unknown),
         }
 
     def export_traces(

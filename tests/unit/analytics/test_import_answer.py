@@ -126,3 +126,18 @@ def test_identical_errors_are_counted_once_and_every_rejection_still_listed_up_t
 
 def test_a_file_without_rejections_has_no_groups(service):
     assert imported(service, SPEND_CSV)[1]["error_groups"] == []
+
+
+def test_untagged_calls_and_models_the_catalog_lacks_are_named(service):
+    completion = (
+        '{"id": "c-%d", "created": 1795600000, "model": "%s", "usage": {"prompt_tokens": 10, "completion_tokens": 5}}'
+    )
+    lines = [completion % (n, "gtp-4o") for n in range(3)] + [completion % (9, "gpt-4o")]
+    status, answer = imported(service, "\n".join(lines).encode())
+    assert (status, answer["accepted"]) == (200, 4)
+    assert answer["unknown_models"] == [{"model": "gtp-4o", "provider": "openai", "calls": 3, "closest": "gpt-4o"}]
+    assert answer["notes"] == [
+        "4 records had no feature; filed under 'default' (feature= names one)",
+        "`gtp-4o` (3 calls): not in the price catalog — did you mean gpt-4o?",
+    ]
+    assert {row["feature"] for row in queued(service)} == {"default"}  # as the note says

@@ -9,7 +9,18 @@ import pytest
 from shared_lib import safejson
 from shared_lib.usage import parse_batch
 
-from netra_analytics.importers import ImportFormatError, convert, detect, error_groups, notes, records, time_zone
+from netra_analytics.importers import (
+    DEFAULT_FEATURE,
+    ImportFormatError,
+    closest_model,
+    convert,
+    detect,
+    error_groups,
+    notes,
+    records,
+    time_zone,
+    unknown_models,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
@@ -413,7 +424,10 @@ def test_zoneless_times_of_a_tool_that_stores_utc_are_read_as_utc_and_said_so():
     assert [e.timestamp for e in events] == [utc(2026, 11, 20, 9, 0), utc(2026, 11, 20, 9, 30), utc(2026, 11, 20, 10)]
     assert [e.latency_ms for e in events] == [1250, 400, 100]
     assert (converted.zoneless, converted.zone, converted.zone_reason) == (2, "UTC", "LiteLLM stores UTC")
-    assert notes(converted) == ["2 records had times without a zone; read as UTC (LiteLLM stores UTC)"]
+    assert notes(converted, [], []) == [
+        "2 records had times without a zone; read as UTC (LiteLLM stores UTC)",
+        "3 records had no feature; filed under 'default' (feature= names one)",
+    ]
 
 
 def test_langfuse_zoneless_times_are_utc_too():
@@ -448,7 +462,7 @@ def test_a_named_zone_overrides_for_zoneless_times_only(zone, first, name):
     events, _ = parse_batch(converted.rows, "org-x", NOW)
     assert events[0].timestamp == first
     assert events[2].timestamp == utc(2026, 11, 20, 10)  # it carried its zone: kept
-    assert notes(converted) == [f"2 records had times without a zone; read as {name} (as asked)"]
+    assert notes(converted, [], [])[:1] == [f"2 records had times without a zone; read as {name} (as asked)"]
 
 
 @pytest.mark.parametrize(
@@ -461,7 +475,7 @@ def test_a_zone_that_is_none_says_what_one_looks_like(text):
 
 def test_times_with_a_zone_are_read_as_they_are_and_need_no_note():
     converted = convert(None, records((FIXTURES / "litellm_spend_logs.csv").read_bytes()))
-    assert (converted.zoneless, converted.zone, notes(converted)) == (0, None, [])
+    assert (converted.zoneless, converted.zone) == (0, None) and "zone" not in " ".join(notes(converted, [], []))
 
 
 def test_zoneless_anthropic_log_times_need_the_zone_named():
@@ -495,3 +509,44 @@ def test_identical_errors_are_one_group_most_common_first():
     ]
     assert [group["error"] for group in error_groups(rejected, 2)] == ["input_tokens is required", "model is required"]
     assert error_groups([], 100) == []
+
+
+def test_the_default_feature_is_the_one_the_usage_event_files_untagged_calls_under():
+    untagged = {"event_id": "e", "timestamp": "2026-11-20T10:00:00Z", "provider": "openai", "model": "gpt-4o"}
+    [event], _ = parse_batch([untagged | {"input_tokens": 1, "output_tokens": 1}], "org-x", NOW)
+    assert event.feature == DEFAULT_FEATURE == "default"
+
+
+def test_untagged_accepted_records_are_said_to_be_filed_under_default():
+    # Record 1 names its feature (metadata.feature), record 2 none, record 3 none but is rejected.
+    items = records((FIXTURES / "openai_chat_completions.jsonl").read_bytes())
+    converted = convert(None, items)
+    _, rejected = parse_batch(converted.rows, "org-x", NOW)
+    assert converted.featureless == {1, 2} and [r["index"] for r in rejected] == [2]
+    assert notes(converted, rejected, []) == ["1 record had no feature; filed under 'default' (feature= names one)"]
+    assert notes(convert(None, items, feature="support"), rejected, []) == []
+
+
+class Call:
+    def __init__(self, provider, model):
+        self.provider, self.model = provider, model
+
+
+def test_models_the_catalog_does_not_know_are_listed_with_the_nearest_name():
+    calls = [Call("openai", "gtp-4o")] * 3 + [Call("openai", "gpt-4o")] * 5 + [Call("openai", "acme-9")]
+    calls += [Call("anthropic", "claude-sonet-4-5"), Call("openai", "prod-eu-4o")]
+    unknown = unknown_models(calls, {"prod-eu-4o": "gpt-4o"})  # the org's own name of gpt-4o is known
+    assert unknown == [
+        {"model": "gtp-4o", "provider": "openai", "calls": 3, "closest": "gpt-4o"},
+        {"model": "acme-9", "provider": "openai", "calls": 1, "closest": None},
+        {"model": "claude-sonet-4-5", "provider": "anthropic", "calls": 1, "closest": "claude-sonnet-4-5"},
+    ]
+    assert notes(convert(None, records(ZONELESS_SPEND_CSV), feature="support"), [], unknown)[1:] == [
+        "`gtp-4o` (3 calls): not in the price catalog — did you mean gpt-4o?",
+        "`acme-9` (1 call): not in the price catalog — if it is your own name of a model, map it under Model names",
+        "`claude-sonet-4-5` (1 call): not in the price catalog — did you mean claude-sonnet-4-5?",
+    ]
+
+
+def test_a_provider_the_catalog_has_no_prices_of_has_no_closest_model():
+    assert closest_model("other", "gpt-4o") is None
