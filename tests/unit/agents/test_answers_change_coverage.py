@@ -79,26 +79,26 @@ def test_a_previous_period_without_usage_is_not_a_rise():
     assert "rose" not in report["narrative"] and "$0.00" not in report["narrative"]
 
 
-def test_a_previous_period_with_usage_on_one_of_its_seven_days_is_also_compared_per_day_with_usage():
-    # Last 7 days (Nov 30 - Dec 6) at $100 a day, 700 calls; the 7 days before hold usage only
-    # on their last day, Nov 29: $14 over 20 calls. In total +$686 (+4900%); per day with
-    # usage $700 / 7 = $100 against $14 / 1 = $14: (100 - 14) / 14 = +614.29%.
+def test_a_previous_period_with_usage_on_few_of_its_days_is_compared_per_whole_day_with_usage():
+    # Last 7 days (Nov 30 - Dec 6) at $100 a day, 700 calls; the 7 days before hold usage from
+    # Nov 27 on: $2, $14, $14 (50 calls). In total +$670 (+2233.33%). Usage started during
+    # Nov 27, so per whole day with usage: $700 / 7 = $100 against $28 / 2 = $14, +614.29%.
     week = {"from": "2026-11-30", "to": "2026-12-07", "days": 7, "label": "the last 7 days"}
     before = {"from": "2026-11-23", "to": "2026-11-30", "days": 7}
     report = answer_of(
         week,
         before,
         summary(700, "700"),
-        summary(20, "14"),
+        summary(50, "30"),
         days(dt.date(2026, 11, 30), ["100"] * 7),
-        days(dt.date(2026, 11, 29), ["14"]),
+        days(dt.date(2026, 11, 27), ["2", "14", "14"]),
         at("2026-12-08T12:00:00"),
     )
-    assert (report["delta_usd"], report["delta_pct"]) == ("686", 4900.0)
+    assert (report["delta_usd"], report["delta_pct"]) == ("670", 2233.33)
     assert report["coverage"]["previous"] == {
         "days": 7,
-        "days_with_data": 1,
-        "first_day": "2026-11-29",
+        "days_with_data": 3,
+        "first_day": "2026-11-27",
         "last_day": "2026-11-29",
         "thin": True,
     }
@@ -106,20 +106,46 @@ def test_a_previous_period_with_usage_on_one_of_its_seven_days_is_also_compared_
     assert report["per_day"] is None and report["partial_today"] is None  # same lengths, both over
     assert report["per_day_covered"] == {
         "current_days": 7,
-        "previous_days": 1,
+        "previous_days": 2,
         "current_usd": "100",
         "previous_usd": "14",
         "pct": 614.29,
+        "left_out": ["2026-11-27"],
     }
     assert report["warnings"] == [
-        "The previous period (Nov 23 – Nov 29, 2026) holds usage on 1 of its 7 days (from Nov 29), so spend is also "
-        "compared per day with usage: $100.00 a day against $14.00 (+614.3%)."
+        "The previous period (Nov 23 – Nov 29, 2026) holds usage on 3 of its 7 days (from Nov 27), so spend is also "
+        "compared per whole day with usage (leaving out Nov 27: usage started or stopped during it): $100.00 a day "
+        "against $14.00 (+614.3%)."
     ]
     assert report["narrative"].split("\n\n")[1] == (
-        "Per day with usage, spend rose 614.3%: $100.00 a day over the 7 days with usage in the last 7 days "
-        "(Nov 30 – Dec 6, 2026) against $14.00 over the one day with usage of Nov 23 – Nov 29, 2026. In total $700.00 "
-        "against $14.00 ($686.00, 4900.0% more over periods with usage on different days), with 700 calls against 20."
+        "Per whole day with usage, spend rose 614.3%: $100.00 a day over the 7 whole days with usage in the last 7 "
+        "days (Nov 30 – Dec 6, 2026) against $14.00 over the 2 whole days with usage of Nov 23 – Nov 29, 2026. In "
+        "total $700.00 against $30.00 ($670.00, 2233.3% more over periods with usage on different days), with 700 "
+        "calls against 50."
     )
+
+
+def test_a_previous_period_with_usage_on_one_day_only_has_no_whole_day_to_compare():
+    # The user's case: the 7 days before hold usage on their last day only, the day it
+    # started (the demo's first day holds one hour). Nothing is compared per day, not even
+    # per calendar day ($14 / 7 would count six days without usage as days without spend).
+    report = answer_of(
+        {"from": "2026-11-30", "to": "2026-12-07", "days": 7, "label": "the last 7 days"},
+        {"from": "2026-11-23", "to": "2026-11-30", "days": 7},
+        summary(700, "700"),
+        summary(20, "14"),
+        days(dt.date(2026, 11, 30), ["100"] * 7),
+        days(dt.date(2026, 11, 29), ["14"]),
+        at("2026-12-08T12:00:00"),
+    )
+    assert report["coverage"]["previous"]["days_with_data"] == 1 and report["coverage"]["previous"]["thin"]
+    assert report["per_day_covered"] is None
+    assert report["warnings"] == [
+        "The previous period (Nov 23 – Nov 29, 2026) holds usage on 1 of its 7 days (from Nov 29), where usage "
+        "started or stopped part-way: no whole day with usage is left to compare per day, so the totals do not "
+        "compare like for like."
+    ]
+    assert report["narrative"].split("\n\n")[1].startswith("Spend rose $686.00 (4900.0%): $700.00 in the last 7")
 
 
 def test_a_current_period_whose_usage_stops_is_thin_too():
@@ -135,10 +161,19 @@ def test_a_current_period_whose_usage_stops_is_thin_too():
         at("2026-12-08T12:00:00"),
     )
     assert report["coverage"]["current"]["thin"] and not report["coverage"]["previous"]["thin"]
-    assert (report["per_day_covered"]["current_usd"], report["per_day_covered"]["pct"]) == ("30", 200.0)
+    # Usage stopped during Dec 2: it is left out, Nov 30 and Dec 1 remain.
+    assert report["per_day_covered"] == {
+        "current_days": 2,
+        "previous_days": 7,
+        "current_usd": "30",
+        "previous_usd": "10",
+        "pct": 200.0,
+        "left_out": ["2026-12-02"],
+    }
     assert report["warnings"] == [
         "This period (Nov 30 – Dec 6, 2026) holds usage on 3 of its 7 days (to Dec 2), so spend is also compared per "
-        "day with usage: $30.00 a day against $10.00 (+200.0%)."
+        "whole day with usage (leaving out Dec 2: usage started or stopped during it): $30.00 a day against $10.00 "
+        "(+200.0%)."
     ]
 
 
@@ -250,30 +285,32 @@ def test_today_not_over_is_left_out_of_the_per_day_figures():
 
 
 def test_a_thin_previous_period_and_a_today_not_over():
-    # The user's case: the last 7 days on Dec 7 at 09:00 against 7 days holding usage only on
-    # Nov 30. Per day with usage leaves today out: Dec 1-6 at $120 = $720 over 6 days, $120,
-    # against Nov 30's $15.76: (120 - 15.76) / 15.76 = +661.42%.
+    # The last 7 days on Dec 7 at 09:00 against 7 days holding usage from Nov 28 ($5.76, the
+    # day it started, then $5 and $5). Per whole day with usage leaves out today and Nov 28:
+    # Dec 1-6 at $120 = $720 over 6 days, $120, against $10 over 2 days, $5: +2300%.
     report = answer_of(
         {"from": "2026-12-01", "to": "2026-12-08", "days": 7, "label": "the last 7 days"},
         {"from": "2026-11-24", "to": "2026-12-01", "days": 7},
         summary(800, "807.44"),
         summary(12, "15.76"),
         days(dt.date(2026, 12, 1), ["120"] * 6 + ["87.44"]),
-        days(dt.date(2026, 11, 30), ["15.76"]),
+        days(dt.date(2026, 11, 28), ["5.76", "5", "5"]),
         at("2026-12-07T09:00:00"),
     )
     assert report["delta_usd"] == "791.68" and report["coverage"]["current"]["days_with_data"] == 7
     assert report["per_day_covered"] == {
         "current_days": 6,
-        "previous_days": 1,
+        "previous_days": 2,
         "current_usd": "120",
-        "previous_usd": "15.76",
-        "pct": 661.42,
+        "previous_usd": "5",
+        "pct": 2300.0,
+        "left_out": ["2026-11-28"],
     }
     assert report["warnings"] == [
-        "The previous period (Nov 24 – Nov 30, 2026) holds usage on 1 of its 7 days (from Nov 30), so spend is also "
-        "compared per day with usage: $120.00 a day against $15.76 (+661.4%).",
+        "The previous period (Nov 24 – Nov 30, 2026) holds usage on 3 of its 7 days (from Nov 28), so spend is also "
+        "compared per whole day with usage (leaving out Nov 28: usage started or stopped during it): $120.00 a day "
+        "against $5.00 (+2300.0%).",
         "Today (so far, to 09:00 UTC) is left out of the per-day figures.",
     ]
-    assert report["narrative"].split("\n\n")[1].startswith("Per day with usage, spend rose 661.4%: $120.00 a day")
+    assert report["narrative"].split("\n\n")[1].startswith("Per whole day with usage, spend rose 2300.0%: $120.00")
     assert Decimal(report["per_day"]["current_usd"]) == Decimal("120")  # per complete day, today left out too

@@ -25,8 +25,12 @@ series), and the first and last of those. The rules that follow from it:
   a smaller share of its days than the other period. The second condition keeps a team that
   works on weekdays only (5 of 7 days, each week alike) from a caveat on every comparison:
   its weeks are alike, so their totals compare. A thin period gets a caveat with its counts,
-  and both periods are also compared per day with usage (`per_day_covered`: each period's
-  spend over its days with usage).
+  and both periods are also compared per whole day with usage (`per_day_covered`: each
+  period's spend over its days with usage), leaving out the days that hold part of a day:
+  the first day with usage when usage starts after a period's first day (it started during
+  that day: the demo's first day holds one hour), the last when it stops before the
+  period's last day, and a today not over. A period left with no whole day with usage is
+  not compared per day: the caveat says its totals do not compare.
 - Today is partial when the current period holds it and `now` is before its end: the
   per-day figures (`per_day`, `per_day_covered`) leave today's spend and today out, so a
   Monday at 02:00 is not read as a day of 2 hours; a current period of today only (no
@@ -208,18 +212,36 @@ def per_hour(previous_period: dict, now_usd: Decimal, before_usd: Decimal, today
     }
 
 
-def per_day_covered(
-    now_usd: Decimal, before_usd: Decimal, now_cover: dict, before_cover: dict, today: dict | None
-) -> dict | None:
-    """Spend per day with usage in each period; a partial today (and its spend) is left out.
-    None when a period has no complete day with usage."""
-    days_now, days_before = now_cover["days_with_data"], before_cover["days_with_data"]
-    if today is not None and today["date"] == now_cover["last_day"]:
-        days_now -= 1  # today, when it has usage, is the last day that has
-        now_usd -= Decimal(today["cost_usd"])
+def whole_days_with_usage(
+    period: dict, cover: dict, days: list[dict], total_usd: Decimal, today: dict | None = None
+) -> tuple[int, Decimal, list[str]]:
+    """(days, spend, edge days left out): a period's days with usage and their spend, less
+    the days that most likely hold part of a day's usage: a today not over, the first day
+    with usage when it comes after the period's first day (usage started during it), and
+    the last when it comes before the period's last begun day (usage stopped during it)."""
+    last_begun = dt.date.fromisoformat(period["from"][:10]) + dt.timedelta(days=cover["days"] - 1)
+    edges = set()
+    if cover["first_day"] and cover["first_day"] > period["from"][:10]:
+        edges.add(cover["first_day"])
+    if cover["last_day"] and cover["last_day"] < last_begun.isoformat():
+        edges.add(cover["last_day"])
+    partial = edges | ({today["date"]} if today and today["date"] == cover["last_day"] else set())
+    spend = total_usd - sum((Decimal(p["cost_usd"]) for p in days if p["bucket"][:10] in partial), ZERO)
+    return cover["days_with_data"] - len(partial), spend, sorted(edges)
+
+
+def per_day_covered(now: tuple[int, Decimal, list[str]], before: tuple[int, Decimal, list[str]]) -> dict | None:
+    """Spend per whole day with usage in each period (`whole_days_with_usage`); None when a
+    period has no such day."""
+    (days_now, now_usd, now_out), (days_before, before_usd, before_out) = now, before
     if days_now <= 0 or days_before <= 0:
         return None
-    return {"current_days": days_now, "previous_days": days_before, **_rate(now_usd, days_now, before_usd, days_before)}
+    return {
+        "current_days": days_now,
+        "previous_days": days_before,
+        **_rate(now_usd, days_now, before_usd, days_before),
+        "left_out": sorted(now_out + before_out),
+    }
 
 
 def _days(period: dict) -> int:
@@ -259,7 +281,10 @@ def change(
         and before_total["calls"]
         and (cover["current"]["thin"] or cover["previous"]["thin"])
     ):
-        covered = per_day_covered(c1, c0, cover["current"], cover["previous"], today)
+        covered = per_day_covered(
+            whole_days_with_usage(current_period, cover["current"], current_days, c1, today),
+            whole_days_with_usage(previous_period, cover["previous"], previous_days, c0),
+        )
     answer = {
         "current": {
             "from": current_period["from"],

@@ -248,7 +248,11 @@ def leading_rate(report: dict) -> tuple[str, dict] | tuple[None, None]:
     """The like-for-like figure a change leads with, when the totals do not compare as they
     are: spend per day with usage (a thin period), per complete day (periods of different
     lengths, or today not over), per hour (today so far, no complete day)."""
-    for field in ("per_day_covered", "per_day", "per_hour"):
+    coverage = report.get("coverage") or {}
+    thin = any((coverage.get(side) or {}).get("thin") for side in ("current", "previous"))
+    # A thin period compares per whole day with usage or not at all: per calendar day or hour
+    # would count its days without usage as days without spend.
+    for field in ("per_day_covered",) if thin else ("per_day_covered", "per_day", "per_hour"):
         rate = report.get(field)
         if rate and rate["pct"] is not None:
             return field, rate
@@ -287,9 +291,21 @@ def change_caveats(report: dict) -> list[str]:
             f"{plural(cover['days'], 'day')}{so_far}{_edges(side, cover)}"
         )
         if covered and covered["pct"] is not None:
+            left_out = [_date(d) for d in covered.get("left_out", [])]
+            leaving = (
+                f" (leaving out {' and '.join(left_out)}: usage started or stopped during {'it' if len(left_out) == 1 else 'them'})"
+                if left_out
+                else ""
+            )
             text += (
-                f", so spend is also compared per day with usage: {dollars(covered['current_usd'])} a day against "
-                f"{dollars(covered['previous_usd'])} ({'+' if covered['pct'] >= 0 else '−'}{percent(abs(covered['pct']))})"
+                f", so spend is also compared per whole day with usage{leaving}: {dollars(covered['current_usd'])} a day "
+                f"against {dollars(covered['previous_usd'])} ({'+' if covered['pct'] >= 0 else '−'}"
+                f"{percent(abs(covered['pct']))})"
+            )
+        elif current["calls"] and previous["calls"]:
+            text += (
+                ", where usage started or stopped part-way: no whole day with usage is left to compare per day, so the "
+                "totals do not compare like for like"
             )
         said.append(text + ".")
     today, (leading, _) = report.get("partial_today"), leading_rate(report)
@@ -330,9 +346,10 @@ def _change_figures(report) -> str:
     elif leading == "per_day_covered":
         # A period thin in usage: what compares is the days that have usage.
         text = (
-            f"Per day with usage, spend {_moved(rate['pct'])}: {dollars(rate['current_usd'])} a day over "
-            f"{_days_of(rate['current_days'])} with usage {during(report['period'])} against "
-            f"{dollars(rate['previous_usd'])} over {_days_of(rate['previous_days'])} with usage of {day_span(previous)}. "
+            f"Per whole day with usage, spend {_moved(rate['pct'])}: {dollars(rate['current_usd'])} a day over "
+            f"{_days_of(rate['current_days'], 'whole')} with usage {during(report['period'])} against "
+            f"{dollars(rate['previous_usd'])} over {_days_of(rate['previous_days'], 'whole')} with usage of "
+            f"{day_span(previous)}. "
             f"{totals}{_total_moved(delta, report['delta_pct'], 'over periods with usage on different days')}, {calls}."
         )
     elif leading == "per_day":
