@@ -325,7 +325,7 @@ def notes(converted: Converted, rejected: list[dict], unknown: list[dict]) -> li
             + (
                 f"did you mean {model['closest']}?"
                 if model["closest"]
-                else "if it is your own name of a model, map it under Model names"
+                else "if it is your own name of a model, map it under Settings → Model names"
             )
         )
     return said

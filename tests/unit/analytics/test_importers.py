@@ -543,7 +543,7 @@ def test_models_the_catalog_does_not_know_are_listed_with_the_nearest_name():
     ]
     assert notes(convert(None, records(ZONELESS_SPEND_CSV), feature="support"), [], unknown)[1:] == [
         "`gtp-4o` (3 calls): not in the price catalog — did you mean gpt-4o?",
-        "`acme-9` (1 call): not in the price catalog — if it is your own name of a model, map it under Model names",
+        "`acme-9` (1 call): not in the price catalog — if it is your own name of a model, map it under Settings → Model names",
         "`claude-sonet-4-5` (1 call): not in the price catalog — did you mean claude-sonnet-4-5?",
     ]
 
