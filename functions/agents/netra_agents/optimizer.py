@@ -65,7 +65,7 @@ from decimal import Decimal
 from shared_lib.pricing import BATCH_DISCOUNT, UnitPrices, provider_id, unit_prices
 
 from netra_agents import catalog
-from netra_agents.answers.money import dollars, share, usd
+from netra_agents.answers.money import day_span, dollars, share, usd
 from netra_agents.answers.quoting import name
 
 LEVERS = (
@@ -230,6 +230,7 @@ def optimize(profile: dict) -> dict:
     saved = sum((Decimal(usd(r.savings)) for r in recommendations), ZERO)
     saved_monthly = None if days is None else sum((Decimal(usd(r.monthly)) for r in recommendations), ZERO)
     notes.extend(_data_gaps(workloads))
+    notes.extend(_run_rate_basis(profile, days))
     small = [w for w in workloads if w["success_calls"] < MIN_CALLS and not w["unpriced_calls"]]
     if small:
         cost = sum((Decimal(w["cost_usd"]) for w in small), ZERO)
@@ -287,22 +288,52 @@ def success_reasoning(w: dict) -> int:
 
 
 def period_days(profile: dict) -> Decimal | None:
-    """The days of usage the period's data covers (None when the profile does not say): from
-    its start to its end capped at the moment the data was read (`covered_to`, set by the data
-    step). A period that includes today ends at tomorrow 00:00, but only the part of today
-    already past has usage: dividing by the whole day would understate the run rate."""
+    """The days a run rate is taken over (None when the profile does not say): the span from the
+    first call to the last (`first_call`, `last_call`), within the period's start and its end capped
+    at the moment the data was read (`covered_to`, set by the data step); at least an hour. Usage
+    that sits in one hour of a 30-day window is a rate of that hour, not a thirtieth of it."""
+    start, end = _span(profile)
+    if start is None or end is None:
+        return None
+    seconds = (end - start).total_seconds()
+    if seconds <= 0 and not profile.get("first_call"):
+        return None
+    return Decimal(int(max(seconds, 3600))) / 86400
+
+
+def _span(profile: dict):
+    """(start, end) of the usage a run rate covers, as `period_days` describes."""
     import datetime as dt
 
-    end = profile.get("covered_to") or profile.get("to")
-    if not profile.get("from") or not end:
-        return None
-
-    def instant(iso: str) -> dt.datetime:
+    def instant(iso: str | None) -> dt.datetime | None:
+        if not iso:
+            return None
         at = dt.datetime.fromisoformat(iso)
         return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
-    seconds = (instant(end) - instant(profile["from"])).total_seconds()
-    return Decimal(int(seconds)) / 86400 if seconds > 0 else None
+    start, end = instant(profile.get("from")), instant(profile.get("covered_to") or profile.get("to"))
+    first, last = instant(profile.get("first_call")), instant(profile.get("last_call"))
+    if start is None or end is None:
+        return None, None
+    return (max(start, first) if first else start), (min(end, last) if last else end)
+
+
+def _run_rate_basis(profile: dict, days: Decimal | None) -> list[str]:
+    """A sentence when the monthly figures' run rate comes from a span shorter than the period."""
+    start, end = _span(profile)
+    period_start, period_end = _span({k: profile.get(k) for k in ("from", "to", "covered_to")})
+    if days is None or start is None or period_start is None:
+        return []
+    whole = (period_end - period_start).total_seconds()
+    if whole <= 0 or (end - start).total_seconds() >= 0.9 * whole or whole - (end - start).total_seconds() < 3600:
+        return []
+    span = day_span({"from": start.replace(microsecond=0).isoformat(), "to": end.replace(microsecond=0).isoformat()})
+    hours = round(float(days) * 24, 1)
+    length = ("1 hour" if hours == 1 else f"{hours:g} hours") if days < 2 else f"{float(days):.1f} days"
+    return [
+        f"Savings a month are at the rate of the span the usage covers, {span} ({length}), not of the whole period"
+        + (": a month from less than a day of usage is an extrapolation." if days < 1 else ".")
+    ]
 
 
 def monthly(amount: Decimal, days: Decimal | None) -> Decimal | None:
@@ -696,7 +727,7 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
         f"{chained:,} of the workload's {success:,} successful calls carry a prefix chain; each was replayed in "
         f"time order against the provider's caching rules (lifetime refreshed on every hit, the model's "
         f"{catalog.min_cached_prefix(state.provider, state.model):,}-token minimum).",
-        f"With {words} and the {_lifetime(best['ttl_seconds'])} cache: {best['calls_read']:,} calls read "
+        f"With {words}, each entry kept {_lifetime(best['ttl_seconds'])} since its last use: {best['calls_read']:,} calls read "
         f"{best['read_tokens']:,} cached tokens, {best['calls_written']:,} write {best['written_tokens']:,}"
         + (
             " (no write charge)."
@@ -704,15 +735,17 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
             else f" at {writes[best['ttl_seconds']] / rates.input:.2f}x the input price."
         ),
     ]
-    if len(priced) > 1:
-        evidence.append(
-            "The other policies on the same calls: "
-            + "; ".join(
-                f"{POLICY_WORDS[t['policy']].split(' (')[0]}, {_lifetime(t['ttl_seconds'])}: {dollars(max(ZERO, amount))}"
-                for amount, t in priced[1:]
-            )
-            + "."
-        )
+    # The others, each once: without a system position both-breakpoints is prompt_end again.
+    seen = {(best["ttl_seconds"], best["read_tokens"], best["written_tokens"])}
+    others = []
+    for amount, t in priced[1:]:
+        if (t["ttl_seconds"], t["read_tokens"], t["written_tokens"]) in seen:
+            continue
+        seen.add((t["ttl_seconds"], t["read_tokens"], t["written_tokens"]))
+        worth = f"saves {dollars(amount)}" if amount > 0 else f"costs {dollars(-amount)} more than it saves"
+        others.append(f"{POLICY_WORDS[t['policy']].split(' (')[0]}, kept {_lifetime(t['ttl_seconds'])}: {worth}")
+    if others:
+        evidence.append("The other policies on the same calls: " + "; ".join(others) + ".")
     if chained < success:
         evidence.append(
             f"{success - chained:,} calls carry no chain and are not counted: the saving covers "
@@ -739,7 +772,9 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
 
 
 def _lifetime(seconds: int) -> str:
-    return f"{seconds // 3600} hours" if seconds >= 7200 else f"{seconds // 60} minutes"
+    return (
+        ("1 hour" if seconds < 7200 else f"{seconds // 3600} hours") if seconds >= 3600 else f"{seconds // 60} minutes"
+    )
 
 
 def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
@@ -927,8 +962,10 @@ def _data_gaps(workloads: list[dict]) -> list[str]:
     gaps = []
     if workloads and not any(w["calls_with_prompt_hash"] for w in workloads):
         gaps.append("No call carries prompt_hash: repeated prompts (response caching) could not be evaluated.")
-    if workloads and not any(w["calls_with_prefix_hash"] for w in workloads):
-        gaps.append("No call carries prefix_hash: provider prompt caching could not be evaluated.")
+    if workloads and not any(
+        w["calls_with_prefix_hash"] or (w.get("caching") or {}).get("calls_with_chain") for w in workloads
+    ):
+        gaps.append("No call carries prefix_hash or prefix_chain: provider prompt caching could not be evaluated.")
     if workloads and all(w["latency"]["p95_ttft_ms"] is None for w in workloads):
         gaps.append("No call reports ttft_ms: time-to-first-token findings are missing.")
     return gaps

@@ -84,9 +84,13 @@ def workload_profile(client, org_id: str, start: dt.datetime, end: dt.datetime) 
     for workload, prefix in _prefixes(client, parameters, workloads, cancelled):
         workload["prefixes"].append(prefix)
     _caching(client, parameters, workloads)
+    [(first, last, found)] = client.query(_SPAN, parameters=parameters).result_rows
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
+        # The span the usage covers (first and last call): what a run rate is taken over.
+        "first_call": _utc(first).isoformat() if found else None,
+        "last_call": _utc(last).isoformat() if found else None,
         "tail_factor": TAIL_FACTOR,
         "workloads": sorted(workloads.values(), key=lambda w: (-float(w["cost_usd"]), w["feature"], w["model"])),
     }
@@ -578,3 +582,9 @@ SELECT {_KEY}, toUnixTimestamp64Milli(timestamp) AS ms, input_tokens, prefix_cha
        prefix_chain_at
 FROM usage_events WHERE {_WHERE} AND status = 'success' AND notEmpty(prefix_chain_tokens)
 ORDER BY {_KEY}, ms, event_id"""
+
+_SPAN = f"SELECT min(timestamp), max(timestamp), count() > 0 FROM usage_events WHERE {_WHERE}"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)

@@ -359,6 +359,35 @@ def test_savings_are_also_stated_per_month_at_the_run_rate():
     assert (report["projected_savings_monthly_usd"], report["period_days"]) == ("0.782679", 14.0)
     # Without a period the monthly figure is not made up.
     assert optimize({"workloads": [workload(**job)]})["projected_savings_monthly_usd"] is None
+    # All the usage within one hour of the period: the rate is that hour's, 0.36 x 30.4375 x 24 =
+    # 262.98 a month, and a warning says where the rate comes from.
+    hour = optimize(
+        {
+            "from": "2026-11-06T00:00:00+00:00",
+            "to": "2026-11-20T00:00:00+00:00",
+            "first_call": "2026-11-16T18:00:00+00:00",
+            "last_call": "2026-11-16T18:59:30+00:00",
+            "workloads": [workload(**job)],
+        }
+    )
+    assert (hour["projected_savings_monthly_usd"], hour["period_days"]) == ("262.98", 1 / 24)
+    assert any(
+        w.startswith("Savings a month are at the rate of the span the usage covers, Nov 16, 2026, 18:00 – 18:59 UTC")
+        and "(1 hour)" in w
+        and "extrapolation" in w
+        for w in hour["warnings"]
+    )
+    # Usage over the whole period: no such sentence.
+    whole = optimize(
+        {
+            "from": "2026-11-06T00:00:00+00:00",
+            "to": "2026-11-20T00:00:00+00:00",
+            "first_call": "2026-11-06T00:03:00+00:00",
+            "last_call": "2026-11-19T23:58:00+00:00",
+            "workloads": [workload(**job)],
+        }
+    )
+    assert not any(w.startswith("Savings a month") for w in whole["warnings"])
 
 
 def test_flex_for_interactive_flagged_traffic_nobody_streams():

@@ -29,6 +29,7 @@ def test_a_workload_that_appears_after_the_totals_is_left_out():
         {
             profile._CANCELLED: [{"count": 0, "events": [], "prefixes": []}],
             profile._TOTALS: [],
+            profile._SPAN: [{"first": None, "last": None, "found": 0}],
             profile._TAIL: [{**WORKLOAD, "cap": 40, "tail_calls": 1, "excess": 10}],
             profile._FIRSTS: [
                 {**WORKLOAD, "calls_": 1, "cost_": 1, "stale_": [], **{f"{t}_": 1 for t in profile._TOKENS}}

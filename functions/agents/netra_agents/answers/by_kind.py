@@ -37,13 +37,11 @@ def answer(query: dict, data: dict, found: dict | None, plans: dict) -> dict:
         }
     if kind == "change":
         previous = data["previous"]
-        return {
-            **change(
-                data["period"], previous["period"], by, previous["by"], data.get("daily", []), previous.get("daily", [])
-            ),
-            "warnings": [],
-            "next_steps": [],
-        }
+        result = change(
+            data["period"], previous["period"], by, previous["by"], data.get("daily", []), previous.get("daily", [])
+        )
+        # The coverage caveats (a period without usage, a thin one, today not over) are warnings.
+        return {**result, "warnings": result.pop("warnings", []), "next_steps": []}
     if kind == "what_if":
         scenario = query.get("scenario") or {"type": "top_n", "n": 3}
         return {**what_if(scenario, data.get("profile") or EMPTY_PROFILE, found), "warnings": [], "next_steps": []}
