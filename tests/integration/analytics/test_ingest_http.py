@@ -131,6 +131,11 @@ def test_queries_check_their_parameters_and_the_caller(http, analytics_url, owne
         assert response.status_code == 400 and response.json()["error"]["code"] == code
 
 
+def counts(answer: dict) -> dict:
+    """An import answer's counts and rejections (its notes and groups are checked where they matter)."""
+    return {k: answer[k] for k in ("accepted", "duplicates", "rejected", "rejected_count")}
+
+
 def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, owner):
     from pathlib import Path
 
@@ -142,7 +147,17 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
         files={"file": ("spend.json", fixture.read_bytes(), "application/json")},
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": [], "rejected_count": 0}
+    no_tag = ["1 record had no feature; filed under 'default' (feature= names one)"]  # its request_tags are empty
+    assert answer.json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": [],
+        "rejected_count": 0,
+        "error_groups": [],
+        "assumed_timezone": None,
+        "unknown_models": [],
+        "notes": no_tag,
+    }
     report = wait_for_calls(http, analytics_url, owner, 2)
     assert (
         report["totals"]["cost_usd"] == "0.0075" and report["totals"]["error_rate"] == 0.5
@@ -156,6 +171,10 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
         "duplicates": 2,
         "rejected": [],
         "rejected_count": 0,
+        "error_groups": [],
+        "assumed_timezone": None,
+        "unknown_models": [],
+        "notes": no_tag,
     }
     # The CSV export of the same table: the same two calls and a third.
     as_csv = http.post(
@@ -163,7 +182,7 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
         headers=owner,
         files={"file": ("spend.csv", fixture.with_suffix(".csv").read_bytes(), "text/csv")},
     )
-    assert as_csv.status_code == 200 and as_csv.json() == {
+    assert as_csv.status_code == 200 and counts(as_csv.json()) == {
         "accepted": 1,
         "duplicates": 2,
         "rejected": [],
@@ -201,6 +220,7 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     assert result.stdout.splitlines() == [
         "accepted 2 events, 0 duplicates, rejected 1",
         "  record 3: input_tokens is required",  # the third line of the file
+        "  note: 1 record had no feature; filed under 'default' (feature= names one)",
     ]
     wait_for_calls(http, analytics_url, owner, 2)
     wrong = subprocess.run(
@@ -228,9 +248,10 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
         text=True,
         timeout=60,
     )
-    assert timed.returncode == 0 and timed.stdout.splitlines() == ["accepted 2 events, 0 duplicates, rejected 0"], (
-        timed.stderr
-    )
+    assert timed.returncode == 0 and timed.stdout.splitlines() == [
+        "accepted 2 events, 0 duplicates, rejected 0",
+        "  note: 2 records had no feature; filed under 'default' (feature= names one)",
+    ], timed.stderr
     wait_for_calls(http, analytics_url, owner, 4)
 
 
@@ -298,12 +319,14 @@ def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, an
         files={"file": ("messages.jsonl", (fixtures / "anthropic_messages_log.jsonl").read_bytes())},
     )
     assert log.status_code == 200, log.text
-    assert log.json() == {
+    overloaded = "not an Anthropic message (overloaded_error): Overloaded"
+    assert counts(log.json()) == {
         "accepted": 3,
         "duplicates": 0,
-        "rejected": [{"index": 3, "error": "not an Anthropic message (overloaded_error): Overloaded"}],
+        "rejected": [{"index": 3, "error": overloaded}],
         "rejected_count": 1,
     }
+    assert log.json()["error_groups"] == [{"error": overloaded, "count": 1, "first_records": [3]}]
     # 0.018 + 0.0057 + 0.0045, as worked in tests/unit/analytics/test_importers.py
     assert wait_for_calls(http, analytics_url, owner, 3)["totals"]["cost_usd"] == "0.0282"
     bare = (fixtures / "anthropic_messages.json").read_bytes()
@@ -316,7 +339,7 @@ def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, an
         headers=owner,
         files={"file": ("messages.json", bare)},
     )
-    assert timed.status_code == 200 and timed.json() == {
+    assert timed.status_code == 200 and counts(timed.json()) == {
         "accepted": 2,
         "duplicates": 0,
         "rejected": [],
