@@ -99,6 +99,7 @@ HIGH_CONFIDENCE_TAIL = 5  # tail calls needed before a cap is claimed with high 
 # least the body's whole length between the last ordinary answer and the first runaway.
 TAIL_SEPARATION = 2
 CACHED_ALREADY = 0.10  # a prefix served from cache this often is already cached
+EVIDENCE_PREFIXES = 5  # prefixes described one per line in a recommendation's evidence
 ESTIMATED_PREFIX_SHARE = 0.5  # without a reported length, the shortest prompt must be half the mean
 SLOW_TTFT_MS = 1500
 SLOW_P95_MS = 10_000
@@ -784,7 +785,7 @@ def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
     minimum = catalog.min_cached_prefix(state.provider, state.model)
     # Calls the earlier levers removed no longer read the prefix.
     remaining = state.calls / w["success_calls"] if w["success_calls"] else 0
-    total, reads_total, writes_total, evidence, affected = ZERO, 0, 0, [], 0
+    total, reads_total, writes_total, lines, affected = ZERO, 0, 0, [], 0
     for prefix in w["prefixes"]:
         if prefix["input_tokens"] and prefix["cached_input_tokens"] / prefix["input_tokens"] >= CACHED_ALREADY:
             continue
@@ -806,12 +807,32 @@ def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
             affected + calls,
         )
         gap = prefix.get("median_gap_seconds")
+        written = prefix["cache_writes"][str(ttl)]
+        lines.append(
+            (
+                saving,
+                f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
+                f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
+                f"served from cache today; {written:,} of its calls would write the cache (the first, and "
+                f"each after more than {_lifetime(ttl)} without one)"
+                + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."),
+            )
+        )
+    # The prefixes that save most, each on a line; the rest in one.
+    lines.sort(key=lambda line: -line[0])
+    evidence = [text for _, text in lines[:EVIDENCE_PREFIXES]]
+    if len(lines) > EVIDENCE_PREFIXES:
+        rest = lines[EVIDENCE_PREFIXES:]
         evidence.append(
-            f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
-            f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
-            f"served from cache today; {prefix['cache_writes'][str(ttl)]:,} of its calls came more than "
-            f"{_lifetime(ttl)} after the previous one (each writes the cache again)"
-            + (f", median gap between calls {gap:,.0f} s." if gap is not None else ".")
+            f"… and {len(rest):,} more prefixes, saving {dollars(sum((a for a, _ in rest), ZERO))} together."
+        )
+    listed, every = len(w["prefixes"]), (w.get("prefixes_total") or {}).get("count", 0)
+    if every > listed:
+        left = w["prefixes_total"]["input_tokens"] - sum(p["input_tokens"] for p in w["prefixes"])
+        evidence.append(
+            f"The profile lists the org's {listed:,} shared prefixes with the most input here, of the workload's "
+            f"{every:,}: the other {every - listed:,} ({max(0, left):,} input tokens) are not counted, so this "
+            "saving is a lower bound."
         )
     return total, ttl, reads_total, writes_total, affected, evidence
 

@@ -179,6 +179,23 @@ def _prefixes(client, parameters: dict, workloads: dict, cancelled: Cancellation
                 _LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
             ).named_results()
         )
+    # How many shared prefixes each workload has in all, and their input: what the limit leaves
+    # out is said, not dropped silently (the window counts are over the rows before the LIMIT).
+    totals: dict[tuple, list[int]] = {}
+    for row in found:
+        total = totals.setdefault(_key(row), [0, 0])
+        if "workload_prefixes_" in row:
+            total[0], total[1] = (
+                max(total[0], int(row["workload_prefixes_"])),
+                max(total[1], int(row["workload_input_"])),
+            )
+    for row in found:
+        if "workload_prefixes_" not in row:  # a prefix read from the calls (it had a cancelled call)
+            totals[_key(row)][0] += 1
+            totals[_key(row)][1] += int(row["input_"])
+    for key, (count, tokens) in totals.items():
+        if key in workloads:
+            workloads[key]["prefixes_total"] = {"count": count, "input_tokens": tokens}
     found.sort(key=lambda row: (-int(row["input_"]), row["prefix_hash"]))
     return [(workloads[_key(row)], _prefix(row)) for row in found[:MAX_PREFIXES] if _key(row) in workloads]
 
@@ -450,6 +467,9 @@ def _workload(row) -> dict:
         "prefixes": [],
         # Set by _caching where calls carry a prefix chain.
         "caching": None,
+        # Every shared prefix of the workload ({count, input_tokens}); `prefixes` lists at most
+        # MAX_PREFIXES of the org's, those with the most input.
+        "prefixes_total": {"count": 0, "input_tokens": 0},
     }
 
 
@@ -547,6 +567,7 @@ _PREFIXES = f"""
 SELECT * EXCEPT (firsts_, lasts_, counts_, between_, gaps_, weights_, ranks_) FROM (
 SELECT {_KEY}, prefix_hash, sum(calls) AS calls_, min(min_input) AS min_input_, sum(input_sum) AS input_,
        sum(cached_sum) AS cached_, sumMap(hint_n) AS hint_n_, sumMap(hint_s) AS hint_s_,
+       count() OVER (PARTITION BY {_KEY}) AS workload_prefixes_, sum(input_) OVER (PARTITION BY {_KEY}) AS workload_input_,
        arraySort(groupArray(first_ms)) AS firsts_, arraySort(groupArray(last_ms)) AS lasts_,
        arraySort((c, f) -> f, groupArray(calls), groupArray(first_ms)) AS counts_,
        arrayMap((f, l) -> f - l, arrayPopFront(firsts_), arrayPopBack(lasts_)) AS between_,

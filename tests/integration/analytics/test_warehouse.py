@@ -765,3 +765,20 @@ def test_the_profile_replays_chained_calls_in_time_order_through_each_caching_po
     system_only = policies[("system", 300)]
     assert (system_only["read_tokens"], system_only["written_tokens"]) == (2400, 1200)
     assert set(policies) == {(n, t) for n in ("prompt_end", "system", "system_and_prompt_end") for t in (300, 3600)}
+
+
+def test_the_prefix_limit_is_counted_not_silent(client, monkeypatch):
+    from netra_analytics import profile
+
+    monkeypatch.setattr(profile, "MAX_PREFIXES", 1)
+    base = {"provider": "openai", "model": "gpt-4o", "feature": "chat", "output_tokens": 5}
+    rows = [
+        {**base, "event_id": f"{p}{i}", "prefix_hash": p, "input_tokens": size, "timestamp": f"2026-11-20T10:0{i}:00Z"}
+        for p, size in (("big", 3000), ("mid", 2000), ("small", 1500))
+        for i in range(2)
+    ]
+    rows.append({**base, "event_id": "alone", "prefix_hash": "once", "input_tokens": 9000})  # one call: not shared
+    warehouse.insert(client, events("org-limit", *rows))
+    [workload] = profile.workload_profile(client, "org-limit", START, END)["workloads"]
+    assert [p["prefix_hash"] for p in workload["prefixes"]] == ["big"]
+    assert workload["prefixes_total"] == {"count": 3, "input_tokens": 2 * (3000 + 2000 + 1500)}

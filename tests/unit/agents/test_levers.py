@@ -778,3 +778,37 @@ def test_automatic_caching_from_the_replay_charges_no_write():
     caching = {"calls_with_chain": 1000, "policies": [tally("automatic", 300, 2_000_000, 0, 700)]}
     r = levers(workload(tokens={"input_tokens": 3_500_000}, caching=caching))["prompt_caching"]
     assert (r["savings_usd"], r["change"]["cache_policy"]) == ("2.5", "automatic")
+
+
+def test_prefix_evidence_says_what_it_counts_and_what_the_limit_left_out():
+    def prefix(n: int, calls: int) -> dict:
+        return {
+            "prefix_hash": f"p{n}",
+            "calls": calls,
+            "prefix_tokens_max": 3050,
+            "prefix_tokens_reported": 3000,
+            "mean_input_tokens": 3500.0,
+            "input_tokens": calls * 3500,
+            "cached_input_tokens": 0,
+            "cache_writes": {"300": 2, "3600": 2},  # the 1-hour cache writes as often: the 5-minute one wins
+            "median_gap_seconds": 78.0,
+        }
+
+    prefixes = [prefix(n, 100 + n) for n in range(8)]
+    chat = dict(
+        provider="anthropic",
+        model="claude-sonnet-4-5",
+        tokens={"input_tokens": 3_500_000},
+        prefixes=prefixes,
+        prefixes_total={"count": 12, "input_tokens": sum(p["input_tokens"] for p in prefixes) + 40_000},
+    )
+    r = levers(workload(**chat))["prompt_caching"]
+    per_prefix = [e for e in r["evidence"] if "-token prefix" in e]
+    assert len(per_prefix) == 5 and "(p7)" in per_prefix[0]  # the five that save most, largest first
+    # Two writes: the first call and one after a gap past 5 minutes — said as that, not as two late calls.
+    assert (
+        "2 of its calls would write the cache (the first, and each after more than 5 minutes without one)"
+        in per_prefix[0]
+    )
+    assert any(e.startswith("… and 3 more prefixes, saving $") for e in r["evidence"])
+    assert any("of the workload's 12: the other 4 (40,000 input tokens) are not counted" in e for e in r["evidence"])
