@@ -346,25 +346,94 @@ const NetraReport = (() => {
     }), measure({}).format));
   }
 
+  // A change's like-for-like figures, when its totals do not compare as they are (the agents'
+  // prose.leading_rate): spend per whole day with usage when a period is thin in usage (per
+  // calendar day or hour would count its days without usage as days without spend), else per
+  // whole day with usage, per (complete) day, per hour covered. The one it leads with is coloured.
+  const RATES = ["per_day_covered", "per_day", "per_hour"];
+  const rateOf = (r, field) => (r[field] && typeof r[field] === "object" ? r[field] : null);
+  const isThin = (r) => ["current", "previous"].some((side) => r.coverage && r.coverage[side] && r.coverage[side].thin === true);
+  const leadingRate = (r) => (isThin(r) ? ["per_day_covered"] : RATES).find((f) => rateOf(r, f) && known(r[f].pct)) || null;
+  const noUsage = (period) => known(period.calls) && num(period.calls) === 0;
+  const periodDays = (p) => Math.round((Date.parse(String(p.to).slice(0, 10)) - Date.parse(String(p.from).slice(0, 10))) / 86400000);
+  const hours = (v) => `${num(v).toLocaleString("en-US", { maximumFractionDigits: 2 })} hour${num(v) === 1 ? "" : "s"}`;
+  const andList = (items) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`);
+
+  // The headline: the totals, with no % when nothing came before (no rise from nothing) and
+  // no sign when a side has no usage at all (the start or the end of the usage, not a change).
+  function changeHeadline(r, cur, prev) {
+    const amounts = `${usd(prev.cost_usd)} → ${usd(cur.cost_usd)}`;
+    if (noUsage(prev) && noUsage(cur)) return `${amounts}: no usage in either period`;
+    if (noUsage(prev)) return `${amounts}: no usage in the previous period to compare with`;
+    if (noUsage(cur)) return `${amounts}: no usage in this period`;
+    return `${amounts}: ${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`;
+  }
+
+  // Each rate as a line ("Per whole day with usage: $26.00 → $30.00: +15.4% (…)") and as a table row.
+  function changeRates(r) {
+    const today = r.partial_today && typeof r.partial_today === "object" ? r.partial_today : null;
+    const moved = (rate) => (known(rate.pct) ? `: ${signedPct(rate.pct)}` : "");
+    const out = [];
+    const covered = rateOf(r, "per_day_covered");
+    if (covered) {
+      const left = list(covered.left_out).map((d) => day(d, false));
+      const notes = [`${dayCount(covered.current_days)} against ${dayCount(covered.previous_days)}`];
+      if (left.length) notes.push(`${andList(left)} left out: usage started or stopped during ${left.length === 1 ? "it" : "them"}`);
+      if (today) notes.push("today left out: not over");
+      out.push({ field: "per_day_covered", label: "Per whole day with usage", rate: covered,
+        line: `${usd(covered.previous_usd)} → ${usd(covered.current_usd)}${moved(covered)}`, note: notes.join("; "),
+        days: `${dayCount(covered.current_days)} with usage against ${dayCount(covered.previous_days)}` });
+    }
+    const perDay = rateOf(r, "per_day");
+    if (perDay) {
+      // With today not over, the current days are the complete ones: today is not in them.
+      const label = today ? "Per complete day" : "Per day";
+      const against = `${dayCount(perDay.current_days)} against ${dayCount(perDay.previous_days)}`;
+      out.push({ field: "per_day", label, rate: perDay,
+        line: `${usd(perDay.previous_usd)} → ${usd(perDay.current_usd)}${moved(perDay)}`, note: `${against}${today ? "; today left out: not over" : ""}`,
+        days: against });
+    }
+    const perHour = rateOf(r, "per_hour");
+    if (perHour) {
+      const against = `${hours(perHour.current_hours)}${today ? " today" : ""} against ${hours(perHour.previous_hours)}`;
+      out.push({ field: "per_hour", label: "Per hour covered", rate: perHour,
+        line: `${usd(perHour.previous_usd)} → ${usd(perHour.current_usd)}${moved(perHour)}`, note: against, days: against });
+    }
+    return out;
+  }
+
+  // A period's dates, and under them "usage on 2 of 7 days" when either period has days without usage.
+  function datesCovered(r, side, period) {
+    const dates = span(period.from, period.to);
+    const cover = r.coverage && r.coverage.current && r.coverage.previous ? r.coverage : null;
+    if (!cover || !["current", "previous"].some((s) => num(cover[s].days_with_data) < num(cover[s].days))) return dates;
+    const c = cover[side];
+    const soFar = known(c.days) && num(c.days) < periodDays(period) ? " so far" : "";
+    return el("span", {}, dates, el("span", { class: "coverage" }, `usage on ${count(c.days_with_data)} of ${dayCount(c.days)}${soFar}`));
+  }
+
   function renderChange(box, r) {
     const cur = r.current || {}, prev = r.previous || {};
     const towards = (v) => (num(v) > 0 ? "up" : num(v) < 0 ? "down" : "flat");
-    // Periods of different lengths (this week so far against all of last week): the totals'
-    // difference is mostly the missing days, so it is not coloured as good or bad news;
-    // spend per day is, on its own line.
-    const rate = r.per_day && typeof r.per_day === "object" ? r.per_day : null;
-    box.append(el("p", { class: `figures delta ${rate ? "flat" : towards(r.delta_usd)}` }, `${usd(prev.cost_usd)} → ${usd(cur.cost_usd)}: ${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`));
-    if (rate) {
-      box.append(el("p", { class: `per-day delta ${towards(rate.pct)}` },
-        `Per day: ${usd(rate.previous_usd)} → ${usd(rate.current_usd)}: ${signedPct(rate.pct)} (${dayCount(rate.current_days)} against ${dayCount(rate.previous_days)})`));
+    // The totals are coloured as good or bad news only when they compare as they are: not
+    // over periods of different lengths or with today not over (per_day, per_hour), nor
+    // when a period has no usage or is thin in it (coverage); the like-for-like figure is.
+    const rates = changeRates(r);
+    const leading = leadingRate(r);
+    const compares = !rates.length && !r.partial_today && !isThin(r) && !noUsage(prev) && !noUsage(cur);
+    box.append(el("p", { class: `figures delta ${compares ? towards(r.delta_usd) : "flat"}` }, changeHeadline(r, cur, prev)));
+    for (const { field, label, rate, line, note } of rates) {
+      box.append(el("p", { class: `per-day delta ${field === leading ? towards(rate.pct) : "flat"}`, "data-rate": field },
+        `${label}: ${line} `, el("span", { class: "note" }, `(${note})`)));
     }
+    const pctOf = (v) => (known(v) ? ` (${signedPct(v)})` : "");
     const rows = [
-      ["Current", span(cur.from, cur.to), count(cur.calls), usd(cur.cost_usd)],
-      ["Previous", span(prev.from, prev.to), count(prev.calls), usd(prev.cost_usd)],
+      ["Current", datesCovered(r, "current", cur), count(cur.calls), usd(cur.cost_usd)],
+      ["Previous", datesCovered(r, "previous", prev), count(prev.calls), usd(prev.cost_usd)],
       ["Change", "", known(cur.calls) && known(prev.calls) ? `${num(cur.calls) - num(prev.calls) >= 0 ? "+" : "−"}${count(Math.abs(num(cur.calls) - num(prev.calls)))}` : "—",
-        `${signedUsd(r.delta_usd)} (${signedPct(r.delta_pct)})`],
+        `${signedUsd(r.delta_usd)}${pctOf(r.delta_pct)}`],
     ];
-    if (rate) rows.push(["Per day", `${dayCount(rate.current_days)} against ${dayCount(rate.previous_days)}`, "", `${usd(rate.current_usd)} against ${usd(rate.previous_usd)} (${signedPct(rate.pct)})`]);
+    for (const { label, rate, days } of rates) rows.push([label, days, "", `${usd(rate.current_usd)} against ${usd(rate.previous_usd)}${pctOf(rate.pct)}`]);
     box.append(table("Current against previous period", [["Period"], ["Dates"], ["Calls", true], ["Cost", true]], rows));
     box.append(barChart("Cost per period", [{ label: `Previous · ${span(prev.from, prev.to)}`, value: prev.cost_usd, cls: "bar muted" },
       { label: `Current · ${span(cur.from, cur.to)}`, value: cur.cost_usd }]));
