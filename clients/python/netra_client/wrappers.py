@@ -28,29 +28,27 @@ def wrap_create(netra: Netra, resource: Any, provider: str, call: dict) -> None:
         return
     record = netra.record_openai if provider == "openai" else netra.record_anthropic
 
-    if inspect.iscoroutinefunction(original):
+    # One wrapper for both kinds of client: an async SDK's create returns an awaitable (its
+    # methods are not always coroutine functions to inspect: the SDKs decorate them).
+    @functools.wraps(original)
+    def create(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            response = original(*args, **kwargs)
+        except Exception as exc:
+            netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **call)
+            raise
+        if inspect.isawaitable(response):
+            return _awaited(response, kwargs, started)
+        return _after(kwargs, response, started)
 
-        @functools.wraps(original)
-        async def create(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                response = await original(*args, **kwargs)
-            except Exception as exc:
-                netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **call)
-                raise
-            return _after(kwargs, response, started)
-
-    else:
-
-        @functools.wraps(original)
-        def create(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                response = original(*args, **kwargs)
-            except Exception as exc:
-                netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **call)
-                raise
-            return _after(kwargs, response, started)
+    async def _awaited(pending: Any, kwargs: dict, started: float) -> Any:
+        try:
+            response = await pending
+        except Exception as exc:
+            netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **call)
+            raise
+        return _after(kwargs, response, started)
 
     def _after(kwargs: dict, response: Any, started: float) -> Any:
         if not kwargs.get("stream"):
@@ -88,7 +86,8 @@ class RecordedStream(abc.ABC):
 
     # sync
     def __iter__(self) -> RecordedStream:
-        self._iterator = iter(self._stream)
+        if self._iterator is None:
+            self._iterator = iter(self._stream)
         return self
 
     def __next__(self) -> Any:
@@ -114,7 +113,8 @@ class RecordedStream(abc.ABC):
 
     # async
     def __aiter__(self) -> RecordedStream:
-        self._aiterator = self._stream.__aiter__()
+        if self._aiterator is None:
+            self._aiterator = self._stream.__aiter__()
         return self
 
     async def __anext__(self) -> Any:
