@@ -26,7 +26,11 @@ ORG = "org-bench"
 # Calls spread over 30 days, 12 workloads, repeated prompts and shared prefixes; costs
 # as ingest would store them (a per-model price per token, exact decimals).
 _FILL = """
-INSERT INTO usage_events
+INSERT INTO usage_events (event_id, org_id, timestamp, user_id, feature, provider, model, input_tokens, output_tokens,
+    cached_input_tokens, cache_write_tokens, reasoning_tokens, latency_ms, ttft_ms, status, provided_cost_usd,
+    computed_cost_usd, cost_usd, cost_status, price_version, prompt_hash, prefix_hash, prefix_chain_hashes,
+    prefix_chain_tokens, prefix_chain_at, max_tokens, finish_reason, interactive, batch, metadata, ingested_at,
+    accepted_at, sign)
 SELECT
     concat('evt-', toString(number)) AS event_id,
     '{org}' AS org_id,
@@ -50,6 +54,14 @@ SELECT
     'bench' AS price_version,
     toString(cityHash64(number % 200000)) AS prompt_hash,
     concat('prefix-', toString(number % 12)) AS prefix_hash,
+    -- A prefix chain on every 10th call (ADR 0017): its feature's system prompt, then up to three
+    -- turns of a conversation of ~36 consecutive calls: what the caching simulation replays.
+    if(number % 10 = 0, arrayMap(k -> if(k = 0, concat('sys-', toString(number % 12)),
+        concat('c-', toString(intDiv(number, 360)), '-', toString(k))), range(1 + number % 4)), [])
+        AS prefix_chain_hashes,
+    if(number % 10 = 0, arrayMap(k -> toUInt32(1000 + intDiv(k * (number % 3000), 4)), range(1 + number % 4)), [])
+        AS prefix_chain_tokens,
+    if(number % 10 = 0, arrayMap(k -> if(k = 0, 'system', 'turn'), range(1 + number % 4)), []) AS prefix_chain_at,
     NULL AS max_tokens,
     NULL AS finish_reason,
     number % 6 != 0 AS interactive,
@@ -207,6 +219,19 @@ def _one_size(size: int, repeat: int):
         yield compare(
             f"workload profile, {label} calls, s",
             timed(lambda: workload_profile(client, ORG, START, END)),
+            "bare scan (count, sum), s",
+            scan,
+            repeat,
+        )
+        from netra_analytics import profile as profiles
+
+        def simulation():
+            chained = {}
+            profiles._caching(client, {"org": ORG, "start": START, "end": END}, chained)
+
+        yield compare(
+            f"caching simulation ({size // 10:,} chained calls, every policy), {label} calls, s",
+            timed(simulation),
             "bare scan (count, sum), s",
             scan,
             repeat,

@@ -159,6 +159,7 @@ class Simulation:
             return
         self.seen += 1
         prune = self.seen % _PRUNE_EVERY == 0
+        system = at.index("system") if "system" in at else None  # once per call, not per policy
         for policy, cache, tally in zip(self.policies, self._caches, self.tallies, strict=True):
             if prune:
                 for digest in [d for d, until in cache.items() if until < ms]:
@@ -167,7 +168,7 @@ class Simulation:
             if policy.name == AUTOMATIC:
                 read, written = self._automatic(cache, ms, life, tokens, hashes), 0
             else:
-                read, written = self._explicit(policy.name, cache, ms, life, tokens, hashes, at, tally)
+                read, written = self._explicit(policy.name, cache, ms, life, tokens, hashes, system, tally)
             tally.calls += 1
             tally.input_tokens += input_tokens
             if read:
@@ -177,9 +178,8 @@ class Simulation:
                 tally.calls_written += 1
                 tally.written_tokens += written
 
-    def _explicit(self, name, cache, ms, life, tokens, hashes, at, tally) -> tuple[int, int]:
+    def _explicit(self, name, cache, ms, life, tokens, hashes, system, tally) -> tuple[int, int]:
         last = len(tokens) - 1
-        system = next((i for i, kind in enumerate(at) if kind == "system"), None)
         if name == "prompt_end":
             points = [last]
         elif name == "system":
