@@ -22,7 +22,7 @@ _CONTEXT: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.Context
 class Netra:
     """Records calls to OpenAI, Anthropic and Gemini as Netra usage events.
 
-    `api_key` and `base_url` default to NETRA_API_KEY and NETRA_BASE_URL (read once, here).
+    `api_key` and `base_url` default to NETRA_API_KEY and NETRA_ANALYTICS_URL (read once, here).
     Events go to `{base_url}/api/usage` in batches (see `netra_client.sender`); recording
     never raises into the caller and never sends prompt or answer text.
     """
@@ -42,11 +42,11 @@ class Netra:
         timeout: float = 10.0,
     ):
         api_key = api_key or os.environ.get("NETRA_API_KEY")
-        base_url = base_url or os.environ.get("NETRA_BASE_URL")
+        base_url = base_url or os.environ.get("NETRA_ANALYTICS_URL")
         if not api_key:
             raise ValueError("Netra needs an API key: pass api_key= or set NETRA_API_KEY")
         if not base_url or not base_url.startswith(("http://", "https://")):
-            raise ValueError("Netra needs base_url= (or NETRA_BASE_URL): the http(s) URL of Netra's API")
+            raise ValueError("Netra needs base_url= (or NETRA_ANALYTICS_URL): the http(s) URL of Netra's API")
         self.feature, self.interactive = feature, interactive
         self._sender = Sender(
             base_url.rstrip("/") + "/api/usage",

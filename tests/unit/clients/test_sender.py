@@ -167,7 +167,7 @@ def test_a_client_without_a_key_or_url_is_refused_at_construction(monkeypatch):
     import pytest
 
     monkeypatch.delenv("NETRA_API_KEY", raising=False)
-    monkeypatch.delenv("NETRA_BASE_URL", raising=False)
+    monkeypatch.delenv("NETRA_ANALYTICS_URL", raising=False)
     with pytest.raises(ValueError, match="API key"):
         Netra(base_url="http://127.0.0.1:9")
     with pytest.raises(ValueError, match="base_url"):
