@@ -347,3 +347,44 @@ def test_anthropic_messages_are_imported_with_their_cache_tokens_priced(http, an
     }, timed.text
     # + 0.018 + 0.0057: the same token counts as the log's first two calls
     assert wait_for_calls(http, analytics_url, owner, 5)["totals"]["cost_usd"] == "0.0519"
+
+
+def test_prefix_chains_sent_over_http_are_replayed_as_the_reference_replays_them(http, analytics_url, owner):
+    """Conversations with growing prefixes, sent as usage events over the API, queued, stored and
+    read back in the profile: each caching policy's tokens equal the independent reference's."""
+    import datetime as dt
+
+    from tests.reference.prompt_cache import POLICIES, AnthropicRules, simulate_anthropic
+    from tests.unit.shared_lib.test_prompt_caching_against_reference import conversations
+
+    calls = conversations(seed=7, sessions=25)
+    start = dt.datetime(2026, 11, 20, 8, tzinfo=dt.timezone.utc)
+    events = [
+        {
+            "event_id": c.event_id,
+            "timestamp": (start + dt.timedelta(seconds=float(c.time))).isoformat(),
+            "provider": "anthropic",
+            "model": "claude-sonnet-4-5",
+            "feature": "chat",
+            "input_tokens": c.input_tokens,
+            "output_tokens": c.output_tokens,
+            "prefix_chain": [{"hash": p.hash, "tokens": p.tokens, "at": p.at} for p in c.chain],
+        }
+        for c in calls
+    ]
+    answer = http.post(f"{analytics_url}/api/usage", json=events, headers=owner).json()
+    assert (answer["accepted"], answer["rejected_count"]) == (len(events), 0)
+    wait_for_calls(http, analytics_url, owner, len(events))
+    profile = http.get(
+        f"{analytics_url}/api/usage/profile", params={"from": "2026-11-01", "to": "2026-12-01"}, headers=owner
+    ).json()
+    [chat] = profile["workloads"]
+    assert chat["caching"]["calls_with_chain"] == len(events)
+    found = {
+        (p["policy"], p["ttl_seconds"]): (p["read_tokens"], p["written_tokens"]) for p in chat["caching"]["policies"]
+    }
+    for policy in POLICIES:
+        for ttl in (300, 3600):
+            reference = simulate_anthropic(calls, AnthropicRules(ttl, 1024), policy).totals
+            assert found[(policy, ttl)] == (reference.read_tokens, reference.written_tokens), (policy, ttl)
+    assert found[("prompt_end", 300)][0] > 0
