@@ -19,6 +19,11 @@ log = logging.getLogger("netra_client")
 _CONTEXT: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar("netra_context", default=None)
 
 
+def current_context() -> Mapping[str, Any]:
+    """The keywords of the innermost `Netra.context` around this call ({} outside any)."""
+    return _CONTEXT.get() or {}
+
+
 class Netra:
     """Records calls to OpenAI, Anthropic and Gemini as Netra usage events.
 
@@ -108,13 +113,15 @@ class Netra:
     # -- wrapping SDK clients -------------------------------------------------------------
 
     def wrap_openai(self, client: Any, **call: Any) -> Any:
-        """Records every `client.chat.completions.create` of an `openai.OpenAI` or
-        `openai.AsyncOpenAI` client (patched in place; returned for chaining). A stream is
+        """Records every `client.chat.completions.create` (and `.parse`) of an `openai.OpenAI`
+        or `openai.AsyncOpenAI` client (patched in place; returned for chaining). A stream is
         recorded when it ends, if it was asked with stream_options={"include_usage": True}
-        (OpenAI sends the counts only then). Keywords: as `record_openai`, for every call."""
+        (OpenAI sends the counts only then). Keywords: as `record_openai`, for every call
+        (a `context` around a call overrides them)."""
         from netra_client.wrappers import wrap_create
 
         wrap_create(self, client.chat.completions, "openai", call)
+        wrap_create(self, client.chat.completions, "openai", call, method="parse")  # structured outputs
         return client
 
     def wrap_anthropic(self, client: Any, **call: Any) -> Any:

@@ -55,6 +55,9 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"sha256": hashlib.sha256(bytes(value)).hexdigest()}
+    if isinstance(value, type):  # a response_format given as a pydantic model: its JSON schema
+        schema = getattr(value, "model_json_schema", None)
+        return plain(schema()) if callable(schema) else f"{value.__module__}.{value.__qualname__}"
     dump = getattr(value, "model_dump", None)  # pydantic v2: the OpenAI, Anthropic and Gemini SDKs
     if callable(dump):
         return plain(dump(exclude_none=True))

@@ -15,6 +15,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from netra_client.client import current_context
+
 if TYPE_CHECKING:
     from netra_client.client import Netra
 
@@ -22,48 +24,52 @@ log = logging.getLogger("netra_client")
 _WRAPPED = "__netra_wrapped__"
 
 
-def wrap_create(netra: Netra, resource: Any, provider: str, call: dict) -> None:
-    original = resource.create
-    if getattr(original, _WRAPPED, False):
+def wrap_create(netra: Netra, resource: Any, provider: str, call: dict, method: str = "create") -> None:
+    """Patches `resource.<method>` to record each call. `call`: the wrap's own keywords (feature,
+    ...), under those of the `Netra.context` the call is made in."""
+    original = getattr(resource, method, None)
+    if original is None or getattr(original, _WRAPPED, False):
         return
-    record = netra.record_openai if provider == "openai" else netra.record_anthropic
+    recorders = {"openai": netra.record_openai, "anthropic": netra.record_anthropic}
+    record = recorders[provider]
 
     # One wrapper for both kinds of client: an async SDK's create returns an awaitable (its
     # methods are not always coroutine functions to inspect: the SDKs decorate them).
     @functools.wraps(original)
     def create(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        # The context as the call starts: a stream may be read to its end outside it.
+        started, options = time.perf_counter(), {**call, **current_context()}
         try:
             response = original(*args, **kwargs)
         except Exception as exc:
-            netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **call)
+            netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **options)
             raise
         if inspect.isawaitable(response):
-            return _awaited(response, kwargs, started)
-        return _after(kwargs, response, started)
+            return _awaited(response, kwargs, started, options)
+        return _after(kwargs, response, started, options)
 
-    async def _awaited(pending: Any, kwargs: dict, started: float) -> Any:
+    async def _awaited(pending: Any, kwargs: dict, started: float, options: dict) -> Any:
         try:
             response = await pending
         except Exception as exc:
-            netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **call)
+            netra.record_failure(provider, kwargs, exc, latency_ms=_since(started), **options)
             raise
-        return _after(kwargs, response, started)
+        return _after(kwargs, response, started, options)
 
-    def _after(kwargs: dict, response: Any, started: float) -> Any:
+    def _after(kwargs: dict, response: Any, started: float, options: dict) -> Any:
         if not kwargs.get("stream"):
-            record(kwargs, response, latency_ms=_since(started), **call)
+            record(kwargs, response, latency_ms=_since(started), **options)
             return response
         stream_class = OpenAIStream if provider == "openai" else AnthropicStream
 
         def finish(summary: dict | None, ttft_ms: float | None) -> None:
             if summary is not None:
-                record(kwargs, summary, latency_ms=_since(started), ttft_ms=ttft_ms, **call)
+                record(kwargs, summary, latency_ms=_since(started), ttft_ms=ttft_ms, **options)
 
         return stream_class(response, finish, started)
 
     setattr(create, _WRAPPED, True)
-    resource.create = create
+    setattr(resource, method, create)
 
 
 def _since(started: float) -> float:

@@ -128,6 +128,31 @@ def test_a_failed_call_is_recorded_with_its_status_and_raised_as_it_was(emulator
     assert "prefix_chain" not in event
 
 
+def test_structured_outputs_by_parse_are_recorded_and_a_context_overrides_the_wraps_keywords(
+    emulator, netra, collector
+):
+    import openai
+    import pydantic
+
+    class Verdict(pydantic.BaseModel):
+        approved: bool
+        reason: str
+
+    client = openai.OpenAI(base_url=f"{emulator}/v1", api_key="emulator", max_retries=0)
+    netra.wrap_openai(client, feature="review", user_id="svc")
+    request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Approve refund 12?"}]}
+    parsed = client.chat.completions.parse(**request, response_format=Verdict)
+    with netra.context(feature="refunds"):
+        client.chat.completions.create(**request)
+    first, second = sent(netra, collector)
+    assert isinstance(parsed.choices[0].message.parsed, Verdict)
+    assert (first["event_id"], first["input_tokens"]) == (parsed.id, parsed.usage.prompt_tokens)
+    assert (first["feature"], second["feature"], second["user_id"]) == ("review", "refunds", "svc")
+    # The schema is read before the messages: the same question with it is another prompt.
+    assert [p["at"] for p in first["prefix_chain"]] == ["system", "turn"]
+    assert first["prompt_hash"] != second["prompt_hash"]
+
+
 def test_wrapping_twice_records_once(emulator, netra, collector):
     import openai
 
