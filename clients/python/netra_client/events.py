@@ -7,6 +7,7 @@ Only counts, names and hashes go into an event: never the prompt or the answer.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -139,7 +140,7 @@ def usage_event(
         "timestamp": timestamp.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
         "provider": provider,
         "model": model,
-        "feature": feature,
+        "feature": str(feature),
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
         # Parts of the totals: a provider never reports more, but a bad count must not sink the event.
@@ -154,7 +155,7 @@ def usage_event(
     if ttft_ms is not None:
         event["ttft_ms"] = min(max(0, round(ttft_ms)), latency) if latency else max(0, round(ttft_ms))
     if user_id:
-        event["user_id"] = user_id
+        event["user_id"] = str(user_id)
     if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 0:
         event["max_tokens"] = max_tokens
     if (reason := finish_reason(finish)) is not None:
@@ -162,7 +163,8 @@ def usage_event(
     if chain := hashes.prefix_chain(input_tokens if chain_tokens is None else min(chain_tokens, input_tokens)):
         event["prefix_chain"] = chain
     if metadata:
-        event["metadata"] = dict(metadata)
+        # Netra takes string values only: an id or a count given as a number is sent as its text.
+        event["metadata"] = {str(k): v if isinstance(v, str) else json.dumps(plain(v)) for k, v in metadata.items()}
     return event
 
 

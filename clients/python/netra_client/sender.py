@@ -152,7 +152,13 @@ class Sender:
     def _take(self) -> list[bytes]:
         batch, size = [], 2
         while self._queue and len(batch) < self.batch_size:
-            body = json.dumps(self._queue[0], separators=(",", ":"), ensure_ascii=False).encode()
+            try:
+                body = json.dumps(self._queue[0], separators=(",", ":"), ensure_ascii=False).encode()
+            except (TypeError, ValueError) as exc:  # a value recorded that JSON cannot hold
+                self._queue.popleft()
+                self._stats.dropped_failed += 1
+                log.warning("netra_client: an event that is not JSON was dropped: %s", exc)
+                continue
             if batch and size + len(body) + 1 > MAX_BATCH_BYTES:
                 break
             self._queue.popleft()

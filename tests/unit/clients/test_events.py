@@ -169,6 +169,12 @@ def test_an_sdk_error_is_a_status(error, status):
     assert error_status(error) == status
 
 
+def test_metadata_values_are_sent_as_text():
+    event = anthropic_event({"messages": []}, ANTHROPIC_RESPONSE, feature="f", metadata={"tenant": 7, "plan": "pro"})
+    assert event["metadata"] == {"tenant": "7", "plan": "pro"}
+    assert parse_row(event, "org-1", NOW).metadata == {"tenant": "7", "plan": "pro"}
+
+
 def test_an_event_is_json():
     event = anthropic_event({"messages": [{"role": "user", "content": b"\x89PNG"}]}, ANTHROPIC_RESPONSE, feature="f")
     assert json.loads(json.dumps(event)) == event

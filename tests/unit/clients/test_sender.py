@@ -112,6 +112,17 @@ def test_a_full_queue_drops_its_oldest_events_and_never_blocks():
         assert [e["event_id"] for e in collector.events()] == ["e0", "e4", "e5", "e6"]
 
 
+def test_an_event_json_cannot_hold_is_dropped_alone():
+    with Collector() as collector:
+        s = sender(collector)
+        s.submit(event(1))
+        s.submit({**event(2), "metadata": {"at": object()}})
+        s.submit(event(3))
+        assert s.flush(10)
+        assert [e["event_id"] for e in collector.events()] == ["e1", "e3"]
+        assert (s.stats().sent, s.stats().dropped_failed) == (2, 1)
+
+
 def test_close_sends_what_is_queued_and_drops_what_comes_after():
     with Collector() as collector:
         s = sender(collector)
