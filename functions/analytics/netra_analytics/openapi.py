@@ -302,6 +302,15 @@ OPENAPI = {
         "/api/usage": {
             "post": {
                 "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "wait",
+                        "in": "query",
+                        "description": "read your writes: answer once what was accepted is stored (or after this "
+                        "many seconds); `stored` says which. Without it, accepted means durably queued.",
+                        "schema": {"type": "number", "minimum": 0, "maximum": 30},
+                    }
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -318,6 +327,7 @@ OPENAPI = {
                                     "type": "object",
                                     "properties": {
                                         "accepted": {"type": "integer"},
+                                        "stored": {"type": "boolean", "description": "with wait=: all stored"},
                                         "rejected_count": {"type": "integer"},
                                         "rejected": {
                                             "type": "array",

@@ -7,6 +7,7 @@ import logging
 from shared_lib import safejson
 from shared_lib.access import Access
 from shared_lib.envelope import EnvelopeError, from_http
+from shared_lib.errors import Invalid
 from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, int_param, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
@@ -42,9 +43,27 @@ CHANGE = Access(api_key=True)
 # refused request (429, Retry-After) costs no parsing and queues nothing.
 
 
+MAX_WAIT_SECONDS = 30
+
+
 def accept_usage(service, call: Call):
     service.admit_intake(call.caller, call.request.headers)
-    return json_response(service.accept_usage(call.caller, _rows(call.request)))
+    return json_response(service.accept_usage(call.caller, _rows(call.request), _wait(call.request.args.get("wait"))))
+
+
+def _wait(value: str | None) -> float:
+    """`wait=`: seconds to wait for what was accepted to be stored (read your writes), 0-30."""
+    if value is None:
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:
+        raise Invalid(
+            "invalid_wait", f"wait must be a number of seconds from 0 to {MAX_WAIT_SECONDS}, got {value[:20]!r}"
+        )
+    return seconds
 
 
 def import_usage(service, call: Call):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import time
 from collections.abc import Mapping, Sequence
 
 from shared_lib.auth import Authenticator, Principal
@@ -83,7 +84,7 @@ class AnalyticsService:
             converted = importers.convert(format_name or None, importers.records(raw), feature, timestamp or None, zone)
         except importers.ImportFormatError as exc:
             raise Invalid("wrong_format", str(exc)) from None
-        answer, events, rejected = self._queue(caller, converted.rows, count_duplicates=True)
+        answer, events, rejected, _ = self._queue(caller, converted.rows, count_duplicates=True)
         unknown = importers.unknown_models(events, model_aliases.for_org(self.warehouse_client, caller.org_id))
         return {
             **answer,
@@ -109,17 +110,36 @@ class AnalyticsService:
             notes.append(f"{spans.skipped} of {spans.total} span(s) skipped: not LLM calls")
         return otlp.response(count, ". ".join(notes), content_type)
 
-    def accept_usage(self, caller: Principal, rows) -> dict:
-        """Validate each row, queue the good ones on `usage-events`, report the bad ones."""
-        return self._accept(caller, rows)
+    def accept_usage(self, caller: Principal, rows, wait_seconds: float = 0) -> dict:
+        """Validate each row, queue the good ones on `usage-events`, report the bad ones.
+        `wait_seconds`: read your writes — answer once every accepted event is stored (this
+        version of it, a re-send's included) or the wait is over; `stored` says which."""
+        answer, events, rejected, accepted_at = self._queue(caller, rows, False)
+        out = {**answer, "rejected": rejected[:MAX_LISTED_REJECTIONS], "rejected_count": len(rejected)}
+        if wait_seconds > 0:
+            out["stored"] = self._stored(caller.org_id, [e.event_id for e in events], accepted_at, wait_seconds)
+        return out
+
+    def _stored(self, org_id: str, event_ids: list[str], accepted_at: dt.datetime, wait_seconds: float) -> bool:
+        wanted = sorted(set(event_ids))
+        deadline = time.monotonic() + wait_seconds
+        pause = 0.05
+        while True:
+            if warehouse.stored_since(self.warehouse_client, org_id, wanted, accepted_at) >= len(wanted):
+                return True
+            if time.monotonic() + pause > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     def _accept(self, caller: Principal, rows, count_duplicates: bool = False) -> dict:
-        answer, _, rejected = self._queue(caller, rows, count_duplicates)
+        answer, _, rejected, _ = self._queue(caller, rows, count_duplicates)
         # The first rejections in full (each names its row's index), and how many there were.
         return {**answer, "rejected": rejected[:MAX_LISTED_REJECTIONS], "rejected_count": len(rejected)}
 
-    def _queue(self, caller: Principal, rows, count_duplicates: bool) -> tuple[dict, list, list[dict]]:
-        """Queues the valid rows: (the answer's counts, the events queued, every rejection)."""
+    def _queue(self, caller: Principal, rows, count_duplicates: bool) -> tuple[dict, list, list[dict], dt.datetime]:
+        """Queues the valid rows: (the answer's counts, the events queued, every rejection, when
+        they were accepted)."""
         try:
             events, rejected = parse_batch(rows, caller.org_id, self.clock())
         except InvalidRow as exc:
@@ -148,7 +168,7 @@ class AnalyticsService:
         answer = {"accepted": len(events) - (duplicates or 0)}
         if duplicates is not None:
             answer["duplicates"] = duplicates
-        return answer, events, rejected
+        return answer, events, rejected, accepted_at
 
     def _duplicates(self, org_id: str, events) -> int:
         """Events whose id is already stored, or came earlier in the same request. They are

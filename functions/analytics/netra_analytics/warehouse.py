@@ -389,6 +389,21 @@ def stored_event_ids(client, org_id: str, event_ids: list[str]) -> set[str]:
     return found
 
 
+def stored_since(client, org_id: str, event_ids: list[str], accepted_at: dt.datetime) -> int:
+    """How many of these event ids have a version accepted at or after `accepted_at` stored:
+    a re-send's older version does not count as the one just sent."""
+    found = 0
+    for ids in _id_chunks(event_ids):
+        [(count,)] = client.query(
+            f"SELECT uniqExact(event_id) FROM usage_events WHERE org_id = {{org:String}} AND event_id IN {_IDS} "
+            "AND sign = 1 AND accepted_at >= {since:DateTime64(6)}",
+            parameters={"org": org_id, "ids": ids, "since": accepted_at},
+            settings=_READ_YOUR_WRITES,
+        ).result_rows
+        found += int(count)
+    return found
+
+
 # The calls as they are, read without FINAL: +1 rows whose version has not been cancelled
 # since (a cancellation, the -1 row, carries the event id and accepted_at of the version it
 # cancels, ADR 0008). Exact because the consumer writes each version once; cancellations

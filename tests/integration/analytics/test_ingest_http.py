@@ -388,3 +388,18 @@ def test_prefix_chains_sent_over_http_are_replayed_as_the_reference_replays_them
             reference = simulate_anthropic(calls, AnthropicRules(ttl, 1024), policy).totals
             assert found[(policy, ttl)] == (reference.read_tokens, reference.written_tokens), (policy, ttl)
     assert found[("prompt_end", 300)][0] > 0
+
+
+def test_wait_answers_once_what_was_accepted_is_queryable(http, analytics_url, owner, unique):
+    """`accepted` means durably queued; `wait=` gives read-your-writes: the summary right after the
+    answer holds the calls, and a re-send waits for its own version, not the one stored before."""
+    answer = http.post(f"{analytics_url}/api/usage", params={"wait": "20"}, json=rows(unique, 1, 2), headers=owner)
+    assert answer.status_code == 200 and answer.json()["stored"] is True, answer.text
+    assert summary(http, analytics_url, owner)["totals"]["calls"] == 2  # no waiting: already there
+    changed = [{**row, "input_tokens": 2000} for row in rows(unique, 1)]
+    again = http.post(f"{analytics_url}/api/usage", params={"wait": "20"}, json=changed, headers=owner)
+    assert again.json()["stored"] is True
+    assert summary(http, analytics_url, owner)["totals"]["input_tokens"] == 2000 + 1000
+    refused = http.post(f"{analytics_url}/api/usage", params={"wait": "31"}, json=rows(unique, 3), headers=owner)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_wait"
+    assert summary(http, analytics_url, owner)["totals"]["calls"] == 2  # nothing of a refused request is kept
