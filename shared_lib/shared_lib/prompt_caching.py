@@ -149,17 +149,21 @@ class Simulation:
         self.policies = list(policies_for(provider, model) if policies is None else policies)
         self.minimum = min_cached_prefix(provider, model)
         self.rounded = provider_id(provider) == "openai"
-        self._caches: list[dict[str, int]] = [{} for _ in self.policies]
+        self._caches: list[dict] = [{} for _ in self.policies]
         self.tallies = [Tally(p.name, p.ttl_seconds) for p in self.policies]
         self.seen = 0  # calls with a chain
 
-    def add(self, ms: int, input_tokens: int, tokens: Sequence[int], hashes: Sequence[str], at: Sequence[str]) -> None:
+    def add(self, ms: int, input_tokens: int, tokens: Sequence[int], hashes: Sequence, at: Sequence[str]) -> None:
         """One call: its time (ms), prompt size and chain (positions' tokens, hashes, kinds)."""
+        self.add_call(ms, input_tokens, tokens, hashes, at.index("system") if "system" in at else None)
+
+    def add_call(self, ms: int, input_tokens: int, tokens: Sequence[int], hashes: Sequence, system: int | None) -> None:
+        """`add` with the chain's first system position given (None: none): what the warehouse
+        read computes in SQL, with each hash as a 64-bit integer (cheaper to move and to look up)."""
         if not tokens:
             return
         self.seen += 1
         prune = self.seen % _PRUNE_EVERY == 0
-        system = at.index("system") if "system" in at else None  # once per call, not per policy
         for policy, cache, tally in zip(self.policies, self._caches, self.tallies, strict=True):
             if prune:
                 for digest in [d for d, until in cache.items() if until < ms]:

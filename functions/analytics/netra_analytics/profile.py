@@ -218,7 +218,7 @@ def _caching(client, parameters: dict, workloads: dict) -> None:
         if key != current:
             close()
             current, simulation = key, Simulation(row[1], row[2])
-        simulation.add(row[5], row[6], row[7], row[8], row[9])
+        simulation.add_call(row[5], row[6], row[7], row[8], row[9] - 1 if row[9] else None)
     close()
 
 
@@ -599,8 +599,8 @@ ORDER BY input_ DESC, prefix_hash LIMIT {{limit:UInt32}}
 
 # The calls a caching simulation replays, per workload in time order.
 _CHAINED = f"""
-SELECT {_KEY}, toUnixTimestamp64Milli(timestamp) AS ms, input_tokens, prefix_chain_tokens, prefix_chain_hashes,
-       prefix_chain_at
+SELECT {_KEY}, toUnixTimestamp64Milli(timestamp) AS ms, input_tokens, prefix_chain_tokens,
+       arrayMap(h -> cityHash64(h), prefix_chain_hashes), indexOf(prefix_chain_at, 'system')
 FROM usage_events WHERE {_WHERE} AND status = 'success' AND notEmpty(prefix_chain_tokens)
 ORDER BY {_KEY}, ms, event_id"""
 
