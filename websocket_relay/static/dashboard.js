@@ -131,7 +131,7 @@ const NetraDashboard = (() => {
     const list = el("dl", { class: "figures", "aria-label": "Key figures" },
       figure(`Spend, ${rangeWords}`, M.usd(spend), unknown ? `+ ${count(unknown)} calls at unknown price` : null, "spend"),
       figure("Calls", count(summary.totals.calls), null, "calls"),
-      figure("Unpriced calls", count(unpriced.calls), unpriced.calls ? "unknown price: not in the totals" : "every call priced", "unpriced"),
+      figure("Unpriced calls", count(unpriced.calls), unpriced.calls ? "unknown price: counted in calls, not in spend" : "every call priced", "unpriced"),
       budgetFigure(mtd, settings));
     return list;
   }

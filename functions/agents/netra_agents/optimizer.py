@@ -974,8 +974,8 @@ def _unpriced_warnings(workloads: list[dict]) -> list[str]:
     tokens = sum(w["tokens"]["input_tokens"] + w["tokens"]["output_tokens"] for w in unpriced)
     models = ", ".join(name(m) for m in sorted({f"{w['provider']}/{w['model']}" for w in unpriced}))
     return [
-        f"{calls:,} calls ({tokens:,} tokens) on models without a known price ({models}) are not in the totals "
-        "and got no recommendation; send cost_usd with those calls to include them."
+        f"{calls:,} calls ({tokens:,} tokens) on models without a known price ({models}) are counted among the "
+        "calls but not in the spend, and got no recommendation; send cost_usd with those calls to include them."
     ]
 
 

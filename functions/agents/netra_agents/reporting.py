@@ -105,8 +105,8 @@ def compose(question: str, query: dict, data: dict, found: dict | None, plans: d
     unpriced = data.get("unpriced") or {}
     if unpriced.get("calls") and not any("without a known price" in w for w in report["warnings"]):
         report["warnings"].append(
-            f"{unpriced['calls']:,} calls ({unpriced['tokens']:,} tokens) have no known price and are "
-            "not in the totals."
+            f"{unpriced['calls']:,} calls ({unpriced['tokens']:,} tokens) have no known price: they are counted "
+            "among the calls but not in the spend."
         )
     return report
 
