@@ -11,7 +11,9 @@ ExportTraceServiceResponse with partial_success). Attributes read, in order of p
   gen_ai.usage.cache_read_input_tokens / cache_creation_input_tokens;
 - OpenInference (Arize): llm.model_name, llm.provider / llm.system, llm.token_count.prompt /
   completion, llm.token_count.prompt_details.cache_read / cache_write,
-  llm.token_count.completion_details.reasoning.
+  llm.token_count.completion_details.reasoning;
+- Netra's own: netra.feature, netra.prompt_hash, netra.prefix_hash and netra.prefix_chain (the
+  usage event's prefix_chain list as JSON text).
 
 A span is an LLM call when it names a model or counts tokens; any other span (HTTP, DB, a
 chain step) is skipped and counted. Per the conventions, input tokens include cache reads
@@ -255,6 +257,16 @@ def _row(span, attributes: Mapping[str, Any], resource: Mapping[str, Any]) -> di
     operation = _text(attributes, ("gen_ai.operation.name",))
     if operation:
         row["metadata"] = {"operation": operation[:1024]}
+    # Netra's own attributes for what caching is judged on (no convention has them): the
+    # hashes, and the prefix chain as the JSON text of the usage event's list (ADR 0017).
+    for field in ("prompt_hash", "prefix_hash"):
+        row[field] = _text(attributes, (f"netra.{field}",))
+    chain = _text(attributes, ("netra.prefix_chain",))
+    if chain is not None:
+        try:
+            row["prefix_chain"] = safejson.loads(chain)
+        except safejson.JsonRefused as exc:
+            raise InvalidRow(f"netra.prefix_chain is not valid JSON: {exc}") from None
     return {k: v for k, v in row.items() if v is not None}
 
 

@@ -287,3 +287,15 @@ def test_the_first_choices_finish_reason_is_read_and_mapped_to_the_usage_events(
     events, rejected = parse_batch(spans.rows, "org-x", NOW)
     assert rejected == []
     assert [e.finish_reason for e in events] == ["length", "tool_calls", "stop", None, None]
+
+
+def test_netras_own_attributes_carry_the_hashes_and_the_prefix_chain():
+    chain = [{"hash": "sys", "tokens": 1200, "at": "system"}, {"hash": "t1", "tokens": 6000}]
+    ours = {**SEMCONV, "netra.prompt_hash": "p1", "netra.prefix_hash": "sys", "netra.prefix_chain": json.dumps(chain)}
+    broken = {**SEMCONV, "netra.prefix_chain": "[{"}
+    spans = otlp.usage_rows(exported([("chat", ours, False), ("chat", broken, False)]))
+    events, rejected = parse_batch(spans.rows, "org-x", NOW)
+    [event] = events
+    assert (event.prompt_hash, event.prefix_hash) == ("p1", "sys")
+    assert event.prefix_chain == (("sys", 1200, "system"), ("t1", 6000, "turn"))
+    assert [r["index"] for r in rejected] == [1] and "netra.prefix_chain is not valid JSON" in rejected[0]["error"]
