@@ -729,11 +729,12 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
         f"time order against the provider's caching rules (lifetime refreshed on every hit, the model's "
         f"{catalog.min_cached_prefix(state.provider, state.model):,}-token minimum).",
         f"With {words}, each entry kept {_lifetime(best['ttl_seconds'])} since its last use: {best['calls_read']:,} calls read "
-        f"{best['read_tokens']:,} cached tokens, {best['calls_written']:,} write {best['written_tokens']:,}"
+        f"{best['read_tokens']:,} cached tokens"
         + (
-            " (no write charge)."
+            " (the provider charges no cache write)."
             if best["policy"] == "automatic"
-            else f" at {writes[best['ttl_seconds']] / rates.input:.2f}x the input price."
+            else f", {best['calls_written']:,} write {best['written_tokens']:,} at "
+            f"{writes[best['ttl_seconds']] / rates.input:.2f}x the input price."
         ),
     ]
     # The others, each once: without a system position both-breakpoints is prompt_end again.
