@@ -538,7 +538,10 @@ const NetraReport = (() => {
       (hasBudget ? (r.run_out_date ? `; the ${usd(r.budget_usd)} budget runs out on ${day(r.run_out_date)}.` : `; the ${usd(r.budget_usd)} budget lasts through ${when}.`) : ".")));
     box.append(table("Forecast", [["Figure"], ["Value", true]], [
       [`Projected ${when} (${h.days} days)`, projected],
-      ...list(r.horizon_months).map((m) => [`Projected ${m.month}`, usd(m.projected_usd)]),
+      // Each month's part, by the days it covers (a month begun is only its days to come); one month is the total.
+      ...(list(r.horizon_months).length > 1
+        ? list(r.horizon_months).map((m) => [`Projected ${m.from && m.to ? span(m.from, m.to) : m.month}`, usd(m.projected_usd)])
+        : []),
       ["Month to date", usd(r.month_to_date_usd)],
       ["Backtest error", known(r.backtest_error_pct) ? `±${pct(r.backtest_error_pct)}` : "not enough history"],
       ...(hasBudget ? [["Budget", usd(r.budget_usd)], ["Run-out date", r.run_out_date ? day(r.run_out_date) : `lasts through ${when}`]] : []),

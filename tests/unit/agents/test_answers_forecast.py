@@ -62,3 +62,8 @@ def test_a_horizon_still_to_come_is_projected_day_by_day_with_the_weekly_rhythm(
     # A horizon that starts today projects from tomorrow: the rest of November is Thu 26 .. Mon 30.
     rest = forecast(history(dt.date(2026, 10, 14)), TODAY, None, {"from": "2026-11-25", "to": "2026-12-01"})
     assert (rest["projected_horizon_usd"], rest["horizon"]["from"]) == ("36", "2026-11-26")
+    # November's row is its days still to come, said as such: not November's total.
+    assert rest["horizon_months"] == [
+        {"month": "2026-11", "projected_usd": "36", "from": "2026-11-26", "to": "2026-12-01"}
+    ]
+    assert [(m["from"], m["to"]) for m in quarter["horizon_months"]][0] == ("2027-01-01", "2027-02-01")

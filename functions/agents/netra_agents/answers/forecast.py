@@ -125,11 +125,22 @@ def _ahead(predict, horizon: dict, today: dt.date, budget_usd: str | None, warni
     if predict is None or not days:
         return answer
     values = [(d, predict(d)) for d in days]
-    months: dict[str, Decimal] = {}
+    months: dict[str, list] = {}  # month -> [first day, last day, projected]
     for d, v in values:
-        months[f"{d:%Y-%m}"] = months.get(f"{d:%Y-%m}", ZERO) + v
+        month = months.setdefault(f"{d:%Y-%m}", [d, d, ZERO])
+        month[1], month[2] = d, month[2] + v
     answer["projected_horizon_usd"] = _money(sum((v for _, v in values), ZERO))
-    answer["horizon_months"] = [{"month": m, "projected_usd": _money(v)} for m, v in months.items()]
+    # Each month's part of the horizon, with the days it covers: the current month's is only its
+    # days still to come, never to be read as the month's total.
+    answer["horizon_months"] = [
+        {
+            "month": m,
+            "projected_usd": _money(v),
+            "from": first.isoformat(),
+            "to": (last + dt.timedelta(days=1)).isoformat(),
+        }
+        for m, (first, last, v) in months.items()
+    ]
     if budget_usd is not None:
         spent = ZERO
         for d, v in values:
