@@ -81,11 +81,9 @@ def create_app(state: EmulatorState):
 
     def prepare(anthropic: bool):
         """(request JSON, fault) or an error answer."""
-        credential = (
-            request.headers.get("x-api-key")
-            if anthropic
-            else request.headers.get("Authorization", "").removeprefix("Bearer ")
-        )
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        # Anthropic takes x-api-key, or a bearer token (the SDK sends one for an auth_token).
+        credential = (request.headers.get("x-api-key") or bearer) if anthropic else bearer
         if not credential:
             return None, None, error(401, "authentication_error", "no API key", anthropic)
         raw = request.get_data(as_text=True)

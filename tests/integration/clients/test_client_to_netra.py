@@ -70,10 +70,8 @@ def test_sdk_calls_through_the_client_are_stored_with_their_prefix_chains(http, 
     assert created.status_code == 201, created.text
     netra = Netra(api_key=created.json()["key"], base_url=analytics, feature=f"support-{unique}")
     chat = netra.wrap_openai(openai.OpenAI(base_url=f"{emulator}/v1", api_key="emulator", max_retries=0))
-    # The emulator reads Anthropic's x-api-key header; this SDK sends the key as a bearer token.
-    claude = anthropic.Anthropic(
-        base_url=emulator, api_key="emulator", max_retries=0, default_headers={"x-api-key": "emulator"}
-    )
+    # This SDK sends the key as a bearer token; the emulator takes it as Anthropic does.
+    claude = anthropic.Anthropic(base_url=emulator, api_key="emulator", max_retries=0)
     netra.wrap_anthropic(claude, feature=f"drafts-{unique}")
 
     turns = conversation(unique, 4)

@@ -165,10 +165,8 @@ def test_wrapping_twice_records_once(emulator, netra, collector):
 def test_anthropic_messages_are_recorded_streamed_or_not(emulator, netra, collector):
     import anthropic
 
-    # The emulator reads Anthropic's x-api-key header; this SDK sends the key as a bearer token.
-    client = anthropic.Anthropic(
-        base_url=emulator, api_key="emulator", max_retries=0, default_headers={"x-api-key": "emulator"}
-    )
+    # This SDK sends the key as a bearer token; the emulator takes it as Anthropic does.
+    client = anthropic.Anthropic(base_url=emulator, api_key="emulator", max_retries=0)
     netra.wrap_anthropic(client)
     request = {
         "model": "claude-haiku-4-5",
