@@ -638,7 +638,7 @@ def prompt_caching(state: _Workload) -> Recommendation | None:
         written_1h=state.tokens.written_1h + (moved_write if long_lived else 0),
     )
     evidence.append(
-        f"A call after more than {_lifetime(ttl)} without one writes the cache; the rest read the prefix at "
+        f"A call after more than {lifetime(ttl)} without one writes the cache; the rest read the prefix at "
         f"{rates.cache_read / rates.input:.0%} of the input price."
     )
     if state.provider in catalog.IMPLICIT_CACHE_PROVIDERS:
@@ -653,8 +653,8 @@ def prompt_caching(state: _Workload) -> Recommendation | None:
         )
     if len(options) > 1:
         evidence.append(
-            f"The {_lifetime(ttl)} cache saves most on these gaps (compared with "
-            + ", ".join(_lifetime(other) for other, _ in options if other != ttl)
+            f"The {lifetime(ttl)} cache saves most on these gaps (compared with "
+            + ", ".join(lifetime(other) for other, _ in options if other != ttl)
             + ")."
         )
     return _recommend(
@@ -728,7 +728,7 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
         f"{chained:,} of the workload's {success:,} successful calls carry a prefix chain; each was replayed in "
         f"time order against the provider's caching rules (lifetime refreshed on every hit, the model's "
         f"{catalog.min_cached_prefix(state.provider, state.model):,}-token minimum).",
-        f"With {words}, each entry kept {_lifetime(best['ttl_seconds'])} since its last use: {best['calls_read']:,} calls read "
+        f"With {words}, each entry kept {lifetime(best['ttl_seconds'])} since its last use: {best['calls_read']:,} calls read "
         f"{best['read_tokens']:,} cached tokens"
         + (
             " (the provider charges no cache write)."
@@ -745,7 +745,7 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
             continue
         seen.add((t["ttl_seconds"], t["read_tokens"], t["written_tokens"]))
         worth = f"saves {dollars(amount)}" if amount > 0 else f"costs {dollars(-amount)} more than it saves"
-        others.append(f"{POLICY_WORDS[t['policy']].split(' (')[0]}, kept {_lifetime(t['ttl_seconds'])}: {worth}")
+        others.append(f"{POLICY_WORDS[t['policy']].split(' (')[0]}, kept {lifetime(t['ttl_seconds'])}: {worth}")
     if others:
         evidence.append("The other policies on the same calls: " + "; ".join(others) + ".")
     if chained < success:
@@ -773,7 +773,7 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
     )
 
 
-def _lifetime(seconds: int) -> str:
+def lifetime(seconds: int) -> str:
     return (
         ("1 hour" if seconds < 7200 else f"{seconds // 3600} hours") if seconds >= 3600 else f"{seconds // 60} minutes"
     )
@@ -815,7 +815,7 @@ def _caching_plan(state: _Workload, ttl: int, write_rate: Decimal) -> tuple:
                 f"{calls:,} calls share a {'~' if estimated else ''}{length:,}-token prefix "
                 f"({prefix['prefix_hash'][:12]}), {prefix['cached_input_tokens'] / max(1, prefix['input_tokens']):.0%} "
                 f"served from cache today; {written:,} of its calls would write the cache (the first, and "
-                f"each after more than {_lifetime(ttl)} without one)"
+                f"each after more than {lifetime(ttl)} without one)"
                 + (f", median gap between calls {gap:,.0f} s." if gap is not None else "."),
             )
         )

@@ -140,3 +140,25 @@ def test_prompt_caching_as_a_what_if_is_the_plans_own_lever_on_the_workload_as_i
     alone = what_if({"type": "cache", "feature": "chat", "mode": "prompt"}, usage, optimize(usage))
     assert alone["savings_usd"] == "7.065"
     assert any("The plan counts $4.64 for prompt caching" in a for a in alone["assumptions"])
+
+
+def test_prompt_caching_from_replayed_chains_says_where_the_breakpoints_go():
+    from tests.unit.agents.test_levers import tally
+
+    caching = {"calls_with_chain": 1000, "policies": [tally("system_and_prompt_end", 300, 2_500_000, 700_000, 810)]}
+    chat = workload(
+        feature="chat",
+        provider="anthropic",
+        model="claude-sonnet-4-5",
+        tokens={"input_tokens": 3_500_000},
+        caching=caching,
+    )
+    usage = {"workloads": [chat]}
+    answer = what_if({"type": "cache", "feature": "chat", "mode": "prompt"}, usage, optimize(usage))
+    # 2,500,000 x (3 - 0.3)/M - 700,000 x (3.75 - 3)/M = 6.75 - 0.525 (as in test_levers)
+    assert answer["savings_usd"] == "6.225"
+    assert (
+        "For “chat” on “claude-sonnet-4-5”: cache_control breakpoints at the end of the system prompt and of each "
+        "prompt, each entry kept 5 minutes: what saves most when its calls are replayed through the provider's "
+        "caching rules." in answer["assumptions"]
+    )

@@ -27,7 +27,7 @@ from shared_lib.pricing import BATCH_DISCOUNT, unit_prices
 from netra_agents import catalog
 from netra_agents.answers.money import ZERO, dollars, share, usd
 from netra_agents.answers.quoting import name, names
-from netra_agents.optimizer import Tokens, prompt_caching, workload_state
+from netra_agents.optimizer import Tokens, lifetime, prompt_caching, workload_state
 
 
 def what_if(scenario: dict, profile: dict, found: dict | None) -> dict:
@@ -181,7 +181,7 @@ def _cache(scope: list[dict]) -> dict:
 
 
 def _prompt_caching(scope: list[dict], found: dict | None) -> dict:
-    saving, affected, in_plan = ZERO, [], ZERO
+    saving, affected, in_plan, placed = ZERO, [], ZERO, []
     planned = {
         (r["workload"]["feature"], r["workload"]["model"]): Decimal(r["savings_usd"])
         for r in (found or {}).get("recommendations", [])
@@ -194,6 +194,12 @@ def _prompt_caching(scope: list[dict], found: dict | None) -> dict:
             continue
         saving += found_here.savings
         in_plan += planned.get((w["feature"], w["model"]), ZERO)
+        if found_here.change.get("cache_policy"):  # replayed from prefix chains: where the breakpoints go
+            placed.append(
+                f"For {name(w['feature'])} on {name(w['model'])}: {found_here.change['breakpoints']}, each entry "
+                f"kept {lifetime(found_here.change['cache_ttl_seconds'])}: what saves most when its calls are "
+                "replayed through the provider's caching rules."
+            )
         affected.append(
             {
                 "feature": w["feature"],
@@ -209,6 +215,7 @@ def _prompt_caching(scope: list[dict], found: dict | None) -> dict:
         "prices, with the cache lifetime that saves most on the gaps between calls; each workload as it is today, "
         "with no other change made."
     ]
+    assumptions.extend(placed)
     if not affected:
         assumptions.append(
             "No shared prefix in this scope would save by caching (too short, already cached, or calls too far apart)."

@@ -54,7 +54,8 @@ CACHE = re.compile(r"\b(?:cache|caches|cached|caching)\b")
 PROMPT_CACHE = re.compile(
     r"\bprompt[\s-]+cach\w*|\bprefix(?:es)?\s+cach\w*|\bcach\w*\s+(?:the\s+|our\s+)?(?:shared\s+|system\s+)?"
     r"(?:prefix\w*|system\s+prompts?)|\b(?:anthropic|openai|gemini|provider)(?:'s)?\s+(?:prompt\s+)?cach\w*|"
-    r"\bcache_control\b|\bcached\s+input\b"
+    r"\bcache[\s_-]?control\b|\bcached\s+input\b|\b(?:cache|caching)\s+(?:breakpoints?|markers?)\b|"
+    r"\bmark\w*\b[^.?!]{0,40}\bcach(?:e|ing|eable)\b"
 )
 RESPONSE_CACHE = re.compile(
     r"\b(?:response|answer|result|semantic|exact[\s-]match)s?\s+cach\w*|\bcach\w*\s+(?:the\s+)?(?:responses|answers|results)\b"
