@@ -13,7 +13,11 @@ from shared_lib.usage import parse_row
 
 from netra_client.events import PROVIDER_FINISH_REASONS, anthropic_event, error_status, gemini_event, openai_event
 
-NOW = dt.datetime.now(dt.timezone.utc)
+
+def now() -> dt.datetime:
+    # Read at each check, not at import: the suite may run this file minutes after collecting it,
+    # and an event stamped "now" would then be past the intake's clock skew.
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def test_the_finish_reasons_copy_is_the_platforms():
@@ -57,7 +61,7 @@ def test_anthropic_input_tokens_are_the_whole_prompt_with_the_cached_and_written
     )
     assert [p["at"] for p in event["prefix_chain"]] == ["system", "turn"]
     assert event["prefix_chain"][-1]["tokens"] == 3536
-    parse_row(event, "org-1", NOW)
+    parse_row(event, "org-1", now())
 
 
 def test_openai_cached_and_reasoning_tokens_are_parts_of_the_prompt_and_the_output():
@@ -114,7 +118,7 @@ def test_gemini_thinking_is_output_and_the_cached_content_part_of_the_prompt():
     assert (event["output_tokens"], event["reasoning_tokens"]) == (230, 150)
     assert (event["finish_reason"], event["max_tokens"]) == ("content_filter", 300)
     assert [p["at"] for p in event["prefix_chain"]] == ["system", "turn", "turn", "turn"]
-    parse_row(event, "org-1", NOW)
+    parse_row(event, "org-1", now())
 
 
 def test_an_unusable_response_id_becomes_a_fresh_uuid_and_times_are_the_calls_start():
@@ -145,7 +149,7 @@ def test_ttft_is_never_above_the_latency_and_counts_beyond_the_totals_are_capped
     )
     assert (event["latency_ms"], event["ttft_ms"]) == (100, 100)
     assert (event["cached_input_tokens"], event["reasoning_tokens"]) == (10, 5)
-    parse_row(event, "org-1", NOW)
+    parse_row(event, "org-1", now())
 
 
 class RateLimitError(Exception):
@@ -172,7 +176,7 @@ def test_an_sdk_error_is_a_status(error, status):
 def test_metadata_values_are_sent_as_text():
     event = anthropic_event({"messages": []}, ANTHROPIC_RESPONSE, feature="f", metadata={"tenant": 7, "plan": "pro"})
     assert event["metadata"] == {"tenant": "7", "plan": "pro"}
-    assert parse_row(event, "org-1", NOW).metadata == {"tenant": "7", "plan": "pro"}
+    assert parse_row(event, "org-1", now()).metadata == {"tenant": "7", "plan": "pro"}
 
 
 def test_an_event_is_json():
