@@ -224,7 +224,7 @@ def finish_reason_of(value: Any) -> str | None:
 def parse_batch(rows: Any, org_id: str, now: dt.datetime | None = None) -> tuple[list[UsageEvent], list[dict]]:
     """(accepted events, rejected [{index, error}]) for a list of rows."""
     if not isinstance(rows, list):
-        raise InvalidRow("the body must be a JSON array (or NDJSON) of usage events")
+        raise InvalidRow("the body must be a usage event, a JSON array of them, or NDJSON (one per line)")
     now = now or dt.datetime.now(dt.timezone.utc)
     accepted, rejected, moments = [], [], {}
     for index, row in enumerate(rows):

@@ -317,7 +317,9 @@ def notes(converted: Converted, rejected: list[dict], unknown: list[dict]) -> li
         )
     untagged = len(converted.featureless - {rejection["index"] for rejection in rejected})
     if untagged:
-        said.append(f"{_records(untagged)} had no feature; filed under {DEFAULT_FEATURE!r} (feature= names one)")
+        said.append(
+            f"{_records(untagged)} had no feature; filed under {DEFAULT_FEATURE!r} (feature=, or netra import --feature, names one)"
+        )
     for model in unknown:
         calls = f"{model['calls']} call{'s' if model['calls'] != 1 else ''}"
         said.append(

@@ -314,7 +314,7 @@ OPENAPI = {
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {"schema": {"type": "array"}},
+                        "application/json": {"schema": {"type": ["array", "object"]}},
                         "application/x-ndjson": {"schema": {"type": "string"}},
                     },
                 },

@@ -225,7 +225,8 @@ def _file(request) -> bytes:
 
 
 def _rows(request) -> list:
-    """A JSON array, or NDJSON (one event per line; a bad line becomes a null row that is rejected)."""
+    """A JSON array, one JSON object (a single event: what people try first), or NDJSON (one event
+    per line; a bad line becomes a null row that is rejected)."""
     content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
     if content_type not in ("application/json", "application/x-ndjson"):
         raise ApiError(415, "unsupported_media_type", "send application/json (an array) or application/x-ndjson")
@@ -236,9 +237,10 @@ def _rows(request) -> list:
         raise ApiError(413, "payload_too_large", f"the body exceeds {MAX_BODY} bytes")
     if content_type == "application/json":
         try:
-            return safejson.loads(raw)
+            body = safejson.loads(raw)
         except safejson.JsonRefused as exc:
             raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+        return [body] if isinstance(body, dict) else body
     rows = []
     for line in raw.decode("utf-8", errors="replace").splitlines():
         if not line.strip():

@@ -111,7 +111,7 @@ def test_one_org_never_sees_another(http, analytics_url, auth_url, owner, unique
             "payload_too_large",
         ),
         ({"content": b"{bad", "headers": {"Content-Type": "application/json"}}, 400, "malformed_json"),
-        ({"json": {"event_id": "x"}}, 400, "invalid_body"),
+        ({"json": "not events"}, 400, "invalid_body"),  # one object is one event; a string is no batch
     ],
 )
 def test_bad_bodies_get_a_json_4xx(http, analytics_url, owner, kwargs, status, code):
@@ -147,7 +147,9 @@ def test_an_export_file_is_imported_through_the_same_path(http, analytics_url, o
         files={"file": ("spend.json", fixture.read_bytes(), "application/json")},
     )
     assert answer.status_code == 200, answer.text
-    no_tag = ["1 record had no feature; filed under 'default' (feature= names one)"]  # its request_tags are empty
+    no_tag = [
+        "1 record had no feature; filed under 'default' (feature=, or netra import --feature, names one)"
+    ]  # its request_tags are empty
     assert answer.json() == {
         "accepted": 2,
         "duplicates": 0,
@@ -220,7 +222,7 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     assert result.stdout.splitlines() == [
         "accepted 2 events, 0 duplicates, rejected 1",
         "  record 3: input_tokens is required",  # the third line of the file
-        "  note: 1 record had no feature; filed under 'default' (feature= names one)",
+        "  note: 1 record had no feature; filed under 'default' (feature=, or netra import --feature, names one)",
     ]
     wait_for_calls(http, analytics_url, owner, 2)
     wrong = subprocess.run(
@@ -250,7 +252,7 @@ def test_netra_import_sends_a_file_to_the_running_platform(platform, http, analy
     )
     assert timed.returncode == 0 and timed.stdout.splitlines() == [
         "accepted 2 events, 0 duplicates, rejected 0",
-        "  note: 2 records had no feature; filed under 'default' (feature= names one)",
+        "  note: 2 records had no feature; filed under 'default' (feature=, or netra import --feature, names one)",
     ], timed.stderr
     wait_for_calls(http, analytics_url, owner, 4)
 
@@ -403,3 +405,10 @@ def test_wait_answers_once_what_was_accepted_is_queryable(http, analytics_url, o
     refused = http.post(f"{analytics_url}/api/usage", params={"wait": "31"}, json=rows(unique, 3), headers=owner)
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_wait"
     assert summary(http, analytics_url, owner)["totals"]["calls"] == 2  # nothing of a refused request is kept
+
+
+def test_one_event_as_a_json_object_is_taken_as_a_batch_of_one(http, analytics_url, owner, unique):
+    [event] = rows(unique, 1)
+    answer = http.post(f"{analytics_url}/api/usage", params={"wait": "20"}, json=event, headers=owner)
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1 and answer.json()["stored"] is True
+    assert summary(http, analytics_url, owner)["totals"]["calls"] == 1

@@ -137,7 +137,7 @@ def test_untagged_calls_and_models_the_catalog_lacks_are_named(service):
     assert (status, answer["accepted"]) == (200, 4)
     assert answer["unknown_models"] == [{"model": "gtp-4o", "provider": "openai", "calls": 3, "closest": "gpt-4o"}]
     assert answer["notes"] == [
-        "4 records had no feature; filed under 'default' (feature= names one)",
+        "4 records had no feature; filed under 'default' (feature=, or netra import --feature, names one)",
         "`gtp-4o` (3 calls): not in the price catalog — did you mean gpt-4o?",
     ]
     assert {row["feature"] for row in queued(service)} == {"default"}  # as the note says

@@ -426,7 +426,7 @@ def test_zoneless_times_of_a_tool_that_stores_utc_are_read_as_utc_and_said_so():
     assert (converted.zoneless, converted.zone, converted.zone_reason) == (2, "UTC", "LiteLLM stores UTC")
     assert notes(converted, [], []) == [
         "2 records had times without a zone; read as UTC (LiteLLM stores UTC)",
-        "3 records had no feature; filed under 'default' (feature= names one)",
+        "3 records had no feature; filed under 'default' (feature=, or netra import --feature, names one)",
     ]
 
 
@@ -523,7 +523,9 @@ def test_untagged_accepted_records_are_said_to_be_filed_under_default():
     converted = convert(None, items)
     _, rejected = parse_batch(converted.rows, "org-x", NOW)
     assert converted.featureless == {1, 2} and [r["index"] for r in rejected] == [2]
-    assert notes(converted, rejected, []) == ["1 record had no feature; filed under 'default' (feature= names one)"]
+    assert notes(converted, rejected, []) == [
+        "1 record had no feature; filed under 'default' (feature=, or netra import --feature, names one)"
+    ]
     assert notes(convert(None, items, feature="support"), rejected, []) == []
 
 
