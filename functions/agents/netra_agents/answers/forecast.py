@@ -103,7 +103,10 @@ def forecast(daily: list[dict], today: dt.date, budget_usd: str | None = None, h
         "warnings": warnings,
     }
     if answer["backtest_error_pct"] is None:
-        warnings.append("Not enough history (14 days before a week of actuals) to backtest the forecast.")
+        warnings.append(
+            "Too little history to check the forecast: a backtest needs 14 days of usage before the 7 it predicts "
+            f"(there are {answer['history_days']})."
+        )
     if horizon is not None:
         answer.update(_ahead(predict, horizon, today, budget_usd, warnings))
         return answer

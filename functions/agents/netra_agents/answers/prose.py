@@ -440,6 +440,12 @@ def _scope(scenario: dict, everything: str) -> str:
     return name(scenario["feature"]) if scenario.get("feature") else everything
 
 
+def _pace(report) -> str:
+    """The days the forecast's mean is taken over: four weeks, or the days of history there are."""
+    days = report.get("history_days")
+    return "four weeks" if days is None or days >= 28 else plural(days, "day") + " (all the history there is)"
+
+
 def _latency(report):
     o = report["overall"]
     if not o["calls"]:
@@ -450,8 +456,11 @@ def _latency(report):
     )
     if o["p95_ttft_ms"] is not None:
         text += f" p95 time to first token was {seconds(o['p95_ttft_ms'])}."
-    slowest = report["by_model"][0] if report["by_model"] else None
-    tail = f"The slowest model is {name(slowest['key'])} (p95 {seconds(slowest['p95_ms'])})." if slowest else ""
+    # The slowest of what was asked about: features when the question names them, else models.
+    by = "feature" if "feature" in ((report.get("query") or {}).get("dimensions") or []) else "model"
+    rows = report[f"by_{by}"]
+    slowest = rows[0] if rows else None
+    tail = f"The slowest {by} is {name(slowest['key'])} (p95 {seconds(slowest['p95_ms'])})." if slowest else ""
     if report["tail"]["features"]:
         tail += (
             " The slow tail is in "
@@ -505,7 +514,7 @@ def _forecast_ahead(report):
         else ""
     )
     text = (
-        f"At the pace of the last four weeks, {when} ({plural(horizon['days'], 'day')}) would cost about "
+        f"At the pace of the last {_pace(report)}, {when} ({plural(horizon['days'], 'day')}) would cost about "
         f"{dollars(report['projected_horizon_usd'])} (a seasonal mean over your daily spend with a weekly rhythm{error})."
     )
     months = report.get("horizon_months") or []
