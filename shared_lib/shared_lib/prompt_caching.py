@@ -159,60 +159,68 @@ class Simulation:
 
     def add_call(self, ms: int, input_tokens: int, tokens: Sequence[int], hashes: Sequence, system: int | None) -> None:
         """`add` with the chain's first system position given (None: none): what the warehouse
-        read computes in SQL, with each hash as a 64-bit integer (cheaper to move and to look up)."""
+        read computes in SQL, with each hash as a 64-bit integer (cheaper to move and to look up).
+        The loop is written for speed (it runs once per chained call and policy): each policy's
+        breakpoints, lookups and counts inline, the rules of the module docstring and ADR 0017."""
         if not tokens:
             return
         self.seen += 1
-        prune = self.seen % _PRUNE_EVERY == 0
+        if self.seen % _PRUNE_EVERY == 0:
+            self._prune(ms)
+        last = len(tokens) - 1
+        minimum = self.minimum
         for policy, cache, tally in zip(self.policies, self._caches, self.tallies, strict=True):
-            if prune:
-                for digest in [d for d, until in cache.items() if until < ms]:
-                    del cache[digest]
-            life = policy.ttl_seconds * 1000
-            if policy.name == AUTOMATIC:
-                read, written = self._automatic(cache, ms, life, tokens, hashes), 0
-            else:
-                read, written = self._explicit(policy.name, cache, ms, life, tokens, hashes, system, tally)
+            until_new = ms + policy.ttl_seconds * 1000
             tally.calls += 1
             tally.input_tokens += input_tokens
-            if read:
+            name = policy.name
+            if name == AUTOMATIC:
+                read = self._automatic(cache, ms, until_new, tokens, hashes)
+                if read:
+                    tally.calls_read += 1
+                    tally.read_tokens += read
+                continue
+            if name == "prompt_end" or (name == "system_and_prompt_end" and (system is None or system == last)):
+                points = (last,)
+            elif name == "system":
+                if system is None:
+                    continue
+                points = (system,)
+            else:
+                points = (system, last)
+            tally.breakpoints += 1
+            hit = -1
+            for point in points:  # the longest live entry within LOOKBACK positions of a breakpoint
+                p = point
+                stop = point - LOOKBACK - 1 if point > LOOKBACK else -1
+                while p > stop and p > hit and tokens[p] >= minimum:
+                    until = cache.get(hashes[p])
+                    if until is not None and until >= ms:
+                        hit = p
+                        break
+                    p -= 1
+            read = tokens[hit] if hit >= 0 else 0
+            if hit >= 0:
+                cache[hashes[hit]] = until_new
                 tally.calls_read += 1
                 tally.read_tokens += read
+            written = 0
+            for point in points:
+                if tokens[point] >= minimum:
+                    cache[hashes[point]] = until_new
+                    if tokens[point] - read > written:
+                        written = tokens[point] - read
             if written:
                 tally.calls_written += 1
                 tally.written_tokens += written
 
-    def _explicit(self, name, cache, ms, life, tokens, hashes, system, tally) -> tuple[int, int]:
-        last = len(tokens) - 1
-        if name == "prompt_end":
-            points = [last]
-        elif name == "system":
-            points = [] if system is None else [system]
-        else:
-            points = [last] if system is None or system == last else [system, last]
-        if not points:
-            return 0, 0
-        tally.breakpoints += 1
-        minimum, hit = self.minimum, -1
-        for point in points:  # the longest live entry within LOOKBACK positions of a breakpoint
-            for p in range(point, max(-1, point - LOOKBACK - 1), -1):
-                if tokens[p] < minimum or p <= hit:
-                    break
-                until = cache.get(hashes[p])
-                if until is not None and until >= ms:
-                    hit = p
-                    break
-        read = tokens[hit] if hit >= 0 else 0
-        if hit >= 0:
-            cache[hashes[hit]] = ms + life
-        written = 0
-        for point in points:
-            if tokens[point] >= minimum:
-                cache[hashes[point]] = ms + life
-                written = max(written, tokens[point] - read)
-        return read, written
+    def _prune(self, ms: int) -> None:
+        """Drops expired entries (memory only: an expired entry is never read again)."""
+        for cache in self._caches:
+            for digest in [d for d, until in cache.items() if until < ms]:
+                del cache[digest]
 
-    def _automatic(self, cache, ms, life, tokens, hashes) -> int:
+    def _automatic(self, cache, ms, until_new, tokens, hashes) -> int:
         minimum, best = self.minimum, 0
         for p in range(len(tokens) - 1, -1, -1):
             if tokens[p] < minimum:
@@ -224,7 +232,7 @@ class Simulation:
         for p in range(len(tokens) - 1, -1, -1):  # the whole prompt is cached, each position of it
             if tokens[p] < minimum:
                 break
-            cache[hashes[p]] = ms + life
+            cache[hashes[p]] = until_new
         if best and self.rounded:
             best = minimum + (best - minimum) // _OPENAI_STEP * _OPENAI_STEP
         return best
