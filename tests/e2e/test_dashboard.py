@@ -123,6 +123,12 @@ def sign_in(page, relay: str, email: str) -> None:
     expect(page.locator("#whoami")).to_have_text(email)
 
 
+def day_name(day: str) -> str:
+    """How the page names a day: "Dec 8, 2026"."""
+    date = dt.date.fromisoformat(day)
+    return f"{date:%b} {date.day}, {date.year}"
+
+
 def no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
 
@@ -179,6 +185,34 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
     assert sum(Decimal(p["cost_usd"]) for s in series["series"] for p in s["points"]) == total
     chart = page.get_by_role("img", name=re.compile(r"^Spend per day by feature, last 30 days: "))
     expect(chart).to_have_attribute("aria-label", re.compile(re.escape(f"{cents(total)} in all; ")))
+
+    # Every day's bar says the day's total as analytics gives it; today's (the range ends now)
+    # says it is spend so far, is the only one drawn as partial, and the chart says so in words.
+    today, until = window["to"][:10], window["to"][11:16]
+    per_day: dict[str, Decimal] = {today: Decimal(0)}
+    for s in series["series"]:
+        for p in s["points"]:
+            per_day[p["bucket"][:10]] = per_day.get(p["bucket"][:10], Decimal(0)) + Decimal(p["cost_usd"])
+    expect(page.locator("#dashboard-body g.day")).to_have_count(30)
+    for day, spent in per_day.items():
+        name = day_name(day) + (f", today (so far, to {until} UTC)" if day == today else "")
+        expect(page.locator(f'#dashboard-body g.day[data-day="{day}"]')).to_have_attribute(
+            "aria-label", f"{name}: {cents(spent)}"
+        )
+    partial = page.locator("#dashboard-body g.day.partial")
+    expect(partial).to_have_count(1)
+    expect(partial).to_have_attribute("data-day", today)
+    expect(chart).to_have_attribute(
+        "aria-label",
+        re.compile(re.escape(f". Today is not over: {cents(per_day[today])} so far, to {until} UTC") + "$"),
+    )
+    expect(page.locator(".partial-note")).to_have_text(f"Today is not over: its bar is spend so far, to {until} UTC.")
+    expect(page.locator(".daily tbody tr").first).to_have_text(
+        re.compile(
+            rf"^{re.escape(day_name(today))} today \(so far, to {until} UTC\)\s*{re.escape(cents(per_day[today]))}$"
+        )
+    )
+    expect(page.locator(".daily tbody tr").nth(1)).not_to_contain_text("so far")
     month = http.get(
         f"{seeded['analytics']}/api/usage/summary",
         headers=seeded["headers"],
@@ -201,6 +235,10 @@ def test_the_dashboard_shows_exactly_what_analytics_answers(browser, seeded, htt
         timeout=20000
     )
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#dashboard-body g.day")).to_have_count(7)
+    expect(page.locator("#dashboard-body g.day.partial")).to_have_attribute(
+        "data-day", page.locator("#dashboard-body").get_attribute("data-to")[:10]
+    )
     legend = page.get_by_role("list", name="Legend")
     for group in ask(
         "/api/usage/summary", group_by="model", **{"from": page.locator("#dashboard-body").get_attribute("data-from")}

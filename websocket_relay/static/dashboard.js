@@ -35,6 +35,12 @@ const NetraDashboard = (() => {
   function monthToDate(now = new Date()) {
     return { from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(), to: now.toISOString() };
   }
+  // Today's bucket holds only the spend up to the range's end: it is drawn and named as a
+  // partial day, never read as a whole one (a Monday morning is not a fall).
+  function todayOf(range) {
+    const until = range.to.slice(11, 16);
+    return { day: range.to.slice(0, 10), until, words: `today (so far, to ${until} UTC)` };
+  }
   function daysOf(range) {
     const days = [];
     for (let d = new Date(range.from); d.toISOString() < range.to; d.setUTCDate(d.getUTCDate() + 1)) days.push(d.toISOString().slice(0, 10));
@@ -112,7 +118,7 @@ const NetraDashboard = (() => {
       ] : [el("p", { class: "empty" }, `No usage in the ${rangeWords}. Create an API key in `, settingsLink(), " and send your LLM calls to Netra.")]),
       ...(unpriced.calls ? [unpricedTable(unpriced)] : []),
     );
-    $("dashboard-status").textContent = `Showing the ${rangeWords}.`;
+    $("dashboard-status").textContent = `Showing the ${rangeWords}, today up to ${todayOf(range).until} UTC.`;
   }
 
   function settingsLink() {
@@ -176,13 +182,24 @@ const NetraDashboard = (() => {
     // A layer's total as its summary row says it: "unknown price" for a key nobody prices, never $0.00.
     const layerTotal = (l) => (l.group ? cost(l.group) : M.usd(M.sum(days.map((d) => cells.get(d)[l.i]))));
     const words = (node) => (typeof node === "string" ? node : node.textContent);
+    const today = todayOf(range);
+    const partial = (d) => d === today.day;
+    const dayWords = (d) => `${dayName(d, true)}${partial(d) ? `, ${today.words}` : ""}`;
     const dayTotals = days.map((d) => M.sum(cells.get(d)));
     const max = Math.max(...dayTotals.map(M.toNumber), 0.01);
     const height = 200, top = 22, bottom = 24;
     const chart = svg("svg", { class: "chart stacked", role: "img", width: "100%", height: top + height + bottom });
     const grand = M.sum(dayTotals);
+    const todayAt = days.indexOf(today.day);
     chart.setAttribute("aria-label", `Spend per day by ${by}, ${rangeWords}: ${M.usd(grand)} in all; ` +
-      layers.map((l) => `${l.label} ${words(layerTotal(l))}`).join(", "));
+      layers.map((l) => `${l.label} ${words(layerTotal(l))}`).join(", ") +
+      (todayAt < 0 ? "" : `. Today is not over: ${M.usd(dayTotals[todayAt])} so far, to ${today.until} UTC`));
+    // Stripes in the panel's colour, laid over today's bar whatever its layers' colours.
+    const hatch = svg("pattern", { id: "partial-day-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
+    hatch.append(svg("rect", { width: 3, height: 6, class: "hatch" }));
+    const defs = svg("defs");
+    defs.append(hatch);
+    chart.append(defs);
     // The amounts go on after the bars, haloed: drawn first, the bars hid the middle one.
     const amounts = [];
     for (const fraction of [1, 0.5, 0]) {
@@ -192,29 +209,39 @@ const NetraDashboard = (() => {
     }
     const step = 100 / days.length;
     days.forEach((d, i) => {
+      const bar = { x: `${i * step + step * 0.1}%`, width: `${step * 0.8}%` };
+      const day = svg("g", { class: partial(d) ? "day partial" : "day", "data-day": d, "aria-label": `${dayWords(d)}: ${M.usd(dayTotals[i])}` });
+      day.append(svg("title", {}, `${dayWords(d)}: ${M.usd(dayTotals[i])}`));
+      // Today's whole column is outlined, so a day with little spent yet still shows as open.
+      if (partial(d)) day.append(svg("rect", { x: `${i * step}%`, y: top, width: `${step}%`, height, class: "open-day" }));
       let y = top + height;
       for (const layer of layers) {
         const units = cells.get(d)[layer.i];
         if (units <= 0n) continue;
         const h = (M.toNumber(units) / max) * height;
         y -= h;
-        const rect = svg("rect", { x: `${i * step + step * 0.1}%`, y, width: `${step * 0.8}%`, height: Math.max(h, 0.5), class: `s${layer.i}` });
-        rect.append(svg("title", {}, `${dayName(d, true)} · ${layer.label}: ${M.usd(units)}`));
-        chart.append(rect);
+        const rect = svg("rect", { ...bar, y, height: Math.max(h, 0.5), class: `s${layer.i}` });
+        rect.append(svg("title", {}, `${dayWords(d)} · ${layer.label}: ${M.usd(units)}`));
+        day.append(rect);
       }
+      if (partial(d) && y < top + height) day.append(svg("rect", { ...bar, y, height: top + height - y, class: "hatched" }));
+      chart.append(day);
     });
     chart.append(...amounts);
     const ticks = [[0, "start"], [Math.floor((days.length - 1) / 2), "middle"], [days.length - 1, "end"]];
     for (const [i, anchor] of ticks) {
       const x = anchor === "start" ? "0" : anchor === "end" ? "100%" : `${(i + 0.5) * step}%`;
-      chart.append(svg("text", { x, y: top + height + 17, "text-anchor": anchor, class: "tick" }, dayName(days[i])));
+      chart.append(svg("text", { x, y: top + height + 17, "text-anchor": anchor, class: "tick" }, `${dayName(days[i])}${partial(days[i]) ? " so far" : ""}`));
     }
     const legend = el("ul", { class: "legend", "aria-label": "Legend" }, ...layers.map((l) =>
       el("li", {}, el("span", { class: `swatch s${l.i}`, "aria-hidden": "true" }), `${l.label} `, el("span", { class: "num" }, words(layerTotal(l))))));
+    const note = todayAt < 0 ? null : el("p", { class: "hint partial-note" },
+      el("span", { class: "swatch partial", "aria-hidden": "true" }), `Today is not over: its bar is spend so far, to ${today.until} UTC.`);
+    const dayCell = (d) => (partial(d) ? el("span", {}, dayName(d, true), " ", el("span", { class: "sub" }, today.words)) : dayName(d, true));
     const daily = el("details", { class: "daily" }, el("summary", {}, "Spend per day as a table"),
-      table(`Spend per day, ${rangeWords}`, [["Day", false], ["Spend", true]], days.map((d, i) => [dayName(d, true), M.usd(dayTotals[i])]).reverse()));
+      table(`Spend per day, ${rangeWords}`, [["Day", false], ["Spend", true]], days.map((d, i) => [dayCell(d), M.usd(dayTotals[i])]).reverse()));
     return el("section", { class: "card chart-card", "aria-labelledby": "per-day-title" },
-      el("h3", { id: "per-day-title" }, `Spend per day by ${by}`), chart, legend, daily);
+      el("h3", { id: "per-day-title" }, `Spend per day by ${by}`), chart, legend, note, daily);
   }
 
   const label = (key) => (key === null || key === undefined || key === "" ? "(none)" : String(key));
