@@ -258,6 +258,35 @@ def _answer(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _contract(name: str) -> dict:
+    """A JSON Schema of shared_lib.contracts as an answer's schema (one place for both)."""
+    import json
+    from importlib import resources
+
+    schema = json.loads(resources.files("shared_lib.contracts").joinpath(name).read_text())
+    return {key: value for key, value in schema.items() if key not in ("$schema", "$id")}
+
+
+def _query(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or _STRING}
+
+
+_REALISED = [
+    _query("lever", "what was changed", {"enum": ["model_rightsizing", "prompt_caching", "batching"]}, True),
+    _query("feature", "the feature the change was made to", {"type": "string", "maxLength": 200}, True),
+    _query("applied_at", "when the change took effect", {"type": "string", "format": "date-time"}, True),
+    _query(
+        "to",
+        "the end of the window after it (default: now; at most 366 days)",
+        {"type": "string", "format": "date-time"},
+    ),
+    _query("model", "only calls of these models (comma-separated); a model change: the new model"),
+    _query("provider", "only calls of these providers (comma-separated)"),
+    _query("from_model", "model_rightsizing: the model before the change"),
+    _query("to_model", "model_rightsizing: the model after it"),
+    _query("projected_saving_usd", "the saving the change was projected at, echoed", {"type": "string"}),
+]
+
 # An org's own model name as its calls send it -> the catalog's model id.
 _ALIASES = {
     "type": "object",
@@ -529,6 +558,18 @@ OPENAPI = {
                 _RANGE,
                 "workloads",
                 _ANSWERS["profile"],
+            )
+        },
+        "/api/usage/realised": {
+            "get": _read(
+                "Realised savings of a change: the calls of its scope after it, at their catalog cost and re-priced "
+                "as they would have cost without it (a model change at the previous model's prices on the same tokens, "
+                "cache reads at the full input price with no write premium, batch or Flex calls at synchronous "
+                "prices), per day and in total. Volume and mix after the change are held equal. A feature or model "
+                "with no calls is a 400 (unknown_scope, unknown_model).",
+                _REALISED,
+                "realised savings per day and in total, with the band and what was assumed",
+                _contract("realised_savings.schema.json"),
             )
         },
         "/api/usage/model-names": {

@@ -27,6 +27,7 @@ RULES = [
     ("/api/usage/timeseries", "timeseries", ["GET"]),
     ("/api/usage/unpriced", "unpriced", ["GET"]),
     ("/api/usage/profile", "profile", ["GET"]),
+    ("/api/usage/realised", "realised", ["GET"]),
     ("/api/usage/model-names", "model_names", ["GET", "PUT"]),
     ("/projects/<project>/topics/<topic>", "push", ["POST"]),
 ]
@@ -139,6 +140,15 @@ def profile(service, call: Call):
     return json_response(service.workload_profile(call.caller, *_period(call)))
 
 
+def realised(service, call: Call):
+    # The realised-savings module loads with its first request, as the service does.
+    from netra_analytics import realised as savings
+    from netra_analytics.service import _instant
+
+    change = savings.parse_change(call.request.args, service.clock(), _instant)
+    return json_response(savings.realised_savings(service.warehouse_client, call.caller.org_id, change))
+
+
 def model_names(service, call: Call):
     return json_response(service.model_names(call.caller))
 
@@ -167,6 +177,7 @@ HANDLERS = {
     ("timeseries", "GET"): Endpoint(timeseries, READ),
     ("unpriced", "GET"): Endpoint(unpriced, READ),
     ("profile", "GET"): Endpoint(profile, READ),
+    ("realised", "GET"): Endpoint(realised, READ),
     ("model_names", "GET"): Endpoint(model_names, READ),
     ("model_names", "PUT"): Endpoint(set_model_names, CHANGE),
     ("push", "POST"): Endpoint(push, None),  # Pub/Sub's push token, checked by `consume`

@@ -18,14 +18,17 @@ from importlib import resources
 
 import jsonschema
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
+from shared_lib.auth import Authenticator, InvalidToken, Principal
 from shared_lib.clients.clickhouse import clickhouse_client
 from shared_lib.config import load_settings
 from shared_lib.errors import Invalid
 from shared_lib.usage import parse_batch
 
-from netra_analytics import realised, warehouse
-from netra_analytics.service import _instant
+from netra_analytics import realised, routes, warehouse
+from netra_analytics.service import AnalyticsService, _instant
 
 ORG = "org-realised"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
@@ -272,3 +275,40 @@ def test_the_band_of_a_model_change_whose_outputs_got_20_percent_longer(client):
     assert band["exact"] is False and band["before"]["mean_output_tokens"] == 500
     assert band["counterfactual_cost_usd"] == ["0.075", "0.085"]
     assert band["realised_saving_usd"] == ["0.0699", "0.0799"]
+
+
+class Verifier:
+    """A signed-in user of the org, for the routes' real Authenticator."""
+
+    def principal(self, token, token_type="access"):
+        if token != "ada":
+            raise InvalidToken("malformed_token", "the token is not a JWT")
+        return Principal("user", ORG, "ada", (), 2_000_000_000, session_id="s-ada")
+
+
+def get(client, query: str, token: str | None = "ada") -> tuple[int, dict]:
+    service = AnalyticsService(
+        authenticator=Authenticator(Verifier(), None),  # no API keys here: a user token
+        publisher=None,
+        project_id="netra-test",
+        warehouse_client=client,
+        clock=lambda: NOW,
+    )
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    environ = EnvironBuilder(path="/api/usage/realised", query_string=query, headers=headers).get_environ()
+    answer, status, _ = routes.dispatch(Request(environ), lambda: service)
+    return status, json.loads(answer)
+
+
+def test_the_route_answers_the_document_and_refuses_bad_changes_with_a_code(client):
+    status, report = get(
+        client,
+        "lever=batching&feature=nightly-eval&applied_at=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z",
+    )
+    assert status == 200 and report["totals"]["realised_saving_usd"] == "0.03"  # as the batching key above
+    status, refused = get(client, "lever=batching&feature=no-such-feature&applied_at=2026-11-21T00:00:00Z")
+    assert (status, refused["error"]["code"]) == (400, "unknown_scope")
+    status, refused = get(client, "lever=model_rightsizing&feature=drafts&applied_at=2026-11-20")
+    assert (status, refused["error"]["code"]) == (400, "missing_model")
+    status, _ = get(client, "lever=batching&feature=nightly-eval&applied_at=2026-11-21", token=None)
+    assert status == 401
