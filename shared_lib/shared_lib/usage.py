@@ -467,10 +467,14 @@ def _chain(value, input_tokens: int) -> tuple[tuple[str, int, str], ...]:
         digest, tokens, at = position["hash"], position["tokens"], position.get("at", "turn")
         if not isinstance(digest, str) or not _is_hash(digest):
             raise InvalidRow(f"prefix_chain[{i}].hash must be 1-128 letters, digits or _:+/=-")
-        if isinstance(tokens, bool) or not isinstance(tokens, int) or not last < tokens <= input_tokens:
+        if (
+            isinstance(tokens, bool)
+            or not isinstance(tokens, int)
+            or not last < tokens <= min(input_tokens, UINT32_MAX)
+        ):
             raise InvalidRow(
                 f"prefix_chain[{i}].tokens must be an integer above the previous position's and at most "
-                f"input_tokens ({input_tokens}), got {tokens!r}"
+                f"input_tokens ({min(input_tokens, UINT32_MAX)}), got {tokens!r}"
             )
         if at not in CHAIN_POSITIONS:
             raise InvalidRow(f"prefix_chain[{i}].at must be one of {', '.join(CHAIN_POSITIONS)}, got {at!r}")

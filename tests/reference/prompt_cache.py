@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 AT_KINDS = ("system", "turn", "block")
-# An event carries at most this many positions; a longer chain keeps its first 63 and its last.
+# Used only by `as_carried`, to study what cutting a chain would change: Netra itself refuses a
+# chain of more than 512 positions rather than cut it (ADR 0017).
 CARRIED_POSITIONS = 64
 # Anthropic checks for hits at up to 20 boundaries before each breakpoint.
 LOOKBACK = 20

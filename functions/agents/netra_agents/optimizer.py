@@ -316,6 +316,10 @@ def _span(profile: dict):
     first, last = instant(profile.get("first_call")), instant(profile.get("last_call"))
     if start is None or end is None:
         return None, None
+    if first is not None and last is not None and (first > end or last < start):
+        return None, None  # the calls lie outside the period read (a call stamped ahead of the clock)
+    if first is not None and first == last:
+        return start, end  # one instant of usage is no rate: the whole period is its basis
     return (max(start, first) if first else start), (min(end, last) if last else end)
 
 
@@ -724,10 +728,13 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
     )
     chained, success = simulated["calls_with_chain"], w["success_calls"]
     words = POLICY_WORDS[best["policy"]]
+    # The replay ran with the model the calls used; an earlier lever may have moved them.
+    replayed = catalog.min_cached_prefix(w["provider"], w["model"])
+    now = catalog.min_cached_prefix(state.provider, state.model)
     evidence = [
         f"{chained:,} of the workload's {success:,} successful calls carry a prefix chain; each was replayed in "
-        f"time order against the provider's caching rules (lifetime refreshed on every hit, the model's "
-        f"{catalog.min_cached_prefix(state.provider, state.model):,}-token minimum).",
+        f"time order against the provider's caching rules (lifetime refreshed on every hit, "
+        f"{name(w['model'])}'s {replayed:,}-token minimum).",
         f"With {words}, each entry kept {lifetime(best['ttl_seconds'])} since its last use: {best['calls_read']:,} calls read "
         f"{best['read_tokens']:,} cached tokens"
         + (
@@ -753,6 +760,11 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
             f"{success - chained:,} calls carry no chain and are not counted: the saving covers "
             f"{chained / success:.0%} of the workload's calls."
         )
+    if now > replayed:
+        evidence.append(
+            f"Priced on {name(state.model)} after the change above, which caches only prefixes of {now:,}+ tokens: "
+            f"reads of shorter ones counted in the replay may not happen there."
+        )
     change = {
         "cache_prefix": True,
         "provider": state.provider,
@@ -766,7 +778,7 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
         before,
         round(best["calls_read"] * remaining),
         f"Turn on prompt caching for {name(w['feature'])}: {words}",
-        "high" if chained == success else "medium",
+        "high" if chained == success and now <= replayed else "medium",
         "low",
         evidence,
         change,
@@ -988,6 +1000,14 @@ def _data_gaps(workloads: list[dict]) -> list[str]:
         w["calls_with_prefix_hash"] or (w.get("caching") or {}).get("calls_with_chain") for w in workloads
     ):
         gaps.append("No call carries prefix_hash or prefix_chain: provider prompt caching could not be evaluated.")
+    cut = [w for w in workloads if not w["prefixes"] and (w.get("prefixes_total") or {}).get("count")]
+    if cut:
+        shown = ", ".join(name(w["feature"]) for w in cut[:5]) + (f" and {len(cut) - 5} more" if len(cut) > 5 else "")
+        prefixes = sum(w["prefixes_total"]["count"] for w in cut)
+        gaps.append(
+            f"The profile lists the org's shared prefixes with the most input, up to its limit: none of the "
+            f"{prefixes:,} of {shown} made the list, so prompt caching was not evaluated there."
+        )
     if workloads and all(w["latency"]["p95_ttft_ms"] is None for w in workloads):
         gaps.append("No call reports ttft_ms: time-to-first-token findings are missing.")
     return gaps

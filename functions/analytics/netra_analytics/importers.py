@@ -277,16 +277,24 @@ def error_groups(rejected: list[dict], limit: int) -> list[dict]:
     return [{"error": error, "count": n, "first_records": first[error]} for error, n in counts.most_common(limit)]
 
 
-def unknown_models(events, aliases: Mapping[str, str]) -> list[dict]:
+MAX_UNKNOWN_MODELS = 20  # an answer names this many; a file of thousands of junk names stays readable
+
+
+def unknown_models(events, aliases: Mapping[str, str], limit: int = MAX_UNKNOWN_MODELS) -> list[dict]:
     """The models of accepted calls the price catalog does not know (after the org's own
-    names, `aliases`), most calls first: each with its calls and the catalog's closest name."""
+    names, `aliases`), most calls first, the first `limit`: each with its calls and the
+    catalog's closest name."""
     calls = Counter((event.provider, event.model) for event in events)
     book = PriceBook()
-    return [
-        {"model": model, "provider": provider, "calls": n, "closest": closest_model(provider, model)}
-        for (provider, model), n in calls.most_common()
-        if book.price(provider, aliases.get(model, model), 0, 0).status == UNPRICED
-    ]
+    unknown = []
+    for (provider, model), n in calls.most_common():
+        if book.price(provider, aliases.get(model, model), 0, 0).status == UNPRICED:
+            unknown.append(
+                {"model": model, "provider": provider, "calls": n, "closest": closest_model(provider, model)}
+            )
+            if len(unknown) == limit:
+                break
+    return unknown
 
 
 def closest_model(provider: str, model: str) -> str | None:

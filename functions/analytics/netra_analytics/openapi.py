@@ -356,7 +356,10 @@ OPENAPI = {
                                     "type": "object",
                                     "properties": {
                                         "accepted": {"type": "integer"},
-                                        "stored": {"type": "boolean", "description": "with wait=: all stored"},
+                                        "stored": {
+                                            "type": ["boolean", "null"],
+                                            "description": "with wait=: all stored (null: nothing accepted)",
+                                        },
                                         "rejected_count": {"type": "integer"},
                                         "rejected": {
                                             "type": "array",

@@ -179,23 +179,17 @@ def _prefixes(client, parameters: dict, workloads: dict, cancelled: Cancellation
                 _LIVE_PREFIXES, parameters={**parameters, "stale": stale, "limit": MAX_PREFIXES}
             ).named_results()
         )
-    # How many shared prefixes each workload has in all, and their input: what the limit leaves
-    # out is said, not dropped silently (the window counts are over the rows before the LIMIT).
-    totals: dict[tuple, list[int]] = {}
+    # How many shared prefixes each workload has in all, and their input: what the org-wide limit
+    # leaves out is said, not dropped silently (a workload may have none of its prefixes listed).
+    for row in client.query(
+        _PREFIX_COUNTS.format(source=_prefix_slots(parameters)), parameters={**parameters, "stale": stale}
+    ).named_results():
+        if _key(row) in workloads:
+            workloads[_key(row)]["prefixes_total"] = {"count": int(row["count_"]), "input_tokens": int(row["input_"])}
     for row in found:
-        total = totals.setdefault(_key(row), [0, 0])
-        if "workload_prefixes_" in row:
-            total[0], total[1] = (
-                max(total[0], int(row["workload_prefixes_"])),
-                max(total[1], int(row["workload_input_"])),
-            )
-    for row in found:
-        if "workload_prefixes_" not in row:  # a prefix read from the calls (it had a cancelled call)
-            totals[_key(row)][0] += 1
-            totals[_key(row)][1] += int(row["input_"])
-    for key, (count, tokens) in totals.items():
-        if key in workloads:
-            workloads[key]["prefixes_total"] = {"count": count, "input_tokens": tokens}
+        if "hint_n_" not in row and _key(row) in workloads:  # a prefix read from the calls (it had a cancelled call)
+            total = workloads[_key(row)]["prefixes_total"]
+            total["count"], total["input_tokens"] = total["count"] + 1, total["input_tokens"] + int(row["input_"])
     found.sort(key=lambda row: (-int(row["input_"]), row["prefix_hash"]))
     return [(workloads[_key(row)], _prefix(row)) for row in found[:MAX_PREFIXES] if _key(row) in workloads]
 
@@ -213,12 +207,15 @@ def _caching(client, parameters: dict, workloads: dict) -> None:
                 "policies": [tally.as_dict() for tally in simulation.tallies],
             }
 
-    for row in client.query(_CHAINED, parameters=parameters).result_rows:
-        key = (row[0], row[1], row[2], bool(row[3]), bool(row[4]))
-        if key != current:
-            close()
-            current, simulation = key, Simulation(row[1], row[2])
-        simulation.add_call(row[5], row[6], row[7], row[8], row[9] - 1 if row[9] else None)
+    # Streamed in blocks: a million chained calls are never all in memory at once.
+    with client.query_row_block_stream(_CHAINED, parameters=parameters) as blocks:
+        for block in blocks:
+            for row in block:
+                key = (row[0], row[1], row[2], bool(row[3]), bool(row[4]))
+                if key != current:
+                    close()
+                    current, simulation = key, Simulation(row[1], row[2])
+                simulation.add_call(row[5], row[6], row[7], row[8], row[9] - 1 if row[9] else None)
     close()
 
 
@@ -567,7 +564,6 @@ _PREFIXES = f"""
 SELECT * EXCEPT (firsts_, lasts_, counts_, between_, gaps_, weights_, ranks_) FROM (
 SELECT {_KEY}, prefix_hash, sum(calls) AS calls_, min(min_input) AS min_input_, sum(input_sum) AS input_,
        sum(cached_sum) AS cached_, sumMap(hint_n) AS hint_n_, sumMap(hint_s) AS hint_s_,
-       count() OVER (PARTITION BY {_KEY}) AS workload_prefixes_, sum(input_) OVER (PARTITION BY {_KEY}) AS workload_input_,
        arraySort(groupArray(first_ms)) AS firsts_, arraySort(groupArray(last_ms)) AS lasts_,
        arraySort((c, f) -> f, groupArray(calls), groupArray(first_ms)) AS counts_,
        arrayMap((f, l) -> f - l, arrayPopFront(firsts_), arrayPopBack(lasts_)) AS between_,
@@ -580,6 +576,15 @@ SELECT {_KEY}, prefix_hash, sum(calls) AS calls_, min(min_input) AS min_input_, 
 FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}}
 GROUP BY {_KEY}, prefix_hash HAVING calls_ > 1
 ORDER BY input_ DESC, prefix_hash LIMIT {{{{limit:UInt32}}}})
+"""
+
+# Every shared prefix per workload (no limit): how many, and their input.
+_PREFIX_COUNTS = f"""
+SELECT {_KEY}, count() AS count_, sum(input_) AS input_ FROM (
+    SELECT {_KEY}, prefix_hash, sum(calls) AS calls_, sum(input_sum) AS input_
+    FROM ({{source}}) WHERE prefix_hash NOT IN {{{{stale:Array(String)}}}}
+    GROUP BY {_KEY}, prefix_hash HAVING calls_ > 1)
+GROUP BY {_KEY}
 """
 
 # A prefix with a cancelled call, from its calls: each call's gap since the previous one of

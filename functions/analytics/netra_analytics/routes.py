@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from shared_lib import safejson
 from shared_lib.access import Access
 from shared_lib.envelope import EnvelopeError, from_http
-from shared_lib.errors import Invalid
+from shared_lib.errors import Invalid, RateLimited
 from shared_lib.http import ApiError, Call, Endpoint, Router, error_response, int_param, json_response, read_json
 from shared_lib.push_auth import PushRefused
 
@@ -45,11 +46,26 @@ CHANGE = Access(api_key=True)
 
 
 MAX_WAIT_SECONDS = 30
+# Requests of this process waiting for their writes at once: a wait holds a worker thread
+# (8 here), so at most half of them; past it a waiting request is refused before anything is
+# queued, and one without `wait` is served as always.
+MAX_WAITING = 4
+_WAITING = threading.BoundedSemaphore(MAX_WAITING)
 
 
 def accept_usage(service, call: Call):
     service.admit_intake(call.caller, call.request.headers)
-    return json_response(service.accept_usage(call.caller, _rows(call.request), _wait(call.request.args.get("wait"))))
+    wait = _wait(call.request.args.get("wait"))
+    if not wait:
+        return json_response(service.accept_usage(call.caller, _rows(call.request)))
+    if not _WAITING.acquire(blocking=False):
+        raise RateLimited(
+            "too_many_waits", f"{MAX_WAITING} requests are already waiting for their writes here; send again", 1
+        )
+    try:
+        return json_response(service.accept_usage(call.caller, _rows(call.request), wait))
+    finally:
+        _WAITING.release()
 
 
 def _wait(value: str | None) -> float:

@@ -116,8 +116,10 @@ class AnalyticsService:
         version of it, a re-send's included) or the wait is over; `stored` says which."""
         answer, events, rejected, accepted_at = self._queue(caller, rows, False)
         out = {**answer, "rejected": rejected[:MAX_LISTED_REJECTIONS], "rejected_count": len(rejected)}
-        if wait_seconds > 0:
-            out["stored"] = self._stored(caller.org_id, [e.event_id for e in events], accepted_at, wait_seconds)
+        if wait_seconds > 0:  # null when nothing was accepted: there was nothing to wait for
+            out["stored"] = (
+                self._stored(caller.org_id, [e.event_id for e in events], accepted_at, wait_seconds) if events else None
+            )
         return out
 
     def _stored(self, org_id: str, event_ids: list[str], accepted_at: dt.datetime, wait_seconds: float) -> bool:

@@ -782,3 +782,29 @@ def test_the_prefix_limit_is_counted_not_silent(client, monkeypatch):
     [workload] = profile.workload_profile(client, "org-limit", START, END)["workloads"]
     assert [p["prefix_hash"] for p in workload["prefixes"]] == ["big"]
     assert workload["prefixes_total"] == {"count": 3, "input_tokens": 2 * (3000 + 2000 + 1500)}
+
+
+def test_a_workload_cut_whole_by_the_prefix_limit_still_counts_its_prefixes(client, monkeypatch):
+    from netra_agents.optimizer import optimize
+    from netra_analytics import profile
+
+    monkeypatch.setattr(profile, "MAX_PREFIXES", 1)  # the org-wide limit: only "big" of workload a is listed
+    rows = [
+        {
+            "provider": "openai",
+            "model": model,
+            "feature": feature,
+            "output_tokens": 5,
+            "event_id": f"{p}{i}",
+            "prefix_hash": p,
+            "input_tokens": size,
+            "timestamp": f"2026-11-20T10:0{i}:00Z",
+        }
+        for feature, model, p, size in (("a", "gpt-4o", "big", 3000), ("b", "gpt-4o-mini", "small", 1500))
+        for i in range(2)
+    ]
+    warehouse.insert(client, events("org-cut", *rows))
+    found = profile.workload_profile(client, "org-cut", START, END)
+    b = next(w for w in found["workloads"] if w["feature"] == "b")
+    assert (b["prefixes"], b["prefixes_total"]) == ([], {"count": 1, "input_tokens": 3000})
+    assert any("none of the 1 of “b” made the list" in w for w in optimize(found)["warnings"])

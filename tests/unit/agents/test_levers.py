@@ -388,6 +388,14 @@ def test_savings_are_also_stated_per_month_at_the_run_rate():
         }
     )
     assert not any(w.startswith("Savings a month") for w in whole["warnings"])
+    period = {"from": "2026-11-06T00:00:00+00:00", "to": "2026-11-20T00:00:00+00:00", "workloads": [workload(**job)]}
+    # One instant of usage is no rate: the whole period (14 days) is the basis, as without the span.
+    once = optimize({**period, "first_call": "2026-11-10T09:00:00+00:00", "last_call": "2026-11-10T09:00:00+00:00"})
+    assert (once["projected_savings_monthly_usd"], once["period_days"]) == ("0.782679", 14.0)
+    # Calls outside the period read (stamped ahead of the clock): no run rate at all, not an inverted span.
+    ahead = optimize({**period, "first_call": "2026-11-22T00:00:00+00:00", "last_call": "2026-11-23T00:00:00+00:00"})
+    assert ahead["projected_savings_monthly_usd"] is None
+    assert not any(w.startswith("Savings a month") for w in ahead["warnings"])
 
 
 def test_flex_for_interactive_flagged_traffic_nobody_streams():
@@ -812,3 +820,25 @@ def test_prefix_evidence_says_what_it_counts_and_what_the_limit_left_out():
     )
     assert any(e.startswith("… and 3 more prefixes, saving $") for e in r["evidence"])
     assert any("of the workload's 12: the other 4 (40,000 input tokens) are not counted" in e for e in r["evidence"])
+
+
+def test_caching_after_a_move_to_a_model_with_a_larger_minimum_is_not_high_confidence():
+    # Sonnet 4.5 (replayed at its 1,024-token minimum) with short answers moves to Haiku 4.5 first,
+    # which caches only 4,096+ tokens: the replay's reads may not all happen there.
+    caching = {"calls_with_chain": 1000, "policies": [tally("prompt_end", 300, 2_400_000, 600_000, 800)]}
+    found = levers(
+        workload(
+            provider="anthropic",
+            model="claude-sonnet-4-5",
+            tokens={"input_tokens": 3_500_000, "output_tokens": 20_000},
+            output=SHORT,
+            caching=caching,
+        )
+    )
+    assert found["model_rightsizing"]["change"]["to_model"] == "claude-haiku-4-5"
+    r = found["prompt_caching"]
+    assert r["confidence"] == "medium"
+    assert any(
+        e.startswith("Priced on “claude-haiku-4-5” after the change above, which caches only") for e in r["evidence"]
+    )
+    assert any("“claude-sonnet-4-5”'s 1,024-token minimum" in e for e in r["evidence"])

@@ -552,3 +552,9 @@ def test_models_the_catalog_does_not_know_are_listed_with_the_nearest_name():
 
 def test_a_provider_the_catalog_has_no_prices_of_has_no_closest_model():
     assert closest_model("other", "gpt-4o") is None
+
+
+def test_a_file_of_many_unknown_names_lists_the_most_used_ones_only():
+    calls = [Call("openai", f"junk-{n}") for n in range(40) for _ in range(n + 1)]  # junk-39 most used
+    unknown = unknown_models(calls, {})
+    assert len(unknown) == 20 and [u["model"] for u in unknown[:2]] == ["junk-39", "junk-38"]

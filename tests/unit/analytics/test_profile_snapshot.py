@@ -23,6 +23,11 @@ class Answers:
             {"named_results": lambda _self: iter(found), "result_rows": [tuple(r.values()) for r in found]},
         )()
 
+    def query_row_block_stream(self, sql, parameters=None):
+        import contextlib
+
+        return contextlib.nullcontext(iter([self.query(sql, parameters).result_rows]))
+
 
 def test_a_workload_that_appears_after_the_totals_is_left_out():
     late = Answers(

@@ -42,13 +42,20 @@ def test_a_chain_survives_the_queue_and_the_consumers_second_reading():
         ([{"hash": "a", "tokens": 10, "size": 3}], "prefix_chain[0] must be"),
         ([{"hash": "a b", "tokens": 10}], "prefix_chain[0].hash must be"),
         ([{"hash": "a", "tokens": 10}, {"hash": "b", "tokens": 10}], "prefix_chain[1].tokens must be an integer above"),
-        ([{"hash": "a", "tokens": 6000}], "at most input_tokens (5000)"),
+        ([{"hash": "a", "tokens": 6 * 10**9}], "at most input_tokens (4294967295)"),
         ([{"hash": "a", "tokens": True}], "prefix_chain[0].tokens must be"),
         ([{"hash": "a", "tokens": 0}], "prefix_chain[0].tokens must be"),
         ([{"hash": "a", "tokens": 10, "at": "page"}], "prefix_chain[0].at must be one of system, turn, block"),
+        # Stored as UInt32: a position past it could be accepted and never stored.
+        ([{"hash": "a", "tokens": 2**32}], "at most input_tokens (4294967295)"),
     ],
 )
 def test_a_chain_that_cannot_be_read_is_refused_with_its_reason(chain, reason):
     with pytest.raises(InvalidRow) as refused:
-        parse_row({**ROW, "prefix_chain": chain}, "org-a", NOW)
+        parse_row({**ROW, "input_tokens": 5 * 10**9, "prefix_chain": chain}, "org-a", NOW)
     assert reason in str(refused.value)
+
+
+def test_a_position_past_the_prompt_is_refused():
+    with pytest.raises(InvalidRow, match=r"at most input_tokens \(5000\), got 6000"):
+        parse_row({**ROW, "prefix_chain": [{"hash": "a", "tokens": 6000}]}, "org-a", NOW)
