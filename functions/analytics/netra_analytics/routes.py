@@ -157,12 +157,7 @@ def profile(service, call: Call):
 
 
 def realised(service, call: Call):
-    # The realised-savings module loads with its first request, as the service does.
-    from netra_analytics import realised as savings
-    from netra_analytics.service import _instant
-
-    change = savings.parse_change(call.request.args, service.clock(), _instant)
-    return json_response(savings.realised_savings(service.warehouse_client, call.caller.org_id, change))
+    return json_response(service.realised_savings(call.caller, call.request.args))
 
 
 def model_names(service, call: Call):

@@ -298,6 +298,14 @@ class AnalyticsService:
         start_at, end_at = self._window(start, end)
         return workload_profile(self.warehouse_client, caller.org_id, start_at, end_at)
 
+    def realised_savings(self, caller: Principal, args: Mapping[str, str]) -> dict:
+        """What a change (lever, scope, when it was applied) saved since, against its calls
+        re-priced without it (`realised`); the caller's org only."""
+        from netra_analytics import realised  # loaded with the first such read: most instances never make one
+
+        change = realised.parse_change(args, self.clock(), _instant)
+        return realised.realised_savings(self.warehouse_client, caller.org_id, change)
+
     def _window(self, start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime]:
         end_at = _instant(end, "to") or self.clock()
         start_at = _instant(start, "from") or end_at - DEFAULT_WINDOW
