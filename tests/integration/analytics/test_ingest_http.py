@@ -412,3 +412,47 @@ def test_one_event_as_a_json_object_is_taken_as_a_batch_of_one(http, analytics_u
     answer = http.post(f"{analytics_url}/api/usage", params={"wait": "20"}, json=event, headers=owner)
     assert answer.status_code == 200 and answer.json()["accepted"] == 1 and answer.json()["stored"] is True
     assert summary(http, analytics_url, owner)["totals"]["calls"] == 1
+
+
+def test_a_model_change_is_measured_over_http_from_the_calls_after_it(http, analytics_url, owner, unique):
+    """A feature on gpt-4o moved to gpt-4o-mini at 12:00: the calls after it, re-priced at
+    gpt-4o's prices, against what they cost (GET /api/usage/realised, ADR 0018)."""
+    feature = f"{unique}-triage"
+
+    def call(n: int, model: str, hour: int) -> dict:
+        return {
+            "event_id": f"{unique}-m{n}",
+            "timestamp": f"2026-11-20T{hour:02d}:00:00Z",
+            "provider": "openai",
+            "model": model,
+            "feature": feature,
+            "input_tokens": 1000,
+            "output_tokens": 100,
+        }
+
+    events = [call(n, "gpt-4o", 9) for n in range(3)] + [call(n, "gpt-4o-mini", 14) for n in range(3, 8)]
+    assert http.post(f"{analytics_url}/api/usage", params={"wait": "20"}, json=events, headers=owner).json()["stored"]
+    answer = http.get(
+        f"{analytics_url}/api/usage/realised",
+        params={
+            "lever": "model_rightsizing",
+            "feature": feature,
+            "from_model": "gpt-4o",
+            "to_model": "gpt-4o-mini",
+            "applied_at": "2026-11-20T12:00:00Z",
+            "to": "2026-11-21T00:00:00Z",
+        },
+        headers=owner,
+    )
+    assert answer.status_code == 200, answer.text
+    totals = answer.json()["totals"]
+    # 5 calls after: gpt-4o-mini 5 x (1000 x 0.15 + 100 x 0.6)/M = 0.00105; at gpt-4o's prices
+    # 5 x (1000 x 2.5 + 100 x 10)/M = 0.0175; realised 0.01645.
+    assert (totals["calls"], totals["actual_cost_usd"], totals["counterfactual_cost_usd"]) == (5, "0.00105", "0.0175")
+    assert totals["realised_saving_usd"] == "0.01645"
+    other = http.get(
+        f"{analytics_url}/api/usage/realised",
+        params={"lever": "batching", "feature": "no-such-feature", "applied_at": "2026-11-20T12:00:00Z"},
+        headers=owner,
+    )
+    assert other.status_code == 400 and other.json()["error"]["code"] == "unknown_scope"
