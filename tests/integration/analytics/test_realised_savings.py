@@ -101,7 +101,8 @@ def client(tmp_path_factory):
     events, rejected = parse_batch(rows, ORG, NOW)
     assert rejected == []
     warehouse.insert(client, events)
-    return client
+    yield client
+    client.close()  # chDB opens one data path per process at a time: the next module's must open
 
 
 def savings(client, **args) -> dict:
