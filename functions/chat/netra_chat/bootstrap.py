@@ -30,6 +30,7 @@ def build(environ=None) -> ChatService:
     from shared_lib.clients.redis_store import redis_client
     from shared_lib.log import configure_logging
 
+    from netra_chat.change_store import ChangeStore
     from netra_chat.service import ChatService
     from netra_chat.store import ChatStore, OrgSettings
 
@@ -49,6 +50,7 @@ def build(environ=None) -> ChatService:
             config.auth_url, {"Authorization": f"Bearer {access_token}"}, "usage:read", "agents", http=http
         ),
         org_settings=OrgSettings(db),
+        changes=ChangeStore(db),
     )
 
 

@@ -83,6 +83,53 @@ _SETTINGS = {
 }
 
 
+def _contract(name: str) -> dict:
+    """A JSON Schema of shared_lib.contracts as an answer's schema (one place for both)."""
+    import json
+    from importlib import resources
+
+    schema = json.loads(resources.files("shared_lib.contracts").joinpath(name).read_text())
+    return {key: value for key, value in schema.items() if key not in ("$schema", "$id")}
+
+
+_CHANGE = _contract("change.schema.json")
+_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+_NEW_CHANGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lever", "title", "scope"],
+    "properties": {
+        "lever": _CHANGE["properties"]["lever"],
+        "title": _NAME,
+        "scope": _CHANGE["properties"]["scope"],
+        "change": _CHANGE["properties"]["change"],
+        "status": {"enum": ["proposed", "accepted"], "description": "proposed when left out"},
+        "recommendation_id": {"type": ["string", "null"], "pattern": "^[\\x21-\\x7e]{1,128}$"},
+        "projected_saving_usd": _CHANGE["properties"]["projected_saving_usd"],
+        "share_of_traffic": _CHANGE["properties"]["share_of_traffic"],
+    },
+}
+_MOVE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["status"],
+    "properties": {
+        "status": _CHANGE["properties"]["status"],
+        "applied_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "with status applied only: when it took effect (now when left out; not in the future)",
+        },
+        "note": {"type": ["string", "null"], "maxLength": 1000},
+    },
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+}
+
+
 def _page_of(name, item):
     return {
         "type": "object",
@@ -152,13 +199,7 @@ OPENAPI = {
             },
             "post": {
                 "security": _SECURE,
-                "parameters": [
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
-                    }
-                ],
+                "parameters": [_IDEMPOTENCY_KEY],
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -196,6 +237,38 @@ OPENAPI = {
                     }
                 ),
                 "responses": {"200": _json(_SETTINGS), **_errors(400, 413, 415)},
+            },
+        },
+        "/api/changes": {
+            "get": {
+                "security": _SECURE,
+                "description": "The org's changes, newest first; `status` keeps those in one status.",
+                "parameters": [*_PAGE, {"name": "status", "in": "query", "schema": _CHANGE["properties"]["status"]}],
+                "responses": {"200": _json(_page_of("changes", _CHANGE)), **_errors(400)},
+            },
+            "post": {
+                "security": _SECURE,
+                "description": "Record a change, proposed or accepted. A repeated Idempotency-Key with the same body "
+                "answers the first change (200); with another body, 409.",
+                "parameters": [_IDEMPOTENCY_KEY],
+                "requestBody": _body(_NEW_CHANGE),
+                "responses": {
+                    "201": _json(_CHANGE, "created"),
+                    "200": _json(_CHANGE, "the change an earlier request with this Idempotency-Key made"),
+                    **_errors(400, 409, 413, 415),
+                },
+            },
+        },
+        "/api/changes/{change_id}": {
+            "parameters": [_path("change_id")],
+            "get": {"security": _SECURE, "responses": {"200": _json(_CHANGE), **_errors(404)}},
+            "patch": {
+                "security": _SECURE,
+                "description": "Move the change on: proposed -> accepted | rejected, accepted -> applied | rejected, "
+                "applied -> verified | rolled_back, rolled_back -> applied. Any other move is a 409 "
+                "(invalid_transition); each move is added to its history.",
+                "requestBody": _body(_MOVE),
+                "responses": {"200": _json(_CHANGE), **_errors(400, 404, 409, 413, 415)},
             },
         },
         "/api/ws-ticket": {

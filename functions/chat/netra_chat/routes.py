@@ -20,7 +20,20 @@ RULES = [
     ("/api/runs/<run_id>", "run", ["GET"]),
     ("/api/ws-ticket", "ws_ticket", ["POST"]),
     ("/api/settings", "settings", ["GET", "PUT"]),
+    ("/api/changes", "changes", ["GET", "POST"]),
+    ("/api/changes/<change_id>", "change", ["GET", "PATCH"]),
 ]
+# A change's fields as JSON types; their values are checked by netra_chat.changes.
+NEW_CHANGE = {
+    "lever": str,
+    "title": str,
+    "scope": dict,
+    "change": dict,
+    "status": str,
+    "recommendation_id": str,
+    "projected_saving_usd": str,
+    "share_of_traffic": (int, float),
+}
 
 
 def _page(call: Call) -> tuple[int, str | None]:
@@ -84,6 +97,30 @@ def put_settings(service, call: Call):
     return json_response(service.put_settings(call.caller, body["monthly_budget_usd"]))
 
 
+def list_changes(service, call: Call):
+    return json_response(service.list_changes(call.caller, call.request.args.get("status"), *_page(call)))
+
+
+def create_change(service, call: Call):
+    body = json_object(call.request, NEW_CHANGE, required=("lever", "title", "scope"), max_bytes=MAX_BODY)
+    change, created = service.create_change(call.caller, body, call.request.headers.get("Idempotency-Key"))
+    return json_response(change, 201 if created else 200)
+
+
+def get_change(service, call: Call):
+    return json_response(service.get_change(call.caller, call.args["change_id"]))
+
+
+def move_change(service, call: Call):
+    body = json_object(
+        call.request, {"status": str, "applied_at": str, "note": str}, required=("status",), max_bytes=MAX_BODY
+    )
+    moved = service.move_change(
+        call.caller, call.args["change_id"], body["status"], body.get("applied_at"), body.get("note")
+    )
+    return json_response(moved)
+
+
 # Every chat endpoint is for a signed-in user (no API key, no delegated token).
 HANDLERS = {
     ("threads", "GET"): Endpoint(list_threads, USER),
@@ -97,6 +134,10 @@ HANDLERS = {
     ("ws_ticket", "POST"): Endpoint(ws_ticket, USER),
     ("settings", "GET"): Endpoint(get_settings, USER),
     ("settings", "PUT"): Endpoint(put_settings, USER),
+    ("changes", "GET"): Endpoint(list_changes, USER),
+    ("changes", "POST"): Endpoint(create_change, USER),
+    ("change", "GET"): Endpoint(get_change, USER),
+    ("change", "PATCH"): Endpoint(move_change, USER),
 }
 
 ROUTER = Router(RULES, HANDLERS, OPENAPI, log)

@@ -17,7 +17,9 @@ from shared_lib.contracts.agents import AgentRequest
 from shared_lib.errors import Conflict, Invalid, NotFound, RateLimited, Unavailable
 from shared_lib.events import ClientEvent, publish_client_event
 
+from netra_chat import changes
 from netra_chat import store as stored
+from netra_chat.change_store import ChangedMeanwhile
 from netra_chat.store import ChatStore
 
 MAX_TEXT = 10_000
@@ -35,6 +37,7 @@ class ChatService:
     # the caller's access token -> a read-only token the agents use for this run (auth's token exchange)
     delegate: Callable[[str], dict] | None = None
     org_settings: object = None  # store.OrgSettings: the org's settings document
+    changes: object = None  # change_store.ChangeStore: the org's changes
 
     # --- threads --------------------------------------------------------------------
 
@@ -149,6 +152,44 @@ class ChatService:
     def put_settings(self, caller: Principal, monthly_budget_usd: str | None) -> dict:
         # The whole document is replaced: the same body twice leaves the same settings.
         return self.org_settings.put(caller.org_id, caller.user_id, monthly_budget(monthly_budget_usd))
+
+    # --- the org's changes -------------------------------------------------------------
+
+    def create_change(self, user: Principal, body: dict, key: str | None) -> tuple[dict, bool]:
+        """The change and whether this request made it (False: an Idempotency-Key replay)."""
+        new = changes.new_change(body)
+        if key is not None and not _KEY.match(key):
+            raise Invalid("invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters")
+        try:
+            return self.changes.create(user.org_id, user.user_id, new, key)
+        except stored.KeyReused:
+            raise Conflict("idempotency_key_reused", "this Idempotency-Key was used for another change") from None
+
+    def list_changes(self, user: Principal, status: str | None, limit: int, cursor: str | None) -> dict:
+        if status is not None and status not in changes.STATUSES:
+            raise Invalid("invalid_status", f"status must be one of {', '.join(changes.STATUSES)}")
+        page, after = self._page(lambda: self.changes.list(user.org_id, status, limit, cursor))
+        return {"changes": page, "next_cursor": after}
+
+    def get_change(self, user: Principal, change_id: str) -> dict:
+        return self._change(lambda: self.changes.get(user.org_id, change_id))
+
+    def move_change(self, user: Principal, change_id: str, status, applied_at, note) -> dict:
+        def decide(current: str) -> changes.Transition:
+            return changes.transition(current, status, applied_at, note, user.user_id, self.changes.clock())
+
+        try:
+            return self._change(lambda: self.changes.move(user.org_id, change_id, decide))
+        except ChangedMeanwhile:
+            raise Conflict(
+                "changed_meanwhile", "the change was updated by another request; read it and retry"
+            ) from None
+
+    def _change(self, call):
+        try:
+            return call()
+        except stored.NotFound:
+            raise NotFound("not_found", "no such change") from None
 
     # --- sockets --------------------------------------------------------------------
 
