@@ -47,6 +47,8 @@ def _json_bodies(auth_url, chat_url, thread_id):
         ("POST", f"{chat_url}/api/threads", "title"),
         ("PATCH", f"{chat_url}/api/threads/{thread_id}", "title"),
         ("POST", f"{chat_url}/api/threads/{thread_id}/messages", "text"),
+        ("POST", f"{chat_url}/api/changes", "title"),
+        ("PATCH", f"{chat_url}/api/changes/{'0' * 32}", "note"),  # the body is refused before any lookup
     ]
 
 
@@ -104,6 +106,9 @@ def test_page_limits_that_are_not_small_decimals_are_a_400(http, chat_url, threa
         "/api/threads/" + "a" * 2000,
         "/api/runs/" + HUGE_INT,
         "/api/threads/a%0Ab/messages",  # answered by functions-framework's routing, before ours
+        "/api/changes/__x__",
+        "/api/changes/a%2Fb",
+        "/api/changes/" + HUGE_INT,
     ],
 )
 def test_ids_firestore_refuses_are_a_404_on_every_chat_route(http, chat_url, caller, path):
@@ -116,7 +121,7 @@ def test_ids_firestore_refuses_are_a_404_on_every_chat_route(http, chat_url, cal
 
 @pytest.mark.parametrize("cursor", ["__x__", "__main__", "a/b", ".", "..", "x" * 2000, HUGE_INT])
 def test_cursors_firestore_refuses_are_a_400(http, chat_url, thread_id, caller, cursor):
-    for page in (f"{chat_url}/api/threads", f"{chat_url}/api/threads/{thread_id}/messages"):
+    for page in (f"{chat_url}/api/threads", f"{chat_url}/api/threads/{thread_id}/messages", f"{chat_url}/api/changes"):
         _refused(http.get(page, params={"cursor": cursor}, headers=caller), 400, "invalid_cursor")
 
 

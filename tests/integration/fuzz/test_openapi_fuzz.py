@@ -55,6 +55,8 @@ def test_the_published_openapi_fuzzed_gets_no_server_error_and_conforms(platform
             }
         if service == "chat" and "{run_id}" in operation.path:
             owned = {"run_id": _a_run(http, url, token)}
+        if service == "chat" and "{change_id}" in operation.path:
+            owned = {"change_id": _a_change(http, url, token)}
         for mode in schemathesis.GenerationMode:
             strategy = operation.as_strategy(generation_mode=mode)
             if owned:
@@ -104,6 +106,16 @@ def _exercise(strategy, url: str, headers: dict, checks: list, label: str, sent:
     if SEED is not None:
         exercise = seed(int(SEED))(exercise)
     exercise()
+
+
+def _a_change(http, url: str, token: str) -> str:
+    made = http.post(
+        f"{url}/api/changes",
+        json={"lever": "batching", "title": "Batch the nightly summaries", "scope": {"feature": "summaries"}},
+        headers=bearer(token),
+    )
+    assert made.status_code == 201, made.text
+    return made.json()["change_id"]
 
 
 def _a_run(http, url: str, token: str) -> str:
