@@ -3,7 +3,7 @@
 changes/{id}                  {org_id, lever, title, scope, change, recommendation_id, projected_saving_usd,
                                share_of_traffic, status, history: [{status, at, by, note}], applied_at,
                                created_by, created_at, updated_at}   (contract: shared_lib/contracts/change.schema.json)
-change_keys/{user:key-hash}   {change_id, request, created_at}     (Idempotency-Key of a POST /api/changes)
+change_keys/{user:hash of org and key}  {change_id, request, created_at}  (Idempotency-Key of a POST /api/changes)
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class ChangeStore:
 
         key_ref = None
         if idempotency_key:
-            digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+            # The org in the digest: a user who moves to another org starts with no keys there.
+            digest = hashlib.sha256(f"{org_id}\n{idempotency_key}".encode()).hexdigest()[:40]
             key_ref = self._db.collection(KEYS).document(f"{user_id}:{digest}")
             earlier = self._earlier(key_ref, org_id, new, idempotency_key)
             if earlier is not None:

@@ -147,11 +147,20 @@ def _scope(value) -> dict:
     unknown = sorted(set(value) - {"feature", "model", "provider"})
     if unknown:
         raise Invalid("invalid_scope", f"scope takes feature, model and provider, not {', '.join(unknown)}")
-    scope = {"feature": _text(value.get("feature"), "scope.feature", MAX_NAME)}
+    scope = {"feature": _name(value.get("feature"), "scope.feature")}
     for name in ("model", "provider"):
         if value.get(name) is not None:
-            scope[name] = _text(value[name], f"scope.{name}", MAX_NAME)
+            scope[name] = _name(value[name], f"scope.{name}")
     return scope
+
+
+def _name(value, field: str) -> str:
+    """A name as the usage events carry it, kept exactly: the realised read matches it to their calls."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("invalid_field", f"field {field!r} must be a non-blank string")
+    if len(value) > MAX_NAME:
+        raise Invalid("invalid_field", f"field {field!r} exceeds {MAX_NAME} characters")
+    return value
 
 
 def _change(value) -> dict:

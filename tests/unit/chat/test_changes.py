@@ -106,6 +106,9 @@ def test_a_new_change_keeps_what_the_realised_read_needs():
         {"lever": "prompt_caching", "title": "Cache the system prompt", "scope": {"feature": "support-bot"}}
     )
     assert (caching.change, caching.scope) == ({}, {"feature": "support-bot"})
+    # A scope's names are matched to the usage events' as given: never re-spaced.
+    spaced = changes.new_change(body(scope={"feature": " ticket  classifier", "provider": "openai"}))
+    assert spaced.scope == {"feature": " ticket  classifier", "provider": "openai"}
 
 
 @pytest.mark.parametrize(
@@ -117,6 +120,9 @@ def test_a_new_change_keeps_what_the_realised_read_needs():
         ({"title": "x" * 201}, "invalid_field"),
         ({"scope": {"model": "gpt-4o"}}, "invalid_field"),  # no feature
         ({"scope": {"feature": "a", "team": "b"}}, "invalid_scope"),
+        ({"scope": {"feature": "  "}}, "invalid_field"),
+        ({"scope": {"feature": "f" * 201}}, "invalid_field"),
+        ({"scope": {"feature": "f", "model": 4}}, "invalid_field"),
         ({"change": {"from_model": "gpt-4o"}}, "invalid_change"),  # a model change names both models
         ({"change": {"from_model": "gpt-4o", "to_model": "m", "bad key": 1}}, "invalid_change"),
         ({"change": {"from_model": "gpt-4o", "to_model": "m", "nested": {"a": 1}}}, "invalid_change"),
