@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import httpx
@@ -92,3 +94,20 @@ class PageErrors(list):
 
     def __str__(self) -> str:
         return "\n".join([*self, f"requests that failed or were refused: {self.requests or 'none'}"])
+
+
+@contextlib.contextmanager
+def llm_emulator() -> Iterator[str]:
+    """The LLM emulator served in this process on a free port (its URL), for tests that need no platform."""
+    from werkzeug.serving import make_server
+
+    from emulators.llm.server import EmulatorState, create_app
+    from emulators.platform.processes import free_port
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, create_app(EmulatorState()), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()

@@ -620,11 +620,7 @@ def prompt_caching(state: _Workload) -> Recommendation | None:
     # OpenAI's 24-hour retention where the model has it; options the profile has no write counts for
     # (a profile from before a lifetime was counted) are left out rather than guessed.
     counted = set(w["prefixes"][0]["cache_writes"])
-    options = [
-        (ttl, multiplier * state.rates.input if multiplier else state.rates.cache_write)
-        for ttl, multiplier in catalog.cache_options_for(state.provider, state.model)
-        if str(ttl) in counted
-    ]
+    options = [(ttl, write) for ttl, write in _write_rates(state).items() if str(ttl) in counted]
     plans = [plan for plan in (_caching_plan(state, ttl, write) for ttl, write in options) if plan[0] > 0]
     if not plans:
         return None
@@ -674,6 +670,14 @@ def prompt_caching(state: _Workload) -> Recommendation | None:
     )
 
 
+def _write_rates(state: _Workload) -> dict[int, Decimal]:
+    """Each cache the provider offers the model: its lifetime (s) -> its write price per token."""
+    return {
+        ttl: multiplier * state.rates.input if multiplier else state.rates.cache_write
+        for ttl, multiplier in catalog.cache_options_for(state.provider, state.model)
+    }
+
+
 # Where each policy of the simulation (ADR 0017) puts Anthropic's cache_control breakpoints.
 POLICY_WORDS = {
     "prompt_end": "a cache_control breakpoint at the end of each prompt",
@@ -687,10 +691,7 @@ def _simulated_caching(state: _Workload, simulated: dict) -> Recommendation | No
     """Prompt caching priced from the warehouse's replay of the calls that carry a prefix chain
     (every policy the provider offers, in time order): the policy that saves most, named."""
     w, rates = state.profile, state.rates
-    writes = {
-        ttl: multiplier * rates.input if multiplier else rates.cache_write
-        for ttl, multiplier in catalog.cache_options_for(state.provider, state.model)
-    }
+    writes = _write_rates(state)
     # Calls the earlier levers removed no longer read the prefix (as in _caching_plan).
     remaining = Decimal(state.calls) / w["success_calls"] if w["success_calls"] else ZERO
 

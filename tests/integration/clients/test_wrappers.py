@@ -5,10 +5,10 @@ failed or not, with the counts the SDK's response gave."""
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
+from tests.helpers import llm_emulator
 from tests.unit.clients.collector import Collector
 
 from netra_client import Netra
@@ -18,17 +18,8 @@ SYSTEM = "You are the billing assistant of Acme. Answer in one sentence. " * 30
 
 @pytest.fixture(scope="module")
 def emulator():
-    from werkzeug.serving import make_server
-
-    from emulators.llm.server import EmulatorState, create_app
-    from emulators.platform.processes import free_port
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, create_app(EmulatorState()), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with llm_emulator() as url:
+        yield url
 
 
 @pytest.fixture

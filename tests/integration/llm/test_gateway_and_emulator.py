@@ -10,11 +10,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from emulators.llm.server import EmulatorState, create_app
-from emulators.platform.processes import free_port
 from shared_lib.llm.budget import Budget, BudgetExhausted
 from shared_lib.llm.gateway import LlmGateway, LlmRequest, LlmUnavailable
 from shared_lib.llm.providers import EMULATOR_PATHS, Prompt, Route
+from tests.helpers import llm_emulator
 
 SCHEMA = {
     "type": "object",
@@ -30,14 +29,8 @@ CHAIN = (Route("openai", "gpt-4o-mini"), Route("anthropic", "claude-haiku-4-5"))
 
 @pytest.fixture(scope="module")
 def emulator():
-    from werkzeug.serving import make_server
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, create_app(EmulatorState()), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with llm_emulator() as url:
+        yield url
 
 
 @pytest.fixture
